@@ -1,0 +1,333 @@
+"""Accounts: login with lockout and two-factor, passwords, users and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.accounts import audit_events as events
+from jiedao.accounts.choices import AdminDuty
+from jiedao.accounts.models import LoginAttempt, PasswordHistory, Role, User
+from jiedao.audit import services as audit
+from jiedao.core import request_context
+from jiedao.core.exceptions import PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.scope import DataScope, require
+from jiedao.parameters.services import get_parameter
+
+USER_FIELDS = ["username", "full_name", "org", "mobile", "is_active"]
+
+
+class LoginRefused(ServiceError):
+    code = "authentication_failed"
+
+
+# --- login -------------------------------------------------------------------------------------------
+
+
+def _recent_failures(**lookup) -> int:
+    window = timezone.now() - timedelta(minutes=get_parameter("login.lockout_minutes"))
+    last_success = (
+        LoginAttempt.objects.filter(outcome=LoginAttempt.Outcome.SUCCESS, created_at__gte=window, **lookup)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    failures = LoginAttempt.objects.filter(
+        created_at__gte=window,
+        outcome__in=[LoginAttempt.Outcome.BAD_CREDENTIALS, LoginAttempt.Outcome.BAD_OTP],
+        **lookup,
+    )
+    if last_success:
+        failures = failures.filter(id__gt=last_success)
+    return failures.count()
+
+
+def is_locked(*, username: str, ip: str | None) -> bool:
+    """Locked when the account, or the address, has too many recent failures (per account and per IP)."""
+    threshold = get_parameter("login.lockout_threshold")
+    if _recent_failures(username=username) >= threshold:
+        return True
+    return bool(ip) and _recent_failures(ip=ip) >= threshold
+
+
+def _log_attempt(username: str, user: User | None, outcome: str, channel: str) -> None:
+    info = request_context.current()
+    LoginAttempt.objects.create(
+        username=username[:150], user=user, ip=info.ip, user_agent=info.user_agent[:300], channel=channel, outcome=outcome
+    )
+
+
+def authenticate_user(*, username: str, password: str, channel: str = "web") -> User:
+    """Check a username and password under the lockout rules; log and audit every attempt.
+
+    Messages do not reveal whether the username exists.
+    """
+    username = (username or "").strip()
+    info = request_context.current()
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if is_locked(username=username, ip=info.ip):
+            _log_attempt(username, user, LoginAttempt.Outcome.LOCKED, channel)
+            audit.record(events.LOGIN_FAILED, actor=user, actor_name=username, success=False, message="locked")
+            minutes = get_parameter("login.lockout_minutes")
+            raise LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
+        if user is None or not user.check_password(password):
+            _log_attempt(username, user, LoginAttempt.Outcome.BAD_CREDENTIALS, channel)
+            audit.record(events.LOGIN_FAILED, actor=user, actor_name=username, success=False, message="bad_credentials")
+            raise LoginRefused(_("用户名或密码错误。"))
+        if not user.is_active:
+            _log_attempt(username, user, LoginAttempt.Outcome.DISABLED, channel)
+            audit.record(events.LOGIN_FAILED, actor=user, success=False, message="disabled")
+            raise LoginRefused(_("账号已停用，请联系系统管理员。"), code="disabled")
+    return user
+
+
+def login_succeeded(*, user: User, channel: str = "web") -> None:
+    with transaction.atomic():
+        _log_attempt(user.username, user, LoginAttempt.Outcome.SUCCESS, channel)
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        audit.record(events.LOGIN_SUCCEEDED, actor=user, message=channel)
+
+
+def logged_out(*, user: User) -> None:
+    audit.record(events.LOGOUT, actor=user)
+
+
+def verify_second_factor(*, user: User, code: str) -> None:
+    """Check a TOTP code; a wrong code counts as a failed login for the lockout rule."""
+    info = request_context.current()
+    if is_locked(username=user.username, ip=info.ip):
+        minutes = get_parameter("login.lockout_minutes")
+        raise LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
+    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
+        with transaction.atomic():
+            _log_attempt(user.username, user, LoginAttempt.Outcome.BAD_OTP, "web")
+            audit.record(events.LOGIN_FAILED, actor=user, success=False, message="bad_otp")
+        raise LoginRefused(_("动态口令不正确。"), code="bad_otp")
+
+
+def begin_two_factor_enrolment(*, user: User) -> str:
+    """A fresh secret for the user to scan; it only takes effect after `confirm_two_factor`."""
+    return pyotp.random_base32()
+
+
+def confirm_two_factor(*, user: User, secret: str, code: str) -> None:
+    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+        raise ValidationFailed({"code": [_("动态口令不正确，请重新输入手机上显示的 6 位数字。")]})
+    with transaction.atomic():
+        user.totp_secret = secret
+        user.totp_confirmed = True
+        user.save(update_fields=["totp_secret", "totp_confirmed"])
+        audit.record(events.TWO_FACTOR_ENROLLED, actor=user, target=user)
+
+
+def password_expired(user: User) -> bool:
+    max_age = get_parameter("password.max_age_days")
+    if not max_age:
+        return False
+    if user.password_changed_at is None:
+        return True
+    return timezone.now() - user.password_changed_at > timedelta(days=max_age)
+
+
+# --- passwords ---------------------------------------------------------------------------------------
+
+
+def _set_password(user: User, new_password: str) -> None:
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationFailed({"new_password": list(error.messages)}) from None
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise ValidationFailed({"old_password": [_("原密码不正确。")]})
+    with transaction.atomic():
+        _set_password(user, new_password)
+        user.save(update_fields=["password", "password_changed_at"])
+        audit.record(events.PASSWORD_CHANGED, actor=user, target=user)
+
+
+# --- users (system administrator) --------------------------------------------------------------------
+
+
+@dataclass
+class UserData:
+    username: str
+    full_name: str
+    org: object
+    mobile: str = ""
+    is_active: bool = True
+
+
+def user_create(*, actor: User, data: UserData, password: str) -> User:
+    require(actor, "accounts.add_user", data.org)
+    if User.objects.filter(username=data.username).exists():
+        raise ValidationFailed({"username": [_("用户名已存在。")]})
+    user = User(username=data.username, full_name=data.full_name, org=data.org, mobile=data.mobile)
+    with transaction.atomic():
+        _set_password(user, password)
+        user.password_changed_at = None  # first login must choose a new password
+        user.save()
+        audit.record(events.USER_CREATED, actor=actor, target=user, after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def user_update(*, actor: User, user: User, data: UserData) -> User:
+    require(actor, "accounts.change_user", user)
+    require(actor, "accounts.change_user", data.org)
+    before = audit.snapshot(user, USER_FIELDS)
+    user.full_name, user.org, user.mobile, user.is_active = data.full_name, data.org, data.mobile, data.is_active
+    with transaction.atomic():
+        user.save()
+        audit.record(events.USER_CHANGED, actor=actor, target=user, before=before, after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def user_deactivate(*, actor: User, user: User) -> None:
+    require(actor, "accounts.change_user", user)
+    if user.pk == actor.pk:
+        raise ServiceError(_("不能停用自己的账号。"), code="self_deactivation")
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        user_tokens_revoke(user)
+        audit.record(events.USER_DEACTIVATED, actor=actor, target=user)
+
+
+def user_reset_password(*, actor: User, user: User, new_password: str) -> None:
+    require(actor, "accounts.change_user", user)
+    with transaction.atomic():
+        _set_password(user, new_password)
+        user.password_changed_at = None
+        user.save(update_fields=["password", "password_changed_at"])
+        audit.record(events.USER_PASSWORD_RESET, actor=actor, target=user)
+
+
+def user_unlock(*, actor: User, user: User) -> None:
+    require(actor, "accounts.unlock_user", user)
+    with transaction.atomic():
+        LoginAttempt.objects.create(
+            username=user.username, user=user, outcome=LoginAttempt.Outcome.SUCCESS, channel="unlock"
+        )
+        audit.record(events.USER_UNLOCKED, actor=actor, target=user)
+
+
+def user_tokens_revoke(user: User) -> None:
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+
+
+# --- roles (security administrator) ------------------------------------------------------------------
+
+
+def user_assign_roles(*, actor: User, user: User, roles: list[Role]) -> None:
+    """Security administrator's duty. Nobody changes their own roles, and no one holds two admin duties."""
+    require(actor, "accounts.assign_roles_user", user)
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("不能为自己分配或取消角色。"))
+    duties = {r.admin_duty for r in roles if r.admin_duty}
+    if len(duties) > 1:
+        raise ValidationFailed({"roles": [_("三员分立：同一账号不能同时担任系统管理员、安全管理员、安全审计员中的两个。")]})
+    if duties and any(not r.admin_duty for r in roles):
+        raise ValidationFailed({"roles": [_("三员分立：管理员账号不能同时持有业务角色。")]})
+    before = sorted(user.roles.values_list("code", flat=True))
+    with transaction.atomic():
+        user.roles.set(roles)
+        audit.record(
+            events.ROLES_ASSIGNED, actor=actor, target=user, before={"roles": before},
+            after={"roles": sorted(r.code for r in roles)},
+        )
+
+
+@dataclass
+class RoleData:
+    code: str
+    name: str
+    description: str
+    data_scope: str
+    permissions: list[Permission]
+    custom_orgs: list
+    is_active: bool = True
+
+
+ADMIN_ONLY_APPS = {"accounts", "orgs", "parameters", "audit", "dictionaries", "workcalendar"}
+
+
+def _check_role_data(data: RoleData, role: Role | None) -> None:
+    if data.data_scope == DataScope.CUSTOM and not data.custom_orgs:
+        raise ValidationFailed({"custom_orgs": [_("自定义数据范围须至少选择一个组织节点。")]})
+    duty = role.admin_duty if role else AdminDuty.NONE
+    if duty == AdminDuty.AUDIT and any(p.content_type.app_label != "audit" for p in data.permissions):
+        raise ValidationFailed({"permissions": [_("三员分立：安全审计员只能持有审计权限。")]})
+    if duty != AdminDuty.AUDIT and any(p.content_type.app_label == "audit" for p in data.permissions):
+        raise ValidationFailed({"permissions": [_("三员分立：审计权限只能授予安全审计员。")]})
+
+
+def role_create(*, actor: User, data: RoleData) -> Role:
+    require(actor, "accounts.add_role", None)
+    _check_role_data(data, None)
+    if Role.objects.filter(code=data.code).exists():
+        raise ValidationFailed({"code": [_("角色代码已存在。")]})
+    with transaction.atomic():
+        role = Role.objects.create(
+            code=data.code, name=data.name, description=data.description, data_scope=data.data_scope,
+            is_active=data.is_active,
+        )
+        role.permissions.set(data.permissions)
+        role.custom_orgs.set(data.custom_orgs)
+        audit.record(events.ROLE_CREATED, actor=actor, target=role, after=_role_snapshot(role))
+    return role
+
+
+def role_update(*, actor: User, role: Role, data: RoleData) -> Role:
+    require(actor, "accounts.change_role", None)
+    if role.pk in actor.roles.values_list("pk", flat=True):
+        raise PermissionDenied(_("不能修改自己所持有角色的权限。"))
+    _check_role_data(data, role)
+    before = _role_snapshot(role)
+    with transaction.atomic():
+        role.name, role.description, role.data_scope, role.is_active = (
+            data.name, data.description, data.data_scope, data.is_active
+        )
+        role.save()
+        role.permissions.set(data.permissions)
+        role.custom_orgs.set(data.custom_orgs)
+        audit.record(events.ROLE_CHANGED, actor=actor, target=role, before=before, after=_role_snapshot(role))
+    return role
+
+
+def _role_snapshot(role: Role) -> dict:
+    return {
+        "name": role.name,
+        "data_scope": role.data_scope,
+        "is_active": role.is_active,
+        "permissions": sorted(
+            f"{app}.{code}" for app, code in role.permissions.values_list("content_type__app_label", "codename")
+        ),
+        "custom_orgs": sorted(role.custom_orgs.values_list("pk", flat=True)),
+    }
+
+
+def issue_token(*, user: User):
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        token, _created = Token.objects.get_or_create(user=user)
+        audit.record(events.TOKEN_ISSUED, actor=user)
+    return token

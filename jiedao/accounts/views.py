@@ -1,0 +1,358 @@
+"""Login, two-factor, password, and the user and role administration pages."""
+
+from __future__ import annotations
+
+import io
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView
+
+from jiedao.accounts import services
+from jiedao.accounts.forms import LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserForm, UserRolesForm
+from jiedao.accounts.models import LoginAttempt, Role, User
+from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.orgs.models import OrgUnit
+
+PENDING_USER = "pending_login_user"
+PENDING_NEXT = "pending_login_next"
+PENDING_SECRET = "pending_totp_secret"
+SECOND_FACTOR_DONE = "second_factor_done"
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _finish_login(request, user: User) -> str:
+    next_url = request.session.get(PENDING_NEXT)
+    login(request, user, backend="jiedao.accounts.backends.RoleBackend")
+    request.session[SECOND_FACTOR_DONE] = user.totp_confirmed
+    services.login_succeeded(user=user)
+    return _safe_next(request, next_url)
+
+
+class LoginView(FormView):
+    scope_exempt = "login page"
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+
+    def form_valid(self, form):
+        try:
+            user = services.authenticate_user(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except services.LoginRefused as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        self.request.session.cycle_key()
+        self.request.session[PENDING_NEXT] = self.request.GET.get("next")
+        if user.totp_confirmed or user.requires_two_factor:
+            self.request.session[PENDING_USER] = user.pk
+            return redirect("accounts:two_factor")
+        return redirect(_finish_login(self.request, user))
+
+
+class TwoFactorView(View):
+    """Second step for users with TOTP, and first-time enrolment for the three admin roles."""
+
+    scope_exempt = "login step, only the pending user's own data"
+    template_name = "accounts/two_factor.html"
+
+    def pending_user(self):
+        user_id = self.request.session.get(PENDING_USER)
+        return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+    def render_page(self, user, form):
+        context = {"form": form, "enrolling": not user.totp_confirmed}
+        if not user.totp_confirmed:
+            secret = self.request.session.get(PENDING_SECRET)
+            if not secret:
+                secret = services.begin_two_factor_enrolment(user=user)
+                self.request.session[PENDING_SECRET] = secret
+            uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Jiedao")
+            buffer = io.BytesIO()
+            qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+            context.update(secret=secret, qr_svg=buffer.getvalue().decode())
+        return render(self.request, self.template_name, context)
+
+    def get(self, request):
+        user = self.pending_user()
+        if user is None:
+            return redirect("accounts:login")
+        return self.render_page(user, OtpForm())
+
+    def post(self, request):
+        user = self.pending_user()
+        if user is None:
+            return redirect("accounts:login")
+        form = OtpForm(request.POST)
+        if form.is_valid():
+            try:
+                if user.totp_confirmed:
+                    services.verify_second_factor(user=user, code=form.cleaned_data["code"])
+                else:
+                    services.confirm_two_factor(
+                        user=user, secret=request.session.get(PENDING_SECRET, ""), code=form.cleaned_data["code"]
+                    )
+            except ValidationFailed as error:
+                form.add_error("code", error.message)
+            except services.LoginRefused as error:
+                form.add_error(None, error.message)
+                if error.code == "locked":
+                    request.session.flush()
+            else:
+                request.session.pop(PENDING_USER, None)
+                request.session.pop(PENDING_SECRET, None)
+                return redirect(_finish_login(request, user))
+        return self.render_page(user, form)
+
+
+class LogoutView(View):
+    scope_exempt = "ends the user's own session"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if request.user.is_authenticated:
+            services.logged_out(user=request.user)
+        logout(request)
+        messages.info(request, _("您已安全退出。"))
+        return redirect("accounts:login")
+
+
+class PasswordChangeView(ScopedViewMixin, FormView):
+    scope_exempt = "changes the signed-in user's own password"
+    form_class = PasswordChangeForm
+    template_name = "core/form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return FormView.dispatch(self, request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("修改密码")
+        if services.password_expired(self.request.user):
+            context["form_intro"] = _("您的密码已过期或为初始密码，请先修改密码。")
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.password_change(
+                user=self.request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationFailed as error:
+            for field, errors in error.errors.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+            return self.form_invalid(form)
+        from django.contrib.auth import update_session_auth_hash
+
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return redirect("core:home")
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+class UserListView(ScopedListView):
+    model = User
+    template_name = "accounts/user_list.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("org").prefetch_related("roles")
+        term = self.request.GET.get("q", "").strip()
+        if term:
+            queryset = queryset.filter(Q(username__icontains=term) | Q(full_name__icontains=term))
+        return queryset
+
+
+class UserFormMixin:
+    model = User
+    form_class = UserForm
+    template_name = "core/form.html"
+
+    def get_form_kwargs(self):
+        orgs = OrgUnit.objects.visible_to(self.request.user, self.required_permission()).filter(is_active=True)
+        return {**super().get_form_kwargs(), "orgs": orgs, "editing": "pk" in self.kwargs}
+
+    def get_success_url(self, result=None):
+        return reverse("accounts:user_list")
+
+    def user_data(self, form) -> services.UserData:
+        data = form.cleaned_data
+        return services.UserData(
+            username=data["username"], full_name=data["full_name"], org=data["org"],
+            mobile=data.get("mobile", ""), is_active=data.get("is_active", True),
+        )
+
+
+class UserCreateView(UserFormMixin, ServiceFormView):
+    permission = "add"
+    success_message = gettext_lazy("用户已创建。")
+    extra_context = {"title": gettext_lazy("新建用户")}
+
+    def perform(self, form):
+        return services.user_create(actor=self.request.user, data=self.user_data(form), password=form.cleaned_data["password"])
+
+
+class UserEditView(UserFormMixin, ServiceFormView):
+    permission = "change"
+    success_message = gettext_lazy("用户已保存。")
+    extra_context = {"title": gettext_lazy("修改用户")}
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        user = self.get_object()
+        return {"username": user.username, "full_name": user.full_name, "org": user.org, "mobile": user.mobile, "is_active": user.is_active}
+
+    def perform(self, form):
+        data = self.user_data(form)
+        data.username = self.get_object().username
+        return services.user_update(actor=self.request.user, user=self.get_object(), data=data)
+
+
+class UserRolesView(ServiceFormView):
+    model = User
+    permission = "assign_roles"
+    form_class = UserRolesForm
+    template_name = "core/form.html"
+    success_message = gettext_lazy("角色已分配。")
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"roles": self.get_object().roles.all()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("分配角色：%(u)s") % {"u": self.get_object()}, **kwargs)
+
+    def get_success_url(self, result=None):
+        return reverse("accounts:user_list")
+
+    def perform(self, form):
+        return services.user_assign_roles(actor=self.request.user, user=self.get_object(), roles=list(form.cleaned_data["roles"]))
+
+
+class UserActionView(ScopedViewMixin, View):
+    """Deactivate or unlock a user (POST)."""
+
+    model = User
+    http_method_names = ["post"]
+    actions = {"deactivate": ("change", services.user_deactivate, gettext_lazy("用户已停用。")),
+               "unlock": ("unlock", services.user_unlock, gettext_lazy("账号已解除锁定。"))}
+
+    def required_permission(self) -> str:
+        return f"accounts.{self.actions[self.kwargs['action']][0]}_user"
+
+    def post(self, request, pk, action):
+        _permission, service, done = self.actions[action]
+        user = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            service(actor=request.user, user=user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+        return redirect("accounts:user_list")
+
+
+# --- roles -------------------------------------------------------------------------------------------
+
+
+class RoleListView(ScopedViewMixin, View):
+    scope_exempt = "roles are platform-wide definitions, not org records"
+    permission = "accounts.view_role"
+
+    def get(self, request):
+        roles = Role.objects.prefetch_related("permissions").order_by("admin_duty", "code")
+        return render(request, "accounts/role_list.html", {"roles": roles})
+
+
+class RoleFormMixin:
+    scope_exempt = "roles are platform-wide definitions, not org records"
+    form_class = RoleForm
+    template_name = "core/form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "permission_apps": permission_apps(), "editing": "pk" in self.kwargs}
+
+    def get_success_url(self, result=None):
+        return reverse("accounts:role_list")
+
+    def role_data(self, form) -> services.RoleData:
+        data = form.cleaned_data
+        return services.RoleData(
+            code=data["code"], name=data["name"], description=data["description"], data_scope=data["data_scope"],
+            permissions=list(data["permissions"]), custom_orgs=list(data["custom_orgs"]), is_active=data["is_active"],
+        )
+
+
+def permission_apps() -> list[str]:
+    from django.apps import apps
+
+    return [config.label for config in apps.get_app_configs() if config.name.startswith("jiedao.")]
+
+
+class RoleCreateView(RoleFormMixin, ServiceFormView):
+    permission = "accounts.add_role"
+    success_message = gettext_lazy("角色已创建。")
+    extra_context = {"title": gettext_lazy("新建角色")}
+
+    def perform(self, form):
+        return services.role_create(actor=self.request.user, data=self.role_data(form))
+
+
+class RoleEditView(RoleFormMixin, ServiceFormView):
+    permission = "accounts.change_role"
+    success_message = gettext_lazy("角色已保存。")
+    extra_context = {"title": gettext_lazy("修改角色")}
+
+    def get_object(self):
+        return get_object_or_404(Role, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        role = self.get_object()
+        return {
+            "code": role.code, "name": role.name, "description": role.description, "data_scope": role.data_scope,
+            "custom_orgs": role.custom_orgs.all(), "permissions": role.permissions.all(), "is_active": role.is_active,
+        }
+
+    def perform(self, form):
+        data = self.role_data(form)
+        return services.role_update(actor=self.request.user, role=self.get_object(), data=data)
+
+
+class LoginLogView(ScopedListView):
+    scope_exempt = "login attempts are filtered by the viewer's user scope below"
+    model = LoginAttempt
+    permission = "accounts.view_loginattempt"
+    template_name = "accounts/loginattempt_list.html"
+
+    def get_queryset(self):
+        visible_users = User.objects.visible_to(self.request.user, "accounts.view_loginattempt")
+        queryset = LoginAttempt.objects.filter(Q(user__in=visible_users) | Q(user__isnull=True)).select_related("user")
+        if self.request.GET.get("failed") == "1":
+            queryset = queryset.exclude(outcome=LoginAttempt.Outcome.SUCCESS)
+        return queryset

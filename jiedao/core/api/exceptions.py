@@ -1,0 +1,43 @@
+"""API errors as JSON with a stable `code` and a Chinese `detail`; field errors under `errors`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ValidationFailed):
+        return Response(
+            {"code": exc.code, "detail": str(exc.message), "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, OutOfScope) or isinstance(exc, Http404):
+        return Response({"code": "not_found", "detail": _("未找到该记录，或该记录不在您的管辖范围内。")}, status=404)
+    if isinstance(exc, PermissionDenied | DjangoPermissionDenied):
+        message = str(getattr(exc, "message", "")) or _("您没有执行此操作的权限。")
+        return Response({"code": "permission_denied", "detail": message}, status=403)
+    if isinstance(exc, ServiceError):
+        http_status = 409 if exc.code == "conflict" else 400
+        body = {"code": exc.code, "detail": str(exc.message)}
+        if exc.field:
+            body["errors"] = {exc.field: [str(exc.message)]}
+        return Response(body, status=http_status)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
+        first = next(iter(errors.values()), [""])
+        first_message = first[0] if isinstance(first, list) and first else first
+        response.data = {"code": "invalid", "detail": str(first_message), "errors": errors}
+    else:
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {"code": code if isinstance(code, str) else "error", "detail": str(getattr(exc, "detail", exc))}
+    return response

@@ -1,0 +1,101 @@
+"""Personal data at rest: SM4-GCM encryption and an HMAC-SM3 blind index (GB/T 32907, GB/T 32905).
+
+Keys come from settings (environment), never from the database. `JIEDAO_FIELD_KEYS` is a list: the
+first key encrypts, every key decrypts (the key id is stored with each value), which is how keys
+are rotated: add a new key in front, run `manage.py rotate_field_keys`, then drop the old one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
+
+PREFIX = "sm4g"
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
+class DecryptionError(ValueError):
+    pass
+
+
+def _keys() -> list[bytes]:
+    keys = [bytes.fromhex(k) for k in settings.JIEDAO_FIELD_KEYS]
+    for key in keys:
+        if len(key) != 16:
+            raise ValueError("JIEDAO_FIELD_KEYS entries must be 32 hex characters (128-bit SM4 keys)")
+    return keys
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.new("sm3", key).hexdigest()[:8]
+
+
+def encrypt(plaintext: str) -> str:
+    key = _keys()[0]
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
+    token = base64.b64encode(nonce + body + encryptor.tag).decode()
+    return f"{PREFIX}:{key_id(key)}:{token}"
+
+
+def is_current(ciphertext: str) -> bool:
+    """Whether a stored value is encrypted with the newest key (rotation leaves older ones behind)."""
+    return ciphertext.split(":", 2)[1] == key_id(_keys()[0])
+
+
+def decrypt(ciphertext: str) -> str:
+    try:
+        prefix, wanted_key_id, token = ciphertext.split(":", 2)
+        if prefix != PREFIX:
+            raise DecryptionError("unknown ciphertext format")
+        raw = base64.b64decode(token)
+    except ValueError as error:
+        raise DecryptionError(str(error)) from error
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    key = next((k for k in _keys() if key_id(k) == wanted_key_id), None)
+    if key is None:
+        raise DecryptionError(f"key {wanted_key_id} is not configured in JIEDAO_FIELD_KEYS")
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    try:
+        return (decryptor.update(body) + decryptor.finalize()).decode()
+    except Exception as error:
+        raise DecryptionError("value fails its integrity check") from error
+
+
+def blind_index(value: str) -> str:
+    """Keyed HMAC-SM3 of a normalised value: equal inputs give equal indexes, nothing else leaks."""
+    key = bytes.fromhex(settings.JIEDAO_BLIND_INDEX_KEY)
+    return hmac.new(key, value.encode(), hashlib.new("sm3").name).hexdigest()
+
+
+def mask_middle(value: str, keep_start: int, keep_end: int, fill: str = "*") -> str:
+    if not value:
+        return ""
+    if len(value) <= keep_start + keep_end:
+        return fill * len(value)
+    return value[:keep_start] + fill * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
+
+
+def mask_id_number(value: str) -> str:
+    """`110105199001010002X` → `110105********002X` style: region code and last four kept."""
+    return mask_middle(value, 6, 4)
+
+
+def mask_phone(value: str) -> str:
+    return mask_middle(value, 3, 4) if len(value) == 11 else mask_middle(value, 3, 2)
+
+
+def mask_name(value: str) -> str:
+    """`张三明` → `张*明`, `张三` → `张*` (public notices)."""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]

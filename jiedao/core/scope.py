@@ -1,0 +1,181 @@
+"""Org scope: the one place where "who may see which records" is decided.
+
+Every record that belongs to a node of the org tree inherits `ScopedModel`. Reads go through
+`Model.objects.visible_to(user, action)` (called by the base UI views, the base API viewset and the
+selectors); writes call `require(actor, permission, obj_or_org)` inside services. Out-of-scope objects
+are reported as "not found" so that their existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.core.exceptions import OutOfScope, PermissionDenied
+
+
+class DataScope(models.TextChoices):
+    ALL = "all", _("全部")
+    SUBTREE = "subtree", _("本级及下级")
+    NODE = "node", _("仅本级")
+    CUSTOM = "custom", _("自定义节点（含下级）")
+    OWN = "own", _("仅本人记录")
+
+
+@dataclass(frozen=True)
+class ScopeGrant:
+    """What one permission lets a user reach: every org, some org ids, and/or their own records."""
+
+    everything: bool = False
+    org_ids: frozenset[int] = frozenset()
+    own_records: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.org_ids or self.own_records)
+
+    def covers_org(self, org_id: int | None) -> bool:
+        return self.everything or (org_id is not None and org_id in self.org_ids)
+
+
+NO_GRANT = ScopeGrant()
+
+
+def permission_name(model: type[models.Model], action: str) -> str:
+    """`view` on registry.Person → `registry.view_person`; a dotted name is taken as is."""
+    if "." in action:
+        return action
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def scope_for(user, permission: str) -> ScopeGrant:
+    """Union of the data scopes of the user's roles that carry `permission`, cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_GRANT
+    cache = user.__dict__.setdefault("_scope_cache", {})
+    if permission not in cache:
+        cache[permission] = _compute_grant(user, permission)
+    return cache[permission]
+
+
+def _compute_grant(user, permission: str) -> ScopeGrant:
+    from jiedao.orgs.models import OrgUnit
+
+    app_label, codename = permission.split(".", 1)
+    roles = user.roles.filter(
+        is_active=True,
+        permissions__codename=codename,
+        permissions__content_type__app_label=app_label,
+    ).prefetch_related("custom_orgs")
+    own_records = False
+    roots: list[OrgUnit] = []
+    node_ids: set[int] = set()
+    for role in roles:
+        if role.data_scope == DataScope.ALL:
+            return ScopeGrant(everything=True)
+        if role.data_scope == DataScope.SUBTREE:
+            roots.append(user.org)
+        elif role.data_scope == DataScope.NODE:
+            node_ids.add(user.org_id)
+        elif role.data_scope == DataScope.CUSTOM:
+            roots.extend(role.custom_orgs.all())
+        elif role.data_scope == DataScope.OWN:
+            own_records = True
+    if roots:
+        node_ids.update(OrgUnit.objects.subtree_ids(roots))
+    return ScopeGrant(org_ids=frozenset(node_ids), own_records=own_records)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows how to restrict itself to what a user may reach."""
+
+    def visible_to(self, user, action: str = "view") -> ScopedQuerySet:
+        grant = scope_for(user, permission_name(self.model, action))
+        if grant.everything:
+            return self
+        if grant.nothing:
+            return self.none()
+        condition = Q(pk__in=[])
+        if grant.org_ids:
+            condition |= Q(**{f"{self.model.scope_org_field}__in": grant.org_ids})
+        if grant.own_records and self.model.scope_owner_field:
+            condition |= Q(**{self.model.scope_owner_field: user})
+        return self.filter(condition)
+
+
+class ScopeAware:
+    """Declares how a model reaches its org node. Mixed into every model that belongs to the tree."""
+
+    scope_org_field = "org"
+    scope_owner_field: str | None = "created_by"
+
+    def scope_org_id(self) -> int | None:
+        target = self
+        *path, last = self.scope_org_field.split("__")
+        for step in path:
+            target = getattr(target, step)
+            if target is None:
+                return None
+        return target.pk if last in ("id", "pk") else getattr(target, f"{last}_id")
+
+    def scope_owner_id(self) -> int | None:
+        if not self.scope_owner_field:
+            return None
+        return getattr(self, f"{self.scope_owner_field}_id", None)
+
+
+class ScopedModel(ScopeAware, models.Model):
+    """Base of every record that belongs to one org node."""
+
+    org = models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属组织"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def require(actor, permission: str, target) -> None:
+    """Raise unless `actor` holds `permission` over `target` (a scoped object or an org node).
+
+    Used inside services, including for the org a record is created in or moved to.
+    """
+    from jiedao.orgs.models import OrgUnit
+
+    grant = scope_for(actor, permission)
+    if grant.nothing:
+        raise PermissionDenied()
+    if target is None:
+        return
+    if isinstance(target, OrgUnit):
+        if not grant.covers_org(target.pk):
+            raise OutOfScope()
+        return
+    if grant.covers_org(target.scope_org_id()):
+        return
+    if grant.own_records and actor.pk is not None and target.scope_owner_id() == actor.pk:
+        return
+    raise OutOfScope()
+
+
+def has_permission(user, permission: str) -> bool:
+    return not scope_for(user, permission).nothing

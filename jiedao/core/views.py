@@ -1,0 +1,135 @@
+"""Base views. Every staff view inherits `ScopedViewMixin` (or a view built on it); a view that serves no
+scoped data says why in `scope_exempt`. `tests/test_scope_meta.py` fails when a view does neither.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.scope import has_permission, permission_name
+
+
+class ScopedViewMixin(LoginRequiredMixin):
+    """Requires login and a permission; querysets are always `visible_to(user, permission)`."""
+
+    model = None
+    permission: str = "view"  # an action on `model`, or a full "app.codename"
+
+    def required_permission(self) -> str:
+        return permission_name(self.model, self.permission) if self.model else self.permission
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_permission(request.user, self.required_permission()):
+            raise DjangoPermissionDenied(_("您没有访问此页面的权限。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user, self.required_permission())
+
+
+class ScopedListView(ScopedViewMixin, ListView):
+    paginate_by = 50
+
+
+class ScopedDetailView(ScopedViewMixin, DetailView):
+    pass
+
+
+class ServiceFormView(ScopedViewMixin, FormView):
+    """A form whose valid data goes to one service call; service errors come back as form errors."""
+
+    success_message = ""
+
+    def perform(self, form):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            result = self.perform(form)
+        except ValidationFailed as error:
+            for field_name, messages_ in error.errors.items():
+                for message in messages_:
+                    form.add_error(field_name if field_name in form.fields else None, message)
+            return self.form_invalid(form)
+        except OutOfScope:
+            raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。")) from None
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(str(error.message)) from None
+        except ServiceError as error:
+            form.add_error(None, str(error.message))
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url(result))
+
+    def get_success_url(self, result=None):  # noqa: ARG002 - subclasses use the result
+        return super().get_success_url()
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Per-role home page: each role names the panels it sees."""
+
+    scope_exempt = "shows only the signed-in user's own panels"
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        from jiedao.core.home import panels_for
+
+        context = super().get_context_data(**kwargs)
+        context["panels"] = panels_for(self.request.user)
+        return context
+
+
+class HealthView(View):
+    scope_exempt = "liveness probe, no data"
+
+    def get(self, request):
+        return JsonResponse({"status": "ok"})
+
+
+class ReadinessView(View):
+    """Database reachable, migrations applied, task queue reachable."""
+
+    scope_exempt = "readiness probe, no data"
+
+    def get(self, request):
+        checks = {}
+        try:
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            checks["database"] = "ok"
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"error: {error.__class__.__name__}"
+        from jiedao.core.tasks import queue_status
+
+        checks["queue"] = queue_status()
+        ready = all(value == "ok" for value in checks.values())
+        return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+
+
+def csrf_failure(request, reason=""):
+    return render(
+        request,
+        "core/error.html",
+        {"title": _("请求已失效"), "message": _("页面已过期或请求来源无法验证（CSRF），请刷新页面后重试。")},
+        status=403,
+    )
+
+
+csrf_failure.scope_exempt = "error page"

@@ -1,0 +1,144 @@
+"""Org tree: create, rename, move with subtree, deactivate; delete only an empty node."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.scope import require
+from jiedao.orgs import audit_events as events
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.division_codes import division_code_errors, normalize_division_code
+from jiedao.orgs.models import OrgUnit
+
+FIELDS = ["name", "level", "division_code", "parent", "is_active", "sort_order"]
+
+
+def _validate(*, name: str, level: int, code: str, parent: OrgUnit | None, exclude_pk: int | None = None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("请填写名称。")]
+    if level == OrgLevel.DISTRICT:
+        if parent is not None:
+            errors["parent"] = [_("区级节点不能有上级。")]
+    elif parent is None or parent.level != level - 1:
+        errors["parent"] = [
+            _("%(level)s的上级必须是%(parent)s。") % {"level": OrgLevel(level).label, "parent": OrgLevel(level - 1).label}
+        ]
+    if parent is not None and not parent.is_active:
+        errors.setdefault("parent", []).append(_("上级节点已停用。"))
+    code_errors = division_code_errors(
+        code, level, parent.division_code if parent else None, parent.level if parent else None
+    )
+    if code_errors:
+        errors["division_code"] = code_errors
+    elif OrgUnit.objects.filter(division_code=code).exclude(pk=exclude_pk).exists():
+        errors["division_code"] = [_("区划代码 %(code)s 已被其他节点使用。") % {"code": code}]
+    return errors
+
+
+def org_create(*, actor, name: str, level: int, division_code: str, parent: OrgUnit | None, sort_order: int = 0) -> OrgUnit:
+    require(actor, "orgs.add_orgunit", parent)
+    code = normalize_division_code(division_code, level)
+    errors = _validate(name=name, level=level, code=code, parent=parent)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        node = OrgUnit.objects.create(
+            name=name.strip(), level=level, division_code=code, parent=parent, sort_order=sort_order, path="tmp"
+        )
+        node.path = node.path_for(parent)
+        node.save(update_fields=["path"])
+        audit.record(events.ORG_CREATED, actor=actor, target=node, after=audit.snapshot(node, FIELDS))
+    return node
+
+
+def org_rename(*, actor, node: OrgUnit, name: str, division_code: str, sort_order: int | None = None) -> OrgUnit:
+    require(actor, "orgs.change_orgunit", node)
+    code = normalize_division_code(division_code, node.level)
+    errors = _validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk)
+    if code != node.division_code and node.children.exists():
+        errors.setdefault("division_code", []).append(_("该节点有下级，不能直接修改区划代码。"))
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(node, FIELDS)
+    with transaction.atomic():
+        node.name, node.division_code = name.strip(), code
+        if sort_order is not None:
+            node.sort_order = sort_order
+        node.save()
+        audit.record(events.ORG_RENAMED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS))
+    return node
+
+
+def org_move(*, actor, node: OrgUnit, new_parent: OrgUnit, division_code: str | None = None) -> OrgUnit:
+    """Move a node with its whole subtree. A node changing parent usually changes division code too."""
+    require(actor, "orgs.move_orgunit", node)
+    require(actor, "orgs.move_orgunit", new_parent)
+    if new_parent.pk == node.pk or new_parent.is_descendant_of(node):
+        raise ValidationFailed({"parent": [_("不能把节点移动到它自己或它的下级之下。")]})
+    code = normalize_division_code(division_code or node.division_code, node.level)
+    errors = _validate(name=node.name, level=node.level, code=code, parent=new_parent, exclude_pk=node.pk)
+    if code != node.division_code and node.children.exists():
+        errors.setdefault("division_code", []).append(_("该节点有下级，移动时不能修改区划代码。"))
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(node, FIELDS)
+    old_path = node.path
+    with transaction.atomic():
+        node.parent, node.division_code = new_parent, code
+        node.path = node.path_for(new_parent)
+        node.save()
+        OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
+            path=Concat(Value(node.path), Substr(F("path"), len(old_path) + 1))
+        )
+        audit.record(events.ORG_MOVED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS))
+    return node
+
+
+def org_set_active(*, actor, node: OrgUnit, active: bool) -> OrgUnit:
+    """Deactivate (with the whole subtree) or reactivate. Records stay; nothing is deleted."""
+    require(actor, "orgs.deactivate_orgunit", node)
+    if active and node.parent is not None and not node.parent.is_active:
+        raise ServiceError(_("上级节点已停用，请先启用上级。"), code="parent_inactive")
+    with transaction.atomic():
+        if active:
+            node.is_active = True
+            node.save(update_fields=["is_active", "updated_at"])
+        else:
+            OrgUnit.objects.filter(path__startswith=node.path).update(is_active=False)
+            node.refresh_from_db()
+        audit.record(events.ORG_REACTIVATED if active else events.ORG_DEACTIVATED, actor=actor, target=node)
+    return node
+
+
+def records_holding(node: OrgUnit) -> list[str]:
+    """Names of the kinds of record that still point at this node (children, users, any scoped record)."""
+    from django.apps import apps
+
+    holders = []
+    for model in apps.get_models():
+        if model._meta.label == "audit.AuditEvent":
+            continue  # the log outlives what it describes
+        for field in model._meta.get_fields():
+            if getattr(field, "related_model", None) is OrgUnit and field.many_to_one and field.concrete:
+                if model.objects.filter(**{field.name: node}).exists():
+                    holders.append(str(model._meta.verbose_name))
+    return sorted(set(holders))
+
+
+def org_delete(*, actor, node: OrgUnit) -> None:
+    """Hard-delete only a node nothing refers to; otherwise the answer is to deactivate it."""
+    require(actor, "orgs.delete_orgunit", node)
+    holders = records_holding(node)
+    if holders:
+        raise ServiceError(
+            _("该节点下仍有%(what)s，不能删除，请改为停用。") % {"what": "、".join(holders)}, code="node_in_use"
+        )
+    with transaction.atomic():
+        audit.record(events.ORG_DELETED, actor=actor, target=node, before=audit.snapshot(node, FIELDS), org=node.parent)
+        node.delete()

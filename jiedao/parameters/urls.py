@@ -1,0 +1,2 @@
+app_name = "parameters"
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from jiedao.public import views
+
+app_name = "public"
+urlpatterns = [
+    path("", views.PublicHomeView.as_view(), name="home"),
+]

@@ -1,0 +1,26 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView
+
+from jiedao.api_urls import urlpatterns as api_v1
+from jiedao.core import views as core_views
+
+set_language.scope_exempt = "switches the interface language"
+SpectacularAPIView.scope_exempt = "the OpenAPI schema describes endpoints, not data"
+
+urlpatterns = [
+    path("", include("jiedao.public.urls")),
+    path("", include(("jiedao.core.urls", "core"))),
+    path("accounts/", include("jiedao.accounts.urls")),
+    path("orgs/", include("jiedao.orgs.urls")),
+    path("audit/", include("jiedao.audit.urls")),
+    path("calendar/", include("jiedao.workcalendar.urls")),
+    path("timelimits/", include("jiedao.timelimits.urls")),
+    path("dictionaries/", include("jiedao.dictionaries.urls")),
+    path("parameters/", include("jiedao.parameters.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include((api_v1, "api"))),
+]
+
+handler403 = "django.views.defaults.permission_denied"
