@@ -1,6 +1,6 @@
-"""/api/v1/: every app registers its viewsets here."""
+"""/api/v1/: the accounts routes here, every other app's routes from its own `api/urls.py`."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from jiedao.accounts.api.views import ObtainTokenView, UserViewSet
@@ -12,4 +12,10 @@ router.register("users", UserViewSet, basename="user")
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     *router.urls,
+    path("", include("jiedao.orgs.api.urls")),
+    path("", include("jiedao.audit.api.urls")),
+    path("", include("jiedao.workcalendar.api.urls")),
+    path("", include("jiedao.timelimits.api.urls")),
+    path("", include("jiedao.dictionaries.api.urls")),
+    path("", include("jiedao.parameters.api.urls")),
 ]
