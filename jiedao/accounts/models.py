@@ -90,8 +90,14 @@ class PasswordHistory(models.Model):
         ordering = ["-created_at", "-id"]
 
 
-class LoginAttempt(models.Model):
-    """Every login attempt, UI or API: the login log and the input of the lockout rule."""
+class LoginAttempt(ScopeAware, models.Model):
+    """Every login attempt, UI or API: the login log and the input of the lockout rule.
+
+    Scoped through the account's org; attempts on unknown names are visible only with an all-org scope.
+    """
+
+    scope_org_field = "user__org"
+    scope_owner_field = None
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("成功")
@@ -107,6 +113,8 @@ class LoginAttempt(models.Model):
     channel = models.CharField(_("渠道"), max_length=10, default="web")
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("登录日志")

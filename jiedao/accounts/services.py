@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pyotp
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -68,26 +69,32 @@ def _log_attempt(username: str, user: User | None, outcome: str, channel: str) -
 def authenticate_user(*, username: str, password: str, channel: str = "web") -> User:
     """Check a username and password under the lockout rules; log and audit every attempt.
 
-    Messages do not reveal whether the username exists.
+    Messages do not reveal whether the username exists. The failed attempt is committed before the
+    refusal is raised, so it counts towards the lockout.
     """
     username = (username or "").strip()
     info = request_context.current()
+    user = User.objects.filter(username=username).first()
+    if is_locked(username=username, ip=info.ip):
+        minutes = get_parameter("login.lockout_minutes")
+        refusal = LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
+        outcome = LoginAttempt.Outcome.LOCKED
+    elif user is None:
+        make_password(password)  # same work as for a real account, so timing does not reveal the name
+        refusal = LoginRefused(_("用户名或密码错误。"))
+        outcome = LoginAttempt.Outcome.BAD_CREDENTIALS
+    elif not user.check_password(password):
+        refusal = LoginRefused(_("用户名或密码错误。"))
+        outcome = LoginAttempt.Outcome.BAD_CREDENTIALS
+    elif not user.is_active:
+        refusal = LoginRefused(_("账号已停用，请联系系统管理员。"), code="disabled")
+        outcome = LoginAttempt.Outcome.DISABLED
+    else:
+        return user
     with transaction.atomic():
-        user = User.objects.filter(username=username).first()
-        if is_locked(username=username, ip=info.ip):
-            _log_attempt(username, user, LoginAttempt.Outcome.LOCKED, channel)
-            audit.record(events.LOGIN_FAILED, actor=user, actor_name=username, success=False, message="locked")
-            minutes = get_parameter("login.lockout_minutes")
-            raise LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
-        if user is None or not user.check_password(password):
-            _log_attempt(username, user, LoginAttempt.Outcome.BAD_CREDENTIALS, channel)
-            audit.record(events.LOGIN_FAILED, actor=user, actor_name=username, success=False, message="bad_credentials")
-            raise LoginRefused(_("用户名或密码错误。"))
-        if not user.is_active:
-            _log_attempt(username, user, LoginAttempt.Outcome.DISABLED, channel)
-            audit.record(events.LOGIN_FAILED, actor=user, success=False, message="disabled")
-            raise LoginRefused(_("账号已停用，请联系系统管理员。"), code="disabled")
-    return user
+        _log_attempt(username, user, outcome, channel)
+        audit.record(events.LOGIN_FAILED, actor=user, actor_name=username, success=False, message=outcome)
+    raise refusal
 
 
 def login_succeeded(*, user: User, channel: str = "web") -> None:

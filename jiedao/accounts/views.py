@@ -345,14 +345,11 @@ class RoleEditView(RoleFormMixin, ServiceFormView):
 
 
 class LoginLogView(ScopedListView):
-    scope_exempt = "login attempts are filtered by the viewer's user scope below"
     model = LoginAttempt
-    permission = "accounts.view_loginattempt"
     template_name = "accounts/loginattempt_list.html"
 
     def get_queryset(self):
-        visible_users = User.objects.visible_to(self.request.user, "accounts.view_loginattempt")
-        queryset = LoginAttempt.objects.filter(Q(user__in=visible_users) | Q(user__isnull=True)).select_related("user")
+        queryset = super().get_queryset().select_related("user")
         if self.request.GET.get("failed") == "1":
             queryset = queryset.exclude(outcome=LoginAttempt.Outcome.SUCCESS)
         return queryset

@@ -12,7 +12,7 @@ from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.orgs import audit_events as events
 from jiedao.orgs.choices import OrgLevel
-from jiedao.orgs.division_codes import division_code_errors, normalize_division_code
+from jiedao.orgs.division_codes import SIGNIFICANT_DIGITS, division_code_errors, normalize_division_code
 from jiedao.orgs.models import OrgUnit
 
 FIELDS = ["name", "level", "division_code", "parent", "is_active", "sort_order"]
@@ -61,12 +61,11 @@ def org_rename(*, actor, node: OrgUnit, name: str, division_code: str, sort_orde
     require(actor, "orgs.change_orgunit", node)
     code = normalize_division_code(division_code, node.level)
     errors = _validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk)
-    if code != node.division_code and node.children.exists():
-        errors.setdefault("division_code", []).append(_("该节点有下级，不能直接修改区划代码。"))
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(node, FIELDS)
     with transaction.atomic():
+        _recode_descendants(node, code)
         node.name, node.division_code = name.strip(), code
         if sort_order is not None:
             node.sort_order = sort_order
@@ -83,13 +82,12 @@ def org_move(*, actor, node: OrgUnit, new_parent: OrgUnit, division_code: str | 
         raise ValidationFailed({"parent": [_("不能把节点移动到它自己或它的下级之下。")]})
     code = normalize_division_code(division_code or node.division_code, node.level)
     errors = _validate(name=node.name, level=node.level, code=code, parent=new_parent, exclude_pk=node.pk)
-    if code != node.division_code and node.children.exists():
-        errors.setdefault("division_code", []).append(_("该节点有下级，移动时不能修改区划代码。"))
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(node, FIELDS)
     old_path = node.path
     with transaction.atomic():
+        _recode_descendants(node, code)
         node.parent, node.division_code = new_parent, code
         node.path = node.path_for(new_parent)
         node.save()
@@ -98,6 +96,29 @@ def org_move(*, actor, node: OrgUnit, new_parent: OrgUnit, division_code: str | 
         )
         audit.record(events.ORG_MOVED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS))
     return node
+
+
+def _recode_descendants(node: OrgUnit, new_code: str) -> None:
+    """A node's new code carries over to its subtree: each descendant's code takes the new prefix."""
+    if new_code == node.division_code:
+        return
+    width = SIGNIFICANT_DIGITS[OrgLevel(node.level)]
+    old_prefix, new_prefix = node.division_code[:width], new_code[:width]
+    descendants = list(OrgUnit.objects.filter(path__startswith=node.path).exclude(pk=node.pk))
+    for descendant in descendants:
+        descendant.division_code = new_prefix + descendant.division_code[width:]
+    clashes = OrgUnit.objects.filter(division_code__in=[d.division_code for d in descendants]).exclude(
+        pk__in=[d.pk for d in descendants]
+    )
+    if clashes.exists():
+        raise ValidationFailed(
+            {"division_code": [_("下级节点改用新代码后与现有节点 %(code)s 重复。") % {"code": clashes.first().division_code}]}
+        )
+    # Two passes so that swapping codes inside the subtree never trips the unique index.
+    for descendant in descendants:
+        OrgUnit.objects.filter(pk=descendant.pk).update(division_code=f"~{descendant.pk}")
+    for descendant in descendants:
+        OrgUnit.objects.filter(pk=descendant.pk).update(division_code=descendant.division_code)
 
 
 def org_set_active(*, actor, node: OrgUnit, active: bool) -> OrgUnit:
