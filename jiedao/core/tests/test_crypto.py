@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from jiedao.core import crypto
+from jiedao.core.testing import make_user
+
+OLD_KEY = "0123456789abcdeffedcba9876543210"
+NEW_KEY = "00112233445566778899aabbccddeeff"
+
+
+def test_sm4_round_trip_and_tamper_detection(settings):
+    token = crypto.encrypt("110105199001010021")
+    assert token.startswith("sm4g:") and "110105" not in token
+    assert crypto.decrypt(token) == "110105199001010021"
+    assert crypto.encrypt("same") != crypto.encrypt("same")  # random nonce
+    broken = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(broken)
+
+
+def test_blind_index_is_keyed_and_deterministic(settings):
+    first = crypto.blind_index("13800138000")
+    assert first == crypto.blind_index("13800138000") and len(first) == 64
+    settings.JIEDAO_BLIND_INDEX_KEY = "ff" * 16
+    assert crypto.blind_index("13800138000") != first
+
+
+def test_masks():
+    assert crypto.mask_id_number("11010519491231002X") == "110105********002X"
+    assert crypto.mask_phone("13812341234") == "138****1234"
+    assert crypto.mask_name("张三明") == "张*明" and crypto.mask_name("张三") == "张*"
+
+
+def test_key_rotation_reencrypts_with_the_new_key(tree, settings):
+    settings.JIEDAO_FIELD_KEYS = [OLD_KEY]
+    user = make_user(tree.community_a1)
+    user.totp_secret = "JBSWY3DPEHPK3PXP"
+    user.save()
+    settings.JIEDAO_FIELD_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("rotate_field_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.JIEDAO_FIELD_KEYS = [NEW_KEY]
+    user.refresh_from_db()
+    assert user.totp_secret == "JBSWY3DPEHPK3PXP"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT totp_secret FROM accounts_user WHERE id = %s", [user.pk])
+        assert crypto.is_current(cursor.fetchone()[0])
