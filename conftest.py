@@ -3,11 +3,14 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_parameter_cache():
-    from jiedao.parameters.services import clear_cache
+    from jiedao.dictionaries.selectors import clear_cache as clear_dictionaries
+    from jiedao.parameters.services import clear_cache as clear_parameters
 
-    clear_cache()
+    clear_parameters()
+    clear_dictionaries()
     yield
-    clear_cache()
+    clear_parameters()
+    clear_dictionaries()
 
 
 @pytest.fixture

@@ -40,9 +40,15 @@ def test_forged_csrf_is_refused_in_chinese_and_changes_nothing(tree):
     admin = make_user(tree.district, "orgs.add_orgunit", "orgs.view_orgunit", scope=DataScope.ALL)
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin, backend="jiedao.accounts.backends.RoleBackend")
-    response = client.post(f"/orgs/{tree.subdistrict_a.pk}/new/",
-                           {"name": "伪造社区", "level": 3, "division_code": "110105001009"})
-    assert response.status_code == 403 and "CSRF" in response.content.decode() and "请刷新页面" in response.content.decode()
+    response = client.post(
+        f"/orgs/{tree.subdistrict_a.pk}/new/",
+        {"name": "伪造社区", "level": 3, "division_code": "110105001009"},
+    )
+    assert (
+        response.status_code == 403
+        and "CSRF" in response.content.decode()
+        and "请刷新页面" in response.content.decode()
+    )
     assert not OrgUnit.objects.filter(name="伪造社区").exists()
 
 
@@ -72,7 +78,9 @@ def test_scheduler_is_safe_to_start_twice(db):
     from jiedao.core import schedule
 
     SENT.clear()
-    schedule.JOBS["test.remember"] = schedule.PeriodicJob("test.remember", remember.using(), timedelta(minutes=5))
+    schedule.JOBS["test.remember"] = schedule.PeriodicJob(
+        "test.remember", remember.using(), timedelta(minutes=5)
+    )
     try:
         now = timezone.now()
         assert acquire_lease("host-a:1", now)
@@ -90,9 +98,15 @@ def test_scheduler_is_safe_to_start_twice(db):
 
 def _settings_check(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)",
+        ],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "jiedao.settings.production", **env},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -103,8 +117,14 @@ def test_production_settings_refuse_defaults():
     assert debug.returncode != 0 and "DEBUG" in debug.stderr
     no_keys = _settings_check({"SECRET_KEY": "x" * 50, "JIEDAO_DEBUG": "0", "JIEDAO_FIELD_KEYS": ""})
     assert no_keys.returncode != 0 and "JIEDAO_FIELD_KEYS" in no_keys.stderr
-    ok = _settings_check({"SECRET_KEY": "x" * 50, "JIEDAO_DEBUG": "0", "JIEDAO_FIELD_KEYS": "00" * 16,
-                          "JIEDAO_BLIND_INDEX_KEY": "11" * 16})
+    ok = _settings_check(
+        {
+            "SECRET_KEY": "x" * 50,
+            "JIEDAO_DEBUG": "0",
+            "JIEDAO_FIELD_KEYS": "00" * 16,
+            "JIEDAO_BLIND_INDEX_KEY": "11" * 16,
+        }
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.split() == ["True", str(365 * 24 * 3600)]
 
@@ -127,11 +147,22 @@ def test_redis_task_backend_runs_a_task_in_an_rq_worker(tmp_path):
         "print(result.status)\n"
     )
     marker = tmp_path / "marker.txt"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jiedao.settings.dev", "JIEDAO_TASKS_BACKEND": "django_tasks_rq.RQBackend",
-           "JIEDAO_REDIS_URL": "redis://127.0.0.1:6379/15", "JIEDAO_VAR_DIR": str(tmp_path / "var"),
-           "PYTHONPATH": os.getcwd()}
-    done = subprocess.run([sys.executable, str(script), str(marker)], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jiedao.settings.dev",
+        "JIEDAO_TASKS_BACKEND": "django_tasks_rq.RQBackend",
+        "JIEDAO_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "JIEDAO_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": os.getcwd(),
+    }
+    done = subprocess.run(
+        [sys.executable, str(script), str(marker)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("SUCCESSFUL")
     assert marker.read_text() == "done"

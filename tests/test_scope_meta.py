@@ -22,7 +22,8 @@ def test_every_model_linked_to_the_org_tree_is_scoped():
     offenders = []
     for model in _jiedao_models():
         links = [
-            f for f in model._meta.get_fields()
+            f
+            for f in model._meta.get_fields()
             if f.concrete and f.many_to_one and f.related_model is OrgUnit and f.name != "parent"
         ]
         if not links and model is not OrgUnit:
@@ -66,7 +67,9 @@ def test_every_route_goes_through_the_scope_mechanism_or_says_why_not():
     assert len(routes) > 20
     for route, callback in routes:
         view = _view_of(callback)
-        if not getattr(view, "__module__", "").startswith("jiedao.") and not getattr(view, "scope_exempt", ""):
+        if not getattr(view, "__module__", "").startswith("jiedao.") and not getattr(
+            view, "scope_exempt", ""
+        ):
             offenders.append(f"{route} -> third-party view {view!r} without scope_exempt")
             continue
         scoped = isinstance(view, type) and issubclass(view, ScopedViewMixin | ScopedViewSetMixin)
@@ -79,5 +82,11 @@ def test_scoped_views_name_a_scope_aware_model():
     for _route, callback in _walk(get_resolver().url_patterns):
         view = _view_of(callback)
         model = getattr(view, "model", None)
-        if isinstance(view, type) and issubclass(view, ScopedViewMixin | ScopedViewSetMixin) and model is not None:
-            assert issubclass(model, ScopeAware), f"{view.__name__} serves {model.__name__}, which is not scope-aware"
+        if (
+            isinstance(view, type)
+            and issubclass(view, ScopedViewMixin | ScopedViewSetMixin)
+            and model is not None
+        ):
+            assert issubclass(model, ScopeAware), (
+                f"{view.__name__} serves {model.__name__}, which is not scope-aware"
+            )

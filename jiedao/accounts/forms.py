@@ -9,22 +9,38 @@ from jiedao.orgs.models import OrgUnit
 
 
 class LoginForm(StyledForm):
-    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class OtpForm(StyledForm):
     code = forms.CharField(
-        label=_("动态口令"), max_length=6, min_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        label=_("动态口令"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
         help_text=_("请输入身份验证器应用中显示的 6 位数字。"),
     )
 
 
 class PasswordChangeForm(StyledForm):
-    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password_again = forms.CharField(label=_("再次输入新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("原密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label=_("新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password_again = forms.CharField(
+        label=_("再次输入新密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -34,15 +50,26 @@ class PasswordChangeForm(StyledForm):
 
 
 class UserForm(StyledForm):
-    username = forms.RegexField(label=_("用户名"), regex=r"^[A-Za-z0-9_.-]{3,30}$", max_length=30,
-                                error_messages={"invalid": _("用户名为 3–30 位字母、数字或 _ . -")})
+    username = forms.RegexField(
+        label=_("用户名"),
+        regex=r"^[A-Za-z0-9_.-]{3,30}$",
+        max_length=30,
+        error_messages={"invalid": _("用户名为 3–30 位字母、数字或 _ . -")},
+    )
     full_name = forms.CharField(label=_("姓名"), max_length=50)
     org = forms.ModelChoiceField(label=_("所属组织"), queryset=OrgUnit.objects.none())
-    mobile = forms.RegexField(label=_("手机号码"), regex=r"^1[3-9]\d{9}$", required=False,
-                              error_messages={"invalid": _("请输入 11 位手机号码。")})
+    mobile = forms.RegexField(
+        label=_("手机号码"),
+        regex=r"^1[3-9]\d{9}$",
+        required=False,
+        error_messages={"invalid": _("请输入 11 位手机号码。")},
+    )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text=_("用户首次登录时须修改密码。"))
+    password = forms.CharField(
+        label=_("初始密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("用户首次登录时须修改密码。"),
+    )
 
     def __init__(self, *args, orgs=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,8 +80,12 @@ class UserForm(StyledForm):
 
 
 class UserRolesForm(StyledForm):
-    roles = forms.ModelMultipleChoiceField(label=_("角色"), queryset=Role.objects.filter(is_active=True),
-                                           required=False, widget=forms.CheckboxSelectMultiple)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("角色"),
+        queryset=Role.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class RoleForm(StyledForm):
@@ -62,9 +93,13 @@ class RoleForm(StyledForm):
     name = forms.CharField(label=_("名称"), max_length=50)
     description = forms.CharField(label=_("说明"), max_length=200, required=False)
     data_scope = forms.ChoiceField(label=_("数据范围"), choices=DataScope.choices)
-    custom_orgs = forms.ModelMultipleChoiceField(label=_("自定义数据范围节点"), queryset=OrgUnit.objects.all(), required=False)
+    custom_orgs = forms.ModelMultipleChoiceField(
+        label=_("自定义数据范围节点"), queryset=OrgUnit.objects.all(), required=False
+    )
     permissions = forms.ModelMultipleChoiceField(
-        label=_("权限"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("权限"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         queryset=Permission.objects.filter(content_type__app_label__in=[]),
     )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
@@ -73,7 +108,8 @@ class RoleForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["permissions"].queryset = (
             Permission.objects.filter(content_type__app_label__in=permission_apps)
-            .select_related("content_type").order_by("content_type__app_label", "codename")
+            .select_related("content_type")
+            .order_by("content_type__app_label", "codename")
         )
         self.fields["permissions"].label_from_instance = lambda p: f"{p.content_type.app_label} · {p.name}"
         if editing:

@@ -23,7 +23,9 @@ class User(ScopeAware, AbstractUser):
     scope_owner_field = None
 
     full_name = models.CharField(_("姓名"), max_length=50)
-    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="users", verbose_name=_("所属组织"))
+    org = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="users", verbose_name=_("所属组织")
+    )
     mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
     roles = models.ManyToManyField("accounts.Role", blank=True, related_name="users", verbose_name=_("角色"))
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
@@ -60,12 +62,16 @@ class Role(models.Model):
     code = models.SlugField(_("代码"), max_length=50, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
     description = models.CharField(_("说明"), max_length=200, blank=True)
-    data_scope = models.CharField(_("数据范围"), max_length=10, choices=DataScope.choices, default=DataScope.SUBTREE)
+    data_scope = models.CharField(
+        _("数据范围"), max_length=10, choices=DataScope.choices, default=DataScope.SUBTREE
+    )
     custom_orgs = models.ManyToManyField(
         "orgs.OrgUnit", blank=True, related_name="+", verbose_name=_("自定义数据范围节点")
     )
     permissions = models.ManyToManyField(Permission, blank=True, related_name="roles", verbose_name=_("权限"))
-    admin_duty = models.CharField(_("三员职责"), max_length=10, choices=AdminDuty.choices, default="", blank=True)
+    admin_duty = models.CharField(
+        _("三员职责"), max_length=10, choices=AdminDuty.choices, default="", blank=True
+    )
     home = models.CharField(_("首页"), max_length=50, default="staff", blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -88,6 +94,9 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.created_at:%Y-%m-%d}"
 
 
 class LoginAttempt(ScopeAware, models.Model):
@@ -120,6 +129,9 @@ class LoginAttempt(ScopeAware, models.Model):
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.outcome}"
 
     @property
     def success(self) -> bool:

@@ -28,7 +28,9 @@ class PolicyPasswordValidator:
         min_length = get_parameter("password.min_length")
         min_classes = get_parameter("password.min_classes")
         if len(password) < min_length:
-            errors.append(ValidationError(_("密码长度至少 %(n)d 位。") % {"n": min_length}, code="password_too_short"))
+            errors.append(
+                ValidationError(_("密码长度至少 %(n)d 位。") % {"n": min_length}, code="password_too_short")
+            )
         if character_classes(password) < min_classes:
             errors.append(
                 ValidationError(
@@ -43,13 +45,17 @@ class PolicyPasswordValidator:
             )
             if any(encoded and check_password(password, encoded) for encoded in previous):
                 errors.append(
-                    ValidationError(_("不能使用最近 %(n)d 次用过的密码。") % {"n": history}, code="password_reused")
+                    ValidationError(
+                        _("不能使用最近 %(n)d 次用过的密码。") % {"n": history}, code="password_reused"
+                    )
                 )
         if errors:
             raise ValidationError(errors)
 
     def get_help_text(self) -> str:
-        return _("至少 %(n)d 位，包含大写字母、小写字母、数字、符号中的至少 %(c)d 类，且不与最近使用过的密码相同。") % {
+        return _(
+            "至少 %(n)d 位，包含大写字母、小写字母、数字、符号中的至少 %(c)d 类，且不与最近使用过的密码相同。"
+        ) % {
             "n": get_parameter("password.min_length"),
             "c": get_parameter("password.min_classes"),
         }

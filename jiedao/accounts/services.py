@@ -62,7 +62,12 @@ def is_locked(*, username: str, ip: str | None) -> bool:
 def _log_attempt(username: str, user: User | None, outcome: str, channel: str) -> None:
     info = request_context.current()
     LoginAttempt.objects.create(
-        username=username[:150], user=user, ip=info.ip, user_agent=info.user_agent[:300], channel=channel, outcome=outcome
+        username=username[:150],
+        user=user,
+        ip=info.ip,
+        user_agent=info.user_agent[:300],
+        channel=channel,
+        outcome=outcome,
     )
 
 
@@ -77,7 +82,9 @@ def authenticate_user(*, username: str, password: str, channel: str = "web") -> 
     user = User.objects.filter(username=username).first()
     if is_locked(username=username, ip=info.ip):
         minutes = get_parameter("login.lockout_minutes")
-        refusal = LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
+        refusal = LoginRefused(
+            _("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked"
+        )
         outcome = LoginAttempt.Outcome.LOCKED
     elif user is None:
         make_password(password)  # same work as for a real account, so timing does not reveal the name
@@ -114,7 +121,9 @@ def verify_second_factor(*, user: User, code: str) -> None:
     info = request_context.current()
     if is_locked(username=user.username, ip=info.ip):
         minutes = get_parameter("login.lockout_minutes")
-        raise LoginRefused(_("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked")
+        raise LoginRefused(
+            _("登录失败次数过多，账号已锁定，请 %(m)d 分钟后再试。") % {"m": minutes}, code="locked"
+        )
     if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
         with transaction.atomic():
             _log_attempt(user.username, user, LoginAttempt.Outcome.BAD_OTP, "web")
@@ -198,10 +207,21 @@ def user_update(*, actor: User, user: User, data: UserData) -> User:
     require(actor, "accounts.change_user", user)
     require(actor, "accounts.change_user", data.org)
     before = audit.snapshot(user, USER_FIELDS)
-    user.full_name, user.org, user.mobile, user.is_active = data.full_name, data.org, data.mobile, data.is_active
+    user.full_name, user.org, user.mobile, user.is_active = (
+        data.full_name,
+        data.org,
+        data.mobile,
+        data.is_active,
+    )
     with transaction.atomic():
         user.save()
-        audit.record(events.USER_CHANGED, actor=actor, target=user, before=before, after=audit.snapshot(user, USER_FIELDS))
+        audit.record(
+            events.USER_CHANGED,
+            actor=actor,
+            target=user,
+            before=before,
+            after=audit.snapshot(user, USER_FIELDS),
+        )
     return user
 
 
@@ -250,14 +270,19 @@ def user_assign_roles(*, actor: User, user: User, roles: list[Role]) -> None:
         raise PermissionDenied(_("不能为自己分配或取消角色。"))
     duties = {r.admin_duty for r in roles if r.admin_duty}
     if len(duties) > 1:
-        raise ValidationFailed({"roles": [_("三员分立：同一账号不能同时担任系统管理员、安全管理员、安全审计员中的两个。")]})
+        raise ValidationFailed(
+            {"roles": [_("三员分立：同一账号不能同时担任系统管理员、安全管理员、安全审计员中的两个。")]}
+        )
     if duties and any(not r.admin_duty for r in roles):
         raise ValidationFailed({"roles": [_("三员分立：管理员账号不能同时持有业务角色。")]})
     before = sorted(user.roles.values_list("code", flat=True))
     with transaction.atomic():
         user.roles.set(roles)
         audit.record(
-            events.ROLES_ASSIGNED, actor=actor, target=user, before={"roles": before},
+            events.ROLES_ASSIGNED,
+            actor=actor,
+            target=user,
+            before={"roles": before},
             after={"roles": sorted(r.code for r in roles)},
         )
 
@@ -293,7 +318,10 @@ def role_create(*, actor: User, data: RoleData) -> Role:
         raise ValidationFailed({"code": [_("角色代码已存在。")]})
     with transaction.atomic():
         role = Role.objects.create(
-            code=data.code, name=data.name, description=data.description, data_scope=data.data_scope,
+            code=data.code,
+            name=data.name,
+            description=data.description,
+            data_scope=data.data_scope,
             is_active=data.is_active,
         )
         role.permissions.set(data.permissions)
@@ -310,7 +338,10 @@ def role_update(*, actor: User, role: Role, data: RoleData) -> Role:
     before = _role_snapshot(role)
     with transaction.atomic():
         role.name, role.description, role.data_scope, role.is_active = (
-            data.name, data.description, data.data_scope, data.is_active
+            data.name,
+            data.description,
+            data.data_scope,
+            data.is_active,
         )
         role.save()
         role.permissions.set(data.permissions)
@@ -325,7 +356,8 @@ def _role_snapshot(role: Role) -> dict:
         "data_scope": role.data_scope,
         "is_active": role.is_active,
         "permissions": sorted(
-            f"{app}.{code}" for app, code in role.permissions.values_list("content_type__app_label", "codename")
+            f"{app}.{code}"
+            for app, code in role.permissions.values_list("content_type__app_label", "codename")
         ),
         "custom_orgs": sorted(role.custom_orgs.values_list("pk", flat=True)),
     }

@@ -12,7 +12,12 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/edit/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:pk>/roles/", views.UserRolesView.as_view(), name="user_roles"),
-    path("users/<int:pk>/deactivate/", views.UserActionView.as_view(), {"action": "deactivate"}, name="user_deactivate"),
+    path(
+        "users/<int:pk>/deactivate/",
+        views.UserActionView.as_view(),
+        {"action": "deactivate"},
+        name="user_deactivate",
+    ),
     path("users/<int:pk>/unlock/", views.UserActionView.as_view(), {"action": "unlock"}, name="user_unlock"),
     path("roles/", views.RoleListView.as_view(), name="role_list"),
     path("roles/new/", views.RoleCreateView.as_view(), name="role_create"),

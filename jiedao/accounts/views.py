@@ -107,7 +107,9 @@ class TwoFactorView(View):
                     services.verify_second_factor(user=user, code=form.cleaned_data["code"])
                 else:
                     services.confirm_two_factor(
-                        user=user, secret=request.session.get(PENDING_SECRET, ""), code=form.cleaned_data["code"]
+                        user=user,
+                        secret=request.session.get(PENDING_SECRET, ""),
+                        code=form.cleaned_data["code"],
                     )
             except ValidationFailed as error:
                 form.add_error("code", error.message)
@@ -191,7 +193,9 @@ class UserFormMixin:
     template_name = "core/form.html"
 
     def get_form_kwargs(self):
-        orgs = OrgUnit.objects.visible_to(self.request.user, self.required_permission()).filter(is_active=True)
+        orgs = OrgUnit.objects.visible_to(self.request.user, self.required_permission()).filter(
+            is_active=True
+        )
         return {**super().get_form_kwargs(), "orgs": orgs, "editing": "pk" in self.kwargs}
 
     def get_success_url(self, result=None):
@@ -200,8 +204,11 @@ class UserFormMixin:
     def user_data(self, form) -> services.UserData:
         data = form.cleaned_data
         return services.UserData(
-            username=data["username"], full_name=data["full_name"], org=data["org"],
-            mobile=data.get("mobile", ""), is_active=data.get("is_active", True),
+            username=data["username"],
+            full_name=data["full_name"],
+            org=data["org"],
+            mobile=data.get("mobile", ""),
+            is_active=data.get("is_active", True),
         )
 
 
@@ -211,7 +218,9 @@ class UserCreateView(UserFormMixin, ServiceFormView):
     extra_context = {"title": gettext_lazy("新建用户")}
 
     def perform(self, form):
-        return services.user_create(actor=self.request.user, data=self.user_data(form), password=form.cleaned_data["password"])
+        return services.user_create(
+            actor=self.request.user, data=self.user_data(form), password=form.cleaned_data["password"]
+        )
 
 
 class UserEditView(UserFormMixin, ServiceFormView):
@@ -224,7 +233,13 @@ class UserEditView(UserFormMixin, ServiceFormView):
 
     def get_initial(self):
         user = self.get_object()
-        return {"username": user.username, "full_name": user.full_name, "org": user.org, "mobile": user.mobile, "is_active": user.is_active}
+        return {
+            "username": user.username,
+            "full_name": user.full_name,
+            "org": user.org,
+            "mobile": user.mobile,
+            "is_active": user.is_active,
+        }
 
     def perform(self, form):
         data = self.user_data(form)
@@ -252,7 +267,9 @@ class UserRolesView(ServiceFormView):
         return reverse("accounts:user_list")
 
     def perform(self, form):
-        return services.user_assign_roles(actor=self.request.user, user=self.get_object(), roles=list(form.cleaned_data["roles"]))
+        return services.user_assign_roles(
+            actor=self.request.user, user=self.get_object(), roles=list(form.cleaned_data["roles"])
+        )
 
 
 class UserActionView(ScopedViewMixin, View):
@@ -260,8 +277,10 @@ class UserActionView(ScopedViewMixin, View):
 
     model = User
     http_method_names = ["post"]
-    actions = {"deactivate": ("change", services.user_deactivate, gettext_lazy("用户已停用。")),
-               "unlock": ("unlock", services.user_unlock, gettext_lazy("账号已解除锁定。"))}
+    actions = {
+        "deactivate": ("change", services.user_deactivate, gettext_lazy("用户已停用。")),
+        "unlock": ("unlock", services.user_unlock, gettext_lazy("账号已解除锁定。")),
+    }
 
     def required_permission(self) -> str:
         return f"accounts.{self.actions[self.kwargs['action']][0]}_user"
@@ -296,7 +315,11 @@ class RoleFormMixin:
     template_name = "core/form.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "permission_apps": permission_apps(), "editing": "pk" in self.kwargs}
+        return {
+            **super().get_form_kwargs(),
+            "permission_apps": permission_apps(),
+            "editing": "pk" in self.kwargs,
+        }
 
     def get_success_url(self, result=None):
         return reverse("accounts:role_list")
@@ -304,8 +327,13 @@ class RoleFormMixin:
     def role_data(self, form) -> services.RoleData:
         data = form.cleaned_data
         return services.RoleData(
-            code=data["code"], name=data["name"], description=data["description"], data_scope=data["data_scope"],
-            permissions=list(data["permissions"]), custom_orgs=list(data["custom_orgs"]), is_active=data["is_active"],
+            code=data["code"],
+            name=data["name"],
+            description=data["description"],
+            data_scope=data["data_scope"],
+            permissions=list(data["permissions"]),
+            custom_orgs=list(data["custom_orgs"]),
+            is_active=data["is_active"],
         )
 
 
@@ -335,8 +363,13 @@ class RoleEditView(RoleFormMixin, ServiceFormView):
     def get_initial(self):
         role = self.get_object()
         return {
-            "code": role.code, "name": role.name, "description": role.description, "data_scope": role.data_scope,
-            "custom_orgs": role.custom_orgs.all(), "permissions": role.permissions.all(), "is_active": role.is_active,
+            "code": role.code,
+            "name": role.name,
+            "description": role.description,
+            "data_scope": role.data_scope,
+            "custom_orgs": role.custom_orgs.all(),
+            "permissions": role.permissions.all(),
+            "is_active": role.is_active,
         }
 
     def perform(self, form):

@@ -49,39 +49,105 @@ class RoleSpec:
 # Permission patterns: "app.codename", or "app.*" for every permission of an app.
 ROLE_SPECS = [
     RoleSpec(
-        "system-admin", "系统管理员", DataScope.ALL,
-        ("accounts.view_user", "accounts.add_user", "accounts.change_user", "accounts.unlock_user",
-         "orgs.*", "parameters.view_systemparameter", "parameters.manage_systemparameter", "dictionaries.*",
-         "workcalendar.*", "timelimits.view_clockpolicy", "timelimits.change_clockpolicy"),
-        AdminDuty.SYSTEM, "用户、组织机构、系统参数、数据字典、工作日历；不能查看审计日志，不能分配角色。",
+        "system-admin",
+        "系统管理员",
+        DataScope.ALL,
+        (
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.unlock_user",
+            "orgs.*",
+            "parameters.view_systemparameter",
+            "parameters.manage_systemparameter",
+            "dictionaries.*",
+            "workcalendar.*",
+            "timelimits.view_clockpolicy",
+            "timelimits.change_clockpolicy",
+        ),
+        AdminDuty.SYSTEM,
+        "用户、组织机构、系统参数、数据字典、工作日历；不能查看审计日志，不能分配角色。",
     ),
     RoleSpec(
-        "security-admin", "安全管理员", DataScope.ALL,
-        ("accounts.view_role", "accounts.add_role", "accounts.change_role", "accounts.view_user",
-         "accounts.assign_roles_user", "accounts.unlock_user", "parameters.view_systemparameter",
-         "parameters.manage_security_policy"),
-        AdminDuty.SECURITY, "角色、权限、安全策略；不能管理业务数据。",
+        "security-admin",
+        "安全管理员",
+        DataScope.ALL,
+        (
+            "accounts.view_role",
+            "accounts.add_role",
+            "accounts.change_role",
+            "accounts.view_user",
+            "accounts.assign_roles_user",
+            "accounts.unlock_user",
+            "parameters.view_systemparameter",
+            "parameters.manage_security_policy",
+        ),
+        AdminDuty.SECURITY,
+        "角色、权限、安全策略；不能管理业务数据。",
     ),
     RoleSpec(
-        "auditor", "安全审计员", DataScope.ALL,
-        ("audit.view_auditevent", "audit.export_auditevent", "audit.verify_auditevent", "audit.view_auditarchive",
-         "accounts.view_loginattempt"),
-        AdminDuty.AUDIT, "查看、导出审计日志与登录日志，校验审计链；无其他权限。",
+        "auditor",
+        "安全审计员",
+        DataScope.ALL,
+        (
+            "audit.view_auditevent",
+            "audit.export_auditevent",
+            "audit.verify_auditevent",
+            "audit.view_auditarchive",
+            "accounts.view_loginattempt",
+        ),
+        AdminDuty.AUDIT,
+        "查看、导出审计日志与登录日志，校验审计链；无其他权限。",
     ),
-    RoleSpec("district-leader", "区领导", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="全区数据只读。"),
-    RoleSpec("subdistrict-leader", "街道领导", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="本街道及所辖社区数据只读。"),
-    RoleSpec("window-staff", "窗口人员", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="政务服务中心窗口受理。"),
-    RoleSpec("community-staff", "社区工作人员", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="维护本社区人口、房屋、企业等信息。"),
-    RoleSpec("approver", "部门审批人员", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="办理待办审批。"),
-    RoleSpec("office-staff", "办公室人员", DataScope.NODE,
-             ("orgs.view_orgunit",), description="公文、请销假、会议室等行政事务。"),
-    RoleSpec("supervisor", "监察人员", DataScope.SUBTREE,
-             ("orgs.view_orgunit", "timelimits.view_clock"), description="纪工委、效能办：时限监察、红黄牌。"),
+    RoleSpec(
+        "district-leader",
+        "区领导",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="全区数据只读。",
+    ),
+    RoleSpec(
+        "subdistrict-leader",
+        "街道领导",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="本街道及所辖社区数据只读。",
+    ),
+    RoleSpec(
+        "window-staff",
+        "窗口人员",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="政务服务中心窗口受理。",
+    ),
+    RoleSpec(
+        "community-staff",
+        "社区工作人员",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="维护本社区人口、房屋、企业等信息。",
+    ),
+    RoleSpec(
+        "approver",
+        "部门审批人员",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="办理待办审批。",
+    ),
+    RoleSpec(
+        "office-staff",
+        "办公室人员",
+        DataScope.NODE,
+        ("orgs.view_orgunit",),
+        description="公文、请销假、会议室等行政事务。",
+    ),
+    RoleSpec(
+        "supervisor",
+        "监察人员",
+        DataScope.SUBTREE,
+        ("orgs.view_orgunit", "timelimits.view_clock"),
+        description="纪工委、效能办：时限监察、红黄牌。",
+    ),
 ]
 
 # username, full name, role, where (None = district, else sub-district index / community name)
@@ -116,7 +182,12 @@ def load_tree() -> OrgUnit:
         for community_name, community_code in communities:
             community = _node(community_name, OrgLevel.COMMUNITY, community_code, subdistrict)
             for n in range(1, GRIDS_PER_COMMUNITY + 1):
-                _node(f"{community_name[:-2]}第{'一二三四五'[n - 1]}网格", OrgLevel.GRID, f"{community_code}{n:03d}", community)
+                _node(
+                    f"{community_name[:-2]}第{'一二三四五'[n - 1]}网格",
+                    OrgLevel.GRID,
+                    f"{community_code}{n:03d}",
+                    community,
+                )
     return district
 
 
@@ -136,8 +207,12 @@ def load_roles(specs=ROLE_SPECS) -> dict[str, Role]:
     for spec in specs:
         role, _created = Role.objects.get_or_create(
             code=spec.code,
-            defaults={"name": spec.name, "data_scope": spec.scope, "admin_duty": spec.admin_duty,
-                      "description": spec.description},
+            defaults={
+                "name": spec.name,
+                "data_scope": spec.scope,
+                "admin_duty": spec.admin_duty,
+                "description": spec.description,
+            },
         )
         role.permissions.add(*resolve_permissions(spec.permissions))
         roles[spec.code] = role

@@ -14,12 +14,21 @@ def my_account(user):
     from jiedao.parameters.services import get_parameter
 
     max_age = get_parameter("password.max_age_days")
-    text = _("上次登录：%(t)s") % {"t": timezone.localtime(user.last_login).strftime("%Y-%m-%d %H:%M") if user.last_login else _("首次登录")}
+    text = _("上次登录：%(t)s") % {
+        "t": timezone.localtime(user.last_login).strftime("%Y-%m-%d %H:%M")
+        if user.last_login
+        else _("首次登录")
+    }
     if max_age and user.password_changed_at:
         expires = timezone.localtime(user.password_changed_at + timedelta(days=max_age)).date()
         text += _("；密码有效期至 %(d)s") % {"d": expires.strftime("%Y年%m月%d日")}
-    return {"title": _("我的账号"), "value": None, "text": text, "url": reverse("accounts:password_change"),
-            "link_text": _("修改密码")}
+    return {
+        "title": _("我的账号"),
+        "value": None,
+        "text": text,
+        "url": reverse("accounts:password_change"),
+        "link_text": _("修改密码"),
+    }
 
 
 @home_panel
@@ -27,8 +36,12 @@ def system_alerts(user):
     if not has_permission(user, "parameters.manage_systemparameter"):
         return None
     open_alerts = SystemAlert.objects.filter(resolved_at__isnull=True)
-    return {"title": _("待处理的系统提醒"), "value": open_alerts.count(),
-            "text": "；".join(a.message for a in open_alerts[:3]) or _("没有待处理的提醒。"), "url": None}
+    return {
+        "title": _("待处理的系统提醒"),
+        "value": open_alerts.count(),
+        "text": "；".join(a.message for a in open_alerts[:3]) or _("没有待处理的提醒。"),
+        "url": None,
+    }
 
 
 @home_panel
@@ -38,8 +51,13 @@ def org_nodes(user):
     from jiedao.orgs.models import OrgUnit
 
     count = OrgUnit.objects.visible_to(user, "view").filter(is_active=True).count()
-    return {"title": _("管辖组织节点"), "value": count, "text": _("本级及可见的下级街道、社区、网格"),
-            "url": reverse("orgs:orgunit_tree"), "link_text": _("查看组织机构")}
+    return {
+        "title": _("管辖组织节点"),
+        "value": count,
+        "text": _("本级及可见的下级街道、社区、网格"),
+        "url": reverse("orgs:orgunit_tree"),
+        "link_text": _("查看组织机构"),
+    }
 
 
 @home_panel
@@ -49,5 +67,10 @@ def users_panel(user):
     from jiedao.accounts.models import User
 
     count = User.objects.visible_to(user, "view").filter(is_active=True).count()
-    return {"title": _("在用账号"), "value": count, "text": "", "url": reverse("accounts:user_list"),
-            "link_text": _("用户管理")}
+    return {
+        "title": _("在用账号"),
+        "value": count,
+        "text": "",
+        "url": reverse("accounts:user_list"),
+        "link_text": _("用户管理"),
+    }

@@ -12,6 +12,9 @@ class SchedulerLease(models.Model):
     class Meta:
         verbose_name = _("调度租约")
 
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"
+
 
 class ScheduledJobRun(models.Model):
     """When each periodic job was last enqueued, so restarts neither skip nor repeat a run."""
@@ -21,6 +24,9 @@ class ScheduledJobRun(models.Model):
 
     class Meta:
         verbose_name = _("定时任务记录")
+
+    def __str__(self) -> str:
+        return self.job
 
 
 class SystemAlert(models.Model):

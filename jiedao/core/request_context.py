@@ -16,11 +16,11 @@ class RequestInfo:
     user_agent: str = ""
 
 
-_current: contextvars.ContextVar[RequestInfo] = contextvars.ContextVar("jiedao_request", default=RequestInfo())
+_current: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("jiedao_request", default=None)
 
 
 def current() -> RequestInfo:
-    return _current.get()
+    return _current.get() or RequestInfo()
 
 
 def bind(info: RequestInfo) -> contextvars.Token:

@@ -6,8 +6,8 @@ the lease enqueues, so no job runs twice.
 
 from __future__ import annotations
 
-import socket
 import os
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 

@@ -60,14 +60,22 @@ def permissions(*names: str) -> list[Permission]:
 
 def make_role(*perms: str, scope: str = DataScope.SUBTREE, admin_duty: str = "", custom_orgs=()) -> Role:
     n = next(_serial)
-    role = Role.objects.create(code=f"test-role-{n}", name=f"测试角色{n}", data_scope=scope, admin_duty=admin_duty)
+    role = Role.objects.create(
+        code=f"test-role-{n}", name=f"测试角色{n}", data_scope=scope, admin_duty=admin_duty
+    )
     role.permissions.set(permissions(*perms))
     role.custom_orgs.set(custom_orgs)
     return role
 
 
-def make_user(org: OrgUnit, *perms: str, scope: str = DataScope.SUBTREE, username: str | None = None,
-              admin_duty: str = "", roles=()) -> User:
+def make_user(
+    org: OrgUnit,
+    *perms: str,
+    scope: str = DataScope.SUBTREE,
+    username: str | None = None,
+    admin_duty: str = "",
+    roles=(),
+) -> User:
     """A user whose password is TEST_PASSWORD and is not expired, holding one role with `perms` at `scope`."""
     from django.utils import timezone
 

@@ -74,7 +74,7 @@ class ServiceFormView(ScopedViewMixin, FormView):
             messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url(result))
 
-    def get_success_url(self, result=None):  # noqa: ARG002 - subclasses use the result
+    def get_success_url(self, result=None):
         return super().get_success_url()
 
 
@@ -114,13 +114,15 @@ class ReadinessView(View):
             executor = MigrationExecutor(connection)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
             checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
-        except Exception as error:  # noqa: BLE001 - reported, not raised
+        except Exception as error:
             checks["database"] = f"error: {error.__class__.__name__}"
         from jiedao.core.tasks import queue_status
 
         checks["queue"] = queue_status()
         ready = all(value == "ok" for value in checks.values())
-        return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+        return JsonResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+        )
 
 
 def csrf_failure(request, reason=""):

@@ -12,11 +12,51 @@ from django.utils.translation import gettext as _
 from jiedao.orgs.choices import OrgLevel
 
 PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 CODE_LENGTH = {OrgLevel.DISTRICT: 12, OrgLevel.SUBDISTRICT: 12, OrgLevel.COMMUNITY: 12, OrgLevel.GRID: 15}
 # How many leading digits identify a node of each level; the rest must be zeros (or absent for grids).
-SIGNIFICANT_DIGITS = {OrgLevel.DISTRICT: 6, OrgLevel.SUBDISTRICT: 9, OrgLevel.COMMUNITY: 12, OrgLevel.GRID: 15}
+SIGNIFICANT_DIGITS = {
+    OrgLevel.DISTRICT: 6,
+    OrgLevel.SUBDISTRICT: 9,
+    OrgLevel.COMMUNITY: 12,
+    OrgLevel.GRID: 15,
+}
 
 
 def normalize_division_code(code: str, level: int) -> str:
@@ -27,7 +67,9 @@ def normalize_division_code(code: str, level: int) -> str:
     return code
 
 
-def division_code_errors(code: str, level: int, parent_code: str | None, parent_level: int | None) -> list[str]:
+def division_code_errors(
+    code: str, level: int, parent_code: str | None, parent_level: int | None
+) -> list[str]:
     """Chinese messages for every problem with `code` at `level` under a parent; empty when valid."""
     level = OrgLevel(level)
     expected = CODE_LENGTH[level]
@@ -38,8 +80,13 @@ def division_code_errors(code: str, level: int, parent_code: str | None, parent_
         errors.append(_("区划代码前两位“%(p)s”不是有效的省级代码。") % {"p": code[:2]})
     significant = SIGNIFICANT_DIGITS[level]
     if level != OrgLevel.GRID and code[significant:].strip("0"):
-        errors.append(_("%(level)s级区划代码第 %(start)d 位起应为 0。") % {"level": level.label, "start": significant + 1})
-    own_part = code[SIGNIFICANT_DIGITS.get(OrgLevel(level - 1), 0) if level > OrgLevel.DISTRICT else 4 : significant]
+        errors.append(
+            _("%(level)s级区划代码第 %(start)d 位起应为 0。")
+            % {"level": level.label, "start": significant + 1}
+        )
+    own_part = code[
+        SIGNIFICANT_DIGITS.get(OrgLevel(level - 1), 0) if level > OrgLevel.DISTRICT else 4 : significant
+    ]
     if not own_part.strip("0"):
         errors.append(_("区划代码中本级部分不能全为 0。"))
     if parent_code is not None and parent_level is not None:

@@ -36,7 +36,12 @@ class OrgUnit(ScopeAware, models.Model):
     level = models.PositiveSmallIntegerField(_("层级"), choices=OrgLevel.choices)
     division_code = models.CharField(_("区划代码"), max_length=15, unique=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
@@ -68,6 +73,14 @@ class OrgUnit(ScopeAware, models.Model):
 
     def full_name(self) -> str:
         return " / ".join([a.name for a in self.ancestors()] + [self.name])
+
+    def community(self) -> OrgUnit | None:
+        """The community this node is or belongs to (a grid's parent); None above community level."""
+        if self.level == OrgLevel.COMMUNITY:
+            return self
+        if self.level == OrgLevel.GRID:
+            return self.parent
+        return None
 
     def is_descendant_of(self, other: OrgUnit) -> bool:
         return self.path.startswith(other.path) and self.pk != other.pk

@@ -18,7 +18,9 @@ from jiedao.orgs.models import OrgUnit
 FIELDS = ["name", "level", "division_code", "parent", "is_active", "sort_order"]
 
 
-def _validate(*, name: str, level: int, code: str, parent: OrgUnit | None, exclude_pk: int | None = None) -> dict:
+def _validate(
+    *, name: str, level: int, code: str, parent: OrgUnit | None, exclude_pk: int | None = None
+) -> dict:
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = [_("请填写名称。")]
@@ -27,7 +29,8 @@ def _validate(*, name: str, level: int, code: str, parent: OrgUnit | None, exclu
             errors["parent"] = [_("区级节点不能有上级。")]
     elif parent is None or parent.level != level - 1:
         errors["parent"] = [
-            _("%(level)s的上级必须是%(parent)s。") % {"level": OrgLevel(level).label, "parent": OrgLevel(level - 1).label}
+            _("%(level)s的上级必须是%(parent)s。")
+            % {"level": OrgLevel(level).label, "parent": OrgLevel(level - 1).label}
         ]
     if parent is not None and not parent.is_active:
         errors.setdefault("parent", []).append(_("上级节点已停用。"))
@@ -41,7 +44,9 @@ def _validate(*, name: str, level: int, code: str, parent: OrgUnit | None, exclu
     return errors
 
 
-def org_create(*, actor, name: str, level: int, division_code: str, parent: OrgUnit | None, sort_order: int = 0) -> OrgUnit:
+def org_create(
+    *, actor, name: str, level: int, division_code: str, parent: OrgUnit | None, sort_order: int = 0
+) -> OrgUnit:
     require(actor, "orgs.add_orgunit", parent)
     code = normalize_division_code(division_code, level)
     errors = _validate(name=name, level=level, code=code, parent=parent)
@@ -49,7 +54,12 @@ def org_create(*, actor, name: str, level: int, division_code: str, parent: OrgU
         raise ValidationFailed(errors)
     with transaction.atomic():
         node = OrgUnit.objects.create(
-            name=name.strip(), level=level, division_code=code, parent=parent, sort_order=sort_order, path="tmp"
+            name=name.strip(),
+            level=level,
+            division_code=code,
+            parent=parent,
+            sort_order=sort_order,
+            path="tmp",
         )
         node.path = node.path_for(parent)
         node.save(update_fields=["path"])
@@ -57,7 +67,9 @@ def org_create(*, actor, name: str, level: int, division_code: str, parent: OrgU
     return node
 
 
-def org_rename(*, actor, node: OrgUnit, name: str, division_code: str, sort_order: int | None = None) -> OrgUnit:
+def org_rename(
+    *, actor, node: OrgUnit, name: str, division_code: str, sort_order: int | None = None
+) -> OrgUnit:
     require(actor, "orgs.change_orgunit", node)
     code = normalize_division_code(division_code, node.level)
     errors = _validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk)
@@ -70,7 +82,9 @@ def org_rename(*, actor, node: OrgUnit, name: str, division_code: str, sort_orde
         if sort_order is not None:
             node.sort_order = sort_order
         node.save()
-        audit.record(events.ORG_RENAMED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS))
+        audit.record(
+            events.ORG_RENAMED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS)
+        )
     return node
 
 
@@ -94,7 +108,9 @@ def org_move(*, actor, node: OrgUnit, new_parent: OrgUnit, division_code: str | 
         OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
             path=Concat(Value(node.path), Substr(F("path"), len(old_path) + 1))
         )
-        audit.record(events.ORG_MOVED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS))
+        audit.record(
+            events.ORG_MOVED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS)
+        )
     return node
 
 
@@ -103,7 +119,7 @@ def _recode_descendants(node: OrgUnit, new_code: str) -> None:
     if new_code == node.division_code:
         return
     width = SIGNIFICANT_DIGITS[OrgLevel(node.level)]
-    old_prefix, new_prefix = node.division_code[:width], new_code[:width]
+    new_prefix = new_code[:width]
     descendants = list(OrgUnit.objects.filter(path__startswith=node.path).exclude(pk=node.pk))
     for descendant in descendants:
         descendant.division_code = new_prefix + descendant.division_code[width:]
@@ -112,7 +128,12 @@ def _recode_descendants(node: OrgUnit, new_code: str) -> None:
     )
     if clashes.exists():
         raise ValidationFailed(
-            {"division_code": [_("下级节点改用新代码后与现有节点 %(code)s 重复。") % {"code": clashes.first().division_code}]}
+            {
+                "division_code": [
+                    _("下级节点改用新代码后与现有节点 %(code)s 重复。")
+                    % {"code": clashes.first().division_code}
+                ]
+            }
         )
     # Two passes so that swapping codes inside the subtree never trips the unique index.
     for descendant in descendants:
@@ -146,9 +167,11 @@ def records_holding(node: OrgUnit) -> list[str]:
         if model._meta.label == "audit.AuditEvent":
             continue  # the log outlives what it describes
         for field in model._meta.get_fields():
-            if getattr(field, "related_model", None) is OrgUnit and field.many_to_one and field.concrete:
-                if model.objects.filter(**{field.name: node}).exists():
-                    holders.append(str(model._meta.verbose_name))
+            is_org_link = (
+                getattr(field, "related_model", None) is OrgUnit and field.many_to_one and field.concrete
+            )
+            if is_org_link and model.objects.filter(**{field.name: node}).exists():
+                holders.append(str(model._meta.verbose_name))
     return sorted(set(holders))
 
 
@@ -158,8 +181,11 @@ def org_delete(*, actor, node: OrgUnit) -> None:
     holders = records_holding(node)
     if holders:
         raise ServiceError(
-            _("该节点下仍有%(what)s，不能删除，请改为停用。") % {"what": "、".join(holders)}, code="node_in_use"
+            _("该节点下仍有%(what)s，不能删除，请改为停用。") % {"what": "、".join(holders)},
+            code="node_in_use",
         )
     with transaction.atomic():
-        audit.record(events.ORG_DELETED, actor=actor, target=node, before=audit.snapshot(node, FIELDS), org=node.parent)
+        audit.record(
+            events.ORG_DELETED, actor=actor, target=node, before=audit.snapshot(node, FIELDS), org=node.parent
+        )
         node.delete()

@@ -1,16 +1,15 @@
 from django.contrib import messages
-
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 
 from jiedao.core.exceptions import ServiceError
-from jiedao.core.views import ScopedListView, ServiceFormView, ScopedViewMixin
+from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs import services
 from jiedao.orgs.forms import OrgUnitCreateForm, OrgUnitForm, OrgUnitMoveForm
 from jiedao.orgs.models import OrgUnit
-from django.views import View
 
 
 class OrgUnitTreeView(ScopedListView):
@@ -28,7 +27,10 @@ class OrgUnitTreeView(ScopedListView):
             children.setdefault(parent, []).append(node)
 
         def build(parent_id):
-            return [{"node": n, "children": build(n.pk)} for n in sorted(children.get(parent_id, []), key=lambda n: (n.sort_order, n.path))]
+            return [
+                {"node": n, "children": build(n.pk)}
+                for n in sorted(children.get(parent_id, []), key=lambda n: (n.sort_order, n.path))
+            ]
 
         context["tree"] = build(None)
         return context
@@ -36,7 +38,9 @@ class OrgUnitTreeView(ScopedListView):
 
 class OrgUnitNodeMixin:
     def get_node(self) -> OrgUnit:
-        return get_object_or_404(OrgUnit.objects.visible_to(self.request.user, self.required_permission()), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            OrgUnit.objects.visible_to(self.request.user, self.required_permission()), pk=self.kwargs["pk"]
+        )
 
     def get_success_url(self, result=None):
         return reverse("orgs:orgunit_tree")
@@ -56,7 +60,10 @@ class OrgUnitCreateView(OrgUnitNodeMixin, ServiceFormView):
 
     def get_initial(self):
         parent = self.get_parent()
-        return {"level": parent.level + 1 if parent else 1, "division_code": parent.division_code[:9] if parent else ""}
+        return {
+            "level": parent.level + 1 if parent else 1,
+            "division_code": parent.division_code[:9] if parent else "",
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(parent=self.get_parent(), title=_("新建组织节点"), **kwargs)
@@ -64,8 +71,12 @@ class OrgUnitCreateView(OrgUnitNodeMixin, ServiceFormView):
     def perform(self, form):
         data = form.cleaned_data
         return services.org_create(
-            actor=self.request.user, name=data["name"], level=data["level"], division_code=data["division_code"],
-            parent=self.get_parent(), sort_order=data.get("sort_order") or 0,
+            actor=self.request.user,
+            name=data["name"],
+            level=data["level"],
+            division_code=data["division_code"],
+            parent=self.get_parent(),
+            sort_order=data.get("sort_order") or 0,
         )
 
 
@@ -86,7 +97,10 @@ class OrgUnitEditView(OrgUnitNodeMixin, ServiceFormView):
     def perform(self, form):
         data = form.cleaned_data
         return services.org_rename(
-            actor=self.request.user, node=self.get_node(), name=data["name"], division_code=data["division_code"],
+            actor=self.request.user,
+            node=self.get_node(),
+            name=data["name"],
+            division_code=data["division_code"],
             sort_order=data.get("sort_order"),
         )
 
@@ -100,9 +114,11 @@ class OrgUnitMoveView(OrgUnitNodeMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         node = self.get_node()
-        parents = OrgUnit.objects.visible_to(self.request.user, "orgs.move_orgunit").filter(
-            level=node.level - 1, is_active=True
-        ).exclude(pk=node.parent_id)
+        parents = (
+            OrgUnit.objects.visible_to(self.request.user, "orgs.move_orgunit")
+            .filter(level=node.level - 1, is_active=True)
+            .exclude(pk=node.parent_id)
+        )
         return {**super().get_form_kwargs(), "parents": parents}
 
     def get_context_data(self, **kwargs):
@@ -110,7 +126,9 @@ class OrgUnitMoveView(OrgUnitNodeMixin, ServiceFormView):
 
     def perform(self, form):
         return services.org_move(
-            actor=self.request.user, node=self.get_node(), new_parent=form.cleaned_data["new_parent"],
+            actor=self.request.user,
+            node=self.get_node(),
+            new_parent=form.cleaned_data["new_parent"],
             division_code=form.cleaned_data["division_code"] or None,
         )
 
@@ -127,7 +145,12 @@ class OrgUnitActivationView(OrgUnitNodeMixin, ScopedViewMixin, View):
         except ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("已启用“%(n)s”。") % {"n": node.name} if node.is_active else _("已停用“%(n)s”及其下级。") % {"n": node.name})
+            messages.success(
+                request,
+                _("已启用“%(n)s”。") % {"n": node.name}
+                if node.is_active
+                else _("已停用“%(n)s”及其下级。") % {"n": node.name},
+            )
         return redirect("orgs:orgunit_tree")
 
 
@@ -145,5 +168,3 @@ class OrgUnitDeleteView(OrgUnitNodeMixin, ScopedViewMixin, View):
         else:
             messages.success(request, _("组织节点已删除。"))
         return redirect("orgs:orgunit_tree")
-
-

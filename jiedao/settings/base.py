@@ -13,10 +13,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("JIEDAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-jiedao-development-only"  # noqa: S105 - refused by production settings
+DEVELOPMENT_SECRET_KEY = "django-insecure-jiedao-development-only"  # refused by production settings
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = os.environ.get("JIEDAO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("JIEDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("JIEDAO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "jiedao.timelimits",
     "jiedao.dictionaries",
     "jiedao.parameters",
+    "jiedao.spreadsheets",
     "jiedao.public",
 ]
 

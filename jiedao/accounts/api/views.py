@@ -25,10 +25,15 @@ class ObtainTokenView(APIView):
         try:
             user = services.authenticate_user(channel="api", **serializer.validated_data)
         except services.LoginRefused as error:
-            return Response({"code": error.code, "detail": str(error.message)}, status=status.HTTP_401_UNAUTHORIZED)
+            return Response(
+                {"code": error.code, "detail": str(error.message)}, status=status.HTTP_401_UNAUTHORIZED
+            )
         if user.requires_two_factor:
             return Response(
-                {"code": "two_factor_required", "detail": _("管理员账号须通过网页登录并使用动态口令，不签发接口令牌。")},
+                {
+                    "code": "two_factor_required",
+                    "detail": _("管理员账号须通过网页登录并使用动态口令，不签发接口令牌。"),
+                },
                 status=status.HTTP_403_FORBIDDEN,
             )
         services.login_succeeded(user=user, channel="api")

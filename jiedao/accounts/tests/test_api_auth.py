@@ -7,7 +7,9 @@ from jiedao.core.testing import TEST_PASSWORD, make_user
 def test_token_with_username_and_password_then_scoped_calls(tree):
     make_user(tree.community_a1, "orgs.view_orgunit", username="api-user")
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "api-user", "password": TEST_PASSWORD}, format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "api-user", "password": TEST_PASSWORD}, format="json"
+    )
     assert response.status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     names = {row["name"] for row in client.get("/api/v1/orgs/").json()["results"]}
@@ -21,8 +23,12 @@ def test_wrong_password_and_lockout_apply_to_the_api(tree):
     for _ in range(5):
         bad = client.post("/api/v1/auth/token/", {"username": "api-user", "password": "nope"}, format="json")
         assert bad.status_code == 401 and bad.json()["code"] == "authentication_failed"
-    locked = client.post("/api/v1/auth/token/", {"username": "api-user", "password": TEST_PASSWORD}, format="json")
-    assert locked.status_code == 401 and locked.json()["code"] == "locked" and "锁定" in locked.json()["detail"]
+    locked = client.post(
+        "/api/v1/auth/token/", {"username": "api-user", "password": TEST_PASSWORD}, format="json"
+    )
+    assert (
+        locked.status_code == 401 and locked.json()["code"] == "locked" and "锁定" in locked.json()["detail"]
+    )
 
 
 def test_token_of_a_disabled_or_locked_user_is_refused(tree):
@@ -51,5 +57,7 @@ def test_admin_accounts_get_no_api_token(tree):
     from jiedao.accounts.choices import AdminDuty
 
     make_user(tree.district, "accounts.view_user", username="sys", admin_duty=AdminDuty.SYSTEM)
-    response = APIClient().post("/api/v1/auth/token/", {"username": "sys", "password": TEST_PASSWORD}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "sys", "password": TEST_PASSWORD}, format="json"
+    )
     assert response.status_code == 403 and response.json()["code"] == "two_factor_required"

@@ -99,8 +99,9 @@ def test_logout_is_audited_and_ends_the_session(tree):
 
 @pytest.fixture
 def sysadmin(tree):
-    return make_user(tree.district, "accounts.view_user", scope=DataScope.ALL, username="sys",
-                     admin_duty=AdminDuty.SYSTEM)
+    return make_user(
+        tree.district, "accounts.view_user", scope=DataScope.ALL, username="sys", admin_duty=AdminDuty.SYSTEM
+    )
 
 
 def test_admin_must_enrol_totp_before_getting_in(sysadmin):

@@ -35,7 +35,9 @@ def test_last_five_passwords_cannot_be_reused(tree):
         with pytest.raises(ValidationFailed) as error:
             services.password_change(user=user, old_password=history[-1], new_password=old)
         assert "最近 5 次" in error.value.errors["new_password"][0]
-    services.password_change(user=user, old_password=history[-1], new_password=history[0])  # 6th back is allowed
+    services.password_change(
+        user=user, old_password=history[-1], new_password=history[0]
+    )  # 6th back is allowed
     assert AuditEvent.objects.filter(event_name="accounts.password.changed", actor=user).count() == 6
 
 
@@ -56,19 +58,29 @@ def test_expired_password_must_be_changed_before_anything_else(tree):
     assert response.status_code == 302 and response["Location"] == "/accounts/password/"
     page = client.get("/accounts/password/").content.decode()
     assert "密码已过期" in page
-    client.post("/accounts/password/", {"old_password": TEST_PASSWORD, "new_password": "Brand-New-Pass9",
-                                        "new_password_again": "Brand-New-Pass9"})
+    client.post(
+        "/accounts/password/",
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password": "Brand-New-Pass9",
+            "new_password_again": "Brand-New-Pass9",
+        },
+    )
     assert client.get("/orgs/").status_code == 200
 
 
 def test_password_form_reports_mismatch_and_wrong_old_password(tree):
     user = make_user(tree.community_a1)
     client = client_for(user)
-    page = client.post("/accounts/password/", {"old_password": "nope", "new_password": "Brand-New-Pass9",
-                                               "new_password_again": "Brand-New-Pass8"}).content.decode()
+    page = client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password": "Brand-New-Pass9", "new_password_again": "Brand-New-Pass8"},
+    ).content.decode()
     assert "两次输入的新密码不一致" in page
-    page = client.post("/accounts/password/", {"old_password": "nope", "new_password": "Brand-New-Pass9",
-                                               "new_password_again": "Brand-New-Pass9"}).content.decode()
+    page = client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password": "Brand-New-Pass9", "new_password_again": "Brand-New-Pass9"},
+    ).content.decode()
     assert "原密码不正确" in page
 
 
@@ -81,8 +93,9 @@ def test_new_user_must_change_the_initial_password(tree):
     from jiedao.core.scope import DataScope
 
     admin = make_user(tree.district, "accounts.add_user", "accounts.view_user", scope=DataScope.ALL)
-    services.user_create(actor=admin, data=services.UserData("newbie", "新同事", tree.community_a1),
-                         password="Initial-Pass1")
+    services.user_create(
+        actor=admin, data=services.UserData("newbie", "新同事", tree.community_a1), password="Initial-Pass1"
+    )
     client = Client()
     client.post("/accounts/login/", {"username": "newbie", "password": "Initial-Pass1"})
     assert client.get("/workbench/")["Location"] == "/accounts/password/"

@@ -25,8 +25,9 @@ def admins(tree, roles):
 
 def test_system_admin_manages_users_but_cannot_grant_roles_or_read_audit(tree, roles, admins):
     system, _security, _auditor = admins
-    clerk = services.user_create(actor=system, data=services.UserData("clerk", "办事员", tree.community_a1),
-                                 password="Clerk-Pass-1")
+    clerk = services.user_create(
+        actor=system, data=services.UserData("clerk", "办事员", tree.community_a1), password="Clerk-Pass-1"
+    )
     with pytest.raises(PermissionDenied):
         services.user_assign_roles(actor=system, user=clerk, roles=[roles["community-staff"]])
     with pytest.raises(PermissionDenied):
@@ -46,23 +47,35 @@ def test_security_admin_assigns_roles_but_never_to_himself(tree, roles, admins):
         services.user_assign_roles(actor=security, user=security, roles=[roles["auditor"]])
     assert "不能为自己分配" in str(error.value.message)
     with pytest.raises(PermissionDenied):
-        services.user_create(actor=security, data=services.UserData("x", "某", tree.community_a1), password="Xyz-12345")
+        services.user_create(
+            actor=security, data=services.UserData("x", "某", tree.community_a1), password="Xyz-12345"
+        )
 
 
 def test_admin_duties_are_not_combined(tree, roles, admins):
     _system, security, _auditor = admins
     clerk = make_user(tree.community_a1, username="clerk")
     with pytest.raises(ValidationFailed) as error:
-        services.user_assign_roles(actor=security, user=clerk, roles=[roles["system-admin"], roles["auditor"]])
+        services.user_assign_roles(
+            actor=security, user=clerk, roles=[roles["system-admin"], roles["auditor"]]
+        )
     assert "三员分立" in error.value.message
     with pytest.raises(ValidationFailed):
-        services.user_assign_roles(actor=security, user=clerk, roles=[roles["auditor"], roles["community-staff"]])
+        services.user_assign_roles(
+            actor=security, user=clerk, roles=[roles["auditor"], roles["community-staff"]]
+        )
 
 
 def test_security_admin_cannot_change_the_role_he_holds(tree, roles, admins):
     _system, security, _auditor = admins
-    data = services.RoleData(code="security-admin", name="安全管理员", description="", data_scope=DataScope.ALL,
-                             permissions=list(roles["security-admin"].permissions.all()), custom_orgs=[])
+    data = services.RoleData(
+        code="security-admin",
+        name="安全管理员",
+        description="",
+        data_scope=DataScope.ALL,
+        permissions=list(roles["security-admin"].permissions.all()),
+        custom_orgs=[],
+    )
     with pytest.raises(PermissionDenied):
         services.role_update(actor=security, role=roles["security-admin"], data=data)
 
@@ -70,8 +83,14 @@ def test_security_admin_cannot_change_the_role_he_holds(tree, roles, admins):
 def test_audit_permissions_only_for_the_auditor_role(tree, roles, admins):
     _system, security, _auditor = admins
     audit_perm = list(roles["auditor"].permissions.filter(content_type__app_label="audit"))
-    data = services.RoleData(code="sneaky", name="偷看审计", description="", data_scope=DataScope.ALL,
-                             permissions=audit_perm, custom_orgs=[])
+    data = services.RoleData(
+        code="sneaky",
+        name="偷看审计",
+        description="",
+        data_scope=DataScope.ALL,
+        permissions=audit_perm,
+        custom_orgs=[],
+    )
     with pytest.raises(ValidationFailed) as error:
         services.role_create(actor=security, data=data)
     assert "审计权限只能授予安全审计员" in error.value.message
@@ -82,8 +101,14 @@ def test_custom_scope_needs_nodes_and_limits_what_is_seen(tree, roles, admins):
     from jiedao.core.testing import permissions
 
     _system, security, _auditor = admins
-    data = services.RoleData(code="grid-watch", name="网格巡查", description="", data_scope=DataScope.CUSTOM,
-                             permissions=permissions("orgs.view_orgunit"), custom_orgs=[])
+    data = services.RoleData(
+        code="grid-watch",
+        name="网格巡查",
+        description="",
+        data_scope=DataScope.CUSTOM,
+        permissions=permissions("orgs.view_orgunit"),
+        custom_orgs=[],
+    )
     with pytest.raises(ValidationFailed):
         services.role_create(actor=security, data=data)
     data.custom_orgs = [tree.community_a2, tree.community_b1]
@@ -110,8 +135,11 @@ def test_community_user_cannot_see_another_communitys_user(tree, roles):
     viewer = make_user(tree.community_a1, "accounts.view_user")
     other = make_user(tree.community_b1)
     with pytest.raises(OutOfScope):
-        services.user_update(actor=make_user(tree.community_a1, "accounts.change_user"), user=other,
-                             data=services.UserData(other.username, "改名", tree.community_b1))
+        services.user_update(
+            actor=make_user(tree.community_a1, "accounts.change_user"),
+            user=other,
+            data=services.UserData(other.username, "改名", tree.community_b1),
+        )
     from jiedao.core.testing import api_client_for
 
     assert api_client_for(viewer).get(f"/api/v1/users/{other.pk}/").status_code == 404

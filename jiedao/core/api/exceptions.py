@@ -15,11 +15,17 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 def exception_handler(exc, context):
     if isinstance(exc, ValidationFailed):
         return Response(
-            {"code": exc.code, "detail": str(exc.message), "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()}},
+            {
+                "code": exc.code,
+                "detail": str(exc.message),
+                "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()},
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
-    if isinstance(exc, OutOfScope) or isinstance(exc, Http404):
-        return Response({"code": "not_found", "detail": _("未找到该记录，或该记录不在您的管辖范围内。")}, status=404)
+    if isinstance(exc, OutOfScope | Http404):
+        return Response(
+            {"code": "not_found", "detail": _("未找到该记录，或该记录不在您的管辖范围内。")}, status=404
+        )
     if isinstance(exc, PermissionDenied | DjangoPermissionDenied):
         message = str(getattr(exc, "message", "")) or _("您没有执行此操作的权限。")
         return Response({"code": "permission_denied", "detail": message}, status=403)
@@ -39,5 +45,8 @@ def exception_handler(exc, context):
         response.data = {"code": "invalid", "detail": str(first_message), "errors": errors}
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = {"code": code if isinstance(code, str) else "error", "detail": str(getattr(exc, "detail", exc))}
+        response.data = {
+            "code": code if isinstance(code, str) else "error",
+            "detail": str(getattr(exc, "detail", exc)),
+        }
     return response

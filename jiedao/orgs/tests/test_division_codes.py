@@ -7,7 +7,9 @@ from jiedao.orgs.division_codes import division_code_errors, normalize_division_
 def test_valid_codes_for_each_level():
     assert division_code_errors("110105000000", OrgLevel.DISTRICT, None, None) == []
     assert division_code_errors("110105001000", OrgLevel.SUBDISTRICT, "110105000000", OrgLevel.DISTRICT) == []
-    assert division_code_errors("110105001001", OrgLevel.COMMUNITY, "110105001000", OrgLevel.SUBDISTRICT) == []
+    assert (
+        division_code_errors("110105001001", OrgLevel.COMMUNITY, "110105001000", OrgLevel.SUBDISTRICT) == []
+    )
     assert division_code_errors("110105001001002", OrgLevel.GRID, "110105001001", OrgLevel.COMMUNITY) == []
 
 
@@ -24,8 +26,20 @@ def test_six_digit_district_code_is_padded():
         ("110105001000", OrgLevel.DISTRICT, None, None, "第 7 位起应为 0"),
         ("110105000000", OrgLevel.SUBDISTRICT, "110105000000", OrgLevel.DISTRICT, "不能全为 0"),
         ("110106001000", OrgLevel.SUBDISTRICT, "110105000000", OrgLevel.DISTRICT, "应以上级代码 110105 开头"),
-        ("110105002001", OrgLevel.COMMUNITY, "110105001000", OrgLevel.SUBDISTRICT, "应以上级代码 110105001 开头"),
-        ("１１０１０５００１００１", OrgLevel.COMMUNITY, "110105001000", OrgLevel.SUBDISTRICT, "应为 12 位数字"),
+        (
+            "110105002001",
+            OrgLevel.COMMUNITY,
+            "110105001000",
+            OrgLevel.SUBDISTRICT,
+            "应以上级代码 110105001 开头",
+        ),
+        (
+            "１１０１０５００１００１",
+            OrgLevel.COMMUNITY,
+            "110105001000",
+            OrgLevel.SUBDISTRICT,
+            "应为 12 位数字",
+        ),
     ],
 )
 def test_malformed_codes_get_a_chinese_reason(code, level, parent, parent_level, message):

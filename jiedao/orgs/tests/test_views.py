@@ -25,9 +25,14 @@ def test_tree_page_shows_only_the_users_subtree(tree):
 def test_admin_creates_a_node_through_the_form_and_sees_chinese_errors(tree):
     admin = make_user(tree.district, *ADMIN_PERMS, scope=DataScope.ALL)
     client = client_for(admin)
-    bad = client.post(f"/orgs/{tree.subdistrict_a.pk}/new/", {"name": "甲九社区", "level": 3, "division_code": "1101050010"})
+    bad = client.post(
+        f"/orgs/{tree.subdistrict_a.pk}/new/", {"name": "甲九社区", "level": 3, "division_code": "1101050010"}
+    )
     assert bad.status_code == 200 and "区划代码应为 12 位数字" in bad.content.decode()
-    good = client.post(f"/orgs/{tree.subdistrict_a.pk}/new/", {"name": "甲九社区", "level": 3, "division_code": "110105001009"})
+    good = client.post(
+        f"/orgs/{tree.subdistrict_a.pk}/new/",
+        {"name": "甲九社区", "level": 3, "division_code": "110105001009"},
+    )
     assert good.status_code == 302
     assert OrgUnit.objects.filter(name="甲九社区", parent=tree.subdistrict_a).exists()
 

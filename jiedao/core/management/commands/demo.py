@@ -21,14 +21,18 @@ class Command(BaseCommand):
                     continue
                 module.load(stdout=self.stdout)
         self.stdout.write("")
-        self.stdout.write("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         self.stdout.write(f"  {'用户名':<12}{'姓名':<8}{'角色':<10}所属组织")
         for user, _role in users:
             role_names = "、".join(r.name for r in user.roles.all())
             extra = "（需动态口令，见下）" if user.totp_confirmed else ""
-            self.stdout.write(f"  {user.username:<14}{user.full_name:<6}{role_names:<8}{user.org.name}{extra}")
+            self.stdout.write(
+                f"  {user.username:<14}{user.full_name:<6}{role_names:<8}{user.org.name}{extra}"
+            )
         self.stdout.write("")
-        self.stdout.write("三员账号须输入动态口令：可将下列密钥加入身份验证器应用，或运行 `make totp USER=sysadmin` 查看当前口令。")
+        self.stdout.write(
+            "三员账号须输入动态口令：可将下列密钥加入身份验证器应用，或运行 `make totp USER=sysadmin` 查看当前口令。"
+        )
         for user, _role in users:
             if user.totp_confirmed:
                 self.stdout.write(f"  {user.username}: {user.totp_secret}")

@@ -24,4 +24,6 @@ class Command(BaseCommand):
                         rewritten += 1
             total += rewritten
             self.stdout.write(f"{model._meta.label}: {rewritten} 条")
-        self.stdout.write(f"完成，共重新加密 {total} 条记录；当前密钥编号 {crypto.key_id(crypto._keys()[0])}。")
+        self.stdout.write(
+            f"完成，共重新加密 {total} 条记录；当前密钥编号 {crypto.key_id(crypto._keys()[0])}。"
+        )
