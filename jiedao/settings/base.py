@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jiedao.dictionaries",
     "jiedao.parameters",
     "jiedao.spreadsheets",
+    "jiedao.registry",
     "jiedao.public",
 ]
 

@@ -1,0 +1,334 @@
+"""一标三实: standard addresses (buildings, houses), actual population, actual houses, actual enterprises.
+
+Personal data (ID numbers, phones) is SM4-encrypted at rest with a keyed HMAC-SM3 blind index for exact
+look-ups and a masked copy for lists; see `jiedao.core.crypto`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.core.fields import EncryptedTextField
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.registry.choices import (
+    CoordinateSystem,
+    EnterpriseStatus,
+    HouseholdKind,
+    HouseRelation,
+    HouseUse,
+    IdKind,
+    LifeEventKind,
+    Ownership,
+    PersonStatus,
+)
+
+
+class Located(models.Model):
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    coordinate_system = models.CharField(
+        _("坐标系"), max_length=5, choices=CoordinateSystem.choices, default=CoordinateSystem.WGS84
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Building(Located, ScopedModel):
+    """楼栋: a building of a community (or grid), the anchor of standard addresses."""
+
+    street_address = models.CharField(_("门牌地址"), max_length=200, help_text=_("如：幸福路12号"))
+    name = models.CharField(_("楼栋"), max_length=50, help_text=_("如：3幢"))
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        constraints = [
+            models.UniqueConstraint(fields=["street_address", "name"], name="registry_building_address")
+        ]
+        ordering = ["street_address", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.street_address}{self.name}"
+
+
+class House(Located, ScopedModel):
+    """房屋: one unit of a building (a flat, a shop). `full_address` is unique: the import key."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="houses", verbose_name=_("楼栋")
+    )
+    unit = models.CharField(_("单元"), max_length=20, blank=True)
+    room = models.CharField(_("室号"), max_length=20)
+    full_address = models.CharField(_("地址"), max_length=300, unique=True)
+    use = models.CharField(_("用途"), max_length=12, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL)
+    ownership = models.CharField(
+        _("产权性质"), max_length=12, choices=Ownership.choices, default=Ownership.PRIVATE
+    )
+    owner_name = models.CharField(_("产权人"), max_length=100, blank=True)
+    area = models.DecimalField(_("建筑面积（㎡）"), max_digits=9, decimal_places=2, null=True, blank=True)
+    is_rented = models.BooleanField(_("出租"), default=False)
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ["full_address"]
+
+    def __str__(self) -> str:
+        return self.full_address
+
+
+class Person(ScopedModel):
+    """实有人口: one resident of a community (or grid), living here, moved out, or deceased."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(_("拼音首字母"), max_length=50, blank=True, editable=False)
+    id_kind = models.CharField(_("证件类型"), max_length=20, choices=IdKind.choices, default=IdKind.CITIZEN)
+    id_number = EncryptedTextField(_("证件号码"))
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("证件号码"), max_length=18, editable=False)
+    gender = models.CharField(_("性别"), max_length=1)
+    birth_date = models.DateField(_("出生日期"), db_index=True)
+    ethnicity = models.CharField(_("民族"), max_length=4, blank=True)
+    phone = EncryptedTextField(_("联系电话"), blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    education = models.CharField(_("文化程度"), max_length=4, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=4, blank=True)
+    marital_status = models.CharField(_("婚姻状况"), max_length=4, blank=True)
+    employment = models.CharField(
+        _("就业情况"), max_length=100, blank=True, help_text=_("工作单位或就业状态")
+    )
+    house = models.ForeignKey(
+        House,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("居住房屋"),
+    )
+    house_relation = models.CharField(
+        _("与房屋关系"), max_length=12, choices=HouseRelation.choices, default=HouseRelation.FAMILY
+    )
+    residence_address = models.CharField(_("现住址"), max_length=300, blank=True)
+    hukou_address = models.CharField(_("户籍地址"), max_length=300, blank=True)
+    status = models.CharField(
+        _("人员状态"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.LIVING
+    )
+    status_date = models.DateField(_("状态日期"), null=True, blank=True)
+    photo = models.ImageField(_("照片"), upload_to="registry/photos/", blank=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("人口")
+        verbose_name_plural = _("人口")
+        ordering = ["name", "id"]
+        # Prefix-search indexes on name, pinyin and initials and the address substring index are
+        # database-specific (NOCASE / FTS5 trigram on SQLite, text_pattern_ops / pg_trgm on PostgreSQL):
+        # migration 0002_search_indexes.
+        indexes = [models.Index(fields=["org", "status"], name="registry_person_org_status")]
+        permissions = [("view_full_person", _("可查看完整身份证号码和电话"))]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    def age_on(self, day: date) -> int:
+        return (
+            day.year
+            - self.birth_date.year
+            - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        )
+
+
+class PersonScoped(ScopeAware, models.Model):
+    """A record that belongs to a person and is scoped through the person's org."""
+
+    scope_org_field = "person__org"
+    scope_owner_field = None
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Household(ScopedModel):
+    """户: the household registration (户籍). Its registered address and where it actually lives (`house`)
+    are different facts and both are kept."""
+
+    number = models.CharField(_("户号"), max_length=30, unique=True)
+    kind = models.CharField(
+        _("户别"), max_length=1, choices=HouseholdKind.choices, default=HouseholdKind.FAMILY
+    )
+    head = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("户主")
+    )
+    registered_address = models.CharField(_("户籍地址"), max_length=300)
+    house = models.ForeignKey(
+        House,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("实际居住房屋"),
+    )
+    dissolved_on = models.DateField(_("销户日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class HouseholdMember(ScopeAware, models.Model):
+    """A person's place in a household, with the relation to the head (GB/T 4761 code)."""
+
+    scope_org_field = "household__org"
+    scope_owner_field = None
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("户")
+    )
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="membership", verbose_name=_("成员")
+    )
+    relation = models.CharField(_("与户主关系"), max_length=4)
+    joined_on = models.DateField(_("入户日期"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("户成员")
+        verbose_name_plural = _("户成员")
+        ordering = ["household", "relation", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.household} / {self.person.name}"
+
+
+class Migrant(PersonScoped):
+    """外来（流动）人口: where from, why, the residence permit, employer and lease."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="migrant", verbose_name=_("人员")
+    )
+    origin_region_code = models.CharField(_("来源地区划代码"), max_length=6, blank=True)
+    origin_address = models.CharField(_("来源地"), max_length=200)
+    arrival_date = models.DateField(_("来本地日期"))
+    reason = models.CharField(_("来本地事由"), max_length=4, blank=True)
+    permit_number = models.CharField(_("居住证号码"), max_length=30, blank=True)
+    permit_valid_until = models.DateField(_("居住证有效期至"), null=True, blank=True, db_index=True)
+    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
+    landlord = models.CharField(_("房东"), max_length=100, blank=True)
+    lease_until = models.DateField(_("租约到期"), null=True, blank=True)
+    planned_departure = models.DateField(_("预计离开日期"), null=True, blank=True)
+    permit_reminded_on = models.DateField(_("到期提醒日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流动人口")
+        verbose_name_plural = _("流动人口")
+        ordering = ["permit_valid_until", "id"]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class Enterprise(Located, ScopedModel):
+    """实有单位: an enterprise or organisation in the community, keyed by its USCC (GB 32100)."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50)
+    industry = models.CharField(_("行业"), max_length=100, blank=True)
+    address = models.CharField(_("经营地址"), max_length=300)
+    house = models.ForeignKey(
+        House,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("所在房屋"),
+    )
+    employees = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    status = models.CharField(
+        _("经营状态"), max_length=12, choices=EnterpriseStatus.choices, default=EnterpriseStatus.OPERATING
+    )
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="registry_enterprise_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpecialGroupTag(PersonScoped):
+    """特殊人群标记: a person belongs to a group (dictionary `special_group`) for a period, with evidence."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("人员"))
+    group = models.CharField(_("人群类别"), max_length=30, db_index=True)
+    valid_from = models.DateField(_("起始日期"))
+    valid_until = models.DateField(_("截止日期"), null=True, blank=True)
+    evidence = models.CharField(
+        _("依据"), max_length=300, blank=True, help_text=_("如：残疾人证号、低保批准文号")
+    )
+    evidence_file = models.FileField(_("证明材料"), upload_to="registry/evidence/", blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True, help_text=_("如残疾类别与等级"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("特殊人群标记")
+        verbose_name_plural = _("特殊人群标记")
+        ordering = ["person", "group", "-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}：{self.group}"
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    @staticmethod
+    def valid_on(day: date) -> Q:
+        return Q(valid_from__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+class LifeEvent(PersonScoped):
+    """A fact in a person's timeline: birth, move in, household split, address change…"""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="life_events", verbose_name=_("人员")
+    )
+    kind = models.CharField(_("事项"), max_length=20, choices=LifeEventKind.choices)
+    occurred_on = models.DateField(_("发生日期"))
+    summary = models.CharField(_("摘要"), max_length=300)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("人口事项")
+        verbose_name_plural = _("人口事项")
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.get_kind_display()} {self.occurred_on}"

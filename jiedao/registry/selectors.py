@@ -1,0 +1,140 @@
+"""Reads shared by the registry's pages, API and exports. Every function starts from `visible_to`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry.identity import lookup_hash_for_query
+from jiedao.registry.models import Enterprise, House, Household, Migrant, Person, SpecialGroupTag
+
+# Columns that need decryption; lists never load them (they show the stored masked copies).
+ENCRYPTED_PERSON_FIELDS = ("id_number", "phone")
+ASCII_NAME = re.compile(r"^[a-z]+$")
+
+
+def _shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class PersonFilter:
+    q: str = ""  # ID number, phone, Chinese name prefix, full pinyin or initials
+    address: str = ""
+    org: OrgUnit | None = None
+    status: str = ""
+    gender: str = ""
+    tags: list[str] = field(default_factory=list)
+    age_min: int | None = None
+    age_max: int | None = None
+    migrant: bool | None = None
+    on: date | None = None
+
+
+def address_condition(fragment: str) -> Q:
+    """Substring search on the residence address, through the database's trigram index."""
+    fragment = fragment.strip()
+    if connection.vendor == "sqlite" and len(fragment) >= 3:
+        phrase = '"' + fragment.replace('"', '""') + '"'
+        return Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM registry_person_address_fts WHERE registry_person_address_fts MATCH %s",
+                [phrase],
+            )
+        )
+    return Q(residence_address__contains=fragment)
+
+
+def name_condition(text: str) -> Q:
+    term = text.strip()
+    lowered = term.lower().replace(" ", "")
+    if ASCII_NAME.match(lowered):
+        return Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+    return Q(name__startswith=term)
+
+
+def persons_for(user, action: str = "view") -> QuerySet[Person]:
+    return Person.objects.visible_to(user, action).defer(*ENCRYPTED_PERSON_FIELDS)
+
+
+def search_persons(user, criteria: PersonFilter) -> QuerySet[Person]:
+    queryset = persons_for(user).select_related("org")
+    term = criteria.q.strip()
+    if term:
+        exact = lookup_hash_for_query(term)
+        if exact is not None:
+            kind, digest = exact
+            queryset = queryset.filter(**{"id_number_hash" if kind == "id" else "phone_hash": digest})
+        else:
+            queryset = queryset.filter(name_condition(term))
+    if criteria.address.strip():
+        queryset = queryset.filter(address_condition(criteria.address))
+    if criteria.org is not None:
+        queryset = queryset.filter(org__path__startswith=criteria.org.path)
+    if criteria.status:
+        queryset = queryset.filter(status=criteria.status)
+    if criteria.gender:
+        queryset = queryset.filter(gender=criteria.gender)
+    today = criteria.on or timezone.localdate()
+    if criteria.age_min is not None:
+        queryset = queryset.filter(birth_date__lte=_shift_years(today, criteria.age_min))
+    if criteria.age_max is not None:
+        queryset = queryset.filter(birth_date__gt=_shift_years(today, criteria.age_max + 1))
+    if criteria.tags:
+        queryset = queryset.filter(
+            Exists(
+                SpecialGroupTag.objects.filter(person=OuterRef("pk"), group__in=criteria.tags).filter(
+                    SpecialGroupTag.valid_on(today)
+                )
+            )
+        )
+    if criteria.migrant is not None:
+        has_migrant = Exists(Migrant.objects.filter(person=OuterRef("pk")))
+        queryset = queryset.filter(has_migrant if criteria.migrant else ~has_migrant)
+    return queryset
+
+
+def households_for(user, action: str = "view") -> QuerySet[Household]:
+    return Household.objects.visible_to(user, action)
+
+
+def houses_for(user, action: str = "view") -> QuerySet[House]:
+    return House.objects.visible_to(user, action)
+
+
+def enterprises_for(user, action: str = "view") -> QuerySet[Enterprise]:
+    return Enterprise.objects.visible_to(user, action)
+
+
+def migrants_for(user, action: str = "view") -> QuerySet[Migrant]:
+    return Migrant.objects.visible_to(user, action).select_related("person", "person__org")
+
+
+def expiring_permits(user, *, within_days: int, today: date | None = None) -> QuerySet[Migrant]:
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    return migrants_for(user).filter(
+        person__status="living",
+        permit_valid_until__gte=today,
+        permit_valid_until__lte=today + timedelta(days=within_days),
+    )
+
+
+def active_tags(person: Person, on: date | None = None) -> QuerySet[SpecialGroupTag]:
+    return person.tags.filter(SpecialGroupTag.valid_on(on or timezone.localdate()))
+
+
+def community_choices(user, permission: str) -> QuerySet[OrgUnit]:
+    """Community and grid nodes a user may register records in."""
+    return OrgUnit.objects.visible_to(user, permission).filter(level__gte=3, is_active=True)

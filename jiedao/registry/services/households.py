@@ -1,0 +1,328 @@
+"""Households (户): create, members, head changes, split and merge."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.scope import require
+from jiedao.dictionaries import selectors as dictionaries
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry import audit_events as events
+from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
+from jiedao.registry.models import House, Household, HouseholdMember, Person
+from jiedao.registry.services.common import community_errors, same_community
+from jiedao.registry.services.persons import _life_event
+
+HEAD_RELATION = "02"
+FIELDS = ["number", "kind", "head", "registered_address", "house", "org", "dissolved_on"]
+
+
+def _check_relation(relation: str) -> None:
+    if not dictionaries.is_valid("relation", relation):
+        raise ValidationFailed(
+            {"relation": [_("“%(r)s”不是有效的与户主关系代码（GB/T 4761）。") % {"r": relation}]}
+        )
+
+
+def _check_member(household: Household, person: Person) -> None:
+    if person.status != PersonStatus.LIVING:
+        raise ValidationFailed(
+            {
+                "person": [
+                    _("%(n)s 当前状态为“%(s)s”，不能入户。")
+                    % {"n": person.name, "s": person.get_status_display()}
+                ]
+            }
+        )
+    if not same_community(person.org, household.org):
+        raise ValidationFailed(
+            {
+                "person": [
+                    _("%(n)s 属于%(o)s，不能加入其他社区的户。") % {"n": person.name, "o": person.org.name}
+                ]
+            }
+        )
+    current = (
+        HouseholdMember.objects.filter(person=person)
+        .exclude(household=household)
+        .select_related("household")
+        .first()
+    )
+    if current is not None:
+        raise ValidationFailed(
+            {
+                "person": [
+                    _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。")
+                    % {"n": person.name, "h": current.household.number}
+                ]
+            }
+        )
+
+
+def _add_member(*, actor, household: Household, person: Person, relation: str) -> HouseholdMember:
+    _check_relation(relation)
+    _check_member(household, person)
+    member, _created = HouseholdMember.objects.update_or_create(
+        person=person,
+        defaults={"household": household, "relation": relation, "joined_on": timezone.localdate()},
+    )
+    audit.record(
+        events.HOUSEHOLD_MEMBER_ADDED,
+        actor=actor,
+        target=household,
+        after={"person": person.pk, "relation": relation},
+    )
+    return member
+
+
+def household_create(
+    *,
+    actor,
+    org: OrgUnit,
+    number: str,
+    registered_address: str,
+    head: Person,
+    kind: str = HouseholdKind.FAMILY,
+    house: House | None = None,
+    members: list[tuple[Person, str]] = (),
+) -> Household:
+    require(actor, "registry.add_household", org)
+    require(actor, "registry.view_person", head)
+    errors = community_errors(org)
+    number = (number or "").strip()
+    if not number:
+        errors["number"] = [_("请填写户号。")]
+    elif Household.objects.filter(number=number).exists():
+        errors["number"] = [_("户号 %(n)s 已存在。") % {"n": number}]
+    if not registered_address.strip():
+        errors["registered_address"] = [_("请填写户籍地址。")]
+    if kind not in HouseholdKind.values:
+        errors["kind"] = [_("户别不正确。")]
+    if house is not None and not same_community(house.org, org):
+        errors["house"] = [_("实际居住房屋不在该社区。")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        household = Household.objects.create(
+            org=org,
+            number=number,
+            kind=kind,
+            head=head,
+            created_by=actor,
+            registered_address=registered_address.strip(),
+            house=house,
+        )
+        _add_member(actor=actor, household=household, person=head, relation=HEAD_RELATION)
+        for person, relation in members:
+            require(actor, "registry.view_person", person)
+            _add_member(actor=actor, household=household, person=person, relation=relation)
+        audit.record(
+            events.HOUSEHOLD_CREATED, actor=actor, target=household, after=audit.snapshot(household, FIELDS)
+        )
+    return household
+
+
+def household_update(
+    *, actor, household: Household, registered_address: str, kind: str, house: House | None
+) -> Household:
+    require(actor, "registry.change_household", household)
+    errors = {}
+    if not registered_address.strip():
+        errors["registered_address"] = [_("请填写户籍地址。")]
+    if house is not None and not same_community(house.org, household.org):
+        errors["house"] = [_("实际居住房屋不在该社区。")]
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(household, FIELDS)
+    with transaction.atomic():
+        household.registered_address, household.kind, household.house = (
+            registered_address.strip(),
+            kind,
+            house,
+        )
+        household.save()
+        audit.record(
+            events.HOUSEHOLD_CHANGED,
+            actor=actor,
+            target=household,
+            before=before,
+            after=audit.snapshot(household, FIELDS),
+        )
+    return household
+
+
+def household_add_member(*, actor, household: Household, person: Person, relation: str) -> HouseholdMember:
+    require(actor, "registry.change_household", household)
+    require(actor, "registry.view_person", person)
+    if relation == HEAD_RELATION:
+        raise ValidationFailed({"relation": [_("户主请通过“变更户主”办理。")]})
+    with transaction.atomic():
+        return _add_member(actor=actor, household=household, person=person, relation=relation)
+
+
+def household_remove_member(*, actor, household: Household, person: Person) -> None:
+    require(actor, "registry.change_household", household)
+    if household.head_id == person.pk:
+        raise ServiceError(_("不能移出户主，请先变更户主。"), code="is_head")
+    with transaction.atomic():
+        deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
+        if not deleted:
+            raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
+        audit.record(
+            events.HOUSEHOLD_MEMBER_REMOVED, actor=actor, target=household, before={"person": person.pk}
+        )
+
+
+def household_change_head(
+    *,
+    actor,
+    household: Household,
+    new_head: Person,
+    old_head_relation: str,
+    relations: dict[int, str] | None = None,
+) -> Household:
+    """The new head must already be a member; the former head takes `old_head_relation`, and other members
+    may get new relations (their relation is to the head)."""
+    require(actor, "registry.change_household", household)
+    membership = HouseholdMember.objects.filter(household=household, person=new_head).first()
+    if membership is None:
+        raise ValidationFailed({"new_head": [_("新户主须是本户成员。")]})
+    if new_head.pk == household.head_id:
+        raise ValidationFailed({"new_head": [_("%(n)s 已是户主。") % {"n": new_head.name}]})
+    _check_relation(old_head_relation)
+    for relation in (relations or {}).values():
+        _check_relation(relation)
+    before = audit.snapshot(household, FIELDS)
+    old_head = household.head
+    with transaction.atomic():
+        if old_head is not None:
+            HouseholdMember.objects.filter(household=household, person=old_head).update(
+                relation=old_head_relation
+            )
+        for person_id, relation in (relations or {}).items():
+            HouseholdMember.objects.filter(household=household, person_id=person_id).update(relation=relation)
+        membership.relation = HEAD_RELATION
+        membership.save(update_fields=["relation"])
+        household.head = new_head
+        household.save(update_fields=["head", "updated_at"])
+        for member in household.members.select_related("person"):
+            _life_event(
+                member.person,
+                LifeEventKind.HEAD_CHANGE,
+                actor=actor,
+                summary=_("户 %(h)s 户主变更为%(n)s") % {"h": household.number, "n": new_head.name},
+            )
+        audit.record(
+            events.HOUSEHOLD_HEAD_CHANGED,
+            actor=actor,
+            target=household,
+            before=before,
+            after=audit.snapshot(household, FIELDS),
+        )
+    return household
+
+
+def household_split(
+    *,
+    actor,
+    household: Household,
+    persons: list[Person],
+    new_number: str,
+    new_head: Person,
+    relations: dict[int, str],
+    registered_address: str = "",
+    house: House | None = None,
+) -> Household:
+    """分户: some members leave to form a new household in the same community."""
+    require(actor, "registry.change_household", household)
+    require(actor, "registry.add_household", household.org)
+    member_ids = set(household.members.values_list("person_id", flat=True))
+    moving = {p.pk for p in persons} | {new_head.pk}
+    if not moving <= member_ids:
+        raise ValidationFailed({"persons": [_("分出的人员须是本户成员。")]})
+    if household.head_id in moving:
+        raise ValidationFailed({"persons": [_("原户主不能分出，请先变更户主。")]})
+    if moving == member_ids:
+        raise ValidationFailed({"persons": [_("不能分出全部成员。")]})
+    for person_id in moving - {new_head.pk}:
+        if person_id not in relations:
+            raise ValidationFailed({"relations": [_("请填写每位分出成员与新户主的关系。")]})
+        _check_relation(relations[person_id])
+    new_number = (new_number or "").strip()
+    if not new_number or Household.objects.filter(number=new_number).exists():
+        raise ValidationFailed({"new_number": [_("请填写一个尚未使用的新户号。")]})
+    with transaction.atomic():
+        HouseholdMember.objects.filter(person_id__in=moving).delete()
+        new = Household.objects.create(
+            org=household.org,
+            number=new_number,
+            kind=household.kind,
+            head=new_head,
+            created_by=actor,
+            registered_address=registered_address.strip() or household.registered_address,
+            house=house or household.house,
+        )
+        HouseholdMember.objects.create(
+            household=new, person=new_head, relation=HEAD_RELATION, joined_on=timezone.localdate()
+        )
+        for person_id in moving - {new_head.pk}:
+            HouseholdMember.objects.create(
+                household=new,
+                person_id=person_id,
+                relation=relations[person_id],
+                joined_on=timezone.localdate(),
+            )
+        for person in Person.objects.filter(pk__in=moving):
+            _life_event(
+                person,
+                LifeEventKind.HOUSEHOLD_SPLIT,
+                actor=actor,
+                summary=_("由户 %(a)s 分户，新户号 %(b)s") % {"a": household.number, "b": new_number},
+            )
+        audit.record(
+            events.HOUSEHOLD_SPLIT,
+            actor=actor,
+            target=household,
+            after={"new_household": new.pk, "number": new_number, "persons": sorted(moving)},
+        )
+    return new
+
+
+def household_merge(*, actor, source: Household, target: Household, relations: dict[int, str]) -> Household:
+    """并户: every member of `source` joins `target` with a relation to its head; `source` is closed."""
+    require(actor, "registry.change_household", source)
+    require(actor, "registry.change_household", target)
+    if source.pk == target.pk:
+        raise ValidationFailed({"target": [_("不能与本户合并。")]})
+    if not same_community(source.org, target.org):
+        raise ValidationFailed({"target": [_("只能与同一社区的户合并。")]})
+    moving = list(source.members.select_related("person"))
+    for member in moving:
+        if member.person_id not in relations:
+            raise ValidationFailed(
+                {"relations": [_("请填写%(n)s与新户主的关系。") % {"n": member.person.name}]}
+            )
+        _check_relation(relations[member.person_id])
+    with transaction.atomic():
+        for member in moving:
+            member.household, member.relation = target, relations[member.person_id]
+            member.save(update_fields=["household", "relation"])
+            _life_event(
+                member.person,
+                LifeEventKind.HOUSEHOLD_MERGE,
+                actor=actor,
+                summary=_("户 %(a)s 并入户 %(b)s") % {"a": source.number, "b": target.number},
+            )
+        source.head, source.dissolved_on = None, timezone.localdate()
+        source.save(update_fields=["head", "dissolved_on", "updated_at"])
+        audit.record(
+            events.HOUSEHOLD_MERGED,
+            actor=actor,
+            target=target,
+            after={"source": source.pk, "persons": [m.person_id for m in moving]},
+        )
+    return target

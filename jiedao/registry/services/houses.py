@@ -1,0 +1,232 @@
+"""Buildings and houses: the standard addresses everything else points at."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.scope import require
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry import audit_events as events
+from jiedao.registry.choices import CoordinateSystem, HouseUse, Ownership
+from jiedao.registry.models import Building, House
+from jiedao.registry.services.common import community_errors
+
+BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
+HOUSE_FIELDS = [
+    "building",
+    "unit",
+    "room",
+    "full_address",
+    "use",
+    "ownership",
+    "owner_name",
+    "area",
+    "is_rented",
+    "latitude",
+    "longitude",
+    "coordinate_system",
+    "org",
+]
+
+# Rough bounds of China, to catch swapped or missing coordinates; not a border test.
+LATITUDE_RANGE = (Decimal("3.8"), Decimal("53.6"))
+LONGITUDE_RANGE = (Decimal("73.5"), Decimal("135.1"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def house_full_address(street_address: str, building_name: str, unit: str, room: str) -> str:
+    """`幸福路12号` + `3幢` + `2单元` + `301` → `幸福路12号3幢2单元301`, whitespace removed: the import key."""
+    return _squash(street_address) + _squash(building_name) + _squash(unit) + _squash(room)
+
+
+def _coordinate_errors(latitude, longitude, system: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if (latitude is None) != (longitude is None):
+        errors["latitude"] = [_("经纬度须同时填写。")]
+    if latitude is not None and not (LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]):
+        errors["latitude"] = [_("纬度 %(v)s 不在我国范围内，是否与经度填反了？") % {"v": latitude}]
+    if longitude is not None and not (LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]):
+        errors["longitude"] = [_("经度 %(v)s 不在我国范围内。") % {"v": longitude}]
+    if system not in CoordinateSystem.values:
+        errors["coordinate_system"] = [_("坐标系不正确。")]
+    return errors
+
+
+@dataclass
+class BuildingData:
+    org: OrgUnit
+    street_address: str
+    name: str
+    floors: int | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    coordinate_system: str = CoordinateSystem.WGS84
+
+
+def _building_errors(data: BuildingData, exclude_pk=None) -> dict:
+    errors = community_errors(data.org)
+    if not _squash(data.street_address):
+        errors["street_address"] = [_("请填写门牌地址。")]
+    if not _squash(data.name):
+        errors["name"] = [_("请填写楼栋名称。")]
+    duplicate = Building.objects.filter(street_address=_squash(data.street_address), name=_squash(data.name))
+    if exclude_pk:
+        duplicate = duplicate.exclude(pk=exclude_pk)
+    if duplicate.exists():
+        errors["name"] = [_("%(a)s%(n)s 已存在。") % {"a": data.street_address, "n": data.name}]
+    errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    return errors
+
+
+def building_create(*, actor, data: BuildingData) -> Building:
+    require(actor, "registry.add_building", data.org)
+    errors = _building_errors(data)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        building = Building.objects.create(
+            org=data.org,
+            street_address=_squash(data.street_address),
+            name=_squash(data.name),
+            floors=data.floors,
+            latitude=data.latitude,
+            longitude=data.longitude,
+            coordinate_system=data.coordinate_system,
+            created_by=actor,
+        )
+        audit.record(
+            events.BUILDING_CREATED,
+            actor=actor,
+            target=building,
+            after=audit.snapshot(building, BUILDING_FIELDS),
+        )
+    return building
+
+
+def building_update(*, actor, building: Building, data: BuildingData) -> Building:
+    require(actor, "registry.change_building", building)
+    require(actor, "registry.change_building", data.org)
+    errors = _building_errors(data, exclude_pk=building.pk)
+    if errors:
+        raise ValidationFailed(errors)
+    before = audit.snapshot(building, BUILDING_FIELDS)
+    with transaction.atomic():
+        building.org, building.street_address, building.name = (
+            data.org,
+            _squash(data.street_address),
+            _squash(data.name),
+        )
+        building.floors, building.latitude, building.longitude = data.floors, data.latitude, data.longitude
+        building.coordinate_system = data.coordinate_system
+        building.save()
+        for house in building.houses.all():
+            house.full_address = house_full_address(
+                building.street_address, building.name, house.unit, house.room
+            )
+            house.save(update_fields=["full_address", "updated_at"])
+        audit.record(
+            events.BUILDING_CHANGED,
+            actor=actor,
+            target=building,
+            before=before,
+            after=audit.snapshot(building, BUILDING_FIELDS),
+        )
+    return building
+
+
+@dataclass
+class HouseData:
+    building: Building | None
+    room: str
+    unit: str = ""
+    use: str = HouseUse.RESIDENTIAL
+    ownership: str = Ownership.PRIVATE
+    owner_name: str = ""
+    area: Decimal | None = None
+    is_rented: bool = False
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    coordinate_system: str = CoordinateSystem.WGS84
+
+
+def _house_values(data: HouseData, exclude_pk=None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if data.building is None:
+        raise ValidationFailed({"building": [_("房屋必须属于一个楼栋，请先登记楼栋。")]})
+    if not _squash(data.room):
+        errors["room"] = [_("请填写室号。")]
+    if data.use not in HouseUse.values:
+        errors["use"] = [_("房屋用途不正确。")]
+    if data.ownership not in Ownership.values:
+        errors["ownership"] = [_("产权性质不正确。")]
+    if data.area is not None and not (Decimal("0") < data.area < Decimal("100000")):
+        errors["area"] = [_("建筑面积应大于 0 且小于 100000 平方米。")]
+    errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    full_address = house_full_address(data.building.street_address, data.building.name, data.unit, data.room)
+    duplicate = House.objects.filter(full_address=full_address)
+    if exclude_pk:
+        duplicate = duplicate.exclude(pk=exclude_pk)
+    if duplicate.exists():
+        errors["room"] = [_("房屋 %(a)s 已登记。") % {"a": full_address}]
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "building": data.building,
+        "org": data.building.org,
+        "unit": _squash(data.unit),
+        "room": _squash(data.room),
+        "full_address": full_address,
+        "use": data.use,
+        "ownership": data.ownership,
+        "owner_name": data.owner_name.strip(),
+        "area": data.area,
+        "is_rented": data.is_rented,
+        "latitude": data.latitude if data.latitude is not None else data.building.latitude,
+        "longitude": data.longitude if data.longitude is not None else data.building.longitude,
+        "coordinate_system": data.coordinate_system
+        if data.latitude is not None
+        else data.building.coordinate_system,
+    }
+
+
+def house_create(*, actor, data: HouseData) -> House:
+    if data.building is not None:
+        require(actor, "registry.add_house", data.building)
+    values = _house_values(data)
+    with transaction.atomic():
+        house = House.objects.create(created_by=actor, **values)
+        audit.record(
+            events.HOUSE_CREATED, actor=actor, target=house, after=audit.snapshot(house, HOUSE_FIELDS)
+        )
+    return house
+
+
+def house_update(*, actor, house: House, data: HouseData) -> House:
+    require(actor, "registry.change_house", house)
+    if data.building is not None:
+        require(actor, "registry.change_house", data.building)
+    values = _house_values(data, exclude_pk=house.pk)
+    before = audit.snapshot(house, HOUSE_FIELDS)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(house, name, value)
+        house.save()
+        house.residents.update(residence_address=house.full_address)
+        audit.record(
+            events.HOUSE_CHANGED,
+            actor=actor,
+            target=house,
+            before=before,
+            after=audit.snapshot(house, HOUSE_FIELDS),
+        )
+    return house

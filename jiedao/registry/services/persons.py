@@ -1,0 +1,542 @@
+"""Persons, life events, migrants and special-group tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.scope import require
+from jiedao.dictionaries import selectors as dictionaries
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry import audit_events as events
+from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
+from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
+from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
+from jiedao.registry.services.common import community_errors, same_community
+from jiedao.registry.validators import InvalidNumber
+
+# What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
+AUDITED_FIELDS = [
+    "name",
+    "id_kind",
+    "id_number_masked",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone_masked",
+    "education",
+    "political_status",
+    "marital_status",
+    "employment",
+    "house",
+    "house_relation",
+    "residence_address",
+    "hukou_address",
+    "status",
+    "org",
+]
+DICTIONARY_FIELDS = {
+    "ethnicity": "ethnicity",
+    "education": "education",
+    "political_status": "political_status",
+    "marital_status": "marital_status",
+}
+
+
+@dataclass
+class PersonData:
+    name: str
+    id_number: str
+    org: OrgUnit
+    gender: str = ""
+    birth_date: date | None = None
+    ethnicity: str = ""
+    phone: str = ""
+    education: str = ""
+    political_status: str = ""
+    marital_status: str = ""
+    employment: str = ""
+    house: House | None = None
+    house_relation: str = HouseRelation.FAMILY
+    residence_address: str = ""
+    hukou_address: str = ""
+    note: str = ""
+
+
+def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
+    """Validate everything at once; return the model field values or raise ValidationFailed."""
+    errors = community_errors(data.org)
+    values: dict = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("请填写姓名。"))
+    elif len(name) > 50:
+        errors.setdefault("name", []).append(_("姓名不能超过 50 个字。"))
+    try:
+        identity = stored_identity(data.id_number)
+    except InvalidNumber as error:
+        errors.setdefault("id_number", []).append(error.message)
+        identity = None
+    if identity is not None:
+        if data.gender and data.gender != identity.gender:
+            errors.setdefault("gender", []).append(
+                _("性别与证件号码不符（号码显示为%(g)s）。")
+                % {"g": _("男") if identity.gender == "1" else _("女")}
+            )
+        if data.birth_date and data.birth_date != identity.birth_date:
+            errors.setdefault("birth_date", []).append(
+                _("出生日期与证件号码不符（号码显示为 %(d)s）。")
+                % {"d": identity.birth_date.strftime("%Y年%m月%d日")}
+            )
+        duplicate = (
+            Person.objects.filter(id_number_hash=identity.id_number_hash).exclude(pk=exclude_pk).first()
+        )
+        if duplicate is not None:
+            errors.setdefault("id_number", []).append(
+                _("该证件号码已登记（%(org)s）。如系迁入，请办理迁入登记。") % {"org": duplicate.org.name}
+            )
+        values.update(
+            id_number=identity.id_number,
+            id_number_hash=identity.id_number_hash,
+            id_number_masked=identity.id_number_masked,
+            id_kind=identity.id_kind,
+            gender=identity.gender,
+            birth_date=identity.birth_date,
+        )
+    try:
+        phone, phone_index, phone_masked = stored_phone(data.phone)
+        values.update(phone=phone, phone_hash=phone_index, phone_masked=phone_masked)
+    except InvalidNumber as error:
+        errors.setdefault("phone", []).append(error.message)
+    for attr, dictionary in DICTIONARY_FIELDS.items():
+        code = (getattr(data, attr) or "").strip()
+        if code and not dictionaries.is_valid(dictionary, code, allow_inactive=True):
+            errors.setdefault(attr, []).append(_("“%(code)s”不是有效的代码。") % {"code": code})
+        values[attr] = code
+    if data.house is not None and data.org is not None and not same_community(data.house.org, data.org):
+        errors.setdefault("house", []).append(_("居住房屋不在该居民所属社区。"))
+    if data.house_relation not in HouseRelation.values:
+        errors.setdefault("house_relation", []).append(_("与房屋关系不正确。"))
+    if errors:
+        raise ValidationFailed(errors)
+    full_pinyin, initials = pinyin_keys(name)
+    values.update(
+        name=name,
+        name_pinyin=full_pinyin,
+        name_initials=initials,
+        org=data.org,
+        employment=data.employment.strip(),
+        house=data.house,
+        house_relation=data.house_relation,
+        residence_address=(data.house.full_address if data.house else data.residence_address.strip()),
+        hukou_address=data.hukou_address.strip(),
+        note=data.note.strip(),
+    )
+    return values
+
+
+def _life_event(
+    person: Person, kind: str, *, actor, summary: str, occurred_on: date | None = None, **details
+):
+    LifeEvent.objects.create(
+        person=person,
+        kind=kind,
+        summary=summary[:300],
+        occurred_on=occurred_on or timezone.localdate(),
+        details=details,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _snapshot(person: Person) -> dict:
+    return audit.snapshot(person, AUDITED_FIELDS)
+
+
+def person_create(
+    *,
+    actor,
+    data: PersonData,
+    event=events.PERSON_CREATED,
+    life_event: str = LifeEventKind.REGISTERED,
+    occurred_on: date | None = None,
+    summary: str = "",
+) -> Person:
+    require(actor, "registry.add_person", data.org)
+    values = _person_values(data)
+    with transaction.atomic():
+        person = Person.objects.create(created_by=actor, **values)
+        _life_event(
+            person,
+            life_event,
+            actor=actor,
+            occurred_on=occurred_on,
+            summary=summary or _("登记于%(org)s") % {"org": data.org.name},
+        )
+        audit.record(event, actor=actor, target=person, after=_snapshot(person))
+    return person
+
+
+def person_update(*, actor, person: Person, data: PersonData) -> Person:
+    require(actor, "registry.change_person", person)
+    require(actor, "registry.change_person", data.org)
+    values = _person_values(data, exclude_pk=person.pk)
+    before = _snapshot(person)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(person, name, value)
+        person.save()
+        after = _snapshot(person)
+        changed = sorted(k for k in after if after[k] != before.get(k))
+        if changed:
+            labels = "、".join(
+                str(Person._meta.get_field(k if k != "house_id" else "house").verbose_name)
+                for k in changed
+                if not k.endswith("_id") or k == "house_id"
+            )
+            _life_event(
+                person,
+                LifeEventKind.UPDATED,
+                actor=actor,
+                summary=_("修改：%(f)s") % {"f": labels},
+                fields=changed,
+            )
+            audit.record(events.PERSON_CHANGED, actor=actor, target=person, before=before, after=after)
+    return person
+
+
+def person_reveal(*, actor, person: Person) -> dict[str, str]:
+    """The full ID number and phone, for a user allowed to see them; every look is audited."""
+    require(actor, "registry.view_full_person", person)
+    audit.record(events.PERSON_REVEALED, actor=actor, target=person)
+    return {"id_number": person.id_number, "phone": person.phone}
+
+
+def _ensure_living(person: Person) -> None:
+    if person.status != PersonStatus.LIVING:
+        raise ServiceError(
+            _("该居民当前状态为“%(s)s”，不能办理此事项。") % {"s": person.get_status_display()},
+            code="not_living",
+        )
+
+
+def _leave_household(person: Person) -> None:
+    membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
+    if membership is None:
+        return
+    household = membership.household
+    if household.head_id == person.pk and household.members.exclude(person=person).exists():
+        raise ServiceError(
+            _("该居民是户 %(n)s 的户主且户内还有其他成员，请先变更户主。") % {"n": household.number},
+            code="is_head",
+        )
+    membership.delete()
+    if household.head_id == person.pk:
+        household.head = None
+        household.dissolved_on = timezone.localdate()
+        household.save(update_fields=["head", "dissolved_on", "updated_at"])
+
+
+def person_register_birth(*, actor, household, data: PersonData, relation: str) -> Person:
+    from jiedao.registry.services.households import _add_member
+
+    require(actor, "registry.change_household", household)
+    if data.org is None:
+        data.org = household.org
+    with transaction.atomic():
+        person = person_create(
+            actor=actor,
+            data=data,
+            event=events.PERSON_BIRTH,
+            life_event=LifeEventKind.BIRTH,
+            occurred_on=data.birth_date,
+            summary=_("出生，入户 %(n)s") % {"n": household.number},
+        )
+        _add_member(actor=actor, household=household, person=person, relation=relation)
+    return person
+
+
+def person_register_death(*, actor, person: Person, died_on: date, note: str = "") -> Person:
+    require(actor, "registry.change_person", person)
+    _ensure_living(person)
+    if died_on > timezone.localdate() or died_on < person.birth_date:
+        raise ValidationFailed({"died_on": [_("死亡日期不正确。")]})
+    before = _snapshot(person)
+    with transaction.atomic():
+        _leave_household(person)
+        person.status, person.status_date = PersonStatus.DECEASED, died_on
+        person.save(update_fields=["status", "status_date", "updated_at"])
+        _life_event(person, LifeEventKind.DEATH, actor=actor, occurred_on=died_on, summary=note or _("死亡"))
+        audit.record(events.PERSON_DEATH, actor=actor, target=person, before=before, after=_snapshot(person))
+    return person
+
+
+def person_move_out(*, actor, person: Person, moved_on: date, destination: str) -> Person:
+    require(actor, "registry.change_person", person)
+    _ensure_living(person)
+    if not destination.strip():
+        raise ValidationFailed({"destination": [_("请填写迁往地。")]})
+    before = _snapshot(person)
+    with transaction.atomic():
+        _leave_household(person)
+        person.status, person.status_date = PersonStatus.MOVED_OUT, moved_on
+        person.save(update_fields=["status", "status_date", "updated_at"])
+        _life_event(
+            person,
+            LifeEventKind.MOVE_OUT,
+            actor=actor,
+            occurred_on=moved_on,
+            summary=_("迁往%(d)s") % {"d": destination.strip()},
+            destination=destination.strip(),
+        )
+        audit.record(
+            events.PERSON_MOVED_OUT, actor=actor, target=person, before=before, after=_snapshot(person)
+        )
+    return person
+
+
+def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> Person:
+    """Register a person arriving in a community. Someone registered before (moved out of another community)
+    is taken over, keeping their timeline; anyone else is created."""
+    require(actor, "registry.add_person", data.org)
+    try:
+        existing = Person.objects.filter(
+            id_number_hash=stored_identity(data.id_number).id_number_hash
+        ).first()
+    except InvalidNumber as error:
+        raise ValidationFailed({"id_number": [error.message]}) from None
+    summary = _("自%(o)s迁入%(org)s") % {"o": origin.strip() or _("外地"), "org": data.org.name}
+    if existing is None:
+        return person_create(
+            actor=actor,
+            data=data,
+            event=events.PERSON_MOVED_IN,
+            life_event=LifeEventKind.MOVE_IN,
+            occurred_on=moved_on,
+            summary=summary,
+        )
+    if existing.status == PersonStatus.LIVING:
+        raise ValidationFailed(
+            {"id_number": [_("该居民仍登记在%(org)s，请先由原社区办理迁出。") % {"org": existing.org.name}]}
+        )
+    if existing.status == PersonStatus.DECEASED:
+        raise ValidationFailed({"id_number": [_("该证件号码对应的居民已登记死亡。")]})
+    values = _person_values(data, exclude_pk=existing.pk)
+    before = _snapshot(existing)
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(existing, name, value)
+        existing.status, existing.status_date = PersonStatus.LIVING, moved_on
+        existing.save()
+        _life_event(
+            existing,
+            LifeEventKind.MOVE_IN,
+            actor=actor,
+            occurred_on=moved_on,
+            summary=summary,
+            origin=origin.strip(),
+        )
+        audit.record(
+            events.PERSON_MOVED_IN, actor=actor, target=existing, before=before, after=_snapshot(existing)
+        )
+    return existing
+
+
+def person_change_address(
+    *,
+    actor,
+    person: Person,
+    house: House | None,
+    relation: str,
+    residence_address: str = "",
+    changed_on: date | None = None,
+) -> Person:
+    require(actor, "registry.change_person", person)
+    _ensure_living(person)
+    if house is not None:
+        require(actor, "registry.view_house", house)
+        if not same_community(house.org, person.org):
+            raise ValidationFailed({"house": [_("新住址不在该居民所属社区，跨社区请办理迁出、迁入。")]})
+    elif not residence_address.strip():
+        raise ValidationFailed({"residence_address": [_("请选择房屋或填写现住址。")]})
+    if relation not in HouseRelation.values:
+        raise ValidationFailed({"house_relation": [_("与房屋关系不正确。")]})
+    before = _snapshot(person)
+    old_address = person.residence_address
+    with transaction.atomic():
+        person.house, person.house_relation = house, relation
+        person.residence_address = house.full_address if house else residence_address.strip()
+        person.save(update_fields=["house", "house_relation", "residence_address", "updated_at"])
+        _life_event(
+            person,
+            LifeEventKind.ADDRESS_CHANGE,
+            actor=actor,
+            occurred_on=changed_on,
+            summary=_("住址由“%(a)s”变更为“%(b)s”")
+            % {"a": old_address or "—", "b": person.residence_address},
+        )
+        audit.record(
+            events.PERSON_ADDRESS_CHANGED, actor=actor, target=person, before=before, after=_snapshot(person)
+        )
+    return person
+
+
+# --- migrants ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MigrantData:
+    origin_address: str
+    arrival_date: date
+    origin_region_code: str = ""
+    reason: str = ""
+    permit_number: str = ""
+    permit_valid_until: date | None = None
+    employer: str = ""
+    landlord: str = ""
+    lease_until: date | None = None
+    planned_departure: date | None = None
+    extra: dict = field(default_factory=dict)
+
+
+MIGRANT_FIELDS = [
+    "origin_region_code",
+    "origin_address",
+    "arrival_date",
+    "reason",
+    "permit_number",
+    "permit_valid_until",
+    "employer",
+    "landlord",
+    "lease_until",
+    "planned_departure",
+]
+
+
+def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
+    """Create or update the migrant record of a person."""
+    require(actor, "registry.change_person", person)
+    errors: dict[str, list[str]] = {}
+    if not data.origin_address.strip():
+        errors["origin_address"] = [_("请填写来源地。")]
+    if data.arrival_date > timezone.localdate():
+        errors["arrival_date"] = [_("来本地日期不能晚于今天。")]
+    if data.origin_region_code and not (
+        data.origin_region_code.isdigit() and len(data.origin_region_code) == 6
+    ):
+        errors["origin_region_code"] = [_("来源地区划代码应为 6 位数字。")]
+    if data.reason and not dictionaries.is_valid("migrant_reason", data.reason, allow_inactive=True):
+        errors["reason"] = [_("“%(code)s”不是有效的事由代码。") % {"code": data.reason}]
+    if data.permit_valid_until and data.permit_valid_until < data.arrival_date:
+        errors["permit_valid_until"] = [_("居住证有效期不能早于来本地日期。")]
+    if errors:
+        raise ValidationFailed(errors)
+    existing = Migrant.objects.filter(person=person).first()
+    before = audit.snapshot(existing, MIGRANT_FIELDS) if existing else None
+    with transaction.atomic():
+        migrant = existing or Migrant(person=person)
+        for name in MIGRANT_FIELDS:
+            value = getattr(data, name)
+            setattr(migrant, name, value.strip() if isinstance(value, str) else value)
+        if before and before.get("permit_valid_until") != migrant.permit_valid_until:
+            migrant.permit_reminded_on = None
+        migrant.save()
+        audit.record(
+            events.MIGRANT_CHANGED if existing else events.MIGRANT_REGISTERED,
+            actor=actor,
+            target=person,
+            before=before,
+            after=audit.snapshot(migrant, MIGRANT_FIELDS),
+        )
+    return migrant
+
+
+# --- special groups ---------------------------------------------------------------------------------
+
+
+def tag_add(
+    *,
+    actor,
+    person: Person,
+    group: str,
+    valid_from: date,
+    valid_until: date | None = None,
+    evidence: str = "",
+    details: dict | None = None,
+) -> SpecialGroupTag:
+    require(actor, "registry.change_person", person)
+    errors: dict[str, list[str]] = {}
+    if not dictionaries.is_valid("special_group", group):
+        errors["group"] = [_("“%(g)s”不是有效的人群类别。") % {"g": group}]
+    if valid_until and valid_until < valid_from:
+        errors["valid_until"] = [_("截止日期不能早于起始日期。")]
+    overlapping = SpecialGroupTag.objects.filter(person=person, group=group).filter(
+        SpecialGroupTag.valid_on(valid_from)
+    )
+    if overlapping.exists():
+        errors["group"] = [
+            _("该居民在此期间已有“%(g)s”标记。") % {"g": dictionaries.label("special_group", group)}
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        tag = SpecialGroupTag.objects.create(
+            person=person,
+            group=group,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            evidence=evidence.strip(),
+            details=details or {},
+        )
+        label = dictionaries.label("special_group", group)
+        _life_event(
+            person,
+            LifeEventKind.TAG_ADDED,
+            actor=actor,
+            occurred_on=valid_from,
+            summary=_("标记为%(g)s") % {"g": label},
+            group=group,
+        )
+        audit.record(
+            events.TAG_ADDED,
+            actor=actor,
+            target=person,
+            after={
+                "group": group,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+                "evidence": evidence,
+            },
+        )
+    return tag
+
+
+def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "") -> SpecialGroupTag:
+    require(actor, "registry.change_person", tag.person)
+    if valid_until < tag.valid_from:
+        raise ValidationFailed({"valid_until": [_("截止日期不能早于起始日期。")]})
+    before = {"valid_until": tag.valid_until}
+    with transaction.atomic():
+        tag.valid_until = valid_until
+        tag.save(update_fields=["valid_until"])
+        label = dictionaries.label("special_group", tag.group)
+        _life_event(
+            tag.person,
+            LifeEventKind.TAG_ENDED,
+            actor=actor,
+            occurred_on=valid_until,
+            summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
+        )
+        audit.record(
+            events.TAG_ENDED,
+            actor=actor,
+            target=tag.person,
+            before=before,
+            after={"group": tag.group, "valid_until": valid_until, "reason": reason},
+        )
+    return tag
