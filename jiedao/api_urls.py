@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("jiedao.timelimits.api.urls")),
     path("", include("jiedao.dictionaries.api.urls")),
     path("", include("jiedao.parameters.api.urls")),
+    path("", include("jiedao.registry.api.urls")),
 ]
