@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("jiedao.dictionaries.api.urls")),
     path("", include("jiedao.parameters.api.urls")),
     path("", include("jiedao.registry.api.urls")),
+    path("", include("jiedao.workflow.api.urls")),
 ]

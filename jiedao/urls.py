@@ -19,6 +19,7 @@ urlpatterns = [
     path("dictionaries/", include("jiedao.dictionaries.urls")),
     path("parameters/", include("jiedao.parameters.urls")),
     path("registry/", include("jiedao.registry.urls")),
+    path("workflow/", include("jiedao.workflow.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include((api_v1, "api"))),

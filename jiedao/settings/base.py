@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jiedao.parameters",
     "jiedao.spreadsheets",
     "jiedao.registry",
+    "jiedao.workflow",
     "jiedao.public",
 ]
 
@@ -140,6 +141,8 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/bpmn-js", NODE_MODULES / "bpmn-js" / "dist"),
+    ("vendor/form-js", NODE_MODULES / "@bpmn-io" / "form-js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

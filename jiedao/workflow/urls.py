@@ -1,0 +1,2 @@
+app_name = "workflow"
+urlpatterns: list = []
