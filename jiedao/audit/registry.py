@@ -34,3 +34,9 @@ def event_type(code: int, name: str, label) -> EventType:
 
 def choices() -> list[tuple[str, str]]:
     return [(e.name, f"{e.code} {e.label}") for e in sorted(EVENT_TYPES.values(), key=lambda e: e.code)]
+
+
+def label_for(name: str) -> str:
+    """The label of a declared event type; the dotted name itself for a type no app declares any more."""
+    declared = EVENT_TYPES.get(name)
+    return str(declared.label) if declared else name
