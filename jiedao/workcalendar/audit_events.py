@@ -1,0 +1,7 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.audit.registry import event_type
+
+CALENDAR_DAY_SET = event_type(1701, "workcalendar.day.set", _("设置工作日历调整日"))
+CALENDAR_DAY_DELETED = event_type(1702, "workcalendar.day.deleted", _("删除工作日历调整日"))
+CALENDAR_YEAR_SET = event_type(1703, "workcalendar.year.set", _("设置年度节假日安排状态"))

@@ -1,0 +1,94 @@
+import datetime as dt
+
+import pytest
+
+from jiedao.audit.models import AuditEvent
+from jiedao.core.menus import menu_for
+from jiedao.core.scope import DataScope
+from jiedao.core.testing import client_for, make_user
+from jiedao.workcalendar.models import CalendarDay, CalendarYear
+
+VIEW, CHANGE = "workcalendar.view_calendarday", "workcalendar.change_calendarday"
+
+
+@pytest.fixture
+def admin(tree):
+    return make_user(tree.district, VIEW, CHANGE, scope=DataScope.ALL)
+
+
+def test_calendar_page_needs_the_view_permission(tree):
+    stranger = make_user(tree.district, "orgs.view_orgunit")
+    assert client_for(stranger).get("/calendar/").status_code == 403
+    viewer = make_user(tree.district, VIEW, scope=DataScope.ALL)
+    page = client_for(viewer).get("/calendar/?year=2026")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "国庆节调休上班" in html and 'data-date="2026-10-10" data-workday="1"' in html
+    assert 'data-date="2026-10-05" data-workday="0"' in html
+    assert "添加调整日" not in html  # no change permission, no edit controls
+
+
+def test_menu_entry_shows_only_with_permission(tree):
+    viewer = make_user(tree.district, VIEW, scope=DataScope.ALL)
+    labels = [item["label"] for section in menu_for(viewer) for item in section["items"]]
+    assert "工作日历" in labels
+    other = make_user(tree.district, "orgs.view_orgunit")
+    assert "工作日历" not in [item["label"] for section in menu_for(other) for item in section["items"]]
+
+
+def test_uncovered_and_provisional_years_are_flagged(admin):
+    client = client_for(admin)
+    html = client.get("/calendar/?year=2027").content.decode()
+    assert "未覆盖" in html and "2027年的法定节假日安排尚未录入" in html
+    response = client.post("/calendar/years/2027/", {"status": "provisional", "note": "等待国务院通知"})
+    assert response.status_code == 302
+    assert CalendarYear.objects.get(year=2027).status == "provisional"
+    html = client.get("/calendar/?year=2027").content.decode()
+    assert "临时" in html and "暂按周六、周日休息计算" in html
+    assert AuditEvent.objects.filter(event_code=1703, actor=admin).exists()
+
+
+def test_admin_adds_edits_and_deletes_an_override_day(admin):
+    client = client_for(admin)
+    assert client.get("/calendar/days/new/?date=2026-10-09").status_code == 200
+    response = client.post(
+        "/calendar/days/new/", {"date": "2026-10-09", "is_workday": "0", "reason": "防汛应急"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?year=2026")
+    day = CalendarDay.objects.get(date=dt.date(2026, 10, 9))
+    assert not day.is_workday and day.updated_by == admin
+
+    edit = client.get("/calendar/days/2026-10-09/")
+    assert edit.status_code == 200 and "防汛应急" in edit.content.decode()
+    client.post("/calendar/days/2026-10-09/", {"is_workday": "1", "reason": "恢复上班"})
+    day.refresh_from_db()
+    assert day.is_workday and day.reason == "恢复上班"
+
+    client.post("/calendar/days/2026-10-09/delete/")
+    assert not CalendarDay.objects.exists()
+    assert list(AuditEvent.objects.order_by("id").values_list("event_code", flat=True)) == [1701, 1701, 1702]
+
+
+def test_form_shows_chinese_errors(admin):
+    response = client_for(admin).post(
+        "/calendar/days/new/", {"date": "2026-10-09", "is_workday": "0", "reason": "  "}
+    )
+    assert response.status_code == 200
+    assert "原因" in response.content.decode()
+    published = client_for(admin).post("/calendar/years/2029/", {"status": "published"})
+    assert published.status_code == 200 and "逐日录入" in published.content.decode()
+
+
+def test_editing_pages_need_the_change_permission(tree):
+    viewer = make_user(tree.district, VIEW, scope=DataScope.ALL)
+    client = client_for(viewer)
+    assert client.get("/calendar/days/new/").status_code == 403
+    assert (
+        client.post(
+            "/calendar/days/new/", {"date": "2026-10-09", "is_workday": "0", "reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert client.post("/calendar/days/2026-10-09/delete/").status_code == 403
+    assert client.post("/calendar/years/2027/", {"status": "provisional"}).status_code == 403
+    assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
