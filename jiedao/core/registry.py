@@ -10,7 +10,15 @@ from importlib import import_module
 
 from django.apps import apps
 
-DECLARATION_MODULES = ("menus", "audit_events", "schedules", "parameters_declared", "home_panels")
+DECLARATION_MODULES = (
+    "menus",
+    "audit_events",
+    "schedules",
+    "parameters_declared",
+    "home_panels",
+    "clock_kinds",
+    "workflow_actions",
+)
 
 
 def autodiscover() -> None:
