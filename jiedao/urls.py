@@ -20,6 +20,7 @@ urlpatterns = [
     path("parameters/", include("jiedao.parameters.urls")),
     path("registry/", include("jiedao.registry.urls")),
     path("workflow/", include("jiedao.workflow.urls")),
+    path("sms/", include("jiedao.sms.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include((api_v1, "api"))),

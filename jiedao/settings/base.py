@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiedao.spreadsheets",
     "jiedao.registry",
     "jiedao.workflow",
+    "jiedao.sms",
     "jiedao.public",
 ]
 
@@ -200,3 +201,7 @@ JIEDAO_BLIND_INDEX_KEY = os.environ.get("JIEDAO_BLIND_INDEX_KEY", "6a696564616f2
 
 JIEDAO_SITE_NAME = _("街道政务服务平台")
 JIEDAO_SCHEDULER_LOCK_PATH = VAR_DIR / "scheduler.lock"
+
+JIEDAO_SMS_BACKEND = os.environ.get("JIEDAO_SMS_BACKEND", "jiedao.sms.backends.OutboxFileBackend")
+JIEDAO_SMS_HTTP_URL = os.environ.get("JIEDAO_SMS_HTTP_URL", "")
+JIEDAO_SMS_HTTP_TOKEN = os.environ.get("JIEDAO_SMS_HTTP_TOKEN", "")

@@ -1,0 +1,150 @@
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.testing import client_for, make_user
+from jiedao.sms import services
+from jiedao.sms.models import MessageStatus, OutboundMessage
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """A local SMS gateway: records what it receives, answers with the configured status, drops repeats."""
+
+    received: list[dict] = []
+    statuses: list[int] = []
+
+    def do_POST(self):
+        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        status = self.statuses.pop(0) if self.statuses else 200
+        if status == 200 and all(r["client_id"] != payload["client_id"] for r in self.received):
+            self.received.append(payload)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"message_id": "gw-" + payload["client_id"][:8]}).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_gateway(settings):
+    Gateway.received, Gateway.statuses = [], []
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.JIEDAO_SMS_BACKEND = "jiedao.sms.backends.HttpGatewayBackend"
+    settings.JIEDAO_SMS_HTTP_URL = f"http://127.0.0.1:{server.server_port}/send"
+    settings.JIEDAO_SMS_HTTP_TOKEN = "test-token"
+    yield Gateway
+    server.shutdown()
+
+
+def queue(tree, **kwargs):
+    return services.sms_queue(
+        actor=None,
+        phone=kwargs.pop("phone", "13800138000"),
+        body=kwargs.pop("body", "您的申请已受理。"),
+        org=tree.community_a1,
+        **kwargs,
+    )
+
+
+def test_message_is_stored_then_sent_after_commit(tree, http_gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue(tree, purpose="办件通知")
+        assert http_gateway.received == []  # nothing leaves before the commit
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 1
+    assert http_gateway.received == [
+        {"client_id": str(message.uuid), "phone": "13800138000", "content": "您的申请已受理。"}
+    ]
+    assert message.phone_masked == "138****8000"
+
+
+def test_rolled_back_notice_is_never_sent(tree, http_gateway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                queue(tree)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert OutboundMessage.objects.count() == 0 and http_gateway.received == []
+
+
+def test_gateway_errors_are_retried_with_backoff_and_not_lost(tree, http_gateway):
+    http_gateway.statuses = [503, 503]
+    message = queue(tree)
+    now = timezone.now()
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.FAILED
+    message.refresh_from_db()
+    assert message.next_attempt_at == now + timedelta(minutes=1)
+    assert services.due_message_ids(now) == []
+    assert services.deliver_message(message.pk, now=now + timedelta(minutes=1)) == MessageStatus.FAILED
+    later = now + timedelta(minutes=4)
+    assert services.due_message_ids(later) == [message.pk]
+    assert services.deliver_message(message.pk, now=later) == MessageStatus.SENT
+    assert len(http_gateway.received) == 1
+
+
+def test_rejected_message_fails_for_good(tree, http_gateway):
+    http_gateway.statuses = [400]
+    message = queue(tree)
+    assert services.deliver_message(message.pk) == MessageStatus.FAILED
+    message.refresh_from_db()
+    assert message.next_attempt_at is None and "HTTP 400" in message.last_error
+    assert services.due_message_ids(timezone.now() + timedelta(days=1)) == []
+
+
+def test_worker_died_mid_send_resends_once_under_the_same_id(tree, http_gateway):
+    message = queue(tree)
+    now = timezone.now()
+    # a worker claimed it, the gateway got it, then the worker died before recording success
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENDING, lease_until=now + services.LEASE
+    )
+    http_gateway.received.append(
+        {"client_id": str(message.uuid), "phone": "13800138000", "content": message.body}
+    )
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.SENDING  # the lease is still live
+    after_lease = now + services.LEASE + timedelta(seconds=1)
+    assert services.due_message_ids(after_lease) == [message.pk]
+    assert services.deliver_message(message.pk, now=after_lease) == MessageStatus.SENT
+    assert len(http_gateway.received) == 1  # the gateway recognised the repeat
+
+
+def test_same_notice_is_queued_once(tree, http_gateway):
+    first = queue(tree, dedupe_key="application-42-accepted")
+    second = queue(tree, dedupe_key="application-42-accepted")
+    assert first.pk == second.pk and OutboundMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("phone", "body", "field"),
+    [("010-12345678", "通知", "phone"), ("abc", "通知", "phone"), ("13800138000", "", "body")],
+)
+def test_bad_input_is_refused(tree, phone, body, field):
+    with pytest.raises(ValidationFailed) as error:
+        services.sms_queue(actor=None, phone=phone, body=body, org=tree.community_a1)
+    assert field in error.value.errors
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_development_outbox_file_and_page(tree, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    message = queue(tree, body="【明湖区】您的低保申请已进入公示。")
+    services.deliver_message(message.pk)
+    line = json.loads((tmp_path / "sms-outbox.log").read_text().splitlines()[0])
+    assert line["to"] == "13800138000" and "低保" in line["body"]
+    viewer = make_user(tree.community_a1, "sms.view_outboundmessage")
+    page = client_for(viewer).get("/sms/outbox/").content.decode()
+    assert "138****8000" in page and "13800138000" not in page and "已发送" in page
+    outsider = make_user(tree.community_b1, "sms.view_outboundmessage")
+    assert "低保" not in client_for(outsider).get("/sms/outbox/").content.decode()
