@@ -64,6 +64,7 @@ ROLE_SPECS = [
             "workcalendar.*",
             "timelimits.view_clockpolicy",
             "timelimits.change_clockpolicy",
+            "sms.view_outboundmessage",
         ),
         AdminDuty.SYSTEM,
         "用户、组织机构、系统参数、数据字典、工作日历；不能查看审计日志，不能分配角色。",
