@@ -20,4 +20,6 @@ urlpatterns = [
     path("", include("jiedao.parameters.api.urls")),
     path("", include("jiedao.registry.api.urls")),
     path("", include("jiedao.workflow.api.urls")),
+    path("", include("jiedao.catalog.api.urls")),
+    path("", include("jiedao.applications.api.urls")),
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("registry/", include("jiedao.registry.urls")),
     path("workflow/", include("jiedao.workflow.urls")),
     path("sms/", include("jiedao.sms.urls")),
+    path("catalog/", include("jiedao.catalog.urls")),
+    path("hall/", include("jiedao.applications.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include((api_v1, "api"))),

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "jiedao.registry",
     "jiedao.workflow",
     "jiedao.sms",
+    "jiedao.catalog",
+    "jiedao.applications",
     "jiedao.public",
 ]
 

@@ -1,0 +1,3 @@
+"""/api/v1/ routes of the catalog app (included by jiedao/api_urls.py)."""
+
+urlpatterns: list = []
