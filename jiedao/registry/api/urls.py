@@ -1,3 +1,17 @@
 """/api/v1/ routes of the registry app (included by jiedao/api_urls.py)."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from jiedao.registry.api.households import HouseholdViewSet
+from jiedao.registry.api.migrants import MigrantViewSet
+from jiedao.registry.api.persons import PersonViewSet
+from jiedao.registry.api.places import BuildingViewSet, EnterpriseViewSet, HouseViewSet
+
+router = SimpleRouter()
+router.register("persons", PersonViewSet, basename="person")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("migrants", MigrantViewSet, basename="migrant")
+router.register("buildings", BuildingViewSet, basename="building")
+router.register("houses", HouseViewSet, basename="house")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+urlpatterns = router.urls

@@ -32,3 +32,16 @@ def merge_errors(*groups: dict[str, list[str]]) -> dict[str, list[str]]:
         for field, messages in group.items():
             merged.setdefault(field, []).extend(messages)
     return merged
+
+
+def length_errors(model, **values: str) -> dict[str, list[str]]:
+    """Text longer than its column allows, reported per field (PostgreSQL would refuse it; SQLite would not)."""
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if value and limit and len(value.strip()) > limit:
+            errors[name] = [
+                _("“%(f)s”不能超过 %(n)d 个字。")
+                % {"f": model._meta.get_field(name).verbose_name, "n": limit}
+            ]
+    return errors

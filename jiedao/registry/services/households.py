@@ -14,7 +14,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
-from jiedao.registry.services.common import community_errors, same_community
+from jiedao.registry.services.common import community_errors, length_errors, same_community
 from jiedao.registry.services.persons import _life_event
 
 HEAD_RELATION = "02"
@@ -102,8 +102,9 @@ def household_create(
         errors["registered_address"] = [_("请填写户籍地址。")]
     if kind not in HouseholdKind.values:
         errors["kind"] = [_("户别不正确。")]
-    if house is not None and not same_community(house.org, org):
+    if house is not None and org is not None and not same_community(house.org, org):
         errors["house"] = [_("实际居住房屋不在该社区。")]
+    errors.update(length_errors(Household, number=number, registered_address=registered_address))
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -130,7 +131,9 @@ def household_update(
     *, actor, household: Household, registered_address: str, kind: str, house: House | None
 ) -> Household:
     require(actor, "registry.change_household", household)
-    errors = {}
+    errors = length_errors(Household, registered_address=registered_address)
+    if kind not in HouseholdKind.values:
+        errors["kind"] = [_("户别不正确。")]
     if not registered_address.strip():
         errors["registered_address"] = [_("请填写户籍地址。")]
     if house is not None and not same_community(house.org, household.org):

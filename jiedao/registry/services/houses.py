@@ -16,7 +16,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import CoordinateSystem, HouseUse, Ownership
 from jiedao.registry.models import Building, House
-from jiedao.registry.services.common import community_errors
+from jiedao.registry.services.common import community_errors, length_errors
 
 BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
 HOUSE_FIELDS = [
@@ -85,6 +85,7 @@ def _building_errors(data: BuildingData, exclude_pk=None) -> dict:
     if duplicate.exists():
         errors["name"] = [_("%(a)s%(n)s 已存在。") % {"a": data.street_address, "n": data.name}]
     errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    errors.update(length_errors(Building, street_address=data.street_address, name=data.name))
     return errors
 
 
@@ -172,6 +173,7 @@ def _house_values(data: HouseData, exclude_pk=None) -> dict:
     if data.area is not None and not (Decimal("0") < data.area < Decimal("100000")):
         errors["area"] = [_("建筑面积应大于 0 且小于 100000 平方米。")]
     errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    errors.update(length_errors(House, unit=data.unit, room=data.room, owner_name=data.owner_name))
     full_address = house_full_address(data.building.street_address, data.building.name, data.unit, data.room)
     duplicate = House.objects.filter(full_address=full_address)
     if exclude_pk:

@@ -18,7 +18,7 @@ from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
 from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
-from jiedao.registry.services.common import community_errors, same_community
+from jiedao.registry.services.common import community_errors, length_errors, merge_errors, same_community
 from jiedao.registry.validators import InvalidNumber
 
 # What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
@@ -123,6 +123,16 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
         errors.setdefault("house", []).append(_("居住房屋不在该居民所属社区。"))
     if data.house_relation not in HouseRelation.values:
         errors.setdefault("house_relation", []).append(_("与房屋关系不正确。"))
+    errors = merge_errors(
+        errors,
+        length_errors(
+            Person,
+            employment=data.employment,
+            residence_address=data.residence_address,
+            hukou_address=data.hukou_address,
+            note=data.note,
+        ),
+    )
     if errors:
         raise ValidationFailed(errors)
     full_pinyin, initials = pinyin_keys(name)
@@ -264,7 +274,7 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
 def person_register_death(*, actor, person: Person, died_on: date, note: str = "") -> Person:
     require(actor, "registry.change_person", person)
     _ensure_living(person)
-    if died_on > timezone.localdate() or died_on < person.birth_date:
+    if died_on is None or died_on > timezone.localdate() or died_on < person.birth_date:
         raise ValidationFailed({"died_on": [_("死亡日期不正确。")]})
     before = _snapshot(person)
     with transaction.atomic():
@@ -303,6 +313,8 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
 def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> Person:
     """Register a person arriving in a community. Someone registered before (moved out of another community)
     is taken over, keeping their timeline; anyone else is created."""
+    if data.org is None:
+        raise ValidationFailed(community_errors(None))
     require(actor, "registry.add_person", data.org)
     try:
         existing = Person.objects.filter(
@@ -424,7 +436,9 @@ def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
     errors: dict[str, list[str]] = {}
     if not data.origin_address.strip():
         errors["origin_address"] = [_("请填写来源地。")]
-    if data.arrival_date > timezone.localdate():
+    if data.arrival_date is None:
+        errors["arrival_date"] = [_("请填写来本地日期。")]
+    elif data.arrival_date > timezone.localdate():
         errors["arrival_date"] = [_("来本地日期不能晚于今天。")]
     if data.origin_region_code and not (
         data.origin_region_code.isdigit() and len(data.origin_region_code) == 6
@@ -432,7 +446,7 @@ def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
         errors["origin_region_code"] = [_("来源地区划代码应为 6 位数字。")]
     if data.reason and not dictionaries.is_valid("migrant_reason", data.reason, allow_inactive=True):
         errors["reason"] = [_("“%(code)s”不是有效的事由代码。") % {"code": data.reason}]
-    if data.permit_valid_until and data.permit_valid_until < data.arrival_date:
+    if data.permit_valid_until and data.arrival_date and data.permit_valid_until < data.arrival_date:
         errors["permit_valid_until"] = [_("居住证有效期不能早于来本地日期。")]
     if errors:
         raise ValidationFailed(errors)

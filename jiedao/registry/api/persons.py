@@ -1,0 +1,360 @@
+"""/api/v1/persons/: the actual population, searched, registered and followed through life events."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.registry import services
+from jiedao.registry.api.base import RegistryViewSet, ServiceWriteMixin
+from jiedao.registry.api.migrants import with_migrant_extras
+from jiedao.registry.api.params import (
+    ID_PATH,
+    LIST_ERRORS,
+    ORG_PARAMETER,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    QueryParams,
+)
+from jiedao.registry.api.serializers import (
+    AddressChangeSerializer,
+    DeathSerializer,
+    LifeEventSerializer,
+    MigrantRegisterSerializer,
+    MigrantSerializer,
+    MoveOutSerializer,
+    PersonMoveInSerializer,
+    PersonSerializer,
+    RevealSerializer,
+    SpecialGroupTagSerializer,
+    TagAddSerializer,
+    TagEndSerializer,
+    overlay,
+)
+from jiedao.registry.choices import PersonStatus
+from jiedao.registry.models import Migrant, Person, SpecialGroupTag
+from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, PersonFilter, search_persons
+from jiedao.registry.services.common import community_errors
+
+TAGS = ["registry-persons"]
+PERSON_BASE = {"name": "", "id_number": "", "org": None}
+# Derived from the ID number: an update that changes the number must not be held to the old values.
+DERIVED = ("gender", "birth_date")
+
+PERSON_FILTERS = [
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="证件号码或电话号码（精确）、姓名前缀、全拼前缀或拼音首字母前缀，如 张三、zhangsan、zs",
+    ),
+    OpenApiParameter("address", OpenApiTypes.STR, description="现住址片段，如 幸福路12号"),
+    ORG_PARAMETER,
+    OpenApiParameter("status", OpenApiTypes.STR, enum=PersonStatus.values, description="人员状态"),
+    OpenApiParameter("gender", OpenApiTypes.STR, enum=["1", "2"], description="性别：1 男，2 女"),
+    OpenApiParameter(
+        "tag",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        description="今天有效的特殊人群标记（字典 special_group），可重复，满足其一即可：?tag=dibao&tag=disabled",
+    ),
+    OpenApiParameter("age_min", OpenApiTypes.INT, description="最小周岁年龄（含）"),
+    OpenApiParameter("age_max", OpenApiTypes.INT, description="最大周岁年龄（含）"),
+    OpenApiParameter("migrant", OpenApiTypes.BOOL, description="true 只列流动人口，false 只列非流动人口"),
+]
+TAG_ID = OpenApiParameter("tag_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="特殊人群标记编号")
+
+
+def with_person_extras(queryset):
+    """What a person's JSON shows besides its own columns, in a fixed number of queries."""
+    return (
+        queryset.defer(*ENCRYPTED_PERSON_FIELDS)
+        .select_related("org", "membership__household")
+        .annotate(has_migrant=Exists(Migrant.objects.filter(person=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch(
+                "tags",
+                queryset=SpecialGroupTag.objects.filter(SpecialGroupTag.valid_on(timezone.localdate())),
+                to_attr="active_tags",
+            )
+        )
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="人口列表与查询",
+        description="您管辖范围内的实有人口，按姓名排序、分页。证件号码与电话只返回打码值。",
+        parameters=PERSON_FILTERS,
+        responses={200: PersonSerializer(many=True), **LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="人口详情",
+        description="含所在的户、今天有效的特殊人群标记；证件号码与电话只返回打码值，完整值见 reveal。",
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary="登记人口",
+        description="由 `person_create` 校验并登记：性别与出生日期由证件号码推算；证件号码已登记的请办理迁入。"
+        '一次返回全部字段错误，如 `{"errors": {"id_number": ["公民身份号码校验位错误：…"]}}`。',
+        responses={201: PersonSerializer, **WRITE_ERRORS},
+    ),
+    update=extend_schema(
+        summary="修改人口信息",
+        description="由 `person_update` 校验。未提供的字段保持原值（PUT 与 PATCH 相同）；id_number、phone "
+        "只写，不提供则不变。人员状态通过死亡、迁出、迁入等事项变更。",
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="修改人口信息（部分）",
+        description="同 PUT：只修改提供的字段。",
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    ),
+)
+@extend_schema(tags=TAGS)
+class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
+    """实有人口。"""
+
+    model = Person
+    queryset = Person.objects.all()
+    serializer_class = PersonSerializer
+    action_permissions = {
+        "reveal": "registry.view_full_person",
+        "events": "registry.view_lifeevent",
+        "move_in": "add",
+        "death": "change",
+        "move_out": "change",
+        "address": "change",
+        "tags": "change",
+        "end_tag": "change",
+        "migrant": "change",
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Person.objects.none()
+        if self.action == "list":
+            return with_person_extras(search_persons(self.request.user, self.person_filter()))
+        queryset = super().get_queryset()
+        if self.action == "reveal":
+            return queryset
+        return queryset.defer(*ENCRYPTED_PERSON_FIELDS)
+
+    def with_extras(self, queryset):
+        return with_person_extras(queryset)
+
+    def person_filter(self) -> PersonFilter:
+        params = QueryParams(self.request, self.required_permission())
+        criteria = PersonFilter(
+            q=params.text("q"),
+            address=params.text("address"),
+            org=params.org(),
+            status=params.choice("status", PersonStatus.values),
+            gender=params.choice("gender", ["1", "2"]),
+            tags=params.texts("tag"),
+            age_min=params.integer("age_min", maximum=150),
+            age_max=params.integer("age_max", maximum=150),
+            migrant=params.boolean("migrant"),
+        )
+        params.check()
+        return criteria
+
+    # --- create / update ---------------------------------------------------------------------------
+
+    def service_create(self, validated):
+        data = overlay(services.PersonData, validated, base=PERSON_BASE)
+        return services.person_create(actor=self.request.user, data=data)
+
+    def service_update(self, person, validated):
+        data = overlay(services.PersonData, validated, instance=person, base=PERSON_BASE, skip=DERIVED)
+        return services.person_update(actor=self.request.user, person=person, data=data)
+
+    # --- personal numbers --------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="查看完整证件号码和电话",
+        description="需要 registry.view_full_person 权限（否则 403）；每次查看都记入审计日志。响应不缓存。",
+        request=None,
+        parameters=[ID_PATH],
+        responses={200: RevealSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        values = services.person_reveal(actor=request.user, person=self.get_object())
+        response = Response(RevealSerializer(values).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    # --- life events -------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="人口事项时间线",
+        description="登记、出生、迁入、迁出、分户、地址变更、特殊人群标记等，新的在前（需 registry.view_lifeevent）。",
+        parameters=[ID_PATH],
+        responses={200: LifeEventSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def events(self, request, pk=None):
+        person = self.get_object()
+        events = person.life_events.select_related("actor")
+        return Response(LifeEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="迁入登记",
+        description="由 `person_move_in` 办理：此前在其他社区迁出的居民被接收（保留时间线），其余新登记。"
+        "org 必填，须在您的管辖范围内。",
+        request=PersonMoveInSerializer,
+        responses={201: PersonSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="move-in")
+    def move_in(self, request):
+        validated = self.parse(PersonMoveInSerializer)
+        data = overlay(services.PersonData, validated, base=PERSON_BASE)
+        if data.org is None:
+            raise ValidationFailed(community_errors(None))
+        person = services.person_move_in(
+            actor=request.user,
+            data=data,
+            moved_on=validated.get("moved_on") or timezone.localdate(),
+            origin=validated.get("origin", ""),
+        )
+        return self.respond(self.read_back(person.pk), created=True)
+
+    @extend_schema(
+        summary="死亡登记",
+        description="由 `person_register_death` 办理；户主且户内还有其他成员的，须先变更户主。",
+        request=DeathSerializer,
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def death(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(DeathSerializer)
+        services.person_register_death(
+            actor=request.user, person=person, died_on=validated["died_on"], note=validated.get("note", "")
+        )
+        return self.respond(self.read_back(person.pk))
+
+    @extend_schema(
+        summary="迁出登记",
+        description="由 `person_move_out` 办理：人员状态改为已迁出，并离开所在的户。",
+        request=MoveOutSerializer,
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="move-out")
+    def move_out(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(MoveOutSerializer)
+        services.person_move_out(
+            actor=request.user,
+            person=person,
+            moved_on=validated.get("moved_on") or timezone.localdate(),
+            destination=validated.get("destination", ""),
+        )
+        return self.respond(self.read_back(person.pk))
+
+    @extend_schema(
+        summary="地址变更",
+        description="由 `person_change_address` 办理，限同一社区内；跨社区请办理迁出、迁入。",
+        request=AddressChangeSerializer,
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def address(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(AddressChangeSerializer)
+        services.person_change_address(
+            actor=request.user,
+            person=person,
+            house=validated.get("house"),
+            relation=validated.get("house_relation") or person.house_relation,
+            residence_address=validated.get("residence_address", ""),
+            changed_on=validated.get("changed_on"),
+        )
+        return self.respond(self.read_back(person.pk))
+
+    @extend_schema(
+        summary="标记特殊人群",
+        description="由 `tag_add` 办理：类别取自字典 special_group，同一类别的有效期不能重叠。",
+        request=TagAddSerializer,
+        parameters=[ID_PATH],
+        responses={201: SpecialGroupTagSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def tags(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(TagAddSerializer)
+        tag = services.tag_add(
+            actor=request.user,
+            person=person,
+            group=validated["group"],
+            valid_from=validated["valid_from"],
+            valid_until=validated.get("valid_until"),
+            evidence=validated.get("evidence", ""),
+            details=validated.get("details"),
+        )
+        return self.respond(tag, SpecialGroupTagSerializer, created=True)
+
+    @extend_schema(
+        summary="解除特殊人群标记",
+        description="由 `tag_end` 办理：设定截止日期。",
+        request=TagEndSerializer,
+        parameters=[ID_PATH, TAG_ID],
+        responses={200: SpecialGroupTagSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path=r"tags/(?P<tag_id>[0-9]+)/end")
+    def end_tag(self, request, pk=None, tag_id=None):
+        person = self.get_object()
+        tag = get_object_or_404(SpecialGroupTag, pk=tag_id, person=person)
+        validated = self.parse(TagEndSerializer)
+        tag = services.tag_end(
+            actor=request.user,
+            tag=tag,
+            valid_until=validated["valid_until"],
+            reason=validated.get("reason", ""),
+        )
+        return self.respond(tag, SpecialGroupTagSerializer)
+
+    @extend_schema(
+        summary="流动人口登记或修改",
+        description="由 `migrant_register` 办理（需 registry.change_person）。首次登记须填 origin_address 与 "
+        "arrival_date（201）；已登记的只修改提供的字段（200）。流动人口的查询见 /api/v1/migrants/。",
+        request=MigrantRegisterSerializer,
+        parameters=[ID_PATH],
+        responses={200: MigrantSerializer, 201: MigrantSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def migrant(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(MigrantRegisterSerializer)
+        existing = Migrant.objects.filter(person=person).first()
+        data = overlay(
+            services.MigrantData,
+            validated,
+            instance=existing,
+            base={"origin_address": "", "arrival_date": None},
+            skip=("extra",),
+        )
+        errors = {}
+        if data.arrival_date is None:
+            errors["arrival_date"] = [_("请填写来本地日期。")]
+            if not data.origin_address.strip():
+                errors["origin_address"] = [_("请填写来源地。")]
+        if errors:
+            raise ValidationFailed(errors)
+        migrant = services.migrant_register(actor=request.user, person=person, data=data)
+        migrant = self.read_back(migrant.pk, model=Migrant, extras=with_migrant_extras)
+        return self.respond(migrant, MigrantSerializer, created=existing is None)
