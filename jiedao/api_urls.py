@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("jiedao.dictionaries.api.urls")),
     path("", include("jiedao.parameters.api.urls")),
     path("", include("jiedao.registry.api.urls")),
+    path("", include("jiedao.spreadsheets.api.urls")),
     path("", include("jiedao.workflow.api.urls")),
     path("", include("jiedao.catalog.api.urls")),
     path("", include("jiedao.applications.api.urls")),

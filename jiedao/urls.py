@@ -19,6 +19,7 @@ urlpatterns = [
     path("dictionaries/", include("jiedao.dictionaries.urls")),
     path("parameters/", include("jiedao.parameters.urls")),
     path("registry/", include("jiedao.registry.urls")),
+    path("imports/", include("jiedao.spreadsheets.urls")),
     path("workflow/", include("jiedao.workflow.urls")),
     path("sms/", include("jiedao.sms.urls")),
     path("catalog/", include("jiedao.catalog.urls")),

@@ -14,7 +14,8 @@ pids+=($!)
 "$BIN/python" manage.py run_scheduler >var/scheduler.log 2>&1 &
 pids+=($!)
 "$BIN/gunicorn" jiedao.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 \
-  --access-logfile var/access.log --error-logfile var/server.log &
+  --access-logfile var/access.log --error-logfile var/server.log \
+  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms' &
 pids+=($!)
 
 sleep 2

@@ -22,6 +22,7 @@ HOUSEHOLD_CHANGED = event_type(2027, "registry.household.changed", _("修改户�
 HOUSEHOLDS_IMPORTED = event_type(2028, "registry.household.imported", _("导入户"))
 MIGRANT_REGISTERED = event_type(2031, "registry.migrant.registered", _("流动人口登记"))
 MIGRANT_CHANGED = event_type(2032, "registry.migrant.changed", _("修改流动人口信息"))
+MIGRANT_PERMIT_REMINDED = event_type(2033, "registry.migrant.permit_reminded", _("居住证到期提醒"))
 BUILDING_CREATED = event_type(2041, "registry.building.created", _("新建楼栋"))
 BUILDING_CHANGED = event_type(2042, "registry.building.changed", _("修改楼栋"))
 HOUSE_CREATED = event_type(2043, "registry.house.created", _("登记房屋"))

@@ -132,7 +132,10 @@ class Person(ScopedModel):
         # Prefix-search indexes on name, pinyin and initials and the address substring index are
         # database-specific (NOCASE / FTS5 trigram on SQLite, text_pattern_ops / pg_trgm on PostgreSQL):
         # migration 0002_search_indexes.
-        indexes = [models.Index(fields=["org", "status"], name="registry_person_org_status")]
+        indexes = [
+            # Also covers the statistics page's age and gender counts without reading the wide rows.
+            models.Index(fields=["org", "status", "birth_date", "gender"], name="registry_person_org_age"),
+        ]
         permissions = [("view_full_person", _("可查看完整身份证号码和电话"))]
 
     def __str__(self) -> str:
@@ -224,7 +227,7 @@ class Migrant(PersonScoped):
     origin_region_code = models.CharField(_("来源地区划代码"), max_length=6, blank=True)
     origin_address = models.CharField(_("来源地"), max_length=200)
     arrival_date = models.DateField(_("来本地日期"))
-    reason = models.CharField(_("来本地事由"), max_length=4, blank=True)
+    reason = models.CharField(_("来本地事由"), max_length=20, blank=True)
     permit_number = models.CharField(_("居住证号码"), max_length=30, blank=True)
     permit_valid_until = models.DateField(_("居住证有效期至"), null=True, blank=True, db_index=True)
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)

@@ -12,12 +12,24 @@ from jiedao.registry.validators import make_id_number
 
 _sequence = count(100)
 STAFF_PERMISSIONS = (
-    "registry.view_person", "registry.add_person", "registry.change_person",
-    "registry.view_household", "registry.add_household", "registry.change_household",
-    "registry.view_building", "registry.add_building", "registry.change_building",
-    "registry.view_house", "registry.add_house", "registry.change_house",
-    "registry.view_enterprise", "registry.add_enterprise", "registry.change_enterprise",
-    "registry.view_migrant", "registry.view_specialgrouptag", "registry.view_lifeevent",
+    "registry.view_person",
+    "registry.add_person",
+    "registry.change_person",
+    "registry.view_household",
+    "registry.add_household",
+    "registry.change_household",
+    "registry.view_building",
+    "registry.add_building",
+    "registry.change_building",
+    "registry.view_house",
+    "registry.add_house",
+    "registry.change_house",
+    "registry.view_enterprise",
+    "registry.add_enterprise",
+    "registry.change_enterprise",
+    "registry.view_migrant",
+    "registry.view_specialgrouptag",
+    "registry.view_lifeevent",
     "registry.view_householdmember",
 )
 
@@ -34,7 +46,9 @@ def staff(org, *extra, scope=DataScope.SUBTREE):
 
 
 def person(actor, org, name="张三", **kwargs):
-    data = services.PersonData(name=name, id_number=kwargs.pop("id_number", None) or new_id_number(), org=org, **kwargs)
+    data = services.PersonData(
+        name=name, id_number=kwargs.pop("id_number", None) or new_id_number(), org=org, **kwargs
+    )
     return services.person_create(actor=actor, data=data)
 
 

