@@ -29,10 +29,33 @@ def setup_django(database: str = "sqlite", name: str = "jiedao_bench") -> dict[s
     var_dir = tempfile.mkdtemp(prefix="jiedao-bench-")
     env["JIEDAO_VAR_DIR"] = var_dir
     if database == "postgresql":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}", "postgres"],
-                       check=True)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "--template=template0", "--encoding=UTF8",
-                        "--locale=C.UTF-8", name], check=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-qc",
+                f"DROP DATABASE IF EXISTS {name}",
+                "postgres",
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [
+                "createdb",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "--template=template0",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                name,
+            ],
+            check=True,
+        )
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -57,8 +80,10 @@ def percentile(samples: list[float], pct: float) -> float:
 
 
 def summary_ms(samples: list[float]) -> str:
-    return (f"p50 {statistics.median(samples) * 1000:7.2f} ms   p95 {percentile(samples, 95) * 1000:7.2f} ms   "
-            f"n={len(samples)}")
+    return (
+        f"p50 {statistics.median(samples) * 1000:7.2f} ms   p95 {percentile(samples, 95) * 1000:7.2f} ms   "
+        f"n={len(samples)}"
+    )
 
 
 def free_port() -> int:
@@ -72,9 +97,22 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
     """The production server configuration (WSGI, gunicorn sync workers), on a free local port."""
     port = free_port()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "jiedao.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "jiedao.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.time() + 60

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import random
 import time
 from datetime import date, timedelta
 
-from _common import gunicorn, setup_django, summary_ms, percentile
+from _common import gunicorn, percentile, setup_django, summary_ms
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥建国建华文志海波宁浩宇轩子涵欣怡梓萱雨桐佳怡一诺思远"
-STREETS = ["幸福路", "柳浪路", "涌金街", "南屏巷", "江城路", "近江大道", "秋涛路", "望江街", "清波街", "明湖路"]
+STREETS = [
+    "幸福路",
+    "柳浪路",
+    "涌金街",
+    "南屏巷",
+    "江城路",
+    "近江大道",
+    "秋涛路",
+    "望江街",
+    "清波街",
+    "明湖路",
+]
 
 
 def build(rows: int, seed: int = 7):
@@ -33,15 +43,43 @@ def build(rows: int, seed: int = 7):
     demo.load_tree()
     grids = list(OrgUnit.objects.filter(level=4).values_list("pk", flat=True))
     rng = random.Random(seed)
-    names = list({rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-                  for _ in range(20000)})
+    names = list(
+        {
+            rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            for _ in range(20000)
+        }
+    )
     keys = {n: ("".join(lazy_pinyin(n)), "".join(lazy_pinyin(n, style=Style.FIRST_LETTER))) for n in names}
     samples = {"id": [], "phone": [], "name": [], "pinyin": [], "initials": [], "address": []}
-    columns = ("org_id", "name", "name_pinyin", "name_initials", "id_kind", "id_number", "id_number_hash",
-               "id_number_masked", "gender", "birth_date", "ethnicity", "phone", "phone_hash", "phone_masked",
-               "education", "political_status", "marital_status", "employment", "house_relation", "residence_address",
-               "hukou_address", "status", "note", "photo", "created_at", "updated_at")
-    sql = (f"INSERT INTO registry_person ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+    columns = (
+        "org_id",
+        "name",
+        "name_pinyin",
+        "name_initials",
+        "id_kind",
+        "id_number",
+        "id_number_hash",
+        "id_number_masked",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "phone",
+        "phone_hash",
+        "phone_masked",
+        "education",
+        "political_status",
+        "marital_status",
+        "employment",
+        "house_relation",
+        "residence_address",
+        "hukou_address",
+        "status",
+        "note",
+        "photo",
+        "created_at",
+        "updated_at",
+    )
+    sql = f"INSERT INTO registry_person ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     now = time.strftime("%Y-%m-%d %H:%M:%S+00:00")
     batch, started = [], time.perf_counter()
     base = date(1930, 1, 1)
@@ -52,10 +90,35 @@ def build(rows: int, seed: int = 7):
             phone = f"1{rng.choice('3589')}{index:09d}"[:11]
             name = names[index % len(names)]
             address = f"{STREETS[index % len(STREETS)]}{index % 997 + 1}号{index % 30 + 1}幢{index % 6 + 1}单元{index % 2000 + 101}"
-            batch.append((grids[index % len(grids)], name, *keys[name], "citizen", crypto.encrypt(number),
-                          id_number_hash(number), crypto.mask_id_number(number), "1", birth, "01",
-                          crypto.encrypt(phone), phone_hash(phone), crypto.mask_phone(phone), "", "", "", "", "family",
-                          address, "", "living", "", "", now, now))
+            batch.append(
+                (
+                    grids[index % len(grids)],
+                    name,
+                    *keys[name],
+                    "citizen",
+                    crypto.encrypt(number),
+                    id_number_hash(number),
+                    crypto.mask_id_number(number),
+                    "1",
+                    birth,
+                    "01",
+                    crypto.encrypt(phone),
+                    phone_hash(phone),
+                    crypto.mask_phone(phone),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "family",
+                    address,
+                    "",
+                    "living",
+                    "",
+                    "",
+                    now,
+                    now,
+                )
+            )
             if index % 5003 == 0:
                 samples["id"].append(number)
                 samples["phone"].append(phone)
@@ -80,17 +143,30 @@ def raw_floor(samples):
 
     vendor = connection.vendor
     queries = {
-        "id": ("SELECT id, name, id_number_masked FROM registry_person WHERE id_number_hash = %s", id_number_hash),
+        "id": (
+            "SELECT id, name, id_number_masked FROM registry_person WHERE id_number_hash = %s",
+            id_number_hash,
+        ),
         "phone": ("SELECT id, name, phone_masked FROM registry_person WHERE phone_hash = %s", phone_hash),
-        "name": ("SELECT id, name FROM registry_person WHERE name LIKE %s ORDER BY name LIMIT 50", lambda v: v + "%"),
-        "pinyin": ("SELECT id, name FROM registry_person WHERE name_pinyin LIKE %s ORDER BY name LIMIT 50",
-                   lambda v: v + "%"),
-        "initials": ("SELECT id, name FROM registry_person WHERE name_initials LIKE %s ORDER BY name LIMIT 50",
-                     lambda v: v + "%"),
+        "name": (
+            "SELECT id, name FROM registry_person WHERE name LIKE %s ORDER BY name LIMIT 50",
+            lambda v: v + "%",
+        ),
+        "pinyin": (
+            "SELECT id, name FROM registry_person WHERE name_pinyin LIKE %s ORDER BY name LIMIT 50",
+            lambda v: v + "%",
+        ),
+        "initials": (
+            "SELECT id, name FROM registry_person WHERE name_initials LIKE %s ORDER BY name LIMIT 50",
+            lambda v: v + "%",
+        ),
         "address": (
-            ("SELECT p.id, p.name FROM registry_person p WHERE p.id IN (SELECT rowid FROM registry_person_address_fts "
-             "WHERE registry_person_address_fts MATCH %s) ORDER BY p.name LIMIT 50") if vendor == "sqlite" else
-            "SELECT id, name FROM registry_person WHERE residence_address LIKE %s ORDER BY name LIMIT 50",
+            (
+                "SELECT p.id, p.name FROM registry_person p WHERE p.id IN (SELECT rowid FROM registry_person_address_fts "
+                "WHERE registry_person_address_fts MATCH %s) ORDER BY p.name LIMIT 50"
+            )
+            if vendor == "sqlite"
+            else "SELECT id, name FROM registry_person WHERE residence_address LIKE %s ORDER BY name LIMIT 50",
             (lambda v: f'"{v}"') if vendor == "sqlite" else (lambda v: f"%{v}%"),
         ),
     }
@@ -118,7 +194,9 @@ def over_http(port: int, token: str, samples):
             from urllib.parse import quote
 
             start = time.perf_counter()
-            connection.request("GET", f"/api/v1/persons/?{parameter[kind]}={quote(value)}&limit=50", headers=headers)
+            connection.request(
+                "GET", f"/api/v1/persons/?{parameter[kind]}={quote(value)}&limit=50", headers=headers
+            )
             response = connection.getresponse()
             body = response.read()
             timings.append(time.perf_counter() - start)
@@ -148,8 +226,12 @@ def main():
             cursor.execute("ANALYZE registry_person")
     role = Role.objects.create(code="bench", name="bench", data_scope=DataScope.SUBTREE)
     role.permissions.set(resolve_permissions(("registry.view_person",)))
-    user = User.objects.create(username="bench", full_name="基准", org=OrgUnit.objects.get(level=1),
-                               password_changed_at=time.strftime("%Y-%m-%d %H:%M:%S+00:00"))
+    user = User.objects.create(
+        username="bench",
+        full_name="基准",
+        org=OrgUnit.objects.get(level=1),
+        password_changed_at=time.strftime("%Y-%m-%d %H:%M:%S+00:00"),
+    )
     user.roles.add(role)
     token = Token.objects.create(user=user).key
     floor = raw_floor(samples)
@@ -160,7 +242,9 @@ def main():
     print(f"{'search':<10} {'raw SQL':>38}   {'HTTP /api/v1/persons/':>38}   ratio p95")
     for kind in samples:
         ratio = percentile(http_results[kind], 95) / max(percentile(floor[kind], 95), 1e-6)
-        print(f"{kind:<10} {summary_ms(floor[kind]):>38}   {summary_ms(http_results[kind]):>38}   {ratio:6.1f}×")
+        print(
+            f"{kind:<10} {summary_ms(floor[kind]):>38}   {summary_ms(http_results[kind]):>38}   {ratio:6.1f}×"
+        )
 
 
 if __name__ == "__main__":
