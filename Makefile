@@ -31,7 +31,7 @@ run: setup ## Set up, migrate, load demo data, start web server + task worker + 
 	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) ./scripts/serve.sh
 
 test: setup ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check .
