@@ -3,7 +3,6 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from jiedao.api_urls import urlpatterns as api_v1
-from jiedao.core import views as core_views
 
 set_language.scope_exempt = "switches the interface language"
 SpectacularAPIView.scope_exempt = "the OpenAPI schema describes endpoints, not data"
