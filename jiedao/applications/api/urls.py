@@ -1,3 +1,13 @@
 """/api/v1/ routes of the applications app (included by jiedao/api_urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from jiedao.applications.api.views import ApplicationViewSet, PublicTrackView
+
+router = SimpleRouter()
+router.register("applications", ApplicationViewSet, basename="application")
+urlpatterns = [
+    path("public/track/", PublicTrackView.as_view(), name="public-track"),
+    *router.urls,
+]

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from jiedao.applications.choices import ApplicationStatus, Outcome
+from jiedao.applications.models import Application, ApplicationMaterial
+from jiedao.timelimits.choices import ClockStatus
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    status = serializers.CharField(
+        read_only=True, help_text=_("办件状态：%s") % ", ".join(ApplicationStatus.values)
+    )
+    channel = serializers.CharField(read_only=True, help_text=_("申请渠道：online 网上，window 窗口"))
+    outcome = serializers.CharField(
+        read_only=True, help_text=_("办理结果：approved 准予，denied 不予准予，未办结为空")
+    )
+    clock_status = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("时限状态：%s；受理前为空") % ", ".join(ClockStatus.values),
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "tracking_code",
+            "item",
+            "item_name",
+            "org",
+            "org_name",
+            "applicant_name",
+            "applicant_id_masked",
+            "applicant_phone_masked",
+            "enterprise_name",
+            "enterprise_uscc",
+            "channel",
+            "channel_display",
+            "status",
+            "status_display",
+            "submitted_at",
+            "accepted_at",
+            "deemed_accepted",
+            "due_at",
+            "concluded_at",
+            "outcome",
+            "outcome_text",
+            "correction_items",
+            "clock_status",
+        ]
+        read_only_fields = fields
+
+
+class ApplicationMaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationMaterial
+        fields = ["id", "material", "label", "original_name", "size", "content_type", "uploaded_at"]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    """Window registration of a visitor's application (multipart)."""
+
+    item = serializers.IntegerField(help_text=_("事项编号"))
+    applicant_name = serializers.CharField(max_length=50)
+    applicant_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    applicant_phone = serializers.CharField(max_length=20)
+    enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    files = serializers.ListField(child=serializers.FileField(), help_text=_("PDF、JPG 或 PNG 材料文件"))
+
+
+class CorrectionSerializer(serializers.Serializer):
+    items = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, max_length=300), help_text=_("一次性告知的全部补正事项")
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ExtendSerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ConcludeSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=10, help_text=_("办理结果：%s") % ", ".join(Outcome.values))
+    text = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class TrackSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20, help_text=_("查询码"))
+    phone = serializers.CharField(max_length=20, help_text=_("申请时预留的手机号码"))
+
+
+class TrackHistorySerializer(serializers.Serializer):
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    status = serializers.CharField()
+    note = serializers.CharField()
+
+
+class TrackResultSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    item_name = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    history = TrackHistorySerializer(many=True)

@@ -1,0 +1,208 @@
+"""/api/v1/applications/ (staff, scoped) and /api/v1/public/track/ (no login, rate-limited)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiedao.applications import services
+from jiedao.applications.api.serializers import (
+    ApplicationMaterialSerializer,
+    ApplicationSerializer,
+    ConcludeSerializer,
+    CorrectionSerializer,
+    ExtendSerializer,
+    ReasonSerializer,
+    SubmitSerializer,
+    TrackResultSerializer,
+    TrackSerializer,
+)
+from jiedao.applications.choices import ApplicationStatus
+from jiedao.applications.models import Application
+from jiedao.applications.selectors import with_clock_status
+from jiedao.catalog.models import ServiceItem
+from jiedao.core.api.viewsets import ScopedGenericViewSet
+from jiedao.core.exceptions import OutOfScope
+from jiedao.core.middleware import client_ip
+
+TAGS = ["applications"]
+
+
+def _act(summary, request=None):
+    return extend_schema(summary=summary, request=request, responses=ApplicationSerializer, tags=TAGS)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("办件列表"),
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=ApplicationStatus.values, description=_("按状态筛选")
+            )
+        ],
+        tags=TAGS,
+    ),
+    retrieve=extend_schema(summary=_("办件详情"), tags=TAGS),
+)
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    """Applications within the caller's data scope; each transition is one service call."""
+
+    model = Application
+    queryset = Application.objects.all()
+    serializer_class = ApplicationSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    action_permissions = {
+        "materials": "view",
+        "submit": "add",
+        "accept": "applications.accept_application",
+        "correct": "applications.accept_application",
+        "reject": "applications.accept_application",
+        "suspend": "applications.accept_application",
+        "resume": "applications.accept_application",
+        "extend": "applications.extend_application",
+        "conclude": "applications.conclude_application",
+    }
+
+    def get_queryset(self):
+        queryset = with_clock_status(super().get_queryset().select_related("item", "org")).order_by("-id")
+        status = self.request.query_params.get("status", "")
+        if self.action == "list" and status in ApplicationStatus.values:
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _done(self, application, status=200):
+        fresh = self.get_queryset().filter(pk=application.pk).first() or application
+        return Response(ApplicationSerializer(fresh).data, status=status)
+
+    @extend_schema(summary=_("办件材料"), responses=ApplicationMaterialSerializer(many=True), tags=TAGS)
+    @action(detail=True, methods=["get"])
+    def materials(self, request, pk=None):
+        application = self.get_object()
+        return Response(ApplicationMaterialSerializer(application.materials.all(), many=True).data)
+
+    @extend_schema(
+        summary=_("窗口登记办件（multipart，含材料文件）"),
+        request={"multipart/form-data": SubmitSerializer},
+        responses={201: ApplicationSerializer},
+        tags=TAGS,
+    )
+    @action(detail=False, methods=["post"])
+    def submit(self, request):
+        data = self._input(SubmitSerializer)
+        item = ServiceItem.objects.filter(pk=data["item"]).first()
+        if item is None:
+            raise OutOfScope()
+        application = services.application_register_walk_in(
+            actor=request.user,
+            item=item,
+            applicant_name=data["applicant_name"],
+            applicant_id_number=data["applicant_id_number"],
+            applicant_phone=data["applicant_phone"],
+            enterprise_name=data["enterprise_name"],
+            enterprise_uscc=data["enterprise_uscc"],
+            uploads=[services.Upload(file=f, label=f.name) for f in data["files"]],
+        )
+        return self._done(application, status=201)
+
+    @_act(_("受理"), request=None)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._done(services.application_accept(actor=request.user, application=self.get_object()))
+
+    @_act(_("一次性告知补正"), CorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        data = self._input(CorrectionSerializer)
+        return self._done(
+            services.application_request_correction(
+                actor=request.user, application=self.get_object(), items=data["items"]
+            )
+        )
+
+    @_act(_("不予受理"), ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self._input(ReasonSerializer)
+        return self._done(
+            services.application_reject(
+                actor=request.user, application=self.get_object(), reason=data["reason"]
+            )
+        )
+
+    @_act(_("中止办理"), ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        data = self._input(ReasonSerializer)
+        return self._done(
+            services.application_suspend(
+                actor=request.user, application=self.get_object(), reason=data["reason"]
+            )
+        )
+
+    @_act(_("恢复办理"), request=None)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._done(services.application_resume(actor=request.user, application=self.get_object()))
+
+    @_act(_("延长办理时限"), ExtendSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        data = self._input(ExtendSerializer)
+        return self._done(
+            services.application_extend(
+                actor=request.user, application=self.get_object(), days=data["days"], reason=data["reason"]
+            )
+        )
+
+    @_act(_("办结"), ConcludeSerializer)
+    @action(detail=True, methods=["post"])
+    def conclude(self, request, pk=None):
+        data = self._input(ConcludeSerializer)
+        return self._done(
+            services.application_conclude(
+                actor=request.user, application=self.get_object(), outcome=data["outcome"], text=data["text"]
+            )
+        )
+
+
+class PublicTrackView(APIView):
+    """Tracking without login: tracking code + the applicant's phone; same rate limit as the page."""
+
+    scope_exempt = "public tracking: code and phone must both match; nothing else is shown"
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary=_("凭查询码和手机号码查询办件（无需登录）"),
+        request=TrackSerializer,
+        responses={200: TrackResultSerializer},
+        tags=["applications-public"],
+    )
+    def post(self, request):
+        serializer = TrackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.application_track(
+            code=serializer.validated_data["code"],
+            phone=serializer.validated_data["phone"],
+            ip=client_ip(request),
+        )
+        result = {
+            "tracking_code": application.tracking_code,
+            "item_name": application.item.name,
+            "status": application.status,
+            "status_display": application.get_status_display(),
+            "due_at": application.due_at,
+            "history": services.public_history(application),
+        }
+        return Response(TrackResultSerializer(result).data)

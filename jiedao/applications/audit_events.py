@@ -1,0 +1,39 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.audit.registry import event_type
+
+RESIDENT_SIGNED_UP = event_type(5101, "applications.resident.signed_up", _("群众注册账号"))
+RESIDENT_LOGGED_IN = event_type(5102, "applications.resident.logged_in", _("群众登录"))
+RESIDENT_VERIFIED = event_type(5103, "applications.resident.verified", _("群众实名认证"))
+RESIDENT_LOGIN_FAILED = event_type(5104, "applications.resident.login_failed", _("群众登录验证码错误"))
+
+APPLICATION_SUBMITTED = event_type(5111, "applications.application.submitted", _("网上提交办件"))
+APPLICATION_REGISTERED = event_type(5112, "applications.application.registered", _("窗口登记办件"))
+APPLICATION_ACCEPTED = event_type(5113, "applications.application.accepted", _("受理办件"))
+APPLICATION_DEEMED_ACCEPTED = event_type(
+    5114, "applications.application.deemed_accepted", _("逾期未告知视为受理")
+)
+APPLICATION_CORRECTION_REQUESTED = event_type(
+    5115, "applications.application.correction_requested", _("一次性告知补正")
+)
+APPLICATION_RESUBMITTED = event_type(5116, "applications.application.resubmitted", _("补正后重新提交"))
+APPLICATION_REJECTED = event_type(5117, "applications.application.rejected", _("不予受理"))
+APPLICATION_SUSPENDED = event_type(5118, "applications.application.suspended", _("中止办理"))
+APPLICATION_RESUMED = event_type(5119, "applications.application.resumed", _("恢复办理"))
+APPLICATION_EXTENDED = event_type(5120, "applications.application.extended", _("延长办理时限"))
+APPLICATION_CONCLUDED = event_type(5121, "applications.application.concluded", _("办结"))
+
+INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))
+INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))
+INQUIRY_ACKNOWLEDGED = event_type(5133, "applications.inquiry.acknowledged", _("接收首问转交"))
+INQUIRY_ANSWERED = event_type(5134, "applications.inquiry.answered", _("首问答复"))
+AGENCY_ASSIGNED = event_type(5141, "applications.agency.assigned", _("指派代办员"))
+
+RATING_RECORDED = event_type(5151, "applications.rating.recorded", _("办件评价"))
+RECTIFICATION_OPENED = event_type(5152, "applications.rectification.opened", _("差评整改开始"))
+RECTIFICATION_CLOSED = event_type(5153, "applications.rectification.closed", _("差评整改办结"))
+
+NOTICE_PUBLISHED = event_type(5161, "applications.notice.published", _("发布公示"))
+NOTICE_ARCHIVED = event_type(5162, "applications.notice.archived", _("公示期满归档"))
+OBJECTION_FILED = event_type(5163, "applications.objection.filed", _("公示异议"))
+OBJECTION_RESOLVED = event_type(5164, "applications.objection.resolved", _("异议处理"))

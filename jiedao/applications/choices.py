@@ -1,0 +1,67 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("网上申请")
+    WINDOW = "window", _("窗口受理")
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交，待受理")
+    CORRECTION_REQUESTED = "correction_requested", _("待补正材料")
+    ACCEPTED = "accepted", _("已受理，办理中")
+    REJECTED = "rejected", _("不予受理")
+    SUSPENDED = "suspended", _("中止办理")
+    CONCLUDED_APPROVED = "concluded_approved", _("办结（准予）")
+    CONCLUDED_DENIED = "concluded_denied", _("办结（不予准予）")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CORRECTION_REQUESTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.SUSPENDED,
+)
+CONCLUDED_STATUSES = (ApplicationStatus.CONCLUDED_APPROVED, ApplicationStatus.CONCLUDED_DENIED)
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("准予")
+    DENIED = "denied", _("不予准予")
+
+
+class EventAction(models.TextChoices):
+    SUBMITTED = "submitted", _("提交申请")
+    REGISTERED = "registered", _("窗口登记")
+    ACCEPTED = "accepted", _("受理")
+    DEEMED_ACCEPTED = "deemed_accepted", _("逾期未告知，视为受理")
+    CORRECTION_REQUESTED = "correction_requested", _("一次性告知补正材料")
+    RESUBMITTED = "resubmitted", _("补正后重新提交")
+    REJECTED = "rejected", _("不予受理")
+    SUSPENDED = "suspended", _("中止办理")
+    RESUMED = "resumed", _("恢复办理")
+    EXTENDED = "extended", _("延长办理时限")
+    CONCLUDED = "concluded", _("办结")
+    RATED = "rated", _("评价")
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "open", _("处理中")
+    HANDED_OVER = "handed_over", _("已转交，待接收")
+    ANSWERED = "answered", _("已答复")
+
+
+class RatingLevel(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    FAIRLY_SATISFIED = 3, _("基本满意")
+    UNSATISFIED = 2, _("不满意")
+    VERY_UNSATISFIED = 1, _("非常不满意")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("整改中")
+    CLOSED = "closed", _("已办结")

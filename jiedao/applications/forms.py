@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.applications.choices import Outcome, RatingLevel
+from jiedao.core.forms import StyledForm
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks type and size by content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+FILE_HELP = _("PDF、JPG 或 PNG 格式，可选择多个文件。")
+
+
+class MaterialsForm(StyledForm):
+    """One file input per catalog material of the item, plus other materials."""
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_materials = list(item.materials.all()) if item is not None else []
+        for material in self.item_materials:
+            self.fields[f"material_{material.pk}"] = MultipleFileField(
+                label=material.name, help_text=material.note or FILE_HELP
+            )
+        self.fields["other"] = MultipleFileField(label=_("其他材料"), help_text=FILE_HELP)
+
+    def uploads(self):
+        from jiedao.applications.services import Upload
+
+        found = []
+        for material in self.item_materials:
+            for file in self.cleaned_data.get(f"material_{material.pk}") or []:
+                found.append(Upload(file=file, material=material, label=material.name))
+        for file in self.cleaned_data.get("other") or []:
+            found.append(Upload(file=file, label=_("其他材料")))
+        return found
+
+
+class PhoneForm(StyledForm):
+    phone = forms.CharField(label=_("手机号码"), max_length=20)
+
+
+class CodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("短信验证码"), max_length=6, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+    )
+
+
+class IdentityForm(StyledForm):
+    real_name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证件号码"), max_length=30)
+
+
+class EnterpriseFieldsMixin(forms.Form):
+    enterprise_name = forms.CharField(label=_("企业名称"), max_length=200, required=False)
+    enterprise_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30, required=False)
+
+
+class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
+    pass
+
+
+class WalkInForm(EnterpriseFieldsMixin, MaterialsForm):
+    item = forms.ModelChoiceField(label=_("事项"), queryset=None)
+    applicant_name = forms.CharField(label=_("申请人姓名"), max_length=50)
+    applicant_id_number = forms.CharField(label=_("身份证件号码"), max_length=30, required=False)
+    applicant_phone = forms.CharField(label=_("联系电话"), max_length=20)
+
+    field_order = ["item", "applicant_name", "applicant_id_number", "applicant_phone"]
+
+    def __init__(self, *args, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.order_fields(self.field_order)
+
+
+class CorrectionForm(StyledForm):
+    items = forms.CharField(
+        label=_("需补正的材料（每行一项，一次性告知）"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+
+    def lines(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("items", "").splitlines() if line.strip()]
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class EmptyForm(StyledForm):
+    pass
+
+
+class ExtendForm(StyledForm):
+    days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("延长理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ConcludeForm(StyledForm):
+    outcome = forms.ChoiceField(label=_("办理结果"), choices=Outcome.choices)
+    text = forms.CharField(label=_("结果说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RatingForm(StyledForm):
+    level = forms.TypedChoiceField(
+        label=_("评价"), choices=RatingLevel.choices, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TrackForm(StyledForm):
+    code = forms.CharField(label=_("查询码"), max_length=20)
+    phone = forms.CharField(label=_("手机号码"), max_length=20)
+
+
+class InquiryForm(StyledForm):
+    visitor_name = forms.CharField(label=_("来访人"), max_length=50)
+    visitor_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    question = forms.CharField(label=_("咨询事项"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class HandOverForm(StyledForm):
+    to_user = forms.ModelChoiceField(label=_("转交给"), queryset=None)
+    note = forms.CharField(label=_("转交说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = users
+
+
+class AnswerForm(StyledForm):
+    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class AgencyForm(StyledForm):
+    agent = forms.ModelChoiceField(label=_("代办员"), queryset=None)
+    enterprise_name = forms.CharField(label=_("企业名称"), max_length=200)
+    enterprise_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
+    project_name = forms.CharField(label=_("项目名称"), max_length=200)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = users
+
+
+class RectificationCloseForm(StyledForm):
+    measures = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    return_visit = forms.CharField(
+        label=_("回访记录"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    feedback = forms.CharField(
+        label=_("反馈评价人"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class ObjectionForm(StyledForm):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("联系电话"), max_length=20)
+    content = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ObjectionResolveForm(StyledForm):
+    answer = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 4}), required=False)

@@ -1,0 +1,391 @@
+"""The online service hall (网上办事大厅): resident accounts, applications and their materials, history,
+first-inquiry responsibility, agency service, ratings with rectification, public notices and objections."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.applications.choices import (
+    ApplicationStatus,
+    Channel,
+    EventAction,
+    InquiryStatus,
+    Outcome,
+    RatingLevel,
+    RectificationStatus,
+)
+from jiedao.core.fields import EncryptedTextField
+from jiedao.core.scope import ScopedModel
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Resident(models.Model):
+    """A resident's account (群众账号), separate from staff accounts: mobile number + SMS code.
+
+    Signed-in residents are kept in `request.session["resident_id"]`, never in Django's auth.
+    """
+
+    phone = EncryptedTextField(_("手机号码"))
+    phone_hash = models.CharField(max_length=64, unique=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=20)
+    real_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    id_number = EncryptedTextField(_("身份证件号码"), blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_masked = models.CharField(_("身份证件号码"), max_length=30, blank=True)
+    person = models.ForeignKey(
+        "registry.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("对应实有人口"),
+    )
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("实名认证时间"), null=True, blank=True)
+    last_login_at = models.DateTimeField(_("最近登录"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群众账号")
+        verbose_name_plural = _("群众账号")
+
+    def __str__(self) -> str:
+        return f"{self.real_name or _('未实名')} {self.phone_masked}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class SmsCode(models.Model):
+    """A one-time login code: only hashes are stored; valid 5 minutes, at most 5 tries."""
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+
+    def __str__(self) -> str:
+        return f"{_('短信验证码')} #{self.pk}"
+
+
+class RateLimitHit(models.Model):
+    """One counted attempt of a rate-limited public action (tracking queries), by a hashed key."""
+
+    bucket = models.CharField(max_length=40)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket", "key_hash", "created_at"], name="applications_ratelimit")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Application(ScopedModel):
+    """办件: one application for one service item; `org` is the item's implementing body."""
+
+    item = models.ForeignKey(
+        "catalog.ServiceItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("事项")
+    )
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("申请人账号"),
+    )
+    applicant_name = models.CharField(_("申请人"), max_length=50)
+    applicant_id_number = EncryptedTextField(_("证件号码"), blank=True)
+    applicant_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    applicant_id_masked = models.CharField(_("证件号码"), max_length=30, blank=True)
+    applicant_phone = EncryptedTextField(_("联系电话"))
+    applicant_phone_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    applicant_phone_masked = models.CharField(_("联系电话"), max_length=20)
+    enterprise_name = models.CharField(_("企业名称"), max_length=200, blank=True)
+    enterprise_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
+    tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=24, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    received_at = models.DateTimeField(
+        _("材料接收时间"), null=True, blank=True, help_text=_("最近一次提交或补正的时间，用于逾期视为受理")
+    )
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    deemed_accepted = models.BooleanField(_("视为受理"), default=False)
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    concluded_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("办结人")
+    )
+    outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome_text = models.TextField(_("结果说明"), blank=True)
+    correction_items = models.JSONField(_("补正材料清单"), default=list, blank=True)
+    status_note = models.TextField(_("状态说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-id"]
+        permissions = [
+            ("accept_application", _("受理、补正、不予受理、中止与恢复办件")),
+            ("conclude_application", _("办结办件")),
+            ("extend_application", _("延长办件时限")),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="applications_status_received")]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.item_id and self.item.name}"
+
+    @property
+    def is_concluded(self) -> bool:
+        return self.status in (ApplicationStatus.CONCLUDED_APPROVED, ApplicationStatus.CONCLUDED_DENIED)
+
+
+class ApplicationMaterial(models.Model):
+    """An uploaded file of an application (PDF, JPEG or PNG, type checked by content)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="materials", verbose_name=_("办件")
+    )
+    material = models.ForeignKey(
+        "catalog.Material",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("目录材料"),
+    )
+    label = models.CharField(_("材料名称"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="applications/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办件材料")
+        verbose_name_plural = _("办件材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ApplicationEvent(models.Model):
+    """The history of an application (办理过程): who did what, when, with which note."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="events", verbose_name=_("办件")
+    )
+    action = models.CharField(_("环节"), max_length=24, choices=EventAction.choices)
+    actor = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("经办人")
+    )
+    by_applicant = models.BooleanField(_("由申请人操作"), default=False)
+    from_status = models.CharField(_("原状态"), max_length=24, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=24, choices=ApplicationStatus.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Inquiry(ScopedModel):
+    """首问负责制: the first staff member asked (`created_by`) owns the inquiry until a hand-off is
+    acknowledged by the receiver, who then owns it (`owner`)."""
+
+    scope_owner_field = "owner"
+
+    visitor_name = models.CharField(_("来访人"), max_length=50)
+    visitor_phone = EncryptedTextField(_("联系电话"), blank=True)
+    visitor_phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
+    question = models.TextField(_("咨询事项"))
+    answer = models.TextField(_("答复"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=InquiryStatus.choices, default=InquiryStatus.OPEN
+    )
+    owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("当前负责人"))
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("首问登记")
+        verbose_name_plural = _("首问登记")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_name}：{self.question[:20]}"
+
+
+class InquiryHandOver(models.Model):
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="handovers")
+    from_user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("转交人"))
+    to_user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("接收人"))
+    note = models.TextField(_("转交说明"), blank=True)
+    created_at = models.DateTimeField(_("转交时间"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("首问转交")
+        verbose_name_plural = _("首问转交")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.inquiry_id} → {self.to_user_id}"
+
+
+class AgencyAssignment(ScopedModel):
+    """代办: a staff agent assigned to an enterprise's project."""
+
+    scope_owner_field = "agent"
+
+    agent = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("代办员"))
+    enterprise_name = models.CharField(_("企业名称"), max_length=200)
+    enterprise_uscc = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    project_name = models.CharField(_("项目名称"), max_length=200)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("代办服务")
+        verbose_name_plural = _("代办服务")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_name} · {self.project_name}"
+
+
+class Rating(models.Model):
+    """好差评: one rating per concluded application."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="rating", verbose_name=_("办件")
+    )
+    level = models.PositiveSmallIntegerField(_("评价"), choices=RatingLevel.choices)
+    comment = models.TextField(_("意见"), blank=True)
+    channel = models.CharField(_("评价渠道"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("窗口代录人")
+    )
+    created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.get_level_display()
+
+
+class Rectification(ScopedModel):
+    """差评整改: opened by a 不满意 / 非常不满意 rating; closed with a return visit and feedback."""
+
+    scope_owner_field = "responsible"
+
+    rating = models.OneToOneField(Rating, on_delete=models.CASCADE, related_name="rectification")
+    responsible = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("整改责任人")
+    )
+    department = models.CharField(_("责任科室"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
+    due_at = models.DateTimeField(_("整改期限"), null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    return_visit = models.TextField(_("回访记录"), blank=True)
+    feedback = models.TextField(_("反馈内容"), blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("办结人")
+    )
+
+    class Meta:
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{_('差评整改')} #{self.pk}"
+
+
+class PublicNotice(ScopedModel):
+    """公示: the approved result of an item that must be published, with masked names only."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="notice", verbose_name=_("办件")
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("公示内容"))
+    starts_at = models.DateTimeField(_("公示开始"))
+    ends_at = models.DateTimeField(_("公示截止"))
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Objection(models.Model):
+    """异议: filed by anyone during a notice period."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="objections")
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = EncryptedTextField(_("联系电话"))
+    phone_masked = models.CharField(_("联系电话"), max_length=20)
+    content = models.TextField(_("异议内容"))
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.content[:20]}"
+
+
+class ObjectionTask(ScopedModel):
+    """The task an objection creates for the staff member responsible for the application."""
+
+    scope_owner_field = "assignee"
+
+    objection = models.OneToOneField(Objection, on_delete=models.CASCADE, related_name="task")
+    assignee = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("承办人")
+    )
+    answer = models.TextField(_("处理结果"), blank=True)
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+    )
+
+    class Meta:
+        verbose_name = _("异议处理")
+        verbose_name_plural = _("异议处理")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{_('异议处理')} #{self.pk}"

@@ -1,0 +1,57 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.parameters.registry import declare
+
+GROUP = _("政务服务")
+
+DEEMED_ACCEPTANCE_DAYS = declare(
+    "applications.deemed_acceptance_days",
+    _("逾期视为受理（工作日）"),
+    5,
+    minimum=1,
+    maximum=30,
+    group=GROUP,
+    help_text=_(
+        "申请提交后这么多个工作日内既未受理、未告知补正也未不予受理的，视为受理（行政许可法第三十二条）。"
+    ),
+)
+MAX_FILE_MB = declare(
+    "applications.max_file_mb",
+    _("单个材料文件上限（MB）"),
+    10,
+    minimum=1,
+    maximum=100,
+    group=GROUP,
+)
+MAX_TOTAL_MB = declare(
+    "applications.max_total_mb",
+    _("每件申请材料总量上限（MB）"),
+    50,
+    minimum=1,
+    maximum=500,
+    group=GROUP,
+)
+NOTICE_DAYS = declare(
+    "applications.notice_days",
+    _("公示期（自然日）"),
+    7,
+    minimum=1,
+    maximum=60,
+    group=GROUP,
+)
+RECTIFICATION_DAYS = declare(
+    "applications.rectification_days",
+    _("差评整改期限（工作日）"),
+    5,
+    minimum=1,
+    maximum=30,
+    group=GROUP,
+)
+TRACK_LIMIT = declare(
+    "applications.track_limit",
+    _("办件查询每 10 分钟次数上限（每个地址）"),
+    10,
+    minimum=1,
+    maximum=1000,
+    group=GROUP,
+)

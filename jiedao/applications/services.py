@@ -1,0 +1,1277 @@
+"""Every write of the service hall: resident accounts, applications, inquiries, ratings, notices.
+
+Each transition locks the application, checks its current status (a bad transition raises a Chinese
+`ServiceError` and changes nothing), writes an `ApplicationEvent` and an audit event, drives the time-limit
+clock (`jiedao.timelimits`), and queues an SMS to the applicant through `sms_queue` (stored in the same
+transaction, delivered after commit, deduplicated by the event's key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.applications import audit_events as events
+from jiedao.applications.choices import (
+    ApplicationStatus,
+    Channel,
+    EventAction,
+    InquiryStatus,
+    Outcome,
+    RatingLevel,
+    RectificationStatus,
+)
+from jiedao.applications.clock_kinds import APPLICATION_CLOCK, RECTIFICATION_CLOCK
+from jiedao.applications.models import (
+    AgencyAssignment,
+    Application,
+    ApplicationEvent,
+    ApplicationMaterial,
+    Inquiry,
+    InquiryHandOver,
+    Objection,
+    ObjectionTask,
+    PublicNotice,
+    RateLimitHit,
+    Rating,
+    Rectification,
+    Resident,
+    SmsCode,
+)
+from jiedao.applications.processing import start_processing
+from jiedao.audit import services as audit
+from jiedao.catalog.choices import Audience, Availability, ItemKind
+from jiedao.core import crypto
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.scope import require
+from jiedao.parameters.services import get_parameter
+from jiedao.registry.identity import id_number_hash, phone_hash
+from jiedao.registry.validators import InvalidNumber, parse_id_number, parse_phone, parse_uscc
+from jiedao.sms.services import sms_queue
+from jiedao.timelimits import services as clocks
+from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.choices import CountingRule
+from jiedao.workcalendar.services import CHINA_TZ
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+TRACKING_LENGTH = 12
+CODE_TTL = dt.timedelta(minutes=5)
+CODE_MAX_ATTEMPTS = 5
+CODE_INTERVAL = dt.timedelta(seconds=60)
+CODE_PER_IP_PER_HOUR = 10
+TRACK_WINDOW = dt.timedelta(minutes=10)
+MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
+SYSTEM = "system"
+
+
+def _now(at: dt.datetime | None = None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def _resident_name(resident: Resident) -> str:
+    return f"resident:{resident.pk}"
+
+
+def _bad_status(application: Application, doing: str) -> ServiceError:
+    return ServiceError(
+        _("该办件当前状态为“%(status)s”，不能%(doing)s。")
+        % {"status": application.get_status_display(), "doing": doing},
+        code="bad_status",
+    )
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("item", "org").get(pk=application.pk)
+
+
+def _sync(target: Application, source: Application) -> None:
+    """Copy the saved state back into the caller's instance."""
+    if target is not source:
+        target.refresh_from_db()
+
+
+# --- phones, identity ------------------------------------------------------------------------------------
+
+
+def _phone(raw: str, field: str = "phone", *, mobile_only: bool = False):
+    try:
+        parsed = parse_phone(raw or "")
+    except InvalidNumber as error:
+        raise ValidationFailed({field: [error.message]}) from None
+    if mobile_only and parsed.kind != "mobile":
+        raise ValidationFailed({field: [_("请填写手机号码。")]})
+    return parsed
+
+
+def _sms(application: Application, event: ApplicationEvent, body: str, *, actor=None) -> None:
+    """Queue a notice to the applicant (only to a mobile number), deduplicated by the event."""
+    try:
+        parsed = parse_phone(application.applicant_phone)
+    except InvalidNumber:
+        return
+    if parsed.kind != "mobile":
+        return
+    sms_queue(
+        actor=actor,
+        phone=parsed.national,
+        body=body,
+        org=application.org,
+        purpose=f"applications.{event.action}",
+        dedupe_key=f"applications.event.{event.pk}",
+    )
+
+
+def _site_org():
+    from jiedao.orgs.models import OrgUnit
+
+    return OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
+
+
+# --- resident accounts -------------------------------------------------------------------------------------
+
+
+def _code_hash(phone_key: str, code: str) -> str:
+    return crypto.blind_index(f"smscode:{phone_key}:{code}")
+
+
+def resident_send_code(*, phone: str, ip: str | None, now: dt.datetime | None = None) -> str:
+    """Send a 6-digit login code by SMS. One code per number per 60 s, at most 10 per hour per address.
+
+    Returns the code (for the caller's tests; views never show it)."""
+    parsed = _phone(phone, mobile_only=True)
+    now = _now(now)
+    key = phone_hash(parsed.national)
+    if SmsCode.objects.filter(phone_hash=key, created_at__gt=now - CODE_INTERVAL).exists():
+        raise ServiceError(_("验证码已发送，请 60 秒后再试。"), code="rate_limited")
+    if ip and SmsCode.objects.filter(ip=ip, created_at__gt=now - dt.timedelta(hours=1)).count() >= (
+        CODE_PER_IP_PER_HOUR
+    ):
+        raise ServiceError(_("获取验证码过于频繁，请一小时后再试。"), code="rate_limited")
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        SmsCode.objects.create(
+            phone_hash=key,
+            code_hash=_code_hash(key, code),
+            ip=ip or None,
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+        sms_queue(
+            actor=None,
+            phone=parsed.national,
+            body=_("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code},
+            org=_site_org(),
+            purpose="applications.login_code",
+        )
+    return code
+
+
+def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> Resident:
+    """Check the SMS code; sign the resident up on first login. A wrong code counts against the code."""
+    parsed = _phone(phone, mobile_only=True)
+    now = _now(now)
+    key = phone_hash(parsed.national)
+    invalid = ValidationFailed({"code": [_("验证码错误或已失效，请重新获取。")]}, code="bad_code")
+    sms_code = (
+        SmsCode.objects.filter(phone_hash=key, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if sms_code is None or sms_code.attempts >= CODE_MAX_ATTEMPTS:
+        raise invalid
+    if not hmac.compare_digest(sms_code.code_hash, _code_hash(key, (code or "").strip())):
+        SmsCode.objects.filter(pk=sms_code.pk).update(attempts=sms_code.attempts + 1)
+        audit.record(
+            events.RESIDENT_LOGIN_FAILED,
+            actor_name=parsed.national[:3] + "****" + parsed.national[-4:],
+            success=False,
+            message=f"attempt {sms_code.attempts + 1}",
+        )
+        raise invalid
+    with transaction.atomic():
+        used = SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now)
+        if not used:
+            raise invalid
+        resident, created = Resident.objects.get_or_create(
+            phone_hash=key,
+            defaults={"phone": parsed.national, "phone_masked": crypto.mask_phone(parsed.national)},
+        )
+        Resident.objects.filter(pk=resident.pk).update(last_login_at=now)
+        audit.record(
+            events.RESIDENT_SIGNED_UP if created else events.RESIDENT_LOGGED_IN,
+            actor_name=_resident_name(resident),
+            target=resident,
+        )
+    return resident
+
+
+def resident_verify_identity(*, resident: Resident, real_name: str, id_number: str) -> Resident:
+    """Real-name verification: name + ID number; linked to the registry's person when both match."""
+    real_name = (real_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not real_name or len(real_name) > 50:
+        errors["real_name"] = [_("请填写姓名（不超过 50 个字）。")]
+    try:
+        parsed = parse_id_number(id_number or "")
+    except InvalidNumber as error:
+        errors["id_number"] = [error.message]
+        parsed = None
+    if errors:
+        raise ValidationFailed(errors)
+    number_hash = id_number_hash(parsed.number)
+    if Resident.objects.filter(id_number_hash=number_hash).exclude(pk=resident.pk).exists():
+        raise ValidationFailed({"id_number": [_("该证件号码已绑定其他账号，如有疑问请到窗口咨询。")]})
+    from jiedao.registry.models import Person
+
+    person = Person.objects.filter(id_number_hash=number_hash, name=real_name).first()
+    with transaction.atomic():
+        resident.real_name = real_name
+        resident.id_number = parsed.number
+        resident.id_number_hash = number_hash
+        resident.id_number_masked = crypto.mask_id_number(parsed.number)
+        resident.person = person
+        resident.verified_at = timezone.now()
+        resident.save()
+        audit.record(
+            events.RESIDENT_VERIFIED,
+            actor_name=_resident_name(resident),
+            target=resident,
+            after={"matched_person": person.pk if person else None},
+        )
+    return resident
+
+
+# --- uploads -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Upload:
+    """One file to attach: a catalog material (or a free label) and the uploaded file."""
+
+    file: object  # an UploadedFile
+    label: str = ""
+    material: object = None
+
+
+def sniff_type(head: bytes) -> str | None:
+    for magic, content_type in MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
+    """The uploads with their detected type; Chinese errors for a wrong type or a file too large."""
+    max_file = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
+    max_total = int(get_parameter("applications.max_total_mb")) * 1024 * 1024
+    errors: list[str] = []
+    checked = []
+    total = already
+    for upload in uploads:
+        name = getattr(upload.file, "name", "") or _("未命名文件")
+        size = upload.file.size
+        upload.file.seek(0)
+        head = upload.file.read(16)
+        upload.file.seek(0)
+        content_type = sniff_type(head)
+        if content_type is None:
+            errors.append(
+                _("“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别），请重新上传。") % {"name": name}
+            )
+        if size > max_file:
+            errors.append(
+                _("“%(name)s”超过单个文件 %(mb)d MB 的上限。") % {"name": name, "mb": max_file // 1048576}
+            )
+        if size == 0:
+            errors.append(_("“%(name)s”是空文件。") % {"name": name})
+        total += size
+        checked.append((upload, content_type))
+    if total > max_total:
+        errors.append(_("材料总大小超过每件 %(mb)d MB 的上限。") % {"mb": max_total // 1048576})
+    if errors:
+        raise ValidationFailed({"files": errors})
+    return checked
+
+
+def _attach(application: Application, checked: list[tuple[Upload, str]]) -> None:
+    for upload, content_type in checked:
+        label = (upload.label or (upload.material.name if upload.material else "") or "").strip()
+        original = (getattr(upload.file, "name", "") or "file")[-255:]
+        extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[content_type]
+        material = ApplicationMaterial(
+            application=application,
+            material=upload.material,
+            label=(label or original)[:200],
+            original_name=original,
+            size=upload.file.size,
+            content_type=content_type,
+        )
+        material.file.save(f"{secrets.token_hex(16)}{extension}", upload.file, save=False)
+        material.save()
+
+
+def _existing_size(application: Application) -> int:
+    return sum(application.materials.values_list("size", flat=True))
+
+
+# --- applications ------------------------------------------------------------------------------------------
+
+
+def new_tracking_code() -> str:
+    while True:
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+        if not Application.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _event(
+    application: Application,
+    action: str,
+    *,
+    actor=None,
+    from_status: str = "",
+    note: str = "",
+    by_applicant: bool = False,
+    at: dt.datetime | None = None,
+) -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        by_applicant=by_applicant,
+        from_status=from_status,
+        to_status=application.status,
+        note=note,
+        at=_now(at),
+    )
+
+
+def _audit(
+    event_type, application: Application, *, actor=None, actor_name: str = "", before=None, message=""
+):
+    audit.record(
+        event_type,
+        actor=actor,
+        actor_name=actor_name or ("" if getattr(actor, "pk", None) else SYSTEM),
+        target=application,
+        before={"status": before} if before else None,
+        after={"status": application.status, "due_at": application.due_at},
+        message=message,
+    )
+
+
+def _enterprise(item, enterprise_name: str, enterprise_uscc: str) -> tuple[str, str]:
+    enterprise_name, enterprise_uscc = (enterprise_name or "").strip(), (enterprise_uscc or "").strip()
+    if item.audience == Audience.ENTERPRISE or enterprise_uscc or enterprise_name:
+        errors: dict[str, list[str]] = {}
+        if not enterprise_name:
+            errors["enterprise_name"] = [_("该事项面向企业，请填写企业名称。")]
+        try:
+            enterprise_uscc = parse_uscc(enterprise_uscc).code
+        except InvalidNumber as error:
+            errors["enterprise_uscc"] = [error.message]
+        if errors:
+            raise ValidationFailed(errors)
+    return enterprise_name[:200], enterprise_uscc
+
+
+def _check_item(item) -> None:
+    if not item.is_published:
+        raise ServiceError(_("该事项未发布，不能申请。"), code="item_unavailable")
+
+
+def application_submit(
+    *,
+    resident: Resident,
+    item,
+    uploads: list[Upload],
+    enterprise_name: str = "",
+    enterprise_uscc: str = "",
+    at: dt.datetime | None = None,
+) -> Application:
+    """Online application by a signed-in, real-name verified resident."""
+    _check_item(item)
+    if item.availability == Availability.OFFLINE:
+        raise ServiceError(
+            _("“%(item)s”仅限窗口办理，不能网上申请。请携带材料到%(place)s办理。")
+            % {"item": item.name, "place": item.window_address},
+            code="offline_only",
+        )
+    if not resident.is_verified:
+        raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
+    enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
+    if not uploads:
+        raise ValidationFailed({"files": [_("请上传申请材料。")]})
+    checked = _check_uploads(uploads)
+    now = _now(at)
+    with transaction.atomic():
+        application = Application.objects.create(
+            org=item.org,
+            item=item,
+            resident=resident,
+            applicant_name=resident.real_name,
+            applicant_id_number=resident.id_number,
+            applicant_id_hash=resident.id_number_hash,
+            applicant_id_masked=resident.id_number_masked,
+            applicant_phone=resident.phone,
+            applicant_phone_hash=resident.phone_hash,
+            applicant_phone_masked=resident.phone_masked,
+            enterprise_name=enterprise_name,
+            enterprise_uscc=enterprise_uscc,
+            channel=Channel.ONLINE,
+            tracking_code=new_tracking_code(),
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=now,
+            received_at=now,
+        )
+        _attach(application, checked)
+        _event(application, EventAction.SUBMITTED, by_applicant=True, at=now)
+        _audit(events.APPLICATION_SUBMITTED, application, actor_name=_resident_name(resident))
+    return application
+
+
+def application_register_walk_in(
+    *,
+    actor,
+    item,
+    applicant_name: str,
+    applicant_id_number: str,
+    applicant_phone: str,
+    uploads: list[Upload],
+    enterprise_name: str = "",
+    enterprise_uscc: str = "",
+    at: dt.datetime | None = None,
+) -> Application:
+    """A visitor's application registered at the window by staff."""
+    require(actor, "applications.add_application", item.org)
+    _check_item(item)
+    errors: dict[str, list[str]] = {}
+    applicant_name = (applicant_name or "").strip()
+    if not applicant_name or len(applicant_name) > 50:
+        errors["applicant_name"] = [_("请填写申请人姓名（不超过 50 个字）。")]
+    number = ""
+    if (applicant_id_number or "").strip():
+        try:
+            number = parse_id_number(applicant_id_number).number
+        except InvalidNumber as error:
+            errors["applicant_id_number"] = [error.message]
+    elif item.audience != Audience.ENTERPRISE:
+        errors["applicant_id_number"] = [_("请填写申请人身份证件号码。")]
+    try:
+        phone = _phone(applicant_phone, "applicant_phone")
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        phone = None
+    if errors:
+        raise ValidationFailed(errors)
+    enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
+    checked = _check_uploads(uploads)
+    now = _now(at)
+    with transaction.atomic():
+        application = Application.objects.create(
+            org=item.org,
+            created_by=actor,
+            item=item,
+            applicant_name=applicant_name,
+            applicant_id_number=number,
+            applicant_id_hash=id_number_hash(number) if number else "",
+            applicant_id_masked=crypto.mask_id_number(number) if number else "",
+            applicant_phone=phone.national,
+            applicant_phone_hash=phone_hash(phone.national),
+            applicant_phone_masked=crypto.mask_phone(phone.national),
+            enterprise_name=enterprise_name,
+            enterprise_uscc=enterprise_uscc,
+            channel=Channel.WINDOW,
+            tracking_code=new_tracking_code(),
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=now,
+            received_at=now,
+        )
+        _attach(application, checked)
+        _event(application, EventAction.REGISTERED, actor=actor, at=now)
+        _audit(events.APPLICATION_REGISTERED, application, actor=actor)
+    return application
+
+
+def _start_clock(application: Application, *, actor, at: dt.datetime) -> None:
+    clock = clocks.clock_start(
+        actor=actor,
+        target=application,
+        kind=APPLICATION_CLOCK,
+        rule=CountingRule.WORKING_DAYS,
+        limit=max(1, application.item.promised_limit_days),
+        org=application.org,
+        started_at=at,
+    )
+    application.due_at = clock.due_at
+
+
+def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -> None:
+    """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock)."""
+    before = application.status
+    application.status = ApplicationStatus.ACCEPTED
+    application.accepted_at = at
+    application.deemed_accepted = deemed
+    application.correction_items = []
+    _start_clock(application, actor=actor, at=at)
+    application.save()
+    note = (
+        _("申请提交后 %(n)d 个工作日内未作处理，依法视为受理。")
+        % {"n": int(get_parameter("applications.deemed_acceptance_days"))}
+        if deemed
+        else ""
+    )
+    event = _event(
+        application,
+        EventAction.DEEMED_ACCEPTED if deemed else EventAction.ACCEPTED,
+        actor=actor,
+        from_status=before,
+        note=note,
+        at=at,
+    )
+    _audit(
+        events.APPLICATION_DEEMED_ACCEPTED if deemed else events.APPLICATION_ACCEPTED,
+        application,
+        actor=actor,
+        before=before,
+    )
+    start_processing(application)
+    if application.item.kind != ItemKind.INSTANT:
+        _sms(
+            application,
+            event,
+            _("您申请的“%(item)s”已受理（查询码 %(code)s），承诺于 %(due)s 前办结。")
+            % {
+                "item": application.item.name,
+                "code": application.tracking_code,
+                "due": application.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+            },
+            actor=actor,
+        )
+
+
+def application_accept(*, actor, application: Application, at: dt.datetime | None = None) -> Application:
+    """Accept (受理) a submitted application: starts the clock on the item's promised limit and hands it to
+    processing. An instant item (即办件) is concluded (approved) on the spot."""
+    require(actor, "applications.accept_application", application)
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.SUBMITTED:
+            raise _bad_status(locked, _("受理"))
+        _accept(locked, actor=actor, at=at, deemed=False)
+        if locked.item.kind == ItemKind.INSTANT:
+            _conclude(locked, actor=actor, outcome=Outcome.APPROVED, text=_("即办件，当场办结。"), at=at)
+    _sync(application, locked)
+    return locked
+
+
+def deemed_acceptance_run(*, now: dt.datetime | None = None) -> int:
+    """Accept every application left untouched for N working days after its materials were received
+    (行政许可法第三十二条); the clock starts at the end of the N-th working day (the deemed date)."""
+    now = _now(now)
+    days = int(get_parameter("applications.deemed_acceptance_days"))
+    calendar = workcalendar.current_calendar()
+    accepted = 0
+    candidates = Application.objects.filter(status=ApplicationStatus.SUBMITTED, received_at__lt=now)
+    for application in candidates.select_related("item").order_by("id").iterator():
+        deemed_day = calendar.add_working_days(clocks.local_date(application.received_at), days)
+        deemed_at = clocks.end_of_day(deemed_day)
+        if deemed_at >= now:
+            continue
+        with transaction.atomic():
+            locked = _locked(application)
+            if locked.status != ApplicationStatus.SUBMITTED or locked.received_at != application.received_at:
+                continue
+            _accept(locked, actor=None, at=deemed_at, deemed=True)
+            if locked.item.kind == ItemKind.INSTANT:
+                _conclude(
+                    locked, actor=None, outcome=Outcome.APPROVED, text=_("即办件，视为受理后办结。"), at=now
+                )
+        accepted += 1
+    return accepted
+
+
+def application_request_correction(
+    *, actor, application: Application, items: list[str], at: dt.datetime | None = None
+) -> Application:
+    """一次性告知: list every missing or wrong item at once. The clock of an accepted application pauses
+    until the applicant resubmits; a submitted one's acceptance waits for the complete materials."""
+    require(actor, "applications.accept_application", application)
+    cleaned = [line.strip() for line in (items or []) if line and line.strip()]
+    if not cleaned:
+        raise ValidationFailed({"items": [_("请逐项列出需要补正的全部材料（一次性告知），不能为空。")]})
+    if len(cleaned) > 50 or any(len(line) > 300 for line in cleaned):
+        raise ValidationFailed({"items": [_("补正事项最多 50 项，每项不超过 300 字。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
+            raise _bad_status(locked, _("告知补正"))
+        before = locked.status
+        if before == ApplicationStatus.ACCEPTED:
+            clock = clocks.clock_pause(
+                actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
+            )
+            locked.due_at = clock.due_at
+        locked.status = ApplicationStatus.CORRECTION_REQUESTED
+        locked.correction_items = cleaned
+        locked.save()
+        note = "\n".join(f"{n}. {line}" for n, line in enumerate(cleaned, 1))
+        event = _event(
+            locked, EventAction.CORRECTION_REQUESTED, actor=actor, from_status=before, note=note, at=at
+        )
+        _audit(
+            events.APPLICATION_CORRECTION_REQUESTED, locked, actor=actor, before=before, message=note[:500]
+        )
+        _sms(
+            locked,
+            event,
+            (
+                _("您申请的“%(item)s”（查询码 %(code)s）需补正以下材料：%(items)s。请一次性补齐后重新提交。")
+                % {"item": locked.item.name, "code": locked.tracking_code, "items": "；".join(cleaned)}
+            )[:480],
+            actor=actor,
+        )
+    _sync(application, locked)
+    return locked
+
+
+def application_resubmit(
+    *,
+    application: Application,
+    uploads: list[Upload],
+    resident: Resident | None = None,
+    actor=None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Application:
+    """The applicant (online, or at the window through staff) hands in the corrected materials."""
+    if resident is not None:
+        if application.resident_id != resident.pk:
+            raise OutOfScope()
+    else:
+        require(actor, "applications.accept_application", application)
+    if not uploads:
+        raise ValidationFailed({"files": [_("请上传补正材料。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.CORRECTION_REQUESTED:
+            raise _bad_status(locked, _("补正提交"))
+        checked = _check_uploads(uploads, already=_existing_size(locked))
+        _attach(locked, checked)
+        before = locked.status
+        if locked.accepted_at is not None:
+            clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
+            locked.due_at = clock.due_at
+            locked.status = ApplicationStatus.ACCEPTED
+        else:
+            locked.status = ApplicationStatus.SUBMITTED
+            locked.received_at = at
+        locked.save()
+        _event(
+            locked,
+            EventAction.RESUBMITTED,
+            actor=actor,
+            by_applicant=resident is not None,
+            from_status=before,
+            note=(note or "").strip()[:1000],
+            at=at,
+        )
+        _audit(
+            events.APPLICATION_RESUBMITTED,
+            locked,
+            actor=actor,
+            actor_name=_resident_name(resident) if resident else "",
+            before=before,
+        )
+    _sync(application, locked)
+    return locked
+
+
+def application_reject(*, actor, application: Application, reason: str, at: dt.datetime | None = None):
+    """不予受理, with the reason (required) told to the applicant."""
+    require(actor, "applications.accept_application", application)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写不予受理的理由。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
+            raise _bad_status(locked, _("不予受理"))
+        before = locked.status
+        if locked.accepted_at is not None:  # an accepted application in correction: end its clock
+            clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+        locked.status = ApplicationStatus.REJECTED
+        locked.status_note = reason
+        locked.concluded_at = at
+        locked.save()
+        event = _event(locked, EventAction.REJECTED, actor=actor, from_status=before, note=reason, at=at)
+        _audit(events.APPLICATION_REJECTED, locked, actor=actor, before=before, message=reason)
+        _sms(
+            locked,
+            event,
+            _("您申请的“%(item)s”（查询码 %(code)s）不予受理，理由：%(reason)s")
+            % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
+            actor=actor,
+        )
+    _sync(application, locked)
+    return locked
+
+
+def application_suspend(*, actor, application: Application, reason: str, at: dt.datetime | None = None):
+    """中止办理: the clock pauses until `application_resume`."""
+    require(actor, "applications.accept_application", application)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写中止办理的原因。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.ACCEPTED:
+            raise _bad_status(locked, _("中止办理"))
+        clock = clocks.clock_pause(actor=actor, clock=clocks.clock_for(locked), reason=reason, at=at)
+        locked.due_at = clock.due_at
+        locked.status = ApplicationStatus.SUSPENDED
+        locked.status_note = reason
+        locked.save()
+        _event(
+            locked,
+            EventAction.SUSPENDED,
+            actor=actor,
+            from_status=ApplicationStatus.ACCEPTED,
+            note=reason,
+            at=at,
+        )
+        _audit(
+            events.APPLICATION_SUSPENDED,
+            locked,
+            actor=actor,
+            before=ApplicationStatus.ACCEPTED,
+            message=reason,
+        )
+    _sync(application, locked)
+    return locked
+
+
+def application_resume(*, actor, application: Application, at: dt.datetime | None = None):
+    """恢复办理: the paused span is added to the due date."""
+    require(actor, "applications.accept_application", application)
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.SUSPENDED:
+            raise _bad_status(locked, _("恢复办理"))
+        clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
+        locked.due_at = clock.due_at
+        locked.status = ApplicationStatus.ACCEPTED
+        locked.status_note = ""
+        locked.save()
+        _event(locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at)
+        _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
+    _sync(application, locked)
+    return locked
+
+
+def application_extend(
+    *, actor, application: Application, days: int, reason: str, at: dt.datetime | None = None
+) -> Application:
+    """延长办理时限 by `days` working days, with a reason; needs `applications.extend_application`."""
+    require(actor, "applications.extend_application", application)
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+        errors["days"] = [_("延长天数应为 1 至 60 个工作日。")]
+    if not reason:
+        errors["reason"] = [_("请填写延长理由。")]
+    if errors:
+        raise ValidationFailed(errors)
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
+            raise _bad_status(locked, _("延长时限"))
+        clock = clocks.clock_extend(
+            actor=actor, clock=clocks.clock_for(locked), units=days, reason=reason, at=at
+        )
+        locked.due_at = clock.due_at
+        locked.save()
+        note = _("延长 %(d)d 个工作日：%(reason)s") % {"d": days, "reason": reason}
+        _event(locked, EventAction.EXTENDED, actor=actor, from_status=locked.status, note=note, at=at)
+        _audit(events.APPLICATION_EXTENDED, locked, actor=actor, before=locked.status, message=note)
+    _sync(application, locked)
+    return locked
+
+
+def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.datetime) -> None:
+    before = locked.status
+    clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+    locked.status = (
+        ApplicationStatus.CONCLUDED_APPROVED
+        if outcome == Outcome.APPROVED
+        else ApplicationStatus.CONCLUDED_DENIED
+    )
+    locked.outcome, locked.outcome_text = outcome, text
+    locked.concluded_at = at
+    locked.concluded_by = actor if getattr(actor, "pk", None) else None
+    locked.save()
+    event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=text, at=at)
+    _audit(events.APPLICATION_CONCLUDED, locked, actor=actor, before=before, message=text[:500])
+    _sms(
+        locked,
+        event,
+        _("您申请的“%(item)s”（查询码 %(code)s）已办结，结果：%(outcome)s。%(text)s 欢迎对本次服务进行评价。")
+        % {
+            "item": locked.item.name,
+            "code": locked.tracking_code,
+            "outcome": locked.get_outcome_display(),
+            "text": text[:200],
+        },
+        actor=actor,
+    )
+    if outcome == Outcome.APPROVED and locked.item.publishes_result:
+        _notice_publish(locked, actor=actor, at=at)
+
+
+def application_conclude(
+    *, actor, application: Application, outcome: str, text: str = "", at: dt.datetime | None = None
+) -> Application:
+    """办结: approved or denied; only an accepted application. Stops the clock and tells the applicant."""
+    require(actor, "applications.conclude_application", application)
+    text = (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if outcome not in Outcome.values:
+        errors["outcome"] = [_("请选择办理结果。")]
+    if outcome == Outcome.DENIED and not text:
+        errors["text"] = [_("不予准予的，请填写理由。")]
+    if errors:
+        raise ValidationFailed(errors)
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.ACCEPTED:
+            raise _bad_status(locked, _("办结（只有已受理、办理中的办件可以办结）"))
+        _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
+    _sync(application, locked)
+    return locked
+
+
+# --- tracking without login --------------------------------------------------------------------------------
+
+
+def _rate_limited(bucket: str, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
+    """Count this attempt; True when the key already used up its attempts in the window."""
+    key_hash = crypto.blind_index(f"ratelimit:{bucket}:{key}")
+    recent = RateLimitHit.objects.filter(bucket=bucket, key_hash=key_hash, created_at__gt=now - window)
+    if recent.count() >= limit:
+        return True
+    RateLimitHit.objects.create(bucket=bucket, key_hash=key_hash, created_at=now)
+    return False
+
+
+def application_track(
+    *, code: str, phone: str, ip: str | None, now: dt.datetime | None = None
+) -> Application:
+    """Look up an application by tracking code + the applicant's phone. A wrong code and a wrong phone give
+    the same message; each address may try `applications.track_limit` times per 10 minutes."""
+    now = _now(now)
+    limit = int(get_parameter("applications.track_limit"))
+    if _rate_limited("track", ip or "unknown", limit, TRACK_WINDOW, now):
+        raise ServiceError(_("查询过于频繁，请 10 分钟后再试。"), code="rate_limited")
+    RateLimitHit.objects.filter(created_at__lt=now - dt.timedelta(days=1)).delete()
+    failed = ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
+    normalized = "".join((code or "").split()).upper()
+    try:
+        national = parse_phone(phone or "").national
+    except InvalidNumber:
+        raise failed from None
+    application = (
+        Application.objects.select_related("item").filter(tracking_code=normalized).first()
+        if len(normalized) == TRACKING_LENGTH
+        else None
+    )
+    if application is None or not hmac.compare_digest(application.applicant_phone_hash, phone_hash(national)):
+        raise failed
+    return application
+
+
+def public_history(application: Application) -> list[dict]:
+    """The history as the applicant sees it: what and when, never staff names."""
+    return [
+        {
+            "action": event.get_action_display(),
+            "at": event.at,
+            "status": event.get_to_status_display(),
+            "note": event.note,
+        }
+        for event in application.events.all()
+        if event.action != EventAction.RATED
+    ]
+
+
+# --- first-inquiry responsibility and agency service -------------------------------------------------------
+
+
+def inquiry_create(*, actor, visitor_name: str, visitor_phone: str, question: str) -> Inquiry:
+    require(actor, "applications.add_inquiry", actor.org)
+    visitor_name, question = (visitor_name or "").strip(), (question or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not visitor_name or len(visitor_name) > 50:
+        errors["visitor_name"] = [_("请填写来访人姓名（不超过 50 个字）。")]
+    if not question:
+        errors["question"] = [_("请填写咨询事项。")]
+    national = ""
+    if (visitor_phone or "").strip():
+        try:
+            national = _phone(visitor_phone, "visitor_phone").national
+        except ValidationFailed as error:
+            errors.update(error.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        inquiry = Inquiry.objects.create(
+            org=actor.org,
+            created_by=actor,
+            owner=actor,
+            visitor_name=visitor_name,
+            visitor_phone=national,
+            visitor_phone_masked=crypto.mask_phone(national) if national else "",
+            question=question,
+        )
+        audit.record(events.INQUIRY_CREATED, actor=actor, target=inquiry)
+    return inquiry
+
+
+def _own_inquiry(actor, inquiry: Inquiry) -> Inquiry:
+    locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if locked.owner_id != actor.pk:
+        raise ServiceError(_("只有当前负责人可以处理该咨询。"), code="not_owner")
+    return locked
+
+
+def inquiry_hand_over(*, actor, inquiry: Inquiry, to_user, note: str = "") -> InquiryHandOver:
+    """Hand the inquiry to a colleague; the first staff member stays responsible until it is acknowledged."""
+    require(actor, "applications.change_inquiry", inquiry)
+    if to_user is None or not to_user.is_active or to_user.pk == actor.pk:
+        raise ValidationFailed({"to_user": [_("请选择另一位在岗工作人员。")]})
+    with transaction.atomic():
+        locked = _own_inquiry(actor, inquiry)
+        if locked.status != InquiryStatus.OPEN:
+            raise ServiceError(
+                _("该咨询当前状态为“%(s)s”，不能转交。") % {"s": locked.get_status_display()},
+                code="bad_status",
+            )
+        handover = InquiryHandOver.objects.create(
+            inquiry=locked, from_user=actor, to_user=to_user, note=(note or "").strip()
+        )
+        locked.status = InquiryStatus.HANDED_OVER
+        locked.save()
+        audit.record(events.INQUIRY_HANDED_OVER, actor=actor, target=locked, after={"to_user": to_user.pk})
+    inquiry.refresh_from_db()
+    return handover
+
+
+def inquiry_acknowledge(*, actor, handover: InquiryHandOver) -> Inquiry:
+    """The receiver takes over: from now on they own the inquiry."""
+    with transaction.atomic():
+        locked = InquiryHandOver.objects.select_for_update().select_related("inquiry").get(pk=handover.pk)
+        if locked.to_user_id != actor.pk:
+            raise ServiceError(_("只有接收人可以确认接收。"), code="not_receiver")
+        if locked.acknowledged_at is not None:
+            raise ServiceError(_("该转交已接收。"), code="bad_status")
+        locked.acknowledged_at = timezone.now()
+        locked.save()
+        inquiry = locked.inquiry
+        inquiry.owner = actor
+        inquiry.status = InquiryStatus.OPEN
+        inquiry.save()
+        audit.record(events.INQUIRY_ACKNOWLEDGED, actor=actor, target=inquiry)
+    return inquiry
+
+
+def inquiry_answer(*, actor, inquiry: Inquiry, answer: str) -> Inquiry:
+    require(actor, "applications.change_inquiry", inquiry)
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed({"answer": [_("请填写答复内容。")]})
+    with transaction.atomic():
+        locked = _own_inquiry(actor, inquiry)
+        if locked.status != InquiryStatus.OPEN:
+            raise ServiceError(
+                _("该咨询当前状态为“%(s)s”，不能答复。") % {"s": locked.get_status_display()},
+                code="bad_status",
+            )
+        locked.answer, locked.status, locked.answered_at = answer, InquiryStatus.ANSWERED, timezone.now()
+        locked.save()
+        audit.record(events.INQUIRY_ANSWERED, actor=actor, target=locked)
+    inquiry.refresh_from_db()
+    return locked
+
+
+def agency_assign(*, actor, org, agent, enterprise_name: str, enterprise_uscc: str, project_name: str):
+    require(actor, "applications.add_agencyassignment", org)
+    errors: dict[str, list[str]] = {}
+    enterprise_name, project_name = (enterprise_name or "").strip(), (project_name or "").strip()
+    if not enterprise_name:
+        errors["enterprise_name"] = [_("请填写企业名称。")]
+    if not project_name:
+        errors["project_name"] = [_("请填写项目名称。")]
+    try:
+        uscc = parse_uscc(enterprise_uscc or "").code
+    except InvalidNumber as error:
+        errors["enterprise_uscc"] = [error.message]
+    if agent is None or not agent.is_active:
+        errors["agent"] = [_("请选择代办员。")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        assignment = AgencyAssignment.objects.create(
+            org=org,
+            created_by=actor,
+            agent=agent,
+            enterprise_name=enterprise_name[:200],
+            enterprise_uscc=uscc,
+            project_name=project_name[:200],
+        )
+        audit.record(events.AGENCY_ASSIGNED, actor=actor, target=assignment)
+    return assignment
+
+
+def agency_applications(user):
+    """Applications of the enterprises the user is an active agent for."""
+    usccs = AgencyAssignment.objects.filter(agent=user, is_active=True).values("enterprise_uscc")
+    return Application.objects.filter(enterprise_uscc__in=usccs).exclude(enterprise_uscc="")
+
+
+# --- ratings and rectification -----------------------------------------------------------------------------
+
+
+def rating_submit(
+    *, application: Application, level: int, comment: str = "", resident: Resident | None = None, actor=None
+) -> Rating:
+    """好差评: once per concluded application, by its applicant online or recorded at the window."""
+    if resident is not None:
+        if application.resident_id != resident.pk:
+            raise ServiceError(_("只能评价本人申请的办件。"), code="not_applicant")
+        channel = Channel.ONLINE
+    else:
+        require(actor, "applications.add_rating", application)
+        channel = Channel.WINDOW
+    if isinstance(level, bool) or level not in RatingLevel.values:
+        raise ValidationFailed({"level": [_("请选择评价等级。")]})
+    comment = (comment or "").strip()[:1000]
+    with transaction.atomic():
+        locked = _locked(application)
+        if not locked.is_concluded:
+            raise ServiceError(_("办件办结后才能评价。"), code="bad_status")
+        if Rating.objects.filter(application=locked).exists():
+            raise ServiceError(_("该办件已评价，不能重复评价。"), code="already_rated")
+        rating = Rating.objects.create(
+            application=locked,
+            level=level,
+            comment=comment,
+            channel=channel,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _event(
+            locked,
+            EventAction.RATED,
+            actor=actor,
+            by_applicant=resident is not None,
+            from_status=locked.status,
+            note=rating.get_level_display(),
+        )
+        audit.record(
+            events.RATING_RECORDED,
+            actor=actor,
+            actor_name=_resident_name(resident) if resident else "",
+            target=locked,
+            after={"level": level},
+        )
+        if level <= RatingLevel.UNSATISFIED:
+            _rectification_open(rating, locked)
+    return rating
+
+
+def _rectification_open(rating: Rating, application: Application) -> Rectification:
+    rectification = Rectification.objects.create(
+        org=application.org,
+        rating=rating,
+        responsible=application.concluded_by,
+        department=application.item.department,
+    )
+    clock = clocks.clock_start(
+        actor=None,
+        target=rectification,
+        kind=RECTIFICATION_CLOCK,
+        rule=CountingRule.WORKING_DAYS,
+        limit=int(get_parameter("applications.rectification_days")),
+        org=application.org,
+    )
+    rectification.due_at = clock.due_at
+    rectification.save(update_fields=["due_at"])
+    audit.record(events.RECTIFICATION_OPENED, actor_name=SYSTEM, target=rectification)
+    return rectification
+
+
+def rectification_close(
+    *, actor, rectification: Rectification, measures: str, return_visit: str, feedback: str
+) -> Rectification:
+    require(actor, "applications.change_rectification", rectification)
+    measures, return_visit, feedback = (
+        s.strip() for s in (measures or "", return_visit or "", feedback or "")
+    )
+    errors: dict[str, list[str]] = {}
+    if not measures:
+        errors["measures"] = [_("请填写整改措施。")]
+    if not return_visit:
+        errors["return_visit"] = [_("请填写回访记录。")]
+    if not feedback:
+        errors["feedback"] = [_("请填写反馈给评价人的内容。")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = Rectification.objects.select_for_update().get(pk=rectification.pk)
+        if locked.status != RectificationStatus.OPEN:
+            raise ServiceError(_("该整改已办结。"), code="bad_status")
+        clock = clocks.clock_for(locked)
+        if clock is not None and clock.stopped_at is None:
+            clocks.clock_stop(actor=actor, clock=clock)
+        locked.measures, locked.return_visit, locked.feedback = measures, return_visit, feedback
+        locked.status, locked.closed_at, locked.closed_by = RectificationStatus.CLOSED, timezone.now(), actor
+        locked.save()
+        audit.record(events.RECTIFICATION_CLOSED, actor=actor, target=locked)
+        application = locked.rating.application
+        try:
+            parsed = parse_phone(application.applicant_phone)
+        except InvalidNumber:
+            parsed = None
+        if parsed is not None and parsed.kind == "mobile":
+            sms_queue(
+                actor=actor,
+                phone=parsed.national,
+                body=_("关于您对“%(item)s”的评价，我们已整改：%(feedback)s")
+                % {"item": application.item.name, "feedback": feedback[:300]},
+                org=locked.org,
+                purpose="applications.rectification",
+                dedupe_key=f"applications.rectification.{locked.pk}",
+            )
+    rectification.refresh_from_db()
+    return locked
+
+
+# --- public notices and objections -------------------------------------------------------------------------
+
+
+def _notice_publish(application: Application, *, actor, at: dt.datetime) -> PublicNotice:
+    days = int(get_parameter("applications.notice_days"))
+    who = crypto.mask_name(application.applicant_name)
+    if application.enterprise_name:
+        who = f"{application.enterprise_name}（{who}）"
+    body = _(
+        "申请人：%(who)s\n事项：%(item)s\n办理结果：准予\n办结日期：%(date)s\n"
+        "公示期内，如对上述结果有异议，可在本页提出，我们将核实处理。"
+    ) % {"who": who, "item": application.item.name, "date": at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")}
+    notice = PublicNotice.objects.create(
+        org=application.org,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        application=application,
+        title=_("关于%(item)s办理结果的公示") % {"item": application.item.name},
+        body=body,
+        starts_at=at,
+        ends_at=at + dt.timedelta(days=days),
+    )
+    audit.record(events.NOTICE_PUBLISHED, actor=actor, actor_name="" if actor else SYSTEM, target=notice)
+    return notice
+
+
+def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool:
+    now = _now(now)
+    return notice.archived_at is None and notice.starts_at <= now <= notice.ends_at
+
+
+OBJECTIONS_PER_HOUR = 10
+
+
+def objection_file(
+    *,
+    notice: PublicNotice,
+    name: str,
+    phone: str,
+    content: str,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Objection:
+    """An objection during the notice period becomes a task for the staff member who concluded it.
+    Each address may file at most 10 objections an hour."""
+    if not notice_is_open(notice, now):
+        raise ServiceError(_("公示期已结束，不能再提出异议。"), code="notice_closed")
+    if _rate_limited("objection", ip or "unknown", OBJECTIONS_PER_HOUR, dt.timedelta(hours=1), _now(now)):
+        raise ServiceError(_("提交过于频繁，请稍后再试。"), code="rate_limited")
+    name, content = (name or "").strip(), (content or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 50:
+        errors["name"] = [_("请填写姓名（不超过 50 个字）。")]
+    if not content or len(content) > 2000:
+        errors["content"] = [_("请填写异议内容（不超过 2000 字）。")]
+    try:
+        national = _phone(phone).national
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        national = ""
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        objection = Objection.objects.create(
+            notice=notice,
+            name=name,
+            phone=national,
+            phone_masked=crypto.mask_phone(national),
+            content=content,
+        )
+        task = ObjectionTask.objects.create(
+            org=notice.org, objection=objection, assignee=notice.application.concluded_by
+        )
+        audit.record(events.OBJECTION_FILED, actor_name=SYSTEM, target=task)
+    return objection
+
+
+def objection_resolve(*, actor, task: ObjectionTask, answer: str) -> ObjectionTask:
+    require(actor, "applications.change_objectiontask", task)
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationFailed({"answer": [_("请填写处理结果。")]})
+    with transaction.atomic():
+        locked = ObjectionTask.objects.select_for_update().get(pk=task.pk)
+        if locked.resolved_at is not None:
+            raise ServiceError(_("该异议已处理。"), code="bad_status")
+        locked.answer, locked.resolved_at, locked.resolved_by = answer, timezone.now(), actor
+        locked.save()
+        audit.record(events.OBJECTION_RESOLVED, actor=actor, target=locked)
+    task.refresh_from_db()
+    return locked
+
+
+def notices_archive_run(*, now: dt.datetime | None = None) -> int:
+    """Archive every notice whose period has ended."""
+    now = _now(now)
+    archived = 0
+    for notice in PublicNotice.objects.filter(archived_at__isnull=True, ends_at__lt=now).order_by("id"):
+        with transaction.atomic():
+            if PublicNotice.objects.filter(pk=notice.pk, archived_at__isnull=True).update(archived_at=now):
+                audit.record(events.NOTICE_ARCHIVED, actor_name=SYSTEM, target=notice)
+                archived += 1
+    return archived

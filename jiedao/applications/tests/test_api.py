@@ -1,0 +1,89 @@
+"""The applications API (staff, scoped) and the public tracking endpoint."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from jiedao.applications.choices import ApplicationStatus
+from jiedao.applications.models import Application
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, EXE, PDF, make_item, walk_in
+from jiedao.core.testing import api_client_for, make_user
+from jiedao.registry.validators import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(tree):
+    return make_user(tree.community_a1, *CLERK_PERMISSIONS, "applications.extend_application")
+
+
+def test_submit_with_files_and_walk_through_the_transitions(clerk, tree):
+    import datetime as dt
+
+    item = make_item(tree.community_a1)
+    client = api_client_for(clerk)
+    data = {
+        "item": item.pk,
+        "applicant_name": "吴九",
+        "applicant_id_number": make_id_number("110105", dt.date(1960, 2, 2), 9),
+        "applicant_phone": "13600136000",
+        "files": [SimpleUploadedFile("a.pdf", EXE)],
+    }
+    response = client.post("/api/v1/applications/submit/", data, format="multipart")
+    assert response.status_code == 400 and "不是 PDF" in response.json()["detail"]
+    data["files"] = [SimpleUploadedFile("a.pdf", PDF)]
+    response = client.post("/api/v1/applications/submit/", data, format="multipart")
+    assert response.status_code == 201, response.json()
+    pk = response.json()["id"]
+    assert client.get(f"/api/v1/applications/{pk}/materials/").json()[0]["content_type"] == "application/pdf"
+    response = client.post(f"/api/v1/applications/{pk}/correct/", {"items": []}, format="json")
+    assert response.status_code == 400 and "一次性告知" in response.json()["detail"]
+    response = client.post(f"/api/v1/applications/{pk}/conclude/", {"outcome": "approved"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "bad_status"
+    assert client.post(f"/api/v1/applications/{pk}/accept/").json()["clock_status"] == "green"
+    response = client.post(f"/api/v1/applications/{pk}/extend/", {"days": 2, "reason": "复杂"}, format="json")
+    assert response.status_code == 200
+    response = client.post(f"/api/v1/applications/{pk}/suspend/", {"reason": "鉴定"}, format="json")
+    assert response.json()["status"] == ApplicationStatus.SUSPENDED
+    assert client.post(f"/api/v1/applications/{pk}/resume/").json()["status"] == ApplicationStatus.ACCEPTED
+    response = client.post(
+        f"/api/v1/applications/{pk}/conclude/", {"outcome": "approved", "text": "准予"}, format="json"
+    )
+    assert response.json()["status"] == ApplicationStatus.CONCLUDED_APPROVED
+    assert response.json()["clock_status"] == "stopped"
+
+
+def test_other_community_gets_404_on_actions(clerk, tree):
+    application = walk_in(clerk, make_item(tree.community_a1))
+    other = api_client_for(make_user(tree.community_a2, *CLERK_PERMISSIONS))
+    assert other.post(f"/api/v1/applications/{application.pk}/accept/").status_code == 404
+    assert Application.objects.get(pk=application.pk).status == ApplicationStatus.SUBMITTED
+
+
+def test_public_track_endpoint(clerk, tree):
+    application = walk_in(clerk, make_item(tree.community_a1), phone="13800138000")
+    client = APIClient()
+    response = client.post(
+        "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13800138000"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == ApplicationStatus.SUBMITTED
+    assert "actor" not in str(response.json()["history"])
+    wrong = client.post(
+        "/api/v1/public/track/", {"code": "ABCDEFGHJKLM", "phone": "13800138000"}, format="json"
+    )
+    wrong_phone = client.post(
+        "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13900139000"}, format="json"
+    )
+    assert wrong.status_code == wrong_phone.status_code == 400
+    assert wrong.json() == wrong_phone.json()
+    assert "查询码或手机号码不正确" in wrong.json()["detail"]
+    for _ in range(8):
+        client.post("/api/v1/public/track/", {"code": "ABCDEFGHJKLM", "phone": "13800138000"}, format="json")
+    limited = client.post(
+        "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13800138000"}, format="json"
+    )
+    assert limited.status_code == 400 and "过于频繁" in limited.json()["detail"]

@@ -1,0 +1,919 @@
+"""Pages of the service hall.
+
+Residents: sign-in with mobile + SMS code (their own session key, never Django's staff auth), real-name
+verification, online applications, corrections and ratings. Public: tracking without login and notices.
+Staff: window registration, the application list and detail with every transition, inquiries, agency
+service, ratings statistics, rectifications and objections.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Avg, Count, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from jiedao.accounts.models import User
+from jiedao.applications import forms, services
+from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingLevel
+from jiedao.applications.models import (
+    AgencyAssignment,
+    Application,
+    Inquiry,
+    InquiryHandOver,
+    ObjectionTask,
+    PublicNotice,
+    Rectification,
+    Resident,
+)
+from jiedao.applications.selectors import with_clock_status
+from jiedao.catalog.choices import Availability
+from jiedao.catalog.models import ServiceItem
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.middleware import client_ip
+from jiedao.core.scope import has_permission
+from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.public.views import PublicPageMixin
+from jiedao.timelimits.choices import ClockStatus
+
+SESSION_KEY = "resident_id"
+LOGIN_PHONE_KEY = "resident_login_phone"
+
+
+def current_resident(request) -> Resident | None:
+    resident_id = request.session.get(SESSION_KEY)
+    if not resident_id:
+        return None
+    return Resident.objects.filter(pk=resident_id).first()
+
+
+def _form_errors(form, error: ServiceError) -> None:
+    if isinstance(error, ValidationFailed):
+        for field_name, messages_ in error.errors.items():
+            for message in messages_:
+                form.add_error(field_name if field_name in form.fields else None, message)
+    else:
+        form.add_error(None, str(error.message))
+
+
+class PublicFormMixin(PublicPageMixin):
+    """A public or resident form page: service errors come back on the form."""
+
+    def run(self, form, action):
+        try:
+            return action()
+        except OutOfScope:
+            raise Http404(_("未找到该记录。")) from None
+        except ServiceError as error:
+            _form_errors(form, error)
+            return None
+
+
+# --- residents ---------------------------------------------------------------------------------------------
+
+
+class ResidentRequiredMixin(PublicFormMixin):
+    """Resident pages: a signed-in resident (session key `resident_id`), never a staff session."""
+
+    scope_exempt = "resident pages: only the signed-in resident's own applications"
+    require_verified = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            raise DjangoPermissionDenied(_("工作人员账号不能使用群众办事页面，请先退出工作人员登录。"))
+        resident = current_resident(request)
+        if resident is None:
+            return redirect(f"{reverse('applications:resident_login')}?next={request.path}")
+        if self.require_verified and not resident.is_verified:
+            return redirect("applications:resident_identity")
+        request.resident = resident
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["resident"] = self.request.resident
+        return context
+
+
+class ResidentLoginView(PublicFormMixin, FormView):
+    """Step 1: the mobile number; a code is sent by SMS. Signing in for the first time signs up."""
+
+    scope_exempt = "resident sign-in, no data"
+    template_name = "applications/resident_login.html"
+    form_class = forms.PhoneForm
+
+    def form_valid(self, form):
+        phone = form.cleaned_data["phone"]
+        sent = self.run(form, lambda: services.resident_send_code(phone=phone, ip=client_ip(self.request)))
+        if sent is None:
+            return self.form_invalid(form)
+        self.request.session[LOGIN_PHONE_KEY] = phone
+        nxt = self.request.GET.get("next", "")
+        return redirect(
+            f"{reverse('applications:resident_verify')}?next={nxt}" if nxt else "applications:resident_verify"
+        )
+
+
+class ResidentVerifyView(PublicFormMixin, FormView):
+    """Step 2: the SMS code. Signing in replaces the whole session (any staff login ends)."""
+
+    scope_exempt = "resident sign-in, no data"
+    template_name = "applications/resident_verify.html"
+    form_class = forms.CodeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.session.get(LOGIN_PHONE_KEY):
+            return redirect("applications:resident_login")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from jiedao.core.crypto import mask_phone
+
+        context = super().get_context_data(**kwargs)
+        context["phone_masked"] = mask_phone(self.request.session.get(LOGIN_PHONE_KEY, ""))
+        return context
+
+    def form_valid(self, form):
+        phone = self.request.session[LOGIN_PHONE_KEY]
+        resident = self.run(
+            form, lambda: services.resident_login(phone=phone, code=form.cleaned_data["code"])
+        )
+        if resident is None:
+            return self.form_invalid(form)
+        self.request.session.flush()
+        self.request.session[SESSION_KEY] = resident.pk
+        if not resident.is_verified:
+            return redirect("applications:resident_identity")
+        target = self.request.GET.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, {self.request.get_host()}):
+            return HttpResponseRedirect(target)
+        return redirect("applications:resident_home")
+
+
+class ResidentLogoutView(View):
+    scope_exempt = "ends the resident session"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        request.session.pop(SESSION_KEY, None)
+        request.session.cycle_key()
+        return redirect("applications:hall")
+
+
+class ResidentIdentityView(ResidentRequiredMixin, FormView):
+    require_verified = False
+    template_name = "applications/resident_form.html"
+    form_class = forms.IdentityForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("实名认证")
+        context["intro"] = _("请填写本人姓名和身份证件号码。实名认证后才能网上申请。")
+        return context
+
+    def form_valid(self, form):
+        done = self.run(
+            form,
+            lambda: services.resident_verify_identity(
+                resident=self.request.resident,
+                real_name=form.cleaned_data["real_name"],
+                id_number=form.cleaned_data["id_number"],
+            ),
+        )
+        if done is None:
+            return self.form_invalid(form)
+        messages.success(self.request, _("实名认证已完成。"))
+        return redirect("applications:resident_home")
+
+
+class HallView(PublicPageMixin, ListView):
+    """The hall's front page: published items that can be applied for online."""
+
+    scope_exempt = "public list of published service items"
+    template_name = "applications/hall.html"
+    context_object_name = "items"
+
+    def get_queryset(self):
+        return ServiceItem.objects.filter(is_published=True).order_by("code")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["resident"] = None if self.request.user.is_authenticated else current_resident(self.request)
+        context["online"] = Availability.ONLINE
+        return context
+
+
+class ResidentHomeView(ResidentRequiredMixin, ListView):
+    template_name = "applications/resident_home.html"
+    context_object_name = "applications"
+
+    def get_queryset(self):
+        return Application.objects.filter(resident=self.request.resident).select_related("item")
+
+
+class ResidentApplyView(ResidentRequiredMixin, FormView):
+    template_name = "applications/resident_apply.html"
+    form_class = forms.ApplyForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.item = get_object_or_404(ServiceItem, pk=kwargs["item_pk"], is_published=True)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "item": self.item}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "item": self.item}
+
+    def form_valid(self, form):
+        application = self.run(
+            form,
+            lambda: services.application_submit(
+                resident=self.request.resident,
+                item=self.item,
+                uploads=form.uploads(),
+                enterprise_name=form.cleaned_data.get("enterprise_name", ""),
+                enterprise_uscc=form.cleaned_data.get("enterprise_uscc", ""),
+            ),
+        )
+        if application is None:
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("申请已提交，查询码：%(code)s。请妥善保存。") % {"code": application.tracking_code},
+        )
+        return redirect("applications:resident_application", pk=application.pk)
+
+
+class ResidentApplicationMixin(ResidentRequiredMixin):
+    """The signed-in resident's own application; any other is 404."""
+
+    def get_application(self):
+        return get_object_or_404(
+            Application.objects.select_related("item"), pk=self.kwargs["pk"], resident=self.request.resident
+        )
+
+
+class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
+    template_name = "applications/resident_application.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = self.get_application()
+        context.update(
+            application=application,
+            history=services.public_history(application),
+            resubmit_form=kwargs.get("resubmit_form") or forms.MaterialsForm(item=application.item),
+            rating_form=kwargs.get("rating_form") or forms.RatingForm(),
+            can_rate=application.is_concluded and not hasattr(application, "rating"),
+        )
+        return context
+
+
+class ResidentResubmitView(ResidentApplicationView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = forms.MaterialsForm(request.POST, request.FILES, item=application.item)
+        if form.is_valid():
+            done = self.run(
+                form,
+                lambda: services.application_resubmit(
+                    resident=request.resident, application=application, uploads=form.uploads()
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("补正材料已提交。"))
+                return redirect("applications:resident_application", pk=application.pk)
+        return self.render_to_response(self.get_context_data(resubmit_form=form), status=400)
+
+
+class ResidentRateView(ResidentApplicationView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = forms.RatingForm(request.POST)
+        if form.is_valid():
+            done = self.run(
+                form,
+                lambda: services.rating_submit(
+                    resident=request.resident,
+                    application=application,
+                    level=form.cleaned_data["level"],
+                    comment=form.cleaned_data["comment"],
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("感谢您的评价。"))
+                return redirect("applications:resident_application", pk=application.pk)
+        return self.render_to_response(self.get_context_data(rating_form=form), status=400)
+
+
+# --- public: tracking and notices --------------------------------------------------------------------------
+
+
+class TrackView(PublicFormMixin, FormView):
+    """Tracking without login: code + phone; one message for any mismatch; rate-limited per address."""
+
+    scope_exempt = "public tracking: code and phone must both match; nothing else is shown"
+    template_name = "applications/track.html"
+    form_class = forms.TrackForm
+
+    def form_valid(self, form):
+        application = self.run(
+            form,
+            lambda: services.application_track(
+                code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], ip=client_ip(self.request)
+            ),
+        )
+        if application is None:
+            return self.form_invalid(form)
+        return self.render_to_response(
+            self.get_context_data(
+                form=forms.TrackForm(), application=application, history=services.public_history(application)
+            )
+        )
+
+
+class NoticeListView(PublicPageMixin, ListView):
+    scope_exempt = "public notices: masked names only, published by design"
+    template_name = "applications/notice_list.html"
+    context_object_name = "notices"
+    paginate_by = 20
+
+    def get_queryset(self):
+        queryset = PublicNotice.objects.select_related("application__item")
+        if self.request.GET.get("archived") == "1":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset.filter(archived_at__isnull=True, starts_at__lte=timezone.now())
+
+
+class NoticeDetailView(PublicFormMixin, DetailView):
+    scope_exempt = "public notice and its objection form"
+    template_name = "applications/notice_detail.html"
+    context_object_name = "notice"
+    model = PublicNotice
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_open"] = services.notice_is_open(self.object)
+        context.setdefault("form", forms.ObjectionForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = forms.ObjectionForm(request.POST)
+        if form.is_valid():
+            done = self.run(
+                form,
+                lambda: services.objection_file(
+                    notice=self.object,
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                    content=form.cleaned_data["content"],
+                    ip=client_ip(request),
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("您的异议已提交，我们将核实处理并与您联系。"))
+                return redirect("applications:notice_detail", pk=self.object.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# --- staff: applications -----------------------------------------------------------------------------------
+
+
+class ApplicationListView(ScopedListView):
+    model = Application
+    template_name = "applications/staff_list.html"
+    context_object_name = "applications"
+
+    def get_queryset(self):
+        queryset = with_clock_status(super().get_queryset().select_related("item", "org"))
+        params = self.request.GET
+        if params.get("status") in ApplicationStatus.values:
+            queryset = queryset.filter(status=params["status"])
+        if params.get("clock") in (
+            ClockStatus.GREEN,
+            ClockStatus.YELLOW,
+            ClockStatus.RED,
+            ClockStatus.PAUSED,
+        ):
+            queryset = queryset.filter(clock_status=params["clock"])
+        q = params.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(
+                Q(tracking_code=q.upper())
+                | Q(applicant_name=q)
+                | Q(item__name__icontains=q)
+                | Q(enterprise_name__icontains=q)
+            )
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = ApplicationStatus.choices
+        context["clock_choices"] = [
+            (s, ClockStatus(s).label)
+            for s in (ClockStatus.GREEN, ClockStatus.YELLOW, ClockStatus.RED, ClockStatus.PAUSED)
+        ]
+        return context
+
+
+class ApplicationDetailView(ScopedDetailView):
+    model = Application
+    template_name = "applications/staff_detail.html"
+    context_object_name = "application"
+
+    def get_queryset(self):
+        return with_clock_status(super().get_queryset().select_related("item", "org", "concluded_by"))
+
+    def get_context_data(self, **kwargs):
+        from jiedao.timelimits.services import clock_for
+
+        context = super().get_context_data(**kwargs)
+        application = self.object
+        user = self.request.user
+        status = application.status
+        can_accept = has_permission(user, "applications.accept_application")
+        actions = []
+        if can_accept and status == ApplicationStatus.SUBMITTED:
+            actions.append(("accept", _("受理"), forms.EmptyForm(auto_id="id_accept_%s")))
+        if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
+            actions.append(("correct", _("一次性告知补正"), forms.CorrectionForm(auto_id="id_correct_%s")))
+        if can_accept and status == ApplicationStatus.CORRECTION_REQUESTED:
+            actions.append(
+                (
+                    "resubmit",
+                    _("窗口收取补正材料"),
+                    forms.MaterialsForm(item=application.item, auto_id="id_resubmit_%s"),
+                )
+            )
+        if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
+            actions.append(("reject", _("不予受理"), forms.ReasonForm(auto_id="id_reject_%s")))
+        if can_accept and status == ApplicationStatus.ACCEPTED:
+            actions.append(("suspend", _("中止办理"), forms.ReasonForm(auto_id="id_suspend_%s")))
+        if can_accept and status == ApplicationStatus.SUSPENDED:
+            actions.append(("resume", _("恢复办理"), forms.EmptyForm(auto_id="id_resume_%s")))
+        if has_permission(user, "applications.extend_application") and status in (
+            ApplicationStatus.ACCEPTED,
+            ApplicationStatus.SUSPENDED,
+        ):
+            actions.append(("extend", _("延长时限"), forms.ExtendForm(auto_id="id_extend_%s")))
+        if has_permission(user, "applications.conclude_application") and status == ApplicationStatus.ACCEPTED:
+            actions.append(("conclude", _("办结"), forms.ConcludeForm(auto_id="id_conclude_%s")))
+        if (
+            has_permission(user, "applications.add_rating")
+            and application.is_concluded
+            and not hasattr(application, "rating")
+        ):
+            actions.append(("rate", _("代录评价"), forms.RatingForm(auto_id="id_rate_%s")))
+        context["actions"] = [
+            (reverse(f"applications:staff_{key}", args=[application.pk]), label, form)
+            for key, label, form in actions
+        ]
+        context["events"] = application.events.select_related("actor")
+        context["clock"] = clock_for(application)
+        context["materials"] = application.materials.all()
+        return context
+
+
+class ApplicationActionView(ServiceFormView):
+    """One transition of one application, posted from the detail page."""
+
+    model = Application
+    permission = "applications.accept_application"
+    template_name = "applications/staff_form.html"
+    form_class = forms.EmptyForm
+    title = ""
+
+    def get_application(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if issubclass(self.form_class, forms.MaterialsForm):
+            kwargs["item"] = self.get_application().item
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = self.get_application()
+        context["title"] = f"{self.title} · {application.tracking_code}"
+        context["cancel_url"] = reverse("applications:staff_detail", args=[application.pk])
+        return context
+
+    def get_success_url(self, result=None):
+        return reverse("applications:staff_detail", args=[self.kwargs["pk"]])
+
+
+class AcceptView(ApplicationActionView):
+    title = gettext_lazy("受理")
+    success_message = gettext_lazy("已受理。")
+
+    def perform(self, form):
+        return services.application_accept(actor=self.request.user, application=self.get_application())
+
+
+class CorrectView(ApplicationActionView):
+    title = gettext_lazy("一次性告知补正")
+    form_class = forms.CorrectionForm
+    success_message = gettext_lazy("已一次性告知补正材料。")
+
+    def perform(self, form):
+        return services.application_request_correction(
+            actor=self.request.user, application=self.get_application(), items=form.lines()
+        )
+
+
+class StaffResubmitView(ApplicationActionView):
+    title = gettext_lazy("窗口收取补正材料")
+    form_class = forms.MaterialsForm
+    success_message = gettext_lazy("补正材料已收取。")
+
+    def perform(self, form):
+        return services.application_resubmit(
+            actor=self.request.user, application=self.get_application(), uploads=form.uploads()
+        )
+
+
+class RejectView(ApplicationActionView):
+    title = gettext_lazy("不予受理")
+    form_class = forms.ReasonForm
+    success_message = gettext_lazy("已作出不予受理决定。")
+
+    def perform(self, form):
+        return services.application_reject(
+            actor=self.request.user, application=self.get_application(), reason=form.cleaned_data["reason"]
+        )
+
+
+class SuspendView(ApplicationActionView):
+    title = gettext_lazy("中止办理")
+    form_class = forms.ReasonForm
+    success_message = gettext_lazy("已中止办理，计时暂停。")
+
+    def perform(self, form):
+        return services.application_suspend(
+            actor=self.request.user, application=self.get_application(), reason=form.cleaned_data["reason"]
+        )
+
+
+class ResumeView(ApplicationActionView):
+    title = gettext_lazy("恢复办理")
+    success_message = gettext_lazy("已恢复办理。")
+
+    def perform(self, form):
+        return services.application_resume(actor=self.request.user, application=self.get_application())
+
+
+class ExtendView(ApplicationActionView):
+    permission = "applications.extend_application"
+    title = gettext_lazy("延长时限")
+    form_class = forms.ExtendForm
+    success_message = gettext_lazy("已延长办理时限。")
+
+    def perform(self, form):
+        return services.application_extend(
+            actor=self.request.user,
+            application=self.get_application(),
+            days=form.cleaned_data["days"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class ConcludeView(ApplicationActionView):
+    permission = "applications.conclude_application"
+    title = gettext_lazy("办结")
+    form_class = forms.ConcludeForm
+    success_message = gettext_lazy("已办结，已短信告知申请人。")
+
+    def perform(self, form):
+        return services.application_conclude(
+            actor=self.request.user,
+            application=self.get_application(),
+            outcome=form.cleaned_data["outcome"],
+            text=form.cleaned_data["text"],
+        )
+
+
+class StaffRateView(ApplicationActionView):
+    permission = "applications.add_rating"
+    title = gettext_lazy("代录评价")
+    form_class = forms.RatingForm
+    success_message = gettext_lazy("评价已记录。")
+
+    def perform(self, form):
+        return services.rating_submit(
+            actor=self.request.user,
+            application=self.get_application(),
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+        )
+
+
+class WalkInView(ServiceFormView):
+    """窗口收件: register a visitor's application with the materials handed in."""
+
+    model = Application
+    permission = "add"
+    template_name = "applications/walk_in.html"
+    form_class = forms.WalkInForm
+    success_message = gettext_lazy("已登记。")
+
+    def items(self):
+        return ServiceItem.objects.visible_to(self.request.user, "applications.add_application").filter(
+            is_published=True
+        )
+
+    def selected_item(self):
+        pk = self.request.POST.get("item") or self.request.GET.get("item")
+        return self.items().filter(pk=pk).first() if pk and str(pk).isdigit() else None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "items": self.items(), "item": self.selected_item()}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.application_register_walk_in(
+            actor=self.request.user,
+            item=data["item"],
+            applicant_name=data["applicant_name"],
+            applicant_id_number=data["applicant_id_number"],
+            applicant_phone=data["applicant_phone"],
+            uploads=form.uploads(),
+            enterprise_name=data.get("enterprise_name", ""),
+            enterprise_uscc=data.get("enterprise_uscc", ""),
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("applications:staff_detail", args=[result.pk])
+
+
+class MaterialDownloadView(ScopedViewMixin, View):
+    model = Application
+
+    def get(self, request, pk, material_pk):
+        application = get_object_or_404(self.get_queryset(), pk=pk)
+        material = get_object_or_404(application.materials, pk=material_pk)
+        return FileResponse(
+            material.file.open("rb"),
+            as_attachment=True,
+            filename=material.original_name,
+            content_type=material.content_type,
+        )
+
+
+# --- staff: inquiries, agency ------------------------------------------------------------------------------
+
+
+class InquiryListView(ScopedListView):
+    model = Inquiry
+    template_name = "applications/inquiry_list.html"
+    context_object_name = "inquiries"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["handovers"] = InquiryHandOver.objects.filter(
+            to_user=self.request.user, acknowledged_at__isnull=True
+        ).select_related("inquiry", "from_user")
+        return context
+
+
+class InquiryCreateView(ServiceFormView):
+    model = Inquiry
+    permission = "add"
+    template_name = "applications/staff_form.html"
+    form_class = forms.InquiryForm
+    success_message = gettext_lazy("已登记，您是该咨询的首问责任人。")
+    extra_context = {"title": gettext_lazy("首问登记")}
+
+    def perform(self, form):
+        return services.inquiry_create(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:inquiry_detail", args=[result.pk])
+
+
+class InquiryDetailView(ScopedDetailView):
+    model = Inquiry
+    template_name = "applications/inquiry_detail.html"
+    context_object_name = "inquiry"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        inquiry = self.object
+        mine = inquiry.owner_id == self.request.user.pk and inquiry.status == InquiryStatus.OPEN
+        context["can_act"] = mine
+        context["handover_form"] = forms.HandOverForm(users=_colleagues(self.request.user))
+        context["answer_form"] = forms.AnswerForm()
+        context["handovers"] = inquiry.handovers.select_related("from_user", "to_user")
+        return context
+
+
+def _colleagues(user):
+    return User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+
+
+class InquiryHandOverView(ServiceFormView):
+    model = Inquiry
+    permission = "change"
+    template_name = "applications/staff_form.html"
+    form_class = forms.HandOverForm
+    success_message = gettext_lazy("已转交，对方确认接收前仍由您负责。")
+    extra_context = {"title": gettext_lazy("转交咨询")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "users": _colleagues(self.request.user)}
+
+    def perform(self, form):
+        inquiry = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return services.inquiry_hand_over(actor=self.request.user, inquiry=inquiry, **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:inquiry_detail", args=[self.kwargs["pk"]])
+
+
+class InquiryAnswerView(InquiryHandOverView):
+    form_class = forms.AnswerForm
+    success_message = gettext_lazy("已答复。")
+    extra_context = {"title": gettext_lazy("答复咨询")}
+
+    def get_form_kwargs(self):
+        return ServiceFormView.get_form_kwargs(self)
+
+    def perform(self, form):
+        inquiry = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return services.inquiry_answer(
+            actor=self.request.user, inquiry=inquiry, answer=form.cleaned_data["answer"]
+        )
+
+
+class HandOverAcknowledgeView(ServiceFormView):
+    """The receiver acknowledges a hand-off (only hand-offs addressed to them)."""
+
+    model = Inquiry
+    permission = "view"
+    template_name = "applications/staff_form.html"
+    form_class = forms.EmptyForm
+    success_message = gettext_lazy("已接收，您现在是该咨询的负责人。")
+    extra_context = {"title": gettext_lazy("接收转交")}
+
+    def perform(self, form):
+        handover = get_object_or_404(InquiryHandOver, pk=self.kwargs["pk"], to_user=self.request.user)
+        return services.inquiry_acknowledge(actor=self.request.user, handover=handover)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:inquiry_detail", args=[result.pk])
+
+
+class AgencyListView(ScopedListView):
+    model = AgencyAssignment
+    template_name = "applications/agency_list.html"
+    context_object_name = "assignments"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("agent")
+
+
+class AgencyCreateView(ServiceFormView):
+    model = AgencyAssignment
+    permission = "add"
+    template_name = "applications/staff_form.html"
+    form_class = forms.AgencyForm
+    success_message = gettext_lazy("已指派代办员。")
+    extra_context = {"title": gettext_lazy("指派代办员")}
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "users": User.objects.filter(is_active=True).order_by("username"),
+        }
+
+    def perform(self, form):
+        return services.agency_assign(actor=self.request.user, org=self.request.user.org, **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:agency_list")
+
+
+class MyAgencyApplicationsView(ListView):
+    """The agent's page: applications of the enterprises assigned to them."""
+
+    scope_exempt = "an agent sees only applications of the enterprises assigned to them"
+    template_name = "applications/agency_mine.html"
+    context_object_name = "applications"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return with_clock_status(services.agency_applications(self.request.user).select_related("item"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = AgencyAssignment.objects.filter(agent=self.request.user, is_active=True)
+        return context
+
+
+# --- staff: ratings, rectifications, objections ------------------------------------------------------------
+
+
+class RatingStatsView(ScopedViewMixin, TemplateView):
+    """好差评统计 per item, per window (org) and per staff member, over the applications in scope."""
+
+    model = Application
+    permission = "applications.view_rating"
+    template_name = "applications/rating_stats.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rated = self.get_queryset().filter(rating__isnull=False)
+        bad = Q(rating__level__lte=RatingLevel.UNSATISFIED)
+        good = Q(rating__level__gte=RatingLevel.SATISFIED)
+
+        def table(*fields):
+            return (
+                rated.values(*fields)
+                .annotate(
+                    total=Count("pk"),
+                    good=Count("pk", filter=good),
+                    bad=Count("pk", filter=bad),
+                    score=Avg("rating__level"),
+                )
+                .order_by("-total")
+            )
+
+        context["by_item"] = table("item__name")
+        context["by_org"] = table("org__name")
+        context["by_staff"] = table("concluded_by__full_name", "concluded_by__username")
+        return context
+
+
+class RectificationListView(ScopedListView):
+    model = Rectification
+    template_name = "applications/rectification_list.html"
+    context_object_name = "rectifications"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("rating__application__item", "responsible")
+
+
+class RectificationCloseView(ServiceFormView):
+    model = Rectification
+    permission = "change"
+    template_name = "applications/staff_form.html"
+    form_class = forms.RectificationCloseForm
+    success_message = gettext_lazy("整改已办结，已短信反馈评价人。")
+    extra_context = {"title": gettext_lazy("整改办结")}
+
+    def perform(self, form):
+        rectification = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return services.rectification_close(
+            actor=self.request.user, rectification=rectification, **form.cleaned_data
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("applications:rectification_list")
+
+
+class ObjectionListView(ScopedListView):
+    model = ObjectionTask
+    template_name = "applications/objection_list.html"
+    context_object_name = "tasks"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("objection__notice", "assignee")
+
+
+class ObjectionResolveView(ServiceFormView):
+    model = ObjectionTask
+    permission = "change"
+    template_name = "applications/staff_form.html"
+    form_class = forms.ObjectionResolveForm
+    success_message = gettext_lazy("异议处理结果已记录。")
+    extra_context = {"title": gettext_lazy("处理异议")}
+
+    def perform(self, form):
+        task = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return services.objection_resolve(
+            actor=self.request.user, task=task, answer=form.cleaned_data["answer"]
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("applications:objection_list")
