@@ -43,3 +43,20 @@ class AnnouncementCategory(models.TextChoices):
     EXEMPLARY = "exemplary", _("先进典型")
     POLICY = "policy", _("政策法规")
     SERVICE = "service", _("服务信息")
+
+
+class LifeEvent(models.TextChoices):
+    """人生事件: how residents browse the catalog (by what is happening in their life)."""
+
+    BIRTH = "birth", _("生育")
+    SCHOOL = "school", _("入学")
+    EMPLOYMENT = "employment", _("就业")
+    MARRIAGE = "marriage", _("婚姻")
+    ELDERLY = "elderly", _("养老")
+    DISABILITY = "disability", _("残疾")
+    HARDSHIP = "hardship", _("困难救助")
+    BUSINESS = "business", _("创业")
+    HOUSING = "housing", _("居住")
+    HEALTH = "health", _("医疗健康")
+    VETERAN = "veteran", _("优抚安置")
+    COMMUNITY = "community", _("社区参与")

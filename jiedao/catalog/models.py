@@ -12,6 +12,7 @@ from jiedao.catalog.choices import (
     Audience,
     Availability,
     ItemKind,
+    LifeEvent,
     MaterialForm,
     PowerType,
 )
@@ -61,6 +62,7 @@ class ServiceItem(ScopedModel):
         verbose_name = _("服务事项")
         verbose_name_plural = _("服务事项")
         ordering = ["code"]
+        permissions = [("publish_serviceitem", _("发布或撤回服务事项"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(promised_limit_days__lte=models.F("statutory_limit_days")),
@@ -71,6 +73,19 @@ class ServiceItem(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_online(self) -> bool:
+        return self.availability == Availability.ONLINE
+
+    @property
+    def apply_url(self) -> str:
+        """Where residents apply online (the service hall, /hall/apply/<code>/)."""
+        return f"/hall/apply/{self.code}/"
+
+    def life_event_labels(self) -> list[str]:
+        labels = dict(LifeEvent.choices)
+        return [str(labels.get(key, key)) for key in self.life_events or []]
 
     def clean(self) -> None:
         if (
@@ -122,6 +137,18 @@ class Announcement(ScopedModel):
         verbose_name = _("公告")
         verbose_name_plural = _("公告")
         ordering = ["-valid_from", "-id"]
+        permissions = [("publish_announcement", _("发布或撤回公告"))]
 
     def __str__(self) -> str:
         return self.title
+
+    def is_current(self, today=None) -> bool:
+        """Published and within its validity dates today."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return (
+            self.is_published
+            and self.valid_from <= today
+            and (self.valid_until is None or self.valid_until >= today)
+        )

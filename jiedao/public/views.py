@@ -1,9 +1,16 @@
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from jiedao.catalog import selectors
+from jiedao.catalog.choices import AnnouncementCategory, Audience, LifeEvent
+from jiedao.catalog.models import Material
+
 ELDER_COOKIE = "jiedao_elder"
+HOME_ANNOUNCEMENTS = 5
 
 
 class PublicPageMixin:
@@ -17,8 +24,106 @@ class PublicPageMixin:
         return context
 
 
+def _browse_context() -> dict:
+    return {
+        "audiences": [(Audience.PERSON, _("个人办事")), (Audience.ENTERPRISE, _("企业办事"))],
+        "life_events": LifeEvent.choices,
+    }
+
+
 class PublicHomeView(PublicPageMixin, TemplateView):
     template_name = "public/home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            announcements=selectors.current_announcements()[:HOME_ANNOUNCEMENTS],
+            **_browse_context(),
+            **kwargs,
+        )
+
+
+class GuideListView(PublicPageMixin, TemplateView):
+    """办事指南: search published items, browse by audience (个人 / 企业) and by life event."""
+
+    scope_exempt = "public catalog, published items only"
+    template_name = "public/guide_list.html"
+
+    def get_context_data(self, **kwargs):
+        params = self.request.GET
+        q = params.get("q", "").strip()[:100]
+        audience = params.get("audience", "")
+        audience = audience if audience in (Audience.PERSON, Audience.ENTERPRISE) else ""
+        event = params.get("event", "")
+        event = event if event in LifeEvent.values else ""
+        items = selectors.search_items(q=q, audience=audience, life_event=event)
+        heading = _("办事指南")
+        if event:
+            heading = _("人生事件：%(event)s") % {"event": LifeEvent(event).label}
+        elif audience:
+            heading = _("个人办事") if audience == Audience.PERSON else _("企业办事")
+        return super().get_context_data(
+            items=items, q=q, audience=audience, event=event, heading=heading, **_browse_context(), **kwargs
+        )
+
+
+class GuideDetailView(PublicPageMixin, TemplateView):
+    """One item's guide with every guide field; 在线申请 only for items that can be applied for online."""
+
+    scope_exempt = "public service guide, published items only"
+    template_name = "public/guide_detail.html"
+
+    def get_context_data(self, **kwargs):
+        item = selectors.published_item(self.kwargs["code"])
+        if item is None:
+            raise Http404(_("未找到该事项。"))
+        return super().get_context_data(item=item, **kwargs)
+
+
+class MaterialFileView(View):
+    """Download the blank form or the filled-in sample of a published item's material."""
+
+    scope_exempt = "public download of blank forms of published items"
+    FIELDS = {"blank": "blank_form", "sample": "sample"}
+    LABELS = {"blank": _("空白表格"), "sample": _("示例样表")}
+
+    def get(self, request, pk, kind):
+        field_name = self.FIELDS.get(kind)
+        if field_name is None:
+            raise Http404
+        material = get_object_or_404(Material, pk=pk, item__is_published=True, item__org__is_active=True)
+        stored = getattr(material, field_name)
+        if not stored or not stored.storage.exists(stored.name):
+            raise Http404(_("该材料没有可下载的文件。"))
+        extension = stored.name.rsplit(".", 1)[-1] if "." in stored.name.rsplit("/", 1)[-1] else ""
+        filename = f"{material.name}（{self.LABELS[kind]}）" + (f".{extension}" if extension else "")
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+
+
+class AnnouncementListView(PublicPageMixin, TemplateView):
+    scope_exempt = "public announcements, published and currently valid only"
+    template_name = "public/announcement_list.html"
+
+    def get_context_data(self, **kwargs):
+        category = self.request.GET.get("category", "")
+        category = category if category in AnnouncementCategory.values else ""
+        return super().get_context_data(
+            announcements=selectors.current_announcements(category=category),
+            categories=AnnouncementCategory.choices,
+            category=category,
+            category_label=AnnouncementCategory(category).label if category else "",
+            **kwargs,
+        )
+
+
+class AnnouncementDetailView(PublicPageMixin, TemplateView):
+    scope_exempt = "public announcements, published and currently valid only"
+    template_name = "public/announcement_detail.html"
+
+    def get_context_data(self, **kwargs):
+        announcement = selectors.current_announcements().filter(pk=self.kwargs["pk"]).first()
+        if announcement is None:
+            raise Http404(_("未找到该公告，或公告已过期。"))
+        return super().get_context_data(announcement=announcement, **kwargs)
 
 
 class ElderModeView(View):

@@ -1,0 +1,135 @@
+from rest_framework import serializers
+
+from jiedao.catalog.choices import LifeEvent
+from jiedao.catalog.models import Material, ServiceItem
+from jiedao.catalog.services import ITEM_FIELDS
+from jiedao.orgs.models import OrgUnit
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    form_display = serializers.CharField(source="get_form_display", read_only=True)
+    blank_form_url = serializers.SerializerMethodField()
+    sample_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Material
+        fields = [
+            "id",
+            "name",
+            "form",
+            "form_display",
+            "copies",
+            "required",
+            "note",
+            "sort_order",
+            "blank_form_url",
+            "sample_url",
+        ]
+        read_only_fields = fields
+
+    def _url(self, material: Material, kind: str, field_name: str) -> str | None:
+        from django.urls import reverse
+
+        if not getattr(material, field_name):
+            return None
+        return reverse("public:material_file", args=[material.pk, kind])
+
+    def get_blank_form_url(self, material: Material) -> str | None:
+        """Download address of the blank form (空白表格), if any."""
+        return self._url(material, "blank", "blank_form")
+
+    def get_sample_url(self, material: Material) -> str | None:
+        """Download address of the filled-in sample (示例样表), if any."""
+        return self._url(material, "sample", "sample")
+
+
+class ServiceItemSerializer(serializers.ModelSerializer):
+    """A service item with its whole guide. Writes go through the catalog services, which validate."""
+
+    org = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), help_text="实施主体（组织节点编号）"
+    )
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    life_events = serializers.ListField(
+        child=serializers.ChoiceField(choices=LifeEvent.choices), required=False, help_text="人生事件"
+    )
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    power_type_display = serializers.CharField(source="get_power_type_display", read_only=True)
+    audience_display = serializers.CharField(source="get_audience_display", read_only=True)
+    availability_display = serializers.CharField(source="get_availability_display", read_only=True)
+    materials = MaterialSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "id",
+            "org",
+            "org_name",
+            *ITEM_FIELDS,
+            "kind_display",
+            "power_type_display",
+            "audience_display",
+            "availability_display",
+            "is_published",
+            "materials",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_published", "created_at", "updated_at"]
+        # The service checks required fields, limits and the unique code, with Chinese messages.
+        extra_kwargs = {
+            name: {"required": False, "validators": []}
+            for name in ITEM_FIELDS
+            if name not in ("life_events",)
+        }
+        validators: list = []
+
+
+class PublicServiceItemSerializer(serializers.ModelSerializer):
+    """What the public may read of a published item: the guide, without internal fields."""
+
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    power_type_display = serializers.CharField(source="get_power_type_display", read_only=True)
+    audience_display = serializers.CharField(source="get_audience_display", read_only=True)
+    availability_display = serializers.CharField(source="get_availability_display", read_only=True)
+    life_events = serializers.ListField(child=serializers.CharField(), read_only=True)
+    apply_url = serializers.SerializerMethodField()
+    materials = MaterialSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "code",
+            "name",
+            "org_name",
+            "kind",
+            "kind_display",
+            "power_type",
+            "power_type_display",
+            "audience",
+            "audience_display",
+            "life_events",
+            "department",
+            "legal_basis",
+            "conditions",
+            "steps",
+            "statutory_limit_days",
+            "promised_limit_days",
+            "fee",
+            "fee_basis",
+            "window_address",
+            "office_hours",
+            "consultation_phone",
+            "complaint_phone",
+            "availability",
+            "availability_display",
+            "publishes_result",
+            "apply_url",
+            "materials",
+        ]
+        read_only_fields = fields
+
+    def get_apply_url(self, item: ServiceItem) -> str | None:
+        """Online application address; null for items handled only at the window."""
+        return item.apply_url if item.is_online else None

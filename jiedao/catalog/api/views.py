@@ -1,0 +1,135 @@
+"""Catalog API: staff CRUD of service items (scoped, through the services) and the public read-only list."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from jiedao.catalog import selectors, services
+from jiedao.catalog.api.serializers import PublicServiceItemSerializer, ServiceItemSerializer
+from jiedao.catalog.choices import Audience, LifeEvent
+from jiedao.catalog.models import ServiceItem
+from jiedao.core.api.viewsets import ScopedViewSetMixin
+
+CODE_REGEX = "[A-Za-z0-9_.-]+"
+
+ITEM_FILTERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="事项名称或编码（包含匹配）"),
+    OpenApiParameter(
+        "audience", OpenApiTypes.STR, enum=[Audience.PERSON, Audience.ENTERPRISE], description="服务对象"
+    ),
+    OpenApiParameter("event", OpenApiTypes.STR, enum=LifeEvent.values, description="人生事件"),
+]
+
+
+def _filter(queryset, params):
+    q = params.get("q", "").strip()
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    audience = params.get("audience", "")
+    if audience in (Audience.PERSON, Audience.ENTERPRISE):
+        queryset = queryset.filter(audience__in=[audience, Audience.BOTH])
+    event = params.get("event", "")
+    if event in LifeEvent.values:
+        # JSON containment differs between SQLite and PostgreSQL; match on the ids instead.
+        ids = [pk for pk, events in queryset.values_list("pk", "life_events") if event in (events or [])]
+        queryset = queryset.filter(pk__in=ids)
+    return queryset
+
+
+@extend_schema_view(
+    list=extend_schema(summary="服务事项列表（数据范围内）", parameters=ITEM_FILTERS),
+    retrieve=extend_schema(summary="服务事项详情"),
+    create=extend_schema(summary="新建服务事项（未发布）"),
+    update=extend_schema(summary="修改服务事项"),
+    partial_update=extend_schema(summary="修改服务事项（部分字段）"),
+    destroy=extend_schema(summary="删除未发布的服务事项"),
+)
+class ServiceItemViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Service items of the caller's scope. Create, change, publish and delete go through the services:
+    required guide fields, promised limit ≤ statutory limit and a unique code are checked there."""
+
+    model = ServiceItem
+    queryset = ServiceItem.objects.all()
+    serializer_class = ServiceItemSerializer
+    action_permissions = {"publish": "publish", "unpublish": "publish"}
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceItem.objects.none()
+        queryset = super().get_queryset().select_related("org").prefetch_related("materials")
+        if self.action == "list":
+            queryset = _filter(queryset, self.request.query_params).order_by("org__path", "code")
+        return queryset
+
+    def _read_back(self, pk: int) -> ServiceItem:
+        return ServiceItem.objects.select_related("org").prefetch_related("materials").get(pk=pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        org = data.pop("org")
+        item = services.service_item_create(actor=request.user, org=org, data=data)
+        return Response(self.get_serializer(self._read_back(item.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        item = self.get_object()
+        serializer = self.get_serializer(item, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        org = data.pop("org", None)
+        services.service_item_update(actor=request.user, item=item, data=data, org=org)
+        return Response(self.get_serializer(self._read_back(item.pk)).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.service_item_delete(actor=request.user, item=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="发布服务事项", request=None, responses=ServiceItemSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        item = services.service_item_publish(actor=request.user, item=self.get_object(), published=True)
+        return Response(self.get_serializer(self._read_back(item.pk)).data)
+
+    @extend_schema(summary="撤回服务事项", request=None, responses=ServiceItemSerializer)
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request, pk=None):
+        item = services.service_item_publish(actor=request.user, item=self.get_object(), published=False)
+        return Response(self.get_serializer(self._read_back(item.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="已发布的服务事项（公开，无需登录）", parameters=ITEM_FILTERS, auth=[]),
+    retrieve=extend_schema(summary="已发布服务事项的办事指南（公开，无需登录）", auth=[]),
+)
+class PublicServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
+    """The public catalog: published items only, by code; no authentication."""
+
+    scope_exempt = "public catalog, published items only, no personal data"
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = PublicServiceItemSerializer
+    lookup_field = "code"
+    lookup_value_regex = CODE_REGEX
+    queryset = ServiceItem.objects.none()
+
+    def get_queryset(self):
+        queryset = selectors.published_items()
+        if self.action == "list":
+            queryset = _filter(queryset, self.request.query_params).order_by("org__path", "code")
+        return queryset

@@ -1,0 +1,66 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.catalog.choices import LifeEvent
+from jiedao.catalog.models import Announcement, Material, ServiceItem
+from jiedao.catalog.services import ITEM_FIELDS
+from jiedao.core.forms import StyledFormMixin
+from jiedao.orgs.models import OrgUnit
+
+
+class ServiceFormModelForm(StyledFormMixin, forms.ModelForm):
+    """Model fields for the widgets and labels only: the service validates and saves."""
+
+    def _post_clean(self):
+        pass  # no model validation here: the service gives the Chinese messages and writes
+
+
+class ServiceItemForm(ServiceFormModelForm):
+    org = forms.ModelChoiceField(label=_("实施主体"), queryset=OrgUnit.objects.none())
+    life_events = forms.MultipleChoiceField(
+        label=_("人生事件"),
+        choices=LifeEvent.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("居民可按人生事件查找该事项。"),
+    )
+
+    class Meta:
+        model = ServiceItem
+        fields = ["org", *ITEM_FIELDS]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("legal_basis", "conditions", "steps", "responsibility", "accountability")
+        }
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs if orgs is not None else OrgUnit.objects.none()
+        for name in ("statutory_limit_days", "promised_limit_days"):
+            self.fields[name].required = True
+        self.fields["process_key"].help_text = _(
+            "可网上申请的事项须填写（如 dibao）；仅窗口办理的事项可不填。"
+        )
+
+
+class MaterialForm(ServiceFormModelForm):
+    class Meta:
+        model = Material
+        fields = ["name", "form", "copies", "required", "note", "blank_form", "sample", "sort_order"]
+
+
+class AnnouncementForm(ServiceFormModelForm):
+    org = forms.ModelChoiceField(label=_("发布单位"), queryset=OrgUnit.objects.none())
+
+    class Meta:
+        model = Announcement
+        fields = ["org", "title", "category", "body", "valid_from", "valid_until"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs if orgs is not None else OrgUnit.objects.none()

@@ -1,0 +1,87 @@
+"""Catalog reads shared by the public site, the power / responsibility lists and the public API.
+
+Everything here is public: only published items and published, currently valid announcements.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from jiedao.catalog.choices import Audience, PowerType
+from jiedao.catalog.models import Announcement, Material, ServiceItem
+
+
+def published_items() -> QuerySet[ServiceItem]:
+    return (
+        ServiceItem.objects.filter(is_published=True, org__is_active=True)
+        .select_related("org")
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("sort_order", "id")))
+    )
+
+
+def search_items(
+    *, q: str = "", audience: str = "", life_event: str = "", org_id: int | None = None
+) -> list[ServiceItem]:
+    """Published items matching a search text, an audience (个人 / 企业) and a life event."""
+    items = published_items()
+    q = (q or "").strip()
+    if q:
+        items = items.filter(
+            Q(name__icontains=q)
+            | Q(code__icontains=q)
+            | Q(department__icontains=q)
+            | Q(conditions__icontains=q)
+        )
+    if audience in (Audience.PERSON, Audience.ENTERPRISE):
+        items = items.filter(audience__in=[audience, Audience.BOTH])
+    if org_id:
+        items = items.filter(org_id=org_id)
+    result = list(items.order_by("org__path", "code"))
+    if life_event:
+        # JSON containment differs between SQLite and PostgreSQL; the public catalog is small.
+        result = [item for item in result if life_event in (item.life_events or [])]
+    return result
+
+
+def published_item(code: str) -> ServiceItem | None:
+    return published_items().filter(code=code).first()
+
+
+def current_announcements(*, category: str = "", today: date | None = None) -> QuerySet[Announcement]:
+    """Published announcements whose validity dates include today."""
+    today = today or timezone.localdate()
+    queryset = Announcement.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        is_published=True,
+        valid_from__lte=today,
+        org__is_active=True,
+    ).select_related("org")
+    if category:
+        queryset = queryset.filter(category=category)
+    return queryset.order_by("-valid_from", "-id")
+
+
+def power_list() -> list[dict]:
+    """权力清单 / 责任清单: published items grouped by power type, then by implementing body.
+
+    [{"power_type": "benefit", "label": "行政给付", "bodies": [{"org": OrgUnit, "items": [...]}, …]}, …]
+    """
+    items = published_items().order_by("org__path", "code")
+    order = list(PowerType.values)
+    groups: dict[str, dict[int, dict]] = {}
+    for item in items:
+        bodies = groups.setdefault(item.power_type, {})
+        bodies.setdefault(item.org_id, {"org": item.org, "items": []})["items"].append(item)
+    labels = dict(PowerType.choices)
+    return [
+        {
+            "power_type": key,
+            "label": labels.get(key, key),
+            "bodies": list(groups[key].values()),
+            "count": sum(len(body["items"]) for body in groups[key].values()),
+        }
+        for key in sorted(groups, key=lambda k: order.index(k) if k in order else len(order))
+    ]

@@ -1,0 +1,40 @@
+from jiedao.catalog import demo as catalog_demo
+from jiedao.catalog.models import Announcement, ServiceItem
+from jiedao.core import demo as core_demo
+from jiedao.core.scope import has_permission
+
+
+def test_demo_catalog_is_valid_and_idempotent(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    core_demo.load()
+    catalog_demo.load()
+    items = ServiceItem.objects.count()
+    announcements = Announcement.objects.count()
+    catalog_demo.load()
+    assert ServiceItem.objects.count() == items and Announcement.objects.count() == announcements
+    assert items >= 26
+    for item in ServiceItem.objects.all():
+        item.full_clean()  # promised ≤ statutory, required fields
+        if item.availability == "online":
+            assert item.process_key, item.code
+    dibao = ServiceItem.objects.get(code="QB-MZ-001")
+    assert dibao.process_key == "dibao" and dibao.publishes_result and dibao.org.name == "清波街道"
+    assert dibao.materials.count() >= 5
+    form = dibao.materials.get(name="最低生活保障申请书")
+    assert form.blank_form.name.endswith(".xlsx") and form.sample.name.endswith(".xlsx")
+    from django.test import Client
+
+    download = Client().get(f"/guide/materials/{form.pk}/blank/")
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+    assert "filename*=utf-8''" in download["Content-Disposition"]
+    assert ServiceItem.objects.get(code="WJ-QY-001").audience == "enterprise"
+    assert ServiceItem.objects.filter(is_published=False).exists()
+    from jiedao.catalog.selectors import current_announcements
+
+    assert current_announcements().count() >= 5
+    from jiedao.accounts.models import User
+
+    office = User.objects.get(username="office")
+    assert has_permission(office, "catalog.change_serviceitem")
+    assert has_permission(User.objects.get(username="window"), "catalog.view_serviceitem")
+    assert not has_permission(User.objects.get(username="sysadmin"), "catalog.view_serviceitem")
