@@ -1,2 +1,31 @@
+from django.urls import path
+
+from jiedao.workflow import views
+
 app_name = "workflow"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
+    path("tasks/<int:pk>/<slug:action>/", views.TaskActionView.as_view(), name="task_action"),
+    path("instances/", views.InstanceListView.as_view(), name="instance_list"),
+    path("instances/<int:pk>/", views.InstanceDetailView.as_view(), name="instance_detail"),
+    path("instances/<int:pk>/withdraw/", views.InstanceWithdrawView.as_view(), name="instance_withdraw"),
+    path("start/", views.StartListView.as_view(), name="start_list"),
+    path("start/<str:key>/", views.StartView.as_view(), name="start"),
+    path("definitions/", views.DefinitionListView.as_view(), name="definition_list"),
+    path("definitions/new/", views.DefinitionCreateView.as_view(), name="definition_create"),
+    path("definitions/<int:pk>/edit/", views.DesignerView.as_view(), name="definition_edit"),
+    path("definitions/<int:pk>/save/", views.DefinitionSaveView.as_view(), name="definition_save"),
+    path(
+        "definitions/<int:pk>/deploy/",
+        views.DefinitionSaveView.as_view(deploy=True),
+        name="definition_deploy",
+    ),
+    path("definitions/<int:pk>/bpmn/", views.DefinitionExportView.as_view(), name="definition_export"),
+    path(
+        "definitions/<int:pk>/new-version/",
+        views.DefinitionNewVersionView.as_view(),
+        name="definition_new_version",
+    ),
+    path("definitions/<int:pk>/retire/", views.DefinitionRetireView.as_view(), name="definition_retire"),
+]

@@ -9,7 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 
 
 def exception_handler(exc, context):
@@ -30,7 +30,7 @@ def exception_handler(exc, context):
         message = str(getattr(exc, "message", "")) or _("您没有执行此操作的权限。")
         return Response({"code": "permission_denied", "detail": message}, status=403)
     if isinstance(exc, ServiceError):
-        http_status = 409 if exc.code == "conflict" else 400
+        http_status = 409 if isinstance(exc, Conflict) or exc.code == "conflict" else 400
         body = {"code": exc.code, "detail": str(exc.message)}
         if exc.field:
             body["errors"] = {exc.field: [str(exc.message)]}

@@ -1,0 +1,305 @@
+// The process designer: bpmn-js Modeler for the diagram, a small properties panel for the platform's
+// extension attributes (see jiedao/workflow/bpmn.py), and the form-js editor for the forms. Saving and
+// deploying post JSON; the server validates and answers with Chinese messages naming the elements.
+(function () {
+  const CAMUNDA = "http://camunda.org/schema/1.0/bpmn";
+  const JIEDAO = "http://jiedao.org.cn/schema/bpmn/1.0";
+  const USER_TASKS = ["bpmn:UserTask", "bpmn:ManualTask"];
+  let LABELS = {};
+
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function showMessages(box, ok, lines) {
+    box.replaceChildren();
+    if (!lines.length) return;
+    const alert = document.createElement("div");
+    alert.className = "alert " + (ok ? "alert-success" : "alert-danger");
+    const list = document.createElement("ul");
+    list.className = "mb-0";
+    lines.forEach((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    alert.appendChild(list);
+    box.appendChild(alert);
+  }
+
+  function field(panel, key, value, options) {
+    const wrap = document.createElement("div");
+    wrap.className = "wf-prop";
+    const id = "wf-prop-" + key;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = LABELS[key] || key;
+    let input;
+    if (options && options.choices) {
+      input = document.createElement("select");
+      input.className = "form-select form-select-sm";
+      options.choices.forEach(([choice, text]) => {
+        const option = document.createElement("option");
+        option.value = choice;
+        option.textContent = text;
+        if (choice === (value || "")) option.selected = true;
+        input.appendChild(option);
+      });
+    } else if (options && options.checkbox) {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.className = "form-check-input ms-1";
+      input.checked = Boolean(value);
+    } else if (options && options.multiline) {
+      input = document.createElement("textarea");
+      input.className = "form-control form-control-sm";
+      input.rows = 3;
+      input.value = value || "";
+    } else {
+      input = document.createElement("input");
+      input.className = "form-control form-control-sm";
+      input.value = value || "";
+    }
+    input.id = id;
+    if (options && options.readonly) input.disabled = true;
+    wrap.append(label, input);
+    panel.appendChild(wrap);
+    return input;
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const root = document.getElementById("wf-designer");
+    if (!root || !window.BpmnJS) return;
+    const config = JSON.parse(document.getElementById(root.dataset.config).textContent);
+    LABELS = config.labels || {};
+    const messages = document.getElementById("wf-messages");
+    const panel = document.getElementById("wf-props");
+    const help = document.getElementById("wf-props-help");
+    const modeler = new window.BpmnJS({ container: "#wf-canvas" });
+    const forms = Object.assign({}, config.forms || {});
+    let currentFormKey = null;
+    let formEditor = null;
+
+    const modeling = () => modeler.get("modeling");
+    const moddle = () => modeler.get("moddle");
+
+    function declareNamespaces() {
+      const definitions = modeler.getDefinitions();
+      if (!definitions) return;
+      definitions.$attrs["xmlns:camunda"] = definitions.$attrs["xmlns:camunda"] || CAMUNDA;
+      definitions.$attrs["xmlns:jiedao"] = definitions.$attrs["xmlns:jiedao"] || JIEDAO;
+    }
+
+    function attr(bo, name) {
+      return (bo.$attrs && bo.$attrs[name]) || "";
+    }
+
+    function setAttr(element, bo, name, value) {
+      if (value) bo.$attrs[name] = value;
+      else delete bo.$attrs[name];
+      modeler.get("eventBus").fire("elements.changed", { elements: [element] });
+    }
+
+    async function importXml(xml) {
+      try {
+        await modeler.importXML(xml);
+        declareNamespaces();
+        modeler.get("canvas").zoom("fit-viewport");
+        showMessages(messages, true, []);
+      } catch (error) {
+        showMessages(messages, false, [root.dataset.textImportFailed + (error.message || error)]);
+      }
+    }
+
+    function renderProps(element) {
+      panel.replaceChildren();
+      if (!element) {
+        panel.appendChild(help.content.cloneNode(true));
+        return;
+      }
+      const bo = element.businessObject;
+      const readonly = !config.editable;
+      field(panel, "id", bo.id, { readonly: true });
+      if (bo.$type !== "bpmn:Process") {
+        const name = field(panel, "name", bo.name, { readonly });
+        name.addEventListener("change", () => modeling().updateProperties(element, { name: name.value || undefined }));
+      }
+      const formChoices = [["", LABELS.none], ...Object.keys(forms).map((k) => [k, k])];
+      if (USER_TASKS.includes(bo.$type)) {
+        ["assignee", "candidateGroups", "candidateUsers"].forEach((key) => {
+          const input = field(panel, key, attr(bo, "camunda:" + key), { readonly });
+          input.addEventListener("change", () => setAttr(element, bo, "camunda:" + key, input.value.trim()));
+        });
+        const form = field(panel, "formKey", attr(bo, "camunda:formKey"), { choices: formChoices, readonly });
+        form.addEventListener("change", () => setAttr(element, bo, "camunda:formKey", form.value));
+        const due = field(panel, "dueWorkingDays", attr(bo, "jiedao:dueWorkingDays"), { readonly });
+        due.addEventListener("change", () => setAttr(element, bo, "jiedao:dueWorkingDays", due.value.trim()));
+        const isCountersign = Boolean(bo.loopCharacteristics);
+        const countersign = field(panel, "countersign", isCountersign, { checkbox: true, readonly });
+        countersign.addEventListener("change", () => {
+          const loop = countersign.checked ? moddle().create("bpmn:MultiInstanceLoopCharacteristics") : undefined;
+          modeling().updateProperties(element, { loopCharacteristics: loop });
+          renderProps(element);
+        });
+        if (isCountersign) {
+          const completion = field(panel, "completion", attr(bo, "jiedao:completion") || "all", { readonly });
+          completion.addEventListener("change", () => setAttr(element, bo, "jiedao:completion", completion.value.trim()));
+        }
+      } else if (bo.$type === "bpmn:StartEvent") {
+        const form = field(panel, "formKey", attr(bo, "camunda:formKey"), { choices: formChoices, readonly });
+        form.addEventListener("change", () => setAttr(element, bo, "camunda:formKey", form.value));
+      } else if (bo.$type === "bpmn:ServiceTask") {
+        const choices = [["", LABELS.none], ...config.actions.map((a) => [a.name, a.label + "（" + a.name + "）"])];
+        const action = field(panel, "action", attr(bo, "jiedao:action"), { choices, readonly });
+        action.addEventListener("change", () => setAttr(element, bo, "jiedao:action", action.value));
+        const params = field(panel, "params", attr(bo, "jiedao:params"), { multiline: true, readonly });
+        params.addEventListener("change", () => setAttr(element, bo, "jiedao:params", params.value.trim()));
+      } else if (bo.$type === "bpmn:SequenceFlow") {
+        const source = bo.sourceRef;
+        if (source && /Gateway$/.test(source.$type) && source.$type !== "bpmn:ParallelGateway") {
+          const condition = field(panel, "condition", bo.conditionExpression ? bo.conditionExpression.body : "", {
+            multiline: true,
+            readonly,
+          });
+          condition.addEventListener("change", () => {
+            const body = condition.value.trim();
+            const expression = body ? moddle().create("bpmn:FormalExpression", { body }) : undefined;
+            modeling().updateProperties(element, { conditionExpression: expression });
+          });
+          const isDefault = field(panel, "isDefault", source.default === bo, { checkbox: true, readonly });
+          isDefault.addEventListener("change", () => {
+            const gateway = modeler.get("elementRegistry").get(source.id);
+            modeling().updateProperties(gateway, { default: isDefault.checked ? bo : undefined });
+          });
+        }
+      } else if (["bpmn:BoundaryEvent", "bpmn:IntermediateCatchEvent"].includes(bo.$type)) {
+        const definition = (bo.eventDefinitions || [])[0];
+        if (definition && definition.$type === "bpmn:TimerEventDefinition") {
+          const days = field(panel, "workingDays", attr(definition, "jiedao:workingDays"), { readonly });
+          days.addEventListener("change", () => setAttr(element, definition, "jiedao:workingDays", days.value.trim()));
+          const duration = field(panel, "timeDuration", definition.timeDuration ? definition.timeDuration.body : "", {
+            readonly,
+          });
+          duration.addEventListener("change", () => {
+            const body = duration.value.trim();
+            definition.timeDuration = body ? moddle().create("bpmn:FormalExpression", { body }) : undefined;
+            modeler.get("eventBus").fire("elements.changed", { elements: [element] });
+          });
+        }
+      }
+    }
+
+    modeler.on("selection.changed", (event) => renderProps(event.newSelection[0] || null));
+    await importXml(config.xml);
+    renderProps(null);
+
+    // --- forms ---------------------------------------------------------------------------------------
+    const formSelect = document.getElementById("wf-form-key");
+    const formHolder = document.getElementById("wf-form-editor");
+
+    function keepCurrentForm() {
+      if (formEditor && currentFormKey) forms[currentFormKey] = formEditor.saveSchema();
+    }
+
+    function refreshFormList() {
+      formSelect.replaceChildren();
+      Object.keys(forms).forEach((key) => {
+        const option = document.createElement("option");
+        option.value = key;
+        option.textContent = key;
+        option.selected = key === currentFormKey;
+        formSelect.appendChild(option);
+      });
+    }
+
+    async function openForm(key) {
+      keepCurrentForm();
+      currentFormKey = key;
+      refreshFormList();
+      if (!key || !window.FormEditor) {
+        if (formEditor) formEditor.clear && formEditor.clear();
+        return;
+      }
+      if (!formEditor) formEditor = new window.FormEditor.FormEditor({ container: formHolder });
+      await formEditor.importSchema(forms[key]);
+    }
+
+    formSelect.addEventListener("change", () => openForm(formSelect.value));
+    const addButton = document.getElementById("wf-form-add");
+    if (addButton) {
+      addButton.addEventListener("click", () => {
+        const key = (window.prompt(root.dataset.textNewForm) || "").trim();
+        if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(key) || forms[key]) return;
+        forms[key] = { type: "default", id: key, components: [] };
+        openForm(key);
+      });
+    }
+    const removeButton = document.getElementById("wf-form-remove");
+    if (removeButton) {
+      removeButton.addEventListener("click", () => {
+        if (!currentFormKey) return;
+        delete forms[currentFormKey];
+        currentFormKey = null;
+        const next = Object.keys(forms)[0] || null;
+        openForm(next);
+      });
+    }
+    await openForm(Object.keys(forms)[0] || null);
+
+    // --- files and the server ----------------------------------------------------------------------------
+    const importInput = document.getElementById("wf-import");
+    if (importInput) {
+      importInput.addEventListener("change", () => {
+        const file = importInput.files[0];
+        if (!file) return;
+        file.text().then(importXml);
+        importInput.value = "";
+      });
+    }
+    document.getElementById("wf-export").addEventListener("click", async () => {
+      declareNamespaces();
+      const { xml } = await modeler.saveXML({ format: true });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+      link.download = (config.key || "process") + ".bpmn";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    });
+
+    async function send(url) {
+      keepCurrentForm();
+      declareNamespaces();
+      const { xml } = await modeler.saveXML({ format: true });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ bpmn_xml: xml, forms, name: document.getElementById("wf-name").value }),
+        credentials: "same-origin",
+      });
+      let body = {};
+      try {
+        body = await response.json();
+      } catch (error) {
+        body = { ok: false, errors: [String(response.status)] };
+      }
+      if (body.ok) {
+        showMessages(messages, true, [body.message || root.dataset.textSaved]);
+        if (body.status !== "draft" && body.redirect) window.location.assign(body.redirect);
+      } else {
+        showMessages(messages, false, [root.dataset.textFailed, ...(body.errors || [])]);
+      }
+    }
+
+    const saveButton = document.getElementById("wf-save");
+    if (saveButton) saveButton.addEventListener("click", () => send(config.saveUrl));
+    const deployButton = document.getElementById("wf-deploy");
+    if (deployButton) {
+      deployButton.addEventListener("click", () => {
+        if (window.confirm(root.dataset.textConfirmDeploy)) send(config.deployUrl);
+      });
+    }
+  });
+})();

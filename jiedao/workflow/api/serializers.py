@@ -1,0 +1,326 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="稳定的错误代码，如 invalid、not_found、conflict、task_done")
+    detail = serializers.CharField(help_text="中文说明")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='按字段的中文错误，如 {"days": ["「请假天数」应为数字。"]}',
+    )
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class DefinitionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft 草稿、deployed 已发布、retired 已停用")
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    deployed_by = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ProcessDefinition
+        fields = [
+            "id",
+            "key",
+            "name",
+            "version",
+            "description",
+            "status",
+            "status_display",
+            "org",
+            "org_name",
+            "deployed_by",
+            "deployed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DefinitionDetailSerializer(DefinitionSerializer):
+    class Meta(DefinitionSerializer.Meta):
+        fields = [*DefinitionSerializer.Meta.fields, "bpmn_xml", "forms"]
+        read_only_fields = fields
+
+
+class DefinitionDeploySerializer(serializers.Serializer):
+    bpmn_xml = serializers.CharField(
+        help_text="BPMN 2.0 XML（不超过 2 MB；不得含 DOCTYPE/实体）", trim_whitespace=False
+    )
+    forms = serializers.DictField(
+        required=False, default=dict, help_text="form-js 表单，按表单标识（formKey）为键"
+    )
+    org = serializers.IntegerField(required=False, help_text="所属组织节点编号；默认为您所在的节点")
+    name = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
+    description = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = UserBriefSerializer(read_only=True, allow_null=True)
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+
+    class Meta:
+        model = TaskHistory
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "action",
+            "action_display",
+            "element_id",
+            "step_name",
+            "outcome",
+            "outcome_display",
+            "opinion",
+            "detail",
+        ]
+        read_only_fields = fields
+
+
+class InstanceSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        read_only=True, help_text="running 办理中、completed 已办结、cancelled 已撤销、failed 异常"
+    )
+    definition_key = serializers.CharField(source="definition.key", read_only=True)
+    definition_name = serializers.CharField(source="definition.name", read_only=True)
+    definition_version = serializers.IntegerField(source="definition.version", read_only=True)
+    org_name = serializers.CharField(source="org.name", read_only=True)
+    initiator = UserBriefSerializer(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    business_object = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProcessInstance
+        fields = [
+            "id",
+            "title",
+            "definition",
+            "definition_key",
+            "definition_name",
+            "definition_version",
+            "status",
+            "status_display",
+            "org",
+            "org_name",
+            "initiator",
+            "started_at",
+            "ended_at",
+            "current_step_names",
+            "business_object",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"type": {"type": "string"}, "id": {"type": "string"}},
+            "description": "关联的业务对象（app_label.model 与编号）",
+        }
+    )
+    def get_business_object(self, instance: ProcessInstance):
+        if not instance.content_type_id:
+            return None
+        content_type = instance.content_type
+        return {"type": f"{content_type.app_label}.{content_type.model}", "id": instance.object_id}
+
+
+class TaskBriefSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        read_only=True, help_text="ready 待认领、claimed 办理中、completed 已办理、cancelled 已取消"
+    )
+    assignee = UserBriefSerializer(read_only=True, allow_null=True)
+    completed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    clock_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkTask
+        fields = [
+            "id",
+            "instance",
+            "element_id",
+            "name",
+            "status",
+            "status_display",
+            "assignee",
+            "form_key",
+            "countersign",
+            "due_at",
+            "clock_status",
+            "created_at",
+            "completed_by",
+            "completed_at",
+            "outcome",
+            "opinion",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=["green", "yellow", "red", "paused", "stopped"],
+            allow_null=True,
+            help_text="办理时限状态：green 正常、yellow 预警、red 超期",
+        )
+    )
+    def get_clock_status(self, task: WorkTask):
+        return task.clock.status if task.clock_id else None
+
+
+class InstanceDetailSerializer(InstanceSerializer):
+    data = serializers.JSONField(read_only=True)
+    history = serializers.SerializerMethodField()
+    tasks = serializers.SerializerMethodField()
+    completed_elements = serializers.SerializerMethodField()
+    active_elements = serializers.SerializerMethodField()
+
+    class Meta(InstanceSerializer.Meta):
+        fields = [
+            *InstanceSerializer.Meta.fields,
+            "data",
+            "history",
+            "tasks",
+            "completed_elements",
+            "active_elements",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(HistorySerializer(many=True))
+    def get_history(self, instance):
+        rows = instance.history.select_related("actor").order_by("at", "id")
+        return HistorySerializer(rows, many=True).data
+
+    @extend_schema_field(TaskBriefSerializer(many=True))
+    def get_tasks(self, instance):
+        rows = instance.tasks.select_related("assignee", "completed_by", "clock").order_by("created_at", "id")
+        return TaskBriefSerializer(rows, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="已经过的 BPMN 元素"))
+    def get_completed_elements(self, instance):
+        from jiedao.workflow.selectors import diagram_state
+
+        return diagram_state(instance)["completed"]
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.CharField(), help_text="当前所在的 BPMN 元素")
+    )
+    def get_active_elements(self, instance):
+        from jiedao.workflow.selectors import diagram_state
+
+        return diagram_state(instance)["active"]
+
+
+class InstanceStartSerializer(serializers.Serializer):
+    definition_key = serializers.CharField(max_length=64, help_text="流程标识，如 leave")
+    org = serializers.IntegerField(required=False, help_text="在哪个组织节点发起；默认为您所在的节点")
+    data = serializers.DictField(
+        required=False, default=dict, help_text="开始表单数据（有开始表单时按表单校验）"
+    )
+    title = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+
+
+class InboxItemSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="task 待办/已办，instance 我发起的，copy 抄送")
+    id = serializers.IntegerField(help_text="任务、流程实例或抄送的编号")
+    instance = serializers.IntegerField(help_text="流程实例编号")
+    title = serializers.CharField(help_text="流程实例标题")
+    process = serializers.CharField(help_text="流程名称")
+    step = serializers.CharField(help_text="环节名称（我发起的：当前环节）")
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    clock_status = serializers.CharField(allow_null=True)
+    read = serializers.BooleanField(allow_null=True, help_text="抄送是否已读")
+    version = serializers.IntegerField(allow_null=True, help_text="任务版本（办理时回传，防止重复办理）")
+
+
+class InboxCountsSerializer(serializers.Serializer):
+    todo = serializers.IntegerField(help_text="待办")
+    done = serializers.IntegerField(help_text="已办")
+    started = serializers.IntegerField(help_text="我发起的")
+    cc = serializers.IntegerField(help_text="未读抄送")
+
+
+class TaskDetailSerializer(TaskBriefSerializer):
+    instance_title = serializers.CharField(source="instance.title", read_only=True)
+    process = serializers.CharField(source="instance.definition.name", read_only=True)
+    form = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
+    return_targets = serializers.SerializerMethodField()
+
+    class Meta(TaskBriefSerializer.Meta):
+        fields = [
+            *TaskBriefSerializer.Meta.fields,
+            "instance_title",
+            "process",
+            "form",
+            "data",
+            "return_targets",
+            "form_data",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_form(self, task):
+        return task.instance.definition.forms.get(task.form_key) if task.form_key else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_data(self, task):
+        return task.instance.data
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.DictField(child=serializers.CharField()), help_text="可退回的环节"
+        )
+    )
+    def get_return_targets(self, task):
+        from jiedao.workflow.services import return_targets
+
+        return [{"element_id": e, "name": n} for e, n in return_targets(task)]
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    form_data = serializers.DictField(
+        required=False, default=dict, help_text="按任务表单（form-js）校验的数据"
+    )
+    opinion = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    version = serializers.IntegerField(required=False, help_text="打开任务时的版本；不一致时拒绝（409）")
+
+
+class TaskReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="退回原因")
+    to_element = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="退回到的环节，默认上一环节"
+    )
+    version = serializers.IntegerField(required=False)
+
+
+class TaskTransferSerializer(serializers.Serializer):
+    to_user = serializers.CharField(max_length=150, help_text="接收人的用户名")
+    reason = serializers.CharField(max_length=2000, help_text="转办（委派）原因")
+    version = serializers.IntegerField(required=False)
+
+
+class TaskVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+
+
+class CopySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CarbonCopy
+        fields = ["id", "instance", "element_id", "note", "created_at", "read_at"]
+        read_only_fields = fields

@@ -1,0 +1,517 @@
+"""/api/v1/process-definitions/, /api/v1/process-instances/ and /api/v1/tasks/ (the caller's inbox)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jiedao.accounts.models import User
+from jiedao.core.api.viewsets import ScopedViewSetMixin
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.orgs.models import OrgUnit
+from jiedao.workflow import selectors, services
+from jiedao.workflow.api import serializers as s
+from jiedao.workflow.choices import DefinitionStatus, InstanceStatus
+from jiedao.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+
+
+def _errors(*codes: int) -> dict:
+    labels = {
+        400: gettext_lazy("输入有误（中文字段错误见 errors）"),
+        403: gettext_lazy("没有权限"),
+        404: gettext_lazy("不存在或不在您的管辖范围内"),
+        409: gettext_lazy("冲突：任务已被他人办理或已变化"),
+    }
+    return {code: OpenApiResponse(response=s.ErrorSerializer, description=labels[code]) for code in codes}
+
+
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="编号")
+
+
+def _parse(serializer_class, request, context=None) -> dict:
+    serializer = serializer_class(data=request.data, context=context or {})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _org(request, value) -> OrgUnit:
+    if value is None:
+        return request.user.org
+    org = OrgUnit.objects.filter(pk=value).first()
+    if org is None:
+        raise ValidationFailed({"org": [_("组织节点不存在。")]})
+    return org
+
+
+# --- definitions -------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("流程定义列表"),
+        description=gettext_lazy("您管辖范围内的流程定义，以及本节点和上级节点已发布、您可以发起的流程。"),
+        parameters=[
+            OpenApiParameter("key", OpenApiTypes.STR, description=gettext_lazy("按流程标识筛选")),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=DefinitionStatus.values,
+                description=gettext_lazy("按状态筛选"),
+            ),
+        ],
+        responses={200: s.DefinitionSerializer(many=True), **_errors(400, 403)},
+        tags=["workflow"],
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("流程定义详情（含 BPMN 与表单）"),
+        parameters=[ID],
+        responses={200: s.DefinitionDetailSerializer, **_errors(403, 404)},
+        tags=["workflow"],
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("发布流程（上传 BPMN）"),
+        description=gettext_lazy(
+            "校验后作为该流程在该节点的新版本发布；校验不通过时返回 400，errors.bpmn_xml 逐条列出问题（指明元素），"
+            "不保存任何内容。需要 workflow.add_processdefinition 权限。"
+        ),
+        request=s.DefinitionDeploySerializer,
+        responses={201: s.DefinitionDetailSerializer, **_errors(400, 403, 404)},
+        tags=["workflow"],
+    ),
+)
+class ProcessDefinitionViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = ProcessDefinition
+    queryset = ProcessDefinition.objects.all()
+    serializer_class = s.DefinitionSerializer
+    lookup_value_regex = "[0-9]+"
+    action_permissions = {"retire": "change"}
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return ProcessDefinition.objects.none()
+        if self.action in ("list", "retrieve"):
+            queryset = selectors.definitions_for(self.request.user)
+        else:
+            queryset = super().get_queryset()
+        queryset = queryset.select_related("org", "deployed_by").order_by("key", "-version", "id")
+        if self.action == "list":
+            params = self.request.query_params
+            if params.get("key"):
+                queryset = queryset.filter(key=params["key"].strip())
+            state = (params.get("status") or "").strip()
+            if state:
+                if state not in DefinitionStatus.values:
+                    raise ValidationFailed({"status": [_("未知的状态。")]})
+                queryset = queryset.filter(status=state)
+            return queryset.defer("bpmn_xml", "forms")
+        return queryset
+
+    def get_serializer_class(self):
+        return s.DefinitionDetailSerializer if self.action == "retrieve" else s.DefinitionSerializer
+
+    def required_permission(self) -> str:
+        # Listing what one may start needs no definition permission: starting does.
+        if self.action in ("list", "retrieve") and not self._can_view_definitions():
+            return "workflow.add_processinstance"
+        return super().required_permission()
+
+    def _can_view_definitions(self) -> bool:
+        from jiedao.core.scope import has_permission
+
+        return has_permission(self.request.user, "workflow.view_processdefinition")
+
+    def create(self, request):
+        data = _parse(s.DefinitionDeploySerializer, request)
+        definition = services.definition_deploy_xml(
+            actor=request.user,
+            org=_org(request, data.get("org")),
+            bpmn_xml=data["bpmn_xml"],
+            forms=data.get("forms") or {},
+            name=data.get("name", ""),
+            description=data.get("description", ""),
+        )
+        return Response(s.DefinitionDetailSerializer(definition).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("停用流程版本"),
+        description=gettext_lazy("不再发起新实例；运行中的实例继续办理。"),
+        request=None,
+        parameters=[ID],
+        responses={200: s.DefinitionSerializer, **_errors(400, 403, 404)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        definition = services.definition_retire(actor=request.user, definition=self.get_object())
+        return Response(s.DefinitionSerializer(definition).data)
+
+
+# --- instances --------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("流程实例列表"),
+        description=gettext_lazy("您管辖范围内的流程实例，以及您发起、办理过或被抄送的实例。"),
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=InstanceStatus.values, description=gettext_lazy("按状态筛选")
+            ),
+            OpenApiParameter("key", OpenApiTypes.STR, description=gettext_lazy("按流程标识筛选")),
+            OpenApiParameter("mine", OpenApiTypes.BOOL, description=gettext_lazy("true 只列我发起的")),
+        ],
+        responses={200: s.InstanceSerializer(many=True), **_errors(400, 403)},
+        tags=["workflow"],
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("流程实例详情（含办理记录）"),
+        parameters=[ID],
+        responses={200: s.InstanceDetailSerializer, **_errors(403, 404)},
+        tags=["workflow"],
+    ),
+    create=extend_schema(
+        summary=gettext_lazy("发起流程"),
+        description=gettext_lazy(
+            "按组织节点选用适用的流程版本（本节点的，或最近的上级节点发布的最新版本）。"
+        ),
+        request=s.InstanceStartSerializer,
+        responses={201: s.InstanceDetailSerializer, **_errors(400, 403, 404)},
+        tags=["workflow"],
+    ),
+)
+class ProcessInstanceViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    model = ProcessInstance
+    queryset = ProcessInstance.objects.all()
+    serializer_class = s.InstanceSerializer
+    lookup_value_regex = "[0-9]+"
+    action_permissions = {"create": "add", "withdraw": "add"}
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return ProcessInstance.objects.none()
+        queryset = (
+            selectors.instances_for(self.request.user)
+            .select_related("definition", "org", "initiator", "content_type")
+            .defer("state")
+            .order_by("-started_at", "-id")
+        )
+        if self.action == "list":
+            params = self.request.query_params
+            state = (params.get("status") or "").strip()
+            if state:
+                if state not in InstanceStatus.values:
+                    raise ValidationFailed({"status": [_("未知的状态。")]})
+                queryset = queryset.filter(status=state)
+            if params.get("key"):
+                queryset = queryset.filter(definition__key=params["key"].strip())
+            if (params.get("mine") or "").lower() in ("1", "true"):
+                queryset = queryset.filter(initiator=self.request.user)
+            queryset = queryset.defer("data")
+        return queryset
+
+    def get_serializer_class(self):
+        return s.InstanceDetailSerializer if self.action == "retrieve" else s.InstanceSerializer
+
+    def create(self, request):
+        data = _parse(s.InstanceStartSerializer, request)
+        instance = services.process_start(
+            actor=request.user,
+            definition_key=data["definition_key"],
+            org=_org(request, data.get("org")),
+            data=data.get("data") or {},
+            title=data.get("title", ""),
+        )
+        return Response(s.InstanceDetailSerializer(instance).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("撤回（发起人）"),
+        description=gettext_lazy("下一环节尚未办理时，退回发起人的环节；发起人没有自己的环节时撤销该流程。"),
+        request=None,
+        parameters=[ID],
+        responses={200: s.InstanceDetailSerializer, **_errors(403, 404, 409)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        instance = services.process_withdraw(actor=request.user, instance=self.get_object())
+        return Response(s.InstanceDetailSerializer(ProcessInstance.objects.get(pk=instance.pk)).data)
+
+
+# --- the inbox -----------------------------------------------------------------------------------------------
+
+
+def _task_item(task: WorkTask) -> dict:
+    instance = task.instance
+    return {
+        "kind": "task",
+        "id": task.pk,
+        "instance": instance.pk,
+        "title": instance.title,
+        "process": instance.definition.name,
+        "step": task.name,
+        "status": task.status,
+        "status_display": task.get_status_display(),
+        "created_at": task.completed_at if task.completed_at else task.created_at,
+        "due_at": task.due_at,
+        "clock_status": task.clock.status if task.clock_id else None,
+        "read": None,
+        "version": task.version,
+    }
+
+
+def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet, callable]:
+    """The queryset of one inbox tab and the function turning a row into an inbox item."""
+    if box in ("todo", "done"):
+        queryset = selectors.todo_tasks(user) if box == "todo" else selectors.done_tasks(user)
+        queryset = queryset.select_related("instance__definition", "clock")
+        if q:
+            queryset = queryset.filter(instance__title__icontains=q)
+        if key:
+            queryset = queryset.filter(instance__definition__key=key)
+        order = ("-created_at", "-id") if box == "todo" else ("-completed_at", "-id")
+        return queryset.defer("instance__state", "instance__data", "form_data").order_by(*order), _task_item
+    if box == "started":
+        queryset = selectors.started_instances(user).select_related("definition")
+        if q:
+            queryset = queryset.filter(title__icontains=q)
+        if key:
+            queryset = queryset.filter(definition__key=key)
+
+        def started_item(instance):
+            return {
+                "kind": "instance",
+                "id": instance.pk,
+                "instance": instance.pk,
+                "title": instance.title,
+                "process": instance.definition.name,
+                "step": instance.current_step_names,
+                "status": instance.status,
+                "status_display": instance.get_status_display(),
+                "created_at": instance.started_at,
+                "due_at": None,
+                "clock_status": None,
+                "read": None,
+                "version": None,
+            }
+
+        return queryset.defer("state", "data").order_by("-started_at", "-id"), started_item
+    queryset = selectors.copies(user).select_related("instance__definition")
+    if q:
+        queryset = queryset.filter(instance__title__icontains=q)
+    if key:
+        queryset = queryset.filter(instance__definition__key=key)
+
+    def copy_item(copy):
+        instance = copy.instance
+        return {
+            "kind": "copy",
+            "id": copy.pk,
+            "instance": instance.pk,
+            "title": instance.title,
+            "process": instance.definition.name,
+            "step": copy.note or instance.current_step_names,
+            "status": instance.status,
+            "status_display": instance.get_status_display(),
+            "created_at": copy.created_at,
+            "due_at": None,
+            "clock_status": None,
+            "read": copy.read_at is not None,
+            "version": None,
+        }
+
+    return queryset.defer("instance__state", "instance__data").order_by("-created_at", "-id"), copy_item
+
+
+TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="任务编号")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=gettext_lazy("我的待办 / 已办 / 我发起的 / 抄送"),
+        parameters=[
+            OpenApiParameter(
+                "box",
+                OpenApiTypes.STR,
+                enum=list(selectors.BOXES),
+                description=gettext_lazy("todo 待办（默认）、done 已办、started 我发起的、cc 抄送给我的"),
+            ),
+            OpenApiParameter("q", OpenApiTypes.STR, description=gettext_lazy("标题关键字")),
+            OpenApiParameter("key", OpenApiTypes.STR, description=gettext_lazy("流程标识")),
+        ],
+        responses={200: s.InboxItemSerializer(many=True), **_errors(400)},
+        tags=["workflow-tasks"],
+    ),
+    retrieve=extend_schema(
+        summary=gettext_lazy("任务详情（含表单与流程数据）"),
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(404)},
+        tags=["workflow-tasks"],
+    ),
+)
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's own tasks. Not an org-scoped list: a task is the caller's because they are its assignee or
+    candidate (or handled it); supervisors with ``workflow.view_worktask`` may also open tasks in their scope."""
+
+    scope_exempt = (
+        "the caller's own tasks (assignee, candidate, handler); lookups go through selectors.tasks_for"
+    )
+    serializer_class = s.TaskDetailSerializer
+    queryset = WorkTask.objects.none()
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WorkTask.objects.none()
+        return selectors.tasks_for(self.request.user).select_related(
+            "instance__definition", "assignee", "completed_by", "clock"
+        )
+
+    def list(self, request):
+        box = (request.query_params.get("box") or "todo").strip()
+        if box not in selectors.BOXES:
+            raise ValidationFailed({"box": [_("应为 todo、done、started 或 cc。")]})
+        queryset, to_item = inbox_items(
+            request.user,
+            box,
+            q=(request.query_params.get("q") or "").strip()[:100],
+            key=(request.query_params.get("key") or "").strip()[:64],
+        )
+        page = self.paginate_queryset(queryset)
+        items = [to_item(row) for row in page]
+        return self.get_paginated_response(s.InboxItemSerializer(items, many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("各栏数量"),
+        responses={200: s.InboxCountsSerializer},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=False, methods=["get"])
+    def counts(self, request):
+        return Response(selectors.counts(request.user))
+
+    def _task(self, request, version_data=None) -> WorkTask:
+        task = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        if version_data and version_data.get("version") is not None:
+            task.version = version_data["version"]
+        return task
+
+    def _respond(self, task: WorkTask) -> Response:
+        fresh = self.get_queryset().filter(pk=task.pk).first() or WorkTask.objects.get(pk=task.pk)
+        return Response(s.TaskDetailSerializer(fresh).data)
+
+    @extend_schema(
+        summary=gettext_lazy("认领"),
+        request=s.TaskVersionSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        data = _parse(s.TaskVersionSerializer, request)
+        return self._respond(services.task_claim(actor=request.user, task=self._task(request, data)))
+
+    @extend_schema(
+        summary=gettext_lazy("放弃认领"),
+        request=s.TaskVersionSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def unclaim(self, request, pk=None):
+        data = _parse(s.TaskVersionSerializer, request)
+        return self._respond(services.task_unclaim(actor=request.user, task=self._task(request, data)))
+
+    @extend_schema(
+        summary=gettext_lazy("办理（提交表单）"),
+        description=gettext_lazy(
+            "表单数据按任务的 form-js 表单在服务端校验，错误按字段返回（400）；任务已被他人办理时返回 409，"
+            "detail 说明由谁办理。"
+        ),
+        request=s.TaskCompleteSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        data = _parse(s.TaskCompleteSerializer, request)
+        task = services.task_complete(
+            actor=request.user,
+            task=self._task(request, data),
+            form_data=data.get("form_data") or {},
+            opinion=data.get("opinion", ""),
+        )
+        return self._respond(task)
+
+    @extend_schema(
+        summary=gettext_lazy("退回"),
+        request=s.TaskReturnSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        data = _parse(s.TaskReturnSerializer, request)
+        task = services.task_return(
+            actor=request.user,
+            task=self._task(request, data),
+            reason=data["reason"],
+            to_element=data.get("to_element") or None,
+        )
+        return self._respond(task)
+
+    def _to_user(self, username: str) -> User:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise ValidationFailed({"to_user": [_("用户「%(u)s」不存在或已停用。") % {"u": username[:50]}]})
+        return user
+
+    @extend_schema(
+        summary=gettext_lazy("转办"),
+        request=s.TaskTransferSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        data = _parse(s.TaskTransferSerializer, request)
+        task = services.task_transfer(
+            actor=request.user,
+            task=self._task(request, data),
+            to_user=self._to_user(data["to_user"]),
+            reason=data["reason"],
+        )
+        return self._respond(task)
+
+    @extend_schema(
+        summary=gettext_lazy("委派（受托人办理后回到本人）"),
+        request=s.TaskTransferSerializer,
+        parameters=[TASK_ID],
+        responses={200: s.TaskDetailSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"])
+    def delegate(self, request, pk=None):
+        data = _parse(s.TaskTransferSerializer, request)
+        task = services.task_delegate(
+            actor=request.user,
+            task=self._task(request, data),
+            to_user=self._to_user(data["to_user"]),
+            reason=data["reason"],
+        )
+        return self._respond(task)

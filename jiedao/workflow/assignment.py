@@ -1,0 +1,213 @@
+"""Who handles a user task: the BPMN assignment expressions resolved to concrete users.
+
+See `jiedao.workflow.bpmn` for the convention. Org-relative groups resolve against the instance's org node
+and the initiator's node:
+
+* ``role:<code>`` — active holders of the role at the instance's node; if there are none, at its parent,
+  and so on up the tree (the nearest level that has some);
+* ``orgrole:<code>@<anchor>`` — active holders of the role at exactly the anchor node;
+* ``user:<username>``, ``initiator``, ``${variable}`` — one user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jiedao.accounts.models import Role, User
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
+from jiedao.workflow.bpmn import ANCHORS, Element, var_name
+
+
+@dataclass
+class AssignmentContext:
+    org: OrgUnit
+    initiator: User
+    data: dict
+
+
+class AssignmentError(Exception):
+    pass
+
+
+def _parse_group(group: str) -> tuple[str, str, str]:
+    """("role"|"orgrole", code, anchor)."""
+    if group.startswith("orgrole:"):
+        body = group[len("orgrole:") :]
+        code, _sep, anchor = body.partition("@")
+        return "orgrole", code.strip(), anchor.strip()
+    if group.startswith("role:"):
+        return "role", group[len("role:") :].strip(), ""
+    return "role", group.strip(), ""
+
+
+def _user_ref(value: str) -> tuple[str, str]:
+    """("initiator"|"var"|"user", name)."""
+    if value == "initiator":
+        return "initiator", ""
+    name = var_name(value)
+    if name:
+        return "var", name
+    if value.startswith("${"):
+        return "invalid", value
+    if value.startswith("user:"):
+        return "user", value[len("user:") :].strip()
+    return "user", value.strip()
+
+
+def validate_element(element: Element) -> list[str]:
+    """Deploy-time check of a user task's assignment: known roles, anchors and users."""
+    errors: list[str] = []
+    refs = ([element.assignee] if element.assignee else []) + element.candidate_users
+    groups = element.candidate_groups
+    if not refs and not groups:
+        errors.append(
+            _("用户任务%(e)s没有指定办理人（camunda:assignee、candidateUsers 或 candidateGroups）。")
+            % {"e": element.label}
+        )
+    usernames = []
+    for ref in refs:
+        kind, name = _user_ref(ref)
+        if kind == "invalid":
+            errors.append(
+                _("用户任务%(e)s的办理人表达式「%(v)s」无效。") % {"e": element.label, "v": ref[:50]}
+            )
+        elif kind == "user":
+            usernames.append(name)
+    if usernames:
+        known = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+        for name in usernames:
+            if name not in known:
+                errors.append(_("用户任务%(e)s指定的用户「%(u)s」不存在。") % {"e": element.label, "u": name})
+    codes = []
+    for group in groups:
+        kind, code, anchor = _parse_group(group)
+        if not code:
+            errors.append(_("用户任务%(e)s的候选组「%(g)s」无效。") % {"e": element.label, "g": group[:50]})
+            continue
+        codes.append(code)
+        if kind == "orgrole" and anchor not in ANCHORS:
+            errors.append(
+                _("用户任务%(e)s的候选组「%(g)s」使用了未知的组织位置「%(a)s」（可用：%(list)s）。")
+                % {"e": element.label, "g": group[:50], "a": anchor or "?", "list": "、".join(ANCHORS)}
+            )
+    if codes:
+        known_roles = set(Role.objects.filter(code__in=codes).values_list("code", flat=True))
+        for code in codes:
+            if code not in known_roles:
+                errors.append(_("用户任务%(e)s引用的角色「%(r)s」不存在。") % {"e": element.label, "r": code})
+    return errors
+
+
+def _ancestors_inclusive(org: OrgUnit) -> list[OrgUnit]:
+    """`org` and its ancestors, nearest first."""
+    return [org, *reversed(list(org.ancestors()))]
+
+
+def _at_level(org: OrgUnit, level: int) -> OrgUnit | None:
+    for node in _ancestors_inclusive(org):
+        if node.level == level:
+            return node
+    return None
+
+
+def anchor_org(anchor: str, context: AssignmentContext) -> OrgUnit | None:
+    org, initiator_org = context.org, context.initiator.org
+    if anchor == "org":
+        return org
+    if anchor == "parent":
+        return org.parent
+    if anchor == "community":
+        return org.community()
+    if anchor == "subdistrict":
+        return _at_level(org, OrgLevel.SUBDISTRICT)
+    if anchor == "district":
+        return _at_level(org, OrgLevel.DISTRICT)
+    if anchor == "initiator_org":
+        return initiator_org
+    if anchor in ("initiator_community", "applicant_community"):
+        return initiator_org.community()
+    if anchor in ("initiator_subdistrict", "applicant_subdistrict"):
+        return _at_level(initiator_org, OrgLevel.SUBDISTRICT)
+    return None
+
+
+def _holders(code: str, orgs: list[OrgUnit]):
+    return User.objects.filter(
+        is_active=True, roles__code=code, roles__is_active=True, org__in=[o.pk for o in orgs]
+    ).distinct()
+
+
+def _resolve_ref(ref: str, context: AssignmentContext) -> User:
+    kind, name = _user_ref(ref)
+    if kind == "initiator":
+        return context.initiator
+    if kind == "var":
+        name = context.data.get(name)
+        if not isinstance(name, str) or not name:
+            raise AssignmentError(_("流程变量「%(v)s」中没有办理人的用户名。") % {"v": ref})
+    user = User.objects.filter(username=name, is_active=True).first()
+    if user is None:
+        raise AssignmentError(_("用户「%(u)s」不存在或已停用。") % {"u": name})
+    return user
+
+
+def resolve(element: Element, context: AssignmentContext) -> tuple[User | None, list[User]]:
+    """(assignee, candidates) of a user task; the candidates include the assignee. Raises
+    `AssignmentError` when nobody can handle it."""
+    assignee = _resolve_ref(element.assignee, context) if element.assignee else None
+    found: dict[int, User] = {}
+    if assignee is not None:
+        found[assignee.pk] = assignee
+    for ref in element.candidate_users:
+        user = _resolve_ref(ref, context)
+        found.setdefault(user.pk, user)
+    for group in element.candidate_groups:
+        for user in resolve_group(group, context):
+            found.setdefault(user.pk, user)
+    if not found:
+        raise AssignmentError(
+            _("环节%(e)s找不到办理人（%(rule)s）：请检查角色分配。")
+            % {
+                "e": element.label,
+                "rule": "、".join([element.assignee, *element.candidate_users, *element.candidate_groups]),
+            }
+        )
+    return assignee, sorted(found.values(), key=lambda u: u.username)
+
+
+def resolve_group(group: str, context: AssignmentContext) -> list[User]:
+    kind, code, anchor = _parse_group(group)
+    if kind == "orgrole":
+        node = anchor_org(anchor, context)
+        return list(_holders(code, [node])) if node is not None else []
+    for node in _ancestors_inclusive(context.org):
+        users = list(_holders(code, [node]))
+        if users:
+            return users
+    return []
+
+
+def resolve_users(expression: str, context: AssignmentContext) -> list[User]:
+    """Users named by a comma-separated mix of user references and groups (for actions such as 抄送)."""
+    found: dict[int, User] = {}
+    for part in [p.strip() for p in (expression or "").split(",") if p.strip()]:
+        if part.startswith(("role:", "orgrole:")):
+            users = resolve_group(part, context)
+        else:
+            users = [_resolve_ref(part, context)]
+        for user in users:
+            found.setdefault(user.pk, user)
+    return list(found.values())
+
+
+def users_matching(query: str, limit: int = 20):
+    """Active users by username or name (for the transfer dialog)."""
+    query = (query or "").strip()
+    users = User.objects.filter(is_active=True)
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
+    return users.order_by("username")[:limit]

@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.audit.registry import event_type
+
+DEFINITION_SAVED = event_type(3001, "workflow.definition.saved", _("保存流程草稿"))
+DEFINITION_DEPLOYED = event_type(3002, "workflow.definition.deployed", _("发布流程"))
+DEFINITION_RETIRED = event_type(3003, "workflow.definition.retired", _("停用流程"))
+DEFINITION_DEPLOY_REFUSED = event_type(3004, "workflow.definition.deploy_refused", _("流程发布未通过校验"))
+
+INSTANCE_STARTED = event_type(3010, "workflow.instance.started", _("发起流程"))
+INSTANCE_COMPLETED = event_type(3011, "workflow.instance.completed", _("流程办结"))
+INSTANCE_WITHDRAWN = event_type(3012, "workflow.instance.withdrawn", _("撤回流程"))
+INSTANCE_CANCELLED = event_type(3013, "workflow.instance.cancelled", _("撤销流程"))
+INSTANCE_FAILED = event_type(3014, "workflow.instance.failed", _("流程运行异常"))
+
+TASK_CLAIMED = event_type(3020, "workflow.task.claimed", _("认领任务"))
+TASK_UNCLAIMED = event_type(3021, "workflow.task.unclaimed", _("放弃认领任务"))
+TASK_COMPLETED = event_type(3022, "workflow.task.completed", _("办理任务"))
+TASK_RETURNED = event_type(3023, "workflow.task.returned", _("退回任务"))
+TASK_TRANSFERRED = event_type(3024, "workflow.task.transferred", _("转办任务"))
+TASK_DELEGATED = event_type(3025, "workflow.task.delegated", _("委派任务"))
+TIMER_FIRED = event_type(3030, "workflow.timer.fired", _("流程定时事件触发"))
+ACTION_RUN = event_type(3031, "workflow.action.run", _("流程自动动作"))
+COPY_READ = event_type(3040, "workflow.copy.read", _("阅读抄送"))

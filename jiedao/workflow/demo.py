@@ -1,0 +1,120 @@
+"""Demo data of the workflow engine: permissions for the demo roles, the shipped processes deployed at
+清波街道, and two running requests so the inboxes are not empty. Idempotent.
+
+Role mapping (roles of `jiedao.core.demo`): ``approver`` is the department head (部门负责人),
+``subdistrict-leader`` the sub-district leader, ``office-staff`` the 党政办 (also maintains the processes),
+``supervisor`` 纪检监察; community and window staff start processes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.db import transaction
+
+from jiedao.accounts.models import Role, User
+from jiedao.core.demo import resolve_permissions
+from jiedao.orgs.models import OrgUnit
+from jiedao.workflow import services
+from jiedao.workflow.choices import DefinitionStatus
+from jiedao.workflow.models import ProcessDefinition, ProcessInstance
+
+PROCESSES = Path(__file__).resolve().parent / "processes"
+SHIPPED = ("leave", "joint_review", "countersign")
+SUBDISTRICT_CODE = "330110001000"  # 清波街道
+
+START = ("workflow.add_processinstance", "workflow.view_processinstance")
+ROLE_PERMISSIONS = {
+    "district-leader": (
+        "workflow.view_processinstance",
+        "workflow.view_worktask",
+        "workflow.view_processdefinition",
+    ),
+    "subdistrict-leader": (*START, "workflow.view_worktask", "workflow.view_processdefinition"),
+    "approver": START,
+    "office-staff": (
+        *START,
+        "workflow.view_processdefinition",
+        "workflow.add_processdefinition",
+        "workflow.change_processdefinition",
+    ),
+    "window-staff": START,
+    "community-staff": START,
+    "supervisor": ("workflow.view_processinstance", "workflow.view_worktask"),
+}
+
+
+def shipped(name: str) -> tuple[str, dict]:
+    xml = (PROCESSES / f"{name}.bpmn").read_text(encoding="utf-8")
+    forms = json.loads((PROCESSES / f"{name}.forms.json").read_text(encoding="utf-8"))
+    return xml, forms
+
+
+def load_permissions() -> None:
+    for code, patterns in ROLE_PERMISSIONS.items():
+        role = Role.objects.filter(code=code).first()
+        if role is not None:
+            role.permissions.add(*resolve_permissions(patterns))
+
+
+def load_processes(stdout=None) -> list[ProcessDefinition]:
+    subdistrict = OrgUnit.objects.filter(division_code=SUBDISTRICT_CODE).first()
+    deployer = User.objects.filter(username="office").first()
+    if subdistrict is None or deployer is None:
+        return []
+    deployed = []
+    for name in SHIPPED:
+        existing = ProcessDefinition.objects.filter(
+            org=subdistrict, key=name, status=DefinitionStatus.DEPLOYED
+        ).first()
+        if existing is None:
+            xml, forms = shipped(name)
+            existing = services.definition_deploy_xml(
+                actor=deployer, org=subdistrict, bpmn_xml=xml, forms=forms
+            )
+            if stdout is not None:
+                stdout.write(f"已发布流程：{existing.name}（{existing.key} v{existing.version}）")
+        deployed.append(existing)
+    return deployed
+
+
+def load_requests(stdout=None) -> None:
+    """A leave request waiting for the department head, and a joint review waiting for three departments."""
+    shequ = User.objects.filter(username="shequ").first()
+    window = User.objects.filter(username="window").first()
+    if (
+        shequ is not None
+        and not ProcessInstance.objects.filter(initiator=shequ, definition__key="leave").exists()
+    ):
+        instance = services.process_start(actor=shequ, definition_key="leave", org=shequ.org)
+        task = instance.tasks.get(element_id="apply")
+        services.task_complete(
+            actor=shequ,
+            task=task,
+            form_data={"leave_type": "annual", "start_date": "2026-10-12", "days": 4, "reason": "回乡探亲"},
+        )
+        if stdout is not None:
+            stdout.write(f"演示流程：{instance.title}（待部门负责人 approver 审批）")
+    if (
+        window is not None
+        and not ProcessInstance.objects.filter(initiator=window, definition__key="joint_review").exists()
+    ):
+        instance = services.process_start(
+            actor=window,
+            definition_key="joint_review",
+            org=window.org,
+            data={
+                "title": "政务服务中心窗口改造",
+                "summary": "拟将综合窗口由 6 个增至 8 个，请各部门提出意见。",
+            },
+        )
+        if stdout is not None:
+            stdout.write(f"演示流程：{instance.title}（待党政办、业务科室、纪检监察并行审批）")
+
+
+@transaction.atomic
+def load(stdout=None) -> None:
+    load_permissions()
+    if load_processes(stdout):
+        load_requests(stdout)

@@ -1,0 +1,309 @@
+"""The SpiffWorkflow side: a script engine that runs no Python, the serializer, and the clock.
+
+* `PlatformScriptEngine.evaluate` goes through the restricted evaluator of `jiedao.workflow.expressions`
+  (gateway conditions); `execute` refuses (there are no script tasks); service tasks run registered
+  actions through `run_action`.
+* The engine carries the clock (`now`), so timers are computed from a time the caller controls: the
+  periodic job passes its own "now" and tests patch `jiedao.workflow.engine.now`.
+* The spec is not stored with each instance: the state holds only the task tree, and the spec is rebuilt
+  from the instance's pinned (immutable) definition row — which is also what makes new versions leave
+  running instances alone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from jiedao.workflow import actions, expressions
+from jiedao.workflow.bpmn import ProcessModel, TimerSpec
+
+
+def now() -> dt.datetime:
+    """The engine's clock. Tests patch this function."""
+    return timezone.now()
+
+
+class EngineError(Exception):
+    """A step could not run (a condition, an action, an assignment). The message is Chinese."""
+
+
+# --- timers --------------------------------------------------------------------------------------------------
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    if not months:
+        return moment
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def timer_due(timer: TimerSpec | None, start: dt.datetime) -> dt.datetime:
+    """When a timer started at `start` fires. Working days end at the end of the n-th working day of the
+    platform calendar (the same rule as a time-limit clock)."""
+    if timer is None:
+        return start
+    if timer.kind == "working_days":
+        from jiedao.timelimits.services import end_of_day, local_date
+        from jiedao.workcalendar import services as workcalendar
+        from jiedao.workcalendar.services import CalendarNotCovered
+
+        try:
+            day = workcalendar.add_working_days(local_date(start), timer.working_days)
+        except CalendarNotCovered:
+            # The alert is open; meanwhile count Monday to Friday rather than stop the process.
+            day, remaining = local_date(start), timer.working_days
+            while remaining:
+                day += dt.timedelta(days=1)
+                remaining -= day.weekday() < 5
+        return end_of_day(day)
+    if timer.kind == "date":
+        moment = dt.datetime.fromisoformat(timer.at)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+    return _add_months(start, timer.months) + timer.duration
+
+
+# --- the step context ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepContext:
+    """What one step (one transaction) knows: the instance, the actor, the time, and what to do on commit."""
+
+    instance: Any
+    actor: Any
+    model: ProcessModel
+    moment: dt.datetime
+    commit_callbacks: list[Callable] = field(default_factory=list)
+    fired_timers: list[str] = field(default_factory=list)
+    actions_run: list[dict] = field(default_factory=list)
+
+    def on_commit(self, callback: Callable) -> None:
+        transaction.on_commit(callback)
+
+
+@dataclass
+class ActionContext:
+    """Given to an action: the instance, the actor, the running task's data (writable) and `on_commit`."""
+
+    step: StepContext
+    element_id: str
+    data: dict
+
+    @property
+    def instance(self):
+        return self.step.instance
+
+    @property
+    def actor(self):
+        return self.step.actor
+
+    def on_commit(self, callback: Callable) -> None:
+        self.step.on_commit(callback)
+
+    def assignment_context(self):
+        from jiedao.workflow.assignment import AssignmentContext
+
+        instance = self.step.instance
+        return AssignmentContext(org=instance.org, initiator=instance.initiator, data=self.data)
+
+
+class PlatformScriptEngine(PythonScriptEngine):
+    """Evaluates expressions with the restricted evaluator; never executes Python."""
+
+    def __init__(self, context: StepContext | None = None):
+        super().__init__()
+        self.context = context
+
+    def now(self) -> dt.datetime:
+        return self.context.moment if self.context is not None else now()
+
+    def timer_due(self, timer: TimerSpec | None, start: dt.datetime) -> dt.datetime:
+        return timer_due(timer, start)
+
+    def validate(self, expression):
+        expressions.check(expression)
+
+    def evaluate(self, task, expression, external_context=None):
+        data = dict(external_context or {})
+        data.update(task.data)
+        try:
+            return expressions.evaluate(expression, data)
+        except expressions.ExpressionError as error:
+            raise EngineError(
+                _("计算「%(e)s」时出错（环节「%(t)s」）：%(m)s")
+                % {"e": str(expression)[:100], "t": _task_label(task), "m": error}
+            ) from None
+
+    def execute(self, task, script, external_context=None):
+        raise EngineError(_("出于安全原因，流程中不能执行脚本（环节「%(t)s」）。") % {"t": _task_label(task)})
+
+    def call_service(self, task, **kwargs):
+        raise EngineError(_("服务任务只能运行已登记的动作（环节「%(t)s」）。") % {"t": _task_label(task)})
+
+    def run_action(self, task) -> None:
+        if self.context is None:
+            raise EngineError(_("动作只能在流程步骤中运行。"))
+        element = self.context.model.element(task.task_spec.bpmn_id)
+        if element is None or not element.action:
+            raise EngineError(_("服务任务「%(t)s」没有指定动作。") % {"t": _task_label(task)})
+        action = actions.ACTIONS.get(element.action)
+        if action is None:
+            raise EngineError(
+                _("动作「%(a)s」未登记（环节「%(t)s」）。") % {"a": element.action, "t": _task_label(task)}
+            )
+        try:
+            params = actions.resolve_params(element.action, element.params, task.data)
+            action.func(ActionContext(self.context, element.id, task.data), **params)
+        except actions.ActionError as error:
+            raise EngineError(
+                _("动作「%(a)s」执行失败（环节「%(t)s」）：%(m)s")
+                % {"a": action.label, "t": _task_label(task), "m": error}
+            ) from None
+        try:
+            json.dumps(task.data)
+        except (TypeError, ValueError):
+            raise EngineError(_("动作「%(a)s」写入了无法保存的数据。") % {"a": action.label}) from None
+        self.context.actions_run.append({"element": element.id, "action": element.action})
+
+
+def _task_label(task) -> str:
+    spec = task.task_spec
+    return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+
+
+# --- serialization --------------------------------------------------------------------------------------------
+
+
+class PinnedSpecWorkflowConverter(BpmnWorkflowConverter):
+    """Stores the task tree without the spec; the spec comes from the pinned definition on restore."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        spec, subprocess_specs = dct.pop("spec"), dct.pop("subprocess_specs", {})
+        if isinstance(spec, dict):  # a state saved with its spec restores as Spiff would
+            dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+            return super().from_dict(dct)
+        from uuid import UUID
+
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    config = dict(DEFAULT_CONFIG)
+    config[BpmnWorkflow] = PinnedSpecWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+SERIALIZER = _serializer()
+
+
+def dump(workflow: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(workflow)
+
+
+def restore(state: str, model: ProcessModel, context: StepContext | None = None) -> BpmnWorkflow:
+    dct = json.loads(state)
+    SERIALIZER.migrate(dct)
+    dct["spec"], dct["subprocess_specs"] = model.spec, model.subprocess_specs
+    workflow = SERIALIZER.from_dict(dct)
+    workflow.script_engine = PlatformScriptEngine(context)
+    return workflow
+
+
+def new_workflow(model: ProcessModel, data: dict, context: StepContext | None = None) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=PlatformScriptEngine(context))
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK):
+        if task is not workflow.task_tree:
+            task.data.update(data)
+    return workflow
+
+
+# --- reading the tree ---------------------------------------------------------------------------------------------
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list:
+    from jiedao.workflow.bpmn import PlatformTimerEventDefinition
+
+    return [
+        task
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), PlatformTimerEventDefinition)
+    ]
+
+
+def next_timer(workflow: BpmnWorkflow) -> dt.datetime | None:
+    moments = [
+        dt.datetime.fromisoformat(task.internal_data["event_value"])
+        for task in waiting_timers(workflow)
+        if task.internal_data.get("event_value")
+    ]
+    return min(moments) if moments else None
+
+
+def completed_elements(workflow: BpmnWorkflow) -> list[str]:
+    """BPMN ids of the elements that ran, in the order they completed (for the diagram)."""
+    done = [
+        task
+        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        if getattr(task.task_spec, "bpmn_id", None)
+    ]
+    done.sort(key=lambda t: t.last_state_change)
+    return list(dict.fromkeys(t.task_spec.bpmn_id for t in done))
+
+
+def previous_user_tasks(task) -> list:
+    """Completed user tasks on the path that led to `task`, nearest first."""
+    found = []
+    current = task.parent
+    while current is not None:
+        if current.has_state(TaskState.COMPLETED) and current.task_spec.manual:
+            found.append(current)
+        current = current.parent
+    return found
+
+
+def reset_to(workflow: BpmnWorkflow, task_id, data: dict | None = None) -> None:
+    """Make an earlier task ready again (退回 / 撤回), dropping what came after it.
+
+    Spiff leaves the dropped tasks of waiting events (timers) in its event manager; they are removed here.
+    """
+    workflow.reset_from_task_id(task_id, data=data)
+    manager = workflow.event_manager
+    for waiting_id, task in list(manager.tasks.items()):
+        if task.workflow.tasks.get(waiting_id) is not task:
+            manager.tasks.pop(waiting_id, None)

@@ -1,0 +1,287 @@
+"""Server-side validation of data submitted against a form-js schema.
+
+The browser renders forms with the form-js viewer, but nothing the browser sends is trusted: the service
+checks every submission against the task's schema. Supported input components: ``textfield``,
+``textarea``, ``number``, ``select``, ``radio``, ``checkbox``, ``checklist``, ``datetime``; layout
+components (``text``, ``html``, ``spacer``, ``separator``, ``group`` without a ``path``) are accepted and
+carry no value. Keys not in the schema, and disabled or read-only fields, are ignored.
+
+Fields with a ``conditional`` (FEEL) rule are not required on the server, since FEEL is not evaluated here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+INPUT_TYPES = ("textfield", "textarea", "number", "select", "radio", "checkbox", "checklist", "datetime")
+LAYOUT_TYPES = ("text", "html", "spacer", "separator", "group", "default")
+CHOICE_TYPES = ("select", "radio", "checklist")
+MAX_TEXT = 10_000
+MAX_PATTERN = 200
+_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,20}$")
+RESERVED_KEYS = ("initiator",)
+
+
+def _components(schema: dict) -> Iterator[dict]:
+    for component in schema.get("components") or []:
+        if not isinstance(component, dict):
+            continue
+        yield component
+        if component.get("type") == "group" and not component.get("path"):
+            yield from _components(component)
+
+
+def fields(schema: dict | None) -> list[dict]:
+    """The input components of a schema, groups flattened."""
+    if not isinstance(schema, dict):
+        return []
+    return [c for c in _components(schema) if c.get("type") in INPUT_TYPES and c.get("key")]
+
+
+def _label(component: dict) -> str:
+    return str(component.get("label") or component.get("key") or _("未命名字段"))[:50]
+
+
+def validate_schema(form_key: str, schema: Any) -> list[str]:
+    """Deploy-time check of a form: supported component types, keys, option lists."""
+    where = _("表单「%(f)s」") % {"f": form_key}
+    if not _KEY_RE.match(str(form_key)):
+        return [
+            _("表单标识「%(f)s」无效：应以字母开头，只含字母、数字和下划线。") % {"f": str(form_key)[:64]}
+        ]
+    if not isinstance(schema, dict) or not isinstance(schema.get("components"), list):
+        return [_("%(w)s不是有效的 form-js 表单（缺少 components）。") % {"w": where}]
+    errors: list[str] = []
+    keys: set[str] = set()
+    for component in _components(schema):
+        kind = component.get("type")
+        if kind in LAYOUT_TYPES:
+            if kind == "group" and component.get("path"):
+                errors.append(
+                    _("%(w)s的分组「%(l)s」使用了 path，暂不支持。") % {"w": where, "l": _label(component)}
+                )
+            continue
+        if kind not in INPUT_TYPES:
+            errors.append(
+                _("%(w)s中的组件类型「%(t)s」不受支持（支持：%(list)s）。")
+                % {"w": where, "t": str(kind)[:30], "list": "、".join(INPUT_TYPES)}
+            )
+            continue
+        key = component.get("key")
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            errors.append(
+                _("%(w)s的字段「%(l)s」的 key 无效：应以字母开头，只含字母、数字和下划线。")
+                % {"w": where, "l": _label(component)}
+            )
+            continue
+        if key in RESERVED_KEYS:
+            errors.append(_("%(w)s的字段 key「%(k)s」为保留字。") % {"w": where, "k": key})
+        if key in keys:
+            errors.append(_("%(w)s中的字段 key「%(k)s」重复。") % {"w": where, "k": key})
+        keys.add(key)
+        if kind in CHOICE_TYPES and not component.get("valuesKey"):
+            values = component.get("values")
+            if not isinstance(values, list) or not values:
+                errors.append(_("%(w)s的字段「%(l)s」没有可选项。") % {"w": where, "l": _label(component)})
+        pattern = (component.get("validate") or {}).get("pattern")
+        if pattern:
+            if len(str(pattern)) > MAX_PATTERN:
+                errors.append(
+                    _("%(w)s的字段「%(l)s」的格式规则过长。") % {"w": where, "l": _label(component)}
+                )
+            else:
+                try:
+                    re.compile(str(pattern))
+                except re.error:
+                    errors.append(
+                        _("%(w)s的字段「%(l)s」的格式规则无效。") % {"w": where, "l": _label(component)}
+                    )
+    try:
+        json.dumps(schema)
+    except (TypeError, ValueError):
+        errors.append(_("%(w)s无法保存为 JSON。") % {"w": where})
+    return errors
+
+
+def _allowed_values(component: dict, context: dict) -> list:
+    key = component.get("valuesKey")
+    values = context.get(key) if key else component.get("values")
+    allowed = []
+    for option in values or []:
+        if isinstance(option, dict) and "value" in option:
+            allowed.append(option["value"])
+        elif isinstance(option, str | int | float | bool):
+            allowed.append(option)
+    return allowed
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        return int(number) if re.fullmatch(r"-?\d+", text) else number
+    return None
+
+
+def _datetime_value(value: Any, subtype: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if subtype == "date":
+            return dt.date.fromisoformat(text).isoformat()
+        if subtype == "time":
+            return dt.time.fromisoformat(text.removesuffix("Z")).isoformat(timespec="minutes")
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat(timespec="minutes")
+    except ValueError:
+        return None
+
+
+def _check_one(component: dict, value: Any, context: dict) -> tuple[Any, str | None]:
+    """(clean value, error message or None)."""
+    kind, label = component["type"], _label(component)
+    rules = component.get("validate") or {}
+    if kind in ("textfield", "textarea"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            return None, _("「%(l)s」应为文本。") % {"l": label}
+        value = value.strip()
+        if len(value) > MAX_TEXT:
+            return None, _("「%(l)s」过长。") % {"l": label}
+        min_length, max_length = rules.get("minLength"), rules.get("maxLength")
+        if isinstance(min_length, int) and len(value) < min_length:
+            return None, _("「%(l)s」至少 %(n)d 个字。") % {"l": label, "n": min_length}
+        if isinstance(max_length, int) and len(value) > max_length:
+            return None, _("「%(l)s」不能超过 %(n)d 个字。") % {"l": label, "n": max_length}
+        pattern = rules.get("pattern")
+        if pattern and len(str(pattern)) <= MAX_PATTERN:
+            try:
+                if not re.fullmatch(str(pattern), value):
+                    return None, _("「%(l)s」的格式不正确。") % {"l": label}
+            except re.error:
+                pass
+        validation_type = rules.get("validationType")
+        if validation_type == "email" and not _EMAIL_RE.match(value):
+            return None, _("「%(l)s」应为有效的电子邮箱地址。") % {"l": label}
+        if validation_type == "phone" and not _PHONE_RE.match(value):
+            return None, _("「%(l)s」应为有效的电话号码。") % {"l": label}
+        return value, None
+    if kind == "number":
+        number = _number(value)
+        if number is None:
+            return None, _("「%(l)s」应为数字。") % {"l": label}
+        low, high = _number(rules.get("min")), _number(rules.get("max"))
+        if low is not None and number < low:
+            return None, _("「%(l)s」不能小于 %(n)s。") % {"l": label, "n": f"{low:g}"}
+        if high is not None and number > high:
+            return None, _("「%(l)s」不能大于 %(n)s。") % {"l": label, "n": f"{high:g}"}
+        digits = component.get("decimalDigits")
+        if isinstance(digits, int) and isinstance(number, float) and round(number, digits) != number:
+            return None, _("「%(l)s」最多保留 %(n)d 位小数。") % {"l": label, "n": digits}
+        if isinstance(number, float) and number.is_integer() and not digits:
+            number = int(number)
+        return number, None
+    if kind in ("select", "radio"):
+        allowed = _allowed_values(component, context)
+        if value not in allowed:
+            return None, _("「%(l)s」的取值不在可选范围内。") % {"l": label}
+        return value, None
+    if kind == "checkbox":
+        if isinstance(value, str) and value.lower() in ("true", "on", "1", "false", "off", "0"):
+            value = value.lower() in ("true", "on", "1")
+        if not isinstance(value, bool):
+            return None, _("「%(l)s」应为是或否。") % {"l": label}
+        return value, None
+    if kind == "checklist":
+        if not isinstance(value, list):
+            return None, _("「%(l)s」应为多选列表。") % {"l": label}
+        allowed = _allowed_values(component, context)
+        if any(item not in allowed for item in value):
+            return None, _("「%(l)s」中有取值不在可选范围内。") % {"l": label}
+        return list(dict.fromkeys(value)), None
+    if kind == "datetime":
+        subtype = component.get("subtype") or "date"
+        clean = _datetime_value(value, subtype)
+        if clean is None:
+            formats = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}
+            return None, _("「%(l)s」应为有效的日期时间（%(f)s）。") % {
+                "l": label,
+                "f": formats.get(subtype, "YYYY-MM-DD"),
+            }
+        return clean, None
+    return None, _("「%(l)s」的类型不受支持。") % {"l": label}
+
+
+def validate_data(
+    schema: dict | None, data: Any, context: dict | None = None
+) -> tuple[dict, dict[str, list[str]]]:
+    """(cleaned data, errors by field key). Only the schema's enabled input fields are kept."""
+    context = context or {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, {"__all__": [_("表单数据格式不正确。")]}
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for component in fields(schema):
+        if component.get("disabled") or component.get("readonly") is True:
+            continue
+        key = component["key"]
+        value = data.get(key)
+        required = bool((component.get("validate") or {}).get("required")) and not component.get(
+            "conditional"
+        )
+        if _empty(value) or (component["type"] == "checkbox" and value is False and required):
+            if required:
+                errors[key] = [_("「%(l)s」为必填项。") % {"l": _label(component)}]
+            elif component["type"] == "checkbox" and value is not None:
+                cleaned[key] = bool(value) if isinstance(value, bool) else False
+            continue
+        clean, error = _check_one(component, value, context)
+        if error:
+            errors[key] = [error]
+        else:
+            cleaned[key] = clean
+    return cleaned, errors
+
+
+def field_labels(schema: dict | None) -> dict[str, str]:
+    return {c["key"]: _label(c) for c in fields(schema)}
+
+
+def display_value(component: dict, value: Any, context: dict | None = None) -> str:
+    """A human-readable value (option labels instead of values)."""
+    if value is None:
+        return ""
+    if component.get("type") in CHOICE_TYPES:
+        options = component.get("values") or (context or {}).get(component.get("valuesKey"), []) or []
+        labels = {o.get("value"): o.get("label") for o in options if isinstance(o, dict)}
+        if isinstance(value, list):
+            return "、".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+    if component.get("type") == "checkbox":
+        return _("是") if value else _("否")
+    return str(value)

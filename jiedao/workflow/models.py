@@ -1,0 +1,270 @@
+"""Process definitions (BPMN 2.0 + form-js forms), running instances, human tasks and their history.
+
+A `ProcessDefinition` row is immutable once deployed: each `ProcessInstance` pins its definition row, so
+deploying a new version never changes instances already running. The instance keeps the SpiffWorkflow
+task tree as JSON (`state`); the spec itself is rebuilt from the pinned BPMN and cached per definition.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.workflow.choices import (
+    DefinitionStatus,
+    HistoryAction,
+    InstanceStatus,
+    Outcome,
+    TaskStatus,
+)
+
+
+class ProcessDefinition(ScopedModel):
+    """One version of a process of one org node. Visible to, and startable from, the org's subtree."""
+
+    key = models.CharField(_("流程标识"), max_length=64)
+    name = models.CharField(_("流程名称"), max_length=100)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    description = models.CharField(_("说明"), max_length=500, blank=True)
+    bpmn_xml = models.TextField(_("BPMN 定义"))
+    forms = models.JSONField(_("表单"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+    deployed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    deployed_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流程定义")
+        verbose_name_plural = _("流程定义")
+        ordering = ["key", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "key", "version"], name="workflow_definition_version"),
+        ]
+        indexes = [models.Index(fields=["key", "status"], name="workflow_def_key_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ProcessInstance(ScopedModel):
+    """One run of a process. `state` is the serialized SpiffWorkflow task tree (JSON text)."""
+
+    scope_owner_field = "initiator"
+
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances", verbose_name=_("流程定义")
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
+    )
+    state = models.TextField(_("引擎状态"), blank=True, editable=False)
+    data = models.JSONField(_("流程数据"), default=dict, blank=True)
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("业务对象类型"),
+    )
+    object_id = models.CharField(_("业务对象编号"), max_length=64, blank=True)
+    business_object = GenericForeignKey("content_type", "object_id")
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    started_at = models.DateTimeField(_("发起时间"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    current_step_names = models.CharField(_("当前环节"), max_length=500, blank=True)
+    next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
+    error = models.TextField(_("异常信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_timer_at"], name="workflow_inst_timer"),
+            models.Index(fields=["initiator", "status"], name="workflow_inst_initiator"),
+            models.Index(fields=["content_type", "object_id"], name="workflow_inst_business"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkTask(ScopedModel):
+    """A human step (待办) of an instance: one row per Spiff user task, or one per signer of a countersign.
+
+    `version` is bumped by every change, so a decision taken on a stale page is refused.
+    """
+
+    scope_owner_field = "assignee"
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("流程实例")
+    )
+    spiff_task_id = models.UUIDField(_("引擎任务"), db_index=True)
+    activation = models.UUIDField(_("激活批次"), db_index=True)
+    element_id = models.CharField(_("环节标识"), max_length=100)
+    name = models.CharField(_("环节名称"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.READY)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("委派人"),
+    )
+    candidates = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="workflow_candidate_tasks",
+        verbose_name=_("候选人"),
+    )
+    form_key = models.CharField(_("表单"), max_length=100, blank=True)
+    countersign = models.CharField(_("会签规则"), max_length=10, blank=True)
+    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    clock = models.OneToOneField(
+        "timelimits.Clock",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("计时"),
+    )
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("实际办理人"),
+    )
+    completed_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
+    opinion = models.TextField(_("办理意见"), blank=True)
+    form_data = models.JSONField(_("表单数据"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    class Meta:
+        verbose_name = _("待办任务")
+        verbose_name_plural = _("待办任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["assignee", "status"], name="workflow_task_assignee"),
+            models.Index(fields=["instance", "status"], name="workflow_task_instance"),
+            models.Index(fields=["completed_by", "completed_at"], name="workflow_task_done"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.instance.title}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (TaskStatus.READY, TaskStatus.CLAIMED)
+
+
+class TaskHistory(ScopeAware, models.Model):
+    """Who did what, when, with which opinion: the audit trail shown on the instance page."""
+
+    scope_org_field = "instance__org"
+    scope_owner_field = "actor"
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="history", verbose_name=_("流程实例")
+    )
+    task = models.ForeignKey(
+        WorkTask,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("任务"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    action = models.CharField(_("操作"), max_length=10, choices=HistoryAction.choices)
+    element_id = models.CharField(_("环节标识"), max_length=100, blank=True)
+    step_name = models.CharField(_("环节"), max_length=200, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.step_name}"
+
+
+class CarbonCopy(ScopeAware, models.Model):
+    """抄送: an instance brought to someone's attention, without a decision to take."""
+
+    scope_org_field = "instance__org"
+    scope_owner_field = "recipient"
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="copies", verbose_name=_("流程实例")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("抄送对象")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("抄送人"),
+    )
+    element_id = models.CharField(_("环节标识"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("抄送时间"))
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("抄送")
+        verbose_name_plural = _("抄送")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "created_at"], name="workflow_cc_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.instance.title} → {self.recipient}"

@@ -1,0 +1,114 @@
+"""Reads shared by the inbox page, the API and the home panel."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jiedao.core.scope import has_permission
+from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, TaskStatus
+from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, WorkTask
+
+BOXES = ("todo", "done", "started", "cc")
+
+
+def todo_tasks(user) -> QuerySet[WorkTask]:
+    """Open tasks the user may act on: assigned to them, or unclaimed with them among the candidates."""
+    return WorkTask.objects.filter(status__in=OPEN_TASK_STATUSES).filter(
+        Q(assignee_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
+    )
+
+
+def _candidate_ids(user):
+    return WorkTask.candidates.through.objects.filter(user_id=user.pk).values("worktask_id")
+
+
+def done_tasks(user) -> QuerySet[WorkTask]:
+    return WorkTask.objects.filter(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
+
+
+def started_instances(user) -> QuerySet[ProcessInstance]:
+    return ProcessInstance.objects.filter(initiator_id=user.pk)
+
+
+def copies(user) -> QuerySet[CarbonCopy]:
+    return CarbonCopy.objects.filter(recipient_id=user.pk)
+
+
+def counts(user) -> dict[str, int]:
+    return {
+        "todo": todo_tasks(user).count(),
+        "done": done_tasks(user).count(),
+        "started": started_instances(user).count(),
+        "cc": copies(user).filter(read_at__isnull=True).count(),
+    }
+
+
+def involved_tasks(user) -> QuerySet[WorkTask]:
+    """Tasks the user handles, handled, may handle, or delegated."""
+    return WorkTask.objects.filter(
+        Q(assignee_id=user.pk)
+        | Q(completed_by_id=user.pk)
+        | Q(owner_id=user.pk)
+        | Q(pk__in=_candidate_ids(user))
+    )
+
+
+def tasks_for(user) -> QuerySet[WorkTask]:
+    """Tasks a user may open: their own (see `involved_tasks`), and, with ``workflow.view_worktask``, the
+    tasks within their data scope."""
+    own = Q(pk__in=involved_tasks(user).values("pk"))
+    if has_permission(user, "workflow.view_worktask"):
+        own |= Q(pk__in=WorkTask.objects.visible_to(user, "view").values("pk"))
+    return WorkTask.objects.filter(own)
+
+
+def instances_for(user) -> QuerySet[ProcessInstance]:
+    """Instances a user may open: within the data scope of ``workflow.view_processinstance``, or those they
+    take part in (started, have or had a task, received a copy)."""
+    involved = (
+        Q(initiator_id=user.pk)
+        | Exists(involved_tasks(user).filter(instance_id=OuterRef("pk")))
+        | Exists(CarbonCopy.objects.filter(recipient_id=user.pk, instance_id=OuterRef("pk")))
+    )
+    scoped = ProcessInstance.objects.visible_to(user, "view")
+    return ProcessInstance.objects.filter(involved | Q(pk__in=scoped.values("pk")))
+
+
+def definitions_for(user) -> QuerySet[ProcessDefinition]:
+    """Definitions within the data scope of ``workflow.view_processdefinition``, plus the deployed ones of the
+    user's node and its ancestors (those the user may start)."""
+    nodes = [user.org_id, *[int(p) for p in user.org.path.split(".") if p]]
+    scoped = ProcessDefinition.objects.visible_to(user, "view")
+    return ProcessDefinition.objects.filter(
+        Q(pk__in=scoped.values("pk")) | Q(org_id__in=nodes, status=DefinitionStatus.DEPLOYED)
+    )
+
+
+def diagram_state(instance: ProcessInstance) -> dict[str, list[str]]:
+    """What the instance's diagram highlights: the elements and flows passed, and where it stands now."""
+    from jiedao.workflow import bpmn, engine
+
+    if not instance.state:
+        return {"completed": [], "active": [], "flows": []}
+    model = bpmn.model_for(instance.definition)
+    workflow = engine.restore(instance.state, model)
+    # The tree forgets steps undone by a return; the history does not.
+    handled = list(
+        instance.tasks.filter(status=TaskStatus.COMPLETED)
+        .order_by("completed_at", "id")
+        .values_list("element_id", flat=True)
+    )
+    completed = list(dict.fromkeys([*engine.completed_elements(workflow), *handled]))
+    active = (
+        [] if workflow.is_completed() else [t.task_spec.bpmn_id for t in engine.ready_user_tasks(workflow)]
+    )
+    # Intermediate timers are where the process waits; boundary timers only watch the task they sit on.
+    active += [
+        t.task_spec.bpmn_id
+        for t in engine.waiting_timers(workflow)
+        if model.element(t.task_spec.bpmn_id) and model.element(t.task_spec.bpmn_id).type != "boundaryEvent"
+    ]
+    passed = set(completed)
+    reached = passed | set(active)
+    flows = [f.id for f in model.flows.values() if f.source in passed and f.target in reached]
+    return {"completed": completed, "active": list(dict.fromkeys(active)), "flows": flows}

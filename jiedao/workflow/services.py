@@ -1,0 +1,1195 @@
+"""Every write of the workflow engine.
+
+Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xml`,
+`definition_new_version`, `definition_retire`.
+
+Instances and tasks: `process_start`, `process_withdraw`, `process_cancel`, `task_claim`, `task_unclaim`,
+`task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, and the periodic
+`fire_due_timers`.
+
+Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
+restored from the instance's state, the engine runs, the state is written back, the `WorkTask` rows are
+brought in line with the engine's ready user tasks, and history and audit rows are written. A worker
+killed in the middle leaves the instance at its last committed step.
+
+Who may act on a task is decided by the task itself: its assignee, or — while nobody has claimed it — one
+of its candidates. Starting a process needs ``workflow.add_processinstance`` over the org node it is
+started in; deploying needs ``workflow.add_processdefinition`` over the definition's node.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from jiedao.accounts.models import User
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.scope import require
+from jiedao.orgs.models import OrgUnit
+from jiedao.timelimits import services as timelimits
+from jiedao.timelimits.choices import ClockStatus
+from jiedao.workcalendar.services import CalendarNotCovered
+from jiedao.workflow import audit_events as events
+from jiedao.workflow import bpmn, engine, formschema
+from jiedao.workflow.assignment import AssignmentContext, AssignmentError, resolve
+from jiedao.workflow.choices import (
+    OPEN_TASK_STATUSES,
+    DefinitionStatus,
+    HistoryAction,
+    InstanceStatus,
+    Outcome,
+    TaskStatus,
+)
+from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
+from jiedao.workflow.signals import instance_finished, tasks_created
+
+logger = logging.getLogger(__name__)
+
+PERM_DEPLOY = "workflow.add_processdefinition"
+PERM_RETIRE = "workflow.change_processdefinition"
+PERM_START = "workflow.add_processinstance"
+PERM_CANCEL = "workflow.change_processinstance"
+CLOCK_KIND = "workflow.task"
+ACTIVATION_KEY = "jiedao_activation"
+SYSTEM_ACTOR_NAME = "system"
+MAX_DATA_BYTES = 256 * 1024
+DEFINITION_FIELDS = ["key", "name", "version", "status", "org", "deployed_at"]
+
+
+# --- definitions -------------------------------------------------------------------------------------------
+
+
+def _definition_errors(error: bpmn.BpmnError) -> ValidationFailed:
+    return ValidationFailed({"bpmn_xml": error.messages}, code="invalid_bpmn")
+
+
+def _check_forms(forms) -> dict:
+    if forms in (None, ""):
+        return {}
+    if isinstance(forms, str):
+        try:
+            forms = json.loads(forms)
+        except ValueError:
+            raise ValidationFailed({"forms": [_("表单定义不是有效的 JSON。")]}) from None
+    if not isinstance(forms, dict):
+        raise ValidationFailed({"forms": [_("表单定义应为以表单标识为键的对象。")]})
+    return forms
+
+
+def _read_head(bpmn_xml: str) -> tuple[str, str]:
+    """(process id, name) of a document, after the safety checks; raises ValidationFailed."""
+    try:
+        root = bpmn.parse_tree(bpmn_xml)
+        _process, model, errors = bpmn.read_process(root)
+    except bpmn.BpmnError as error:
+        raise _definition_errors(error) from None
+    if not bpmn._KEY_RE.match(model.process_id):
+        raise ValidationFailed({"bpmn_xml": errors[:1] or [_("流程标识无效。")]}, code="invalid_bpmn")
+    return model.process_id, model.name
+
+
+def _next_version(org, key: str) -> int:
+    latest = ProcessDefinition.objects.filter(org=org, key=key).aggregate(v=Max("version"))["v"]
+    return (latest or 0) + 1
+
+
+def definition_save_draft(
+    *,
+    actor,
+    org: OrgUnit,
+    bpmn_xml: str,
+    forms=None,
+    name: str = "",
+    description: str = "",
+    definition: ProcessDefinition | None = None,
+) -> ProcessDefinition:
+    """Save a draft (a well-formed, safe document; full validation happens on deploy)."""
+    target_org = definition.org if definition is not None else org
+    require(actor, PERM_DEPLOY, target_org)
+    forms = _check_forms(forms)
+    key, process_name = _read_head(bpmn_xml)
+    name = (name or process_name or key).strip()[:100]
+    with transaction.atomic():
+        if definition is None:
+            definition = (
+                ProcessDefinition.objects.select_for_update()
+                .filter(org=org, key=key, status=DefinitionStatus.DRAFT)
+                .first()
+            )
+        else:
+            definition = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+            if definition.status != DefinitionStatus.DRAFT:
+                raise ServiceError(_("已发布或已停用的版本不能修改，请新建版本。"), code="not_draft")
+            if definition.key != key:
+                raise ValidationFailed(
+                    {
+                        "bpmn_xml": [
+                            _("流程标识不能修改（原为「%(old)s」，现为「%(new)s」）。")
+                            % {"old": definition.key, "new": key}
+                        ]
+                    }
+                )
+        if definition is None:
+            definition = ProcessDefinition(
+                org=org,
+                key=key,
+                version=_next_version(org, key),
+                created_by=actor,
+                status=DefinitionStatus.DRAFT,
+            )
+        definition.name, definition.description = name, (description or "").strip()[:500]
+        definition.bpmn_xml, definition.forms = bpmn_xml, forms
+        definition.save()
+        audit.record(
+            events.DEFINITION_SAVED,
+            actor=actor,
+            target=definition,
+            after=audit.snapshot(definition, DEFINITION_FIELDS),
+        )
+    return definition
+
+
+def _validated_model(bpmn_xml: str, forms: dict, *, actor, org, key_hint: str = "") -> bpmn.ProcessModel:
+    try:
+        return bpmn.load(bpmn_xml, forms)
+    except bpmn.BpmnError as error:
+        with transaction.atomic():
+            audit.record(
+                events.DEFINITION_DEPLOY_REFUSED,
+                actor=actor,
+                org=org,
+                success=False,
+                message="；".join(error.messages)[:500],
+                after={"key": key_hint},
+            )
+        raise _definition_errors(error) from None
+
+
+def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
+    """Validate a draft and make it the deployed version; refused with Chinese messages naming the element."""
+    require(actor, PERM_DEPLOY, definition.org)
+    with transaction.atomic():
+        locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+        if locked.status != DefinitionStatus.DRAFT:
+            raise ServiceError(_("只有草稿可以发布。"), code="not_draft")
+    model = _validated_model(locked.bpmn_xml, locked.forms, actor=actor, org=locked.org, key_hint=locked.key)
+    if model.process_id != locked.key:
+        raise ValidationFailed({"bpmn_xml": [_("流程标识与草稿不一致。")]})
+    with transaction.atomic():
+        locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+        if locked.status != DefinitionStatus.DRAFT:
+            raise ServiceError(_("只有草稿可以发布。"), code="not_draft")
+        locked.status = DefinitionStatus.DEPLOYED
+        locked.deployed_by, locked.deployed_at = actor, timezone.now()
+        locked.save()
+        audit.record(
+            events.DEFINITION_DEPLOYED,
+            actor=actor,
+            target=locked,
+            after=audit.snapshot(locked, DEFINITION_FIELDS),
+        )
+    definition.refresh_from_db()
+    return definition
+
+
+def definition_deploy_xml(
+    *, actor, org: OrgUnit, bpmn_xml: str, forms=None, name: str = "", description: str = ""
+) -> ProcessDefinition:
+    """Validate and deploy a document as the next version of its process at `org`, in one go. Nothing is
+    saved when validation fails."""
+    require(actor, PERM_DEPLOY, org)
+    forms = _check_forms(forms)
+    model = _validated_model(bpmn_xml, forms, actor=actor, org=org)
+    with transaction.atomic():
+        # Serialise concurrent deploys of the same process (the unique constraint is the last guard).
+        list(ProcessDefinition.objects.select_for_update().filter(org=org, key=model.process_id))
+        definition = ProcessDefinition.objects.create(
+            org=org,
+            key=model.process_id,
+            name=(name or model.name or model.process_id).strip()[:100],
+            description=(description or "").strip()[:500],
+            version=_next_version(org, model.process_id),
+            bpmn_xml=bpmn_xml,
+            forms=forms,
+            status=DefinitionStatus.DEPLOYED,
+            created_by=actor,
+            deployed_by=actor,
+            deployed_at=timezone.now(),
+        )
+        audit.record(
+            events.DEFINITION_DEPLOYED,
+            actor=actor,
+            target=definition,
+            after=audit.snapshot(definition, DEFINITION_FIELDS),
+        )
+    return definition
+
+
+def definition_new_version(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
+    """A draft copy of a deployed (or retired) version, to edit in the designer."""
+    require(actor, PERM_DEPLOY, definition.org)
+    existing = ProcessDefinition.objects.filter(
+        org=definition.org, key=definition.key, status=DefinitionStatus.DRAFT
+    ).first()
+    if existing is not None:
+        return existing
+    return definition_save_draft(
+        actor=actor,
+        org=definition.org,
+        bpmn_xml=definition.bpmn_xml,
+        forms=copy.deepcopy(definition.forms),
+        name=definition.name,
+        description=definition.description,
+    )
+
+
+def definition_retire(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
+    """No new instances of this version; running ones continue."""
+    require(actor, PERM_RETIRE, definition)
+    with transaction.atomic():
+        locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+        if locked.status != DefinitionStatus.DEPLOYED:
+            raise ServiceError(_("只有已发布的版本可以停用。"), code="not_deployed")
+        locked.status = DefinitionStatus.RETIRED
+        locked.save(update_fields=["status", "updated_at"])
+        audit.record(events.DEFINITION_RETIRED, actor=actor, target=locked)
+    definition.refresh_from_db()
+    return definition
+
+
+def resolve_definition(key: str, org: OrgUnit) -> ProcessDefinition | None:
+    """The definition `key` that applies at `org`: the nearest node (the org itself, then its ancestors)
+    that has deployed it, and there its latest deployed version."""
+    nodes = [org, *reversed(list(org.ancestors()))]
+    candidates = ProcessDefinition.objects.filter(
+        key=key, status=DefinitionStatus.DEPLOYED, org__in=[n.pk for n in nodes]
+    ).select_related("org")
+    best = None
+    for definition in candidates:
+        rank = (len(definition.org.path), definition.version)
+        if best is None or rank > best[0]:
+            best = (rank, definition)
+    return best[1] if best else None
+
+
+def startable_definitions(org: OrgUnit) -> list[ProcessDefinition]:
+    """One definition per key startable at `org` (see `resolve_definition`)."""
+    nodes = [org, *reversed(list(org.ancestors()))]
+    chosen: dict[str, tuple] = {}
+    for definition in ProcessDefinition.objects.filter(
+        status=DefinitionStatus.DEPLOYED, org__in=[n.pk for n in nodes]
+    ).select_related("org"):
+        rank = (len(definition.org.path), definition.version)
+        if definition.key not in chosen or rank > chosen[definition.key][0]:
+            chosen[definition.key] = (rank, definition)
+    return sorted((d for _r, d in chosen.values()), key=lambda d: d.name)
+
+
+# --- one step ------------------------------------------------------------------------------------------------
+
+
+def _lock_instance(instance_id: int) -> ProcessInstance:
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("definition", "org", "initiator")
+        .get(pk=instance_id)
+    )
+
+
+def _actor_name(actor) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return _("系统")
+    return actor.full_name or actor.username
+
+
+def _history(instance, action, *, actor=None, task=None, opinion="", outcome="", detail=None, at=None):
+    return TaskHistory.objects.create(
+        instance=instance,
+        task=task,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        element_id=task.element_id if task else (detail or {}).get("element", ""),
+        step_name=task.name if task else (detail or {}).get("step", ""),
+        outcome=outcome,
+        opinion=opinion,
+        detail=detail or {},
+        at=at or engine.now(),
+    )
+
+
+def _audit(event, *, actor, target, message="", before=None, after=None):
+    audit.record(
+        event,
+        actor=actor,
+        actor_name="" if getattr(actor, "pk", None) else SYSTEM_ACTOR_NAME,
+        target=target,
+        message=message[:500],
+        before=before,
+        after=after,
+    )
+
+
+class _Step:
+    """Restore → run → sync → save, inside the caller's transaction."""
+
+    def __init__(self, instance: ProcessInstance, actor, moment: dt.datetime | None = None):
+        self.instance = instance
+        self.actor = actor
+        self.moment = moment or engine.now()
+        self.model = bpmn.model_for(instance.definition)
+        self.context = engine.StepContext(
+            instance=instance, actor=actor, model=self.model, moment=self.moment
+        )
+        self.workflow = engine.restore(instance.state, self.model, self.context) if instance.state else None
+        self.new_tasks: list[WorkTask] = []
+
+    def spiff_task(self, task_id):
+        try:
+            return self.workflow.get_task_from_id(task_id)
+        except Exception:
+            return None
+
+    def run(self, operation=None) -> None:
+        """Run `operation(workflow)` (completing a task, resetting…) then the engine, turning engine errors into
+        Chinese service errors. Timers that fired are recorded."""
+        waiting = {t.id: t for t in engine.waiting_timers(self.workflow)}
+        try:
+            if operation is not None:
+                operation(self.workflow)
+            self.workflow.do_engine_steps()
+        except engine.EngineError as error:
+            raise ServiceError(str(error), code="engine_error") from None
+        except WorkflowException as error:
+            raise ServiceError(
+                _("流程引擎出错：%(m)s") % {"m": str(error)[:300]}, code="engine_error"
+            ) from None
+        for task_id, task in waiting.items():
+            if task.state == TaskState.COMPLETED and task_id not in self.context.fired_timers:
+                self.context.fired_timers.append(task_id)
+                name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+                _history(
+                    self.instance,
+                    HistoryAction.AUTO,
+                    opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
+                    detail={"element": task.task_spec.bpmn_id, "step": name, "timer": True},
+                    at=self.moment,
+                )
+                _audit(
+                    events.TIMER_FIRED,
+                    actor=None,
+                    target=self.instance,
+                    message=_("定时事件「%(n)s」已触发。") % {"n": name},
+                    after={"element": task.task_spec.bpmn_id},
+                )
+
+    # --- bringing WorkTask rows in line ---------------------------------------------------------------
+
+    def sync(self) -> None:
+        instance = self.instance
+        ready = [] if self.workflow.is_completed() else engine.ready_user_tasks(self.workflow)
+        active: set[str] = set()
+        for spiff_task in ready:
+            activation = spiff_task.internal_data.get(ACTIVATION_KEY)
+            if activation is None:
+                activation = str(uuid.uuid4())
+                spiff_task.internal_data[ACTIVATION_KEY] = activation
+                self._create_tasks(spiff_task, activation)
+            active.add(activation)
+        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
+            "clock"
+        ):
+            if str(task.activation) not in active:
+                _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
+                _history(
+                    instance,
+                    HistoryAction.AUTO,
+                    task=task,
+                    opinion=_("流程已向前推进，该任务自动取消。"),
+                    at=self.moment,
+                )
+        if self.new_tasks:
+            ids = [t.pk for t in self.new_tasks]
+            transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
+
+    def _create_tasks(self, spiff_task, activation: str) -> None:
+        instance = self.instance
+        element = self.model.element(spiff_task.task_spec.bpmn_id)
+        if element is None:
+            raise ServiceError(
+                _("流程定义中找不到环节「%(e)s」。") % {"e": spiff_task.task_spec.bpmn_id},
+                code="engine_error",
+            )
+        context = AssignmentContext(org=instance.org, initiator=instance.initiator, data=spiff_task.data)
+        try:
+            assignee, candidates = resolve(element, context)
+        except AssignmentError as error:
+            raise ServiceError(str(error), code="no_assignee") from None
+        common = {
+            "instance": instance,
+            "org_id": instance.org_id,
+            "spiff_task_id": spiff_task.id,
+            "activation": activation,
+            "element_id": element.id,
+            "name": element.name or element.id,
+            "form_key": element.form_key,
+            "countersign": element.countersign,
+            "created_by": self.actor if getattr(self.actor, "pk", None) else None,
+        }
+        if element.countersign:
+            specs = [(user, [user]) for user in candidates]
+        elif assignee is not None:
+            specs = [(assignee, candidates)]
+        elif len(candidates) == 1:
+            specs = [(candidates[0], candidates)]
+        else:
+            specs = [(None, candidates)]
+        for handler, users in specs:
+            task = WorkTask.objects.create(
+                assignee=handler, status=TaskStatus.CLAIMED if handler else TaskStatus.READY, **common
+            )
+            task.candidates.set(users)
+            if element.due_rule:
+                self._start_clock(task, element)
+            self.new_tasks.append(task)
+
+    def _start_clock(self, task: WorkTask, element: bpmn.Element) -> None:
+        try:
+            clock = timelimits.clock_start(
+                actor=self.actor if getattr(self.actor, "pk", None) else None,
+                target=task,
+                kind=CLOCK_KIND,
+                rule=element.due_rule,
+                limit=element.due_limit,
+                org=self.instance.org,
+                started_at=self.moment,
+            )
+        except CalendarNotCovered:
+            logger.warning("no clock for workflow task %s: calendar year not covered", task.pk)
+            return
+        task.clock, task.due_at = clock, clock.due_at
+        task.save(update_fields=["clock", "due_at"])
+
+    # --- saving ---------------------------------------------------------------------------------------
+
+    def finish(self) -> ProcessInstance:
+        self.sync()
+        instance, workflow = self.instance, self.workflow
+        instance.state = engine.dump(workflow)
+        instance.data = _current_data(workflow)
+        completed = workflow.is_completed()
+        instance.next_timer_at = None if completed else engine.next_timer(workflow)
+        names = list(
+            WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES)
+            .order_by("created_at", "id")
+            .values_list("name", flat=True)
+        )
+        instance.current_step_names = "、".join(dict.fromkeys(names))[:500]
+        if len(json.dumps(instance.data, ensure_ascii=False).encode()) > MAX_DATA_BYTES:
+            raise ValidationFailed(_("流程数据过大。"))
+        if completed and instance.status == InstanceStatus.RUNNING:
+            instance.status = InstanceStatus.COMPLETED
+            instance.ended_at = self.moment
+            _audit(events.INSTANCE_COMPLETED, actor=self.actor, target=instance)
+            instance_id = instance.pk
+            transaction.on_commit(
+                lambda: instance_finished.send(
+                    sender=ProcessInstance, instance_id=instance_id, status=InstanceStatus.COMPLETED
+                )
+            )
+        instance.save()
+        for action in self.context.actions_run:
+            _audit(events.ACTION_RUN, actor=self.actor, target=instance, after=action)
+        return instance
+
+
+def _current_data(workflow) -> dict:
+    """The process data as it stands: the data of the tasks waiting, or of the last task when finished."""
+    data: dict = {}
+    live = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    for task in live:
+        data.update(task.data)
+    if not live and workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    return data
+
+
+def _close_task(task: WorkTask, status: str, *, moment, actor=None, outcome="", opinion="", form_data=None):
+    task.status = status
+    task.version += 1
+    if status == TaskStatus.COMPLETED:
+        task.completed_by, task.completed_at = actor, moment
+        task.outcome, task.opinion = outcome, opinion
+        if form_data is not None:
+            task.form_data = form_data
+    task.save()
+    if task.clock_id and task.clock.status != ClockStatus.STOPPED:
+        timelimits.clock_stop(actor=actor, clock=task.clock, at=max(moment, task.clock.started_at))
+
+
+# --- starting -----------------------------------------------------------------------------------------------
+
+
+def _plain_data(data) -> dict:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": [_("流程数据应为对象。")]})
+    try:
+        encoded = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"data": [_("流程数据只能包含文本、数字、布尔值、列表和对象。")]}) from None
+    if len(encoded.encode()) > MAX_DATA_BYTES:
+        raise ValidationFailed({"data": [_("流程数据过大。")]})
+    return json.loads(encoded)
+
+
+def process_start(
+    *,
+    actor,
+    definition_key: str,
+    org: OrgUnit,
+    data: dict | None = None,
+    business_object=None,
+    title: str = "",
+) -> ProcessInstance:
+    """Start the process `definition_key` that applies at `org` (see `resolve_definition`)."""
+    require(actor, PERM_START, org)
+    definition = resolve_definition(definition_key, org)
+    if definition is None:
+        raise ServiceError(
+            _("「%(k)s」流程尚未发布，或不适用于%(org)s。") % {"k": definition_key, "org": org.name},
+            code="no_definition",
+        )
+    model = bpmn.model_for(definition)
+    data = _plain_data(data)
+    if model.start_form_key:
+        schema = definition.forms.get(model.start_form_key)
+        data_from_form, errors = formschema.validate_data(schema, data)
+        if errors:
+            raise ValidationFailed(errors)
+        extra = {k: v for k, v in data.items() if k not in formschema.field_labels(schema)}
+        data = {**extra, **data_from_form}
+    data["initiator"] = actor.username
+    moment = engine.now()
+    content_type, object_id = None, ""
+    if business_object is not None:
+        if business_object.pk is None:
+            raise ValidationFailed({"business_object": [_("业务对象尚未保存。")]})
+        content_type = ContentType.objects.get_for_model(business_object, for_concrete_model=False)
+        object_id = str(business_object.pk)
+    with transaction.atomic():
+        instance = ProcessInstance.objects.create(
+            org=org,
+            definition=definition,
+            title=(title or _default_title(definition, actor, data, moment)).strip()[:200],
+            status=InstanceStatus.RUNNING,
+            data=data,
+            content_type=content_type,
+            object_id=object_id,
+            initiator=actor,
+            started_at=moment,
+            created_by=actor,
+        )
+        _history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
+        step = _Step(instance, actor, moment)
+        step.workflow = engine.new_workflow(model, data, step.context)
+        step.run()
+        step.finish()
+        _audit(
+            events.INSTANCE_STARTED,
+            actor=actor,
+            target=instance,
+            after={"definition": definition.pk, "key": definition.key, "version": definition.version},
+        )
+    return instance
+
+
+def _default_title(definition, actor, data, moment) -> str:
+    if isinstance(data.get("title"), str) and data["title"].strip():
+        return data["title"]
+    return _("%(name)s（%(who)s，%(date)s）") % {
+        "name": definition.name,
+        "who": _actor_name(actor),
+        "date": timezone.localtime(moment).strftime("%Y-%m-%d"),
+    }
+
+
+# --- acting on tasks ------------------------------------------------------------------------------------------
+
+
+def may_act(user, task: WorkTask) -> bool:
+    if task.status not in OPEN_TASK_STATUSES or user is None or not user.is_authenticated:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return task.candidates.filter(pk=user.pk).exists()
+
+
+def _current_task(actor, task: WorkTask) -> WorkTask:
+    """The task as it is now (under the instance lock), refused when it is no longer the caller's to act on."""
+    current = WorkTask.objects.select_related("completed_by", "assignee", "clock", "owner").get(pk=task.pk)
+    is_candidate = current.candidates.filter(pk=actor.pk).exists()
+    involved = is_candidate or actor.pk in (current.assignee_id, current.owner_id, current.completed_by_id)
+    if not involved:
+        raise PermissionDenied(_("您不是该任务的办理人。"))
+    if current.status == TaskStatus.COMPLETED:
+        who = current.completed_by
+        raise Conflict(
+            _("该任务已由 %(who)s 办理。") % {"who": _actor_name(who)} if who else _("该任务已办理。")
+        )
+    if current.status == TaskStatus.CANCELLED:
+        raise Conflict(_("该任务已取消（流程已向前推进、被退回或被撤回），请刷新待办。"))
+    if current.assignee_id is not None and current.assignee_id != actor.pk:
+        raise Conflict(_("该任务已由 %(who)s 认领办理。") % {"who": _actor_name(current.assignee)})
+    if task.version != current.version:
+        raise Conflict(_("该任务已被他人处理或修改，请刷新后重试。"))
+    return current
+
+
+def _outcome(cleaned: dict) -> str:
+    value = cleaned.get("outcome")
+    if value in (Outcome.APPROVE, Outcome.REJECT):
+        return value
+    approved = cleaned.get("approved")
+    if isinstance(approved, bool):
+        return Outcome.APPROVE if approved else Outcome.REJECT
+    return Outcome.DONE
+
+
+def _validate_form(instance: ProcessInstance, task: WorkTask, form_data) -> tuple[dict, str]:
+    schema = instance.definition.forms.get(task.form_key) if task.form_key else None
+    if schema is None:
+        if form_data not in (None, {}) and not isinstance(form_data, dict):
+            raise ValidationFailed({"__all__": [_("表单数据格式不正确。")]})
+        outcome = (form_data or {}).get("outcome")
+        if outcome not in (None, "", Outcome.APPROVE, Outcome.REJECT):
+            raise ValidationFailed({"outcome": [_("办理结果应为同意或不同意。")]})
+        cleaned = {"outcome": outcome} if outcome else {}
+        return cleaned, _outcome(cleaned)
+    cleaned, errors = formschema.validate_data(schema, form_data, instance.data)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned, _outcome(cleaned)
+
+
+def _countersign_decision(task: WorkTask) -> str | None:
+    """approve / reject once the rule decides, else None."""
+    group = list(
+        WorkTask.objects.filter(instance_id=task.instance_id, activation=task.activation).values_list(
+            "status", "outcome"
+        )
+    )
+    total = len(group)
+    approvals = sum(
+        1 for status, outcome in group if status == TaskStatus.COMPLETED and outcome != Outcome.REJECT
+    )
+    rejections = sum(
+        1 for status, outcome in group if status == TaskStatus.COMPLETED and outcome == Outcome.REJECT
+    )
+    pending = total - approvals - rejections
+    rule = task.countersign
+    if rule == "all":
+        needed = total
+    elif rule == "any":
+        needed = 1
+    else:
+        needed = max(1, math.ceil(float(rule) * total - 1e-9))
+    if approvals >= needed:
+        return Outcome.APPROVE
+    if approvals + pending < needed:
+        return Outcome.REJECT
+    return None
+
+
+def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -> WorkTask:
+    """Handle a task with its form data (validated against the task's form-js schema) and advance the process.
+
+    Two people completing the same task: the second is told who did it. A task completed with a stale
+    version (the page was loaded before someone else changed it) is refused.
+    """
+    opinion = (opinion or "").strip()[:2000]
+    with transaction.atomic():
+        instance = _lock_instance(task.instance_id)
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束，不能再办理。"))
+        current = _current_task(actor, task)
+        cleaned, outcome = _validate_form(instance, current, form_data)
+        step = _Step(instance, actor)
+        spiff_task = step.spiff_task(current.spiff_task_id)
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict(_("流程已变化，该任务不能再办理，请刷新待办。"))
+        if current.owner_id and current.owner_id != actor.pk:
+            # A delegated task goes back to its owner with the delegate's answer.
+            owner = current.owner
+            current.assignee, current.owner, current.status = owner, None, TaskStatus.CLAIMED
+            current.version += 1
+            current.form_data = cleaned
+            current.save()
+            _history(
+                instance,
+                HistoryAction.COMPLETE,
+                actor=actor,
+                task=current,
+                opinion=opinion,
+                outcome=outcome,
+                detail={"delegated_to_owner": owner.username},
+                at=step.moment,
+            )
+            _audit(
+                events.TASK_COMPLETED,
+                actor=actor,
+                target=current,
+                after={"delegated": True, "outcome": outcome},
+            )
+            return current
+        _close_task(
+            current,
+            TaskStatus.COMPLETED,
+            moment=step.moment,
+            actor=actor,
+            outcome=outcome,
+            opinion=opinion,
+            form_data=cleaned,
+        )
+        _history(
+            instance,
+            HistoryAction.COMPLETE,
+            actor=actor,
+            task=current,
+            opinion=opinion,
+            outcome=outcome,
+            at=step.moment,
+        )
+        _audit(
+            events.TASK_COMPLETED,
+            actor=actor,
+            target=current,
+            after={"outcome": outcome, "element": current.element_id, "fields": sorted(cleaned)},
+        )
+        data = dict(cleaned)
+        data[f"{current.element_id}_outcome"] = outcome
+        if "outcome" in cleaned or current.countersign:
+            data["outcome"] = outcome
+        if current.countersign:
+            decision = _countersign_decision(current)
+            if decision is None:
+                instance.save(update_fields=["updated_at"])
+                return current
+            votes = list(
+                WorkTask.objects.filter(
+                    instance_id=current.instance_id,
+                    activation=current.activation,
+                    status=TaskStatus.COMPLETED,
+                )
+                .order_by("completed_at", "id")
+                .values("completed_by__username", "outcome", "form_data")
+            )
+            data = {}
+            for vote in votes:
+                data.update(vote["form_data"] or {})
+            data.update(
+                {
+                    "outcome": decision,
+                    f"{current.element_id}_outcome": decision,
+                    f"{current.element_id}_votes": {v["completed_by__username"]: v["outcome"] for v in votes},
+                }
+            )
+
+        def complete(_workflow):
+            spiff_task.data.update(data)
+            spiff_task.run()
+
+        step.run(complete)
+        step.finish()
+    return current
+
+
+def task_claim(*, actor, task: WorkTask) -> WorkTask:
+    with transaction.atomic():
+        _lock_instance(task.instance_id)
+        current = _current_task(actor, task)
+        if current.assignee_id == actor.pk:
+            return current
+        current.assignee, current.status = actor, TaskStatus.CLAIMED
+        current.version += 1
+        current.save()
+        _history(current.instance, HistoryAction.CLAIM, actor=actor, task=current)
+        _audit(events.TASK_CLAIMED, actor=actor, target=current)
+    return current
+
+
+def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
+    with transaction.atomic():
+        _lock_instance(task.instance_id)
+        current = _current_task(actor, task)
+        if current.assignee_id != actor.pk:
+            raise ServiceError(_("该任务尚未被您认领。"), code="not_claimed")
+        if current.countersign:
+            raise ServiceError(_("会签任务不能放弃认领。"), code="countersign")
+        if current.candidates.count() < 2:
+            raise ServiceError(
+                _("该任务只有您一位办理人，不能放弃认领；如需他人办理请转办。"), code="single_candidate"
+            )
+        current.assignee, current.status = None, TaskStatus.READY
+        current.version += 1
+        current.save()
+        _history(current.instance, HistoryAction.UNCLAIM, actor=actor, task=current)
+        _audit(events.TASK_UNCLAIMED, actor=actor, target=current)
+    return current
+
+
+def _check_target_user(actor, to_user) -> User:
+    if to_user is None or not getattr(to_user, "pk", None):
+        raise ValidationFailed({"to_user": [_("请选择办理人。")]})
+    to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
+    if to_user is None:
+        raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
+    if to_user.pk == actor.pk:
+        raise ValidationFailed({"to_user": [_("不能转给自己。")]})
+    return to_user
+
+
+def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
+    """转办: the task becomes `to_user`'s."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写转办原因。")]})
+    with transaction.atomic():
+        _lock_instance(task.instance_id)
+        current = _current_task(actor, task)
+        to_user = _check_target_user(actor, to_user)
+        if current.countersign and current.candidates.filter(pk=to_user.pk).exists():
+            raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
+        if (
+            current.countersign
+            and WorkTask.objects.filter(
+                instance_id=current.instance_id,
+                activation=current.activation,
+                assignee=to_user,
+                status__in=OPEN_TASK_STATUSES,
+            ).exists()
+        ):
+            raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
+        before = {"assignee": current.assignee_id}
+        current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
+        current.version += 1
+        current.save()
+        current.candidates.set([to_user])
+        _history(
+            current.instance,
+            HistoryAction.TRANSFER,
+            actor=actor,
+            task=current,
+            opinion=reason,
+            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
+        )
+        _audit(
+            events.TASK_TRANSFERRED,
+            actor=actor,
+            target=current,
+            before=before,
+            after={"assignee": to_user.pk},
+            message=reason,
+        )
+    return current
+
+
+def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
+    """委派: `to_user` handles the task and it comes back to the actor (the owner) to decide."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写委派说明。")]})
+    with transaction.atomic():
+        _lock_instance(task.instance_id)
+        current = _current_task(actor, task)
+        if current.countersign:
+            raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
+        to_user = _check_target_user(actor, to_user)
+        current.owner = current.owner or actor
+        current.assignee, current.status = to_user, TaskStatus.CLAIMED
+        current.version += 1
+        current.save()
+        current.candidates.add(to_user)
+        _history(
+            current.instance,
+            HistoryAction.DELEGATE,
+            actor=actor,
+            task=current,
+            opinion=reason,
+            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
+        )
+        _audit(
+            events.TASK_DELEGATED, actor=actor, target=current, after={"assignee": to_user.pk}, message=reason
+        )
+    return current
+
+
+def return_targets(task: WorkTask) -> list[tuple[str, str]]:
+    """(element id, name) of the earlier steps the task may be returned to, nearest first."""
+    instance = task.instance
+    if not instance.state or task.status not in OPEN_TASK_STATUSES:
+        return []
+    model = bpmn.model_for(instance.definition)
+    workflow = engine.restore(instance.state, model)
+    spiff_task = workflow.get_task_from_id(task.spiff_task_id)
+    if spiff_task is None:
+        return []
+    found: dict[str, str] = {}
+    for previous in engine.previous_user_tasks(spiff_task):
+        element = model.element(previous.task_spec.bpmn_id)
+        if element is not None and element.id != task.element_id:
+            found.setdefault(element.id, element.name or element.id)
+    return list(found.items())
+
+
+def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = None) -> WorkTask:
+    """退回: send the process back to an earlier step (the previous one by default) with a reason."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写退回原因。")]})
+    with transaction.atomic():
+        instance = _lock_instance(task.instance_id)
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束，不能再办理。"))
+        current = _current_task(actor, task)
+        step = _Step(instance, actor)
+        spiff_task = step.spiff_task(current.spiff_task_id)
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict(_("流程已变化，该任务不能再办理，请刷新待办。"))
+        previous = [
+            t for t in engine.previous_user_tasks(spiff_task) if t.task_spec.bpmn_id != current.element_id
+        ]
+        if to_element:
+            previous = [t for t in previous if t.task_spec.bpmn_id == to_element]
+            if not previous:
+                raise ValidationFailed({"to_element": [_("不能退回到该环节。")]})
+        if not previous:
+            raise ValidationFailed({"to_element": [_("没有可以退回的上一环节。")]})
+        target = previous[0]
+        target_name = target.task_spec.bpmn_name or target.task_spec.bpmn_id
+        _close_task(
+            current,
+            TaskStatus.COMPLETED,
+            moment=step.moment,
+            actor=actor,
+            outcome=Outcome.RETURN,
+            opinion=reason,
+        )
+        _history(
+            instance,
+            HistoryAction.RETURN,
+            actor=actor,
+            task=current,
+            opinion=reason,
+            outcome=Outcome.RETURN,
+            detail={"to": target.task_spec.bpmn_id, "to_name": target_name},
+            at=step.moment,
+        )
+        kept = copy.deepcopy(target.data)
+
+        def reset(workflow):
+            engine.reset_to(workflow, target.id, kept)
+
+        step.run(reset)
+        step.finish()
+        _audit(
+            events.TASK_RETURNED,
+            actor=actor,
+            target=current,
+            message=reason,
+            after={"to": target.task_spec.bpmn_id},
+        )
+    return current
+
+
+# --- the instance as a whole ----------------------------------------------------------------------------------
+
+ACTED = (
+    HistoryAction.CLAIM,
+    HistoryAction.COMPLETE,
+    HistoryAction.RETURN,
+    HistoryAction.TRANSFER,
+    HistoryAction.DELEGATE,
+)
+
+
+def can_withdraw(instance: ProcessInstance, user) -> bool:
+    if instance.status != InstanceStatus.RUNNING or user is None or instance.initiator_id != user.pk:
+        return False
+    return _withdraw_point(instance) is not None
+
+
+def _withdraw_point(instance: ProcessInstance) -> TaskHistory | None:
+    """The initiator's last action (start, or completing their own step), if nobody acted after it."""
+    history = list(instance.history.order_by("id"))
+    own = [
+        h
+        for h in history
+        if h.actor_id == instance.initiator_id and h.action in (HistoryAction.START, HistoryAction.COMPLETE)
+    ]
+    if not own:
+        return None
+    last = own[-1]
+    later = [h for h in history if h.pk > last.pk]
+    if any(h.action in ACTED and h.actor_id != instance.initiator_id for h in later):
+        return None
+    return last
+
+
+def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
+    """撤回 by the initiator while the next step has not been acted on: back to the initiator's own step, or,
+    when the initiator has no step of their own, the instance is withdrawn (cancelled)."""
+    if instance.initiator_id != actor.pk:
+        raise PermissionDenied(_("只有发起人可以撤回。"))
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束，不能撤回。"))
+        point = _withdraw_point(instance)
+        if point is None:
+            raise Conflict(_("下一环节已有人办理，不能撤回。"))
+        step = _Step(instance, actor)
+        target = (
+            step.spiff_task(point.task.spiff_task_id)
+            if point.action == HistoryAction.COMPLETE and point.task
+            else None
+        )
+        if target is not None and target.state == TaskState.COMPLETED:
+            kept = copy.deepcopy(target.data)
+            _history(
+                instance,
+                HistoryAction.WITHDRAW,
+                actor=actor,
+                detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},
+                at=step.moment,
+            )
+            step.run(lambda workflow: engine.reset_to(workflow, target.id, kept))
+            step.finish()
+            _audit(
+                events.INSTANCE_WITHDRAWN, actor=actor, target=instance, after={"to": point.task.element_id}
+            )
+            return instance
+        _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("发起人撤回。"))
+        _audit(
+            events.INSTANCE_WITHDRAWN,
+            actor=actor,
+            target=instance,
+            after={"status": InstanceStatus.CANCELLED},
+        )
+    return instance
+
+
+def _cancel_instance(step: _Step, action: str, *, opinion: str) -> None:
+    instance = step.instance
+    step.workflow.cancel()
+    for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
+        "clock"
+    ):
+        _close_task(task, TaskStatus.CANCELLED, moment=step.moment)
+    _history(instance, action, actor=step.actor, opinion=opinion, at=step.moment)
+    instance.state = engine.dump(step.workflow)
+    instance.status, instance.ended_at = InstanceStatus.CANCELLED, step.moment
+    instance.current_step_names, instance.next_timer_at = "", None
+    instance.save()
+    instance_id = instance.pk
+    transaction.on_commit(
+        lambda: instance_finished.send(
+            sender=ProcessInstance, instance_id=instance_id, status=InstanceStatus.CANCELLED
+        )
+    )
+
+
+def process_cancel(*, actor, instance: ProcessInstance, reason: str) -> ProcessInstance:
+    """撤销 by an administrator of the instance's org."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写撤销原因。")]})
+    require(actor, PERM_CANCEL, instance)
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("流程已结束。"))
+        step = _Step(instance, actor)
+        _cancel_instance(step, HistoryAction.AUTO, opinion=_("管理员撤销：%(r)s") % {"r": reason})
+        _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
+    return instance
+
+
+def copy_mark_read(*, actor, copy: CarbonCopy) -> CarbonCopy:
+    if copy.recipient_id != actor.pk:
+        raise OutOfScope()
+    if copy.read_at is None:
+        with transaction.atomic():
+            copy.read_at = timezone.now()
+            copy.save(update_fields=["read_at"])
+            audit.record(events.COPY_READ, actor=actor, target=copy.instance)
+    return copy
+
+
+# --- timers ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimerRun:
+    advanced: int
+    failed: int
+
+
+def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> TimerRun:
+    """Advance every running instance whose next timer is due: refresh its timers and run the engine.
+
+    One transaction per instance; an instance that fails is marked failed (with the reason) and the others
+    go on."""
+    moment = now or engine.now()
+    due = list(
+        ProcessInstance.objects.filter(status=InstanceStatus.RUNNING, next_timer_at__lte=moment)
+        .order_by("next_timer_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    advanced = failed = 0
+    for instance_id in due:
+        try:
+            with transaction.atomic():
+                instance = _lock_instance(instance_id)
+                if (
+                    instance.status != InstanceStatus.RUNNING
+                    or not instance.next_timer_at
+                    or instance.next_timer_at > moment
+                ):
+                    continue
+                step = _Step(instance, None, moment)
+                step.run(lambda workflow: workflow.refresh_timers())
+                step.finish()
+            advanced += 1
+        except ServiceError as error:
+            failed += 1
+            _mark_failed(instance_id, str(error.message))
+        except Exception as error:  # pragma: no cover - a bug must not stop the other instances
+            failed += 1
+            logger.exception("workflow timer failed for instance %s", instance_id)
+            _mark_failed(instance_id, f"{error.__class__.__name__}: {error}"[:500])
+    return TimerRun(advanced=advanced, failed=failed)
+
+
+def _mark_failed(instance_id: int, reason: str) -> None:
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        instance.status, instance.error = InstanceStatus.FAILED, reason[:2000]
+        instance.next_timer_at = None
+        instance.save(update_fields=["status", "error", "next_timer_at", "updated_at"])
+        _history(instance, HistoryAction.AUTO, opinion=_("流程运行异常：%(r)s") % {"r": reason[:300]})
+        _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=reason)

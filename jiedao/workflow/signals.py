@@ -1,0 +1,11 @@
+"""Signals other apps may listen to (SMS, messages, business records). All are sent after the step's
+transaction has committed, so a rolled-back step sends nothing."""
+
+from django.dispatch import Signal
+
+# sender=WorkTask, task_ids=[...]: new tasks are waiting for their handlers.
+tasks_created = Signal()
+# sender=CarbonCopy, copy_ids=[...]: instances copied (抄送) to users.
+copies_created = Signal()
+# sender=ProcessInstance, instance_id=..., status=...: an instance completed, was withdrawn or cancelled.
+instance_finished = Signal()

@@ -1,0 +1,598 @@
+"""Pages of the workflow engine: the inbox, task and instance pages, starting a process, and the designer.
+
+The inbox and the task pages show the signed-in user's own work (a task is theirs because they are its
+assignee or candidate, or handled it); lookups go through `selectors`, so a task or instance outside that
+— and outside the user's data scope — is answered with 404.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from jiedao.accounts.models import User
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.scope import has_permission
+from jiedao.core.views import ScopedListView, ScopedViewMixin
+from jiedao.workflow import formschema, selectors, services
+from jiedao.workflow.api.views import inbox_items
+from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, TaskStatus
+from jiedao.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+
+DESIGNER_LABELS = {
+    "id": gettext_lazy("标识"),
+    "name": gettext_lazy("名称"),
+    "assignee": gettext_lazy("办理人（initiator、user:用户名）"),
+    "candidateGroups": gettext_lazy("候选组（role:角色代码、orgrole:角色代码@subdistrict，逗号分隔）"),
+    "candidateUsers": gettext_lazy("候选人（用户名，逗号分隔）"),
+    "formKey": gettext_lazy("表单"),
+    "dueWorkingDays": gettext_lazy("办理时限（工作日）"),
+    "countersign": gettext_lazy("会签（每位候选人各办一份）"),
+    "completion": gettext_lazy("会签规则：all 全部同意 / any 任一同意 / 比例如 0.6"),
+    "action": gettext_lazy("动作"),
+    "params": gettext_lazy("参数（JSON 对象，值可写 ${表达式}）"),
+    "condition": gettext_lazy("条件（如 days > 3）"),
+    "isDefault": gettext_lazy("默认连线"),
+    "workingDays": gettext_lazy("定时：工作日数"),
+    "timeDuration": gettext_lazy("定时：时长（如 P5D 自然日、PT4H 小时）"),
+    "none": gettext_lazy("（无）"),
+}
+INBOX_TABS = (
+    ("todo", gettext_lazy("待办")),
+    ("done", gettext_lazy("已办")),
+    ("started", gettext_lazy("我发起的")),
+    ("cc", gettext_lazy("抄送")),
+)
+NEW_PROCESS_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  xmlns:jiedao="http://jiedao.org.cn/schema/bpmn/1.0" id="Definitions_{key}" targetNamespace="http://jiedao.org.cn/bpmn">
+  <bpmn:process id="{key}" name="{name}" isExecutable="true">
+    <bpmn:startEvent id="start" name="发起" />
+    <bpmn:userTask id="approve" name="审批" camunda:candidateGroups="role:approver" />
+    <bpmn:endEvent id="end" name="结束" />
+    <bpmn:sequenceFlow id="flow_1" sourceRef="start" targetRef="approve" />
+    <bpmn:sequenceFlow id="flow_2" sourceRef="approve" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram_{key}">
+    <bpmndi:BPMNPlane id="Plane_{key}" bpmnElement="{key}">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="250" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="412" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="flow_1_di" bpmnElement="flow_1"><di:waypoint x="188" y="120" /><di:waypoint x="250" y="120" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="flow_2_di" bpmnElement="flow_2"><di:waypoint x="350" y="120" /><di:waypoint x="412" y="120" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def _service_error_message(error: ServiceError) -> list[str]:
+    if isinstance(error, ValidationFailed):
+        return [str(m) for messages_ in error.errors.values() for m in messages_]
+    return [str(error.message)]
+
+
+def _run(request, call):
+    """Run a service call from a page; None on success, else the Chinese messages (404/403 are raised)."""
+    try:
+        call()
+    except OutOfScope:
+        raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。")) from None
+    except PermissionDenied as error:
+        raise DjangoPermissionDenied(str(error.message)) from None
+    except ServiceError as error:
+        return _service_error_message(error)
+    return None
+
+
+# --- the inbox ------------------------------------------------------------------------------------------------
+
+
+class InboxView(LoginRequiredMixin, TemplateView):
+    scope_exempt = "the signed-in user's own tasks, started instances and copies"
+    template_name = "workflow/inbox.html"
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False):
+            return ["workflow/_inbox_body.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        box = self.request.GET.get("box", "todo")
+        if box not in selectors.BOXES:
+            box = "todo"
+        q = self.request.GET.get("q", "").strip()[:100]
+        key = self.request.GET.get("key", "").strip()[:64]
+        queryset, to_item = inbox_items(user, box, q=q, key=key)
+        page = Paginator(queryset, 30).get_page(self.request.GET.get("page"))
+        items = [to_item(row) for row in page.object_list]
+        counts = selectors.counts(user)
+        context.update(
+            box=box,
+            q=q,
+            key=key,
+            items=items,
+            page_obj=page,
+            tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
+            processes=sorted(
+                {(d.key, d.name) for d in services.startable_definitions(user.org)}, key=lambda pair: pair[1]
+            ),
+        )
+        return context
+
+
+# --- tasks ---------------------------------------------------------------------------------------------------
+
+
+def _task_or_404(user, pk) -> WorkTask:
+    return get_object_or_404(
+        selectors.tasks_for(user).select_related(
+            "instance__definition",
+            "instance__initiator",
+            "instance__org",
+            "assignee",
+            "completed_by",
+            "clock",
+            "owner",
+        ),
+        pk=pk,
+    )
+
+
+class TaskDetailView(LoginRequiredMixin, View):
+    scope_exempt = "a task of the signed-in user (or in their scope with workflow.view_worktask), via selectors.tasks_for"
+
+    def get(self, request, pk):
+        return self.render(request, _task_or_404(request.user, pk))
+
+    def render(self, request, task, *, errors=None, submitted=None, status=200):
+        instance = task.instance
+        schema = instance.definition.forms.get(task.form_key) if task.form_key else None
+        mine = services.may_act(request.user, task)
+        initial = dict(instance.data)
+        if task.status == TaskStatus.COMPLETED:
+            initial.update(task.form_data or {})
+        if submitted:
+            initial.update(submitted)
+        context = {
+            "task": task,
+            "instance": instance,
+            "schema": schema,
+            "initial": initial,
+            "readonly": not mine,
+            "may_act": mine,
+            "can_claim": mine and task.assignee_id is None,
+            "can_unclaim": mine
+            and task.assignee_id == request.user.pk
+            and not task.countersign
+            and task.candidates.count() > 1,
+            "return_targets": services.return_targets(task) if mine else [],
+            "history": instance.history.select_related("actor").order_by("at", "id"),
+            "errors": errors or [],
+            "field_labels": formschema.field_labels(schema),
+        }
+        return render(request, "workflow/task_detail.html", context, status=status)
+
+
+class TaskActionView(LoginRequiredMixin, View):
+    """POST /workflow/tasks/<pk>/<action>/: complete, claim, unclaim, return, transfer, delegate."""
+
+    scope_exempt = (
+        "acts on a task of the signed-in user via selectors.tasks_for; the service checks the assignment"
+    )
+    ACTIONS = ("complete", "claim", "unclaim", "return", "transfer", "delegate")
+
+    def post(self, request, pk, action):
+        if action not in self.ACTIONS:
+            raise Http404()
+        task = _task_or_404(request.user, pk)
+        version = request.POST.get("version", "")
+        if version.isdigit():
+            task.version = int(version)
+        submitted = None
+        post = request.POST
+        if action == "complete":
+            try:
+                submitted = json.loads(post.get("form_data") or "{}")
+            except ValueError:
+                submitted = None
+            if not isinstance(submitted, dict):
+                return TaskDetailView().render(request, task, errors=[_("表单数据格式不正确。")], status=400)
+
+            def call():
+                services.task_complete(
+                    actor=request.user, task=task, form_data=submitted, opinion=post.get("opinion", "")
+                )
+
+            done = _("已办理：%(n)s。") % {"n": task.name}
+        elif action == "claim":
+
+            def call():
+                services.task_claim(actor=request.user, task=task)
+
+            done = _("已认领，请办理。")
+        elif action == "unclaim":
+
+            def call():
+                services.task_unclaim(actor=request.user, task=task)
+
+            done = _("已放弃认领。")
+        elif action == "return":
+
+            def call():
+                services.task_return(
+                    actor=request.user,
+                    task=task,
+                    reason=post.get("reason", ""),
+                    to_element=post.get("to_element") or None,
+                )
+
+            done = _("已退回。")
+        else:
+            to_user = User.objects.filter(username=post.get("to_user", "").strip(), is_active=True).first()
+            service = services.task_transfer if action == "transfer" else services.task_delegate
+
+            def call():
+                service(actor=request.user, task=task, to_user=to_user, reason=post.get("reason", ""))
+
+            done = _("已转办。") if action == "transfer" else _("已委派。")
+        errors = _run(request, call)
+        if errors:
+            fresh = _task_or_404(request.user, pk)
+            return TaskDetailView().render(request, fresh, errors=errors, submitted=submitted, status=400)
+        messages.success(request, done)
+        if action in ("claim", "unclaim"):
+            return HttpResponseRedirect(reverse("workflow:task_detail", args=[task.pk]))
+        return HttpResponseRedirect(reverse("workflow:inbox"))
+
+
+# --- instances -----------------------------------------------------------------------------------------------
+
+
+def _instance_or_404(user, pk) -> ProcessInstance:
+    return get_object_or_404(
+        selectors.instances_for(user).select_related("definition", "org", "initiator"), pk=pk
+    )
+
+
+def data_rows(instance: ProcessInstance) -> list[tuple[str, str]]:
+    """The process data as (label, value), labels and option names from the definition's forms."""
+    components = {}
+    for schema in (instance.definition.forms or {}).values():
+        for component in formschema.fields(schema):
+            components.setdefault(component["key"], component)
+    rows = []
+    for key, value in instance.data.items():
+        component = components.get(key)
+        if component is None:
+            continue
+        rows.append((formschema._label(component), formschema.display_value(component, value)))
+    return rows
+
+
+class InstanceDetailView(LoginRequiredMixin, View):
+    scope_exempt = "an instance the user takes part in, or within their scope (selectors.instances_for)"
+
+    def get(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        copy = instance.copies.filter(recipient=request.user, read_at__isnull=True).first()
+        if copy is not None:
+            services.copy_mark_read(actor=request.user, copy=copy)
+        state = selectors.diagram_state(instance)
+        context = {
+            "instance": instance,
+            "history": instance.history.select_related("actor").order_by("at", "id"),
+            "tasks": instance.tasks.select_related("assignee", "completed_by", "clock").order_by(
+                "created_at", "id"
+            ),
+            "data_rows": data_rows(instance),
+            "diagram": {"xml": instance.definition.bpmn_xml, **state},
+            "can_withdraw": services.can_withdraw(instance, request.user),
+            "my_tasks": [
+                t
+                for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
+                if services.may_act(request.user, t)
+            ],
+        }
+        return render(request, "workflow/instance_detail.html", context)
+
+
+class InstanceWithdrawView(LoginRequiredMixin, View):
+    scope_exempt = "the initiator's own instance; the service checks that the actor started it"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        errors = _run(request, lambda: services.process_withdraw(actor=request.user, instance=instance))
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已撤回。"))
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class InstanceListView(ScopedListView):
+    model = ProcessInstance
+    template_name = "workflow/instance_list.html"
+
+    def get_queryset(self):
+        queryset = (
+            super().get_queryset().select_related("definition", "org", "initiator").defer("state", "data")
+        )
+        status = self.request.GET.get("status", "")
+        if status in InstanceStatus.values:
+            queryset = queryset.filter(status=status)
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(title__icontains=q[:100])
+        return queryset.order_by("-started_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            statuses=InstanceStatus.choices,
+            current_status=self.request.GET.get("status", ""),
+            q=self.request.GET.get("q", ""),
+        )
+        return context
+
+
+# --- starting ------------------------------------------------------------------------------------------------
+
+
+class StartListView(ScopedViewMixin, TemplateView):
+    permission = "workflow.add_processinstance"
+    template_name = "workflow/start_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["definitions"] = services.startable_definitions(self.request.user.org)
+        return context
+
+
+class StartView(ScopedViewMixin, View):
+    permission = "workflow.add_processinstance"
+
+    def definition(self, key):
+        definition = services.resolve_definition(key, self.request.user.org)
+        if definition is None:
+            raise Http404(_("没有可发起的该流程。"))
+        return definition
+
+    def render(self, request, definition, *, errors=None, submitted=None, status=200):
+        from jiedao.workflow import bpmn
+
+        model = bpmn.model_for(definition)
+        schema = definition.forms.get(model.start_form_key) if model.start_form_key else None
+        context = {
+            "definition": definition,
+            "schema": schema,
+            "initial": submitted or {},
+            "errors": errors or [],
+        }
+        return render(request, "workflow/start.html", context, status=status)
+
+    def get(self, request, key):
+        return self.render(request, self.definition(key))
+
+    def post(self, request, key):
+        definition = self.definition(key)
+        try:
+            data = json.loads(request.POST.get("form_data") or "{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return self.render(request, definition, errors=[_("表单数据格式不正确。")], status=400)
+        started = {}
+
+        def call():
+            started["instance"] = services.process_start(
+                actor=request.user,
+                definition_key=definition.key,
+                org=request.user.org,
+                data=data,
+                title=request.POST.get("title", ""),
+            )
+
+        errors = _run(request, call)
+        if errors:
+            return self.render(request, definition, errors=errors, submitted=data, status=400)
+        instance = started["instance"]
+        messages.success(request, _("已发起：%(t)s。") % {"t": instance.title})
+        mine = selectors.todo_tasks(request.user).filter(instance=instance).first()
+        if mine is not None:
+            return HttpResponseRedirect(reverse("workflow:task_detail", args=[mine.pk]))
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+# --- definitions and the designer ----------------------------------------------------------------------------
+
+
+class DefinitionListView(ScopedListView):
+    model = ProcessDefinition
+    template_name = "workflow/definition_list.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("org", "deployed_by")
+            .defer("bpmn_xml", "forms")
+            .order_by("key", "-version")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_design"] = has_permission(self.request.user, services.PERM_DEPLOY)
+        return context
+
+
+class _DesignMixin(ScopedViewMixin):
+    model = ProcessDefinition
+    permission = "add"
+
+    def get_definition(self, pk) -> ProcessDefinition:
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+
+class DefinitionCreateView(_DesignMixin, View):
+    """POST: a new draft, from an uploaded .bpmn file or from a minimal template."""
+
+    def post(self, request):
+        upload = request.FILES.get("bpmn_file")
+        if upload is not None:
+            if upload.size > 2 * 1024 * 1024:
+                messages.error(request, _("BPMN 文件过大（不超过 2 MB）。"))
+                return HttpResponseRedirect(reverse("workflow:definition_list"))
+            raw = upload.read()
+            try:
+                xml = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                messages.error(request, _("BPMN 文件应为 UTF-8 编码。"))
+                return HttpResponseRedirect(reverse("workflow:definition_list"))
+        else:
+            key = request.POST.get("key", "").strip()
+            name = request.POST.get("name", "").strip() or key
+            from jiedao.workflow.bpmn import _KEY_RE
+
+            if not _KEY_RE.match(key):
+                messages.error(request, _("流程标识应以字母开头，只含字母、数字、下划线、点和连字符。"))
+                return HttpResponseRedirect(reverse("workflow:definition_list"))
+            from xml.sax.saxutils import escape
+
+            xml = NEW_PROCESS_XML.replace("{key}", key).replace("{name}", escape(name, {'"': "&quot;"}))
+        created = {}
+
+        def call():
+            created["definition"] = services.definition_save_draft(
+                actor=request.user, org=request.user.org, bpmn_xml=xml, forms={}
+            )
+
+        errors = _run(request, call)
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse("workflow:definition_list"))
+        return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created["definition"].pk]))
+
+
+class DesignerView(_DesignMixin, View):
+    def get(self, request, pk):
+        definition = self.get_definition(pk)
+        from jiedao.workflow import actions
+
+        config = {
+            "xml": definition.bpmn_xml,
+            "forms": definition.forms or {},
+            "editable": definition.status == DefinitionStatus.DRAFT,
+            "saveUrl": reverse("workflow:definition_save", args=[definition.pk]),
+            "deployUrl": reverse("workflow:definition_deploy", args=[definition.pk]),
+            "name": definition.name,
+            "key": definition.key,
+            "actions": [{"name": name, "label": label} for name, label in actions.choices()],
+            "labels": {key: str(label) for key, label in DESIGNER_LABELS.items()},
+        }
+        return render(request, "workflow/designer.html", {"definition": definition, "config": config})
+
+
+class DefinitionSaveView(_DesignMixin, View):
+    """POST JSON {bpmn_xml, forms, name}: save the draft (and deploy it with ``deploy``)."""
+
+    deploy = False
+
+    def post(self, request, pk):
+        definition = self.get_definition(pk)
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
+        result = {}
+
+        def call():
+            saved = services.definition_save_draft(
+                actor=request.user,
+                org=definition.org,
+                bpmn_xml=str(body.get("bpmn_xml") or ""),
+                forms=body.get("forms") or {},
+                name=str(body.get("name") or definition.name),
+                definition=definition,
+            )
+            if self.deploy:
+                saved = services.definition_deploy(actor=request.user, definition=saved)
+            result["definition"] = saved
+
+        errors = _run(request, call)
+        if errors:
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        saved = result["definition"]
+        message = _("已发布为第 %(v)d 版。") % {"v": saved.version} if self.deploy else _("草稿已保存。")
+        if self.deploy:
+            messages.success(request, message)
+        return JsonResponse(
+            {
+                "ok": True,
+                "message": message,
+                "status": saved.status,
+                "redirect": reverse("workflow:definition_edit", args=[saved.pk]),
+            }
+        )
+
+
+class DefinitionExportView(ScopedViewMixin, View):
+    model = ProcessDefinition
+
+    def get(self, request, pk):
+        definition = get_object_or_404(self.get_queryset(), pk=pk)
+        response = HttpResponse(definition.bpmn_xml, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{definition.key}-v{definition.version}.bpmn"'
+        )
+        return response
+
+
+class DefinitionNewVersionView(_DesignMixin, View):
+    def post(self, request, pk):
+        definition = self.get_definition(pk)
+        created = {}
+        errors = _run(
+            request,
+            lambda: created.setdefault(
+                "d", services.definition_new_version(actor=request.user, definition=definition)
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse("workflow:definition_list"))
+        return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created["d"].pk]))
+
+
+class DefinitionRetireView(ScopedViewMixin, View):
+    model = ProcessDefinition
+    permission = "change"
+
+    def post(self, request, pk):
+        definition = get_object_or_404(self.get_queryset(), pk=pk)
+        errors = _run(request, lambda: services.definition_retire(actor=request.user, definition=definition))
+        for message in errors or []:
+            messages.error(request, message)
+        if not errors:
+            messages.success(request, _("已停用该版本；运行中的流程继续办理。"))
+        return HttpResponseRedirect(reverse("workflow:definition_list"))

@@ -1,0 +1,63 @@
+"""The generic actions the workflow app ships; other apps register theirs in their own
+`workflow_actions.py` (see `jiedao.workflow.actions`)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.workflow.actions import ActionError, workflow_action
+
+
+@workflow_action(
+    "workflow.set_variable",
+    label=_("设置流程变量"),
+    params={
+        "name": {"type": "identifier", "label": _("变量名")},
+        "value": {"type": "value", "label": _("值（可写 ${表达式}）")},
+    },
+)
+def set_variable(ctx, *, name, value):
+    ctx.data[name] = value
+
+
+@workflow_action(
+    "workflow.notify_copy",
+    label=_("抄送"),
+    params={
+        "users": {"type": "users", "label": _("抄送对象（用户、角色，逗号分隔）")},
+        "note": {"type": "str", "required": False, "label": _("说明"), "default": ""},
+    },
+)
+def notify_copy(ctx, *, users, note=""):
+    from jiedao.workflow.assignment import AssignmentError, resolve_users
+    from jiedao.workflow.models import CarbonCopy
+    from jiedao.workflow.signals import copies_created
+
+    try:
+        recipients = resolve_users(users, ctx.assignment_context())
+    except AssignmentError as error:
+        raise ActionError(str(error)) from None
+    now = timezone.now()
+    already = set(
+        CarbonCopy.objects.filter(instance=ctx.instance, element_id=ctx.element_id).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    created = CarbonCopy.objects.bulk_create(
+        [
+            CarbonCopy(
+                instance=ctx.instance,
+                recipient=user,
+                sender=ctx.actor if getattr(ctx.actor, "pk", None) else None,
+                element_id=ctx.element_id,
+                note=str(note)[:500],
+                created_at=now,
+            )
+            for user in recipients
+            if user.pk not in already
+        ]
+    )
+    ids = [copy.pk for copy in created if copy.pk]
+    if ids:
+        ctx.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=ids))
