@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.maintenance import optimize_database
 from jiedao.core.scope import require
 from jiedao.core.tasks import enqueue_on_commit
 from jiedao.spreadsheets import audit_events as events
@@ -509,6 +510,8 @@ class ImportRun:
                 message=_("处理 %(rows)d 行：新增 %(created)d，更新 %(updated)d，错误 %(errors)d") % summary,
                 after=summary,
             )
+        # A large import changes the tables' statistics; let the query planner catch up.
+        optimize_database(tables=self.spec.tables)
         return {"status": ImportStatus.DONE, **summary}
 
 

@@ -107,6 +107,7 @@ class ImportSpec:
     batch_size: int = 500
     org_levels: tuple[int, ...] = (OrgLevel.COMMUNITY, OrgLevel.GRID)  # nodes a file may be imported into
     natural_key_columns: tuple[str, ...] = ()  # named in the “duplicate row” error
+    tables: tuple[str, ...] = ()  # database tables the import fills (analysed after a finished job)
 
     def validate_row(self, values: dict[str, Any], context: ImportContext) -> ValidatedRow | list[RowIssue]:
         """Check and convert one row. `values` maps every column key to the raw cell value (None when empty;

@@ -4,6 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from jiedao.core import demo
+from jiedao.core.maintenance import optimize_database
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.load(stdout=self.stdout)
+        optimize_database(tables=("registry_person", "registry_household", "registry_house"))
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         self.stdout.write(f"  {'用户名':<12}{'姓名':<8}{'角色':<10}所属组织")
