@@ -11,6 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,21 +36,14 @@ class LoginRefused(ServiceError):
 
 
 def _recent_failures(**lookup) -> int:
+    """Failed attempts within the lockout window since the last success there, in one query."""
     window = timezone.now() - timedelta(minutes=get_parameter("login.lockout_minutes"))
-    last_success = (
-        LoginAttempt.objects.filter(outcome=LoginAttempt.Outcome.SUCCESS, created_at__gte=window, **lookup)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    failures = LoginAttempt.objects.filter(
-        created_at__gte=window,
+    recent = LoginAttempt.objects.filter(created_at__gte=window, **lookup)
+    last_success = recent.filter(outcome=LoginAttempt.Outcome.SUCCESS).order_by("-id").values("id")[:1]
+    return recent.filter(
         outcome__in=[LoginAttempt.Outcome.BAD_CREDENTIALS, LoginAttempt.Outcome.BAD_OTP],
-        **lookup,
-    )
-    if last_success:
-        failures = failures.filter(id__gt=last_success)
-    return failures.count()
+        id__gt=Coalesce(Subquery(last_success), Value(0)),
+    ).count()
 
 
 def is_locked(*, username: str, ip: str | None) -> bool:
