@@ -133,6 +133,9 @@ class Application(ScopedModel):
     )
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
     outcome_text = models.TextField(_("结果说明"), blank=True)
+    outcome_document = models.FileField(
+        _("办结通知书"), upload_to="applications/outcomes/%Y/%m/", blank=True, editable=False
+    )
     correction_items = models.JSONField(_("补正材料清单"), default=list, blank=True)
     status_note = models.TextField(_("状态说明"), blank=True)
 

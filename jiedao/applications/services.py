@@ -546,7 +546,7 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         actor=actor,
         before=before,
     )
-    start_processing(application)
+    start_processing(application, actor=actor)
     if application.item.kind != ItemKind.INSTANT:
         _sms(
             application,
@@ -842,8 +842,15 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
         },
         actor=actor,
     )
-    if outcome == Outcome.APPROVED and locked.item.publishes_result:
+    if (
+        outcome == Outcome.APPROVED
+        and locked.item.publishes_result
+        and not PublicNotice.objects.filter(application=locked).exists()
+    ):
         _notice_publish(locked, actor=actor, at=at)
+    from jiedao.applications.outcome import outcome_document_store
+
+    outcome_document_store(locked)
 
 
 def application_conclude(
@@ -864,7 +871,35 @@ def application_conclude(
         locked = _locked(application)
         if locked.status != ApplicationStatus.ACCEPTED:
             raise _bad_status(locked, _("办结（只有已受理、办理中的办件可以办结）"))
+        from jiedao.applications.processing import running_instance
+
+        if running_instance(locked) is not None:
+            raise ServiceError(
+                _("该办件正在按流程办理，由流程在最后一个环节办结；请在“我的待办”中办理。"),
+                code="in_process",
+            )
         _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
+    _sync(application, locked)
+    return locked
+
+
+def application_conclude_by_process(
+    application: Application, *, actor, outcome: str, text: str = "", at: dt.datetime | None = None
+) -> Application:
+    """办结 decided by the application's process (the `applications.conclude` workflow action).
+
+    No permission check of its own: the deployed process is the authority, and the step that concludes
+    may be a timer with no actor. The caller's transaction (the engine's step) holds the lock."""
+    text = (text or "").strip()
+    if outcome not in Outcome.values:
+        raise ValidationFailed({"outcome": [_("请选择办理结果。")]})
+    at = _now(at)
+    locked = _locked(application)
+    if locked.status != ApplicationStatus.ACCEPTED:
+        raise _bad_status(locked, _("办结（只有已受理、办理中的办件可以办结）"))
+    if outcome == Outcome.DENIED and not text:
+        text = _("经审核，不符合条件。")
+    _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
     _sync(application, locked)
     return locked
 
@@ -1198,6 +1233,42 @@ def _notice_publish(application: Application, *, actor, at: dt.datetime) -> Publ
     return notice
 
 
+def notice_publish_proposed(
+    application: Application, *, actor, at: dt.datetime | None = None, days: int | None = None
+) -> PublicNotice:
+    """公示 of a proposed result during processing (e.g. 低保: after the sub-district review, before the
+    decision), masked names only. Called by the `applications.publish_notice` workflow action; the
+    conclusion then publishes nothing more."""
+    at = _now(at)
+    days = int(days or get_parameter("applications.notice_days"))
+    existing = PublicNotice.objects.filter(application=application).first()
+    if existing is not None:
+        return existing
+    who = crypto.mask_name(application.applicant_name)
+    if application.enterprise_name:
+        who = f"{application.enterprise_name}（{who}）"
+    body = _(
+        "申请人：%(who)s\n事项：%(item)s\n拟办理结果：准予\n公示期：%(start)s 至 %(end)s\n"
+        "公示期内，如对上述拟办理结果有异议，可在本页提出，我们将核实处理。"
+    ) % {
+        "who": who,
+        "item": application.item.name,
+        "start": at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        "end": (at + dt.timedelta(days=days)).astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+    }
+    notice = PublicNotice.objects.create(
+        org=application.org,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        application=application,
+        title=_("关于%(item)s拟办理结果的公示") % {"item": application.item.name},
+        body=body,
+        starts_at=at,
+        ends_at=at + dt.timedelta(days=days),
+    )
+    audit.record(events.NOTICE_PUBLISHED, actor=actor, actor_name="" if actor else SYSTEM, target=notice)
+    return notice
+
+
 def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool:
     now = _now(now)
     return notice.archived_at is None and notice.starts_at <= now <= notice.ends_at
@@ -1243,7 +1314,10 @@ def objection_file(
             content=content,
         )
         task = ObjectionTask.objects.create(
-            org=notice.org, objection=objection, assignee=notice.application.concluded_by
+            org=notice.org,
+            objection=objection,
+            # After conclusion: who concluded; during processing (a proposed result): who published it.
+            assignee=notice.application.concluded_by or notice.created_by,
         )
         audit.record(events.OBJECTION_FILED, actor_name=SYSTEM, target=task)
     return objection

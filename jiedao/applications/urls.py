@@ -17,6 +17,11 @@ urlpatterns = [
         "me/applications/<int:pk>/resubmit/", views.ResidentResubmitView.as_view(), name="resident_resubmit"
     ),
     path("me/applications/<int:pk>/rate/", views.ResidentRateView.as_view(), name="resident_rate"),
+    path(
+        "me/applications/<int:pk>/outcome.pdf",
+        views.ResidentOutcomeDocumentView.as_view(),
+        name="resident_outcome_document",
+    ),
     path("track/", views.TrackView.as_view(), name="track"),
     path("notices/", views.NoticeListView.as_view(), name="notice_list"),
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice_detail"),
@@ -37,6 +42,11 @@ urlpatterns = [
         "staff/applications/<int:pk>/materials/<int:material_pk>/",
         views.MaterialDownloadView.as_view(),
         name="staff_material",
+    ),
+    path(
+        "staff/applications/<int:pk>/outcome.pdf",
+        views.OutcomeDocumentDownloadView.as_view(),
+        name="staff_outcome_document",
     ),
     path("staff/inquiries/", views.InquiryListView.as_view(), name="inquiry_list"),
     path("staff/inquiries/new/", views.InquiryCreateView.as_view(), name="inquiry_create"),

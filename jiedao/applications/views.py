@@ -278,6 +278,21 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
         return context
 
 
+class ResidentOutcomeDocumentView(ResidentApplicationMixin, View):
+    """The signed-in resident's own outcome document (办结通知书)."""
+
+    def get(self, request, pk):
+        application = self.get_application()
+        if not application.outcome_document:
+            raise Http404()
+        return FileResponse(
+            application.outcome_document.open("rb"),
+            as_attachment=True,
+            filename=f"办结通知书-{application.tracking_code}.pdf",
+            content_type="application/pdf",
+        )
+
+
 class ResidentResubmitView(ResidentApplicationView):
     http_method_names = ["post"]
 
@@ -485,6 +500,9 @@ class ApplicationDetailView(ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
+        from jiedao.applications.processing import instance_for
+
+        context["process_instance"] = instance_for(application)
         return context
 
 
@@ -671,6 +689,21 @@ class MaterialDownloadView(ScopedViewMixin, View):
             as_attachment=True,
             filename=material.original_name,
             content_type=material.content_type,
+        )
+
+
+class OutcomeDocumentDownloadView(ScopedViewMixin, View):
+    model = Application
+
+    def get(self, request, pk):
+        application = get_object_or_404(self.get_queryset(), pk=pk)
+        if not application.outcome_document:
+            raise Http404()
+        return FileResponse(
+            application.outcome_document.open("rb"),
+            as_attachment=True,
+            filename=f"办结通知书-{application.tracking_code}.pdf",
+            content_type="application/pdf",
         )
 
 

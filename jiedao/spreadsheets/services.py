@@ -430,6 +430,18 @@ class ImportRun:
             index = self.header.column_of(key) if key else None
             self._record_issue(number, self.spec.header_of(key) or (key or ""), index, value, issue.message)
 
+    def _record_rejected(self) -> None:
+        """Rows `save_batch` refused through `context.reject()`: errors of this batch like any other."""
+        rows = set()
+        for row, issue in self.context.rejected:
+            rows.add(row.row_number)
+            key = issue.column
+            index = self.header.column_of(key) if key else None
+            label = self.spec.header_of(key) or (key or "")
+            self._record_issue(row.row_number, label, index, issue.value, issue.message)
+        self.error_rows += len(rows)
+        self.context.rejected.clear()
+
     def _record_duplicate(self, number: int, key: str, first: int) -> None:
         key_columns = self.spec.natural_key_columns
         index = self.header.column_of(key_columns[0]) if len(key_columns) == 1 else None
@@ -471,8 +483,10 @@ class ImportRun:
         with transaction.atomic():
             self._locked_job()
             created = updated = 0
+            self.context.rejected.clear()
             if self.pending_rows:
                 created, updated = self.spec.save_batch(self.pending_rows, self.context)
+                self._record_rejected()
             if self.pending_issues:
                 ImportRowError.objects.bulk_create(self.pending_issues, batch_size=500)
             ImportJob.objects.filter(pk=self.job.pk).update(

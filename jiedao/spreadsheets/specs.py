@@ -95,6 +95,13 @@ class ImportContext:
     org: OrgUnit  # the node the records are imported into
     actor: Any  # the user who uploaded the file (None if the account was deleted)
     cache: dict[str, Any] = field(default_factory=dict)  # the spec's own look-up tables for the run
+    rejected: list[tuple[ValidatedRow, RowIssue]] = field(default_factory=list)
+
+    def reject(self, row: ValidatedRow, issue: RowIssue) -> None:
+        """From `save_batch`: refuse a row that only the database shows to be invalid (a person registered in
+        another community, a household without its head). The spec must not save it; the engine records the
+        issue with the batch and counts the row as an error."""
+        self.rejected.append((row, issue))
 
 
 class ImportSpec:

@@ -1,6 +1,13 @@
 """Demo data of the workflow engine: permissions for the demo roles, the shipped processes deployed at
 清波街道, and two running requests so the inboxes are not empty. Idempotent.
 
+The service hall's processes are deployed too: ``dibao`` (低保 with household verification, public notice
+and the registry tag) and the generic ``service_review`` (window pre-check → department review →
+sub-district leader), which is also deployed under the process key of every other demo catalog item at
+清波街道 (``jiuye_chuangye_zheng``, ``juzhuzheng``, …), so each item can later get its own process in the
+designer without touching the catalog; ``qiye_kaiban`` (企业开办代办) gets ``enterprise_review`` instead,
+with two departments reviewing in parallel.
+
 Role mapping (roles of `jiedao.core.demo`): ``approver`` is the department head (部门负责人),
 ``subdistrict-leader`` the sub-district leader, ``office-staff`` the 党政办 (also maintains the processes),
 ``supervisor`` 纪检监察; community and window staff start processes.
@@ -9,19 +16,25 @@ Role mapping (roles of `jiedao.core.demo`): ``approver`` is the department head 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.db import transaction
 
 from jiedao.accounts.models import Role, User
 from jiedao.core.demo import resolve_permissions
 from jiedao.orgs.models import OrgUnit
-from jiedao.workflow import services
+from jiedao.workflow import bpmn, services
 from jiedao.workflow.choices import DefinitionStatus
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 
 PROCESSES = Path(__file__).resolve().parent / "processes"
-SHIPPED = ("leave", "joint_review", "countersign")
+SHIPPED = ("leave", "joint_review", "countersign", "dibao", "service_review")
+GENERIC = "service_review"
+# Catalog items whose process is another template than the generic review: 企业开办代办 is reviewed by
+# two departments in parallel (业务科室 and 党政办), then concluded.
+ITEM_TEMPLATES = {"qiye_kaiban": "enterprise_review"}
 SUBDISTRICT_CODE = "330110001000"  # 清波街道
 
 START = ("workflow.add_processinstance", "workflow.view_processinstance")
@@ -79,6 +92,48 @@ def load_processes(stdout=None) -> list[ProcessDefinition]:
     return deployed
 
 
+def process_as(template: str, key: str, name: str) -> tuple[str, dict]:
+    """A shipped process (`service_review`, `enterprise_review`) under another process key (a catalog item's)."""
+    xml, forms = shipped(template)
+    head = re.search(r'<bpmn:process id="([^"]+)" name="[^"]*"', xml)
+    xml = xml.replace(head.group(0), f'<bpmn:process id="{key}" name="{escape(name)}"', 1).replace(
+        f'bpmnElement="{head.group(1)}"', f'bpmnElement="{key}"', 1
+    )
+    return xml, forms
+
+
+def service_review_as(key: str, name: str) -> tuple[str, dict]:
+    """The generic service-review process under another process key (a catalog item's)."""
+    return process_as(GENERIC, key, name)
+
+
+def load_item_processes(stdout=None) -> list[ProcessDefinition]:
+    """The generic process (or `ITEM_TEMPLATES`) under the key of each catalog item at 清波街道 without one."""
+    from jiedao.catalog.models import ServiceItem
+
+    subdistrict = OrgUnit.objects.filter(division_code=SUBDISTRICT_CODE).first()
+    deployer = User.objects.filter(username="office").first()
+    if subdistrict is None or deployer is None:
+        return []
+    items = ServiceItem.objects.filter(org__path__startswith=subdistrict.path).exclude(process_key="")
+    deployed = []
+    for key, item_name in sorted(set(items.values_list("process_key", "name"))):
+        if key in SHIPPED or not bpmn._KEY_RE.match(key):
+            continue
+        existing = ProcessDefinition.objects.filter(
+            org=subdistrict, key=key, status=DefinitionStatus.DEPLOYED
+        ).first()
+        if existing is None:
+            xml, forms = process_as(ITEM_TEMPLATES.get(key, GENERIC), key, f"{item_name}审批")
+            existing = services.definition_deploy_xml(
+                actor=deployer, org=subdistrict, bpmn_xml=xml, forms=forms
+            )
+            if stdout is not None:
+                stdout.write(f"已发布流程：{existing.name}（{existing.key} v{existing.version}）")
+        deployed.append(existing)
+    return deployed
+
+
 def load_requests(stdout=None) -> None:
     """A leave request waiting for the department head, and a joint review waiting for three departments."""
     shequ = User.objects.filter(username="shequ").first()
@@ -117,4 +172,5 @@ def load_requests(stdout=None) -> None:
 def load(stdout=None) -> None:
     load_permissions()
     if load_processes(stdout):
+        load_item_processes(stdout)
         load_requests(stdout)

@@ -13,8 +13,10 @@ def test_demo_is_idempotent_and_fills_the_inboxes(db):
     demo.load(stdout=out)
     assert sorted(ProcessDefinition.objects.values_list("key", flat=True)) == [
         "countersign",
+        "dibao",
         "joint_review",
         "leave",
+        "service_review",
     ]
     assert ProcessInstance.objects.count() == 2
     approver = User.objects.get(username="approver")
@@ -30,4 +32,6 @@ def test_demo_is_idempotent_and_fills_the_inboxes(db):
         "leave",
         "joint_review",
         "countersign",
+        "dibao",
+        "service_review",
     }
