@@ -124,6 +124,58 @@ class TwoFactorView(View):
         return self.render_page(user, form)
 
 
+class TwoFactorSetupView(ScopedViewMixin, View):
+    """Optional for everyone else: a signed-in user binds an authenticator app to their account."""
+
+    scope_exempt = "the signed-in user's own second factor"
+    template_name = "accounts/two_factor_setup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return View.dispatch(self, request, *args, **kwargs)
+
+    def render_page(self, form):
+        secret = self.request.session.get(PENDING_SECRET)
+        if not secret:
+            secret = services.begin_two_factor_enrolment(user=self.request.user)
+            self.request.session[PENDING_SECRET] = secret
+        uri = pyotp.TOTP(secret).provisioning_uri(name=self.request.user.username, issuer_name="Jiedao")
+        buffer = io.BytesIO()
+        qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "secret": secret,
+                "qr_svg": buffer.getvalue().decode(),
+                "already": self.request.user.totp_confirmed,
+            },
+        )
+
+    def get(self, request):
+        return self.render_page(OtpForm())
+
+    def post(self, request):
+        form = OtpForm(request.POST)
+        if form.is_valid():
+            try:
+                services.confirm_two_factor(
+                    user=request.user,
+                    secret=request.session.get(PENDING_SECRET, ""),
+                    code=form.cleaned_data["code"],
+                )
+            except ValidationFailed as error:
+                form.add_error("code", error.message)
+            else:
+                request.session.pop(PENDING_SECRET, None)
+                request.session[SECOND_FACTOR_DONE] = True
+                messages.success(request, _("已绑定动态口令，今后登录需输入口令。"))
+                return redirect("core:home")
+        return self.render_page(form)
+
+
 class LogoutView(View):
     scope_exempt = "ends the user's own session"
     http_method_names = ["post"]

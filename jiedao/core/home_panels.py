@@ -22,6 +22,14 @@ def my_account(user):
     if max_age and user.password_changed_at:
         expires = timezone.localtime(user.password_changed_at + timedelta(days=max_age)).date()
         text += _("；密码有效期至 %(d)s") % {"d": expires.strftime("%Y年%m月%d日")}
+    if not user.totp_confirmed:
+        return {
+            "title": _("我的账号"),
+            "value": None,
+            "text": text + _("；可绑定动态口令，提高账号安全"),
+            "url": reverse("accounts:two_factor_setup"),
+            "link_text": _("绑定动态口令"),
+        }
     return {
         "title": _("我的账号"),
         "value": None,

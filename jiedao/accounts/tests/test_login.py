@@ -145,3 +145,21 @@ def test_totp_secret_is_encrypted_at_rest(sysadmin):
         cursor.execute("SELECT totp_secret FROM accounts_user WHERE id = %s", [sysadmin.pk])
         stored = cursor.fetchone()[0]
     assert stored.startswith("sm4g:") and "JBSWY3DPEHPK3PXP" not in stored
+
+
+def test_any_user_may_choose_two_factor_and_then_needs_it(tree):
+    user = make_user(tree.community_a1, "orgs.view_orgunit", username="careful")
+    client = Client()
+    login(client, "careful", TEST_PASSWORD)
+    assert "绑定动态口令" in client.get("/workbench/").content.decode()
+    client.get("/accounts/two-factor/setup/")
+    secret = client.session["pending_totp_secret"]
+    assert "动态口令不正确" in client.post("/accounts/two-factor/setup/", {"code": "000000"}).content.decode()
+    assert client.post("/accounts/two-factor/setup/", {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    user.refresh_from_db()
+    assert user.totp_confirmed
+    fresh = Client()
+    assert login(fresh, "careful", TEST_PASSWORD)["Location"] == "/accounts/two-factor/"
+    assert fresh.get("/workbench/").status_code == 302
+    fresh.post("/accounts/two-factor/", {"code": pyotp.TOTP(secret).now()})
+    assert fresh.get("/workbench/").status_code == 200
