@@ -8,6 +8,7 @@ are rotated: add a new key in front, run `manage.py rotate_field_keys`, then dro
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -25,13 +26,19 @@ class DecryptionError(ValueError):
 
 
 def _keys() -> list[bytes]:
-    keys = [bytes.fromhex(k) for k in settings.JIEDAO_FIELD_KEYS]
+    return _parsed_keys(tuple(settings.JIEDAO_FIELD_KEYS))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_keys(configured: tuple[str, ...]) -> list[bytes]:
+    keys = [bytes.fromhex(k) for k in configured]
     for key in keys:
         if len(key) != 16:
             raise ValueError("JIEDAO_FIELD_KEYS entries must be 32 hex characters (128-bit SM4 keys)")
     return keys
 
 
+@functools.lru_cache(maxsize=16)
 def key_id(key: bytes) -> str:
     return hashlib.new("sm3", key).hexdigest()[:8]
 

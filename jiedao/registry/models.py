@@ -91,13 +91,13 @@ class Person(ScopedModel):
     name_initials = models.CharField(_("拼音首字母"), max_length=50, blank=True, editable=False)
     id_kind = models.CharField(_("证件类型"), max_length=20, choices=IdKind.choices, default=IdKind.CITIZEN)
     id_number = EncryptedTextField(_("证件号码"))
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("证件号码"), max_length=18, editable=False)
     gender = models.CharField(_("性别"), max_length=1)
     birth_date = models.DateField(_("出生日期"), db_index=True)
     ethnicity = models.CharField(_("民族"), max_length=4, blank=True)
     phone = EncryptedTextField(_("联系电话"), blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     education = models.CharField(_("文化程度"), max_length=4, blank=True)
     political_status = models.CharField(_("政治面貌"), max_length=4, blank=True)
@@ -132,7 +132,13 @@ class Person(ScopedModel):
         # Prefix-search indexes on name, pinyin and initials and the address substring index are
         # database-specific (NOCASE / FTS5 trigram on SQLite, text_pattern_ops / pg_trgm on PostgreSQL):
         # migration 0002_search_indexes.
+        # The blind indexes are declared here, not with unique=/db_index= on the fields: PostgreSQL would add
+        # a second, useless pattern-ops index to each (every import row pays for every index).
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="registry_person_id_hash_unique")
+        ]
         indexes = [
+            models.Index(fields=["phone_hash"], name="registry_person_phone_hash"),
             # Also covers the statistics page's age and gender counts without reading the wide rows.
             models.Index(fields=["org", "status", "birth_date", "gender"], name="registry_person_org_age"),
         ]

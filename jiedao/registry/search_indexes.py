@@ -57,6 +57,38 @@ def _run(schema_editor, statements) -> None:
         schema_editor.execute(statement)
 
 
+def ensure(connection) -> None:
+    """Re-create whatever is missing. SQLite loses indexes and triggers it does not know the model for
+    whenever a migration rebuilds the person table, so this runs after every migrate (post_migrate)."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE tbl_name IN ('registry_person', 'registry_enterprise',"
+            " 'registry_person_address_fts')"
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        if "registry_person" not in {
+            t
+            for (t,) in cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='registry_person'"
+            ).fetchall()
+        }:
+            return
+        wanted = {
+            "registry_person_address_fts",
+            "registry_person_fts_ai",
+            "registry_person_fts_ad",
+            "registry_person_fts_au",
+            "registry_enterprise_name_ci",
+            *(f"registry_person_{c}_ci" for c in PREFIX_COLUMNS),
+        }
+        if wanted <= present:
+            return
+        for statement in SQLITE_CREATE:
+            cursor.execute(statement)
+
+
 def create(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     _run(

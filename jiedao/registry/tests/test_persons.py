@@ -175,3 +175,14 @@ def test_tags_have_periods_and_refuse_overlaps(tree, clerk):
     assert not tag.is_valid_on(date(2026, 1, 1)) and tag.is_valid_on(date(2025, 6, 1))
     with pytest.raises(ValidationFailed):
         services.tag_add(actor=clerk, person=someone, group="no-such-group", valid_from=date(2026, 1, 1))
+
+
+def test_blind_index_key_rotation_keeps_exact_lookups_working(tree, clerk, settings):
+    from django.core.management import call_command
+
+    someone = person(clerk, tree.community_a1, phone="13700001234")
+    settings.JIEDAO_BLIND_INDEX_KEY = "ab" * 16
+    assert not search_persons(clerk, PersonFilter(q=someone.id_number)).exists()  # old indexes, new key
+    call_command("rebuild_blind_indexes", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert list(search_persons(clerk, PersonFilter(q=someone.id_number))) == [someone]
+    assert list(search_persons(clerk, PersonFilter(q="13700001234"))) == [someone]
