@@ -46,8 +46,9 @@ schema: setup ## Regenerate the committed OpenAPI schema docs/api/openapi.yaml
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 messages: setup ## Update and compile the English translation catalogue
-	$(BIN)/python manage.py makemessages -l en --ignore=node_modules --ignore=.venv
-	$(BIN)/python manage.py compilemessages -l en
+	$(BIN)/python manage.py makemessages -l en --ignore=node_modules --ignore=.venv --ignore=staticfiles --ignore=var
+	$(BIN)/python scripts/translate_catalog.py
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv --ignore=node_modules
 
 totp: setup ## Show the current two-factor code of a demo admin: make totp USER=sysadmin
 	@$(BIN)/python manage.py totp_code $(USER)

@@ -18,3 +18,12 @@ def tree(db):
     from jiedao.core.testing import build_tree
 
     return build_tree()
+
+
+@pytest.fixture(autouse=True)
+def _chinese_interface():
+    """A test that switched to English (a request, a live-server thread) must not leave the next test in English."""
+    from django.utils import translation
+
+    yield
+    translation.activate("zh-hans")

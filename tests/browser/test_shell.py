@@ -2,6 +2,7 @@
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from jiedao.core import demo
 
@@ -58,6 +59,6 @@ def test_wrong_password_shows_chinese_error_and_language_switch_works(page, demo
     assert "用户名或密码错误" in page.locator("main").inner_text()
     log_in(page, "window")
     page.wait_for_url("**/workbench/")
-    page.get_by_label("界面语言").select_option("en")
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Log out").is_visible()
+    with page.expect_navigation():
+        page.get_by_label("界面语言").select_option("en")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
