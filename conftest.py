@@ -21,6 +21,15 @@ def tree(db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """A rolled-back test leaves cached public pages and rate-limit counts behind; the next test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _chinese_interface():
     """A test that switched to English (a request, a live-server thread) must not leave the next test in English."""
     from django.utils import translation

@@ -22,6 +22,7 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.models import OrgUnit
+from jiedao.public.page_cache import CachedPublicPageMixin
 from jiedao.public.views import PublicPageMixin
 
 
@@ -391,7 +392,7 @@ class AnnouncementPublishView(AnnouncementMixin, ScopedViewMixin, View):
 # --- public lists -----------------------------------------------------------------------------------------
 
 
-class PowerListView(PublicPageMixin, TemplateView):
+class PowerListView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     """权力清单: published items grouped by power type and implementing body (public, no login)."""
 
     scope_exempt = "public power list, published catalog items only"

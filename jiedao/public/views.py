@@ -1,13 +1,16 @@
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from jiedao.catalog import selectors
 from jiedao.catalog.choices import AnnouncementCategory, Audience, LifeEvent
 from jiedao.catalog.models import Material
+from jiedao.public.page_cache import CachedPublicPageMixin
 
 ELDER_COOKIE = "jiedao_elder"
 HOME_ANNOUNCEMENTS = 5
@@ -18,9 +21,13 @@ class PublicPageMixin:
 
     scope_exempt = "public site, no login, no personal data"
 
+    @staticmethod
+    def elder_mode_requested(request) -> bool:
+        return request.COOKIES.get(ELDER_COOKIE) == "1"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["elder_mode"] = self.request.COOKIES.get(ELDER_COOKIE) == "1"
+        context["elder_mode"] = self.elder_mode_requested(self.request)
         return context
 
 
@@ -31,7 +38,7 @@ def _browse_context() -> dict:
     }
 
 
-class PublicHomeView(PublicPageMixin, TemplateView):
+class PublicHomeView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     template_name = "public/home.html"
 
     def get_context_data(self, **kwargs):
@@ -42,7 +49,7 @@ class PublicHomeView(PublicPageMixin, TemplateView):
         )
 
 
-class GuideListView(PublicPageMixin, TemplateView):
+class GuideListView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     """办事指南: search published items, browse by audience (个人 / 企业) and by life event."""
 
     scope_exempt = "public catalog, published items only"
@@ -66,7 +73,7 @@ class GuideListView(PublicPageMixin, TemplateView):
         )
 
 
-class GuideDetailView(PublicPageMixin, TemplateView):
+class GuideDetailView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     """One item's guide with every guide field; 在线申请 only for items that can be applied for online."""
 
     scope_exempt = "public service guide, published items only"
@@ -99,7 +106,7 @@ class MaterialFileView(View):
         return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
 
 
-class AnnouncementListView(PublicPageMixin, TemplateView):
+class AnnouncementListView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     scope_exempt = "public announcements, published and currently valid only"
     template_name = "public/announcement_list.html"
 
@@ -115,7 +122,7 @@ class AnnouncementListView(PublicPageMixin, TemplateView):
         )
 
 
-class AnnouncementDetailView(PublicPageMixin, TemplateView):
+class AnnouncementDetailView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
     scope_exempt = "public announcements, published and currently valid only"
     template_name = "public/announcement_detail.html"
 
@@ -126,8 +133,13 @@ class AnnouncementDetailView(PublicPageMixin, TemplateView):
         return super().get_context_data(announcement=announcement, **kwargs)
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class ElderModeView(View):
-    """Switch the large-type, high-contrast mode (适老化) on or off."""
+    """Switch the large-type, high-contrast mode (适老化) on or off.
+
+    Without a CSRF token, so that public pages carry nothing per visitor and can be cached: a forged
+    request could at most switch someone's font size, and only to a same-site address.
+    """
 
     scope_exempt = "sets a display preference cookie"
     http_method_names = ["post"]

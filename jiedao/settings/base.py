@@ -202,6 +202,22 @@ JIEDAO_FIELD_KEYS = [k for k in os.environ.get("JIEDAO_FIELD_KEYS", "").split(",
 JIEDAO_BLIND_INDEX_KEY = os.environ.get("JIEDAO_BLIND_INDEX_KEY", "6a696564616f2d646576656c6f706d656e74")
 
 JIEDAO_SITE_NAME = _("街道政务服务平台")
+
+# One cache per server process by default (nothing to run); a shared Redis cache when JIEDAO_CACHE_URL is
+# set, so that rate limits and public-page updates are seen by every process at once.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["JIEDAO_CACHE_URL"]}
+        if os.environ.get("JIEDAO_CACHE_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "jiedao",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    )
+}
+# How long a rendered public page (catalog, guides, announcements) may be served from the cache.
+JIEDAO_PUBLIC_PAGE_SECONDS = int(os.environ.get("JIEDAO_PUBLIC_PAGE_SECONDS", "60"))
 JIEDAO_SCHEDULER_LOCK_PATH = VAR_DIR / "scheduler.lock"
 
 JIEDAO_SMS_BACKEND = os.environ.get("JIEDAO_SMS_BACKEND", "jiedao.sms.backends.OutboxFileBackend")

@@ -16,3 +16,41 @@ def test_public_home_needs_no_login_and_offers_elder_mode(db):
 def test_elder_mode_redirect_stays_on_site(db):
     response = Client().post("/elder-mode/", {"on": "1", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_a_cached_guide_page_shows_an_edit_at_once(tree):
+    from jiedao.catalog.services import service_item_publish
+    from jiedao.catalog.tests.factories import make_item
+    from jiedao.core.testing import make_user
+
+    item = make_item(tree.subdistrict_a, code="QB-CACHE-1", name="高龄津贴申领")
+    client = Client()
+    assert "高龄津贴申领" in client.get("/guide/").content.decode()
+    assert "高龄津贴申领" in client.get("/guide/QB-CACHE-1/").content.decode()
+    item.name = "高龄津贴（80 周岁以上）申领"
+    item.save()
+    assert "高龄津贴（80 周岁以上）申领" in client.get("/guide/").content.decode()
+    publisher = make_user(tree.subdistrict_a, "catalog.publish_serviceitem")
+    service_item_publish(actor=publisher, item=item, published=False)
+    assert client.get("/guide/QB-CACHE-1/").status_code == 404
+    assert "高龄津贴" not in client.get("/guide/").content.decode()
+
+
+def test_cached_pages_keep_elder_mode_and_language_apart(db):
+    plain, elder = Client(), Client()
+    elder.post("/elder-mode/", {"on": "1", "next": "/guide/"})
+    assert 'class="public"' in plain.get("/guide/").content.decode()
+    assert 'class="public elder"' in elder.get("/guide/").content.decode()
+    assert 'class="public"' in plain.get("/guide/").content.decode()
+    english = Client(headers={"accept-language": "en"})
+    assert "Service guide" in english.get("/guide/").content.decode()
+    assert "办事指南" in plain.get("/guide/").content.decode()
+    assert "Cookie" in plain.get("/guide/")["Vary"]
+
+
+def test_elder_mode_switch_needs_no_csrf_token_so_pages_carry_nothing_per_visitor(db):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/guide/")
+    assert "csrfmiddlewaretoken" not in page.content.decode() and "csrftoken" not in page.cookies
+    assert client.post("/elder-mode/", {"on": "1", "next": "/guide/"}).status_code == 302
+    assert 'class="public elder"' in client.get("/guide/").content.decode()

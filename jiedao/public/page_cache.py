@@ -1,0 +1,64 @@
+"""Rendered public pages, cached per language, elder mode and full path.
+
+The public site shows the same page to every visitor (no login, no personal data), and a busy morning
+sends thousands of residents to the same few guides: rendering each one from the database every time would
+make the catalog the slowest thing on the server. Saving anything a public page shows moves a generation
+mark, so the next request renders afresh. With the default per-process cache, other server processes pick
+the change up when their copy expires (``JIEDAO_PUBLIC_PAGE_SECONDS``, one minute by default); with a
+shared cache (``JIEDAO_CACHE_URL``, Redis) at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+GENERATION_KEY = "public-pages:generation"
+
+
+def mark_public_pages_stale(**_signal_kwargs) -> None:
+    """A catalog item, material, announcement or org changed: every cached public page is out of date."""
+    cache.set(GENERATION_KEY, time.time_ns(), None)
+
+
+def _generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # Never restart from a fixed number: after an eviction that could bring back an older page.
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(GENERATION_KEY, 0)
+    return generation
+
+
+def _page_key(request: HttpRequest, elder_mode: bool) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"public-page:{_generation()}:{get_language()}:{int(elder_mode)}:{path}"
+
+
+class CachedPublicPageMixin:
+    """For public TemplateViews whose output depends only on the URL, the language and the elder mode."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seconds = settings.JIEDAO_PUBLIC_PAGE_SECONDS
+        if request.method not in ("GET", "HEAD") or seconds <= 0:
+            return super().dispatch(request, *args, **kwargs)
+        key = _page_key(request, self.elder_mode_requested(request))
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code == 200 and hasattr(response, "add_post_render_callback"):
+                response.add_post_render_callback(
+                    lambda rendered: cache.set(key, (rendered.content, rendered["Content-Type"]), seconds)
+                )
+        # The elder-mode and language cookies change the page: shared caches must not mix them up.
+        patch_vary_headers(response, ("Cookie",))
+        return response
