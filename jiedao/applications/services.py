@@ -917,6 +917,12 @@ def _rate_limited(bucket: str, key: str, limit: int, window: dt.timedelta, now: 
     return False
 
 
+def rate_limits_purge(now: dt.datetime | None = None) -> int:
+    """Delete rate-limit hits older than a day; run hourly by the scheduler, not on every lookup."""
+    deleted, _by_model = RateLimitHit.objects.filter(created_at__lt=_now(now) - dt.timedelta(days=1)).delete()
+    return deleted
+
+
 def application_track(
     *, code: str, phone: str, ip: str | None, now: dt.datetime | None = None
 ) -> Application:
@@ -926,7 +932,6 @@ def application_track(
     limit = int(get_parameter("applications.track_limit"))
     if _rate_limited("track", ip or "unknown", limit, TRACK_WINDOW, now):
         raise ServiceError(_("查询过于频繁，请 10 分钟后再试。"), code="rate_limited")
-    RateLimitHit.objects.filter(created_at__lt=now - dt.timedelta(days=1)).delete()
     failed = ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
     normalized = "".join((code or "").split()).upper()
     try:
