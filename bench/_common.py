@@ -5,6 +5,7 @@ Benchmarks print figures and a ratio against a floor measured in the same run; t
 
 from __future__ import annotations
 
+import http.client
 import os
 import resource
 import socket
@@ -115,10 +116,13 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 1):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.time() + 60
+        # Bound is not ready: wait until a worker has loaded the app and answers /healthz.
+        deadline = time.time() + 120
         while time.time() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
                     break
             except OSError:
                 time.sleep(0.2)

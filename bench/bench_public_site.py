@@ -335,6 +335,14 @@ def main() -> None:
     env = setup_django(args.database, name="jiedao_bench_public")
     env.update(PRODUCTION_ENV)
     env["DJANGO_SETTINGS_MODULE"] = "jiedao.settings.production"
+    # Production serves hashed static names from a manifest: collect into a throwaway root like a deploy does.
+    env["JIEDAO_STATIC_ROOT"] = tempfile.mkdtemp(prefix="jiedao-bench-static-")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, **env},
+        check=True,
+    )
     data = load_data()
 
     from django.db import connection
