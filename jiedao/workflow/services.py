@@ -28,8 +28,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import WorkflowException
@@ -68,6 +68,8 @@ ACTIVATION_KEY = "jiedao_activation"
 SYSTEM_ACTOR_NAME = "system"
 MAX_DATA_BYTES = 256 * 1024
 DEFINITION_FIELDS = ["key", "name", "version", "status", "org", "deployed_at"]
+# The instance columns a step writes (the rest of the row does not change after the start).
+STEP_FIELDS = ["state", "data", "next_timer_at", "current_step_names", "status", "ended_at", "updated_at"]
 
 
 # --- definitions -------------------------------------------------------------------------------------------
@@ -303,9 +305,13 @@ def startable_definitions(org: OrgUnit) -> list[ProcessDefinition]:
 
 
 def _lock_instance(instance_id: int) -> ProcessInstance:
+    # The BPMN text is only read to parse the definition, which `bpmn.model_for` caches per (immutable)
+    # version; leaving it out spares fetching (and, on PostgreSQL, de-TOASTing) it on every step. On a
+    # cache miss the deferred field is loaded with one extra query.
     return (
         ProcessInstance.objects.select_for_update(of=("self",))
         .select_related("definition", "org", "initiator")
+        .defer("definition__bpmn_xml")
         .get(pk=instance_id)
     )
 
@@ -316,8 +322,19 @@ def _actor_name(actor) -> str:
     return actor.full_name or actor.username
 
 
-def _history(instance, action, *, actor=None, task=None, opinion="", outcome="", detail=None, at=None):
-    return TaskHistory.objects.create(
+def _history_row(
+    instance: ProcessInstance,
+    action: str,
+    *,
+    actor=None,
+    task: WorkTask | None = None,
+    opinion: str = "",
+    outcome: str = "",
+    detail: dict | None = None,
+    at: dt.datetime | None = None,
+) -> TaskHistory:
+    """An unsaved history row (see `_Step.history`, which writes a step's rows in one INSERT)."""
+    return TaskHistory(
         instance=instance,
         task=task,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -329,6 +346,13 @@ def _history(instance, action, *, actor=None, task=None, opinion="", outcome="",
         detail=detail or {},
         at=at or engine.now(),
     )
+
+
+def _history(instance: ProcessInstance, action: str, **kwargs) -> TaskHistory:
+    """Write one history row now (steps that do not run the engine)."""
+    row = _history_row(instance, action, **kwargs)
+    row.save()
+    return row
 
 
 def _audit(event, *, actor, target, message="", before=None, after=None):
@@ -344,7 +368,10 @@ def _audit(event, *, actor, target, message="", before=None, after=None):
 
 
 class _Step:
-    """Restore → run → sync → save, inside the caller's transaction."""
+    """Restore → run → sync → save, inside the caller's transaction.
+
+    The history rows of a step are collected (`history`) and written with one INSERT by `finish`, in the
+    order they were recorded, so their ids keep the order of events."""
 
     def __init__(self, instance: ProcessInstance, actor, moment: dt.datetime | None = None):
         self.instance = instance
@@ -356,12 +383,22 @@ class _Step:
         )
         self.workflow = engine.restore(instance.state, self.model, self.context) if instance.state else None
         self.new_tasks: list[WorkTask] = []
+        self.pending_history: list[TaskHistory] = []
 
     def spiff_task(self, task_id):
         try:
             return self.workflow.get_task_from_id(task_id)
         except Exception:
             return None
+
+    def history(self, action: str, **kwargs) -> None:
+        """Record a history row of this step; written by `write_history` / `finish`."""
+        self.pending_history.append(_history_row(self.instance, action, **kwargs))
+
+    def write_history(self) -> None:
+        if self.pending_history:
+            TaskHistory.objects.bulk_create(self.pending_history)
+            self.pending_history = []
 
     def run(self, operation=None) -> None:
         """Run `operation(workflow)` (completing a task, resetting…) then the engine, turning engine errors into
@@ -381,8 +418,7 @@ class _Step:
             if task.state == TaskState.COMPLETED and task_id not in self.context.fired_timers:
                 self.context.fired_timers.append(task_id)
                 name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
-                _history(
-                    self.instance,
+                self.history(
                     HistoryAction.AUTO,
                     opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
                     detail={"element": task.task_spec.bpmn_id, "step": name, "timer": True},
@@ -398,7 +434,11 @@ class _Step:
 
     # --- bringing WorkTask rows in line ---------------------------------------------------------------
 
-    def sync(self) -> None:
+    def sync(self) -> list[str]:
+        """Create rows for the newly ready user tasks and cancel the open rows whose user task is gone.
+
+        Returns the names of the rows left open, oldest first: the one read of the open rows serves both
+        this and the instance's `current_step_names`."""
         instance = self.instance
         ready = [] if self.workflow.is_completed() else engine.ready_user_tasks(self.workflow)
         active: set[str] = set()
@@ -409,13 +449,27 @@ class _Step:
                 spiff_task.internal_data[ACTIVATION_KEY] = activation
                 self._create_tasks(spiff_task, activation)
             active.add(activation)
-        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
-            "clock"
-        ):
-            if str(task.activation) not in active:
+        # Usually every open row is still active: read just (id, activation, name), and load the full rows
+        # (with their clocks, in one query) only for those to cancel.
+        open_names: list[str] = []
+        stale: list[int] = []
+        open_rows = (
+            WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES)
+            .order_by("created_at", "id")
+            .values_list("pk", "activation", "name")
+        )
+        for pk, activation, name in open_rows:
+            if str(activation) in active:
+                open_names.append(name)
+            else:
+                stale.append(pk)
+        if stale:
+            cancelled = (
+                WorkTask.objects.filter(pk__in=stale).select_related("clock").order_by("created_at", "id")
+            )
+            for task in cancelled:
                 _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
-                _history(
-                    instance,
+                self.history(
                     HistoryAction.AUTO,
                     task=task,
                     opinion=_("流程已向前推进，该任务自动取消。"),
@@ -424,6 +478,7 @@ class _Step:
         if self.new_tasks:
             ids = [t.pk for t in self.new_tasks]
             transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
+        return open_names
 
     def _create_tasks(self, spiff_task, activation: str) -> None:
         instance = self.instance
@@ -457,11 +512,26 @@ class _Step:
             specs = [(candidates[0], candidates)]
         else:
             specs = [(None, candidates)]
-        for handler, users in specs:
-            task = WorkTask.objects.create(
-                assignee=handler, status=TaskStatus.CLAIMED if handler else TaskStatus.READY, **common
-            )
-            task.candidates.set(users)
+        tasks = [
+            WorkTask(assignee=handler, status=TaskStatus.CLAIMED if handler else TaskStatus.READY, **common)
+            for handler, _users in specs
+        ]
+        # One INSERT for the rows (a countersign has one per signer) and one for all their candidates: the
+        # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
+        if connection.features.can_return_rows_from_bulk_insert:
+            WorkTask.objects.bulk_create(tasks)
+        else:  # pragma: no cover - SQLite ≥ 3.35 and PostgreSQL return the new ids
+            for task in tasks:
+                task.save()
+        through = WorkTask.candidates.through
+        through.objects.bulk_create(
+            [
+                through(worktask_id=task.pk, user_id=user_id)
+                for task, (_handler, users) in zip(tasks, specs, strict=True)
+                for user_id in dict.fromkeys(user.pk for user in users)
+            ]
+        )
+        for task in tasks:
             if element.due_rule:
                 self._start_clock(task, element)
             self.new_tasks.append(task)
@@ -486,18 +556,16 @@ class _Step:
     # --- saving ---------------------------------------------------------------------------------------
 
     def finish(self) -> ProcessInstance:
-        self.sync()
+        open_names = self.sync()
+        self.write_history()
         instance, workflow = self.instance, self.workflow
+        # The one serialisation of the step: the tree is dumped once, after the engine and the sync (which
+        # stamps activation ids into the ready tasks).
         instance.state = engine.dump(workflow)
         instance.data = _current_data(workflow)
         completed = workflow.is_completed()
         instance.next_timer_at = None if completed else engine.next_timer(workflow)
-        names = list(
-            WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES)
-            .order_by("created_at", "id")
-            .values_list("name", flat=True)
-        )
-        instance.current_step_names = "、".join(dict.fromkeys(names))[:500]
+        instance.current_step_names = "、".join(dict.fromkeys(open_names))[:500]
         if len(json.dumps(instance.data, ensure_ascii=False).encode()) > MAX_DATA_BYTES:
             raise ValidationFailed(_("流程数据过大。"))
         if completed and instance.status == InstanceStatus.RUNNING:
@@ -510,7 +578,7 @@ class _Step:
                     sender=ProcessInstance, instance_id=instance_id, status=InstanceStatus.COMPLETED
                 )
             )
-        instance.save()
+        instance.save(update_fields=STEP_FIELDS)
         for action in self.context.actions_run:
             _audit(events.ACTION_RUN, actor=self.actor, target=instance, after=action)
         return instance
@@ -527,15 +595,28 @@ def _current_data(workflow) -> dict:
     return data
 
 
-def _close_task(task: WorkTask, status: str, *, moment, actor=None, outcome="", opinion="", form_data=None):
+def _close_task(
+    task: WorkTask,
+    status: str,
+    *,
+    moment: dt.datetime,
+    actor=None,
+    outcome: str = "",
+    opinion: str = "",
+    form_data: dict | None = None,
+) -> None:
     task.status = status
     task.version += 1
+    fields = ["status", "version", "updated_at"]
     if status == TaskStatus.COMPLETED:
         task.completed_by, task.completed_at = actor, moment
         task.outcome, task.opinion = outcome, opinion
+        fields += ["completed_by", "completed_at", "outcome", "opinion"]
         if form_data is not None:
             task.form_data = form_data
-    task.save()
+            fields.append("form_data")
+    # Only the columns a close changes: the row was just read under the instance lock.
+    task.save(update_fields=fields)
     if task.clock_id and task.clock.status != ClockStatus.STOPPED:
         timelimits.clock_stop(actor=actor, clock=task.clock, at=max(moment, task.clock.started_at))
 
@@ -639,11 +720,18 @@ def may_act(user, task: WorkTask) -> bool:
     return task.candidates.filter(pk=user.pk).exists()
 
 
-def _current_task(actor, task: WorkTask) -> WorkTask:
-    """The task as it is now (under the instance lock), refused when it is no longer the caller's to act on."""
-    current = WorkTask.objects.select_related("completed_by", "assignee", "clock", "owner").get(pk=task.pk)
-    is_candidate = current.candidates.filter(pk=actor.pk).exists()
-    involved = is_candidate or actor.pk in (current.assignee_id, current.owner_id, current.completed_by_id)
+def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
+    """The task as it is now (under the lock of `instance`, its instance), refused when it is no longer the
+    caller's to act on."""
+    # Only the clock is joined: every completion stops it. The users (assignee, owner, completer) are only
+    # read on the rare paths that name them (a conflict message, handing a delegated task back).
+    current = WorkTask.objects.select_related("clock").get(pk=task.pk)
+    # The locked instance is the task's instance: reuse it rather than re-read it (history, audit text).
+    current.instance = instance
+    # The candidate links are only looked up when the actor is not already the assignee, owner or completer.
+    involved = actor.pk in (current.assignee_id, current.owner_id, current.completed_by_id)
+    if not involved:
+        involved = current.candidates.filter(pk=actor.pk).exists()
     if not involved:
         raise PermissionDenied(_("您不是该任务的办理人。"))
     if current.status == TaskStatus.COMPLETED:
@@ -686,20 +774,22 @@ def _validate_form(instance: ProcessInstance, task: WorkTask, form_data) -> tupl
     return cleaned, _outcome(cleaned)
 
 
-def _countersign_decision(task: WorkTask) -> str | None:
+def _countersign_group(task: WorkTask) -> list[dict]:
+    """Every signer's row of the task's countersign, in the order the votes were cast (open rows last):
+    one read serves both the decision and the votes handed to the process."""
+    return list(
+        WorkTask.objects.filter(instance_id=task.instance_id, activation=task.activation)
+        .order_by(F("completed_at").asc(nulls_last=True), "id")
+        .values("status", "outcome", "form_data", "completed_by__username")
+    )
+
+
+def _countersign_decision(task: WorkTask, group: list[dict]) -> str | None:
     """approve / reject once the rule decides, else None."""
-    group = list(
-        WorkTask.objects.filter(instance_id=task.instance_id, activation=task.activation).values_list(
-            "status", "outcome"
-        )
-    )
     total = len(group)
-    approvals = sum(
-        1 for status, outcome in group if status == TaskStatus.COMPLETED and outcome != Outcome.REJECT
-    )
-    rejections = sum(
-        1 for status, outcome in group if status == TaskStatus.COMPLETED and outcome == Outcome.REJECT
-    )
+    done = [row["outcome"] for row in group if row["status"] == TaskStatus.COMPLETED]
+    approvals = sum(1 for outcome in done if outcome != Outcome.REJECT)
+    rejections = len(done) - approvals
     pending = total - approvals - rejections
     rule = task.countersign
     if rule == "all":
@@ -726,7 +816,7 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
         instance = _lock_instance(task.instance_id)
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("流程已结束，不能再办理。"))
-        current = _current_task(actor, task)
+        current = _current_task(actor, task, instance)
         cleaned, outcome = _validate_form(instance, current, form_data)
         step = _Step(instance, actor)
         spiff_task = step.spiff_task(current.spiff_task_id)
@@ -765,8 +855,7 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
             opinion=opinion,
             form_data=cleaned,
         )
-        _history(
-            instance,
+        step.history(
             HistoryAction.COMPLETE,
             actor=actor,
             task=current,
@@ -785,19 +874,13 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
         if "outcome" in cleaned or current.countersign:
             data["outcome"] = outcome
         if current.countersign:
-            decision = _countersign_decision(current)
+            group = _countersign_group(current)
+            decision = _countersign_decision(current, group)
             if decision is None:
+                step.write_history()
                 instance.save(update_fields=["updated_at"])
                 return current
-            votes = list(
-                WorkTask.objects.filter(
-                    instance_id=current.instance_id,
-                    activation=current.activation,
-                    status=TaskStatus.COMPLETED,
-                )
-                .order_by("completed_at", "id")
-                .values("completed_by__username", "outcome", "form_data")
-            )
+            votes = [row for row in group if row["status"] == TaskStatus.COMPLETED]
             data = {}
             for vote in votes:
                 data.update(vote["form_data"] or {})
@@ -820,8 +903,8 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
 
 def task_claim(*, actor, task: WorkTask) -> WorkTask:
     with transaction.atomic():
-        _lock_instance(task.instance_id)
-        current = _current_task(actor, task)
+        instance = _lock_instance(task.instance_id)
+        current = _current_task(actor, task, instance)
         if current.assignee_id == actor.pk:
             return current
         current.assignee, current.status = actor, TaskStatus.CLAIMED
@@ -834,8 +917,8 @@ def task_claim(*, actor, task: WorkTask) -> WorkTask:
 
 def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     with transaction.atomic():
-        _lock_instance(task.instance_id)
-        current = _current_task(actor, task)
+        instance = _lock_instance(task.instance_id)
+        current = _current_task(actor, task, instance)
         if current.assignee_id != actor.pk:
             raise ServiceError(_("该任务尚未被您认领。"), code="not_claimed")
         if current.countersign:
@@ -869,8 +952,8 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     if not reason:
         raise ValidationFailed({"reason": [_("请填写转办原因。")]})
     with transaction.atomic():
-        _lock_instance(task.instance_id)
-        current = _current_task(actor, task)
+        instance = _lock_instance(task.instance_id)
+        current = _current_task(actor, task, instance)
         to_user = _check_target_user(actor, to_user)
         if current.countersign and current.candidates.filter(pk=to_user.pk).exists():
             raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
@@ -914,8 +997,8 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     if not reason:
         raise ValidationFailed({"reason": [_("请填写委派说明。")]})
     with transaction.atomic():
-        _lock_instance(task.instance_id)
-        current = _current_task(actor, task)
+        instance = _lock_instance(task.instance_id)
+        current = _current_task(actor, task, instance)
         if current.countersign:
             raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
         to_user = _check_target_user(actor, to_user)
@@ -965,7 +1048,7 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
         instance = _lock_instance(task.instance_id)
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("流程已结束，不能再办理。"))
-        current = _current_task(actor, task)
+        current = _current_task(actor, task, instance)
         step = _Step(instance, actor)
         spiff_task = step.spiff_task(current.spiff_task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -989,8 +1072,7 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
             outcome=Outcome.RETURN,
             opinion=reason,
         )
-        _history(
-            instance,
+        step.history(
             HistoryAction.RETURN,
             actor=actor,
             task=current,
@@ -1070,8 +1152,7 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
         )
         if target is not None and target.state == TaskState.COMPLETED:
             kept = copy.deepcopy(target.data)
-            _history(
-                instance,
+            step.history(
                 HistoryAction.WITHDRAW,
                 actor=actor,
                 detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from jiedao.audit.models import AuditEvent
+from jiedao.audit.services import verify_chain
 from jiedao.core.exceptions import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.timelimits.models import Clock
 from jiedao.workflow import bpmn, services
@@ -502,3 +503,20 @@ def test_intermediate_timer_waits_until_a_date(people, clock):
     assert steps(instance) == [] and instance.next_timer_at == at(2026, 10, 9, 9)
     services.fire_due_timers(now=at(2026, 10, 9, 9, 1))
     assert steps(instance) == ["draft"]
+
+
+def test_completion_query_budget(leave, people, django_assert_max_num_queries):
+    """Completing a task and advancing stays within a fixed number of queries (issue #4): the workflow's own
+    reads and writes are one each (no per-row queries); the time-limit clock and the audit chain add theirs."""
+    instance = start_leave(people)
+    task = services.task_claim(actor=people.head, task=task_for(instance, "head"))
+    with django_assert_max_num_queries(26) as captured:
+        services.task_complete(actor=people.head, task=task, form_data=APPROVE, opinion="同意")
+    workflow_queries = [q["sql"] for q in captured.captured_queries if '"workflow_' in q["sql"]]
+    # lock the instance, read the task, close it, create the next task and its candidate link, read the open
+    # rows, write the history row, write the instance.
+    assert len(workflow_queries) == 8, workflow_queries
+    instance.refresh_from_db()
+    assert steps(instance) == ["report"] and instance.current_step_names == "销假"
+    assert list(instance.history.values_list("action", flat=True))[-1] == HistoryAction.COMPLETE
+    assert verify_chain().ok
