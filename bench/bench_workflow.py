@@ -8,20 +8,29 @@ Setup: the shipped leave process (请销假) is deployed; one instance is driven
 department head's step, and cloned (state, task, candidates, clock, history) into `--instances` live
 instances. `--busy` of their head tasks also list a "busy" user among the candidates.
 
-Figures (p50/p95 over `--samples` completions / queries):
+Figures (p50/p95 over `--samples`; the service and the floors are interleaved sample by sample so that
+background load hits them alike):
 
 * `task_complete` — the service: lock the instance row, restore the Spiff tree from JSON, complete the task,
   run the engine (gateways, the next user task, its assignment), write the state back, sync the task rows,
   start/stop the time-limit clocks, history and audit, one transaction;
-* raw Spiff step — the same definition, no database: restore the tree from the same JSON, complete the task,
-  run the engine, serialize (and, separately, the in-memory step alone);
+* floors, on the same definition and the same stored tree:
+  - the raw SpiffWorkflow step — restore the tree from the stored JSON, complete the task, run the engine,
+    serialise it back (what any persistent engine must do; the issue's floor and the headline ratio);
+  - the same step in memory only (no JSON either way);
+  - the raw step plus reading and writing the state column with plain SQL in one transaction (row lock on
+    PostgreSQL): a lower bound for an engine that keeps nothing but its state;
+* queries per completion, by the app whose table they touch, and where a completion's time goes (exclusive
+  time in the audit chain, the clock stop, the Spiff restore/run/dump, and the rest);
 * the inbox of the busy user (500 open tasks): the four tab counts plus the first page of 30 items.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
+import re
 import statistics
 import sys
 import time
@@ -29,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import setup_django, summary_ms
+from _common import percentile, setup_django, summary_ms
 
 
 def parse_args() -> argparse.Namespace:
@@ -176,49 +185,175 @@ def build(instances: int, busy: int):
     return template, head, busy_user
 
 
-def time_completions(head, samples: int) -> list[float]:
-    from jiedao.workflow import services
+def pick_tasks(head, count: int) -> list[int]:
+    """Random open head-step tasks claimed by `head` (each is completed once, by the service or by a floor)."""
     from jiedao.workflow.choices import TaskStatus
     from jiedao.workflow.models import WorkTask
 
-    ids = list(
+    return list(
         WorkTask.objects.filter(element_id="head", status=TaskStatus.CLAIMED, assignee=head)
         .order_by("?")
-        .values_list("pk", flat=True)[:samples]
+        .values_list("pk", "instance_id", "spiff_task_id")[:count]
     )
-    times = []
-    for pk in ids:
-        task = WorkTask.objects.get(pk=pk)
+
+
+def complete_with_service(head, task_pk: int, around=None) -> float:
+    """Complete the task with the service, as a request would after reading the task row; `around` (a context
+    manager, e.g. one capturing queries) wraps the service call alone."""
+    from jiedao.workflow import services
+    from jiedao.workflow.models import WorkTask
+
+    task = WorkTask.objects.get(pk=task_pk)
+    with around if around is not None else contextlib.nullcontext():
         start = time.perf_counter()
         services.task_complete(actor=head, task=task, form_data={"outcome": "approve"}, opinion="同意")
-        times.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+
+def raw_spiff_step(model, state: str, task_id) -> tuple[float, float, str]:
+    """The issue's floor: restore the tree from the stored JSON, complete the task, run the engine, serialise.
+    Returns (whole step, in-memory part, new state)."""
+    from jiedao.workflow import engine
+
+    context = engine.StepContext(instance=None, actor=None, model=model, moment=engine.now())
+    start = time.perf_counter()
+    workflow = engine.restore(state, model, context)
+    task = workflow.get_task_from_id(task_id)
+    step_start = time.perf_counter()
+    task.data.update({"outcome": "approve"})
+    task.run()
+    workflow.do_engine_steps()
+    step_end = time.perf_counter()
+    new_state = engine.dump(workflow)
+    return time.perf_counter() - start, step_end - step_start, new_state
+
+
+def raw_step_with_sql(model, instance_id: int, task_id) -> float:
+    """A lower bound for any persistent engine: the raw step plus reading and writing the state column with
+    plain SQL in one transaction (row lock on PostgreSQL) — no task rows, clocks, history or audit."""
+    from django.db import connection, transaction
+
+    from jiedao.workflow.models import ProcessInstance
+
+    table = connection.ops.quote_name(ProcessInstance._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT state FROM {table} WHERE id = %s{lock}", [instance_id])
+        (state,) = cursor.fetchone()
+        _whole, _memory, new_state = raw_spiff_step(model, state, task_id)
+        cursor.execute(f"UPDATE {table} SET state = %s WHERE id = %s", [new_state, instance_id])
+    return time.perf_counter() - start
+
+
+def time_steps(template, head, samples: int) -> dict[str, list[float]]:
+    """The service and the floors, interleaved sample by sample so that background load hits them alike.
+    Each service sample and each raw-SQL sample completes a different live instance."""
+    from jiedao.workflow import bpmn
+    from jiedao.workflow.choices import TaskStatus
+    from jiedao.workflow.models import WorkTask
+
+    model = bpmn.model_for(template.definition)
+    picked = pick_tasks(head, 2 * samples)
+    service_tasks, sql_tasks = picked[:samples], picked[samples:]
+    state = template.state
+    head_task_id = service_tasks[0][2]  # every clone shares the template's tree, so the same task id
+    times: dict[str, list[float]] = {"service": [], "raw": [], "memory": [], "raw_sql": []}
+    for (task_pk, _instance_id, _spiff_id), (_pk, sql_instance, sql_spiff_id) in zip(
+        service_tasks, sql_tasks, strict=True
+    ):
+        whole, memory, _state = raw_spiff_step(model, state, head_task_id)
+        times["raw"].append(whole)
+        times["memory"].append(memory)
+        times["raw_sql"].append(raw_step_with_sql(model, sql_instance, sql_spiff_id))
+        times["service"].append(complete_with_service(head, task_pk))
+    # The raw-SQL floor advanced those instances' state but not their task rows: take the rows out of the
+    # pool so that later measurements do not pick them.
+    WorkTask.objects.filter(pk__in=[pk for pk, _i, _s in sql_tasks]).update(status=TaskStatus.CANCELLED)
     return times
 
 
-def time_raw_spiff(template, samples: int) -> tuple[list[float], list[float]]:
-    from jiedao.workflow import bpmn, engine
-    from jiedao.workflow.choices import TaskStatus
+def count_queries(head, completions: int = 5) -> tuple[int, int, dict[str, int]]:
+    """Queries per completion (min, max) and, for the last one, how many touch each part of the platform."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    model = bpmn.model_for(template.definition)
-    task_id = template.tasks.get(
-        element_id="head", status__in=[TaskStatus.CLAIMED, TaskStatus.READY]
-    ).spiff_task_id
-    state = template.state
-    with_json, in_memory = [], []
-    for _ in range(samples):
-        context = engine.StepContext(instance=None, actor=None, model=model, moment=engine.now())
-        start = time.perf_counter()
-        workflow = engine.restore(state, model, context)
-        task = workflow.get_task_from_id(task_id)
-        step_start = time.perf_counter()
-        task.data.update({"outcome": "approve"})
-        task.run()
-        workflow.do_engine_steps()
-        step_end = time.perf_counter()
-        engine.dump(workflow)
-        with_json.append(time.perf_counter() - start)
-        in_memory.append(step_end - step_start)
-    return with_json, in_memory
+    counts = []
+    by_part: dict[str, int] = {}
+    for task_pk, _instance_id, _spiff_id in pick_tasks(head, completions):
+        ctx = CaptureQueriesContext(connection)
+        complete_with_service(head, task_pk, around=ctx)
+        counts.append(len(ctx.captured_queries))
+        by_part = {}
+        for query in ctx.captured_queries:
+            part = _query_part(query["sql"])
+            by_part[part] = by_part.get(part, 0) + 1
+    return min(counts), max(counts), by_part
+
+
+_MAIN_TABLE = re.compile(
+    r'^\s*(?:SELECT .*? FROM|INSERT(?: OR IGNORE)? INTO|UPDATE|DELETE FROM)\s+"?(\w+)', re.S | re.I
+)
+
+
+def _query_part(sql: str) -> str:
+    """The app whose table a statement is about (its FROM / INTO / UPDATE table), or the statement kind."""
+    text = sql.lstrip().upper()
+    if text.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+        return "savepoints"
+    if text.startswith(("BEGIN", "COMMIT")):
+        return "begin/commit"
+    match = _MAIN_TABLE.match(sql)
+    return match.group(1).split("_", 1)[0] if match else "other"
+
+
+def time_breakdown(head, completions: int) -> dict[str, float]:
+    """Mean exclusive time (ms) per completion in the main parts of a step, by wrapping them with timers."""
+    from jiedao.audit import services as audit_services
+    from jiedao.timelimits import services as timelimit_services
+    from jiedao.workflow import engine, services
+
+    spent: dict[str, float] = {}
+    stack: list[float] = []  # time spent in wrapped callees of each open frame
+
+    def wrap(owner, name: str, label: str):
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            stack.append(0.0)
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                inner = stack.pop()
+                spent[label] = spent.get(label, 0.0) + elapsed - inner
+                if stack:
+                    stack[-1] += elapsed
+
+        setattr(owner, name, timed)
+        return owner, name, original
+
+    patches = [
+        wrap(audit_services, "record", "audit chain (audit.record)"),
+        wrap(timelimit_services, "clock_stop", "time-limit clock stop (timelimits, excl. its audit)"),
+        wrap(engine, "restore", "Spiff restore (JSON → tree)"),
+        wrap(engine, "dump", "Spiff dump (tree → JSON)"),
+        wrap(services._Step, "run", "Spiff run (complete + engine steps)"),
+    ]
+    total = 0.0
+    try:
+        for task_pk, _instance_id, _spiff_id in pick_tasks(head, completions):
+            stack.clear()
+            total += complete_with_service(head, task_pk)
+    finally:
+        for owner, name, original in patches:
+            setattr(owner, name, original)
+    result = {label: value * 1000 / completions for label, value in spent.items()}
+    result["rest (workflow app queries via the ORM, BEGIN/COMMIT, Python)"] = (
+        total * 1000 / completions - sum(result.values())
+    )
+    return result
 
 
 def time_inbox(user, samples: int) -> tuple[list[float], int]:
@@ -252,17 +387,30 @@ def main() -> None:
         f"setup: {ProcessInstance.objects.filter(status='running').count():,} live instances in "
         f"{time.perf_counter() - start:.1f} s"
     )
-    raw_json, raw_memory = time_raw_spiff(template, args.samples)
-    service = time_completions(head, args.samples)
+    times = time_steps(template, head, args.samples)
+    low, high, by_part = count_queries(head)
+    breakdown = time_breakdown(head, min(args.samples, 50))
     inbox, todo = time_inbox(busy, args.samples)
-    print(f"task_complete (service, one transaction):  {summary_ms(service)}")
-    print(f"raw Spiff step (restore + run + dump):     {summary_ms(raw_json)}")
-    print(f"raw Spiff step (in memory only):           {summary_ms(raw_memory)}")
-    ratio_json = statistics.median(service) / statistics.median(raw_json)
-    ratio_memory = statistics.median(service) / statistics.median(raw_memory)
+    service = times["service"]
+    print(f"task_complete (service, one transaction):            {summary_ms(service)}")
+    print(f"floor: raw Spiff step (restore JSON + run + dump):   {summary_ms(times['raw'])}")
+    print(f"floor: raw Spiff step, in memory only:               {summary_ms(times['memory'])}")
+    print(f"floor: raw Spiff step + raw-SQL read/write of state: {summary_ms(times['raw_sql'])}")
+    p50 = statistics.median(service)
+    p95 = percentile(service, 95)
     print(
-        f"ratio service / raw (p50): {ratio_json:.1f}x vs restore+run+dump, {ratio_memory:.1f}x vs in-memory"
+        f"ratio service / raw Spiff step (the issue's floor; target ≤ 3x): "
+        f"p50 {p50 / statistics.median(times['raw']):.1f}x, p95 {p95 / percentile(times['raw'], 95):.1f}x"
     )
+    print(
+        f"ratio service / other floors (p50): {p50 / statistics.median(times['memory']):.1f}x vs in-memory, "
+        f"{p50 / statistics.median(times['raw_sql']):.1f}x vs raw step + raw SQL"
+    )
+    parts = ", ".join(f"{part} {n}" for part, n in sorted(by_part.items(), key=lambda item: -item[1]))
+    print(f"queries per completion: {low}–{high} ({parts})")
+    print("where a completion's time goes (mean ms, exclusive):")
+    for label, value in sorted(breakdown.items(), key=lambda item: -item[1]):
+        print(f"    {value:6.2f}  {label}")
     print(f"inbox of a user with {todo} open tasks (4 counts + first 30 items): {summary_ms(inbox)}")
 
 

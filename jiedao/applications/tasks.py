@@ -19,11 +19,3 @@ def archive_notices() -> int:
     from jiedao.applications.services import notices_archive_run
 
     return notices_archive_run()
-
-
-@task()
-def purge_rate_limits() -> int:
-    """Forget rate-limit counts older than a day (lookups only count the last hour)."""
-    from jiedao.applications.services import rate_limits_purge
-
-    return rate_limits_purge()
