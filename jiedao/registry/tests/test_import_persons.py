@@ -366,3 +366,58 @@ def test_one_call_pinyin_matches_the_search_keys_of_the_services(name):
     from jiedao.registry.import_specs import fast_pinyin_keys
 
     assert fast_pinyin_keys(name) == pinyin_keys(name)
+
+
+@run_jobs
+def test_imported_persons_are_found_by_name_pinyin_and_address_and_later_edits_stay_searchable(world):
+    from django.db import connection
+
+    from jiedao.registry import services
+    from jiedao.registry.selectors import PersonFilter, search_persons
+
+    tree, clerk, _other, _home = world
+    mover = person(clerk, tree.community_a1, name="搬家户", residence_address="柳浪路5号")
+    rows = [
+        [1, "张小明", new_id_number(date(1990, 1, 1)), None, None, None, None, None, None, None, "柳浪路88号3单元501"],
+        [2, "欧阳娜娜", new_id_number(date(1992, 2, 2), female=True), None, None, None, None, None, None, None,
+         "幸福里小区7幢"],
+        [3, "搬家户", mover.id_number, None, None, None, None, None, None, None, "桃源路9号2单元"],
+    ]  # fmt: skip
+    job = run(clerk, tree.community_a1, workbook(rows))
+    assert (job.created_count, job.updated_count, job.error_count) == (2, 1, 0)
+
+    def names(**criteria):
+        return sorted(search_persons(clerk, PersonFilter(**criteria)).values_list("name", flat=True))
+
+    assert (
+        names(q="张小明") == ["张小明"]
+        and names(q="zhangxiaoming") == ["张小明"]
+        and names(q="zxm") == ["张小明"]
+    )
+    assert names(q="欧阳") == ["欧阳娜娜"] and names(q="ouyang") == ["欧阳娜娜"]
+    assert names(address="88号3单元") == ["张小明"] and names(address="小区7幢") == ["欧阳娜娜"]
+    assert names(address="桃源路9号") == ["搬家户"] and names(address="柳浪路5号") == []
+
+    # Writes after the import (the services' single edits) are indexed by the triggers, which are back.
+    newcomer = person(clerk, tree.community_a1, name="新来户", residence_address="梅花巷12号")
+    services.person_change_address(
+        actor=clerk, person=Person.objects.get(pk=mover.pk), house=None, relation="family",
+        residence_address="竹林路3号",
+    )  # fmt: skip
+    assert names(address="梅花巷12") == [newcomer.name] and names(address="竹林路3") == ["搬家户"]
+    assert names(address="桃源路9号") == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'registry_person'"
+            )
+            assert {name for (name,) in cursor.fetchall()} == {
+                "registry_person_fts_ai",
+                "registry_person_fts_ad",
+                "registry_person_fts_au",
+            }
+            # Compares the index with registry_person, the external content table.
+            cursor.execute(
+                "INSERT INTO registry_person_address_fts(registry_person_address_fts, rank)"
+                " VALUES ('integrity-check', 1)"
+            )
