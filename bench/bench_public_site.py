@@ -9,8 +9,7 @@ DJANGO_SETTINGS_MODULE=jiedao.settings.production. Loads the demo data (`manage.
 
 /hall/track/ is a CSRF-protected form: it is driven like a browser would after one GET (a fixed csrftoken
 cookie + the matching form token). /api/v1/public/track/ is the JSON API (no session, no CSRF). The per-IP
-tracking rate limit (`applications.track_limit`) is lifted in the bench database so the load is not refused,
-and the rate-limit rows are cleared before each tracking run.
+tracking rate limit (`applications.track_limit`) is lifted in the bench database so the load is not refused.
 """
 
 from __future__ import annotations
@@ -188,12 +187,6 @@ def load_data() -> dict[str, str]:
     return {"tracking_code": application.tracking_code, "phone": phone, "item_code": item.code}
 
 
-def clear_rate_limit_rows() -> None:
-    from jiedao.applications.models import RateLimitHit
-
-    RateLimitHit.objects.all().delete()
-
-
 def csrf_pair(port: int) -> tuple[str, str]:
     """(csrftoken cookie, form token) from one GET of the tracking page, as a browser would get them."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -271,8 +264,6 @@ def bench_config(
             check(port, endpoint, expect)
         for endpoint, _expect in endpoints:
             script = write_script(endpoint, scripts)
-            if "track" in endpoint.path:
-                clear_rate_limit_rows()  # each lookup counts the address's recent hits; start each run equal
             run_wrk(port, endpoint, script, 1, workers * 2, 1)  # warm every worker (templates, connections)
             result = run_wrk(port, endpoint, script, args.duration, args.connections, args.threads)
             results.append((endpoint, result))

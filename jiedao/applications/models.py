@@ -78,20 +78,6 @@ class SmsCode(models.Model):
         return f"{_('短信验证码')} #{self.pk}"
 
 
-class RateLimitHit(models.Model):
-    """One counted attempt of a rate-limited public action (tracking queries), by a hashed key."""
-
-    bucket = models.CharField(max_length=40)
-    key_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["bucket", "key_hash", "created_at"], name="applications_ratelimit")]
-
-    def __str__(self) -> str:
-        return f"{self.bucket} {self.created_at:%Y-%m-%d %H:%M}"
-
-
 class Application(ScopedModel):
     """办件: one application for one service item; `org` is the item's implementing body."""
 

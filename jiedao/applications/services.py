@@ -38,7 +38,6 @@ from jiedao.applications.models import (
     Objection,
     ObjectionTask,
     PublicNotice,
-    RateLimitHit,
     Rating,
     Rectification,
     Resident,
@@ -47,7 +46,7 @@ from jiedao.applications.models import (
 from jiedao.applications.processing import start_processing
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
-from jiedao.core import crypto
+from jiedao.core import crypto, ratelimit
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
@@ -907,30 +906,11 @@ def application_conclude_by_process(
 # --- tracking without login --------------------------------------------------------------------------------
 
 
-def _rate_limited(bucket: str, key: str, limit: int, window: dt.timedelta, now: dt.datetime) -> bool:
-    """Count this attempt; True when the key already used up its attempts in the window."""
-    key_hash = crypto.blind_index(f"ratelimit:{bucket}:{key}")
-    recent = RateLimitHit.objects.filter(bucket=bucket, key_hash=key_hash, created_at__gt=now - window)
-    if recent.count() >= limit:
-        return True
-    RateLimitHit.objects.create(bucket=bucket, key_hash=key_hash, created_at=now)
-    return False
-
-
-def rate_limits_purge(now: dt.datetime | None = None) -> int:
-    """Delete rate-limit hits older than a day; run hourly by the scheduler, not on every lookup."""
-    deleted, _by_model = RateLimitHit.objects.filter(created_at__lt=_now(now) - dt.timedelta(days=1)).delete()
-    return deleted
-
-
-def application_track(
-    *, code: str, phone: str, ip: str | None, now: dt.datetime | None = None
-) -> Application:
+def application_track(*, code: str, phone: str, ip: str | None) -> Application:
     """Look up an application by tracking code + the applicant's phone. A wrong code and a wrong phone give
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
-    now = _now(now)
     limit = int(get_parameter("applications.track_limit"))
-    if _rate_limited("track", ip or "unknown", limit, TRACK_WINDOW, now):
+    if not ratelimit.attempt("track", ip or "unknown", limit=limit, window=TRACK_WINDOW):
         raise ServiceError(_("查询过于频繁，请 10 分钟后再试。"), code="rate_limited")
     failed = ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
     normalized = "".join((code or "").split()).upper()
@@ -939,7 +919,11 @@ def application_track(
     except InvalidNumber:
         raise failed from None
     application = (
-        Application.objects.select_related("item").filter(tracking_code=normalized).first()
+        # Only what the result shows: the applicant's encrypted fields are not decrypted for a look-up.
+        Application.objects.select_related("item")
+        .only("tracking_code", "applicant_phone_hash", "status", "due_at", "item__name")
+        .filter(tracking_code=normalized)
+        .first()
         if len(normalized) == TRACKING_LENGTH
         else None
     )
@@ -950,15 +934,12 @@ def application_track(
 
 def public_history(application: Application) -> list[dict]:
     """The history as the applicant sees it: what and when, never staff names."""
+    actions, statuses = dict(EventAction.choices), dict(ApplicationStatus.choices)
     return [
-        {
-            "action": event.get_action_display(),
-            "at": event.at,
-            "status": event.get_to_status_display(),
-            "note": event.note,
-        }
-        for event in application.events.all()
-        if event.action != EventAction.RATED
+        {"action": actions[action], "at": at, "status": statuses.get(to_status, ""), "note": note}
+        for action, at, to_status, note in application.events.exclude(action=EventAction.RATED).values_list(
+            "action", "at", "to_status", "note"
+        )
     ]
 
 
@@ -1295,7 +1276,9 @@ def objection_file(
     Each address may file at most 10 objections an hour."""
     if not notice_is_open(notice, now):
         raise ServiceError(_("公示期已结束，不能再提出异议。"), code="notice_closed")
-    if _rate_limited("objection", ip or "unknown", OBJECTIONS_PER_HOUR, dt.timedelta(hours=1), _now(now)):
+    if not ratelimit.attempt(
+        "objection", ip or "unknown", limit=OBJECTIONS_PER_HOUR, window=dt.timedelta(hours=1)
+    ):
         raise ServiceError(_("提交过于频繁，请稍后再试。"), code="rate_limited")
     name, content = (name or "").strip(), (content or "").strip()
     errors: dict[str, list[str]] = {}

@@ -65,22 +65,6 @@ class TestTracking:
         other = track(client, application.tracking_code, "13800138000", ip="10.3.3.3").content.decode()
         assert application.item.name in other
 
-    def test_the_hourly_purge_forgets_counts_older_than_a_day_only(self, application):
-        import datetime as dt
-
-        from django.utils import timezone
-
-        from jiedao.applications.models import RateLimitHit
-
-        client = Client()
-        for _ in range(10):
-            track(client, "ABCDEFGHJKLM", "13800138000", ip="10.2.2.2")
-        assert services.rate_limits_purge() == 0
-        body = track(client, application.tracking_code, "13800138000", ip="10.2.2.2").content.decode()
-        assert "查询过于频繁" in body
-        assert services.rate_limits_purge(timezone.now() + dt.timedelta(days=1, minutes=1)) == 10
-        assert not RateLimitHit.objects.exists()
-
 
 class TestStaffPages:
     def test_walk_in_registration_with_upload(self, clerk, tree):
