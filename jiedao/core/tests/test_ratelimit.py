@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from jiedao.core import ratelimit
 
 WINDOW = dt.timedelta(minutes=10)
@@ -26,3 +28,22 @@ def test_the_cache_never_holds_the_address_in_clear():
 
     ratelimit.attempt("track", "192.168.77.5", limit=3, window=WINDOW, now=START)
     assert not any("192.168.77.5" in key for key in cache._cache)
+
+
+@pytest.mark.redis
+def test_with_the_shared_redis_cache_two_server_processes_count_together(monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    def process_cache():  # each web process opens its own connection to the same Redis database
+        return RedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "jiedao-test-ratelimit"})
+
+    first, second = process_cache(), process_cache()
+    first.clear()
+    address = "10.9.9.9"
+    monkeypatch.setattr(ratelimit, "cache", first)
+    assert ratelimit.attempt("track", address, limit=3, window=WINDOW, now=START)
+    assert ratelimit.attempt("track", address, limit=3, window=WINDOW, now=START)
+    monkeypatch.setattr(ratelimit, "cache", second)
+    assert ratelimit.attempt("track", address, limit=3, window=WINDOW, now=START)
+    assert not ratelimit.attempt("track", address, limit=3, window=WINDOW, now=START)
+    first.clear()
