@@ -66,25 +66,30 @@ def _compute_grant(user, permission: str) -> ScopeGrant:
     from jiedao.orgs.models import OrgUnit
 
     app_label, codename = permission.split(".", 1)
+    # Asked on every request: role ids and scopes only, custom org lists only for custom-scope roles.
     roles = user.roles.filter(
         is_active=True,
         permissions__codename=codename,
         permissions__content_type__app_label=app_label,
-    ).prefetch_related("custom_orgs")
+    ).values_list("id", "data_scope")
     own_records = False
     roots: list[OrgUnit] = []
     node_ids: set[int] = set()
-    for role in roles:
-        if role.data_scope == DataScope.ALL:
+    custom_role_ids: list[int] = []
+    for role_id, data_scope in roles:
+        if data_scope == DataScope.ALL:
             return ScopeGrant(everything=True)
-        if role.data_scope == DataScope.SUBTREE:
+        if data_scope == DataScope.SUBTREE:
             roots.append(user.org)
-        elif role.data_scope == DataScope.NODE:
+        elif data_scope == DataScope.NODE:
             node_ids.add(user.org_id)
-        elif role.data_scope == DataScope.CUSTOM:
-            roots.extend(role.custom_orgs.all())
-        elif role.data_scope == DataScope.OWN:
+        elif data_scope == DataScope.CUSTOM:
+            custom_role_ids.append(role_id)
+        elif data_scope == DataScope.OWN:
             own_records = True
+    if custom_role_ids:
+        chosen = user.roles.model.custom_orgs.through.objects.filter(role_id__in=custom_role_ids)
+        roots.extend(OrgUnit.objects.filter(pk__in=chosen.values("orgunit_id")))
     if roots:
         node_ids.update(OrgUnit.objects.subtree_ids(roots))
     return ScopeGrant(org_ids=frozenset(node_ids), own_records=own_records)
