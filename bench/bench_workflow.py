@@ -8,15 +8,16 @@ Setup: the shipped leave process (请销假) is deployed; one instance is driven
 department head's step, and cloned (state, task, candidates, clock, history) into `--instances` live
 instances. `--busy` of their head tasks also list a "busy" user among the candidates.
 
-Figures (p50/p95 over `--samples`; the service and the floors are interleaved sample by sample so that
-background load hits them alike):
+Figures (p50/p95 over `--samples`; apart from a first back-to-back run of the raw step, the service and the
+floors are interleaved sample by sample so that background load hits them alike):
 
 * `task_complete` — the service: lock the instance row, restore the Spiff tree from JSON, complete the task,
   run the engine (gateways, the next user task, its assignment), write the state back, sync the task rows,
   start/stop the time-limit clocks, history and audit, one transaction;
 * floors, on the same definition and the same stored tree:
   - the raw SpiffWorkflow step — restore the tree from the stored JSON, complete the task, run the engine,
-    serialise it back (what any persistent engine must do; the issue's floor and the headline ratio);
+    serialise it back (what any persistent engine must do; the issue's floor). Timed back to back (warm
+    caches: the lowest floor, the headline ratio, as this benchmark always measured it) and interleaved;
   - the same step in memory only (no JSON either way);
   - the raw step plus reading and writing the state column with plain SQL in one transaction (row lock on
     PostgreSQL): a lower bound for an engine that keeps nothing but its state;
@@ -247,8 +248,9 @@ def raw_step_with_sql(model, instance_id: int, task_id) -> float:
 
 
 def time_steps(template, head, samples: int) -> dict[str, list[float]]:
-    """The service and the floors, interleaved sample by sample so that background load hits them alike.
-    Each service sample and each raw-SQL sample completes a different live instance."""
+    """The raw step back to back, then the service and the floors interleaved sample by sample so that
+    background load hits them alike. Each service sample and each raw-SQL sample completes a different live
+    instance."""
     from jiedao.workflow import bpmn
     from jiedao.workflow.choices import TaskStatus
     from jiedao.workflow.models import WorkTask
@@ -258,7 +260,11 @@ def time_steps(template, head, samples: int) -> dict[str, list[float]]:
     service_tasks, sql_tasks = picked[:samples], picked[samples:]
     state = template.state
     head_task_id = service_tasks[0][2]  # every clone shares the template's tree, so the same task id
-    times: dict[str, list[float]] = {"service": [], "raw": [], "memory": [], "raw_sql": []}
+    times: dict[str, list[float]] = {"service": [], "raw": [], "memory": [], "raw_sql": [], "raw_hot": []}
+    # The raw step back to back first, as this benchmark measured it before the interleaving: warm caches
+    # make it the lowest (strictest) floor, so it stays the headline.
+    for _ in range(samples):
+        times["raw_hot"].append(raw_spiff_step(model, state, head_task_id)[0])
     for (task_pk, _instance_id, _spiff_id), (_pk, sql_instance, sql_spiff_id) in zip(
         service_tasks, sql_tasks, strict=True
     ):
@@ -392,18 +398,21 @@ def main() -> None:
     breakdown = time_breakdown(head, min(args.samples, 50))
     inbox, todo = time_inbox(busy, args.samples)
     service = times["service"]
-    print(f"task_complete (service, one transaction):            {summary_ms(service)}")
-    print(f"floor: raw Spiff step (restore JSON + run + dump):   {summary_ms(times['raw'])}")
-    print(f"floor: raw Spiff step, in memory only:               {summary_ms(times['memory'])}")
-    print(f"floor: raw Spiff step + raw-SQL read/write of state: {summary_ms(times['raw_sql'])}")
+    print(f"task_complete (service, one transaction):                       {summary_ms(service)}")
+    print(f"floor: raw Spiff step (restore JSON + run + dump), back to back: {summary_ms(times['raw_hot'])}")
+    print(f"floor: raw Spiff step, interleaved with the service:            {summary_ms(times['raw'])}")
+    print(f"floor: raw Spiff step, in memory only (interleaved):            {summary_ms(times['memory'])}")
+    print(f"floor: raw Spiff step + raw-SQL read/write of state (interl.):  {summary_ms(times['raw_sql'])}")
     p50 = statistics.median(service)
     p95 = percentile(service, 95)
+    hot = times["raw_hot"]
     print(
-        f"ratio service / raw Spiff step (the issue's floor; target ≤ 3x): "
-        f"p50 {p50 / statistics.median(times['raw']):.1f}x, p95 {p95 / percentile(times['raw'], 95):.1f}x"
+        f"ratio service / raw Spiff step back to back (the issue's floor, headline; target ≤ 3x): "
+        f"p50 {p50 / statistics.median(hot):.1f}x, p95 {p95 / percentile(hot, 95):.1f}x"
     )
     print(
-        f"ratio service / other floors (p50): {p50 / statistics.median(times['memory']):.1f}x vs in-memory, "
+        f"ratio service / other floors (p50): {p50 / statistics.median(times['raw']):.1f}x vs raw step "
+        f"interleaved, {p50 / statistics.median(times['memory']):.1f}x vs in-memory, "
         f"{p50 / statistics.median(times['raw_sql']):.1f}x vs raw step + raw SQL"
     )
     parts = ", ".join(f"{part} {n}" for part, n in sorted(by_part.items(), key=lambda item: -item[1]))
