@@ -22,6 +22,9 @@ APPLICATION_SUSPENDED = event_type(5118, "applications.application.suspended", _
 APPLICATION_RESUMED = event_type(5119, "applications.application.resumed", _("恢复办理"))
 APPLICATION_EXTENDED = event_type(5120, "applications.application.extended", _("延长办理时限"))
 APPLICATION_CONCLUDED = event_type(5121, "applications.application.concluded", _("办结"))
+APPLICATION_PROCESS_STARTED = event_type(
+    5122, "applications.application.process_started", _("视为受理的办件转入流程办理")
+)
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))
 INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))

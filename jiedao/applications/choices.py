@@ -38,6 +38,7 @@ class EventAction(models.TextChoices):
     REGISTERED = "registered", _("窗口登记")
     ACCEPTED = "accepted", _("受理")
     DEEMED_ACCEPTED = "deemed_accepted", _("逾期未告知，视为受理")
+    PROCESS_STARTED = "process_started", _("转入流程办理")
     CORRECTION_REQUESTED = "correction_requested", _("一次性告知补正材料")
     RESUBMITTED = "resubmitted", _("补正后重新提交")
     REJECTED = "rejected", _("不予受理")

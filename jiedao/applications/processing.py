@@ -22,7 +22,9 @@ A process that ends without it leaves the application accepted, for staff to con
 
 Nothing is started (the application is processed by hand, as before) when the item has no process key,
 when no definition of the key applies at the org, or when there is no accepting user (deemed acceptance
-by the periodic job): the engine needs an initiator who may start processes at the org.
+by the periodic job): the engine needs an initiator who may start processes at the org. A deemed-accepted
+application then shows 转入流程办理 on its staff page (`application_start_processing`), which starts the
+process with that staff member as the initiator.
 """
 
 from __future__ import annotations

@@ -602,6 +602,35 @@ def deemed_acceptance_run(*, now: dt.datetime | None = None) -> int:
     return accepted
 
 
+def application_start_processing(*, actor, application: Application):
+    """Hand a deemed-accepted application to its item's process, with `actor` as the initiator.
+
+    Deemed acceptance is done by the scheduler, and the engine needs a person who may start processes at
+    the org; so such an application waits on the staff list until someone starts its process here (or
+    concludes it by hand). Returns the process instance."""
+    from jiedao.applications.processing import instance_for
+
+    require(actor, "applications.accept_application", application)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != ApplicationStatus.ACCEPTED:
+            raise _bad_status(locked, _("转入流程办理"))
+        if not locked.item.process_key:
+            raise ServiceError(_("该事项没有配置办理流程，请直接办结。"), code="no_process")
+        if instance_for(locked) is not None:
+            raise ServiceError(_("该办件已经在按流程办理。"), code="in_process")
+        instance = start_processing(locked, actor=actor)
+        if instance is None:
+            raise ServiceError(
+                _("“%(key)s”流程尚未发布，或不适用于本单位；请直接办结。") % {"key": locked.item.process_key},
+                code="no_definition",
+            )
+        _event(locked, EventAction.PROCESS_STARTED, actor=actor, from_status=locked.status)
+        _audit(events.APPLICATION_PROCESS_STARTED, locked, actor=actor, before=locked.status)
+    _sync(application, locked)
+    return instance
+
+
 def application_request_correction(
     *, actor, application: Application, items: list[str], at: dt.datetime | None = None
 ) -> Application:

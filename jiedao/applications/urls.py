@@ -30,6 +30,11 @@ urlpatterns = [
     path("staff/applications/new/", views.WalkInView.as_view(), name="walk_in"),
     path("staff/applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="staff_detail"),
     path("staff/applications/<int:pk>/accept/", views.AcceptView.as_view(), name="staff_accept"),
+    path(
+        "staff/applications/<int:pk>/start-process/",
+        views.StartProcessView.as_view(),
+        name="staff_start_process",
+    ),
     path("staff/applications/<int:pk>/correct/", views.CorrectView.as_view(), name="staff_correct"),
     path("staff/applications/<int:pk>/resubmit/", views.StaffResubmitView.as_view(), name="staff_resubmit"),
     path("staff/applications/<int:pk>/reject/", views.RejectView.as_view(), name="staff_reject"),

@@ -476,6 +476,18 @@ class ApplicationDetailView(ScopedDetailView):
             )
         if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
             actions.append(("reject", _("不予受理"), forms.ReasonForm(auto_id="id_reject_%s")))
+        from jiedao.applications.processing import instance_for
+
+        process_instance = instance_for(application)
+        if (
+            can_accept
+            and status == ApplicationStatus.ACCEPTED
+            and application.item.process_key
+            and process_instance is None
+        ):
+            actions.append(
+                ("start_process", _("转入流程办理"), forms.EmptyForm(auto_id="id_start_process_%s"))
+            )
         if can_accept and status == ApplicationStatus.ACCEPTED:
             actions.append(("suspend", _("中止办理"), forms.ReasonForm(auto_id="id_suspend_%s")))
         if can_accept and status == ApplicationStatus.SUSPENDED:
@@ -500,9 +512,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
-        from jiedao.applications.processing import instance_for
-
-        context["process_instance"] = instance_for(application)
+        context["process_instance"] = process_instance
         return context
 
 
@@ -541,6 +551,16 @@ class AcceptView(ApplicationActionView):
 
     def perform(self, form):
         return services.application_accept(actor=self.request.user, application=self.get_application())
+
+
+class StartProcessView(ApplicationActionView):
+    title = gettext_lazy("转入流程办理")
+    success_message = gettext_lazy("已转入流程办理，后续环节见各经办人的待办。")
+
+    def perform(self, form):
+        return services.application_start_processing(
+            actor=self.request.user, application=self.get_application()
+        )
 
 
 class CorrectView(ApplicationActionView):

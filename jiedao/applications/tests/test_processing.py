@@ -380,6 +380,48 @@ class TestOtherItems:
         assert processing.instance_for(application) is None
 
 
+class TestDeemedAcceptance:
+    def test_a_deemed_accepted_application_waits_until_staff_start_its_process(self, hall):
+        from django.utils import timezone
+
+        from jiedao.core.exceptions import PermissionDenied, ServiceError
+        from jiedao.core.testing import client_for
+
+        application = factories.submit(hall.resident, hall.item)
+        assert services.deemed_acceptance_run(now=timezone.now() + dt.timedelta(days=15)) == 1
+        application.refresh_from_db()
+        assert application.status == ApplicationStatus.ACCEPTED and application.deemed_accepted
+        assert processing.instance_for(application) is None  # the scheduler may not start processes
+        page = client_for(hall.window).get(f"/hall/staff/applications/{application.pk}/")
+        assert "转入流程办理" in page.content.decode()
+        with pytest.raises(PermissionDenied):
+            services.application_start_processing(actor=hall.deployer, application=application)
+        response = client_for(hall.window).post(f"/hall/staff/applications/{application.pk}/start-process/")
+        assert response.status_code == 302
+        instance = processing.instance_for(application)
+        assert instance is not None and instance.status == InstanceStatus.RUNNING
+        assert instance.initiator == hall.window
+        [task] = _open(instance)
+        assert task.element_id == "community_verify" and task.assignee == hall.shequ
+        assert application.events.filter(action="process_started", actor=hall.window).exists()
+        with pytest.raises(ServiceError, match="已经在按流程办理"):
+            services.application_start_processing(actor=hall.window, application=application)
+        assert processing.instance_for(application) == instance
+
+    def test_an_item_without_a_process_or_a_submitted_application_cannot_be_started(self, hall):
+        from jiedao.core.exceptions import ServiceError
+
+        by_hand = factories.make_item(hall.tree.subdistrict_a, process_key="")
+        accepted = factories.submit(hall.resident, by_hand)
+        services.application_accept(actor=hall.window, application=accepted)
+        with pytest.raises(ServiceError, match="没有配置办理流程"):
+            services.application_start_processing(actor=hall.window, application=accepted)
+        submitted = factories.submit(hall.resident, hall.item)
+        with pytest.raises(ServiceError, match="不能转入流程办理"):
+            services.application_start_processing(actor=hall.window, application=submitted)
+        assert processing.instance_for(submitted) is None
+
+
 class TestOutcomeDocument:
     def test_staff_and_the_applicant_download_it(self, hall, client):
         application = _accepted(hall)
