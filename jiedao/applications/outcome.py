@@ -58,7 +58,8 @@ def document_lines(application) -> dict:
         "tracking_code": application.tracking_code,
         "outcome": application.get_outcome_display(),
         "text": application.outcome_text,
-        "date": concluded.strftime("%Y年%m月%d日") if concluded else "",
+        # GB/T 9704 成文日期: year, month and day in full, no padding zeros (2026年3月5日).
+        "date": f"{concluded.year}年{concluded.month}月{concluded.day}日" if concluded else "",
         "issuer": application.org.name,
     }
 

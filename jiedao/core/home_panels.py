@@ -1,5 +1,6 @@
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jiedao.core.home import home_panel
@@ -21,7 +22,7 @@ def my_account(user):
     }
     if max_age and user.password_changed_at:
         expires = timezone.localtime(user.password_changed_at + timedelta(days=max_age)).date()
-        text += _("；密码有效期至 %(d)s") % {"d": expires.strftime("%Y年%m月%d日")}
+        text += _("；密码有效期至 %(d)s") % {"d": date_format(expires)}
     if not user.totp_confirmed:
         return {
             "title": _("我的账号"),

@@ -447,6 +447,11 @@ class TestOutcomeDocument:
         session.save()
         assert client.get(f"/hall/me/applications/{application.pk}/outcome.pdf").status_code == 404
 
+    def test_the_date_is_written_as_an_official_document_writes_it(self, hall):
+        application = _accepted(hall)
+        application.concluded_at = dt.datetime(2026, 3, 5, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing
+        assert outcome.document_lines(application)["date"] == "2026年3月5日"  # GB/T 9704: no padding zeros
+
     def test_a_staff_conclusion_also_produces_it(self, hall):
         item = factories.make_item(hall.tree.subdistrict_a)
         application = factories.submit(hall.resident, item)
