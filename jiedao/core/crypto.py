@@ -43,13 +43,20 @@ def key_id(key: bytes) -> str:
     return hashlib.new("sm3", key).hexdigest()[:8]
 
 
+@functools.lru_cache(maxsize=8)
+def _encrypting(configured: tuple[str, ...]) -> tuple[algorithms.SM4, str]:
+    """The newest key as a cipher algorithm and the ciphertext's prefix: an import encrypts two values a row,
+    and checking the key and hashing its id each time cost as much as the encryption."""
+    key = _parsed_keys(configured)[0]
+    return algorithms.SM4(key), f"{PREFIX}:{key_id(key)}:"
+
+
 def encrypt(plaintext: str) -> str:
-    key = _keys()[0]
+    algorithm, prefix = _encrypting(tuple(settings.JIEDAO_FIELD_KEYS))
     nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
     body = encryptor.update(plaintext.encode()) + encryptor.finalize()
-    token = base64.b64encode(nonce + body + encryptor.tag).decode()
-    return f"{PREFIX}:{key_id(key)}:{token}"
+    return prefix + base64.b64encode(nonce + body + encryptor.tag).decode()
 
 
 def is_current(ciphertext: str) -> bool:
@@ -76,10 +83,17 @@ def decrypt(ciphertext: str) -> str:
         raise DecryptionError("value fails its integrity check") from error
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed_sm3(key_hex: str) -> hmac.HMAC:
+    return hmac.new(bytes.fromhex(key_hex), digestmod="sm3")
+
+
 def blind_index(value: str) -> str:
     """Keyed HMAC-SM3 of a normalised value: equal inputs give equal indexes, nothing else leaks."""
-    key = bytes.fromhex(settings.JIEDAO_BLIND_INDEX_KEY)
-    return hmac.new(key, value.encode(), hashlib.new("sm3").name).hexdigest()
+    # Copying a keyed HMAC skips the key schedule (two SM3 blocks), a third of the cost per value.
+    mac = _keyed_sm3(settings.JIEDAO_BLIND_INDEX_KEY).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()
 
 
 def mask_middle(value: str, keep_start: int, keep_end: int, fill: str = "*") -> str:

@@ -368,6 +368,21 @@ def test_one_call_pinyin_matches_the_search_keys_of_the_services(name):
     assert fast_pinyin_keys(name) == pinyin_keys(name)
 
 
+def test_per_character_pinyin_matches_pypinyin_on_many_names():
+    """The per-character path must give what pypinyin gives the whole name, phrases and polyphones included
+    (长 in 长江, 重 in 重庆, 行 in 银行, 解 and 曾 as surnames, 朝阳, 乐乐…)."""
+    import random
+
+    from jiedao.registry.identity import pinyin_keys
+    from jiedao.registry.import_specs import fast_pinyin_keys
+
+    chars = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈单解仇朴查区乐尉迟欧阳长重行朝和会便都强好觉得中国人民银江庆阳明华建国志红玉梅晓东海燕伟芳娜秀英敏静丽磊军洋勇艳杰娟涛超兰霞平刚桂"
+    rng = random.Random(7)
+    for _ in range(3000):
+        name = "".join(rng.choice(chars) for _ in range(rng.choice((2, 3, 3, 4))))
+        assert fast_pinyin_keys(name) == pinyin_keys(name), name
+
+
 @run_jobs
 def test_imported_persons_are_found_by_name_pinyin_and_address_and_later_edits_stay_searchable(world):
     from django.db import connection
@@ -421,3 +436,23 @@ def test_imported_persons_are_found_by_name_pinyin_and_address_and_later_edits_s
                 "INSERT INTO registry_person_address_fts(registry_person_address_fts, rank)"
                 " VALUES ('integrity-check', 1)"
             )
+
+
+def test_mobile_validity_depends_on_five_digits():
+    """The import accepts an 11-digit mobile number without phonenumbers once a number with the same first
+    MOBILE_PREFIX digits was accepted; if phonenumbers' metadata ever looks further, this fails."""
+    from jiedao.registry.import_specs import MOBILE_PREFIX
+    from jiedao.registry.validators import InvalidNumber, parse_phone
+
+    def valid(number: str) -> bool:
+        try:
+            phone = parse_phone(number)
+        except InvalidNumber:
+            return False
+        return phone.kind == "mobile" and phone.national == number
+
+    width = 11 - MOBILE_PREFIX
+    tails = [digit * width for digit in "0123456789"]
+    for prefix in range(13 * 10 ** (MOBILE_PREFIX - 2), 20 * 10 ** (MOBILE_PREFIX - 2)):
+        outcomes = {valid(f"{prefix}{tail}") for tail in tails}
+        assert len(outcomes) == 1, prefix
