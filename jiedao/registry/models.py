@@ -86,6 +86,11 @@ class House(Located, ScopedModel):
 class Person(ScopedModel):
     """实有人口: one resident of a community (or grid), living here, moved out, or deceased."""
 
+    # No index of its own: registry_person_org_age starts with org and serves every look-up by org (scope
+    # filters, PROTECT checks); a second index would only cost each write (100,000-row imports).
+    org = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属组织"), db_index=False
+    )
     name = models.CharField(_("姓名"), max_length=50)
     name_pinyin = models.CharField(_("姓名拼音"), max_length=200, blank=True, editable=False)
     name_initials = models.CharField(_("拼音首字母"), max_length=50, blank=True, editable=False)
