@@ -579,11 +579,42 @@ class CompactStrings:
         return self._buffer[start : self._ends[index]].decode("utf-8", "surrogatepass")
 
 
-def load_shared_strings(package: XlsxPackage) -> list[str] | CompactStrings:
-    part = package.shared_strings_part and package.member(package.shared_strings_part)
-    if part is None:
-        return []
-    strings: list[str] | CompactStrings = CompactStrings() if part.file_size > 16 * MiB else []
+class LazySharedStrings:
+    """The shared-string table parsed only as far as the rows read so far need it, from a second handle on
+    the file. The header check of an upload reads a handful of rows: it no longer parses a table of 100,000
+    addresses first (≈ 1 s). A full read ends up parsing all of it, as before, in the same memory."""
+
+    def __init__(self, path: Path, limits: Limits):
+        self._package = XlsxPackage(path, limits)
+        part = self._package.shared_strings_part and self._package.member(self._package.shared_strings_part)
+        self._strings: list[str] | CompactStrings = (
+            CompactStrings() if part is not None and part.file_size > 16 * MiB else []
+        )
+        self._parser = _shared_strings_parser(self._strings)
+        self._chunks = self._package.inflate(part) if part is not None else None
+        if self._chunks is None:
+            self._package.close()
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
+        strings = self._strings
+        while index >= len(strings) and self._chunks is not None:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self._chunks = None
+                self._package.close()
+                self._parser.Parse(b"", True)
+            else:
+                self._parser.Parse(chunk, False)
+        return strings[index]
+
+    def close(self) -> None:
+        self._chunks = None
+        self._package.close()
+
+
+def _shared_strings_parser(strings: list[str] | CompactStrings) -> expat.XMLParserType:
     state = {"parts": None, "collect": False, "phonetic": False, "text": []}
 
     def start(name, _attrs):
@@ -615,8 +646,7 @@ def load_shared_strings(package: XlsxPackage) -> list[str] | CompactStrings:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    _parse_stream(package.inflate(part), parser)
-    return strings
+    return parser
 
 
 # Built-in number formats that show dates or times. 14–17 and 22 are dates; 18–21 and 45–47 times; 27–36 and
@@ -940,6 +970,7 @@ def _stream_rows(package: XlsxPackage, shared, styles, header: dict) -> Iterator
 
 def _open_xlsx(path: Path, *, engine: str, limits: Limits) -> RowSource:
     package = XlsxPackage(path, limits)
+    shared = None
     try:
         sheet_size = package.member(package.sheet.part).file_size
         use_calamine = engine == "calamine" or (
@@ -949,7 +980,7 @@ def _open_xlsx(path: Path, *, engine: str, limits: Limits) -> RowSource:
             package.verify_all()
             package.close()
             return _calamine_source(path, "xlsx")
-        shared = load_shared_strings(package)
+        shared = LazySharedStrings(path, limits)
         styles = load_date_styles(package)
         # The dimension element comes before the rows: read the first chunk to learn the row count.
         state: dict[str, int | None] = {"last_row": None}
@@ -960,14 +991,18 @@ def _open_xlsx(path: Path, *, engine: str, limits: Limits) -> RowSource:
             file_format="xlsx",
             engine="stream",
             total_rows=state["last_row"],
-            closers=[package.close],
+            closers=[package.close, shared.close],
         )
         return source
     except expat.ExpatError as error:
         package.close()
+        if shared is not None:
+            shared.close()
         raise UnreadableFile() from error
     except BaseException:
         package.close()
+        if shared is not None:
+            shared.close()
         raise
 
 
