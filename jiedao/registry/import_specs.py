@@ -183,6 +183,10 @@ class _Codes:
         self.width = widths.pop() if len(widths) == 1 else 0
 
     def code(self, value: Any) -> str | None:
+        # Most cells are already a key (“汉族”, “01”): normalising is idempotent, so a hit is the same answer.
+        found = self.by_key.get(value) if isinstance(value, str) else None
+        if found is not None:
+            return found
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         key = _key(value)
@@ -550,7 +554,7 @@ class PersonImport(RegistryImport):
         gender = None
         raw_gender = values.get("gender")
         if raw_gender is not None:
-            gender = GENDER_VALUES.get(
+            gender = GENDER_VALUES.get(raw_gender) or GENDER_VALUES.get(
                 _key(raw_gender if not isinstance(raw_gender, float) else int(raw_gender))
             )
             if gender is None:

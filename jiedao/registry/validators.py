@@ -13,6 +13,7 @@ a ``ValueError`` with a Chinese ``message`` for the user and a stable English
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -155,7 +156,7 @@ def compute_check_char(first17: str) -> str:
     """MOD 11-2 check character (``0``–``9`` or ``X``) for the first 17 digits."""
     if len(first17) != 17 or not _DIGITS.fullmatch(first17):
         raise ValueError("first17 must be exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))  # in C: it runs for every imported row
     return ID_CHECK_MAP[total % 11]
 
 
@@ -346,9 +347,9 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     if len(number) == 15:
         return _parse_15(number, today)
 
-    bad = _first_non_digit(number[:17])
-    if bad:
-        raise _non_digit_error(*bad)
+    head = number[:17]
+    if not (head.isascii() and head.isdigit()):  # the character-by-character scan only to word the error
+        raise _non_digit_error(*_first_non_digit(head))
     if number[17] not in "0123456789X":
         raise InvalidNumber(
             _("公民身份号码第18位“%(char)s”无效，只能是数字或 X。") % {"char": number[17]}, "charset"
