@@ -270,6 +270,11 @@ def _task_item(task: WorkTask) -> dict:
     }
 
 
+# An inbox row needs the process name only: not the definition's BPMN text and forms (kilobytes per row, the
+# same for every row of a process), nor the instance's engine state and data.
+_DEFINITION_BULK = ("bpmn_xml", "forms")
+
+
 def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet, callable]:
     """The queryset of one inbox tab and the function turning a row into an inbox item."""
     if box in ("todo", "done"):
@@ -280,7 +285,9 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
         if key:
             queryset = queryset.filter(instance__definition__key=key)
         order = ("-created_at", "-id") if box == "todo" else ("-completed_at", "-id")
-        return queryset.defer("instance__state", "instance__data", "form_data").order_by(*order), _task_item
+        deferred = ("instance__state", "instance__data", "form_data")
+        deferred += tuple(f"instance__definition__{name}" for name in _DEFINITION_BULK)
+        return queryset.defer(*deferred).order_by(*order), _task_item
     if box == "started":
         queryset = selectors.started_instances(user).select_related("definition")
         if q:
@@ -305,7 +312,8 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
                 "version": None,
             }
 
-        return queryset.defer("state", "data").order_by("-started_at", "-id"), started_item
+        deferred = ("state", "data", *(f"definition__{name}" for name in _DEFINITION_BULK))
+        return queryset.defer(*deferred).order_by("-started_at", "-id"), started_item
     queryset = selectors.copies(user).select_related("instance__definition")
     if q:
         queryset = queryset.filter(instance__title__icontains=q)
@@ -330,7 +338,12 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "version": None,
         }
 
-    return queryset.defer("instance__state", "instance__data").order_by("-created_at", "-id"), copy_item
+    deferred = (
+        "instance__state",
+        "instance__data",
+        *(f"instance__definition__{n}" for n in _DEFINITION_BULK),
+    )
+    return queryset.defer(*deferred).order_by("-created_at", "-id"), copy_item
 
 
 TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="任务编号")
