@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
@@ -91,8 +92,7 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
             )
         if data.birth_date and data.birth_date != identity.birth_date:
             errors.setdefault("birth_date", []).append(
-                _("出生日期与证件号码不符（号码显示为 %(d)s）。")
-                % {"d": identity.birth_date.strftime("%Y年%m月%d日")}
+                _("出生日期与证件号码不符（号码显示为 %(d)s）。") % {"d": date_format(identity.birth_date)}
             )
         duplicate = (
             Person.objects.filter(id_number_hash=identity.id_number_hash).exclude(pk=exclude_pk).first()

@@ -51,6 +51,19 @@ def test_bad_id_numbers_are_refused_and_nothing_is_written(tree, clerk, raw, mes
     )
 
 
+def test_a_birth_date_that_contradicts_the_id_number_names_the_right_date(tree, clerk):
+    from django.utils import translation
+
+    number = new_id_number(date(1990, 3, 7))
+    with pytest.raises(ValidationFailed) as error:
+        person(clerk, tree.community_a1, id_number=number, birth_date=date(1990, 3, 8))
+    assert error.value.errors["birth_date"] == ["出生日期与证件号码不符（号码显示为 1990年3月7日）。"]
+    with translation.override("en"), pytest.raises(ValidationFailed) as error:
+        person(clerk, tree.community_a1, id_number=number, birth_date=date(1990, 3, 8))
+    assert "March 7, 1990" in error.value.errors["birth_date"][0]
+    assert not Person.objects.exists()
+
+
 def test_all_errors_come_at_once(tree):
     subdistrict_clerk = staff(tree.subdistrict_a)
     with pytest.raises(ValidationFailed) as error:
