@@ -309,9 +309,9 @@ def _one_of(values: list[str]):
 
 def insert_rows(model, rows: list[dict[str, Any]], chunk: int = 1000) -> None:
     """INSERT `rows` ({attname: Python value}; missing columns take the field default) with one `executemany`
-    per chunk: what `bulk_create` does, without building model instances and compiling per-field SQL
-    (psycopg pipelines `executemany`; measured faster than one multi-row VALUES statement). Values are
-    converted as the fields would (encryption, dates, JSON); no signals, no returned ids."""
+    per chunk (SQLite; measured faster than one multi-row VALUES statement) or one COPY (PostgreSQL): what
+    `bulk_create` does, without building model instances and compiling per-field SQL. Values are converted
+    as the fields would (encryption, dates, JSON); no signals, no returned ids."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     defaults = {field.attname: field.get_default() for field in fields}
     pick = operator.itemgetter(*defaults)
@@ -337,6 +337,17 @@ def insert_rows(model, rows: list[dict[str, Any]], chunk: int = 1000) -> None:
         return out
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: psycopg's C code formats the rows and the server parses no statement per row;
+            # executemany adapted every parameter in Python (≈ 40% of the import's time on PostgreSQL).
+            copy_sql = "COPY %s (%s) FROM STDIN" % (  # noqa: UP031 - SQL identifiers, not user data
+                quote(model._meta.db_table),
+                ", ".join(quote(field.column) for field in fields),
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return
         for start in range(0, len(rows), chunk):
             cursor.executemany(sql, [values(row) for row in rows[start : start + chunk]])
 
