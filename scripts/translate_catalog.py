@@ -2297,6 +2297,12 @@ TABLE.append(
 已绑定动态口令，今后登录需输入口令。 => One-time password set up; future logins will ask for it.
 该办件正在按流程办理，由流程在最后一个环节办结；请在“我的待办”中办理。 => This application is being processed through a workflow and will be concluded at its last step; handle it in "My to do".
 ；可绑定动态口令，提高账号安全 => ; you can set up a one-time password to make your account safer
+视为受理的办件转入流程办理 => Deemed-accepted application handed to its process
+转入流程办理 => Hand to the process
+该事项没有配置办理流程，请直接办结。 => This service item has no process; conclude the application directly.
+该办件已经在按流程办理。 => This application is already being processed through its workflow.
+“%(key)s”流程尚未发布，或不适用于本单位；请直接办结。 => The process "%(key)s" is not published or does not apply to this unit; conclude the application directly.
+已转入流程办理，后续环节见各经办人的待办。 => Handed to the process; the next steps are in each handler's to-do list.
 """
 )
 
