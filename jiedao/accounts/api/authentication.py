@@ -9,10 +9,11 @@ from jiedao.core import request_context
 
 class PolicyTokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
-        try:
-            user, token = super().authenticate_credentials(key)
-        except exceptions.AuthenticationFailed:
-            raise exceptions.AuthenticationFailed(_("令牌无效或已失效。"), code="invalid_token") from None
+        # The user's org comes with the token: every scoped request needs it, one query fewer each time.
+        token = self.get_model().objects.select_related("user", "user__org").filter(key=key).first()
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("令牌无效或已失效。"), code="invalid_token")
+        user = token.user
         if is_locked(username=user.username, ip=request_context.current().ip):
             raise exceptions.AuthenticationFailed(_("账号已锁定，请稍后再试。"), code="locked")
         return user, token
