@@ -23,9 +23,10 @@ def tree(db):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """A rolled-back test leaves cached public pages and rate-limit counts behind; the next test starts clean."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "public_pages"):
+        caches[alias].clear()
     yield
 
 

@@ -14,7 +14,7 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
@@ -22,12 +22,17 @@ from django.utils.translation import get_language
 GENERATION_KEY = "public-pages:generation"
 
 
+def _cache():
+    return caches["public_pages"]
+
+
 def mark_public_pages_stale(**_signal_kwargs) -> None:
     """A catalog item, material, announcement or org changed: every cached public page is out of date."""
-    cache.set(GENERATION_KEY, time.time_ns(), None)
+    _cache().set(GENERATION_KEY, time.time_ns(), None)
 
 
 def _generation() -> int:
+    cache = _cache()
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         # Never restart from a fixed number: after an eviction that could bring back an older page.
@@ -49,6 +54,7 @@ class CachedPublicPageMixin:
         if request.method not in ("GET", "HEAD") or seconds <= 0:
             return super().dispatch(request, *args, **kwargs)
         key = _page_key(request, self.elder_mode_requested(request))
+        cache = _cache()
         cached = cache.get(key)
         if cached is not None:
             content, content_type = cached

@@ -203,19 +203,25 @@ JIEDAO_BLIND_INDEX_KEY = os.environ.get("JIEDAO_BLIND_INDEX_KEY", "6a696564616f2
 
 JIEDAO_SITE_NAME = _("街道政务服务平台")
 
+
 # One cache per server process by default (nothing to run); a shared Redis cache when JIEDAO_CACHE_URL is
-# set, so that rate limits and public-page updates are seen by every process at once.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["JIEDAO_CACHE_URL"]}
-        if os.environ.get("JIEDAO_CACHE_URL")
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "jiedao",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+# set, so that rate limits and public-page updates are seen by every process at once. Rendered public pages
+# live in a cache of their own: a flood of distinct page addresses must never evict rate-limit counts.
+def _cache(name: str, entries: int) -> dict:
+    if os.environ.get("JIEDAO_CACHE_URL"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["JIEDAO_CACHE_URL"],
+            "KEY_PREFIX": f"jiedao-{name}",
         }
-    )
-}
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"jiedao-{name}",
+        "OPTIONS": {"MAX_ENTRIES": entries},
+    }
+
+
+CACHES = {"default": _cache("default", 20000), "public_pages": _cache("public-pages", 2000)}
 # How long a rendered public page (catalog, guides, announcements) may be served from the cache.
 JIEDAO_PUBLIC_PAGE_SECONDS = int(os.environ.get("JIEDAO_PUBLIC_PAGE_SECONDS", "60"))
 JIEDAO_SCHEDULER_LOCK_PATH = VAR_DIR / "scheduler.lock"

@@ -54,3 +54,13 @@ def test_elder_mode_switch_needs_no_csrf_token_so_pages_carry_nothing_per_visito
     assert "csrfmiddlewaretoken" not in page.content.decode() and "csrftoken" not in page.cookies
     assert client.post("/elder-mode/", {"on": "1", "next": "/guide/"}).status_code == 302
     assert 'class="public elder"' in client.get("/guide/").content.decode()
+
+
+def test_rendered_pages_live_apart_from_rate_limit_counts(db):
+    """A flood of distinct page addresses fills the page cache only, never evicting rate-limit counts."""
+    from django.core.cache import caches
+
+    Client().get("/guide/?q=居住证")
+    pages, default = caches["public_pages"], caches["default"]
+    assert any("public-page:" in key for key in pages._cache)
+    assert not any("public-page:" in key for key in default._cache)
