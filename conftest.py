@@ -25,8 +25,8 @@ def _empty_cache():
     """A rolled-back test leaves cached public pages and rate-limit counts behind; the next test starts clean."""
     from django.core.cache import caches
 
-    for alias in ("default", "public_pages"):
-        caches[alias].clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

@@ -43,7 +43,7 @@ from jiedao.applications.models import (
     Resident,
     SmsCode,
 )
-from jiedao.applications.processing import start_processing
+from jiedao.applications.processing import instance_for, start_processing
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.core import crypto, ratelimit
@@ -608,8 +608,6 @@ def application_start_processing(*, actor, application: Application):
     Deemed acceptance is done by the scheduler, and the engine needs a person who may start processes at
     the org; so such an application waits on the staff list until someone starts its process here (or
     concludes it by hand). Returns the process instance."""
-    from jiedao.applications.processing import instance_for
-
     require(actor, "applications.accept_application", application)
     with transaction.atomic():
         locked = _locked(application)

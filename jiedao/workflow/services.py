@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -518,11 +518,8 @@ class _Step:
         ]
         # One INSERT for the rows (a countersign has one per signer) and one for all their candidates: the
         # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
-        if connection.features.can_return_rows_from_bulk_insert:
-            WorkTask.objects.bulk_create(tasks)
-        else:  # pragma: no cover - SQLite ≥ 3.35 and PostgreSQL return the new ids
-            for task in tasks:
-                task.save()
+        # SQLite ≥ 3.35 and PostgreSQL return the new ids, which the candidate links need.
+        WorkTask.objects.bulk_create(tasks)
         through = WorkTask.candidates.through
         through.objects.bulk_create(
             [
