@@ -38,10 +38,6 @@ class LoginRefused(ServiceError):
 FAILURES = [LoginAttempt.Outcome.BAD_CREDENTIALS, LoginAttempt.Outcome.BAD_OTP]
 
 
-def _lockout_window():
-    return timezone.now() - timedelta(minutes=get_parameter("login.lockout_minutes"))
-
-
 def _recent_failures(window, **lookup) -> int:
     """Failed attempts within the lockout window since the last success there, in one query."""
     recent = LoginAttempt.objects.filter(created_at__gte=window, **lookup)
@@ -54,7 +50,7 @@ def is_locked(*, username: str, ip: str | None) -> bool:
 
     Every API request asks this, and almost always nobody has failed lately: one indexed look for any
     recent failure settles that case before the two counting queries."""
-    window = _lockout_window()
+    window = timezone.now() - timedelta(minutes=get_parameter("login.lockout_minutes"))
     anyone = Q(username=username) | Q(ip=ip) if ip else Q(username=username)
     if not LoginAttempt.objects.filter(anyone, created_at__gte=window, outcome__in=FAILURES).exists():
         return False
