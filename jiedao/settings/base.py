@@ -93,8 +93,8 @@ def _database_from_env() -> dict:
     config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("JIEDAO_DB_CONN_MAX_AGE", "60")))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids "database is locked"
-        # when a read transaction later upgrades to a write.
-        config["CONN_MAX_AGE"] = 0
+        # when a read transaction later upgrades to a write. Connections are kept like PostgreSQL's:
+        # opening one (these PRAGMAs, Django's SQL functions) cost more than a whole simple request.
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
@@ -165,6 +165,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jiedao.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "jiedao.core.api.negotiation.SingleRendererNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "街道 Jiedao API",
