@@ -4,12 +4,15 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from jiedao.accounts.api.views import ObtainTokenView, UserViewSet
+from jiedao.applications.api.urls import public_urlpatterns
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
+    # Patterns are tried in order: the anonymous public endpoints take the heaviest traffic and sit first.
+    *public_urlpatterns,
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     *router.urls,
     path("", include("jiedao.orgs.api.urls")),

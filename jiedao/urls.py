@@ -7,7 +7,10 @@ from jiedao.api_urls import urlpatterns as api_v1
 set_language.scope_exempt = "switches the interface language"
 SpectacularAPIView.scope_exempt = "the OpenAPI schema describes endpoints, not data"
 
+# The API first: Django tries patterns in order, and API clients call far more often than people click.
 urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include((api_v1, "api"))),
     path("", include("jiedao.public.urls")),
     path("", include(("jiedao.core.urls", "core"))),
     path("accounts/", include("jiedao.accounts.urls")),
@@ -24,8 +27,6 @@ urlpatterns = [
     path("catalog/", include("jiedao.catalog.urls")),
     path("hall/", include("jiedao.applications.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/", include((api_v1, "api"))),
 ]
 
 handler403 = "django.views.defaults.permission_denied"

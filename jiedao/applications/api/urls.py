@@ -7,7 +7,6 @@ from jiedao.applications.api.views import ApplicationViewSet, PublicTrackView
 
 router = SimpleRouter()
 router.register("applications", ApplicationViewSet, basename="application")
-urlpatterns = [
-    path("public/track/", PublicTrackView.as_view(), name="public-track"),
-    *router.urls,
-]
+# Anonymous endpoints, included first by jiedao/api_urls.py (see there).
+public_urlpatterns = [path("public/track/", PublicTrackView.as_view(), name="public-track")]
+urlpatterns = router.urls
