@@ -56,7 +56,7 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
 )
-from jiedao.registry.identity import phone_hash, stored_identity, stored_phone
+from jiedao.registry.identity import stored_identity, stored_phone
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
@@ -69,8 +69,6 @@ RELATION_LABEL = gettext_lazy("与户主关系")
 AUDIT_ID_CAP = 100  # ids listed in a batch's audit event; the counts are always complete
 PINYIN_CACHE_LIMIT = 200_000
 _SPACES = re.compile(r"\s+")
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-MOBILE_PREFIX = 5  # leading digits that decide whether 11 digits are a valid mobile number
 _INVISIBLE = dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD), None)
 _CJK_NAME = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·\s]+")
 
@@ -537,19 +535,6 @@ class PersonImport(RegistryImport):
                 cache[name] = keys
         return keys
 
-    def _phone(self, context: ImportContext, text: str) -> tuple[str, str, str]:
-        """`stored_phone`, skipping phonenumbers for a plain 11-digit mobile number whose first 5 digits it
-        already accepted as a mobile: for 11 digits starting 13–19 only China's mobile pattern can match, and it
-        looks at the first 5 digits at most (test_mobile_validity_depends_on_five_digits checks this against
-        the installed phonenumbers metadata)."""
-        cache = context.cache.setdefault("mobile_prefixes", set())
-        if _MOBILE.fullmatch(text) and text[:MOBILE_PREFIX] in cache:
-            return text, phone_hash(text), crypto.mask_phone(text)
-        stored = stored_phone(text)
-        if stored[0] == text and _MOBILE.fullmatch(text):
-            cache.add(text[:MOBILE_PREFIX])
-        return stored
-
     def validate_row(self, values, context):
         issues: list[RowIssue] = []
         name = _name(values.get("name"))
@@ -591,7 +576,7 @@ class PersonImport(RegistryImport):
         phone = None
         if values.get("phone") is not None:
             try:
-                phone = self._phone(context, _text(values["phone"]))
+                phone = stored_phone(_text(values["phone"]))
             except InvalidNumber as error:
                 issues.append(RowIssue(error.message, "phone"))
         codes: dict[str, str | None] = {}

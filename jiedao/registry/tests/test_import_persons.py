@@ -439,14 +439,13 @@ def test_imported_persons_are_found_by_name_pinyin_and_address_and_later_edits_s
 
 
 def test_mobile_validity_depends_on_five_digits():
-    """The import accepts an 11-digit mobile number without phonenumbers once a number with the same first
+    """parse_phone accepts an 11-digit mobile number without phonenumbers once a number with the same first
     MOBILE_PREFIX digits was accepted; if phonenumbers' metadata ever looks further, this fails."""
-    from jiedao.registry.import_specs import MOBILE_PREFIX
-    from jiedao.registry.validators import InvalidNumber, parse_phone
+    from jiedao.registry.validators import MOBILE_PREFIX, InvalidNumber, parse_phone_with_metadata
 
     def valid(number: str) -> bool:
         try:
-            phone = parse_phone(number)
+            phone = parse_phone_with_metadata(number)
         except InvalidNumber:
             return False
         return phone.kind == "mobile" and phone.national == number
