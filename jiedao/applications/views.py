@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Avg, Count, Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +42,7 @@ from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.public import page_cache
 from jiedao.public.views import PublicPageMixin
 from jiedao.timelimits.choices import ClockStatus
 
@@ -337,26 +339,44 @@ class ResidentRateView(ResidentApplicationView):
 # --- public: tracking and notices --------------------------------------------------------------------------
 
 
+TRACK_RESULT_SLOT = "<!--track-result-->"
+
+
 class TrackView(PublicFormMixin, FormView):
-    """Tracking without login: code + phone; one message for any mismatch; rate-limited per address."""
+    """Tracking without login: code + phone; one message for any mismatch; rate-limited per address.
+
+    The page around the result is the same for every visitor (language and elder mode aside), so it comes
+    from the public page cache with the visitor's CSRF token and the result card put in (`form_page`).
+    """
 
     scope_exempt = "public tracking: code and phone must both match; nothing else is shown"
     template_name = "applications/track.html"
     form_class = forms.TrackForm
 
+    def get(self, request, *args, **kwargs):
+        return self.page()
+
     def form_valid(self, form):
-        application = self.run(
+        result = self.run(
             form,
             lambda: services.application_track(
                 code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], ip=client_ip(self.request)
             ),
         )
-        if application is None:
+        if result is None:
             return self.form_invalid(form)
-        return self.render_to_response(
-            self.get_context_data(
-                form=forms.TrackForm(), application=application, history=services.public_history(application)
-            )
+        return self.page(render_to_string("applications/_track_result.html", {"result": result}))
+
+    def page(self, result_card: str = "") -> HttpResponse:
+        return page_cache.form_page(
+            self.request,
+            self.elder_mode_requested(self.request),
+            lambda: self.render_to_response(
+                self.get_context_data(
+                    form=forms.TrackForm(), csrf_token=page_cache.CSRF_SLOT, result_slot=TRACK_RESULT_SLOT
+                )
+            ),
+            fill={TRACK_RESULT_SLOT: result_card},
         )
 
 

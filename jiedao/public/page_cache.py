@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 GENERATION_KEY = "public-pages:generation"
+# Stands in for the visitor's CSRF token in a cached form page (see `form_page`).
+CSRF_SLOT = "csrf-slot-7d41c0e9"
 
 
 def _cache():
@@ -68,3 +73,33 @@ class CachedPublicPageMixin:
         # The elder-mode and language cookies change the page: shared caches must not mix them up.
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+def form_page(
+    request: HttpRequest,
+    elder_mode: bool,
+    render: Callable[[], SimpleTemplateResponse],
+    fill: dict[str, str] | None = None,
+) -> HttpResponse:
+    """A public form page served from the cache although it carries a per-visitor CSRF token.
+
+    `render` renders the page with `CSRF_SLOT` as its `csrf_token` (and any other slot marks `fill` names);
+    that HTML is kept like a whole public page, and each request gets it with the visitor's own token and the
+    `fill` values (HTML, already escaped) put in place of the marks. A visitor with a pending flash message
+    (a messages or session cookie) gets `render` afresh instead, so the message is shown and consumed.
+    """
+    seconds = settings.JIEDAO_PUBLIC_PAGE_SECONDS
+    if seconds <= 0 or "messages" in request.COOKIES or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        content = render().render().content.decode()
+    else:
+        key = _page_key(request, elder_mode) + ":form"
+        content = _cache().get(key)
+        if content is None:
+            content = render().render().content.decode()
+            _cache().set(key, content, seconds)
+    content = content.replace(CSRF_SLOT, get_token(request))
+    for mark, value in (fill or {}).items():
+        content = content.replace(mark, value, 1)
+    response = HttpResponse(content)
+    patch_vary_headers(response, ("Cookie",))
+    return response

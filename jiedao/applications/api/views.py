@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
-from rest_framework import mixins
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -28,10 +30,17 @@ from jiedao.applications.models import Application
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
-from jiedao.core.exceptions import OutOfScope
+from jiedao.core.exceptions import OutOfScope, ValidationFailed
 from jiedao.core.middleware import client_ip
 
 TAGS = ["applications"]
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _iso(value):
+    """A datetime as the API writes every other one (ISO 8601 in the server's time zone)."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 def _act(summary, request=None):
@@ -190,19 +199,30 @@ class PublicTrackView(APIView):
         tags=["applications-public"],
     )
     def post(self, request):
-        serializer = TrackSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        application = services.application_track(
-            code=serializer.validated_data["code"],
-            phone=serializer.validated_data["phone"],
-            ip=client_ip(request),
+        # Read and written by hand rather than through TrackSerializer and TrackResultSerializer (which
+        # document them): their per-request field copies cost as much as the look-up itself, and this
+        # anonymous endpoint is the one that must keep pace with a bare view under load (issue #5).
+        data = request.data if isinstance(request.data, Mapping) else {}
+        values = {name: str(data.get(name) or "").strip() for name in ("code", "phone")}
+        missing = {name: [_("请填写此项。")] for name, value in values.items() if not value}
+        if missing:
+            raise ValidationFailed(missing)
+        result = services.application_track(code=values["code"], phone=values["phone"], ip=client_ip(request))
+        return Response(
+            {
+                "tracking_code": result.tracking_code,
+                "item_name": result.item_name,
+                "status": result.status,
+                "status_display": str(result.status_display),
+                "due_at": _iso(result.due_at),
+                "history": [
+                    {
+                        "action": str(h["action"]),
+                        "at": _iso(h["at"]),
+                        "status": str(h["status"]),
+                        "note": h["note"],
+                    }
+                    for h in result.history
+                ],
+            }
         )
-        result = {
-            "tracking_code": application.tracking_code,
-            "item_name": application.item.name,
-            "status": application.status,
-            "status_display": application.get_status_display(),
-            "due_at": application.due_at,
-            "history": services.public_history(application),
-        }
-        return Response(TrackResultSerializer(result).data)

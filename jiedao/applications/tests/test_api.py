@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -71,7 +73,14 @@ def test_public_track_endpoint(clerk, tree):
     )
     assert response.status_code == 200
     assert response.json()["status"] == ApplicationStatus.SUBMITTED
+    assert response.json()["status_display"] == "已提交，待受理"
     assert "actor" not in str(response.json()["history"])
+    # Times in China time, the same instants the staff see.
+    staff_view = api_client_for(clerk).get(f"/api/v1/applications/{application.pk}/").json()
+    first = response.json()["history"][0]
+    assert first["action"] == "窗口登记" and first["at"].endswith("+08:00")
+    assert dt.datetime.fromisoformat(first["at"]) == application.events.order_by("at").first().at
+    assert response.json()["due_at"] == staff_view["due_at"]
     wrong = client.post(
         "/api/v1/public/track/", {"code": "ABCDEFGHJKLM", "phone": "13800138000"}, format="json"
     )

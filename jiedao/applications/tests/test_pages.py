@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from django.test import Client
+from django.contrib import messages
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
 from jiedao.applications import services
 from jiedao.applications.choices import ApplicationStatus
@@ -55,6 +61,41 @@ class TestTracking:
             assert "查询码或手机号码不正确" in body
             assert application.item.name not in body
             assert "已提交" not in body
+
+    def test_each_visitor_gets_own_csrf_token_and_own_result_from_the_cached_page(
+        self, application, clerk, tree
+    ):
+        other = walk_in(clerk, make_item(tree.community_a1, name="居住证办理"), phone="13900139000")
+        pages = []
+        for code, phone in ((application.tracking_code, "13800138000"), (other.tracking_code, "13900139000")):
+            visitor = Client(enforce_csrf_checks=True)
+            page = visitor.get("/hall/track/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+            assert "csrf-slot" not in page.content.decode()
+            refused = visitor.post("/hall/track/", {"code": code, "phone": phone}, REMOTE_ADDR="10.4.4.4")
+            assert refused.status_code == 403
+            found = visitor.post(
+                "/hall/track/",
+                {"code": code, "phone": phone, "csrfmiddlewaretoken": token},
+                REMOTE_ADDR="10.4.4.4",
+            )
+            assert found.status_code == 200
+            pages.append((visitor.cookies["csrftoken"].value, found.content.decode()))
+        assert pages[0][0] != pages[1][0]
+        assert application.item.name in pages[0][1] and "居住证办理" not in pages[0][1]
+        assert "居住证办理" in pages[1][1] and application.item.name not in pages[1][1]
+        assert pages[1][1].count('data-testid="status"') == 1
+
+    def test_pending_message_is_shown_on_the_tracking_page(self, application):
+        """The cached page has no messages: a visitor with one pending gets the page rendered for them."""
+        storage = CookieStorage(RequestFactory().get("/"))
+        carrier = HttpResponse()
+        storage._store([Message(messages.SUCCESS, "您的异议已提交。")], carrier)
+        visitor = Client()
+        visitor.get("/hall/track/")  # the cached page exists
+        visitor.cookies["messages"] = carrier.cookies["messages"].value
+        assert "您的异议已提交。" in visitor.get("/hall/track/").content.decode()
+        assert "您的异议已提交。" not in visitor.get("/hall/track/").content.decode()
 
     def test_rate_limit_per_address(self, application):
         client = Client()
