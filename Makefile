@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -20,6 +21,11 @@ $(PY_STAMP): pyproject.toml
 
 $(JS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The benchmarks compare against django-import-export: installed only for them.
+$(BENCH_STAMP): $(PY_STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	@touch $@
 
 setup: $(PY_STAMP) $(JS_STAMP) ## Create the virtualenv, install Python and npm packages
@@ -53,7 +59,7 @@ messages: setup ## Update and compile the English translation catalogue
 totp: setup ## Show the current two-factor code of a demo admin: make totp USER=sysadmin
 	@$(BIN)/python manage.py totp_code $(USER)
 
-bench: setup ## Run the benchmarks in bench/ (prints figures; see docs/benchmarks.md)
+bench: setup $(BENCH_STAMP) ## Run the benchmarks in bench/ (prints figures; see docs/benchmarks.md; wrk for the public site)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean: ## Remove the virtualenv, node_modules and collected static files (keeps var/ data)
