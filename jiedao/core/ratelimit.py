@@ -22,10 +22,10 @@ def attempt(bucket: str, key: str, *, limit: int, window: dt.timedelta, now: flo
     slot = int(time.time() if now is None else now) // seconds
     # Hashed: the cache must not hold visitors' addresses in clear.
     counter = f"ratelimit:{bucket}:{crypto.blind_index(key)}:{slot}"
-    cache.add(counter, 0, seconds)
     try:
         count = cache.incr(counter)
-    except ValueError:  # the slot expired between add and incr
-        cache.add(counter, 1, seconds)
-        count = 1
+    except ValueError:  # the first attempt in this slot (or the slot just expired)
+        if cache.add(counter, 1, seconds):
+            return limit >= 1
+        count = cache.incr(counter)  # another process started the slot first
     return count <= limit
