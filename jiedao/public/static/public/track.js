@@ -1,0 +1,65 @@
+// The tracking page looks up through the JSON API when scripts run: no page to render and send back, so
+// the server answers several times as many look-ups (docs/benchmarks.md). Without scripts, or when the
+// API cannot be reached, the form posts as before and the server renders the page.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-track-api]");
+  if (!form) return;
+  const result = document.getElementById("track-result");
+  const error = document.getElementById("track-error");
+  const card = document.getElementById("track-card");
+
+  const showCard = (data) => {
+    const node = card.content.cloneNode(true);
+    node.querySelector('[data-field="item"]').textContent = data.item_name;
+    const status = node.querySelector('[data-field="status"]');
+    status.textContent = data.status_display;
+    status.dataset.testid = "status"; // as on the card the server renders (the empty template has none)
+    // Times come in the server's time zone (ISO 8601): its wall-clock digits are what the page shows.
+    node.querySelector('[data-field="due"]').textContent = data.due_at ? data.due_at.slice(0, 10) : "—";
+    const list = node.querySelector('[data-field="history"]');
+    for (const step of data.history) {
+      const item = document.createElement("li");
+      item.className = "list-group-item";
+      const action = document.createElement("strong");
+      action.textContent = step.action;
+      const when = `${step.at.slice(0, 10)} ${step.at.slice(11, 16)}`;
+      item.append(action, ` · ${when}${step.status ? ` · ${step.status}` : ""}`);
+      if (step.note) {
+        const note = document.createElement("div");
+        note.className = "small";
+        note.style.whiteSpace = "pre-line";
+        note.textContent = step.note;
+        item.append(note);
+      }
+      list.append(item);
+    }
+    result.replaceChildren(node);
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let response;
+    let data;
+    try {
+      response = await fetch(form.dataset.trackApi, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ code: form.elements.code.value, phone: form.elements.phone.value }),
+      });
+      data = await response.json();
+    } catch {
+      form.submit();
+      return;
+    }
+    error.classList.add("d-none");
+    if (!response.ok) {
+      result.replaceChildren();
+      error.textContent = data.detail;
+      error.classList.remove("d-none");
+      error.focus();
+      return;
+    }
+    showCard(data);
+    form.reset();
+  });
+});

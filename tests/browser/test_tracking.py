@@ -1,0 +1,51 @@
+"""A resident looks up an application on the public tracking page: with scripts through the JSON API (no page
+reload), without scripts through the form, and both show the same result."""
+
+import pytest
+from playwright.sync_api import expect
+
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+from jiedao.core.testing import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def application(tree):
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    return walk_in(clerk, make_item(tree.community_a1, name="居住证办理"), phone="13800138000")
+
+
+def look_up(page, code, phone):
+    page.get_by_label("查询码").fill(code)
+    page.get_by_label("手机号码").fill(phone)
+    page.get_by_role("button", name="查询").click()
+
+
+def test_look_up_with_and_without_scripts(browser, page, live_server, application):
+    page.goto("/hall/track/")
+    with page.expect_response("**/api/v1/public/track/") as answer:
+        look_up(page, application.tracking_code.lower(), "138 0013 8000")
+    assert answer.value.status == 200
+    expect(page.get_by_test_id("status")).to_have_text("已提交，待受理")
+    result = page.locator("#track-result")
+    expect(result).to_contain_text("居住证办理")
+    with_scripts = result.inner_text()
+    assert "窗口登记" in with_scripts
+
+    with page.expect_response("**/api/v1/public/track/") as answer:
+        look_up(page, application.tracking_code, "13900139000")
+    assert answer.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text("查询码或手机号码不正确")
+    expect(result).not_to_contain_text("居住证办理")
+
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto("/hall/track/")
+        with plain.expect_navigation():
+            look_up(plain, application.tracking_code, "13800138000")
+        expect(plain.get_by_test_id("status")).to_have_text("已提交，待受理")
+        assert plain.locator("#track-result").inner_text() == with_scripts
+    finally:
+        context.close()
