@@ -36,6 +36,7 @@ from jiedao.core.middleware import client_ip
 
 TAGS = ["applications"]
 
+
 def _iso(value):
     """A datetime as DRF writes every other one in this API (ISO 8601 in the server's time zone)."""
     return None if value is None else timezone.localtime(value).isoformat()
