@@ -946,7 +946,7 @@ class TrackResult:
 
     @property
     def status_display(self) -> str:
-        return _STATUS_LABELS[self.status]
+        return _STATUS_LABELS.get(self.status, self.status)
 
 
 # The one anonymous look-up that must keep pace with a bare view under load (issue #5): written as one

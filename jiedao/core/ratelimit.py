@@ -27,5 +27,8 @@ def attempt(bucket: str, key: str, *, limit: int, window: dt.timedelta, now: flo
     except ValueError:  # the first attempt in this slot (or the slot just expired)
         if cache.add(counter, 1, seconds):
             return limit >= 1
-        count = cache.incr(counter)  # another process started the slot first
+        try:
+            count = cache.incr(counter)  # another process started the slot first
+        except ValueError:  # ... and the cache dropped it again at once (evicted under a flood of addresses)
+            count = 1
     return count <= limit

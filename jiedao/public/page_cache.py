@@ -19,7 +19,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
 GENERATION_KEY = "public-pages:generation"
@@ -102,4 +102,6 @@ def form_page(
         content = content.replace(mark, value, 1)
     response = HttpResponse(content)
     patch_vary_headers(response, ("Cookie",))
+    # It carries this visitor's CSRF token (and look-up result): no shared cache may keep it for others.
+    patch_cache_control(response, private=True, no_store=True)
     return response

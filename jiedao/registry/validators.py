@@ -586,7 +586,7 @@ def _phone_error(text: str) -> InvalidNumber:
 
 
 MOBILE_PREFIX = 5  # leading digits that decide whether 11 digits are a valid mobile number
-# First digits of plain 11-digit numbers phonenumbers accepted as mobiles (at most 70,000: 13000–19999).
+# First digits of plain 11-digit numbers phonenumbers accepted as mobiles (at most 7,000: 13000–19999).
 _ACCEPTED_MOBILE_PREFIXES: set[str] = set()
 
 

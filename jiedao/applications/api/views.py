@@ -203,9 +203,12 @@ class PublicTrackView(APIView):
         # anonymous endpoint is the one that must keep pace with a bare view under load (issue #5).
         data = request.data if isinstance(request.data, Mapping) else {}
         values = {name: str(data.get(name) or "").strip() for name in ("code", "phone")}
-        missing = {name: [_("请填写此项。")] for name, value in values.items() if not value}
-        if missing:
-            raise ValidationFailed(missing)
+        errors = {name: [_("请填写此项。")] for name, value in values.items() if not value}
+        errors.update(
+            {name: [_("不能超过 20 个字符。")] for name, value in values.items() if len(value) > 20}
+        )
+        if errors:
+            raise ValidationFailed(errors)
         result = services.application_track(code=values["code"], phone=values["phone"], ip=client_ip(request))
         return Response(
             {

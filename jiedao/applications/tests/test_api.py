@@ -87,6 +87,11 @@ def test_public_track_endpoint(clerk, tree):
     wrong_phone = client.post(
         "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13900139000"}, format="json"
     )
+    missing = client.post("/api/v1/public/track/", {"code": application.tracking_code}, format="json")
+    too_long = client.post("/api/v1/public/track/", {"code": "A" * 21, "phone": "13800138000"}, format="json")
+    assert missing.status_code == too_long.status_code == 400
+    assert missing.json()["errors"] == {"phone": ["请填写此项。"]}
+    assert too_long.json()["errors"] == {"code": ["不能超过 20 个字符。"]}
     assert wrong.status_code == wrong_phone.status_code == 400
     assert wrong.json() == wrong_phone.json()
     assert "查询码或手机号码不正确" in wrong.json()["detail"]

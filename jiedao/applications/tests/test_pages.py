@@ -80,6 +80,7 @@ class TestTracking:
                 REMOTE_ADDR="10.4.4.4",
             )
             assert found.status_code == 200
+            assert {"private", "no-store"} <= {part.strip() for part in found["Cache-Control"].split(",")}
             pages.append((visitor.cookies["csrftoken"].value, found.content.decode()))
         assert pages[0][0] != pages[1][0]
         assert application.item.name in pages[0][1] and "居住证办理" not in pages[0][1]

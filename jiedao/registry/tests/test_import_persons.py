@@ -440,8 +440,16 @@ def test_imported_persons_are_found_by_name_pinyin_and_address_and_later_edits_s
 
 def test_mobile_validity_depends_on_five_digits():
     """parse_phone accepts an 11-digit mobile number without phonenumbers once a number with the same first
-    MOBILE_PREFIX digits was accepted; if phonenumbers' metadata ever looks further, this fails."""
-    from jiedao.registry.validators import MOBILE_PREFIX, InvalidNumber, parse_phone_with_metadata
+    MOBILE_PREFIX digits was accepted; if phonenumbers' metadata ever looks further, this fails. The fast
+    path must also give the same number, kind and display as phonenumbers does."""
+    import random
+
+    from jiedao.registry.validators import (
+        MOBILE_PREFIX,
+        InvalidNumber,
+        parse_phone,
+        parse_phone_with_metadata,
+    )
 
     def valid(number: str) -> bool:
         try:
@@ -451,7 +459,13 @@ def test_mobile_validity_depends_on_five_digits():
         return phone.kind == "mobile" and phone.national == number
 
     width = 11 - MOBILE_PREFIX
-    tails = [digit * width for digit in "0123456789"]
+    rng = random.Random(11)
     for prefix in range(13 * 10 ** (MOBILE_PREFIX - 2), 20 * 10 ** (MOBILE_PREFIX - 2)):
+        tails = [digit * width for digit in "0123456789"]
+        tails += [f"{rng.randrange(10**width):0{width}d}" for _ in range(6)]
         outcomes = {valid(f"{prefix}{tail}") for tail in tails}
         assert len(outcomes) == 1, prefix
+        if outcomes == {True}:
+            parse_phone(f"{prefix}{tails[0]}")  # accepted through phonenumbers: the prefix is now known
+            number = f"{prefix}{tails[-1]}"
+            assert parse_phone(number) == parse_phone_with_metadata(number), number

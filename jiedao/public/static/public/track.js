@@ -36,8 +36,11 @@ document.addEventListener("DOMContentLoaded", () => {
     result.replaceChildren(node);
   };
 
+  const button = form.querySelector('button[type="submit"]');
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (button.disabled) return; // one look-up at a time: each counts against the address's limit
+    button.disabled = true;
     let response;
     let data;
     try {
@@ -50,6 +53,8 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch {
       form.submit();
       return;
+    } finally {
+      button.disabled = false;
     }
     error.classList.add("d-none");
     if (!response.ok) {
