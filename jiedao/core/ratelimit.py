@@ -24,11 +24,10 @@ def attempt(bucket: str, key: str, *, limit: int, window: dt.timedelta, now: flo
     counter = f"ratelimit:{bucket}:{crypto.blind_index(key)}:{slot}"
     try:
         count = cache.incr(counter)
-    except ValueError:  # the first attempt in this slot (or the slot just expired)
-        if cache.add(counter, 1, seconds):
-            return limit >= 1
+    except ValueError:  # the first attempt in this slot: start it (unless another process just did) and count
+        cache.add(counter, 0, seconds)
         try:
-            count = cache.incr(counter)  # another process started the slot first
-        except ValueError:  # ... and the cache dropped it again at once (evicted under a flood of addresses)
+            count = cache.incr(counter)
+        except ValueError:  # the cache dropped the slot again at once (evicted under a flood of addresses)
             count = 1
     return count <= limit

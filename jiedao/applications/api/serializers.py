@@ -96,9 +96,12 @@ class ConcludeSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+TRACK_INPUT_MAX_LENGTH = 20  # PublicTrackView checks its input by hand against the same limit
+
+
 class TrackSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=20, help_text=_("查询码"))
-    phone = serializers.CharField(max_length=20, help_text=_("申请时预留的手机号码"))
+    code = serializers.CharField(max_length=TRACK_INPUT_MAX_LENGTH, help_text=_("查询码"))
+    phone = serializers.CharField(max_length=TRACK_INPUT_MAX_LENGTH, help_text=_("申请时预留的手机号码"))
 
 
 class TrackHistorySerializer(serializers.Serializer):

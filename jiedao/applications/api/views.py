@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from jiedao.applications import services
 from jiedao.applications.api.serializers import (
+    TRACK_INPUT_MAX_LENGTH,
     ApplicationMaterialSerializer,
     ApplicationSerializer,
     ConcludeSerializer,
@@ -204,8 +205,9 @@ class PublicTrackView(APIView):
         data = request.data if isinstance(request.data, Mapping) else {}
         values = {name: str(data.get(name) or "").strip() for name in ("code", "phone")}
         errors = {name: [_("请填写此项。")] for name, value in values.items() if not value}
+        too_long = _("不能超过 %(count)d 个字符。") % {"count": TRACK_INPUT_MAX_LENGTH}
         errors.update(
-            {name: [_("不能超过 20 个字符。")] for name, value in values.items() if len(value) > 20}
+            {name: [too_long] for name, value in values.items() if len(value) > TRACK_INPUT_MAX_LENGTH}
         )
         if errors:
             raise ValidationFailed(errors)
