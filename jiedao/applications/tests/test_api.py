@@ -58,6 +58,38 @@ def test_submit_with_files_and_walk_through_the_transitions(clerk, tree):
     assert response.json()["clock_status"] == "stopped"
 
 
+def test_repeated_tracking_look_ups_reuse_one_server_plan_on_postgresql(clerk, tree):
+    """The public look-up keeps pace under load because PostgreSQL plans it once per connection."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are a PostgreSQL feature")
+    application = walk_in(clerk, make_item(tree.community_a1), phone="13800138000")
+    client = APIClient()
+    for _ in range(6):
+        response = client.post(
+            "/api/v1/public/track/",
+            {"code": application.tracking_code, "phone": "13800138000"},
+            format="json",
+        )
+        assert response.status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%tracking_code%"]
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(monkeypatch):
+    from jiedao.settings.base import _database_from_env
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://jiedao@db.example:5432/jiedao")
+    monkeypatch.delenv("JIEDAO_DB_PREPARED_STATEMENTS", raising=False)
+    assert _database_from_env()["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("JIEDAO_DB_PREPARED_STATEMENTS", "0")
+    assert "prepare_threshold" not in _database_from_env().get("OPTIONS", {})
+
+
 def test_other_community_gets_404_on_actions(clerk, tree):
     application = walk_in(clerk, make_item(tree.community_a1))
     other = api_client_for(make_user(tree.community_a2, *CLERK_PERMISSIONS))
