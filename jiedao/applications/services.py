@@ -966,19 +966,18 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     limit = int(get_parameter("applications.track_limit"))
     if not ratelimit.attempt("track", ip or "unknown", limit=limit, window=TRACK_WINDOW):
         raise ServiceError(_("查询过于频繁，请 10 分钟后再试。"), code="rate_limited")
-    failed = ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
     normalized = "".join((code or "").split()).upper()
     try:
         national = parse_phone(phone or "").national
     except InvalidNumber:
-        raise failed from None
+        raise _track_failed() from None
     rows: list[tuple] = []
     if len(normalized) == TRACKING_LENGTH:
         with connection.cursor() as cursor:
             cursor.execute(_TRACK_SQL, [EventAction.RATED, normalized])
             rows = cursor.fetchall()
     if not rows or not hmac.compare_digest(rows[0][0], phone_hash(national)):
-        raise failed
+        raise _track_failed()
     _phone_hash, status, due_at, item_name = rows[0][:4]
     return TrackResult(
         tracking_code=normalized,
@@ -988,6 +987,11 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
         # Without events the LEFT JOIN still gives the application's row, with NULL event columns.
         history=[_public_event(row[4], _aware(row[5]), row[6], row[7]) for row in rows if row[4] is not None],
     )
+
+
+def _track_failed() -> ValidationFailed:
+    """A wrong code and a wrong phone give the same answer (built only when needed: most look-ups succeed)."""
+    return ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -205,9 +205,12 @@ class PublicTrackView(APIView):
         data = request.data if isinstance(request.data, Mapping) else {}
         values = {name: str(data.get(name) or "").strip() for name in ("code", "phone")}
         errors = {name: [_("请填写此项。")] for name, value in values.items() if not value}
-        too_long = _("不能超过 %(count)d 个字符。") % {"count": TRACK_INPUT_MAX_LENGTH}
         errors.update(
-            {name: [too_long] for name, value in values.items() if len(value) > TRACK_INPUT_MAX_LENGTH}
+            {
+                name: [_("不能超过 %(count)d 个字符。") % {"count": TRACK_INPUT_MAX_LENGTH}]
+                for name, value in values.items()
+                if len(value) > TRACK_INPUT_MAX_LENGTH
+            }
         )
         if errors:
             raise ValidationFailed(errors)
