@@ -1,12 +1,17 @@
 """Public site under load: catalog, guide page and tracking lookup vs a bare Django view, production config.
 
     .venv/bin/python bench/bench_public_site.py [--database sqlite|postgresql] [--duration 10] [--workers 2,4]
+        [--server-threads 1]
 
 Target (issue #5): public catalog, guide page and tracking lookup reach ≥ 60% of the requests/s of a bare
 Django view (/healthz, full middleware stack) on the same server config, with 0 errors at 200 concurrent
 clients. Each endpoint is measured right after its own run of the floor, and its ratio is to that run.
-Load comes from wrk (`apt-get install -y wrk`); the server is gunicorn with sync workers and
-DJANGO_SETTINGS_MODULE=jiedao.settings.production. Loads the demo data (`manage.py demo`, ~15 s).
+Load comes from wrk (`apt-get install -y wrk`); the server is gunicorn (sync workers, or threaded workers with
+--server-threads as docs/operations.md runs them) with DJANGO_SETTINGS_MODULE=jiedao.settings.production.
+Every request is sent with `Connection: close`, as nginx talks to gunicorn by default: a sync worker closes
+anyway, and a threaded worker would otherwise keep each of wrk's 200 connections in whichever process
+accepted it first, so that one process may serve most of the load while the other idles (runs that differ
+2-3x from one start to the next). Loads the demo data (`manage.py demo`, ~15 s).
 
 A tracking look-up on the page is a POST of the code and phone to /api/v1/public/track/ (the page's script;
 the same JSON API other clients use: no session, no CSRF). Without scripts the page's CSRF-protected form
@@ -113,7 +118,8 @@ def lua_string(value: str | None) -> str:
 
 def write_script(endpoint: Endpoint, directory: Path) -> Path:
     headers = "\n".join(
-        f"wrk.headers[{lua_string(name)}] = {lua_string(value)}" for name, value in endpoint.headers.items()
+        f"wrk.headers[{lua_string(name)}] = {lua_string(value)}"
+        for name, value in {**endpoint.headers, "Connection": "close"}.items()
     )
     script = directory / f"{re.sub(r'[^a-z0-9]+', '_', endpoint.label.lower())}.lua"
     script.write_text(
@@ -263,7 +269,7 @@ def bench_config(
     """Each endpoint right after a run of the floor: its ratio is to that floor, so a machine whose speed
     drifts during the run (other tenants, thermal limits) does not tilt the ratios of later endpoints."""
     results = []
-    with gunicorn(env, workers=workers, threads=1) as port:
+    with gunicorn(env, workers=workers, threads=args.server_threads) as port:
         endpoints = endpoints_for(data, port)
         for endpoint, expect in endpoints:
             check(port, endpoint, expect)
@@ -288,7 +294,8 @@ def bench_config(
 
 def print_table(database: str, workers: int, args: argparse.Namespace, results) -> None:
     print(
-        f"\n{database}, gunicorn --workers {workers} --threads 1 (sync), production settings; "
+        f"\n{database}, gunicorn --workers {workers} --threads {args.server_threads} "
+        f"({'sync' if args.server_threads == 1 else 'gthread'}), production settings; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; each endpoint right after a floor run"
     )
     header = (
@@ -319,7 +326,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument(
-        "--workers", default="2,4", help="comma-separated gunicorn sync worker counts (default 2,4)"
+        "--workers", default="2,4", help="comma-separated gunicorn worker counts (default 2,4)"
+    )
+    parser.add_argument(
+        "--server-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (default 1: sync workers; docs/operations.md runs 4)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
