@@ -101,11 +101,16 @@ def _database_from_env() -> dict:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
         "JIEDAO_DB_PREPARED_STATEMENTS", "1"
-    ) not in ("0", "false", "no"):
-        # A statement run five times on a connection is prepared on the server and its plan kept: planning
-        # a small join cost more than executing it. Needs server-side parameter binding (Django's default
-        # binds on the client, where psycopg never prepares). Off for a transaction-mode pgbouncer < 1.21.
-        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    ).strip().lower() not in ("0", "false", "no", "off"):
+        # A statement run five times on a connection is prepared on the server, so PostgreSQL can stop
+        # re-planning it: planning a small join cost more than executing it. Needs server-side parameter
+        # binding (with Django's default client-side binding psycopg never prepares). Merged into the
+        # options DATABASE_URL carries (sslmode, connect_timeout…). Off for a transaction-mode pgbouncer.
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+        }
     return config
 
 

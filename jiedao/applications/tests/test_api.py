@@ -58,7 +58,7 @@ def test_submit_with_files_and_walk_through_the_transitions(clerk, tree):
     assert response.json()["clock_status"] == "stopped"
 
 
-def test_repeated_tracking_look_ups_reuse_one_server_plan_on_postgresql(clerk, tree):
+def test_repeated_tracking_look_ups_are_prepared_on_the_server_on_postgresql(clerk, tree):
     """The public look-up keeps pace under load because PostgreSQL plans it once per connection."""
     from django.db import connection
 
@@ -75,7 +75,8 @@ def test_repeated_tracking_look_ups_reuse_one_server_plan_on_postgresql(clerk, t
         assert response.status_code == 200
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%tracking_code%"]
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%WHERE a.tracking_code =%"],
         )
         assert cursor.fetchone()[0] == 1
 
@@ -83,11 +84,17 @@ def test_repeated_tracking_look_ups_reuse_one_server_plan_on_postgresql(clerk, t
 def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(monkeypatch):
     from jiedao.settings.base import _database_from_env
 
-    monkeypatch.setenv("DATABASE_URL", "postgres://jiedao@db.example:5432/jiedao")
+    monkeypatch.setenv("DATABASE_URL", "postgres://jiedao@db.example:5432/jiedao?sslmode=require")
     monkeypatch.delenv("JIEDAO_DB_PREPARED_STATEMENTS", raising=False)
-    assert _database_from_env()["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
-    monkeypatch.setenv("JIEDAO_DB_PREPARED_STATEMENTS", "0")
-    assert "prepare_threshold" not in _database_from_env().get("OPTIONS", {})
+    # The URL's own options (TLS here) are kept.
+    assert _database_from_env()["OPTIONS"] == {
+        "sslmode": "require",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    for off in ("0", "false", " Off "):
+        monkeypatch.setenv("JIEDAO_DB_PREPARED_STATEMENTS", off)
+        assert _database_from_env()["OPTIONS"] == {"sslmode": "require"}
 
 
 def test_other_community_gets_404_on_actions(clerk, tree):
