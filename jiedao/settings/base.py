@@ -91,11 +91,13 @@ TEMPLATES = [
 def _database_from_env() -> dict:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jiedao.sqlite3'}")
     config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("JIEDAO_DB_CONN_MAX_AGE", "60")))
+    # Both engines add their options to those DATABASE_URL carries (sslmode, connect_timeout…), never replace them.
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web server read while the worker writes; IMMEDIATE avoids "database is locked"
         # when a read transaction later upgrades to a write. Connections are kept like PostgreSQL's:
         # opening one (these PRAGMAs, Django's SQL functions) cost more than a whole simple request.
         config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
@@ -104,8 +106,8 @@ def _database_from_env() -> dict:
     ).strip().lower() not in ("0", "false", "no", "off"):
         # A statement run five times on a connection is prepared on the server, so PostgreSQL can stop
         # re-planning it: planning a small join cost more than executing it. Needs server-side parameter
-        # binding (with Django's default client-side binding psycopg never prepares). Merged into the
-        # options DATABASE_URL carries (sslmode, connect_timeout…). Off for a transaction-mode pgbouncer.
+        # binding (with Django's default client-side binding psycopg never prepares). Off for a
+        # transaction-mode pgbouncer.
         config["OPTIONS"] = {
             **config.get("OPTIONS", {}),
             "server_side_binding": True,
