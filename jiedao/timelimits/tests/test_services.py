@@ -64,6 +64,7 @@ class TestDeadlines:
         assert error.value.code == "clock_exists"
         assert Clock.objects.count() == 1
 
+    @pytest.mark.calendar_as_shipped
     def test_uncovered_year_refuses_to_start(self, tree):
         with pytest.raises(CalendarNotCovered) as error:
             start(tree.community_a1, limit=20, started_at=at(2026, 12, 20))
