@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from jiedao.workflow import actions, expressions
@@ -295,6 +298,56 @@ def previous_user_tasks(task) -> list:
             found.append(current)
         current = current.parent
     return found
+
+
+# One automatic element run this many times in one step is a loop whose exit condition never holds; no
+# office process repeats an automatic step a hundred times without waiting for a person.
+MAX_AUTOMATIC_REPEATS = 100
+
+
+def _spec_name(spec) -> str:
+    return getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run the automatic elements (gateways, service tasks, events) until people or timers are waited for.
+
+    Refused with a Chinese message naming the element: a loop of automatic steps that never exits (Spiff
+    would go on until its task tree gave out), and a gateway none of whose conditions holds.
+    """
+    runs: Counter = Counter()
+
+    def count(task) -> None:
+        runs[task.task_spec.name] += 1
+        if runs[task.task_spec.name] > MAX_AUTOMATIC_REPEATS:
+            raise EngineError(
+                _("流程在「%(n)s」处自动循环超过 %(max)d 次仍未结束，已停止：请检查循环的出口条件。")
+                % {"n": _spec_name(task.task_spec), "max": MAX_AUTOMATIC_REPEATS}
+            )
+
+    try:
+        workflow.do_engine_steps(did_complete_task=count)
+    except WorkflowException as error:
+        spec = getattr(error, "task_spec", None) or getattr(getattr(error, "task", None), "task_spec", None)
+        if spec is not None and str(error).startswith("No conditions satisfied"):
+            raise EngineError(
+                _(
+                    "网关「%(n)s」的条件都不成立，也没有默认路径，流程无法继续：请检查流程数据或为该网关设置默认路径。"
+                )
+                % {"n": _spec_name(spec)}
+            ) from None
+        raise
+
+
+def stuck_at(workflow: BpmnWorkflow) -> list[str]:
+    """The joins a process waits at when nothing else can move it (a parallel join waiting for a branch an
+    exclusive gateway did not take); empty while a person, a timer or an event can still move it."""
+    if workflow.is_completed():
+        return []
+    live = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    if any(not isinstance(task.task_spec, Join) for task in live):
+        return []
+    return list(dict.fromkeys(_spec_name(task.task_spec) for task in live)) or [_("（无）")]
 
 
 def reset_to(workflow: BpmnWorkflow, task_id, data: dict | None = None) -> None:

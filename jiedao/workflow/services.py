@@ -38,7 +38,7 @@ from SpiffWorkflow.util.task import TaskState
 from jiedao.accounts.models import User
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
-from jiedao.core.scope import require
+from jiedao.core.scope import require, scope_for
 from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits import services as timelimits
 from jiedao.timelimits.choices import ClockStatus
@@ -407,13 +407,22 @@ class _Step:
         try:
             if operation is not None:
                 operation(self.workflow)
-            self.workflow.do_engine_steps()
+            engine.run_engine(self.workflow)
         except engine.EngineError as error:
             raise ServiceError(str(error), code="engine_error") from None
         except WorkflowException as error:
             raise ServiceError(
                 _("流程引擎出错：%(m)s") % {"m": str(error)[:300]}, code="engine_error"
             ) from None
+        waiting_at = engine.stuck_at(self.workflow)
+        if waiting_at:
+            raise ServiceError(
+                _(
+                    "流程在「%(n)s」处等待永远不会到达的分支，无法继续：请检查该汇合网关之前的分支（排他网关只走一条路）。"
+                )
+                % {"n": "、".join(waiting_at)},
+                code="engine_error",
+            )
         for task_id, task in waiting.items():
             if task.state == TaskState.COMPLETED and task_id not in self.context.fired_timers:
                 self.context.fired_timers.append(task_id)
@@ -932,7 +941,9 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     return current
 
 
-def _check_target_user(actor, to_user) -> User:
+def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
+    """Someone who may see the instance by their own roles: a task handed on must not carry the process data
+    (an applicant's reasons, a household's income) to a user outside the instance's org scope."""
     if to_user is None or not getattr(to_user, "pk", None):
         raise ValidationFailed({"to_user": [_("请选择办理人。")]})
     to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
@@ -940,6 +951,8 @@ def _check_target_user(actor, to_user) -> User:
         raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
     if to_user.pk == actor.pk:
         raise ValidationFailed({"to_user": [_("不能转给自己。")]})
+    if not scope_for(to_user, "workflow.view_processinstance").covers_org(instance.org_id):
+        raise ValidationFailed({"to_user": [_("该用户无权查看本流程（不在其管辖范围内），不能转交给他。")]})
     return to_user
 
 
@@ -951,7 +964,7 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     with transaction.atomic():
         instance = _lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
-        to_user = _check_target_user(actor, to_user)
+        to_user = _check_target_user(actor, to_user, instance)
         if current.countersign and current.candidates.filter(pk=to_user.pk).exists():
             raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
         if (
@@ -998,7 +1011,7 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         current = _current_task(actor, task, instance)
         if current.countersign:
             raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
-        to_user = _check_target_user(actor, to_user)
+        to_user = _check_target_user(actor, to_user, instance)
         current.owner = current.owner or actor
         current.assignee, current.status = to_user, TaskStatus.CLAIMED
         current.version += 1

@@ -344,6 +344,17 @@ class TestReturnWithdrawTransfer:
         entry = TaskHistory.objects.get(action=HistoryAction.TRANSFER)
         assert entry.detail["to"] == "office1" and entry.opinion == "出差，请代为审批"
 
+    def test_a_task_cannot_be_handed_to_someone_outside_the_instance_scope(self, leave, people):
+        instance = start_leave(people)
+        task = task_for(instance, "head")
+        for service in (services.task_transfer, services.task_delegate):
+            with pytest.raises(ValidationFailed) as error:
+                service(actor=people.head, task=task, to_user=people.outsider, reason="转给别的街道")
+            assert "不在其管辖范围内" in error.value.errors["to_user"][0]
+        task.refresh_from_db()
+        assert task.assignee is None and not task.candidates.filter(pk=people.outsider.pk).exists()
+        assert not TaskHistory.objects.filter(action=HistoryAction.TRANSFER).exists()
+
     def test_delegate_comes_back_to_the_owner(self, leave, people):
         instance = start_leave(people)
         task = services.task_claim(actor=people.head, task=task_for(instance, "head"))
