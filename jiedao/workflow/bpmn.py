@@ -426,7 +426,13 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
     """Find the executable process and read its elements and flows. Returns (process node, model, errors)."""
     errors: list[str] = []
     processes = root.findall(f"{{{BPMN_NS}}}process")
-    executable = [p for p in processes if p.get("isExecutable", "true").lower() == "true"]
+    # A lone process is the one to run whatever its flag says: bpmn.io and other modelers save new diagrams
+    # with isExecutable="false". With several, the flag picks one.
+    executable = (
+        processes
+        if len(processes) == 1
+        else [p for p in processes if p.get("isExecutable", "true").lower() == "true"]
+    )
     if not processes:
         raise BpmnError([_("文件中没有流程（bpmn:process）。")])
     if len(executable) != 1:
@@ -588,6 +594,18 @@ def validate_model(model: ProcessModel, forms: dict) -> list[str]:
             and len(out) > 1
         ):
             errors.append(_("%(e)s有多条出口连线：请用网关表达分支。") % {"e": element.label})
+        if element.type == "task":
+            errors.append(
+                _(
+                    "%(e)s是未指定类型的任务：请在设计器中把它改为用户任务（由人办理）或服务任务（自动执行动作）。"
+                )
+                % {"e": element.label}
+            )
+        if element.default_flow and element.default_flow not in {flow.id for flow in out}:
+            errors.append(
+                _("%(e)s的默认连线「%(f)s」不是它的出口连线。")
+                % {"e": element.label, "f": element.default_flow[:64]}
+            )
         if element.type == "startEvent" and incoming.get(element.id):
             errors.append(_("开始事件%(e)s不能有进入的连线。") % {"e": element.label})
         if element.type not in ("startEvent", "boundaryEvent") and not incoming.get(element.id):
@@ -738,6 +756,7 @@ def _strip_multi_instance(process: etree._Element) -> None:
 
 def build_spec(root: etree._Element, process: etree._Element, model: ProcessModel) -> None:
     _strip_multi_instance(process)
+    process.set("isExecutable", "true")  # the process `read_process` chose (Spiff refuses a "false" one)
     parser = PlatformParser()
     try:
         parser.add_bpmn_xml(root)

@@ -127,6 +127,34 @@ class TestRefused:
             "网关「是否超过三天」（gw）的出口连线「其他」（f_short）没有条件（只有默认连线可以不设条件）。"
         ]
 
+    def test_an_untyped_task_and_a_default_that_is_not_an_outgoing_flow(self, people):
+        xml = (
+            Bpmn("t", "未指定类型")
+            .start()
+            .task("todo", "普通任务")
+            .gateway("gw", name="判断", default="nope")
+            .user("a", "甲", groups="role:approver")
+            .end()
+            .chain("start", "todo", "gw")
+            .flow("gw", "a", "days > 3")
+            .flow("gw", "end", "days <= 3")
+            .chain("a", "end")
+            .xml()
+        )
+        errors = deploy_errors(people, xml)
+        assert "「普通任务」（todo）是未指定类型的任务：请在设计器中把它改为用户任务" in errors[0]
+        assert "「判断」（gw）的默认连线「nope」不是它的出口连线。" in errors
+
+    def test_a_lone_process_saved_as_not_executable_is_deployed(self, people):
+        xml = SIMPLE.xml().replace('isExecutable="true"', 'isExecutable="false"')
+        definition = services.definition_deploy_xml(
+            actor=people.deployer,
+            org=people.tree.subdistrict_a,
+            bpmn_xml=xml,
+            forms={"approve": processes.APPROVE_FORM},
+        )
+        assert definition.key == "simple"
+
     def test_loop_without_exit(self, people):
         xml = (
             Bpmn("loop", "循环")
