@@ -105,3 +105,51 @@ def test_an_app_action_checked_on_deploy_and_at_run_time(people):
         assert ProcessInstance.objects.count() == 1  # the failed start left nothing
     finally:
         actions.ACTIONS.pop("test.record", None)
+
+
+def sms_process(people, phone):
+    xml = (
+        Bpmn("notify", "短信通知")
+        .start()
+        .service(
+            "text", "通知申请人", action="sms.send", phone=phone, text="您的申请（{days}天）已受理。{nope}"
+        )
+        .user("check", "复核", groups="role:approver")
+        .end()
+        .chain("start", "text", "check", "end")
+        .xml()
+    )
+    processes.deploy(people, "notify", xml=xml, forms={})
+
+
+def test_sms_send_stores_the_message_with_process_data_and_sends_after_commit(
+    people, django_capture_on_commit_callbacks
+):
+    from jiedao.sms.models import OutboundMessage
+
+    sms_process(people, "${phone}")
+    with django_capture_on_commit_callbacks() as callbacks:
+        instance = services.process_start(
+            actor=people.applicant,
+            definition_key="notify",
+            org=people.applicant.org,
+            data={"phone": "13800138000", "days": 3},
+        )
+    message = OutboundMessage.objects.get()
+    assert (message.phone, message.body) == ("13800138000", "您的申请（3天）已受理。")
+    assert message.org == instance.org and callbacks  # delivery is queued only once the step commits
+
+
+def test_sms_send_to_a_number_that_is_not_a_mobile_stops_the_step(people):
+    from jiedao.sms.models import OutboundMessage
+
+    sms_process(people, "${phone}")
+    with pytest.raises(ServiceError) as error:
+        services.process_start(
+            actor=people.applicant,
+            definition_key="notify",
+            org=people.applicant.org,
+            data={"phone": "010-12345678"},
+        )
+    assert error.value.message == "动作「发送短信」执行失败（环节「通知申请人」）：短信只能发送到手机号码。"
+    assert not OutboundMessage.objects.exists() and not ProcessInstance.objects.exists()
