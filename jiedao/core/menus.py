@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -17,6 +19,8 @@ class MenuItem:
     url_name: str
     permission: str | None
     icon: str = "circle"
+    query: str = ""  # e.g. "box=done": one page, several entries
+    badge: Callable | None = None  # user -> a count shown beside the label (None or 0: no badge)
 
 
 @dataclass
@@ -36,21 +40,47 @@ def menu_group(key: str, label, order: int) -> MenuGroup:
 
 def add(group_key: str, item: MenuItem) -> None:
     group = GROUPS[group_key]
-    if all(existing.url_name != item.url_name for existing in group.items):
+    if all((existing.url_name, existing.query) != (item.url_name, item.query) for existing in group.items):
         group.items.append(item)
 
 
-def menu_for(user) -> list[dict]:
+def menu_for(user, request=None) -> list[dict]:
     sections = []
     for group in sorted(GROUPS.values(), key=lambda g: g.order):
         items = [
-            {"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "url_name": item.url_name}
+            {
+                "label": item.label,
+                "url": reverse(item.url_name) + (f"?{item.query}" if item.query else ""),
+                "icon": item.icon,
+                "url_name": item.url_name,
+                "query": item.query,
+                "badge": item.badge(user) if item.badge else None,
+            }
             for item in group.items
             if item.permission is None or has_permission(user, item.permission)
         ]
         if items:
             sections.append({"label": group.label, "items": items})
+    _mark_active(sections, request)
     return sections
+
+
+def _mark_active(sections: list[dict], request) -> None:
+    """The entry of the page shown: its view, and of several entries for that view the one whose query the
+    request carries (the entry without a query when none does)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return
+    entries = [
+        item for section in sections for item in section["items"] if item["url_name"] == match.view_name
+    ]
+    carried = [
+        item
+        for item in entries
+        if item["query"] and all(request.GET.get(k) == v for k, v in parse_qsl(item["query"]))
+    ]
+    for item in carried or [item for item in entries if not item["query"]]:
+        item["active"] = True
 
 
 menu_group("workbench", _("工作台"), 0)

@@ -43,6 +43,15 @@ def counts(user) -> dict[str, int]:
     }
 
 
+def cached_counts(user) -> dict[str, int]:
+    """`counts` once per request: the sidebar asks for two of them on every page (the user object lives as
+    long as the request)."""
+    cache = user.__dict__.setdefault("_inbox_counts", {})
+    if not cache:
+        cache.update(counts(user))
+    return cache
+
+
 def involved_tasks(user) -> QuerySet[WorkTask]:
     """Tasks the user handles, handled, may handle, or delegated."""
     return WorkTask.objects.filter(

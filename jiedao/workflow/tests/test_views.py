@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -18,10 +19,28 @@ def web(people):
     }
 
 
+def sidebar(page: str) -> str:
+    return page[page.index('<nav id="sidebar"') : page.index("</nav>", page.index('<nav id="sidebar"'))]
+
+
+def squeeze(html: str) -> str:
+    return " ".join(html.split())
+
+
 def test_sidebar_and_home_panel(leave, people, web):
     start_leave(people)
     home = web["head"].get("/workbench/").content.decode()
-    assert "流程审批" in home and "我的待办" in home and "/workflow/inbox/" in home
+    assert "我的待办" in home  # the home panel
+    menu = squeeze(sidebar(home))
+    assert "流程审批" in menu
+    # the four boxes of the inbox, with the count of what waits: one task to do, nothing copied unread
+    assert re.search(r'href="/workflow/inbox/">[^<]*<i [^>]*></i> 待办 <span class="badge[^"]*">1<', menu)
+    assert not re.search(r"抄送 <span class=\"badge", menu)
+    for label, query in (("已办", "box=done"), ("我发起的", "box=started"), ("抄送", "box=cc")):
+        assert f'href="/workflow/inbox/?{query}"' in menu and f"</i> {label}</a>" in menu
+    done_page = squeeze(sidebar(web["head"].get("/workflow/inbox/?box=done").content.decode()))
+    assert 'active fw-bold" href="/workflow/inbox/?box=done" aria-current="page"' in done_page
+    assert done_page.count('aria-current="page"') == 1
 
 
 def test_inbox_tabs_counts_and_due_badges(leave, people, web, clock):
