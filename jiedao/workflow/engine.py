@@ -290,13 +290,43 @@ def completed_elements(workflow: BpmnWorkflow) -> list[str]:
 
 
 def previous_user_tasks(task) -> list:
-    """Completed user tasks on the path that led to `task`, nearest first."""
-    found = []
+    """Completed user tasks on the paths that led to `task`, nearest first.
+
+    Past a parallel (or inclusive) join the task tree hangs from one branch only, the one that arrived
+    last; the branches that arrived before it are found through their own arrivals at the join.
+    """
+    chain = []
     current = task.parent
     while current is not None:
-        if current.has_state(TaskState.COMPLETED) and current.task_spec.manual:
-            found.append(current)
+        chain.append(current)
         current = current.parent
+    on_chain = {t.id for t in chain}
+    found = []
+    for step in chain:
+        if step.has_state(TaskState.COMPLETED) and step.task_spec.manual:
+            found.append(step)
+        if isinstance(step.task_spec, Join):
+            found.extend(_other_branches(step, on_chain))
+    return list({t.id: t for t in found}.values())
+
+
+def _other_branches(join_task, on_chain: set) -> list:
+    """Completed user tasks of the branches that reached `join_task`'s join before it, up to where they
+    leave the chain (the split)."""
+    found = []
+    arrivals = [
+        t
+        for t in join_task.workflow.tasks.values()
+        if t.task_spec == join_task.task_spec
+        and t.id != join_task.id
+        and t.has_state(TaskState.FINISHED_MASK)
+    ]
+    for arrival in sorted(arrivals, key=lambda t: t.last_state_change, reverse=True):
+        current = arrival.parent
+        while current is not None and current.id not in on_chain:
+            if current.has_state(TaskState.COMPLETED) and current.task_spec.manual:
+                found.append(current)
+            current = current.parent
     return found
 
 

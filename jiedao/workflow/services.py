@@ -1095,6 +1095,10 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
 
         def reset(workflow):
             engine.reset_to(workflow, target.id, kept)
+            # Returned past a parallel join to a branch other than the one the tree hangs from: the task is
+            # not among those the reset dropped. It goes; the join brings it back once the branch is done.
+            if spiff_task.state == TaskState.READY:
+                spiff_task.cancel()
 
         step.run(reset)
         step.finish()

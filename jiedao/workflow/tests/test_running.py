@@ -188,6 +188,33 @@ class TestParallel:
         complete(instance, "leader", people.leader, APPROVE)
         assert instance.status == InstanceStatus.COMPLETED
 
+    def test_the_leader_returns_to_any_department_and_only_that_one_reviews_again(self, people):
+        processes.deploy(people, "joint_review")
+        instance = services.process_start(
+            actor=people.applicant,
+            definition_key="joint_review",
+            org=people.applicant.org,
+            data={"title": "老旧小区改造", "summary": "加装电梯"},
+        )
+        complete(instance, "review_office", people.office2, APPROVE)
+        complete(instance, "review_business", people.head, APPROVE)
+        complete(instance, "review_supervision", people.supervisor, APPROVE)
+        leader_task = task_for(instance, "leader")
+        assert {element for element, _name in services.return_targets(leader_task)} == {
+            "review_office",
+            "review_business",
+            "review_supervision",
+        }
+        services.task_return(
+            actor=people.leader, task=leader_task, reason="请补充资金来源", to_element="review_office"
+        )
+        assert steps(instance) == ["review_office"]  # the leader's task waits for the department again
+        complete(instance, "review_office", people.office2, APPROVE)
+        assert steps(instance) == ["leader"]
+        complete(instance, "leader", people.leader, APPROVE)
+        instance.refresh_from_db()
+        assert instance.status == InstanceStatus.COMPLETED
+
     def test_start_form_is_validated(self, people):
         processes.deploy(people, "joint_review")
         with pytest.raises(ValidationFailed) as error:
