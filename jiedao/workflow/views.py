@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -106,9 +107,18 @@ class InboxView(LoginRequiredMixin, TemplateView):
     template_name = "workflow/inbox.html"
 
     def get_template_names(self):
-        if getattr(self.request, "htmx", False):
+        # The tabs, the filter form, pagination and the 30-second refresh all target #inbox-body and get
+        # only that part back (with the tabs and the form's box field out of band); anything else — a plain
+        # GET without scripts, or htmx restoring a page from history — gets the whole page.
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and htmx.target in (None, "inbox-body") and not htmx.history_restore_request:
             return ["workflow/_inbox_body.html"]
         return [self.template_name]
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ("HX-Request", "HX-Target", "HX-History-Restore-Request"))
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,6 +5,8 @@
   const CAMUNDA = "http://camunda.org/schema/1.0/bpmn";
   const JIEDAO = "http://jiedao.org.cn/schema/bpmn/1.0";
   const USER_TASKS = ["bpmn:UserTask", "bpmn:ManualTask"];
+  // The task time limit: one of these attributes (jiedao/workflow/bpmn.py _read_due), 1–3660.
+  const DUE_ATTRS = ["dueWorkingDays", "dueDays", "dueHours"];
   let LABELS = {};
 
 
@@ -73,11 +75,18 @@
     const root = document.getElementById("wf-designer");
     if (!root || !window.BpmnJS) return;
     const config = JSON.parse(document.getElementById(root.dataset.config).textContent);
-    LABELS = config.labels || {};
+    LABELS = Object.assign({}, config.labels || {}, {
+      dueRule: root.dataset.labelDueRule,
+      dueLimit: root.dataset.labelDueLimit,
+    });
+    const zh = window.JiedaoZh;
     const messages = document.getElementById("wf-messages");
     const panel = document.getElementById("wf-props");
     const help = document.getElementById("wf-props-help");
-    const modeler = new window.BpmnJS({ container: "#wf-canvas" });
+    const modeler = new window.BpmnJS({
+      container: "#wf-canvas",
+      additionalModules: zh ? [zh.bpmnModule] : [],
+    });
     const forms = Object.assign({}, config.forms || {});
     let currentFormKey = null;
     let formEditor = null;
@@ -109,8 +118,39 @@
         modeler.get("canvas").zoom("fit-viewport");
         showMessages(messages, true, []);
       } catch (error) {
-        showMessages(messages, false, [root.dataset.textImportFailed + (error.message || error)]);
+        const text = zh ? zh.importError(error) : error.message || error;
+        showMessages(messages, false, [root.dataset.textImportFailed + text]);
       }
+    }
+
+    // The time limit of a user task: the counting rule (working days, calendar days, hours) and the number.
+    function dueFields(element, bo, readonly) {
+      const current = DUE_ATTRS.find((name) => attr(bo, "jiedao:" + name)) || "";
+      const ruleLabels = {
+        dueWorkingDays: root.dataset.labelRuleWorkingDays,
+        dueDays: root.dataset.labelRuleCalendarDays,
+        dueHours: root.dataset.labelRuleHours,
+      };
+      const choices = [["", LABELS.none], ...DUE_ATTRS.map((name) => [name, ruleLabels[name] || name])];
+      const rule = field(panel, "dueRule", current, { choices, readonly });
+      const limit = field(panel, "dueLimit", current ? attr(bo, "jiedao:" + current) : "", { readonly });
+      limit.type = "number";
+      limit.min = "1";
+      limit.max = "3660";
+      limit.step = "1";
+      limit.inputMode = "numeric";
+      limit.disabled = readonly || !current;
+      const write = () => {
+        const chosen = rule.value;
+        const value = limit.value.trim();
+        DUE_ATTRS.forEach((name) => {
+          if (name !== chosen) delete bo.$attrs["jiedao:" + name];
+        });
+        limit.disabled = readonly || !chosen;
+        setAttr(element, bo, "jiedao:" + (chosen || DUE_ATTRS[0]), chosen ? value : "");
+      };
+      rule.addEventListener("change", write);
+      limit.addEventListener("change", write);
     }
 
     function renderProps(element) {
@@ -134,8 +174,7 @@
         });
         const form = field(panel, "formKey", attr(bo, "camunda:formKey"), { choices: formChoices, readonly });
         form.addEventListener("change", () => setAttr(element, bo, "camunda:formKey", form.value));
-        const due = field(panel, "dueWorkingDays", attr(bo, "jiedao:dueWorkingDays"), { readonly });
-        due.addEventListener("change", () => setAttr(element, bo, "jiedao:dueWorkingDays", due.value.trim()));
+        dueFields(element, bo, readonly);
         const isCountersign = Boolean(bo.loopCharacteristics);
         const countersign = field(panel, "countersign", isCountersign, { checkbox: true, readonly });
         countersign.addEventListener("change", () => {
@@ -222,7 +261,13 @@
         if (formEditor) formEditor.clear && formEditor.clear();
         return;
       }
-      if (!formEditor) formEditor = new window.FormEditor.FormEditor({ container: formHolder });
+      if (!formEditor) {
+        formEditor = new window.FormEditor.FormEditor({
+          container: formHolder,
+          additionalModules: zh ? [zh.formEditorModule] : [],
+        });
+        if (zh) zh.localizeFormEditor(formHolder);
+      }
       await formEditor.importSchema(forms[key]);
     }
 

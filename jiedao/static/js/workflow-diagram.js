@@ -4,11 +4,18 @@ document.addEventListener("DOMContentLoaded", async () => {
   const holder = document.getElementById("wf-diagram");
   if (!holder || !window.BpmnJS) return;
   const state = JSON.parse(document.getElementById(holder.dataset.source).textContent);
-  const viewer = new window.BpmnJS({ container: holder });
+  const zh = window.JiedaoZh;
+  const viewer = new window.BpmnJS({ container: holder, additionalModules: zh ? [zh.bpmnModule] : [] });
   try {
     await viewer.importXML(state.xml);
   } catch (error) {
-    holder.textContent = String(error && error.message ? error.message : error);
+    const text = zh ? zh.importError(error) : String(error && error.message ? error.message : error);
+    const message = document.createElement("p");
+    message.className = "text-muted p-3 mb-0";
+    message.setAttribute("role", "status");
+    message.dataset.testid = "diagram-error";
+    message.textContent = text;
+    holder.replaceChildren(message);
     return;
   }
   const canvas = viewer.get("canvas");

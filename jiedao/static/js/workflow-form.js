@@ -1,5 +1,6 @@
 // Renders a form-js form (task or start page) from the schema passed with json_script, and puts the
-// submitted data into the page's form as JSON. The server validates the data again.
+// submitted data into the page's form as JSON. The server validates the data again. Chinese validation
+// messages and placeholders come from workflow-zh.js.
 document.addEventListener("DOMContentLoaded", async () => {
   const holder = document.getElementById("wf-form");
   const pageForm = document.querySelector("form[data-wf-complete]");
@@ -7,7 +8,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (holder && window.FormViewer) {
     const schema = JSON.parse(document.getElementById(holder.dataset.schema).textContent);
     const initial = JSON.parse(document.getElementById(holder.dataset.initial).textContent || "{}");
-    viewer = new window.FormViewer.Form({ container: holder });
+    const zh = window.JiedaoZh;
+    viewer = new window.FormViewer.Form({
+      container: holder,
+      additionalModules: zh ? [zh.formViewerModule] : [],
+    });
+    if (zh) zh.localizeFormViewer(holder);
     try {
       await viewer.importSchema(schema, initial || {});
       if (holder.dataset.readonly) viewer.setProperty("readOnly", true);
