@@ -505,7 +505,7 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
                         {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in extra.items()}
                     )
         elif kind == "startEvent":
-            element.form_key = _vendor_attr(node, "formKey")
+            element.form_key = _form_key(node)
             model.start_form_key = model.start_form_key or element.form_key
             if element.event_kinds:
                 errors.append(
@@ -542,11 +542,101 @@ def _read_user_task(node, element: Element, errors: list[str]) -> None:
     element.assignee = _vendor_attr(node, "assignee")
     element.candidate_users = _split(_vendor_attr(node, "candidateUsers"))
     element.candidate_groups = _split(_vendor_attr(node, "candidateGroups"))
-    element.form_key = _vendor_attr(node, "formKey")
+    element.form_key = _form_key(node)
     _read_due(node, element, errors)
     loops = [c for c in node if _local(c.tag) == "multiInstanceLoopCharacteristics"]
     if loops:
         element.countersign = _parse_countersign(node, loops[0], errors, element.label)
+
+
+# --- Camunda 7 generated task forms (camunda:formData) ----------------------------------------------------
+
+# Camunda's form field types and the form-js component each becomes.
+_CAMUNDA_FIELD_TYPES = {
+    "string": "textfield",
+    "long": "number",
+    "boolean": "checkbox",
+    "date": "datetime",
+    "enum": "select",
+}
+_CAMUNDA_CONSTRAINTS = {"minlength": "minLength", "maxlength": "maxLength", "min": "min", "max": "max"}
+
+
+def _form_fields(node) -> list:
+    return node.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}formData/{{{CAMUNDA_NS}}}formField")
+
+
+def generated_form_key(element_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"form_{element_id}")[:64]
+
+
+def _form_key(node) -> str:
+    """The element's form: its formKey, or the form generated from its camunda:formData."""
+    key = _vendor_attr(node, "formKey")
+    if not key and _form_fields(node):
+        key = generated_form_key(node.get("id") or "")
+    return key
+
+
+def _camunda_component(field) -> dict:
+    kind = (field.get("type") or "string").strip()
+    key = (field.get("id") or "").strip()
+    component: dict = {
+        "type": _CAMUNDA_FIELD_TYPES.get(kind, "textfield"),
+        "key": key,
+        "id": key,
+        "label": (field.get("label") or key).strip(),
+    }
+    if kind == "long":
+        component["decimalDigits"] = 0
+    elif kind == "date":
+        component["subtype"] = "date"
+    elif kind == "enum":
+        component["values"] = [
+            {"label": value.get("name") or value.get("id") or "", "value": value.get("id") or ""}
+            for value in field.findall(f"{{{CAMUNDA_NS}}}value")
+        ]
+    default = field.get("defaultValue")
+    if default is not None and "${" not in default:
+        if kind == "boolean":
+            component["defaultValue"] = default.strip().lower() == "true"
+        elif kind == "long" and re.fullmatch(r"-?\d+", default.strip()):
+            component["defaultValue"] = int(default)
+        else:
+            component["defaultValue"] = default
+    rules: dict = {}
+    for constraint in field.findall(f"{{{CAMUNDA_NS}}}validation/{{{CAMUNDA_NS}}}constraint"):
+        name, config = (constraint.get("name") or "").lower(), (constraint.get("config") or "").strip()
+        if name == "required":
+            rules["required"] = True
+        elif name == "readonly":
+            component["readonly"] = True
+        elif name in _CAMUNDA_CONSTRAINTS and re.fullmatch(r"-?\d+(\.\d+)?", config):
+            rules[_CAMUNDA_CONSTRAINTS[name]] = float(config) if "." in config else int(config)
+    if rules:
+        component["validate"] = rules
+    return component
+
+
+def camunda_forms(xml: str | bytes) -> dict[str, dict]:
+    """form-js schemas for the user tasks and start event that declare Camunda 7 generated task forms
+    (``camunda:formData``) instead of a formKey, so a process drawn in Camunda Modeler keeps its fields.
+    Field types string / long / boolean / date / enum, default values and the required, readonly,
+    minlength, maxlength, min and max constraints carry over."""
+    root = parse_tree(xml)
+    forms: dict[str, dict] = {}
+    for node in root.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in (*USER_TASK_TYPES, "startEvent"))):
+        fields = _form_fields(node)
+        if not fields or _vendor_attr(node, "formKey"):
+            continue
+        key = generated_form_key(node.get("id") or "")
+        forms[key] = {
+            "type": "default",
+            "id": key,
+            "schemaVersion": 16,
+            "components": [_camunda_component(field) for field in fields],
+        }
+    return forms
 
 
 # --- validation -------------------------------------------------------------------------------------------

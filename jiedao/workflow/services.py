@@ -79,9 +79,11 @@ def _definition_errors(error: bpmn.BpmnError) -> ValidationFailed:
     return ValidationFailed({"bpmn_xml": error.messages}, code="invalid_bpmn")
 
 
-def _check_forms(forms) -> dict:
+def _check_forms(forms, bpmn_xml: str) -> dict:
+    """The forms as a dict, with those generated from Camunda's camunda:formData added (forms given by
+    name win)."""
     if forms in (None, ""):
-        return {}
+        forms = {}
     if isinstance(forms, str):
         try:
             forms = json.loads(forms)
@@ -89,7 +91,11 @@ def _check_forms(forms) -> dict:
             raise ValidationFailed({"forms": [_("表单定义不是有效的 JSON。")]}) from None
     if not isinstance(forms, dict):
         raise ValidationFailed({"forms": [_("表单定义应为以表单标识为键的对象。")]})
-    return forms
+    try:
+        generated = bpmn.camunda_forms(bpmn_xml)
+    except bpmn.BpmnError:
+        generated = {}  # the document's own errors are reported where it is read
+    return {**generated, **forms}
 
 
 def _read_head(bpmn_xml: str) -> tuple[str, str]:
@@ -122,7 +128,7 @@ def definition_save_draft(
     """Save a draft (a well-formed, safe document; full validation happens on deploy)."""
     target_org = definition.org if definition is not None else org
     require(actor, PERM_DEPLOY, target_org)
-    forms = _check_forms(forms)
+    forms = _check_forms(forms, bpmn_xml)
     key, process_name = _read_head(bpmn_xml)
     name = (name or process_name or key).strip()[:100]
     with transaction.atomic():
@@ -214,7 +220,7 @@ def definition_deploy_xml(
     """Validate and deploy a document as the next version of its process at `org`, in one go. Nothing is
     saved when validation fails."""
     require(actor, PERM_DEPLOY, org)
-    forms = _check_forms(forms)
+    forms = _check_forms(forms, bpmn_xml)
     model = _validated_model(bpmn_xml, forms, actor=actor, org=org)
     with transaction.atomic():
         # Serialise concurrent deploys of the same process (the unique constraint is the last guard).

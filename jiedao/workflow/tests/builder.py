@@ -71,11 +71,12 @@ class Bpmn:
         due_hours=None,
         countersign=None,
         sequential=False,
+        extensions="",
     ) -> Bpmn:
-        inner = ""
+        inner = extensions
         if countersign is not None:
             seq = ' isSequential="true"' if sequential else ""
-            inner = f"<bpmn:multiInstanceLoopCharacteristics{seq}/>"
+            inner += f"<bpmn:multiInstanceLoopCharacteristics{seq}/>"
         return self._add(
             node_id,
             "userTask",

@@ -312,3 +312,53 @@ class TestVersions:
         with pytest.raises(ServiceError) as error:
             services.process_start(actor=people.applicant, definition_key="simple", org=people.applicant.org)
         assert "尚未发布" in str(error.value.message)
+
+
+CAMUNDA_FORM_DATA = """<bpmn:extensionElements><camunda:formData>
+  <camunda:formField id="approved" label="同意" type="boolean" defaultValue="false" />
+  <camunda:formField id="amount" label="金额" type="long">
+    <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="max" config="5000" />
+    </camunda:validation>
+  </camunda:formField>
+  <camunda:formField id="level" label="级别" type="enum">
+    <camunda:value id="low" name="一般" /><camunda:value id="high" name="重要" />
+  </camunda:formField>
+</camunda:formData></bpmn:extensionElements>"""
+
+
+def test_camunda_generated_task_forms_become_forms_and_feed_the_conditions(people):
+    """A process drawn in Camunda Modeler with generated task forms (camunda:formData), JUEL conditions."""
+    xml = (
+        Bpmn("camunda", "外部流程")
+        .start()
+        .user("review", "审核", groups="role:approver", extensions=CAMUNDA_FORM_DATA)
+        .gateway("ok", name="通过？")
+        .user("archive", "归档", groups="role:approver")
+        .end()
+        .chain("start", "review", "ok")
+        .flow("ok", "archive", "${approved}")
+        .flow("ok", "end", "${!approved}")
+        .chain("archive", "end")
+        .xml()
+    )
+    definition = services.definition_deploy_xml(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml, forms={}
+    )
+    form = definition.forms["form_review"]
+    assert [(c["type"], c["key"]) for c in form["components"]] == [
+        ("checkbox", "approved"),
+        ("number", "amount"),
+        ("select", "level"),
+    ]
+    assert form["components"][1]["validate"] == {"required": True, "max": 5000}
+    instance = services.process_start(
+        actor=people.applicant, definition_key="camunda", org=people.applicant.org
+    )
+    task = processes.open_tasks(instance, "review")[0]
+    with pytest.raises(ValidationFailed) as error:
+        services.task_complete(actor=people.head, task=task, form_data={"approved": True, "amount": 9000})
+    assert set(error.value.errors) == {"amount"}
+    services.task_complete(
+        actor=people.head, task=task, form_data={"approved": True, "amount": 300, "level": "high"}
+    )
+    assert processes.steps(instance) == ["archive"]
