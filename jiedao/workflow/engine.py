@@ -98,6 +98,7 @@ class StepContext:
     commit_callbacks: list[Callable] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
     actions_run: list[dict] = field(default_factory=list)
+    pending_history: list = field(default_factory=list)  # this step's history rows, written at its end
 
     def on_commit(self, callback: Callable) -> None:
         transaction.on_commit(callback)

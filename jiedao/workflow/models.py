@@ -268,3 +268,29 @@ class CarbonCopy(ScopeAware, models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance.title} → {self.recipient}"
+
+
+class InstanceDocument(ScopeAware, models.Model):
+    """A document a service task generated for the instance (an approval sheet, 审批单), kept with it and
+    downloadable by whoever may see the instance."""
+
+    scope_org_field = "instance__org"
+    scope_owner_field = None
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="documents", verbose_name=_("流程实例")
+    )
+    element_id = models.CharField(_("环节标识"), max_length=100)
+    title = models.CharField(_("标题"), max_length=100)
+    file = models.FileField(_("文件"), upload_to="workflow/documents/%Y/%m/")
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("流程文书")
+        verbose_name_plural = _("流程文书")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from jiedao.core.scope import has_permission
+from jiedao.workflow import formschema
 from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, TaskStatus
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, WorkTask
 
@@ -121,3 +122,17 @@ def diagram_state(instance: ProcessInstance) -> dict[str, list[str]]:
     reached = passed | set(active)
     flows = [f.id for f in model.flows.values() if f.source in passed and f.target in reached]
     return {"completed": completed, "active": list(dict.fromkeys(active)), "flows": flows}
+
+
+def data_rows(definition: ProcessDefinition, data: dict) -> list[tuple[str, str]]:
+    """Process data as (label, value), labels and option names from the definition's forms; data no form
+    names (engine bookkeeping) is left out."""
+    components: dict[str, dict] = {}
+    for schema in (definition.forms or {}).values():
+        for component in formschema.fields(schema):
+            components.setdefault(component["key"], component)
+    return [
+        (formschema._label(components[key]), formschema.display_value(components[key], value))
+        for key, value in data.items()
+        if key in components
+    ]

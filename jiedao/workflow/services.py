@@ -389,7 +389,8 @@ class _Step:
         )
         self.workflow = engine.restore(instance.state, self.model, self.context) if instance.state else None
         self.new_tasks: list[WorkTask] = []
-        self.pending_history: list[TaskHistory] = []
+        # Shared with the step context, so an action (an approval sheet) sees this step's history too.
+        self.pending_history: list[TaskHistory] = self.context.pending_history
 
     def spiff_task(self, task_id):
         try:
@@ -404,7 +405,7 @@ class _Step:
     def write_history(self) -> None:
         if self.pending_history:
             TaskHistory.objects.bulk_create(self.pending_history)
-            self.pending_history = []
+            self.pending_history.clear()
 
     def run(self, operation=None) -> None:
         """Run `operation(workflow)` (completing a task, resetting…) then the engine, turning engine errors into

@@ -10,6 +10,11 @@ urlpatterns = [
     path("instances/", views.InstanceListView.as_view(), name="instance_list"),
     path("instances/<int:pk>/", views.InstanceDetailView.as_view(), name="instance_detail"),
     path("instances/<int:pk>/withdraw/", views.InstanceWithdrawView.as_view(), name="instance_withdraw"),
+    path(
+        "instances/<int:pk>/documents/<int:document_pk>/",
+        views.InstanceDocumentView.as_view(),
+        name="instance_document",
+    ),
     path("start/", views.StartListView.as_view(), name="start_list"),
     path("start/<str:key>/", views.StartView.as_view(), name="start"),
     path("definitions/", views.DefinitionListView.as_view(), name="definition_list"),

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -280,21 +280,6 @@ def _instance_or_404(user, pk) -> ProcessInstance:
     )
 
 
-def data_rows(instance: ProcessInstance) -> list[tuple[str, str]]:
-    """The process data as (label, value), labels and option names from the definition's forms."""
-    components = {}
-    for schema in (instance.definition.forms or {}).values():
-        for component in formschema.fields(schema):
-            components.setdefault(component["key"], component)
-    rows = []
-    for key, value in instance.data.items():
-        component = components.get(key)
-        if component is None:
-            continue
-        rows.append((formschema._label(component), formschema.display_value(component, value)))
-    return rows
-
-
 class InstanceDetailView(LoginRequiredMixin, View):
     scope_exempt = "an instance the user takes part in, or within their scope (selectors.instances_for)"
 
@@ -310,7 +295,8 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "tasks": instance.tasks.select_related("assignee", "completed_by", "clock").order_by(
                 "created_at", "id"
             ),
-            "data_rows": data_rows(instance),
+            "data_rows": selectors.data_rows(instance.definition, instance.data),
+            "documents": instance.documents.all(),
             "diagram": {"xml": instance.definition.bpmn_xml, **state},
             "can_withdraw": services.can_withdraw(instance, request.user),
             "my_tasks": [
@@ -320,6 +306,22 @@ class InstanceDetailView(LoginRequiredMixin, View):
             ],
         }
         return render(request, "workflow/instance_detail.html", context)
+
+
+class InstanceDocumentView(LoginRequiredMixin, View):
+    """A document the process generated, to whoever may see its instance."""
+
+    scope_exempt = "a document of an instance the user may see (selectors.instances_for)"
+
+    def get(self, request, pk, document_pk):
+        instance = _instance_or_404(request.user, pk)
+        document = get_object_or_404(instance.documents, pk=document_pk)
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=f"{document.title}-{instance.pk}.pdf",
+            content_type="application/pdf",
+        )
 
 
 class InstanceWithdrawView(LoginRequiredMixin, View):

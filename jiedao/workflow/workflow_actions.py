@@ -61,3 +61,48 @@ def notify_copy(ctx, *, users, note=""):
     ids = [copy.pk for copy in created if copy.pk]
     if ids:
         ctx.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=ids))
+
+
+@workflow_action(
+    "workflow.generate_document",
+    label=_("生成审批单（PDF）"),
+    params={
+        "title": {"type": "str", "label": _("标题")},
+        "history": {"type": "bool", "required": False, "default": True, "label": _("附办理记录")},
+    },
+)
+def generate_document(ctx, *, title, history=True):
+    """An approval sheet of the process as it stands: its data as the forms label it and, by default, who
+    handled each step with which opinion (this step's too). Kept with the instance."""
+    from django.core.files.base import ContentFile
+
+    from jiedao.workflow import documents, selectors
+    from jiedao.workflow.models import InstanceDocument
+
+    instance = ctx.instance
+    entries = []
+    if history:
+        stored = list(instance.history.select_related("actor").order_by("at", "id"))
+        for row in stored + list(ctx.step.pending_history):
+            if row.action in ("claim", "unclaim"):
+                continue
+            entries.append(
+                {
+                    "step": row.step_name or "—",
+                    "actor": row.actor.full_name if row.actor_id else _("系统"),
+                    "action": row.get_outcome_display() or row.get_action_display(),
+                    "opinion": row.opinion,
+                    "at": row.at,
+                }
+            )
+    title = str(title).strip()[:100] or instance.definition.name
+    content = documents.approval_sheet(
+        instance=instance,
+        title=title,
+        rows=selectors.data_rows(instance.definition, ctx.data),
+        history=entries,
+    )
+    document = InstanceDocument(instance=instance, element_id=ctx.element_id, title=title)
+    document.file.save(f"{title}-{instance.pk}.pdf", ContentFile(content), save=False)
+    document.save()
+    ctx.data["document_id"] = document.pk

@@ -93,12 +93,14 @@ class Bpmn:
             },
         )
 
-    def service(self, node_id, title="", *, action=None, **params) -> Bpmn:
+    def service(self, node_id, element_name="", /, *, action=None, **params) -> Bpmn:
         props = "".join(
             f"<camunda:property name={quoteattr(k)} value={quoteattr(str(v))}/>" for k, v in params.items()
         )
         inner = f"<bpmn:extensionElements><camunda:properties>{props}</camunda:properties></bpmn:extensionElements>"
-        return self._add(node_id, "serviceTask", title, inner if params else "", **{"jiedao:action": action})
+        return self._add(
+            node_id, "serviceTask", element_name, inner if params else "", **{"jiedao:action": action}
+        )
 
     def script(self, node_id, name="", script="x = 1") -> Bpmn:
         return self._add(node_id, "scriptTask", name, f"<bpmn:script>{escape(script)}</bpmn:script>")

@@ -153,3 +153,39 @@ def test_sms_send_to_a_number_that_is_not_a_mobile_stops_the_step(people):
         )
     assert error.value.message == "动作「发送短信」执行失败（环节「通知申请人」）：短信只能发送到手机号码。"
     assert not OutboundMessage.objects.exists() and not ProcessInstance.objects.exists()
+
+
+def test_generate_document_files_an_approval_sheet_with_this_steps_opinion(people):
+    from jiedao.core.testing import client_for
+    from jiedao.workflow.models import InstanceDocument
+    from jiedao.workflow.tests.processes import APPROVE_FORM
+
+    xml = (
+        Bpmn("sheet", "用章审批")
+        .start()
+        .user("approve", "部门审批", groups="role:approver", form="approve")
+        .service("sheet", "生成审批单", action="workflow.generate_document", title="用章审批单")
+        .user("file", "归档", groups="role:approver")
+        .end()
+        .chain("start", "approve", "sheet", "file", "end")
+        .xml()
+    )
+    processes.deploy(people, "sheet", xml=xml, forms={"approve": APPROVE_FORM})
+    instance = services.process_start(
+        actor=people.applicant, definition_key="sheet", org=people.applicant.org
+    )
+    task = processes.open_tasks(instance, "approve")[0]
+    services.task_complete(
+        actor=people.head, task=task, form_data={"outcome": "approve"}, opinion="同意用章，注意登记"
+    )
+    document = InstanceDocument.objects.get(instance=instance)
+    assert document.title == "用章审批单" and document.element_id == "sheet"
+    pdf = document.file.read()
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf  # Chinese set in an embedded font
+    page = client_for(people.head).get(f"/workflow/instances/{instance.pk}/").content.decode()
+    url = f"/workflow/instances/{instance.pk}/documents/{document.pk}/"
+    assert url in page and "用章审批单" in page
+    response = client_for(people.head).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == pdf
+    assert client_for(people.outsider).get(url).status_code == 404  # another sub-district
