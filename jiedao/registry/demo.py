@@ -81,9 +81,14 @@ REGISTRY_MODELS = (
     "lifeevent",
 )
 VIEW_ALL = tuple(f"registry.view_{model}" for model in REGISTRY_MODELS)
+# The Excel import pages (/imports/) need the import-job permissions besides the registry's own: without them
+# a clerk could upload a roster but not follow its job, download its errors or resume it. Community staff are
+# the only demo role that registers records (sub-district and district leaders only read).
+IMPORT_PERMISSIONS = ("spreadsheets.view_importjob", "spreadsheets.add_importjob")
 ROLE_PERMISSIONS = {
-    "community-staff": tuple(
-        f"registry.{action}_{model}" for model in REGISTRY_MODELS for action in ("view", "add", "change")
+    "community-staff": (
+        *(f"registry.{action}_{model}" for model in REGISTRY_MODELS for action in ("view", "add", "change")),
+        *IMPORT_PERMISSIONS,
     ),
     "subdistrict-leader": (*VIEW_ALL, "registry.view_full_person"),
     "district-leader": VIEW_ALL,
@@ -311,6 +316,9 @@ class Uniques:
         self.usccs: set[str] = set(Enterprise.objects.values_list("uscc", flat=True))
         self.names: set[str] = set(Enterprise.objects.values_list("name", flat=True))
         self.addresses: set[str] = set(Building.objects.values_list("street_address", flat=True))
+        self.permit_numbers: set[str] = set(
+            Migrant.objects.exclude(permit_number="").values_list("permit_number", flat=True)
+        )
 
 
 # --- one community ------------------------------------------------------------------------------------
@@ -750,8 +758,16 @@ class CommunityBuilder:
             latest_arrival = valid_until - timedelta(days=180)
             if arrival > latest_arrival:
                 arrival = max(latest_arrival, _shift_years(person.birth_date, -16))
-            self.serial += 1
-            permit_number = f"ZJ{self.plan.code[:6]}{max(arrival, valid_until - timedelta(days=365)).year}{self.serial:06d}"
+            # The whole community code: the serial restarts in each community (all share one county code);
+            # numbers already in the database (an earlier, smaller run) are skipped.
+            issued = max(arrival, valid_until - timedelta(days=365)).year
+            taken = self.uniques.permit_numbers
+            while True:
+                self.serial += 1
+                permit_number = f"ZJ{self.plan.code}{issued}{self.serial:06d}"
+                if permit_number not in taken:
+                    break
+            taken.add(permit_number)
         if member.relation == "02":
             reason = _weighted(rng, MIGRANT_REASONS)
         elif adult:

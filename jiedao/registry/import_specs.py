@@ -56,11 +56,14 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
 )
-from jiedao.registry.identity import stored_identity, stored_phone
+from jiedao.registry.identity import phone_hash as phone_index
+from jiedao.registry.identity import split_surname, stored_identity
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
+from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS
 from jiedao.registry.services.houses import _coordinate_errors, house_full_address
+from jiedao.registry.services.persons import AUDITED_FIELDS, split_phones, stored_other_phones
 from jiedao.registry.validators import InvalidNumber, parse_phone, parse_uscc
 from jiedao.spreadsheets.specs import Column, ImportContext, ImportSpec, RowIssue, ValidatedRow, register_spec
 
@@ -253,16 +256,17 @@ def fast_pinyin_keys(name: str) -> tuple[str, str]:
     pypinyin cuts Chinese text by forward maximum matching over the prefixes of its phrases: when no two
     neighbouring characters of a name begin a phrase, every character is a word of its own and gets its own
     reading, so the syllables are looked up per character (a few thousand characters cover every name; most
-    names are unique, so caching whole names helps little)."""
+    names are unique, so caching whole names helps little). The surname is read as a surname first
+    (`identity.split_surname`: 曾 → zeng), the rest as pypinyin reads it."""
+    syllables, name = split_surname(name)
     if _HANS.match(name) and not any(name[i : i + 2] in _PHRASE_PREFIXES for i in range(len(name) - 1)):
-        syllables = []
         for char in name:
             known = _CHAR_SYLLABLES.get(char)
             if known is None:
                 known = _CHAR_SYLLABLES[char] = lazy_pinyin(char, errors="ignore")
             syllables.extend(known)
-    else:
-        syllables = lazy_pinyin(name, errors="ignore")
+    elif name:
+        syllables.extend(lazy_pinyin(name, errors="ignore"))
     return "".join(syllables).lower()[:200], "".join(s[:1] for s in syllables).lower()[:50]
 
 
@@ -382,9 +386,17 @@ class RegistryImport(ImportSpec):
         ).only("pk", "full_address", "latitude", "longitude", "coordinate_system")
         return {house.full_address: house for house in found}
 
-    def finish_batch(self, context, rows, created: list[int], updated: list[int]) -> tuple[int, int]:
+    def finish_batch(
+        self, context, rows, created: list[int], updated: list[int], changes: dict | None = None
+    ) -> tuple[int, int]:
+        """The batch's audit event. `changes` ({id: (before, after)}, only the fields that changed) puts the
+        before values of every updated record in the event (`before`), its new values beside them (`after`):
+        no id cap there, an update is only traceable with its before values."""
         if created or updated:
             first, last = rows[0].row_number, rows[-1].row_number
+            changed = (
+                {"changes": {pk: values for pk, (values, _after) in changes.items()}} if changes else None
+            )
             audit.record(
                 self.event,
                 actor=context.actor,
@@ -399,9 +411,28 @@ class RegistryImport(ImportSpec):
                     "created_ids": created[:AUDIT_ID_CAP],
                     "updated_ids": updated[:AUDIT_ID_CAP],
                     "ids_truncated": len(created) > AUDIT_ID_CAP or len(updated) > AUDIT_ID_CAP,
+                    **(
+                        {"changes": {pk: after for pk, (_before, after) in changes.items()}}
+                        if changes
+                        else {}
+                    ),
                 },
+                before=changed,
             )
         return len(created), len(updated)
+
+
+def _state(record, names) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+def _change(before: dict[str, Any], record) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(before, after) of the fields of `before` that `record` now holds differently, or None."""
+    after = _state(record, before)
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return None
+    return {name: before[name] for name in changed}, {name: after[name] for name in changed}
 
 
 def _actor(context: ImportContext):
@@ -434,8 +465,74 @@ PERSON_UPDATE_FIELDS = [
     "org",
     "updated_at",
 ]
-PHONE_FIELDS = ["phone", "phone_hash", "phone_masked"]
+PHONE_FIELDS = ["phone", "phone_hash", "phone_masked", "other_phones", "other_phones_masked"]
 HOUSE_RELATIONS = _choice_codes(HouseRelation)
+# What an update by import is audited and written to the timeline with: the fields `person_update` audits
+# (masked copies only, never a full ID number or phone; relations as ids) and the note. The phone's blind
+# index is compared too (two numbers may share their masked copy) but never reported.
+PERSON_AUDITED = [
+    Person._meta.get_field(name).attname
+    for name in (*AUDITED_FIELDS, "note")
+    if name not in ENCRYPTED_PERSON_FIELDS
+]
+ADDRESS_FIELDS = ("residence_address", "house_id")
+
+
+def _person_change(before: dict[str, Any], person: Person) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    change = _change(before, person)
+    if before["phone_hash"] != person.phone_hash and (change is None or "phone_masked" not in change[0]):
+        old, new = change or ({}, {})
+        change = {**old, "phone_masked": before["phone_masked"]}, {**new, "phone_masked": person.phone_masked}
+    if change is not None:
+        change[0].pop("phone_hash", None)
+        change[1].pop("phone_hash", None)
+    return change or None
+
+
+def _field_labels(model, names) -> str:
+    return "、".join(dict.fromkeys(str(model._meta.get_field(name).verbose_name) for name in names))
+
+
+def _update_events(context: ImportContext, changes: dict, today, now) -> list[dict[str, Any]]:
+    """The timeline entries of persons an import changed: an address change as 地址变更 (as
+    `person_change_address` writes it), anything else as 信息修改 naming the fields (as `person_update`)."""
+    actor_id = getattr(_actor(context), "pk", None)
+    job = context.job.pk
+    entries = []
+    for pk, (before, after) in changes.items():
+        fields = list(before)
+        if "residence_address" in before:
+            summary = _("导入变更住址：由“%(a)s”变更为“%(b)s”") % {
+                "a": before["residence_address"] or "—",
+                "b": after["residence_address"] or "—",
+            }
+            address_fields = [name for name in fields if name in ADDRESS_FIELDS]
+            entries.append(
+                {
+                    "person_id": pk,
+                    "kind": LifeEventKind.ADDRESS_CHANGE,
+                    "occurred_on": today,
+                    "summary": summary[:300],
+                    "details": {"import_job": job, "fields": address_fields},
+                    "actor_id": actor_id,
+                    "created_at": now,
+                }
+            )
+            fields = [name for name in fields if name not in ADDRESS_FIELDS]
+        if fields:
+            summary = _("导入修改：%(f)s") % {"f": _field_labels(Person, fields)}
+            entries.append(
+                {
+                    "person_id": pk,
+                    "kind": LifeEventKind.UPDATED,
+                    "occurred_on": today,
+                    "summary": summary[:300],
+                    "details": {"import_job": job, "fields": fields},
+                    "actor_id": actor_id,
+                    "created_at": now,
+                }
+            )
+    return entries
 
 
 @register_spec
@@ -467,6 +564,7 @@ class PersonImport(RegistryImport):
             "联系电话",
             aliases=("手机号", "手机号码", "手机", "电话", "联系方式"),
             text=True,
+            help="多个号码用顿号、逗号、分号、斜杠或空格分隔：第一个为联系电话，其余记为其他联系电话",
             example="13800138000",
             width=14,
         ),
@@ -573,10 +671,14 @@ class PersonImport(RegistryImport):
                         "birth_date",
                     )
                 )
-        phone = None
+        phone = other_phones = None
         if values.get("phone") is not None:
+            # Several numbers in one cell (、,，;；/ or spaces): the first is the phone, the rest other phones.
             try:
-                phone = stored_phone(_text(values["phone"]))
+                numbers = split_phones(_text(values["phone"]))
+                first = numbers[0] if numbers else ""
+                phone = (first, phone_index(first), crypto.mask_phone(first)) if first else ("", "", "")
+                other_phones = stored_other_phones(numbers[1:])
             except InvalidNumber as error:
                 issues.append(RowIssue(error.message, "phone"))
         codes: dict[str, str | None] = {}
@@ -637,6 +739,7 @@ class PersonImport(RegistryImport):
                 "gender": identity.gender,
                 "birth_date": identity.birth_date,
                 "phone": phone,  # (national, hash, masked) or None: not given
+                "other_phones": other_phones,  # (numbers, masked), None when the phone cell is not given
                 **codes,
                 "employment": employment or None,
                 "house_key": house_key,
@@ -655,7 +758,7 @@ class PersonImport(RegistryImport):
             person.id_number_hash: person
             for person in Person.objects.filter(
                 id_number_hash__in=_one_of([row.data["id_number_hash"] for row in rows])
-            ).defer("id_number", "phone")
+            ).defer("id_number", "phone", "other_phones")
         }
         numbers = {row.data["household_number"] for row in rows if row.data["household_number"]}
         households = (
@@ -694,6 +797,7 @@ class PersonImport(RegistryImport):
         new_rows: list[dict[str, Any]] = []
         updated: list[Person] = []
         moved: dict[int, str] = {}  # person id → residence address before this batch
+        changes: dict[int, tuple[dict, dict]] = {}  # person id → (before, after) of what changed
         for row in accepted:
             data = row.data
             house = houses.get(data["house_key"]) if data["house_key"] else None
@@ -701,6 +805,7 @@ class PersonImport(RegistryImport):
             person = existing.get(data["id_number_hash"])
             if person is None:
                 national, phone_hash, phone_masked = data["phone"] or ("", "", "")
+                other_phones, other_phones_masked = data["other_phones"] or ("", "")
                 new_rows.append(
                     {
                         "org_id": org.pk,
@@ -720,6 +825,8 @@ class PersonImport(RegistryImport):
                         "phone": national,
                         "phone_hash": phone_hash,
                         "phone_masked": phone_masked,
+                        "other_phones": other_phones,
+                        "other_phones_masked": other_phones_masked,
                         "education": data["education"] or "",
                         "political_status": data["political_status"] or "",
                         "marital_status": data["marital_status"] or "",
@@ -734,6 +841,7 @@ class PersonImport(RegistryImport):
                     }
                 )
                 continue
+            before = {**_state(person, PERSON_AUDITED), "phone_hash": person.phone_hash}
             person.name, person.name_pinyin, person.name_initials = (
                 data["name"],
                 data["name_pinyin"],
@@ -763,6 +871,10 @@ class PersonImport(RegistryImport):
                 person.org = org
             if data["phone"] is not None:
                 person.phone, person.phone_hash, person.phone_masked = data["phone"]
+                person.other_phones, person.other_phones_masked = data["other_phones"]
+            change = _person_change(before, person)
+            if change is not None:
+                changes[person.pk] = change
             person.updated_at = now
             data["person_id"] = person.pk
             updated.append(person)
@@ -790,6 +902,7 @@ class PersonImport(RegistryImport):
                     )
                 if without_phone:
                     Person.objects.bulk_update(without_phone, PERSON_UPDATE_FIELDS, batch_size=250)
+        timeline: list[dict[str, Any]] = []
         if new_rows:
             for row in accepted:
                 if "person_id" not in row.data:
@@ -797,24 +910,25 @@ class PersonImport(RegistryImport):
             created_ids = [ids[r["id_number_hash"]] for r in new_rows]
             summary = _("导入登记于%(org)s") % {"org": org.name}
             details = {"import_job": context.job.pk}
-            insert_rows(
-                LifeEvent,
-                [
-                    {
-                        "person_id": person_id,
-                        "kind": LifeEventKind.REGISTERED,
-                        "occurred_on": today,
-                        "summary": summary,
-                        "details": details,
-                        "actor_id": actor.pk if actor else None,
-                        "created_at": now,
-                    }
-                    for person_id in created_ids
-                ],
-            )
+            timeline += [
+                {
+                    "person_id": person_id,
+                    "kind": LifeEventKind.REGISTERED,
+                    "occurred_on": today,
+                    "summary": summary,
+                    "details": details,
+                    "actor_id": actor.pk if actor else None,
+                    "created_at": now,
+                }
+                for person_id in created_ids
+            ]
+        if changes:
+            timeline += _update_events(context, changes, today, now)
+        if timeline:
+            insert_rows(LifeEvent, timeline)  # one executemany for the batch's registrations and changes
         if numbers:
             self._save_households(context, accepted, households, memberships, new_heads)
-        return self.finish_batch(context, rows, created_ids, [p.pk for p in updated])
+        return self.finish_batch(context, rows, created_ids, [p.pk for p in updated], changes)
 
     def _household_ok(self, context, row, person, households, memberships, new_heads) -> bool:
         data = row.data
@@ -1049,6 +1163,7 @@ class HouseholdImport(RegistryImport):
         }
         houses = self.houses_by_address(context, (row.data["house_key"] for row in rows))
         created, updated, new_members, changed_members = [], [], [], []
+        changes: dict[int, tuple[dict, dict]] = {}
         heads_taken: set[int] = set()
         now = timezone.now()
         for row in rows:
@@ -1133,11 +1248,15 @@ class HouseholdImport(RegistryImport):
                         data["head_number"],
                     )
                     continue
+                before = _state(household, HOUSEHOLD_AUDITED)
                 household.registered_address = data["registered_address"]
                 if data["kind"]:
                     household.kind = data["kind"]
                 if house is not None:
                     household.house = house
+                change = _change(before, household)
+                if change is not None:
+                    changes[household.pk] = change
                 household.updated_at = now
                 updated.append(household)
             heads_taken.add(head.pk)
@@ -1163,7 +1282,7 @@ class HouseholdImport(RegistryImport):
             HouseholdMember.objects.bulk_create(new_members, batch_size=500)
         if changed_members:
             HouseholdMember.objects.bulk_update(changed_members, ["relation"], batch_size=250)
-        return self.finish_batch(context, rows, [h.pk for h in created], [h.pk for h in updated])
+        return self.finish_batch(context, rows, [h.pk for h in created], [h.pk for h in updated], changes)
 
 
 # --- houses --------------------------------------------------------------------------------------------------
@@ -1173,6 +1292,7 @@ OWNERSHIPS = _Codes(
     [(value, str(label)) for value, label in Ownership.choices]
     + [("private", "私房"), ("private", "商品房"), ("public", "公租房"), ("enterprise", "单位房")]
 )
+HOUSEHOLD_AUDITED = ["registered_address", "kind", "house_id"]
 HOUSE_UPDATE_FIELDS = [
     "use",
     "ownership",
@@ -1184,6 +1304,7 @@ HOUSE_UPDATE_FIELDS = [
     "coordinate_system",
     "updated_at",
 ]
+HOUSE_AUDITED = [name for name in HOUSE_UPDATE_FIELDS if name != "updated_at"]
 
 
 def _yes_no(value: Any) -> bool:
@@ -1308,6 +1429,7 @@ class HouseImport(RegistryImport):
             for h in House.objects.filter(full_address__in=[r.data["full_address"] for r in rows])
         }
         new_buildings, created, updated, accepted = [], [], [], []
+        changes: dict[int, tuple[dict, dict]] = {}
         now = timezone.now()
         for row in rows:
             data = row.data
@@ -1368,19 +1490,23 @@ class HouseImport(RegistryImport):
                 )
                 created.append(house)
             else:
+                before = _state(house, HOUSE_AUDITED)
                 for name in ("use", "ownership", "owner_name", "area", "is_rented"):
                     if data[name] is not None:
                         setattr(house, name, data[name])
                 if data["latitude"] is not None:
                     house.latitude, house.longitude = data["latitude"], data["longitude"]
                     house.coordinate_system = CoordinateSystem.WGS84
+                change = _change(before, house)
+                if change is not None:
+                    changes[house.pk] = change
                 house.updated_at = now
                 updated.append(house)
         if created:
             House.objects.bulk_create(created, batch_size=500)
         if updated:
             House.objects.bulk_update(updated, HOUSE_UPDATE_FIELDS, batch_size=250)
-        return self.finish_batch(context, rows, [h.pk for h in created], [h.pk for h in updated])
+        return self.finish_batch(context, rows, [h.pk for h in created], [h.pk for h in updated], changes)
 
 
 # --- enterprises ---------------------------------------------------------------------------------------------
@@ -1404,6 +1530,9 @@ ENTERPRISE_UPDATE_FIELDS = [
     "coordinate_system",
     "org",
     "updated_at",
+]
+ENTERPRISE_AUDITED = [
+    Enterprise._meta.get_field(name).attname for name in ENTERPRISE_UPDATE_FIELDS if name != "updated_at"
 ]
 
 
@@ -1511,6 +1640,7 @@ class EnterpriseImport(RegistryImport):
         existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=[row.data["uscc"] for row in rows])}
         houses = self.houses_by_address(context, (row.data["house_key"] for row in rows))
         created, updated = [], []
+        changes: dict[int, tuple[dict, dict]] = {}
         now = timezone.now()
         for row in rows:
             data = row.data
@@ -1540,6 +1670,7 @@ class EnterpriseImport(RegistryImport):
             if not self.in_community(context, enterprise.org_id):
                 _reject(context, row, "uscc", _("该统一社会信用代码已登记在其他社区。"), data["uscc"])
                 continue
+            before = _state(enterprise, ENTERPRISE_AUDITED)
             for name in ("name", "legal_representative", "address"):
                 setattr(enterprise, name, data[name])
             for name in ("industry", "employees", "established_on", "status", "contact_phone"):
@@ -1551,10 +1682,13 @@ class EnterpriseImport(RegistryImport):
                 enterprise.coordinate_system = house.coordinate_system
             if context.org.level == OrgLevel.GRID:
                 enterprise.org = context.org
+            change = _change(before, enterprise)
+            if change is not None:
+                changes[enterprise.pk] = change
             enterprise.updated_at = now
             updated.append(enterprise)
         if created:
             Enterprise.objects.bulk_create(created, batch_size=500)
         if updated:
             Enterprise.objects.bulk_update(updated, ENTERPRISE_UPDATE_FIELDS, batch_size=250)
-        return self.finish_batch(context, rows, [e.pk for e in created], [e.pk for e in updated])
+        return self.finish_batch(context, rows, [e.pk for e in created], [e.pk for e in updated], changes)

@@ -104,6 +104,10 @@ class Person(ScopedModel):
     phone = EncryptedTextField(_("联系电话"), blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    # Further numbers (national form, comma-separated), encrypted; no blind index: exact phone search looks at
+    # the main phone only.
+    other_phones = EncryptedTextField(_("其他联系电话"), blank=True)
+    other_phones_masked = models.CharField(_("其他联系电话"), max_length=120, blank=True, editable=False)
     education = models.CharField(_("文化程度"), max_length=4, blank=True)
     political_status = models.CharField(_("政治面貌"), max_length=4, blank=True)
     marital_status = models.CharField(_("婚姻状况"), max_length=4, blank=True)

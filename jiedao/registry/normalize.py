@@ -141,6 +141,38 @@ def _excel_serial_to_date(serial: float | int | Decimal) -> date:
     return epoch + timedelta(days=day_number)
 
 
+# A date typed as an 8-digit number into a numeric cell (19920404): far beyond the serials of real dates
+# (2958465 is 9999-12-31), so never ambiguous with one.
+_COMPACT_NUMBER_MIN, _COMPACT_NUMBER_MAX = 18900101, 21001231
+# Text of 5 digits (optionally with a time fraction): what a date column formatted as a number shows, e.g.
+# 44000 for 2020-06-18. Refused in text cells with its own message (see `parse_date_cell`).
+_SERIAL_LIKE = re.compile(r"[1-9]\d{4}(?:\.\d+)?")
+
+
+def _compact_number_date(value: int | float | Decimal) -> date | None:
+    """A whole number 18900101–21001231 read as YYYYMMDD; None for any other number. An 8-digit number that
+    is no date (19921304) raises instead of being reported as an out-of-range serial."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    if value != int(value) or not 10_000_000 <= value <= 99_999_999:
+        return None
+    number = int(value)
+    if not _COMPACT_NUMBER_MIN <= number <= _COMPACT_NUMBER_MAX:
+        raise ValueError(
+            _("日期 %(value)d 超出范围（按年月日读取，应在 1890-01-01 至 2100-12-31 之间）。")
+            % {"value": number}
+        )
+    try:
+        return date(number // 10000, number // 100 % 100, number % 100)
+    except ValueError:
+        raise ValueError(
+            _("日期 %(value)d 不存在（按年月日读取为 %(y)d 年 %(m)d 月 %(d)d 日）。")
+            % {"value": number, "y": number // 10000, "m": number // 100 % 100, "d": number % 100}
+        ) from None
+
+
 def parse_date_cell(value: object) -> date:
     """Parse a date cell; raise ``ValueError`` with a Chinese message.
 
@@ -149,8 +181,17 @@ def parse_date_cell(value: object) -> date:
     and text: ``2026-01-05``, ``2026/1/5``, ``2026.1.5`` (optionally followed by a
     time such as ``00:00:00``), ``20260105``, ``2026年1月5日`` / ``2026年01月05日``,
     with full-width digits allowed. Two-digit years and day-first/month-first forms
-    (``26-1-5``, ``1/5/2026``) are rejected as ambiguous. Digit-only text other than
-    ``YYYYMMDD`` is not taken as a serial number.
+    (``26-1-5``, ``1/5/2026``) are rejected as ambiguous.
+
+    A number cell holding a whole number of 8 digits is a date typed as ``YYYYMMDD``
+    (19920404, very common); it is read as such between 18900101 and 21001231 and
+    refused as a non-existent date otherwise, never as an out-of-range serial.
+
+    Digit-only text other than ``YYYYMMDD`` is not taken as a serial number: in a
+    CSV file (or a text cell) every cell is text, and ``44000`` there is as likely a
+    typo, an amount or a code as a date, so reading it as 2020-06-18 would silently
+    turn a wrong cell into a plausible date. A 5-digit number is refused with a
+    message naming the date it would be, so that the office can fix the column.
     """
     if isinstance(value, datetime):
         return value.date()
@@ -159,13 +200,23 @@ def parse_date_cell(value: object) -> date:
     if isinstance(value, bool):
         raise ValueError(_("“%(value)s”不是有效的日期。") % {"value": clean_text(value)})
     if isinstance(value, int | float | Decimal):
-        return _excel_serial_to_date(value)
+        compact = _compact_number_date(value)
+        return compact if compact is not None else _excel_serial_to_date(value)
 
     text = clean_text(value)
     if not text:
         raise ValueError(_("日期不能为空。"))
     match = _DATE_SEPARATED.fullmatch(text) or _DATE_COMPACT.fullmatch(text) or _DATE_CHINESE.fullmatch(text)
     if match is None:
+        if _SERIAL_LIKE.fullmatch(text):
+            serial = _excel_serial_to_date(Decimal(text))
+            raise ValueError(
+                _(
+                    "“%(value)s”像是 Excel 日期序号（对应 %(date)s）。文字单元格（如 CSV 文件）中的数字"
+                    "不按日期序号读取，以免把填错的数字当成日期：请写成 %(date)s 这样的日期。"
+                )
+                % {"value": text, "date": serial.isoformat()}
+            )
         if _DATE_AMBIGUOUS.fullmatch(text):
             raise ValueError(
                 _("日期“%(value)s”有歧义：年份须写全四位并放在最前，请写成 2026-01-05 这样的格式。")

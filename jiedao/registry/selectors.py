@@ -16,7 +16,7 @@ from jiedao.registry.identity import lookup_hash_for_query
 from jiedao.registry.models import Enterprise, House, Household, Migrant, Person, SpecialGroupTag
 
 # Columns that need decryption; lists never load them (they show the stored masked copies).
-ENCRYPTED_PERSON_FIELDS = ("id_number", "phone")
+ENCRYPTED_PERSON_FIELDS = ("id_number", "phone", "other_phones")
 ASCII_NAME = re.compile(r"^[a-z]+$")
 
 

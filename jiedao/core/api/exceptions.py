@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -45,8 +47,27 @@ def exception_handler(exc, context):
         response.data = {"code": "invalid", "detail": str(first_message), "errors": errors}
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = {
-            "code": code if isinstance(code, str) else "error",
-            "detail": str(getattr(exc, "detail", exc)),
-        }
+        detail = str(getattr(exc, "detail", exc))
+        if isinstance(exc, exceptions.ParseError):
+            detail = _parse_error_detail(detail)
+        response.data = {"code": code if isinstance(code, str) else "error", "detail": detail}
     return response
+
+
+_JSON_POSITION = re.compile(r"line (\d+) column (\d+)")
+
+
+def _parse_error_detail(detail: str) -> str:
+    """DRF's parsers put the parser's own English message in the error (“JSON parse error - Expecting property
+    name enclosed in double quotes: line 1 column 2 (char 1)”): say it in Chinese, keeping where it is."""
+    if detail.startswith("JSON parse error"):
+        position = _JSON_POSITION.search(detail)
+        if position:
+            return _("请求体不是有效的 JSON：第 %(line)s 行第 %(column)s 列附近有语法错误。") % {
+                "line": position[1],
+                "column": position[2],
+            }
+        return _("请求体不是有效的 JSON（须为 UTF-8 编码的 JSON 文本）。")
+    if detail.isascii():  # another parser's untranslated message
+        return _("无法解析请求体，请检查其格式是否与 Content-Type 一致。")
+    return detail

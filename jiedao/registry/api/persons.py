@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from jiedao.core.exceptions import ValidationFailed
@@ -32,6 +34,7 @@ from jiedao.registry.api.serializers import (
     MoveOutSerializer,
     PersonMoveInSerializer,
     PersonSerializer,
+    PhotoUploadSerializer,
     RevealSerializer,
     SpecialGroupTagSerializer,
     TagAddSerializer,
@@ -42,6 +45,7 @@ from jiedao.registry.choices import PersonStatus
 from jiedao.registry.models import Migrant, Person, SpecialGroupTag
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, PersonFilter, search_persons
 from jiedao.registry.services.common import community_errors
+from jiedao.registry.services.persons import person_set_photo
 
 TAGS = ["registry-persons"]
 PERSON_BASE = {"name": "", "id_number": "", "org": None}
@@ -86,6 +90,41 @@ def with_person_extras(queryset):
             )
         )
     )
+
+
+CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def _content_type(name: str) -> str:
+    return next(
+        (kind for ext, kind in CONTENT_TYPES.items() if name.lower().endswith(ext)),
+        "application/octet-stream",
+    )
+
+
+def photo_response(person: Person) -> FileResponse:
+    """A person's photo, shown inline and never cached by shared caches."""
+    if not person.photo:
+        raise Http404(_("该居民没有照片。"))
+    response = FileResponse(person.photo.open("rb"), content_type=_content_type(person.photo.name))
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def evidence_response(tag: SpecialGroupTag) -> FileResponse:
+    """The evidence file of a tag, as a download."""
+    if not tag.evidence_file:
+        raise Http404(_("该标记没有证明材料。"))
+    extension = "." + tag.evidence_file.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        tag.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=_("证明材料-%(n)s%(e)s") % {"n": tag.pk, "e": extension},
+        content_type=_content_type(tag.evidence_file.name),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @extend_schema_view(
@@ -137,6 +176,9 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
         "address": "change",
         "tags": "change",
         "end_tag": "change",
+        "tag_evidence": "registry.view_specialgrouptag",
+        "upload_photo": "change",
+        "delete_photo": "change",
         "migrant": "change",
     }
 
@@ -293,7 +335,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
         parameters=[ID_PATH],
         responses={201: SpecialGroupTagSerializer, **WRITE_ERRORS},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def tags(self, request, pk=None):
         person = self.get_object()
         validated = self.parse(TagAddSerializer)
@@ -305,8 +347,61 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             valid_until=validated.get("valid_until"),
             evidence=validated.get("evidence", ""),
             details=validated.get("details"),
+            evidence_file=validated.get("evidence_file"),
         )
         return self.respond(tag, SpecialGroupTagSerializer, created=True)
+
+    @extend_schema(
+        summary="下载特殊人群标记的证明材料",
+        description="需要 registry.view_specialgrouptag 权限，且该居民在您的管辖范围内；没有材料时 404。",
+        parameters=[ID_PATH, TAG_ID],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path=r"tags/(?P<tag_id>[0-9]+)/evidence")
+    def tag_evidence(self, request, pk=None, tag_id=None):
+        tag = get_object_or_404(
+            SpecialGroupTag.objects.visible_to(request.user, "view").filter(person_id=pk), pk=tag_id
+        )
+        return evidence_response(tag)
+
+    # --- photo -------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="照片",
+        description="居民的照片（JPEG 或 PNG）；没有照片时 404。",
+        parameters=[ID_PATH],
+        responses={(200, "image/*"): OpenApiTypes.BINARY, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def photo(self, request, pk=None):
+        return photo_response(self.get_object())
+
+    @extend_schema(
+        summary="上传或更换照片",
+        description="由 `person_set_photo` 办理：multipart/form-data 的 photo 字段，JPEG 或 PNG（按内容识别），"
+        "大小上限同办事材料。",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    )
+    @photo.mapping.post
+    def upload_photo(self, request, pk=None):
+        person = self.get_object()
+        validated = self.parse(PhotoUploadSerializer)
+        person_set_photo(actor=request.user, person=person, photo=validated["photo"])
+        return self.respond(self.read_back(person.pk))
+
+    @extend_schema(
+        summary="删除照片",
+        request=None,
+        parameters=[ID_PATH],
+        responses={200: PersonSerializer, **WRITE_ERRORS},
+    )
+    @photo.mapping.delete
+    def delete_photo(self, request, pk=None):
+        person = self.get_object()
+        person_set_photo(actor=request.user, person=person, photo=None)
+        return self.respond(self.read_back(person.pk))
 
     @extend_schema(
         summary="解除特殊人群标记",

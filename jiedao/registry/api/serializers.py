@@ -12,6 +12,7 @@ as OpenAPI enums, so they never collide with other apps' enums of the same name.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -111,6 +112,9 @@ class SpecialGroupTagSerializer(serializers.ModelSerializer):
     group_label = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField(help_text="依据；其中的证件号码、电话号码已打码")
     details = serializers.SerializerMethodField(help_text="详情（如残疾类别与等级）；号码已打码")
+    has_evidence_file = serializers.SerializerMethodField(
+        help_text="是否上传了证明材料；下载见 GET /persons/{id}/tags/{tag_id}/evidence/"
+    )
 
     class Meta:
         model = SpecialGroupTag
@@ -122,12 +126,16 @@ class SpecialGroupTagSerializer(serializers.ModelSerializer):
             "valid_until",
             "evidence",
             "details",
+            "has_evidence_file",
             "created_at",
         ]
         read_only_fields = fields
 
     def get_group_label(self, tag) -> str:
         return dictionaries.label("special_group", tag.group)
+
+    def get_has_evidence_file(self, tag) -> bool:
+        return bool(tag.evidence_file)
 
     def get_evidence(self, tag) -> str:
         return mask_numbers(tag.evidence)
@@ -144,9 +152,25 @@ class TagAddSerializer(InputSerializer):
     valid_from = serializers.DateField(label="起始日期")
     valid_until = serializers.DateField(required=False, allow_null=True, label="截止日期")
     evidence = text(SpecialGroupTag, "evidence")
-    details = serializers.JSONField(required=False, label="详情", help_text='如 {"type": "4", "grade": "2"}')
+    details = serializers.JSONField(
+        required=False,
+        label="详情",
+        help_text="残疾人标记的残疾类别（字典 disability_type）与等级（字典 disability_grade，1–4 即一级至四级），"
+        '如 {"type": "4", "grade": "2"}；multipart 请求中为 JSON 文本',
+    )
+    evidence_file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        label="证明材料",
+        help_text="PDF、JPEG 或 PNG 文件（按内容识别），大小上限同办事材料；上传时请用 multipart/form-data",
+    )
 
     def validate_details(self, value):
+        if isinstance(value, str):  # a multipart request carries the JSON as text
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise serializers.ValidationError(_("详情应为一个 JSON 对象。")) from None
         if not isinstance(value, dict):
             raise serializers.ValidationError(_("详情应为一个 JSON 对象。"))
         return value
@@ -236,6 +260,15 @@ class PersonInputSerializer(InputSerializer):
         help_text="手机号码或带区号的固定电话。只写：列表与详情只返回 phone_masked。修改时不提供则保持原值，"
         "传空字符串则清除。",
     )
+    other_phones = serializers.ListField(
+        child=serializers.CharField(max_length=30),
+        required=False,
+        max_length=5,
+        write_only=True,
+        label="其他联系电话",
+        help_text="联系电话以外的号码，至多 5 个。只写：详情只返回 other_phones_masked。修改时不提供则保持原值，"
+        "传空列表则清除。",
+    )
     education = text(Person, "education", help_text="文化程度代码（字典 education）")
     political_status = text(Person, "political_status", help_text="政治面貌代码（字典 political_status）")
     marital_status = text(Person, "marital_status", help_text="婚姻状况代码（字典 marital_status）")
@@ -255,6 +288,9 @@ class PersonInputSerializer(InputSerializer):
     hukou_address = text(Person, "hukou_address")
     note = text(Person, "note")
 
+    def validate_other_phones(self, value) -> str:
+        return "、".join(value)
+
 
 class PersonSerializer(PersonInputSerializer):
     """A person as listed and shown: never the full ID number or phone."""
@@ -263,6 +299,10 @@ class PersonSerializer(PersonInputSerializer):
     id_kind = serializers.ChoiceField(choices=IdKind.choices, read_only=True, label="证件类型")
     id_number_masked = serializers.CharField(read_only=True, label="证件号码（打码）")
     phone_masked = serializers.CharField(read_only=True, label="联系电话（打码）")
+    other_phones_masked = serializers.CharField(
+        read_only=True, label="其他联系电话（打码）", help_text="以顿号分隔；没有时为空字符串"
+    )
+    has_photo = serializers.SerializerMethodField(help_text="是否有照片；照片见 GET /persons/{id}/photo/")
     gender_display = serializers.SerializerMethodField()
     age = serializers.SerializerMethodField(help_text="今天的周岁年龄")
     ethnicity_label = serializers.SerializerMethodField()
@@ -278,6 +318,9 @@ class PersonSerializer(PersonInputSerializer):
     is_migrant = serializers.SerializerMethodField(help_text="是否登记为流动人口")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_has_photo(self, person) -> bool:
+        return bool(person.photo)
 
     def get_gender_display(self, person) -> str:
         return {"1": _("男"), "2": _("女")}.get(person.gender, "")
@@ -353,6 +396,13 @@ class PersonBriefSerializer(serializers.ModelSerializer):
 class RevealSerializer(serializers.Serializer):
     id_number = serializers.CharField(label="完整证件号码")
     phone = serializers.CharField(label="完整联系电话", help_text="未登记电话时为空字符串")
+    other_phones = serializers.ListField(child=serializers.CharField(), label="完整的其他联系电话")
+
+
+class PhotoUploadSerializer(InputSerializer):
+    photo = serializers.FileField(
+        label="照片", help_text="JPEG 或 PNG 图片（按内容识别），大小上限同办事材料"
+    )
 
 
 class PersonMoveInSerializer(PersonInputSerializer):

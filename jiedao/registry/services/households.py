@@ -63,7 +63,21 @@ def _check_member(household: Household, person: Person) -> None:
         )
 
 
+def _check_open(household: Household, field: str = "household") -> None:
+    """A household closed (销户) takes no new members."""
+    if household.dissolved_on is not None:
+        raise ValidationFailed(
+            {
+                field: [
+                    _("户 %(n)s 已于 %(d)s 销户，不能再加入成员。")
+                    % {"n": household.number, "d": household.dissolved_on.isoformat()}
+                ]
+            }
+        )
+
+
 def _add_member(*, actor, household: Household, person: Person, relation: str) -> HouseholdMember:
+    _check_open(household, "person")
     _check_relation(relation)
     _check_member(household, person)
     member, _created = HouseholdMember.objects.update_or_create(
@@ -243,6 +257,8 @@ def household_split(
     """分户: some members leave to form a new household in the same community."""
     require(actor, "registry.change_household", household)
     require(actor, "registry.add_household", household.org)
+    if house is not None and not same_community(house.org, household.org):
+        raise ValidationFailed({"house": [_("实际居住房屋不在该社区。")]})
     member_ids = set(household.members.values_list("person_id", flat=True))
     moving = {p.pk for p in persons} | {new_head.pk}
     if not moving <= member_ids:
@@ -303,6 +319,9 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
         raise ValidationFailed({"target": [_("不能与本户合并。")]})
     if not same_community(source.org, target.org):
         raise ValidationFailed({"target": [_("只能与同一社区的户合并。")]})
+    _check_open(target, "target")
+    if source.dissolved_on is not None:
+        raise ValidationFailed({"target": [_("户 %(n)s 已销户，不能再办理并户。") % {"n": source.number}]})
     moving = list(source.members.select_related("person"))
     for member in moving:
         if member.person_id not in relations:

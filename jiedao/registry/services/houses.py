@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
@@ -14,9 +15,9 @@ from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
-from jiedao.registry.choices import CoordinateSystem, HouseUse, Ownership
-from jiedao.registry.models import Building, House
-from jiedao.registry.services.common import community_errors, length_errors
+from jiedao.registry.choices import CoordinateSystem, HouseUse, LifeEventKind, Ownership
+from jiedao.registry.models import Building, Enterprise, House, Household, LifeEvent, Person
+from jiedao.registry.services.common import community_errors, length_errors, same_community
 
 BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
 HOUSE_FIELDS = [
@@ -89,6 +90,15 @@ def _building_errors(data: BuildingData, exclude_pk=None) -> dict:
     return errors
 
 
+def _has_occupants(building: Building) -> bool:
+    houses = House.objects.filter(building=building)
+    return (
+        Person.objects.filter(house__in=houses).exists()
+        or Household.objects.filter(house__in=houses).exists()
+        or Enterprise.objects.filter(house__in=houses).exists()
+    )
+
+
 def building_create(*, actor, data: BuildingData) -> Building:
     require(actor, "registry.add_building", data.org)
     errors = _building_errors(data)
@@ -114,10 +124,54 @@ def building_create(*, actor, data: BuildingData) -> Building:
     return building
 
 
+def _follow_building(actor, house: House, building: Building) -> None:
+    """A house after its building was renamed or moved to another node: what `house_update` does for one
+    house (address, org, residents' address, audit), plus an address-change event in each resident's
+    timeline."""
+    before = audit.snapshot(house, HOUSE_FIELDS)
+    old_address, old_org_id = house.full_address, house.org_id
+    house.full_address = house_full_address(building.street_address, building.name, house.unit, house.room)
+    house.org = building.org
+    if house.full_address == old_address and house.org_id == old_org_id:
+        return
+    house.save(update_fields=["full_address", "org", "updated_at"])
+    if house.full_address != old_address:
+        residents = list(house.residents.values_list("pk", flat=True))
+        house.residents.update(residence_address=house.full_address, updated_at=timezone.now())
+        LifeEvent.objects.bulk_create(
+            LifeEvent(
+                person_id=person_id,
+                kind=LifeEventKind.ADDRESS_CHANGE,
+                occurred_on=timezone.localdate(),
+                summary=(
+                    _("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”")
+                    % {"a": old_address, "b": house.full_address}
+                )[:300],
+                details={"house": house.pk, "building": building.pk},
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            for person_id in residents
+        )
+    audit.record(
+        events.HOUSE_CHANGED,
+        actor=actor,
+        target=house,
+        before=before,
+        after=audit.snapshot(house, HOUSE_FIELDS),
+    )
+
+
 def building_update(*, actor, building: Building, data: BuildingData) -> Building:
     require(actor, "registry.change_building", building)
     require(actor, "registry.change_building", data.org)
     errors = _building_errors(data, exclude_pk=building.pk)
+    if (
+        data.org is not None
+        and not errors.get("org")
+        and not same_community(building.org, data.org)
+        and _has_occupants(building)
+    ):
+        errors["org"] = [_("楼栋内仍有登记的居民、户或企业，不能移至其他社区；请先为其办理迁出或变更地址。")]
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(building, BUILDING_FIELDS)
@@ -131,10 +185,7 @@ def building_update(*, actor, building: Building, data: BuildingData) -> Buildin
         building.coordinate_system = data.coordinate_system
         building.save()
         for house in building.houses.all():
-            house.full_address = house_full_address(
-                building.street_address, building.name, house.unit, house.room
-            )
-            house.save(update_fields=["full_address", "updated_at"])
+            _follow_building(actor, house, building)
         audit.record(
             events.BUILDING_CHANGED,
             actor=actor,

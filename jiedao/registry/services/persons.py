@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
+from jiedao.core import crypto
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
@@ -20,7 +24,7 @@ from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
 from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
 from jiedao.registry.services.common import community_errors, length_errors, merge_errors, same_community
-from jiedao.registry.validators import InvalidNumber
+from jiedao.registry.validators import InvalidNumber, parse_phone
 
 # What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
 AUDITED_FIELDS = [
@@ -31,6 +35,7 @@ AUDITED_FIELDS = [
     "birth_date",
     "ethnicity",
     "phone_masked",
+    "other_phones_masked",
     "education",
     "political_status",
     "marital_status",
@@ -59,6 +64,8 @@ class PersonData:
     birth_date: date | None = None
     ethnicity: str = ""
     phone: str = ""
+    # Further phone numbers, separated by 、 , ， ; ； / or spaces (see `split_phones`).
+    other_phones: str = ""
     education: str = ""
     political_status: str = ""
     marital_status: str = ""
@@ -70,7 +77,54 @@ class PersonData:
     note: str = ""
 
 
-def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
+# --- phones ----------------------------------------------------------------------------------------------
+
+MAX_OTHER_PHONES = 5
+PHONE_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
+
+
+def split_phones(raw: str) -> list[str]:
+    """The national numbers in a text holding one or several phones, in order, without repeats.
+
+    Numbers are separated by 、 , ， ; ； / or whitespace; a run of space-separated groups that forms one
+    number (`138 0013 8000`, `0571 8765 4321`) stays one number. Raises `InvalidNumber` (Chinese message)
+    for a part that is not a phone number.
+    """
+    numbers: list[str] = []
+    for chunk in PHONE_SEPARATORS.split(raw or ""):
+        tokens = chunk.split()
+        start = 0
+        while start < len(tokens):
+            # The longest run of groups from `start` that is one valid number.
+            for end in range(len(tokens), start, -1):
+                try:
+                    national = parse_phone(" ".join(tokens[start:end])).national
+                except InvalidNumber:
+                    if end == start + 1:
+                        raise
+                    continue
+                if national not in numbers:
+                    numbers.append(national)
+                start = end
+                break
+    return numbers
+
+
+def stored_other_phones(numbers: list[str]) -> tuple[str, str]:
+    """(plaintext for the encrypted column, masked copy) of the further phone numbers."""
+    if len(numbers) > MAX_OTHER_PHONES:
+        raise InvalidNumber(_("其他联系电话最多填写 %(n)d 个。") % {"n": MAX_OTHER_PHONES}, "too_many")
+    return ",".join(numbers), "、".join(crypto.mask_phone(number) for number in numbers)
+
+
+def _may_see(actor, person: Person) -> bool:
+    """Whether an error message may name where this person is registered: only within the actor's scope."""
+    if actor is None:
+        return True
+    return Person.objects.visible_to(actor, "view").filter(pk=person.pk).exists()
+
+
+def _person_values(data: PersonData, *, exclude_pk: int | None = None, actor=None) -> dict:
     """Validate everything at once; return the model field values or raise ValidationFailed."""
     errors = community_errors(data.org)
     values: dict = {}
@@ -100,6 +154,8 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
         if duplicate is not None:
             errors.setdefault("id_number", []).append(
                 _("该证件号码已登记（%(org)s）。如系迁入，请办理迁入登记。") % {"org": duplicate.org.name}
+                if _may_see(actor, duplicate)
+                else _("该证件号码已在其他社区登记，请联系该社区办理迁出后，再办理迁入登记。")
             )
         values.update(
             id_number=identity.id_number,
@@ -114,6 +170,11 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None) -> dict:
         values.update(phone=phone, phone_hash=phone_index, phone_masked=phone_masked)
     except InvalidNumber as error:
         errors.setdefault("phone", []).append(error.message)
+    try:
+        others = [n for n in split_phones(data.other_phones) if n != values.get("phone")]
+        values["other_phones"], values["other_phones_masked"] = stored_other_phones(others)
+    except InvalidNumber as error:
+        errors.setdefault("other_phones", []).append(error.message)
     for attr, dictionary in DICTIONARY_FIELDS.items():
         code = (getattr(data, attr) or "").strip()
         if code and not dictionaries.is_valid(dictionary, code, allow_inactive=True):
@@ -178,7 +239,7 @@ def person_create(
     summary: str = "",
 ) -> Person:
     require(actor, "registry.add_person", data.org)
-    values = _person_values(data)
+    values = _person_values(data, actor=actor)
     with transaction.atomic():
         person = Person.objects.create(created_by=actor, **values)
         _life_event(
@@ -195,7 +256,7 @@ def person_create(
 def person_update(*, actor, person: Person, data: PersonData) -> Person:
     require(actor, "registry.change_person", person)
     require(actor, "registry.change_person", data.org)
-    values = _person_values(data, exclude_pk=person.pk)
+    values = _person_values(data, exclude_pk=person.pk, actor=actor)
     before = _snapshot(person)
     with transaction.atomic():
         for name, value in values.items():
@@ -224,7 +285,95 @@ def person_reveal(*, actor, person: Person) -> dict[str, str]:
     """The full ID number and phone, for a user allowed to see them; every look is audited."""
     require(actor, "registry.view_full_person", person)
     audit.record(events.PERSON_REVEALED, actor=actor, target=person)
-    return {"id_number": person.id_number, "phone": person.phone}
+    return {
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "other_phones": [n for n in (person.other_phones or "").split(",") if n],
+    }
+
+
+# --- uploads: photos and evidence -----------------------------------------------------------------------
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+IMAGE_TYPES = ("image/jpeg", "image/png")
+
+
+def checked_upload(upload, field_name: str, *, images_only: bool = False) -> str:
+    """The content type of an uploaded file, recognised by its content as the service hall does
+    (`applications.services.sniff_type`, PDF/JPEG/PNG) and held to the same size limit (system parameter
+    `applications.max_file_mb`); a photo must also be an image Pillow can read. Chinese errors under
+    `field_name`."""
+    from jiedao.applications.services import sniff_type
+    from jiedao.parameters.services import get_parameter
+
+    name = getattr(upload, "name", "") or _("未命名文件")
+    max_bytes = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
+    upload.seek(0)
+    content_type = sniff_type(upload.read(16))
+    upload.seek(0)
+    errors = []
+    if upload.size == 0:
+        errors.append(_("“%(name)s”是空文件。") % {"name": name})
+    elif images_only and content_type not in IMAGE_TYPES:
+        errors.append(_("“%(name)s”不是 JPEG 或 PNG 图片（按文件内容识别），请重新上传。") % {"name": name})
+    elif content_type is None:
+        errors.append(
+            _("“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别），请重新上传。") % {"name": name}
+        )
+    if upload.size > max_bytes:
+        errors.append(
+            _("“%(name)s”超过单个文件 %(mb)d MB 的上限。") % {"name": name, "mb": max_bytes // 1048576}
+        )
+    if not errors and images_only:
+        from PIL import Image
+
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+        except Exception:  # any decoding failure means "not an image"
+            errors.append(_("“%(name)s”不是有效的图片文件。") % {"name": name})
+        finally:
+            upload.seek(0)
+    if errors:
+        raise ValidationFailed({field_name: errors})
+    return content_type
+
+
+def _stored_name(content_type: str) -> str:
+    """A random file name: the uploaded name may carry a person's name or ID number."""
+    return secrets.token_hex(16) + EXTENSIONS[content_type]
+
+
+def person_set_photo(*, actor, person: Person, photo) -> Person:
+    """Set (or with `photo=None` remove) a person's photo: JPEG or PNG checked by content, size-limited."""
+    require(actor, "registry.change_person", person)
+    content_type = checked_upload(photo, "photo", images_only=True) if photo is not None else None
+    before = {"photo": person.photo.name or ""}
+    old = person.photo.name
+    with transaction.atomic():
+        if photo is None:
+            person.photo = ""
+        else:
+            person.photo.save(_stored_name(content_type), photo, save=False)
+        person.save(update_fields=["photo", "updated_at"])
+        _life_event(
+            person,
+            LifeEventKind.UPDATED,
+            actor=actor,
+            summary=_("修改：照片") if photo is not None else _("删除照片"),
+            fields=["photo"],
+        )
+        audit.record(
+            events.PERSON_CHANGED,
+            actor=actor,
+            target=person,
+            before=before,
+            after={"photo": person.photo.name or ""},
+        )
+        if old and old != person.photo.name:
+            storage = person.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return person
 
 
 def _ensure_living(person: Person) -> None:
@@ -334,11 +483,17 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
         )
     if existing.status == PersonStatus.LIVING:
         raise ValidationFailed(
-            {"id_number": [_("该居民仍登记在%(org)s，请先由原社区办理迁出。") % {"org": existing.org.name}]}
+            {
+                "id_number": [
+                    _("该居民仍登记在%(org)s，请先由原社区办理迁出。") % {"org": existing.org.name}
+                    if _may_see(actor, existing)
+                    else _("该居民仍在其他社区登记，请先由原社区办理迁出。")
+                ]
+            }
         )
     if existing.status == PersonStatus.DECEASED:
         raise ValidationFailed({"id_number": [_("该证件号码对应的居民已登记死亡。")]})
-    values = _person_values(data, exclude_pk=existing.pk)
+    values = _person_values(data, exclude_pk=existing.pk, actor=actor)
     before = _snapshot(existing)
     with transaction.atomic():
         for name, value in values.items():
@@ -473,6 +628,53 @@ def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
 # --- special groups ---------------------------------------------------------------------------------
 
 
+DISABLED_GROUP = "disabled"
+
+
+def _dictionary_code(dictionary: str, value) -> str | None:
+    """A dictionary code given as its code (`"2"`, `2`) or its name (`二级`); None when it is neither."""
+    text = str(value).strip()
+    if dictionaries.is_valid(dictionary, text, allow_inactive=True):
+        return text
+    for entry in dictionaries.items(dictionary, active_only=False):
+        if text in (entry.name, entry.abbreviation):
+            return entry.code
+    return None
+
+
+def _disability_details(details: dict, errors: dict[str, list[str]]) -> dict:
+    """A disabled person's tag: `type` from dictionary disability_type, `grade` from disability_grade (一级…
+    四级), each stored as its code; other keys are kept."""
+    details = dict(details)
+    for key, dictionary, what in (
+        ("type", "disability_type", _("残疾类别")),
+        ("grade", "disability_grade", _("残疾等级")),
+    ):
+        value = details.get(key)
+        if value in (None, ""):
+            details.pop(key, None)
+            continue
+        code = _dictionary_code(dictionary, value) if isinstance(value, str | int) else None
+        if code is None:
+            names = "、".join(entry.name for entry in dictionaries.items(dictionary))
+            errors.setdefault(f"disability_{key}", []).append(
+                _("“%(v)s”不是有效的%(what)s，应为：%(names)s。") % {"v": value, "what": what, "names": names}
+            )
+        else:
+            details[key] = code
+    return details
+
+
+def _overlapping_tag(person: Person, group: str, valid_from: date, valid_until: date | None):
+    """A tag of the same group whose period [valid_from, valid_until] (open ends) meets the given one."""
+    tags = SpecialGroupTag.objects.filter(person=person, group=group).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)
+    )
+    if valid_until is not None:
+        tags = tags.filter(valid_from__lte=valid_until)
+    return tags.order_by("valid_from").first()
+
+
 def tag_add(
     *,
     actor,
@@ -482,31 +684,51 @@ def tag_add(
     valid_until: date | None = None,
     evidence: str = "",
     details: dict | None = None,
+    evidence_file=None,
 ) -> SpecialGroupTag:
     require(actor, "registry.change_person", person)
     errors: dict[str, list[str]] = {}
+    details = dict(details or {})
     if not dictionaries.is_valid("special_group", group):
         errors["group"] = [_("“%(g)s”不是有效的人群类别。") % {"g": group}]
-    if valid_until and valid_until < valid_from:
+    if valid_from is None:
+        errors["valid_from"] = [_("请填写起始日期。")]
+    elif valid_until and valid_until < valid_from:
         errors["valid_until"] = [_("截止日期不能早于起始日期。")]
-    overlapping = SpecialGroupTag.objects.filter(person=person, group=group).filter(
-        SpecialGroupTag.valid_on(valid_from)
-    )
-    if overlapping.exists():
-        errors["group"] = [
-            _("该居民在此期间已有“%(g)s”标记。") % {"g": dictionaries.label("special_group", group)}
-        ]
+    elif "group" not in errors:
+        existing = _overlapping_tag(person, group, valid_from, valid_until)
+        if existing is not None:
+            errors["group"] = [
+                _("该居民已有“%(g)s”标记（%(a)s 至 %(b)s），与所填期间重叠。")
+                % {
+                    "g": dictionaries.label("special_group", group),
+                    "a": existing.valid_from.isoformat(),
+                    "b": existing.valid_until.isoformat() if existing.valid_until else _("今"),
+                }
+            ]
+    if group == DISABLED_GROUP:
+        details = _disability_details(details, errors)
+    errors.update(length_errors(SpecialGroupTag, evidence=evidence))
+    content_type = None
+    if evidence_file is not None:
+        try:
+            content_type = checked_upload(evidence_file, "evidence_file")
+        except ValidationFailed as error:
+            errors = merge_errors(errors, error.errors)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        tag = SpecialGroupTag.objects.create(
+        tag = SpecialGroupTag(
             person=person,
             group=group,
             valid_from=valid_from,
             valid_until=valid_until,
             evidence=evidence.strip(),
-            details=details or {},
+            details=details,
         )
+        if evidence_file is not None:
+            tag.evidence_file.save(_stored_name(content_type), evidence_file, save=False)
+        tag.save()
         label = dictionaries.label("special_group", group)
         _life_event(
             person,
@@ -525,6 +747,8 @@ def tag_add(
                 "valid_from": valid_from,
                 "valid_until": valid_until,
                 "evidence": evidence,
+                "details": {key: details[key] for key in ("type", "grade") if key in details},
+                "evidence_file": tag.evidence_file.name or "",
             },
         )
     return tag

@@ -187,7 +187,7 @@ def test_reveal_needs_the_permission_and_is_audited(tree, clerk, api):
     officer = staff(tree.community_a1, "registry.view_full_person")
     response = api_client_for(officer).post(url)
     assert response.status_code == 200
-    assert response.json() == {"id_number": someone.id_number, "phone": "13900001111"}
+    assert response.json() == {"id_number": someone.id_number, "phone": "13900001111", "other_phones": []}
     assert response["Cache-Control"] == "no-store"
     event = AuditEvent.objects.get(event_name="registry.person.revealed")
     assert event.actor == officer and event.target_id == str(someone.pk)

@@ -230,7 +230,11 @@ def test_messy_roster_creates_updates_and_reports_every_refused_row(world):
 
     # One "registered" life event per new person.
     assert LifeEvent.objects.filter(kind="registered", person__in=[zhang, li, wang, injected]).count() == 4
-    assert LifeEvent.objects.filter(person=known).count() == 1  # the factory's; an update adds none
+    # The factory's registration, and the update's own entry naming what changed (issue 3).
+    assert sorted(LifeEvent.objects.filter(person=known).values_list("kind", "summary")) == [
+        ("registered", "登记于甲一社区"),
+        ("updated", "导入修改：联系电话、备注"),
+    ]
 
     found = errors_of(job)
     assert [(n, c, r) for n, c, _v, r in found][1:] == [(n, c, r) for n, c, _v, r in expected][1:]

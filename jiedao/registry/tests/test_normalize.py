@@ -129,10 +129,54 @@ class TestParseDateCell:
             parse_date_cell(value)
         assert str(excinfo.value) == f"日期 {value} 不存在。"
 
-    @pytest.mark.parametrize("value", ["abc", "2026-01", "202601", "2026-01/05", "44927", "明天"])
+    @pytest.mark.parametrize("value", ["abc", "2026-01", "202601", "2026-01/05", "4492", "明天"])
     def test_unrecognised_text(self, value):
         with pytest.raises(ValueError, match="^无法识别日期"):
             parse_date_cell(value)
+
+    # Issue 3: an 8-digit number typed into a numeric cell is a date written YYYYMMDD.
+    @pytest.mark.parametrize("value", [19920404, 19920404.0, Decimal("19920404"), Decimal("19920404.000")])
+    def test_eight_digit_number_is_a_compact_date(self, value):
+        assert parse_date_cell(value) == date(1992, 4, 4)
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [(18900101, date(1890, 1, 1)), (21001231, date(2100, 12, 31)), (20000229, date(2000, 2, 29))],
+    )
+    def test_compact_number_date_limits(self, value, expected):
+        assert parse_date_cell(value) == expected
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (19921304, "日期 19921304 不存在（按年月日读取为 1992 年 13 月 4 日）。"),
+            (20230229, "日期 20230229 不存在（按年月日读取为 2023 年 2 月 29 日）。"),
+            (18891231, "日期 18891231 超出范围（按年月日读取，应在 1890-01-01 至 2100-12-31 之间）。"),
+            (21010101, "日期 21010101 超出范围（按年月日读取，应在 1890-01-01 至 2100-12-31 之间）。"),
+        ],
+    )
+    def test_eight_digit_number_that_is_no_date(self, value, message):
+        with pytest.raises(ValueError) as excinfo:
+            parse_date_cell(value)
+        assert str(excinfo.value) == message
+        assert "Excel 日期序号" not in message
+
+    def test_a_fractional_eight_digit_number_is_still_a_serial_out_of_range(self):
+        with pytest.raises(ValueError, match="Excel 日期序号 19920404.5 超出范围"):
+            parse_date_cell(19920404.5)
+
+    @pytest.mark.parametrize(
+        ("value", "shown"), [("44000", "2020-06-18"), ("44927", "2023-01-01"), ("44000.5", "2020-06-18")]
+    )
+    def test_serial_in_a_text_cell_is_refused_naming_its_date(self, value, shown):
+        """A CSV cell is text: 44000 there is refused (it may as well be a typo or an amount), with the date it
+        would be so that the office can correct the column."""
+        with pytest.raises(ValueError) as excinfo:
+            parse_date_cell(value)
+        assert str(excinfo.value) == (
+            f"“{value}”像是 Excel 日期序号（对应 {shown}）。文字单元格（如 CSV 文件）中的数字不按日期序号读取，"
+            f"以免把填错的数字当成日期：请写成 {shown} 这样的日期。"
+        )
 
     @pytest.mark.parametrize("value", [None, "", "  ", "\u3000", float("nan")])
     def test_empty(self, value):

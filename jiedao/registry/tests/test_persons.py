@@ -107,7 +107,7 @@ def test_reveal_needs_permission_and_is_audited(tree, clerk):
         services.person_reveal(actor=clerk, person=someone)
     officer = staff(tree.community_a1, "registry.view_full_person")
     revealed = services.person_reveal(actor=officer, person=Person.objects.get(pk=someone.pk))
-    assert revealed == {"id_number": someone.id_number, "phone": "13900001111"}
+    assert revealed == {"id_number": someone.id_number, "phone": "13900001111", "other_phones": []}
     assert AuditEvent.objects.filter(event_name="registry.person.revealed", actor=officer).count() == 1
 
 

@@ -31,10 +31,12 @@ from jiedao.registry.selectors import (
     persons_for,
 )
 from jiedao.registry.services.households import HEAD_RELATION
+from jiedao.registry.services.persons import DISABLED_GROUP
 from jiedao.registry.ui.common import YES_NO, FilterForm, OrgChoiceField, date_field, squash, yes_no
 from jiedao.registry.validators import InvalidNumber, parse_uscc
 
 ALL = [("", _("全部"))]
+PHOTO_HELP = _("JPG 或 PNG 图片。")
 
 
 def _relation_choices(*, blank=True, exclude_head=False):
@@ -307,6 +309,18 @@ class PersonForm(StyledForm):
     )
     org = OrgChoiceField(label=_("所属社区/网格"), queryset=None)
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    other_phones = forms.CharField(
+        label=_("其他联系电话"),
+        max_length=200,
+        required=False,
+        help_text=_("可填多个，用顿号、逗号或空格分隔。"),
+    )
+    photo = forms.FileField(
+        label=_("照片"),
+        required=False,
+        help_text=PHOTO_HELP,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
     ethnicity = forms.ChoiceField(label=_("民族"), required=False)
     education = forms.ChoiceField(label=_("文化程度"), required=False)
     political_status = forms.ChoiceField(label=_("政治面貌"), required=False)
@@ -342,6 +356,15 @@ class PersonForm(StyledForm):
                 "m": self.initial.get("phone_masked") or _("无")
             }
             self.fields["clear_phone"] = forms.BooleanField(label=_("删除联系电话"), required=False)
+            self.fields["other_phones"].help_text = _(
+                "可填多个，用顿号、逗号或空格分隔；填写后替换原有号码，不修改请留空。当前：%(m)s"
+            ) % {"m": self.initial.get("other_phones_masked") or _("无")}
+            self.fields["clear_other_phones"] = forms.BooleanField(
+                label=_("删除其他联系电话"), required=False
+            )
+            if self.initial.get("has_photo"):
+                self.fields["photo"].help_text = _("已有照片；上传 JPG 或 PNG 图片将替换。")
+                self.fields["clear_photo"] = forms.BooleanField(label=_("删除照片"), required=False)
 
 
 class MoveInForm(PersonForm):
@@ -381,13 +404,43 @@ class TagAddForm(IdPrefixedForm):
     group = forms.ChoiceField(label=_("人群类别"))
     valid_from = date_field(_("起始日期"))
     valid_until = date_field(_("截止日期"), required=False)
+    disability_type = forms.ChoiceField(
+        label=_("残疾类别"), required=False, help_text=_("仅标记残疾人时填写。")
+    )
+    disability_grade = forms.ChoiceField(
+        label=_("残疾等级"), required=False, help_text=_("仅标记残疾人时填写，一级最重。")
+    )
     evidence = forms.CharField(
         label=_("依据"), max_length=300, required=False, help_text=_("如：残疾人证号、低保批准文号")
+    )
+    evidence_file = forms.FileField(
+        label=_("证明材料"),
+        required=False,
+        help_text=_("PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。"),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = dictionaries.choices("special_group", blank=True)
+        self.fields["disability_type"].choices = dictionaries.choices("disability_type", blank=True)
+        self.fields["disability_grade"].choices = dictionaries.choices("disability_grade", blank=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("group") != DISABLED_GROUP:
+            for name in ("disability_type", "disability_grade"):
+                if data.get(name):
+                    self.add_error(name, _("残疾类别和等级只在标记“残疾人”时填写。"))
+        return data
+
+    def details(self) -> dict:
+        data = self.cleaned_data
+        return {
+            key: data[name]
+            for key, name in (("type", "disability_type"), ("grade", "disability_grade"))
+            if data.get(name)
+        }
 
 
 class TagEndForm(IdPrefixedForm):

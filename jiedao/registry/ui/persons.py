@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
 from jiedao.dictionaries.selectors import label, labels
 from jiedao.registry import services
+from jiedao.registry.api.persons import evidence_response, photo_response
 from jiedao.registry.choices import PersonStatus
 from jiedao.registry.models import (
     House,
@@ -34,7 +36,7 @@ from jiedao.registry.selectors import (
     persons_for,
     search_persons,
 )
-from jiedao.registry.services.persons import MIGRANT_FIELDS
+from jiedao.registry.services.persons import MIGRANT_FIELDS, person_set_photo
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, resolve_house
 from jiedao.registry.ui.export import PersonalDataExport
@@ -231,15 +233,19 @@ def _person_data(user, form, *, person: Person | None = None) -> services.Person
     house = resolve_house(user, data.get("house") or "")
     id_number = (data.get("id_number") or "").strip()
     phone = (data.get("phone") or "").strip()
+    other_phones = (data.get("other_phones") or "").strip()
     if person is not None:
         id_number = id_number or person.id_number
         if not phone and not data.get("clear_phone"):
             phone = person.phone
+        if not other_phones and not data.get("clear_other_phones"):
+            other_phones = person.other_phones
     return services.PersonData(
         name=data["name"],
         id_number=id_number,
         org=data["org"],
         phone=phone,
+        other_phones=other_phones,
         ethnicity=data.get("ethnicity") or "",
         education=data.get("education") or "",
         political_status=data.get("political_status") or "",
@@ -253,11 +259,20 @@ def _person_data(user, form, *, person: Person | None = None) -> services.Person
     )
 
 
+def _save_photo(user, person: Person, form) -> None:
+    """The photo of the person form, in the same transaction as the person: a bad photo saves nothing."""
+    photo = form.cleaned_data.get("photo")
+    if photo:
+        person_set_photo(actor=user, person=person, photo=photo)
+    elif form.cleaned_data.get("clear_photo") and person.photo:
+        person_set_photo(actor=user, person=person, photo=None)
+
+
 class PersonCreateView(ServiceFormView):
     model = Person
     permission = "add"
     form_class = forms.PersonForm
-    template_name = "registry/form.html"
+    template_name = "registry/person_form.html"
     success_message = gettext_lazy("居民已登记。")
 
     def get_form_kwargs(self):
@@ -281,7 +296,12 @@ class PersonCreateView(ServiceFormView):
         )
 
     def perform(self, form):
-        return services.person_create(actor=self.request.user, data=_person_data(self.request.user, form))
+        with transaction.atomic():
+            person = services.person_create(
+                actor=self.request.user, data=_person_data(self.request.user, form)
+            )
+            _save_photo(self.request.user, person, form)
+        return person
 
     def get_success_url(self, result=None):
         return reverse("registry:person_detail", args=[result.pk])
@@ -300,12 +320,15 @@ class PersonMoveInView(PersonCreateView):
         return context
 
     def perform(self, form):
-        return services.person_move_in(
-            actor=self.request.user,
-            data=_person_data(self.request.user, form),
-            moved_on=form.cleaned_data["moved_on"],
-            origin=form.cleaned_data["origin"],
-        )
+        with transaction.atomic():
+            person = services.person_move_in(
+                actor=self.request.user,
+                data=_person_data(self.request.user, form),
+                moved_on=form.cleaned_data["moved_on"],
+                origin=form.cleaned_data["origin"],
+            )
+            _save_photo(self.request.user, person, form)
+        return person
 
 
 class PersonObjectMixin(ScopedObjectMixin):
@@ -336,6 +359,7 @@ class PersonObjectMixin(ScopedObjectMixin):
 
 class PersonEditView(PersonObjectMixin, ServiceFormView):
     form_class = forms.PersonForm
+    template_name = "registry/person_form.html"
     success_message = gettext_lazy("居民信息已保存。")
 
     def get_form_kwargs(self):
@@ -352,6 +376,8 @@ class PersonEditView(PersonObjectMixin, ServiceFormView):
             "name": person.name,
             "id_number_masked": person.id_number_masked,
             "phone_masked": person.phone_masked,
+            "other_phones_masked": person.other_phones_masked,
+            "has_photo": bool(person.photo),
             "org": person.org_id,
             "ethnicity": person.ethnicity,
             "education": person.education,
@@ -370,9 +396,14 @@ class PersonEditView(PersonObjectMixin, ServiceFormView):
 
     def perform(self, form):
         person = self.get_person()
-        return services.person_update(
-            actor=self.request.user, person=person, data=_person_data(self.request.user, form, person=person)
-        )
+        with transaction.atomic():
+            person = services.person_update(
+                actor=self.request.user,
+                person=person,
+                data=_person_data(self.request.user, form, person=person),
+            )
+            _save_photo(self.request.user, person, form)
+        return person
 
 
 class PersonDeathView(PersonObjectMixin, ServiceFormView):
@@ -427,6 +458,7 @@ class PersonAddressView(PersonObjectMixin, ServiceFormView):
 
 class PersonTagAddView(PersonObjectMixin, ServiceFormView):
     form_class = forms.TagAddForm
+    template_name = "registry/person_form.html"
     success_message = gettext_lazy("已标记特殊人群。")
 
     def get_context_data(self, **kwargs):
@@ -441,7 +473,28 @@ class PersonTagAddView(PersonObjectMixin, ServiceFormView):
             valid_from=data["valid_from"],
             valid_until=data.get("valid_until"),
             evidence=data.get("evidence") or "",
+            details=form.details(),
+            evidence_file=data.get("evidence_file"),
         )
+
+
+class PersonPhotoView(ScopedViewMixin, View):
+    """GET: the photo of a person the user may view (else 404)."""
+
+    model = Person
+
+    def get(self, request, pk):
+        return photo_response(get_object_or_404(persons_for(request.user), pk=pk))
+
+
+class PersonTagEvidenceView(ScopedViewMixin, View):
+    """GET: the evidence file of a special-group tag, for a user who may view the person's tags (else 404)."""
+
+    model = SpecialGroupTag
+
+    def get(self, request, pk, tag_pk):
+        tag = get_object_or_404(self.get_queryset().filter(person_id=pk), pk=tag_pk)
+        return evidence_response(tag)
 
 
 class PersonTagEndView(PersonObjectMixin, ServiceFormView):

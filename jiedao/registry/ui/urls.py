@@ -16,7 +16,13 @@ urlpatterns = [
     path("persons/<int:pk>/death/", persons.PersonDeathView.as_view(), name="person_death"),
     path("persons/<int:pk>/move-out/", persons.PersonMoveOutView.as_view(), name="person_move_out"),
     path("persons/<int:pk>/address/", persons.PersonAddressView.as_view(), name="person_address"),
+    path("persons/<int:pk>/photo/", persons.PersonPhotoView.as_view(), name="person_photo"),
     path("persons/<int:pk>/tags/new/", persons.PersonTagAddView.as_view(), name="person_tag_add"),
+    path(
+        "persons/<int:pk>/tags/<int:tag_pk>/evidence/",
+        persons.PersonTagEvidenceView.as_view(),
+        name="person_tag_evidence",
+    ),
     path(
         "persons/<int:pk>/tags/<int:tag_pk>/end/", persons.PersonTagEndView.as_view(), name="person_tag_end"
     ),
