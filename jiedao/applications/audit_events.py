@@ -6,6 +6,9 @@ RESIDENT_SIGNED_UP = event_type(5101, "applications.resident.signed_up", _("群�
 RESIDENT_LOGGED_IN = event_type(5102, "applications.resident.logged_in", _("群众登录"))
 RESIDENT_VERIFIED = event_type(5103, "applications.resident.verified", _("群众实名认证"))
 RESIDENT_LOGIN_FAILED = event_type(5104, "applications.resident.login_failed", _("群众登录验证码错误"))
+RESIDENT_VERIFY_REFUSED = event_type(
+    5105, "applications.resident.verify_refused", _("群众实名认证未通过（姓名与证件号码登记不符）")
+)
 
 APPLICATION_SUBMITTED = event_type(5111, "applications.application.submitted", _("网上提交办件"))
 APPLICATION_REGISTERED = event_type(5112, "applications.application.registered", _("窗口登记办件"))
@@ -24,6 +27,18 @@ APPLICATION_EXTENDED = event_type(5120, "applications.application.extended", _("
 APPLICATION_CONCLUDED = event_type(5121, "applications.application.concluded", _("办结"))
 APPLICATION_PROCESS_STARTED = event_type(
     5122, "applications.application.process_started", _("视为受理的办件转入流程办理")
+)
+APPLICATION_EXTENSION_REQUESTED = event_type(
+    5123, "applications.application.extension_requested", _("申请延长办理时限")
+)
+APPLICATION_EXTENSION_REFUSED = event_type(
+    5124, "applications.application.extension_refused", _("不予批准延长办理时限")
+)
+APPLICATION_PROCESS_HELD = event_type(
+    5125, "applications.application.process_held", _("办件中止或待补正，流程等待")
+)
+APPLICATION_PROCESS_RELEASED = event_type(
+    5126, "applications.application.process_released", _("办件恢复办理，流程继续")
 )
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))

@@ -1,6 +1,7 @@
-"""Demo data of the service hall: permissions of the demo roles, and one 低保 application submitted online
-by a demo resident and accepted at the window, so that `shequ` (柳浪社区) finds the household verification
-task in the inbox. Idempotent.
+"""Demo data of the service hall: permissions of the demo roles (applications, 首问登记, 代办, 好差评统计
+and 差评整改), the comprehensive service window of each sub-district, and one 低保 application submitted
+online by a demo resident and accepted at the window, so that `shequ` (柳浪社区) finds the household
+verification task in the inbox. Idempotent.
 
 Needs the registry, catalog and workflow demos (loaded before this app by `manage.py demo`). The generic
 processes of the catalog items are deployed here as well, since the workflow demo runs before the catalog
@@ -14,7 +15,7 @@ from django.db import transaction
 
 from jiedao.accounts.models import Role, User
 from jiedao.applications import services
-from jiedao.applications.models import Application, Resident
+from jiedao.applications.models import Application, Resident, ServiceWindow
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto
 from jiedao.core.demo import resolve_permissions
@@ -24,6 +25,14 @@ from jiedao.registry.identity import phone_hash
 COMMUNITY_CODE = "330110001001"  # 柳浪社区
 DEMO_PHONE = "13957100001"
 STAFF_VIEW = ("applications.view_application", "applications.view_publicnotice")
+# 首问登记: the staff a visitor asks first (the window), and the departments inquiries are handed to, who
+# must be able to acknowledge and answer them.
+INQUIRIES = ("applications.view_inquiry", "applications.add_inquiry", "applications.change_inquiry")
+INQUIRIES_RECEIVED = ("applications.view_inquiry", "applications.change_inquiry")
+# 代办: assigning agents to enterprise projects (window staff and the sub-district leader).
+AGENCY = ("applications.view_agencyassignment", "applications.add_agencyassignment")
+# 好差评 statistics and 差评整改: the sub-district leader and the supervisor (纪工委 / 效能办).
+RATINGS = ("applications.view_rating", "applications.view_rectification", "applications.change_rectification")
 ROLE_PERMISSIONS = {
     "window-staff": (
         *STAFF_VIEW,
@@ -32,15 +41,28 @@ ROLE_PERMISSIONS = {
         "applications.conclude_application",
         "applications.extend_application",
         "applications.add_rating",
+        *INQUIRIES,
+        *AGENCY,
     ),
     "subdistrict-leader": (
         *STAFF_VIEW,
         "applications.view_objectiontask",
         "applications.change_objectiontask",
+        "applications.approve_extension",
+        *AGENCY,
+        *RATINGS,
+        *INQUIRIES_RECEIVED,
     ),
-    "approver": STAFF_VIEW,
+    "supervisor": (*STAFF_VIEW, *RATINGS),
+    "district-leader": ("applications.view_rating", "applications.view_rectification"),
+    "approver": (*STAFF_VIEW, *INQUIRIES_RECEIVED),
     "community-staff": STAFF_VIEW,
 }
+# The comprehensive window (综合受理窗口) of each sub-district's service center and who works there.
+WINDOWS = [
+    ("330110001000", "1号窗口", "综合受理", ("window",)),  # 清波街道
+    ("330110002000", "1号窗口", "综合受理", ("window2",)),  # 望江街道
+]
 APPLICATION_FORM = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -52,6 +74,20 @@ def load_permissions() -> None:
         role = Role.objects.filter(code=code).first()
         if role is not None:
             role.permissions.add(*resolve_permissions(patterns))
+
+
+def load_windows() -> list[ServiceWindow]:
+    windows = []
+    for code, number, name, usernames in WINDOWS:
+        org = OrgUnit.objects.filter(division_code=code).first()
+        if org is None:
+            continue
+        window, _created = ServiceWindow.objects.get_or_create(
+            org=org, number=number, defaults={"name": name}
+        )
+        window.staff.add(*User.objects.filter(username__in=usernames))
+        windows.append(window)
+    return windows
 
 
 def _demo_person():
@@ -121,6 +157,7 @@ def load(stdout=None) -> None:
     from jiedao.workflow import demo as workflow_demo
 
     load_permissions()
+    load_windows()
     workflow_demo.load_permissions()
     if workflow_demo.load_processes(stdout):
         workflow_demo.load_item_processes(stdout)

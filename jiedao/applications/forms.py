@@ -111,8 +111,22 @@ class EmptyForm(StyledForm):
 
 
 class ExtendForm(StyledForm):
-    days = forms.IntegerField(label=_("延长工作日数"), min_value=1, max_value=60)
+    days = forms.IntegerField(label=_("申请延长工作日数"), min_value=1, max_value=60)
     reason = forms.CharField(label=_("延长理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ExtensionDecisionForm(StyledForm):
+    """A leader's decision on a pending extension request (posted to the extend address)."""
+
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(
+        label=_("审批结果"),
+        choices=[(APPROVE, _("批准延长")), (REFUSE, _("不予批准"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("审批意见（不予批准的须填写理由）"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class ConcludeForm(StyledForm):

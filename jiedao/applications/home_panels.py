@@ -29,6 +29,29 @@ def pending_applications_panel(user):
 
 
 @home_panel
+def pending_extensions_panel(user):
+    """Requests to extend a time limit wait for someone who may approve them (a leader)."""
+    if not has_permission(user, "applications.approve_extension"):
+        return None
+    from jiedao.applications.models import Application, ExtensionStatus
+
+    count = (
+        Application.objects.visible_to(user, "applications.approve_extension")
+        .filter(extension_requests__status=ExtensionStatus.PENDING)
+        .count()
+    )
+    if not count:
+        return None
+    return {
+        "title": _("待审批的延期申请"),
+        "value": count,
+        "text": _("延长办理时限须经审批，批准后才改变办结期限"),
+        "url": reverse("applications:staff_list") + "?extension=pending",
+        "link_text": _("去审批"),
+    }
+
+
+@home_panel
 def my_inquiries_panel(user):
     if not has_permission(user, "applications.view_inquiry"):
         return None

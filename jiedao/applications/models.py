@@ -102,6 +102,15 @@ class Application(ScopedModel):
     enterprise_name = models.CharField(_("企业名称"), max_length=200, blank=True)
     enterprise_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
+    window = models.ForeignKey(
+        "applications.ServiceWindow",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("受理窗口"),
+        help_text=_("窗口登记的为登记人所在窗口；网上申请的为受理人所在窗口"),
+    )
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
     status = models.CharField(
         _("状态"), max_length=24, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
@@ -132,7 +141,8 @@ class Application(ScopedModel):
         permissions = [
             ("accept_application", _("受理、补正、不予受理、中止与恢复办件")),
             ("conclude_application", _("办结办件")),
-            ("extend_application", _("延长办件时限")),
+            ("extend_application", _("申请延长办件时限")),
+            ("approve_extension", _("审批延长办件时限")),
         ]
         indexes = [models.Index(fields=["status", "received_at"], name="applications_status_received")]
 
@@ -142,6 +152,51 @@ class Application(ScopedModel):
     @property
     def is_concluded(self) -> bool:
         return self.status in (ApplicationStatus.CONCLUDED_APPROVED, ApplicationStatus.CONCLUDED_DENIED)
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("不予批准")
+    LAPSED = "lapsed", _("办件已办结，申请失效")
+
+
+class ExtensionRequest(models.Model):
+    """延长办理时限的申请: requested by window staff with a reason, decided by someone who may approve
+    extensions (a leader). The due date moves only when it is approved."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="extension_requests", verbose_name=_("办件")
+    )
+    days = models.PositiveSmallIntegerField(_("延长工作日数"))
+    reason = models.TextField(_("延长理由"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("审批人")
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(status="pending"),
+                name="applications_one_pending_extension",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('延期申请')} #{self.pk}"
 
 
 class ApplicationMaterial(models.Model):
@@ -274,6 +329,15 @@ class Rating(models.Model):
     recorded_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("窗口代录人")
     )
+    staff = models.ForeignKey(
+        USER,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("被评价人员"),
+        help_text=_("办结人；由流程办结的，为流程中最后经办的工作人员（用于按人员统计和差评整改）"),
+    )
     created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
 
     class Meta:
@@ -378,3 +442,32 @@ class ObjectionTask(ScopedModel):
 
     def __str__(self) -> str:
         return f"{_('异议处理')} #{self.pk}"
+
+
+class ServiceWindow(ScopedModel):
+    """窗口: a numbered service window of a service center (便民服务中心), e.g. 3号窗口 社会救助, and the staff
+    who work at it. An application records the window it was registered at (walk-in: the registering staff
+    member's window) or, when it came in online, accepted at, for the rating statistics per window."""
+
+    number = models.CharField(_("窗口号"), max_length=20, help_text=_("如“3号窗口”"))
+    name = models.CharField(_("窗口名称"), max_length=100, help_text=_("如“社会救助”"))
+    staff = models.ManyToManyField(
+        USER, blank=True, related_name="service_windows", verbose_name=_("窗口人员")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("服务窗口")
+        verbose_name_plural = _("服务窗口")
+        ordering = ["org_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["org", "number"], name="applications_window_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @classmethod
+    def of(cls, user) -> ServiceWindow | None:
+        """The active window a staff member works at (the first, should they be listed at several)."""
+        if not getattr(user, "pk", None):
+            return None
+        return cls.objects.filter(staff=user, is_active=True).order_by("id").first()

@@ -2,8 +2,10 @@
 the application (`Application.outcome_document`) and downloadable by the applicant and by staff.
 
 It carries the applicant's masked name, the item, the tracking code, the outcome and its explanation, the
-date and the issuing body (the application's org). Chinese text uses ReportLab's built-in CID font
-``STSong-Light`` (Adobe's Song typeface, resolved by the PDF viewer), so no font file is shipped.
+date and the issuing body (the application's org).
+
+Chinese text is set in the platform's embedded font (`jiedao.core.pdf`), so the document looks the same on
+any machine and its text can be searched and copied.
 """
 
 from __future__ import annotations
@@ -14,23 +16,11 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from jiedao.core import crypto
+from jiedao.core.pdf import cjk_font
 from jiedao.workcalendar.services import CHINA_TZ
-
-FONT = "STSong-Light"
-_registered = False
-
-
-def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -66,7 +56,7 @@ def document_lines(application) -> dict:
 
 def render_pdf(application) -> bytes:
     facts = document_lines(application)
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"{facts['title']} {facts['tracking_code']}")

@@ -25,6 +25,19 @@ when no definition of the key applies at the org, or when there is no accepting 
 by the periodic job): the engine needs an initiator who may start processes at the org. A deemed-accepted
 application then shows 转入流程办理 on its staff page (`application_start_processing`), which starts the
 process with that staff member as the initiator.
+
+The applicant's registry person is the resident's linked person (set by real-name verification, which
+refuses an identity number registered under another name), or for a window application the person
+registered under both the identity number and the applicant's name — never the number alone, which anyone
+can type.
+
+While an application is suspended (中止) or awaits the applicant's correction (补正) its process waits
+(`hold_processing`): its timers are held, so the sweep does not advance it, and the steps that need an
+accepted application (the 公示 and the conclusion actions) refuse to run, so a person completing the step
+before them is told why and the step stays in their inbox. On resumption or resubmission
+(`release_processing`) the timers are handed back to the sweep, which fires those now due. Rejecting an
+accepted application (it was in correction) cancels its process with the reason (`cancel_processing`).
+The engine has no suspension of its own; see each function for what it touches.
 """
 
 from __future__ import annotations
@@ -35,12 +48,25 @@ logger = logging.getLogger(__name__)
 
 
 def applicant_person(application):
-    """The registry person of the applicant (by the identity number's blind index), or None."""
+    """The registry person of the applicant, or None: the resident's linked person when the resident was
+    matched at verification, else the person registered under both the identity number (blind index) and
+    the applicant's name. Never by the number alone: a number typed under another name is not that person."""
     from jiedao.registry.models import Person
 
-    if not application.applicant_id_hash:
+    resident = application.resident if application.resident_id else None
+    if (
+        resident is not None
+        and resident.person_id
+        and resident.id_number_hash == application.applicant_id_hash
+    ):
+        return Person.objects.filter(pk=resident.person_id).select_related("org").first()
+    if not application.applicant_id_hash or not application.applicant_name:
         return None
-    return Person.objects.filter(id_number_hash=application.applicant_id_hash).select_related("org").first()
+    return (
+        Person.objects.filter(id_number_hash=application.applicant_id_hash, name=application.applicant_name)
+        .select_related("org")
+        .first()
+    )
 
 
 def process_org(application, person=None):
@@ -113,3 +139,108 @@ def running_instance(application):
 
     instance = instance_for(application)
     return instance if instance is not None and instance.status == InstanceStatus.RUNNING else None
+
+
+def last_human_actor(application):
+    """The staff member who last completed a step of the application's process (active users only), or
+    None: who handled an application its process concluded (the conclusion itself may be a timer's)."""
+    from jiedao.workflow.choices import HistoryAction
+    from jiedao.workflow.models import TaskHistory
+
+    instance = instance_for(application)
+    if instance is None:
+        return None
+    rows = TaskHistory.objects.filter(instance=instance, actor__isnull=False, actor__is_active=True)
+    row = rows.filter(action=HistoryAction.COMPLETE).order_by("-id").select_related("actor").first()
+    row = row or rows.order_by("-id").select_related("actor").first()
+    return row.actor if row is not None else None
+
+
+# --- the process waits while the application does -----------------------------------------------------------
+#
+# The engine offers no suspension of an instance (no "suspended" status that `task_complete` and the timer
+# sweep would respect). Until it does, the applications side holds what it can without a step of its own:
+# the instance's timers (`next_timer_at`, which is all the sweep looks at) — written here, under the
+# instance's row lock, and audited — while the service-hall actions that need an accepted application
+# refuse to run (`workflow_actions`). Cancelling uses the engine's own cancellation, because
+# `workflow.process_cancel` is the administrator's and asks for the workflow administration permission,
+# while rejecting an application is the window's decision.
+
+
+def _lock_running(application):
+    from jiedao.workflow.choices import InstanceStatus
+    from jiedao.workflow.models import ProcessInstance
+
+    instance = running_instance(application)
+    if instance is None:
+        return None
+    locked = ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=instance.pk).first()
+    if locked is None or locked.status != InstanceStatus.RUNNING:
+        return None
+    return locked
+
+
+def hold_processing(application, *, actor, reason: str):
+    """The application is suspended or awaits correction: its running process waits. Returns the instance."""
+    from jiedao.applications import audit_events as events
+    from jiedao.audit import services as audit
+    from jiedao.workflow.models import ProcessInstance
+
+    instance = _lock_running(application)
+    if instance is None:
+        return None
+    held = instance.next_timer_at
+    ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=None)
+    audit.record(
+        events.APPLICATION_PROCESS_HELD,
+        actor=actor,
+        actor_name="" if getattr(actor, "pk", None) else "system",
+        target=instance,
+        before={"next_timer_at": held},
+        after={"next_timer_at": None, "application": application.pk},
+        message=reason[:500],
+    )
+    return instance
+
+
+def release_processing(application, *, actor, at):
+    """The application is being handled again: the process's timers go back to the sweep, which fires the
+    ones that fell due while it waited and sets the next one (`fire_due_timers` recomputes it)."""
+    from jiedao.applications import audit_events as events
+    from jiedao.audit import services as audit
+    from jiedao.workflow.models import ProcessInstance
+
+    instance = _lock_running(application)
+    if instance is None:
+        return None
+    if instance.next_timer_at is None:
+        ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=at)
+    audit.record(
+        events.APPLICATION_PROCESS_RELEASED,
+        actor=actor,
+        actor_name="" if getattr(actor, "pk", None) else "system",
+        target=instance,
+        after={"next_timer_at": at, "application": application.pk},
+    )
+    return instance
+
+
+def cancel_processing(application, *, actor, reason: str):
+    """The application was rejected after acceptance: its running process is cancelled with the reason,
+    its open steps leave the inboxes. Returns the instance, or None."""
+    from django.utils.translation import gettext as _
+
+    from jiedao.workflow import audit_events as workflow_events
+    from jiedao.workflow import services as workflow
+    from jiedao.workflow.choices import HistoryAction
+
+    instance = _lock_running(application)
+    if instance is None:
+        return None
+    instance = workflow._lock_instance(instance.pk)
+    step = workflow._Step(instance, actor)
+    workflow._cancel_instance(
+        step, HistoryAction.AUTO, opinion=_("办件不予受理，流程撤销：%(r)s") % {"r": reason[:300]}
+    )
+    workflow._audit(workflow_events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
+    return instance

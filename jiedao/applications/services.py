@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications import audit_events as events
+from jiedao.applications import processing
 from jiedao.applications.choices import (
     ApplicationStatus,
     Channel,
@@ -33,6 +34,8 @@ from jiedao.applications.models import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
+    ExtensionRequest,
+    ExtensionStatus,
     Inquiry,
     InquiryHandOver,
     Objection,
@@ -41,6 +44,7 @@ from jiedao.applications.models import (
     Rating,
     Rectification,
     Resident,
+    ServiceWindow,
     SmsCode,
 )
 from jiedao.applications.processing import instance_for, start_processing
@@ -48,7 +52,7 @@ from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit
-from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.identity import id_number_hash, phone_hash
@@ -72,7 +76,15 @@ MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
+TRACK_RETRY_AFTER = int(TRACK_WINDOW.total_seconds())
+VERIFY_PER_DAY = 10  # real-name attempts per account: guessing the name that goes with a number
 SYSTEM = "system"
+
+
+class RateLimited(ServiceError):
+    """Too many attempts from one address or account; views answer 429 Too Many Requests."""
+
+    code = "rate_limited"
 
 
 def _now(at: dt.datetime | None = None) -> dt.datetime:
@@ -153,11 +165,11 @@ def resident_send_code(*, phone: str, ip: str | None, now: dt.datetime | None = 
     now = _now(now)
     key = phone_hash(parsed.national)
     if SmsCode.objects.filter(phone_hash=key, created_at__gt=now - CODE_INTERVAL).exists():
-        raise ServiceError(_("验证码已发送，请 60 秒后再试。"), code="rate_limited")
+        raise RateLimited(_("验证码已发送，请 60 秒后再试。"))
     if ip and SmsCode.objects.filter(ip=ip, created_at__gt=now - dt.timedelta(hours=1)).count() >= (
         CODE_PER_IP_PER_HOUR
     ):
-        raise ServiceError(_("获取验证码过于频繁，请一小时后再试。"), code="rate_limited")
+        raise RateLimited(_("获取验证码过于频繁，请一小时后再试。"))
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         SmsCode.objects.create(
@@ -229,12 +241,38 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         parsed = None
     if errors:
         raise ValidationFailed(errors)
+    if not ratelimit.attempt(
+        "resident_verify", str(resident.pk), limit=VERIFY_PER_DAY, window=dt.timedelta(days=1)
+    ):
+        raise RateLimited(_("实名认证尝试次数过多，请明天再试，或携带身份证件到窗口办理。"))
     number_hash = id_number_hash(parsed.number)
     if Resident.objects.filter(id_number_hash=number_hash).exclude(pk=resident.pk).exists():
         raise ValidationFailed({"id_number": [_("该证件号码已绑定其他账号，如有疑问请到窗口咨询。")]})
     from jiedao.registry.models import Person
 
-    person = Person.objects.filter(id_number_hash=number_hash, name=real_name).first()
+    registered = list(Person.objects.filter(id_number_hash=number_hash).only("pk", "name"))
+    person = next((p for p in registered if p.name == real_name), None)
+    if registered and person is None:
+        # The number belongs to someone else in the registry: verifying would let this account apply (and
+        # have the household checked) as that person. Refused without telling whose number it is.
+        audit.record(
+            events.RESIDENT_VERIFY_REFUSED,
+            actor_name=_resident_name(resident),
+            target=resident,
+            success=False,
+            message="name does not match the registry",
+        )
+        raise ValidationFailed(
+            {
+                "__all__": [
+                    _(
+                        "您填写的姓名与该身份证件号码的登记信息不一致，不能完成实名认证。"
+                        "请核对后重新填写；如确认无误，请携带身份证件到窗口办理。"
+                    )
+                ]
+            },
+            code="identity_mismatch",
+        )
     with transaction.atomic():
         resident.real_name = real_name
         resident.id_number = parsed.number
@@ -441,6 +479,14 @@ def application_submit(
     return application
 
 
+def _registered_under_another_name(number: str, name: str) -> bool:
+    """The registry holds this identity number, but not under this name."""
+    from jiedao.registry.models import Person
+
+    names = set(Person.objects.filter(id_number_hash=id_number_hash(number)).values_list("name", flat=True))
+    return bool(names) and name not in names
+
+
 def application_register_walk_in(
     *,
     actor,
@@ -473,6 +519,10 @@ def application_register_walk_in(
     except ValidationFailed as error:
         errors.update(error.errors)
         phone = None
+    if not errors and number and _registered_under_another_name(number, applicant_name):
+        errors["applicant_name"] = [
+            _("申请人姓名与该身份证件号码在实有人口库中的登记不一致，请核对申请人的身份证件。")
+        ]
     if errors:
         raise ValidationFailed(errors)
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
@@ -493,6 +543,7 @@ def application_register_walk_in(
             enterprise_name=enterprise_name,
             enterprise_uscc=enterprise_uscc,
             channel=Channel.WINDOW,
+            window=ServiceWindow.of(actor),
             tracking_code=new_tracking_code(),
             status=ApplicationStatus.SUBMITTED,
             submitted_at=now,
@@ -518,17 +569,28 @@ def _start_clock(application: Application, *, actor, at: dt.datetime) -> None:
 
 
 def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -> None:
-    """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock)."""
+    """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock).
+
+    Deemed acceptance (`at` is the moment it became deemed) counts from the day the materials were
+    received (行政许可法第三十二条: 逾期不告知的，自收到申请材料之日起即为受理): `accepted_at` and the clock
+    start at `received_at`."""
     before = application.status
+    accepted_from = application.received_at if deemed and application.received_at else at
     application.status = ApplicationStatus.ACCEPTED
-    application.accepted_at = at
+    application.accepted_at = accepted_from
     application.deemed_accepted = deemed
     application.correction_items = []
-    _start_clock(application, actor=actor, at=at)
+    if application.window_id is None and not deemed:
+        # An application that came in online is at the window of the staff member who accepts it.
+        application.window = ServiceWindow.of(actor)
+    _start_clock(application, actor=actor, at=accepted_from)
     application.save()
     note = (
-        _("申请提交后 %(n)d 个工作日内未作处理，依法视为受理。")
-        % {"n": int(get_parameter("applications.deemed_acceptance_days"))}
+        _("申请材料接收后 %(n)d 个工作日内未作处理，依法视为受理，自材料接收之日（%(date)s）起计算办理时限。")
+        % {
+            "n": int(get_parameter("applications.deemed_acceptance_days")),
+            "date": accepted_from.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        }
         if deemed
         else ""
     )
@@ -579,7 +641,8 @@ def application_accept(*, actor, application: Application, at: dt.datetime | Non
 
 def deemed_acceptance_run(*, now: dt.datetime | None = None) -> int:
     """Accept every application left untouched for N working days after its materials were received
-    (行政许可法第三十二条); the clock starts at the end of the N-th working day (the deemed date)."""
+    (行政许可法第三十二条). It becomes deemed at the end of the N-th working day (the history records that
+    moment), but counts as accepted from the day the materials were received: the clock starts then."""
     now = _now(now)
     days = int(get_parameter("applications.deemed_acceptance_days"))
     calendar = workcalendar.current_calendar()
@@ -652,6 +715,7 @@ def application_request_correction(
                 actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
             )
             locked.due_at = clock.due_at
+            processing.hold_processing(locked, actor=actor, reason=_("一次性告知补正材料"))
         locked.status = ApplicationStatus.CORRECTION_REQUESTED
         locked.correction_items = cleaned
         locked.save()
@@ -704,6 +768,7 @@ def application_resubmit(
             clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
             locked.due_at = clock.due_at
             locked.status = ApplicationStatus.ACCEPTED
+            processing.release_processing(locked, actor=actor, at=at)
         else:
             locked.status = ApplicationStatus.SUBMITTED
             locked.received_at = at
@@ -742,6 +807,9 @@ def application_reject(*, actor, application: Application, reason: str, at: dt.d
         before = locked.status
         if locked.accepted_at is not None:  # an accepted application in correction: end its clock
             clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+            # …and its process: nobody is to go on handling a rejected application.
+            processing.cancel_processing(locked, actor=actor, reason=reason)
+        _lapse_extensions(locked, at)
         locked.status = ApplicationStatus.REJECTED
         locked.status_note = reason
         locked.concluded_at = at
@@ -760,7 +828,8 @@ def application_reject(*, actor, application: Application, reason: str, at: dt.d
 
 
 def application_suspend(*, actor, application: Application, reason: str, at: dt.datetime | None = None):
-    """中止办理: the clock pauses until `application_resume`."""
+    """中止办理: the clock pauses until `application_resume`, and the application's process waits
+    (`processing.hold_processing`: its timers are held, its result steps refuse until then)."""
     require(actor, "applications.accept_application", application)
     reason = (reason or "").strip()
     if not reason:
@@ -775,6 +844,7 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
         locked.status = ApplicationStatus.SUSPENDED
         locked.status_note = reason
         locked.save()
+        processing.hold_processing(locked, actor=actor, reason=reason)
         _event(
             locked,
             EventAction.SUSPENDED,
@@ -795,7 +865,7 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
 
 
 def application_resume(*, actor, application: Application, at: dt.datetime | None = None):
-    """恢复办理: the paused span is added to the due date."""
+    """恢复办理: the paused span is added to the due date, and the process goes on."""
     require(actor, "applications.accept_application", application)
     at = _now(at)
     with transaction.atomic():
@@ -807,16 +877,34 @@ def application_resume(*, actor, application: Application, at: dt.datetime | Non
         locked.status = ApplicationStatus.ACCEPTED
         locked.status_note = ""
         locked.save()
+        processing.release_processing(locked, actor=actor, at=at)
         _event(locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at)
         _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
     _sync(application, locked)
     return locked
 
 
-def application_extend(
+def _extension_pending(application: Application) -> ExtensionRequest | None:
+    return (
+        ExtensionRequest.objects.select_for_update()
+        .filter(application=application, status=ExtensionStatus.PENDING)
+        .first()
+    )
+
+
+def _lapse_extensions(application: Application, at: dt.datetime) -> None:
+    """A pending extension request lapses when the application is concluded or rejected."""
+    ExtensionRequest.objects.filter(application=application, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.LAPSED, decided_at=at
+    )
+
+
+def application_extension_request(
     *, actor, application: Application, days: int, reason: str, at: dt.datetime | None = None
-) -> Application:
-    """延长办理时限 by `days` working days, with a reason; needs `applications.extend_application`."""
+) -> ExtensionRequest:
+    """申请延长办理时限 by `days` working days, with a reason (`applications.extend_application`). Nothing
+    moves until someone who may approve extensions decides (`application_extension_decide`); one request
+    may wait at a time."""
     require(actor, "applications.extend_application", application)
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
@@ -830,17 +918,109 @@ def application_extend(
     with transaction.atomic():
         locked = _locked(application)
         if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
-            raise _bad_status(locked, _("延长时限"))
-        clock = clocks.clock_extend(
-            actor=actor, clock=clocks.clock_for(locked), units=days, reason=reason, at=at
+            raise _bad_status(locked, _("申请延长时限"))
+        if _extension_pending(locked) is not None:
+            raise ServiceError(
+                _("该办件已有一项延长时限的申请等待审批，请待审批后再申请。"), code="extension_pending"
+            )
+        extension = ExtensionRequest.objects.create(
+            application=locked, days=days, reason=reason[:2000], requested_by=actor, requested_at=at
         )
-        locked.due_at = clock.due_at
-        locked.save()
-        note = _("延长 %(d)d 个工作日：%(reason)s") % {"d": days, "reason": reason}
-        _event(locked, EventAction.EXTENDED, actor=actor, from_status=locked.status, note=note, at=at)
-        _audit(events.APPLICATION_EXTENDED, locked, actor=actor, before=locked.status, message=note)
+        audit.record(
+            events.APPLICATION_EXTENSION_REQUESTED,
+            actor=actor,
+            target=locked,
+            after={"extension": extension.pk, "days": days, "due_at": locked.due_at},
+            message=reason[:500],
+        )
     _sync(application, locked)
-    return locked
+    return extension
+
+
+def application_extension_decide(
+    *,
+    actor,
+    application: Application,
+    approve: bool,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> ExtensionRequest:
+    """Approve or refuse the application's pending extension request (`applications.approve_extension`,
+    held by leaders; never by the requester). Approval extends the clock and moves the due date; a refusal
+    needs a reason. Both are recorded with requester, approver and reasons."""
+    require(actor, "applications.approve_extension", application)
+    note = (note or "").strip()[:2000]
+    if not approve and not note:
+        raise ValidationFailed({"note": [_("不予批准的，请填写理由。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        extension = _extension_pending(locked)
+        if extension is None:
+            raise ServiceError(_("该办件没有等待审批的延长时限申请。"), code="no_pending_extension")
+        if extension.requested_by_id == actor.pk:
+            raise PermissionDenied(_("不能审批本人提出的延长时限申请。"))
+        if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
+            raise _bad_status(locked, _("延长时限"))
+        extension.decided_by, extension.decided_at, extension.decision_note = actor, at, note
+        requester = extension.requested_by
+        requester_name = (requester.full_name or requester.username) if requester else _("（已删除）")
+        approver_name = actor.full_name or actor.username
+        if approve:
+            extension.status = ExtensionStatus.APPROVED
+            extension.save()
+            clock = clocks.clock_extend(
+                actor=actor,
+                clock=clocks.clock_for(locked),
+                units=extension.days,
+                reason=extension.reason,
+                at=at,
+            )
+            before_due = locked.due_at
+            locked.due_at = clock.due_at
+            locked.save()
+            event_note = _("延长 %(d)d 个工作日：%(reason)s（申请：%(requester)s；批准：%(approver)s）") % {
+                "d": extension.days,
+                "reason": extension.reason,
+                "requester": requester_name,
+                "approver": approver_name,
+            }
+            if note:
+                event_note += "\n" + _("审批意见：%(note)s") % {"note": note}
+            _event(
+                locked, EventAction.EXTENDED, actor=actor, from_status=locked.status, note=event_note, at=at
+            )
+            audit.record(
+                events.APPLICATION_EXTENDED,
+                actor=actor,
+                target=locked,
+                before={"due_at": before_due},
+                after={
+                    "extension": extension.pk,
+                    "days": extension.days,
+                    "requested_by": extension.requested_by_id,
+                    "approved_by": actor.pk,
+                    "due_at": locked.due_at,
+                },
+                message=event_note[:500],
+            )
+        else:
+            extension.status = ExtensionStatus.REFUSED
+            extension.save()
+            audit.record(
+                events.APPLICATION_EXTENSION_REFUSED,
+                actor=actor,
+                target=locked,
+                after={
+                    "extension": extension.pk,
+                    "days": extension.days,
+                    "requested_by": extension.requested_by_id,
+                    "refused_by": actor.pk,
+                },
+                message=note[:500],
+            )
+    _sync(application, locked)
+    return extension
 
 
 def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.datetime) -> None:
@@ -855,6 +1035,7 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     locked.concluded_at = at
     locked.concluded_by = actor if getattr(actor, "pk", None) else None
     locked.save()
+    _lapse_extensions(locked, at)
     event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=text, at=at)
     _audit(events.APPLICATION_CONCLUDED, locked, actor=actor, before=before, message=text[:500])
     _sms(
@@ -965,7 +1146,7 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
     limit = int(get_parameter("applications.track_limit"))
     if not ratelimit.attempt("track", ip or "unknown", limit=limit, window=TRACK_WINDOW):
-        raise ServiceError(_("查询过于频繁，请 10 分钟后再试。"), code="rate_limited")
+        raise RateLimited(_("查询过于频繁，请 10 分钟后再试。"))
     normalized = "".join((code or "").split()).upper()
     try:
         national = parse_phone(phone or "").national
@@ -1064,10 +1245,38 @@ def _own_inquiry(actor, inquiry: Inquiry) -> Inquiry:
     return locked
 
 
+def colleagues(actor, *, permission: str, holding: str | None = None):
+    """The users `actor` may pick for a piece of business (a hand-off receiver, an agent): active business
+    staff — an active role of their own, none of the three separated admin duties — holding `holding` when
+    given, within the orgs `actor` reaches with `permission` (their own org when that scope is only their
+    own records)."""
+    from jiedao.core.scope import scope_for
+
+    staff = _business_staff()
+    users = _holding(staff, holding) if holding else staff.filter(roles__is_active=True)
+    grant = scope_for(actor, permission)
+    if not grant.everything:
+        users = users.filter(org__in=grant.org_ids or {actor.org_id})
+    return users.distinct().order_by("username")
+
+
+HAND_OVER_SCOPE = "applications.change_inquiry"
+HAND_OVER_RECEIVER = "applications.change_inquiry"
+AGENCY_SCOPE = "applications.add_agencyassignment"
+AGENT_HOLDS = None  # any business role: an agent follows the enterprise's applications on their own page
+
+
 def inquiry_hand_over(*, actor, inquiry: Inquiry, to_user, note: str = "") -> InquiryHandOver:
-    """Hand the inquiry to a colleague; the first staff member stays responsible until it is acknowledged."""
+    """Hand the inquiry to a colleague; the first staff member stays responsible until it is acknowledged.
+    The receiver is business staff within the actor's scope who may handle inquiries (`colleagues`)."""
     require(actor, "applications.change_inquiry", inquiry)
-    if to_user is None or not to_user.is_active or to_user.pk == actor.pk:
+    if (
+        to_user is None
+        or to_user.pk == actor.pk
+        or not colleagues(actor, permission=HAND_OVER_SCOPE, holding=HAND_OVER_RECEIVER)
+        .filter(pk=to_user.pk)
+        .exists()
+    ):
         raise ValidationFailed({"to_user": [_("请选择另一位在岗工作人员。")]})
     with transaction.atomic():
         locked = _own_inquiry(actor, inquiry)
@@ -1135,8 +1344,11 @@ def agency_assign(*, actor, org, agent, enterprise_name: str, enterprise_uscc: s
         uscc = parse_uscc(enterprise_uscc or "").code
     except InvalidNumber as error:
         errors["enterprise_uscc"] = [error.message]
-    if agent is None or not agent.is_active:
-        errors["agent"] = [_("请选择代办员。")]
+    if (
+        agent is None
+        or not colleagues(actor, permission=AGENCY_SCOPE, holding=AGENT_HOLDS).filter(pk=agent.pk).exists()
+    ):
+        errors["agent"] = [_("请选择代办员（本辖区内的业务工作人员）。")]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -1187,6 +1399,7 @@ def rating_submit(
             comment=comment,
             channel=channel,
             recorded_by=actor if getattr(actor, "pk", None) else None,
+            staff=rated_staff(locked),
         )
         _event(
             locked,
@@ -1208,11 +1421,65 @@ def rating_submit(
     return rating
 
 
+def rated_staff(application: Application):
+    """Who a rating of the application is about: who concluded it, or — when its process concluded it (a
+    timer step has no actor) — the staff member who last completed a step of the process."""
+    if application.concluded_by_id:
+        return application.concluded_by
+    return processing.last_human_actor(application)
+
+
+LEADER_ROLE = "subdistrict-leader"
+
+
+def _business_staff():
+    """Active users holding no separated admin duty (系统管理员、安全管理员、审计员)."""
+    from jiedao.accounts.models import Role, User
+
+    admin_roles = Role.objects.filter(is_active=True).exclude(admin_duty="")
+    admins = User.objects.filter(roles__in=admin_roles).values("pk")
+    return User.objects.filter(is_active=True).exclude(pk__in=admins)
+
+
+def _holding(users, permission: str):
+    app_label, codename = permission.split(".", 1)
+    return users.filter(
+        roles__is_active=True,
+        roles__permissions__codename=codename,
+        roles__permissions__content_type__app_label=app_label,
+    )
+
+
+def _rectification_owner(rating: Rating, application: Application):
+    """整改责任人: the staff member rated; else the item's chief representative (首席代表, by name, within
+    the item's org); else a leader of the item's org (or of the nearest org above it that has one)."""
+    if rating.staff_id and rating.staff.is_active:
+        return rating.staff
+    item = application.item
+    org = item.org
+    staff = _business_staff()
+    if item.chief_representative:
+        chief = staff.filter(
+            full_name=item.chief_representative.strip(), org__path__startswith=org.path
+        ).order_by("pk")
+        if chief.count() == 1:
+            return chief.get()
+    for node in [org, *reversed(list(org.ancestors()))]:
+        at_node = staff.filter(org=node)
+        leader = (
+            at_node.filter(roles__is_active=True, roles__code=LEADER_ROLE).order_by("username").first()
+            or _holding(at_node, "applications.approve_extension").order_by("username").first()
+        )
+        if leader is not None:
+            return leader
+    return None
+
+
 def _rectification_open(rating: Rating, application: Application) -> Rectification:
     rectification = Rectification.objects.create(
         org=application.org,
         rating=rating,
-        responsible=application.concluded_by,
+        responsible=_rectification_owner(rating, application),
         department=application.item.department,
     )
     clock = clocks.clock_start(
@@ -1225,7 +1492,12 @@ def _rectification_open(rating: Rating, application: Application) -> Rectificati
     )
     rectification.due_at = clock.due_at
     rectification.save(update_fields=["due_at"])
-    audit.record(events.RECTIFICATION_OPENED, actor_name=SYSTEM, target=rectification)
+    audit.record(
+        events.RECTIFICATION_OPENED,
+        actor_name=SYSTEM,
+        target=rectification,
+        after={"responsible": rectification.responsible_id},
+    )
     return rectification
 
 
@@ -1360,7 +1632,7 @@ def objection_file(
     if not ratelimit.attempt(
         "objection", ip or "unknown", limit=OBJECTIONS_PER_HOUR, window=dt.timedelta(hours=1)
     ):
-        raise ServiceError(_("提交过于频繁，请稍后再试。"), code="rate_limited")
+        raise RateLimited(_("提交过于频繁，请稍后再试。"))
     name, content = (name or "").strip(), (content or "").strip()
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 50:

@@ -22,12 +22,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.accounts.models import User
 from jiedao.applications import forms, services
 from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingLevel
 from jiedao.applications.models import (
     AgencyAssignment,
     Application,
+    ExtensionStatus,
     Inquiry,
     InquiryHandOver,
     ObjectionTask,
@@ -333,7 +333,13 @@ class ResidentRateView(ResidentApplicationView):
             if done is not None:
                 messages.success(request, _("感谢您的评价。"))
                 return redirect("applications:resident_application", pk=application.pk)
-        return self.render_to_response(self.get_context_data(rating_form=form), status=400)
+        context = self.get_context_data(rating_form=form)
+        if not context["can_rate"]:
+            # Rated already (or not concluded): the rating form is not on the page, so its errors would not
+            # be seen; they are shown as page messages instead.
+            for error in form.non_field_errors():
+                messages.error(request, error)
+        return self.render_to_response(context, status=400)
 
 
 # --- public: tracking and notices --------------------------------------------------------------------------
@@ -357,13 +363,18 @@ class TrackView(PublicFormMixin, FormView):
         return self.page()
 
     def form_valid(self, form):
-        result = self.run(
-            form,
-            lambda: services.application_track(
+        try:
+            result = services.application_track(
                 code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], ip=client_ip(self.request)
-            ),
-        )
-        if result is None:
+            )
+        except services.RateLimited as error:
+            form.add_error(None, str(error.message))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(services.TRACK_RETRY_AFTER)
+            return response
+        except ServiceError as error:
+            _form_errors(form, error)
             return self.form_invalid(form)
         return self.page(render_to_string("applications/_track_result.html", {"result": result}))
 
@@ -445,6 +456,8 @@ class ApplicationListView(ScopedListView):
             ClockStatus.PAUSED,
         ):
             queryset = queryset.filter(clock_status=params["clock"])
+        if params.get("extension") == "pending":
+            queryset = queryset.filter(extension_requests__status=ExtensionStatus.PENDING)
         q = params.get("q", "").strip()
         if q:
             queryset = queryset.filter(
@@ -512,11 +525,31 @@ class ApplicationDetailView(ScopedDetailView):
             actions.append(("suspend", _("中止办理"), forms.ReasonForm(auto_id="id_suspend_%s")))
         if can_accept and status == ApplicationStatus.SUSPENDED:
             actions.append(("resume", _("恢复办理"), forms.EmptyForm(auto_id="id_resume_%s")))
-        if has_permission(user, "applications.extend_application") and status in (
-            ApplicationStatus.ACCEPTED,
-            ApplicationStatus.SUSPENDED,
+        extending = status in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED)
+        pending_extension = (
+            application.extension_requests.filter(status=ExtensionStatus.PENDING)
+            .select_related("requested_by")
+            .first()
+        )
+        if (
+            extending
+            and pending_extension is None
+            and has_permission(user, "applications.extend_application")
         ):
-            actions.append(("extend", _("延长时限"), forms.ExtendForm(auto_id="id_extend_%s")))
+            actions.append(("extend", _("申请延长时限"), forms.ExtendForm(auto_id="id_extend_%s")))
+        if (
+            extending
+            and pending_extension is not None
+            and pending_extension.requested_by_id != user.pk
+            and has_permission(user, "applications.approve_extension")
+        ):
+            actions.append(
+                (
+                    "extend",
+                    _("审批延长时限（%(days)d 个工作日）") % {"days": pending_extension.days},
+                    forms.ExtensionDecisionForm(auto_id="id_decide_extension_%s"),
+                )
+            )
         if has_permission(user, "applications.conclude_application") and status == ApplicationStatus.ACCEPTED:
             actions.append(("conclude", _("办结"), forms.ConcludeForm(auto_id="id_conclude_%s")))
         if (
@@ -533,6 +566,8 @@ class ApplicationDetailView(ScopedDetailView):
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
         context["process_instance"] = process_instance
+        context["pending_extension"] = pending_extension
+        context["extensions"] = application.extension_requests.select_related("requested_by", "decided_by")
         return context
 
 
@@ -636,13 +671,34 @@ class ResumeView(ApplicationActionView):
 
 
 class ExtendView(ApplicationActionView):
+    """延长时限: window staff request it (days and reason); a leader approves or refuses it — posted to the
+    same address with a `decision` — and only an approval moves the due date."""
+
     permission = "applications.extend_application"
-    title = gettext_lazy("延长时限")
+    title = gettext_lazy("申请延长时限")
     form_class = forms.ExtendForm
-    success_message = gettext_lazy("已延长办理时限。")
+    success_message = gettext_lazy("已提交延长时限申请，待领导审批。")
+
+    def deciding(self) -> bool:
+        return self.request.method == "POST" and "decision" in self.request.POST
+
+    def required_permission(self) -> str:
+        return "applications.approve_extension" if self.deciding() else self.permission
+
+    def get_form_class(self):
+        return forms.ExtensionDecisionForm if self.deciding() else forms.ExtendForm
 
     def perform(self, form):
-        return services.application_extend(
+        if self.deciding():
+            approve = form.cleaned_data["decision"] == forms.ExtensionDecisionForm.APPROVE
+            self.success_message = _("已批准延长办理时限。") if approve else _("已不予批准延长办理时限。")
+            return services.application_extension_decide(
+                actor=self.request.user,
+                application=self.get_application(),
+                approve=approve,
+                note=form.cleaned_data["note"],
+            )
+        return services.application_extension_request(
             actor=self.request.user,
             application=self.get_application(),
             days=form.cleaned_data["days"],
@@ -798,7 +854,10 @@ class InquiryDetailView(ScopedDetailView):
 
 
 def _colleagues(user):
-    return User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+    """Hand-off receivers: business staff within the user's scope who may handle inquiries."""
+    return services.colleagues(
+        user, permission=services.HAND_OVER_SCOPE, holding=services.HAND_OVER_RECEIVER
+    ).exclude(pk=user.pk)
 
 
 class InquiryHandOverView(ServiceFormView):
@@ -871,10 +930,10 @@ class AgencyCreateView(ServiceFormView):
     extra_context = {"title": gettext_lazy("指派代办员")}
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "users": User.objects.filter(is_active=True).order_by("username"),
-        }
+        users = services.colleagues(
+            self.request.user, permission=services.AGENCY_SCOPE, holding=services.AGENT_HOLDS
+        )
+        return {**super().get_form_kwargs(), "users": users}
 
     def perform(self, form):
         return services.agency_assign(actor=self.request.user, org=self.request.user.org, **form.cleaned_data)
@@ -908,7 +967,8 @@ class MyAgencyApplicationsView(ListView):
 
 
 class RatingStatsView(ScopedViewMixin, TemplateView):
-    """好差评统计 per item, per window (org) and per staff member, over the applications in scope."""
+    """好差评统计 per item, per service window (the window the application was registered or accepted at),
+    per staff member rated and per implementing body, over the applications in scope."""
 
     model = Application
     permission = "applications.view_rating"
@@ -933,8 +993,9 @@ class RatingStatsView(ScopedViewMixin, TemplateView):
             )
 
         context["by_item"] = table("item__name")
+        context["by_window"] = table("window", "window__number", "window__name", "window__org__name")
+        context["by_staff"] = table("rating__staff", "rating__staff__full_name", "rating__staff__username")
         context["by_org"] = table("org__name")
-        context["by_staff"] = table("concluded_by__full_name", "concluded_by__username")
         return context
 
 

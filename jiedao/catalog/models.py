@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.catalog.choices import (
@@ -80,8 +81,9 @@ class ServiceItem(ScopedModel):
 
     @property
     def apply_url(self) -> str:
-        """Where residents apply online (the service hall, /hall/apply/<code>/)."""
-        return f"/hall/apply/{self.code}/"
+        """Where residents apply online: the service hall's application page of this item
+        (/hall/me/apply/<pk>/; it asks an anonymous visitor to sign in first)."""
+        return reverse("applications:resident_apply", args=[self.pk])
 
     def life_event_labels(self) -> list[str]:
         labels = dict(LifeEvent.choices)

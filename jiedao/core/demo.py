@@ -151,7 +151,9 @@ ROLE_SPECS = [
     ),
 ]
 
-# username, full name, role, where (None = district, else sub-district index / community name)
+# username, full name, role, org name. Every sub-district with published catalog items has a window, a
+# department approver and a leader, and every community a community staff member, so that each item can be
+# accepted, processed (the household check runs at the applicant's community) and concluded in the demo.
 DEMO_USERS = [
     ("sysadmin", "林志远", "system-admin", DISTRICT[0]),
     ("secadmin", "周静怡", "security-admin", DISTRICT[0]),
@@ -163,7 +165,14 @@ DEMO_USERS = [
     ("office", "赵丽娟", "office-staff", "清波街道"),
     ("supervisor", "孙德明", "supervisor", "清波街道"),
     ("shequ", "张秀英", "community-staff", "柳浪社区"),
+    ("shequ3", "黄桂芳", "community-staff", "涌金社区"),
+    ("shequ4", "杨文斌", "community-staff", "南屏社区"),
+    ("leader2", "何美玲", "subdistrict-leader", "望江街道"),
+    ("window2", "钱丽华", "window-staff", "望江街道"),
+    ("approver2", "冯志刚", "approver", "望江街道"),
     ("shequ2", "刘建国", "community-staff", "江城社区"),
+    ("shequ5", "徐春燕", "community-staff", "近江社区"),
+    ("shequ6", "马永林", "community-staff", "秋涛社区"),
 ]
 
 
@@ -235,6 +244,35 @@ def load_users(roles: dict[str, Role]) -> list[tuple[User, str]]:
             user.roles.add(roles[role_code])
         created.append((user, role_code))
     return created
+
+
+def account_lines(users: list[tuple[User, str]]) -> list[str]:
+    """The demo accounts as `make run` prints them: one line per org group (the district, each
+    sub-district, the communities of each sub-district); `*` marks the accounts that need a TOTP code."""
+    by_org: dict[str, list[User]] = {}
+    for user, _role in users:
+        by_org.setdefault(user.org.name, []).append(user)
+
+    def entry(user: User, where: str = "") -> str:
+        roles = "、".join(role.name for role in user.roles.all())
+        return f"{user.username}（{where or roles}）{'*' if user.totp_confirmed else ''}"
+
+    lines = [f"演示账号（密码均为 {DEMO_PASSWORD}；* 为三员账号，须输入动态口令，见下）："]
+    if DISTRICT[0] in by_org:
+        lines.append(f"  {DISTRICT[0]}：" + "  ".join(entry(u) for u in by_org[DISTRICT[0]]))
+    for (sub_name, _code), communities in SUBDISTRICTS.items():
+        if sub_name in by_org:
+            lines.append(f"  {sub_name}：" + "  ".join(entry(u) for u in by_org[sub_name]))
+        staff = [(u, name) for name, _c in communities for u in by_org.get(name, [])]
+        if staff:
+            lines.append(
+                f"  {sub_name}各社区（社区工作人员）：" + "  ".join(entry(u, name) for u, name in staff)
+            )
+    listed = {DISTRICT[0], *(n for (sub, _c), cs in SUBDISTRICTS.items() for n in (sub, *(c for c, _ in cs)))}
+    others = [u for name, group in by_org.items() if name not in listed for u in group]
+    if others:
+        lines.append("  其他：" + "  ".join(entry(u, f"{u.org.name}") for u in others))
+    return lines
 
 
 @transaction.atomic

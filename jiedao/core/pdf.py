@@ -37,31 +37,49 @@ def font_file() -> Path:
 def cjk_font() -> str:
     """The registered font name: the embedded TrueType font, or the CID fallback when its file is missing."""
     path = font_file()
-    if str(path) in _registered:
-        return _registered[str(path)]
     if path.is_file():
-        pdfmetrics.registerFont(TTFont(FONT, str(path)))
-        _registered[str(path)] = FONT
+        first = str(path) not in _registered
+        if first:
+            if _registered_file(FONT) != str(path):  # another module may have registered it already
+                pdfmetrics.registerFont(TTFont(FONT, str(path)))
+            _registered[str(path)] = FONT
+        if _registered.pop("fell back", None) or first:
+            _font_alert(None)  # the font is there (again): an alert about it is out of date
         return FONT
     logger.error("PDF font %s is missing (run `make setup`): Chinese text is not embedded", path)
     _font_alert(path)
+    _registered["fell back"] = FALLBACK_FONT
     if FALLBACK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
     return FALLBACK_FONT
 
 
-def _font_alert(path: Path) -> None:
+def _registered_file(name: str) -> str | None:
+    try:
+        return str(getattr(pdfmetrics.getFont(name).face, "filename", "")) or None
+    except KeyError:
+        return None
+
+
+def _font_alert(path: Path | None) -> None:
+    """Open the system alert about the missing font file, or (`path` None) resolve it."""
     from django.db import DatabaseError, transaction
+    from django.utils import timezone
 
     from jiedao.core.models import SystemAlert
 
     try:
         with transaction.atomic():
+            if path is None:
+                SystemAlert.objects.filter(key=FONT_ALERT_KEY, resolved_at__isnull=True).update(
+                    resolved_at=timezone.now()
+                )
+                return
             SystemAlert.objects.update_or_create(
                 key=FONT_ALERT_KEY,
                 defaults={
                     "message": _(
-                        "PDF 文书的中文字体文件缺失（%(path)s），生成的文书未嵌入字体：请运行 make setup 安装。"
+                        "PDF 文书的中文字体文件缺失（%(path)s），办结通知书、审批单等未嵌入字体：请运行 make setup 安装。"
                     )
                     % {"path": path},
                     "resolved_at": None,

@@ -244,3 +244,5 @@ JIEDAO_SCHEDULER_LOCK_PATH = VAR_DIR / "scheduler.lock"
 JIEDAO_SMS_BACKEND = os.environ.get("JIEDAO_SMS_BACKEND", "jiedao.sms.backends.OutboxFileBackend")
 JIEDAO_SMS_HTTP_URL = os.environ.get("JIEDAO_SMS_HTTP_URL", "")
 JIEDAO_SMS_HTTP_TOKEN = os.environ.get("JIEDAO_SMS_HTTP_TOKEN", "")
+# A TrueType (glyf-outline) CJK font for generated PDFs; empty: the Noto Serif SC file `make setup` installs.
+JIEDAO_PDF_FONT = os.environ.get("JIEDAO_PDF_FONT", "")

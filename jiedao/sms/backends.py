@@ -1,7 +1,9 @@
 """SMS gateways. Settings choose one: `JIEDAO_SMS_BACKEND`.
 
 - `jiedao.sms.backends.OutboxFileBackend` (default, development): appends each message to
-  `var/sms-outbox.log`; the outbox page shows every message.
+  `var/sms-outbox.log`, once per client message id (a resend after a worker died mid-send finds the line
+  already written and writes nothing, as a real gateway drops a repeat); the outbox page shows every
+  message.
 - `jiedao.sms.backends.HttpGatewayBackend` (production): POSTs JSON to `JIEDAO_SMS_HTTP_URL` with
   `JIEDAO_SMS_HTTP_TOKEN`, sending our message UUID as the client message id so the gateway drops a
   repeat. Operators of an SMPP gateway put an HTTP bridge in front of it (docs/operations.md).
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import urllib.error
 import urllib.request
@@ -35,22 +38,46 @@ class Outgoing:
 
 
 class OutboxFileBackend:
+    """Development gateway: one JSON line per message in `var/sms-outbox.log`, idempotent per client id.
+
+    The file is locked while it is searched and appended to, so two workers sending the same message at
+    once (one of them after the other's lease expired) still write it once.
+    """
+
+    file_name = "sms-outbox.log"
+
     def send(self, message: Outgoing) -> str:
-        path = settings.VAR_DIR / "sms-outbox.log"
-        with path.open("a", encoding="utf-8") as out:
-            out.write(
-                json.dumps(
-                    {
-                        "at": timezone.now().isoformat(),
-                        "id": message.client_id,
-                        "to": message.phone,
-                        "body": message.body,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+        path = settings.VAR_DIR / self.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+", encoding="utf-8") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)
+            try:
+                out.seek(0)
+                if not any(message.client_id in line and _line_id(line) == message.client_id for line in out):
+                    out.seek(0, 2)
+                    out.write(
+                        json.dumps(
+                            {
+                                "at": timezone.now().isoformat(),
+                                "id": message.client_id,
+                                "to": message.phone,
+                                "body": message.body,
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+                    out.flush()
+            finally:
+                fcntl.flock(out, fcntl.LOCK_UN)
         return f"file:{message.client_id}"
+
+
+def _line_id(line: str) -> str | None:
+    try:
+        return json.loads(line).get("id")
+    except (ValueError, AttributeError):
+        return None  # a torn or foreign line: not a message of ours
 
 
 class HttpGatewayBackend:

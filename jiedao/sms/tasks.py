@@ -10,6 +10,7 @@ def deliver(message_id: int) -> str:
 
 @task()
 def retry_due() -> int:
+    services.give_up_abandoned()
     ids = services.due_message_ids()
     for message_id in ids:
         services.deliver_message(message_id)

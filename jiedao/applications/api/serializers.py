@@ -1,11 +1,39 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.applications.choices import ApplicationStatus, Outcome
-from jiedao.applications.models import Application, ApplicationMaterial
+from jiedao.applications.models import Application, ApplicationMaterial, ExtensionRequest, ExtensionStatus
 from jiedao.timelimits.choices import ClockStatus
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    """延期申请: requested with a reason, approved or refused by a leader."""
+
+    status = serializers.CharField(
+        read_only=True, help_text=_("状态：%s") % ", ".join(ExtensionStatus.values)
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "days",
+            "reason",
+            "status",
+            "status_display",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -25,6 +53,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("时限状态：%s；受理前为空") % ", ".join(ClockStatus.values),
     )
+    pending_extension = serializers.SerializerMethodField(help_text=_("等待审批的延期申请；没有则为空"))
 
     class Meta:
         model = Application
@@ -53,8 +82,20 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "outcome_text",
             "correction_items",
             "clock_status",
+            "pending_extension",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ExtensionRequestSerializer(allow_null=True))
+    def get_pending_extension(self, application):
+        pending = getattr(application, "pending_extensions", None)
+        if pending is None:
+            pending = [
+                x
+                for x in application.extension_requests.select_related("requested_by", "decided_by")
+                if x.status == ExtensionStatus.PENDING
+            ]
+        return ExtensionRequestSerializer(pending[0]).data if pending else None
 
 
 class ApplicationMaterialSerializer(serializers.ModelSerializer):
@@ -87,13 +128,33 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ExtendSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=60)
-    reason = serializers.CharField(allow_blank=True)
+    """A request to extend the time limit; the due date moves only when it is approved."""
+
+    days = serializers.IntegerField(min_value=1, max_value=60, help_text=_("申请延长的工作日数"))
+    reason = serializers.CharField(allow_blank=True, help_text=_("延长理由"))
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text=_("审批意见（不予批准的须填写理由）")
+    )
 
 
 class ConcludeSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=10, help_text=_("办理结果：%s") % ", ".join(Outcome.values))
     text = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class HallErrorSerializer(serializers.Serializer):
+    """The project's error body: a stable code, a Chinese message, and field errors when there are any."""
+
+    code = serializers.CharField(help_text=_("错误代码，如 invalid、not_found、rate_limited"))
+    detail = serializers.CharField(help_text=_("中文错误说明"))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("各字段的错误"),
+    )
 
 
 TRACK_INPUT_MAX_LENGTH = 20  # PublicTrackView checks its input by hand against the same limit

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,13 +29,16 @@ from jiedao.applications.api.serializers import (
     ConcludeSerializer,
     CorrectionSerializer,
     ExtendSerializer,
+    ExtensionDecisionSerializer,
+    ExtensionRequestSerializer,
+    HallErrorSerializer,
     ReasonSerializer,
     SubmitSerializer,
     TrackResultSerializer,
     TrackSerializer,
 )
 from jiedao.applications.choices import ApplicationStatus
-from jiedao.applications.models import Application
+from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
@@ -75,11 +85,21 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "suspend": "applications.accept_application",
         "resume": "applications.accept_application",
         "extend": "applications.extend_application",
+        "approve_extension": "applications.approve_extension",
+        "refuse_extension": "applications.approve_extension",
+        "extensions": "view",
         "conclude": "applications.conclude_application",
     }
 
     def get_queryset(self):
-        queryset = with_clock_status(super().get_queryset().select_related("item", "org")).order_by("-id")
+        pending = ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING).select_related(
+            "requested_by", "decided_by"
+        )
+        queryset = (
+            with_clock_status(super().get_queryset().select_related("item", "org"))
+            .prefetch_related(Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"))
+            .order_by("-id")
+        )
         status = self.request.query_params.get("status", "")
         if self.action == "list" and status in ApplicationStatus.values:
             queryset = queryset.filter(status=status)
@@ -164,15 +184,42 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def resume(self, request, pk=None):
         return self._done(services.application_resume(actor=request.user, application=self.get_object()))
 
-    @_act(_("延长办理时限"), ExtendSerializer)
+    @_act(_("申请延长办理时限（待领导审批，批准后办理期限才延后）"), ExtendSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
         data = self._input(ExtendSerializer)
-        return self._done(
-            services.application_extend(
-                actor=request.user, application=self.get_object(), days=data["days"], reason=data["reason"]
-            )
+        application = self.get_object()
+        services.application_extension_request(
+            actor=request.user, application=application, days=data["days"], reason=data["reason"]
         )
+        return self._done(application)
+
+    @_act(_("批准延长办理时限（办理期限随之延后）"), ExtensionDecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-extension")
+    def approve_extension(self, request, pk=None):
+        data = self._input(ExtensionDecisionSerializer)
+        application = self.get_object()
+        services.application_extension_decide(
+            actor=request.user, application=application, approve=True, note=data["note"]
+        )
+        return self._done(application)
+
+    @_act(_("不予批准延长办理时限（须填写理由）"), ExtensionDecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="refuse-extension")
+    def refuse_extension(self, request, pk=None):
+        data = self._input(ExtensionDecisionSerializer)
+        application = self.get_object()
+        services.application_extension_decide(
+            actor=request.user, application=application, approve=False, note=data["note"]
+        )
+        return self._done(application)
+
+    @extend_schema(summary=_("延期申请记录"), responses=ExtensionRequestSerializer(many=True), tags=TAGS)
+    @action(detail=True, methods=["get"])
+    def extensions(self, request, pk=None):
+        application = self.get_object()
+        rows = application.extension_requests.select_related("requested_by", "decided_by")
+        return Response(ExtensionRequestSerializer(rows, many=True).data)
 
     @_act(_("办结"), ConcludeSerializer)
     @action(detail=True, methods=["post"])
@@ -195,7 +242,13 @@ class PublicTrackView(APIView):
     @extend_schema(
         summary=_("凭查询码和手机号码查询办件（无需登录）"),
         request=TrackSerializer,
-        responses={200: TrackResultSerializer},
+        responses={
+            200: TrackResultSerializer,
+            400: OpenApiResponse(HallErrorSerializer, description=_("查询码或手机号码不正确，或未填写")),
+            429: OpenApiResponse(
+                HallErrorSerializer, description=_("同一地址查询过于频繁（code 为 rate_limited），请稍后再试")
+            ),
+        },
         tags=["applications-public"],
     )
     def post(self, request):
@@ -214,7 +267,17 @@ class PublicTrackView(APIView):
         )
         if errors:
             raise ValidationFailed(errors)
-        result = services.application_track(code=values["code"], phone=values["phone"], ip=client_ip(request))
+        try:
+            result = services.application_track(
+                code=values["code"], phone=values["phone"], ip=client_ip(request)
+            )
+        except services.RateLimited as error:
+            # The project's error body ({"code", "detail"}), with the status a client backs off on.
+            return Response(
+                {"code": error.code, "detail": str(error.message)},
+                status=429,
+                headers={"Retry-After": str(services.TRACK_RETRY_AFTER)},
+            )
         return Response(
             {
                 "tracking_code": result.tracking_code,

@@ -47,7 +47,7 @@ def test_submit_with_files_and_walk_through_the_transitions(clerk, tree):
     assert response.status_code == 400 and response.json()["code"] == "bad_status"
     assert client.post(f"/api/v1/applications/{pk}/accept/").json()["clock_status"] == "green"
     response = client.post(f"/api/v1/applications/{pk}/extend/", {"days": 2, "reason": "复杂"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["pending_extension"]["days"] == 2
     response = client.post(f"/api/v1/applications/{pk}/suspend/", {"reason": "鉴定"}, format="json")
     assert response.json()["status"] == ApplicationStatus.SUSPENDED
     assert client.post(f"/api/v1/applications/{pk}/resume/").json()["status"] == ApplicationStatus.ACCEPTED
@@ -139,4 +139,5 @@ def test_public_track_endpoint(clerk, tree):
     limited = client.post(
         "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13800138000"}, format="json"
     )
-    assert limited.status_code == 400 and "过于频繁" in limited.json()["detail"]
+    assert limited.status_code == 429 and "过于频繁" in limited.json()["detail"]
+    assert limited.json()["code"] == "rate_limited" and int(limited["Retry-After"]) > 0

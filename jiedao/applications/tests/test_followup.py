@@ -187,7 +187,7 @@ class TestAgency:
         manager = make_user(
             tree.subdistrict_a, "applications.add_agencyassignment", "applications.view_agencyassignment"
         )
-        agent = make_user(tree.community_a1)
+        agent = make_user(tree.community_a1, "applications.view_application")  # business staff
         item = make_item(tree.community_a1, audience=Audience.ENTERPRISE)
         uscc = make_uscc("110105", "12345678")
         services.agency_assign(

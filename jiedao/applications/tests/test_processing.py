@@ -3,10 +3,7 @@ period, rejection at the community step, the generic service-review process, and
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import re
-import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +13,7 @@ from jiedao.applications import outcome, processing, services
 from jiedao.applications.choices import ApplicationStatus, Outcome
 from jiedao.applications.models import Application, ObjectionTask, PublicNotice, Resident
 from jiedao.applications.tests import factories
+from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.core import crypto
 from jiedao.core.scope import DataScope
 from jiedao.core.testing import make_user, permissions
@@ -179,32 +177,6 @@ def _pass_notice_period(clock, days=8):
     run = workflow.fire_due_timers(now=clock())
     services.notices_archive_run(now=clock())
     return run
-
-
-def pdf_text(data: bytes) -> str:
-    """The text drawn on the pages of a ReportLab PDF (STSong-Light: UCS-2 big-endian strings)."""
-    texts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\s*endstream", data, re.DOTALL):
-        if stream.endswith(b"~>"):  # ReportLab's default: ASCII85 over Flate
-            stream = base64.a85decode(b"".join(stream[:-2].split()))
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", content, re.DOTALL):
-            raw = re.sub(rb"\\([0-7]{1,3}|.)", _unescape, literal)
-            try:
-                texts.append(raw.decode("utf-16-be"))
-            except UnicodeDecodeError:
-                texts.append(raw.decode("latin-1"))
-    return "\n".join(texts)
-
-
-def _unescape(match) -> bytes:
-    token = match.group(1)
-    if token.isdigit():
-        return bytes([int(token, 8)])
-    return {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(token, token)
 
 
 class TestDibaoCase:

@@ -173,11 +173,16 @@ def test_deemed_acceptance_after_five_working_days_across_a_weekend(clerk, item)
     assert services.deemed_acceptance_run(now=local(2026, 3, 16, 8)) == 1
     application.refresh_from_db()
     assert application.status == ApplicationStatus.ACCEPTED and application.deemed_accepted
-    assert application.accepted_at.astimezone(local(2026, 1, 1).tzinfo).date().isoformat() == "2026-03-13"
+    # 行政许可法第三十二条: deemed accepted from the day the materials were received (Friday 6 March), not
+    # from the day it became deemed (the end of the 5th working day, 13 March).
+    assert application.accepted_at == application.received_at == local(2026, 3, 6, 10)
     clock = clock_for(application)
-    assert clock.started_at == application.accepted_at
-    assert application.due_at.date().isoformat() == "2026-03-27"
-    assert application.events.last().action == EventAction.DEEMED_ACCEPTED
+    assert clock.started_at == application.received_at
+    assert application.due_at.date().isoformat() == "2026-03-20"  # 10 working days from 6 March
+    event = application.events.last()
+    assert event.action == EventAction.DEEMED_ACCEPTED
+    assert event.at.astimezone(local(2026, 1, 1).tzinfo).date().isoformat() == "2026-03-13"
+    assert "2026-03-06" in event.note and "视为受理" in event.note
     assert services.deemed_acceptance_run(now=local(2026, 3, 17, 8)) == 0
 
 
@@ -236,8 +241,13 @@ def test_suspension_and_extension_move_the_due_date(clerk, item):
     assert application.status == ApplicationStatus.SUSPENDED
     services.application_resume(actor=clerk, application=application, at=local(2026, 3, 6, 10))
     assert application.due_at.date().isoformat() == "2026-03-18"
-    services.application_extend(
+    services.application_extension_request(
         actor=clerk, application=application, days=3, reason="情况复杂", at=local(2026, 3, 9)
+    )
+    assert application.due_at.date().isoformat() == "2026-03-18"  # not before approval
+    leader = make_user(application.org, "applications.view_application", "applications.approve_extension")
+    services.application_extension_decide(
+        actor=leader, application=application, approve=True, at=local(2026, 3, 9, 11)
     )
     assert application.due_at.date().isoformat() == "2026-03-23"
     assert [e.action for e in application.events.all()][-3:] == [
@@ -252,7 +262,9 @@ def test_extension_needs_its_own_permission(tree, item):
     application = walk_in(clerk, item)
     services.application_accept(actor=clerk, application=application)
     with pytest.raises(PermissionDenied):
-        services.application_extend(actor=clerk, application=application, days=3, reason="情况复杂")
+        services.application_extension_request(
+            actor=clerk, application=application, days=3, reason="情况复杂"
+        )
 
 
 def test_conclusion_stops_the_clock_and_queues_an_sms(clerk, item):

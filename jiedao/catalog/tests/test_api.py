@@ -104,7 +104,9 @@ def test_public_api_needs_no_auth_and_shows_only_published(published):
     assert codes == ["PUB-001", "PUB-002"]
     detail = client.get("/api/v1/public/service-items/PUB-001/").json()
     assert detail["materials"][0]["name"] == "身份证"
-    assert detail["apply_url"] == "/hall/apply/PUB-001/" and detail["legal_basis"]
+    assert detail["apply_url"] == f"/hall/me/apply/{item.pk}/" and detail["legal_basis"]
+    following = client.get(detail["apply_url"])  # a real page: anonymous visitors are asked to sign in
+    assert following.status_code == 302 and following["Location"].startswith("/hall/account/login/?next=")
     assert "process_key" not in detail and "id" not in detail
     assert client.get("/api/v1/public/service-items/PUB-002/").json()["apply_url"] is None
     assert client.get("/api/v1/public/service-items/DRAFT-001/").status_code == 404

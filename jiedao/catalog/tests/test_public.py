@@ -160,7 +160,13 @@ def test_guide_shows_every_field_downloads_and_apply_button(catalog):
     blank_url = f"/guide/materials/{catalog['blank'].pk}/blank/"
     sample_url = f"/guide/materials/{catalog['blank'].pk}/sample/"
     assert blank_url in html and sample_url in html
-    assert 'href="/hall/apply/QB-MZ-001/"' in html and "在线申请" in html
+    apply_url = f"/hall/me/apply/{item.pk}/"
+    assert f'href="{apply_url}"' in html and "在线申请" in html
+    # the button leads to the hall: an anonymous visitor is asked to sign in, then comes back to apply
+    following = Client().get(apply_url)
+    assert following.status_code == 302
+    assert following["Location"] == f"/hall/account/login/?next={apply_url}"
+    assert Client().get(following["Location"]).status_code == 200
     download = Client().get(blank_url)
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 blank"
     assert "attachment" in download["Content-Disposition"]
@@ -171,7 +177,7 @@ def test_guide_shows_every_field_downloads_and_apply_button(catalog):
 def test_offline_item_has_no_apply_button(catalog):
     html = Client().get("/guide/QB-SQ-001/").content.decode()
     assert "居住证明开具" in html and "即办件" in html and "即时办结" in html
-    assert "在线申请" not in html and "/hall/apply/" not in html
+    assert "在线申请" not in html and "/hall/me/apply/" not in html
     assert "仅限窗口办理" in html
 
 
@@ -248,6 +254,13 @@ def test_public_nav_links_the_lists(catalog):
     for href in ('href="/guide/"', 'href="/announcements/"', 'href="/catalog/power-list/"'):
         assert href in html
     assert 'href="/catalog/responsibility-list/"' in html
+    assert 'href="/hall/"' in html and "网上办事" in html  # the online service hall
+
+
+def test_public_nav_links_the_hall_once_on_every_public_page(catalog):
+    for url in ("/", "/guide/", "/announcements/", "/hall/", "/hall/track/"):
+        html = Client().get(url).content.decode()
+        assert html.count('href="/hall/"') == 1, url
 
 
 @pytest.mark.parametrize("url", ["/guide/", "/guide/QB-MZ-001/", "/announcements/", "/catalog/power-list/"])

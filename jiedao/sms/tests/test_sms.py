@@ -148,3 +148,87 @@ def test_development_outbox_file_and_page(tree, settings, tmp_path):
     assert "138****8000" in page and "13800138000" not in page and "已发送" in page
     outsider = make_user(tree.community_b1, "sms.view_outboundmessage")
     assert "低保" not in client_for(outsider).get("/sms/outbox/").content.decode()
+
+
+def _outbox_lines(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_outbox_file_is_idempotent_per_client_id(tree, settings, tmp_path):
+    """A worker that died after writing the message but before recording it: the resend writes nothing."""
+    settings.VAR_DIR = tmp_path
+    message = queue(tree)
+    now = timezone.now()
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.SENT
+    # the worker dies after the send: the database still says "sending" under an expired lease
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=MessageStatus.SENDING, sent_at=None, lease_until=now - timedelta(seconds=1)
+    )
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.SENT
+    lines = _outbox_lines(tmp_path / "sms-outbox.log")
+    assert [line["id"] for line in lines] == [str(message.uuid)]
+    other = queue(tree, body="另一条通知。")
+    assert services.deliver_message(other.pk) == MessageStatus.SENT
+    assert [line["id"] for line in _outbox_lines(tmp_path / "sms-outbox.log")] == [
+        str(message.uuid),
+        str(other.uuid),
+    ]
+
+
+class KillsItsWorker:
+    """A gateway whose send never returns to the worker (the process dies: here, an escaping exception)."""
+
+    calls = 0
+
+    def send(self, message):
+        KillsItsWorker.calls += 1
+        raise SystemExit("worker killed")
+
+
+def test_attempt_is_counted_before_sending_and_a_worker_killer_is_given_up(tree, settings):
+    from jiedao.audit.models import AuditEvent
+    from jiedao.core.models import SystemAlert
+    from jiedao.parameters.services import clear_cache
+
+    settings.JIEDAO_SMS_BACKEND = f"{__name__}.KillsItsWorker"
+    KillsItsWorker.calls = 0
+    clear_cache()
+    message = queue(tree)
+    now = timezone.now()
+    for n in range(1, services.MAX_ATTEMPTS + 1):
+        with pytest.raises(SystemExit):
+            services.deliver_message(message.pk, now=now)
+        message.refresh_from_db()
+        assert message.attempts == n and message.status == MessageStatus.SENDING  # counted before sending
+        now += services.LEASE + timedelta(seconds=1)  # the lease runs out; the sweep may take it again
+    assert services.due_message_ids(now) == []  # no ninth attempt
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.FAILED
+    assert KillsItsWorker.calls == services.MAX_ATTEMPTS
+    message.refresh_from_db()
+    assert message.next_attempt_at is None and message.lease_until is None
+    assert "工作进程中断" in message.last_error
+    assert AuditEvent.objects.filter(event_name="sms.message.failed", success=False).count() == 1
+    alert = SystemAlert.objects.get(key=services.ALERT_KEY, resolved_at__isnull=True)
+    assert "1 条短信" in alert.message
+    # the periodic sweep leaves it failed (nothing more to give up) and resolves the alert a day later
+    assert services.give_up_abandoned(now) == 0
+    assert services.give_up_abandoned(now + timedelta(days=1, minutes=1)) == 0
+    assert not SystemAlert.objects.filter(key=services.ALERT_KEY, resolved_at__isnull=True).exists()
+
+
+def test_maximum_attempts_is_a_system_parameter(tree, http_gateway):
+    from jiedao.parameters.services import clear_cache, parameter_set
+
+    admin = make_user(tree.district, "parameters.manage_systemparameter", "parameters.view_systemparameter")
+    parameter_set(actor=admin, key="sms.max_attempts", raw_value="2")
+    clear_cache()
+    http_gateway.statuses = [503, 503, 200]
+    message = queue(tree)
+    now = timezone.now()
+    assert services.deliver_message(message.pk, now=now) == MessageStatus.FAILED
+    later = now + timedelta(minutes=1)
+    assert services.deliver_message(message.pk, now=later) == MessageStatus.FAILED
+    message.refresh_from_db()
+    assert message.attempts == 2 and message.next_attempt_at is None  # given up after two
+    assert services.due_message_ids(later + timedelta(hours=2)) == []
+    assert http_gateway.received == []

@@ -23,14 +23,8 @@ class Command(BaseCommand):
                 module.load(stdout=self.stdout)
         optimize_database(tables=("registry_person", "registry_household", "registry_house"))
         self.stdout.write("")
-        self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
-        self.stdout.write(f"  {'用户名':<12}{'姓名':<8}{'角色':<10}所属组织")
-        for user, _role in users:
-            role_names = "、".join(r.name for r in user.roles.all())
-            extra = "（需动态口令，见下）" if user.totp_confirmed else ""
-            self.stdout.write(
-                f"  {user.username:<14}{user.full_name:<6}{role_names:<8}{user.org.name}{extra}"
-            )
+        for line in demo.account_lines(users):
+            self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(
             "三员账号须输入动态口令：可将下列密钥加入身份验证器应用，或运行 `make totp USER=sysadmin` 查看当前口令。"
