@@ -31,13 +31,12 @@ refuses an identity number registered under another name), or for a window appli
 registered under both the identity number and the applicant's name — never the number alone, which anyone
 can type.
 
-While an application is suspended (中止) or awaits the applicant's correction (补正) its process waits
-(`hold_processing`): its timers are held, so the sweep does not advance it, and the steps that need an
-accepted application (the 公示 and the conclusion actions) refuse to run, so a person completing the step
-before them is told why and the step stays in their inbox. On resumption or resubmission
-(`release_processing`) the timers are handed back to the sweep, which fires those now due. Rejecting an
-accepted application (it was in correction) cancels its process with the reason (`cancel_processing`).
-The engine has no suspension of its own; see each function for what it touches.
+While an application is suspended (中止) or awaits the applicant's correction (补正) its process is
+suspended too (`hold_processing`, the engine's 挂起): nobody can handle its steps (they are told why), its
+timers wait and its steps' time limits pause. On resumption or resubmission (`release_processing`) it
+resumes and timers that fell due meanwhile fire at the next sweep. The 公示 and conclusion actions also
+refuse to run for an application that is not accepted. Rejecting an accepted application (it was in
+correction) cancels its process with the reason (`cancel_processing`).
 """
 
 from __future__ import annotations
@@ -167,80 +166,40 @@ def last_human_actor(application):
 # while rejecting an application is the window's decision.
 
 
-def _lock_running(application):
-    from jiedao.workflow.choices import InstanceStatus
-    from jiedao.workflow.models import ProcessInstance
+def hold_processing(application, *, actor, reason: str):
+    """The application is suspended or awaits correction: its running process is suspended (挂起) — no step
+    can be handled, its timers wait, its steps' time limits pause. Returns the instance, or None."""
+    from jiedao.workflow import services as workflow
 
     instance = running_instance(application)
     if instance is None:
         return None
-    locked = ProcessInstance.objects.select_for_update(of=("self",)).filter(pk=instance.pk).first()
-    if locked is None or locked.status != InstanceStatus.RUNNING:
+    return workflow.process_suspend(actor=actor, instance=instance, reason=reason, by_owner=True)
+
+
+def release_processing(application, *, actor, at=None):
+    """The application is being handled again: its process resumes, and timers that fell due meanwhile fire
+    at the next sweep. Returns the instance, or None."""
+    from jiedao.workflow import services as workflow
+    from jiedao.workflow.choices import InstanceStatus
+
+    instance = instance_for(application)
+    if instance is None or instance.status != InstanceStatus.SUSPENDED:
         return None
-    return locked
-
-
-def hold_processing(application, *, actor, reason: str):
-    """The application is suspended or awaits correction: its running process waits. Returns the instance."""
-    from jiedao.applications import audit_events as events
-    from jiedao.audit import services as audit
-    from jiedao.workflow.models import ProcessInstance
-
-    instance = _lock_running(application)
-    if instance is None:
-        return None
-    held = instance.next_timer_at
-    ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=None)
-    audit.record(
-        events.APPLICATION_PROCESS_HELD,
-        actor=actor,
-        actor_name="" if getattr(actor, "pk", None) else "system",
-        target=instance,
-        before={"next_timer_at": held},
-        after={"next_timer_at": None, "application": application.pk},
-        message=reason[:500],
-    )
-    return instance
-
-
-def release_processing(application, *, actor, at):
-    """The application is being handled again: the process's timers go back to the sweep, which fires the
-    ones that fell due while it waited and sets the next one (`fire_due_timers` recomputes it)."""
-    from jiedao.applications import audit_events as events
-    from jiedao.audit import services as audit
-    from jiedao.workflow.models import ProcessInstance
-
-    instance = _lock_running(application)
-    if instance is None:
-        return None
-    if instance.next_timer_at is None:
-        ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_at=at)
-    audit.record(
-        events.APPLICATION_PROCESS_RELEASED,
-        actor=actor,
-        actor_name="" if getattr(actor, "pk", None) else "system",
-        target=instance,
-        after={"next_timer_at": at, "application": application.pk},
-    )
-    return instance
+    return workflow.process_resume(actor=actor, instance=instance, by_owner=True)
 
 
 def cancel_processing(application, *, actor, reason: str):
-    """The application was rejected after acceptance: its running process is cancelled with the reason,
-    its open steps leave the inboxes. Returns the instance, or None."""
+    """The application was rejected after acceptance: its process is cancelled with the reason, its open
+    steps leave the inboxes. Returns the instance, or None."""
     from django.utils.translation import gettext as _
 
-    from jiedao.workflow import audit_events as workflow_events
     from jiedao.workflow import services as workflow
-    from jiedao.workflow.choices import HistoryAction
+    from jiedao.workflow.choices import InstanceStatus
 
-    instance = _lock_running(application)
-    if instance is None:
+    instance = instance_for(application)
+    if instance is None or instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
         return None
-    instance = workflow._lock_instance(instance.pk)
-    step = workflow._Step(instance, actor)
-    workflow._cancel_instance(
-        step, HistoryAction.AUTO, opinion=_("办件不予受理，流程撤销：%(r)s") % {"r": reason[:300]}
+    return workflow.process_cancel(
+        actor=actor, instance=instance, reason=_("办件不予受理：%(r)s") % {"r": reason[:300]}, by_owner=True
     )
-    workflow._audit(workflow_events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
-    return instance

@@ -715,7 +715,7 @@ def application_request_correction(
                 actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
             )
             locked.due_at = clock.due_at
-            processing.hold_processing(locked, actor=actor, reason=_("一次性告知补正材料"))
+            processing.hold_processing(locked, actor=actor, reason=_("办件待申请人补正材料"))
         locked.status = ApplicationStatus.CORRECTION_REQUESTED
         locked.correction_items = cleaned
         locked.save()
@@ -844,7 +844,7 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
         locked.status = ApplicationStatus.SUSPENDED
         locked.status_note = reason
         locked.save()
-        processing.hold_processing(locked, actor=actor, reason=reason)
+        processing.hold_processing(locked, actor=actor, reason=_("办件中止办理：%(r)s") % {"r": reason})
         _event(
             locked,
             EventAction.SUSPENDED,

@@ -12,6 +12,8 @@ INSTANCE_COMPLETED = event_type(3011, "workflow.instance.completed", _("流程�
 INSTANCE_WITHDRAWN = event_type(3012, "workflow.instance.withdrawn", _("撤回流程"))
 INSTANCE_CANCELLED = event_type(3013, "workflow.instance.cancelled", _("撤销流程"))
 INSTANCE_FAILED = event_type(3014, "workflow.instance.failed", _("流程运行异常"))
+INSTANCE_SUSPENDED = event_type(3015, "workflow.instance.suspended", _("挂起流程"))
+INSTANCE_RESUMED = event_type(3016, "workflow.instance.resumed", _("恢复流程"))
 
 TASK_CLAIMED = event_type(3020, "workflow.task.claimed", _("认领任务"))
 TASK_UNCLAIMED = event_type(3021, "workflow.task.unclaimed", _("放弃认领任务"))

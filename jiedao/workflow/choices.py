@@ -10,6 +10,7 @@ class DefinitionStatus(models.TextChoices):
 
 class InstanceStatus(models.TextChoices):
     RUNNING = "running", _("办理中")
+    SUSPENDED = "suspended", _("已挂起")
     COMPLETED = "completed", _("已办结")
     CANCELLED = "cancelled", _("已撤销")
     FAILED = "failed", _("异常")

@@ -93,6 +93,7 @@ class ProcessInstance(ScopedModel):
     current_step_names = models.CharField(_("当前环节"), max_length=500, blank=True)
     next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
     error = models.TextField(_("异常信息"), blank=True)
+    hold_reason = models.CharField(_("挂起原因"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("流程实例")

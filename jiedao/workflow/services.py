@@ -733,11 +733,22 @@ def may_act(user, task: WorkTask) -> bool:
     return task.candidates.filter(pk=user.pk).exists()
 
 
+def _require_running(instance: ProcessInstance) -> None:
+    if instance.status == InstanceStatus.SUSPENDED:
+        raise Conflict(
+            _("流程已挂起（%(r)s），恢复后才能办理。") % {"r": instance.hold_reason or _("未说明原因")},
+            code="suspended",
+        )
+    if instance.status != InstanceStatus.RUNNING:
+        raise Conflict(_("流程已结束，不能再办理。"))
+
+
 def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
     """The task as it is now (under the lock of `instance`, its instance), refused when it is no longer the
     caller's to act on."""
     # Only the clock is joined: every completion stops it. The users (assignee, owner, completer) are only
     # read on the rare paths that name them (a conflict message, handing a delegated task back).
+    _require_running(instance)
     current = WorkTask.objects.select_related("clock").get(pk=task.pk)
     # The locked instance is the task's instance: reuse it rather than re-read it (history, audit text).
     current.instance = instance
@@ -827,8 +838,6 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
     opinion = (opinion or "").strip()[:2000]
     with transaction.atomic():
         instance = _lock_instance(task.instance_id)
-        if instance.status != InstanceStatus.RUNNING:
-            raise Conflict(_("流程已结束，不能再办理。"))
         current = _current_task(actor, task, instance)
         cleaned, outcome = _validate_form(instance, current, form_data)
         step = _Step(instance, actor)
@@ -1063,8 +1072,6 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
         raise ValidationFailed({"reason": [_("请填写退回原因。")]})
     with transaction.atomic():
         instance = _lock_instance(task.instance_id)
-        if instance.status != InstanceStatus.RUNNING:
-            raise Conflict(_("流程已结束，不能再办理。"))
         current = _current_task(actor, task, instance)
         step = _Step(instance, actor)
         spiff_task = step.spiff_task(current.spiff_task_id)
@@ -1160,6 +1167,8 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
         raise PermissionDenied(_("只有发起人可以撤回。"))
     with transaction.atomic():
         instance = _lock_instance(instance.pk)
+        if instance.status == InstanceStatus.SUSPENDED:
+            _require_running(instance)
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("流程已结束，不能撤回。"))
         point = _withdraw_point(instance)
@@ -1215,19 +1224,84 @@ def _cancel_instance(step: _Step, action: str, *, opinion: str) -> None:
     )
 
 
-def process_cancel(*, actor, instance: ProcessInstance, reason: str) -> ProcessInstance:
-    """撤销 by an administrator of the instance's org."""
+def _check_right(actor, instance: ProcessInstance, by_owner: bool) -> None:
+    """`by_owner`: the app whose business object the instance handles (an application) acts, and has checked
+    the actor's right over that object; otherwise the actor must administer the instance's processes."""
+    if not by_owner:
+        require(actor, PERM_CANCEL, instance)
+
+
+def process_cancel(
+    *, actor, instance: ProcessInstance, reason: str, by_owner: bool = False
+) -> ProcessInstance:
+    """撤销 by an administrator of the instance's org, or by the app that owns its business object (the
+    application was rejected): open steps leave the inboxes, the reason goes into the history."""
     reason = (reason or "").strip()[:2000]
     if not reason:
         raise ValidationFailed({"reason": [_("请填写撤销原因。")]})
-    require(actor, PERM_CANCEL, instance)
+    _check_right(actor, instance, by_owner)
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
+            raise Conflict(_("流程已结束。"))
+        step = _Step(instance, actor)
+        opinion = _("撤销：%(r)s") if by_owner else _("管理员撤销：%(r)s")
+        _cancel_instance(step, HistoryAction.AUTO, opinion=opinion % {"r": reason})
+        _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
+    return instance
+
+
+def process_suspend(
+    *, actor, instance: ProcessInstance, reason: str, by_owner: bool = False
+) -> ProcessInstance:
+    """挂起: the instance waits (its application is suspended, or awaits the applicant's correction). Nobody
+    can act on its steps, its timers wait, and the time limits of its open steps pause (the time does not
+    count against the staff)."""
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写挂起原因。")]})
+    _check_right(actor, instance, by_owner)
     with transaction.atomic():
         instance = _lock_instance(instance.pk)
         if instance.status != InstanceStatus.RUNNING:
-            raise Conflict(_("流程已结束。"))
-        step = _Step(instance, actor)
-        _cancel_instance(step, HistoryAction.AUTO, opinion=_("管理员撤销：%(r)s") % {"r": reason})
-        _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
+            raise Conflict(_("只有办理中的流程可以挂起。"))
+        moment = engine.now()
+        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
+            "clock"
+        ):
+            if task.clock_id and task.clock.status not in (ClockStatus.PAUSED, ClockStatus.STOPPED):
+                timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason, at=moment)
+        instance.status, instance.hold_reason, instance.next_timer_at = InstanceStatus.SUSPENDED, reason, None
+        instance.save(update_fields=["status", "hold_reason", "next_timer_at"])
+        _history(
+            instance, HistoryAction.AUTO, actor=actor, opinion=_("流程挂起：%(r)s") % {"r": reason}, at=moment
+        )
+        _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason)
+    return instance
+
+
+def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) -> ProcessInstance:
+    """恢复 a suspended instance: its steps can be acted on again, the paused time limits run on (their due
+    dates move by the time suspended), and timers that fell due meanwhile fire at the next sweep."""
+    _check_right(actor, instance, by_owner)
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        if instance.status != InstanceStatus.SUSPENDED:
+            raise Conflict(_("流程未挂起。"))
+        moment = engine.now()
+        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
+            "clock"
+        ):
+            if task.clock_id and task.clock.status == ClockStatus.PAUSED:
+                clock = timelimits.clock_resume(actor=actor, clock=task.clock, at=moment)
+                task.due_at = clock.due_at
+                task.save(update_fields=["due_at"])
+        workflow = engine.restore(instance.state, bpmn.model_for(instance.definition))
+        instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
+        instance.next_timer_at = engine.next_timer(workflow)
+        instance.save(update_fields=["status", "hold_reason", "next_timer_at"])
+        _history(instance, HistoryAction.AUTO, actor=actor, opinion=_("流程恢复办理。"), at=moment)
+        _audit(events.INSTANCE_RESUMED, actor=actor, target=instance)
     return instance
 
 

@@ -142,7 +142,8 @@ class TestProcessWaits:
         instance.refresh_from_db()
         application.refresh_from_db()
         assert run.failed == 0
-        assert instance.status == InstanceStatus.RUNNING and not instance.error
+        assert instance.status == InstanceStatus.SUSPENDED and not instance.error
+        assert "等待现场核查" in instance.hold_reason
         assert application.status == ApplicationStatus.SUSPENDED
         services.application_resume(actor=hall.window, application=application)
         workflow.fire_due_timers(now=clock())
@@ -185,7 +186,7 @@ class TestProcessWaits:
         clock.advance(days=8)
         assert workflow.fire_due_timers(now=clock()).failed == 0
         instance.refresh_from_db()
-        assert instance.status == InstanceStatus.RUNNING
+        assert instance.status == InstanceStatus.SUSPENDED
         services.application_resubmit(
             resident=hall.resident, application=application, uploads=factories.uploads()
         )

@@ -1,3 +1,4 @@
+import datetime as dt
 import threading
 
 import pytest
@@ -7,6 +8,7 @@ from jiedao.audit.models import AuditEvent
 from jiedao.audit.services import verify_chain
 from jiedao.core.exceptions import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.timelimits.models import Clock
+from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import bpmn, services
 from jiedao.workflow.choices import HistoryAction, InstanceStatus, TaskStatus
 from jiedao.workflow.models import ProcessInstance, TaskHistory, WorkTask
@@ -394,6 +396,36 @@ class TestReturnWithdrawTransfer:
         )
         services.task_complete(actor=people.head, task=task, form_data=APPROVE)
         assert steps(instance) == ["report"]
+
+
+class TestSuspension:
+    def test_a_suspended_instance_cannot_be_handled_and_its_time_limits_pause(self, leave, people, clock):
+        instance = start_leave(people, days=4)
+        task = task_for(instance, "head")
+        due = task.due_at
+        with pytest.raises(ValidationFailed):
+            services.process_suspend(actor=people.head, instance=instance, reason="", by_owner=True)
+        with pytest.raises(PermissionDenied):
+            services.process_suspend(actor=people.head, instance=instance, reason="等待核查")
+        services.process_suspend(actor=people.head, instance=instance, reason="等待现场核查", by_owner=True)
+        with pytest.raises(Conflict) as error:
+            services.task_complete(actor=people.head, task=task, form_data=APPROVE)
+        assert error.value.message == "流程已挂起（等待现场核查），恢复后才能办理。"
+        with pytest.raises(Conflict):
+            services.task_claim(actor=people.head, task=task)
+        clock.advance(days=7)  # Monday to Monday: five working days suspended
+        services.process_resume(actor=people.head, instance=instance, by_owner=True)
+        task.refresh_from_db()
+        # the five working days suspended do not count: due on 24 September, now five working days later,
+        # across the National Day holiday
+        assert (due.astimezone(CHINA_TZ).date(), task.due_at.astimezone(CHINA_TZ).date()) == (
+            dt.date(2026, 9, 24),
+            dt.date(2026, 10, 8),
+        )
+        services.task_complete(actor=people.head, task=task, form_data=APPROVE)
+        assert steps(instance) == ["leader"]
+        opinions = list(instance.history.values_list("opinion", flat=True))
+        assert "流程挂起：等待现场核查" in opinions and "流程恢复办理。" in opinions
 
 
 class TestDurability:
