@@ -2309,6 +2309,172 @@ TABLE.append(
 )
 
 
+TABLE.append(
+    r"""
+受理窗口 => Service window
+窗口登记的为登记人所在窗口；网上申请的为受理人所在窗口 => For walk-in applications, the window of the staff member who registered them; for online ones, the window of the staff member who accepted them
+窗口号 => Window number
+如“3号窗口” => e.g. "Window 3"
+窗口名称 => Window name
+如“社会救助” => e.g. "Social assistance"
+窗口人员 => Window staff
+服务窗口 => Service window
+办结通知书字体文件缺失（%(path)s），通知书未嵌入中文字体：请运行 make setup 安装。 => The font file of the outcome notice is missing (%(path)s), so notices do not embed their Chinese font: run make setup to install it.
+按窗口 => By window
+窗口 => Window
+所属单位 => Unit
+未记录窗口（网上申请未经窗口受理等） => No window recorded (e.g. online applications not accepted at a window)
+按工作人员（被评价人员） => By staff member (the one rated)
+按实施主体 => By implementing body
+短信最多尝试发送次数 => Maximum SMS send attempts
+每条短信最多尝试发送的次数（含发送中工作进程中断的尝试），超过后标记为发送失败、不再重试，并提醒系统管理员。 => How many times each SMS is tried at most (including attempts whose worker died while sending); after that it is marked failed, not retried, and the system administrator is alerted.
+最近 24 小时内有 %(n)d 条短信发送失败且不再重试，请在短信发件箱查看并检查短信网关。 => %(n)d SMS messages failed for good in the last 24 hours and will not be retried: see the SMS outbox and check the SMS gateway.
+第 %(n)d 次发送时工作进程中断，已达最多尝试次数，不再重试。 => The worker stopped during attempt %(n)d; the maximum number of attempts is reached, so it is not retried.
+"""
+)
+
+
+TABLE.append(
+    r"""
+状态：%s => Status: %s
+等待审批的延期申请；没有则为空 => The extension request awaiting approval; empty if there is none
+申请延长的工作日数 => Number of working days requested
+审批意见（不予批准的须填写理由） => Decision note (give the reason when refusing)
+错误代码，如 invalid、not_found、rate_limited => Error code, e.g. invalid, not_found, rate_limited
+中文错误说明 => Error message (in Chinese)
+各字段的错误 => Errors by field
+申请延长办理时限（待领导审批，批准后办理期限才延后） => Request a time limit extension (a leader must approve it; the due date moves only once it is approved)
+批准延长办理时限（办理期限随之延后） => Approve a time limit extension (the due date moves accordingly)
+不予批准延长办理时限（须填写理由） => Refuse a time limit extension (a reason is required)
+延期申请记录 => Extension requests
+查询码或手机号码不正确，或未填写 => The tracking code or mobile number is wrong or missing
+同一地址查询过于频繁（code 为 rate_limited），请稍后再试 => Too many lookups from the same address (code rate_limited); try again later
+群众实名认证未通过（姓名与证件号码登记不符） => Resident identity verification failed (name does not match the ID number on record)
+申请延长办理时限 => Request time limit extension
+不予批准延长办理时限 => Refuse time limit extension
+办件中止或待补正，流程等待 => Process waiting: application suspended or awaiting correction
+办件恢复办理，流程继续 => Process continued: application resumed
+申请延长工作日数 => Working days to extend
+审批结果 => Decision
+批准延长 => Approve extension
+不予批准 => Refused
+待审批的延期申请 => Extension requests awaiting approval
+延长办理时限须经审批，批准后才改变办结期限 => Time limit extensions need approval; the due date changes only once approved
+去审批 => Go to approval
+申请延长办件时限 => Request application time limit extensions
+审批延长办件时限 => Approve application time limit extensions
+待审批 => Pending approval
+已批准 => Approved
+办件已办结，申请失效 => Lapsed (application concluded)
+申请时间 => Requested at
+审批人 => Decided by
+审批时间 => Decided at
+审批意见 => Decision note
+延期申请 => Extension request
+被评价人员 => Rated staff member
+办结人；由流程办结的，为流程中最后经办的工作人员（用于按人员统计和差评整改） => Who concluded the application; for one concluded by a workflow, the last staff member who handled it in the workflow (used for per-staff statistics and poor-rating rectification)
+办件不予受理，流程撤销：%(r)s => Application rejected, process cancelled: %(r)s
+实名认证尝试次数过多，请明天再试，或携带身份证件到窗口办理。 => Too many identity verification attempts. Please try again tomorrow, or bring your ID document to a service window.
+您填写的姓名与该身份证件号码的登记信息不一致，不能完成实名认证。请核对后重新填写；如确认无误，请携带身份证件到窗口办理。 => The name you entered does not match the records for this ID number, so your identity cannot be verified. Please check and enter it again; if it is correct, bring your ID document to a service window.
+申请人姓名与该身份证件号码在实有人口库中的登记不一致，请核对申请人的身份证件。 => The applicant's name does not match the population records for this ID number. Please check the applicant's ID document.
+申请材料接收后 %(n)d 个工作日内未作处理，依法视为受理，自材料接收之日（%(date)s）起计算办理时限。 => Not processed within %(n)d working days after the materials were received, so deemed accepted by law; the time limit runs from the day the materials were received (%(date)s).
+申请延长时限 => Request time limit extension
+该办件已有一项延长时限的申请等待审批，请待审批后再申请。 => This application already has an extension request awaiting approval. Please wait for the decision before requesting another.
+不予批准的，请填写理由。 => Please give the reason for refusal.
+该办件没有等待审批的延长时限申请。 => This application has no extension request awaiting approval.
+不能审批本人提出的延长时限申请。 => You cannot decide on an extension request you made yourself.
+（已删除） => (deleted)
+延长 %(d)d 个工作日：%(reason)s（申请：%(requester)s；批准：%(approver)s） => Extended by %(d)d working days: %(reason)s (requested by %(requester)s; approved by %(approver)s)
+审批意见：%(note)s => Decision note: %(note)s
+请选择代办员（本辖区内的业务工作人员）。 => Please choose an agent (a business staff member in this jurisdiction).
+待审批：延长 %(days)s 个工作日（%(who)s 申请） => Pending approval: extend by %(days)s working days (requested by %(who)s)
+延长 %(days)s 个工作日 => Extend by %(days)s working days
+审批延长时限（%(days)d 个工作日） => Decide on time limit extension (%(days)d working days)
+已提交延长时限申请，待领导审批。 => Extension request submitted; awaiting a leader's approval.
+已批准延长办理时限。 => Time limit extension approved.
+已不予批准延长办理时限。 => Time limit extension refused.
+办件已中止办理（%(reason)s），恢复办理后才能继续本环节。 => The application is suspended (%(reason)s); this step can continue only after processing resumes.
+未注明原因 => no reason given
+办件正在等待申请人补正材料，补正后才能继续本环节。 => The application is waiting for the applicant to correct materials; this step can continue only after the correction.
+请求体不是有效的 JSON：第 %(line)s 行第 %(column)s 列附近有语法错误。 => The request body is not valid JSON: syntax error near line %(line)s, column %(column)s.
+请求体不是有效的 JSON（须为 UTF-8 编码的 JSON 文本）。 => The request body is not valid JSON (it must be UTF-8 encoded JSON text).
+无法解析请求体，请检查其格式是否与 Content-Type 一致。 => The request body cannot be parsed. Check that its format matches the Content-Type.
+PDF 文书的中文字体文件缺失（%(path)s），办结通知书、审批单等未嵌入字体：请运行 make setup 安装。 => The Chinese font file for PDF documents is missing (%(path)s), so outcome notices, approval sheets and other documents do not embed the font: run make setup to install it.
+该居民没有照片。 => This resident has no photo.
+该标记没有证明材料。 => This mark has no supporting document.
+证明材料-%(n)s%(e)s => supporting-document-%(n)s%(e)s
+导入变更住址：由“%(a)s”变更为“%(b)s” => Address changed by import from "%(a)s" to "%(b)s"
+导入修改：%(f)s => Changed by import: %(f)s
+其他联系电话 => Other contact phones
+日期 %(value)d 超出范围（按年月日读取，应在 1890-01-01 至 2100-12-31 之间）。 => Date %(value)d is out of range (read as year, month and day, it must be between 1890-01-01 and 2100-12-31).
+日期 %(value)d 不存在（按年月日读取为 %(y)d 年 %(m)d 月 %(d)d 日）。 => Date %(value)d does not exist (read as year %(y)d, month %(m)d, day %(d)d).
+“%(value)s”像是 Excel 日期序号（对应 %(date)s）。文字单元格（如 CSV 文件）中的数字不按日期序号读取，以免把填错的数字当成日期：请写成 %(date)s 这样的日期。 => "%(value)s" looks like an Excel date serial number (for %(date)s). Numbers in text cells (as in CSV files) are not read as date serial numbers, so that a mistyped number is not taken for a date: write a date such as %(date)s.
+户 %(n)s 已于 %(d)s 销户，不能再加入成员。 => Household %(n)s was closed on %(d)s; no more members can be added.
+户 %(n)s 已销户，不能再办理并户。 => Household %(n)s is closed and can no longer be merged.
+楼栋地址变更，住址由“%(a)s”变更为“%(b)s” => Building address changed: address changed from "%(a)s" to "%(b)s"
+楼栋内仍有登记的居民、户或企业，不能移至其他社区；请先为其办理迁出或变更地址。 => The building still has registered residents, households or enterprises, so it cannot be moved to another community. Register their move-out or change their address first.
+其他联系电话最多填写 %(n)d 个。 => Enter at most %(n)d other contact phones.
+该证件号码已在其他社区登记，请联系该社区办理迁出后，再办理迁入登记。 => This ID number is registered in another community. Ask that community to register the move-out, then register the move-in.
+“%(name)s”不是 JPEG 或 PNG 图片（按文件内容识别），请重新上传。 => "%(name)s" is not a JPEG or PNG image (judged by its content). Please upload it again.
+“%(name)s”不是有效的图片文件。 => "%(name)s" is not a valid image file.
+修改：照片 => Changed: photo
+删除照片 => Remove photo
+该居民仍在其他社区登记，请先由原社区办理迁出。 => This resident is still registered in another community. The original community must register the move-out first.
+残疾类别 => Disability type
+残疾等级 => Disability grade
+“%(v)s”不是有效的%(what)s，应为：%(names)s。 => %(what)s: "%(v)s" is not valid; it must be one of: %(names)s.
+请填写起始日期。 => Please enter the start date.
+该居民已有“%(g)s”标记（%(a)s 至 %(b)s），与所填期间重叠。 => This resident already has a "%(g)s" mark (%(a)s to %(b)s) that overlaps the period entered.
+今 => present
+%(n)s的照片 => Photo of %(n)s
+JPG 或 PNG 图片。 => A JPG or PNG image.
+可填多个，用顿号、逗号或空格分隔。 => You may enter several, separated by commas (, or 、) or spaces.
+可填多个，用顿号、逗号或空格分隔；填写后替换原有号码，不修改请留空。当前：%(m)s => You may enter several, separated by commas (, or 、) or spaces; they replace the current numbers. Leave blank to keep. Current: %(m)s
+删除其他联系电话 => Remove other contact phones
+已有照片；上传 JPG 或 PNG 图片将替换。 => A photo is on file; uploading a JPG or PNG image replaces it.
+仅标记残疾人时填写。 => Only when marking a disabled person.
+仅标记残疾人时填写，一级最重。 => Only when marking a disabled person; grade 1 is the most severe.
+PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 => PDF, JPG or PNG, e.g. a scan of the disability certificate or the dibao approval.
+残疾类别和等级只在标记“残疾人”时填写。 => Disability type and grade are filled in only when marking a "disabled person".
+发送短信 => Send SMS
+手机号码（可写 ${变量}） => Mobile number (may use ${variable})
+短信内容（可用 {变量名} 引用流程数据） => SMS text (use {variable name} to insert process data)
+流程「%(n)s」通知 => Notice from process "%(n)s"
+项 =>  items
+%(e)s是未指定类型的任务：请在设计器中把它改为用户任务（由人办理）或服务任务（自动执行动作）。 => %(e)s is a task with no type: in the designer, change it to a user task (done by a person) or a service task (runs an action automatically).
+%(e)s的默认连线「%(f)s」不是它的出口连线。 => The default flow "%(f)s" of %(e)s is not one of its outgoing flows.
+%(org)s · %(process)s · 编号 %(number)s · 发起 %(when)s => %(org)s · %(process)s · No. %(number)s · started %(when)s
+流程在「%(n)s」处自动循环超过 %(max)d 次仍未结束，已停止：请检查循环的出口条件。 => The process looped automatically at "%(n)s" more than %(max)d times without ending and was stopped: check the exit condition of the loop.
+网关「%(n)s」的条件都不成立，也没有默认路径，流程无法继续：请检查流程数据或为该网关设置默认路径。 => None of the conditions of gateway "%(n)s" holds and it has no default path, so the process cannot continue: check the process data or give the gateway a default path.
+生成时间 => Generated at
+流程文书 => Process document
+流程在「%(n)s」处等待永远不会到达的分支，无法继续：请检查该汇合网关之前的分支（排他网关只走一条路）。 => The process is waiting at "%(n)s" for a branch that will never arrive and cannot continue: check the branches before this joining gateway (an exclusive gateway takes only one path).
+该用户无权查看本流程（不在其管辖范围内），不能转交给他。 => This user may not view this process (it is outside their jurisdiction), so it cannot be handed over to them.
+待办分类 => Task categories
+办理时限计算方式 => Time limit rule
+办理时限（数值） => Time limit (number)
+筛选待办 => Filter tasks
+生成审批单（PDF） => Generate approval sheet (PDF)
+附办理记录 => Include processing record
+办件不予受理：%(r)s => Application rejected: %(r)s
+办件待申请人补正材料 => Application awaiting corrected materials from the applicant
+办件中止办理：%(r)s => Application suspended: %(r)s
+挂起流程 => Suspend process
+恢复流程 => Resume process
+已挂起 => Suspended
+挂起原因 => Reason for suspension
+流程已挂起（%(r)s），恢复后才能办理。 => The process is suspended (%(r)s); it can be handled only after it resumes.
+未说明原因 => no reason given
+撤销：%(r)s => Cancelled: %(r)s
+请填写挂起原因。 => Please give the reason for suspension.
+只有办理中的流程可以挂起。 => Only a process in progress can be suspended.
+流程挂起：%(r)s => Process suspended: %(r)s
+流程未挂起。 => The process is not suspended.
+流程恢复办理。 => Process resumed.
+"""
+)
+
+
 def load_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for block in TABLE:

@@ -133,7 +133,8 @@ def test_designer_palette_context_pad_form_editor_and_due_rule_are_chinese(page,
     textfield = editor.locator('.fjs-palette-field[data-field-type="textfield"]')
     expect(textfield).to_have_text("文本框")
     expect(editor.locator(".fjs-palette-group-title").first).to_have_text("输入")
-    # properties panel of a field
+    # properties panel of a field (of the application form: PostgreSQL's jsonb keeps the forms in its own order)
+    page.locator("#wf-form-key").select_option("leave_apply")
     editor.locator(".fjs-form-field-select").first.click()
     panel = editor.locator(".fjs-properties-container")
     expect(panel.get_by_text("常规", exact=True)).to_be_visible()
