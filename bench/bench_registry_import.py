@@ -236,12 +236,12 @@ def phase_floor_schema(path: Path, env: dict[str, str]) -> dict:
     org_id = build_tree().community_a1.pk
     columns = (
         "org_id, created_at, updated_at, name, name_pinyin, name_initials, id_kind, id_number, id_number_hash,"
-        " id_number_masked, gender, birth_date, ethnicity, phone, phone_hash, phone_masked, education,"
-        " political_status, marital_status, employment, house_relation, residence_address, hukou_address,"
-        " status, photo, note"
+        " id_number_masked, gender, birth_date, ethnicity, phone, phone_hash, phone_masked, other_phones,"
+        " other_phones_masked, education, political_status, marital_status, employment, house_relation,"
+        " residence_address, hukou_address, status, photo, note"
     )
     sql = (
-        f"INSERT INTO registry_person ({columns}) VALUES ({', '.join(['%s'] * 26)})"
+        f"INSERT INTO registry_person ({columns}) VALUES ({', '.join(['%s'] * 28)})"
         " ON CONFLICT (id_number_hash) DO NOTHING"
     )
     now = datetime.now().astimezone()
@@ -262,7 +262,7 @@ def phase_floor_schema(path: Path, env: dict[str, str]) -> dict:
             (
                 org_id, now, now, name, name, name, "citizen", ident, ident, ident[:18], gender[:1],
                 row[3] if isinstance(row[3], date) else undated, ethnicity[:4], phone, phone, phone[:20],
-                "", "", "", "", "family", address, "", "living", "", note,
+                "", "", "", "", "", "", "family", address, "", "living", "", note,
             )
         )  # fmt: skip
     # The address index kept set-based, the way the import keeps it.
