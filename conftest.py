@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 
@@ -69,3 +72,35 @@ def _working_days_cover_this_year_and_next(request):
                 year=year, defaults={"status": YearStatus.PROVISIONAL, "note": "测试：暂按周末计算"}
             )
     services.current_calendar()  # cached now, so a test counting its queries counts only its own
+
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Playwright and one Chromium for the whole run (per test process): Playwright's sync API cannot
+    start while another instance is alive in the process, so every browser test shares this one."""
+    if CHROMIUM is None:
+        if os.environ.get("JIEDAO_BROWSER_REQUIRED") == "1":
+            pytest.fail("chromium is not installed: browser tests cannot run (apt-get install chromium)")
+        pytest.skip("chromium is not installed (CI installs it; locally: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -26,6 +26,25 @@ def _age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def _person(ctx, person_id):
+    """The person, when within the instance's org subtree: a process must not read or tag residents of an org
+    it does not serve (a person id is just a number a form or a designer can carry). None when absent."""
+    from jiedao.orgs.models import OrgUnit
+    from jiedao.registry.models import Person
+
+    if not isinstance(person_id, int) or isinstance(person_id, bool):
+        return None
+    person = Person.objects.filter(pk=person_id).only("pk", "org_id").first()
+    if person is None:
+        return None
+    if person.org_id not in OrgUnit.objects.subtree_ids([ctx.instance.org]):
+        raise ActionError(
+            _("人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。")
+            % {"org": ctx.instance.org.name}
+        )
+    return Person.objects.get(pk=person.pk)
+
+
 @workflow_action(
     "registry.load_household",
     label=_("读取申请人家庭（户籍成员与特殊人群标记）"),
@@ -33,10 +52,10 @@ def _age(born: dt.date, on: dt.date) -> int:
 )
 def load_household(ctx, *, person_id):
     from jiedao.dictionaries import selectors as dictionaries
-    from jiedao.registry.models import HouseholdMember, Person, SpecialGroupTag
+    from jiedao.registry.models import HouseholdMember, SpecialGroupTag
 
     today = timezone.localdate()
-    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+    person = _person(ctx, person_id)
     if person is None:
         ctx.data["household"] = None
         ctx.data["household_text"] = str(_("实有人口库中未找到申请人，请入户核实家庭成员。"))
@@ -115,9 +134,9 @@ def tag_add(ctx, *, person_id, group, evidence=""):
     from jiedao.dictionaries import selectors as dictionaries
     from jiedao.registry import audit_events as events
     from jiedao.registry.choices import LifeEventKind
-    from jiedao.registry.models import LifeEvent, Person, SpecialGroupTag
+    from jiedao.registry.models import LifeEvent, SpecialGroupTag
 
-    person = Person.objects.filter(pk=person_id).first() if isinstance(person_id, int) else None
+    person = _person(ctx, person_id)
     if person is None:
         ctx.data["tag_added"] = False
         ctx.data["tag_note"] = str(_("申请人不在实有人口库中，未能添加标记，请人工登记。"))

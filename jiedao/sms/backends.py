@@ -49,14 +49,22 @@ class OutboxFileBackend:
     def send(self, message: Outgoing) -> str:
         path = settings.VAR_DIR / self.file_name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a+", encoding="utf-8") as out:
+        # A worker killed mid-write may have left half a character and no newline: read past it, and start
+        # on a line of our own.
+        with path.open("a+", encoding="utf-8", errors="replace") as out:
             fcntl.flock(out, fcntl.LOCK_EX)
             try:
                 out.seek(0)
-                if not any(message.client_id in line and _line_id(line) == message.client_id for line in out):
+                last = ""
+                for line in out:
+                    if message.client_id in line and _line_id(line) == message.client_id:
+                        break
+                    last = line
+                else:
                     out.seek(0, 2)
                     out.write(
-                        json.dumps(
+                        ("" if not last or last.endswith("\n") else "\n")
+                        + json.dumps(
                             {
                                 "at": timezone.now().isoformat(),
                                 "id": message.client_id,

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jiedao.accounts.models import Role, User
+from jiedao.core.scope import scope_for
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
 from jiedao.workflow.bpmn import ANCHORS, Element, var_name
@@ -152,7 +152,18 @@ def _resolve_ref(ref: str, context: AssignmentContext) -> User:
     user = User.objects.filter(username=name, is_active=True).first()
     if user is None:
         raise AssignmentError(_("用户「%(u)s」不存在或已停用。") % {"u": name})
+    if not may_handle(user, context.org):
+        # A name typed into a form (${variable}) must not hand the process data to someone outside its scope.
+        raise AssignmentError(
+            _("用户「%(u)s」不在本流程所属组织的管辖范围内，不能作为办理人或抄送对象。") % {"u": name}
+        )
     return user
+
+
+def may_handle(user: User, org: OrgUnit) -> bool:
+    """A user named to handle (or receive) a step of an instance at `org` must be able to see it by their own
+    roles, and hold none of the three separated admin duties (they do no business)."""
+    return not user.admin_duties and scope_for(user, "workflow.view_processinstance").covers_org(org.pk)
 
 
 def resolve(element: Element, context: AssignmentContext) -> tuple[User | None, list[User]]:
@@ -202,12 +213,3 @@ def resolve_users(expression: str, context: AssignmentContext) -> list[User]:
         for user in users:
             found.setdefault(user.pk, user)
     return list(found.values())
-
-
-def users_matching(query: str, limit: int = 20):
-    """Active users by username or name (for the transfer dialog)."""
-    query = (query or "").strip()
-    users = User.objects.filter(is_active=True)
-    if query:
-        users = users.filter(Q(username__icontains=query) | Q(full_name__icontains=query))
-    return users.order_by("username")[:limit]

@@ -1,10 +1,11 @@
 """Demo data of the workflow engine: permissions for the demo roles, the shipped processes deployed at
-清波街道, and two running requests so the inboxes are not empty. Idempotent.
+清波街道 (all of them) and 望江街道 (those its catalog needs, by its own 党政办 `office2`), and two running
+requests at 清波 so the inboxes are not empty. Idempotent.
 
 The service hall's processes are deployed too: ``dibao`` (低保 with household verification, public notice
 and the registry tag) and the generic ``service_review`` (window pre-check → department review →
-sub-district leader), which is also deployed under the process key of every other demo catalog item at
-清波街道 (``jiuye_chuangye_zheng``, ``juzhuzheng``, …), so each item can later get its own process in the
+sub-district leader), which is also deployed under the process key of every other demo catalog item of
+each sub-district (``jiuye_chuangye_zheng``, ``juzhuzheng``, …), so each item can later get its own process in the
 designer without touching the catalog; ``qiye_kaiban`` (企业开办代办) gets ``enterprise_review`` instead,
 with two departments reviewing in parallel.
 
@@ -36,6 +37,12 @@ GENERIC = "service_review"
 # two departments in parallel (业务科室 and 党政办), then concluded.
 ITEM_TEMPLATES = {"qiye_kaiban": "enterprise_review"}
 SUBDISTRICT_CODE = "330110001000"  # 清波街道
+# Where processes are deployed, by whom, and which shipped ones: 望江 has no 纪检监察 staff, so it gets only
+# what its catalog items need.
+DEPLOYMENTS = (
+    (SUBDISTRICT_CODE, "office", SHIPPED),
+    ("330110002000", "office2", ("dibao", "service_review")),  # 望江街道
+)
 
 START = ("workflow.add_processinstance", "workflow.view_processinstance")
 ROLE_PERMISSIONS = {
@@ -71,25 +78,34 @@ def load_permissions() -> None:
             role.permissions.add(*resolve_permissions(patterns))
 
 
-def load_processes(stdout=None) -> list[ProcessDefinition]:
-    subdistrict = OrgUnit.objects.filter(division_code=SUBDISTRICT_CODE).first()
-    deployer = User.objects.filter(username="office").first()
-    if subdistrict is None or deployer is None:
-        return []
-    deployed = []
-    for name in SHIPPED:
-        existing = ProcessDefinition.objects.filter(
-            org=subdistrict, key=name, status=DefinitionStatus.DEPLOYED
-        ).first()
-        if existing is None:
-            xml, forms = shipped(name)
-            existing = services.definition_deploy_xml(
-                actor=deployer, org=subdistrict, bpmn_xml=xml, forms=forms
+def _deploy(subdistrict, deployer, key: str, source: tuple[str, dict], stdout) -> ProcessDefinition:
+    existing = ProcessDefinition.objects.filter(
+        org=subdistrict, key=key, status=DefinitionStatus.DEPLOYED
+    ).first()
+    if existing is None:
+        xml, forms = source
+        existing = services.definition_deploy_xml(actor=deployer, org=subdistrict, bpmn_xml=xml, forms=forms)
+        if stdout is not None:
+            stdout.write(
+                f"已发布流程：{subdistrict.name} {existing.name}（{existing.key} v{existing.version}）"
             )
-            if stdout is not None:
-                stdout.write(f"已发布流程：{existing.name}（{existing.key} v{existing.version}）")
-        deployed.append(existing)
-    return deployed
+    return existing
+
+
+def _deployments():
+    for code, username, names in DEPLOYMENTS:
+        subdistrict = OrgUnit.objects.filter(division_code=code).first()
+        deployer = User.objects.filter(username=username).first()
+        if subdistrict is not None and deployer is not None:
+            yield subdistrict, deployer, names
+
+
+def load_processes(stdout=None) -> list[ProcessDefinition]:
+    return [
+        _deploy(subdistrict, deployer, name, shipped(name), stdout)
+        for subdistrict, deployer, names in _deployments()
+        for name in names
+    ]
 
 
 def process_as(template: str, key: str, name: str) -> tuple[str, dict]:
@@ -108,29 +124,18 @@ def service_review_as(key: str, name: str) -> tuple[str, dict]:
 
 
 def load_item_processes(stdout=None) -> list[ProcessDefinition]:
-    """The generic process (or `ITEM_TEMPLATES`) under the key of each catalog item at 清波街道 without one."""
+    """The generic process (or `ITEM_TEMPLATES`) under the key of each catalog item of a sub-district
+    without one."""
     from jiedao.catalog.models import ServiceItem
 
-    subdistrict = OrgUnit.objects.filter(division_code=SUBDISTRICT_CODE).first()
-    deployer = User.objects.filter(username="office").first()
-    if subdistrict is None or deployer is None:
-        return []
-    items = ServiceItem.objects.filter(org__path__startswith=subdistrict.path).exclude(process_key="")
     deployed = []
-    for key, item_name in sorted(set(items.values_list("process_key", "name"))):
-        if key in SHIPPED or not bpmn._KEY_RE.match(key):
-            continue
-        existing = ProcessDefinition.objects.filter(
-            org=subdistrict, key=key, status=DefinitionStatus.DEPLOYED
-        ).first()
-        if existing is None:
-            xml, forms = process_as(ITEM_TEMPLATES.get(key, GENERIC), key, f"{item_name}审批")
-            existing = services.definition_deploy_xml(
-                actor=deployer, org=subdistrict, bpmn_xml=xml, forms=forms
-            )
-            if stdout is not None:
-                stdout.write(f"已发布流程：{existing.name}（{existing.key} v{existing.version}）")
-        deployed.append(existing)
+    for subdistrict, deployer, names in _deployments():
+        items = ServiceItem.objects.filter(org__path__startswith=subdistrict.path).exclude(process_key="")
+        for key, item_name in sorted(set(items.values_list("process_key", "name"))):
+            if key in names or not bpmn._KEY_RE.match(key):
+                continue
+            source = process_as(ITEM_TEMPLATES.get(key, GENERIC), key, f"{item_name}审批")
+            deployed.append(_deploy(subdistrict, deployer, key, source, stdout))
     return deployed
 
 

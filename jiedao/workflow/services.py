@@ -38,14 +38,14 @@ from SpiffWorkflow.util.task import TaskState
 from jiedao.accounts.models import User
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
-from jiedao.core.scope import require, scope_for
+from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits import services as timelimits
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.workcalendar.services import CalendarNotCovered
 from jiedao.workflow import audit_events as events
 from jiedao.workflow import bpmn, engine, formschema
-from jiedao.workflow.assignment import AssignmentContext, AssignmentError, resolve
+from jiedao.workflow.assignment import AssignmentContext, AssignmentError, may_handle, resolve
 from jiedao.workflow.choices import (
     OPEN_TASK_STATUSES,
     DefinitionStatus,
@@ -958,8 +958,9 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
 
 
 def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
-    """Someone who may see the instance by their own roles: a task handed on must not carry the process data
-    (an applicant's reasons, a household's income) to a user outside the instance's org scope."""
+    """Someone who may see the instance by their own roles (and no admin of the three separated duties): a
+    task handed on must not carry the process data (an applicant's reasons, a household's income) to a user
+    outside the instance's org scope."""
     if to_user is None or not getattr(to_user, "pk", None):
         raise ValidationFailed({"to_user": [_("请选择办理人。")]})
     to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
@@ -967,7 +968,7 @@ def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
         raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
     if to_user.pk == actor.pk:
         raise ValidationFailed({"to_user": [_("不能转给自己。")]})
-    if not scope_for(to_user, "workflow.view_processinstance").covers_org(instance.org_id):
+    if not may_handle(to_user, instance.org):
         raise ValidationFailed({"to_user": [_("该用户无权查看本流程（不在其管辖范围内），不能转交给他。")]})
     return to_user
 

@@ -316,12 +316,14 @@ class InstanceDocumentView(LoginRequiredMixin, View):
     def get(self, request, pk, document_pk):
         instance = _instance_or_404(request.user, pk)
         document = get_object_or_404(instance.documents, pk=document_pk)
-        return FileResponse(
+        response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,
             filename=f"{document.title}-{instance.pk}.pdf",
             content_type="application/pdf",
         )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class InstanceWithdrawView(LoginRequiredMixin, View):

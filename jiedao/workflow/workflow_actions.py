@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +105,7 @@ def generate_document(ctx, *, title, history=True):
         history=entries,
     )
     document = InstanceDocument(instance=instance, element_id=ctx.element_id, title=title)
-    document.file.save(f"{title}-{instance.pk}.pdf", ContentFile(content), save=False)
+    # Stored under a random name: the title may come from what someone typed (slashes, personal data).
+    document.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(content), save=False)
     document.save()
     ctx.data["document_id"] = document.pk

@@ -1,6 +1,5 @@
 """The public guide in a real browser: keyboard use, visible focus, contrast, elder mode, small screens."""
 
-import os
 import re
 
 import pytest
@@ -8,23 +7,8 @@ import pytest
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.tests.factories import make_announcement, make_item, make_material
 from jiedao.core.testing import build_tree
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if CHROMIUM is None:
-        if os.environ.get("JIEDAO_BROWSER_REQUIRED") == "1":
-            pytest.fail("chromium is not installed: browser tests cannot run (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

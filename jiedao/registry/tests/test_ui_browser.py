@@ -1,31 +1,13 @@
 """The person pages in a real browser: htmx search without a page load, the audited reveal, under the CSP."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from jiedao.audit.models import AuditEvent
 from jiedao.core.testing import client_for
 from jiedao.registry.tests.factories import person, staff
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Like `tests/browser`'s `browser` fixture (conftest fixtures do not reach this directory)."""
-    if CHROMIUM is None:
-        if os.environ.get("JIEDAO_BROWSER_REQUIRED") == "1":
-            pytest.fail("chromium is not installed: browser tests cannot run (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -175,6 +175,21 @@ def test_outbox_file_is_idempotent_per_client_id(tree, settings, tmp_path):
     ]
 
 
+def test_outbox_file_recovers_from_a_write_torn_by_a_killed_worker(tree, settings, tmp_path):
+    """Half a line (cut inside a Chinese character, no newline) left by a worker killed while writing: the
+    message is written again on its own line, once, and the next message still goes out."""
+    settings.VAR_DIR = tmp_path
+    message = queue(tree)
+    torn = (f'{{"id": "{message.uuid}", "to": "13800138000", "body": "您的申').encode()[:-2]
+    (tmp_path / "sms-outbox.log").write_bytes(torn)
+    assert services.deliver_message(message.pk) == MessageStatus.SENT
+    other = queue(tree, body="另一条通知。")
+    assert services.deliver_message(other.pk) == MessageStatus.SENT
+    text = (tmp_path / "sms-outbox.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    assert text[0].startswith('{"id"') and "\ufffd" in text[0]  # the torn line, kept as it was
+    assert [json.loads(line)["id"] for line in text[1:]] == [str(message.uuid), str(other.uuid)]
+
+
 class KillsItsWorker:
     """A gateway whose send never returns to the worker (the process dies: here, an escaping exception)."""
 

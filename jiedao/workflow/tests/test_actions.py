@@ -189,3 +189,78 @@ def test_generate_document_files_an_approval_sheet_with_this_steps_opinion(peopl
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == pdf
     assert client_for(people.outsider).get(url).status_code == 404  # another sub-district
+
+
+def test_a_document_title_from_the_form_never_becomes_a_path(people):
+    from jiedao.workflow.models import InstanceDocument
+
+    xml = (
+        Bpmn("sheet2", "审批单")
+        .start()
+        .service("sheet", "生成审批单", action="workflow.generate_document", title="${title}")
+        .user("file", "归档", groups="role:approver")
+        .end()
+        .chain("start", "sheet", "file", "end")
+        .xml()
+    )
+    processes.deploy(people, "sheet2", xml=xml, forms={})
+    services.process_start(
+        actor=people.applicant,
+        definition_key="sheet2",
+        org=people.applicant.org,
+        data={"title": "../审批/单"},
+    )
+    document = InstanceDocument.objects.get()
+    assert document.title == "../审批/单"
+    assert "审批" not in document.file.name and document.file.name.count("/") == 4  # workflow/documents/Y/m/x
+
+
+def test_a_process_reads_and_tags_only_residents_of_its_own_org(people):
+    from jiedao.registry.models import SpecialGroupTag
+    from jiedao.registry.tests import factories
+
+    clerk_b = factories.staff(people.tree.community_b1)
+    elsewhere = factories.person(clerk_b, people.tree.community_b1, name="王五")
+    xml = (
+        Bpmn("peek", "读取家庭")
+        .start()
+        .service("load", "读取家庭", action="registry.load_household", person_id="${pid}")
+        .service("tag", "标记", action="registry.tag_add", person_id="${pid}", group="dibao")
+        .service("text", "外发", action="sms.send", phone="13900001111", text="{household_text}")
+        .user("check", "复核", groups="role:approver")
+        .end()
+        .chain("start", "load", "tag", "text", "check", "end")
+        .xml()
+    )
+    processes.deploy(people, "peek", xml=xml, forms={})
+    with pytest.raises(ServiceError) as error:
+        services.process_start(
+            actor=people.applicant,
+            definition_key="peek",
+            org=people.applicant.org,
+            data={"pid": elsewhere.pk},
+        )
+    assert "不在本流程所属组织" in error.value.message and "王五" not in error.value.message
+    assert not SpecialGroupTag.objects.exists() and not ProcessInstance.objects.exists()
+
+
+def test_a_handler_named_in_the_form_must_be_within_the_instance_scope(people):
+    xml = (
+        Bpmn("named", "指定办理人")
+        .start()
+        .user("do", "办理", assignee="${who}")
+        .end()
+        .chain("start", "do", "end")
+        .xml()
+    )
+    processes.deploy(people, "named", xml=xml, forms={})
+    with pytest.raises(ServiceError) as error:
+        services.process_start(
+            actor=people.applicant, definition_key="named", org=people.applicant.org, data={"who": "outsider"}
+        )
+    assert "用户「outsider」不在本流程所属组织的管辖范围内" in error.value.message
+    assert not ProcessInstance.objects.exists()
+    instance = services.process_start(
+        actor=people.applicant, definition_key="named", org=people.applicant.org, data={"who": "head"}
+    )
+    assert processes.open_tasks(instance)[0].assignee == people.head

@@ -1,14 +1,11 @@
 """The inbox: tabs, filters and pagination swap only #inbox-body with htmx and push the address; the filter
 form lives outside the 30-second refresh; without scripts every link and the form still work."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
 from jiedao.core.testing import client_for
 from jiedao.workflow.tests.processes import start_leave
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.mark.django_db
@@ -50,20 +47,6 @@ def test_htmx_requests_get_the_body_with_tabs_and_box_out_of_band(leave, people)
 
 
 # --- in the browser -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if CHROMIUM is None:
-        if os.environ.get("JIEDAO_BROWSER_REQUIRED") == "1":
-            pytest.fail("chromium is not installed: browser tests cannot run (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _page(chromium, live_server, user, *, javascript=True):

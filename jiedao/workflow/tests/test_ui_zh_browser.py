@@ -3,7 +3,6 @@ and replace menu, the form-js editor (palette restricted to what the server acce
 viewer's validation messages; the user-task time limit takes a counting rule."""
 
 import json
-import os
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +11,6 @@ from jiedao.core.testing import client_for
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.processes import start_leave, task_for
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,21 +33,6 @@ SERVER_FORM_TYPES = {
 
 # What a palette or context-pad entry tells the user (tooltip or, in bpmn-js 18's palette, aria-label).
 LABELS = "(nodes) => nodes.map((n) => n.title || n.getAttribute('aria-label') || '')"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Like `tests/browser`'s `browser` fixture (conftest fixtures do not reach this directory)."""
-    if CHROMIUM is None:
-        if os.environ.get("JIEDAO_BROWSER_REQUIRED") == "1":
-            pytest.fail("chromium is not installed: browser tests cannot run (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
