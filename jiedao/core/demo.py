@@ -170,6 +170,7 @@ DEMO_USERS = [
     ("leader2", "何美玲", "subdistrict-leader", "望江街道"),
     ("window2", "钱丽华", "window-staff", "望江街道"),
     ("approver2", "冯志刚", "approver", "望江街道"),
+    ("office2", "蒋雅琴", "office-staff", "望江街道"),
     ("shequ2", "刘建国", "community-staff", "江城社区"),
     ("shequ5", "徐春燕", "community-staff", "近江社区"),
     ("shequ6", "马永林", "community-staff", "秋涛社区"),
