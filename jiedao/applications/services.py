@@ -104,6 +104,7 @@ def _bad_status(application: Application, doing: str) -> ServiceError:
 
 
 def _locked(application: Application) -> Application:
+    processing.lock_process(application)  # the process instance first: the lock order a process step takes
     return Application.objects.select_for_update().select_related("item", "org").get(pk=application.pk)
 
 
