@@ -2471,6 +2471,7 @@ PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 =
 流程挂起：%(r)s => Process suspended: %(r)s
 流程未挂起。 => The process is not suspended.
 流程恢复办理。 => Process resumed.
+安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。 => Security check (CSRF) failed: reload the page and try again; programs calling the API should use token authentication.
 """
 )
 

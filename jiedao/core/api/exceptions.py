@@ -50,6 +50,12 @@ def exception_handler(exc, context):
         detail = str(getattr(exc, "detail", exc))
         if isinstance(exc, exceptions.ParseError):
             detail = _parse_error_detail(detail)
+        if isinstance(exc, exceptions.PermissionDenied) and detail.startswith("CSRF Failed"):
+            # DRF's session authentication says it in English ("CSRF Failed: CSRF cookie not set.").
+            code, detail = (
+                "csrf_failed",
+                _("安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。"),
+            )
         response.data = {"code": code if isinstance(code, str) else "error", "detail": detail}
     return response
 

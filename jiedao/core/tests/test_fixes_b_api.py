@@ -76,3 +76,19 @@ def test_pagination_caps_the_limit():
 
     assert paginator.get_limit(Request(request)) == 200
     assert paginator.get_limit(Request(APIRequestFactory().get("/"))) == 50
+
+
+def test_a_session_request_without_its_csrf_token_is_refused_in_chinese(tree):
+    from django.test import Client
+
+    from jiedao.core.testing import make_user
+
+    user = make_user(tree.community_a1, "registry.view_person", "registry.change_person")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    response = browser.post("/api/v1/persons/", {"name": "张三"}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "csrf_failed",
+        "detail": "安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。",
+    }
