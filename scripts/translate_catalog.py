@@ -2472,6 +2472,8 @@ PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 =
 流程未挂起。 => The process is not suspended.
 流程恢复办理。 => Process resumed.
 安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。 => Security check (CSRF) failed: reload the page and try again; programs calling the API should use token authentication.
+人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。 => The person is not within the jurisdiction of this process's organization (%(org)s) and cannot be read or tagged.
+用户「%(u)s」不在本流程所属组织的管辖范围内，不能作为办理人或抄送对象。 => User "%(u)s" is outside the jurisdiction of this process's organization and cannot handle it or receive a copy.
 """
 )
 
