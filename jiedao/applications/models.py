@@ -18,6 +18,7 @@ from jiedao.applications.choices import (
 )
 from jiedao.core.fields import EncryptedTextField
 from jiedao.core.scope import ScopedModel
+from jiedao.core.storage import private_files
 
 USER = settings.AUTH_USER_MODEL
 
@@ -129,7 +130,11 @@ class Application(ScopedModel):
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
     outcome_text = models.TextField(_("结果说明"), blank=True)
     outcome_document = models.FileField(
-        _("办结通知书"), upload_to="applications/outcomes/%Y/%m/", blank=True, editable=False
+        _("办结通知书"),
+        upload_to="applications/outcomes/%Y/%m/",
+        storage=private_files,
+        blank=True,
+        editable=False,
     )
     correction_items = models.JSONField(_("补正材料清单"), default=list, blank=True)
     status_note = models.TextField(_("状态说明"), blank=True)
@@ -214,7 +219,7 @@ class ApplicationMaterial(models.Model):
         verbose_name=_("目录材料"),
     )
     label = models.CharField(_("材料名称"), max_length=200)
-    file = models.FileField(_("文件"), upload_to="applications/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="applications/%Y/%m/", storage=private_files)
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveIntegerField(_("大小（字节）"))
     content_type = models.CharField(_("文件类型"), max_length=40)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.fields import EncryptedTextField
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.core.storage import private_files
 from jiedao.registry.choices import (
     CoordinateSystem,
     EnterpriseStatus,
@@ -131,7 +132,7 @@ class Person(ScopedModel):
         _("人员状态"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.LIVING
     )
     status_date = models.DateField(_("状态日期"), null=True, blank=True)
-    photo = models.ImageField(_("照片"), upload_to="registry/photos/", blank=True)
+    photo = models.ImageField(_("照片"), upload_to="registry/photos/", storage=private_files, blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
 
     class Meta:
@@ -303,7 +304,9 @@ class SpecialGroupTag(PersonScoped):
     evidence = models.CharField(
         _("依据"), max_length=300, blank=True, help_text=_("如：残疾人证号、低保批准文号")
     )
-    evidence_file = models.FileField(_("证明材料"), upload_to="registry/evidence/", blank=True)
+    evidence_file = models.FileField(
+        _("证明材料"), upload_to="registry/evidence/", storage=private_files, blank=True
+    )
     details = models.JSONField(_("详情"), default=dict, blank=True, help_text=_("如残疾类别与等级"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.core.storage import private_files
 from jiedao.workflow.choices import (
     DefinitionStatus,
     HistoryAction,
@@ -283,7 +284,7 @@ class InstanceDocument(ScopeAware, models.Model):
     )
     element_id = models.CharField(_("环节标识"), max_length=100)
     title = models.CharField(_("标题"), max_length=100)
-    file = models.FileField(_("文件"), upload_to="workflow/documents/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="workflow/documents/%Y/%m/", storage=private_files)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

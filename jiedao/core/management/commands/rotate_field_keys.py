@@ -1,13 +1,17 @@
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import models, transaction
 
 from jiedao.core import crypto
 from jiedao.core.fields import EncryptedTextField
+from jiedao.core.storage import EncryptedFileSystemStorage
 
 
 class Command(BaseCommand):
-    help = "用 JIEDAO_FIELD_KEYS 中的第一个（最新）密钥重新加密所有加密字段。轮换步骤见 docs/operations.md。"
+    help = (
+        "用 JIEDAO_FIELD_KEYS 中的第一个（最新）密钥重新加密所有加密字段和加密存放的文件（申请材料、证明材料、"
+        "照片、文书；此前未加密的文件一并加密）。轮换步骤见 docs/operations.md。"
+    )
 
     def handle(self, *args, **options):
         total = 0
@@ -24,6 +28,21 @@ class Command(BaseCommand):
                         rewritten += 1
             total += rewritten
             self.stdout.write(f"{model._meta.label}: {rewritten} 条")
+        files = missing = 0
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if not isinstance(field, models.FileField) or not isinstance(
+                    field.storage, EncryptedFileSystemStorage
+                ):
+                    continue
+                names = model._default_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True)
+                for name in names.iterator(chunk_size=1000):
+                    try:
+                        files += field.storage.rewrite(name)
+                    except FileNotFoundError:
+                        missing += 1
+                        self.stderr.write(f"文件缺失：{model._meta.label}.{field.name} {name}")
         self.stdout.write(
-            f"完成，共重新加密 {total} 条记录；当前密钥编号 {crypto.key_id(crypto._keys()[0])}。"
+            f"完成，共重新加密 {total} 条记录、{files} 个文件（缺失 {missing} 个）；"
+            f"当前密钥编号 {crypto.key_id(crypto._keys()[0])}。"
         )
