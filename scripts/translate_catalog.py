@@ -2474,6 +2474,19 @@ PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 =
 安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。 => Security check (CSRF) failed: reload the page and try again; programs calling the API should use token authentication.
 人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。 => The person is not within the jurisdiction of this process's organization (%(org)s) and cannot be read or tagged.
 用户「%(u)s」不在本流程所属组织的管辖范围内，不能作为办理人或抄送对象。 => User "%(u)s" is outside the jurisdiction of this process's organization and cannot handle it or receive a copy.
+新建服务窗口 => New service window
+修改服务窗口 => Edit service window
+本单位及下级单位的在岗业务工作人员；按住 Ctrl 可选择多人。 => Active business staff of this unit and the units below it; hold Ctrl to select several.
+本单位已有窗口号为“%(number)s”的窗口。 => This unit already has a window numbered "%(number)s".
+请填写窗口号。 => Please enter the window number.
+窗口号不能超过 %(n)s 个字。 => The window number may not exceed %(n)s characters.
+请填写窗口名称。 => Please enter the window name.
+窗口名称不能超过 %(n)s 个字。 => The window name may not exceed %(n)s characters.
+窗口人员须为本单位及下级单位的在岗业务工作人员。 => Window staff must be active business staff of this unit or the units below it.
+未安排 => None assigned
+暂无服务窗口。 => No service windows yet.
+服务窗口已保存。 => Service window saved.
+修改服务窗口：%(org)s %(window)s => Edit service window: %(org)s %(window)s
 """
 )
 

@@ -55,3 +55,6 @@ NOTICE_PUBLISHED = event_type(5161, "applications.notice.published", _("发布�
 NOTICE_ARCHIVED = event_type(5162, "applications.notice.archived", _("公示期满归档"))
 OBJECTION_FILED = event_type(5163, "applications.objection.filed", _("公示异议"))
 OBJECTION_RESOLVED = event_type(5164, "applications.objection.resolved", _("异议处理"))
+
+WINDOW_CREATED = event_type(5171, "applications.window.created", _("新建服务窗口"))
+WINDOW_UPDATED = event_type(5172, "applications.window.updated", _("修改服务窗口"))

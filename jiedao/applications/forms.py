@@ -194,3 +194,33 @@ class ObjectionForm(StyledForm):
 
 class ObjectionResolveForm(StyledForm):
     answer = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name or obj.username}（{obj.username}，{obj.org.name}）"
+
+
+class ServiceWindowForm(StyledForm):
+    """A service window: the service validates (Chinese messages per field) and saves."""
+
+    org = forms.ModelChoiceField(label=_("所属单位"), queryset=None)
+    number = forms.CharField(label=_("窗口号"), max_length=20, help_text=_("如“3号窗口”"))
+    name = forms.CharField(label=_("窗口名称"), max_length=100, help_text=_("如“社会救助”"))
+    staff = StaffChoiceField(
+        label=_("窗口人员"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("本单位及下级单位的在岗业务工作人员；按住 Ctrl 可选择多人。"),
+    )
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, orgs=None, users=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["org"]
+        else:
+            self.fields["org"].queryset = orgs
+            del self.fields["is_active"]
+        self.fields["staff"].queryset = users

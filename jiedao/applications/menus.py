@@ -16,3 +16,7 @@ add(
     MenuItem(_("差评整改"), "applications:rectification_list", "applications.view_rectification", "tools"),
 )
 add("hall", MenuItem(_("异议处理"), "applications:objection_list", "applications.view_objectiontask", "flag"))
+add(
+    "hall",
+    MenuItem(_("服务窗口"), "applications:window_list", "applications.view_servicewindow", "window"),
+)

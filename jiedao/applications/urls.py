@@ -77,4 +77,7 @@ urlpatterns = [
     path(
         "staff/objections/<int:pk>/resolve/", views.ObjectionResolveView.as_view(), name="objection_resolve"
     ),
+    path("staff/windows/", views.WindowListView.as_view(), name="window_list"),
+    path("staff/windows/new/", views.WindowCreateView.as_view(), name="window_create"),
+    path("staff/windows/<int:pk>/edit/", views.WindowEditView.as_view(), name="window_edit"),
 ]

@@ -34,6 +34,7 @@ from jiedao.applications.models import (
     PublicNotice,
     Rectification,
     Resident,
+    ServiceWindow,
 )
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.choices import Availability
@@ -42,6 +43,8 @@ from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
 from jiedao.public import page_cache
 from jiedao.public.views import PublicPageMixin
 from jiedao.timelimits.choices import ClockStatus
@@ -1051,3 +1054,109 @@ class ObjectionResolveView(ServiceFormView):
 
     def get_success_url(self, result=None):
         return reverse("applications:objection_list")
+
+
+# --- staff: service windows --------------------------------------------------------------------------------
+
+
+class WindowListView(ScopedListView):
+    """服务窗口 of the orgs in scope, with who works at each."""
+
+    model = ServiceWindow
+    template_name = "applications/window_list.html"
+    context_object_name = "windows"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("org").prefetch_related("staff")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_add"] = has_permission(user, "applications.add_servicewindow")
+        page = [window.pk for window in context["windows"]]
+        context["changeable"] = set(
+            ServiceWindow.objects.visible_to(user, "applications.change_servicewindow")
+            .filter(pk__in=page)
+            .values_list("pk", flat=True)
+        )
+        context["can_change"] = bool(context["changeable"])
+        return context
+
+
+class WindowCreateView(ServiceFormView):
+    model = ServiceWindow
+    permission = "add"
+    template_name = "applications/staff_form.html"
+    form_class = forms.ServiceWindowForm
+    success_message = gettext_lazy("服务窗口已保存。")
+
+    def get_form_kwargs(self):
+        user, permission = self.request.user, self.required_permission()
+        orgs = (
+            OrgUnit.objects.visible_to(user, permission)
+            .filter(is_active=True, level__lte=OrgLevel.COMMUNITY)
+            .order_by("path")
+        )
+        users = services.window_staff_candidates(user, permission=permission)
+        return {**super().get_form_kwargs(), "orgs": orgs, "users": users}
+
+    def get_initial(self):
+        return {"org": self.request.user.org_id}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("新建服务窗口"), cancel_url=reverse("applications:window_list"), **kwargs
+        )
+
+    def perform(self, form):
+        return services.window_create(actor=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:window_list")
+
+
+class WindowEditView(ServiceFormView):
+    model = ServiceWindow
+    permission = "change"
+    template_name = "applications/staff_form.html"
+    form_class = forms.ServiceWindowForm
+    success_message = gettext_lazy("服务窗口已保存。")
+
+    def get_window(self) -> ServiceWindow:
+        if not hasattr(self, "_window"):
+            self._window = get_object_or_404(self.get_queryset().select_related("org"), pk=self.kwargs["pk"])
+        return self._window
+
+    def get_form_kwargs(self):
+        window = self.get_window()
+        users = services.window_staff_candidates(
+            self.request.user, permission=self.required_permission(), org=window.org
+        )
+        # Someone already at the window stays listed (and so is not dropped silently by saving the form).
+        users = users | services.window_staff_candidates(
+            self.request.user, permission=self.required_permission()
+        ).filter(pk__in=window.staff.values("pk"))
+        return {**super().get_form_kwargs(), "users": users.distinct(), "editing": True}
+
+    def get_initial(self):
+        window = self.get_window()
+        return {
+            "number": window.number,
+            "name": window.name,
+            "staff": list(window.staff.values_list("pk", flat=True)),
+            "is_active": window.is_active,
+        }
+
+    def get_context_data(self, **kwargs):
+        window = self.get_window()
+        return super().get_context_data(
+            title=_("修改服务窗口：%(org)s %(window)s") % {"org": window.org.name, "window": window},
+            cancel_url=reverse("applications:window_list"),
+            **kwargs,
+        )
+
+    def perform(self, form):
+        return services.window_update(actor=self.request.user, window=self.get_window(), **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("applications:window_list")
