@@ -822,6 +822,7 @@ class InquiryListView(ScopedListView):
         context["handovers"] = InquiryHandOver.objects.filter(
             to_user=self.request.user, acknowledged_at__isnull=True
         ).select_related("inquiry", "from_user")
+        context["can_register"] = has_permission(self.request.user, "applications.add_inquiry")
         return context
 
 

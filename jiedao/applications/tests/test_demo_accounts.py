@@ -65,7 +65,10 @@ def test_demo_accounts_reach_the_service_hall_pages(demo_site, username, url):
 
 def test_menus_show_the_pages_to_the_demo_roles(demo_site):
     html = client_for(user("window")).get("/hall/staff/inquiries/").content.decode()
-    assert "首问登记" in html and "代办服务" in html
+    assert "首问登记" in html and "代办服务" in html and "/hall/staff/inquiries/new/" in html
+    # a leader receives hand-offs but does not register visitors: no button that leads to a refusal
+    html = client_for(user("leader")).get("/hall/staff/inquiries/").content.decode()
+    assert "/hall/staff/inquiries/new/" not in html
     html = client_for(user("leader")).get("/hall/staff/ratings/").content.decode()
     assert "好差评统计" in html and "差评整改" in html
 
