@@ -34,12 +34,6 @@ APPLICATION_EXTENSION_REQUESTED = event_type(
 APPLICATION_EXTENSION_REFUSED = event_type(
     5124, "applications.application.extension_refused", _("不予批准延长办理时限")
 )
-APPLICATION_PROCESS_HELD = event_type(
-    5125, "applications.application.process_held", _("办件中止或待补正，流程等待")
-)
-APPLICATION_PROCESS_RELEASED = event_type(
-    5126, "applications.application.process_released", _("办件恢复办理，流程继续")
-)
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))
 INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))

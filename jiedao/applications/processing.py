@@ -173,13 +173,9 @@ def last_human_actor(application):
 
 # --- the process waits while the application does -----------------------------------------------------------
 #
-# The engine offers no suspension of an instance (no "suspended" status that `task_complete` and the timer
-# sweep would respect). Until it does, the applications side holds what it can without a step of its own:
-# the instance's timers (`next_timer_at`, which is all the sweep looks at) — written here, under the
-# instance's row lock, and audited — while the service-hall actions that need an accepted application
-# refuse to run (`workflow_actions`). Cancelling uses the engine's own cancellation, because
-# `workflow.process_cancel` is the administrator's and asks for the workflow administration permission,
-# while rejecting an application is the window's decision.
+# The engine's suspension, resumption and cancellation, called with `by_owner=True`: the application's own
+# service has checked the actor's right over the application (rejecting one is the window's decision, not a
+# workflow administrator's).
 
 
 def hold_processing(application, *, actor, reason: str):
@@ -193,7 +189,7 @@ def hold_processing(application, *, actor, reason: str):
     return workflow.process_suspend(actor=actor, instance=instance, reason=reason, by_owner=True)
 
 
-def release_processing(application, *, actor, at=None):
+def release_processing(application, *, actor):
     """The application is being handled again: its process resumes, and timers that fell due meanwhile fire
     at the next sweep. Returns the instance, or None."""
     from jiedao.workflow import services as workflow

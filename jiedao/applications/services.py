@@ -769,7 +769,7 @@ def application_resubmit(
             clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
             locked.due_at = clock.due_at
             locked.status = ApplicationStatus.ACCEPTED
-            processing.release_processing(locked, actor=actor, at=at)
+            processing.release_processing(locked, actor=actor)
         else:
             locked.status = ApplicationStatus.SUBMITTED
             locked.received_at = at
@@ -878,7 +878,7 @@ def application_resume(*, actor, application: Application, at: dt.datetime | Non
         locked.status = ApplicationStatus.ACCEPTED
         locked.status_note = ""
         locked.save()
-        processing.release_processing(locked, actor=actor, at=at)
+        processing.release_processing(locked, actor=actor)
         _event(locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at)
         _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
     _sync(application, locked)

@@ -11,9 +11,8 @@ writes commits or rolls back with the step.
   / ``denied``, or ``${expression}``). This is how a process ends an application: it stops the clock,
   queues the SMS and produces the outcome document (办结通知书), exactly like a staff conclusion.
 
-The two actions that act on the application's result (``publish_notice``, ``conclude``) wait while the
-application is suspended or awaits correction: they refuse with the reason, so the step that leads to them is
-not completed and stays in its handler's inbox (see `jiedao.applications.processing`).
+While the application is suspended or awaits correction its process is suspended too
+(`jiedao.applications.processing`), so none of these runs then.
 """
 
 from __future__ import annotations
@@ -35,19 +34,6 @@ def _application(ctx):
     return application
 
 
-def _check_not_on_hold(application) -> None:
-    """The process waits while the application is suspended or awaits the applicant's correction."""
-    from jiedao.applications.choices import ApplicationStatus
-
-    if application.status == ApplicationStatus.SUSPENDED:
-        raise ActionError(
-            _("办件已中止办理（%(reason)s），恢复办理后才能继续本环节。")
-            % {"reason": application.status_note or _("未注明原因")}
-        )
-    if application.status == ApplicationStatus.CORRECTION_REQUESTED:
-        raise ActionError(_("办件正在等待申请人补正材料，补正后才能继续本环节。"))
-
-
 @workflow_action(
     "applications.publish_notice",
     label=_("办件公示（拟办理结果）"),
@@ -57,7 +43,6 @@ def publish_notice(ctx, *, days=None):
     from jiedao.applications import services
 
     application = _application(ctx)
-    _check_not_on_hold(application)
     notice = services.notice_publish_proposed(application, actor=ctx.actor, at=ctx.step.moment, days=days)
     ctx.data["notice_id"] = notice.pk
     ctx.data["notice_ends_at"] = notice.ends_at.isoformat()
@@ -90,7 +75,6 @@ def conclude(ctx, *, outcome, text=""):
     if outcome not in Outcome.values:
         raise ActionError(_("办理结果应为 approved 或 denied，而不是「%(o)s」。") % {"o": outcome})
     application = _application(ctx)
-    _check_not_on_hold(application)
     services.application_conclude_by_process(
         application, actor=ctx.actor, outcome=outcome, text=text, at=ctx.step.moment
     )

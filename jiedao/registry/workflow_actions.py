@@ -34,15 +34,13 @@ def _person(ctx, person_id):
 
     if not isinstance(person_id, int) or isinstance(person_id, bool):
         return None
-    person = Person.objects.filter(pk=person_id).only("pk", "org_id").first()
-    if person is None:
-        return None
-    if person.org_id not in OrgUnit.objects.subtree_ids([ctx.instance.org]):
+    person = Person.objects.filter(pk=person_id).first()
+    if person is not None and person.org_id not in OrgUnit.objects.subtree_ids([ctx.instance.org]):
         raise ActionError(
             _("人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。")
             % {"org": ctx.instance.org.name}
         )
-    return Person.objects.get(pk=person.pk)
+    return person
 
 
 @workflow_action(

@@ -8,7 +8,7 @@ from jiedao.workflow import selectors
 
 @home_panel
 def my_tasks(user):
-    counts = selectors.counts(user)
+    counts = selectors.request_counts(user)
     if not (counts["todo"] or counts["started"] or has_permission(user, "workflow.add_processinstance")):
         return None
     overdue = selectors.todo_tasks(user).filter(clock__status="red").count()

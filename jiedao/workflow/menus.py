@@ -7,7 +7,7 @@ def _count(box: str):
     def count(user) -> int:
         from jiedao.workflow import selectors
 
-        return selectors.cached_counts(user)[box]
+        return selectors.request_count(user, box)
 
     return count
 

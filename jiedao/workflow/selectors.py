@@ -35,22 +35,29 @@ def copies(user) -> QuerySet[CarbonCopy]:
     return CarbonCopy.objects.filter(recipient_id=user.pk)
 
 
+_COUNTERS = {
+    "todo": lambda user: todo_tasks(user).count(),
+    "done": lambda user: done_tasks(user).count(),
+    "started": lambda user: started_instances(user).count(),
+    "cc": lambda user: copies(user).filter(read_at__isnull=True).count(),
+}
+
+
 def counts(user) -> dict[str, int]:
-    return {
-        "todo": todo_tasks(user).count(),
-        "done": done_tasks(user).count(),
-        "started": started_instances(user).count(),
-        "cc": copies(user).filter(read_at__isnull=True).count(),
-    }
+    return {box: counter(user) for box, counter in _COUNTERS.items()}
 
 
-def cached_counts(user) -> dict[str, int]:
-    """`counts` once per request: the sidebar asks for two of them on every page (the user object lives as
-    long as the request)."""
+def request_count(user, box: str) -> int:
+    """One box's count, counted once per request: the sidebar (to do, unread copies), the home panel and
+    the inbox tabs all ask on the same page (the user object lives as long as the request)."""
     cache = user.__dict__.setdefault("_inbox_counts", {})
-    if not cache:
-        cache.update(counts(user))
-    return cache
+    if box not in cache:
+        cache[box] = _COUNTERS[box](user)
+    return cache[box]
+
+
+def request_counts(user) -> dict[str, int]:
+    return {box: request_count(user, box) for box in BOXES}
 
 
 def involved_tasks(user) -> QuerySet[WorkTask]:

@@ -1205,12 +1205,15 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
     return instance
 
 
+def _open_rows(instance: ProcessInstance):
+    """The instance's open task rows, with their clocks (cancelling, suspending and resuming touch both)."""
+    return WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related("clock")
+
+
 def _cancel_instance(step: _Step, action: str, *, opinion: str) -> None:
     instance = step.instance
     step.workflow.cancel()
-    for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
-        "clock"
-    ):
+    for task in _open_rows(instance):
         _close_task(task, TaskStatus.CANCELLED, moment=step.moment)
     _history(instance, action, actor=step.actor, opinion=opinion, at=step.moment)
     instance.state = engine.dump(step.workflow)
@@ -1267,9 +1270,7 @@ def process_suspend(
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("只有办理中的流程可以挂起。"))
         moment = engine.now()
-        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
-            "clock"
-        ):
+        for task in _open_rows(instance):
             if task.clock_id and task.clock.status not in (ClockStatus.PAUSED, ClockStatus.STOPPED):
                 timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason, at=moment)
         instance.status, instance.hold_reason, instance.next_timer_at = InstanceStatus.SUSPENDED, reason, None
@@ -1290,9 +1291,7 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
         if instance.status != InstanceStatus.SUSPENDED:
             raise Conflict(_("流程未挂起。"))
         moment = engine.now()
-        for task in WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related(
-            "clock"
-        ):
+        for task in _open_rows(instance):
             if task.clock_id and task.clock.status == ClockStatus.PAUSED:
                 clock = timelimits.clock_resume(actor=actor, clock=task.clock, at=moment)
                 task.due_at = clock.due_at

@@ -131,7 +131,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
         queryset, to_item = inbox_items(user, box, q=q, key=key)
         page = Paginator(queryset, 30).get_page(self.request.GET.get("page"))
         items = [to_item(row) for row in page.object_list]
-        counts = selectors.counts(user)
+        counts = selectors.request_counts(user)
         context.update(
             box=box,
             q=q,
