@@ -118,34 +118,25 @@ def start_processing(application, actor=None):
     )
 
 
-def instance_for(application):
-    """The process instance handling an application, or None."""
+def _instances(application):
     from django.contrib.contenttypes.models import ContentType
 
     from jiedao.workflow.models import ProcessInstance
 
     content_type = ContentType.objects.get_for_model(application, for_concrete_model=False)
-    return (
-        ProcessInstance.objects.filter(content_type=content_type, object_id=str(application.pk))
-        .order_by("-id")
-        .first()
-    )
+    return ProcessInstance.objects.filter(content_type=content_type, object_id=str(application.pk))
+
+
+def instance_for(application):
+    """The process instance handling an application, or None."""
+    return _instances(application).order_by("-id").first()
 
 
 def lock_process(application) -> None:
     """Lock the application's process instances before the application itself. A step of the process locks
     its instance and then, through its actions (公示, 办结), the application; everything else that locks both
     must take them in the same order, or on PostgreSQL a suspension racing a completing step deadlocks."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from jiedao.workflow.models import ProcessInstance
-
-    content_type = ContentType.objects.get_for_model(application, for_concrete_model=False)
-    list(
-        ProcessInstance.objects.select_for_update()
-        .filter(content_type=content_type, object_id=str(application.pk))
-        .values_list("pk", flat=True)
-    )
+    list(_instances(application).select_for_update().values_list("pk", flat=True))
 
 
 def running_instance(application):

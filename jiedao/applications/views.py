@@ -529,11 +529,8 @@ class ApplicationDetailView(ScopedDetailView):
         if can_accept and status == ApplicationStatus.SUSPENDED:
             actions.append(("resume", _("恢复办理"), forms.EmptyForm(auto_id="id_resume_%s")))
         extending = status in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED)
-        pending_extension = (
-            application.extension_requests.filter(status=ExtensionStatus.PENDING)
-            .select_related("requested_by")
-            .first()
-        )
+        extensions = list(application.extension_requests.select_related("requested_by", "decided_by"))
+        pending_extension = next((x for x in extensions if x.status == ExtensionStatus.PENDING), None)
         if (
             extending
             and pending_extension is None
@@ -570,7 +567,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["materials"] = application.materials.all()
         context["process_instance"] = process_instance
         context["pending_extension"] = pending_extension
-        context["extensions"] = application.extension_requests.select_related("requested_by", "decided_by")
+        context["extensions"] = extensions
         return context
 
 

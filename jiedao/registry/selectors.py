@@ -63,6 +63,15 @@ def name_condition(text: str) -> Q:
     return Q(name__startswith=term)
 
 
+def migrant_term_condition(term: str) -> Q:
+    """`q` on migrants, as on persons: an ID number or phone number matches exactly through its blind index;
+    anything else is a name, full pinyin or initials prefix."""
+    exact = lookup_hash_for_query(term)
+    if exact is not None:
+        return Q(**{"person__id_number_hash" if exact[0] == "id" else "person__phone_hash": exact[1]})
+    return Q(person__in=Person.objects.filter(name_condition(term)).values("pk"))
+
+
 def persons_for(user, action: str = "view") -> QuerySet[Person]:
     return Person.objects.visible_to(user, action).defer(*ENCRYPTED_PERSON_FIELDS)
 

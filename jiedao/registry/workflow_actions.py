@@ -29,13 +29,12 @@ def _age(born: dt.date, on: dt.date) -> int:
 def _person(ctx, person_id):
     """The person, when within the instance's org subtree: a process must not read or tag residents of an org
     it does not serve (a person id is just a number a form or a designer can carry). None when absent."""
-    from jiedao.orgs.models import OrgUnit
     from jiedao.registry.models import Person
 
     if not isinstance(person_id, int) or isinstance(person_id, bool):
         return None
-    person = Person.objects.filter(pk=person_id).first()
-    if person is not None and person.org_id not in OrgUnit.objects.subtree_ids([ctx.instance.org]):
+    person = Person.objects.select_related("org").filter(pk=person_id).first()
+    if person is not None and not person.org.path.startswith(ctx.instance.org.path):
         raise ActionError(
             _("人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。")
             % {"org": ctx.instance.org.name}

@@ -25,7 +25,6 @@ from jiedao.sms import audit_events as events
 from jiedao.sms.backends import GatewayError, Outgoing, gateway
 from jiedao.sms.models import MessageStatus, OutboundMessage
 
-MAX_ATTEMPTS = 8  # the default of the system parameter `sms.max_attempts`
 LEASE = timedelta(minutes=2)
 MAX_LENGTH = 500
 ALERT_KEY = "sms.gave_up"

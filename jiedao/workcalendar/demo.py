@@ -8,7 +8,6 @@ from django.utils import timezone
 from jiedao.accounts.models import User
 from jiedao.workcalendar import services
 from jiedao.workcalendar.choices import YearStatus
-from jiedao.workcalendar.models import CalendarYear
 
 
 def load(stdout) -> None:
@@ -17,7 +16,7 @@ def load(stdout) -> None:
         return
     this_year = timezone.localdate().year
     for year in (this_year, this_year + 1):
-        if services.year_basis(year) is not None or CalendarYear.objects.filter(year=year).exists():
+        if services.year_basis(year) is not None:
             continue
         services.calendar_year_set(
             actor=admin,

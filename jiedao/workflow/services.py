@@ -733,14 +733,14 @@ def may_act(user, task: WorkTask) -> bool:
     return task.candidates.filter(pk=user.pk).exists()
 
 
-def _require_running(instance: ProcessInstance) -> None:
+def _require_running(instance: ProcessInstance, ended: str = "") -> None:
     if instance.status == InstanceStatus.SUSPENDED:
         raise Conflict(
             _("流程已挂起（%(r)s），恢复后才能办理。") % {"r": instance.hold_reason or _("未说明原因")},
             code="suspended",
         )
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict(_("流程已结束，不能再办理。"))
+        raise Conflict(ended or _("流程已结束，不能再办理。"))
 
 
 def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
@@ -1168,10 +1168,7 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
         raise PermissionDenied(_("只有发起人可以撤回。"))
     with transaction.atomic():
         instance = _lock_instance(instance.pk)
-        if instance.status == InstanceStatus.SUSPENDED:
-            _require_running(instance)
-        if instance.status != InstanceStatus.RUNNING:
-            raise Conflict(_("流程已结束，不能撤回。"))
+        _require_running(instance, ended=_("流程已结束，不能撤回。"))
         point = _withdraw_point(instance)
         if point is None:
             raise Conflict(_("下一环节已有人办理，不能撤回。"))
@@ -1273,8 +1270,9 @@ def process_suspend(
         for task in _open_rows(instance):
             if task.clock_id and task.clock.status not in (ClockStatus.PAUSED, ClockStatus.STOPPED):
                 timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason, at=moment)
-        instance.status, instance.hold_reason, instance.next_timer_at = InstanceStatus.SUSPENDED, reason, None
-        instance.save(update_fields=["status", "hold_reason", "next_timer_at"])
+        # The timer sweep takes running instances only: `next_timer_at` stays, and fires on resumption.
+        instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason
+        instance.save(update_fields=["status", "hold_reason"])
         _history(
             instance, HistoryAction.AUTO, actor=actor, opinion=_("流程挂起：%(r)s") % {"r": reason}, at=moment
         )
@@ -1296,10 +1294,8 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
                 clock = timelimits.clock_resume(actor=actor, clock=task.clock, at=moment)
                 task.due_at = clock.due_at
                 task.save(update_fields=["due_at"])
-        workflow = engine.restore(instance.state, bpmn.model_for(instance.definition))
         instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
-        instance.next_timer_at = engine.next_timer(workflow)
-        instance.save(update_fields=["status", "hold_reason", "next_timer_at"])
+        instance.save(update_fields=["status", "hold_reason"])
         _history(instance, HistoryAction.AUTO, actor=actor, opinion=_("流程恢复办理。"), at=moment)
         _audit(events.INSTANCE_RESUMED, actor=actor, target=instance)
     return instance

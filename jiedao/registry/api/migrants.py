@@ -15,33 +15,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from jiedao.registry.api.base import RegistryViewSet
 from jiedao.registry.api.params import ID_PATH, LIST_ERRORS, ORG_PARAMETER, READ_ERRORS, QueryParams
 from jiedao.registry.api.serializers import MigrantSerializer
-from jiedao.registry.identity import lookup_hash_for_query
 from jiedao.registry.models import Migrant
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, expiring_permits, name_condition
+from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, expiring_permits, migrant_term_condition
 
 REGION_CODE = re.compile(r"\d{2}(?:\d{2}(?:\d{2})?)?")
-
-
-def _on_person(condition: Q) -> Q:
-    """A condition on Person fields, as the same condition through `Migrant.person`."""
-    prefixed = Q(_connector=condition.connector, _negated=condition.negated)
-    for child in condition.children:
-        if isinstance(child, Q):
-            prefixed.children.append(_on_person(child))
-        else:
-            lookup, value = child
-            prefixed.children.append((f"person__{lookup}", value))
-    return prefixed
-
-
-def person_term_condition(term: str) -> Q:
-    """`q` of /api/v1/migrants/, as `q` of /api/v1/persons/: an ID number or phone number matches exactly
-    through its blind index; anything else is a name prefix, full pinyin prefix or initials prefix."""
-    exact = lookup_hash_for_query(term)
-    if exact is not None:
-        kind, digest = exact
-        return Q(**{"person__id_number_hash" if kind == "id" else "person__phone_hash": digest})
-    return _on_person(name_condition(term))
 
 
 def origin_condition(origin: str) -> Q:
@@ -107,7 +84,7 @@ class MigrantViewSet(RegistryViewSet):
         org = params.org()
         params.check()
         if term:
-            queryset = queryset.filter(person_term_condition(term))
+            queryset = queryset.filter(migrant_term_condition(term))
         if origin:
             queryset = queryset.filter(origin_condition(origin))
         if within is not None:

@@ -92,21 +92,11 @@ def with_person_extras(queryset):
     )
 
 
-CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-
-
-def _content_type(name: str) -> str:
-    return next(
-        (kind for ext, kind in CONTENT_TYPES.items() if name.lower().endswith(ext)),
-        "application/octet-stream",
-    )
-
-
 def photo_response(person: Person) -> FileResponse:
     """A person's photo, shown inline and never cached by shared caches."""
     if not person.photo:
         raise Http404(_("该居民没有照片。"))
-    response = FileResponse(person.photo.open("rb"), content_type=_content_type(person.photo.name))
+    response = FileResponse(person.photo.open("rb"))  # the type from the stored name (.jpg / .png)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -121,7 +111,6 @@ def evidence_response(tag: SpecialGroupTag) -> FileResponse:
         tag.evidence_file.open("rb"),
         as_attachment=True,
         filename=_("证明材料-%(n)s%(e)s") % {"n": tag.pk, "e": extension},
-        content_type=_content_type(tag.evidence_file.name),
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -21,12 +21,12 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
 )
-from jiedao.registry.identity import lookup_hash_for_query
 from jiedao.registry.models import Building, HouseholdMember, Person
 from jiedao.registry.selectors import (
     PersonFilter,
     address_condition,
     community_choices,
+    migrant_term_condition,
     name_condition,
     persons_for,
 )
@@ -266,12 +266,7 @@ class MigrantSearchForm(FilterForm):
         data = self.cleaned_data
         term = (data.get("q") or "").strip()
         if term:
-            exact = lookup_hash_for_query(term)
-            if exact is not None:
-                field = "person__id_number_hash" if exact[0] == "id" else "person__phone_hash"
-                queryset = queryset.filter(**{field: exact[1]})
-            else:
-                queryset = queryset.filter(person__in=self._persons(name_condition(term)))
+            queryset = queryset.filter(migrant_term_condition(term))
         if (data.get("address") or "").strip():
             queryset = queryset.filter(person__in=self._persons(address_condition(data["address"])))
         if data.get("org") is not None:

@@ -11,6 +11,7 @@ from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import client_for, make_user
 from jiedao.sms import services
 from jiedao.sms.models import MessageStatus, OutboundMessage
+from jiedao.sms.parameters_declared import MAX_ATTEMPTS
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -210,7 +211,7 @@ def test_attempt_is_counted_before_sending_and_a_worker_killer_is_given_up(tree,
     clear_cache()
     message = queue(tree)
     now = timezone.now()
-    for n in range(1, services.MAX_ATTEMPTS + 1):
+    for n in range(1, MAX_ATTEMPTS.default + 1):
         with pytest.raises(SystemExit):
             services.deliver_message(message.pk, now=now)
         message.refresh_from_db()
@@ -218,7 +219,7 @@ def test_attempt_is_counted_before_sending_and_a_worker_killer_is_given_up(tree,
         now += services.LEASE + timedelta(seconds=1)  # the lease runs out; the sweep may take it again
     assert services.due_message_ids(now) == []  # no ninth attempt
     assert services.deliver_message(message.pk, now=now) == MessageStatus.FAILED
-    assert KillsItsWorker.calls == services.MAX_ATTEMPTS
+    assert KillsItsWorker.calls == MAX_ATTEMPTS.default
     message.refresh_from_db()
     assert message.next_attempt_at is None and message.lease_until is None
     assert "工作进程中断" in message.last_error

@@ -575,15 +575,10 @@
   }
 
   window.JiedaoZh = {
-    bpmnTranslate,
     bpmnModule: { translate: ["value", bpmnTranslate] },
     importError,
-    noDiagram: NO_DIAGRAM,
-    formTypes: FORM_TYPES.slice(),
     formEditorModule,
     formViewerModule,
-    validationMessage,
-    localize,
     localizeFormEditor(root) {
       return localize(root, FORM_EDITOR_TEXT, { patterns: FORM_EDITOR_PATTERNS, textAllowed: editorTextAllowed });
     },

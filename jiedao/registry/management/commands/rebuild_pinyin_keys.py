@@ -9,15 +9,15 @@ from jiedao.registry.identity import pinyin_keys, surname_prefixes
 from jiedao.registry.models import Person
 
 
-def rebuild_pinyin_keys(*, everyone: bool = False, batch_size: int = 2000) -> tuple[int, int]:
+def rebuild_pinyin_keys(*, everyone: bool = False, batch_size: int = 2000, model=Person) -> tuple[int, int]:
     """Recompute the stored pinyin search keys of persons; (persons read, persons changed).
 
     By default only names that begin with a surname `identity.split_surname` reads as a surname (曾, 单…,
     欧阳…): the keys of every other name are what they were. `everyone` reads the whole table (after a
     pypinyin upgrade). Batched by primary key, one short transaction per batch, so it can run on a live
-    system and be interrupted and run again.
+    system and be interrupted and run again. `model`: the historical model, when a migration runs it.
     """
-    queryset = Person.objects.all()
+    queryset = model.objects.all()
     if not everyone:
         queryset = queryset.filter(reduce(or_, (Q(name__startswith=p) for p in surname_prefixes())))
     rows = queryset.order_by("pk").values_list("pk", "name", "name_pinyin", "name_initials")
@@ -33,10 +33,10 @@ def rebuild_pinyin_keys(*, everyone: bool = False, batch_size: int = 2000) -> tu
         for pk, name, full, initials in batch:
             keys = pinyin_keys(name)
             if keys != (full, initials):
-                stale.append(Person(pk=pk, name_pinyin=keys[0], name_initials=keys[1]))
+                stale.append(model(pk=pk, name_pinyin=keys[0], name_initials=keys[1]))
         if stale:
             with transaction.atomic():
-                Person.objects.bulk_update(stale, ["name_pinyin", "name_initials"], batch_size=500)
+                model.objects.bulk_update(stale, ["name_pinyin", "name_initials"], batch_size=500)
             changed += len(stale)
 
 
