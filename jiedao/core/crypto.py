@@ -45,18 +45,36 @@ def key_id(key: bytes) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _encrypting(configured: tuple[str, ...]) -> tuple[algorithms.SM4, str]:
-    """The newest key as a cipher algorithm and the ciphertext's prefix: an import encrypts two values a row,
-    and checking the key and hashing its id each time cost as much as the encryption."""
+    """The newest key as a cipher algorithm and its id: an import encrypts two values a row, and checking the
+    key and hashing its id each time cost as much as the encryption."""
     key = _parsed_keys(configured)[0]
-    return algorithms.SM4(key), f"{PREFIX}:{key_id(key)}:"
+    return algorithms.SM4(key), key_id(key)
+
+
+def _seal(plaintext: bytes) -> tuple[str, bytes]:
+    """(the newest key's id, nonce + ciphertext + tag): what a text value and a file both carry."""
+    algorithm, newest_key_id = _encrypting(tuple(settings.JIEDAO_FIELD_KEYS))
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+    body = encryptor.update(plaintext) + encryptor.finalize()
+    return newest_key_id, nonce + body + encryptor.tag
+
+
+def _unseal(wanted_key_id: str, raw: bytes, what: str) -> bytes:
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    key = next((k for k in _keys() if key_id(k) == wanted_key_id), None)
+    if key is None:
+        raise DecryptionError(f"key {wanted_key_id} is not configured in JIEDAO_FIELD_KEYS")
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    try:
+        return decryptor.update(body) + decryptor.finalize()
+    except Exception as error:
+        raise DecryptionError(f"{what} fails its integrity check") from error
 
 
 def encrypt(plaintext: str) -> str:
-    algorithm, prefix = _encrypting(tuple(settings.JIEDAO_FIELD_KEYS))
-    nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
-    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
-    return prefix + base64.b64encode(nonce + body + encryptor.tag).decode()
+    sealed_key_id, raw = _seal(plaintext.encode())
+    return f"{PREFIX}:{sealed_key_id}:" + base64.b64encode(raw).decode()
 
 
 def is_current(ciphertext: str) -> bool:
@@ -72,15 +90,7 @@ def decrypt(ciphertext: str) -> str:
         raw = base64.b64decode(token)
     except ValueError as error:
         raise DecryptionError(str(error)) from error
-    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    key = next((k for k in _keys() if key_id(k) == wanted_key_id), None)
-    if key is None:
-        raise DecryptionError(f"key {wanted_key_id} is not configured in JIEDAO_FIELD_KEYS")
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
-    try:
-        return (decryptor.update(body) + decryptor.finalize()).decode()
-    except Exception as error:
-        raise DecryptionError("value fails its integrity check") from error
+    return _unseal(wanted_key_id, raw, "value").decode()
 
 
 # Files (application materials, evidence, photos, generated documents): a binary envelope of the same
@@ -90,11 +100,8 @@ FILE_OVERHEAD = len(FILE_MAGIC) + 8 + NONCE_BYTES + TAG_BYTES
 
 
 def encrypt_bytes(plaintext: bytes) -> bytes:
-    algorithm, prefix = _encrypting(tuple(settings.JIEDAO_FIELD_KEYS))
-    nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
-    body = encryptor.update(plaintext) + encryptor.finalize()
-    return FILE_MAGIC + prefix.split(":")[1].encode() + nonce + body + encryptor.tag
+    sealed_key_id, raw = _seal(plaintext)
+    return FILE_MAGIC + sealed_key_id.encode() + raw
 
 
 def is_encrypted_bytes(blob: bytes) -> bool:
@@ -110,17 +117,7 @@ def decrypt_bytes(blob: bytes) -> bytes:
     if not is_encrypted_bytes(blob) or len(blob) < FILE_OVERHEAD:
         raise DecryptionError("not an encrypted file")
     start = len(FILE_MAGIC)
-    wanted_key_id = blob[start : start + 8].decode("ascii", "replace")
-    nonce = blob[start + 8 : start + 8 + NONCE_BYTES]
-    body, tag = blob[start + 8 + NONCE_BYTES : -TAG_BYTES], blob[-TAG_BYTES:]
-    key = next((k for k in _keys() if key_id(k) == wanted_key_id), None)
-    if key is None:
-        raise DecryptionError(f"key {wanted_key_id} is not configured in JIEDAO_FIELD_KEYS")
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
-    try:
-        return decryptor.update(body) + decryptor.finalize()
-    except Exception as error:
-        raise DecryptionError("file fails its integrity check") from error
+    return _unseal(blob[start : start + 8].decode("ascii", "replace"), blob[start + 8 :], "file")
 
 
 @functools.lru_cache(maxsize=4)
