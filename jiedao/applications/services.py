@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1251,14 +1252,21 @@ def colleagues(actor, *, permission: str, holding: str | None = None):
     staff — an active role of their own, none of the three separated admin duties — holding `holding` when
     given, within the orgs `actor` reaches with `permission` (their own org when that scope is only their
     own records)."""
+    staff = _staff_in_scope(actor, permission)
+    users = _holding(staff, holding) if holding else staff.filter(roles__is_active=True)
+    return users.distinct().order_by("username")
+
+
+def _staff_in_scope(actor, permission: str):
+    """Active business staff within the orgs `actor` reaches with `permission` (their own org when that
+    scope is only their own records)."""
     from jiedao.core.scope import scope_for
 
-    staff = _business_staff()
-    users = _holding(staff, holding) if holding else staff.filter(roles__is_active=True)
+    users = _business_staff()
     grant = scope_for(actor, permission)
     if not grant.everything:
         users = users.filter(org__in=grant.org_ids or {actor.org_id})
-    return users.distinct().order_by("username")
+    return users
 
 
 HAND_OVER_SCOPE = "applications.change_inquiry"
@@ -1700,17 +1708,13 @@ WINDOW_NAME_MAX = 100
 WINDOW_AUDIT_FIELDS = ["org", "number", "name", "is_active"]
 
 
-def window_staff_candidates(actor, *, permission: str, org=None):
+def window_staff_candidates(actor, *, permission: str, org=None, keep=()):
     """Who may work at a window: active business staff (no separated admin duty) within the orgs `actor`
-    reaches with `permission` and, when given, within `org`'s subtree."""
-    from jiedao.core.scope import scope_for
-
-    users = _business_staff()
-    grant = scope_for(actor, permission)
-    if not grant.everything:
-        users = users.filter(org__in=grant.org_ids or {actor.org_id})
+    reaches with `permission` and, when given, within `org`'s subtree — and, whatever their org, the users
+    in `keep` (who already work there) when they are in scope."""
+    users = _staff_in_scope(actor, permission)
     if org is not None:
-        users = users.filter(org__path__startswith=org.path)
+        users = users.filter(Q(org__path__startswith=org.path) | Q(pk__in=keep))
     return users.select_related("org").order_by("org__path", "username")
 
 

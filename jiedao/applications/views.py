@@ -1127,14 +1127,14 @@ class WindowEditView(ServiceFormView):
 
     def get_form_kwargs(self):
         window = self.get_window()
-        users = services.window_staff_candidates(
-            self.request.user, permission=self.required_permission(), org=window.org
-        )
         # Someone already at the window stays listed (and so is not dropped silently by saving the form).
-        users = users | services.window_staff_candidates(
-            self.request.user, permission=self.required_permission()
-        ).filter(pk__in=window.staff.values("pk"))
-        return {**super().get_form_kwargs(), "users": users.distinct(), "editing": True}
+        users = services.window_staff_candidates(
+            self.request.user,
+            permission=self.required_permission(),
+            org=window.org,
+            keep=window.staff.values("pk"),
+        )
+        return {**super().get_form_kwargs(), "users": users, "editing": True}
 
     def get_initial(self):
         window = self.get_window()
