@@ -96,7 +96,9 @@ def _claim(message_id: int, now) -> OutboundMessage | None:
 
 
 def _give_up(message: OutboundMessage, now, reason: str) -> None:
-    """Final failure: no more attempts; audited, and the system administrator is alerted."""
+    """Final failure: no more attempts; audited (the caller then refreshes the administrator's alert).
+    `updated_at` is the caller's `now` (the alert counts the last 24 hours by it), hence an update rather than
+    a save, which would stamp the clock's time."""
     message.status, message.next_attempt_at, message.lease_until = MessageStatus.FAILED, None, None
     message.last_error = reason[:300]
     message.updated_at = now
@@ -108,7 +110,6 @@ def _give_up(message: OutboundMessage, now, reason: str) -> None:
         updated_at=now,
     )
     audit.record(events.SMS_FAILED, actor=None, target=message, success=False, message=message.last_error)
-    _refresh_alert(now)
 
 
 def _refresh_alert(now) -> None:
@@ -156,8 +157,8 @@ def give_up_abandoned(now=None, *, message_id: int | None = None) -> int:
                 _("第 %(n)d 次发送时工作进程中断，已达最多尝试次数，不再重试。") % {"n": message.attempts},
             )
             given_up += 1
-    if message_id is None and not given_up:
-        _refresh_alert(now)
+    if given_up or message_id is None:
+        _refresh_alert(now)  # once for the whole sweep
     return given_up
 
 
@@ -179,6 +180,7 @@ def deliver_message(message_id: int, *, now=None) -> str:
         if not error.retryable or message.attempts >= max_attempts():
             with transaction.atomic():
                 _give_up(message, now, str(error))
+                _refresh_alert(now)
             return message.status
         message.status = MessageStatus.FAILED
         message.last_error = str(error)[:300]
