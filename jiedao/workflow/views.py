@@ -26,6 +26,7 @@ from jiedao.accounts.models import User
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin
+from jiedao.workcalendar.choices import CountingRule
 from jiedao.workflow import formschema, selectors, services
 from jiedao.workflow.api.views import inbox_items
 from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, TaskStatus
@@ -38,7 +39,12 @@ DESIGNER_LABELS = {
     "candidateGroups": gettext_lazy("候选组（role:角色代码、orgrole:角色代码@subdistrict，逗号分隔）"),
     "candidateUsers": gettext_lazy("候选人（用户名，逗号分隔）"),
     "formKey": gettext_lazy("表单"),
-    "dueWorkingDays": gettext_lazy("办理时限（工作日）"),
+    "dueRule": gettext_lazy("办理时限计算方式"),
+    "dueLimit": gettext_lazy("办理时限（数值）"),
+    # the counting rules of the platform's time limits, by the attribute that carries each
+    "dueWorkingDays": CountingRule.WORKING_DAYS.label,
+    "dueDays": CountingRule.CALENDAR_DAYS.label,
+    "dueHours": CountingRule.HOURS.label,
     "countersign": gettext_lazy("会签（每位候选人各办一份）"),
     "completion": gettext_lazy("会签规则：all 全部同意 / any 任一同意 / 比例如 0.6"),
     "action": gettext_lazy("动作"),

@@ -75,10 +75,7 @@
     const root = document.getElementById("wf-designer");
     if (!root || !window.BpmnJS) return;
     const config = JSON.parse(document.getElementById(root.dataset.config).textContent);
-    LABELS = Object.assign({}, config.labels || {}, {
-      dueRule: root.dataset.labelDueRule,
-      dueLimit: root.dataset.labelDueLimit,
-    });
+    LABELS = config.labels || {};
     const zh = window.JiedaoZh;
     const messages = document.getElementById("wf-messages");
     const panel = document.getElementById("wf-props");
@@ -126,12 +123,7 @@
     // The time limit of a user task: the counting rule (working days, calendar days, hours) and the number.
     function dueFields(element, bo, readonly) {
       const current = DUE_ATTRS.find((name) => attr(bo, "jiedao:" + name)) || "";
-      const ruleLabels = {
-        dueWorkingDays: root.dataset.labelRuleWorkingDays,
-        dueDays: root.dataset.labelRuleCalendarDays,
-        dueHours: root.dataset.labelRuleHours,
-      };
-      const choices = [["", LABELS.none], ...DUE_ATTRS.map((name) => [name, ruleLabels[name] || name])];
+      const choices = [["", LABELS.none], ...DUE_ATTRS.map((name) => [name, LABELS[name] || name])];
       const rule = field(panel, "dueRule", current, { choices, readonly });
       const limit = field(panel, "dueLimit", current ? attr(bo, "jiedao:" + current) : "", { readonly });
       limit.type = "number";
