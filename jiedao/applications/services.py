@@ -52,9 +52,10 @@ from jiedao.applications.processing import instance_for, start_processing
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
-from jiedao.core import crypto, ratelimit
+from jiedao.core import crypto, ratelimit, uploads
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.core.scope import require
+from jiedao.core.uploads import sniff_type
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.validators import InvalidNumber, parse_id_number, parse_phone, parse_uscc
@@ -71,11 +72,6 @@ CODE_MAX_ATTEMPTS = 5
 CODE_INTERVAL = dt.timedelta(seconds=60)
 CODE_PER_IP_PER_HOUR = 10
 TRACK_WINDOW = dt.timedelta(minutes=10)
-MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
 TRACK_RETRY_AFTER = int(TRACK_WINDOW.total_seconds())
 VERIFY_PER_DAY = 10  # real-name attempts per account: guessing the name that goes with a number
@@ -304,13 +300,6 @@ class Upload:
     material: object = None
 
 
-def sniff_type(head: bytes) -> str | None:
-    for magic, content_type in MAGIC:
-        if head.startswith(magic):
-            return content_type
-    return None
-
-
 def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
     """The uploads with their detected type; Chinese errors for a wrong type or a file too large."""
     max_file = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
@@ -348,7 +337,6 @@ def _attach(application: Application, checked: list[tuple[Upload, str]]) -> None
     for upload, content_type in checked:
         label = (upload.label or (upload.material.name if upload.material else "") or "").strip()
         original = (getattr(upload.file, "name", "") or "file")[-255:]
-        extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[content_type]
         material = ApplicationMaterial(
             application=application,
             material=upload.material,
@@ -357,7 +345,7 @@ def _attach(application: Application, checked: list[tuple[Upload, str]]) -> None
             size=upload.file.size,
             content_type=content_type,
         )
-        material.file.save(f"{secrets.token_hex(16)}{extension}", upload.file, save=False)
+        material.file.save(uploads.stored_name(content_type), upload.file, save=False)
         material.save()
 
 

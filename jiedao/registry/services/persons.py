@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,9 +13,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
-from jiedao.core import crypto
+from jiedao.core import crypto, uploads
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.scope import require
+from jiedao.core.uploads import sniff_type
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
@@ -294,16 +294,14 @@ def person_reveal(*, actor, person: Person) -> dict[str, str]:
 
 # --- uploads: photos and evidence -----------------------------------------------------------------------
 
-EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 IMAGE_TYPES = ("image/jpeg", "image/png")
 
 
 def checked_upload(upload, field_name: str, *, images_only: bool = False) -> str:
     """The content type of an uploaded file, recognised by its content as the service hall does
-    (`applications.services.sniff_type`, PDF/JPEG/PNG) and held to the same size limit (system parameter
+    (`core.uploads.sniff_type`, PDF/JPEG/PNG) and held to the same size limit (system parameter
     `applications.max_file_mb`); a photo must also be an image Pillow can read. Chinese errors under
     `field_name`."""
-    from jiedao.applications.services import sniff_type
     from jiedao.parameters.services import get_parameter
 
     name = getattr(upload, "name", "") or _("未命名文件")
@@ -339,11 +337,6 @@ def checked_upload(upload, field_name: str, *, images_only: bool = False) -> str
     return content_type
 
 
-def _stored_name(content_type: str) -> str:
-    """A random file name: the uploaded name may carry a person's name or ID number."""
-    return secrets.token_hex(16) + EXTENSIONS[content_type]
-
-
 def person_set_photo(*, actor, person: Person, photo) -> Person:
     """Set (or with `photo=None` remove) a person's photo: JPEG or PNG checked by content, size-limited."""
     require(actor, "registry.change_person", person)
@@ -354,7 +347,7 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
         if photo is None:
             person.photo = ""
         else:
-            person.photo.save(_stored_name(content_type), photo, save=False)
+            person.photo.save(uploads.stored_name(content_type), photo, save=False)
         person.save(update_fields=["photo", "updated_at"])
         _life_event(
             person,
@@ -727,7 +720,7 @@ def tag_add(
             details=details,
         )
         if evidence_file is not None:
-            tag.evidence_file.save(_stored_name(content_type), evidence_file, save=False)
+            tag.evidence_file.save(uploads.stored_name(content_type), evidence_file, save=False)
         tag.save()
         label = dictionaries.label("special_group", group)
         _life_event(
