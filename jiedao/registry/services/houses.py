@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,41 +125,60 @@ def building_create(*, actor, data: BuildingData) -> Building:
     return building
 
 
-def _follow_building(actor, house: House, building: Building) -> None:
-    """A house after its building was renamed or moved to another node: what `house_update` does for one
+def _follow_building(actor, building: Building) -> None:
+    """The houses of a building that was renamed or moved to another node: what `house_update` does for one
     house (address, org, residents' address, audit), plus an address-change event in each resident's
-    timeline."""
-    before = audit.snapshot(house, HOUSE_FIELDS)
-    old_address, old_org_id = house.full_address, house.org_id
-    house.full_address = house_full_address(building.street_address, building.name, house.unit, house.room)
-    house.org = building.org
-    if house.full_address == old_address and house.org_id == old_org_id:
+    timeline — a few statements for the whole building, then one audit event per house that changed."""
+    now, today = timezone.now(), timezone.localdate()
+    changed: list[tuple[House, dict]] = []
+    old_addresses: dict[int, str] = {}
+    for house in building.houses.all():
+        before = audit.snapshot(house, HOUSE_FIELDS)
+        old_address, old_org_id = house.full_address, house.org_id
+        house.full_address = house_full_address(
+            building.street_address, building.name, house.unit, house.room
+        )
+        house.org = building.org
+        if house.full_address == old_address and house.org_id == old_org_id:
+            continue
+        house.updated_at = now  # bulk_update does not stamp auto_now fields
+        changed.append((house, before))
+        if house.full_address != old_address:
+            old_addresses[house.pk] = old_address
+    if not changed:
         return
-    house.save(update_fields=["full_address", "org", "updated_at"])
-    if house.full_address != old_address:
-        residents = list(house.residents.values_list("pk", flat=True))
-        house.residents.update(residence_address=house.full_address, updated_at=timezone.now())
+    House.objects.bulk_update([house for house, _before in changed], ["full_address", "org", "updated_at"])
+    if old_addresses:
+        new_addresses = {house.pk: house.full_address for house, _before in changed}
+        residents = list(Person.objects.filter(house_id__in=old_addresses).values_list("pk", "house_id"))
+        Person.objects.filter(house_id__in=old_addresses).update(
+            residence_address=Subquery(
+                House.objects.filter(pk=OuterRef("house_id")).values("full_address")[:1]
+            ),
+            updated_at=now,
+        )
         LifeEvent.objects.bulk_create(
             LifeEvent(
                 person_id=person_id,
                 kind=LifeEventKind.ADDRESS_CHANGE,
-                occurred_on=timezone.localdate(),
+                occurred_on=today,
                 summary=(
                     _("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”")
-                    % {"a": old_address, "b": house.full_address}
+                    % {"a": old_addresses[house_id], "b": new_addresses[house_id]}
                 )[:300],
-                details={"house": house.pk, "building": building.pk},
+                details={"house": house_id, "building": building.pk},
                 actor=actor if getattr(actor, "pk", None) else None,
             )
-            for person_id in residents
+            for person_id, house_id in residents
         )
-    audit.record(
-        events.HOUSE_CHANGED,
-        actor=actor,
-        target=house,
-        before=before,
-        after=audit.snapshot(house, HOUSE_FIELDS),
-    )
+    for house, before in changed:
+        audit.record(
+            events.HOUSE_CHANGED,
+            actor=actor,
+            target=house,
+            before=before,
+            after=audit.snapshot(house, HOUSE_FIELDS),
+        )
 
 
 def building_update(*, actor, building: Building, data: BuildingData) -> Building:
@@ -184,8 +204,7 @@ def building_update(*, actor, building: Building, data: BuildingData) -> Buildin
         building.floors, building.latitude, building.longitude = data.floors, data.latitude, data.longitude
         building.coordinate_system = data.coordinate_system
         building.save()
-        for house in building.houses.all():
-            _follow_building(actor, house, building)
+        _follow_building(actor, building)
         audit.record(
             events.BUILDING_CHANGED,
             actor=actor,
