@@ -53,7 +53,7 @@ from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit, uploads
-from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.core.uploads import sniff_type
 from jiedao.parameters.services import get_parameter
@@ -76,12 +76,6 @@ TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
 TRACK_RETRY_AFTER = int(TRACK_WINDOW.total_seconds())
 VERIFY_PER_DAY = 10  # real-name attempts per account: guessing the name that goes with a number
 SYSTEM = "system"
-
-
-class RateLimited(ServiceError):
-    """Too many attempts from one address or account; views answer 429 Too Many Requests."""
-
-    code = "rate_limited"
 
 
 def _now(at: dt.datetime | None = None) -> dt.datetime:
@@ -1136,7 +1130,7 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
     limit = int(get_parameter("applications.track_limit"))
     if not ratelimit.attempt("track", ip or "unknown", limit=limit, window=TRACK_WINDOW):
-        raise RateLimited(_("查询过于频繁，请 10 分钟后再试。"))
+        raise RateLimited(_("查询过于频繁，请 10 分钟后再试。"), retry_after=TRACK_RETRY_AFTER)
     normalized = "".join((code or "").split()).upper()
     try:
         national = parse_phone(phone or "").national

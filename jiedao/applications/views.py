@@ -39,7 +39,7 @@ from jiedao.applications.models import (
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import ServiceItem
-from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
@@ -370,11 +370,11 @@ class TrackView(PublicFormMixin, FormView):
             result = services.application_track(
                 code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], ip=client_ip(self.request)
             )
-        except services.RateLimited as error:
+        except RateLimited as error:
             form.add_error(None, str(error.message))
             response = self.form_invalid(form)
             response.status_code = 429
-            response["Retry-After"] = str(services.TRACK_RETRY_AFTER)
+            response["Retry-After"] = str(error.retry_after)
             return response
         except ServiceError as error:
             _form_errors(form, error)

@@ -30,6 +30,17 @@ class ValidationFailed(ServiceError):
         super().__init__(first, code=code)
 
 
+class RateLimited(ServiceError):
+    """Too many attempts from one address or account: the API answers 429 Too Many Requests, with
+    Retry-After when the service says how long to wait (seconds)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message=None, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PermissionDenied(ServiceError):
     """The actor lacks the permission (but may see the object)."""
 

@@ -267,17 +267,7 @@ class PublicTrackView(APIView):
         )
         if errors:
             raise ValidationFailed(errors)
-        try:
-            result = services.application_track(
-                code=values["code"], phone=values["phone"], ip=client_ip(request)
-            )
-        except services.RateLimited as error:
-            # The project's error body ({"code", "detail"}), with the status a client backs off on.
-            return Response(
-                {"code": error.code, "detail": str(error.message)},
-                status=429,
-                headers={"Retry-After": str(services.TRACK_RETRY_AFTER)},
-            )
+        result = services.application_track(code=values["code"], phone=values["phone"], ip=client_ip(request))
         return Response(
             {
                 "tracking_code": result.tracking_code,

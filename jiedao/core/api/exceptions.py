@@ -11,7 +11,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import (
+    Conflict,
+    OutOfScope,
+    PermissionDenied,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
+)
 
 
 def exception_handler(exc, context):
@@ -31,6 +38,9 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDenied | DjangoPermissionDenied):
         message = str(getattr(exc, "message", "")) or _("您没有执行此操作的权限。")
         return Response({"code": "permission_denied", "detail": message}, status=403)
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return Response({"code": exc.code, "detail": str(exc.message)}, status=429, headers=headers)
     if isinstance(exc, ServiceError):
         http_status = 409 if isinstance(exc, Conflict) or exc.code == "conflict" else 400
         body = {"code": exc.code, "detail": str(exc.message)}
