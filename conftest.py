@@ -104,3 +104,35 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """Open a page of a fresh browser context on the live server: Chinese locale, 10 s timeout, page errors
+    (and, with `console`, console errors) collected in `page.problems`, signed in as `user` when given.
+    Every context is closed after the test."""
+    contexts = []
+
+    def _open(width=1280, height=900, *, user=None, javascript=True, console=True):
+        context = chromium.new_context(
+            base_url=live_server.url,
+            locale="zh-CN",
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10000)
+        page.problems = []
+        if console:
+            page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
+        page.on("pageerror", lambda error: page.problems.append(str(error)))
+        if user is not None:
+            from jiedao.core.testing import sign_in
+
+            sign_in(page, user, live_server)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()

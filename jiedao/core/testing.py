@@ -183,3 +183,10 @@ class ScopedModelContract:
         assert response.status_code == 200
         ids = {row["id"] for row in response.json()["results"]}
         assert mine.pk in ids and other.pk not in ids
+
+
+def sign_in(page, user, live_server) -> None:
+    """The browser page carries `user`'s session (a test client's login), in place of anyone before."""
+    page.context.clear_cookies()
+    session = client_for(user).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])

@@ -22,7 +22,7 @@ def look_up(page, code, phone):
     page.get_by_role("button", name="查询").click()
 
 
-def test_look_up_with_and_without_scripts(browser, page, live_server, application):
+def test_look_up_with_and_without_scripts(open_page, page, application):
     page.goto("/hall/track/")
     with page.expect_response("**/api/v1/public/track/") as answer:
         look_up(page, application.tracking_code.lower(), "138 0013 8000")
@@ -39,13 +39,9 @@ def test_look_up_with_and_without_scripts(browser, page, live_server, applicatio
     expect(page.get_by_role("alert")).to_contain_text("查询码或手机号码不正确")
     expect(result).not_to_contain_text("居住证办理")
 
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False)
-    try:
-        plain = context.new_page()
-        plain.goto("/hall/track/")
-        with plain.expect_navigation():
-            look_up(plain, application.tracking_code, "13800138000")
-        expect(plain.get_by_test_id("status")).to_have_text("已提交，待受理")
-        assert plain.locator("#track-result").inner_text() == with_scripts
-    finally:
-        context.close()
+    plain = open_page(javascript=False, console=False)
+    plain.goto("/hall/track/")
+    with plain.expect_navigation():
+        look_up(plain, application.tracking_code, "13800138000")
+    expect(plain.get_by_test_id("status")).to_have_text("已提交，待受理")
+    assert plain.locator("#track-result").inner_text() == with_scripts

@@ -12,27 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def open_page(chromium, live_server):
-    contexts = []
-
-    def _open(width=1280, height=900):
-        context = chromium.new_context(
-            base_url=live_server.url, locale="zh-CN", viewport={"width": width, "height": height}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10000)
-        page.problems = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def catalog(db):
     tree = build_tree()
     item = make_item(tree.subdistrict_a, code="QB-MZ-001", name="最低生活保障申请")

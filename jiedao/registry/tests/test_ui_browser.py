@@ -4,24 +4,15 @@ import pytest
 from playwright.sync_api import expect
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.testing import client_for
+from jiedao.core.testing import sign_in
 from jiedao.registry.tests.factories import person, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.problems = []
-    page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    yield page
-    context.close()
+def page(open_page):
+    return open_page()
 
 
 # Not caused by these pages: htmx inserts its indicator <style> unless base.html sets
@@ -31,11 +22,6 @@ HTMX_INDICATOR_STYLE_HASH = "sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk=
 
 def known_problem(text: str) -> bool:
     return HTMX_INDICATOR_STYLE_HASH in text or "status of 404" in text
-
-
-def sign_in(page, user, live_server):
-    session = client_for(user).cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
 
 
 def test_search_updates_the_table_in_place_and_reveal_swaps_in_the_full_number(page, live_server, tree):

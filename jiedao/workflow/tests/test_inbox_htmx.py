@@ -49,22 +49,11 @@ def test_htmx_requests_get_the_body_with_tabs_and_box_out_of_band(leave, people)
 # --- in the browser -------------------------------------------------------------------------------------
 
 
-def _page(chromium, live_server, user, *, javascript=True):
-    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=javascript)
-    session = client_for(user).cookies["sessionid"].value
-    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    return page
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_tabs_and_filter_swap_in_place_and_keep_what_is_typed(chromium, live_server, leave, people):
+def test_tabs_and_filter_swap_in_place_and_keep_what_is_typed(open_page, leave, people):
     word = start_leave(people).title[:2]
-    page = _page(chromium, live_server, people.applicant)
+    page = open_page(user=people.applicant, console=False)
     page.goto("/workflow/inbox/")
     page.evaluate("window.loadedOnce = true")  # survives only if the page is not reloaded
     query = page.get_by_label("标题关键字")
@@ -102,9 +91,9 @@ def test_tabs_and_filter_swap_in_place_and_keep_what_is_typed(chromium, live_ser
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_without_javascript_tabs_and_filter_are_plain_pages(chromium, live_server, leave, people):
+def test_without_javascript_tabs_and_filter_are_plain_pages(open_page, leave, people):
     word = start_leave(people).title[:2]
-    page = _page(chromium, live_server, people.applicant, javascript=False)
+    page = open_page(user=people.applicant, javascript=False, console=False)
     page.goto("/workflow/inbox/")
     page.get_by_label("标题关键字").fill(word)
     page.get_by_role("button", name="筛选").click()

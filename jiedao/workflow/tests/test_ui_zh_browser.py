@@ -7,7 +7,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from jiedao.core.testing import client_for
+from jiedao.core.testing import client_for, sign_in
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.processes import start_leave, task_for
@@ -36,22 +36,8 @@ LABELS = "(nodes) => nodes.map((n) => n.title || n.getAttribute('aria-label') ||
 
 
 @pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1400, "height": 1000}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    yield page
-    context.close()
-
-
-def sign_in(page, user, live_server):
-    page.context.clear_cookies()
-    session = client_for(user).cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+def page(open_page):
+    return open_page(1400, 1000, console=False)
 
 
 def draft_with_leave(people) -> ProcessDefinition:
