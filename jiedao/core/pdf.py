@@ -26,7 +26,8 @@ FONT = "NotoSerifSC"
 FALLBACK_FONT = "STSong-Light"
 FONT_PACKAGE_FILE = Path("@expo-google-fonts", "noto-serif-sc", "400Regular", "NotoSerifSC_400Regular.ttf")
 FONT_ALERT_KEY = "core.pdf_font_missing"
-_registered: dict[str, str] = {}
+_registered_path: str | None = None  # the font file registered under FONT
+_fell_back = False  # the last document went without it (an alert is open)
 
 
 def font_file() -> Path:
@@ -36,29 +37,22 @@ def font_file() -> Path:
 
 def cjk_font() -> str:
     """The registered font name: the embedded TrueType font, or the CID fallback when its file is missing."""
-    path = font_file()
-    if path.is_file():
-        first = str(path) not in _registered
-        if first:
-            if _registered_file(FONT) != str(path):  # another module may have registered it already
-                pdfmetrics.registerFont(TTFont(FONT, str(path)))
-            _registered[str(path)] = FONT
-        if _registered.pop("fell back", None) or first:
+    global _registered_path, _fell_back
+    path = str(font_file())
+    if Path(path).is_file():
+        if path != _registered_path or _fell_back:
+            if path != _registered_path:
+                pdfmetrics.registerFont(TTFont(FONT, path))
+                _registered_path = path
+            _fell_back = False
             _font_alert(None)  # the font is there (again): an alert about it is out of date
         return FONT
     logger.error("PDF font %s is missing (run `make setup`): Chinese text is not embedded", path)
-    _font_alert(path)
-    _registered["fell back"] = FALLBACK_FONT
+    _font_alert(Path(path))
+    _fell_back = True
     if FALLBACK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
     return FALLBACK_FONT
-
-
-def _registered_file(name: str) -> str | None:
-    try:
-        return str(getattr(pdfmetrics.getFont(name).face, "filename", "")) or None
-    except KeyError:
-        return None
 
 
 def _font_alert(path: Path | None) -> None:
