@@ -46,8 +46,14 @@ def stored_phone(raw: str) -> tuple[str, str, str]:
     """(national number, blind index, masked) — empty strings for no phone."""
     if not (raw or "").strip():
         return "", "", ""
-    phone = parse_phone(raw)
-    return phone.national, phone_hash(phone.national), crypto.mask_phone(phone.national)
+    return stored_national_phone(parse_phone(raw).national)
+
+
+def stored_national_phone(national: str) -> tuple[str, str, str]:
+    """The same for a number already parsed (an import checks its cell's numbers once)."""
+    if not national:
+        return "", "", ""
+    return national, phone_hash(national), crypto.mask_phone(national)
 
 
 def lookup_hash_for_query(text: str) -> tuple[str, str] | None:

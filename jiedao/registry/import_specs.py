@@ -56,8 +56,7 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
 )
-from jiedao.registry.identity import phone_hash as phone_index
-from jiedao.registry.identity import split_surname, stored_identity
+from jiedao.registry.identity import split_surname, stored_identity, stored_national_phone
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
@@ -676,8 +675,7 @@ class PersonImport(RegistryImport):
             # Several numbers in one cell (、,，;；/ or spaces): the first is the phone, the rest other phones.
             try:
                 numbers = split_phones(_text(values["phone"]))
-                first = numbers[0] if numbers else ""
-                phone = (first, phone_index(first), crypto.mask_phone(first)) if first else ("", "", "")
+                phone = stored_national_phone(numbers[0] if numbers else "")
                 other_phones = stored_other_phones(numbers[1:])
             except InvalidNumber as error:
                 issues.append(RowIssue(error.message, "phone"))
