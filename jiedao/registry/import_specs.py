@@ -60,7 +60,6 @@ from jiedao.registry.identity import split_surname, stored_identity, stored_nati
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS
 from jiedao.registry.services.houses import _coordinate_errors, house_full_address
 from jiedao.registry.services.persons import AUDITED_FIELDS, split_phones, stored_other_phones
 from jiedao.registry.validators import InvalidNumber, parse_phone, parse_uscc
@@ -469,11 +468,7 @@ HOUSE_RELATIONS = _choice_codes(HouseRelation)
 # What an update by import is audited and written to the timeline with: the fields `person_update` audits
 # (masked copies only, never a full ID number or phone; relations as ids) and the note. The phone's blind
 # index is compared too (two numbers may share their masked copy) but never reported.
-PERSON_AUDITED = [
-    Person._meta.get_field(name).attname
-    for name in (*AUDITED_FIELDS, "note")
-    if name not in ENCRYPTED_PERSON_FIELDS
-]
+PERSON_AUDITED = [Person._meta.get_field(name).attname for name in (*AUDITED_FIELDS, "note")]
 ADDRESS_FIELDS = ("residence_address", "house_id")
 
 
