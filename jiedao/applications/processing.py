@@ -61,11 +61,17 @@ def applicant_person(application):
         return Person.objects.filter(pk=resident.person_id).select_related("org").first()
     if not application.applicant_id_hash or not application.applicant_name:
         return None
-    return (
-        Person.objects.filter(id_number_hash=application.applicant_id_hash, name=application.applicant_name)
-        .select_related("org")
-        .first()
-    )
+    return registry_match(application.applicant_id_hash, application.applicant_name)[0]
+
+
+def registry_match(number_hash: str, name: str):
+    """(the registry person under this identity number's blind index and this name, or None; whether the
+    number is registered at all): the one rule matching an applicant to the registry — never the number
+    alone, which anyone can type."""
+    from jiedao.registry.models import Person
+
+    registered = list(Person.objects.filter(id_number_hash=number_hash).select_related("org"))
+    return next((person for person in registered if person.name == name), None), bool(registered)
 
 
 def process_org(application, person=None):

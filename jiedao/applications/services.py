@@ -240,10 +240,7 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
     number_hash = id_number_hash(parsed.number)
     if Resident.objects.filter(id_number_hash=number_hash).exclude(pk=resident.pk).exists():
         raise ValidationFailed({"id_number": [_("该证件号码已绑定其他账号，如有疑问请到窗口咨询。")]})
-    from jiedao.registry.models import Person
-
-    registered = list(Person.objects.filter(id_number_hash=number_hash).only("pk", "name"))
-    person = next((p for p in registered if p.name == real_name), None)
+    person, registered = processing.registry_match(number_hash, real_name)
     if registered and person is None:
         # The number belongs to someone else in the registry: verifying would let this account apply (and
         # have the household checked) as that person. Refused without telling whose number it is.
@@ -463,12 +460,9 @@ def application_submit(
     return application
 
 
-def _registered_under_another_name(number: str, name: str) -> bool:
-    """The registry holds this identity number, but not under this name."""
-    from jiedao.registry.models import Person
-
-    names = set(Person.objects.filter(id_number_hash=id_number_hash(number)).values_list("name", flat=True))
-    return bool(names) and name not in names
+def _registered_under_another_name(number_hash: str, name: str) -> bool:
+    person, registered = processing.registry_match(number_hash, name)
+    return registered and person is None
 
 
 def application_register_walk_in(
@@ -503,7 +497,7 @@ def application_register_walk_in(
     except ValidationFailed as error:
         errors.update(error.errors)
         phone = None
-    if not errors and number and _registered_under_another_name(number, applicant_name):
+    if not errors and number and _registered_under_another_name(id_number_hash(number), applicant_name):
         errors["applicant_name"] = [
             _("申请人姓名与该身份证件号码在实有人口库中的登记不一致，请核对申请人的身份证件。")
         ]
