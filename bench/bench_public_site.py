@@ -277,7 +277,7 @@ def bench_config(
         floor_script = write_script(floor, scripts)
         run_wrk(port, floor, floor_script, 1, workers * 2, 1)  # warm every worker (templates, connections)
         for endpoint, _expect in endpoints:
-            if not endpoint.target:
+            if not endpoint.target or (args.only and args.only not in endpoint.label):
                 continue
             script = write_script(endpoint, scripts)
             run_wrk(port, endpoint, script, 1, workers * 2, 1)
@@ -334,6 +334,7 @@ def main() -> None:
         default=1,
         help="threads per gunicorn worker (default 1: sync workers; docs/operations.md runs 4)",
     )
+    parser.add_argument("--only", default="", help="measure only the endpoints whose label contains this text")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(

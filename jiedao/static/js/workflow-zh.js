@@ -7,7 +7,8 @@
 //   messages (a module that wraps the `validator` service), and which fields the palette offers (only
 //   those jiedao/workflow/formschema.py accepts). The remaining built-in strings (properties panel
 //   labels, palette header, placeholders) are hard-coded in the library's components; `localize()`
-//   replaces them in the rendered DOM by exact match, leaving what users typed alone.
+//   replaces them in the rendered DOM by exact match, leaving what users typed alone. The viewer's date
+//   calendar (flatpickr inside form-js) gets flatpickr's Chinese locale when it first opens.
 (function () {
   "use strict";
 
@@ -563,6 +564,41 @@
     return observer;
   }
 
+  // --- form-js date picker -----------------------------------------------------------------------------
+  // flatpickr's own zh locale (flatpickr/dist/l10n/zh.js), written out here because form-js bundles flatpickr
+  // inside its UMD file: there is no flatpickr global to register the locale file on. The week starts on
+  // Monday, as on a Chinese office calendar.
+  const FLATPICKR_ZH = {
+    weekdays: {
+      shorthand: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+      longhand: ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+    },
+    months: {
+      shorthand: ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+      longhand: ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+    },
+    firstDayOfWeek: 1,
+    rangeSeparator: " 至 ",
+    weekAbbreviation: "周",
+    scrollTitle: "滚动切换",
+    toggleTitle: "点击切换 12/24 小时时制",
+  };
+
+  /**
+   * Give each date field's calendar the Chinese locale just before it first opens (form-js opens it on the
+   * input's focus or mouse-down; these capture-phase listeners on the form run first).
+   */
+  function localizeDatePickers(root) {
+    function switchLocale(event) {
+      const picker = event.target && event.target._flatpickr;
+      if (!picker || picker.jiedaoZh) return;
+      picker.jiedaoZh = true;
+      picker.set({ locale: FLATPICKR_ZH, ariaDateFormat: "Y年n月j日" });
+    }
+    root.addEventListener("focusin", switchLocale, true);
+    root.addEventListener("mousedown", switchLocale, true);
+  }
+
   /** Text nodes inside the editor's form preview are the user's own labels, except the empty states. */
   function editorTextAllowed(element) {
     const field = element.closest(".fjs-form-field");
@@ -583,6 +619,7 @@
       return localize(root, FORM_EDITOR_TEXT, { patterns: FORM_EDITOR_PATTERNS, textAllowed: editorTextAllowed });
     },
     localizeFormViewer(root) {
+      localizeDatePickers(root);
       return localize(root, FORM_VIEWER_TEXT, { textAllowed: viewerTextAllowed });
     },
   };

@@ -3,11 +3,13 @@ and replace menu, the form-js editor (palette restricted to what the server acce
 viewer's validation messages; the user-task time limit takes a counting rule."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from jiedao.core.testing import client_for, sign_in
+from jiedao.workflow import services
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.processes import start_leave, task_for
@@ -148,6 +150,30 @@ def test_task_form_validation_and_placeholders_are_chinese(page, live_server, pe
     assert set(errors.all_inner_texts()) == {"此项为必填项。"}
     assert "Field is required" not in form.inner_text()
     assert page.url.endswith(f"/workflow/tasks/{task.pk}/")  # not submitted
+    assert not page.problems
+
+
+def test_date_field_calendar_is_chinese_and_starts_on_monday(page, live_server, people):
+    processes.deploy(people, "leave")
+    instance = services.process_start(
+        actor=people.applicant, definition_key="leave", org=people.applicant.org, data={}
+    )
+    task = task_for(instance, "apply")
+    sign_in(page, people.applicant, live_server)
+    page.goto(f"/workflow/tasks/{task.pk}/")
+    page.locator("#wf-form").get_by_label("开始日期").click()
+    calendar = page.locator(".flatpickr-calendar.open")
+    expect(calendar).to_be_visible()
+    weekdays = calendar.locator(".flatpickr-weekday").all_inner_texts()
+    assert [w.strip() for w in weekdays] == ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    month = calendar.locator("select.flatpickr-monthDropdown-months").evaluate(
+        "s => s.options[s.selectedIndex].text"
+    )
+    assert re.fullmatch(r"[一二三四五六七八九十]+月", month), month
+    day = calendar.locator(".flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)", has_text="15").first
+    assert re.fullmatch(r"\d{4}年\d{1,2}月15日", day.get_attribute("aria-label"))
+    day.click()
+    assert page.locator("#wf-form").get_by_label("开始日期").input_value()  # the chosen date is filled in
     assert not page.problems
 
 
