@@ -12,6 +12,8 @@ import functools
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -118,6 +120,55 @@ def decrypt_bytes(blob: bytes) -> bytes:
         raise DecryptionError("not an encrypted file")
     start = len(FILE_MAGIC)
     return _unseal(blob[start : start + 8].decode("ascii", "replace"), blob[start + 8 :], "file")
+
+
+# Large files (uploaded spreadsheets, up to the import limit) in the same envelope, a chunk at a time, so that
+# memory stays flat with file size. Decrypting releases plaintext before the tag is checked at the end: the
+# caller writes it to a working file and must discard that file when DecryptionError is raised.
+FILE_CHUNK = 1024 * 1024
+
+
+def encrypt_stream(chunks: Iterable[bytes], target: BinaryIO) -> int:
+    """Write the chunks to `target` encrypted under the newest key (readable by `decrypt_bytes` too);
+    return the plaintext size."""
+    algorithm, newest_key_id = _encrypting(tuple(settings.JIEDAO_FIELD_KEYS))
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
+    target.write(FILE_MAGIC + newest_key_id.encode() + nonce)
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        target.write(encryptor.update(chunk))
+    target.write(encryptor.finalize() + encryptor.tag)
+    return size
+
+
+def decrypt_stream(source: BinaryIO, target: BinaryIO) -> None:
+    """Decrypt a file written by `encrypt_stream` or `encrypt_bytes` (`source` open at its start) into
+    `target`; DecryptionError when it is not one or fails its integrity check."""
+    source.seek(0, os.SEEK_END)
+    length = source.tell()
+    source.seek(0)
+    head = source.read(len(FILE_MAGIC) + 8 + NONCE_BYTES)
+    if length < FILE_OVERHEAD or not is_encrypted_bytes(head):
+        raise DecryptionError("not an encrypted file")
+    wanted_key_id = head[len(FILE_MAGIC) : len(FILE_MAGIC) + 8].decode("ascii", "replace")
+    key = next((k for k in _keys() if key_id(k) == wanted_key_id), None)
+    if key is None:
+        raise DecryptionError(f"key {wanted_key_id} is not configured in JIEDAO_FIELD_KEYS")
+    source.seek(length - TAG_BYTES)
+    tag = source.read(TAG_BYTES)
+    source.seek(len(head))
+    decryptor = Cipher(algorithms.SM4(key), modes.GCM(head[-NONCE_BYTES:])).decryptor()
+    remaining = length - len(head) - TAG_BYTES
+    while remaining:
+        chunk = source.read(min(FILE_CHUNK, remaining))
+        remaining -= len(chunk)
+        target.write(decryptor.update(chunk))
+    try:
+        target.write(decryptor.finalize_with_tag(tag))
+    except Exception as error:
+        raise DecryptionError("file fails its integrity check") from error
 
 
 @functools.lru_cache(maxsize=4)

@@ -19,3 +19,9 @@ class SpreadsheetsConfig(AppConfig):
             except ModuleNotFoundError as error:
                 if error.name != f"{config.name}.import_specs":
                     raise
+
+    def rewrite_encrypted_files(self) -> int:
+        """Key rotation (`manage.py rotate_field_keys`): the stored uploads are encrypted outside FileFields."""
+        from jiedao.spreadsheets.services import rewrite_stored_uploads
+
+        return rewrite_stored_uploads()

@@ -18,7 +18,8 @@ import os
 import tempfile
 import uuid
 from array import array
-from contextlib import nullcontext, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.audit import services as audit
+from jiedao.core import crypto
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.maintenance import optimize_database
 from jiedao.core.scope import require
@@ -53,6 +55,7 @@ from jiedao.spreadsheets.specs import ImportContext, ImportSpec, RowIssue, Valid
 logger = logging.getLogger(__name__)
 
 IMPORTS_DIR = "imports"
+WORK_DIR = "work"
 VALUE_LIMIT = 200
 MESSAGE_LIMIT = 300
 # A running job whose progress has not moved for this long may be resumed by hand (its worker is gone).
@@ -70,6 +73,13 @@ def file_retention_days() -> int:
 
 def imports_root() -> Path:
     return Path(settings.MEDIA_ROOT) / IMPORTS_DIR
+
+
+def working_dir() -> Path:
+    """Plaintext copies of uploads while they are checked or read (the stored uploads are encrypted)."""
+    directory = imports_root() / WORK_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def job_file(job: ImportJob) -> Path:
@@ -159,11 +169,9 @@ def _safe_name(name: str) -> str:
 
 
 def _store_upload(uploaded_file, limits: Limits) -> Path:
-    """Copy the upload under the imports directory with a temporary name, counting bytes as they come."""
-    month = timezone.localdate().strftime("%Y/%m")
-    directory = imports_root() / month
-    directory.mkdir(parents=True, exist_ok=True)
-    partial = directory / f".{uuid.uuid4().hex}.partial"
+    """Copy the upload to a plaintext working file (to be checked, then encrypted by `_encrypt_upload`),
+    counting bytes as they come."""
+    partial = working_dir() / f"{uuid.uuid4().hex}.partial"
     written = 0
     try:
         with partial.open("wb") as target:
@@ -176,6 +184,73 @@ def _store_upload(uploaded_file, limits: Limits) -> Path:
         partial.unlink(missing_ok=True)
         raise
     return partial
+
+
+def _encrypt_upload(partial: Path, file_format: str) -> tuple[Path, int]:
+    """Encrypt a checked upload into the month's directory (it holds personal data, kept for resuming until
+    `purge_expired_files`); remove the plaintext. Returns the stored path and the upload's size."""
+    directory = imports_root() / timezone.localdate().strftime("%Y/%m")
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = directory / f"{partial.name.removesuffix('.partial')}.{file_format}"
+    writing = stored.with_name(f".{stored.name}.writing")
+    try:
+        with partial.open("rb") as source, writing.open("wb") as target:
+            size = crypto.encrypt_stream(iter(lambda: source.read(crypto.FILE_CHUNK), b""), target)
+        os.replace(writing, stored)
+    finally:
+        writing.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+    return stored, size
+
+
+@contextmanager
+def working_copy(job: ImportJob) -> Iterator[Path]:
+    """The job's upload as a plaintext file for the readers, removed afterwards. An upload stored before
+    uploads were encrypted is read where it is."""
+    stored = job_file(job)
+    try:
+        source = stored.open("rb")
+    except OSError as error:
+        raise UnreadableFile(_("导入文件已不存在或无法读取。")) from error
+    with source:
+        if not crypto.is_encrypted_bytes(source.read(len(crypto.FILE_MAGIC))):
+            yield stored
+            return
+        plain = working_dir() / f"{uuid.uuid4().hex}.{job.file_format or 'xlsx'}"
+        try:
+            with plain.open("wb") as target:
+                try:
+                    crypto.decrypt_stream(source, target)
+                except crypto.DecryptionError as error:
+                    logger.error("stored upload of import job %s cannot be decrypted: %s", job.pk, error)
+                    raise UnreadableFile(
+                        _("导入文件无法解密（密钥已更换或文件损坏）。请重新上传。")
+                    ) from None
+            yield plain
+        finally:
+            plain.unlink(missing_ok=True)
+
+
+def rewrite_stored_uploads() -> int:
+    """Encrypt stored uploads kept in plaintext, and re-encrypt the others under the newest key (key
+    rotation); returns how many files were rewritten."""
+    rewritten = 0
+    for job in ImportJob.objects.exclude(stored_file="").only("pk", "stored_file", "file_format").iterator():
+        try:
+            stored = job_file(job)
+            with stored.open("rb") as source:
+                head = source.read(len(crypto.FILE_MAGIC) + 8)
+        except (UnreadableFile, OSError):
+            continue
+        if crypto.is_encrypted_bytes(head) and crypto.bytes_key_is_current(head):
+            continue
+        with working_copy(job) as plain, plain.open("rb") as source:
+            writing = stored.with_name(f".{stored.name}.rotating")
+            with writing.open("wb") as target:
+                crypto.encrypt_stream(iter(lambda: source.read(crypto.FILE_CHUNK), b""), target)
+            os.replace(writing, stored)  # atomic: a crash leaves the old file or the new one
+        rewritten += 1
+    return rewritten
 
 
 def inspect_file(path: Path, spec: ImportSpec, limits: Limits | None = None) -> tuple[str, int, int | None]:
@@ -219,8 +294,7 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    stored = partial.with_name(f"{partial.name[1:].removesuffix('.partial')}.{file_format}")
-    os.replace(partial, stored)
+    stored, size = _encrypt_upload(partial, file_format)
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -230,7 +304,7 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
                 original_name=_safe_name(uploaded_file.name),
                 stored_file=stored.relative_to(imports_root()).as_posix(),
                 file_format=file_format,
-                file_size=stored.stat().st_size,
+                file_size=size,
                 header_row=header_row,
                 total_rows=total,
             )
@@ -366,7 +440,7 @@ class ImportRun:
 
     def execute(self) -> dict[str, Any]:
         job, spec = self.job, self.spec
-        with open_rows(job_file(job)) as source:
+        with working_copy(job) as path, open_rows(path) as source:
             header = self.header = detect_header(source, spec)
             total = max(0, source.total_rows - header.header_row) if source.total_rows else None
             self._commit_state(header_row=header.header_row, total_rows=total)
@@ -720,10 +794,12 @@ def purge_expired_files(*, days: int | None = None, now: datetime | None = None)
     root = imports_root()
     if root.is_dir():
         day_ago = (now - timedelta(days=1)).timestamp()
-        for partial in root.glob("*/*/.*.partial"):
-            if partial.stat().st_mtime < day_ago:
-                partial.unlink(missing_ok=True)
-                removed += 1
+        leftovers = [*root.glob("*/*/.*.partial"), *root.glob("*/*/.*.writing"), *root.glob(f"{WORK_DIR}/*")]
+        for partial in leftovers:  # of a server or worker that died while holding them
+            with suppress(FileNotFoundError):  # or of a run that has just finished with it
+                if partial.stat().st_mtime < day_ago:
+                    partial.unlink()
+                    removed += 1
     if removed:
         audit.record(
             events.IMPORT_FILES_PURGED,

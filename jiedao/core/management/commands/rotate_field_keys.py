@@ -42,6 +42,12 @@ class Command(BaseCommand):
                     except FileNotFoundError:
                         missing += 1
                         self.stderr.write(f"文件缺失：{model._meta.label}.{field.name} {name}")
+        for config in apps.get_app_configs():  # files an app keeps outside FileFields (import uploads)
+            rewrite = getattr(config, "rewrite_encrypted_files", None)
+            if rewrite is not None:
+                rewritten = rewrite()
+                files += rewritten
+                self.stdout.write(f"{config.label} 其他文件: {rewritten} 个")
         self.stdout.write(
             f"完成，共重新加密 {total} 条记录、{files} 个文件（缺失 {missing} 个）；"
             f"当前密钥编号 {crypto.key_id(crypto._keys()[0])}。"
