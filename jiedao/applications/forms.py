@@ -123,6 +123,7 @@ class ExtensionDecisionForm(StyledForm):
         label=_("审批结果"),
         choices=[(APPROVE, _("批准延长")), (REFUSE, _("不予批准"))],
         widget=forms.RadioSelect,
+        error_messages={"required": _("请选择审批结果。")},
     )
     note = forms.CharField(
         label=_("审批意见（不予批准的须填写理由）"), widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -680,7 +680,10 @@ class ExtendView(ApplicationActionView):
     success_message = gettext_lazy("已提交延长时限申请，待领导审批。")
 
     def deciding(self) -> bool:
-        return self.request.method == "POST" and "decision" in self.request.POST
+        # The decision form always posts its `note` box, even with no decision chosen: an empty decision is
+        # still a decision (answered "请选择审批结果。"), never a new request.
+        post = self.request.POST
+        return self.request.method == "POST" and ("decision" in post or "note" in post)
 
     def required_permission(self) -> str:
         return "applications.approve_extension" if self.deciding() else self.permission
