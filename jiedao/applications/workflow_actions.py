@@ -6,7 +6,8 @@ writes commits or rolls back with the step.
 * ``applications.publish_notice`` — start the public notice (公示) of the proposed result, masked names
   only; objections filed during the period become `ObjectionTask`s for the staff member who published it.
 * ``applications.check_objections`` — after the period: ``objection_count`` and ``objection_text`` into the
-  data (the process routes on them).
+  data (the process routes on them; dates in local time). The previous step's ``outcome`` is cleared, so the
+  objection review's conclusion starts unchosen instead of pre-set to the earlier decision.
 * ``applications.conclude`` — conclude the application with the outcome the process decided (``approved``
   / ``denied``, or ``${expression}``). This is how a process ends an application: it stops the clock,
   queues the SMS and produces the outcome document (办结通知书), exactly like a staff conclusion.
@@ -17,6 +18,7 @@ While the application is suspended or awaits correction its process is suspended
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.workflow.actions import ActionError, workflow_action
@@ -56,8 +58,12 @@ def check_objections(ctx):
     objections = list(Objection.objects.filter(notice__application=application).order_by("id"))
     ctx.data["objection_count"] = len(objections)
     ctx.data["objection_text"] = "\n".join(
-        f"{i}. {o.content}（{o.created_at:%Y-%m-%d}）" for i, o in enumerate(objections, start=1)
+        f"{i}. {o.content}（{timezone.localtime(o.created_at):%Y-%m-%d}）"
+        for i, o in enumerate(objections, start=1)
     )
+    # A task form starts from the process data: without this the objection review would come pre-set to the
+    # sub-district review's "approve" (异议不成立，准予). The leader must choose.
+    ctx.data.pop("outcome", None)
 
 
 @workflow_action(

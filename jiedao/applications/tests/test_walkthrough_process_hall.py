@@ -1,0 +1,101 @@
+"""Service-hall defects found in a user walkthrough: processing, objections, notices, SMS, outcome, ratings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from jiedao.applications import services
+from jiedao.applications.models import Objection, PublicNotice, Resident
+from jiedao.applications.tests import factories
+from jiedao.applications.tests import test_processing as base
+from jiedao.applications.tests.test_processing import (
+    START,
+    Hall,
+    _open,
+    _pass_notice_period,
+    _role,
+    _user,
+    _verified_and_reviewed,
+)
+from jiedao.core import crypto
+from jiedao.core.testing import make_user
+from jiedao.registry import services as registry
+from jiedao.registry.identity import id_number_hash, phone_hash
+from jiedao.registry.tests import factories as people_factories
+from jiedao.workcalendar.services import CHINA_TZ
+from jiedao.workflow import demo as workflow_demo
+from jiedao.workflow import services as workflow
+
+pytestmark = pytest.mark.django_db
+
+clock = base.clock
+_fresh_models = base._fresh_models
+
+
+@pytest.fixture
+def hall(tree, clock) -> Hall:
+    """The 低保 hall of `test_processing`, without the household's tags (not what these tests are about)."""
+    staff = _role("community-staff", *START)
+    sub = tree.subdistrict_a
+    window = _user(sub, "window", _role("window-staff", *START), *factories.CLERK_PERMISSIONS)
+    shequ = _user(tree.community_a1, "shequ", staff)
+    approver = _user(sub, "approver", _role("approver", *START))
+    leader = _user(sub, "leader", _role("subdistrict-leader", *START))
+    deployer = make_user(
+        sub, "workflow.add_processdefinition", "workflow.view_processdefinition", username="deployer"
+    )
+    clerk = people_factories.staff(tree.community_a1)
+    number = people_factories.new_id_number(dt.date(1962, 4, 8), female=True)
+    applicant = people_factories.person(clerk, tree.grid_a1, name="王秀兰", id_number=number)
+    spouse = people_factories.person(clerk, tree.grid_a1, name="李建国")
+    son = people_factories.person(clerk, tree.grid_a1, name="李小军")
+    registry.household_create(
+        actor=clerk,
+        org=tree.community_a1,
+        number="110105001001-0007",
+        registered_address="测试区幸福路 7 号",
+        head=applicant,
+        members=[(spouse, "10"), (son, "20")],
+    )
+    phone = "13912345678"
+    resident = Resident.objects.create(
+        phone=phone,
+        phone_hash=phone_hash(phone),
+        phone_masked=crypto.mask_phone(phone),
+        real_name="王秀兰",
+        id_number=number,
+        id_number_hash=id_number_hash(number),
+        id_number_masked=crypto.mask_id_number(number),
+        verified_at=clock(),
+    )
+    xml, forms = workflow_demo.shipped("dibao")
+    workflow.definition_deploy_xml(actor=deployer, org=sub, bpmn_xml=xml, forms=forms)
+    item = factories.make_item(sub, name="最低生活保障", process_key="dibao", publishes_result=True)
+    return Hall(tree, window, shequ, approver, leader, deployer, applicant, spouse, son, resident, item)
+
+
+def _objection(hall, clock, **kwargs):
+    application, instance = _verified_and_reviewed(hall)
+    notice = PublicNotice.objects.get(application=application)
+    values = {"name": "赵六", "phone": "13700000001", "content": "申请人家中有商铺出租收入。"}
+    values.update(kwargs)
+    clock.advance(days=1)
+    objection = services.objection_file(notice=notice, now=clock(), **values)
+    # Filed at 00:30 Beijing time on the 23rd: still the 22nd in UTC.
+    Objection.objects.filter(pk=objection.pk).update(
+        created_at=dt.datetime(2026, 9, 23, 0, 30, tzinfo=CHINA_TZ)
+    )
+    return application, instance, notice, objection
+
+
+class TestObjectionReview:
+    def test_the_objection_review_starts_unchosen_and_dates_are_local(self, hall, clock):
+        _application, instance, _notice, _objection_row = _objection(hall, clock)
+        _pass_notice_period(clock, days=6)
+        instance.refresh_from_db()
+        [review] = _open(instance)
+        assert review.element_id == "objection_review"
+        assert "outcome" not in instance.data  # the form starts from the data: nothing pre-chosen
+        assert "（2026-09-23）" in instance.data["objection_text"]
