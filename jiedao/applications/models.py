@@ -112,6 +112,15 @@ class Application(ScopedModel):
         verbose_name=_("受理窗口"),
         help_text=_("窗口登记的为登记人所在窗口；网上申请的为受理人所在窗口"),
     )
+    community = models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("居住社区"),
+        help_text=_("申请人居住的社区（实施主体辖区内）；申请人不在实有人口库时，据此确定由哪个社区办理"),
+    )
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
     status = models.CharField(
         _("状态"), max_length=24, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT

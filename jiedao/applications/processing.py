@@ -8,8 +8,9 @@ inbox.
 
 Where the process runs: at the applicant's community when the applicant is a registered resident living
 under the application's org (so ``role:community-staff`` reaches the community that knows the household,
-and ``role:approver`` / ``role:subdistrict-leader`` still resolve upward to the sub-district), otherwise
-at the application's org.
+and ``role:approver`` / ``role:subdistrict-leader`` still resolve upward to the sub-district); else at the
+community the application names (``Application.community``, 居住社区: chosen by the applicant or at the
+window, for an applicant not in the registry); otherwise at the application's org.
 
 Process data: ``application_id``, ``tracking_code``, ``item_code``, ``item_name``, ``applicant_name``,
 ``applicant_id_masked``, ``channel``, ``materials`` (labels of the uploaded files),
@@ -75,10 +76,14 @@ def registry_match(number_hash: str, name: str):
 
 
 def process_org(application, person=None):
+    """Where the process runs: the registered applicant's community; else the community the application
+    names (居住社区, for an applicant not in the registry); else the application's org."""
     org = application.org
     if person is not None and person.org.path.startswith(org.path):
         community = person.org.community()
         return community or person.org
+    if application.community_id and application.community.path.startswith(org.path):
+        return application.community
     return org
 
 

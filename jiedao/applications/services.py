@@ -405,6 +405,17 @@ def _enterprise(item, enterprise_name: str, enterprise_uscc: str) -> tuple[str, 
     return enterprise_name[:200], enterprise_uscc
 
 
+def _community(org, community, field: str = "community"):
+    """The applicant's 居住社区: a community within the item's implementing body, or None."""
+    if community is None:
+        return None
+    from jiedao.orgs.choices import OrgLevel
+
+    if community.level != OrgLevel.COMMUNITY or not community.path.startswith(org.path):
+        raise ValidationFailed({field: [_("请选择本事项实施主体辖区内的社区。")]})
+    return community
+
+
 def _check_item(item) -> None:
     if not item.is_published:
         raise ServiceError(_("该事项未发布，不能申请。"), code="item_unavailable")
@@ -417,9 +428,12 @@ def application_submit(
     uploads: list[Upload],
     enterprise_name: str = "",
     enterprise_uscc: str = "",
+    community=None,
     at: dt.datetime | None = None,
 ) -> Application:
-    """Online application by a signed-in, real-name verified resident."""
+    """Online application by a signed-in, real-name verified resident. `community` (居住社区, optional): the
+    community the applicant lives in, which handles the community steps when the registry does not know
+    the applicant."""
     _check_item(item)
     if item.availability == Availability.OFFLINE:
         raise ServiceError(
@@ -430,6 +444,7 @@ def application_submit(
     if not resident.is_verified:
         raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
+    community = _community(item.org, community)
     if not uploads:
         raise ValidationFailed({"files": [_("请上传申请材料。")]})
     checked = _check_uploads(uploads)
@@ -448,6 +463,7 @@ def application_submit(
             applicant_phone_masked=resident.phone_masked,
             enterprise_name=enterprise_name,
             enterprise_uscc=enterprise_uscc,
+            community=community,
             channel=Channel.ONLINE,
             tracking_code=new_tracking_code(),
             status=ApplicationStatus.SUBMITTED,
@@ -475,9 +491,10 @@ def application_register_walk_in(
     uploads: list[Upload],
     enterprise_name: str = "",
     enterprise_uscc: str = "",
+    community=None,
     at: dt.datetime | None = None,
 ) -> Application:
-    """A visitor's application registered at the window by staff."""
+    """A visitor's application registered at the window by staff; `community`: as in `application_submit`."""
     require(actor, "applications.add_application", item.org)
     _check_item(item)
     errors: dict[str, list[str]] = {}
@@ -504,6 +521,7 @@ def application_register_walk_in(
     if errors:
         raise ValidationFailed(errors)
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
+    community = _community(item.org, community)
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():
@@ -520,6 +538,7 @@ def application_register_walk_in(
             applicant_phone_masked=crypto.mask_phone(phone.national),
             enterprise_name=enterprise_name,
             enterprise_uscc=enterprise_uscc,
+            community=community,
             channel=Channel.WINDOW,
             window=ServiceWindow.of(actor),
             tracking_code=new_tracking_code(),
@@ -586,7 +605,7 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         actor=actor,
         before=before,
     )
-    start_processing(application, actor=actor)
+    _start_at_community(application, actor=actor)
     if application.item.kind != ItemKind.INSTANT:
         _sms(
             application,
@@ -601,15 +620,46 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         )
 
 
-def application_accept(*, actor, application: Application, at: dt.datetime | None = None) -> Application:
+def _start_at_community(application: Application, *, actor):
+    """Start the application's process. When a step finds nobody because the process had to run above the
+    community level (the applicant is not in the registry and no 居住社区 was given), ask for the community."""
+    try:
+        with transaction.atomic():
+            return start_processing(application, actor=actor)
+    except ServiceError as error:
+        if error.code != "no_assignee" or application.community_id:
+            raise
+        if processing.process_org(application, processing.applicant_person(application)).community():
+            raise
+        raise ValidationFailed(
+            {
+                "community": [
+                    _(
+                        "申请人未在实有人口库登记，无法确定由哪个社区办理：请选择申请人的居住社区后再受理。"
+                        "（%(detail)s）"
+                    )
+                    % {"detail": error.message}
+                ]
+            },
+            code="community_required",
+        ) from None
+
+
+def application_accept(
+    *, actor, application: Application, community=None, at: dt.datetime | None = None
+) -> Application:
     """Accept (受理) a submitted application: starts the clock on the item's promised limit and hands it to
-    processing. An instant item (即办件) is concluded (approved) on the spot."""
+    processing. An instant item (即办件) is concluded (approved) on the spot. `community` (居住社区,
+    optional) sets or corrects the applicant's community before the process starts; it is required when
+    the applicant is not in the registry and the process has a community step."""
     require(actor, "applications.accept_application", application)
     at = _now(at)
     with transaction.atomic():
         locked = _locked(application)
         if locked.status != ApplicationStatus.SUBMITTED:
             raise _bad_status(locked, _("受理"))
+        if community is not None:
+            locked.community = _community(locked.org, community)
         _accept(locked, actor=actor, at=at, deemed=False)
         if locked.item.kind == ItemKind.INSTANT:
             _conclude(locked, actor=actor, outcome=Outcome.APPROVED, text=_("即办件，当场办结。"), at=at)

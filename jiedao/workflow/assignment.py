@@ -180,14 +180,31 @@ def resolve(element: Element, context: AssignmentContext) -> tuple[User | None, 
         for user in resolve_group(group, context):
             found.setdefault(user.pk, user)
     if not found:
-        raise AssignmentError(
-            _("环节%(e)s找不到办理人（%(rule)s）：请检查角色分配。")
-            % {
-                "e": element.label,
-                "rule": "、".join([element.assignee, *element.candidate_users, *element.candidate_groups]),
-            }
-        )
+        raise AssignmentError(_nobody_message(element, context))
     return assignee, sorted(found.values(), key=lambda u: u.username)
+
+
+def _nobody_message(element: Element, context: AssignmentContext) -> str:
+    """Which step has nobody, in words staff understand: the step's name, the roles' Chinese names and the
+    org where nobody holds them (no element ids, role codes or empty parts)."""
+    step = element.name or element.id
+    parts = []
+    for group in element.candidate_groups:
+        kind, code, anchor = _parse_group(group)
+        role = Role.objects.filter(code=code).values_list("name", flat=True).first() or code
+        node = anchor_org(anchor, context) if kind == "orgrole" else context.org
+        parts.append(
+            _("%(org)s没有在岗的“%(role)s”")
+            % {"org": node.name if node is not None else _("相应组织"), "role": role}
+        )
+    if not parts:
+        return _("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。") % {
+            "step": step
+        }
+    return _("环节「%(step)s」找不到办理人：%(who)s，请检查角色分配。") % {
+        "step": step,
+        "who": "；".join(parts),
+    }
 
 
 def resolve_group(group: str, context: AssignmentContext) -> list[User]:

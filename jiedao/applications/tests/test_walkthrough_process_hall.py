@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from jiedao.applications import services
+from jiedao.applications import processing, services
+from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Objection, PublicNotice, Resident
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as base
@@ -20,6 +21,7 @@ from jiedao.applications.tests.test_processing import (
     _verified_and_reviewed,
 )
 from jiedao.core import crypto
+from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import make_user
 from jiedao.registry import services as registry
 from jiedao.registry.identity import id_number_hash, phone_hash
@@ -99,3 +101,50 @@ class TestObjectionReview:
         assert review.element_id == "objection_review"
         assert "outcome" not in instance.data  # the form starts from the data: nothing pre-chosen
         assert "（2026-09-23）" in instance.data["objection_text"]
+
+
+class TestApplicantNotInTheRegistry:
+    def _walk_in(self, hall, **kwargs):
+        return services.application_register_walk_in(
+            actor=hall.window,
+            item=hall.item,
+            applicant_name="丁一诺",
+            applicant_id_number=people_factories.new_id_number(dt.date(1980, 5, 5)),
+            applicant_phone="13800138000",
+            uploads=factories.uploads(factories.pdf()),
+            **kwargs,
+        )
+
+    def test_acceptance_asks_for_the_community_in_plain_chinese(self, hall):
+        application = self._walk_in(hall)
+        with pytest.raises(ValidationFailed) as caught:
+            services.application_accept(actor=hall.window, application=application)
+        message = caught.value.errors["community"][0]
+        assert "请选择申请人的居住社区" in message
+        assert "社区入户核实" in message and "角色community-staff" in message  # the role's name in the test
+        assert "community_verify" not in message and "role:" not in message and "（、" not in message
+        application.refresh_from_db()
+        assert application.status == ApplicationStatus.SUBMITTED
+        assert processing.instance_for(application) is None
+
+    def test_the_named_community_handles_the_community_step(self, hall):
+        application = self._walk_in(hall, community=hall.tree.community_a1)
+        services.application_accept(actor=hall.window, application=application)
+        instance = processing.instance_for(application)
+        assert instance.org == hall.tree.community_a1
+        [task] = _open(instance)
+        assert task.element_id == "community_verify" and task.assignee == hall.shequ
+
+    def test_the_community_can_be_chosen_at_acceptance(self, hall):
+        application = self._walk_in(hall)
+        services.application_accept(
+            actor=hall.window, application=application, community=hall.tree.community_a1
+        )
+        application.refresh_from_db()
+        assert application.community == hall.tree.community_a1
+        assert application.status == ApplicationStatus.ACCEPTED
+
+    def test_a_community_outside_the_item_org_is_refused(self, hall):
+        with pytest.raises(ValidationFailed) as caught:
+            self._walk_in(hall, community=hall.tree.community_b1)
+        assert caught.value.errors["community"] == ["请选择本事项实施主体辖区内的社区。"]
