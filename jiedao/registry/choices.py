@@ -63,6 +63,8 @@ class LifeEventKind(models.TextChoices):
     MOVE_OUT = "move_out", _("迁出")
     HOUSEHOLD_SPLIT = "household_split", _("分户")
     HOUSEHOLD_MERGE = "household_merge", _("并户")
+    HOUSEHOLD_JOIN = "household_join", _("入户")
+    HOUSEHOLD_LEAVE = "household_leave", _("出户")
     HEAD_CHANGE = "head_change", _("变更户主")
     ADDRESS_CHANGE = "address_change", _("地址变更")
     TAG_ADDED = "tag_added", _("标记特殊人群")

@@ -8,6 +8,9 @@ a ``ValueError`` with a Chinese ``message`` for the user and a stable English
   same way: 港澳居民居住证, 台湾居民居住证, 外国人永久居留身份证 (2023 edition).
 * :func:`parse_uscc` — 统一社会信用代码 (GB 32100-2015).
 * :func:`parse_phone` — Chinese mainland mobile and fixed-line numbers.
+* :func:`parse_household_number` — 户号.
+* :func:`clean_person_name` — a person's name (not a number, but checked the same way and raising the same
+  error, so that every write path, the import included, can share it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "USCC_CHARSET",
     "IdNumber",
     "InvalidNumber",
+    "clean_person_name",
     "Phone",
     "Uscc",
     "compute_check_char",
@@ -38,6 +42,7 @@ __all__ = [
     "looks_like_float_damage",
     "make_id_number",
     "make_uscc",
+    "parse_household_number",
     "parse_id_number",
     "parse_phone",
     "parse_uscc",
@@ -672,3 +677,68 @@ def parse_phone_with_metadata(text: str) -> Phone:
         kind=kind,
         display=display,
     )
+
+
+# ================================================================== 户号
+
+HOUSEHOLD_NUMBER_MAX = 30  # the column's length
+_HOUSEHOLD_NUMBER = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
+
+
+def parse_household_number(raw: object) -> str:
+    """A household number (户号) as stored: blanks dropped, full-width letters and digits made ASCII.
+
+    At most 30 characters: digits, with letters and inner hyphens allowed (``3301100010010010007``,
+    ``330110001001-0001``, ``H-7``), and at least one digit, so that a word (``abc``) is refused. Raises
+    :class:`InvalidNumber` with ``code`` ``empty``, ``length`` or ``charset``.
+    """
+    number = _WHITESPACE.sub("", clean_text(raw))
+    if not number:
+        raise InvalidNumber(_("请填写户号。"), "empty")
+    if len(number) > HOUSEHOLD_NUMBER_MAX:
+        raise InvalidNumber(_("户号不能超过 30 位。"), "length")
+    if not _HOUSEHOLD_NUMBER.fullmatch(number) or not any(char.isdigit() for char in number):
+        raise InvalidNumber(
+            _("户号“%(n)s”不正确：应由数字组成，可含字母和连字符（-）。") % {"n": number}, "charset"
+        )
+    return number
+
+
+# ================================================================== names
+
+PERSON_NAME_MAX = 50  # the column's length
+# Chinese characters: 〇, CJK Unified Ideographs with extensions A–I, the compatibility ideographs.
+_HAN = (
+    "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002a6df\U0002a700-\U0002ee5f\U0002f800-\U0002fa1f\U00030000-\U000323af"
+)
+# Latin letters, with the accented ones of foreign names (Latin-1, Extended-A/B, Extended Additional).
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+# The middle dot of minority and foreign names (· U+00B7) and the look-alikes typed for it.
+NAME_DOTS = "\u00b7\u2022\u2027\u30fb\uff65"
+_PERSON_NAME = re.compile(rf"(?:[{_HAN}{_LATIN}{NAME_DOTS} ]|(?<=[{_LATIN}])['\u2019-](?=[{_LATIN}]))+")
+_NAME_LETTER = re.compile(rf"[{_HAN}{_LATIN}]")
+_LATIN_LETTER = re.compile(rf"[{_LATIN}]")
+_SPACED_DOT = re.compile(rf" ?([{NAME_DOTS}]) ?")
+
+
+def clean_person_name(raw: object) -> str:
+    """A person's name as stored, or :class:`InvalidNumber` (``code`` ``empty``, ``length``, ``charset``).
+
+    Normalised as :func:`clean_text` does (invisible characters dropped, full-width letters made ASCII,
+    blanks collapsed and trimmed), then blanks around a middle dot dropped, and every blank dropped from a
+    name without Latin letters (a Chinese name typed with spaces for alignment, “张  三”). What remains is
+    1–50 characters of Chinese characters (extension blocks and 〇 included), Latin letters, middle dots
+    (· • ‧ ・ ･), spaces, and a hyphen or apostrophe between two Latin letters (Jean-Pierre, O'Neil).
+    A formula (``=1+2``, ``@SUM(1+1)``), digits and other punctuation are refused.
+    """
+    name = _SPACED_DOT.sub(r"\1", clean_text(raw))
+    if not _LATIN_LETTER.search(name):
+        name = name.replace(" ", "")
+    if not name:
+        raise InvalidNumber(_("请填写姓名。"), "empty")
+    if len(name) > PERSON_NAME_MAX:
+        raise InvalidNumber(_("姓名不能超过 50 个字。"), "length")
+    if not _PERSON_NAME.fullmatch(name) or not _NAME_LETTER.search(name):
+        raise InvalidNumber(_("姓名只能包含汉字、字母和间隔号（·）。"), "charset")
+    return name

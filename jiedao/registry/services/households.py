@@ -16,15 +16,28 @@ from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
 from jiedao.registry.services.common import community_errors, length_errors, same_community
 from jiedao.registry.services.persons import _life_event
+from jiedao.registry.validators import InvalidNumber, parse_household_number
 
 HEAD_RELATION = "02"
+# GB/T 4761: 01 本人 and 02 户主 name the head; every other member's relation is to the head.
+HEAD_ONLY_RELATIONS = ("01", HEAD_RELATION)
 FIELDS = ["number", "kind", "head", "registered_address", "house", "org", "dissolved_on"]
 
 
-def _check_relation(relation: str) -> None:
+def _check_relation(relation: str, *, head: bool = False) -> None:
+    """A relation to the head (GB/T 4761); 本人 and 户主 only for the head, else a household has two."""
     if not dictionaries.is_valid("relation", relation):
         raise ValidationFailed(
             {"relation": [_("“%(r)s”不是有效的与户主关系代码（GB/T 4761）。") % {"r": relation}]}
+        )
+    if not head and relation in HEAD_ONLY_RELATIONS:
+        raise ValidationFailed(
+            {
+                "relation": [
+                    _("“%(r)s”只用于户主本人，请填写该成员与户主的关系。")
+                    % {"r": dictionaries.label("relation", relation)}
+                ]
+            }
         )
 
 
@@ -76,14 +89,27 @@ def _check_open(household: Household, field: str = "household") -> None:
         )
 
 
-def _add_member(*, actor, household: Household, person: Person, relation: str) -> HouseholdMember:
+def _add_member(
+    *, actor, household: Household, person: Person, relation: str, timeline: bool = True
+) -> HouseholdMember:
+    """入户. `timeline=False` when the caller's own life event already says so (a birth: “出生，入户 …”)."""
     _check_open(household, "person")
-    _check_relation(relation)
+    _check_relation(relation, head=household.head_id == person.pk)
     _check_member(household, person)
     member, _created = HouseholdMember.objects.update_or_create(
         person=person,
         defaults={"household": household, "relation": relation, "joined_on": timezone.localdate()},
     )
+    if timeline:
+        _life_event(
+            person,
+            LifeEventKind.HOUSEHOLD_JOIN,
+            actor=actor,
+            summary=_("入户 %(h)s（%(r)s）")
+            % {"h": household.number, "r": dictionaries.label("relation", relation)},
+            household=household.pk,
+            relation=relation,
+        )
     audit.record(
         events.HOUSEHOLD_MEMBER_ADDED,
         actor=actor,
@@ -107,18 +133,20 @@ def household_create(
     require(actor, "registry.add_household", org)
     require(actor, "registry.view_person", head)
     errors = community_errors(org)
-    number = (number or "").strip()
-    if not number:
-        errors["number"] = [_("请填写户号。")]
-    elif Household.objects.filter(number=number).exists():
-        errors["number"] = [_("户号 %(n)s 已存在。") % {"n": number}]
+    try:
+        number = parse_household_number(number)
+    except InvalidNumber as error:
+        errors["number"] = [error.message]
+    else:
+        if Household.objects.filter(number=number).exists():
+            errors["number"] = [_("户号 %(n)s 已存在。") % {"n": number}]
     if not registered_address.strip():
         errors["registered_address"] = [_("请填写户籍地址。")]
     if kind not in HouseholdKind.values:
         errors["kind"] = [_("户别不正确。")]
     if house is not None and org is not None and not same_community(house.org, org):
         errors["house"] = [_("实际居住房屋不在该社区。")]
-    errors.update(length_errors(Household, number=number, registered_address=registered_address))
+    errors.update(length_errors(Household, registered_address=registered_address))
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -189,6 +217,13 @@ def household_remove_member(*, actor, household: Household, person: Person) -> N
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
+        _life_event(
+            person,
+            LifeEventKind.HOUSEHOLD_LEAVE,
+            actor=actor,
+            summary=_("出户 %(h)s") % {"h": household.number},
+            household=household.pk,
+        )
         audit.record(
             events.HOUSEHOLD_MEMBER_REMOVED, actor=actor, target=household, before={"person": person.pk}
         )
@@ -211,8 +246,8 @@ def household_change_head(
     if new_head.pk == household.head_id:
         raise ValidationFailed({"new_head": [_("%(n)s 已是户主。") % {"n": new_head.name}]})
     _check_relation(old_head_relation)
-    for relation in (relations or {}).values():
-        _check_relation(relation)
+    for person_id, relation in (relations or {}).items():
+        _check_relation(relation, head=person_id == new_head.pk)
     before = audit.snapshot(household, FIELDS)
     old_head = household.head
     with transaction.atomic():
@@ -271,8 +306,11 @@ def household_split(
         if person_id not in relations:
             raise ValidationFailed({"relations": [_("请填写每位分出成员与新户主的关系。")]})
         _check_relation(relations[person_id])
-    new_number = (new_number or "").strip()
-    if not new_number or Household.objects.filter(number=new_number).exists():
+    try:
+        new_number = parse_household_number(new_number)
+    except InvalidNumber as error:
+        raise ValidationFailed({"new_number": [error.message]}) from None
+    if Household.objects.filter(number=new_number).exists():
         raise ValidationFailed({"new_number": [_("请填写一个尚未使用的新户号。")]})
     with transaction.atomic():
         HouseholdMember.objects.filter(person_id__in=moving).delete()
@@ -316,7 +354,7 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
     require(actor, "registry.change_household", source)
     require(actor, "registry.change_household", target)
     if source.pk == target.pk:
-        raise ValidationFailed({"target": [_("不能与本户合并。")]})
+        raise ValidationFailed({"target": [_("不能并入本户。")]})
     if not same_community(source.org, target.org):
         raise ValidationFailed({"target": [_("只能与同一社区的户合并。")]})
     _check_open(target, "target")

@@ -24,7 +24,7 @@ from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
 from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
 from jiedao.registry.services.common import community_errors, length_errors, merge_errors, same_community
-from jiedao.registry.validators import InvalidNumber, parse_phone
+from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone
 
 # What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
 AUDITED_FIELDS = [
@@ -128,11 +128,13 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None, actor=Non
     """Validate everything at once; return the model field values or raise ValidationFailed."""
     errors = community_errors(data.org)
     values: dict = {}
-    name = (data.name or "").strip()
-    if not name:
-        errors.setdefault("name", []).append(_("请填写姓名。"))
-    elif len(name) > 50:
-        errors.setdefault("name", []).append(_("姓名不能超过 50 个字。"))
+    name = ""
+    try:
+        name = clean_person_name(data.name)
+    except InvalidNumber as error:
+        errors.setdefault("name", []).append(error.message)
+    if data.birth_date and data.birth_date > timezone.localdate():
+        errors.setdefault("birth_date", []).append(_("出生日期不能晚于今天。"))
     try:
         identity = stored_identity(data.id_number)
     except InvalidNumber as error:
@@ -144,7 +146,7 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None, actor=Non
                 _("性别与证件号码不符（号码显示为%(g)s）。")
                 % {"g": _("男") if identity.gender == "1" else _("女")}
             )
-        if data.birth_date and data.birth_date != identity.birth_date:
+        if data.birth_date and data.birth_date != identity.birth_date and "birth_date" not in errors:
             errors.setdefault("birth_date", []).append(
                 _("出生日期与证件号码不符（号码显示为 %(d)s）。") % {"d": date_format(identity.birth_date)}
             )
@@ -377,6 +379,17 @@ def _ensure_living(person: Person) -> None:
         )
 
 
+def _check_event_day(field: str, day: date | None, *, late: str, early: str = "", born: date | None = None):
+    """A life event's date may not lie after today (the site's local date, Asia/Shanghai) nor before the
+    person's birth; `late` and `early` are the Chinese messages, raised under `field`."""
+    if day is None:
+        return
+    if day > timezone.localdate():
+        raise ValidationFailed({field: [late]})
+    if early and born is not None and day < born:
+        raise ValidationFailed({field: [early]})
+
+
 def _leave_household(person: Person) -> None:
     membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
     if membership is None:
@@ -409,7 +422,7 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
             occurred_on=data.birth_date,
             summary=_("出生，入户 %(n)s") % {"n": household.number},
         )
-        _add_member(actor=actor, household=household, person=person, relation=relation)
+        _add_member(actor=actor, household=household, person=person, relation=relation, timeline=False)
     return person
 
 
@@ -423,6 +436,7 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
         _leave_household(person)
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
+        _end_open_tags(person, ended_on=died_on, actor=actor, reason=_("死亡"))
         _life_event(person, LifeEventKind.DEATH, actor=actor, occurred_on=died_on, summary=note or _("死亡"))
         audit.record(events.PERSON_DEATH, actor=actor, target=person, before=before, after=_snapshot(person))
     return person
@@ -433,11 +447,23 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
     _ensure_living(person)
     if not destination.strip():
         raise ValidationFailed({"destination": [_("请填写迁往地。")]})
+    if moved_on is None:
+        raise ValidationFailed({"moved_on": [_("请填写迁出日期。")]})
+    _check_event_day(
+        "moved_on",
+        moved_on,
+        late=_("迁出日期不能晚于今天。"),
+        early=_("迁出日期不能早于出生日期。"),
+        born=person.birth_date,
+    )
     before = _snapshot(person)
     with transaction.atomic():
         _leave_household(person)
         person.status, person.status_date = PersonStatus.MOVED_OUT, moved_on
         person.save(update_fields=["status", "status_date", "updated_at"])
+        # Moving away ends the community's special-group status and the benefits it administers (低保,
+        # 特困…): the new community registers them again.
+        _end_open_tags(person, ended_on=moved_on, actor=actor, reason=_("迁出"))
         _life_event(
             person,
             LifeEventKind.MOVE_OUT,
@@ -458,6 +484,9 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
     if data.org is None:
         raise ValidationFailed(community_errors(None))
     require(actor, "registry.add_person", data.org)
+    if moved_on is None:
+        raise ValidationFailed({"moved_on": [_("请填写迁入日期。")]})
+    _check_event_day("moved_on", moved_on, late=_("迁入日期不能晚于今天。"))
     try:
         existing = Person.objects.filter(
             id_number_hash=stored_identity(data.id_number).id_number_hash
@@ -518,12 +547,26 @@ def person_change_address(
 ) -> Person:
     require(actor, "registry.change_person", person)
     _ensure_living(person)
+    _check_event_day(
+        "changed_on",
+        changed_on,
+        late=_("变更日期不能晚于今天。"),
+        early=_("变更日期不能早于出生日期。"),
+        born=person.birth_date,
+    )
     if house is not None:
         require(actor, "registry.view_house", house)
         if not same_community(house.org, person.org):
             raise ValidationFailed({"house": [_("新住址不在该居民所属社区，跨社区请办理迁出、迁入。")]})
+        unchanged = house.pk == person.house_id
     elif not residence_address.strip():
         raise ValidationFailed({"residence_address": [_("请选择房屋或填写现住址。")]})
+    else:
+        unchanged = person.house_id is None and residence_address.strip() == person.residence_address
+    if unchanged:
+        raise ValidationFailed(
+            {"house" if house is not None else "residence_address": [_("新住址与现住址相同。")]}
+        )
     if relation not in HouseRelation.values:
         raise ValidationFailed({"house_relation": [_("与房屋关系不正确。")]})
     before = _snapshot(person)
@@ -637,15 +680,16 @@ def _dictionary_code(dictionary: str, value) -> str | None:
 
 def _disability_details(details: dict, errors: dict[str, list[str]]) -> dict:
     """A disabled person's tag: `type` from dictionary disability_type, `grade` from disability_grade (一级…
-    四级), each stored as its code; other keys are kept."""
+    四级), both required (as on the 残疾人证), each stored as its code; other keys are kept."""
     details = dict(details)
-    for key, dictionary, what in (
-        ("type", "disability_type", _("残疾类别")),
-        ("grade", "disability_grade", _("残疾等级")),
+    for key, dictionary, what, missing in (
+        ("type", "disability_type", _("残疾类别"), _("标记残疾人须选择残疾类别。")),
+        ("grade", "disability_grade", _("残疾等级"), _("标记残疾人须选择残疾等级。")),
     ):
         value = details.get(key)
-        if value in (None, ""):
+        if value is None or (isinstance(value, str) and not value.strip()):
             details.pop(key, None)
+            errors.setdefault(f"disability_{key}", []).append(missing)
             continue
         code = _dictionary_code(dictionary, value) if isinstance(value, str | int) else None
         if code is None:
@@ -680,6 +724,11 @@ def tag_add(
     evidence_file=None,
 ) -> SpecialGroupTag:
     require(actor, "registry.change_person", person)
+    if person.status != PersonStatus.LIVING:
+        raise ServiceError(
+            _("该居民当前状态为“%(s)s”，不能标记特殊人群。") % {"s": person.get_status_display()},
+            code="not_living",
+        )
     errors: dict[str, list[str]] = {}
     details = dict(details or {})
     if not dictionaries.is_valid("special_group", group):
@@ -751,23 +800,73 @@ def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "")
     require(actor, "registry.change_person", tag.person)
     if valid_until < tag.valid_from:
         raise ValidationFailed({"valid_until": [_("截止日期不能早于起始日期。")]})
-    before = {"valid_until": tag.valid_until}
     with transaction.atomic():
-        tag.valid_until = valid_until
-        tag.save(update_fields=["valid_until"])
-        label = dictionaries.label("special_group", tag.group)
+        _end_tag(tag, valid_until=valid_until, actor=actor, reason=reason)
+    return tag
+
+
+def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str) -> None:
+    """Write a tag's end (the last day it holds), its timeline entry and its audit event."""
+    before = {"valid_until": tag.valid_until}
+    tag.valid_until = valid_until
+    tag.save(update_fields=["valid_until"])
+    label = dictionaries.label("special_group", tag.group)
+    _life_event(
+        tag.person,
+        LifeEventKind.TAG_ENDED,
+        actor=actor,
+        occurred_on=valid_until,
+        summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
+        group=tag.group,
+    )
+    audit.record(
+        events.TAG_ENDED,
+        actor=actor,
+        target=tag.person,
+        before=before,
+        after={"group": tag.group, "valid_until": valid_until, "reason": reason},
+    )
+
+
+def _end_open_tags(person: Person, *, ended_on: date, actor, reason: str) -> None:
+    """A death or a move out ends every special-group tag still holding after `ended_on`: its last day
+    becomes `ended_on` (as `tag_end` writes it), with the same timeline entry and audit event. A tag that was
+    to begin only after that day never held and is removed (audited with what it was, its evidence file
+    deleted once the transaction commits)."""
+    open_tags = SpecialGroupTag.objects.filter(person=person).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=ended_on)
+    )
+    for tag in open_tags.order_by("valid_from", "pk"):
+        tag.person = person
+        if tag.valid_from <= ended_on:
+            _end_tag(tag, valid_until=ended_on, actor=actor, reason=reason)
+            continue
+        before = {
+            "group": tag.group,
+            "valid_from": tag.valid_from,
+            "valid_until": tag.valid_until,
+            "evidence": tag.evidence,
+            "evidence_file": tag.evidence_file.name or "",
+        }
+        stored = tag.evidence_file.name
+        storage = tag.evidence_file.storage
+        tag.delete()
+        if stored:
+            transaction.on_commit(lambda storage=storage, stored=stored: storage.delete(stored))
+        label = dictionaries.label("special_group", before["group"])
         _life_event(
-            tag.person,
+            person,
             LifeEventKind.TAG_ENDED,
             actor=actor,
-            occurred_on=valid_until,
-            summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
+            occurred_on=ended_on,
+            summary=_("撤销%(g)s标记：起始日期（%(d)s）晚于%(r)s日期")
+            % {"g": label, "d": before["valid_from"].isoformat(), "r": reason},
+            group=before["group"],
         )
         audit.record(
             events.TAG_ENDED,
             actor=actor,
-            target=tag.person,
+            target=person,
             before=before,
-            after={"group": tag.group, "valid_until": valid_until, "reason": reason},
+            after={"group": before["group"], "removed": True, "reason": reason},
         )
-    return tag

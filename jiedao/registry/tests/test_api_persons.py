@@ -143,7 +143,7 @@ def test_full_numbers_never_appear_in_list_or_detail(tree, clerk, api):
         group="disabled",
         valid_from=date(2025, 1, 1),
         evidence=f"残疾人证 {number}42",
-        details={"certificate": f"{number}42"},
+        details={"type": "4", "grade": "2", "certificate": f"{number}42"},
     )
     services.migrant_register(
         actor=clerk,

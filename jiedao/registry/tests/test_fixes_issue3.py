@@ -245,7 +245,7 @@ def two_households(tree, clerk):
     first = services.household_create(
         actor=clerk,
         org=tree.community_a1,
-        number="H-A",
+        number="9001",
         registered_address="幸福路1号",
         head=person(clerk, tree.community_a1, name="甲"),
     )
@@ -253,7 +253,7 @@ def two_households(tree, clerk):
     second = services.household_create(
         actor=clerk,
         org=tree.community_a1,
-        number="H-B",
+        number="9002",
         registered_address="幸福路2号",
         head=second_head,
         members=[(person(clerk, tree.community_a1, name="乙子"), "20")],
@@ -266,7 +266,7 @@ def test_merging_into_a_closed_household_is_refused(tree, clerk, two_households)
     third = services.household_create(
         actor=clerk,
         org=tree.community_a1,
-        number="H-C",
+        number="9003",
         registered_address="幸福路3号",
         head=person(clerk, tree.community_a1, name="丙"),
     )
@@ -293,13 +293,13 @@ def test_split_into_a_house_of_another_community_is_refused(tree, clerk, two_hou
             actor=staff(tree.district),
             household=second,
             persons=[],
-            new_number="H-B2",
+            new_number="9002-2",
             new_head=son,
             relations={},
             house=far,
         )
     assert "不在该社区" in error.value.errors["house"][0]
-    assert not Household.objects.filter(number="H-B2").exists()
+    assert not Household.objects.filter(number="9002-2").exists()
 
 
 # --- 4. messages never name an org outside the actor's scope --------------------------------------------

@@ -89,11 +89,11 @@ def test_age_bands_turn_on_the_birthday(tree):
     today = timezone.localdate()
     clerk = staff(tree.community_a1)
     birthdays = {
-        "five today": shift_years(today, 5),
-        "five tomorrow": shift_years(today, 5) + timedelta(days=1),
-        "85 today": shift_years(today, 85),
-        "84 until tomorrow": shift_years(today, 85) + timedelta(days=1),
-        "born today": today,
+        "五岁生日今天": shift_years(today, 5),
+        "五岁生日明天": shift_years(today, 5) + timedelta(days=1),
+        "八十五岁生日今天": shift_years(today, 85),
+        "八十五岁生日明天": shift_years(today, 85) + timedelta(days=1),
+        "今天出生": today,
     }
     for name, day in birthdays.items():
         person(clerk, tree.community_a1, name=name, id_number=new_id_number(day))
