@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.applications.choices import Outcome, RatingLevel
+from jiedao.catalog.choices import Audience
 from jiedao.core.forms import StyledForm
 
 
@@ -29,6 +30,13 @@ class MultipleFileField(forms.FileField):
 FILE_HELP = _("PDF、JPG 或 PNG 格式，可选择多个文件。")
 
 
+def material_label(material) -> str:
+    """The material's name with whether it must be handed in (必须) or only where it applies (视情提供)."""
+    if material.required:
+        return _("%(name)s（必须）") % {"name": material.name}
+    return _("%(name)s（视情提供）") % {"name": material.name}
+
+
 class MaterialsForm(StyledForm):
     """One file input per catalog material of the item, plus other materials."""
 
@@ -37,9 +45,29 @@ class MaterialsForm(StyledForm):
         self.item_materials = list(item.materials.all()) if item is not None else []
         for material in self.item_materials:
             self.fields[f"material_{material.pk}"] = MultipleFileField(
-                label=material.name, help_text=material.note or FILE_HELP
+                label=material_label(material), help_text=material.note or FILE_HELP
             )
         self.fields["other"] = MultipleFileField(label=_("其他材料"), help_text=FILE_HELP)
+
+    def clean(self):
+        cleaned = super().clean()
+        # Files posted for materials that are not this item's (the item was changed after choosing them)
+        # would be dropped without a word: refuse instead, so nothing handed in goes missing.
+        stray = [name for name in self.files if name.startswith("material_") and name not in self.fields]
+        if stray:
+            raise forms.ValidationError(
+                _("所选材料不属于当前事项（事项已更换），请按当前事项的材料清单重新选择文件后提交。"),
+                code="stray_files",
+            )
+        return cleaned
+
+    def missing_required(self) -> list[str]:
+        """Names of the item's required materials with no file chosen (after validation)."""
+        return [
+            material.name
+            for material in self.item_materials
+            if material.required and not self.cleaned_data.get(f"material_{material.pk}")
+        ]
 
     def uploads(self):
         from jiedao.applications.services import Upload
@@ -69,8 +97,25 @@ class IdentityForm(StyledForm):
 
 
 class EnterpriseFieldsMixin(forms.Form):
+    """企业名称 and 统一社会信用代码: only on items whose audience includes enterprises (required on items for
+    enterprises only, optional — "以企业名义申请的填写" — on items for both); kept when the item is not known yet."""
+
     enterprise_name = forms.CharField(label=_("企业名称"), max_length=200, required=False)
     enterprise_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30, required=False)
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, item=item, **kwargs)
+        if item is None:
+            return
+        if item.audience == Audience.PERSON:
+            del self.fields["enterprise_name"], self.fields["enterprise_uscc"]
+        elif item.audience == Audience.ENTERPRISE:
+            self.fields["enterprise_name"].required = True
+            self.fields["enterprise_name"].error_messages["required"] = _("该事项面向企业，请填写企业名称。")
+            self.fields["enterprise_uscc"].required = True
+            self.fields["enterprise_uscc"].error_messages["required"] = _("请填写统一社会信用代码。")
+        else:
+            self.fields["enterprise_name"].help_text = _("以企业名义申请的填写；个人申请的不填。")
 
 
 class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
@@ -78,6 +123,9 @@ class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
 
 
 class WalkInForm(EnterpriseFieldsMixin, MaterialsForm):
+    """窗口收件. With the item chosen first (?item=, which lists its materials) the item is fixed on the form
+    (a hidden field): the materials listed belong to it; another item is chosen with the picker above."""
+
     item = forms.ModelChoiceField(label=_("事项"), queryset=None)
     applicant_name = forms.CharField(label=_("申请人姓名"), max_length=50)
     applicant_id_number = forms.CharField(label=_("身份证件号码"), max_length=30, required=False)
@@ -85,9 +133,17 @@ class WalkInForm(EnterpriseFieldsMixin, MaterialsForm):
 
     field_order = ["item", "applicant_name", "applicant_id_number", "applicant_phone"]
 
-    def __init__(self, *args, items=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, items=None, item=None, **kwargs):
+        super().__init__(*args, item=item, **kwargs)
+        self.item = item
         self.fields["item"].queryset = items
+        if item is not None:
+            self.fields["item"].initial = item.pk
+            self.fields["item"].widget = forms.HiddenInput()
+            if item.audience != Audience.ENTERPRISE:
+                id_number = self.fields["applicant_id_number"]
+                id_number.required = True
+                id_number.error_messages["required"] = _("请填写申请人身份证件号码。")
         self.order_fields(self.field_order)
 
 
@@ -106,13 +162,27 @@ class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class RejectForm(StyledForm):
+    """不予受理: the reason is required (the service says so too) and told to the applicant."""
+
+    reason = forms.CharField(
+        label=_("不予受理理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写不予受理的理由。")},
+    )
+
+
 class EmptyForm(StyledForm):
     pass
 
 
 class ExtendForm(StyledForm):
     days = forms.IntegerField(label=_("申请延长工作日数"), min_value=1, max_value=60)
-    reason = forms.CharField(label=_("延长理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(
+        label=_("延长理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写延长理由。")},
+    )
 
 
 class ExtensionDecisionForm(StyledForm):

@@ -48,6 +48,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.public import page_cache
 from jiedao.public.views import PublicPageMixin
 from jiedao.timelimits.choices import ClockStatus
+from jiedao.workflow.choices import InstanceStatus
 
 SESSION_KEY = "resident_id"
 LOGIN_PHONE_KEY = "resident_login_phone"
@@ -511,7 +512,7 @@ class ApplicationDetailView(ScopedDetailView):
                 )
             )
         if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
-            actions.append(("reject", _("不予受理"), forms.ReasonForm(auto_id="id_reject_%s")))
+            actions.append(("reject", _("不予受理"), forms.RejectForm(auto_id="id_reject_%s")))
         from jiedao.applications.processing import instance_for
 
         process_instance = instance_for(application)
@@ -550,7 +551,12 @@ class ApplicationDetailView(ScopedDetailView):
                     forms.ExtensionDecisionForm(auto_id="id_decide_extension_%s"),
                 )
             )
-        if has_permission(user, "applications.conclude_application") and status == ApplicationStatus.ACCEPTED:
+        if (
+            has_permission(user, "applications.conclude_application")
+            and status == ApplicationStatus.ACCEPTED
+            and not (process_instance is not None and process_instance.status == InstanceStatus.RUNNING)
+        ):
+            # An application in a running process is concluded by the process's last step, not here.
             actions.append(("conclude", _("办结"), forms.ConcludeForm(auto_id="id_conclude_%s")))
         if (
             has_permission(user, "applications.add_rating")
@@ -558,8 +564,16 @@ class ApplicationDetailView(ScopedDetailView):
             and not hasattr(application, "rating")
         ):
             actions.append(("rate", _("代录评价"), forms.RatingForm(auto_id="id_rate_%s")))
+        # 不予受理 is final and told to the applicant: a red button, confirmed before it is sent.
+        confirm = {"reject": _("确定作出不予受理决定？该决定将短信告知申请人。")}
         context["actions"] = [
-            (reverse(f"applications:staff_{key}", args=[application.pk]), label, form)
+            {
+                "url": reverse(f"applications:staff_{key}", args=[application.pk]),
+                "label": label,
+                "form": form,
+                "danger": key in confirm,
+                "confirm": confirm.get(key, ""),
+            }
             for key, label, form in actions
         ]
         context["events"] = application.events.select_related("actor")
@@ -642,7 +656,7 @@ class StaffResubmitView(ApplicationActionView):
 
 class RejectView(ApplicationActionView):
     title = gettext_lazy("不予受理")
-    form_class = forms.ReasonForm
+    form_class = forms.RejectForm
     success_message = gettext_lazy("已作出不予受理决定。")
 
     def perform(self, form):
@@ -762,7 +776,7 @@ class WalkInView(ServiceFormView):
 
     def perform(self, form):
         data = form.cleaned_data
-        return services.application_register_walk_in(
+        application = services.application_register_walk_in(
             actor=self.request.user,
             item=data["item"],
             applicant_name=data["applicant_name"],
@@ -772,6 +786,15 @@ class WalkInView(ServiceFormView):
             enterprise_name=data.get("enterprise_name", ""),
             enterprise_uscc=data.get("enterprise_uscc", ""),
         )
+        missing = form.missing_required()
+        if missing:
+            # The window may register it anyway; the page says which required materials were not handed in.
+            messages.warning(
+                self.request,
+                _("注意：以下必须提交的材料未收取：%(names)s。可一次性告知补正。")
+                % {"names": "、".join(missing)},
+            )
+        return application
 
     def get_success_url(self, result=None):
         return reverse("applications:staff_detail", args=[result.pk])
@@ -1036,21 +1059,46 @@ class ObjectionListView(ScopedListView):
     context_object_name = "tasks"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("objection__notice", "assignee")
+        return (
+            super()
+            .get_queryset()
+            .select_related("objection__notice__application__item", "assignee")
+            .order_by("resolved_at", "-objection__created_at")
+        )
 
 
 class ObjectionResolveView(ServiceFormView):
+    """处理异议: the objection, its notice and the application it is about, above the answer box."""
+
     model = ObjectionTask
     permission = "change"
-    template_name = "applications/staff_form.html"
+    template_name = "applications/objection_resolve.html"
     form_class = forms.ObjectionResolveForm
     success_message = gettext_lazy("异议处理结果已记录。")
     extra_context = {"title": gettext_lazy("处理异议")}
 
+    def get_task(self) -> ObjectionTask:
+        if not hasattr(self, "_task"):
+            self._task = get_object_or_404(
+                self.get_queryset().select_related("objection__notice__application__item"),
+                pk=self.kwargs["pk"],
+            )
+        return self._task
+
+    def get_context_data(self, **kwargs):
+        task = self.get_task()
+        return super().get_context_data(
+            task=task,
+            objection=task.objection,
+            notice=task.objection.notice,
+            application=task.objection.notice.application,
+            cancel_url=reverse("applications:objection_list"),
+            **kwargs,
+        )
+
     def perform(self, form):
-        task = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return services.objection_resolve(
-            actor=self.request.user, task=task, answer=form.cleaned_data["answer"]
+            actor=self.request.user, task=self.get_task(), answer=form.cleaned_data["answer"]
         )
 
     def get_success_url(self, result=None):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jiedao.applications import services
-from jiedao.applications.models import ExtensionStatus
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, walk_in
+from jiedao.applications.models import Application, ExtensionStatus
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, pdf, walk_in
 from jiedao.core.testing import client_for, make_user
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +36,147 @@ class TestExtensionDecision:
         page = response.content.decode()
         assert "请选择审批结果。" in page and "无权访问" not in page
         assert accepted.extension_requests.get().status == ExtensionStatus.PENDING
+
+
+def _materials(item):
+    from jiedao.catalog.models import Material
+
+    required = Material.objects.create(item=item, name="身份证复印件", required=True)
+    optional = Material.objects.create(item=item, name="残疾证", required=False)
+    return required, optional
+
+
+class TestWalkIn:
+    URL = "/hall/staff/applications/new/"
+
+    def data(self, item, **extra):
+        return {
+            "item": str(item.pk),
+            "applicant_name": "李四",
+            "applicant_id_number": "110105197505050017",
+            "applicant_phone": "13800138000",
+            **extra,
+        }
+
+    def test_the_item_chosen_above_is_the_forms_item(self, clerk, tree):
+        item = make_item(tree.community_a1)
+        required, _optional = _materials(item)
+        client = client_for(clerk)
+        page = client.get(f"{self.URL}?item={item.pk}").content.decode()
+        assert f'<input type="hidden" name="item" value="{item.pk}"' in page
+        assert "身份证复印件（必须）" in page and "残疾证（视情提供）" in page
+        response = client.post(
+            f"{self.URL}?item={item.pk}",
+            self.data(item, **{f"material_{required.pk}": pdf()}),
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "该字段是必填项" not in page and "已登记。" in page
+        application = Application.objects.get(item=item)
+        assert application.materials.get().label == "身份证复印件"
+        assert "未收取" not in page
+
+    def test_missing_required_materials_are_named_but_the_window_may_register(self, clerk, tree):
+        item = make_item(tree.community_a1)
+        _materials(item)
+        response = client_for(clerk).post(
+            f"{self.URL}?item={item.pk}", self.data(item, other=pdf()), follow=True
+        )
+        page = response.content.decode()
+        assert "已登记。" in page and "以下必须提交的材料未收取：身份证复印件" in page
+        assert "残疾证" not in page.split("未收取")[1].split("。")[0]
+
+    def test_files_for_another_items_materials_are_refused_not_dropped(self, clerk, tree):
+        first, second = make_item(tree.community_a1), make_item(tree.community_a1)
+        required, _optional = _materials(first)
+        response = client_for(clerk).post(
+            f"{self.URL}?item={first.pk}", self.data(second, **{f"material_{required.pk}": pdf()})
+        )
+        assert response.status_code == 200
+        assert "所选材料不属于当前事项" in response.content.decode()
+        assert not Application.objects.filter(item=second).exists()
+
+    def test_the_identity_number_is_marked_required_for_a_person_item(self, clerk, tree):
+        item = make_item(tree.community_a1)
+        page = client_for(clerk).get(f"{self.URL}?item={item.pk}").content.decode()
+        label = page.split('for="id_applicant_id_number"')[1].split("</label>")[0]
+        assert "*" in label
+
+
+class TestEnterpriseFields:
+    def test_a_person_item_shows_no_enterprise_fields(self, clerk, tree):
+        from jiedao.catalog.choices import Audience
+
+        person = make_item(tree.community_a1)
+        both = make_item(tree.community_a1, audience=Audience.BOTH)
+        client = client_for(clerk)
+        assert (
+            "统一社会信用代码"
+            not in client.get(f"/hall/staff/applications/new/?item={person.pk}").content.decode()
+        )
+        page = client.get(f"/hall/staff/applications/new/?item={both.pk}").content.decode()
+        assert "统一社会信用代码" in page and "以企业名义申请的填写" in page
+
+    def test_the_resident_apply_form_marks_materials_and_hides_enterprise_fields(self, client, tree):
+        from jiedao.applications.tests.factories import make_resident
+        from jiedao.applications.views import SESSION_KEY
+
+        item = make_item(tree.community_a1)
+        _materials(item)
+        session = client.session
+        session[SESSION_KEY] = make_resident().pk
+        session.save()
+        page = client.get(f"/hall/me/apply/{item.pk}/").content.decode()
+        assert "身份证复印件（必须）" in page and "残疾证（视情提供）" in page
+        assert "企业名称" not in page and "统一社会信用代码" not in page
+
+
+class TestStaffDetailActions:
+    def test_reject_is_red_confirmed_and_its_reason_marked_required(self, clerk, tree):
+        application = walk_in(clerk, make_item(tree.community_a1))
+        page = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
+        after = page.split(f'action="/hall/staff/applications/{application.pk}/reject/"')[1]
+        reject = after.split("</form>")[0]
+        assert "btn-danger" in reject and "不予受理理由" in reject and "*" in reject
+        form_tag = after.split(">")[0]
+        assert "data-confirm=" in form_tag
+
+    def test_the_extension_reason_is_marked_required(self, clerk, accepted):
+        page = client_for(clerk).get(f"/hall/staff/applications/{accepted.pk}/").content.decode()
+        label = page.split('for="id_extend_reason"')[1].split("</label>")[0]
+        assert "延长理由" in label and "*" in label
+
+
+class TestObjections:
+    @pytest.fixture
+    def handler(self, tree):
+        return make_user(
+            tree.community_a1,
+            *CLERK_PERMISSIONS,
+            "applications.view_objectiontask",
+            "applications.change_objectiontask",
+        )
+
+    def test_the_resolve_page_shows_the_objection_notice_and_application(self, handler, tree):
+        from jiedao.applications.choices import Outcome
+        from jiedao.applications.models import ObjectionTask, PublicNotice
+
+        item = make_item(tree.community_a1, publishes_result=True, name="困难补助")
+        first = walk_in(handler, item, name="张三明")
+        second = walk_in(handler, item, name="王五六")
+        for application in (first, second):
+            services.application_accept(actor=handler, application=application)
+            services.application_conclude(actor=handler, application=application, outcome=Outcome.APPROVED)
+            notice = PublicNotice.objects.get(application=application)
+            services.objection_file(notice=notice, name="路人甲", phone="13500135000", content="家里有车")
+        client = client_for(handler)
+        listed = client.get("/hall/staff/objections/").content.decode()
+        assert first.tracking_code in listed and second.tracking_code in listed
+        assert "张*明" in listed and "王*六" in listed and "张三明" not in listed
+        task = ObjectionTask.objects.get(objection__notice__application=first)
+        page = client.get(f"/hall/staff/objections/{task.pk}/resolve/").content.decode()
+        assert "家里有车" in page and "路人甲" in page and "135****5000" in page
+        assert "13500135000" not in page
+        assert first.tracking_code in page and f'href="/hall/staff/applications/{first.pk}/"' in page
+        assert PublicNotice.objects.get(application=first).title in page
+        assert "处理结果" in page
