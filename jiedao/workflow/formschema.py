@@ -48,7 +48,9 @@ def fields(schema: dict | None) -> list[dict]:
 
 
 def _label(component: dict) -> str:
-    return str(component.get("label") or component.get("key") or _("未命名字段"))[:50]
+    """The field's label; form-js's date and time fields carry theirs as ``dateLabel`` / ``timeLabel``."""
+    label = component.get("label") or component.get("dateLabel") or component.get("timeLabel")
+    return str(label or component.get("key") or _("未命名字段"))[:50]
 
 
 def validate_schema(form_key: str, schema: Any) -> list[str]:
@@ -266,6 +268,11 @@ def validate_data(
         else:
             cleaned[key] = clean
     return cleaned, errors
+
+
+def editable_keys(schema: dict | None) -> set[str]:
+    """The keys a submission of the form sets: its enabled, writable input fields (see `validate_data`)."""
+    return {c["key"] for c in fields(schema) if not c.get("disabled") and c.get("readonly") is not True}
 
 
 def field_labels(schema: dict | None) -> dict[str, str]:

@@ -131,15 +131,45 @@ def diagram_state(instance: ProcessInstance) -> dict[str, list[str]]:
     return {"completed": completed, "active": list(dict.fromkeys(active)), "flows": flows}
 
 
-def data_rows(definition: ProcessDefinition, data: dict) -> list[tuple[str, str]]:
+def data_rows(
+    definition: ProcessDefinition, data: dict, *, leave_out: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """Process data as (label, value), labels and option names from the definition's forms; data no form
-    names (engine bookkeeping) is left out."""
+    names (engine bookkeeping), and the keys in `leave_out`, are left out."""
     components: dict[str, dict] = {}
     for schema in (definition.forms or {}).values():
         for component in formschema.fields(schema):
             components.setdefault(component["key"], component)
     return [
-        (formschema._label(components[key]), formschema.display_value(components[key], value))
+        (formschema._label(components[key]), formschema.display_value(components[key], value, data))
         for key, value in data.items()
-        if key in components
+        if key in components and key not in leave_out
     ]
+
+
+def task_initial(task: WorkTask, schema: dict | None) -> dict:
+    """What a task's form starts with.
+
+    The fields the task decides are never filled from what other steps wrote (every approval step writes
+    the same ``outcome``: the head's 同意 must not come checked on the leader's form): they start from the
+    form's own defaults, or from what an earlier round of this same step submitted (a step returned and
+    redone). The other process data stays available to the form (read-only fields, option lists); a
+    completed task shows what it submitted."""
+    instance = task.instance
+    decided = formschema.editable_keys(schema)
+    initial = {key: value for key, value in (instance.data or {}).items() if key not in decided}
+    if task.status == TaskStatus.COMPLETED:
+        initial.update(task.form_data or {})
+        return initial
+    earlier = WorkTask.objects.filter(
+        instance_id=instance.pk,
+        element_id=task.element_id,
+        status=TaskStatus.COMPLETED,
+        pk__lt=task.pk,
+    ).exclude(activation=task.activation)  # not a countersign sibling of the same round
+    if task.countersign:  # a signer's own earlier vote only
+        earlier = earlier.filter(completed_by_id=task.assignee_id)
+    earlier = earlier.order_by("-completed_at", "-id").values_list("form_data", flat=True).first()
+    if earlier:
+        initial.update({key: value for key, value in earlier.items() if key in decided})
+    return initial

@@ -180,9 +180,7 @@ class TaskDetailView(LoginRequiredMixin, View):
         instance = task.instance
         schema = instance.definition.forms.get(task.form_key) if task.form_key else None
         mine = services.may_act(request.user, task)
-        initial = dict(instance.data)
-        if task.status == TaskStatus.COMPLETED:
-            initial.update(task.form_data or {})
+        initial = selectors.task_initial(task, schema)
         if submitted:
             initial.update(submitted)
         context = {
@@ -201,6 +199,9 @@ class TaskDetailView(LoginRequiredMixin, View):
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "errors": errors or [],
             "field_labels": formschema.field_labels(schema),
+            "data_rows": selectors.data_rows(
+                instance.definition, instance.data, leave_out=formschema.editable_keys(schema)
+            ),
         }
         return render(request, "workflow/task_detail.html", context, status=status)
 
