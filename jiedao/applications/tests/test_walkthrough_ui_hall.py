@@ -180,3 +180,22 @@ class TestObjections:
         assert first.tracking_code in page and f'href="/hall/staff/applications/{first.pk}/"' in page
         assert PublicNotice.objects.get(application=first).title in page
         assert "处理结果" in page
+
+
+class TestPhoneLinks:
+    def test_tel_links_hold_only_the_numbers(self, tree):
+        from django.test import Client
+
+        make_item(
+            tree.community_a1,
+            code="QB-TEL-1",
+            complaint_phone="0571-87021099（街道纪工委），或拨打 12345",
+            consultation_phone="0571-87021088",
+        )
+        page = Client().get("/guide/QB-TEL-1/").content.decode()
+        assert (
+            '<a href="tel:057187021099">0571-87021099</a>（街道纪工委），或拨打 <a href="tel:12345">12345</a>'
+            in page
+        )
+        assert '<a href="tel:057187021088">0571-87021088</a>' in page
+        assert "tel:0571-87021099（" not in page
