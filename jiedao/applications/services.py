@@ -873,13 +873,20 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
         locked.status_note = reason
         locked.save()
         processing.hold_processing(locked, actor=actor, reason=_("办件中止办理：%(r)s") % {"r": reason})
-        _event(
+        event = _event(
             locked,
             EventAction.SUSPENDED,
             actor=actor,
             from_status=ApplicationStatus.ACCEPTED,
             note=reason,
             at=at,
+        )
+        _sms(
+            locked,
+            event,
+            _("您申请的“%(item)s”（查询码 %(code)s）中止办理，原因：%(reason)s。中止期间不计入办理时限。")
+            % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
+            actor=actor,
         )
         _audit(
             events.APPLICATION_SUSPENDED,
@@ -906,7 +913,20 @@ def application_resume(*, actor, application: Application, at: dt.datetime | Non
         locked.status_note = ""
         locked.save()
         processing.release_processing(locked, actor=actor)
-        _event(locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at)
+        event = _event(
+            locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at
+        )
+        _sms(
+            locked,
+            event,
+            _("您申请的“%(item)s”（查询码 %(code)s）已恢复办理，办理期限为 %(due)s。")
+            % {
+                "item": locked.item.name,
+                "code": locked.tracking_code,
+                "due": locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+            },
+            actor=actor,
+        )
         _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
     _sync(application, locked)
     return locked
@@ -1007,16 +1027,38 @@ def application_extension_decide(
             before_due = locked.due_at
             locked.due_at = clock.due_at
             locked.save()
-            event_note = _("延长 %(d)d 个工作日：%(reason)s（申请：%(requester)s；批准：%(approver)s）") % {
+            # First line: what the applicant sees (the new due date and the reason, 行政许可法第四十二条);
+            # then, for staff only, who asked and approved and the approval opinion (`_public_note`).
+            new_due = locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
+            public_note = _("延长 %(d)d 个工作日，办理期限延至 %(due)s。延长理由：%(reason)s") % {
                 "d": extension.days,
-                "reason": extension.reason,
+                "due": new_due,
+                "reason": " ".join(extension.reason.split()),
+            }
+            internal = _("申请：%(requester)s；批准：%(approver)s") % {
                 "requester": requester_name,
                 "approver": approver_name,
             }
             if note:
-                event_note += "\n" + _("审批意见：%(note)s") % {"note": note}
-            _event(
+                internal += "；" + _("审批意见：%(note)s") % {"note": note}
+            event_note = f"{public_note}\n{internal}"
+            event = _event(
                 locked, EventAction.EXTENDED, actor=actor, from_status=locked.status, note=event_note, at=at
+            )
+            _sms(
+                locked,
+                event,
+                _(
+                    "您申请的“%(item)s”（查询码 %(code)s）办理期限延长 %(d)d 个工作日，延至 %(due)s。理由：%(reason)s"
+                )
+                % {
+                    "item": locked.item.name,
+                    "code": locked.tracking_code,
+                    "d": extension.days,
+                    "due": new_due,
+                    "reason": extension.reason[:300],
+                },
+                actor=actor,
             )
             audit.record(
                 events.APPLICATION_EXTENDED,
@@ -1214,12 +1256,21 @@ _ACTION_LABELS = dict(EventAction.choices)
 _STATUS_LABELS = dict(ApplicationStatus.choices)
 
 
+def _public_note(action: str, note: str) -> str:
+    """What the applicant may read of a note: of an extension only its first line (what, the new due date and
+    the reason), never the staff lines after it (who asked and approved, the approval opinion); extensions
+    recorded earlier put the names in brackets on the first line — cut those off too."""
+    if action == EventAction.EXTENDED and note:
+        note = note.split("\n", 1)[0].split("（申请：", 1)[0]
+    return note
+
+
 def _public_event(action: str, at: dt.datetime, to_status: str, note: str) -> dict:
     return {
         "action": _ACTION_LABELS[action],
         "at": at,
         "status": _STATUS_LABELS.get(to_status, ""),
-        "note": note,
+        "note": _public_note(action, note),
     }
 
 
