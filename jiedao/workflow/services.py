@@ -960,10 +960,16 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
 def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
     """Someone who may see the instance by their own roles (and no admin of the three separated duties): a
     task handed on must not carry the process data (an applicant's reasons, a household's income) to a user
-    outside the instance's org scope."""
-    if to_user is None or not getattr(to_user, "pk", None):
+    outside the instance's org scope. `to_user` is a user, or a username as typed on the task page."""
+    if isinstance(to_user, str):
+        username = to_user.strip()
+        if not username:
+            raise ValidationFailed({"to_user": [_("请选择办理人。")]})
+        to_user = User.objects.filter(username=username, is_active=True).first()
+    elif to_user is None or not getattr(to_user, "pk", None):
         raise ValidationFailed({"to_user": [_("请选择办理人。")]})
-    to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
+    else:
+        to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
     if to_user is None:
         raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
     if to_user.pk == actor.pk:

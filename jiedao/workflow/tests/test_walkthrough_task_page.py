@@ -61,3 +61,20 @@ def test_date_and_time_fields_are_named_by_their_date_and_time_labels():
     assert formschema.field_labels(schema) == {"use_date": "使用日期", "use_time": "使用时间"}
     _cleaned, errors = formschema.validate_data(schema, {"use_date": "明天"})
     assert errors == {"use_date": ["「使用日期」应为有效的日期时间（YYYY-MM-DD）。"]}
+
+
+@pytest.mark.parametrize("action", ["transfer", "delegate"])
+def test_handing_on_to_an_unknown_username_says_so(leave, people, action):
+    instance = start_leave(people)
+    task = task_for(instance, "head", people.head)
+    response = client_for(people.head).post(
+        f"/workflow/tasks/{task.pk}/{action}/", {"to_user": "nobody-here", "reason": "出差"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "该用户不存在或已停用。" in page and "请选择办理人。" not in page
+    assert task_for(instance, "head", people.head).owner_id is None  # nothing handed on
+    empty = client_for(people.head).post(
+        f"/workflow/tasks/{task.pk}/{action}/", {"to_user": " ", "reason": "出差"}
+    )
+    assert "请选择办理人。" in empty.content.decode()
