@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -61,6 +61,23 @@ def current_resident(request) -> Resident | None:
     return Resident.objects.filter(pk=resident_id).first()
 
 
+def safe_next(request) -> str:
+    """The `next` of a sign-in step: only a same-site relative path ("/hall/me/apply/3/"), else ""."""
+    target = request.GET.get("next", "")
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False)
+    ):
+        return target
+    return ""
+
+
+def _with_next(url: str, target: str) -> str:
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
 def _form_errors(form, error: ServiceError) -> None:
     if isinstance(error, ValidationFailed):
         for field_name, messages_ in error.errors.items():
@@ -97,9 +114,9 @@ class ResidentRequiredMixin(PublicFormMixin):
             raise DjangoPermissionDenied(_("工作人员账号不能使用群众办事页面，请先退出工作人员登录。"))
         resident = current_resident(request)
         if resident is None:
-            return redirect(f"{reverse('applications:resident_login')}?next={request.path}")
+            return redirect(_with_next(reverse("applications:resident_login"), request.get_full_path()))
         if self.require_verified and not resident.is_verified:
-            return redirect("applications:resident_identity")
+            return redirect(_with_next(reverse("applications:resident_identity"), request.get_full_path()))
         request.resident = resident
         return super().dispatch(request, *args, **kwargs)
 
@@ -122,10 +139,7 @@ class ResidentLoginView(PublicFormMixin, FormView):
         if sent is None:
             return self.form_invalid(form)
         self.request.session[LOGIN_PHONE_KEY] = phone
-        nxt = self.request.GET.get("next", "")
-        return redirect(
-            f"{reverse('applications:resident_verify')}?next={nxt}" if nxt else "applications:resident_verify"
-        )
+        return redirect(_with_next(reverse("applications:resident_verify"), safe_next(self.request)))
 
 
 class ResidentVerifyView(PublicFormMixin, FormView):
@@ -156,10 +170,11 @@ class ResidentVerifyView(PublicFormMixin, FormView):
             return self.form_invalid(form)
         self.request.session.flush()
         self.request.session[SESSION_KEY] = resident.pk
+        target = safe_next(self.request)
         if not resident.is_verified:
-            return redirect("applications:resident_identity")
-        target = self.request.GET.get("next", "")
-        if target and url_has_allowed_host_and_scheme(target, {self.request.get_host()}):
+            # The page the resident set out for (在线申请) comes after 实名认证, not 我的办件.
+            return redirect(_with_next(reverse("applications:resident_identity"), target))
+        if target:
             return HttpResponseRedirect(target)
         return redirect("applications:resident_home")
 
@@ -197,7 +212,8 @@ class ResidentIdentityView(ResidentRequiredMixin, FormView):
         if done is None:
             return self.form_invalid(form)
         messages.success(self.request, _("实名认证已完成。"))
-        return redirect("applications:resident_home")
+        target = safe_next(self.request)
+        return HttpResponseRedirect(target) if target else redirect("applications:resident_home")
 
 
 class HallView(PublicPageMixin, ListView):

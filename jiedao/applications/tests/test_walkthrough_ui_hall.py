@@ -199,3 +199,49 @@ class TestPhoneLinks:
         )
         assert '<a href="tel:057187021088">0571-87021088</a>' in page
         assert "tel:0571-87021099（" not in page
+
+
+class TestSignUpNext:
+    def test_apply_after_sms_login_and_identity_ends_on_the_apply_page(self, tree):
+        import datetime as dt
+
+        from django.test import Client
+
+        from jiedao.registry.validators import make_id_number
+        from jiedao.sms.models import OutboundMessage
+
+        item = make_item(tree.community_a1)
+        apply = f"/hall/me/apply/{item.pk}/"
+        client = Client()
+        login = client.get(apply)["Location"]
+        assert login.startswith("/hall/account/login/") and "next=" in login
+        verify = client.post(login, {"phone": "13912340077"})["Location"]
+        code = OutboundMessage.objects.get().body.split("验证码为 ")[1][:6]
+        identity = client.post(verify, {"code": code})["Location"]
+        assert identity.startswith("/hall/account/identity/") and "next=" in identity
+        number = make_id_number("110105", dt.date(1990, 1, 1), 5)
+        response = client.post(identity, {"real_name": "赵六", "id_number": number})
+        assert response.status_code == 302 and response["Location"] == apply
+
+    def test_only_same_site_paths_are_followed(self, tree):
+        import datetime as dt
+
+        from jiedao.applications.tests.factories import make_resident
+        from jiedao.applications.views import SESSION_KEY
+        from jiedao.registry.validators import make_id_number
+
+        targets = ("https://evil.example/", "//evil.example/x", "javascript:alert(1)")
+        for serial, target in enumerate(targets, start=7):
+            from django.test import Client
+
+            client = Client()
+            session = client.session
+            session[SESSION_KEY] = make_resident(verified=False).pk
+            session.save()
+            number = make_id_number("110105", dt.date(1991, 2, 3), serial)
+            response = client.post(
+                "/hall/account/identity/",
+                {"real_name": "赵七", "id_number": number},
+                QUERY_STRING=f"next={target}",
+            )
+            assert response.status_code == 302 and response["Location"] == "/hall/me/"
