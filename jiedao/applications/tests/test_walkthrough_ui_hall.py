@@ -245,3 +245,27 @@ class TestSignUpNext:
                 QUERY_STRING=f"next={target}",
             )
             assert response.status_code == 302 and response["Location"] == "/hall/me/"
+
+
+class TestPublicNotFound:
+    def test_public_and_resident_paths_get_the_public_404(self, tree):
+        from django.test import Client
+
+        from jiedao.applications.tests.factories import make_resident, submit
+        from jiedao.applications.views import SESSION_KEY
+
+        other = submit(make_resident(), make_item(tree.community_a1))
+        client = Client()
+        session = client.session
+        session[SESSION_KEY] = make_resident().pk
+        session.save()
+        for path in ("/guide/NOPE/", f"/hall/me/applications/{other.pk}/", "/hall/notices/999999/"):
+            response = client.get(path)
+            page = response.content.decode()
+            assert response.status_code == 404, path
+            assert "页面不存在或已下线" in page and "管辖范围" not in page, path
+            assert 'data-testid="public-404"' in page and "工作人员入口" in page
+
+    def test_staff_paths_keep_the_staff_404(self, clerk):
+        page = client_for(clerk).get("/hall/staff/applications/999999/").content.decode()
+        assert "管辖范围" in page and "页面不存在或已下线" not in page

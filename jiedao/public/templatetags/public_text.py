@@ -28,3 +28,24 @@ def phone_links(value: str):
         return text
     linked = format_html_join("", '{}<a href="tel:{}">{}</a>', parts)
     return format_html("{}{}", linked, text[last:])
+
+
+# Paths of the public site and the residents' hall: a missing page there is told in residents' words, on
+# the public layout (the staff hall is under /hall/staff/).
+PUBLIC_PREFIXES = ("/guide/", "/announcements/", "/elder-mode/", "/hall/")
+STAFF_PREFIXES = ("/hall/staff/",)
+
+
+@register.filter
+def is_public_path(request) -> bool:
+    path = getattr(request, "path", "") or ""
+    if path.startswith(STAFF_PREFIXES):
+        return False
+    return path == "/" or path.startswith(PUBLIC_PREFIXES)
+
+
+@register.filter
+def elder_mode_on(request) -> bool:
+    from jiedao.public.views import PublicPageMixin
+
+    return request is not None and PublicPageMixin.elder_mode_requested(request)
