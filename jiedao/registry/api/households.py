@@ -17,6 +17,7 @@ from jiedao.registry.api.params import (
     READ_ERRORS,
     WRITE_ERRORS,
     QueryParams,
+    search_parameter,
 )
 from jiedao.registry.api.persons import PERSON_BASE, with_person_extras
 from jiedao.registry.api.serializers import (
@@ -65,6 +66,7 @@ def _write(summary: str, description: str, request, *, created: bool = False, re
         description="您管辖范围内的户，含成员及与户主关系（GB/T 4761）。",
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="户号前缀"),
+            search_parameter(),
             ORG_PARAMETER,
             OpenApiParameter(
                 "dissolved", OpenApiTypes.BOOL, description="true 只列已销户的户，false 只列现存的户"
@@ -117,7 +119,7 @@ class HouseholdViewSet(ServiceWriteMixin, RegistryViewSet):
 
     def filter_list(self, queryset):
         params = QueryParams(self.request, self.required_permission())
-        number = params.text("q")
+        number = params.search()
         org = params.org()
         dissolved = params.boolean("dissolved")
         params.check()

@@ -13,7 +13,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from jiedao.registry.api.base import RegistryViewSet
-from jiedao.registry.api.params import ID_PATH, LIST_ERRORS, ORG_PARAMETER, READ_ERRORS, QueryParams
+from jiedao.registry.api.params import (
+    ID_PATH,
+    LIST_ERRORS,
+    ORG_PARAMETER,
+    READ_ERRORS,
+    QueryParams,
+    search_parameter,
+)
 from jiedao.registry.api.serializers import MigrantSerializer
 from jiedao.registry.models import Migrant
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, expiring_permits, migrant_term_condition
@@ -52,6 +59,7 @@ def with_migrant_extras(queryset):
                 description="同 /api/v1/persons/ 的 q：证件号码或电话号码（精确，按检索索引查找）、姓名前缀、"
                 "全拼前缀或拼音首字母前缀，如 张三、zhangsan、zs",
             ),
+            search_parameter(),
             OpenApiParameter(
                 "origin",
                 OpenApiTypes.STR,
@@ -80,7 +88,7 @@ class MigrantViewSet(RegistryViewSet):
     def filter_list(self, queryset):
         params = QueryParams(self.request, self.required_permission())
         within = params.integer("expiring_within", maximum=3650)
-        term, origin = params.text("q"), params.text("origin")
+        term, origin = params.search(), params.text("origin")
         org = params.org()
         params.check()
         if term:

@@ -27,6 +27,10 @@ class QueryParams:
     def text(self, name: str) -> str:
         return (self.raw.get(name) or "").strip()
 
+    def search(self, name: str = "q") -> str:
+        """The list's search term `name`, or `search` as DRF's SearchFilter calls it (`name` wins)."""
+        return self.text(name) or self.text(SEARCH)
+
     def texts(self, name: str) -> list[str]:
         return [value.strip() for value in self.raw.getlist(name) if value.strip()]
 
@@ -85,6 +89,16 @@ NOT_FOUND = _error("记录不存在，或不在您的管辖范围内（请求体
 READ_ERRORS = {403: FORBIDDEN, 404: NOT_FOUND}
 LIST_ERRORS = {400: INVALID, 403: FORBIDDEN}
 WRITE_ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND}
+
+SEARCH = "search"
+
+
+def search_parameter(name: str = "q") -> OpenApiParameter:
+    """`search`, the other name of a list's search term `name`."""
+    return OpenApiParameter(
+        SEARCH, OpenApiTypes.STR, description=f"同 {name}（DRF 惯用的参数名）；两者都给时以 {name} 为准"
+    )
+
 
 ORG_PARAMETER = OpenApiParameter(
     "org", OpenApiTypes.INT, description="组织节点编号（须在您的管辖范围内），含其全部下级"

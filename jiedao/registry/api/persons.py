@@ -24,6 +24,7 @@ from jiedao.registry.api.params import (
     READ_ERRORS,
     WRITE_ERRORS,
     QueryParams,
+    search_parameter,
 )
 from jiedao.registry.api.serializers import (
     AddressChangeSerializer,
@@ -58,6 +59,7 @@ PERSON_FILTERS = [
         OpenApiTypes.STR,
         description="证件号码或电话号码（精确）、姓名前缀、全拼前缀或拼音首字母前缀，如 张三、zhangsan、zs",
     ),
+    search_parameter(),
     OpenApiParameter("address", OpenApiTypes.STR, description="现住址片段，如 幸福路12号"),
     ORG_PARAMETER,
     OpenApiParameter("status", OpenApiTypes.STR, enum=PersonStatus.values, description="人员状态"),
@@ -187,7 +189,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
     def person_filter(self) -> PersonFilter:
         params = QueryParams(self.request, self.required_permission())
         criteria = PersonFilter(
-            q=params.text("q"),
+            q=params.search(),
             address=params.text("address"),
             org=params.org(),
             status=params.choice("status", PersonStatus.values),

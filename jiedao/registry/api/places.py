@@ -18,6 +18,7 @@ from jiedao.registry.api.params import (
     READ_ERRORS,
     WRITE_ERRORS,
     QueryParams,
+    search_parameter,
 )
 from jiedao.registry.api.serializers import (
     BuildingSerializer,
@@ -69,6 +70,7 @@ def _crud_docs(noun: str, serializer, create: str, update: str, list_description
     "您管辖范围内的楼栋（标准地址），按门牌地址排序。",
     [
         OpenApiParameter("address", OpenApiTypes.STR, description="门牌地址或楼栋名称片段，如 幸福路"),
+        search_parameter("address"),
         ORG_PARAMETER,
     ],
 )
@@ -85,7 +87,7 @@ class BuildingViewSet(ServiceWriteMixin, RegistryViewSet):
 
     def filter_list(self, queryset):
         params = QueryParams(self.request, self.required_permission())
-        address = params.text("address")
+        address = params.search("address")
         org = params.org()
         params.check()
         if address:
@@ -115,6 +117,7 @@ class BuildingViewSet(ServiceWriteMixin, RegistryViewSet):
     "您管辖范围内的房屋，按地址排序；resident_count 为现居住人数。",
     [
         OpenApiParameter("address", OpenApiTypes.STR, description="地址片段，如 3幢2单元"),
+        search_parameter("address"),
         OpenApiParameter("use", OpenApiTypes.STR, enum=HouseUse.values, description="用途"),
         OpenApiParameter("rented", OpenApiTypes.BOOL, description="true 只列出租房屋，false 只列未出租的"),
         OpenApiParameter("building", OpenApiTypes.INT, description="楼栋编号"),
@@ -136,7 +139,7 @@ class HouseViewSet(ServiceWriteMixin, RegistryViewSet):
 
     def filter_list(self, queryset):
         params = QueryParams(self.request, self.required_permission())
-        address = params.text("address")
+        address = params.search("address")
         use = params.choice("use", HouseUse.values)
         rented = params.boolean("rented")
         building = params.integer("building", minimum=1, maximum=2**31 - 1)
@@ -174,6 +177,7 @@ class HouseViewSet(ServiceWriteMixin, RegistryViewSet):
     "您管辖范围内的实有单位，按名称排序。联系电话只返回打码值。",
     [
         OpenApiParameter("q", OpenApiTypes.STR, description="名称前缀，或 18 位统一社会信用代码（精确匹配）"),
+        search_parameter(),
         OpenApiParameter("status", OpenApiTypes.STR, enum=EnterpriseStatus.values, description="经营状态"),
         ORG_PARAMETER,
     ],
@@ -191,7 +195,7 @@ class EnterpriseViewSet(ServiceWriteMixin, RegistryViewSet):
 
     def filter_list(self, queryset):
         params = QueryParams(self.request, self.required_permission())
-        term = params.text("q")
+        term = params.search()
         status = params.choice("status", EnterpriseStatus.values)
         org = params.org()
         params.check()
