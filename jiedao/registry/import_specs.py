@@ -547,7 +547,7 @@ class PersonImport(RegistryImport):
             required=True,
             text=True,
             help="18 位居民身份证号码（也可填港澳台居民居住证、外国人永久居留身份证号码）",
-            example="110105199001011234",
+            example="110105199001011232",
             width=22,
         ),
         Column("gender", "性别", help="男 / 女，须与身份证号一致", example="男", width=6),
@@ -596,7 +596,7 @@ class PersonImport(RegistryImport):
         return [
             {
                 "name": "张三",
-                "id_number": "110105199001011234",
+                "id_number": "110105199001011232",
                 "gender": "男",
                 "birth_date": date(1990, 1, 1),
                 "ethnicity": "汉族",
@@ -1079,7 +1079,7 @@ class HouseholdImport(RegistryImport):
             required=True,
             text=True,
             help="户主须已登记在本社区",
-            example="110105199001011234",
+            example="110105199001011232",
             width=22,
         ),
         Column("head_name", "户主姓名", aliases=("户主",), help="填写时须与登记的姓名一致", example="张三"),
