@@ -86,12 +86,13 @@ def test_filters_address_org_status_gender_tag_age_and_migrant(tree, clerk):
         return {p.name for p in (old, young, in_grid) if f'data-person-id="{p.pk}"' in html}
 
     assert names(address="福路88") == {"王老"}
-    assert names(org=tree.grid_a1.pk) == {"王网格"}
+    assert names(org=tree.grid_a1.pk) == set()  # by default only those living here
+    assert names(org=tree.grid_a1.pk, status="all") == {"王网格"}
     assert names(status="moved_out") == {"王网格"}
     assert names(gender="2") == {"王小"}
     assert names(tags="elderly_alone") == {"王老"}
     assert names(age_min=80) == {"王老"} and names(age_max=30) == {"王小"}
-    assert names(migrant="yes") == {"王小"} and names(migrant="no") == {"王老", "王网格"}
+    assert names(migrant="yes") == {"王小"} and names(migrant="no", status="all") == {"王老", "王网格"}
 
 
 def test_bad_filter_shows_an_error_and_no_rows(tree, clerk):

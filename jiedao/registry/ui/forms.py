@@ -36,13 +36,21 @@ from jiedao.registry.ui.common import YES_NO, FilterForm, OrgChoiceField, date_f
 from jiedao.registry.validators import InvalidNumber, parse_uscc
 
 ALL = [("", _("全部"))]
+ALL_STATUSES = "all"
 PHOTO_HELP = _("JPG 或 PNG 图片。")
 
 
+# 本人: the head as seen from himself. Neither it nor 户主 is the relation of another member to the head.
+SELF_RELATION = "01"
+
+
 def _relation_choices(*, blank=True, exclude_head=False):
+    """The relation dictionary (GB/T 4761); `exclude_head` for a member who is not the head: without 户主
+    and 本人."""
+    excluded = {HEAD_RELATION, SELF_RELATION} if exclude_head else set()
+
     def build():
-        pairs = dictionaries.choices("relation", blank=blank)
-        return [(c, n) for c, n in pairs if not (exclude_head and c == HEAD_RELATION)]
+        return [(c, n) for c, n in dictionaries.choices("relation", blank=blank) if c not in excluded]
 
     return build
 
@@ -80,7 +88,14 @@ class PersonSearchForm(FilterForm):
     )
     address = forms.CharField(label=_("地址包含"), required=False, max_length=100)
     org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
-    status = forms.ChoiceField(label=_("人员状态"), choices=ALL + PersonStatus.choices, required=False)
+    # By default the persons living here, as on the migrant list and the workbench; 全部 includes the dead
+    # and those who moved out. "" (a link without status) means 现居住 too.
+    status = forms.ChoiceField(
+        label=_("人员状态"),
+        choices=[PersonStatus.choices[0], (ALL_STATUSES, _("全部")), *PersonStatus.choices[1:]],
+        initial=PersonStatus.LIVING,
+        required=False,
+    )
     gender = forms.ChoiceField(label=_("性别"), required=False)
     tags = forms.MultipleChoiceField(label=_("特殊人群"), required=False)
     age_min = forms.IntegerField(label=_("年龄自"), required=False, min_value=0, max_value=150)
@@ -101,12 +116,14 @@ class PersonSearchForm(FilterForm):
         return data
 
     def criteria(self) -> PersonFilter:
-        data = self.cleaned_data
+        """What to search for; an unbound form (the page as first opened) lists the persons living here."""
+        data = self.cleaned_data if self.is_bound else {}
+        status = data.get("status") or PersonStatus.LIVING
         return PersonFilter(
             q=data.get("q") or "",
             address=data.get("address") or "",
             org=data.get("org"),
-            status=data.get("status") or "",
+            status="" if status == ALL_STATUSES else status,
             gender=data.get("gender") or "",
             tags=list(data.get("tags") or []),
             age_min=data.get("age_min"),
@@ -177,7 +194,7 @@ class HouseSearchForm(FilterForm):
     )
     org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
     use = forms.ChoiceField(label=_("用途"), choices=ALL + HouseUse.choices, required=False)
-    rented = forms.ChoiceField(label=_("出租"), choices=YES_NO, required=False)
+    rented = forms.ChoiceField(label=_("是否出租"), choices=YES_NO, required=False)
     building = forms.ModelChoiceField(
         label=_("楼栋"), queryset=Building.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -329,7 +346,11 @@ class PersonForm(StyledForm):
             "如：幸福路12号3幢2单元301。填写已登记房屋的完整地址；不在登记房屋中的，请填写下方现住址。"
         ),
     )
-    house_relation = forms.ChoiceField(label=_("与房屋关系"), choices=HouseRelation.choices)
+    house_relation = forms.ChoiceField(
+        label=_("与房屋关系"),
+        choices=HouseRelation.choices,
+        initial=Person._meta.get_field("house_relation").default,
+    )
     residence_address = forms.CharField(label=_("现住址"), max_length=300, required=False)
     hukou_address = forms.CharField(label=_("户籍地址"), max_length=300, required=False)
     note = forms.CharField(
@@ -533,16 +554,40 @@ class MemberAddForm(PersonPickMixin, IdPrefixedForm):
         self.fields["person"].queryset = candidates
 
 
+class BirthForm(IdPrefixedForm):
+    """出生登记 of a newborn into the household: the service derives gender and birth date from the ID
+    number and refuses a number that contradicts those written on the birth certificate."""
+
+    id_prefix = "birth"
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    gender = forms.ChoiceField(label=_("性别"))
+    birth_date = date_field(_("出生日期"))
+    id_number = forms.CharField(
+        label=_("公民身份号码"),
+        max_length=30,
+        help_text=_("须与性别、出生日期相符。"),
+    )
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=_relation_choices(exclude_head=True))
+    ethnicity = forms.ChoiceField(label=_("民族"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gender"].choices = dictionaries.choices("gender", blank=True)
+        self.fields["ethnicity"].choices = dictionaries.choices("ethnicity", blank=True)
+
+
 class RelationsMixin:
     """One optional (or required) relation select per member, named `relation_<person id>`."""
 
     def add_relation_fields(self, members, *, label, required=False):
         self.relation_members = list(members)
         for member in self.relation_members:
+            # added after StyledForm has styled the declared fields: the Bootstrap class is given here
             self.fields[f"relation_{member.person_id}"] = forms.ChoiceField(
                 label=label % {"n": member.person.name},
                 choices=_relation_choices(exclude_head=True),
                 required=required,
+                widget=forms.Select(attrs={"class": "form-select"}),
             )
 
     def relations(self) -> dict[int, str]:

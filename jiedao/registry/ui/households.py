@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
 from jiedao.registry import services
 from jiedao.registry.models import Household, HouseholdMember, Person
@@ -120,6 +121,7 @@ class HouseholdDetailView(ScopedDetailView):
         context.update(members=members, can_change=can_change)
         if can_change:
             context.update(
+                birth_form=forms.BirthForm() if has_permission(user, "registry.add_person") else None,
                 member_form=forms.MemberAddForm(
                     candidates=forms.household_candidates(persons_for(user), household.org)
                 ),
@@ -241,6 +243,34 @@ class HouseholdMemberAddView(HouseholdObjectMixin, ServiceFormView):
         return services.household_add_member(
             actor=user, household=self.get_target(), person=person, relation=data["relation"]
         )
+
+
+class HouseholdBirthView(HouseholdObjectMixin, ServiceFormView):
+    """出生登记: the newborn is registered (timeline: 出生, on the birth date) and joins this household."""
+
+    form_class = forms.BirthForm
+    success_message = gettext_lazy("出生登记已完成。")
+    form_takes_household = False
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("出生登记"), submit_label=_("登记出生"), **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        newborn = services.PersonData(
+            name=data["name"],
+            id_number=data["id_number"],
+            org=None,  # the service registers the newborn in the household's community
+            gender=data["gender"],
+            birth_date=data["birth_date"],
+            ethnicity=data.get("ethnicity") or "",
+        )
+        return services.person_register_birth(
+            actor=self.request.user, household=self.get_target(), data=newborn, relation=data["relation"]
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("registry:person_detail", args=[result.pk])
 
 
 class HouseholdMemberRemoveView(ScopedObjectMixin, ScopedViewMixin, View):

@@ -31,7 +31,6 @@ from jiedao.registry.models import (
 )
 from jiedao.registry.selectors import (
     ENCRYPTED_PERSON_FIELDS,
-    PersonFilter,
     houses_for,
     persons_for,
     search_persons,
@@ -55,7 +54,7 @@ class PersonListView(RegistryListView):
         form = self.get_filter_form()
         if form.is_bound and not form.is_valid():
             return Person.objects.none()
-        criteria = form.criteria() if form.is_bound else PersonFilter()
+        criteria = form.criteria()
         return search_persons(self.request.user, criteria).order_by("name", "id")
 
     def get_context_data(self, **kwargs):
@@ -73,7 +72,7 @@ class PersonExportView(PersonalDataExport):
     text_columns = (2, 5)
 
     def filtered(self, form):
-        criteria = form.criteria() if form.is_bound else PersonFilter()
+        criteria = form.criteria()
         queryset = search_persons(self.request.user, criteria).order_by("name", "id")
         if self.shows_full():
             queryset = queryset.defer(None).select_related("org")

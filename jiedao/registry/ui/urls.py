@@ -43,6 +43,7 @@ urlpatterns = [
         households.HouseholdMemberRemoveView.as_view(),
         name="household_member_remove",
     ),
+    path("households/<int:pk>/birth/", households.HouseholdBirthView.as_view(), name="household_birth"),
     path(
         "households/<int:pk>/head/",
         households.HouseholdHeadChangeView.as_view(),
