@@ -1636,20 +1636,54 @@ def rectification_close(
 # --- public notices and objections -------------------------------------------------------------------------
 
 
-def _notice_publish(application: Application, *, actor, at: dt.datetime) -> PublicNotice:
-    days = int(get_parameter("applications.notice_days"))
+def _notice_subject(application: Application) -> tuple[str, str]:
+    """(the applicant as a notice names them: masked name, with the enterprise; their community or "")
+    — so notices of the same item can be told apart, without identity numbers."""
     who = crypto.mask_name(application.applicant_name)
     if application.enterprise_name:
         who = f"{application.enterprise_name}（{who}）"
+    person = processing.applicant_person(application)
+    community = None
+    if person is not None and person.org.path.startswith(application.org.path):
+        community = person.org.community()
+    community = community or (application.community if application.community_id else None)
+    return who, community.name if community is not None else ""
+
+
+def _notice_title(application: Application, who: str, community: str, *, proposed: bool) -> str:
+    values = {"who": who, "community": community, "item": application.item.name}
+    if proposed:
+        title = (
+            _("关于%(community)s%(who)s%(item)s申请拟办理结果的公示")
+            if community
+            else _("关于%(who)s%(item)s申请拟办理结果的公示")
+        )
+    else:
+        title = (
+            _("关于%(community)s%(who)s%(item)s申请办理结果的公示")
+            if community
+            else _("关于%(who)s%(item)s申请办理结果的公示")
+        )
+    return (title % values)[:200]
+
+
+def _notice_publish(application: Application, *, actor, at: dt.datetime) -> PublicNotice:
+    days = int(get_parameter("applications.notice_days"))
+    who, community = _notice_subject(application)
     body = _(
-        "申请人：%(who)s\n事项：%(item)s\n办理结果：准予\n办结日期：%(date)s\n"
+        "申请人：%(who)s\n居住社区：%(community)s\n事项：%(item)s\n办理结果：准予\n办结日期：%(date)s\n"
         "公示期内，如对上述结果有异议，可在本页提出，我们将核实处理。"
-    ) % {"who": who, "item": application.item.name, "date": at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")}
+    ) % {
+        "who": who,
+        "community": community or "—",
+        "item": application.item.name,
+        "date": at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+    }
     notice = PublicNotice.objects.create(
         org=application.org,
         created_by=actor if getattr(actor, "pk", None) else None,
         application=application,
-        title=_("关于%(item)s办理结果的公示") % {"item": application.item.name},
+        title=_notice_title(application, who, community, proposed=False),
         body=body,
         starts_at=at,
         ends_at=at + dt.timedelta(days=days),
@@ -1669,14 +1703,14 @@ def notice_publish_proposed(
     existing = PublicNotice.objects.filter(application=application).first()
     if existing is not None:
         return existing
-    who = crypto.mask_name(application.applicant_name)
-    if application.enterprise_name:
-        who = f"{application.enterprise_name}（{who}）"
+    who, community = _notice_subject(application)
     body = _(
-        "申请人：%(who)s\n事项：%(item)s\n拟办理结果：准予\n公示期：%(start)s 至 %(end)s\n"
+        "申请人：%(who)s\n居住社区：%(community)s\n事项：%(item)s\n拟办理结果：准予\n"
+        "公示期：%(start)s 至 %(end)s\n"
         "公示期内，如对上述拟办理结果有异议，可在本页提出，我们将核实处理。"
     ) % {
         "who": who,
+        "community": community or "—",
         "item": application.item.name,
         "start": at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
         "end": (at + dt.timedelta(days=days)).astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
@@ -1685,7 +1719,7 @@ def notice_publish_proposed(
         org=application.org,
         created_by=actor if getattr(actor, "pk", None) else None,
         application=application,
-        title=_("关于%(item)s拟办理结果的公示") % {"item": application.item.name},
+        title=_notice_title(application, who, community, proposed=True),
         body=body,
         starts_at=at,
         ends_at=at + dt.timedelta(days=days),
@@ -1756,14 +1790,62 @@ def objection_resolve(*, actor, task: ObjectionTask, answer: str) -> ObjectionTa
     if not answer:
         raise ValidationFailed({"answer": [_("请填写处理结果。")]})
     with transaction.atomic():
-        locked = ObjectionTask.objects.select_for_update().get(pk=task.pk)
+        locked = ObjectionTask.objects.select_for_update().select_related("objection__notice").get(pk=task.pk)
         if locked.resolved_at is not None:
             raise ServiceError(_("该异议已处理。"), code="bad_status")
-        locked.answer, locked.resolved_at, locked.resolved_by = answer, timezone.now(), actor
-        locked.save()
-        audit.record(events.OBJECTION_RESOLVED, actor=actor, target=locked)
+        _objection_answer(locked, actor=actor, answer=answer, at=timezone.now())
     task.refresh_from_db()
     return locked
+
+
+def objections_resolve_by_process(
+    application: Application, *, actor, answer: str, at: dt.datetime | None = None
+) -> int:
+    """The process's objection review (异议核实) concluded: every open objection to the application's notice is
+    resolved with the step's opinion, and each objector who gave a mobile number is told. No permission check
+    of its own: the deployed process is the authority (the `applications.resolve_objections` action, in the
+    engine's step). Returns how many were resolved."""
+    answer = (answer or "").strip() or _("经核实，已作出处理。")
+    at = _now(at)
+    tasks = (
+        ObjectionTask.objects.select_for_update()
+        .select_related("objection__notice")
+        .filter(objection__notice__application=application, resolved_at__isnull=True)
+        .order_by("id")
+    )
+    resolved = 0
+    for task in tasks:
+        _objection_answer(task, actor=actor, answer=answer, at=at)
+        resolved += 1
+    return resolved
+
+
+def _objection_answer(task: ObjectionTask, *, actor, answer: str, at: dt.datetime) -> None:
+    """Resolve one (locked) objection task and text the objector the answer."""
+    task.answer, task.resolved_at = answer[:2000], at
+    task.resolved_by = actor if getattr(actor, "pk", None) else None
+    task.save()
+    audit.record(
+        events.OBJECTION_RESOLVED, actor=actor, actor_name="" if task.resolved_by else SYSTEM, target=task
+    )
+    objection = task.objection
+    try:
+        parsed = parse_phone(objection.phone or "")
+    except InvalidNumber:
+        return
+    if parsed.kind != "mobile":
+        return
+    sms_queue(
+        actor=actor if task.resolved_by else None,
+        phone=parsed.national,
+        body=(
+            _("您对“%(title)s”提出的异议已核实处理：%(answer)s")
+            % {"title": objection.notice.title, "answer": answer[:300]}
+        ),
+        org=task.org,
+        purpose="applications.objection_resolved",
+        dedupe_key=f"applications.objection.{objection.pk}",
+    )
 
 
 def notices_archive_run(*, now: dt.datetime | None = None) -> int:

@@ -8,6 +8,9 @@ writes commits or rolls back with the step.
 * ``applications.check_objections`` — after the period: ``objection_count`` and ``objection_text`` into the
   data (the process routes on them; dates in local time). The previous step's ``outcome`` is cleared, so the
   objection review's conclusion starts unchosen instead of pre-set to the earlier decision.
+* ``applications.resolve_objections`` — after the objection review (异议核实): every open objection to the
+  notice is resolved with ``answer`` (the review's opinion), leaves 异议处理 and the workbench count, and its
+  objector is texted the answer.
 * ``applications.conclude`` — conclude the application with the outcome the process decided (``approved``
   / ``denied``, or ``${expression}``). This is how a process ends an application: it stops the clock,
   queues the SMS and produces the outcome document (办结通知书), exactly like a staff conclusion.
@@ -64,6 +67,20 @@ def check_objections(ctx):
     # A task form starts from the process data: without this the objection review would come pre-set to the
     # sub-district review's "approve" (异议不成立，准予). The leader must choose.
     ctx.data.pop("outcome", None)
+
+
+@workflow_action(
+    "applications.resolve_objections",
+    label=_("答复公示期异议"),
+    params={"answer": {"type": "str", "label": _("处理结果（可写 ${表达式}，如核实情况）")}},
+)
+def resolve_objections(ctx, *, answer):
+    from jiedao.applications import services
+
+    application = _application(ctx)
+    ctx.data["objections_resolved"] = services.objections_resolve_by_process(
+        application, actor=ctx.actor, answer=str(answer or ""), at=ctx.step.moment
+    )
 
 
 @workflow_action(

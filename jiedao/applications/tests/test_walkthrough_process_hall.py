@@ -8,7 +8,7 @@ import pytest
 
 from jiedao.applications import processing, services
 from jiedao.applications.choices import ApplicationStatus
-from jiedao.applications.models import Objection, PublicNotice, Resident
+from jiedao.applications.models import Objection, ObjectionTask, PublicNotice, Resident
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as base
 from jiedao.applications.tests.test_processing import (
@@ -26,6 +26,7 @@ from jiedao.core.testing import make_user
 from jiedao.registry import services as registry
 from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.tests import factories as people_factories
+from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import demo as workflow_demo
 from jiedao.workflow import services as workflow
@@ -148,3 +149,42 @@ class TestApplicantNotInTheRegistry:
         with pytest.raises(ValidationFailed) as caught:
             self._walk_in(hall, community=hall.tree.community_b1)
         assert caught.value.errors["community"] == ["请选择本事项实施主体辖区内的社区。"]
+
+
+class TestObjectionsResolvedByTheProcess:
+    def test_the_review_resolves_the_objection_and_texts_the_objector(self, hall, clock):
+        application, instance, _notice, objection = _objection(hall, clock)
+        _pass_notice_period(clock, days=6)
+        instance.refresh_from_db()
+        [review] = _open(instance)
+        workflow.task_complete(
+            actor=hall.leader,
+            task=review,
+            form_data={"outcome": "approve", "objection_opinion": "经核实，商铺系他人所有，异议不成立。"},
+        )
+        task = ObjectionTask.objects.get(objection=objection)
+        assert task.resolved_at is not None and task.resolved_by == hall.leader
+        assert task.answer == "经核实，商铺系他人所有，异议不成立。"
+        assert not ObjectionTask.objects.filter(assignee=hall.leader, resolved_at__isnull=True).exists()
+        sms = OutboundMessage.objects.get(purpose="applications.objection_resolved")
+        assert sms.body.endswith("经核实，商铺系他人所有，异议不成立。")
+        application.refresh_from_db()
+        assert application.status == ApplicationStatus.CONCLUDED_APPROVED
+
+    def test_resolving_by_hand_texts_the_objector_too(self, hall, clock):
+        _application, _instance, _notice, objection = _objection(hall, clock)
+        task = ObjectionTask.objects.get(objection=objection)
+        handler = make_user(
+            hall.tree.subdistrict_a, "applications.view_objectiontask", "applications.change_objectiontask"
+        )
+        services.objection_resolve(actor=handler, task=task, answer="已入户复核，情况属实。")
+        sms = OutboundMessage.objects.get(purpose="applications.objection_resolved")
+        assert "已入户复核，情况属实。" in sms.body
+
+    def test_a_notice_names_the_masked_applicant_and_the_community(self, hall, clock):
+        application, _instance = _verified_and_reviewed(hall)
+        notice = PublicNotice.objects.get(application=application)
+        assert notice.title == "关于甲一社区王*兰最低生活保障申请拟办理结果的公示"
+        assert "居住社区：甲一社区" in notice.body
+        assert "王秀兰" not in notice.title + notice.body
+        assert application.applicant_id_masked not in notice.title + notice.body
