@@ -269,3 +269,54 @@ class TestPublicNotFound:
     def test_staff_paths_keep_the_staff_404(self, clerk):
         page = client_for(clerk).get("/hall/staff/applications/999999/").content.decode()
         assert "管辖范围" in page and "页面不存在或已下线" not in page
+
+
+class TestApprovalTaskShowsTheApplication:
+    def test_the_task_page_shows_the_application_and_its_materials(self, clerk, tree):
+        from jiedao.workflow import services as workflow
+        from jiedao.workflow.models import WorkTask
+        from jiedao.workflow.tests.builder import Bpmn
+        from jiedao.workflow.tests.conftest import START_PERMS, role
+
+        approver_role = role("approver", *START_PERMS)
+        approver = make_user(tree.subdistrict_a, "applications.view_application", username="approver")
+        approver.roles.add(approver_role)
+        starter = make_user(tree.subdistrict_a, *START_PERMS, "workflow.add_processdefinition")
+        xml = (
+            Bpmn("hall_review", "办件审批")
+            .start()
+            .user("approve", "审批", groups="role:approver")
+            .end()
+            .chain("start", "approve", "end")
+            .xml()
+        )
+        workflow.definition_deploy_xml(actor=starter, org=tree.subdistrict_a, bpmn_xml=xml, forms={})
+        application = walk_in(clerk, make_item(tree.community_a1, name="困难补助"), name="张三明")
+        instance = workflow.process_start(
+            actor=starter, definition_key="hall_review", org=tree.subdistrict_a, business_object=application
+        )
+        task = WorkTask.objects.get(instance=instance)
+        page = client_for(approver).get(f"/workflow/tasks/{task.pk}/").content.decode()
+        section = page.split('data-testid="task-application"')[1].split("</section>")[0]
+        assert application.tracking_code in section and "困难补助" in section and "张三明" in section
+        assert f'href="/hall/staff/applications/{application.pk}/"' in section
+        material = application.materials.get()
+        assert f"/hall/staff/applications/{application.pk}/materials/{material.pk}/" in section
+        assert material.label in section
+
+    def test_a_task_without_an_application_shows_none(self, tree):
+        from jiedao.workflow import services as workflow
+        from jiedao.workflow.models import WorkTask
+        from jiedao.workflow.tests.builder import Bpmn
+        from jiedao.workflow.tests.conftest import START_PERMS, role
+
+        approver = make_user(tree.subdistrict_a, username="approver")
+        approver.roles.add(role("approver", *START_PERMS))
+        starter = make_user(tree.subdistrict_a, *START_PERMS, "workflow.add_processdefinition")
+        xml = Bpmn("plain", "审批").start().user("approve", "审批", groups="role:approver").end()
+        xml = xml.chain("start", "approve", "end").xml()
+        workflow.definition_deploy_xml(actor=starter, org=tree.subdistrict_a, bpmn_xml=xml, forms={})
+        instance = workflow.process_start(actor=starter, definition_key="plain", org=tree.subdistrict_a)
+        task = WorkTask.objects.get(instance=instance)
+        page = client_for(approver).get(f"/workflow/tasks/{task.pk}/").content.decode()
+        assert page.count("task-application") == 0 and "审批" in page
