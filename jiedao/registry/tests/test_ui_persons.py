@@ -115,12 +115,12 @@ def test_htmx_search_returns_only_the_result_table(tree, clerk):
 
 def test_list_is_paginated_by_50_and_ordered_by_name(tree, clerk):
     for n in range(51):
-        person(clerk, tree.community_a1, name=f"居民{n:02d}")
+        person(clerk, tree.community_a1, name=f"居民{chr(65 + n // 26)}{chr(65 + n % 26)}")  # AA … BY
     client = client_for(clerk)
     first = page(client.get("/registry/persons/"))
-    assert rows(first) == 50 and "共 51 条" in first and first.index("居民00") < first.index("居民01")
+    assert rows(first) == 50 and "共 51 条" in first and first.index("居民AA") < first.index("居民AB")
     second = page(client.get("/registry/persons/", {"page": 2}))
-    assert rows(second) == 1 and "居民50" in second
+    assert rows(second) == 1 and "居民BY" in second
 
 
 # --- detail and reveal -------------------------------------------------------------------------------------
@@ -339,7 +339,13 @@ def test_tags_are_added_and_ended_from_the_person_page(tree, clerk):
     client = client_for(clerk)
     response = client.post(
         f"/registry/persons/{someone.pk}/tags/new/",
-        {"group": "disabled", "valid_from": "2025-01-01", "evidence": "残疾人证 123"},
+        {
+            "group": "disabled",
+            "valid_from": "2025-01-01",
+            "disability_type": "4",
+            "disability_grade": "2",
+            "evidence": "残疾人证 123",
+        },
     )
     assert response.status_code == 302
     tag = SpecialGroupTag.objects.get(person=someone)
