@@ -1,7 +1,7 @@
 """The outcome document (办结通知书): a one-page PDF produced when an application is concluded, stored with
 the application (`Application.outcome_document`) and downloadable by the applicant and by staff.
 
-It carries the applicant's masked name, the item, the tracking code, the outcome and its explanation, the
+It is the applicant's own document: it carries the applicant's full name, the item, the tracking code, the outcome and its explanation, the
 date and the issuing body (the application's org).
 
 Chinese text is set in the platform's embedded font (`jiedao.core.pdf`), so the document looks the same on
@@ -11,6 +11,7 @@ any machine and its text can be searched and copied.
 from __future__ import annotations
 
 import io
+import re
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
@@ -18,26 +19,33 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from jiedao.core import crypto
 from jiedao.core.pdf import cjk_font
 from jiedao.workcalendar.services import CHINA_TZ
 
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z]+")
+
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Split text into lines of at most `width` characters (Chinese has no spaces to break on)."""
+    """Split text into lines of at most `width` characters (Chinese has no spaces to break on), never inside
+    a run of letters and digits (a tracking code stays on one line)."""
     lines: list[str] = []
     for paragraph in (text or "").splitlines() or [""]:
         paragraph = paragraph.strip()
         while len(paragraph) > width:
-            lines.append(paragraph[:width])
-            paragraph = paragraph[width:]
+            cut = width
+            for run in _UNBREAKABLE.finditer(paragraph):
+                if run.start() < cut < run.end() and run.end() - run.start() <= width:
+                    cut = run.start() or width
+                    break
+            lines.append(paragraph[:cut])
+            paragraph = paragraph[cut:]
         lines.append(paragraph)
     return lines
 
 
 def document_lines(application) -> dict:
     """What the document says (also used by tests)."""
-    who = crypto.mask_name(application.applicant_name)
+    who = application.applicant_name  # the applicant's own document: the full name
     if application.enterprise_name:
         who = f"{application.enterprise_name}（{who}）"
     concluded = application.concluded_at.astimezone(CHINA_TZ) if application.concluded_at else None

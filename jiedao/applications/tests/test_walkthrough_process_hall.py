@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from jiedao.applications import processing, services
+from jiedao.applications import outcome, processing, services
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Objection, ObjectionTask, PublicNotice, Resident
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as base
+from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.applications.tests.test_processing import (
     START,
     Hall,
@@ -188,3 +189,38 @@ class TestObjectionsResolvedByTheProcess:
         assert "居住社区：甲一社区" in notice.body
         assert "王秀兰" not in notice.title + notice.body
         assert application.applicant_id_masked not in notice.title + notice.body
+
+
+class TestOutcomeForTheApplicant:
+    def test_an_approval_tells_the_applicant_the_outcome_not_the_leaders_opinion(self, hall):
+        xml, forms = workflow_demo.shipped("service_review")
+        workflow.definition_deploy_xml(
+            actor=hall.deployer, org=hall.tree.subdistrict_a, bpmn_xml=xml, forms=forms
+        )
+        item = factories.make_item(hall.tree.subdistrict_a, name="居住证签注", process_key="service_review")
+        application = factories.submit(hall.resident, item)
+        services.application_accept(actor=hall.window, application=application)
+        instance = processing.instance_for(application)
+        for step, user in (("precheck", hall.window), ("department_review", hall.approver)):
+            [task] = _open(instance, step)
+            workflow.task_complete(
+                actor=user, task=task, form_data={"outcome": "approve", "opinion": "材料齐全"}
+            )
+        [task] = _open(instance, "leader_approval")
+        workflow.task_complete(
+            actor=hall.leader, task=task, form_data={"outcome": "approve", "opinion": "同意。"}
+        )
+        application.refresh_from_db()
+        assert application.outcome_text == "经审核，符合办理条件，准予办理。"
+        sms = OutboundMessage.objects.get(purpose="applications.concluded")
+        assert "同意。" not in sms.body and "准予办理" in sms.body
+        text = pdf_text(application.outcome_document.read())
+        assert "结果说明：经审核，符合办理条件，准予办理。" in text.replace("\n", "")
+        assert "王秀兰：" in text  # the applicant's own document: the full name
+        assert application.tracking_code in text.replace(" ", "").split("（查询码")[1][:14]
+
+    def test_the_tracking_code_is_never_split_across_lines(self):
+        body = "您申请办理的“最低生活保障（低保）申请”（查询码 ABCDEFGH2345）已办结，办理结果为：准予。"
+        lines = outcome._wrap(body, 30)
+        assert any("ABCDEFGH2345" in line for line in lines), lines
+        assert all(len(line) <= 30 for line in lines)
