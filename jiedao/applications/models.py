@@ -350,7 +350,9 @@ class Rating(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("被评价人员"),
-        help_text=_("办结人；由流程办结的，为流程中最后经办的工作人员（用于按人员统计和差评整改）"),
+        help_text=_(
+            "申请人在窗口接触的工作人员（窗口登记人或受理人）；没有的，为办结人或流程中最后经办的工作人员（用于按人员统计和差评整改）"
+        ),
     )
     created_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
 

@@ -1508,9 +1508,20 @@ def rating_submit(
 
 
 def rated_staff(application: Application):
-    """Who a rating of the application is about: who concluded it, or — when its process concluded it (a
-    timer step has no actor) — the staff member who last completed a step of the process."""
-    if application.concluded_by_id:
+    """Who a rating of the application is about: the staff member the applicant dealt with at the window —
+    who registered it (walk-in) or accepted it (online); else who concluded it, or — when its process
+    concluded it (a timer step has no actor) — the staff member who last completed a step of the process.
+    Active users only."""
+    for action in (EventAction.REGISTERED, EventAction.ACCEPTED):
+        event = (
+            application.events.filter(action=action, actor__isnull=False, actor__is_active=True)
+            .select_related("actor")
+            .order_by("id")
+            .first()
+        )
+        if event is not None:
+            return event.actor
+    if application.concluded_by_id and application.concluded_by.is_active:
         return application.concluded_by
     return processing.last_human_actor(application)
 

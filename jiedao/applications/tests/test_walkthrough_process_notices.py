@@ -87,3 +87,31 @@ class TestApplicantIsTold:
         accepted.refresh_from_db()
         due = accepted.due_at.astimezone(local(2026, 3, 6).tzinfo).strftime("%Y-%m-%d")
         assert "恢复办理" in resumed.body and due in resumed.body
+
+
+class TestRatingIsAboutTheWindow:
+    def test_a_rating_names_who_registered_it_not_the_leader_who_concluded(self, clerk, tree):
+        concluder = make_user(
+            tree.subdistrict_a, "applications.view_application", "applications.conclude_application"
+        )
+        application = walk_in(clerk, make_item(tree.community_a1), at=local(2026, 3, 2, 9))
+        services.application_accept(actor=clerk, application=application, at=local(2026, 3, 2, 10))
+        services.application_conclude(
+            actor=concluder, application=application, outcome="approved", text="准予。"
+        )
+        rating = services.rating_submit(application=application, level=2, actor=clerk)
+        assert rating.staff == clerk
+        assert rating.rectification.responsible == clerk
+
+    def test_online_the_staff_member_who_accepted_it(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, submit
+
+        resident = make_resident()
+        application = submit(resident, make_item(tree.community_a1))
+        services.application_accept(actor=clerk, application=application)
+        concluder = make_user(
+            tree.subdistrict_a, "applications.view_application", "applications.conclude_application"
+        )
+        services.application_conclude(actor=concluder, application=application, outcome="approved")
+        rating = services.rating_submit(application=application, level=1, resident=resident)
+        assert rating.staff == clerk
