@@ -92,6 +92,9 @@ class ProcessInstance(ScopedModel):
     started_at = models.DateTimeField(_("发起时间"))
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     current_step_names = models.CharField(_("当前环节"), max_length=500, blank=True)
+    # The name of the end event a completed process reached (未批准, 准予…): an approval and a refusal both
+    # end the process, this tells them apart.
+    end_name = models.CharField(_("办结结果"), max_length=200, blank=True)
     next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
     error = models.TextField(_("异常信息"), blank=True)
     hold_reason = models.CharField(_("挂起原因"), max_length=500, blank=True)
@@ -108,6 +111,15 @@ class ProcessInstance(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_status_display(self) -> str:
+        """The status, with the end reached for a completed process: 已办结（未批准）."""
+        label = (
+            str(InstanceStatus(self.status).label) if self.status in InstanceStatus.values else self.status
+        )
+        if self.status == InstanceStatus.COMPLETED and self.end_name:
+            return _("%(status)s（%(end)s）") % {"status": label, "end": self.end_name}
+        return label
 
 
 class WorkTask(ScopedModel):

@@ -69,7 +69,16 @@ SYSTEM_ACTOR_NAME = "system"
 MAX_DATA_BYTES = 256 * 1024
 DEFINITION_FIELDS = ["key", "name", "version", "status", "org", "deployed_at"]
 # The instance columns a step writes (the rest of the row does not change after the start).
-STEP_FIELDS = ["state", "data", "next_timer_at", "current_step_names", "status", "ended_at", "updated_at"]
+STEP_FIELDS = [
+    "state",
+    "data",
+    "next_timer_at",
+    "current_step_names",
+    "status",
+    "ended_at",
+    "end_name",
+    "updated_at",
+]
 
 
 # --- definitions -------------------------------------------------------------------------------------------
@@ -584,7 +593,10 @@ class _Step:
         if completed and instance.status == InstanceStatus.RUNNING:
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = self.moment
+            end = _reached_end(workflow, self.model)
+            instance.end_name = end[1] if end else ""
             _audit(events.INSTANCE_COMPLETED, actor=self.actor, target=instance)
+            _notify_initiator_of_end(instance, end, sender=self.actor, moment=self.moment)
             instance_id = instance.pk
             transaction.on_commit(
                 lambda: instance_finished.send(
@@ -595,6 +607,40 @@ class _Step:
         for action in self.context.actions_run:
             _audit(events.ACTION_RUN, actor=self.actor, target=instance, after=action)
         return instance
+
+
+def _reached_end(workflow, model: bpmn.ProcessModel) -> tuple[str, str] | None:
+    """(id, name) of the end event the finished process reached last: 未批准 and 请假结束 both end it; a
+    side branch that ended earlier (a reminder after a timer) is not the outcome."""
+    ends = []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        element = model.element(getattr(task.task_spec, "bpmn_id", None) or "")
+        if element is not None and element.type == "endEvent":
+            ends.append((task.last_state_change, element))
+    if not ends:
+        return None
+    element = max(ends, key=lambda pair: pair[0])[1]
+    return element.id, (element.name or "")[:200]
+
+
+def _notify_initiator_of_end(instance: ProcessInstance, end, *, sender, moment) -> None:
+    """A copy (抄送) to the initiator saying how the process ended — unless an unread copy of it already
+    waits for them (a process that copies its initiator as its last step)."""
+    from jiedao.workflow.signals import copies_created
+
+    if instance.copies.filter(recipient_id=instance.initiator_id, read_at__isnull=True).exists():
+        return
+    name = end[1] if end else ""
+    note = _("流程已办结：%(end)s") % {"end": name} if name else _("流程已办结。")
+    copy = CarbonCopy.objects.create(
+        instance=instance,
+        recipient_id=instance.initiator_id,
+        sender=sender if getattr(sender, "pk", None) else None,
+        element_id=end[0] if end else "",
+        note=note[:500],
+        created_at=moment,
+    )
+    transaction.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=[copy.pk]))
 
 
 def _current_data(workflow) -> dict:

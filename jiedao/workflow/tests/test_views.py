@@ -111,7 +111,7 @@ def test_return_and_transfer_from_the_page(leave, people, web):
         f"/workflow/tasks/{apply_task.pk}/transfer/",
         {"to_user": "nobody", "reason": "x", "version": apply_task.version},
     )
-    assert moved.status_code == 400 and "请选择办理人" in moved.content.decode()
+    assert moved.status_code == 400 and "该用户不存在或已停用。" in moved.content.decode()
 
 
 def test_instance_page_shows_history_and_diagram_state(leave, people, web):
