@@ -130,7 +130,7 @@ def tag_add(ctx, *, person_id, group, evidence=""):
     from jiedao.audit import services as audit
     from jiedao.dictionaries import selectors as dictionaries
     from jiedao.registry import audit_events as events
-    from jiedao.registry.choices import LifeEventKind
+    from jiedao.registry.choices import LifeEventKind, PersonStatus
     from jiedao.registry.models import LifeEvent, SpecialGroupTag
 
     person = _person(ctx, person_id)
@@ -140,6 +140,12 @@ def tag_add(ctx, *, person_id, group, evidence=""):
         return
     if not dictionaries.is_valid("special_group", group):
         raise ActionError(_("“%(g)s”不是有效的人群类别。") % {"g": group})
+    if person.status != PersonStatus.LIVING:  # died or moved out while the process ran
+        ctx.data["tag_added"] = False
+        ctx.data["tag_note"] = str(
+            _("该居民当前状态为“%(s)s”，未能添加标记，请人工核实。") % {"s": person.get_status_display()}
+        )
+        return
     today = timezone.localdate(ctx.step.moment)
     if (
         SpecialGroupTag.objects.filter(person=person, group=group)

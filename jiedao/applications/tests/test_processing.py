@@ -119,7 +119,13 @@ def hall(tree, clock) -> Hall:
         head=applicant,
         members=[(spouse, "10"), (son, "20")],
     )
-    registry.tag_add(actor=clerk, person=son, group="disabled", valid_from=dt.date(2020, 1, 1))
+    registry.tag_add(
+        actor=clerk,
+        person=son,
+        group="disabled",
+        valid_from=dt.date(2020, 1, 1),
+        details={"type": "4", "grade": "2"},
+    )
     phone = "13912345678"
     resident = Resident.objects.create(
         phone=phone,
