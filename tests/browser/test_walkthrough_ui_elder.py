@@ -1,0 +1,78 @@
+"""Elder mode (适老化) on a 390 px phone: nothing wider than the screen, tables readable (they scroll instead
+of squeezing columns to one character per line), headings larger than the text, placeholders visible."""
+
+import pytest
+from django.test import Client
+
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident, submit, walk_in
+from jiedao.applications.views import SESSION_KEY
+from jiedao.catalog.choices import ItemKind
+from jiedao.core.testing import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def phone_page(open_page, live_server, tree):
+    resident = make_resident()
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = resident.pk
+    session.save()
+    page = open_page(PHONE_WIDTH, 844, console=False)
+    page.context.add_cookies(
+        [
+            {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url},
+            {"name": "jiedao_elder", "value": "1", "url": live_server.url},
+        ]
+    )
+    page.resident = resident
+    return page
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def narrowest_cell(page) -> float:
+    return page.evaluate(
+        "Math.min(...[...document.querySelectorAll('main table td, main table th')]"
+        ".filter(c => c.innerText.trim()).map(c => c.getBoundingClientRect().width))"
+    )
+
+
+def test_hall_pages_fit_a_phone_in_elder_mode(phone_page, tree):
+    page = phone_page
+    instant = make_item(
+        tree.community_a1, name="居住证明开具（即办）", kind=ItemKind.INSTANT, promised_limit_days=0
+    )
+    make_item(tree.community_a1, name="最低生活保障金申领", window_address="清波街道便民服务中心 3 号窗口")
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    submit(page.resident, instant)
+    walk_in(clerk, instant)
+
+    page.goto("/hall/")
+    assert "即时办结" in page.locator("main").inner_text()
+    assert overflow(page) <= 0
+    font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert narrowest_cell(page) >= 4 * font  # at least four characters a line, never one
+    heading = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main h1')).fontSize)")
+    assert heading > font
+
+    page.goto("/hall/me/")
+    assert overflow(page) <= 0
+    assert narrowest_cell(page) >= 4 * font
+
+    page.goto(f"/hall/me/apply/{instant.pk}/")
+    assert overflow(page) <= 0
+    for selector in ("main h1", "main h2, main .h5, main legend, main label"):
+        size = page.evaluate(f"parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)")
+        assert size >= font, selector
+
+    page.goto("/hall/track/")
+    colour = page.evaluate(
+        "getComputedStyle(document.querySelector('input[type=text], input:not([type])'), '::placeholder').color"
+    )
+    assert colour not in ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)")
