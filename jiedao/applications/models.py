@@ -418,13 +418,15 @@ class PublicNotice(ScopedModel):
 
 
 class Objection(models.Model):
-    """异议: filed by anyone during a notice period."""
+    """异议: filed by anyone during a notice period. `ip_hash`: the blind index of the filing address, to hold
+    each address to `applications.objection_limit` objections an hour whatever server process took them."""
 
     notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="objections")
     name = models.CharField(_("姓名"), max_length=50)
     phone = EncryptedTextField(_("联系电话"))
     phone_masked = models.CharField(_("联系电话"), max_length=20)
     content = models.TextField(_("异议内容"))
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
 
     class Meta:

@@ -55,3 +55,11 @@ TRACK_LIMIT = declare(
     maximum=1000,
     group=GROUP,
 )
+OBJECTION_LIMIT = declare(
+    "applications.objection_limit",
+    _("公示异议每小时提交次数上限（每个地址）"),
+    5,
+    minimum=1,
+    maximum=1000,
+    group=GROUP,
+)

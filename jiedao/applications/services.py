@@ -1744,7 +1744,8 @@ def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool
     return notice.archived_at is None and notice.starts_at <= now <= notice.ends_at
 
 
-OBJECTIONS_PER_HOUR = 10
+OBJECTION_WINDOW = dt.timedelta(hours=1)
+OBJECTION_RETRY_AFTER = int(OBJECTION_WINDOW.total_seconds())
 
 
 def objection_file(
@@ -1757,13 +1758,20 @@ def objection_file(
     now: dt.datetime | None = None,
 ) -> Objection:
     """An objection during the notice period becomes a task for the staff member who concluded it.
-    Each address may file at most 10 objections an hour."""
+    Each address may file `applications.objection_limit` objections an hour: every attempt is counted in
+    the cache (as the tracking look-up), and the objections filed are counted in the database, which holds
+    the limit across server processes and at the turn of the hour too."""
     if not notice_is_open(notice, now):
         raise ServiceError(_("公示期已结束，不能再提出异议。"), code="notice_closed")
-    if not ratelimit.attempt(
-        "objection", ip or "unknown", limit=OBJECTIONS_PER_HOUR, window=dt.timedelta(hours=1)
+    limit = int(get_parameter("applications.objection_limit"))
+    address = ip or "unknown"
+    ip_key = crypto.blind_index(f"objection-ip:{address}")
+    filed = Objection.objects.filter(ip_hash=ip_key, created_at__gt=timezone.now() - OBJECTION_WINDOW)
+    if (
+        not ratelimit.attempt("objection", address, limit=limit, window=OBJECTION_WINDOW)
+        or filed.count() >= limit
     ):
-        raise RateLimited(_("提交过于频繁，请稍后再试。"))
+        raise RateLimited(_("提交异议过于频繁，请 1 小时后再试。"), retry_after=OBJECTION_RETRY_AFTER)
     name, content = (name or "").strip(), (content or "").strip()
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 50:
@@ -1784,6 +1792,7 @@ def objection_file(
             phone=national,
             phone_masked=crypto.mask_phone(national),
             content=content,
+            ip_hash=ip_key,
         )
         task = ObjectionTask.objects.create(
             org=notice.org,

@@ -224,3 +224,27 @@ class TestOutcomeForTheApplicant:
         lines = outcome._wrap(body, 30)
         assert any("ABCDEFGH2345" in line for line in lines), lines
         assert all(len(line) <= 30 for line in lines)
+
+
+class TestObjectionRateLimit:
+    def test_one_address_files_at_most_the_limit_an_hour_across_server_processes(self, hall, clock):
+        from django.core.cache import cache
+
+        from jiedao.core.exceptions import RateLimited
+        from jiedao.parameters.services import get_parameter
+
+        application, _instance = _verified_and_reviewed(hall)
+        notice = PublicNotice.objects.get(application=application)
+        limit = int(get_parameter("applications.objection_limit"))
+        values = {"notice": notice, "name": "匿名", "phone": "13700000001", "now": clock()}
+        for n in range(limit):
+            services.objection_file(content=f"异议 {n}", ip="10.1.1.1", **values)
+        with pytest.raises(RateLimited) as caught:
+            services.objection_file(content="再一条", ip="10.1.1.1", **values)
+        assert caught.value.message == "提交异议过于频繁，请 1 小时后再试。"
+        assert caught.value.retry_after == 3600
+        cache.clear()  # another server process, or the next slot of the cache's count
+        with pytest.raises(RateLimited):
+            services.objection_file(content="再一条", ip="10.1.1.1", **values)
+        assert Objection.objects.filter(notice=notice).count() == limit
+        services.objection_file(content="另一地址", ip="10.1.1.2", **values)
