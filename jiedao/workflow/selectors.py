@@ -125,10 +125,36 @@ def diagram_state(instance: ProcessInstance) -> dict[str, list[str]]:
         for t in engine.waiting_timers(workflow)
         if model.element(t.task_spec.bpmn_id) and model.element(t.task_spec.bpmn_id).type != "boundaryEvent"
     ]
-    passed = set(completed)
-    reached = passed | set(active)
-    flows = [f.id for f in model.flows.values() if f.source in passed and f.target in reached]
+    taken = _taken_pairs(workflow)
+    flows = [f.id for f in model.flows.values() if (f.source, f.target) in taken]
     return {"completed": completed, "active": list(dict.fromkeys(active)), "flows": flows}
+
+
+def _taken_pairs(workflow) -> set[tuple[str, str]]:
+    """(source, target) element pairs the engine actually went along: a task the engine created (not one
+    it only predicted) hangs from the task whose completion created it. A gateway's children are only
+    those of the branch its condition chose, so a flow is not lit just because both its ends were passed
+    on other paths (the head's 不同意 flow when the leader refused). Engine-internal tasks (a boundary
+    event's split and join) are skipped; a parallel join's earlier arrivals count too."""
+    from SpiffWorkflow.specs.Join import Join
+    from SpiffWorkflow.util.task import TaskState
+
+    created = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+    pairs: set[tuple[str, str]] = set()
+    for task in workflow.get_tasks():
+        target = getattr(task.task_spec, "bpmn_id", None)
+        if not target:
+            continue
+        if not task.has_state(created) and not (
+            isinstance(task.task_spec, Join) and task.has_state(TaskState.CANCELLED)
+        ):
+            continue
+        parent = task.parent
+        while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
+            parent = parent.parent
+        if parent is not None and parent.has_state(TaskState.COMPLETED):
+            pairs.add((parent.task_spec.bpmn_id, target))
+    return pairs
 
 
 def data_rows(
