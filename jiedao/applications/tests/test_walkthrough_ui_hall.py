@@ -320,3 +320,24 @@ class TestApprovalTaskShowsTheApplication:
         task = WorkTask.objects.get(instance=instance)
         page = client_for(approver).get(f"/workflow/tasks/{task.pk}/").content.decode()
         assert page.count("task-application") == 0 and "审批" in page
+
+
+class TestNoConcludeWhileAProcessRuns:
+    def test_the_conclude_form_is_hidden_while_the_process_runs(self, clerk, accepted, tree):
+        from jiedao.workflow import services as workflow
+        from jiedao.workflow.tests.builder import Bpmn
+        from jiedao.workflow.tests.conftest import START_PERMS, role
+
+        url = f"/hall/staff/applications/{accepted.pk}/"
+        assert f'action="{url}conclude/"' in client_for(clerk).get(url).content.decode()
+        starter = make_user(tree.subdistrict_a, *START_PERMS, "workflow.add_processdefinition")
+        starter.roles.add(role("approver", *START_PERMS))
+        xml = Bpmn("hold", "审批").start().user("approve", "审批", groups="role:approver").end()
+        xml = xml.chain("start", "approve", "end").xml()
+        workflow.definition_deploy_xml(actor=starter, org=tree.subdistrict_a, bpmn_xml=xml, forms={})
+        workflow.process_start(
+            actor=starter, definition_key="hold", org=tree.subdistrict_a, business_object=accepted
+        )
+        page = client_for(clerk).get(url).content.decode()
+        assert 'data-testid="process"' in page
+        assert f'action="{url}conclude/"' not in page
