@@ -292,3 +292,81 @@ def display_value(component: dict, value: Any, context: dict | None = None) -> s
     if component.get("type") == "checkbox":
         return _("是") if value else _("否")
     return str(value)
+
+
+# --- forms carried inside an exported .bpmn file ----------------------------------------------------------
+
+_FORMS_TAG = "forms"
+_FORM_TAG = "form"
+
+
+class EmbeddedFormsError(ValueError):
+    """An exported file's embedded form is not valid JSON."""
+
+
+def embed_forms(bpmn_xml: str, forms: dict) -> str:
+    """The document with `forms` inside its process: ``bpmn:extensionElements/jiedao:forms/jiedao:form``
+    (one per form, ``key`` attribute, form-js JSON as text), so an exported file imports with its forms."""
+    from lxml import etree
+
+    from jiedao.workflow import bpmn
+
+    if not forms:
+        return bpmn_xml
+    root = bpmn.parse_tree(bpmn_xml)
+    process = root.find(f"{{{bpmn.BPMN_NS}}}process")
+    if process is None:
+        return bpmn_xml
+    _remove_embedded(process)
+    extension = process.find(f"{{{bpmn.BPMN_NS}}}extensionElements")
+    if extension is None:
+        extension = etree.Element(f"{{{bpmn.BPMN_NS}}}extensionElements")
+        documentation = process.findall(f"{{{bpmn.BPMN_NS}}}documentation")
+        process.insert(len(documentation), extension)  # right after any documentation, as BPMN requires
+    holder = etree.SubElement(
+        extension, f"{{{bpmn.JIEDAO_NS}}}{_FORMS_TAG}", nsmap={"jiedao": bpmn.JIEDAO_NS}
+    )
+    for key, schema in forms.items():
+        form = etree.SubElement(holder, f"{{{bpmn.JIEDAO_NS}}}{_FORM_TAG}", key=str(key))
+        form.text = json.dumps(schema, ensure_ascii=False)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
+
+
+def split_forms(bpmn_xml: str) -> tuple[str, dict]:
+    """(document without its embedded forms, the forms by key) of a file `embed_forms` wrote; a document
+    without embedded forms comes back unchanged. Raises EmbeddedFormsError for a form that is not JSON,
+    and the document's own BpmnError when it is not safe, well-formed BPMN."""
+    from lxml import etree
+
+    from jiedao.workflow import bpmn
+
+    if f"{_FORMS_TAG}" not in bpmn_xml or bpmn.JIEDAO_NS not in bpmn_xml:
+        return bpmn_xml, {}
+    root = bpmn.parse_tree(bpmn_xml)
+    forms: dict = {}
+    found = False
+    for process in root.findall(f"{{{bpmn.BPMN_NS}}}process"):
+        for holder in process.findall(
+            f"{{{bpmn.BPMN_NS}}}extensionElements/{{{bpmn.JIEDAO_NS}}}{_FORMS_TAG}"
+        ):
+            found = True
+            for form in holder.findall(f"{{{bpmn.JIEDAO_NS}}}{_FORM_TAG}"):
+                key = form.get("key") or ""
+                try:
+                    forms[key] = json.loads(form.text or "")
+                except ValueError:
+                    raise EmbeddedFormsError(key) from None
+        _remove_embedded(process)
+    if not found:
+        return bpmn_xml, {}
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode"), forms
+
+
+def _remove_embedded(process) -> None:
+    from jiedao.workflow import bpmn
+
+    for extension in process.findall(f"{{{bpmn.BPMN_NS}}}extensionElements"):
+        for holder in extension.findall(f"{{{bpmn.JIEDAO_NS}}}{_FORMS_TAG}"):
+            extension.remove(holder)
+        if len(extension) == 0:
+            process.remove(extension)

@@ -88,6 +88,22 @@ def _definition_errors(error: bpmn.BpmnError) -> ValidationFailed:
     return ValidationFailed({"bpmn_xml": error.messages}, code="invalid_bpmn")
 
 
+def _unpack_forms(forms, bpmn_xml: str) -> tuple[str, dict]:
+    """(document, forms) of what was given: the forms an exported file carries (see
+    `formschema.embed_forms`) are taken out of the document and added to the forms (forms given by name
+    win), then checked as `_check_forms` does."""
+    try:
+        bpmn_xml, embedded = formschema.split_forms(bpmn_xml)
+    except formschema.EmbeddedFormsError as error:
+        raise ValidationFailed(
+            {"forms": [_("文件中的表单「%(f)s」不是有效的 JSON。") % {"f": str(error)[:64]}]}
+        ) from None
+    except bpmn.BpmnError:
+        embedded = {}  # the document's own errors are reported where it is read
+    checked = _check_forms(forms, bpmn_xml)
+    return bpmn_xml, {**embedded, **checked}
+
+
 def _check_forms(forms, bpmn_xml: str) -> dict:
     """The forms as a dict, with those generated from Camunda's camunda:formData added (forms given by
     name win)."""
@@ -137,7 +153,7 @@ def definition_save_draft(
     """Save a draft (a well-formed, safe document; full validation happens on deploy)."""
     target_org = definition.org if definition is not None else org
     require(actor, PERM_DEPLOY, target_org)
-    forms = _check_forms(forms, bpmn_xml)
+    bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
     key, process_name = _read_head(bpmn_xml)
     name = (name or process_name or key).strip()[:100]
     with transaction.atomic():
@@ -229,7 +245,7 @@ def definition_deploy_xml(
     """Validate and deploy a document as the next version of its process at `org`, in one go. Nothing is
     saved when validation fails."""
     require(actor, PERM_DEPLOY, org)
-    forms = _check_forms(forms, bpmn_xml)
+    bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
     model = _validated_model(bpmn_xml, forms, actor=actor, org=org)
     with transaction.atomic():
         # Serialise concurrent deploys of the same process (the unique constraint is the last guard).

@@ -580,7 +580,9 @@ class DefinitionExportView(ScopedViewMixin, View):
 
     def get(self, request, pk):
         definition = get_object_or_404(self.get_queryset(), pk=pk)
-        response = HttpResponse(definition.bpmn_xml, content_type="application/xml; charset=utf-8")
+        # The forms travel inside the file, so importing it gives back a process that deploys.
+        content = formschema.embed_forms(definition.bpmn_xml, definition.forms or {})
+        response = HttpResponse(content, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{definition.key}-v{definition.version}.bpmn"'
         )
