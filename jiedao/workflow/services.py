@@ -77,6 +77,7 @@ STEP_FIELDS = [
     "status",
     "ended_at",
     "end_name",
+    "title",
     "updated_at",
 ]
 
@@ -600,7 +601,8 @@ class _Step:
         # The one serialisation of the step: the tree is dumped once, after the engine and the sync (which
         # stamps activation ids into the ready tasks).
         instance.state = engine.dump(workflow)
-        instance.data = _current_data(workflow)
+        old_data, instance.data = instance.data or {}, _current_data(workflow)
+        _retitle(instance, old_data)
         completed = workflow.is_completed()
         instance.next_timer_at = None if completed else engine.next_timer(workflow)
         instance.current_step_names = "、".join(dict.fromkeys(open_names))[:500]
@@ -775,13 +777,33 @@ def process_start(
 
 
 def _default_title(definition, actor, data, moment) -> str:
+    """The data's ``title``; else the process, who started it and what tells it apart — the fields its
+    forms mark for the title (see `formschema.title_details`), or the day it was started."""
     if isinstance(data.get("title"), str) and data["title"].strip():
         return data["title"]
+    details = formschema.title_details(definition.forms, data)
     return _("%(name)s（%(who)s，%(date)s）") % {
         "name": definition.name,
         "who": _actor_name(actor),
-        "date": timezone.localtime(moment).strftime("%Y-%m-%d"),
+        "date": details or timezone.localtime(moment).strftime("%Y-%m-%d"),
     }
+
+
+def _retitle(instance: ProcessInstance, old_data: dict) -> None:
+    """A default title follows the data its forms mark for the title: the leave request gets its dates once
+    the application is filled in (or corrected). A title someone typed is left alone."""
+    definition = instance.definition
+    if not any(
+        (c.get("properties") or {}).get("title")
+        for schema in (definition.forms or {}).values()
+        for c in formschema.fields(schema)
+    ):
+        return
+    initiator, started = instance.initiator, instance.started_at
+    before = _default_title(definition, initiator, old_data, started).strip()[:200]
+    if instance.title != before:
+        return
+    instance.title = _default_title(definition, initiator, instance.data, started).strip()[:200]
 
 
 # --- acting on tasks ------------------------------------------------------------------------------------------

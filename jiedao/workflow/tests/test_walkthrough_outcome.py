@@ -5,7 +5,7 @@ import re
 from jiedao.core.testing import client_for
 from jiedao.workflow.choices import InstanceStatus
 from jiedao.workflow.models import CarbonCopy, ProcessInstance
-from jiedao.workflow.tests.processes import complete, start_leave
+from jiedao.workflow.tests.processes import LEAVE, complete, start_leave
 
 
 def text(html: str) -> str:
@@ -37,3 +37,19 @@ def test_an_approved_request_names_its_own_end(leave, people):
     assert instance.get_status_display() == "已办结（请假结束）"
     listing = text(client_for(people.supervisor).get("/workflow/instances/").content.decode())
     assert "已办结（请假结束）" in listing
+
+
+def test_leave_requests_are_told_apart_by_their_dates(leave, people, clock):
+    from jiedao.workflow import services
+
+    first = start_leave(people, days=2)
+    assert first.title == "请销假（张三，10月12日起2天）"
+    second = services.process_start(actor=people.applicant, definition_key="leave", org=people.applicant.org)
+    assert second.title == "请销假（张三，2026-09-21）"  # nothing filled in yet: the day it was started
+    complete(second, "apply", people.applicant, {**LEAVE, "start_date": "2026-12-14", "days": 1.5})
+    assert second.title == "请销假（张三，12月14日起1.5天）"
+    typed = services.process_start(
+        actor=people.applicant, definition_key="leave", org=people.applicant.org, title="年假"
+    )
+    complete(typed, "apply", people.applicant, LEAVE)
+    assert typed.title == "年假"  # a title someone typed stays
