@@ -44,7 +44,13 @@ def dibao_case():
         head=head,
         members=[(spouse, "10")],
     )
-    registry.tag_add(actor=clerk, person=spouse, group="disabled", valid_from=dt.date(2021, 3, 1))
+    registry.tag_add(
+        actor=clerk,
+        person=spouse,
+        group="disabled",
+        valid_from=dt.date(2021, 3, 1),
+        details={"type": "4", "grade": "2"},
+    )
     workflow_demo.load()
     catalog_demo.load()
     applications_demo.load()

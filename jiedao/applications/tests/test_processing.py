@@ -237,9 +237,9 @@ class TestDibaoCase:
         data = application.outcome_document.read()
         assert data.startswith(b"%PDF-")
         text = pdf_text(data)
-        for expected in ("办结通知书", "王*兰", "最低生活保障", application.tracking_code, "准予", "甲街道"):
+        for expected in ("办结通知书", "王秀兰", "最低生活保障", application.tracking_code, "准予", "甲街道"):
             assert expected in text, expected
-        assert "王秀兰" not in text
+        assert application.applicant_id_number not in text  # the ID number stays off the notice
 
     def test_an_objection_during_the_notice_period_reaches_staff(self, hall, clock):
         application, instance = _verified_and_reviewed(hall)
@@ -304,7 +304,7 @@ class TestOtherItems:
         _complete(instance, "leader_approval", hall.leader, {"outcome": "approve", "opinion": "同意签注"})
         application.refresh_from_db()
         assert application.status == ApplicationStatus.CONCLUDED_APPROVED
-        assert application.outcome_text == "同意签注"
+        assert application.outcome_text == "经审核，符合办理条件，准予办理。"  # not the internal opinion
         assert application.outcome_document
 
     def test_a_department_rejection_concludes_as_denied(self, hall):
@@ -437,7 +437,7 @@ class TestOutcomeDocument:
         services.application_conclude(actor=hall.window, application=application, outcome=Outcome.APPROVED)
         application.refresh_from_db()
         assert "办结通知书" in pdf_text(application.outcome_document.read())
-        assert outcome.document_lines(application)["applicant"] == "王*兰"
+        assert outcome.document_lines(application)["applicant"] == "王秀兰"
 
 
 class TestStaffSide:
