@@ -2562,6 +2562,8 @@ PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 =
 流程已办结：%(end)s => The process has ended: %(end)s
 流程已办结。 => The process has ended.
 查看办件详情 => View application details
+（按实有人口库确定） => (as the population registry says)
+申请人不在实有人口库时，请选择其居住社区，由该社区办理入户核实等环节。 => When the applicant is not in the population registry, choose the community they live in: it handles the home visit and the other community steps.
 """
 )
 

@@ -176,6 +176,29 @@ class EmptyForm(StyledForm):
     pass
 
 
+class AcceptForm(StyledForm):
+    """受理: the applicant's 居住社区 may be chosen (needed when the registry does not know the applicant and
+    the item's process has a community step; the service says when)."""
+
+    community = forms.ModelChoiceField(
+        label=_("居住社区"),
+        queryset=None,
+        required=False,
+        empty_label=_("（按实有人口库确定）"),
+        help_text=_("申请人不在实有人口库时，请选择其居住社区，由该社区办理入户核实等环节。"),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        from jiedao.orgs.choices import OrgLevel
+        from jiedao.orgs.models import OrgUnit
+
+        self.fields["community"].queryset = OrgUnit.objects.filter(
+            level=OrgLevel.COMMUNITY, is_active=True, path__startswith=application.item.org.path
+        ).order_by("path")
+        self.fields["community"].initial = application.community_id
+
+
 class ExtendForm(StyledForm):
     days = forms.IntegerField(label=_("申请延长工作日数"), min_value=1, max_value=60)
     reason = forms.CharField(

@@ -632,10 +632,18 @@ class ApplicationActionView(ServiceFormView):
 
 class AcceptView(ApplicationActionView):
     title = gettext_lazy("受理")
+    form_class = forms.AcceptForm
     success_message = gettext_lazy("已受理。")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "application": self.get_application()}
+
     def perform(self, form):
-        return services.application_accept(actor=self.request.user, application=self.get_application())
+        return services.application_accept(
+            actor=self.request.user,
+            application=self.get_application(),
+            community=form.cleaned_data["community"],
+        )
 
 
 class StartProcessView(ApplicationActionView):

@@ -23,7 +23,7 @@ from jiedao.applications.tests.test_processing import (
 )
 from jiedao.core import crypto
 from jiedao.core.exceptions import ValidationFailed
-from jiedao.core.testing import make_user
+from jiedao.core.testing import client_for, make_user
 from jiedao.registry import services as registry
 from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.tests import factories as people_factories
@@ -145,6 +145,22 @@ class TestApplicantNotInTheRegistry:
         application.refresh_from_db()
         assert application.community == hall.tree.community_a1
         assert application.status == ApplicationStatus.ACCEPTED
+
+    def test_the_window_chooses_the_community_on_the_acceptance_page(self, hall):
+        application = self._walk_in(hall)
+        client = client_for(hall.window)
+        url = f"/hall/staff/applications/{application.pk}/accept/"
+        refused = client.post(url, {"community": ""})
+        assert refused.status_code == 200
+        page = refused.content.decode()
+        assert "请选择申请人的居住社区后再受理" in page and hall.tree.community_a1.name in page
+        application.refresh_from_db()
+        assert application.status == ApplicationStatus.SUBMITTED
+        accepted = client.post(url, {"community": hall.tree.community_a1.pk})
+        assert accepted.status_code == 302
+        application.refresh_from_db()
+        assert application.status == ApplicationStatus.ACCEPTED
+        assert application.community == hall.tree.community_a1
 
     def test_a_community_outside_the_item_org_is_refused(self, hall):
         with pytest.raises(ValidationFailed) as caught:
