@@ -334,7 +334,9 @@ def main() -> None:
         default=1,
         help="threads per gunicorn worker (default 1: sync workers; docs/operations.md runs 4)",
     )
-    parser.add_argument("--only", default="", help="measure only the endpoints whose label contains this text")
+    parser.add_argument(
+        "--only", default="", help="measure only the endpoints whose label contains this text"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(

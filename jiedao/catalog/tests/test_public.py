@@ -2,6 +2,7 @@
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from django.core.files.base import ContentFile
@@ -165,7 +166,7 @@ def test_guide_shows_every_field_downloads_and_apply_button(catalog):
     # the button leads to the hall: an anonymous visitor is asked to sign in, then comes back to apply
     following = Client().get(apply_url)
     assert following.status_code == 302
-    assert following["Location"] == f"/hall/account/login/?next={apply_url}"
+    assert following["Location"] == f"/hall/account/login/?next={quote(apply_url, safe='')}"
     assert Client().get(following["Location"]).status_code == 200
     download = Client().get(blank_url)
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 blank"

@@ -102,7 +102,7 @@ def test_guide_fits_a_phone_screen_and_apply_button_works_by_keyboard(open_page,
     assert apply.get_attribute("href") == f"/hall/me/apply/{catalog.pk}/"
     apply.focus()
     page.keyboard.press("Enter")  # follows the link: an anonymous visitor signs in first
-    page.wait_for_url(re.compile(r"/hall/account/login/\?next=/hall/me/apply/\d+/$"))
+    page.wait_for_url(re.compile(r"/hall/account/login/\?next=%2Fhall%2Fme%2Fapply%2F\d+%2F$"))
     assert page.get_by_role("heading", level=1).count() == 1
     page.goto("/guide/QB-SQ-001/")
     assert page.get_by_role("link", name="在线申请").count() == 0
