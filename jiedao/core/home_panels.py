@@ -12,14 +12,20 @@ from jiedao.core.scope import has_permission
 def my_account(user):
     from datetime import timedelta
 
+    from jiedao.accounts.selectors import previous_login
     from jiedao.parameters.services import get_parameter
 
     max_age = get_parameter("password.max_age_days")
-    text = _("上次登录：%(t)s") % {
-        "t": timezone.localtime(user.last_login).strftime("%Y-%m-%d %H:%M")
-        if user.last_login
-        else _("首次登录")
-    }
+    previous = previous_login(user)
+    if previous.attempt is None:
+        text = _("上次登录：首次登录")
+    else:
+        text = _("上次登录：%(t)s（IP %(ip)s）") % {
+            "t": timezone.localtime(previous.attempt.created_at).strftime("%Y-%m-%d %H:%M"),
+            "ip": previous.attempt.ip or _("未知"),
+        }
+    if previous.failures_since:
+        text += _("；此后有 %(n)d 次登录失败，如非本人操作请立即修改密码") % {"n": previous.failures_since}
     if max_age and user.password_changed_at:
         expires = timezone.localtime(user.password_changed_at + timedelta(days=max_age)).date()
         text += _("；密码有效期至 %(d)s") % {"d": date_format(expires)}
