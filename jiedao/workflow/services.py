@@ -3,8 +3,8 @@
 Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xml`,
 `definition_new_version`, `definition_retire`.
 
-Instances and tasks: `process_start`, `process_withdraw`, `process_cancel`, `task_claim`, `task_unclaim`,
-`task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, and the periodic
+Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
+`task_unclaim`, `task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, and the periodic
 `fire_due_timers`.
 
 Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
@@ -424,6 +424,10 @@ class _Step:
         except Exception:
             return None
 
+    #: How the open rows that the step leaves behind are noted in the history (action, actor, opinion);
+    #: None: the process moved on without them.
+    cancel_note: tuple[str, object, str] | None = None
+
     def history(self, action: str, **kwargs) -> None:
         """Record a history row of this step; written by `write_history` / `finish`."""
         self.pending_history.append(_history_row(self.instance, action, **kwargs))
@@ -509,14 +513,14 @@ class _Step:
             cancelled = (
                 WorkTask.objects.filter(pk__in=stale).select_related("clock").order_by("created_at", "id")
             )
+            action, actor, opinion = self.cancel_note or (
+                HistoryAction.AUTO,
+                None,
+                _("流程已向前推进，该任务自动取消。"),
+            )
             for task in cancelled:
                 _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
-                self.history(
-                    HistoryAction.AUTO,
-                    task=task,
-                    opinion=_("流程已向前推进，该任务自动取消。"),
-                    at=self.moment,
-                )
+                self.history(action, actor=actor, task=task, opinion=opinion, at=self.moment)
         if self.new_tasks:
             ids = [t.pk for t in self.new_tasks]
             transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
@@ -1229,6 +1233,15 @@ ACTED = (
 
 
 def can_withdraw(instance: ProcessInstance, user) -> bool:
+    """撤回到我: the initiator may take the request back to their own step (the next step has not acted)."""
+    if instance.status != InstanceStatus.RUNNING or user is None or instance.initiator_id != user.pk:
+        return False
+    return _withdraw_target(instance) is not None
+
+
+def can_revoke(instance: ProcessInstance, user) -> bool:
+    """撤销申请: the initiator may cancel the whole request while nobody else has acted since their last
+    action (the request is in their hands, or the next step has not acted)."""
     if instance.status != InstanceStatus.RUNNING or user is None or instance.initiator_id != user.pk:
         return False
     return _withdraw_point(instance) is not None
@@ -1251,38 +1264,61 @@ def _withdraw_point(instance: ProcessInstance) -> TaskHistory | None:
     return last
 
 
+def _withdraw_target(instance: ProcessInstance, step: _Step | None = None):
+    """(history point, engine task) of the initiator's own completed step to go back to, or None: nobody
+    acted since, and the request is not already back at that step."""
+    point = _withdraw_point(instance)
+    if point is None or point.action != HistoryAction.COMPLETE or point.task is None:
+        return None
+    step = step or _Step(instance, None)
+    target = step.spiff_task(point.task.spiff_task_id)
+    if target is None or target.state != TaskState.COMPLETED:
+        return None
+    return point, target
+
+
 def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
-    """撤回 by the initiator while the next step has not been acted on: back to the initiator's own step, or,
-    when the initiator has no step of their own, the instance is withdrawn (cancelled)."""
+    """撤回到我 by the initiator while the next step has not been acted on: the request goes back to the
+    initiator's own step; the next step's open tasks are cancelled, noted as withdrawn by the initiator.
+    Cancelling the whole request is `process_revoke`."""
     if instance.initiator_id != actor.pk:
         raise PermissionDenied(_("只有发起人可以撤回。"))
     with transaction.atomic():
         instance = _lock_instance(instance.pk)
         _require_running(instance, ended=_("流程已结束，不能撤回。"))
-        point = _withdraw_point(instance)
-        if point is None:
+        if _withdraw_point(instance) is None:
             raise Conflict(_("下一环节已有人办理，不能撤回。"))
         step = _Step(instance, actor)
-        target = (
-            step.spiff_task(point.task.spiff_task_id)
-            if point.action == HistoryAction.COMPLETE and point.task
-            else None
+        found = _withdraw_target(instance, step)
+        if found is None:
+            raise Conflict(_("申请已在您的环节，无需撤回；如需取消整个申请，请撤销申请。"))
+        point, target = found
+        kept = copy.deepcopy(target.data)
+        step.history(
+            HistoryAction.WITHDRAW,
+            actor=actor,
+            detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},
+            at=step.moment,
         )
-        if target is not None and target.state == TaskState.COMPLETED:
-            kept = copy.deepcopy(target.data)
-            step.history(
-                HistoryAction.WITHDRAW,
-                actor=actor,
-                detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},
-                at=step.moment,
-            )
-            step.run(lambda workflow: engine.reset_to(workflow, target.id, kept))
-            step.finish()
-            _audit(
-                events.INSTANCE_WITHDRAWN, actor=actor, target=instance, after={"to": point.task.element_id}
-            )
-            return instance
-        _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("发起人撤回。"))
+        step.cancel_note = (HistoryAction.WITHDRAW, actor, _("申请人撤回，任务取消。"))
+        step.run(lambda workflow: engine.reset_to(workflow, target.id, kept))
+        step.finish()
+        _audit(events.INSTANCE_WITHDRAWN, actor=actor, target=instance, after={"to": point.task.element_id})
+    return instance
+
+
+def process_revoke(*, actor, instance: ProcessInstance) -> ProcessInstance:
+    """撤销申请 by the initiator while nobody else has acted since their last action: the whole request is
+    cancelled and its open steps leave the inboxes."""
+    if instance.initiator_id != actor.pk:
+        raise PermissionDenied(_("只有发起人可以撤销申请。"))
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        _require_running(instance, ended=_("流程已结束，不能撤销。"))
+        if _withdraw_point(instance) is None:
+            raise Conflict(_("下一环节已有人办理，不能撤销申请。"))
+        step = _Step(instance, actor)
+        _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("申请人撤销了申请。"))
         _audit(
             events.INSTANCE_WITHDRAWN,
             actor=actor,

@@ -305,6 +305,7 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "documents": instance.documents.all(),
             "diagram": {"xml": instance.definition.bpmn_xml, **state},
             "can_withdraw": services.can_withdraw(instance, request.user),
+            "can_revoke": services.can_revoke(instance, request.user),
             "my_tasks": [
                 t
                 for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
@@ -342,7 +343,21 @@ class InstanceWithdrawView(LoginRequiredMixin, View):
             for message in errors:
                 messages.error(request, message)
         else:
-            messages.success(request, _("已撤回。"))
+            messages.success(request, _("已撤回到您的环节，可修改后重新提交。"))
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class InstanceRevokeView(LoginRequiredMixin, View):
+    scope_exempt = "the initiator's own instance; the service checks that the actor started it"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        errors = _run(request, lambda: services.process_revoke(actor=request.user, instance=instance))
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("申请已撤销。"))
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 

@@ -244,7 +244,13 @@ class ProcessInstanceViewSet(
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        instance = services.process_withdraw(actor=request.user, instance=self.get_object())
+        instance = self.get_object()
+        # The API's 撤回 keeps its documented meaning: back to the initiator's step when there is one to go
+        # back to, otherwise the request is withdrawn (the UI offers the two as 撤回到我 and 撤销申请).
+        if services.can_withdraw(instance, request.user) or instance.initiator_id != request.user.pk:
+            instance = services.process_withdraw(actor=request.user, instance=instance)
+        else:
+            instance = services.process_revoke(actor=request.user, instance=instance)
         return Response(s.InstanceDetailSerializer(ProcessInstance.objects.get(pk=instance.pk)).data)
 
 

@@ -351,11 +351,15 @@ class TestReturnWithdrawTransfer:
             org=people.applicant.org,
             data={"title": "甲", "summary": "乙"},
         )
-        services.process_withdraw(actor=people.applicant, instance=instance)
+        assert not services.can_withdraw(instance, people.applicant)  # no step of theirs to go back to
+        with pytest.raises(Conflict):
+            services.process_withdraw(actor=people.applicant, instance=instance)
+        assert services.can_revoke(instance, people.applicant)
+        services.process_revoke(actor=people.applicant, instance=instance)
         instance.refresh_from_db()
         assert instance.status == InstanceStatus.CANCELLED and steps(instance) == []
         with pytest.raises(Conflict):
-            services.process_withdraw(actor=people.applicant, instance=instance)
+            services.process_revoke(actor=people.applicant, instance=instance)
 
     def test_transfer(self, leave, people):
         instance = start_leave(people)
