@@ -407,12 +407,48 @@ def _leave_household(person: Person) -> None:
         household.save(update_fields=["head", "dissolved_on", "updated_at"])
 
 
+# The members who may be a newborn's parents, by the newborn's relation to the head (GB/T 4761): a child
+# of the head (2x 子, 3x 女) is the head's and the spouse's; a grandchild (4x) a son's or daughter's (or
+# in-law's); a sibling of the head (7x) the head's parents' (5x).
+_PARENT_RELATIONS = {"2": ("10", "11", "12"), "3": ("10", "11", "12"), "4": ("2", "3"), "7": ("5",)}
+
+
+def _birth_house(household, data: PersonData, relation: str) -> House | None:
+    """Where a newborn lives: the house of the head, else of a parent in the household, else the
+    household's own 实际居住房屋 — the first one in the newborn's community."""
+    candidates = []
+    if household.head_id:
+        candidates.append(household.head.house)
+    prefixes = _PARENT_RELATIONS.get((relation or "")[:1], ())
+    if prefixes:
+        members = (
+            HouseholdMember.objects.filter(household=household, person__status=PersonStatus.LIVING)
+            .exclude(person_id=household.head_id)
+            .select_related("person__house__org")
+            .order_by("relation", "id")
+        )
+        candidates += [m.person.house for m in members if m.relation.startswith(prefixes)]
+    candidates.append(household.house)
+    for house in candidates:
+        if house is not None and same_community(house.org, data.org):
+            return house
+    return None
+
+
 def person_register_birth(*, actor, household, data: PersonData, relation: str) -> Person:
+    """出生登记: the newborn joins `household`. Unless `data` gives them, the 户籍地址 is the household's
+    registered address and the residence house the head's (or a parent's in the household), as 家庭成员."""
     from jiedao.registry.services.households import _add_member
 
     require(actor, "registry.change_household", household)
     if data.org is None:
         data.org = household.org
+    if not (data.hukou_address or "").strip():
+        data.hukou_address = household.registered_address
+    if data.house is None and not (data.residence_address or "").strip():
+        data.house = _birth_house(household, data, relation)
+        if data.house is not None:
+            data.house_relation = HouseRelation.FAMILY
     with transaction.atomic():
         person = person_create(
             actor=actor,
