@@ -346,8 +346,7 @@ class HouseholdMergeView(HouseholdObjectMixin, ServiceFormView):
         target = (
             households_for(self.request.user, "change")
             .filter(number=number, dissolved_on__isnull=True)
-            .exclude(pk=source.pk)
-            .first()
+            .first()  # the household itself too: the service refuses it with its own message
         )
         if target is None:
             raise ValidationFailed(
