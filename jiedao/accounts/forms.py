@@ -3,6 +3,7 @@ from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.accounts.models import Role
+from jiedao.accounts.selectors import permission_label
 from jiedao.core.forms import StyledForm
 from jiedao.core.scope import DataScope
 from jiedao.orgs.models import OrgUnit
@@ -111,6 +112,6 @@ class RoleForm(StyledForm):
             .select_related("content_type")
             .order_by("content_type__app_label", "codename")
         )
-        self.fields["permissions"].label_from_instance = lambda p: f"{p.content_type.app_label} · {p.name}"
+        self.fields["permissions"].label_from_instance = permission_label
         if editing:
             self.fields["code"].disabled = True

@@ -149,3 +149,11 @@ def test_community_user_cannot_see_another_communitys_user(tree, roles):
 def test_admin_roles_have_a_two_factor_duty(roles):
     assert roles["system-admin"].admin_duty == AdminDuty.SYSTEM
     assert {r.admin_duty for r in roles.values()} >= {AdminDuty.SYSTEM, AdminDuty.SECURITY, AdminDuty.AUDIT}
+
+
+def test_role_page_names_every_permission_in_chinese(tree, roles, admins):
+    _system, security, _auditor = admins
+    page = client_for(security).get("/accounts/roles/new/").content.decode()
+    assert "Can add" not in page and "Can view" not in page and "Can change" not in page
+    assert "人口房屋企业信息（一标三实） · 查看人口" in page  # a built-in permission: app · action + model
+    assert "受理、补正、不予受理、中止与恢复办件" in page  # a permission the model declares
