@@ -176,8 +176,8 @@ class EmptyForm(StyledForm):
     pass
 
 
-class AcceptForm(StyledForm):
-    """受理: the applicant's 居住社区 may be chosen (needed when the registry does not know the applicant and
+class ResidenceCommunityForm(StyledForm):
+    """受理 or 转入流程办理: the applicant's 居住社区 may be chosen (needed when the registry does not know the applicant and
     the item's process has a community step; the service says when)."""
 
     community = forms.ModelChoiceField(

@@ -620,9 +620,10 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         )
 
 
-def _start_at_community(application: Application, *, actor):
+def _start_at_community(application: Application, *, actor, then: str = ""):
     """Start the application's process. When a step finds nobody because the process had to run above the
-    community level (the applicant is not in the registry and no 居住社区 was given), ask for the community."""
+    community level (the applicant is not in the registry and no 居住社区 was given), ask for the community
+    before `then` (what the user does next: 受理 by default)."""
     try:
         with transaction.atomic():
             return start_processing(application, actor=actor)
@@ -635,10 +636,10 @@ def _start_at_community(application: Application, *, actor):
             {
                 "community": [
                     _(
-                        "申请人未在实有人口库登记，无法确定由哪个社区办理：请选择申请人的居住社区后再受理。"
+                        "申请人未在实有人口库登记，无法确定由哪个社区办理：请选择申请人的居住社区后再%(then)s。"
                         "（%(detail)s）"
                     )
-                    % {"detail": error.message}
+                    % {"detail": error.message, "then": then or _("受理")}
                 ]
             },
             code="community_required",
@@ -694,12 +695,13 @@ def deemed_acceptance_run(*, now: dt.datetime | None = None) -> int:
     return accepted
 
 
-def application_start_processing(*, actor, application: Application):
+def application_start_processing(*, actor, application: Application, community=None):
     """Hand a deemed-accepted application to its item's process, with `actor` as the initiator.
 
     Deemed acceptance is done by the scheduler, and the engine needs a person who may start processes at
     the org; so such an application waits on the staff list until someone starts its process here (or
-    concludes it by hand). Returns the process instance."""
+    concludes it by hand). `community`: the applicant's 居住社区, as in `application_accept`. Returns the
+    process instance."""
     require(actor, "applications.accept_application", application)
     with transaction.atomic():
         locked = _locked(application)
@@ -709,7 +711,10 @@ def application_start_processing(*, actor, application: Application):
             raise ServiceError(_("该事项没有配置办理流程，请直接办结。"), code="no_process")
         if instance_for(locked) is not None:
             raise ServiceError(_("该办件已经在按流程办理。"), code="in_process")
-        instance = start_processing(locked, actor=actor)
+        if community is not None:
+            locked.community = _community(locked.org, community)
+            locked.save(update_fields=["community"])
+        instance = _start_at_community(locked, actor=actor, then=_("转入流程办理"))
         if instance is None:
             raise ServiceError(
                 _("“%(key)s”流程尚未发布，或不适用于本单位；请直接办结。") % {"key": locked.item.process_key},

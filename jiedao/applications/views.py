@@ -632,7 +632,7 @@ class ApplicationActionView(ServiceFormView):
 
 class AcceptView(ApplicationActionView):
     title = gettext_lazy("受理")
-    form_class = forms.AcceptForm
+    form_class = forms.ResidenceCommunityForm
     success_message = gettext_lazy("已受理。")
 
     def get_form_kwargs(self):
@@ -648,11 +648,17 @@ class AcceptView(ApplicationActionView):
 
 class StartProcessView(ApplicationActionView):
     title = gettext_lazy("转入流程办理")
+    form_class = forms.ResidenceCommunityForm
     success_message = gettext_lazy("已转入流程办理，后续环节见各经办人的待办。")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "application": self.get_application()}
 
     def perform(self, form):
         return services.application_start_processing(
-            actor=self.request.user, application=self.get_application()
+            actor=self.request.user,
+            application=self.get_application(),
+            community=form.cleaned_data["community"],
         )
 
 

@@ -162,6 +162,20 @@ class TestApplicantNotInTheRegistry:
         assert application.status == ApplicationStatus.ACCEPTED
         assert application.community == hall.tree.community_a1
 
+    def test_a_deemed_accepted_application_is_started_once_its_community_is_chosen(self, hall):
+        from django.utils import timezone
+
+        application = self._walk_in(hall)
+        assert services.deemed_acceptance_run(now=timezone.now() + dt.timedelta(days=15)) == 1
+        client = client_for(hall.window)
+        url = f"/hall/staff/applications/{application.pk}/start-process/"
+        refused = client.post(url, {"community": ""}).content.decode()
+        assert "请选择申请人的居住社区后再转入流程办理" in refused
+        assert processing.instance_for(application) is None
+        assert client.post(url, {"community": hall.tree.community_a1.pk}).status_code == 302
+        instance = processing.instance_for(application)
+        assert instance is not None and instance.org == hall.tree.community_a1
+
     def test_a_community_outside_the_item_org_is_refused(self, hall):
         with pytest.raises(ValidationFailed) as caught:
             self._walk_in(hall, community=hall.tree.community_b1)
