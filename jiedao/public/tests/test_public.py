@@ -64,3 +64,16 @@ def test_rendered_pages_live_apart_from_rate_limit_counts(db):
     pages, default = caches["public_pages"], caches["default"]
     assert any("public-page:" in key for key in pages._cache)
     assert not any("public-page:" in key for key in default._cache)
+
+
+def test_result_notices_are_found_where_the_home_page_says(db):
+    """低保 and other result notices (公示) live on their own page: the home page's 公示公告 card and the
+    announcements page both lead there."""
+    notices_url = "/hall/notices/"
+    home = Client().get("/").content.decode()
+    card = home[home.index('id="pub-notice"') :]
+    card = card[: card.index("</section>")]
+    assert f'href="{notices_url}"' in card and "办理结果公示" in card
+    announcements = Client().get("/announcements/").content.decode()
+    assert f'href="{notices_url}"' in announcements
+    assert Client().get(notices_url).status_code == 200
