@@ -55,6 +55,7 @@ def menu_for(user, request=None) -> list[dict]:
                 "url_name": item.url_name,
                 "query": item.query,
                 "badge": item.badge(user) if item.badge else None,
+                "counted": item.badge is not None,  # a count that a page may refresh (see workflow's inbox)
             }
             for item in group.items
             if item.permission is None or has_permission(user, item.permission)

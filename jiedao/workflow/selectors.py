@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jiedao.core.scope import has_permission
 from jiedao.workflow import formschema
@@ -58,6 +58,35 @@ def request_count(user, box: str) -> int:
 
 def request_counts(user) -> dict[str, int]:
     return {box: request_count(user, box) for box in BOXES}
+
+
+def filtered_counts(user, *, q: str = "", key: str = "") -> dict[str, int]:
+    """The inbox tabs' counts under the list's filter (title words `q`, process `key`): what each tab would
+    list, unread copies for 抄送. Unfiltered, the request's counts (shared with the sidebar). Filtered, three
+    queries: to do and done together, started, copies."""
+    if not q and not key:
+        return request_counts(user)
+
+    def narrow(queryset, prefix: str):
+        if q:
+            queryset = queryset.filter(**{f"{prefix}title__icontains": q})
+        if key:
+            queryset = queryset.filter(**{f"{prefix}definition__key": key})
+        return queryset
+
+    todo = Q(status__in=OPEN_TASK_STATUSES) & (
+        Q(assignee_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
+    )
+    done = Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
+    tasks = narrow(WorkTask.objects.filter(todo | done), "instance__").aggregate(
+        todo=Count("pk", filter=todo), done=Count("pk", filter=done)
+    )
+    return {
+        "todo": tasks["todo"],
+        "done": tasks["done"],
+        "started": narrow(started_instances(user), "").count(),
+        "cc": narrow(copies(user).filter(read_at__isnull=True), "instance__").count(),
+    }
 
 
 def involved_tasks(user) -> QuerySet[WorkTask]:

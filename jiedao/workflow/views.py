@@ -60,6 +60,12 @@ INBOX_TABS = (
     ("started", gettext_lazy("我发起的")),
     ("cc", gettext_lazy("抄送")),
 )
+INBOX_HEADINGS = {
+    "todo": gettext_lazy("我的待办"),
+    "done": gettext_lazy("我的已办"),
+    "started": gettext_lazy("我发起的"),
+    "cc": gettext_lazy("抄送我的"),
+}
 NEW_PROCESS_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
@@ -136,9 +142,11 @@ class InboxView(LoginRequiredMixin, TemplateView):
         queryset, to_item = inbox_items(user, box, q=q, key=key)
         page = Paginator(queryset, 30).get_page(self.request.GET.get("page"))
         items = [to_item(row) for row in page.object_list]
-        counts = selectors.request_counts(user)
+        counts = selectors.filtered_counts(user, q=q, key=key)
         context.update(
             box=box,
+            heading=INBOX_HEADINGS[box],
+            filtered=bool(q or key),
             q=q,
             key=key,
             items=items,
