@@ -45,6 +45,7 @@ class EventAction(models.TextChoices):
     SUSPENDED = "suspended", _("中止办理")
     RESUMED = "resumed", _("恢复办理")
     EXTENDED = "extended", _("延长办理时限")
+    NOTICE_PUBLISHED = "notice_published", _("公示")
     CONCLUDED = "concluded", _("办结")
     RATED = "rated", _("评价")
 

@@ -1705,6 +1705,7 @@ def _notice_publish(application: Application, *, actor, at: dt.datetime) -> Publ
         ends_at=at + dt.timedelta(days=days),
     )
     audit.record(events.NOTICE_PUBLISHED, actor=actor, actor_name="" if actor else SYSTEM, target=notice)
+    _event(application, EventAction.NOTICE_PUBLISHED, actor=actor, note=_notice_event_note(notice), at=at)
     return notice
 
 
@@ -1741,7 +1742,16 @@ def notice_publish_proposed(
         ends_at=at + dt.timedelta(days=days),
     )
     audit.record(events.NOTICE_PUBLISHED, actor=actor, actor_name="" if actor else SYSTEM, target=notice)
+    _event(application, EventAction.NOTICE_PUBLISHED, actor=actor, note=_notice_event_note(notice), at=at)
     return notice
+
+
+def _notice_event_note(notice: PublicNotice) -> str:
+    """What the applicant's history says of a notice: that their case is on public display, and until when."""
+    return _("公示期 %(start)s 至 %(end)s，可在“结果公示”中查看。") % {
+        "start": notice.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        "end": notice.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+    }
 
 
 def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool:

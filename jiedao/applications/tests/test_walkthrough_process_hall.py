@@ -278,3 +278,15 @@ class TestObjectionRateLimit:
             services.objection_file(content="再一条", ip="10.1.1.1", **values)
         assert Objection.objects.filter(notice=notice).count() == limit
         services.objection_file(content="另一地址", ip="10.1.1.2", **values)
+
+
+class TestApplicantSeesThePublicNotice:
+    def test_tracking_shows_that_the_case_is_on_public_notice_and_until_when(self, hall):
+        application, _instance = _verified_and_reviewed(hall)
+        notice = PublicNotice.objects.get(application=application)
+        history = services.public_history(application)
+        shown = [entry for entry in history if entry["action"] == "公示"]
+        assert len(shown) == 1
+        end = notice.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
+        assert f"至 {end}" in shown[0]["note"] and "结果公示" in shown[0]["note"]
+        assert "王" not in shown[0]["note"]  # no names: the notice itself carries the masked one
