@@ -1,6 +1,8 @@
 // The process designer: bpmn-js Modeler for the diagram, a small properties panel for the platform's
 // extension attributes (see jiedao/workflow/bpmn.py), and the form-js editor for the forms. Saving and
 // deploying post JSON; the server validates and answers with Chinese messages naming the elements.
+// A deployed or retired version is only shown: the page loads bpmn-js's NavigatedViewer (same global
+// BpmnJS, no palette or context pad) and form-js's read-only viewer instead of the editors.
 (function () {
   const CAMUNDA = "http://camunda.org/schema/1.0/bpmn";
   const JIEDAO = "http://jiedao.org.cn/schema/bpmn/1.0";
@@ -84,6 +86,7 @@
       container: "#wf-canvas",
       additionalModules: zh ? [zh.bpmnModule] : [],
     });
+    root.dataset.mode = config.editable ? "edit" : "view";
     const forms = Object.assign({}, config.forms || {});
     let currentFormKey = null;
     let formEditor = null;
@@ -231,7 +234,7 @@
     const formHolder = document.getElementById("wf-form-editor");
 
     function keepCurrentForm() {
-      if (formEditor && currentFormKey) forms[currentFormKey] = formEditor.saveSchema();
+      if (config.editable && formEditor && currentFormKey) forms[currentFormKey] = formEditor.saveSchema();
     }
 
     function refreshFormList() {
@@ -249,6 +252,10 @@
       keepCurrentForm();
       currentFormKey = key;
       refreshFormList();
+      if (!config.editable) {
+        await showForm(key);
+        return;
+      }
       if (!key || !window.FormEditor) {
         if (formEditor) formEditor.clear && formEditor.clear();
         return;
@@ -261,6 +268,24 @@
         if (zh) zh.localizeFormEditor(formHolder);
       }
       await formEditor.importSchema(forms[key]);
+    }
+
+    // A version that cannot be saved: the form as the user will see it, read-only.
+    let formViewer = null;
+    async function showForm(key) {
+      if (!key || !window.FormViewer) {
+        if (formViewer) formViewer.clear && formViewer.clear();
+        return;
+      }
+      if (!formViewer) {
+        formViewer = new window.FormViewer.Form({
+          container: formHolder,
+          additionalModules: zh ? [zh.formViewerModule] : [],
+        });
+        if (zh) zh.localizeFormViewer(formHolder);
+      }
+      await formViewer.importSchema(forms[key], {});
+      formViewer.setProperty("readOnly", true);
     }
 
     formSelect.addEventListener("change", () => openForm(formSelect.value));

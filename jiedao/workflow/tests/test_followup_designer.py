@@ -1,0 +1,63 @@
+"""Walkthrough follow-up on the designer: a deployed version is shown read-only; a new form's key is checked
+in front of the user; the remaining English is gone; assignees are picked from a list."""
+
+import pytest
+from playwright.sync_api import expect
+
+from jiedao.core.testing import client_for, sign_in
+from jiedao.workflow.tests.test_ui_zh_browser import draft_with_leave
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page(1400, 1000, console=False)
+
+
+@pytest.mark.django_db
+def test_a_deployed_version_loads_the_viewers_and_says_it_is_read_only(leave, people):
+    page = client_for(people.deployer).get(f"/workflow/definitions/{leave.pk}/edit/").content.decode()
+    assert "已发布的版本只读；如需修改请新建版本" in page and "基于此版本新建草稿" in page
+    assert "bpmn-navigated-viewer.production.min.js" in page and "form-viewer.umd.js" in page
+    assert "bpmn-modeler" not in page and "form-editor.umd.js" not in page
+    assert 'id="wf-save"' not in page and 'id="wf-form-add"' not in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_deployed_version_has_no_palette_no_context_pad_and_a_read_only_form(
+    page, live_server, leave, people
+):
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{leave.pk}/edit/")
+    expect(page.get_by_test_id("designer-readonly")).to_contain_text("已发布的版本只读；如需修改请新建版本")
+    expect(page.locator('.djs-element[data-element-id="head"]')).to_be_visible()
+    expect(page.locator(".djs-palette")).to_have_count(0)
+    page.locator('.djs-element[data-element-id="head"]').click()
+    expect(page.locator(".djs-context-pad")).to_have_count(0)
+    # the properties are shown, disabled
+    expect(page.locator("#wf-prop-name")).to_have_value("部门负责人审批")
+    expect(page.locator("#wf-prop-name")).to_be_disabled()
+    # the form as the applicant will see it, read-only; no editor palette
+    form = page.locator("#wf-form-editor")
+    expect(form.locator(".fjs-form")).to_be_visible()
+    expect(form.locator(".fjs-palette")).to_have_count(0)
+    page.locator("#wf-form-key").select_option("leave_apply")
+    reason = form.locator("textarea").first
+    expect(reason).to_be_visible()
+    assert reason.evaluate("(e) => e.readOnly || e.disabled")
+    fields = form.locator(".fjs-form-field-select, .fjs-form-field-datetime, .fjs-form-field-number")
+    assert fields.evaluate_all(
+        "(nodes) => nodes.length > 0 && nodes.every((e) => e.matches('.fjs-readonly'))"
+    )
+    expect(page.get_by_role("button", name="基于此版本新建草稿")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_still_has_the_modeler(page, live_server, people):
+    definition = draft_with_leave(people)
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{definition.pk}/edit/")
+    expect(page.locator(".djs-palette")).to_be_visible()
+    expect(page.get_by_test_id("designer-readonly")).to_have_count(0)
+    expect(page.locator("#wf-form-editor .fjs-palette")).to_be_visible()
