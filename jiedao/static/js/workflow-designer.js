@@ -291,10 +291,35 @@
     formSelect.addEventListener("change", () => openForm(formSelect.value));
     const addButton = document.getElementById("wf-form-add");
     if (addButton) {
+      // The key of a new form, checked here with the server's rule (jiedao/workflow/formschema.py _KEY_RE):
+      // a refusal is said beside the field, never silently ignored.
+      const keyInput = document.getElementById("wf-form-new-key");
+      const keyError = document.getElementById("wf-form-new-key-error");
+      const refuse = (text) => {
+        keyInput.classList.add("is-invalid");
+        keyInput.setAttribute("aria-invalid", "true");
+        keyError.textContent = text;
+        keyInput.focus();
+      };
+      keyInput.addEventListener("input", () => {
+        keyInput.classList.remove("is-invalid");
+        keyInput.removeAttribute("aria-invalid");
+        keyError.textContent = "";
+      });
+      keyInput.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          addButton.click();
+        }
+      });
       addButton.addEventListener("click", () => {
-        const key = (window.prompt(root.dataset.textNewForm) || "").trim();
-        if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(key) || forms[key]) return;
+        const key = keyInput.value.trim();
+        if (!key) return refuse(root.dataset.textFormKeyEmpty);
+        if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(key)) return refuse(root.dataset.textFormKeyInvalid.replace("%s", key));
+        if (forms[key]) return refuse(root.dataset.textFormKeyTaken.replace("%s", key));
         forms[key] = { type: "default", id: key, components: [] };
+        keyInput.value = "";
+        keyError.textContent = "";
         openForm(key);
       });
     }

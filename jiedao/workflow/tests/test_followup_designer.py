@@ -1,6 +1,8 @@
 """Walkthrough follow-up on the designer: a deployed version is shown read-only; a new form's key is checked
 in front of the user; the remaining English is gone; assignees are picked from a list."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -61,3 +63,30 @@ def test_a_draft_still_has_the_modeler(page, live_server, people):
     expect(page.locator(".djs-palette")).to_be_visible()
     expect(page.get_by_test_id("designer-readonly")).to_have_count(0)
     expect(page.locator("#wf-form-editor .fjs-palette")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_new_form_key_that_breaks_the_rule_is_refused_beside_the_field(page, live_server, people):
+    definition = draft_with_leave(people)
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{definition.pk}/edit/")
+    key = page.get_by_label("新表单的标识")
+    assert "以字母开头，只含字母、数字和下划线" in key.get_attribute("title")
+    expect(page.locator("#wf-form-new-key-help")).to_have_text("以字母开头，只含字母、数字和下划线。")
+    before = page.locator("#wf-form-key option").count()
+    key.fill("用车审批表")
+    page.get_by_role("button", name="新建表单").click()
+    expect(page.get_by_test_id("form-key-error")).to_have_text(
+        "表单标识「用车审批表」无效：应以字母开头，只含字母、数字和下划线（最多 64 个字符），如 car_apply。"
+    )
+    expect(key).to_have_class(re.compile("is-invalid"))
+    expect(page.locator("#wf-form-key option")).to_have_count(before)
+    key.fill("leave_apply")
+    page.get_by_role("button", name="新建表单").click()
+    expect(page.get_by_test_id("form-key-error")).to_have_text("已有标识为「leave_apply」的表单。")
+    key.fill("car_apply")
+    expect(page.get_by_test_id("form-key-error")).to_have_text("")
+    page.get_by_role("button", name="新建表单").click()
+    expect(page.locator("#wf-form-key")).to_have_value("car_apply")
+    expect(page.locator("#wf-form-key option")).to_have_count(before + 1)
