@@ -62,7 +62,7 @@ from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal
 from jiedao.registry.search_indexes import AddressIndexBatch
 from jiedao.registry.services.houses import _coordinate_errors, house_full_address
 from jiedao.registry.services.persons import AUDITED_FIELDS, split_phones, stored_other_phones
-from jiedao.registry.validators import InvalidNumber, parse_phone, parse_uscc
+from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone, parse_uscc
 from jiedao.spreadsheets.specs import Column, ImportContext, ImportSpec, RowIssue, ValidatedRow, register_spec
 
 HEAD_RELATION = "02"
@@ -629,11 +629,11 @@ class PersonImport(RegistryImport):
 
     def validate_row(self, values, context):
         issues: list[RowIssue] = []
-        name = _name(values.get("name"))
-        if not name:
-            issues.append(RowIssue(_("请填写姓名。"), "name"))
-        elif len(name) > 50:
-            issues.append(RowIssue(_("姓名不能超过 50 个字。"), "name"))
+        try:  # the name rule of every other write path: no formula (=1+2), digits or stray punctuation
+            name = clean_person_name(values.get("name"))
+        except InvalidNumber as error:
+            name = ""
+            issues.append(RowIssue(error.message, "name"))
         try:
             identity = stored_identity(values["id_number"])
         except InvalidNumber as error:

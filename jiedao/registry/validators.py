@@ -732,9 +732,11 @@ def clean_person_name(raw: object) -> str:
     (· • ‧ ・ ･), spaces, and a hyphen or apostrophe between two Latin letters (Jean-Pierre, O'Neil).
     A formula (``=1+2``, ``@SUM(1+1)``), digits and other punctuation are refused.
     """
-    name = _SPACED_DOT.sub(r"\1", clean_text(raw))
-    if not _LATIN_LETTER.search(name):
-        name = name.replace(" ", "")
+    name = clean_text(raw)
+    if " " in name:  # only then: the substitution costs more than the rest of the rule (import speed)
+        name = _SPACED_DOT.sub(r"\1", name)
+        if not _LATIN_LETTER.search(name):
+            name = name.replace(" ", "")
     if not name:
         raise InvalidNumber(_("请填写姓名。"), "empty")
     if len(name) > PERSON_NAME_MAX:

@@ -114,3 +114,25 @@ def test_merging_a_household_into_itself_shows_the_services_message(family, cler
     assert "未找到在册的户" not in html
     household.refresh_from_db()
     assert household.dissolved_on is None and Household.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_person_import_applies_the_name_rule(tree, settings, tmp_path):
+    from jiedao.registry.tests.test_import_persons import errors_of, run, workbook
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    clerk = staff(tree.community_a1)
+    rows = [
+        [1, "=1+2", new_id_number(date(1990, 1, 1)), "男"],
+        [2, "@SUM(1+1)", new_id_number(date(1991, 1, 1)), "男"],
+        [3, "张 三", new_id_number(date(1992, 1, 1)), "男"],
+        [4, "李四2", new_id_number(date(1993, 1, 1)), "男"],
+    ]
+    job = run(clerk, tree.community_a1, workbook(rows))
+    charset = "姓名只能包含汉字、字母和间隔号（·）。"
+    assert [(n, c, r) for n, c, _v, r in errors_of(job)] == [
+        (4, "姓名", charset),
+        (5, "姓名", charset),
+        (7, "姓名", charset),
+    ]
+    assert list(Person.objects.values_list("name", flat=True)) == ["张三"]

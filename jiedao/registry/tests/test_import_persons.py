@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, PermissionDenied
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import make_user
 from jiedao.registry.models import Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
 from jiedao.registry.validators import compute_check_char
@@ -154,7 +154,7 @@ def roster(world):
         [7, "孙八", ids["wang"][:17], "男"],
         # 12: registered in another community
         [8, "外社区", outsider.id_number, "男"],
-        # 13: formula injection in the name; birth date as a bare Excel serial number
+        # 13: formula injection in the name (refused by the name rule); birth date as a bare Excel serial number
         [9, FORMULA, ids["formula"], None, (date(2001, 12, 1) - date(1899, 12, 30)).days, "汉族"],
         None,  # 14: blank
         # 15: a member of a household nobody has registered
@@ -178,6 +178,7 @@ def roster(world):
         ),
         (11, "身份证号", ids["wang"][:17], "公民身份号码应为18位（或15位旧号码），当前为17位。"),
         (12, "身份证号", outsider.id_number, "该证件号码已登记在其他社区，请办理迁入"),
+        (13, "姓名", FORMULA, "姓名只能包含汉字、字母和间隔号（·）。"),
         (15, "户号", "H999", "户号 H999 尚未登记户主"),
         (17, "性别", "男", "性别与证件号码不符（号码显示为女）。"),
         (18, "民族", "火星族", "“火星族”不是有效的民族，请填写代码或名称。"),
@@ -193,7 +194,7 @@ def test_messy_roster_creates_updates_and_reports_every_refused_row(world):
     job = run(clerk, tree.community_a1, data)
 
     assert job.header_row == 3
-    assert (job.rows_processed, job.created_count, job.updated_count, job.error_count) == (13, 4, 1, 8)
+    assert (job.rows_processed, job.created_count, job.updated_count, job.error_count) == (13, 3, 1, 9)
 
     zhang = Person.objects.get(name="张三")
     assert zhang.id_number == ids["zhang"] and zhang.org == tree.community_a1
@@ -211,8 +212,7 @@ def test_messy_roster_creates_updates_and_reports_every_refused_row(world):
     wang = Person.objects.get(name="王五")
     assert wang.house is None and wang.residence_address == "柳浪路88号"
     assert (wang.ethnicity, wang.education, wang.political_status) == ("01", "60", "01")
-    injected = Person.objects.get(birth_date=date(2001, 12, 1))
-    assert injected.name == FORMULA  # stored as text, exactly as typed
+    assert not Person.objects.filter(birth_date=date(2001, 12, 1)).exists()  # the formula name: refused
     known.refresh_from_db()
     assert (known.phone, known.note, known.name) == ("13700001111", "更新", "老住户")
     assert not Person.objects.filter(name__in=["赵六", "钱七", "孙八", "周九", "吴十", "郑十一"]).exists()
@@ -229,7 +229,7 @@ def test_messy_roster_creates_updates_and_reports_every_refused_row(world):
     ]
 
     # One "registered" life event per new person.
-    assert LifeEvent.objects.filter(kind="registered", person__in=[zhang, li, wang, injected]).count() == 4
+    assert LifeEvent.objects.filter(kind="registered", person__in=[zhang, li, wang]).count() == 3
     # The factory's registration, and the update's own entry naming what changed (issue 3).
     assert sorted(LifeEvent.objects.filter(person=known).values_list("kind", "summary")) == [
         ("registered", "登记于甲一社区"),
@@ -249,30 +249,29 @@ def test_messy_roster_creates_updates_and_reports_every_refused_row(world):
 
     # One audit event for the batch, with the ids of what it created and updated.
     event = AuditEvent.objects.get(event_name="registry.person.imported")
-    assert event.message == f"导入任务 #{job.pk} 第 4–16 行：新增 4，更新 1"
-    assert sorted(event.after["created_ids"]) == sorted([zhang.pk, li.pk, wang.pk, injected.pk])
+    assert event.message == f"导入任务 #{job.pk} 第 4–16 行：新增 3，更新 1"
+    assert sorted(event.after["created_ids"]) == sorted([zhang.pk, li.pk, wang.pk])
     assert event.after["updated_ids"] == [known.pk]
     assert event.actor == clerk and event.org_id == tree.community_a1.pk
 
     # The same file again: nothing created, every valid row updated, the same errors.
     again = run(clerk, tree.community_a1, data)
-    assert (again.created_count, again.updated_count, again.error_count) == (0, 5, 8)
-    assert Person.objects.filter(org=tree.community_a1).count() == 5
+    assert (again.created_count, again.updated_count, again.error_count) == (0, 4, 9)
+    assert Person.objects.filter(org=tree.community_a1).count() == 4
     assert HouseholdMember.objects.count() == 2 and Household.objects.count() == 1
-    assert LifeEvent.objects.filter(kind="registered").count() == 6  # 4 imported + 2 made by the factory
+    assert LifeEvent.objects.filter(kind="registered").count() == 5  # 3 imported + 2 made by the factory
     assert [(n, r) for n, _c, _v, r in errors_of(again)] == [(n, r) for n, _c, _v, r in found]
 
 
 @run_jobs
-def test_formula_in_a_name_is_exported_back_as_inert_text(world):
+def test_formula_in_a_name_is_refused_and_reported_as_inert_text(world):
+    """The name rule of every write path (no formula) applies to the import; the error workbook shows the
+    cell as inert text."""
     tree, clerk, _other, _home = world
     number = new_id_number(date(1995, 1, 1))
-    run(clerk, tree.community_a1, workbook([[1, FORMULA, number, "男"]]))
-    assert Person.objects.get().name == FORMULA
-    response = client_for(clerk).get("/registry/persons/export/")
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
-    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ["'" + FORMULA]
+    job = run(clerk, tree.community_a1, workbook([[1, FORMULA, number, "男"]]))
+    assert (job.created_count, job.error_count) == (0, 1) and not Person.objects.exists()
+    assert errors_of(job) == [(4, "姓名", "'" + FORMULA, "姓名只能包含汉字、字母和间隔号（·）。")]
 
 
 @run_jobs
@@ -281,7 +280,7 @@ def test_small_batches_give_the_same_result_with_one_audit_event_per_batch(world
     monkeypatch.setattr(get_spec(SPEC), "batch_size", 2)
     rows, _ids, _known, _outsider, expected = roster(world)
     job = run(clerk, tree.community_a1, workbook(rows))
-    assert (job.created_count, job.updated_count, job.error_count) == (4, 1, 8)
+    assert (job.created_count, job.updated_count, job.error_count) == (3, 1, 9)
     # The household's head (row 4) and its member (row 5) are in the same batch of two valid rows.
     assert Household.objects.get(number="H001").members.count() == 2
     assert [(n, r) for n, _c, _v, r in errors_of(job)][1:] == [(n, r) for n, _c, _v, r in expected][1:]
@@ -290,11 +289,10 @@ def test_small_batches_give_the_same_result_with_one_audit_event_per_batch(world
         .order_by("id")
         .values_list("message", flat=True)
     )
-    # Batches of two rows: valid rows 4, 5 | 7 | 12 (refused on save: no event) | 13, 15 (15 refused) | 16.
+    # Batches of two rows: valid rows 4, 5 | 7 | 12 (refused on save: no event) | 15 (refused) | 16.
     assert messages == [
         f"导入任务 #{job.pk} 第 4–5 行：新增 2，更新 0",
         f"导入任务 #{job.pk} 第 7–7 行：新增 1，更新 0",
-        f"导入任务 #{job.pk} 第 13–15 行：新增 1，更新 0",
         f"导入任务 #{job.pk} 第 16–16 行：新增 0，更新 1",
     ]
 
@@ -357,8 +355,8 @@ def test_a_resumed_job_does_not_duplicate(world):
     )
     assert import_run(job.pk)["status"] == "done"
     job.refresh_from_db()
-    assert (job.created_count, job.updated_count) == (0, 5)  # the re-run only updated
-    assert Person.objects.filter(org=tree.community_a1).count() == 5
+    assert (job.created_count, job.updated_count) == (0, 4)  # the re-run only updated
+    assert Person.objects.filter(org=tree.community_a1).count() == 4
 
 
 @pytest.mark.parametrize(
