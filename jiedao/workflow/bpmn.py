@@ -228,6 +228,9 @@ class ProcessModel:
     start_form_key: str = ""
     spec: object = None
     subprocess_specs: dict = field(default_factory=dict)
+    # Elements of the file already refused with their own message (a script task…): the flows that
+    # touch them are not reported again.
+    refused: set[str] = field(default_factory=set)
 
     def element(self, element_id: str) -> Element | None:
         return self.elements.get(element_id)
@@ -475,11 +478,13 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
                 )
                 % {"e": label}
             )
+            model.refused.add(node_id)
             continue
         if kind not in FLOW_NODE_TYPES:
             errors.append(
                 _("不支持的元素类型：%(type)s%(e)s。") % {"type": TYPE_LABELS.get(kind, kind), "e": label}
             )
+            model.refused.add(node_id)
             continue
         if not node_id:
             errors.append(_("有一个%(type)s缺少 id。") % {"type": TYPE_LABELS.get(kind, kind)})
@@ -657,12 +662,13 @@ def validate_model(model: ProcessModel, forms: dict) -> list[str]:
     outgoing: dict[str, list[Flow]] = {}
     incoming: dict[str, list[Flow]] = {}
     for flow in flows.values():
-        for end, label in ((flow.source, "sourceRef"), (flow.target, "targetRef")):
-            if end not in elements:
-                errors.append(
-                    _("连线%(f)s的%(end)s「%(id)s」不是本流程中受支持的元素。")
-                    % {"f": flow.label, "end": label, "id": end}
-                )
+        for end, message in (
+            (flow.source, _("连线%(f)s的起点「%(id)s」不在本流程中。")),
+            (flow.target, _("连线%(f)s的终点「%(id)s」不在本流程中。")),
+        ):
+            # An element refused by `read_process` has its own message; its flows are not reported again.
+            if end not in elements and end not in model.refused:
+                errors.append(message % {"f": flow.label, "id": end})
         outgoing.setdefault(flow.source, []).append(flow)
         incoming.setdefault(flow.target, []).append(flow)
         if flow.condition is not None:

@@ -330,6 +330,8 @@
   };
 
   const FORM_EDITOR_TEXT = Object.assign({}, FORM_VIEWER_TEXT, {
+    // properties panel header of the form itself (shown upper-cased: FORM)
+    Form: "表单",
     // palette and canvas
     Components: "组件",
     "Search components": "搜索组件",
@@ -599,10 +601,18 @@
     root.addEventListener("mousedown", switchLocale, true);
   }
 
-  /** Text nodes inside the editor's form preview are the user's own labels, except the empty states. */
+  /** Text nodes inside the editor's form preview are the user's own labels, except the empty states and
+   * the select's placeholder (Select), which the preview shows as the viewer does. */
   function editorTextAllowed(element) {
     const field = element.closest(".fjs-form-field");
-    return !field || Boolean(element.closest(".fjs-empty-component, .fjs-empty-editor, .fjs-context-pad"));
+    return (
+      !field ||
+      Boolean(
+        element.closest(
+          ".fjs-empty-component, .fjs-empty-editor, .fjs-context-pad, .fjs-select-placeholder, .fjs-dropdownlist-empty"
+        )
+      )
+    );
   }
 
   /** In the viewer only the select placeholder and the drop-down's empty message are library text. */

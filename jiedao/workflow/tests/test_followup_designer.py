@@ -90,3 +90,15 @@ def test_a_new_form_key_that_breaks_the_rule_is_refused_beside_the_field(page, l
     page.get_by_role("button", name="新建表单").click()
     expect(page.locator("#wf-form-key")).to_have_value("car_apply")
     expect(page.locator("#wf-form-key option")).to_have_count(before + 1)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_form_editor_header_and_the_select_preview_are_chinese(page, live_server, people):
+    definition = draft_with_leave(people)
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{definition.pk}/edit/")
+    page.locator("#wf-form-key").select_option("leave_apply")
+    editor = page.locator("#wf-form-editor")
+    expect(editor.locator(".bio-properties-panel-header-type")).to_have_text("表单")
+    expect(editor.locator(".fjs-form-field-select .fjs-select-placeholder").first).to_have_text("请选择")
