@@ -59,8 +59,10 @@ class SheetWriter:
         sheet_name: str = "",
         text_columns: Iterable = (),
         widths: Sequence[int] | None = None,
+        note: str = "",
     ):
         self.workbook = workbook
+        self.note = note  # a line above the header of the first sheet (written as text)
         self.headers = [str(header) for header in headers]
         self.sheet_name = sheet_name
         self.text_columns = _column_indexes(text_columns, self.headers)
@@ -87,10 +89,13 @@ class SheetWriter:
             self.sheet.set_column(
                 column, column, width, self.text_format if column in self.text_columns else None
             )
+        top = 1 if self.note and self.sheets == 1 else 0
+        if top:
+            self.sheet.write_string(0, 0, neutralise(self.note))
         for column, title in enumerate(self.headers):
-            self.sheet.write_string(0, column, neutralise(title), self.header_format)
-        self.sheet.freeze_panes(1, 0)
-        self.row = 0
+            self.sheet.write_string(top, column, neutralise(title), self.header_format)
+        self.sheet.freeze_panes(top + 1, 0)
+        self.row = top
 
     def write_row(self, values: Sequence[Any]) -> None:
         if self.sheet is None or self.row + 1 >= MAX_SHEET_ROWS:

@@ -19,15 +19,17 @@ import tempfile
 import uuid
 from array import array
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,12 +41,14 @@ from jiedao.core.maintenance import optimize_database
 from jiedao.core.scope import require
 from jiedao.core.tasks import enqueue_on_commit
 from jiedao.spreadsheets import audit_events as events
-from jiedao.spreadsheets.exporters import neutralise, workbook_options, write_xlsx
+from jiedao.spreadsheets.exporters import SheetWriter, neutralise, workbook_options
 from jiedao.spreadsheets.models import ImportJob, ImportRowError, ImportStatus
 from jiedao.spreadsheets.readers import (
     HeaderNotFound,
     Limits,
+    RowSource,
     UnreadableFile,
+    _combined,
     column_letter,
     detect_header,
     open_rows,
@@ -674,9 +678,20 @@ ERROR_HEADERS = (
 )
 
 
+REASONS_HEADER = gettext_lazy("错误原因")
+
+
 def error_workbook(job: ImportJob, path: str | Path | None = None) -> Path:
-    """Write the job's row errors to an .xlsx (a temporary file unless `path` is given), streaming from the
-    database; return its path. Cell contents from the upload are written as text, neutralised."""
+    """Write the job's error report to an .xlsx (a temporary file unless `path` is given); return its path.
+
+    First sheet 待修正数据: the upload's header row, then each refused row as it was uploaded, with a last
+    column 错误原因 joining that row's reasons — corrected, the file can be imported again (the importer
+    ignores columns it does not know). Second sheet 错误明细: one line per error (row, column, cell, reason).
+    Both stream: the upload is read (decrypted to a working copy, streaming reader) only up to the last
+    refused row, the errors from the database. When the upload is no longer kept only 错误明细 is written,
+    under a note saying so. Every cell from the upload is written as text, neutralised."""
+    import xlsxwriter
+
     if path is None:
         descriptor, name = tempfile.mkstemp(suffix=".xlsx", prefix=f"import-{job.pk}-errors-")
         os.close(descriptor)
@@ -687,15 +702,109 @@ def error_workbook(job: ImportJob, path: str | Path | None = None) -> Path:
         .values_list("row_number", "column_letter", "column", "value", "message")
     )
     with _streaming():
-        write_xlsx(
-            rows.iterator(chunk_size=2000),
-            [str(header) for header in ERROR_HEADERS],
-            path,
-            text_columns=(3,),
-            sheet_name=_("错误明细"),
-            widths=(8, 8, 16, 30, 50),
-        )
+        workbook = xlsxwriter.Workbook(os.fspath(path), workbook_options())
+        try:
+            note = ""
+            with _upload_rows(job) as source:
+                if source is None:
+                    note = _("原导入文件已不再保存，无法列出待修正的原始数据；以下为错误明细。")
+                elif job.header_row:
+                    _write_refused_rows(workbook, job, source)
+            writer = SheetWriter(
+                workbook,
+                [str(header) for header in ERROR_HEADERS],
+                sheet_name=_("错误明细"),
+                text_columns=(3,),
+                widths=(8, 8, 16, 30, 50),
+                note=note,
+            )
+            for values in rows.iterator(chunk_size=2000):
+                writer.write_row(values)
+            writer.finish()
+        finally:
+            workbook.close()
     return Path(path)
+
+
+@contextmanager
+def _upload_rows(job: ImportJob) -> Iterator[RowSource | None]:
+    """The rows of the job's stored upload (streaming reader), or None when it is purged or unreadable."""
+    with ExitStack() as stack:
+        try:
+            plain = stack.enter_context(working_copy(job))
+            source = stack.enter_context(open_rows(plain, engine="stream"))
+        except (UnreadableFile, OSError):
+            source = None
+        yield source
+
+
+def _write_refused_rows(workbook, job: ImportJob, source: RowSource) -> None:
+    """The 待修正数据 sheet: the header row (cells merged down from a group header row filled in), then
+    each refused row's cells with its reasons; reads the upload only up to the last refused row."""
+    refused = ImportRowError.objects.filter(job=job, row_number__gt=job.header_row)
+    last = refused.aggregate(last=Max("row_number"))["last"] or 0
+    reasons = (
+        (number, "；".join(f"{column}：{message}" if column else message for _n, column, message in group))
+        for number, group in groupby(
+            refused.order_by("row_number", "id")
+            .values_list("row_number", "column", "message")
+            .iterator(chunk_size=2000),
+            key=itemgetter(0),
+        )
+    )
+    writer = None
+    width = 0
+    above: list = []
+    pending = next(reasons, None)
+    try:
+        for number, cells in enumerate(source, start=1):
+            if number < job.header_row:
+                above = cells
+                continue
+            if number == job.header_row:
+                header = [_cell_text(cell) or "" for cell in _combined(above, cells)]
+                width = len(header)
+                writer = SheetWriter(
+                    workbook,
+                    [*header, str(REASONS_HEADER)],
+                    sheet_name=_("待修正数据"),
+                    text_columns=range(width + 1),
+                    widths=[16] * width + [60],
+                )
+                writer.finish()  # the sheet and its header, even when no row follows
+                if number >= last:
+                    break
+                continue
+            while pending is not None and pending[0] < number:
+                pending = next(reasons, None)
+            if pending is not None and pending[0] == number:
+                texts = [_cell_text(cell) for cell in cells[:width]]
+                writer.write_row([*texts, *([None] * (width - len(texts))), pending[1]])
+                pending = next(reasons, None)
+            if number >= last:
+                break
+    except UnreadableFile:
+        logger.warning("upload of import job %s became unreadable while writing its error report", job.pk)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as read from the upload, as the text a clerk would have typed: whole numbers without ".0",
+    dates without a time of day."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
 
 
 def template_workbook(spec: ImportSpec) -> bytes:

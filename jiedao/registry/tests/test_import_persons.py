@@ -97,7 +97,7 @@ def run(user, org, data: bytes, spec=SPEC) -> ImportJob:
 
 def errors_of(job) -> list[tuple]:
     """(row, column, value, reason) of the error workbook the user downloads."""
-    sheet = openpyxl.load_workbook(error_workbook(job), read_only=True).worksheets[0]
+    sheet = openpyxl.load_workbook(error_workbook(job), read_only=True)["错误明细"]
     rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == ("行号", "列号", "列名", "单元格内容", "错误原因")
     return [(number, column, value, reason) for number, _letter, column, value, reason in rows[1:]]

@@ -55,10 +55,11 @@ def world(db):
     return tree, make_user(tree.community_a1, *IMPORTER_PERMS)
 
 
-def read_workbook(path) -> list[tuple]:
+def read_workbook(path, sheet: str | None = None) -> list[tuple]:
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
-        return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        chosen = workbook[sheet] if sheet else workbook.worksheets[0]
+        return [tuple(row) for row in chosen.iter_rows(values_only=True)]
     finally:
         workbook.close()
 
@@ -93,7 +94,7 @@ def test_messy_workbook_imports_valid_rows_and_reports_each_invalid_one(
     assert STORE["11010519991231000X"]["birth_date"] == date(1999, 12, 31)
 
     # Each refused row, with its row number, column and a Chinese reason, in the downloadable workbook.
-    rows = read_workbook(error_workbook(job))
+    rows = read_workbook(error_workbook(job), "错误明细")
     assert rows[0] == ("行号", "列号", "列名", "单元格内容", "错误原因")
     expected = [
         (number, letter, column, ("'" + value if value.startswith("=") else value) or None, message)

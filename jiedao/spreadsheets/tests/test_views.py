@@ -178,8 +178,11 @@ def test_error_workbook_download(tree):
         "filename*=UTF-8''%E6%9F%B3%E6%B5%AA-%E9%94%99%E8%AF%AF%E6%8A%A5%E5%91%8A.xlsx"
         in response["Content-Disposition"]
     )
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["错误明细"]  # the job's upload is not kept: no 待修正数据 sheet
+    sheet = book.worksheets[0]
     assert [tuple(row) for row in sheet.iter_rows(values_only=True)] == [
+        ("原导入文件已不再保存，无法列出待修正的原始数据；以下为错误明细。", None, None, None, None),
         ("行号", "列号", "列名", "单元格内容", "错误原因"),
         (5, "B", "姓名", None, "必填项“姓名”为空"),
         (7, "C", "身份证号", "'" + FORMULA, "身份证号应为 18 位"),
