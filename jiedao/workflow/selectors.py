@@ -120,6 +120,15 @@ def instances_for(user) -> QuerySet[ProcessInstance]:
     return ProcessInstance.objects.filter(involved | Q(pk__in=scoped.values("pk")))
 
 
+def assignable_roles() -> list[dict[str, str]]:
+    """The roles a designer may name as a step's candidate group: active, and none of the three separated
+    admin duties (their holders do no business, see `assignment.may_handle`)."""
+    from jiedao.accounts.models import Role
+
+    rows = Role.objects.filter(is_active=True, admin_duty="").order_by("name").values_list("code", "name")
+    return [{"code": code, "name": name} for code, name in rows]
+
+
 def definitions_for(user) -> QuerySet[ProcessDefinition]:
     """Definitions within the data scope of ``workflow.view_processdefinition``, plus the deployed ones of the
     user's node and its ancestors (those the user may start)."""

@@ -37,6 +37,11 @@ DESIGNER_LABELS = {
     "assignee": gettext_lazy("办理人（initiator、user:用户名）"),
     "candidateGroups": gettext_lazy("候选组（role:角色代码、orgrole:角色代码@subdistrict，逗号分隔）"),
     "candidateUsers": gettext_lazy("候选人（用户名，逗号分隔）"),
+    "pickRole": gettext_lazy("选择角色"),
+    "pickAnchor": gettext_lazy("在哪一级找该角色"),
+    "pickAdd": gettext_lazy("加入候选组"),
+    "pickRolePlaceholder": gettext_lazy("（选择角色）"),
+    "pickInitiator": gettext_lazy("发起人"),
     "formKey": gettext_lazy("表单"),
     "dueRule": gettext_lazy("办理时限计算方式"),
     "dueLimit": gettext_lazy("办理时限（数值）"),
@@ -54,6 +59,19 @@ DESIGNER_LABELS = {
     "timeDuration": gettext_lazy("定时：时长（如 P5D 自然日、PT4H 小时）"),
     "none": gettext_lazy("（无）"),
 }
+# Where an org-relative candidate group looks for the role's holders (bpmn.ANCHORS), as the designer offers
+# them; "" is `role:<code>`, the nearest level up from the process's org that has holders.
+DESIGNER_ANCHORS = (
+    ("", gettext_lazy("就近（流程所属组织，没有则逐级向上）")),
+    ("applicant_community", gettext_lazy("申请人所在社区")),
+    ("applicant_subdistrict", gettext_lazy("申请人所在街道")),
+    ("community", gettext_lazy("流程所属社区")),
+    ("subdistrict", gettext_lazy("流程所属街道")),
+    ("district", gettext_lazy("流程所属区")),
+    ("org", gettext_lazy("流程所属组织（仅本级）")),
+    ("parent", gettext_lazy("流程所属组织的上级")),
+    ("initiator_org", gettext_lazy("发起人所在组织")),
+)
 INBOX_TABS = (
     ("todo", gettext_lazy("待办")),
     ("done", gettext_lazy("已办")),
@@ -549,6 +567,9 @@ class DesignerView(_DesignMixin, View):
             "key": definition.key,
             "actions": [{"name": name, "label": label} for name, label in actions.choices()],
             "labels": {key: str(label) for key, label in DESIGNER_LABELS.items()},
+            # the assignee picker: roles by their Chinese names, and where to look for their holders
+            "roles": selectors.assignable_roles() if definition.status == DefinitionStatus.DRAFT else [],
+            "anchors": [{"value": value, "label": str(label)} for value, label in DESIGNER_ANCHORS],
         }
         return render(request, "workflow/designer.html", {"definition": definition, "config": config})
 

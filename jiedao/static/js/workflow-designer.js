@@ -148,6 +148,60 @@
       limit.addEventListener("change", write);
     }
 
+    // The assignee picker under a user task's inputs: candidate groups are chosen as a role (by its Chinese
+    // name) and where to look for its holders (jiedao/workflow/assignment.py: role:<code> the nearest level,
+    // orgrole:<code>@<anchor> exactly there); the assignee input suggests initiator.
+    function addToList(input, value) {
+      const parts = input.value.split(",").map((part) => part.trim()).filter(Boolean);
+      if (!parts.includes(value)) parts.push(value);
+      input.value = parts.join(",");
+      input.dispatchEvent(new Event("change"));
+    }
+
+    function groupPicker(input) {
+      const roles = config.roles || [];
+      if (!roles.length) return;
+      const row = document.createElement("div");
+      row.className = "wf-prop wf-pick d-flex flex-wrap gap-1 mt-1";
+      row.dataset.testid = "group-picker";
+      const role = document.createElement("select");
+      role.className = "form-select form-select-sm";
+      role.setAttribute("aria-label", LABELS.pickRole);
+      role.appendChild(new Option(LABELS.pickRolePlaceholder, ""));
+      roles.forEach((r) => role.appendChild(new Option(r.name + "（" + r.code + "）", r.code)));
+      const anchor = document.createElement("select");
+      anchor.className = "form-select form-select-sm";
+      anchor.setAttribute("aria-label", LABELS.pickAnchor);
+      (config.anchors || []).forEach((a) => anchor.appendChild(new Option(a.label, a.value)));
+      const add = document.createElement("button");
+      add.type = "button";
+      add.className = "btn btn-sm btn-outline-primary";
+      add.textContent = LABELS.pickAdd;
+      add.addEventListener("click", () => {
+        if (!role.value) {
+          role.focus();
+          return;
+        }
+        addToList(input, anchor.value ? "orgrole:" + role.value + "@" + anchor.value : "role:" + role.value);
+      });
+      row.append(role, anchor, add);
+      input.closest(".wf-prop").after(row);
+    }
+
+    function assigneeSuggestions(input) {
+      let list = document.getElementById("wf-assignee-options");
+      if (!list) {
+        list = document.createElement("datalist");
+        list.id = "wf-assignee-options";
+        const option = document.createElement("option");
+        option.value = "initiator";
+        option.label = LABELS.pickInitiator;
+        list.appendChild(option);
+        root.appendChild(list);
+      }
+      input.setAttribute("list", list.id);
+    }
+
     function renderProps(element) {
       panel.replaceChildren();
       if (!element) {
@@ -166,6 +220,9 @@
         ["assignee", "candidateGroups", "candidateUsers"].forEach((key) => {
           const input = field(panel, key, attr(bo, "camunda:" + key), { readonly });
           input.addEventListener("change", () => setAttr(element, bo, "camunda:" + key, input.value.trim()));
+          if (readonly) return;
+          if (key === "candidateGroups") groupPicker(input);
+          if (key === "assignee") assigneeSuggestions(input);
         });
         const form = field(panel, "formKey", attr(bo, "camunda:formKey"), { choices: formChoices, readonly });
         form.addEventListener("change", () => setAttr(element, bo, "camunda:formKey", form.value));

@@ -102,3 +102,54 @@ def test_the_form_editor_header_and_the_select_preview_are_chinese(page, live_se
     editor = page.locator("#wf-form-editor")
     expect(editor.locator(".bio-properties-panel-header-type")).to_have_text("表单")
     expect(editor.locator(".fjs-form-field-select .fjs-select-placeholder").first).to_have_text("请选择")
+
+
+@pytest.mark.django_db
+def test_the_designer_page_carries_the_active_business_roles_for_the_picker(people):
+    import json
+
+    from jiedao.accounts.models import Role
+
+    definition = draft_with_leave(people)
+    Role.objects.filter(code="dept-c").update(is_active=False)
+    page = client_for(people.deployer).get(f"/workflow/definitions/{definition.pk}/edit/").content.decode()
+    start = page.index('id="wf-designer-config" type="application/json">') + len(
+        'id="wf-designer-config" type="application/json">'
+    )
+    config = json.loads(page[start : page.index("</script>", start)])
+    codes = {role["code"]: role["name"] for role in config["roles"]}
+    assert codes["approver"] == "角色approver" and "dept-c" not in codes
+    assert not Role.objects.filter(code__in=codes).exclude(admin_duty="").exists()
+    anchors = {a["value"]: a["label"] for a in config["anchors"]}
+    assert anchors["applicant_subdistrict"] == "申请人所在街道" and anchors[""].startswith("就近")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_candidate_groups_are_picked_by_role_name_and_level(page, live_server, people):
+    definition = draft_with_leave(people)
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{definition.pk}/edit/")
+    page.locator('.djs-element[data-element-id="head"]').click()
+    groups = page.locator("#wf-prop-candidateGroups")
+    expect(groups).to_have_value("role:approver")
+    page.get_by_label("选择角色").select_option(label="角色subdistrict-leader（subdistrict-leader）")
+    page.get_by_label("在哪一级找该角色").select_option(label="申请人所在街道")
+    page.get_by_role("button", name="加入候选组").click()
+    expect(groups).to_have_value("role:approver,orgrole:subdistrict-leader@applicant_subdistrict")
+    page.get_by_label("选择角色").select_option(label="角色office-staff（office-staff）")
+    page.get_by_label("在哪一级找该角色").select_option(label="就近（流程所属组织，没有则逐级向上）")
+    page.get_by_role("button", name="加入候选组").click()
+    expect(groups).to_have_value(
+        "role:approver,orgrole:subdistrict-leader@applicant_subdistrict,role:office-staff"
+    )
+    assert page.locator("#wf-prop-assignee").get_attribute("list") == "wf-assignee-options"
+    # the choice went into the diagram (what gets saved): it is still there when the task is selected again
+    canvas = page.locator("#wf-canvas")
+    box = canvas.bounding_box()
+    canvas.click(position={"x": box["width"] - 10, "y": box["height"] - 10})
+    expect(page.locator("#wf-prop-candidateGroups")).to_have_count(0)
+    page.locator('.djs-element[data-element-id="head"]').click()
+    expect(page.locator("#wf-prop-candidateGroups")).to_have_value(
+        "role:approver,orgrole:subdistrict-leader@applicant_subdistrict,role:office-staff"
+    )
