@@ -207,6 +207,16 @@ def _choice_codes(choices) -> _Codes:
     return _Codes([(value, str(label)) for value, label in choices.choices])
 
 
+def _dictionary_names(type_code: str):
+    """A Column's `choices`: the names of a dictionary's active items (the template's drop-down list)."""
+    return lambda: [entry.name for entry in dictionaries.items(type_code)]
+
+
+def _choice_labels(choices):
+    """A Column's `choices`: the labels of a TextChoices."""
+    return lambda: [str(label) for _value, label in choices.choices]
+
+
 def _code_issue(codes: _Codes, value: Any, key: str, what: str) -> tuple[str, RowIssue | None]:
     """(code, None), ("", None) for an empty cell, or ("", issue)."""
     if value is None:
@@ -550,9 +560,23 @@ class PersonImport(RegistryImport):
             example="110105199001011232",
             width=22,
         ),
-        Column("gender", "性别", help="男 / 女，须与身份证号一致", example="男", width=6),
+        Column(
+            "gender",
+            "性别",
+            help="男 / 女，须与身份证号一致",
+            example="男",
+            width=6,
+            choices=lambda: ["男", "女"],
+        ),
         Column("birth_date", "出生日期", help="如 1990-01-01 或 1990年1月1日，须与身份证号一致", width=12),
-        Column("ethnicity", "民族", help="名称或代码，如 汉族 或 01", example="汉族", width=8),
+        Column(
+            "ethnicity",
+            "民族",
+            help="名称或代码，如 汉族 或 01",
+            example="汉族",
+            width=8,
+            choices=_dictionary_names("ethnicity"),
+        ),
         Column(
             "phone",
             "联系电话",
@@ -563,10 +587,28 @@ class PersonImport(RegistryImport):
             width=14,
         ),
         Column(
-            "education", "文化程度", aliases=("学历",), help="名称或代码，如 大学本科毕业 或 21", width=10
+            "education",
+            "文化程度",
+            aliases=("学历",),
+            help="名称或代码，如 大学本科毕业 或 21",
+            width=10,
+            choices=_dictionary_names("education"),
         ),
-        Column("political_status", "政治面貌", help="名称或代码，如 群众 或 13", example="群众", width=10),
-        Column("marital_status", "婚姻状况", help="名称或代码，如 已婚 或 20", width=10),
+        Column(
+            "political_status",
+            "政治面貌",
+            help="名称或代码，如 群众 或 13",
+            example="群众",
+            width=10,
+            choices=_dictionary_names("political_status"),
+        ),
+        Column(
+            "marital_status",
+            "婚姻状况",
+            help="名称或代码，如 已婚 或 20",
+            width=10,
+            choices=_dictionary_names("marital_status"),
+        ),
         Column("employment", "就业情况", aliases=("工作单位", "职业", "就业单位"), width=16),
         Column(
             "residence_address",
@@ -579,7 +621,13 @@ class PersonImport(RegistryImport):
         Column("building", "楼栋", aliases=("幢", "楼号", "楼栋号"), width=8),
         Column("unit", "单元", aliases=("单元号",), width=8),
         Column("room", "室号", aliases=("房号", "房间号", "室"), width=8),
-        Column("house_relation", "与房屋关系", help="产权人 / 家庭成员 / 承租人 / 集体居住 / 其他", width=10),
+        Column(
+            "house_relation",
+            "与房屋关系",
+            help="产权人 / 家庭成员 / 承租人 / 集体居住 / 其他",
+            width=10,
+            choices=_choice_labels(HouseRelation),
+        ),
         Column("hukou_address", "户籍地址", aliases=("户籍所在地", "户籍地", "户口所在地"), width=28),
         Column("household_number", "户号", text=True, width=16),
         Column(
@@ -588,6 +636,7 @@ class PersonImport(RegistryImport):
             aliases=("家庭关系", "关系"),
             help="名称或代码（GB/T 4761），如 户主 或 02；户主行会在户号未登记时立户",
             width=10,
+            choices=_dictionary_names("relation"),
         ),
         Column("note", "备注", width=20),
     )
@@ -1063,6 +1112,7 @@ class HouseholdImport(RegistryImport):
             aliases=("户类型", "户口类别"),
             help="家庭户 / 集体户（或 1 / 2）",
             example="家庭户",
+            choices=_choice_labels(HouseholdKind),
         ),
         Column(
             "registered_address",
@@ -1333,13 +1383,31 @@ class HouseImport(RegistryImport):
         Column(
             "room", "室号", aliases=("房号", "房间号", "室"), required=True, text=True, example="301", width=8
         ),
-        Column("use", "用途", aliases=("房屋用途",), help="住宅 / 商业 / 商住混合 / 出租", example="住宅"),
         Column(
-            "ownership", "产权性质", aliases=("产权类型", "房屋性质"), help="私有 / 公房 / 集体 / 单位 / 其他"
+            "use",
+            "用途",
+            aliases=("房屋用途",),
+            help="住宅 / 商业 / 商住混合 / 出租",
+            example="住宅",
+            choices=_choice_labels(HouseUse),
+        ),
+        Column(
+            "ownership",
+            "产权性质",
+            aliases=("产权类型", "房屋性质"),
+            help="私有 / 公房 / 集体 / 单位 / 其他",
+            choices=_choice_labels(Ownership),
         ),
         Column("owner_name", "产权人", aliases=("房主", "业主", "产权人姓名"), example="张三"),
         Column("area", "建筑面积", aliases=("面积",), help="平方米", example=89.5),
-        Column("is_rented", "是否出租", aliases=("出租",), help="是 / 否", example="否"),
+        Column(
+            "is_rented",
+            "是否出租",
+            aliases=("出租",),
+            help="是 / 否",
+            example="否",
+            choices=lambda: ["是", "否"],
+        ),
         Column("longitude", "经度", example=120.16),
         Column("latitude", "纬度", example=30.244),
     )
@@ -1574,6 +1642,7 @@ class EnterpriseImport(RegistryImport):
             aliases=("状态", "登记状态"),
             help="在营 / 停业 / 迁出 / 注销",
             example="在营",
+            choices=_choice_labels(EnterpriseStatus),
         ),
         Column("contact_phone", "联系电话", aliases=("电话", "手机号", "联系方式"), text=True, width=14),
     )

@@ -851,6 +851,7 @@ def template_workbook(spec: ImportSpec) -> bytes:
             )
         sheet.write_comment(1, index, "\n".join(comment), {"x_scale": 2, "y_scale": 1.5})
     sheet.freeze_panes(2, 0)
+    _add_drop_downs(workbook, sheet, columns)
     for offset, example in enumerate(spec.template_rows()):
         for index, column in enumerate(columns):
             value = example.get(column.key)
@@ -874,6 +875,41 @@ def template_workbook(spec: ImportSpec) -> bytes:
                 sheet.write_string(2 + offset, index, neutralise(_as_text(value)), example_format)
     workbook.close()
     return output.getvalue()
+
+
+# Excel keeps an inline list (“男,女”) to 255 characters, counted conservatively here (two for a character
+# outside ASCII, as double-byte Excel versions count); a longer one lives on a hidden sheet.
+INLINE_LIST_LIMIT = 255
+TEMPLATE_LAST_ROW = 1_048_575  # zero-based: the sheet's last row
+
+
+def _add_drop_downs(workbook, sheet, columns) -> None:
+    """A drop-down list (data validation) under each column with `choices`, from the first data row down.
+    Other values stay allowed (codes, aliases): the import checks them, not Excel."""
+    lists = None
+    for index, column in enumerate(columns):
+        if column.choices is None:
+            continue
+        values = list(dict.fromkeys(str(value) for value in column.choices() if str(value).strip()))
+        if not values:
+            continue
+        validation = {"validate": "list", "ignore_blank": True, "show_error": False}
+        inline = ",".join(values)
+        length = len(inline) + sum(1 for character in inline if ord(character) > 127)
+        if length <= INLINE_LIST_LIMIT and not any("," in value for value in values):
+            validation["source"] = values
+        else:
+            if lists is None:
+                lists = workbook.add_worksheet(_("下拉选项")[:31])
+                lists.hide()
+                lists_column = 0
+            lists.write_string(0, lists_column, str(column.header))
+            for row, value in enumerate(values, start=1):
+                lists.write_string(row, lists_column, neutralise(value))
+            letter = column_letter(lists_column)
+            validation["source"] = f"='{lists.get_name()}'!${letter}$2:${letter}${len(values) + 1}"
+            lists_column += 1
+        sheet.data_validation(2, index, TEMPLATE_LAST_ROW, index, validation)
 
 
 def _as_text(value: Any) -> str:

@@ -31,7 +31,7 @@ from the start) must update the existing records, never duplicate them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +55,9 @@ class Column:
     `header` is what the template shows; `aliases` are other headers that mean the same column (compared
     after normalising: no blanks, full-width → half-width, no “*”, no bracketed note). `text` marks an
     identifier (ID number, phone, household number): the template formats the column as text so Excel keeps
-    every digit. `example` goes into the template's example row; `help` into the header's comment.
+    every digit. `example` goes into the template's example row; `help` into the header's comment. `choices`
+    (a callable, evaluated when a template is built) gives the values a closed column takes — a dictionary's
+    names, a choice's labels: the template offers them in a drop-down list.
     """
 
     key: str
@@ -66,6 +68,7 @@ class Column:
     example: Any = ""
     text: bool = False
     width: int = 16
+    choices: Callable[[], Sequence[Any]] | None = None
 
 
 @dataclass

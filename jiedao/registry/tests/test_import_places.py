@@ -256,6 +256,7 @@ def test_every_registry_import_is_limited_to_the_clerks_community(world):
             )
 
 
+@pytest.mark.django_db  # the drop-down lists come from the dictionaries
 @pytest.mark.parametrize(
     "key", ["registry-persons", "registry-households", "registry-houses", "registry-enterprises"]
 )
