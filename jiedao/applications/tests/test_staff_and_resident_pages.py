@@ -1,4 +1,4 @@
-"""Service-hall defects found in a user walkthrough: what the user sees on the staff and resident pages."""
+"""Service hall: what the user sees on the staff and resident pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Walkthrough follow-up on the designer: a deployed version is shown read-only; a new form's key is checked
+"""The designer: a deployed version is shown read-only; a new form's key is checked
 in front of the user; the remaining English is gone; assignees are picked from a list."""
 
 import re

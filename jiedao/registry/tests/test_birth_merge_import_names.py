@@ -1,4 +1,4 @@
-"""Follow-up to the registry walkthrough: a newborn takes the household's 户籍地址 and the family's house; merging a
+"""A newborn takes the household's 户籍地址 and the family's house; merging a
 household into itself shows the service's message; the person import applies the name rule."""
 
 from datetime import date

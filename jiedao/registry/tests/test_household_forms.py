@@ -1,4 +1,4 @@
-"""Registry pages after a clerk's walkthrough: 出生登记 from the household page, the split form's member
+"""Registry pages: 出生登记 from the household page, the split form's member
 checkboxes and relation selects, no 本人 / 户主 as a member's relation, the house relation defaulting to
 家庭成员, the person list defaulting to 现居住, the two 出租 filters told apart, `search` as the API's other
 name of `q`, import templates whose example rows import cleanly, and the language picker."""

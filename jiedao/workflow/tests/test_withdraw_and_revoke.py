@@ -1,4 +1,4 @@
-"""Walkthrough follow-up: 撤回到我 and 撤销申请 are two actions, and the history says who withdrew."""
+"""撤回到我 and 撤销申请 are two actions, and the history says who withdrew."""
 
 import re
 

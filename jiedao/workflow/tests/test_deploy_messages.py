@@ -1,4 +1,4 @@
-"""Walkthrough follow-up: a refused element is reported once, not again through the flows that touch it, and
+"""A refused element is reported once, not again through the flows that touch it, and
 the messages about flows name no raw XML attributes."""
 
 from jiedao.workflow.tests.builder import Bpmn

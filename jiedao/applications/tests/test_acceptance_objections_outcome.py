@@ -1,4 +1,4 @@
-"""Service-hall defects found in a user walkthrough: processing, objections, notices, SMS, outcome, ratings."""
+"""Service hall: processing, objections, notices, SMS, outcome, ratings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Walkthrough findings on how a process ended: a refusal does not look like an approval."""
+"""How a process ended: a refusal does not look like an approval."""
 
 import re
 

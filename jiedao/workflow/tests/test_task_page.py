@@ -1,4 +1,4 @@
-"""Walkthrough findings on the task page: what is being approved, and a decision nobody took for you."""
+"""The task page: what is being approved, and a decision nobody took for you."""
 
 import json
 import re

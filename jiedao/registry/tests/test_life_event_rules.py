@@ -1,4 +1,4 @@
-"""Registry services after the user walkthrough: a death or a move out ends special-group tags, life events take
+"""Registry rules: a death or a move out ends special-group tags, life events take
 no future dates, 本人/户主 only for the head, 入户/出户 in the timeline, household numbers and names checked."""
 
 from datetime import date, timedelta

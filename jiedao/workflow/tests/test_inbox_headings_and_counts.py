@@ -1,4 +1,4 @@
-"""Walkthrough follow-up on the inbox: each tab has its own heading, the tab counts follow the filter, and the
+"""The inbox: each tab has its own heading, the tab counts follow the filter, and the
 sidebar's 待办 count is refreshed with the list."""
 
 import re

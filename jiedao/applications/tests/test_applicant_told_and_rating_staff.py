@@ -1,4 +1,4 @@
-"""Walkthrough fixes: the applicant is told of extensions, suspension and resumption by SMS; the public
+"""The applicant is told of extensions, suspension and resumption by SMS; the public
 history shows no staff names; ratings name the staff member the applicant dealt with."""
 
 from __future__ import annotations

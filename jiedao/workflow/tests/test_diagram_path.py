@@ -1,4 +1,4 @@
-"""Walkthrough finding: the instance diagram lights only the flows the process went along."""
+"""The instance diagram lights only the flows the process went along."""
 
 from jiedao.workflow import selectors, services
 from jiedao.workflow.tests import processes

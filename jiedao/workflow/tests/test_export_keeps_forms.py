@@ -1,4 +1,4 @@
-"""Walkthrough finding: a definition exported and imported again keeps its forms and deploys."""
+"""A definition exported and imported again keeps its forms and deploys."""
 
 import json
 
