@@ -2617,6 +2617,10 @@ PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。 =
 抄送我的 => Copied to me
 已撤回到您的环节，可修改后重新提交。 => Withdrawn to your step; you can edit and resubmit.
 申请已撤销。 => Request cancelled.
+发起人办理的环节不能退回；如需取消申请，请撤销申请。 => A step the initiator handles cannot be returned; to cancel the request, use Cancel request.
+受托意见 => Delegate's opinion
+建议%(o)s => suggests: %(o)s
+交回委派人决定 => handed back to the delegating person to decide
 """
 )
 

@@ -1142,12 +1142,21 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     return current
 
 
+def _initiator_step(model, element_id: str) -> bool:
+    """A step the initiator handles themselves (filling in, reporting back): 退回 is an approver's action, and
+    the initiator has 撤回 and 撤销 instead — an applicant must not send their own approved request back."""
+    element = model.element(element_id)
+    return element is not None and element.assignee.strip() == "initiator"
+
+
 def return_targets(task: WorkTask) -> list[tuple[str, str]]:
     """(element id, name) of the earlier steps the task may be returned to, nearest first."""
     instance = task.instance
     if not instance.state or task.status not in OPEN_TASK_STATUSES:
         return []
     model = bpmn.model_for(instance.definition)
+    if _initiator_step(model, task.element_id):
+        return []
     workflow = engine.restore(instance.state, model)
     spiff_task = workflow.get_task_from_id(task.spiff_task_id)
     if spiff_task is None:
@@ -1172,6 +1181,10 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
         spiff_task = step.spiff_task(current.spiff_task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict(_("流程已变化，该任务不能再办理，请刷新待办。"))
+        if _initiator_step(bpmn.model_for(instance.definition), current.element_id):
+            raise ValidationFailed(
+                {"to_element": [_("发起人办理的环节不能退回；如需取消申请，请撤销申请。")]}
+            )
         previous = [
             t for t in engine.previous_user_tasks(spiff_task) if t.task_spec.bpmn_id != current.element_id
         ]
