@@ -8,24 +8,17 @@ import pytest
 
 from jiedao.applications import outcome, processing, services
 from jiedao.applications.choices import ApplicationStatus
-from jiedao.applications.models import Objection, ObjectionTask, PublicNotice, Resident
+from jiedao.applications.models import Objection, ObjectionTask, PublicNotice
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as base
 from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.applications.tests.test_processing import (
-    START,
-    Hall,
     _open,
     _pass_notice_period,
-    _role,
-    _user,
     _verified_and_reviewed,
 )
-from jiedao.core import crypto
 from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import client_for, make_user
-from jiedao.registry import services as registry
-from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.tests import factories as people_factories
 from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
@@ -38,46 +31,7 @@ clock = base.clock
 _fresh_models = base._fresh_models
 
 
-@pytest.fixture
-def hall(tree, clock) -> Hall:
-    """The 低保 hall of `test_processing`, without the household's tags (not what these tests are about)."""
-    staff = _role("community-staff", *START)
-    sub = tree.subdistrict_a
-    window = _user(sub, "window", _role("window-staff", *START), *factories.CLERK_PERMISSIONS)
-    shequ = _user(tree.community_a1, "shequ", staff)
-    approver = _user(sub, "approver", _role("approver", *START))
-    leader = _user(sub, "leader", _role("subdistrict-leader", *START))
-    deployer = make_user(
-        sub, "workflow.add_processdefinition", "workflow.view_processdefinition", username="deployer"
-    )
-    clerk = people_factories.staff(tree.community_a1)
-    number = people_factories.new_id_number(dt.date(1962, 4, 8), female=True)
-    applicant = people_factories.person(clerk, tree.grid_a1, name="王秀兰", id_number=number)
-    spouse = people_factories.person(clerk, tree.grid_a1, name="李建国")
-    son = people_factories.person(clerk, tree.grid_a1, name="李小军")
-    registry.household_create(
-        actor=clerk,
-        org=tree.community_a1,
-        number="110105001001-0007",
-        registered_address="测试区幸福路 7 号",
-        head=applicant,
-        members=[(spouse, "10"), (son, "20")],
-    )
-    phone = "13912345678"
-    resident = Resident.objects.create(
-        phone=phone,
-        phone_hash=phone_hash(phone),
-        phone_masked=crypto.mask_phone(phone),
-        real_name="王秀兰",
-        id_number=number,
-        id_number_hash=id_number_hash(number),
-        id_number_masked=crypto.mask_id_number(number),
-        verified_at=clock(),
-    )
-    xml, forms = workflow_demo.shipped("dibao")
-    workflow.definition_deploy_xml(actor=deployer, org=sub, bpmn_xml=xml, forms=forms)
-    item = factories.make_item(sub, name="最低生活保障", process_key="dibao", publishes_result=True)
-    return Hall(tree, window, shequ, approver, leader, deployer, applicant, spouse, son, resident, item)
+hall = base.hall
 
 
 def _objection(hall, clock, **kwargs):

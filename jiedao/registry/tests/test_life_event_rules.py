@@ -13,33 +13,10 @@ from jiedao.registry import services
 from jiedao.registry.choices import LifeEventKind, PersonStatus
 from jiedao.registry.demo import GIVEN_NAMES, SURNAMES
 from jiedao.registry.models import Household, HouseholdMember, LifeEvent, Person, SpecialGroupTag
-from jiedao.registry.tests.factories import house, new_id_number, person, staff
+from jiedao.registry.tests.factories import house, new_id_number, person
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_household_number
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def clerk(tree):
-    return staff(tree.community_a1)
-
-
-@pytest.fixture
-def family(tree, clerk):
-    head = person(clerk, tree.community_a1, name="王建国", id_number=new_id_number(date(1960, 1, 1)))
-    wife = person(
-        clerk, tree.community_a1, name="刘桂兰", id_number=new_id_number(date(1962, 2, 2), female=True)
-    )
-    son = person(clerk, tree.community_a1, name="王小明", id_number=new_id_number(date(1988, 3, 3)))
-    household = services.household_create(
-        actor=clerk,
-        org=tree.community_a1,
-        number="330110001001-0001",
-        registered_address="明湖区幸福路12号",
-        head=head,
-        members=[(wife, "10"), (son, "20")],
-    )
-    return household, head, wife, son
 
 
 def timeline(someone) -> list[tuple[str, str]]:
