@@ -6,8 +6,7 @@ writes commits or rolls back with the step.
 * ``applications.publish_notice`` — start the public notice (公示) of the proposed result, masked names
   only; objections filed during the period become `ObjectionTask`s for the staff member who published it.
 * ``applications.check_objections`` — after the period: ``objection_count`` and ``objection_text`` into the
-  data (the process routes on them; dates in local time). The previous step's ``outcome`` is cleared, so the
-  objection review's conclusion starts unchosen instead of pre-set to the earlier decision.
+  data (the process routes on them; dates in local time).
 * ``applications.resolve_objections`` — after the objection review (异议核实): every open objection to the
   notice is resolved with ``answer`` (the review's opinion), leaves 异议处理 and the workbench count, and its
   objector is texted the answer.
@@ -64,9 +63,6 @@ def check_objections(ctx):
         f"{i}. {o.content}（{timezone.localtime(o.created_at):%Y-%m-%d}）"
         for i, o in enumerate(objections, start=1)
     )
-    # A task form starts from the process data: without this the objection review would come pre-set to the
-    # sub-district review's "approve" (异议不成立，准予). The leader must choose.
-    ctx.data.pop("outcome", None)
 
 
 @workflow_action(

@@ -23,6 +23,7 @@ from jiedao.registry.tests import factories as people_factories
 from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import demo as workflow_demo
+from jiedao.workflow import selectors as workflow_selectors
 from jiedao.workflow import services as workflow
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,9 @@ class TestObjectionReview:
         instance.refresh_from_db()
         [review] = _open(instance)
         assert review.element_id == "objection_review"
-        assert "outcome" not in instance.data  # the form starts from the data: nothing pre-chosen
+        # nothing pre-chosen: the form does not start from the sub-district review's "approve"
+        schema = instance.definition.forms[review.form_key]
+        assert "outcome" not in workflow_selectors.task_initial(review, schema)
         assert "（2026-09-23）" in instance.data["objection_text"]
 
 
