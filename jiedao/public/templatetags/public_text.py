@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 register = template.Library()
 
 # A dialable number: with an area code (0571-87021099), a mobile (13800138000), or a service number of
-# 5 to 8 digits (12345, 96345); only its digits go into tel:.
+# 5 to 8 digits (12345, 96345); only its digits go into tel:. A pattern of our own rather than phonenumbers'
+# PhoneNumberMatcher, which skips the short service numbers (12345) a guide lists most.
 PHONE = re.compile(r"(?<![\d-])(0\d{2,3}-?\d{7,8}|1[3-9]\d{9}|\d{5,8})(?![\d-])")
 
 
