@@ -1,5 +1,10 @@
 """Reading dictionaries from other apps: choice lists for forms, labels for display, code validation.
 
+Labels and choices are for display: a built-in item's name goes through the translation catalogue (its
+names are marked in `standard_data`), so the English UI shows "Han" for 汉族; a name an administrator typed
+is shown as typed. A name that means different things in two dictionaries (女: female / daughter) is
+marked with the dictionary's code as its context. `items()` gives the stored names, which imports and services match against.
+
 Each dictionary is loaded once and kept per process. A write through `services` clears this process's
 copy at once; other processes (gunicorn workers, the task worker) pick the change up within
 `CACHE_SECONDS`.
@@ -18,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext, pgettext
 
 from jiedao.dictionaries.models import DictionaryItem, DictionaryType
 
@@ -73,6 +80,12 @@ def _load(type_code: str) -> _Loaded:
     return loaded
 
 
+def display_name(type_code: str, name: str) -> str:
+    """The name as the current language shows it."""
+    translated = pgettext(type_code, name)
+    return translated if translated != name else gettext(name)
+
+
 def items(type_code: str, active_only: bool = True) -> list[Entry]:
     """The items of a dictionary in display order; with `active_only=False` also the deactivated ones."""
     entries = _load(type_code).entries
@@ -81,7 +94,7 @@ def items(type_code: str, active_only: bool = True) -> list[Entry]:
 
 def choices(type_code: str, *, blank: bool = False) -> list[tuple[str, str]]:
     """`(code, name)` pairs of the active items, for a form ChoiceField; `blank` adds an empty first choice."""
-    pairs = [(e.code, e.name) for e in items(type_code)]
+    pairs = [(e.code, display_name(type_code, e.name)) for e in items(type_code)]
     return [("", BLANK_LABEL), *pairs] if blank else pairs
 
 
@@ -109,12 +122,12 @@ def label(type_code: str, code: str | None) -> str:
     if code is None or code == "":
         return ""
     entry = get(type_code, code)
-    return entry.name if entry is not None else str(code)
+    return display_name(type_code, entry.name) if entry is not None else str(code)
 
 
 def labels(type_code: str) -> dict[str, str]:
     """code → name for every item, active or not (for rendering many rows at once)."""
-    return {entry.code: entry.name for entry in _load(type_code).entries}
+    return {entry.code: display_name(type_code, entry.name) for entry in _load(type_code).entries}
 
 
 def is_valid(type_code: str, code: str | None, *, allow_inactive: bool = False) -> bool:

@@ -84,3 +84,37 @@ def test_loading_again_adds_only_what_is_missing_and_keeps_admin_changes():
     assert DictionaryItem.objects.get(type__code=ETHNICITY, code="01").name == "汉族（已改）"
     assert DictionaryItem.objects.filter(type__code=ETHNICITY, code="98").exists()
     assert ensure_loaded() == (0, 0)
+
+
+def test_the_english_ui_shows_builtin_items_in_english_and_typed_names_as_typed():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert selectors.label(ETHNICITY, "01") == "Han"
+        assert selectors.label(GENDER, "2") == "Female"
+        # The same Chinese in another table: 女 in GB/T 4761 is the head's daughter.
+        assert selectors.label(RELATION, "30") == "Daughter"
+        assert ("20", "Married") in selectors.choices(MARITAL_STATUS)
+        assert selectors.labels(SPECIAL_GROUP)["elderly_alone"] == "Elderly person living alone"
+    with translation.override("zh-hans"):
+        assert selectors.label(RELATION, "30") == "女"
+        assert selectors.label(ETHNICITY, "01") == "汉族"
+
+    dict_type = DictionaryType.objects.get(code=SPECIAL_GROUP)
+    DictionaryItem.objects.create(type=dict_type, code="hospice", name="安宁疗护对象")
+    selectors.clear_cache()
+    with translation.override("en"):
+        assert selectors.label(SPECIAL_GROUP, "hospice") == "安宁疗护对象"
+
+
+def test_every_builtin_item_has_an_english_name():
+    from django.utils import translation
+
+    with translation.override("en"):
+        untranslated = [
+            (d.code, item.name)
+            for d in DICTIONARIES
+            for item in d.items
+            if selectors.display_name(d.code, item.name) == item.name
+        ]
+    assert untranslated == []
