@@ -24,6 +24,16 @@ class ServiceItemForm(ServiceFormModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("居民可按人生事件查找该事项。"),
     )
+    # A list of the processes that exist rather than a key typed from memory: a mistyped key left online
+    # applications without a process (handled by hand) without anyone being told.
+    process_key = forms.ChoiceField(
+        label=_("办理流程定义"),
+        required=False,
+        help_text=_(
+            "可网上申请的事项须选择：受理后按该流程办理。列出实施主体及其上级已建立的流程；"
+            "事项发布前该流程须已发布。仅窗口办理的事项可不选。"
+        ),
+    )
 
     class Meta:
         model = ServiceItem
@@ -38,9 +48,23 @@ class ServiceItemForm(ServiceFormModelForm):
         self.fields["org"].queryset = orgs if orgs is not None else OrgUnit.objects.none()
         for name in ("statutory_limit_days", "promised_limit_days"):
             self.fields[name].required = True
-        self.fields["process_key"].help_text = _(
-            "可网上申请的事项须填写（如 dibao）；仅窗口办理的事项可不填。"
-        )
+        self.fields["process_key"].choices = self._process_choices(self.fields["org"].queryset)
+
+    def _process_choices(self, orgs) -> list[tuple[str, str]]:
+        """Processes of the selectable implementing bodies and the nodes above them, one line per key."""
+        from jiedao.catalog.services import process_definitions_for
+
+        names: dict[str, str] = {}
+        for key, name in (
+            process_definitions_for(*orgs).order_by("key", "-version").values_list("key", "name")
+        ):
+            names.setdefault(key, name)
+        current = self.initial.get("process_key") or getattr(self.instance, "process_key", "")
+        if current and current not in names:
+            names[current] = _("（未找到该流程）")
+        choices = [("", _("不指定（仅窗口办理）"))]
+        choices += [(key, f"{name}（{key}）") for key, name in sorted(names.items(), key=lambda kv: kv[1])]
+        return choices
 
 
 class MaterialForm(ServiceFormModelForm):

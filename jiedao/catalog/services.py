@@ -99,6 +99,23 @@ IMPLEMENTING_LEVELS = (OrgLevel.DISTRICT, OrgLevel.SUBDISTRICT, OrgLevel.COMMUNI
 # Blank forms and samples residents download: office documents, PDF / OFD and images only.
 FORM_FILE_EXTENSIONS = {"pdf", "ofd", "doc", "docx", "wps", "xls", "xlsx", "et", "jpg", "jpeg", "png"}
 FORM_FILE_MAX_BYTES = 10 * 1024 * 1024
+# What such a file starts with, by extension: residents download these, so a file whose content is not what
+# its name says (a program renamed .doc) is refused as applicants' uploads are.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc / .xls / WPS / ET (Compound File)
+_ZIP = b"PK\x03\x04"  # .docx / .xlsx / OFD (Office Open XML and OFD are zip packages)
+FORM_FILE_MAGIC = {
+    "pdf": (b"%PDF-",),
+    "ofd": (_ZIP,),
+    "doc": (_OLE2,),
+    "xls": (_OLE2,),
+    "wps": (_OLE2, _ZIP),
+    "et": (_OLE2, _ZIP),
+    "docx": (_ZIP,),
+    "xlsx": (_ZIP,),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
 
 
 # --- service items ----------------------------------------------------------------------------------------
@@ -121,9 +138,59 @@ def _clean_item_data(data: dict) -> dict:
     return cleaned
 
 
+def _has_phone_number(text: str) -> bool:
+    from jiedao.public.templatetags.public_text import PHONE
+
+    return bool(PHONE.search(text or ""))
+
+
+def process_definitions_for(*orgs: OrgUnit):
+    """The process definitions (draft or deployed) an item implemented by one of `orgs` may name: those of
+    the org itself and of the nodes above it, where the engine looks for an application's process."""
+    from jiedao.workflow.choices import DefinitionStatus
+    from jiedao.workflow.models import ProcessDefinition
+
+    ids = {int(part) for org in orgs for part in org.path.split(".") if part}
+    return ProcessDefinition.objects.filter(org__in=ids).exclude(status=DefinitionStatus.RETIRED)
+
+
+def _validate_process(values: dict, org: OrgUnit | None, *, deployed: bool) -> dict[str, list[str]]:
+    """The item's `process_key` must name a process the engine finds for `org` (deployed, to publish)."""
+    key = values.get("process_key")
+    if not key or org is None:
+        return {}
+    from jiedao.workflow.services import resolve_definition
+
+    if deployed:
+        if resolve_definition(key, org) is None:
+            return {
+                "process_key": [
+                    _(
+                        "办理流程“%(key)s”尚未发布，网上申请将无法转入流程办理；"
+                        "请先在流程定义中发布该流程，再发布事项。"
+                    )
+                    % {"key": key}
+                ]
+            }
+    elif not process_definitions_for(org).filter(key=key).exists():
+        return {
+            "process_key": [
+                _("没有找到%(org)s可用的办理流程“%(key)s”：须为实施主体或其上级已建立的流程。")
+                % {"org": org.name, "key": key}
+            ]
+        }
+    return {}
+
+
 def _validate_item(values: dict, *, exclude_pk: int | None = None) -> dict[str, list[str]]:
     """`values` holds every item field (the record's current values overlaid with the change)."""
     errors: dict[str, list[str]] = {}
+    for name in ("consultation_phone", "complaint_phone"):
+        if values.get(name) and not _has_phone_number(values[name]):
+            errors.setdefault(name, []).append(
+                _("%(field)s须含可拨打的号码，如 0571-87021001、13800138000 或 12345。")
+                % {"field": _label(name)}
+            )
     for name in REQUIRED_ITEM_FIELDS:
         if not values.get(name):
             errors.setdefault(name, []).append(_("请填写%(field)s。") % {"field": _label(name)})
@@ -186,6 +253,8 @@ def service_item_create(*, actor, org: OrgUnit, data: dict, publish: bool = Fals
         **_clean_item_data(data),
     }
     errors = _validate_item(values)
+    for name, messages in _validate_process(values, org, deployed=publish).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -205,6 +274,11 @@ def service_item_update(*, actor, item: ServiceItem, data: dict, org: OrgUnit | 
     changes = _clean_item_data(data)
     values = {name: getattr(item, name) for name in ITEM_FIELDS} | changes
     errors = _validate_item(values, exclude_pk=item.pk)
+    if values.get("process_key") != item.process_key or (org is not None and org.pk != item.org_id):
+        # A newly named process (or a new implementing body): it must exist there, deployed if published.
+        target = org if org is not None else item.org
+        for name, messages in _validate_process(values, target, deployed=item.is_published).items():
+            errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(item, AUDIT_ITEM_FIELDS)
@@ -228,7 +302,16 @@ def service_item_publish(*, actor, item: ServiceItem, published: bool = True) ->
     """Publish (shown on the public site, open for applications) or withdraw an item."""
     require(actor, "catalog.publish_serviceitem", item)
     if published:
-        errors = _validate_item({name: getattr(item, name) for name in ITEM_FIELDS}, exclude_pk=item.pk)
+        values = {name: getattr(item, name) for name in ITEM_FIELDS}
+        errors = _validate_item(values, exclude_pk=item.pk)
+        if values["availability"] == Availability.ONLINE:
+            for name, messages in _validate_process(values, item.org, deployed=True).items():
+                errors.setdefault(name, []).extend(messages)
+            if not item.materials.exists():
+                # The guide would say 无需提交申请材料 while an online application needs a file.
+                errors.setdefault("materials", []).append(
+                    _("可网上申请的事项须至少登记一项申请材料后才能发布。")
+                )
         if errors:
             raise ValidationFailed(errors)
     if item.is_published == published:
@@ -279,7 +362,19 @@ def _validate_material(values: dict) -> dict[str, list[str]]:
             ]
         elif upload.size > FORM_FILE_MAX_BYTES:
             errors[name] = [_("文件不能超过 10 MB。")]
+        elif not _content_matches(upload, extension):
+            errors[name] = [
+                _("“%(name)s”的内容不是 .%(extension)s 文件（按文件内容识别），请检查后重新上传。")
+                % {"name": upload.name, "extension": extension}
+            ]
     return errors
+
+
+def _content_matches(upload, extension: str) -> bool:
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    return any(head.startswith(magic) for magic in FORM_FILE_MAGIC[extension])
 
 
 def _material_values(data: dict) -> dict:
@@ -338,6 +433,11 @@ def material_update(*, actor, material: Material, data: dict) -> Material:
 def material_remove(*, actor, material: Material) -> None:
     item = material.item
     require(actor, "catalog.change_serviceitem", item)
+    if item.is_published and item.is_online and not item.materials.exclude(pk=material.pk).exists():
+        raise ServiceError(
+            _("这是已发布的网上办理事项仅有的申请材料，不能删除；请先添加其他材料，或先撤回发布。"),
+            code="last_material",
+        )
     with transaction.atomic():
         audit.record(
             events.MATERIAL_REMOVED,

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from jiedao.catalog.choices import LifeEvent
@@ -43,6 +44,25 @@ class MaterialSerializer(serializers.ModelSerializer):
         return self._url(material, "sample", "sample")
 
 
+class ChoiceListField(serializers.ListField):
+    """A list of choices whose errors are a flat list of messages (“人生事件第 2 项：…”), as every other field's,
+    rather than DRF's {index: [...]} that the API's error format does not describe."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            detail = error.detail
+            if not isinstance(detail, dict):
+                raise
+            messages = [
+                _("第 %(n)d 项：%(message)s") % {"n": int(index) + 1, "message": message}
+                for index, problems in sorted(detail.items())
+                for message in (problems if isinstance(problems, list) else [problems])
+            ]
+            raise serializers.ValidationError(messages) from None
+
+
 class ServiceItemSerializer(serializers.ModelSerializer):
     """A service item with its whole guide. Writes go through the catalog services, which validate."""
 
@@ -50,7 +70,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         queryset=OrgUnit.objects.all(), help_text="实施主体（组织节点编号）"
     )
     org_name = serializers.CharField(source="org.name", read_only=True)
-    life_events = serializers.ListField(
+    life_events = ChoiceListField(
         child=serializers.ChoiceField(choices=LifeEvent.choices), required=False, help_text="人生事件"
     )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

@@ -46,6 +46,10 @@ def test_create_update_publish_delete_through_the_api(tree):
     assert ServiceItem.objects.get(pk=pk).promised_limit_days == 20
     response = client.patch(f"/api/v1/service-items/{pk}/", {"name": "接口改名"}, format="json")
     assert response.status_code == 200 and response.json()["name"] == "接口改名"
+    response = client.post(f"/api/v1/service-items/{pk}/publish/")
+    assert response.status_code == 400  # an online item lists its materials first
+    assert response.json()["errors"]["materials"] == ["可网上申请的事项须至少登记一项申请材料后才能发布。"]
+    make_material(ServiceItem.objects.get(pk=pk))
     assert client.post(f"/api/v1/service-items/{pk}/publish/").json()["is_published"] is True
     assert client.delete(f"/api/v1/service-items/{pk}/").status_code == 400  # published
     assert client.post(f"/api/v1/service-items/{pk}/unpublish/").json()["is_published"] is False

@@ -81,6 +81,7 @@ def test_online_item_needs_a_process_offline_does_not(tree, manager):
 
 def test_publish_and_unpublish_are_audited(tree, manager):
     item = make_item(tree.community_a1, published=False)
+    make_material(item)
     services.service_item_publish(actor=manager, item=item)
     assert ServiceItem.objects.get(pk=item.pk).is_published
     services.service_item_publish(actor=manager, item=item, published=False)
@@ -113,7 +114,7 @@ def test_published_item_cannot_be_deleted(tree, manager):
 
 
 def test_materials_add_edit_remove(tree, manager):
-    item = make_item(tree.subdistrict_a)
+    item = make_item(tree.subdistrict_a, published=False)
     material = services.material_add(
         actor=manager, item=item, data={"name": " 户口簿 ", "form": "both", "copies": 2, "required": True}
     )

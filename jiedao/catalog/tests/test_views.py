@@ -64,6 +64,7 @@ def test_create_through_the_form_then_publish(tree, manager):
     item = ServiceItem.objects.get(code="QB-TEST-1")
     assert item.org == tree.community_a1 and not item.is_published and item.life_events == ["hardship"]
     assert response["Location"] == f"/catalog/items/{item.pk}/"
+    make_material(item)
     assert client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "1"}).status_code == 302
     assert ServiceItem.objects.get(pk=item.pk).is_published
 
@@ -108,7 +109,7 @@ def test_edit_item(tree, manager):
 
 def test_materials_add_edit_remove_with_files(tree, manager, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    item = make_item(tree.subdistrict_a)
+    item = make_item(tree.subdistrict_a, published=False)
     client = client_for(manager)
     assert client.get(f"/catalog/items/{item.pk}/materials/new/").status_code == 200
     response = client.post(

@@ -1,0 +1,132 @@
+"""What the catalog administrator meets when keeping items: the process chosen from a list and checked,
+dialable phone numbers, blank forms checked by content, and the API's error format for life events."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jiedao.catalog import services
+from jiedao.catalog.models import Material, ServiceItem
+from jiedao.catalog.tests.conftest import deploy_process
+from jiedao.catalog.tests.factories import item_data, make_item, make_material
+from jiedao.catalog.tests.test_views import ALL_ITEM_PERMS, _form
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.testing import api_client_for, client_for, make_user
+
+
+@pytest.fixture
+def manager(tree):
+    return make_user(tree.subdistrict_a, *ALL_ITEM_PERMS)
+
+
+def test_the_form_offers_the_processes_that_exist_by_name(tree, manager):
+    deploy_process(tree.subdistrict_a, "linshi_jiuzhu", name="甲街道 临时救助申请审批")
+    deploy_process(tree.subdistrict_b, "yiwai", name="乙街道 其他审批")
+    page = client_for(manager).get("/catalog/items/new/").content.decode()
+    assert '<select name="process_key"' in page
+    assert "甲街道 临时救助申请审批（linshi_jiuzhu）" in page
+    assert "不指定（仅窗口办理）" in page
+    assert "yiwai" not in page  # another sub-district's process does not apply here
+
+
+def test_a_mistyped_process_is_refused_and_nothing_saved(tree, manager):
+    response = client_for(manager).post(
+        "/catalog/items/new/", _form(item_data(code="QB-X-1", process_key="dibau"), tree.subdistrict_a)
+    )
+    assert response.status_code == 200
+    assert "dibau 不在可用的选项中" in response.content.decode()
+    response = api_client_for(manager).post(
+        "/api/v1/service-items/",
+        {**item_data(code="QB-X-1", process_key="dibau"), "org": tree.subdistrict_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["process_key"] == [
+        "没有找到甲街道可用的办理流程“dibau”：须为实施主体或其上级已建立的流程。"
+    ]
+    assert not ServiceItem.objects.filter(code="QB-X-1").exists()
+
+
+def test_an_online_item_is_published_only_once_its_process_is(tree, manager):
+    deploy_process(tree.subdistrict_a, "new_flow", status="draft")
+    item = services.service_item_create(
+        actor=manager, org=tree.subdistrict_a, data=item_data(process_key="new_flow")
+    )
+    make_material(item)
+    client = client_for(manager)
+    page = client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "1"}, follow=True).content.decode()
+    assert "办理流程“new_flow”尚未发布" in page
+    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    deploy_process(tree.subdistrict_a, "new_flow", version=2)
+    client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "1"})
+    assert ServiceItem.objects.get(pk=item.pk).is_published
+
+
+def test_an_edit_that_keeps_the_process_is_not_blocked_by_it(tree, manager):
+    item = make_item(tree.subdistrict_a, process_key="retired_flow")  # its process was since retired
+    services.service_item_update(actor=manager, item=item, data={"office_hours": "工作日 8:30-17:00"})
+    assert ServiceItem.objects.get(pk=item.pk).office_hours == "工作日 8:30-17:00"
+    with pytest.raises(ValidationFailed) as error:
+        services.service_item_update(actor=manager, item=item, data={"process_key": "other_missing"})
+    assert "尚未发布" in error.value.errors["process_key"][0]  # published: the new one must be deployed
+    assert ServiceItem.objects.get(pk=item.pk).process_key == "retired_flow"
+
+
+def test_phones_must_hold_a_dialable_number(tree, manager):
+    response = client_for(manager).post(
+        "/catalog/items/new/",
+        _form(item_data(code="QB-X-2", consultation_phone="见窗口公示"), tree.subdistrict_a),
+    )
+    assert "咨询电话须含可拨打的号码" in response.content.decode()
+    assert not ServiceItem.objects.filter(code="QB-X-2").exists()
+    item = services.service_item_create(
+        actor=manager,
+        org=tree.subdistrict_a,
+        data=item_data(code="QB-X-3", complaint_phone="0571-87021099（街道纪工委），或拨打 12345"),
+    )
+    assert item.pk
+
+
+def test_a_blank_form_whose_content_is_not_its_type_is_refused(tree, manager, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    item = make_item(tree.subdistrict_a)
+    client = client_for(manager)
+    fields = {"name": "申请书", "form": "original", "copies": 1, "sort_order": 1}
+    program = SimpleUploadedFile(
+        "申请书.doc", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/msword"
+    )
+    response = client.post(f"/catalog/items/{item.pk}/materials/new/", {**fields, "blank_form": program})
+    assert response.status_code == 200
+    assert "“申请书.doc”的内容不是 .doc 文件" in response.content.decode()
+    assert not Material.objects.filter(item=item).exists()
+    docx = SimpleUploadedFile("申请书.docx", b"PK\x03\x04" + b"\x00" * 64)
+    client.post(f"/catalog/items/{item.pk}/materials/new/", {**fields, "blank_form": docx})
+    assert Material.objects.get(item=item).blank_form
+
+
+def test_api_refuses_an_unknown_life_event_with_a_flat_chinese_message(tree, manager):
+    response = api_client_for(manager).post(
+        "/api/v1/service-items/",
+        {**item_data(code="API-9", life_events=["hardship", "nope"]), "org": tree.subdistrict_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"]["life_events"] == ["第 2 项：“nope” 不是合法选项。"]
+    assert body["detail"] == "第 2 项：“nope” 不是合法选项。"
+    assert not ServiceItem.objects.filter(code="API-9").exists()
+
+
+def test_an_online_item_without_materials_is_not_published_and_keeps_its_last_one(tree, manager):
+    item = services.service_item_create(actor=manager, org=tree.subdistrict_a, data=item_data())
+    client = client_for(manager)
+    page = client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "1"}, follow=True).content.decode()
+    assert "可网上申请的事项须至少登记一项申请材料后才能发布。" in page
+    assert not ServiceItem.objects.get(pk=item.pk).is_published
+    material = make_material(item)
+    client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "1"})
+    assert ServiceItem.objects.get(pk=item.pk).is_published
+    page = client.post(
+        f"/catalog/items/{item.pk}/materials/{material.pk}/delete/", follow=True
+    ).content.decode()
+    assert "这是已发布的网上办理事项仅有的申请材料，不能删除" in page
+    assert Material.objects.filter(pk=material.pk).exists()
