@@ -132,6 +132,7 @@ def tag_add(ctx, *, person_id, group, evidence=""):
     from jiedao.registry import audit_events as events
     from jiedao.registry.choices import LifeEventKind, PersonStatus
     from jiedao.registry.models import LifeEvent, SpecialGroupTag
+    from jiedao.registry.services.common import records_language
 
     person = _person(ctx, person_id)
     if person is None:
@@ -163,12 +164,14 @@ def tag_add(ctx, *, person_id, group, evidence=""):
         evidence=evidence,
         details={"process_instance": ctx.instance.pk},
     )
-    label = dictionaries.label("special_group", group)
     actor = ctx.actor if getattr(ctx.actor, "pk", None) else None
+    with records_language():
+        label = dictionaries.label("special_group", group)
+        summary = str(_("标记为%(g)s") % {"g": label})[:300]
     LifeEvent.objects.create(
         person=person,
         kind=LifeEventKind.TAG_ADDED,
-        summary=str(_("标记为%(g)s") % {"g": label})[:300],
+        summary=summary,
         occurred_on=today,
         details={"group": group, "process_instance": ctx.instance.pk},
         actor=actor,

@@ -14,7 +14,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
-from jiedao.registry.services.common import community_errors, length_errors, same_community
+from jiedao.registry.services.common import community_errors, length_errors, records_language, same_community
 from jiedao.registry.services.persons import _life_event
 from jiedao.registry.validators import InvalidNumber, parse_household_number
 
@@ -101,15 +101,16 @@ def _add_member(
         defaults={"household": household, "relation": relation, "joined_on": timezone.localdate()},
     )
     if timeline:
-        _life_event(
-            person,
-            LifeEventKind.HOUSEHOLD_JOIN,
-            actor=actor,
-            summary=_("入户 %(h)s（%(r)s）")
-            % {"h": household.number, "r": dictionaries.label("relation", relation)},
-            household=household.pk,
-            relation=relation,
-        )
+        with records_language():
+            _life_event(
+                person,
+                LifeEventKind.HOUSEHOLD_JOIN,
+                actor=actor,
+                summary=_("入户 %(h)s（%(r)s）")
+                % {"h": household.number, "r": dictionaries.label("relation", relation)},
+                household=household.pk,
+                relation=relation,
+            )
     audit.record(
         events.HOUSEHOLD_MEMBER_ADDED,
         actor=actor,
@@ -217,13 +218,14 @@ def household_remove_member(*, actor, household: Household, person: Person) -> N
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
-        _life_event(
-            person,
-            LifeEventKind.HOUSEHOLD_LEAVE,
-            actor=actor,
-            summary=_("出户 %(h)s") % {"h": household.number},
-            household=household.pk,
-        )
+        with records_language():
+            _life_event(
+                person,
+                LifeEventKind.HOUSEHOLD_LEAVE,
+                actor=actor,
+                summary=_("出户 %(h)s") % {"h": household.number},
+                household=household.pk,
+            )
         audit.record(
             events.HOUSEHOLD_MEMBER_REMOVED, actor=actor, target=household, before={"person": person.pk}
         )
@@ -262,12 +264,13 @@ def household_change_head(
         household.head = new_head
         household.save(update_fields=["head", "updated_at"])
         for member in household.members.select_related("person"):
-            _life_event(
-                member.person,
-                LifeEventKind.HEAD_CHANGE,
-                actor=actor,
-                summary=_("户 %(h)s 户主变更为%(n)s") % {"h": household.number, "n": new_head.name},
-            )
+            with records_language():
+                _life_event(
+                    member.person,
+                    LifeEventKind.HEAD_CHANGE,
+                    actor=actor,
+                    summary=_("户 %(h)s 户主变更为%(n)s") % {"h": household.number, "n": new_head.name},
+                )
         audit.record(
             events.HOUSEHOLD_HEAD_CHANGED,
             actor=actor,
@@ -334,12 +337,13 @@ def household_split(
                 joined_on=timezone.localdate(),
             )
         for person in Person.objects.filter(pk__in=moving):
-            _life_event(
-                person,
-                LifeEventKind.HOUSEHOLD_SPLIT,
-                actor=actor,
-                summary=_("由户 %(a)s 分户，新户号 %(b)s") % {"a": household.number, "b": new_number},
-            )
+            with records_language():
+                _life_event(
+                    person,
+                    LifeEventKind.HOUSEHOLD_SPLIT,
+                    actor=actor,
+                    summary=_("由户 %(a)s 分户，新户号 %(b)s") % {"a": household.number, "b": new_number},
+                )
         audit.record(
             events.HOUSEHOLD_SPLIT,
             actor=actor,
@@ -371,12 +375,13 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
         for member in moving:
             member.household, member.relation = target, relations[member.person_id]
             member.save(update_fields=["household", "relation"])
-            _life_event(
-                member.person,
-                LifeEventKind.HOUSEHOLD_MERGE,
-                actor=actor,
-                summary=_("户 %(a)s 并入户 %(b)s") % {"a": source.number, "b": target.number},
-            )
+            with records_language():
+                _life_event(
+                    member.person,
+                    LifeEventKind.HOUSEHOLD_MERGE,
+                    actor=actor,
+                    summary=_("户 %(a)s 并入户 %(b)s") % {"a": source.number, "b": target.number},
+                )
         source.head, source.dissolved_on = None, timezone.localdate()
         source.save(update_fields=["head", "dissolved_on", "updated_at"])
         audit.record(

@@ -18,7 +18,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import CoordinateSystem, HouseUse, LifeEventKind, Ownership
 from jiedao.registry.models import Building, Enterprise, House, Household, LifeEvent, Person
-from jiedao.registry.services.common import community_errors, length_errors, same_community
+from jiedao.registry.services.common import community_errors, length_errors, records_language, same_community
 
 BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
 HOUSE_FIELDS = [
@@ -157,20 +157,22 @@ def _follow_building(actor, building: Building) -> None:
             ),
             updated_at=now,
         )
-        LifeEvent.objects.bulk_create(
-            LifeEvent(
-                person_id=person_id,
-                kind=LifeEventKind.ADDRESS_CHANGE,
-                occurred_on=today,
-                summary=(
-                    _("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”")
-                    % {"a": old_addresses[house_id], "b": new_addresses[house_id]}
-                )[:300],
-                details={"house": house_id, "building": building.pk},
-                actor=actor if getattr(actor, "pk", None) else None,
-            )
-            for person_id, house_id in residents
-        )
+        with records_language():
+            timeline = [
+                LifeEvent(
+                    person_id=person_id,
+                    kind=LifeEventKind.ADDRESS_CHANGE,
+                    occurred_on=today,
+                    summary=(
+                        _("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”")
+                        % {"a": old_addresses[house_id], "b": new_addresses[house_id]}
+                    )[:300],
+                    details={"house": house_id, "building": building.pk},
+                    actor=actor if getattr(actor, "pk", None) else None,
+                )
+                for person_id, house_id in residents
+            ]
+        LifeEvent.objects.bulk_create(timeline)
     for house, before in changed:
         audit.record(
             events.HOUSE_CHANGED,

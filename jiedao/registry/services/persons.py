@@ -23,7 +23,13 @@ from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
 from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
-from jiedao.registry.services.common import community_errors, length_errors, merge_errors, same_community
+from jiedao.registry.services.common import (
+    community_errors,
+    length_errors,
+    merge_errors,
+    records_language,
+    same_community,
+)
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone
 
 # What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
@@ -244,13 +250,14 @@ def person_create(
     values = _person_values(data, actor=actor)
     with transaction.atomic():
         person = Person.objects.create(created_by=actor, **values)
-        _life_event(
-            person,
-            life_event,
-            actor=actor,
-            occurred_on=occurred_on,
-            summary=summary or _("登记于%(org)s") % {"org": data.org.name},
-        )
+        with records_language():
+            _life_event(
+                person,
+                life_event,
+                actor=actor,
+                occurred_on=occurred_on,
+                summary=summary or _("登记于%(org)s") % {"org": data.org.name},
+            )
         audit.record(event, actor=actor, target=person, after=_snapshot(person))
     return person
 
@@ -267,18 +274,19 @@ def person_update(*, actor, person: Person, data: PersonData) -> Person:
         after = _snapshot(person)
         changed = sorted(k for k in after if after[k] != before.get(k))
         if changed:
-            labels = "、".join(
-                str(Person._meta.get_field(k if k != "house_id" else "house").verbose_name)
-                for k in changed
-                if not k.endswith("_id") or k == "house_id"
-            )
-            _life_event(
-                person,
-                LifeEventKind.UPDATED,
-                actor=actor,
-                summary=_("修改：%(f)s") % {"f": labels},
-                fields=changed,
-            )
+            with records_language():
+                labels = "、".join(
+                    str(Person._meta.get_field(k if k != "house_id" else "house").verbose_name)
+                    for k in changed
+                    if not k.endswith("_id") or k == "house_id"
+                )
+                _life_event(
+                    person,
+                    LifeEventKind.UPDATED,
+                    actor=actor,
+                    summary=_("修改：%(f)s") % {"f": labels},
+                    fields=changed,
+                )
             audit.record(events.PERSON_CHANGED, actor=actor, target=person, before=before, after=after)
     return person
 
@@ -351,13 +359,14 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
         else:
             person.photo.save(uploads.stored_name(content_type), photo, save=False)
         person.save(update_fields=["photo", "updated_at"])
-        _life_event(
-            person,
-            LifeEventKind.UPDATED,
-            actor=actor,
-            summary=_("修改：照片") if photo is not None else _("删除照片"),
-            fields=["photo"],
-        )
+        with records_language():
+            _life_event(
+                person,
+                LifeEventKind.UPDATED,
+                actor=actor,
+                summary=_("修改：照片") if photo is not None else _("删除照片"),
+                fields=["photo"],
+            )
         audit.record(
             events.PERSON_CHANGED,
             actor=actor,
@@ -449,6 +458,8 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
         data.house = _birth_house(household, data, relation)
         if data.house is not None:
             data.house_relation = HouseRelation.FAMILY
+    with records_language():
+        summary = _("出生，入户 %(n)s") % {"n": household.number}
     with transaction.atomic():
         person = person_create(
             actor=actor,
@@ -456,7 +467,7 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
             event=events.PERSON_BIRTH,
             life_event=LifeEventKind.BIRTH,
             occurred_on=data.birth_date,
-            summary=_("出生，入户 %(n)s") % {"n": household.number},
+            summary=summary,
         )
         _add_member(actor=actor, household=household, person=person, relation=relation, timeline=False)
     return person
@@ -473,7 +484,10 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
         _end_open_tags(person, ended_on=died_on, actor=actor, reason=_("死亡"))
-        _life_event(person, LifeEventKind.DEATH, actor=actor, occurred_on=died_on, summary=note or _("死亡"))
+        with records_language():
+            _life_event(
+                person, LifeEventKind.DEATH, actor=actor, occurred_on=died_on, summary=note or _("死亡")
+            )
         audit.record(events.PERSON_DEATH, actor=actor, target=person, before=before, after=_snapshot(person))
     return person
 
@@ -500,14 +514,15 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
         # Moving away ends the community's special-group status and the benefits it administers (低保,
         # 特困…): the new community registers them again.
         _end_open_tags(person, ended_on=moved_on, actor=actor, reason=_("迁出"))
-        _life_event(
-            person,
-            LifeEventKind.MOVE_OUT,
-            actor=actor,
-            occurred_on=moved_on,
-            summary=_("迁往%(d)s") % {"d": destination.strip()},
-            destination=destination.strip(),
-        )
+        with records_language():
+            _life_event(
+                person,
+                LifeEventKind.MOVE_OUT,
+                actor=actor,
+                occurred_on=moved_on,
+                summary=_("迁往%(d)s") % {"d": destination.strip()},
+                destination=destination.strip(),
+            )
         audit.record(
             events.PERSON_MOVED_OUT, actor=actor, target=person, before=before, after=_snapshot(person)
         )
@@ -529,7 +544,8 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
         ).first()
     except InvalidNumber as error:
         raise ValidationFailed({"id_number": [error.message]}) from None
-    summary = _("自%(o)s迁入%(org)s") % {"o": origin.strip() or _("外地"), "org": data.org.name}
+    with records_language():
+        summary = _("自%(o)s迁入%(org)s") % {"o": origin.strip() or _("外地"), "org": data.org.name}
     if existing is None:
         return person_create(
             actor=actor,
@@ -558,14 +574,15 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
             setattr(existing, name, value)
         existing.status, existing.status_date = PersonStatus.LIVING, moved_on
         existing.save()
-        _life_event(
-            existing,
-            LifeEventKind.MOVE_IN,
-            actor=actor,
-            occurred_on=moved_on,
-            summary=summary,
-            origin=origin.strip(),
-        )
+        with records_language():
+            _life_event(
+                existing,
+                LifeEventKind.MOVE_IN,
+                actor=actor,
+                occurred_on=moved_on,
+                summary=summary,
+                origin=origin.strip(),
+            )
         audit.record(
             events.PERSON_MOVED_IN, actor=actor, target=existing, before=before, after=_snapshot(existing)
         )
@@ -611,14 +628,15 @@ def person_change_address(
         person.house, person.house_relation = house, relation
         person.residence_address = house.full_address if house else residence_address.strip()
         person.save(update_fields=["house", "house_relation", "residence_address", "updated_at"])
-        _life_event(
-            person,
-            LifeEventKind.ADDRESS_CHANGE,
-            actor=actor,
-            occurred_on=changed_on,
-            summary=_("住址由“%(a)s”变更为“%(b)s”")
-            % {"a": old_address or "—", "b": person.residence_address},
-        )
+        with records_language():
+            _life_event(
+                person,
+                LifeEventKind.ADDRESS_CHANGE,
+                actor=actor,
+                occurred_on=changed_on,
+                summary=_("住址由“%(a)s”变更为“%(b)s”")
+                % {"a": old_address or "—", "b": person.residence_address},
+            )
         audit.record(
             events.PERSON_ADDRESS_CHANGED, actor=actor, target=person, before=before, after=_snapshot(person)
         )
@@ -807,15 +825,16 @@ def tag_add(
         if evidence_file is not None:
             tag.evidence_file.save(uploads.stored_name(content_type), evidence_file, save=False)
         tag.save()
-        label = dictionaries.label("special_group", group)
-        _life_event(
-            person,
-            LifeEventKind.TAG_ADDED,
-            actor=actor,
-            occurred_on=valid_from,
-            summary=_("标记为%(g)s") % {"g": label},
-            group=group,
-        )
+        with records_language():
+            label = dictionaries.label("special_group", group)
+            _life_event(
+                person,
+                LifeEventKind.TAG_ADDED,
+                actor=actor,
+                occurred_on=valid_from,
+                summary=_("标记为%(g)s") % {"g": label},
+                group=group,
+            )
         audit.record(
             events.TAG_ADDED,
             actor=actor,
@@ -846,15 +865,16 @@ def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str) -> 
     before = {"valid_until": tag.valid_until}
     tag.valid_until = valid_until
     tag.save(update_fields=["valid_until"])
-    label = dictionaries.label("special_group", tag.group)
-    _life_event(
-        tag.person,
-        LifeEventKind.TAG_ENDED,
-        actor=actor,
-        occurred_on=valid_until,
-        summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
-        group=tag.group,
-    )
+    with records_language():
+        label = dictionaries.label("special_group", tag.group)
+        _life_event(
+            tag.person,
+            LifeEventKind.TAG_ENDED,
+            actor=actor,
+            occurred_on=valid_until,
+            summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
+            group=tag.group,
+        )
     audit.record(
         events.TAG_ENDED,
         actor=actor,
@@ -889,16 +909,17 @@ def _end_open_tags(person: Person, *, ended_on: date, actor, reason: str) -> Non
         tag.delete()
         if stored:
             transaction.on_commit(lambda storage=storage, stored=stored: storage.delete(stored))
-        label = dictionaries.label("special_group", before["group"])
-        _life_event(
-            person,
-            LifeEventKind.TAG_ENDED,
-            actor=actor,
-            occurred_on=ended_on,
-            summary=_("撤销%(g)s标记：起始日期（%(d)s）晚于%(r)s日期")
-            % {"g": label, "d": before["valid_from"].isoformat(), "r": reason},
-            group=before["group"],
-        )
+        with records_language():
+            label = dictionaries.label("special_group", before["group"])
+            _life_event(
+                person,
+                LifeEventKind.TAG_ENDED,
+                actor=actor,
+                occurred_on=ended_on,
+                summary=_("撤销%(g)s标记：起始日期（%(d)s）晚于%(r)s日期")
+                % {"g": label, "d": before["valid_from"].isoformat(), "r": reason},
+                group=before["group"],
+            )
         audit.record(
             events.TAG_ENDED,
             actor=actor,

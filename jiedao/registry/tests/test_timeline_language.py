@@ -1,0 +1,75 @@
+"""A person's timeline is kept in the site's language (Chinese), whatever the language of the request that
+wrote it: an API client sending Accept-Language: en, or a clerk using the English interface, used to leave
+English entries ("Address changed from …", "Marked as 低保对象") that every Chinese clerk then read."""
+
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+
+from jiedao.core.testing import api_client_for
+from jiedao.registry.models import Building, LifeEvent
+from jiedao.registry.tests.factories import house, new_id_number, person
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def summaries(person_obj) -> list[str]:
+    return list(LifeEvent.objects.filter(person=person_obj).order_by("pk").values_list("summary", flat=True))
+
+
+def test_api_writes_in_english_leave_a_chinese_timeline(tree, clerk, family):
+    household, head, wife, son = family
+    api = api_client_for(clerk)
+    url = f"/api/v1/persons/{son.pk}/"
+
+    response = api.post(url + "address/", {"residence_address": "幸福路99号"}, format="json", **EN)
+    assert response.status_code == 200, response.content
+    response = api.post(url + "tags/", {"group": "dibao", "valid_from": "2026-01-01"}, format="json", **EN)
+    assert response.status_code == 201, response.content
+    response = api.patch(url, {"employment": "退休"}, format="json", **EN)
+    assert response.status_code == 200, response.content
+    baby = {"name": "王小宝", "id_number": new_id_number(date(2025, 6, 1)), "relation": "20"}
+    response = api.post(f"/api/v1/households/{household.pk}/birth/", baby, format="json", **EN)
+    assert response.status_code == 201, response.content
+    newborn = response.json()["id"]
+
+    assert summaries(son)[-3:] == ["住址由“—”变更为“幸福路99号”", "标记为低保对象", "修改：就业情况"]
+    assert summaries(newborn) == [f"出生，入户 {household.number}"]
+
+    # the answers themselves stay in the caller's language
+    assert response.json()["gender_display"] == "Male"
+    refused = api.post(url + "address/", {"residence_address": ""}, format="json", **EN)
+    assert refused.status_code == 400
+    assert not any("\u4e00" <= c <= "\u9fff" for c in refused.json()["detail"])
+
+
+def test_renaming_a_building_in_english_writes_chinese_address_changes(tree, clerk):
+    home = house(clerk, tree.community_a1, street="幸福路12号", building="3幢", unit="2单元", room="301")
+    resident = person(clerk, tree.community_a1, name="赵一", house=home)
+    building = Building.objects.get(pk=home.building_id)
+
+    response = api_client_for(clerk).patch(
+        f"/api/v1/buildings/{building.pk}/", {"street_address": "幸福路14号"}, format="json", **EN
+    )
+
+    assert response.status_code == 200, response.content
+    assert (
+        summaries(resident)[-1] == "楼栋地址变更，住址由“幸福路12号3幢2单元301”变更为“幸福路14号3幢2单元301”"
+    )
+
+
+def test_english_interface_move_out_is_kept_in_chinese(tree, clerk, client):
+    leaving = person(clerk, tree.community_a1, name="钱二")
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+
+    response = client.post(
+        reverse("registry:person_move_out", args=[leaving.pk]),
+        {"moved_on": timezone.localdate().isoformat(), "destination": "上海市"},
+    )
+
+    assert response.status_code == 302
+    assert summaries(leaving)[-1] == "迁往上海市"
+    page = client.get(reverse("registry:person_detail", args=[leaving.pk]))
+    assert "迁往上海市" in page.content.decode()
