@@ -37,6 +37,19 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
+_NEUTRALISED = frozenset(FORMULA_TRIGGERS)
+
+
+def unneutralise(value: Any) -> Any:
+    """The inverse of `neutralise`, for a cell read from an upload: "'=1+1" is read as "=1+1".
+
+    A clerk corrects the refused rows of an error report (or edits an export) and uploads the file again:
+    without this the ' added on writing became part of the stored value (“'-待业-”)."""
+    if value.__class__ is str and value[:1] == "'" and value[1:2] in _NEUTRALISED:
+        return value[1:]
+    return value
+
+
 def workbook_options() -> dict[str, Any]:
     return {
         "constant_memory": True,

@@ -41,7 +41,7 @@ from jiedao.core.maintenance import optimize_database
 from jiedao.core.scope import require
 from jiedao.core.tasks import enqueue_on_commit
 from jiedao.spreadsheets import audit_events as events
-from jiedao.spreadsheets.exporters import SheetWriter, neutralise, workbook_options
+from jiedao.spreadsheets.exporters import SheetWriter, neutralise, unneutralise, workbook_options
 from jiedao.spreadsheets.models import ImportJob, ImportRowError, ImportStatus
 from jiedao.spreadsheets.readers import (
     HeaderNotFound,
@@ -453,7 +453,10 @@ class ImportRun:
             columns = list(header.columns.items())
             for number, cells in header.data_rows(source):
                 width = len(cells)
-                values = {key: (cells[index] if index < width else None) for index, key in columns}
+                # unneutralise: a cell "'=…" written by our own exports and error reports reads as "=…"
+                values = {
+                    key: (unneutralise(cells[index]) if index < width else None) for index, key in columns
+                }
                 if all(value is None for value in values.values()):
                     continue
                 if number <= resume_after:

@@ -104,3 +104,40 @@ def test_a_purged_upload_leaves_the_error_list_with_a_note(tree, clerk):
     assert rows[0][0] == "原导入文件已不再保存，无法列出待修正的原始数据；以下为错误明细。"
     assert rows[1] == ("行号", "列号", "列名", "单元格内容", "错误原因")
     assert rows[2][0] == 4 and "校验位错误" in rows[2][4]
+
+
+@run_jobs
+def test_cells_starting_like_a_formula_survive_the_report_and_the_reupload(tree, clerk):
+    """The report writes "-待业-" as "'-待业-" so that Excel never takes it for a formula; uploading the
+    corrected report again stores "-待业-", not the ' added on writing."""
+    right = new_id_number(date(1970, 1, 2))
+    bad, _right = wrong_check(right)
+    row = [
+        1,
+        "钱七",
+        bad,
+        "男",
+        date(1970, 1, 2),
+        "汉族",
+        None,
+        None,
+        None,
+        None,
+        "@幸福路12号",
+        "+外地",
+        None,
+    ]
+    job = run(clerk, tree.community_a1, workbook([[*row, None, "-待业-"]]))
+    assert job.error_count == 1
+
+    book = openpyxl.load_workbook(error_workbook(job))
+    sheet = book["待修正数据"]
+    assert [sheet["K2"].value, sheet["L2"].value, sheet["O2"].value] == ["'@幸福路12号", "'+外地", "'-待业-"]
+    sheet["C2"] = right
+    output = io.BytesIO()
+    book.save(output)
+    again = run(clerk, tree.community_a1, output.getvalue())
+
+    assert (again.created_count, again.error_count) == (1, 0)
+    qian = Person.objects.get(name="钱七")
+    assert (qian.residence_address, qian.hukou_address, qian.note) == ("@幸福路12号", "+外地", "-待业-")
