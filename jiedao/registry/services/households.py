@@ -41,39 +41,28 @@ def _check_relation(relation: str, *, head: bool = False) -> None:
         )
 
 
-def _check_member(household: Household, person: Person) -> None:
+def _member_problem(org: OrgUnit, person: Person, household: Household | None = None) -> str | None:
+    """Why `person` cannot join a household of `org` (`household` when it exists already), or None."""
     if person.status != PersonStatus.LIVING:
-        raise ValidationFailed(
-            {
-                "person": [
-                    _("%(n)s 当前状态为“%(s)s”，不能入户。")
-                    % {"n": person.name, "s": person.get_status_display()}
-                ]
-            }
-        )
-    if not same_community(person.org, household.org):
-        raise ValidationFailed(
-            {
-                "person": [
-                    _("%(n)s 属于%(o)s，不能加入其他社区的户。") % {"n": person.name, "o": person.org.name}
-                ]
-            }
-        )
-    current = (
-        HouseholdMember.objects.filter(person=person)
-        .exclude(household=household)
-        .select_related("household")
-        .first()
-    )
+        return _("%(n)s 当前状态为“%(s)s”，不能入户。") % {"n": person.name, "s": person.get_status_display()}
+    if not same_community(person.org, org):
+        return _("%(n)s 属于%(o)s，不能加入其他社区的户。") % {"n": person.name, "o": person.org.name}
+    current = HouseholdMember.objects.filter(person=person).select_related("household")
+    if household is not None:
+        current = current.exclude(household=household)
+    current = current.first()
     if current is not None:
-        raise ValidationFailed(
-            {
-                "person": [
-                    _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。")
-                    % {"n": person.name, "h": current.household.number}
-                ]
-            }
-        )
+        return _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。") % {
+            "n": person.name,
+            "h": current.household.number,
+        }
+    return None
+
+
+def _check_member(household: Household, person: Person, field: str = "person") -> None:
+    problem = _member_problem(household.org, person, household)
+    if problem:
+        raise ValidationFailed({field: [problem]})
 
 
 def _check_open(household: Household, field: str = "household") -> None:
@@ -90,12 +79,19 @@ def _check_open(household: Household, field: str = "household") -> None:
 
 
 def _add_member(
-    *, actor, household: Household, person: Person, relation: str, timeline: bool = True
+    *, actor, household: Household, person: Person, relation: str, timeline: bool = True, field: str = ""
 ) -> HouseholdMember:
-    """入户. `timeline=False` when the caller's own life event already says so (a birth: “出生，入户 …”)."""
-    _check_open(household, "person")
-    _check_relation(relation, head=household.head_id == person.pk)
-    _check_member(household, person)
+    """入户. `timeline=False` when the caller's own life event already says so (a birth: “出生，入户 …”).
+    `field` names the input the errors belong to (“members”: the members listed when a household is created);
+    without it they are under “person” and “relation”."""
+    try:
+        _check_open(household, "person")
+        _check_relation(relation, head=household.head_id == person.pk)
+        _check_member(household, person)
+    except ValidationFailed as error:
+        if not field:
+            raise
+        raise ValidationFailed({field: [m for messages in error.errors.values() for m in messages]}) from None
     member, _created = HouseholdMember.objects.update_or_create(
         person=person,
         defaults={"household": household, "relation": relation, "joined_on": timezone.localdate()},
@@ -147,6 +143,9 @@ def household_create(
         errors["kind"] = [_("户别不正确。")]
     if house is not None and org is not None and not same_community(house.org, org):
         errors["house"] = [_("实际居住房屋不在该社区。")]
+    head_problem = _member_problem(org, head) if org is not None else None
+    if head_problem:
+        errors["head"] = [head_problem]
     errors.update(length_errors(Household, registered_address=registered_address))
     if errors:
         raise ValidationFailed(errors)
@@ -163,7 +162,7 @@ def household_create(
         _add_member(actor=actor, household=household, person=head, relation=HEAD_RELATION)
         for person, relation in members:
             require(actor, "registry.view_person", person)
-            _add_member(actor=actor, household=household, person=person, relation=relation)
+            _add_member(actor=actor, household=household, person=person, relation=relation, field="members")
         audit.record(
             events.HOUSEHOLD_CREATED, actor=actor, target=household, after=audit.snapshot(household, FIELDS)
         )

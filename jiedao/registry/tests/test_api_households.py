@@ -205,3 +205,50 @@ def test_birth(tree, api, family):
     baby = Person.objects.get(pk=response.json()["id"])
     assert baby.org == tree.community_a1 and HouseholdMember.objects.get(person=baby).household == family
     assert response.json()["household"]["id"] == family.pk
+
+
+def test_create_names_the_head_or_members_field_that_is_refused(tree):
+    """A clerk of the whole sub-district lists a head or a member of another community: the 400 names the
+    request's field (head / members), with every other error of the request, and nothing is written."""
+    clerk = staff(tree.subdistrict_a)
+    api = api_client_for(clerk)
+    here = person(clerk, tree.community_a1, name="王建国", id_number=new_id_number(date(1960, 1, 1)))
+    there = person(clerk, tree.community_a2, name="李四", id_number=new_id_number(date(1970, 1, 1)))
+    body = {"org": tree.community_a1.pk, "number": "330110001001-0009", "registered_address": "幸福路12号"}
+
+    response = api.post(URL, {**body, "head": there.pk, "number": "abc!"}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["head"] == [f"李四 属于{tree.community_a2.name}，不能加入其他社区的户。"]
+    assert "number" in errors
+
+    response = api.post(
+        URL, {**body, "head": here.pk, "members": [{"person": there.pk, "relation": "20"}]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "members": [f"李四 属于{tree.community_a2.name}，不能加入其他社区的户。"]
+    }
+    assert not Household.objects.exists() and not HouseholdMember.objects.exists()
+
+
+def test_create_page_shows_a_head_of_another_community_beside_the_head_field(tree, client):
+    clerk = staff(tree.subdistrict_a)
+    there = person(clerk, tree.community_a2, name="李四", id_number=new_id_number(date(1970, 1, 1)))
+    client.force_login(clerk)
+
+    response = client.post(
+        "/registry/households/new/",
+        {
+            "org": tree.community_a1.pk,
+            "number": "330110001001-0009",
+            "registered_address": "幸福路12号",
+            "kind": "1",
+            "id_number": there.id_number,
+        },
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors.get("head") == [f"李四 属于{tree.community_a2.name}，不能加入其他社区的户。"]
+    assert not Household.objects.exists()

@@ -65,7 +65,7 @@ def test_person_in_two_households_is_refused(tree, clerk, family):
             head=other_head,
             members=[(wife, "10")],
         )
-    assert "已在户" in error.value.errors["person"][0]
+    assert "已在户" in error.value.errors["members"][0]  # the members listed, as the API's request names them
     assert not Household.objects.filter(number="X-2").exists()
 
 
