@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiedao.registry.normalize import clean_text, to_halfwidth
 
@@ -106,10 +107,10 @@ PROVINCE_CODES = MAINLAND_PROVINCE_CODES | {"71", "81", "82", "83"}
 
 #: kind → how the number is called in messages
 ID_KINDS = {
-    "citizen": "公民身份号码",
-    "hk_macao_permit": "港澳居民居住证号码",
-    "taiwan_permit": "台湾居民居住证号码",
-    "foreign_permanent": "外国人永久居留身份证号码",
+    "citizen": gettext_lazy("公民身份号码"),
+    "hk_macao_permit": gettext_lazy("港澳居民居住证号码"),
+    "taiwan_permit": gettext_lazy("台湾居民居住证号码"),
+    "foreign_permanent": gettext_lazy("外国人永久居留身份证号码"),
 }
 _PERMIT_PREFIXES = {"81": "hk_macao_permit", "82": "hk_macao_permit", "83": "taiwan_permit"}
 

@@ -1,0 +1,43 @@
+"""The registry API in English (Accept-Language: en): messages wholly in English, numbers named in English."""
+
+from datetime import date
+
+from jiedao.core.testing import api_client_for
+from jiedao.registry.models import Person
+from jiedao.registry.tests.factories import new_id_number
+from jiedao.registry.validators import compute_check_char
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def wrong_check(number: str) -> str:
+    return number[:17] + next(c for c in "0123456789X" if c != compute_check_char(number[:17]))
+
+
+def test_a_wrong_check_character_is_explained_in_english(tree, clerk):
+    api = api_client_for(clerk)
+    number = wrong_check(new_id_number(date(1990, 1, 1)))
+
+    response = api.post(
+        "/api/v1/persons/",
+        {"name": "张三", "id_number": number, "org": tree.community_a1.pk},
+        format="json",
+        **EN,
+    )
+
+    assert response.status_code == 400
+    message = response.json()["errors"]["id_number"][0]
+    assert message.startswith("Wrong check digit in Citizen ID number") and not has_chinese(message), message
+    assert not Person.objects.exists()
+
+
+def test_the_same_error_stays_chinese_for_a_chinese_client(tree, clerk):
+    number = wrong_check(new_id_number(date(1990, 1, 1)))
+    response = api_client_for(clerk).post(
+        "/api/v1/persons/", {"name": "张三", "id_number": number, "org": tree.community_a1.pk}, format="json"
+    )
+    assert response.json()["errors"]["id_number"][0].startswith("公民身份号码校验位错误")
