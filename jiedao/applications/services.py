@@ -421,6 +421,14 @@ def _check_item(item) -> None:
         raise ServiceError(_("该事项未发布，不能申请。"), code="item_unavailable")
 
 
+def offline_only_message(item) -> str:
+    """What a resident is told of an item handled only at the window, before and instead of applying."""
+    return _("“%(item)s”仅限窗口办理，不能网上申请。请携带材料到%(place)s办理。") % {
+        "item": item.name,
+        "place": item.window_address,
+    }
+
+
 def application_submit(
     *,
     resident: Resident,
@@ -436,11 +444,7 @@ def application_submit(
     the applicant."""
     _check_item(item)
     if item.availability == Availability.OFFLINE:
-        raise ServiceError(
-            _("“%(item)s”仅限窗口办理，不能网上申请。请携带材料到%(place)s办理。")
-            % {"item": item.name, "place": item.window_address},
-            code="offline_only",
-        )
+        raise ServiceError(offline_only_message(item), code="offline_only")
     if not resident.is_verified:
         raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)

@@ -253,7 +253,11 @@ class ResidentApplyView(ResidentRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "item": self.item}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "item": self.item}
+        context = {**super().get_context_data(**kwargs), "item": self.item}
+        if not self.item.is_online:
+            # Said before the resident chooses files, not after they have uploaded them for nothing.
+            context["offline_message"] = services.offline_only_message(self.item)
+        return context
 
     def form_valid(self, form):
         application = self.run(

@@ -1,0 +1,24 @@
+"""What a resident meets when an item's guide and the hall disagree (found walking the catalog through)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiedao.applications.models import Application
+from jiedao.applications.tests.factories import make_item, make_resident, pdf
+from jiedao.applications.tests.test_residents import resident_client
+from jiedao.catalog.choices import Availability
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_offline_only_item_says_so_instead_of_offering_the_form(tree):
+    item = make_item(tree.subdistrict_a, availability=Availability.OFFLINE, name="老年优待证办理")
+    client = resident_client(make_resident())
+    page = client.get(f"/hall/me/apply/{item.pk}/").content.decode()
+    assert "“老年优待证办理”仅限窗口办理，不能网上申请。请携带材料到街道便民服务中心 3 号窗口办理。" in page
+    assert 'type="file"' not in page and "提交申请" not in page
+    assert f'href="/guide/{item.code}/"' in page
+    response = client.post(f"/hall/me/apply/{item.pk}/", {"other": pdf()})  # a form kept open elsewhere
+    assert "仅限窗口办理" in response.content.decode()
+    assert not Application.objects.exists()
