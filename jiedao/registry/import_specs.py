@@ -543,7 +543,7 @@ def _update_events(context: ImportContext, changes: dict, today, now) -> list[di
 class PersonImport(RegistryImport):
     key = "registry-persons"
     tables = ("registry_person", "registry_household", "registry_householdmember", "registry_lifeevent")
-    label = "实有人口"
+    label = gettext_lazy("实有人口")
     permission = "registry.add_person"
     event = events.PERSONS_IMPORTED
     batch_size = 5000  # fewer commits (SQLite WAL checkpoints); ~15 MB of pending rows
@@ -1100,7 +1100,7 @@ HOUSEHOLD_KINDS = _Codes([(value, str(label), str(label)[:-1]) for value, label 
 class HouseholdImport(RegistryImport):
     key = "registry-households"
     tables = ("registry_household", "registry_householdmember")
-    label = "户籍户"
+    label = gettext_lazy("户籍户")
     permission = "registry.add_household"
     event = events.HOUSEHOLDS_IMPORTED
     natural_key_columns = ("number",)
@@ -1365,7 +1365,7 @@ def _yes_no(value: Any) -> bool:
 class HouseImport(RegistryImport):
     key = "registry-houses"
     tables = ("registry_building", "registry_house")
-    label = "实有房屋"
+    label = gettext_lazy("实有房屋")
     permission = "registry.add_house"
     event = events.HOUSES_IMPORTED
     natural_key_columns = ("street_address", "building", "unit", "room")
@@ -1601,7 +1601,7 @@ ENTERPRISE_AUDITED = [
 class EnterpriseImport(RegistryImport):
     key = "registry-enterprises"
     tables = ("registry_enterprise",)
-    label = "实有单位"
+    label = gettext_lazy("实有单位")
     permission = "registry.add_enterprise"
     event = events.ENTERPRISES_IMPORTED
     natural_key_columns = ("uscc",)

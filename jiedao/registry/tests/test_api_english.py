@@ -41,3 +41,13 @@ def test_the_same_error_stays_chinese_for_a_chinese_client(tree, clerk):
         "/api/v1/persons/", {"name": "张三", "id_number": number, "org": tree.community_a1.pk}, format="json"
     )
     assert response.json()["errors"]["id_number"][0].startswith("公民身份号码校验位错误")
+
+
+def test_import_pages_and_jobs_name_the_kind_of_records_in_english(tree, clerk, client):
+    """The import specs' names were plain Chinese strings: “Import 实有人口” on the English page."""
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+
+    page = client.get("/imports/new/registry-persons/").content.decode()
+
+    assert "Import Actual population" in page and "实有人口" not in page
