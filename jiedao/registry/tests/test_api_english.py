@@ -4,7 +4,7 @@ from datetime import date
 
 from jiedao.core.testing import api_client_for
 from jiedao.registry.models import Person
-from jiedao.registry.tests.factories import new_id_number
+from jiedao.registry.tests.factories import new_id_number, person
 from jiedao.registry.validators import compute_check_char
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -51,3 +51,14 @@ def test_import_pages_and_jobs_name_the_kind_of_records_in_english(tree, clerk, 
     page = client.get("/imports/new/registry-persons/").content.decode()
 
     assert "Import Actual population" in page and "实有人口" not in page
+
+
+def test_person_page_gives_the_birth_date_in_the_interface_language(tree, clerk, client):
+    someone = person(clerk, tree.community_a1, name="丁一", id_number=new_id_number(date(2000, 4, 1)))
+    client.force_login(clerk)
+    url = f"/registry/persons/{someone.pk}/"
+
+    assert "2000年4月1日" in client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert "April 1, 2000" in english and "2000年4月1日" not in english
