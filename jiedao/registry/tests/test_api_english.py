@@ -62,3 +62,23 @@ def test_person_page_gives_the_birth_date_in_the_interface_language(tree, clerk,
     client.cookies["django_language"] = "en"
     english = client.get(url).content.decode()
     assert "April 1, 2000" in english and "2000年4月1日" not in english
+
+
+def test_import_column_descriptions_follow_the_interface_language():
+    """The upload page and the template's header comments describe each column: marked for translation, so the
+    English page can say it in English (they were plain Chinese strings)."""
+    from django.utils.functional import Promise
+
+    from jiedao.registry import import_specs
+    from jiedao.spreadsheets.specs import get_spec
+
+    keys = [
+        spec.key
+        for spec in vars(import_specs).values()
+        if isinstance(spec, type) and getattr(spec, "key", "")
+    ]
+    assert len(keys) == 4
+    for key in keys:
+        spec = get_spec(key)
+        assert isinstance(spec.label, Promise)
+        assert all(isinstance(column.help, Promise) for column in spec.columns if column.help), key
