@@ -119,7 +119,16 @@ class EnterpriseFieldsMixin(forms.Form):
 
 
 class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
-    pass
+    """在线申请: every material the guide marks 必须 comes with the application (the window may register one
+    without, and say what is missing; an online applicant is told before sending, not by a correction later)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for material in self.item_materials:
+            name = f"material_{material.pk}"
+            if material.required and not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, _("请上传“%(name)s”，这是必须提交的材料。") % {"name": material.name})
+        return cleaned
 
 
 class WalkInForm(EnterpriseFieldsMixin, MaterialsForm):

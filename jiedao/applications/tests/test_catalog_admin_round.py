@@ -22,3 +22,28 @@ def test_an_offline_only_item_says_so_instead_of_offering_the_form(tree):
     response = client.post(f"/hall/me/apply/{item.pk}/", {"other": pdf()})  # a form kept open elsewhere
     assert "仅限窗口办理" in response.content.decode()
     assert not Application.objects.exists()
+
+
+def test_an_online_application_needs_every_required_material(tree):
+    from jiedao.catalog.models import Material
+
+    item = make_item(tree.subdistrict_a)
+    id_card = Material.objects.create(item=item, name="申请人居民身份证", required=True)
+    photo = Material.objects.create(item=item, name="近期一寸免冠照片", required=True)
+    proof = Material.objects.create(item=item, name="失业证明", required=False)
+    client = resident_client(make_resident())
+    response = client.post(f"/hall/me/apply/{item.pk}/", {f"material_{id_card.pk}": pdf()})
+    assert response.status_code == 200
+    assert "请上传“近期一寸免冠照片”，这是必须提交的材料。" in response.content.decode()
+    assert "请上传“失业证明”" not in response.content.decode()
+    assert not Application.objects.exists()
+    response = client.post(
+        f"/hall/me/apply/{item.pk}/", {f"material_{id_card.pk}": pdf(), f"material_{photo.pk}": pdf()}
+    )
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert sorted(application.materials.values_list("label", flat=True)) == [
+        "申请人居民身份证",
+        "近期一寸免冠照片",
+    ]
+    assert proof.pk  # the optional one may be left out
