@@ -64,6 +64,17 @@ class QueryParams:
             return ""
         return value
 
+    def choices(self, name: str, values) -> list[str]:
+        """A repeatable parameter (`?tag=a&tag=b`) whose every value must be one of `values`."""
+        chosen = self.texts(name)
+        wrong = [value for value in chosen if value not in values]
+        if wrong:
+            self.errors[name] = [
+                _("“%(value)s”不是有效的选项，可选：%(choices)s。")
+                % {"value": wrong[0][:30], "choices": "、".join(values)}
+            ]
+        return [value for value in chosen if value in values]
+
     def org(self, name: str = "org") -> OrgUnit | None:
         """An org node by id, among the nodes the list's permission reaches (so nothing else is probed)."""
         pk = self.integer(name, minimum=1, maximum=2**31 - 1)

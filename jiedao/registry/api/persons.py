@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from jiedao.core.exceptions import ValidationFailed
+from jiedao.dictionaries import selectors as dictionaries
 from jiedao.registry import services
 from jiedao.registry.api.base import RegistryViewSet, ServiceWriteMixin
 from jiedao.registry.api.migrants import with_migrant_extras
@@ -194,11 +195,18 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             org=params.org(),
             status=params.choice("status", PersonStatus.values),
             gender=params.choice("gender", ["1", "2"]),
-            tags=params.texts("tag"),
+            # a misspelt group (?tag=dibo) is refused rather than answered with an empty list
+            tags=params.choices("tag", list(dictionaries.labels("special_group"))),
             age_min=params.integer("age_min", maximum=150),
             age_max=params.integer("age_max", maximum=150),
             migrant=params.boolean("migrant"),
         )
+        if (
+            criteria.age_min is not None
+            and criteria.age_max is not None
+            and criteria.age_max < criteria.age_min
+        ):
+            params.errors["age_max"] = [_("年龄上限不能小于下限。")]
         params.check()
         return criteria
 

@@ -404,3 +404,17 @@ def test_migrant_register_then_update_keeps_what_is_not_sent(tree, clerk, api):
     )
     bad = api.post(url, {"origin_region_code": "12"}, format="json")
     assert bad.status_code == 400 and "6 位数字" in bad.json()["errors"]["origin_region_code"][0]
+
+
+def test_a_misspelt_group_or_an_upside_down_age_range_is_refused_not_answered_empty(tree, clerk, api):
+    """?tag=dibo and ?age_min=60&age_max=20 answered an empty list, as if nobody matched."""
+    person(clerk, tree.community_a1, name="王老", id_number=new_id_number(date(1950, 1, 1)))
+
+    response = api.get(URL, {"tag": ["dibao", "dibo"], "age_min": "60", "age_max": "20"})
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["tag"][0].startswith("“dibo”不是有效的选项，可选：") and "dibao" in errors["tag"][0]
+    assert errors["age_max"] == ["年龄上限不能小于下限。"]
+    assert names(api.get(URL, {"tag": "dibao", "age_min": "20", "age_max": "90"})) == []
+    assert names(api.get(URL, {"age_min": "60", "age_max": "90"})) == ["王老"]
