@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jiedao.core.scope import has_permission
 from jiedao.workflow import formschema
-from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, TaskStatus
+from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, HistoryAction, TaskStatus
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, WorkTask
 
 BOXES = ("todo", "done", "started", "cc")
@@ -237,3 +237,31 @@ def task_initial(task: WorkTask, schema: dict | None) -> dict:
     if earlier:
         initial.update({key: value for key, value in earlier.items() if key in decided})
     return initial
+
+
+def return_that_opened(task: WorkTask):
+    """The 退回 (a TaskHistory row) that brought the process back to `task`, while it is open: the latest
+    return to its step before it was created, with no other task of that step created in between. None for
+    a task reached by the ordinary path."""
+    if task.status not in OPEN_TASK_STATUSES:
+        return None
+    instance = task.instance
+    row = (
+        instance.history.filter(
+            action=HistoryAction.RETURN, detail__to=task.element_id, at__lte=task.created_at
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if row is None:
+        return None
+    # (the signers of one countersign share an activation and are created together)
+    reached_again = (
+        instance.tasks.filter(
+            element_id=task.element_id, created_at__gt=row.at, created_at__lt=task.created_at
+        )
+        .exclude(activation=task.activation)
+        .exists()
+    )
+    return None if reached_again else row

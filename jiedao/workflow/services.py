@@ -848,6 +848,9 @@ def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
         raise PermissionDenied(_("您不是该任务的办理人。"))
     if current.status == TaskStatus.COMPLETED:
         who = current.completed_by
+        if current.completed_by_id == actor.pk:
+            # Most often the same form sent twice (a double click, the back button): say it was theirs.
+            raise Conflict(_("您已办理过该任务，无需重复提交。"))
         raise Conflict(
             _("该任务已由 %(who)s 办理。") % {"who": _actor_name(who)} if who else _("该任务已办理。")
         )
@@ -1045,10 +1048,13 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     return current
 
 
-def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
+def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask | None = None) -> User:
     """Someone who may see the instance by their own roles (and no admin of the three separated duties): a
     task handed on must not carry the process data (an applicant's reasons, a household's income) to a user
-    outside the instance's org scope. `to_user` is a user, or a username as typed on the task page."""
+    outside the instance's org scope. `to_user` is a user, or a username as typed on the task page.
+
+    Nor to the initiator, on a step that is not theirs (their own filling in or reporting back) and that the
+    process does not already offer them: an applicant must not approve their own request."""
     if isinstance(to_user, str):
         username = to_user.strip()
         if not username:
@@ -1064,6 +1070,15 @@ def _check_target_user(actor, to_user, instance: ProcessInstance) -> User:
         raise ValidationFailed({"to_user": [_("不能转给自己。")]})
     if not may_handle(to_user, instance.org):
         raise ValidationFailed({"to_user": [_("该用户无权查看本流程（不在其管辖范围内），不能转交给他。")]})
+    if (
+        task is not None
+        and to_user.pk == instance.initiator_id
+        and not _initiator_step(bpmn.model_for(instance.definition), task.element_id)
+        and not task.candidates.filter(pk=to_user.pk).exists()
+    ):
+        raise ValidationFailed(
+            {"to_user": [_("不能转给发起人本人：发起人不能审批（办理）自己发起的流程的这一环节。")]}
+        )
     return to_user
 
 
@@ -1075,7 +1090,7 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     with transaction.atomic():
         instance = _lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
-        to_user = _check_target_user(actor, to_user, instance)
+        to_user = _check_target_user(actor, to_user, instance, current)
         if current.countersign and current.candidates.filter(pk=to_user.pk).exists():
             raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
         if (
@@ -1122,7 +1137,7 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         current = _current_task(actor, task, instance)
         if current.countersign:
             raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
-        to_user = _check_target_user(actor, to_user, instance)
+        to_user = _check_target_user(actor, to_user, instance, current)
         current.owner = current.owner or actor
         current.assignee, current.status = to_user, TaskStatus.CLAIMED
         current.version += 1

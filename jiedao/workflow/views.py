@@ -12,6 +12,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -223,6 +224,7 @@ class TaskDetailView(LoginRequiredMixin, View):
             "return_targets": services.return_targets(task) if mine else [],
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "errors": errors or [],
+            "returned": selectors.return_that_opened(task) if mine else None,
             "field_labels": formschema.field_labels(schema),
             "data_rows": selectors.data_rows(
                 instance.definition, instance.data, leave_out=formschema.editable_keys(schema)
@@ -583,6 +585,12 @@ class DefinitionSaveView(_DesignMixin, View):
         definition = self.get_definition(pk)
         try:
             body = json.loads(request.body or b"{}")
+        except RequestDataTooBig:
+            # Above the platform's request limit (DATA_UPLOAD_MAX_MEMORY_SIZE): said here, in the designer's
+            # JSON, instead of the platform's HTML "Bad Request" page the designer cannot show.
+            return JsonResponse(
+                {"ok": False, "errors": [_("流程过大：BPMN 与表单合计不能超过 2 MB。")]}, status=400
+            )
         except ValueError:
             return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
         if not isinstance(body, dict):
