@@ -12,6 +12,63 @@
   let LABELS = {};
 
 
+  // Forms travel inside a .bpmn file as the server exports it (jiedao/workflow/formschema.py embed_forms):
+  // bpmn:process/bpmn:extensionElements/jiedao:forms/jiedao:form, one per form, key attribute, form-js JSON.
+  const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+
+  function parseXml(text) {
+    const doc = new DOMParser().parseFromString(text, "application/xml");
+    return doc.getElementsByTagName("parsererror").length ? null : doc;
+  }
+
+  // The file without its forms, and the forms it carried (a form that is not JSON is left for the server,
+  // which names it when the draft is saved).
+  function splitForms(text) {
+    const doc = text.includes(JIEDAO) ? parseXml(text) : null;
+    const holders = doc ? [...doc.getElementsByTagNameNS(JIEDAO, "forms")] : [];
+    if (!holders.length) return { xml: text, forms: {} };
+    const carried = {};
+    holders.forEach((holder) => {
+      [...holder.getElementsByTagNameNS(JIEDAO, "form")].forEach((form) => {
+        try {
+          carried[form.getAttribute("key") || ""] = JSON.parse(form.textContent);
+        } catch (error) {
+          carried.__broken = true;
+        }
+      });
+      const extension = holder.parentNode;
+      extension.removeChild(holder);
+      if (!extension.children.length) extension.parentNode.removeChild(extension);
+    });
+    if (carried.__broken) return { xml: text, forms: {} };
+    return { xml: new XMLSerializer().serializeToString(doc), forms: carried };
+  }
+
+  // The diagram with `forms` inside its process, so an exported file imports with its forms.
+  function embedForms(text, forms) {
+    const keys = Object.keys(forms || {});
+    const doc = keys.length ? parseXml(text) : null;
+    const process = doc ? doc.getElementsByTagNameNS(BPMN, "process")[0] : null;
+    if (!process) return text;
+    const prefix = process.prefix ? process.prefix + ":" : "";
+    let extension = [...process.children].find((c) => c.namespaceURI === BPMN && c.localName === "extensionElements");
+    if (!extension) {
+      extension = doc.createElementNS(BPMN, prefix + "extensionElements");
+      const after = [...process.children].find((c) => !(c.namespaceURI === BPMN && c.localName === "documentation"));
+      process.insertBefore(extension, after || null);
+    }
+    [...extension.getElementsByTagNameNS(JIEDAO, "forms")].forEach((old) => extension.removeChild(old));
+    const holder = doc.createElementNS(JIEDAO, "jiedao:forms");
+    keys.forEach((key) => {
+      const form = doc.createElementNS(JIEDAO, "jiedao:form");
+      form.setAttribute("key", key);
+      form.textContent = JSON.stringify(forms[key]);
+      holder.appendChild(form);
+    });
+    extension.appendChild(holder);
+    return new XMLSerializer().serializeToString(doc);
+  }
+
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
@@ -398,15 +455,28 @@
       importInput.addEventListener("change", () => {
         const file = importInput.files[0];
         if (!file) return;
-        file.text().then(importXml);
+        file.text().then(async (text) => {
+          // The forms a file carries come with it (a file exported here or from the list of definitions).
+          const { xml, forms: carried } = splitForms(text);
+          if (Object.keys(carried).length) {
+            keepCurrentForm();
+            Object.assign(forms, carried);
+            const show = currentFormKey && forms[currentFormKey] ? currentFormKey : Object.keys(forms)[0];
+            currentFormKey = null; // the editor's copy of a replaced form must not be written back
+            await openForm(show);
+          }
+          await importXml(xml);
+        });
         importInput.value = "";
       });
     }
     document.getElementById("wf-export").addEventListener("click", async () => {
+      keepCurrentForm();
       declareNamespaces();
       const { xml } = await modeler.saveXML({ format: true });
       const link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+      // With the forms inside, as the list's 导出 gives it: the file imports elsewhere and deploys.
+      link.href = URL.createObjectURL(new Blob([embedForms(xml, forms)], { type: "application/xml" }));
       link.download = (config.key || "process") + ".bpmn";
       document.body.appendChild(link);
       link.click();
@@ -427,7 +497,11 @@
       try {
         body = await response.json();
       } catch (error) {
-        body = { ok: false, errors: [String(response.status)] };
+        // Not the designer's JSON answer (a proxy's or the platform's error page): say what it means.
+        const data = root.dataset;
+        const text =
+          response.status === 403 ? data.textForbidden : response.status === 413 ? data.textTooLarge : data.textServerError;
+        body = { ok: false, errors: [text + "（HTTP " + response.status + "）"] };
       }
       if (body.ok) {
         showMessages(messages, true, [body.message || root.dataset.textSaved]);
