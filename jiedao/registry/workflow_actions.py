@@ -50,71 +50,74 @@ def _person(ctx, person_id):
 def load_household(ctx, *, person_id):
     from jiedao.dictionaries import selectors as dictionaries
     from jiedao.registry.models import HouseholdMember, SpecialGroupTag
+    from jiedao.registry.services.common import records_language
 
     today = timezone.localdate()
     person = _person(ctx, person_id)
-    if person is None:
-        ctx.data["household"] = None
-        ctx.data["household_text"] = str(_("实有人口库中未找到申请人，请入户核实家庭成员。"))
-        return
-    membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
-    people = [person]
-    household = membership.household if membership else None
-    if household is not None:
-        people = [
-            m.person
-            for m in HouseholdMember.objects.filter(household=household)
-            .select_related("person")
-            .order_by("relation", "id")
-        ]
-    relations = {
-        m.person_id: m.relation for m in HouseholdMember.objects.filter(person__in=[p.pk for p in people])
-    }
-    tags: dict[int, list[str]] = {}
-    for tag in SpecialGroupTag.objects.filter(person__in=[p.pk for p in people]).filter(
-        SpecialGroupTag.valid_on(today)
-    ):
-        tags.setdefault(tag.person_id, []).append(tag.group)
-    members = []
-    lines = []
-    for member in people:
-        relation = relations.get(member.pk, "")
-        relation_label = dictionaries.label("relation", relation) if relation else ""
-        groups = sorted(tags.get(member.pk, []))
-        group_labels = [dictionaries.label("special_group", g) for g in groups]
-        age = _age(member.birth_date, today)
-        members.append(
-            {
-                "person_id": member.pk,
-                "name": member.name,
-                "relation": relation,
-                "relation_label": relation_label or relation,
-                "age": age,
-                "tags": groups,
-                "tag_labels": group_labels,
-                "is_applicant": member.pk == person.pk,
-            }
+    # process data that later steps show to whoever handles them: in the site language, like the timeline
+    with records_language():
+        if person is None:
+            ctx.data["household"] = None
+            ctx.data["household_text"] = str(_("实有人口库中未找到申请人，请入户核实家庭成员。"))
+            return
+        membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
+        people = [person]
+        household = membership.household if membership else None
+        if household is not None:
+            people = [
+                m.person
+                for m in HouseholdMember.objects.filter(household=household)
+                .select_related("person")
+                .order_by("relation", "id")
+            ]
+        relations = {
+            m.person_id: m.relation for m in HouseholdMember.objects.filter(person__in=[p.pk for p in people])
+        }
+        tags: dict[int, list[str]] = {}
+        for tag in SpecialGroupTag.objects.filter(person__in=[p.pk for p in people]).filter(
+            SpecialGroupTag.valid_on(today)
+        ):
+            tags.setdefault(tag.person_id, []).append(tag.group)
+        members = []
+        lines = []
+        for member in people:
+            relation = relations.get(member.pk, "")
+            relation_label = dictionaries.label("relation", relation) if relation else ""
+            groups = sorted(tags.get(member.pk, []))
+            group_labels = [dictionaries.label("special_group", g) for g in groups]
+            age = _age(member.birth_date, today)
+            members.append(
+                {
+                    "person_id": member.pk,
+                    "name": member.name,
+                    "relation": relation,
+                    "relation_label": relation_label or relation,
+                    "age": age,
+                    "tags": groups,
+                    "tag_labels": group_labels,
+                    "is_applicant": member.pk == person.pk,
+                }
+            )
+            line = f"{member.name}（{relation_label or relation or _('本人')}，{age} 岁）"
+            if group_labels:
+                line += "：" + "、".join(group_labels)
+            if member.pk == person.pk:
+                line += " ← " + str(_("申请人"))
+            lines.append(line)
+        ctx.data["household"] = {
+            "number": household.number if household else "",
+            "address": household.registered_address if household else "",
+            "org_id": household.org_id if household else None,
+            "members": members,
+        }
+        head = (
+            _("户号 %(n)s，%(a)s，共 %(c)d 人：")
+            % {"n": household.number, "a": household.registered_address, "c": len(members)}
+            if household
+            else _("申请人未登记户籍，仅本人：")
         )
-        line = f"{member.name}（{relation_label or relation or _('本人')}，{age} 岁）"
-        if group_labels:
-            line += "：" + "、".join(group_labels)
-        if member.pk == person.pk:
-            line += " ← " + str(_("申请人"))
-        lines.append(line)
-    ctx.data["household"] = {
-        "number": household.number if household else "",
-        "address": household.registered_address if household else "",
-        "org_id": household.org_id if household else None,
-        "members": members,
-    }
-    head = (
-        _("户号 %(n)s，%(a)s，共 %(c)d 人：")
-        % {"n": household.number, "a": household.registered_address, "c": len(members)}
-        if household
-        else _("申请人未登记户籍，仅本人：")
-    )
-    ctx.data["household_text"] = "\n".join([str(head), *lines])
-    ctx.data["household_size"] = len(members)
+        ctx.data["household_text"] = "\n".join([str(head), *lines])
+        ctx.data["household_size"] = len(members)
 
 
 @workflow_action(

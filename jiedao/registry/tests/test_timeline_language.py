@@ -73,3 +73,22 @@ def test_english_interface_move_out_is_kept_in_chinese(tree, clerk, client):
     assert summaries(leaving)[-1] == "迁往上海市"
     page = client.get(reverse("registry:person_detail", args=[leaving.pk]))
     assert "迁往上海市" in page.content.decode()
+
+
+def test_household_read_into_a_process_is_written_in_chinese_whatever_the_step_language(tree, family):
+    """`registry.load_household` writes household_text into the process data, which the next handlers read."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from jiedao.registry.workflow_actions import load_household
+
+    household, head, _wife, son = family
+    ctx = SimpleNamespace(data={}, instance=SimpleNamespace(org=tree.community_a1, pk=1))
+
+    with translation.override("en"):
+        load_household(ctx, person_id=son.pk)
+
+    text = ctx.data["household_text"]
+    assert text.startswith(f"户号 {household.number}，明湖区幸福路12号，共 3 人：")
+    assert "← 申请人" in text and "Applicant" not in text
