@@ -1053,6 +1053,15 @@ def _detect_encoding(path: Path) -> str:
     raise UnreadableFile()
 
 
+# A web page or XML document saved with an .xls name: what many online systems' “导出 Excel” gives (an HTML
+# table, or Excel 2003 XML). No CSV starts with “<”.
+_MARKUP = re.compile(r"\ufeff?\s*<(?:!doctype|html|table|\?xml|meta|head|body|workbook)\b", re.IGNORECASE)
+_MARKUP_MESSAGE = gettext_lazy(
+    "该文件是网页（HTML）或 XML 格式，不是真正的 Excel 文件（有些系统导出的 .xls 实为网页）。"
+    "请用 Excel 打开后“另存为” Excel 工作簿（.xlsx），再上传。"
+)
+
+
 def _looks_like_text(sample: str) -> bool:
     if not sample:
         return False
@@ -1103,6 +1112,8 @@ def _open_csv(path: Path) -> RowSource:
         sample = handle.read(64 * 1024)
         if not _looks_like_text(sample):
             raise UnreadableFile()
+        if _MARKUP.match(sample):
+            raise UnreadableFile(_MARKUP_MESSAGE)
         handle.seek(0)
         csv.field_size_limit(1 * MiB)
         delimiter = _sniff_delimiter(sample)

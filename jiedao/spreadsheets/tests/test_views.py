@@ -261,3 +261,22 @@ def test_every_route_is_a_scoped_view():
         view = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
         assert isinstance(view, type) and issubclass(view, ScopedViewMixin | ScopedViewSetMixin), route
     assert get_resolver().resolve("/imports/")
+
+
+def test_a_web_page_saved_as_xls_is_named_for_what_it_is(tree, media):
+    """Many online systems' “导出 Excel” gives an HTML table named .xls: it used to be read as a CSV whose header
+    was not found, which sent the clerk looking at the column names."""
+    user = make_user(tree.community_a1, *PERMS)
+    page = "<html><head><meta charset='utf-8'></head><body><table><tr><td>姓名</td><td>身份证号</td></tr>"
+    for name, data in (
+        ("导出.xls", page.encode()),
+        ("导出2.xls", b"\xef\xbb\xbf  <!DOCTYPE html>" + page.encode("utf-8")),
+        ("2003.xls", b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'),
+    ):
+        response = client_for(user).post(
+            "/imports/new/selftest-person/",
+            {"org": tree.community_a1.pk, "file": SimpleUploadedFile(name, data)},
+        )
+        assert response.status_code == 200
+        assert "该文件是网页（HTML）或 XML 格式，不是真正的 Excel 文件" in response.content.decode(), name
+    assert not ImportJob.objects.exists()
