@@ -265,3 +265,22 @@ def return_that_opened(task: WorkTask):
         .exists()
     )
     return None if reached_again else row
+
+
+def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
+    """Whom the task page offers for 转办 / 委派, by name: active users of the instance's org and the levels
+    above it who may handle the instance (`assignment.may_handle`), other than the actor and the initiator.
+    Only a suggestion list: the service checks whoever is typed (`services._check_target_user`)."""
+    from jiedao.accounts.models import User
+    from jiedao.workflow.assignment import may_handle
+
+    instance = task.instance
+    org = instance.org
+    nodes = [org.pk, *org.ancestors().values_list("pk", flat=True)]
+    users = (
+        User.objects.filter(is_active=True, org_id__in=nodes)
+        .exclude(pk__in=[actor.pk, instance.initiator_id])
+        .select_related("org")
+        .order_by("-org__level", "username")[:limit]
+    )
+    return [user for user in users if may_handle(user, org)]

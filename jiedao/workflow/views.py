@@ -225,6 +225,7 @@ class TaskDetailView(LoginRequiredMixin, View):
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "errors": errors or [],
             "returned": selectors.return_that_opened(task) if mine else None,
+            "handover_choices": selectors.handover_choices(task, request.user) if mine else [],
             "field_labels": formschema.field_labels(schema),
             "data_rows": selectors.data_rows(
                 instance.definition, instance.data, leave_out=formschema.editable_keys(schema)

@@ -88,3 +88,14 @@ def test_a_returned_step_says_who_returned_it_and_why(leave, people):
     complete(instance, "apply", people.applicant, processes.LEAVE)
     fresh = task_for(instance, "head")
     assert 'data-testid="task-returned"' not in head.get(f"/workflow/tasks/{fresh.pk}/").content.decode()
+
+
+def test_the_task_page_offers_colleagues_by_name_for_a_handover(leave, people):
+    instance = start_leave(people)
+    task = task_for(instance, "head")
+    page = client_for(people.head).get(f"/workflow/tasks/{task.pk}/").content.decode()
+    choices = page[page.index('<datalist id="handover-choices"') : page.index("</datalist>")]
+    assert '<option value="leader" label="陈书记（' in choices and 'value="head2"' in choices
+    for name in ("head", "applicant", "applicant2", "outsider"):  # oneself, the applicant, out of scope
+        assert f'value="{name}"' not in choices
+    assert "接收人" in page and "输入姓名或用户名，从列表中选择。" in page
