@@ -298,6 +298,11 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    if total == 0:  # the header and nothing under it: a job would "finish" having done nothing
+        partial.unlink(missing_ok=True)
+        raise ValidationFailed(
+            {"file": [_("表头下面没有数据行。请检查是否选错了文件；只读取第一个工作表。")]}, code="no_rows"
+        )
     stored, size = _encrypt_upload(partial, file_format)
     try:
         with transaction.atomic():

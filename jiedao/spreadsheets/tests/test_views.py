@@ -280,3 +280,18 @@ def test_a_web_page_saved_as_xls_is_named_for_what_it_is(tree, media):
         assert response.status_code == 200
         assert "该文件是网页（HTML）或 XML 格式，不是真正的 Excel 文件" in response.content.decode(), name
     assert not ImportJob.objects.exists()
+
+
+def test_a_file_with_a_header_and_no_rows_is_refused_at_upload(tree, media):
+    """It used to become a job “已完成 100%, 已处理 0 行”, which read as success."""
+    user = make_user(tree.community_a1, *PERMS)
+    data = "姓名,身份证号\n".encode()
+
+    response = client_for(user).post(
+        "/imports/new/selftest-person/",
+        {"org": tree.community_a1.pk, "file": SimpleUploadedFile("名单.csv", data)},
+    )
+
+    assert response.status_code == 200
+    assert "表头下面没有数据行。请检查是否选错了文件；只读取第一个工作表。" in response.content.decode()
+    assert not ImportJob.objects.exists()
