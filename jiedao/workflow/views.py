@@ -172,7 +172,8 @@ class InboxView(LoginRequiredMixin, TemplateView):
             page_obj=page,
             tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
             processes=sorted(
-                {(d.key, d.name) for d in services.startable_definitions(user.org)}, key=lambda pair: pair[1]
+                {(d.key, d.name) for d in services.startable_definitions(user.org)},
+                key=lambda pair: services.name_order(pair[1]),
             ),
         )
         return context
