@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from jiedao.applications import audit_events as events
 from jiedao.applications import processing
 from jiedao.applications.choices import (
+    OPEN_STATUSES,
     ApplicationStatus,
     Channel,
     EventAction,
@@ -454,6 +455,25 @@ def application_submit(
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():
+        # One open application per resident, item and enterprise: a double click on 提交申请 (or the form sent
+        # again from another tab) must not file the same request twice. The resident's row is the lock.
+        Resident.objects.select_for_update().filter(pk=resident.pk).first()
+        open_one = (
+            Application.objects.filter(
+                resident=resident, item=item, enterprise_uscc=enterprise_uscc, status__in=OPEN_STATUSES
+            )
+            .only("tracking_code")
+            .first()
+        )
+        if open_one is not None:
+            raise ServiceError(
+                _(
+                    "您已申请过“%(item)s”（查询码 %(code)s），正在办理中，请勿重复申请；"
+                    "需要补充材料的，请在该申请中提交。"
+                )
+                % {"item": item.name, "code": open_one.tracking_code},
+                code="duplicate",
+            )
         application = Application.objects.create(
             org=item.org,
             item=item,

@@ -47,3 +47,17 @@ def test_an_online_application_needs_every_required_material(tree):
         "近期一寸免冠照片",
     ]
     assert proof.pk  # the optional one may be left out
+
+
+def test_a_second_click_on_submit_files_nothing_twice(tree):
+    item = make_item(tree.subdistrict_a, name="临时救助申请")
+    client = resident_client(make_resident())
+    assert client.post(f"/hall/me/apply/{item.pk}/", {"other": pdf()}).status_code == 302
+    first = Application.objects.get()
+    response = client.post(f"/hall/me/apply/{item.pk}/", {"other": pdf()})  # the same form, sent again
+    assert response.status_code == 200
+    assert (
+        f"您已申请过“临时救助申请”（查询码 {first.tracking_code}），正在办理中，请勿重复申请；"
+        "需要补充材料的，请在该申请中提交。"
+    ) in response.content.decode()
+    assert Application.objects.count() == 1 and first.materials.count() == 1

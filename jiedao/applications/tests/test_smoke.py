@@ -82,7 +82,7 @@ def test_public_and_resident_pages_render(tree):
     resident = make_resident()
     in_correction = submit(resident, item)
     services.application_request_correction(actor=clerk, application=in_correction, items=["补充户口簿"])
-    finished = submit(resident, item)
+    finished = submit(resident, make_item(tree.community_a1))  # one open application per item and resident
     services.application_accept(actor=clerk, application=finished)
     services.application_conclude(actor=clerk, application=finished, outcome="approved")
     anonymous = Client()
@@ -102,5 +102,5 @@ def test_public_and_resident_pages_render(tree):
     assert "评价本次服务" in client.get(f"/hall/me/applications/{finished.pk}/").content.decode()
     response = client.post(f"/hall/me/applications/{in_correction.pk}/resubmit/", {"other": [pdf()]})
     assert response.status_code == 302
-    response = client.post(f"/hall/me/apply/{item.pk}/", {"other": [pdf()]})
+    response = client.post(f"/hall/me/apply/{finished.item_id}/", {"other": [pdf()]})  # concluded: again
     assert response.status_code == 302
