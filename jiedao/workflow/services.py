@@ -471,7 +471,7 @@ class _Step:
         for task_id, task in waiting.items():
             if task.state == TaskState.COMPLETED and task_id not in self.context.fired_timers:
                 self.context.fired_timers.append(task_id)
-                name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+                name = self._timer_name(task.task_spec)
                 self.history(
                     HistoryAction.AUTO,
                     opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
@@ -485,6 +485,19 @@ class _Step:
                     message=_("定时事件「%(n)s」已触发。") % {"n": name},
                     after={"element": task.task_spec.bpmn_id},
                 )
+
+    def _timer_name(self, spec) -> str:
+        """What the history calls a timer: its name; an unnamed one drawn on a step (the designer leaves
+        them unnamed) as that step's time running out, never its generated id (Event_0oow06t)."""
+        if spec.bpmn_name:
+            return spec.bpmn_name
+        element = self.model.element(spec.bpmn_id)
+        step = (
+            self.model.element(element.attached_to) if element is not None and element.attached_to else None
+        )
+        if step is not None:
+            return _("%(step)s超时") % {"step": step.name or step.id}
+        return _("定时等待")
 
     # --- bringing WorkTask rows in line ---------------------------------------------------------------
 

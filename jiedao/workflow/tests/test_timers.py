@@ -102,3 +102,26 @@ def test_a_failing_timer_step_marks_only_that_instance_failed(people, clock, mon
     assert broken.status == InstanceStatus.FAILED and "找不到办理人" in broken.error
     assert ProcessInstance.objects.get(pk=healthy.pk).status == InstanceStatus.RUNNING
     assert task_for(broken, "handle").status in (TaskStatus.READY, TaskStatus.CLAIMED)
+
+
+def test_an_unnamed_timer_on_a_step_is_named_after_the_step_in_the_history(people, clock):
+    """The designer leaves a boundary timer unnamed: the history must not show its generated id."""
+    clock.set(2026, 9, 28, 10)
+    xml = (
+        Bpmn("urgent", "紧急事项")
+        .start()
+        .user("handle", "经办", groups="role:approver")
+        .timer("Event_0oow06t", "handle", duration="PT1H")
+        .end()
+        .end("end2")
+        .chain("start", "handle", "end")
+        .chain("Event_0oow06t", "end2")
+        .xml()
+    )
+    processes.deploy(people, "urgent", xml=xml, forms={})
+    instance = services.process_start(
+        actor=people.applicant, definition_key="urgent", org=people.applicant.org
+    )
+    services.fire_due_timers(now=at(2026, 9, 28, 11, 1))
+    entry = TaskHistory.objects.get(instance=instance, action=HistoryAction.AUTO, element_id="Event_0oow06t")
+    assert entry.opinion == "定时事件「经办超时」已触发。" and entry.step_name == "经办超时"
