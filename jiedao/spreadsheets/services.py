@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import os
 import tempfile
@@ -257,12 +258,19 @@ def rewrite_stored_uploads() -> int:
     return rewritten
 
 
+NO_ROWS_LOOKAHEAD = 1000  # blank (formatted) rows under a header before deciding a file holds no data
+
+
 def inspect_file(path: Path, spec: ImportSpec, limits: Limits | None = None) -> tuple[str, int, int | None]:
     """Check that a stored upload can be read and has the spec's header: (format, header row, data rows if
     known). Reads only the first rows (an .xlsx with the streaming reader, whatever its size)."""
     with open_rows(path, engine="stream", limits=limits) as source:
         header = detect_header(source, spec)
         total = source.total_rows
+        # Nothing under the header (the rows read past it, and the next ones, all blank): refused, or the job
+        # would "finish" having done nothing. Read rather than trusted to the sheet's stated size.
+        if not any(header.buffered) and not any(itertools.islice(source, NO_ROWS_LOOKAHEAD)):
+            raise UnreadableFile(_("表头下面没有数据行。请检查是否选错了文件；只读取第一个工作表。"))
         return source.format, header.header_row, (max(0, total - header.header_row) if total else None)
 
 
@@ -298,11 +306,6 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    if total == 0:  # the header and nothing under it: a job would "finish" having done nothing
-        partial.unlink(missing_ok=True)
-        raise ValidationFailed(
-            {"file": [_("表头下面没有数据行。请检查是否选错了文件；只读取第一个工作表。")]}, code="no_rows"
-        )
     stored, size = _encrypt_upload(partial, file_format)
     try:
         with transaction.atomic():

@@ -295,3 +295,42 @@ def test_a_file_with_a_header_and_no_rows_is_refused_at_upload(tree, media):
     assert response.status_code == 200
     assert "表头下面没有数据行。请检查是否选错了文件；只读取第一个工作表。" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_rows_under_the_header_are_read_not_taken_from_the_stated_sheet_size(tree, media):
+    """A header-only workbook is refused; one whose <dimension> wrongly says A1:B1 but holds rows is not."""
+    import io
+    import re
+    import zipfile
+
+    import openpyxl
+
+    def workbook(rows, dimension=None) -> bytes:
+        book = openpyxl.Workbook()
+        for row in [["姓名", "身份证号"], *rows]:
+            book.active.append(row)
+        plain = io.BytesIO()
+        book.save(plain)
+        if dimension is None:
+            return plain.getvalue()
+        patched = io.BytesIO()
+        with zipfile.ZipFile(plain) as source, zipfile.ZipFile(patched, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="%s"' % dimension, data)
+                target.writestr(item, data)
+        return patched.getvalue()
+
+    user = make_user(tree.community_a1, *PERMS)
+
+    def post(data):
+        upload = SimpleUploadedFile("名单.xlsx", data)
+        return client_for(user).post(
+            "/imports/new/selftest-person/", {"org": tree.community_a1.pk, "file": upload}
+        )
+
+    assert "表头下面没有数据行" in post(workbook([])).content.decode()
+    assert not ImportJob.objects.exists()
+    assert post(workbook([["张三", "110105199001010011"]], dimension=b"A1:B1")).status_code == 302
+    assert ImportJob.objects.count() == 1
