@@ -711,6 +711,12 @@ def validate_model(model: ProcessModel, forms: dict) -> list[str]:
             if host is None or not host.is_user_task:
                 errors.append(_("边界事件%(e)s只能附着在用户任务上。") % {"e": element.label})
         if element.is_user_task:
+            if not element.name.strip():
+                # Else the inbox, the task page and the history show the generated id (Activity_0hfl7xl).
+                errors.append(
+                    _("用户任务「%(id)s」没有名称：请填写名称（待办和办理记录中向办理人显示的就是它）。")
+                    % {"id": element.id}
+                )
             errors.extend(assignment.validate_element(element))
             if element.form_key and element.form_key not in forms:
                 errors.append(

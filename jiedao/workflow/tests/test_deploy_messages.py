@@ -32,3 +32,18 @@ def test_a_flow_to_a_missing_element_names_its_end_in_chinese(people):
     errors = deploy_errors(people, xml)
     assert any("的终点「ghost」不在本流程中。" in e for e in errors), errors
     assert not [e for e in errors if "targetRef" in e or "sourceRef" in e], errors
+
+
+def test_an_unnamed_user_task_is_refused_so_no_inbox_shows_its_generated_id(people):
+    xml = (
+        Bpmn("n", "无名")
+        .start()
+        .user("Activity_0hfl7xl", groups="role:approver")
+        .end()
+        .chain("start", "Activity_0hfl7xl", "end")
+        .xml()
+    )
+    errors = deploy_errors(people, xml)
+    assert errors == [
+        "用户任务「Activity_0hfl7xl」没有名称：请填写名称（待办和办理记录中向办理人显示的就是它）。"
+    ], errors
