@@ -241,26 +241,23 @@ def task_initial(task: WorkTask, schema: dict | None) -> dict:
 
 def return_that_opened(task: WorkTask):
     """The 退回 (a TaskHistory row) that brought the process back to `task`, while it is open: the latest
-    return to its step before it was created, with no other task of that step created in between. None for
-    a task reached by the ordinary path."""
+    return to its step made before it was created, with no other task of that step created in between. None
+    for a task reached by the ordinary path. Told apart by row ids (the returned task, then the task the
+    return opened), not by times: the engine's clock and the rows' creation times are not the same clock."""
     if task.status not in OPEN_TASK_STATUSES:
         return None
     instance = task.instance
     row = (
-        instance.history.filter(
-            action=HistoryAction.RETURN, detail__to=task.element_id, at__lte=task.created_at
-        )
+        instance.history.filter(action=HistoryAction.RETURN, detail__to=task.element_id, task_id__lt=task.pk)
         .select_related("actor")
-        .order_by("-at", "-id")
+        .order_by("-id")
         .first()
     )
     if row is None:
         return None
     # (the signers of one countersign share an activation and are created together)
     reached_again = (
-        instance.tasks.filter(
-            element_id=task.element_id, created_at__gt=row.at, created_at__lt=task.created_at
-        )
+        instance.tasks.filter(element_id=task.element_id, pk__gt=row.task_id, pk__lt=task.pk)
         .exclude(activation=task.activation)
         .exists()
     )

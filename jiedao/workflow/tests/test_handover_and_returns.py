@@ -99,3 +99,16 @@ def test_the_task_page_offers_colleagues_by_name_for_a_handover(leave, people):
     for name in ("head", "applicant", "applicant2", "outsider"):  # oneself, the applicant, out of scope
         assert f'value="{name}"' not in choices
     assert "接收人" in page and "输入姓名或用户名，从列表中选择。" in page
+
+
+def test_a_second_return_shows_its_own_reason_whatever_the_engine_clock(leave, people, clock):
+    """The engine's clock (set here to September) is not the clock of the rows' creation times."""
+    applicant = client_for(people.applicant)
+    instance = start_leave(people)
+    services.task_return(actor=people.head, task=task_for(instance, "head"), reason="第一次：请补充事由")
+    complete(instance, "apply", people.applicant, processes.LEAVE)
+    clock.advance(hours=2)
+    services.task_return(actor=people.head2, task=task_for(instance, "head"), reason="第二次：请写明日期")
+    page = applicant.get(f"/workflow/tasks/{task_for(instance, 'apply').pk}/").content.decode()
+    assert "退回原因：第二次：请写明日期" in page and "退回原因：第一次" not in page
+    assert "head2（部门负责人审批）" in page
