@@ -145,18 +145,6 @@ class ConcludeSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class HallErrorSerializer(serializers.Serializer):
-    """The project's error body: a stable code, a Chinese message, and field errors when there are any."""
-
-    code = serializers.CharField(help_text=_("错误代码，如 invalid、not_found、rate_limited"))
-    detail = serializers.CharField(help_text=_("中文错误说明"))
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text=_("各字段的错误"),
-    )
-
-
 TRACK_INPUT_MAX_LENGTH = 20  # PublicTrackView checks its input by hand against the same limit
 
 

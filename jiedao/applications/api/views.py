@@ -31,7 +31,6 @@ from jiedao.applications.api.serializers import (
     ExtendSerializer,
     ExtensionDecisionSerializer,
     ExtensionRequestSerializer,
-    HallErrorSerializer,
     ReasonSerializer,
     SubmitSerializer,
     TrackResultSerializer,
@@ -40,6 +39,7 @@ from jiedao.applications.api.serializers import (
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
 from jiedao.applications.selectors import with_clock_status
+from jiedao.catalog.api.serializers import HallErrorSerializer
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
 from jiedao.core.exceptions import OutOfScope, ValidationFailed
@@ -53,8 +53,19 @@ def _iso(value):
     return None if value is None else timezone.localtime(value).isoformat()
 
 
+ERRORS = {
+    400: OpenApiResponse(
+        HallErrorSerializer,
+        description=_("输入有误（字段错误见 errors），或办件当前状态不允许该操作（code 为 bad_status）"),
+    ),
+    404: OpenApiResponse(HallErrorSerializer, description=_("办件不存在或不在您的管辖范围内")),
+}
+
+
 def _act(summary, request=None):
-    return extend_schema(summary=summary, request=request, responses=ApplicationSerializer, tags=TAGS)
+    return extend_schema(
+        summary=summary, request=request, responses={200: ApplicationSerializer, **ERRORS}, tags=TAGS
+    )
 
 
 @extend_schema_view(
@@ -123,7 +134,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @extend_schema(
         summary=_("窗口登记办件（multipart，含材料文件）"),
         request={"multipart/form-data": SubmitSerializer},
-        responses={201: ApplicationSerializer},
+        responses={201: ApplicationSerializer, **ERRORS},
         tags=TAGS,
     )
     @action(detail=False, methods=["post"])

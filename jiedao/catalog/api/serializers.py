@@ -1,10 +1,23 @@
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from jiedao.catalog.choices import LifeEvent
 from jiedao.catalog.models import Material, ServiceItem
-from jiedao.catalog.services import ITEM_FIELDS
+from jiedao.catalog.services import ITEM_FIELDS, REQUIRED_ITEM_FIELDS
 from jiedao.orgs.models import OrgUnit
+
+
+class HallErrorSerializer(serializers.Serializer):
+    """The project's error body: a stable code, a Chinese message, and field errors when there are any."""
+
+    code = serializers.CharField(help_text=_("错误代码，如 invalid、not_found、rate_limited"))
+    detail = serializers.CharField(help_text=_("中文错误说明"))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("各字段的错误"),
+    )
 
 
 class MaterialSerializer(serializers.ModelSerializer):
@@ -44,6 +57,15 @@ class MaterialSerializer(serializers.ModelSerializer):
         return self._url(material, "sample", "sample")
 
 
+# What a new item must be given: the guide's required fields, less those the service defaults (办件类型 承诺件,
+# 收费标准 不收费), and the two time limits.
+API_REQUIRED_FIELDS = [
+    *(name for name in REQUIRED_ITEM_FIELDS if name not in ("kind", "fee")),
+    "statutory_limit_days",
+    "promised_limit_days",
+]
+
+
 class ChoiceListField(serializers.ListField):
     """A list of choices whose errors are a flat list of messages (“人生事件第 2 项：…”), as every other field's,
     rather than DRF's {index: [...]} that the API's error format does not describe."""
@@ -56,7 +78,7 @@ class ChoiceListField(serializers.ListField):
             if not isinstance(detail, dict):
                 raise
             messages = [
-                _("第 %(n)d 项：%(message)s") % {"n": int(index) + 1, "message": message}
+                gettext("第 %(n)d 项：%(message)s") % {"n": int(index) + 1, "message": message}
                 for index, problems in sorted(detail.items())
                 for message in (problems if isinstance(problems, list) else [problems])
             ]
@@ -103,6 +125,18 @@ class ServiceItemSerializer(serializers.ModelSerializer):
             if name not in ("life_events",)
         }
         validators: list = []
+
+    def get_fields(self):
+        """The guide fields every item must have are required (so the schema says so), with the service's
+        message when one is missing; a blank one reaches the service, which says the same."""
+        fields = super().get_fields()
+        for name in API_REQUIRED_FIELDS:
+            field = fields[name]
+            field.required = True
+            field.error_messages["required"] = gettext("请填写%(field)s。") % {"field": field.label}
+            if isinstance(field, serializers.CharField):
+                field.allow_blank = True
+        return fields
 
 
 class PublicServiceItemSerializer(serializers.ModelSerializer):

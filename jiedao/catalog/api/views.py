@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from jiedao.catalog import selectors, services
-from jiedao.catalog.api.serializers import PublicServiceItemSerializer, ServiceItemSerializer
+from jiedao.catalog.api.serializers import (
+    HallErrorSerializer,
+    PublicServiceItemSerializer,
+    ServiceItemSerializer,
+)
 from jiedao.catalog.choices import Audience, LifeEvent
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.api.viewsets import ScopedViewSetMixin
@@ -25,6 +29,16 @@ ITEM_FILTERS = [
     ),
     OpenApiParameter("event", OpenApiTypes.STR, enum=LifeEvent.values, description="人生事件"),
 ]
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        HallErrorSerializer, description="输入有误（中文字段错误见 errors），或事项当前不能如此操作"
+    ),
+    404: OpenApiResponse(
+        HallErrorSerializer, description="事项不存在，或它（或所选实施主体）不在您的管辖范围内"
+    ),
+}
 
 
 def _filter(queryset, params):
@@ -45,10 +59,12 @@ def _filter(queryset, params):
 @extend_schema_view(
     list=extend_schema(summary="服务事项列表（数据范围内）", parameters=ITEM_FILTERS),
     retrieve=extend_schema(summary="服务事项详情"),
-    create=extend_schema(summary="新建服务事项（未发布）"),
-    update=extend_schema(summary="修改服务事项"),
-    partial_update=extend_schema(summary="修改服务事项（部分字段）"),
-    destroy=extend_schema(summary="删除未发布的服务事项"),
+    create=extend_schema(summary="新建服务事项（未发布）", responses={201: ServiceItemSerializer, **ERRORS}),
+    update=extend_schema(summary="修改服务事项", responses={200: ServiceItemSerializer, **ERRORS}),
+    partial_update=extend_schema(
+        summary="修改服务事项（部分字段）", responses={200: ServiceItemSerializer, **ERRORS}
+    ),
+    destroy=extend_schema(summary="删除未发布的服务事项", responses={204: None, **ERRORS}),
 )
 class ServiceItemViewSet(
     ScopedViewSetMixin,
@@ -100,13 +116,17 @@ class ServiceItemViewSet(
         services.service_item_delete(actor=request.user, item=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="发布服务事项", request=None, responses=ServiceItemSerializer)
+    @extend_schema(
+        summary="发布服务事项（办事指南须完整；可网上申请的须已登记申请材料、办理流程已发布）",
+        request=None,
+        responses={200: ServiceItemSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         item = services.service_item_publish(actor=request.user, item=self.get_object(), published=True)
         return Response(self.get_serializer(self._read_back(item.pk)).data)
 
-    @extend_schema(summary="撤回服务事项", request=None, responses=ServiceItemSerializer)
+    @extend_schema(summary="撤回服务事项", request=None, responses={200: ServiceItemSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def unpublish(self, request, pk=None):
         item = services.service_item_publish(actor=request.user, item=self.get_object(), published=False)

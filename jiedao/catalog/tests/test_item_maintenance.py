@@ -130,3 +130,26 @@ def test_an_online_item_without_materials_is_not_published_and_keeps_its_last_on
     ).content.decode()
     assert "这是已发布的网上办理事项仅有的申请材料，不能删除" in page
     assert Material.objects.filter(pk=material.pk).exists()
+
+
+def test_api_schema_says_which_fields_a_new_item_needs_and_how_errors_look(tree, manager):
+    client = api_client_for(manager)
+    schema = client.get("/api/schema/?format=json").json()
+    request = schema["components"]["schemas"]["ServiceItemRequest"]
+    assert {"code", "name", "legal_basis", "statutory_limit_days", "promised_limit_days"} <= set(
+        request["required"]
+    )
+    assert "kind" not in request["required"] and "fee" not in request["required"]  # the service defaults them
+    publish = schema["paths"]["/api/v1/service-items/{id}/publish/"]["post"]["responses"]
+    assert publish["400"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/HallError"
+    correct = schema["paths"]["/api/v1/applications/{id}/correct/"]["post"]["responses"]
+    assert set(correct) == {"200", "400", "404"}
+    payload = {key: value for key, value in item_data(code="API-10").items() if key != "name"}
+    response = client.post("/api/v1/service-items/", {**payload, "org": tree.subdistrict_a.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["请填写事项名称。"]}
+    response = client.post(
+        "/api/v1/service-items/", {**payload, "name": " ", "org": tree.subdistrict_a.pk}, format="json"
+    )
+    assert response.json()["errors"] == {"name": ["请填写事项名称。"]}
+    assert not ServiceItem.objects.filter(code="API-10").exists()
