@@ -265,7 +265,17 @@ def person_create(
 def person_update(*, actor, person: Person, data: PersonData) -> Person:
     require(actor, "registry.change_person", person)
     require(actor, "registry.change_person", data.org)
-    values = _person_values(data, exclude_pk=person.pk, actor=actor)
+    # Another community is a move (迁出, then 迁入 there), with its household and house left behind: an edit
+    # that only changed `org` left the person in a household of the old community, out of its clerks' sight.
+    moving = {}
+    if data.org is not None and not same_community(person.org, data.org):
+        moving = {"org": [_("不能直接改到其他社区：请由原社区办理迁出，再由新社区办理迁入。")]}
+    try:
+        values = _person_values(data, exclude_pk=person.pk, actor=actor)
+    except ValidationFailed as error:
+        raise ValidationFailed(merge_errors(moving, error.errors)) from None
+    if moving:
+        raise ValidationFailed(moving)
     before = _snapshot(person)
     with transaction.atomic():
         for name, value in values.items():
@@ -276,9 +286,7 @@ def person_update(*, actor, person: Person, data: PersonData) -> Person:
         if changed:
             with records_language():
                 labels = "、".join(
-                    str(Person._meta.get_field(k if k != "house_id" else "house").verbose_name)
-                    for k in changed
-                    if not k.endswith("_id") or k == "house_id"
+                    str(Person._meta.get_field(k.removesuffix("_id")).verbose_name) for k in changed
                 )
                 _life_event(
                     person,

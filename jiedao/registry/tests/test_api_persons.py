@@ -418,3 +418,27 @@ def test_a_misspelt_group_or_an_upside_down_age_range_is_refused_not_answered_em
     assert errors["age_max"] == ["年龄上限不能小于下限。"]
     assert names(api.get(URL, {"tag": "dibao", "age_min": "20", "age_max": "90"})) == []
     assert names(api.get(URL, {"age_min": "60", "age_max": "90"})) == ["王老"]
+
+
+def test_an_edit_cannot_move_a_person_to_another_community(tree, family):
+    """PATCH {"org": <another community>} moved 王小明 out of community A1 while leaving him in his household there,
+    out of sight of A1's clerks; a move between communities is 迁出 then 迁入. A grid of the same community is
+    an ordinary edit, and the timeline says what changed."""
+    household, _head, _wife, son = family
+    clerk = staff(tree.subdistrict_a)
+    api = api_client_for(clerk)
+    before = list(LifeEvent.objects.filter(person=son).values_list("summary", flat=True))
+
+    response = api.patch(f"{URL}{son.pk}/", {"org": tree.community_a2.pk}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "org": ["不能直接改到其他社区：请由原社区办理迁出，再由新社区办理迁入。"]
+    }
+    son.refresh_from_db()
+    assert son.org == tree.community_a1 and son.membership.household == household
+    assert list(LifeEvent.objects.filter(person=son).values_list("summary", flat=True)) == before
+
+    response = api.patch(f"{URL}{son.pk}/", {"org": tree.grid_a1.pk}, format="json")
+    assert response.status_code == 200, response.content
+    assert LifeEvent.objects.filter(person=son).latest("pk").summary == "修改：所属组织"
