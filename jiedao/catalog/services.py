@@ -520,6 +520,12 @@ def announcement_update(*, actor, announcement: Announcement, data: dict) -> Ann
 
 def announcement_publish(*, actor, announcement: Announcement, published: bool = True) -> Announcement:
     require(actor, "catalog.publish_announcement", announcement)
+    if published and announcement.valid_until is not None and announcement.valid_until < timezone.localdate():
+        raise ServiceError(
+            _("该公告的截止日期 %(date)s 已过，发布后公众网站也不会显示；请先修改截止日期。")
+            % {"date": announcement.valid_until.isoformat()},
+            code="announcement_expired",
+        )
     if announcement.is_published == published:
         return announcement
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -295,6 +296,7 @@ class AnnouncementListView(ScopedListView):
             can_add=has_permission(self.request.user, "catalog.add_announcement"),
             can_change=has_permission(self.request.user, "catalog.change_announcement"),
             can_publish=has_permission(self.request.user, "catalog.publish_announcement"),
+            today=timezone.localdate(),
             **kwargs,
         )
 

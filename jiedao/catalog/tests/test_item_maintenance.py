@@ -153,3 +153,32 @@ def test_api_schema_says_which_fields_a_new_item_needs_and_how_errors_look(tree,
     )
     assert response.json()["errors"] == {"name": ["请填写事项名称。"]}
     assert not ServiceItem.objects.filter(code="API-10").exists()
+
+
+def test_an_expired_announcement_is_not_published_and_the_list_tells_when_one_shows(tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiedao.catalog.models import Announcement
+    from jiedao.catalog.tests.factories import make_announcement
+
+    editor = make_user(
+        tree.subdistrict_a,
+        "catalog.view_announcement",
+        "catalog.change_announcement",
+        "catalog.publish_announcement",
+    )
+    client = client_for(editor)
+    expired = make_announcement(tree.subdistrict_a, published=False, days_from=-10, days_until=-1)
+    page = client.post(
+        f"/catalog/announcements/{expired.pk}/publish/", {"publish": "1"}, follow=True
+    ).content.decode()
+    until = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert f"该公告的截止日期 {until} 已过，发布后公众网站也不会显示；请先修改截止日期。" in page
+    assert not Announcement.objects.get(pk=expired.pk).is_published
+    make_announcement(tree.subdistrict_a, published=True, days_from=-10, days_until=-2)
+    make_announcement(tree.subdistrict_a, published=True, days_from=3, days_until=None)
+    page = client.get("/catalog/announcements/").content.decode()
+    starts = (timezone.localdate() + timedelta(days=3)).isoformat()
+    assert "已过期" in page and f"{starts} 起在公众网站显示" in page

@@ -151,17 +151,19 @@ def test_announcement_lifecycle(tree):
     )
     import datetime as dt
 
+    from django.utils import timezone
+
     data = {
         "title": "停水通知",
         "category": "outage",
         "body": "周六停水",
-        "valid_from": dt.date(2026, 11, 26),
-        "valid_until": dt.date(2026, 11, 20),
+        "valid_from": timezone.localdate(),
+        "valid_until": timezone.localdate() - dt.timedelta(days=6),
     }
     with pytest.raises(ValidationFailed) as error:
         services.announcement_create(actor=user, org=tree.community_a1, data=data)
     assert error.value.errors["valid_until"] == ["截止日期不能早于生效日期。"]
-    data["valid_until"] = dt.date(2026, 11, 30)
+    data["valid_until"] = timezone.localdate() + dt.timedelta(days=4)  # an expired one is not published
     announcement = services.announcement_create(actor=user, org=tree.community_a1, data=data)
     assert not announcement.is_published
     services.announcement_publish(actor=user, announcement=announcement)
