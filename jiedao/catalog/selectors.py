@@ -85,3 +85,13 @@ def power_list() -> list[dict]:
         }
         for key in sorted(groups, key=lambda k: order.index(k) if k in order else len(order))
     ]
+
+
+def item_process(item: ServiceItem):
+    """The deployed process definition an application of `item` is handled by, or None (no key, or the
+    process is not deployed for the item's body)."""
+    if not item.process_key:
+        return None
+    from jiedao.workflow.services import resolve_definition
+
+    return resolve_definition(item.process_key, item.org)

@@ -90,7 +90,11 @@ class ItemDetailView(ScopedDetailView):
         can_publish = ServiceItem.objects.visible_to(user, "publish").filter(pk=item.pk).exists()
         can_delete = ServiceItem.objects.visible_to(user, "delete").filter(pk=item.pk).exists()
         return super().get_context_data(
-            can_change=can_change, can_publish=can_publish, can_delete=can_delete, **kwargs
+            can_change=can_change,
+            can_publish=can_publish,
+            can_delete=can_delete,
+            process=selectors.item_process(item),
+            **kwargs,
         )
 
 

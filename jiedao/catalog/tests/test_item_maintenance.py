@@ -182,3 +182,15 @@ def test_an_expired_announcement_is_not_published_and_the_list_tells_when_one_sh
     page = client.get("/catalog/announcements/").content.decode()
     starts = (timezone.localdate() + timedelta(days=3)).isoformat()
     assert "已过期" in page and f"{starts} 起在公众网站显示" in page
+
+
+def test_the_item_page_names_its_process_or_says_it_is_not_deployed(tree, manager):
+    deploy_process(tree.subdistrict_a, "linshi_jiuzhu", name="临时救助申请审批")
+    handled = make_item(tree.subdistrict_a, process_key="linshi_jiuzhu")
+    waiting = make_item(tree.subdistrict_a, process_key="not_yet", published=False)
+    client = client_for(manager)
+    assert (
+        "临时救助申请审批（linshi_jiuzhu v1）" in client.get(f"/catalog/items/{handled.pk}/").content.decode()
+    )
+    page = client.get(f"/catalog/items/{waiting.pk}/").content.decode()
+    assert "“not_yet”流程尚未发布，网上申请受理后将无法转入流程办理" in page
