@@ -18,7 +18,13 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import CoordinateSystem, HouseUse, LifeEventKind, Ownership
 from jiedao.registry.models import Building, Enterprise, House, Household, LifeEvent, Person
-from jiedao.registry.services.common import community_errors, length_errors, records_language, same_community
+from jiedao.registry.services.common import (
+    community_errors,
+    length_errors,
+    merge_errors,
+    records_language,
+    same_community,
+)
 
 BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
 HOUSE_FIELDS = [
@@ -285,17 +291,61 @@ def house_create(*, actor, data: HouseData) -> House:
     return house
 
 
+def _house_has_occupants(house: House) -> bool:
+    return (
+        Person.objects.filter(house=house).exists()
+        or Household.objects.filter(house=house).exists()
+        or Enterprise.objects.filter(house=house).exists()
+    )
+
+
 def house_update(*, actor, house: House, data: HouseData) -> House:
     require(actor, "registry.change_house", house)
     if data.building is not None:
         require(actor, "registry.change_house", data.building)
-    values = _house_values(data, exclude_pk=house.pk)
+    # Like a building (`building_update`): residents of one community must not end up in a house of another.
+    moving = {}
+    if (
+        data.building is not None
+        and not same_community(house.org, data.building.org)
+        and _house_has_occupants(house)
+    ):
+        moving = {
+            "building": [
+                _("房屋内仍有登记的居民、户或企业，不能移至其他社区的楼栋；请先为其办理迁出或变更地址。")
+            ]
+        }
+    try:
+        values = _house_values(data, exclude_pk=house.pk)
+    except ValidationFailed as error:
+        raise ValidationFailed(merge_errors(moving, error.errors)) from None
+    if moving:
+        raise ValidationFailed(moving)
     before = audit.snapshot(house, HOUSE_FIELDS)
+    old_address = house.full_address
     with transaction.atomic():
         for name, value in values.items():
             setattr(house, name, value)
         house.save()
-        house.residents.update(residence_address=house.full_address)
+        if house.full_address != old_address:
+            # the residents' address follows, and their timelines say so (as for a renamed building)
+            residents = list(house.residents.values_list("pk", flat=True))
+            house.residents.update(residence_address=house.full_address, updated_at=timezone.now())
+            with records_language():
+                summary = (_("住址由“%(a)s”变更为“%(b)s”") % {"a": old_address, "b": house.full_address})[
+                    :300
+                ]
+            LifeEvent.objects.bulk_create(
+                LifeEvent(
+                    person_id=pk,
+                    kind=LifeEventKind.ADDRESS_CHANGE,
+                    occurred_on=timezone.localdate(),
+                    summary=summary,
+                    details={"house": house.pk},
+                    actor=actor if getattr(actor, "pk", None) else None,
+                )
+                for pk in residents
+            )
         audit.record(
             events.HOUSE_CHANGED,
             actor=actor,

@@ -194,3 +194,36 @@ def test_enterprise_in_a_sibling_community_is_not_found(tree, api):
         format="json",
     )
     assert response.status_code == 404 and not Enterprise.objects.exists()
+
+
+def test_an_inhabited_house_stays_in_its_community_and_its_residents_hear_of_a_new_address(tree):
+    """PATCH {"building": <a building of another community>} moved a lived-in house, and its residents with
+    it, out of their community; and a house's new address reached its residents with no timeline entry."""
+    from jiedao.registry.models import LifeEvent
+
+    clerk = staff(tree.subdistrict_a)
+    api = api_client_for(clerk)
+    home = house(clerk, tree.community_a1, street="幸福路12号", building="3幢", unit="2单元", room="301")
+    resident = person(clerk, tree.community_a1, name="赵一", house=home)
+    elsewhere = house(clerk, tree.community_a2, street="和平路1号", building="1幢", unit="", room="101")
+
+    response = api.patch(f"/api/v1/houses/{home.pk}/", {"building": elsewhere.building_id}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "building": ["房屋内仍有登记的居民、户或企业，不能移至其他社区的楼栋；请先为其办理迁出或变更地址。"]
+    }
+    home.refresh_from_db()
+    assert home.org == tree.community_a1 and home.full_address == "幸福路12号3幢2单元301"
+
+    response = api.patch(f"/api/v1/houses/{home.pk}/", {"room": "302"}, format="json")
+
+    assert response.status_code == 200, response.content
+    resident.refresh_from_db()
+    assert resident.residence_address == "幸福路12号3幢2单元302"
+    latest = LifeEvent.objects.filter(person=resident).latest("pk")
+    assert latest.summary == "住址由“幸福路12号3幢2单元301”变更为“幸福路12号3幢2单元302”"
+    # an empty house may move to another community's building
+    empty = house(clerk, tree.community_a1, street="幸福路12号", building="3幢", unit="2单元", room="401")
+    response = api.patch(f"/api/v1/houses/{empty.pk}/", {"building": elsewhere.building_id}, format="json")
+    assert response.status_code == 200 and response.json()["org"] == tree.community_a2.pk
