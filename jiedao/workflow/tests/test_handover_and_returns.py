@@ -81,7 +81,7 @@ def test_a_returned_step_says_who_returned_it_and_why(leave, people):
     assert "已被退回：李主任（部门负责人审批）于" in page and "退回原因：请补充请假事由" in page
     # the approver's own page of the step says it was returned, not handled
     old = " ".join(head.get(f"/workflow/tasks/{head_task.pk}/").content.decode().split())
-    assert 'data-testid="task-status">已退回<' in old and "退回：请补充请假事由" in old
+    assert 'data-testid="task-status">已退回<' in old and "于 " in old and " 退回<br>意见：请补充请假事由" in old
     instance_page = " ".join(head.get(f"/workflow/instances/{instance.pk}/").content.decode().split())
     assert "部门负责人审批 · 李主任 · 已退回" in instance_page
     # sent again, the approver's new step is an ordinary one
