@@ -422,6 +422,18 @@ def _check_item(item) -> None:
         raise ServiceError(_("该事项未发布，不能申请。"), code="item_unavailable")
 
 
+def _open_application(item, enterprise_uscc: str, **applicant) -> Application | None:
+    """The applicant's open application for `item` (and the same enterprise), if any: the same request is
+    not filed twice (a double click, a form sent again)."""
+    return (
+        Application.objects.filter(
+            item=item, enterprise_uscc=enterprise_uscc, status__in=OPEN_STATUSES, **applicant
+        )
+        .only("tracking_code")
+        .first()
+    )
+
+
 def offline_only_message(item) -> str:
     """What a resident is told of an item handled only at the window, before and instead of applying."""
     return _("“%(item)s”仅限窗口办理，不能网上申请。请携带材料到%(place)s办理。") % {
@@ -458,13 +470,7 @@ def application_submit(
         # One open application per resident, item and enterprise: a double click on 提交申请 (or the form sent
         # again from another tab) must not file the same request twice. The resident's row is the lock.
         Resident.objects.select_for_update().filter(pk=resident.pk).first()
-        open_one = (
-            Application.objects.filter(
-                resident=resident, item=item, enterprise_uscc=enterprise_uscc, status__in=OPEN_STATUSES
-            )
-            .only("tracking_code")
-            .first()
-        )
+        open_one = _open_application(item, enterprise_uscc, resident=resident)
         if open_one is not None:
             raise ServiceError(
                 _(
@@ -549,6 +555,20 @@ def application_register_walk_in(
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():
+        open_one = (
+            _open_application(item, enterprise_uscc, applicant_id_hash=id_number_hash(number))
+            if number
+            else None
+        )
+        if open_one is not None:
+            raise ServiceError(
+                _(
+                    "该申请人已有一件“%(item)s”的申请正在办理（查询码 %(code)s），请勿重复登记；"
+                    "补充材料请在该办件中收取。"
+                )
+                % {"item": item.name, "code": open_one.tracking_code},
+                code="duplicate",
+            )
         application = Application.objects.create(
             org=item.org,
             created_by=actor,

@@ -61,3 +61,39 @@ def test_a_second_click_on_submit_files_nothing_twice(tree):
         "需要补充材料的，请在该申请中提交。"
     ) in response.content.decode()
     assert Application.objects.count() == 1 and first.materials.count() == 1
+
+
+def test_the_window_does_not_register_the_same_request_twice(tree):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, PDF
+    from jiedao.core.testing import api_client_for, make_user
+    from jiedao.registry.validators import make_id_number
+
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    item = make_item(tree.community_a1, name="居住证明开具")
+    client = api_client_for(clerk)
+    number = make_id_number("110105", dt.date(1960, 2, 2), 9)
+
+    def register():
+        data = {"item": item.pk, "applicant_name": "吴九", "applicant_id_number": number}
+        files = [SimpleUploadedFile("a.pdf", PDF)]
+        return client.post(
+            "/api/v1/applications/submit/",
+            {**data, "applicant_phone": "13600136000", "files": files},
+            format="multipart",
+        )
+
+    first = register()
+    assert first.status_code == 201
+    again = register()  # the button pressed twice
+    assert again.status_code == 400 and again.json()["code"] == "duplicate"
+    code = first.json()["tracking_code"]
+    assert again.json()["detail"] == (
+        f"该申请人已有一件“居住证明开具”的申请正在办理（查询码 {code}），请勿重复登记；补充材料请在该办件中收取。"
+    )
+    assert Application.objects.count() == 1
+    client.post(f"/api/v1/applications/{first.json()['id']}/reject/", {"reason": "不符合条件"}, format="json")
+    assert register().status_code == 201  # a closed one does not stand in the way
