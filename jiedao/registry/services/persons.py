@@ -460,6 +460,10 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
     require(actor, "registry.change_household", household)
     if data.org is None:
         data.org = household.org
+    elif not same_community(data.org, household.org):
+        raise ValidationFailed(
+            {"org": [_("新生儿须登记在户所在的社区（%(org)s）或其网格。") % {"org": household.org.name}]}
+        )
     if not (data.hukou_address or "").strip():
         data.hukou_address = household.registered_address
     if data.house is None and not (data.residence_address or "").strip():

@@ -252,3 +252,18 @@ def test_create_page_shows_a_head_of_another_community_beside_the_head_field(tre
     form = response.context["form"]
     assert form.errors.get("head") == [f"李四 属于{tree.community_a2.name}，不能加入其他社区的户。"]
     assert not Household.objects.exists()
+
+
+def test_a_birth_registered_in_another_community_is_refused_under_org(tree, family):
+    clerk = staff(tree.subdistrict_a)
+    baby = {"name": "王小宝", "id_number": new_id_number(date(2025, 6, 1)), "relation": "20"}
+
+    response = api_client_for(clerk).post(
+        f"{URL}{family.pk}/birth/", {**baby, "org": tree.community_a2.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "org": [f"新生儿须登记在户所在的社区（{family.org.name}）或其网格。"]
+    }
+    assert not Person.objects.filter(name="王小宝").exists()
