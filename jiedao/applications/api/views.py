@@ -112,7 +112,17 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             .order_by("-id")
         )
         status = self.request.query_params.get("status", "")
-        if self.action == "list" and status in ApplicationStatus.values:
+        if self.action == "list" and status:
+            if status not in ApplicationStatus.values:
+                # An unknown value listed every application as if it had filtered them.
+                raise ValidationFailed(
+                    {
+                        "status": [
+                            _("状态的取值无效，可选：%(values)s。")
+                            % {"values": "、".join(ApplicationStatus.values)}
+                        ]
+                    }
+                )
             queryset = queryset.filter(status=status)
         return queryset
 

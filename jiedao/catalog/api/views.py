@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -19,6 +20,7 @@ from jiedao.catalog.api.serializers import (
 from jiedao.catalog.choices import Audience, LifeEvent
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.api.viewsets import ScopedViewSetMixin
+from jiedao.core.exceptions import ValidationFailed
 
 CODE_REGEX = "[A-Za-z0-9_.-]+"
 
@@ -41,7 +43,22 @@ ERRORS = {
 }
 
 
+def _check_filters(params) -> None:
+    """An unknown audience or life event is refused: ignoring it listed every item as if it had filtered."""
+    errors = {}
+    choices = {"audience": [Audience.PERSON, Audience.ENTERPRISE], "event": LifeEvent.values}
+    for name, values in choices.items():
+        value = params.get(name, "")
+        if value and value not in values:
+            errors[name] = [
+                _("%(name)s 的取值无效，可选：%(values)s。") % {"name": name, "values": "、".join(values)}
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _filter(queryset, params):
+    _check_filters(params)
     q = params.get("q", "").strip()
     if q:
         queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))

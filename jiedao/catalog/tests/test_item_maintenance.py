@@ -194,3 +194,19 @@ def test_the_item_page_names_its_process_or_says_it_is_not_deployed(tree, manage
     )
     page = client.get(f"/catalog/items/{waiting.pk}/").content.decode()
     assert "“not_yet”流程尚未发布，网上申请受理后将无法转入流程办理" in page
+
+
+def test_api_list_filters_refuse_unknown_values_instead_of_listing_everything(tree, manager):
+    from rest_framework.test import APIClient
+
+    make_item(tree.subdistrict_a)
+    response = APIClient().get("/api/v1/public/service-items/?event=nope")
+    assert response.status_code == 400
+    assert response.json()["errors"]["event"][0].startswith("event 的取值无效，可选：")
+    assert APIClient().get("/api/v1/public/service-items/?audience=enterprise").status_code == 200
+    response = api_client_for(manager).get("/api/v1/service-items/?audience=people")
+    assert response.json()["errors"] == {"audience": ["audience 的取值无效，可选：person、enterprise。"]}
+    clerk = make_user(tree.subdistrict_a, "applications.view_application")
+    response = api_client_for(clerk).get("/api/v1/applications/?status=open")
+    assert response.status_code == 400 and response.json()["errors"]["status"][0].startswith("状态的取值无效")
+    assert api_client_for(clerk).get("/api/v1/applications/?status=accepted").status_code == 200
