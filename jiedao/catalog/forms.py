@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedao.catalog.choices import LifeEvent
 from jiedao.catalog.models import Announcement, Material, ServiceItem
-from jiedao.catalog.services import ITEM_FIELDS
+from jiedao.catalog.services import FORM_FILE_EXTENSIONS, ITEM_FIELDS
 from jiedao.core.forms import StyledFormMixin
 from jiedao.orgs.models import OrgUnit
 
@@ -67,10 +67,20 @@ class ServiceItemForm(ServiceFormModelForm):
         return choices
 
 
+FORM_FILE_HELP = _("供群众下载：PDF、OFD、Word、Excel、WPS 或图片（JPG、PNG），不超过 10 MB。")
+
+
 class MaterialForm(ServiceFormModelForm):
     class Meta:
         model = Material
         fields = ["name", "form", "copies", "required", "note", "blank_form", "sample", "sort_order"]
+        help_texts = {"blank_form": FORM_FILE_HELP, "sample": FORM_FILE_HELP}
+        widgets = {
+            name: forms.ClearableFileInput(
+                attrs={"accept": ",".join(f".{ext}" for ext in sorted(FORM_FILE_EXTENSIONS))}
+            )
+            for name in ("blank_form", "sample")
+        }
 
 
 class AnnouncementForm(ServiceFormModelForm):

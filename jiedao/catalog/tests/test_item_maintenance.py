@@ -210,3 +210,10 @@ def test_api_list_filters_refuse_unknown_values_instead_of_listing_everything(tr
     response = api_client_for(clerk).get("/api/v1/applications/?status=open")
     assert response.status_code == 400 and response.json()["errors"]["status"][0].startswith("状态的取值无效")
     assert api_client_for(clerk).get("/api/v1/applications/?status=accepted").status_code == 200
+
+
+def test_the_material_form_says_which_files_residents_can_be_given(tree, manager):
+    item = make_item(tree.subdistrict_a)
+    page = client_for(manager).get(f"/catalog/items/{item.pk}/materials/new/").content.decode()
+    assert page.count("供群众下载：PDF、OFD、Word、Excel、WPS 或图片（JPG、PNG），不超过 10 MB。") == 2
+    assert 'accept=".doc,.docx,.et,.jpeg,.jpg,.ofd,.pdf,.png,.wps,.xls,.xlsx"' in page
