@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from jiedao.core.exceptions import OutOfScope
 from jiedao.registry.models import Person
@@ -82,6 +83,9 @@ def _flatten(detail) -> list[str]:
     if isinstance(detail, dict):
         messages = []
         for key, value in detail.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:  # about the value as a whole: no field to name
+                messages.extend(_flatten(value))
+                continue
             prefix = _("第%(n)d项") % {"n": key + 1} if isinstance(key, int) else key
             messages.extend(f"{prefix}：{m}" for m in _flatten(value))
         return messages

@@ -267,3 +267,20 @@ def test_a_birth_registered_in_another_community_is_refused_under_org(tree, fami
         "org": [f"新生儿须登记在户所在的社区（{family.org.name}）或其网格。"]
     }
     assert not Person.objects.filter(name="王小宝").exists()
+
+
+def test_members_that_are_not_a_list_get_a_message_without_drf_internals(tree, api, people):
+    response = api.post(
+        URL,
+        {
+            "org": tree.community_a1.pk,
+            "number": "330110001001-0002",
+            "registered_address": "明湖区幸福路12号",
+            "head": people["head"].pk,
+            "members": "刘桂兰",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"members": ["期望为一个包含物件的列表，得到的类型是“str”。"]}
