@@ -115,7 +115,13 @@ def _phone(raw: str, field: str = "phone", *, mobile_only: bool = False):
     except InvalidNumber as error:
         raise ValidationFailed({field: [error.message]}) from None
     if mobile_only and parsed.kind != "mobile":
-        raise ValidationFailed({field: [_("请填写手机号码。")]})
+        raise ValidationFailed(
+            {
+                field: [
+                    _("“%(phone)s”是固定电话，不能接收短信验证码，请填写手机号码。") % {"phone": raw.strip()}
+                ]
+            }
+        )
     return parsed
 
 

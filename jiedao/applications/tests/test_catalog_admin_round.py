@@ -97,3 +97,10 @@ def test_the_window_does_not_register_the_same_request_twice(tree):
     assert Application.objects.count() == 1
     client.post(f"/api/v1/applications/{first.json()['id']}/reject/", {"reason": "不符合条件"}, format="json")
     assert register().status_code == 201  # a closed one does not stand in the way
+
+
+def test_a_landline_at_resident_sign_in_is_called_one(tree):
+    from django.test import Client
+
+    response = Client().post("/hall/account/login/", {"phone": "021-12345678"})
+    assert "“021-12345678”是固定电话，不能接收短信验证码，请填写手机号码。" in response.content.decode()
