@@ -77,6 +77,11 @@ def validate_element(element: Element) -> list[str]:
             )
         elif kind == "user":
             usernames.append(name)
+    if element.exclude_initiator and "initiator" in refs:
+        errors.append(
+            _("用户任务%(e)s设置了“发起人不能办理”，却又指定发起人（initiator）为办理人。")
+            % {"e": element.label}
+        )
     if usernames:
         known = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
         for name in usernames:
@@ -169,15 +174,19 @@ def may_handle(user: User, org: OrgUnit) -> bool:
 def resolve(element: Element, context: AssignmentContext) -> tuple[User | None, list[User]]:
     """(assignee, candidates) of a user task; the candidates include the assignee. Raises
     `AssignmentError` when nobody can handle it."""
+    left_out = context.initiator.pk if element.exclude_initiator else None
     assignee = _resolve_ref(element.assignee, context) if element.assignee else None
+    if assignee is not None and assignee.pk == left_out:
+        assignee = None  # (a ${variable} naming the initiator): the step goes to its candidates
     found: dict[int, User] = {}
     if assignee is not None:
         found[assignee.pk] = assignee
     for ref in element.candidate_users:
         user = _resolve_ref(ref, context)
-        found.setdefault(user.pk, user)
+        if user.pk != left_out:
+            found.setdefault(user.pk, user)
     for group in element.candidate_groups:
-        for user in resolve_group(group, context):
+        for user in resolve_group(group, context, left_out=left_out):
             found.setdefault(user.pk, user)
     if not found:
         raise AssignmentError(_nobody_message(element, context))
@@ -198,22 +207,31 @@ def _nobody_message(element: Element, context: AssignmentContext) -> str:
             % {"org": node.name if node is not None else _("相应组织"), "role": role}
         )
     if not parts:
-        return _("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。") % {
+        message = _("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。") % {
             "step": step
         }
-    return _("环节「%(step)s」找不到办理人：%(who)s，请检查角色分配。") % {
-        "step": step,
-        "who": "；".join(parts),
-    }
+    else:
+        message = _("环节「%(step)s」找不到办理人：%(who)s，请检查角色分配。") % {
+            "step": step,
+            "who": "；".join(parts),
+        }
+    if element.exclude_initiator:
+        message += _("（发起人%(name)s本人不能办理该环节。）") % {
+            "name": context.initiator.full_name or context.initiator.username
+        }
+    return message
 
 
-def resolve_group(group: str, context: AssignmentContext) -> list[User]:
+def resolve_group(group: str, context: AssignmentContext, *, left_out: int | None = None) -> list[User]:
+    """The group's users; `left_out` (a user id, the initiator of a step that excludes them) is never among
+    them, and a ``role:`` group whose only holder at a level is that user looks one level further up."""
     kind, code, anchor = _parse_group(group)
     if kind == "orgrole":
         node = anchor_org(anchor, context)
-        return list(_holders(code, [node])) if node is not None else []
+        users = list(_holders(code, [node])) if node is not None else []
+        return [user for user in users if user.pk != left_out]
     for node in _ancestors_inclusive(context.org):
-        users = list(_holders(code, [node]))
+        users = [user for user in _holders(code, [node]) if user.pk != left_out]
         if users:
             return users
     return []

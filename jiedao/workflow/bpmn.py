@@ -28,7 +28,10 @@ User tasks (``bpmn:userTask``, ``bpmn:manualTask``):
   ``timelimits`` clock, kind ``workflow.task``);
 * ``bpmn:multiInstanceLoopCharacteristics`` marks a countersign (会签); ``jiedao:completion`` on the task
   (``all`` — everyone must approve, ``any`` — one approval suffices, or a share such as ``0.6`` / ``60%``)
-  says how it decides. One task is created per candidate.
+  says how it decides. One task is created per candidate;
+* ``jiedao:excludeInitiator="true"`` — the initiator never handles the step (an applicant does not approve
+  their own request): they are left out of its candidates, a ``role:`` group looks further up when the
+  initiator is its only holder at a level, and nobody left is refused like any step without a handler.
 
 Service tasks: ``jiedao:action="workflow.set_variable"`` (or ``camunda:topic``) names a registered action;
 its parameters are ``camunda:property`` entries in ``extensionElements/camunda:properties``, or a JSON
@@ -187,6 +190,7 @@ class Element:
     due_rule: str = ""
     due_limit: int = 0
     countersign: str = ""  # "", "all", "any", or a share "0.6"
+    exclude_initiator: bool = False
     action: str = ""
     params: dict[str, str] = field(default_factory=dict)
     timer: TimerSpec | None = None
@@ -548,6 +552,7 @@ def _read_user_task(node, element: Element, errors: list[str]) -> None:
     element.candidate_users = _split(_vendor_attr(node, "candidateUsers"))
     element.candidate_groups = _split(_vendor_attr(node, "candidateGroups"))
     element.form_key = _form_key(node)
+    element.exclude_initiator = _jiedao_attr(node, "excludeInitiator").lower() in ("true", "1")
     _read_due(node, element, errors)
     loops = [c for c in node if _local(c.tag) == "multiInstanceLoopCharacteristics"]
     if loops:

@@ -50,6 +50,7 @@ DESIGNER_LABELS = {
     "dueWorkingDays": CountingRule.WORKING_DAYS.label,
     "dueDays": CountingRule.CALENDAR_DAYS.label,
     "dueHours": CountingRule.HOURS.label,
+    "excludeInitiator": gettext_lazy("发起人不能办理本环节（不能审批自己的申请）"),
     "countersign": gettext_lazy("会签（每位候选人各办一份）"),
     "completion": gettext_lazy("会签规则：all 全部同意 / any 任一同意 / 比例如 0.6"),
     "action": gettext_lazy("动作"),

@@ -284,6 +284,14 @@
         const form = field(panel, "formKey", attr(bo, "camunda:formKey"), { choices: formChoices, readonly });
         form.addEventListener("change", () => setAttr(element, bo, "camunda:formKey", form.value));
         dueFields(element, bo, readonly);
+        // An approval the applicant must not handle themselves (jiedao/workflow/bpmn.py excludeInitiator).
+        const notInitiator = field(panel, "excludeInitiator", attr(bo, "jiedao:excludeInitiator") === "true", {
+          checkbox: true,
+          readonly,
+        });
+        notInitiator.addEventListener("change", () =>
+          setAttr(element, bo, "jiedao:excludeInitiator", notInitiator.checked ? "true" : ""),
+        );
         const isCountersign = Boolean(bo.loopCharacteristics);
         const countersign = field(panel, "countersign", isCountersign, { checkbox: true, readonly });
         countersign.addEventListener("change", () => {
