@@ -202,10 +202,11 @@ def _nobody_message(element: Element, context: AssignmentContext) -> str:
         kind, code, anchor = _parse_group(group)
         role = Role.objects.filter(code=code).values_list("name", flat=True).first() or code
         node = anchor_org(anchor, context) if kind == "orgrole" else context.org
-        parts.append(
-            _("%(org)s没有在岗的“%(role)s”")
-            % {"org": node.name if node is not None else _("相应组织"), "role": role}
-        )
+        where = node.name if node is not None else _("相应组织")
+        if element.exclude_initiator:
+            parts.append(_("%(org)s除发起人外没有在岗的“%(role)s”") % {"org": where, "role": role})
+        else:
+            parts.append(_("%(org)s没有在岗的“%(role)s”") % {"org": where, "role": role})
     if not parts:
         message = _("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。") % {
             "step": step

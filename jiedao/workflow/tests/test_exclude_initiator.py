@@ -57,7 +57,9 @@ def test_nobody_but_the_initiator_refuses_the_step_and_nothing_advances(people):
     with pytest.raises(ServiceError) as error:
         services.task_complete(actor=people.head, task=apply, form_data=LEAVE)
     assert str(error.value.message).endswith("（发起人李主任本人不能办理该环节。）")
-    assert "找不到办理人" in str(error.value.message)
+    assert "环节「部门负责人审批」找不到办理人：甲街道除发起人外没有在岗的“角色approver”" in str(
+        error.value.message
+    )
     assert [t.element_id for t in open_tasks(instance)] == ["apply"]
     assert WorkTask.objects.get(pk=apply.pk).status != TaskStatus.COMPLETED
 
