@@ -418,3 +418,19 @@ class TestPersonPagesAreScoped(ScopedModelContract):
 
     def detail_url(self, obj):
         return f"/registry/persons/{obj.pk}/"
+
+
+def test_a_wrong_number_is_reported_with_a_field_left_empty(tree, clerk):
+    """With 所属社区 left empty the page said only “该字段是必填项”; the wrong ID number and phone came up once
+    that was fixed. Now all at once, and nothing is registered."""
+    response = client_for(clerk).post(
+        "/registry/persons/new/",
+        {"name": "测试乙", "id_number": "11010519900101001", "phone": "abc", "house_relation": "family"},
+    )
+
+    html = page(response)
+    assert response.status_code == 200
+    assert "该字段是必填项。" in html
+    assert "公民身份号码应为18位（或15位旧号码），当前为17位。" in html
+    assert "电话号码格式不正确：“abc”含有数字、空格、横线、括号和开头的 + 以外的字符。" in html
+    assert not Person.objects.exists()

@@ -33,7 +33,13 @@ from jiedao.registry.selectors import (
 from jiedao.registry.services.households import HEAD_RELATION
 from jiedao.registry.services.persons import DISABLED_GROUP
 from jiedao.registry.ui.common import YES_NO, FilterForm, OrgChoiceField, date_field, squash, yes_no
-from jiedao.registry.validators import InvalidNumber, parse_uscc
+from jiedao.registry.validators import (
+    InvalidNumber,
+    clean_person_name,
+    parse_id_number,
+    parse_phone,
+    parse_uscc,
+)
 
 ALL = [("", _("全部"))]
 ALL_STATUSES = "all"
@@ -381,6 +387,26 @@ class PersonForm(StyledForm):
             if self.initial.get("has_photo"):
                 self.fields["photo"].help_text = _("已有照片；上传 JPG 或 PNG 图片将替换。")
                 self.fields["clear_photo"] = forms.BooleanField(label=_("删除照片"), required=False)
+
+    # The service checks these again with everything else; checked here too, a number typed wrong is reported
+    # with a field left empty instead of only once that field is filled in.
+    def _checked(self, name: str, check):
+        value = self.cleaned_data.get(name)
+        if value:
+            try:
+                check(value)
+            except InvalidNumber as error:
+                raise forms.ValidationError(error.message) from None
+        return value
+
+    def clean_name(self):
+        return self._checked("name", clean_person_name)
+
+    def clean_id_number(self):
+        return self._checked("id_number", parse_id_number)
+
+    def clean_phone(self):
+        return self._checked("phone", parse_phone)
 
 
 class MoveInForm(PersonForm):
