@@ -123,3 +123,16 @@ class TestEnterprisePagesAreScoped(ScopedModelContract):
 
     def detail_url(self, obj):
         return f"/registry/enterprises/{obj.pk}/"
+
+
+def test_a_wrong_uscc_or_phone_is_reported_with_a_field_left_empty(tree, clerk):
+    response = client_for(clerk).post(
+        "/registry/enterprises/new/",
+        {"name": "测试公司", "uscc": "91330106MA2IOZSV0X", "contact_phone": "call me", "status": "operating"},
+    )
+
+    html = page(response)
+    assert "该字段是必填项。" in html  # 所属社区, 法定代表人, 经营地址
+    assert "统一社会信用代码不能包含字母 I、O、Z、S、V，第12位为 I。" in html
+    assert "电话号码格式不正确：“call me”" in html
+    assert not Enterprise.objects.exists()

@@ -318,6 +318,18 @@ class MigrantSearchForm(FilterForm):
 # --- persons ---------------------------------------------------------------------------------------------
 
 
+def _checked_number(form, name: str, check):
+    """A field the service checks again with everything else: checked in the form too, a number typed wrong
+    is reported together with a required field left empty, not only once that field is filled in."""
+    value = form.cleaned_data.get(name)
+    if value:
+        try:
+            check(value)
+        except InvalidNumber as error:
+            raise forms.ValidationError(error.message) from None
+    return value
+
+
 class PersonForm(StyledForm):
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(
@@ -388,25 +400,14 @@ class PersonForm(StyledForm):
                 self.fields["photo"].help_text = _("已有照片；上传 JPG 或 PNG 图片将替换。")
                 self.fields["clear_photo"] = forms.BooleanField(label=_("删除照片"), required=False)
 
-    # The service checks these again with everything else; checked here too, a number typed wrong is reported
-    # with a field left empty instead of only once that field is filled in.
-    def _checked(self, name: str, check):
-        value = self.cleaned_data.get(name)
-        if value:
-            try:
-                check(value)
-            except InvalidNumber as error:
-                raise forms.ValidationError(error.message) from None
-        return value
-
     def clean_name(self):
-        return self._checked("name", clean_person_name)
+        return _checked_number(self, "name", clean_person_name)
 
     def clean_id_number(self):
-        return self._checked("id_number", parse_id_number)
+        return _checked_number(self, "id_number", parse_id_number)
 
     def clean_phone(self):
-        return self._checked("phone", parse_phone)
+        return _checked_number(self, "phone", parse_phone)
 
 
 class MoveInForm(PersonForm):
@@ -754,6 +755,12 @@ class EnterpriseForm(StyledForm, LocationMixin):
     def __init__(self, *args, user=None, org_permission="registry.add_enterprise", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = community_choices(user, org_permission)
+
+    def clean_uscc(self):  # checked here too, so it is reported with the other fields (see PersonForm)
+        return _checked_number(self, "uscc", parse_uscc)
+
+    def clean_contact_phone(self):
+        return _checked_number(self, "contact_phone", parse_phone)
 
 
 def household_candidates(persons, org=None):
