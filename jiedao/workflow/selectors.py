@@ -266,18 +266,40 @@ def return_that_opened(task: WorkTask):
 
 def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     """Whom the task page offers for 转办 / 委派, by name: active users of the instance's org and the levels
-    above it who may handle the instance (`assignment.may_handle`), other than the actor and the initiator.
-    Only a suggestion list: the service checks whoever is typed (`services._check_target_user`)."""
+    above it who may handle the instance, other than the actor and the initiator. Only a suggestion list —
+    the service checks whoever is typed (`services._check_target_user`, `assignment.may_handle`) — read in
+    three queries whatever the number of staff: for a user at the instance's node or above, a role carrying
+    ``workflow.view_processinstance`` with the whole-tree or subtree scope covers the instance, the
+    single-node scope only at its own node; a custom scope is checked the ordinary way."""
     from jiedao.accounts.models import User
+    from jiedao.core.scope import DataScope
     from jiedao.workflow.assignment import may_handle
 
     instance = task.instance
     org = instance.org
     nodes = [org.pk, *org.ancestors().values_list("pk", flat=True)]
-    users = (
+    users = list(
         User.objects.filter(is_active=True, org_id__in=nodes)
         .exclude(pk__in=[actor.pk, instance.initiator_id])
         .select_related("org")
         .order_by("-org__level", "username")[:limit]
     )
-    return [user for user in users if may_handle(user, org)]
+    links = User.roles.through.objects.filter(user_id__in=[u.pk for u in users], role__is_active=True)
+    with_duties = set(links.exclude(role__admin_duty="").values_list("user_id", flat=True))
+    scopes: dict[int, set[str]] = {}
+    for user_id, data_scope in links.filter(
+        role__permissions__codename="view_processinstance",
+        role__permissions__content_type__app_label="workflow",
+    ).values_list("user_id", "role__data_scope"):
+        scopes.setdefault(user_id, set()).add(data_scope)
+    chosen = []
+    for user in users:
+        held = scopes.get(user.pk, set())
+        if user.pk in with_duties or not held:
+            continue
+        covered = bool(held & {DataScope.ALL, DataScope.SUBTREE}) or (
+            DataScope.NODE in held and user.org_id == org.pk
+        )
+        if covered or (DataScope.CUSTOM in held and may_handle(user, org)):
+            chosen.append(user)
+    return chosen

@@ -81,7 +81,9 @@ def test_a_returned_step_says_who_returned_it_and_why(leave, people):
     assert "已被退回：李主任（部门负责人审批）于" in page and "退回原因：请补充请假事由" in page
     # the approver's own page of the step says it was returned, not handled
     old = " ".join(head.get(f"/workflow/tasks/{head_task.pk}/").content.decode().split())
-    assert 'data-testid="task-status">已退回<' in old and "于 " in old and " 退回<br>意见：请补充请假事由" in old
+    assert (
+        'data-testid="task-status">已退回<' in old and "于 " in old and " 退回<br>意见：请补充请假事由" in old
+    )
     instance_page = " ".join(head.get(f"/workflow/instances/{instance.pk}/").content.decode().split())
     assert "部门负责人审批 · 李主任 · 已退回" in instance_page
     # sent again, the approver's new step is an ordinary one
@@ -112,3 +114,28 @@ def test_a_second_return_shows_its_own_reason_whatever_the_engine_clock(leave, p
     page = applicant.get(f"/workflow/tasks/{task_for(instance, 'apply').pk}/").content.decode()
     assert "退回原因：第二次：请写明日期" in page and "退回原因：第一次" not in page
     assert "head2（部门负责人审批）" in page
+
+
+def test_the_handover_list_costs_the_same_whatever_the_staff_count(leave, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiedao.core.scope import DataScope
+    from jiedao.workflow.tests.conftest import _user, role
+
+    instance = start_leave(people)
+    task = task_for(instance, "head")
+    client = client_for(people.head)
+    client.get(f"/workflow/tasks/{task.pk}/")
+    with CaptureQueriesContext(connection) as before:
+        client.get(f"/workflow/tasks/{task.pk}/")
+    for number in range(20):
+        _user(people.tree.subdistrict_a, f"staff{number}", role("approver"))
+    node_only = role("node-viewer", "workflow.view_processinstance", scope=DataScope.NODE)
+    _user(people.tree.district, "district_node", node_only)  # sees the district's own records only
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(f"/workflow/tasks/{task.pk}/").content.decode()
+    assert len(after) == len(before)
+    choices = page[page.index('<datalist id="handover-choices"') : page.index("</datalist>")]
+    assert 'value="staff19"' in choices and 'value="district_node"' not in choices
+    assert 'value="depta"' not in choices  # a role without the workflow's view permission
