@@ -92,8 +92,12 @@ class CodeForm(StyledForm):
 
 
 class IdentityForm(StyledForm):
-    real_name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证件号码"), max_length=30)
+    real_name = forms.CharField(
+        label=_("姓名"), max_length=50, error_messages={"required": _("请填写姓名。")}
+    )
+    id_number = forms.CharField(
+        label=_("身份证件号码"), max_length=30, error_messages={"required": _("请填写身份证件号码。")}
+    )
 
 
 class EnterpriseFieldsMixin(forms.Form):

@@ -59,7 +59,13 @@ from jiedao.core.scope import require
 from jiedao.core.uploads import sniff_type
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.identity import id_number_hash, phone_hash
-from jiedao.registry.validators import InvalidNumber, parse_id_number, parse_phone, parse_uscc
+from jiedao.registry.validators import (
+    InvalidNumber,
+    clean_person_name,
+    parse_id_number,
+    parse_phone,
+    parse_uscc,
+)
 from jiedao.sms.services import sms_queue
 from jiedao.timelimits import services as clocks
 from jiedao.workcalendar import services as workcalendar
@@ -229,10 +235,12 @@ def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> 
 
 def resident_verify_identity(*, resident: Resident, real_name: str, id_number: str) -> Resident:
     """Real-name verification: name + ID number; linked to the registry's person when both match."""
-    real_name = (real_name or "").strip()
     errors: dict[str, list[str]] = {}
-    if not real_name or len(real_name) > 50:
-        errors["real_name"] = [_("请填写姓名（不超过 50 个字）。")]
+    try:
+        # The registry's rule: a formula (=1+2) or digits are no name, and the name reaches notices and PDFs.
+        real_name = clean_person_name(real_name)
+    except InvalidNumber as error:
+        errors["real_name"] = [error.message]
     try:
         parsed = parse_id_number(id_number or "")
     except InvalidNumber as error:
@@ -534,9 +542,10 @@ def application_register_walk_in(
     require(actor, "applications.add_application", item.org)
     _check_item(item)
     errors: dict[str, list[str]] = {}
-    applicant_name = (applicant_name or "").strip()
-    if not applicant_name or len(applicant_name) > 50:
-        errors["applicant_name"] = [_("请填写申请人姓名（不超过 50 个字）。")]
+    try:
+        applicant_name = clean_person_name(applicant_name)
+    except InvalidNumber as error:
+        errors["applicant_name"] = [error.message]
     number = ""
     if (applicant_id_number or "").strip():
         try:

@@ -104,3 +104,39 @@ def test_a_landline_at_resident_sign_in_is_called_one(tree):
 
     response = Client().post("/hall/account/login/", {"phone": "021-12345678"})
     assert "“021-12345678”是固定电话，不能接收短信验证码，请填写手机号码。" in response.content.decode()
+
+
+def test_real_name_verification_and_window_registration_use_the_registry_name_rule(tree):
+    import datetime as dt
+
+    from jiedao.applications import services
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, uploads
+    from jiedao.core.exceptions import ValidationFailed
+    from jiedao.core.testing import make_user
+    from jiedao.registry.validators import make_id_number
+
+    resident = make_resident(verified=False)
+    client = resident_client(resident)
+    number = make_id_number("330106", dt.date(1990, 1, 1), 12)
+    response = client.post("/hall/account/identity/", {"real_name": "=1+2", "id_number": number})
+    assert "姓名只能包含汉字、字母和间隔号（·）。" in response.content.decode()
+    resident.refresh_from_db()
+    assert not resident.is_verified
+    page = client.post("/hall/account/identity/", {"real_name": "", "id_number": ""}).content.decode()
+    assert "请填写姓名。" in page and "请填写身份证件号码。" in page and "该字段是必填项" not in page
+    client.post("/hall/account/identity/", {"real_name": "张  三", "id_number": number})
+    resident.refresh_from_db()
+    assert resident.is_verified and resident.real_name == "张三"
+
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    with pytest.raises(ValidationFailed) as caught:
+        services.application_register_walk_in(
+            actor=clerk,
+            item=make_item(tree.community_a1),
+            applicant_name="@SUM(1+1)",
+            applicant_id_number=number,
+            applicant_phone="13600136000",
+            uploads=uploads(),
+        )
+    assert caught.value.errors["applicant_name"] == ["姓名只能包含汉字、字母和间隔号（·）。"]
+    assert not Application.objects.exists()
