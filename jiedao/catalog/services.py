@@ -212,6 +212,16 @@ def _validate_item(values: dict, *, exclude_pk: int | None = None) -> dict[str, 
             errors.setdefault(name, []).append(_("请填写%(field)s。") % {"field": _label(name)})
         elif not isinstance(value, int) or value < 0:
             errors.setdefault(name, []).append(_("%(field)s须为不小于 0 的整数。") % {"field": _label(name)})
+    if isinstance(promised, int) and values.get("kind") in ItemKind.values:
+        # The guide shows 0 as 即时办结 and the clock counts at least a day: the kind and the limit must agree.
+        if values["kind"] == ItemKind.INSTANT and promised > 0:
+            errors.setdefault("promised_limit_days", []).append(
+                _("即办件当场办结，承诺时限应为 0；需要若干工作日办结的，请选择承诺件或上报件。")
+            )
+        elif values["kind"] != ItemKind.INSTANT and promised == 0:
+            errors.setdefault("promised_limit_days", []).append(
+                _("承诺件和上报件的承诺时限至少为 1 个工作日；当场办结的，请选择即办件。")
+            )
     if isinstance(statutory, int) and isinstance(promised, int) and promised > statutory:
         errors.setdefault("promised_limit_days", []).append(
             _("承诺时限（%(promised)d 个工作日）不能超过法定时限（%(statutory)d 个工作日）。")

@@ -217,3 +217,16 @@ def test_the_material_form_says_which_files_residents_can_be_given(tree, manager
     page = client_for(manager).get(f"/catalog/items/{item.pk}/materials/new/").content.decode()
     assert page.count("供群众下载：PDF、OFD、Word、Excel、WPS 或图片（JPG、PNG），不超过 10 MB。") == 2
     assert 'accept=".doc,.docx,.et,.jpeg,.jpg,.ofd,.pdf,.png,.wps,.xls,.xlsx"' in page
+
+
+def test_the_kind_and_the_promised_limit_must_agree(tree, manager):
+    client = client_for(manager)
+    data = item_data(code="QB-X-5", kind="instant", statutory_limit_days=5, promised_limit_days=3)
+    page = client.post("/catalog/items/new/", _form(data, tree.subdistrict_a)).content.decode()
+    assert "即办件当场办结，承诺时限应为 0；需要若干工作日办结的，请选择承诺件或上报件。" in page
+    data = item_data(code="QB-X-5", kind="promised", statutory_limit_days=5, promised_limit_days=0)
+    page = client.post("/catalog/items/new/", _form(data, tree.subdistrict_a)).content.decode()
+    assert "承诺件和上报件的承诺时限至少为 1 个工作日；当场办结的，请选择即办件。" in page
+    assert not ServiceItem.objects.filter(code="QB-X-5").exists()
+    data = item_data(code="QB-X-5", kind="instant", statutory_limit_days=1, promised_limit_days=0)
+    assert client.post("/catalog/items/new/", _form(data, tree.subdistrict_a)).status_code == 302
