@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -320,18 +320,20 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
                 header_row=header_row,
                 total_rows=total,
             )
-            audit.record(
-                events.IMPORT_STARTED,
-                actor=actor,
-                target=job,
-                message=_("上传“%(name)s”导入%(label)s") % {"name": job.original_name, "label": spec.label},
-                after={
-                    "spec": spec.key,
-                    "file": job.original_name,
-                    "size": job.file_size,
-                    "format": file_format,
-                },
-            )
+            with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+                audit.record(
+                    events.IMPORT_STARTED,
+                    actor=actor,
+                    target=job,
+                    message=_("上传“%(name)s”导入%(label)s")
+                    % {"name": job.original_name, "label": spec.label},
+                    after={
+                        "spec": spec.key,
+                        "file": job.original_name,
+                        "size": job.file_size,
+                        "format": file_format,
+                    },
+                )
             _enqueue(job)
     except BaseException:
         stored.unlink(missing_ok=True)
@@ -362,12 +364,13 @@ def import_cancel(*, actor, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.CANCELLED, finished_at=now, updated_at=now
         )
-        audit.record(
-            events.IMPORT_CANCELLED,
-            actor=actor,
-            target=locked,
-            message=_("已提交至第 %(row)d 行") % {"row": locked.resume_after_row},
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+            audit.record(
+                events.IMPORT_CANCELLED,
+                actor=actor,
+                target=locked,
+                message=_("已提交至第 %(row)d 行") % {"row": locked.resume_after_row},
+            )
     job.refresh_from_db()
     return job
 
@@ -391,12 +394,14 @@ def import_resume(*, actor, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.PENDING, failure_message="", finished_at=None, updated_at=timezone.now()
         )
-        audit.record(
-            events.IMPORT_RESUMED,
-            actor=actor,
-            target=locked,
-            message=_("从第 %(row)d 行之后继续") % {"row": max(locked.resume_after_row, locked.header_row)},
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+            audit.record(
+                events.IMPORT_RESUMED,
+                actor=actor,
+                target=locked,
+                message=_("从第 %(row)d 行之后继续")
+                % {"row": max(locked.resume_after_row, locked.header_row)},
+            )
         _enqueue(locked)
     job.refresh_from_db()
     return job

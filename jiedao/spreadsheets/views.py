@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -104,12 +106,13 @@ class ImportJobErrorsView(ImportJobMixin, ScopedViewMixin, View):
     def get(self, request, pk):
         job = self.get_object()
         path = services.error_workbook(job)
-        audit.record(
-            IMPORT_ERRORS_DOWNLOADED,
-            actor=request.user,
-            target=job,
-            message=_("共 %(n)d 条错误") % {"n": job.issue_count},
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+            audit.record(
+                IMPORT_ERRORS_DOWNLOADED,
+                actor=request.user,
+                target=job,
+                message=_("共 %(n)d 条错误") % {"n": job.issue_count},
+            )
         stem = os.path.splitext(job.original_name)[0] or _("导入")
         return file_response(path, _("%(name)s-错误报告.xlsx") % {"name": stem})
 

@@ -92,3 +92,29 @@ def test_household_read_into_a_process_is_written_in_chinese_whatever_the_step_l
     text = ctx.data["household_text"]
     assert text.startswith(f"户号 {household.number}，明湖区幸福路12号，共 3 人：")
     assert "← 申请人" in text and "Applicant" not in text
+
+
+def test_exports_and_uploads_from_the_english_interface_are_audited_in_chinese(
+    tree, clerk, client, settings, tmp_path
+):
+    """The audit log is read by the auditor in one language: an export or an upload made from the English
+    interface wrote “Export Actual population …” / “Uploaded … to import Actual population”."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jiedao.audit.models import AuditEvent
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    person(clerk, tree.community_a1, name="钱二")
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+
+    response = client.get("/registry/persons/export/", {"q": "钱"})
+    assert response.status_code == 200
+    exported = AuditEvent.objects.filter(event_name="registry.list.exported").get()
+    assert exported.message == "导出人口信息 1 条；筛选条件：姓名 / 证件号码 / 电话：钱"
+
+    csv = SimpleUploadedFile("名单.csv", f"姓名,身份证号\n赵三,{new_id_number(date(1990, 1, 1))}\n".encode())
+    response = client.post("/imports/new/registry-persons/", {"org": tree.community_a1.pk, "file": csv})
+    assert response.status_code == 302
+    uploaded = AuditEvent.objects.filter(event_name="spreadsheets.import.started").get()
+    assert (uploaded.message, uploaded.target_repr) == ("上传“名单.csv”导入实有人口", "实有人口：名单.csv")

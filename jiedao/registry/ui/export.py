@@ -8,10 +8,11 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -73,22 +74,23 @@ class ExportView(ScopedViewMixin, View):
         except BaseException:
             os.unlink(path)
             raise
-        described = form.describe() if form.is_bound else {}
-        filter_text = "；".join(f"{k}：{v}" for k, v in described.items()) or _("无")
         try:
-            audit.record(
-                LIST_EXPORTED,
-                actor=request.user,
-                org=request.user.org_id,
-                message=_("导出%(list)s %(n)d 条；筛选条件：%(f)s")
-                % {"list": self.list_label, "n": rows, "f": filter_text},
-                after={
-                    "list": self.model._meta.model_name,
-                    "filter": described,
-                    "rows": rows,
-                    **self.audit_extra(),
-                },
-            )
+            with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+                described = form.describe() if form.is_bound else {}
+                filter_text = "；".join(f"{k}：{v}" for k, v in described.items()) or _("无")
+                audit.record(
+                    LIST_EXPORTED,
+                    actor=request.user,
+                    org=request.user.org_id,
+                    message=_("导出%(list)s %(n)d 条；筛选条件：%(f)s")
+                    % {"list": self.list_label, "n": rows, "f": filter_text},
+                    after={
+                        "list": self.model._meta.model_name,
+                        "filter": described,
+                        "rows": rows,
+                        **self.audit_extra(),
+                    },
+                )
         except BaseException:
             os.unlink(path)
             raise
