@@ -162,6 +162,10 @@ class InboxView(LoginRequiredMixin, TemplateView):
         queryset, to_item = inbox_items(user, box, q=q, key=key)
         page = Paginator(queryset, 30).get_page(self.request.GET.get("page"))
         items = [to_item(row) for row in page.object_list]
+        if box == "todo":  # a step sent back to the user says so in the list too
+            reopened = selectors.reopened_by_return(page.object_list)
+            for item in items:
+                item["returned"] = item["id"] in reopened
         counts = selectors.filtered_counts(user, q=q, key=key)
         context.update(
             box=box,

@@ -139,3 +139,19 @@ def test_the_handover_list_costs_the_same_whatever_the_staff_count(leave, people
     choices = page[page.index('<datalist id="handover-choices"') : page.index("</datalist>")]
     assert 'value="staff19"' in choices and 'value="district_node"' not in choices
     assert 'value="depta"' not in choices  # a role without the workflow's view permission
+
+
+def test_the_inbox_marks_a_step_sent_back(leave, people):
+    applicant, head = client_for(people.applicant), client_for(people.head)
+    instance = start_leave(people)  # the applicant's step is done; the head's is open
+    other = start_leave(people)
+    assert 'data-testid="inbox-returned"' not in head.get("/workflow/inbox/").content.decode()
+    services.task_return(actor=people.head, task=task_for(instance, "head"), reason="请补充")
+    rows = [
+        r for r in applicant.get("/workflow/inbox/").content.decode().split("<tr>") if "/workflow/tasks/" in r
+    ]
+    assert len(rows) == 1 and "被退回" in rows[0] and instance.title in rows[0]
+    complete(instance, "apply", people.applicant, processes.LEAVE)
+    page = head.get("/workflow/inbox/").content.decode()
+    assert page.count("/workflow/tasks/") == 2 and 'data-testid="inbox-returned"' not in page
+    assert other.pk != instance.pk
