@@ -47,7 +47,8 @@ def search_items(
 
 
 def published_item(code: str) -> ServiceItem | None:
-    return published_items().filter(code=code).first()
+    """By its code as typed (codes are stored upper-case: qb-mz-001 finds QB-MZ-001)."""
+    return published_items().filter(code=code.strip().upper()).first()
 
 
 def current_announcements(*, category: str = "", today: date | None = None) -> QuerySet[Announcement]:

@@ -165,6 +165,11 @@ class PublicServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = CODE_REGEX
     queryset = ServiceItem.objects.none()
 
+    def get_object(self):
+        # Codes are stored upper-case (the service upper-cases them): qb-mz-001 finds QB-MZ-001.
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
+        return super().get_object()
+
     def get_queryset(self):
         queryset = selectors.published_items()
         if self.action == "list":

@@ -230,3 +230,12 @@ def test_the_kind_and_the_promised_limit_must_agree(tree, manager):
     assert not ServiceItem.objects.filter(code="QB-X-5").exists()
     data = item_data(code="QB-X-5", kind="instant", statutory_limit_days=1, promised_limit_days=0)
     assert client.post("/catalog/items/new/", _form(data, tree.subdistrict_a)).status_code == 302
+
+
+def test_a_code_typed_in_lower_case_finds_the_guide(tree):
+    from django.test import Client
+
+    item = make_item(tree.subdistrict_a, code="QB-MZ-009", name="临时救助")
+    client = Client()
+    assert "临时救助" in client.get("/guide/qb-mz-009/").content.decode()
+    assert client.get("/api/v1/public/service-items/qb-mz-009/").json()["code"] == item.code
