@@ -8,7 +8,7 @@ from jiedao.spreadsheets.readers import Limits, MiB
 
 class OrgChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
-        return f"{obj.name}（{obj.get_level_display()}）"
+        return _("%(name)s（%(level)s）") % {"name": obj.name, "level": obj.get_level_display()}
 
 
 class ImportUploadForm(StyledForm):
