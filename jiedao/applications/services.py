@@ -1846,10 +1846,12 @@ def objection_file(
         or filed.count() >= limit
     ):
         raise RateLimited(_("提交异议过于频繁，请 1 小时后再试。"), retry_after=OBJECTION_RETRY_AFTER)
-    name, content = (name or "").strip(), (content or "").strip()
+    content = (content or "").strip()
     errors: dict[str, list[str]] = {}
-    if not name or len(name) > 50:
-        errors["name"] = [_("请填写姓名（不超过 50 个字）。")]
+    try:
+        name = clean_person_name(name)
+    except InvalidNumber as error:
+        errors["name"] = [error.message]
     if not content or len(content) > 2000:
         errors["content"] = [_("请填写异议内容（不超过 2000 字）。")]
     try:

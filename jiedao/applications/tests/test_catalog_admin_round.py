@@ -1,4 +1,5 @@
-"""What a resident meets when an item's guide and the hall disagree (found walking the catalog through)."""
+"""Service hall input found wanting on a walk through the catalog and its bad-input list: offline-only items, required
+materials, duplicate filings, landlines at sign-in, and the registry's name rule on every name a person types."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import pytest
 
 from jiedao.applications.models import Application
 from jiedao.applications.tests.factories import make_item, make_resident, pdf
+from jiedao.applications.tests.test_acceptance_objections_outcome import (  # fixtures and the notice helper
+    _objection,
+    clock,  # noqa: F401
+    hall,  # noqa: F401
+)
 from jiedao.applications.tests.test_residents import resident_client
 from jiedao.catalog.choices import Availability
 
@@ -140,3 +146,13 @@ def test_real_name_verification_and_window_registration_use_the_registry_name_ru
         )
     assert caught.value.errors["applicant_name"] == ["姓名只能包含汉字、字母和间隔号（·）。"]
     assert not Application.objects.exists()
+
+
+def test_an_objection_under_a_formula_for_a_name_is_refused(hall, clock):  # noqa: F811
+    from jiedao.applications.models import Objection
+    from jiedao.core.exceptions import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        _objection(hall, clock, name="=HYPERLINK(1)")
+    assert caught.value.errors["name"] == ["姓名只能包含汉字、字母和间隔号（·）。"]
+    assert not Objection.objects.exists()
