@@ -29,4 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 
+handler400 = "jiedao.core.views.bad_request"
 handler403 = "django.views.defaults.permission_denied"
+handler404 = "jiedao.core.views.page_not_found"
+handler500 = "jiedao.core.views.server_error"

@@ -4,15 +4,17 @@ scoped data says why in `scope_exempt`. `tests/test_scope_meta.py` fails when a 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views import View
+from django.views import View, defaults
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
@@ -135,3 +137,48 @@ def csrf_failure(request, reason=""):
 
 
 csrf_failure.scope_exempt = "error page"
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    """An API client gets JSON for what Django refuses before any view runs (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, a malformed multipart body); a browser gets Django's page."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+        body = {
+            "code": "request_too_large",
+            "detail": _("请求内容过大（不能超过 %(mb).1f MB），请减少内容；文件请通过对应的上传接口提交。")
+            % {"mb": limit_mb},
+        }
+    else:
+        body = {"code": "bad_request", "detail": _("请求格式有误，服务器无法处理。")}
+    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+def page_not_found(request, exception):
+    """An unknown address under /api/ answers JSON in the API's error format, not the site's HTML page."""
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        {"code": "not_found", "detail": _("接口地址不存在：请对照 /api/schema/ 检查路径。")},
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def server_error(request):
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {"code": "server_error", "detail": _("服务器内部错误，请稍后再试；如仍失败，请联系系统管理员。")},
+        status=500,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+bad_request.scope_exempt = page_not_found.scope_exempt = server_error.scope_exempt = "error page"

@@ -92,3 +92,27 @@ def test_a_session_request_without_its_csrf_token_is_refused_in_chinese(tree):
         "code": "csrf_failed",
         "detail": "安全校验（CSRF）未通过：请刷新页面后重试；程序调用接口请使用令牌认证。",
     }
+
+
+def test_an_unknown_api_address_answers_json_in_the_api_format(api, client):
+    response = api.get("/api/v1/persns/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {
+        "code": "not_found",
+        "detail": "接口地址不存在：请对照 /api/schema/ 检查路径。",
+    }
+    # A person's browser still gets the site's page.
+    page = client.get("/registry/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_api_body_over_the_request_limit_answers_json(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = '{"name": "' + "张" * 400_000 + '"}'
+    response = api.post("/api/v1/persons/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "request_too_large",
+        "detail": "请求内容过大（不能超过 1.0 MB），请减少内容；文件请通过对应的上传接口提交。",
+    }
