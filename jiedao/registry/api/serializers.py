@@ -47,6 +47,7 @@ from jiedao.registry.models import (
     Person,
     SpecialGroupTag,
 )
+from jiedao.registry.services.houses import MAX_BUILDING_FLOORS
 
 
 def _values_help(choices) -> str:
@@ -664,7 +665,7 @@ class BuildingSerializer(InputSerializer):
     street_address = text(Building, "street_address")
     name = text(Building, "name")
     floors = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=300, label="层数"
+        required=False, allow_null=True, min_value=1, max_value=MAX_BUILDING_FLOORS, label="层数"
     )
     latitude, longitude, coordinate_system = _coordinate_fields().values()
     house_count = serializers.IntegerField(read_only=True, label="房屋数")

@@ -70,6 +70,10 @@ def _coordinate_errors(latitude, longitude, system: str) -> dict[str, list[str]]
     return errors
 
 
+# The tallest building in China has 128 floors above ground.
+MAX_BUILDING_FLOORS = 200
+
+
 @dataclass
 class BuildingData:
     org: OrgUnit
@@ -92,6 +96,8 @@ def _building_errors(data: BuildingData, exclude_pk=None) -> dict:
         duplicate = duplicate.exclude(pk=exclude_pk)
     if duplicate.exists():
         errors["name"] = [_("%(a)s%(n)s 已存在。") % {"a": data.street_address, "n": data.name}]
+    if data.floors is not None and not 1 <= data.floors <= MAX_BUILDING_FLOORS:
+        errors["floors"] = [_("层数须在 1 到 %(max)d 之间。") % {"max": MAX_BUILDING_FLOORS}]
     errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
     errors.update(length_errors(Building, street_address=data.street_address, name=data.name))
     return errors

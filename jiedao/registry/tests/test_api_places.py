@@ -1,5 +1,6 @@
 import pytest
 
+from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import api_client_for
 from jiedao.registry import services
 from jiedao.registry.models import Building, Enterprise, House
@@ -227,3 +228,23 @@ def test_an_inhabited_house_stays_in_its_community_and_its_residents_hear_of_a_n
     empty = house(clerk, tree.community_a1, street="幸福路12号", building="3幢", unit="2单元", room="401")
     response = api.patch(f"/api/v1/houses/{empty.pk}/", {"building": elsewhere.building_id}, format="json")
     assert response.status_code == 200 and response.json()["org"] == tree.community_a2.pk
+
+
+@pytest.mark.parametrize("floors", [0, 201])
+def test_a_building_floor_count_out_of_range_is_refused_the_same_way_everywhere(tree, clerk, api, floors):
+    response = api.post(
+        "/api/v1/buildings/",
+        {"org": tree.community_a1.pk, "street_address": "幸福路12号", "name": "3幢", "floors": floors},
+        format="json",
+    )
+    assert response.status_code == 400 and "floors" in response.json()["errors"]
+    # The service holds the rule too, for imports and anything else that builds a BuildingData.
+    with pytest.raises(ValidationFailed) as refused:
+        services.building_create(
+            actor=clerk,
+            data=services.BuildingData(
+                org=tree.community_a1, street_address="幸福路12号", name="3幢", floors=floors
+            ),
+        )
+    assert refused.value.errors == {"floors": ["层数须在 1 到 200 之间。"]}
+    assert not Building.objects.exists()

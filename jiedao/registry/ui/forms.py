@@ -31,6 +31,7 @@ from jiedao.registry.selectors import (
     persons_for,
 )
 from jiedao.registry.services.households import HEAD_RELATION
+from jiedao.registry.services.houses import MAX_BUILDING_FLOORS
 from jiedao.registry.services.persons import DISABLED_GROUP
 from jiedao.registry.ui.common import YES_NO, FilterForm, OrgChoiceField, date_field, squash, yes_no
 from jiedao.registry.validators import (
@@ -694,7 +695,7 @@ class BuildingForm(StyledForm, LocationMixin):
     org = OrgChoiceField(label=_("所属社区/网格"), queryset=None)
     street_address = forms.CharField(label=_("门牌地址"), max_length=200, help_text=_("如：幸福路12号"))
     name = forms.CharField(label=_("楼栋"), max_length=50, help_text=_("如：3幢"))
-    floors = forms.IntegerField(label=_("层数"), min_value=1, max_value=200, required=False)
+    floors = forms.IntegerField(label=_("层数"), min_value=1, max_value=MAX_BUILDING_FLOORS, required=False)
 
     field_order = ["org", "street_address", "name", "floors"]
 
