@@ -1199,7 +1199,7 @@ Excel 日期序号 %(serial)s 超出范围（最大为 9999-12-31）。 => Excel
 非流动人口 => Non-migrants
 户数 => Households
 人 => people
-人户 => People/households
+人户 => -person
 人数 => People
 房屋数 => Houses
 社区/网格 => Community/grid
@@ -2865,6 +2865,8 @@ def load_table() -> dict[str, str]:
                 raise SystemExit(f"bad line (no ' => '): {line!r}")
             zh = zh.replace("\\n", "\n")
             en = en.rstrip().replace("\\n", "\n")  # a leading space is kept: optional fragments
+            if zh.endswith("：") and en.endswith(":"):
+                en += " "  # the full-width colon carries its own spacing; English needs the space after it
             if zh in table and table[zh] != en:
                 print(f"warning: {zh!r} translated twice: {table[zh]!r} / {en!r}", file=sys.stderr)
             table[zh] = en

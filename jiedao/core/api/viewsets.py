@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission
 
@@ -18,7 +19,7 @@ ACTION_PERMISSIONS = {
 
 
 class HasScopedPermission(BasePermission):
-    message = "您没有执行此操作的权限。"
+    message = _("您没有执行此操作的权限。")
 
     def has_permission(self, request, view) -> bool:
         return has_permission(request.user, view.required_permission())
