@@ -33,6 +33,9 @@ User tasks (``bpmn:userTask``, ``bpmn:manualTask``):
   their own request): they are left out of its candidates, a ``role:`` group looks further up when the
   initiator is its only holder at a level, and nobody left is refused like any step without a handler.
 
+The process (``bpmn:process``): ``jiedao:businessOnly="true"`` — the process handles a business record (a
+service-hall application) and is started only by the service that owns the record, never from 发起流程.
+
 Service tasks: ``jiedao:action="workflow.set_variable"`` (or ``camunda:topic``) names a registered action;
 its parameters are ``camunda:property`` entries in ``extensionElements/camunda:properties``, or a JSON
 object in ``jiedao:params`` (what the platform's designer writes). A value
@@ -230,6 +233,7 @@ class ProcessModel:
     elements: dict[str, Element]
     flows: dict[str, Flow]
     start_form_key: str = ""
+    business_only: bool = False
     spec: object = None
     subprocess_specs: dict = field(default_factory=dict)
     # Elements of the file already refused with their own message (a script task…): the flows that
@@ -454,6 +458,7 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
             % {"id": process_id[:70]}
         )
     model = ProcessModel(process_id=process_id, name=process.get("name") or process_id, elements={}, flows={})
+    model.business_only = _jiedao_attr(process, "businessOnly").lower() in ("true", "1")
     for node in process:
         if not isinstance(node.tag, str):
             continue

@@ -320,8 +320,8 @@ def resolve_definition(key: str, org: OrgUnit) -> ProcessDefinition | None:
     return best[1] if best else None
 
 
-def startable_definitions(org: OrgUnit) -> list[ProcessDefinition]:
-    """One definition per key startable at `org` (see `resolve_definition`)."""
+def deployed_definitions(org: OrgUnit) -> list[ProcessDefinition]:
+    """One deployed definition per key that applies at `org` (see `resolve_definition`), in 拼音 order."""
     nodes = [org, *reversed(list(org.ancestors()))]
     chosen: dict[str, tuple] = {}
     for definition in ProcessDefinition.objects.filter(
@@ -331,6 +331,12 @@ def startable_definitions(org: OrgUnit) -> list[ProcessDefinition]:
         if definition.key not in chosen or rank > chosen[definition.key][0]:
             chosen[definition.key] = (rank, definition)
     return sorted((d for _r, d in chosen.values()), key=lambda d: name_order(d.name))
+
+
+def startable_definitions(org: OrgUnit) -> list[ProcessDefinition]:
+    """The deployed definitions a person may start on 发起流程: those a business record starts (a
+    service-hall application's, `jiedao:businessOnly`) are left out."""
+    return [d for d in deployed_definitions(org) if not bpmn.model_for(d).business_only]
 
 
 def name_order(name: str) -> tuple[str, str]:
@@ -758,6 +764,12 @@ def process_start(
             code="no_definition",
         )
     model = bpmn.model_for(definition)
+    if model.business_only and business_object is None:
+        raise ServiceError(
+            _("「%(name)s」由办件发起：请通过网上办事大厅或窗口受理办件，不能直接发起。")
+            % {"name": definition.name},
+            code="business_only",
+        )
     data = _plain_data(data)
     if model.start_form_key:
         schema = definition.forms.get(model.start_form_key)

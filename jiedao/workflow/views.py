@@ -51,6 +51,7 @@ DESIGNER_LABELS = {
     "dueDays": CountingRule.CALENDAR_DAYS.label,
     "dueHours": CountingRule.HOURS.label,
     "excludeInitiator": gettext_lazy("发起人不能办理本环节（不能审批自己的申请）"),
+    "businessOnly": gettext_lazy("仅由办件发起（不在“发起流程”中列出，如网上办事事项的审批流程）"),
     "countersign": gettext_lazy("会签（每位候选人各办一份）"),
     "completion": gettext_lazy("会签规则：all 全部同意 / any 任一同意 / 比例如 0.6"),
     "action": gettext_lazy("动作"),
@@ -176,10 +177,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             items=items,
             page_obj=page,
             tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
-            processes=sorted(
-                {(d.key, d.name) for d in services.startable_definitions(user.org)},
-                key=lambda pair: services.name_order(pair[1]),
-            ),
+            processes=[(d.key, d.name) for d in services.deployed_definitions(user.org)],
         )
         return context
 

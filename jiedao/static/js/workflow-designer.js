@@ -272,6 +272,16 @@
         const name = field(panel, "name", bo.name, { readonly });
         name.addEventListener("change", () => modeling().updateProperties(element, { name: name.value || undefined }));
       }
+      if (bo.$type === "bpmn:Process") {
+        // Started only by its business record, e.g. a service-hall application (bpmn.py businessOnly).
+        const businessOnly = field(panel, "businessOnly", attr(bo, "jiedao:businessOnly") === "true", {
+          checkbox: true,
+          readonly,
+        });
+        businessOnly.addEventListener("change", () =>
+          setAttr(element, bo, "jiedao:businessOnly", businessOnly.checked ? "true" : ""),
+        );
+      }
       const formChoices = [["", LABELS.none], ...Object.keys(forms).map((k) => [k, k])];
       if (USER_TASKS.includes(bo.$type)) {
         ["assignee", "candidateGroups", "candidateUsers"].forEach((key) => {

@@ -28,14 +28,20 @@ def test_demo_is_idempotent_and_fills_the_inboxes(db):
     assert {t.name for t in selectors.todo_tasks(User.objects.get(username="supervisor"))} == {"纪检监察意见"}
     assert "已发布流程：清波街道 请销假" in out.getvalue()
     # a community of the other sub-district starts its own sub-district's processes, not 清波's
-    from jiedao.workflow.services import startable_definitions
+    from jiedao.workflow.services import deployed_definitions, startable_definitions
 
-    other = startable_definitions(User.objects.get(username="shequ2").org)
+    other = deployed_definitions(User.objects.get(username="shequ2").org)
     assert {(d.org.name, d.key) for d in other} == {("望江街道", "dibao"), ("望江街道", "service_review")}
-    assert {d.key for d in startable_definitions(User.objects.get(username="shequ").org)} == {
+    assert {d.key for d in deployed_definitions(User.objects.get(username="shequ").org)} == {
         "leave",
         "joint_review",
         "countersign",
         "dibao",
         "service_review",
+    }
+    # 低保 and the service review run on applications: nobody starts them from 发起流程.
+    assert {d.key for d in startable_definitions(User.objects.get(username="shequ").org)} == {
+        "leave",
+        "joint_review",
+        "countersign",
     }
