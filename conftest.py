@@ -6,14 +6,17 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_parameter_cache():
+    """Per-process caches keyed by primary key: a rolled-back test gives its ids to the next test's rows
+    (a parsed process definition cached under id 3 would be another test's process)."""
     from jiedao.dictionaries.selectors import clear_cache as clear_dictionaries
     from jiedao.parameters.services import clear_cache as clear_parameters
+    from jiedao.workflow.bpmn import clear_cache as clear_process_models
 
-    clear_parameters()
-    clear_dictionaries()
+    for clear in (clear_parameters, clear_dictionaries, clear_process_models):
+        clear()
     yield
-    clear_parameters()
-    clear_dictionaries()
+    for clear in (clear_parameters, clear_dictionaries, clear_process_models):
+        clear()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from jiedao.accounts.models import Role, User
 from jiedao.core.scope import DataScope
 from jiedao.core.testing import Tree, make_user, permissions
 from jiedao.workcalendar.services import CHINA_TZ
-from jiedao.workflow import bpmn, engine
+from jiedao.workflow import engine
 from jiedao.workflow.tests import processes
 
 START_PERMS = ("workflow.add_processinstance", "workflow.view_processinstance")
@@ -41,13 +41,6 @@ def clock(monkeypatch):
     fake = Clock(at(2026, 9, 21))
     monkeypatch.setattr(engine, "now", fake)
     return fake
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models():
-    bpmn.clear_cache()
-    yield
-    bpmn.clear_cache()
 
 
 def role(code: str, *perms: str, scope=DataScope.SUBTREE) -> Role:
