@@ -122,13 +122,16 @@ def household_create(
     org: OrgUnit,
     number: str,
     registered_address: str,
-    head: Person,
+    head: Person | None,
     kind: str = HouseholdKind.FAMILY,
     house: House | None = None,
     members: list[tuple[Person, str]] = (),
 ) -> Household:
+    """立户. `head` None (the caller could not find the person) is refused under head, together with
+    whatever else is wrong, so a form shows every error at once."""
     require(actor, "registry.add_household", org)
-    require(actor, "registry.view_person", head)
+    if head is not None:
+        require(actor, "registry.view_person", head)
     errors = community_errors(org)
     try:
         number = parse_household_number(number)
@@ -143,7 +146,10 @@ def household_create(
         errors["kind"] = [_("户别不正确。")]
     if house is not None and org is not None and not same_community(house.org, org):
         errors["house"] = [_("实际居住房屋不在该社区。")]
-    head_problem = _member_problem(org, head) if org is not None else None
+    if head is None:
+        head_problem = _("请选择户主，或填写户主证件号码。")
+    else:
+        head_problem = _member_problem(org, head) if org is not None else None
     if head_problem:
         errors["head"] = [head_problem]
     errors.update(length_errors(Household, registered_address=registered_address))

@@ -221,3 +221,19 @@ class TestHouseholdPagesAreScoped(ScopedModelContract):
 
     def detail_url(self, obj):
         return f"/registry/households/{obj.pk}/"
+
+
+def test_a_head_not_found_is_reported_with_the_forms_other_errors(tree, clerk):
+    person(clerk, tree.community_a1, name="孙一")
+    Household.objects.create(org=tree.community_a1, number="H-100", head=None, registered_address="幸福路1号")
+    data = {
+        "org": tree.community_a1.pk,
+        "number": "H-100",
+        "kind": "1",
+        "registered_address": "幸福路1号",
+        "id_number": "110105194912310021",
+    }
+    html = page(client_for(clerk).post("/registry/households/new/", data))
+    # Both in one round: the clerk fixes the number and the ID number together.
+    assert "校验位错误" in html and "户号 H-100 已存在" in html
+    assert Household.objects.count() == 1

@@ -152,16 +152,28 @@ class HouseholdCreateView(ServiceFormView):
 
     def perform(self, form):
         user, data = self.request.user, form.cleaned_data
-        head = data.get("head") or person_by_id_number(user, data.get("id_number"), persons_for(user))
-        return services.household_create(
-            actor=user,
-            org=data["org"],
-            number=data["number"],
-            registered_address=data["registered_address"],
-            head=head,
-            kind=data["kind"],
-            house=resolve_house(user, data.get("house") or ""),
-        )
+        head, lookup_errors = data.get("head"), {}
+        if head is None:
+            try:
+                head = person_by_id_number(user, data.get("id_number"), persons_for(user))
+            except ValidationFailed as not_found:
+                lookup_errors = not_found.errors
+        try:
+            return services.household_create(
+                actor=user,
+                org=data["org"],
+                number=data["number"],
+                registered_address=data["registered_address"],
+                head=head,
+                kind=data["kind"],
+                house=resolve_house(user, data.get("house") or ""),
+            )
+        except ValidationFailed as refused:
+            if not lookup_errors:
+                raise
+            # The ID number that found nobody, with the rest of the form's errors in the same round.
+            others = {field: messages for field, messages in refused.errors.items() if field != "head"}
+            raise ValidationFailed({**others, **lookup_errors}) from None
 
     def get_success_url(self, result=None):
         return reverse("registry:household_detail", args=[result.pk])
