@@ -189,7 +189,9 @@ class ItemPublishView(ItemMixin, ScopedViewMixin, View):
         _run(
             request,
             lambda: services.service_item_publish(actor=request.user, item=item, published=publish),
-            _("事项已发布。") if publish else _("事项已撤回，公众网站不再显示。"),
+            _("事项已发布。")
+            if publish
+            else _("事项已撤回：公众网站不再显示，不再接受新的申请；已提交的办件照常办理。"),
         )
         return redirect("catalog:item_detail", pk=item.pk)
 

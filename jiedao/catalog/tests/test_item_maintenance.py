@@ -239,3 +239,24 @@ def test_a_code_typed_in_lower_case_finds_the_guide(tree):
     client = Client()
     assert "临时救助" in client.get("/guide/qb-mz-009/").content.decode()
     assert client.get("/api/v1/public/service-items/qb-mz-009/").json()["code"] == item.code
+
+
+def test_withdrawing_an_item_says_what_happens_to_its_applications_and_they_go_on(
+    tree, manager, settings, tmp_path
+):
+    from jiedao.applications import services as hall
+    from jiedao.applications.choices import ApplicationStatus
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, walk_in
+
+    settings.MEDIA_ROOT = tmp_path
+    item = make_item(tree.subdistrict_a, process_key="")
+    clerk = make_user(tree.subdistrict_a, *CLERK_PERMISSIONS)
+    application = walk_in(clerk, item)
+    client = client_for(manager)
+    detail = client.get(f"/catalog/items/{item.pk}/").content.decode()
+    assert "撤回后公众网站不再显示该事项，也不再接受新的申请；已提交的办件照常办理。确定撤回？" in detail
+    page = client.post(f"/catalog/items/{item.pk}/publish/", {"publish": "0"}, follow=True).content.decode()
+    assert "事项已撤回：公众网站不再显示，不再接受新的申请；已提交的办件照常办理。" in page
+    hall.application_accept(actor=clerk, application=application)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.ACCEPTED
