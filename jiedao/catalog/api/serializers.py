@@ -66,25 +66,6 @@ API_REQUIRED_FIELDS = [
 ]
 
 
-class ChoiceListField(serializers.ListField):
-    """A list of choices whose errors are a flat list of messages (“人生事件第 2 项：…”), as every other field's,
-    rather than DRF's {index: [...]} that the API's error format does not describe."""
-
-    def run_child_validation(self, data):
-        try:
-            return super().run_child_validation(data)
-        except serializers.ValidationError as error:
-            detail = error.detail
-            if not isinstance(detail, dict):
-                raise
-            messages = [
-                gettext("第 %(n)d 项：%(message)s") % {"n": int(index) + 1, "message": message}
-                for index, problems in sorted(detail.items())
-                for message in (problems if isinstance(problems, list) else [problems])
-            ]
-            raise serializers.ValidationError(messages) from None
-
-
 class ServiceItemSerializer(serializers.ModelSerializer):
     """A service item with its whole guide. Writes go through the catalog services, which validate."""
 
@@ -92,7 +73,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         queryset=OrgUnit.objects.all(), help_text="实施主体（组织节点编号）"
     )
     org_name = serializers.CharField(source="org.name", read_only=True)
-    life_events = ChoiceListField(
+    life_events = serializers.ListField(
         child=serializers.ChoiceField(choices=LifeEvent.choices), required=False, help_text="人生事件"
     )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

@@ -111,8 +111,8 @@ def test_api_refuses_an_unknown_life_event_with_a_flat_chinese_message(tree, man
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["errors"]["life_events"] == ["第 2 项：“nope” 不是合法选项。"]
-    assert body["detail"] == "第 2 项：“nope” 不是合法选项。"
+    assert body["errors"]["life_events"] == ["第2项：“nope” 不是合法选项。"]
+    assert body["detail"] == "第2项：“nope” 不是合法选项。"
     assert not ServiceItem.objects.filter(code="API-9").exists()
 
 

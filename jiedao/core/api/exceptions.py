@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from jiedao.core.exceptions import (
@@ -51,10 +52,10 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
-        first = next(iter(errors.values()), [""])
-        first_message = first[0] if isinstance(first, list) and first else first
-        response.data = {"code": "invalid", "detail": str(first_message), "errors": errors}
+        raw = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
+        errors = {str(name): flat_messages(problems) for name, problems in raw.items()}
+        first = next((messages[0] for messages in errors.values() if messages), "")
+        response.data = {"code": "invalid", "detail": first, "errors": errors}
     else:
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         detail = str(getattr(exc, "detail", exc))
@@ -68,6 +69,25 @@ def exception_handler(exc, context):
             )
         response.data = {"code": code if isinstance(code, str) else "error", "detail": detail}
     return response
+
+
+def flat_messages(detail) -> list[str]:
+    """A field's errors as the documented flat list of Chinese messages. DRF nests them for a list (`{0: [...]}`
+    or `[{}, {...}]`) and for a nested object (`{"relation": [...]}`): each message says which item or part."""
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        detail = dict(enumerate(detail))  # the older list format of ListSerializer errors
+    if isinstance(detail, dict):
+        messages = []
+        for key, value in detail.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:  # about the value as a whole: no field to name
+                messages.extend(flat_messages(value))
+                continue
+            prefix = _("第%(n)d项") % {"n": key + 1} if isinstance(key, int) else key
+            messages.extend(f"{prefix}：{m}" for m in flat_messages(value))
+        return messages
+    if isinstance(detail, list):
+        return [str(item) for item in detail]
+    return [str(detail)] if detail else []
 
 
 _JSON_POSITION = re.compile(r"line (\d+) column (\d+)")

@@ -116,3 +116,27 @@ def test_an_api_body_over_the_request_limit_answers_json(api, settings):
         "code": "request_too_large",
         "detail": "请求内容过大（不能超过 1.0 MB），请减少内容；文件请通过对应的上传接口提交。",
     }
+
+
+def test_a_nested_error_is_a_flat_list_saying_which_item(tree):
+    from jiedao.registry.tests.factories import person, staff
+
+    clerk = staff(tree.community_a1)
+    head = person(clerk, tree.community_a1, name="孙一")
+    api = api_client_for(clerk)
+    response = api.post(
+        "/api/v1/households/",
+        {
+            "org": tree.community_a1.pk,
+            "number": "H-100",
+            "registered_address": "幸福路1号",
+            "head": head.pk,
+            "members": [{"person": head.pk, "relation": "10"}, {"person": "abc", "relation": "10"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    messages = body["errors"]["members"]
+    assert all(isinstance(message, str) for message in messages)
+    assert messages[0].startswith("第2项：person：") and body["detail"] == messages[0]

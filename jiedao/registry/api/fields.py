@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 from django.db import models
 from django.utils.encoding import smart_str
-from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
+from jiedao.core.api.exceptions import flat_messages
 from jiedao.core.exceptions import OutOfScope
 from jiedao.registry.models import Person
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS
@@ -76,24 +75,6 @@ def text(model: type[models.Model], name: str, **kwargs) -> serializers.CharFiel
     return serializers.CharField(**kwargs)
 
 
-def _flatten(detail) -> list[str]:
-    """Nested DRF errors (a list of objects, a dict of values) as flat Chinese messages."""
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        detail = dict(enumerate(detail))  # the older list format of ListSerializer errors
-    if isinstance(detail, dict):
-        messages = []
-        for key, value in detail.items():
-            if key == api_settings.NON_FIELD_ERRORS_KEY:  # about the value as a whole: no field to name
-                messages.extend(_flatten(value))
-                continue
-            prefix = _("第%(n)d项") % {"n": key + 1} if isinstance(key, int) else key
-            messages.extend(f"{prefix}：{m}" for m in _flatten(value))
-        return messages
-    if isinstance(detail, list):
-        return [str(item) for item in detail]
-    return [str(detail)] if detail else []
-
-
 class InputSerializer(serializers.Serializer):
     """A request body: every field error comes back as `{field: ["中文信息", …]}`, nested ones flattened."""
 
@@ -102,7 +83,7 @@ class InputSerializer(serializers.Serializer):
             return super().run_validation(data)
         except serializers.ValidationError as error:
             if isinstance(error.detail, dict):
-                flat = {key: _flatten(value) for key, value in error.detail.items()}
+                flat = {key: flat_messages(value) for key, value in error.detail.items()}
                 raise serializers.ValidationError(flat) from None
             raise
 
