@@ -29,7 +29,6 @@ from jiedao.workflow import services as workflow
 pytestmark = pytest.mark.django_db
 
 clock = base.clock
-_fresh_models = base._fresh_models
 
 
 hall = base.hall

@@ -8,7 +8,6 @@ import pytest
 from jiedao.applications.models import Application
 from jiedao.applications.tests.factories import make_item, make_resident, pdf
 from jiedao.applications.tests.test_acceptance_objections_outcome import (  # fixtures and the notice helper
-    _fresh_models,  # noqa: F401  (autouse: compiled processes do not outlive the hall fixture's test)
     _objection,
     clock,  # noqa: F401
     hall,  # noqa: F401

@@ -27,7 +27,7 @@ from jiedao.workflow.models import WorkTask
 pytestmark = pytest.mark.django_db
 
 # The 低保 case of test_processing: its fixtures and helpers.
-clock, hall, _fresh_models = dibao.clock, dibao.hall, dibao._fresh_models
+clock, hall = dibao.clock, dibao.hall
 _complete, _open, _verified_and_reviewed = dibao._complete, dibao._open, dibao._verified_and_reviewed
 
 LEADER_PERMISSIONS = ("applications.view_application", "applications.approve_extension")

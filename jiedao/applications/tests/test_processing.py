@@ -23,8 +23,8 @@ from jiedao.registry.models import SpecialGroupTag
 from jiedao.registry.tests import factories as people_factories
 from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
-from jiedao.workflow import bpmn, engine
 from jiedao.workflow import demo as workflow_demo
+from jiedao.workflow import engine
 from jiedao.workflow import services as workflow
 from jiedao.workflow.choices import OPEN_TASK_STATUSES, InstanceStatus
 from jiedao.workflow.models import WorkTask
@@ -51,13 +51,6 @@ def clock(monkeypatch):
     monkeypatch.setattr(engine, "now", fake)
     monkeypatch.setattr(services, "_now", lambda at=None: at or fake())
     return fake
-
-
-@pytest.fixture(autouse=True)
-def _fresh_models():
-    bpmn.clear_cache()
-    yield
-    bpmn.clear_cache()
 
 
 def _role(code: str, *perms: str) -> Role:
