@@ -30,8 +30,8 @@ class ServiceItemForm(ServiceFormModelForm):
         label=_("办理流程定义"),
         required=False,
         help_text=_(
-            "可网上申请的事项须选择：受理后按该流程办理。列出实施主体及其上级已建立的流程；"
-            "事项发布前该流程须已发布。仅窗口办理的事项可不选。"
+            "可网上申请的事项须选择：受理后按该流程办理。列出实施主体及其上级已建立的办件流程"
+            "（设计器中勾选了“仅由办件发起”的流程）；事项发布前该流程须已发布。仅窗口办理的事项可不选。"
         ),
     )
 
@@ -56,7 +56,10 @@ class ServiceItemForm(ServiceFormModelForm):
 
         names: dict[str, str] = {}
         for key, name in (
-            process_definitions_for(*orgs).order_by("key", "-version").values_list("key", "name")
+            process_definitions_for(*orgs)
+            .filter(business_only=True)
+            .order_by("key", "-version")
+            .values_list("key", "name")
         ):
             names.setdefault(key, name)
         current = self.initial.get("process_key") or getattr(self.instance, "process_key", "")

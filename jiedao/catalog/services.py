@@ -161,8 +161,20 @@ def _validate_process(values: dict, org: OrgUnit | None, *, deployed: bool) -> d
         return {}
     from jiedao.workflow.services import resolve_definition
 
+    not_for_items = {
+        "process_key": [
+            _(
+                "流程“%(key)s”不是办件流程：办件流程只能由受理的办件发起。"
+                "请在流程设计器中勾选“仅由办件发起”后发布新版本，再选择它。"
+            )
+            % {"key": key}
+        ]
+    }
     if deployed:
-        if resolve_definition(key, org) is None:
+        definition = resolve_definition(key, org)
+        if definition is not None and not definition.business_only:
+            return not_for_items
+        if definition is None:
             return {
                 "process_key": [
                     _(
@@ -172,13 +184,17 @@ def _validate_process(values: dict, org: OrgUnit | None, *, deployed: bool) -> d
                     % {"key": key}
                 ]
             }
-    elif not process_definitions_for(org).filter(key=key).exists():
-        return {
-            "process_key": [
-                _("没有找到%(org)s可用的办理流程“%(key)s”：须为实施主体或其上级已建立的流程。")
-                % {"org": org.name, "key": key}
-            ]
-        }
+    else:
+        candidates = process_definitions_for(org).filter(key=key)
+        if not candidates.exists():
+            return {
+                "process_key": [
+                    _("没有找到%(org)s可用的办理流程“%(key)s”：须为实施主体或其上级已建立的流程。")
+                    % {"org": org.name, "key": key}
+                ]
+            }
+        if not candidates.filter(business_only=True).exists():
+            return not_for_items
     return {}
 
 

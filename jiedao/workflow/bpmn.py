@@ -329,6 +329,23 @@ def _jiedao_attr(node, name: str) -> str:
     return value.strip() if value is not None else ""
 
 
+def _business_only(process) -> bool:
+    return _jiedao_attr(process, "businessOnly").lower() in ("true", "1")
+
+
+def declares_business_only(xml: str) -> bool:
+    """Whether the document's executable process is marked ``jiedao:businessOnly`` (read without building the
+    process, so also for a draft that does not validate yet; False for a document that does not parse)."""
+    try:
+        root = parse_tree(xml)
+    except BpmnError:
+        return False
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    if len(processes) > 1:
+        processes = [p for p in processes if p.get("isExecutable", "true").lower() == "true"]
+    return len(processes) == 1 and _business_only(processes[0])
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -458,7 +475,7 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
             % {"id": process_id[:70]}
         )
     model = ProcessModel(process_id=process_id, name=process.get("name") or process_id, elements={}, flows={})
-    model.business_only = _jiedao_attr(process, "businessOnly").lower() in ("true", "1")
+    model.business_only = _business_only(process)
     for node in process:
         if not isinstance(node.tag, str):
             continue

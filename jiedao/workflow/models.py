@@ -45,6 +45,8 @@ class ProcessDefinition(ScopedModel):
         verbose_name=_("发布人"),
     )
     deployed_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # Read from the BPMN on every save (jiedao:businessOnly), so lists can filter on it without parsing.
+    business_only = models.BooleanField(_("仅由办件发起"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("流程定义")
@@ -57,6 +59,15 @@ class ProcessDefinition(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        from jiedao.workflow.bpmn import declares_business_only
+
+        self.business_only = declares_business_only(self.bpmn_xml)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "bpmn_xml" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "business_only"}
+        super().save(*args, **kwargs)
 
 
 class ProcessInstance(ScopedModel):

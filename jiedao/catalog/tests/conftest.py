@@ -18,7 +18,11 @@ def deploy_process(org, key: str, *, status: str = "deployed", name: str = "", v
         org=org,
         key=key,
         name=name or f"{key} 审批",
-        bpmn_xml="<definitions/>",
+        bpmn_xml=(
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+            ' xmlns:jiedao="http://jiedao.org.cn/schema/bpmn/1.0">'
+            f'<bpmn:process id="{key}" isExecutable="true" jiedao:businessOnly="true"/></bpmn:definitions>'
+        ),
         status=status,
         version=version,
     )

@@ -260,3 +260,32 @@ def test_withdrawing_an_item_says_what_happens_to_its_applications_and_they_go_o
     hall.application_accept(actor=clerk, application=application)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.ACCEPTED
+
+
+def test_only_processes_started_by_applications_are_offered_and_accepted(tree, manager):
+    from jiedao.workflow.models import ProcessDefinition
+
+    leave = ProcessDefinition.objects.create(
+        org=tree.subdistrict_a,
+        key="leave",
+        name="请销假",
+        status="deployed",
+        bpmn_xml=(
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+            '<bpmn:process id="leave" isExecutable="true"/></bpmn:definitions>'
+        ),
+    )
+    assert leave.business_only is False and ProcessDefinition.objects.get(key="dibao").business_only
+    page = client_for(manager).get("/catalog/items/new/").content.decode()
+    assert "（dibao）" in page and "请销假" not in page
+    response = api_client_for(manager).post(
+        "/api/v1/service-items/",
+        {**item_data(code="QB-X-2", process_key="leave"), "org": tree.subdistrict_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["process_key"] == [
+        "流程“leave”不是办件流程：办件流程只能由受理的办件发起。"
+        "请在流程设计器中勾选“仅由办件发起”后发布新版本，再选择它。"
+    ]
+    assert not ServiceItem.objects.filter(code="QB-X-2").exists()
