@@ -13,3 +13,38 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
+
+// A second click on a button while the form is already on its way sends it twice (two applications, an
+// approval recorded twice): once a POST form is sent, its buttons wait for the answer. Forms that scripts or
+// htmx send themselves cancel the browser's submission and are left alone; the buttons come back when the
+// page is shown again from the back-forward cache, or after 10 s (a download leaves the page in place).
+const WAITING = "jiedaoWaiting";
+function releaseForm(form) {
+  delete form.dataset[WAITING];
+  form.querySelectorAll("[data-jiedao-held]").forEach((button) => {
+    button.disabled = false;
+    button.removeAttribute("data-jiedao-held");
+  });
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || form.method !== "post" || form.target === "_blank") return;
+  if (form.dataset[WAITING]) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset[WAITING] = "1";
+  const buttons = form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]');
+  // After the browser has read the form: a disabled button's name and value would not be sent.
+  setTimeout(() => {
+    buttons.forEach((button) => {
+      if (button.disabled) return;
+      button.disabled = true;
+      button.setAttribute("data-jiedao-held", "");
+    });
+  }, 0);
+  setTimeout(() => releaseForm(form), 10000);
+});
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) document.querySelectorAll("form[data-jiedao-waiting]").forEach(releaseForm);
+});
