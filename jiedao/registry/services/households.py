@@ -297,29 +297,39 @@ def household_split(
     registered_address: str = "",
     house: House | None = None,
 ) -> Household:
-    """分户: some members leave to form a new household in the same community."""
+    """分户: some members leave to form a new household in the same community. Every problem of the request
+    is reported at once, under its field."""
     require(actor, "registry.change_household", household)
     require(actor, "registry.add_household", household.org)
+    errors: dict[str, list[str]] = {}
     if house is not None and not same_community(house.org, household.org):
-        raise ValidationFailed({"house": [_("实际居住房屋不在该社区。")]})
+        errors["house"] = [_("实际居住房屋不在该社区。")]
     member_ids = set(household.members.values_list("person_id", flat=True))
     moving = {p.pk for p in persons} | {new_head.pk}
     if not moving <= member_ids:
-        raise ValidationFailed({"persons": [_("分出的人员须是本户成员。")]})
-    if household.head_id in moving:
-        raise ValidationFailed({"persons": [_("原户主不能分出，请先变更户主。")]})
-    if moving == member_ids:
-        raise ValidationFailed({"persons": [_("不能分出全部成员。")]})
+        errors["persons"] = [_("分出的人员须是本户成员。")]
+    elif household.head_id in moving:
+        errors["persons"] = [_("原户主不能分出，请先变更户主。")]
+    elif moving == member_ids:
+        errors["persons"] = [_("不能分出全部成员。")]
     for person_id in moving - {new_head.pk}:
         if person_id not in relations:
-            raise ValidationFailed({"relations": [_("请填写每位分出成员与新户主的关系。")]})
-        _check_relation(relations[person_id])
+            errors["relations"] = [_("请填写每位分出成员与新户主的关系。")]
+            break
+        try:
+            _check_relation(relations[person_id])
+        except ValidationFailed as wrong:
+            errors["relations"] = wrong.errors["relation"]
+            break
     try:
         new_number = parse_household_number(new_number)
     except InvalidNumber as error:
-        raise ValidationFailed({"new_number": [error.message]}) from None
-    if Household.objects.filter(number=new_number).exists():
-        raise ValidationFailed({"new_number": [_("请填写一个尚未使用的新户号。")]})
+        errors["new_number"] = [error.message]
+    else:
+        if Household.objects.filter(number=new_number).exists():
+            errors["new_number"] = [_("请填写一个尚未使用的新户号。")]
+    if errors:
+        raise ValidationFailed(errors)
     with transaction.atomic():
         HouseholdMember.objects.filter(person_id__in=moving).delete()
         new = Household.objects.create(

@@ -140,3 +140,20 @@ def test_enterprise_uscc_is_checked(tree, clerk):
     data.uscc = "91350100M000100Y43"
     enterprise = services.enterprise_create(actor=clerk, data=data)
     assert enterprise.uscc == "91350100M000100Y43"
+
+
+def test_a_split_reports_every_problem_at_once_and_changes_nothing(tree, clerk, family):
+    household, head, wife, son = family
+    with pytest.raises(ValidationFailed) as refused:
+        services.household_split(
+            actor=clerk,
+            household=household,
+            persons=[son],
+            new_number=household.number,
+            new_head=head,
+            relations={son.pk: "01"},
+        )
+    assert set(refused.value.errors) == {"persons", "relations", "new_number"}
+    assert refused.value.errors["persons"] == ["原户主不能分出，请先变更户主。"]
+    assert refused.value.errors["new_number"] == ["请填写一个尚未使用的新户号。"]
+    assert household.members.count() == 3
