@@ -2941,6 +2941,16 @@ relation::女 => Daughter
 输入姓名或用户名，从列表中选择。 => Type a name or username and pick from the list.
 发起人不能办理本环节（不能审批自己的申请） => The initiator may not handle this step (no approving one's own request)
 仅由办件发起（不在“发起流程”中列出，如网上办事事项的审批流程） => Started only by applications (not listed under Start a process; e.g. the approval process of a service item)
+# labels with their full-width colon inside the msgid (English: "Label: ")
+办理流程定义： => Process definition:
+办理方式： => How to apply:
+事项编码： => Item code:
+办件类型： => Item type:
+经办人： => Handled by:
+户籍地址： => Registered address (hukou):
+依据： => Basis:
+与户主关系： => Relation to head of household:
+户号： => Household number:
 """
 )
 
