@@ -24,3 +24,14 @@ def with_clock_status(queryset):
 def overdue(queryset):
     red = _clocks().filter(status=ClockStatus.RED).annotate(oid=Cast("object_id", BigIntegerField()))
     return queryset.filter(pk__in=red.values("oid"))
+
+
+def missing_required_materials(application: Application) -> list[str]:
+    """Names of the item's required (必须) materials with no file of that material in the application; reads
+    `item.materials` and `materials` (prefetch both for a list)."""
+    handed_in = {material.material_id for material in application.materials.all()}
+    return [
+        material.name
+        for material in application.item.materials.all()
+        if material.required and material.pk not in handed_in
+    ]

@@ -306,6 +306,24 @@ class Upload:
     material: object = None
 
 
+def _check_materials_of(item, uploads: list[Upload]) -> None:
+    """A file said to be one of the item's materials must be one of this item's, not another item's."""
+    foreign = [
+        index
+        for index, upload in enumerate(uploads, start=1)
+        if upload.material is not None and upload.material.item_id != item.pk
+    ]
+    if foreign:
+        raise ValidationFailed(
+            {
+                "materials": [
+                    _("第 %(n)d 个文件所标的材料不是“%(item)s”的申请材料。") % {"n": n, "item": item.name}
+                    for n in foreign
+                ]
+            }
+        )
+
+
 def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
     """The uploads with their detected type; Chinese errors for a wrong type or a file too large."""
     max_file = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
@@ -567,6 +585,7 @@ def application_register_walk_in(
         raise ValidationFailed(errors)
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
     community = _community(item.org, community)
+    _check_materials_of(item, uploads)
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():

@@ -36,7 +36,7 @@ from jiedao.applications.models import (
     Resident,
     ServiceWindow,
 )
-from jiedao.applications.selectors import with_clock_status
+from jiedao.applications.selectors import missing_required_materials, with_clock_status
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
@@ -599,6 +599,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
+        context["missing_materials"] = missing_required_materials(application)
         context["process_instance"] = process_instance
         context["pending_extension"] = pending_extension
         context["extensions"] = extensions

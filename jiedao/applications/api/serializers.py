@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from jiedao.applications.choices import ApplicationStatus, Outcome
 from jiedao.applications.models import Application, ApplicationMaterial, ExtensionRequest, ExtensionStatus
+from jiedao.applications.selectors import missing_required_materials
 from jiedao.timelimits.choices import ClockStatus
 
 
@@ -54,6 +55,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
         help_text=_("时限状态：%s；受理前为空") % ", ".join(ClockStatus.values),
     )
     pending_extension = serializers.SerializerMethodField(help_text=_("等待审批的延期申请；没有则为空"))
+    missing_materials = serializers.SerializerMethodField(
+        help_text=_("事项要求必须提交、本办件尚未收取的材料名称（窗口可一次性告知补正）")
+    )
 
     class Meta:
         model = Application
@@ -83,6 +87,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "correction_items",
             "clock_status",
             "pending_extension",
+            "missing_materials",
         ]
         read_only_fields = fields
 
@@ -96,6 +101,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
                 if x.status == ExtensionStatus.PENDING
             ]
         return ExtensionRequestSerializer(pending[0]).data if pending else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_missing_materials(self, application) -> list[str]:
+        return missing_required_materials(application)
 
 
 class ApplicationMaterialSerializer(serializers.ModelSerializer):
@@ -115,6 +124,15 @@ class SubmitSerializer(serializers.Serializer):
     enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     files = serializers.ListField(child=serializers.FileField(), help_text=_("PDF、JPG 或 PNG 材料文件"))
+    materials = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        required=False,
+        default=list,
+        help_text=_(
+            "与 files 按顺序一一对应：每个文件是事项的哪一项申请材料（材料编号，见事项的 materials）；"
+            "0 或缺省为其他材料"
+        ),
+    )
 
 
 class CorrectionSerializer(serializers.Serializer):

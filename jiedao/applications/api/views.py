@@ -40,7 +40,7 @@ from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.api.serializers import HallErrorSerializer
-from jiedao.catalog.models import ServiceItem
+from jiedao.catalog.models import Material, ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
 from jiedao.core.exceptions import OutOfScope, ValidationFailed
 from jiedao.core.middleware import client_ip
@@ -60,6 +60,24 @@ ERRORS = {
     ),
     404: OpenApiResponse(HallErrorSerializer, description=_("办件不存在或不在您的管辖范围内")),
 }
+
+
+def _walk_in_uploads(files: list, material_ids: list) -> list:
+    """Each file with the catalog material it is (`materials[i]` for `files[i]`); the service checks that
+    the materials are the item's."""
+    if len(material_ids) > len(files):
+        raise ValidationFailed({"materials": [_("材料编号的个数不能多于文件数。")]})
+    found = {m.pk: m for m in Material.objects.filter(pk__in=[pk for pk in material_ids if pk])}
+    uploads = []
+    for index, file in enumerate(files):
+        material_id = material_ids[index] if index < len(material_ids) else None
+        if material_id and material_id not in found:
+            raise ValidationFailed({"materials": [_("材料编号 %(pk)s 不存在。") % {"pk": material_id}]})
+        material = found.get(material_id) if material_id else None
+        uploads.append(
+            services.Upload(file=file, label=material.name if material else file.name, material=material)
+        )
+    return uploads
 
 
 def _act(summary, request=None):
@@ -108,7 +126,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         )
         queryset = (
             with_clock_status(super().get_queryset().select_related("item", "org"))
-            .prefetch_related(Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"))
+            .prefetch_related(
+                Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"),
+                "item__materials",
+                "materials",
+            )
             .order_by("-id")
         )
         status = self.request.query_params.get("status", "")
@@ -161,7 +183,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             applicant_phone=data["applicant_phone"],
             enterprise_name=data["enterprise_name"],
             enterprise_uscc=data["enterprise_uscc"],
-            uploads=[services.Upload(file=f, label=f.name) for f in data["files"]],
+            uploads=_walk_in_uploads(data["files"], data["materials"]),
         )
         return self._done(application, status=201)
 

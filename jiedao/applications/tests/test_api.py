@@ -141,3 +141,50 @@ def test_public_track_endpoint(clerk, tree):
     )
     assert limited.status_code == 429 and "过于频繁" in limited.json()["detail"]
     assert limited.json()["code"] == "rate_limited" and int(limited["Retry-After"]) > 0
+
+
+def test_window_api_files_name_their_materials_and_the_missing_ones_are_listed(clerk, tree):
+    from jiedao.catalog.models import Material
+
+    item = make_item(tree.community_a1)
+    id_card = Material.objects.create(item=item, name="申请人居民身份证", required=True)
+    Material.objects.create(item=item, name="户口簿", required=True)
+    Material.objects.create(item=item, name="病历资料", required=False)
+    other_item = make_item(tree.community_a1)
+    foreign = Material.objects.create(item=other_item, name="营业执照", required=True)
+    client = api_client_for(clerk)
+    data = {
+        "item": item.pk,
+        "applicant_name": "吴九",
+        "applicant_id_number": make_id_number("110105", dt.date(1960, 2, 2), 9),
+        "applicant_phone": "13600136000",
+        "files": [SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.pdf", PDF)],
+        "materials": [foreign.pk, 0],
+    }
+    refused = client.post("/api/v1/applications/submit/", data, format="multipart")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["materials"] == [f"第 1 个文件所标的材料不是“{item.name}”的申请材料。"]
+    assert not Application.objects.exists()
+
+    data.update(
+        files=[SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.pdf", PDF)], materials=[id_card.pk, 0]
+    )
+    response = client.post("/api/v1/applications/submit/", data, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["missing_materials"] == ["户口簿"]
+    pk = response.json()["id"]
+    labels = [m["label"] for m in client.get(f"/api/v1/applications/{pk}/materials/").json()]
+    assert labels == ["申请人居民身份证", "b.pdf"]
+    listed = client.get("/api/v1/applications/").json()["results"][0]
+    assert listed["missing_materials"] == ["户口簿"]
+
+
+def test_the_staff_page_names_the_required_materials_not_handed_in(clerk, tree):
+    from jiedao.catalog.models import Material
+    from jiedao.core.testing import client_for
+
+    item = make_item(tree.community_a1)
+    Material.objects.create(item=item, name="户口簿", required=True)
+    application = walk_in(clerk, item, name="吴九")
+    page = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
+    assert "尚未收取的必须材料：户口簿。" in page
