@@ -300,20 +300,34 @@ def reopened_by_return(tasks) -> set[int]:
 def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     """Whom the task page offers for 转办 / 委派, by name: active users of the instance's org and the levels
     above it who may handle the instance, other than the actor and the initiator. Only a suggestion list —
-    the service checks whoever is typed (`services._check_target_user`, `assignment.may_handle`) — read in
-    three queries whatever the number of staff: for a user at the instance's node or above, a role carrying
-    ``workflow.view_processinstance`` with the whole-tree or subtree scope covers the instance, the
-    single-node scope only at its own node; a custom scope is checked the ordinary way."""
+    the service checks whoever is typed (`services._check_target_user`, `assignment.may_handle`)."""
+    instance = task.instance
+    return _handlers_at(instance.org, exclude=[actor.pk, instance.initiator_id], limit=limit)
+
+
+def designer_user_choices(definition: ProcessDefinition, limit: int = 300) -> list[dict[str, str]]:
+    """The people a designer may name as a step's handler (``user:<username>``): those who may handle an
+    instance of the definition's org node, i.e. staff of that node and the levels above it. A suggestion
+    list; deploy and run time check the names again."""
+    return [
+        {"username": user.username, "name": user.full_name or user.username, "org": user.org.name}
+        for user in _handlers_at(definition.org, exclude=[], limit=limit)
+    ]
+
+
+def _handlers_at(org, *, exclude: list, limit: int) -> list:
+    """Active users of `org` and the nodes above it who may handle a workflow instance of `org`, read in three
+    queries whatever the number of staff: for a user at the node or above, a role carrying
+    ``workflow.view_processinstance`` with the whole-tree or subtree scope covers it, the single-node scope
+    only at its own node; a custom scope is checked the ordinary way. Holders of a 三员 duty never handle."""
     from jiedao.accounts.models import User
     from jiedao.core.scope import DataScope
     from jiedao.workflow.assignment import may_handle
 
-    instance = task.instance
-    org = instance.org
     nodes = [org.pk, *org.ancestors().values_list("pk", flat=True)]
     users = list(
         User.objects.filter(is_active=True, org_id__in=nodes)
-        .exclude(pk__in=[actor.pk, instance.initiator_id])
+        .exclude(pk__in=[pk for pk in exclude if pk])
         .select_related("org")
         .order_by("-org__level", "username")[:limit]
     )

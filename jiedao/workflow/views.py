@@ -576,6 +576,10 @@ class DesignerView(_DesignMixin, View):
             "labels": {key: str(label) for key, label in DESIGNER_LABELS.items()},
             # the assignee picker: roles by their Chinese names, and where to look for their holders
             "roles": selectors.assignable_roles() if definition.status == DefinitionStatus.DRAFT else [],
+            # and named people, for a step one person handles (办理人 user:<username>)
+            "users": selectors.designer_user_choices(definition)
+            if definition.status == DefinitionStatus.DRAFT
+            else [],
             "anchors": [{"value": value, "label": str(label)} for value, label in DESIGNER_ANCHORS],
         }
         return render(request, "workflow/designer.html", {"definition": definition, "config": config})

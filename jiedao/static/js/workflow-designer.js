@@ -254,6 +254,13 @@
         option.value = "initiator";
         option.label = LABELS.pickInitiator;
         list.appendChild(option);
+        // Named people of this org and above (views.DesignerView "users"): the field shows 姓名（组织）.
+        (config.users || []).forEach((user) => {
+          const named = document.createElement("option");
+          named.value = "user:" + user.username;
+          named.label = user.name + "（" + user.org + "）";
+          list.appendChild(named);
+        });
         root.appendChild(list);
       }
       input.setAttribute("list", list.id);

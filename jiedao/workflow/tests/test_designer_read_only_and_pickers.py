@@ -144,6 +144,10 @@ def test_candidate_groups_are_picked_by_role_name_and_level(page, live_server, p
         "role:approver,orgrole:subdistrict-leader@applicant_subdistrict,role:office-staff"
     )
     assert page.locator("#wf-prop-assignee").get_attribute("list") == "wf-assignee-options"
+    assert (
+        page.locator('#wf-assignee-options option[value="user:head"]').get_attribute("label")
+        == "李主任（甲街道）"
+    )
     # the choice went into the diagram (what gets saved): it is still there when the task is selected again
     canvas = page.locator("#wf-canvas")
     box = canvas.bounding_box()
@@ -153,3 +157,17 @@ def test_candidate_groups_are_picked_by_role_name_and_level(page, live_server, p
     expect(page.locator("#wf-prop-candidateGroups")).to_have_value(
         "role:approver,orgrole:subdistrict-leader@applicant_subdistrict,role:office-staff"
     )
+
+
+@pytest.mark.django_db
+def test_the_designer_offers_named_handlers_who_may_handle_the_process(people):
+    from jiedao.workflow.selectors import designer_user_choices
+
+    definition = draft_with_leave(people)
+    named = {choice["username"] for choice in designer_user_choices(definition)}
+    # staff of the process's sub-district who handle its instances; not another sub-district's, not a
+    # community clerk (a single community), not someone without the workflow's view permission
+    assert {"head", "leader", "supervisor"} <= named
+    assert not named & {"outsider", "applicant", "applicant2"}
+    page = client_for(people.deployer).get(f"/workflow/definitions/{definition.pk}/edit/").content.decode()
+    assert '"username": "head"' in page
