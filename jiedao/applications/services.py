@@ -1534,9 +1534,15 @@ def agency_assign(*, actor, org, agent, enterprise_name: str, enterprise_uscc: s
 
 
 def agency_applications(user):
-    """Applications of the enterprises the user is an active agent for."""
-    usccs = AgencyAssignment.objects.filter(agent=user, is_active=True).values("enterprise_uscc")
-    return Application.objects.filter(enterprise_uscc__in=usccs).exclude(enterprise_uscc="")
+    """Applications of the enterprises the user is an active agent for, filed within the org of the agency
+    assignment: the same credit code filed in another sub-district is not the agent's business (an agent
+    assigned a code by mistake or on purpose saw another sub-district's applications and tracking codes)."""
+    condition = Q(pk__in=[])
+    for uscc, org_path in AgencyAssignment.objects.filter(agent=user, is_active=True).values_list(
+        "enterprise_uscc", "org__path"
+    ):
+        condition |= Q(enterprise_uscc=uscc, org__path__startswith=org_path)
+    return Application.objects.exclude(enterprise_uscc="").filter(condition)
 
 
 # --- ratings and rectification -----------------------------------------------------------------------------

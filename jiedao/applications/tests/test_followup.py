@@ -211,3 +211,32 @@ class TestAgency:
         other = walk_in(clerk, make_item(tree.community_a1))
         body = client_for(agent).get("/hall/staff/agency/mine/").content.decode()
         assert application.tracking_code in body and other.tracking_code not in body
+
+    def test_the_same_credit_code_filed_in_another_sub_district_is_not_listed(self, clerk, tree):
+        manager = make_user(
+            tree.subdistrict_a, "applications.add_agencyassignment", "applications.view_agencyassignment"
+        )
+        agent = make_user(tree.community_a1, "applications.view_application")
+        uscc = make_uscc("110105", "87654321")
+        services.agency_assign(
+            actor=manager,
+            org=tree.subdistrict_a,
+            agent=agent,
+            enterprise_name="远方商贸有限公司",
+            enterprise_uscc=uscc,
+            project_name="门店开办",
+        )
+        other_clerk = make_user(tree.community_b1, *CLERK_PERMISSIONS)
+        elsewhere = services.application_register_walk_in(
+            actor=other_clerk,
+            item=make_item(tree.community_b1, audience=Audience.ENTERPRISE),
+            applicant_name="法人乙",
+            applicant_id_number="",
+            applicant_phone="13800138001",
+            enterprise_name="远方商贸有限公司",
+            enterprise_uscc=uscc,
+            uploads=[services.Upload(file=pdf())],
+        )
+        assert not services.agency_applications(agent).exists()
+        body = client_for(agent).get("/hall/staff/agency/mine/").content.decode()
+        assert elsewhere.tracking_code not in body
