@@ -57,7 +57,7 @@ class EnterpriseData:
     coordinate_system: str = CoordinateSystem.WGS84
 
 
-def _values(data: EnterpriseData, exclude_pk=None) -> dict:
+def _values(data: EnterpriseData, *, actor, exclude_pk=None) -> dict:
     errors = community_errors(data.org)
     values: dict = {}
     for attr, message in (
@@ -73,10 +73,16 @@ def _values(data: EnterpriseData, exclude_pk=None) -> dict:
         errors["uscc"] = [error.message]
     else:
         duplicate = Enterprise.objects.filter(uscc=values["uscc"]).exclude(pk=exclude_pk).first()
-        if duplicate is not None:
+        if (
+            duplicate is not None
+            and Enterprise.objects.visible_to(actor, "view").filter(pk=duplicate.pk).exists()
+        ):
             errors["uscc"] = [
                 _("统一社会信用代码已登记：%(n)s（%(o)s）。") % {"n": duplicate.name, "o": duplicate.org.name}
             ]
+        elif duplicate is not None:
+            # Registered where the actor may not look: say so without naming the enterprise or its community.
+            errors["uscc"] = [_("该统一社会信用代码已登记在其他社区。")]
     if data.contact_phone.strip():
         try:
             values["contact_phone"] = parse_phone(data.contact_phone).national
@@ -122,7 +128,7 @@ def _values(data: EnterpriseData, exclude_pk=None) -> dict:
 
 def enterprise_create(*, actor, data: EnterpriseData) -> Enterprise:
     require(actor, "registry.add_enterprise", data.org)
-    values = _values(data)
+    values = _values(data, actor=actor)
     with transaction.atomic():
         enterprise = Enterprise.objects.create(created_by=actor, **values)
         audit.record(
@@ -137,7 +143,7 @@ def enterprise_create(*, actor, data: EnterpriseData) -> Enterprise:
 def enterprise_update(*, actor, enterprise: Enterprise, data: EnterpriseData) -> Enterprise:
     require(actor, "registry.change_enterprise", enterprise)
     require(actor, "registry.change_enterprise", data.org)
-    values = _values(data, exclude_pk=enterprise.pk)
+    values = _values(data, actor=actor, exclude_pk=enterprise.pk)
     before = audit.snapshot(enterprise, FIELDS)
     with transaction.atomic():
         for name, value in values.items():

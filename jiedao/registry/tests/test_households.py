@@ -6,6 +6,7 @@ from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.registry import services
 from jiedao.registry.models import Household, HouseholdMember
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
+from jiedao.registry.validators import make_uscc
 
 
 @pytest.fixture
@@ -157,3 +158,29 @@ def test_a_split_reports_every_problem_at_once_and_changes_nothing(tree, clerk, 
     assert refused.value.errors["persons"] == ["原户主不能分出，请先变更户主。"]
     assert refused.value.errors["new_number"] == ["请填写一个尚未使用的新户号。"]
     assert household.members.count() == 3
+
+
+def test_a_credit_code_registered_elsewhere_is_refused_without_naming_the_enterprise(tree, clerk):
+    def data(org, name):
+        return services.EnterpriseData(
+            org=org, name=name, uscc="91350100M000100Y43", legal_representative="陈明", address="幸福路1号"
+        )
+
+    services.enterprise_create(
+        actor=staff(tree.community_b1), data=data(tree.community_b1, "远方科技有限公司")
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.enterprise_create(actor=clerk, data=data(tree.community_a1, "明湖科技有限公司"))
+    assert refused.value.errors["uscc"] == ["该统一社会信用代码已登记在其他社区。"]
+    own = services.EnterpriseData(
+        org=tree.community_a1,
+        name="明湖科技有限公司",
+        uscc=make_uscc("330110", "11223344"),
+        legal_representative="陈明",
+        address="幸福路2号",
+    )
+    services.enterprise_create(actor=clerk, data=own)
+    own.name = "明湖商贸有限公司"
+    with pytest.raises(ValidationFailed) as refused:
+        services.enterprise_create(actor=clerk, data=own)
+    assert refused.value.errors["uscc"] == ["统一社会信用代码已登记：明湖科技有限公司（甲一社区）。"]
