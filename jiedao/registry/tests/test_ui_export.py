@@ -147,3 +147,24 @@ def test_household_house_building_and_enterprise_exports(tree, clerk):
     _header, *rows = sheet_rows(client.get("/registry/enterprises/export/"))
     assert rows[0][0] == "'" + INJECTION
     assert exports().count() == 4
+
+
+def test_an_enterprise_contact_phone_is_personal_data_on_its_page_and_in_the_export(tree, clerk):
+    data = services.EnterpriseData(
+        org=tree.community_a1,
+        name="幸福小卖部",
+        uscc=make_uscc("330110", "12345678"),
+        legal_representative="张三",
+        address="幸福路1号",
+        contact_phone="13912345678",
+    )
+    enterprise = services.enterprise_create(actor=clerk, data=data)
+    page = client_for(clerk).get(f"/registry/enterprises/{enterprise.pk}/").content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    _header, row = sheet_rows(client_for(clerk).get("/registry/enterprises/export/"))
+    assert "139****5678" in row and "13912345678" not in row
+    leader = make_user(tree.subdistrict_a, "registry.view_enterprise", "registry.view_full_person")
+    page = client_for(leader).get(f"/registry/enterprises/{enterprise.pk}/").content.decode()
+    assert "13912345678" in page
+    _header, row = sheet_rows(client_for(leader).get("/registry/enterprises/export/"))
+    assert "13912345678" in row

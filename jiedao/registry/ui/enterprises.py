@@ -6,12 +6,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiedao.core import crypto
+from jiedao.core.scope import scope_for
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
 from jiedao.registry.models import Enterprise, House
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, resolve_house
-from jiedao.registry.ui.export import ExportView
+from jiedao.registry.ui.export import PersonalDataExport
 
 FIELDS = (
     "org",
@@ -44,7 +46,7 @@ class EnterpriseListView(RegistryListView):
         return super().base_queryset().select_related("org")
 
 
-class EnterpriseExportView(ExportView):
+class EnterpriseExportView(PersonalDataExport):
     model = Enterprise
     filter_form_class = forms.EnterpriseSearchForm
     list_url_name = "registry:enterprise_list"
@@ -83,7 +85,10 @@ class EnterpriseExportView(ExportView):
                 enterprise.employees,
                 enterprise.established_on,
                 enterprise.get_status_display(),
-                enterprise.contact_phone,
+                # The contact is often the owner's own mobile: personal data, as in the persons' export.
+                enterprise.contact_phone
+                if self.shows_full() and self.may_see_full(enterprise)
+                else crypto.mask_phone(enterprise.contact_phone),
                 enterprise.house.full_address if enterprise.house_id else "",
                 enterprise.org.name,
             ]
@@ -106,6 +111,13 @@ class EnterpriseDetailView(ScopedDetailView):
         )
         context["can_change"] = (
             Enterprise.objects.visible_to(user, "change").filter(pk=enterprise.pk).exists()
+        )
+        grant = scope_for(user, "registry.view_full_person")
+        full = grant.covers_org(enterprise.org_id) or (
+            grant.own_records and enterprise.created_by_id == user.pk
+        )
+        context["contact_phone"] = (
+            enterprise.contact_phone if full else crypto.mask_phone(enterprise.contact_phone)
         )
         return context
 
