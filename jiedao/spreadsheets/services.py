@@ -208,11 +208,23 @@ def _encrypt_upload(partial: Path, file_format: str) -> tuple[Path, int]:
     return stored, size
 
 
+def _run_copy_prefix(job: ImportJob) -> str:
+    return f"job{job.pk}-run-"
+
+
 @contextmanager
-def working_copy(job: ImportJob) -> Iterator[Path]:
+def working_copy(job: ImportJob, *, for_run: bool = False) -> Iterator[Path]:
     """The job's upload as a plaintext file for the readers, removed afterwards. An upload stored before
-    uploads were encrypted is read where it is."""
+    uploads were encrypted is read where it is.
+
+    A worker killed while importing (`kill -9`, out of memory) cannot remove its copy: `for_run` names the copy
+    after the job, and the next run of the job (it holds the job's new run token, so the earlier run is dead
+    or superseded) removes what earlier runs left, instead of leaving the personal data on disk until the
+    daily purge."""
     stored = job_file(job)
+    if for_run:
+        for leftover in working_dir().glob(f"{_run_copy_prefix(job)}*"):
+            leftover.unlink(missing_ok=True)
     try:
         source = stored.open("rb")
     except OSError as error:
@@ -221,7 +233,8 @@ def working_copy(job: ImportJob) -> Iterator[Path]:
         if not crypto.is_encrypted_bytes(source.read(len(crypto.FILE_MAGIC))):
             yield stored
             return
-        plain = working_dir() / f"{uuid.uuid4().hex}.{job.file_format or 'xlsx'}"
+        prefix = _run_copy_prefix(job) if for_run else ""
+        plain = working_dir() / f"{prefix}{uuid.uuid4().hex}.{job.file_format or 'xlsx'}"
         try:
             with plain.open("wb") as target:
                 try:
@@ -457,7 +470,7 @@ class ImportRun:
 
     def execute(self) -> dict[str, Any]:
         job, spec = self.job, self.spec
-        with working_copy(job) as path, open_rows(path) as source:
+        with working_copy(job, for_run=True) as path, open_rows(path) as source:
             header = self.header = detect_header(source, spec)
             total = max(0, source.total_rows - header.header_row) if source.total_rows else None
             self._commit_state(header_row=header.header_row, total_rows=total)

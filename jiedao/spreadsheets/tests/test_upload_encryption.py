@@ -125,3 +125,27 @@ def test_purge_removes_working_copies_a_killed_worker_left_behind(media):
     os.utime(stale, (two_days_ago, two_days_ago))
     assert services.purge_expired_files() == 1
     assert not stale.exists() and fresh.exists()
+
+
+@run_jobs
+def test_plaintext_copy_of_a_killed_worker_is_removed_when_the_job_is_run_again(world, sample_spec, media):
+    tree, user = world
+    sample_spec.fail_on_batch = 1
+    job = import_start(
+        actor=user, spec_key=sample_spec.key, org=tree.community_a1, uploaded_file=upload(messy_workbook())
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    # `kill -9` of the worker: its plaintext copy of the upload (ID numbers, phones) stays in the work directory;
+    # copies of other jobs, or of someone downloading this job's error report, are not the run's to remove.
+    killed = services.working_dir() / f"job{job.pk}-run-0123abcd.xlsx"
+    killed.write_bytes(messy_workbook())
+    reading = services.working_dir() / "89abcdef.xlsx"
+    other = services.working_dir() / f"job{job.pk + 1}-run-4567cdef.xlsx"
+    for path in (reading, other):
+        path.write_bytes(b"PK")
+    sample_spec.fail_on_batch = None
+    assert import_run(job.pk)["status"] == ImportStatus.DONE
+    assert set(STORE) == VALID_IDS
+    assert not killed.exists()
+    assert reading.exists() and other.exists()
