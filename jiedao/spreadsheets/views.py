@@ -84,20 +84,28 @@ class ImportJobDetailView(ImportJobMixin, ScopedDetailView):
             errors_shown=ERRORS_ON_PAGE,
             errors_truncated=job.issue_count >= services.max_stored_issues(),
             can_resume=job.spec is not None and services.can_resume(job),
+            stalled=job.is_active and services.can_resume(job),
         )
         return context
 
 
 class ImportJobProgressView(ImportJobMixin, ScopedDetailView):
     """The progress fragment the detail page polls every 2 s while the job is queued or running. Once the
-    job has ended, the answer asks htmx to reload the whole page (errors, download links)."""
+    job has ended, or has stalled (its worker was killed: it may be resumed by hand), the answer asks htmx to
+    reload the whole page (errors, download links, the resume button); a stalled page polls no more."""
 
     template_name = "spreadsheets/_progress.html"
     context_object_name = "job"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["stalled"] = self.object.is_active and services.can_resume(self.object)
+        return context
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        if getattr(request, "htmx", False) and not self.object.is_active:
+        stalled = response.context_data["stalled"]
+        if getattr(request, "htmx", False) and (not self.object.is_active or stalled):
             response["HX-Refresh"] = "true"
         return response
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from jiedao.core.api.viewsets import ScopedViewSetMixin
 from jiedao.core.menus import menu_for
@@ -334,3 +336,27 @@ def test_rows_under_the_header_are_read_not_taken_from_the_stated_sheet_size(tre
     assert not ImportJob.objects.exists()
     assert post(workbook([["张三", "110105199001010011"]], dimension=b"A1:B1")).status_code == 302
     assert ImportJob.objects.count() == 1
+
+
+def test_a_job_whose_worker_was_killed_says_so_and_offers_to_resume(tree):
+    user = make_user(tree.community_a1, *PERMS)
+    job = make_job(
+        tree.community_a1,
+        user,
+        status=ImportStatus.RUNNING,
+        header_row=3,
+        total_rows=200,
+        resume_after_row=103,
+    )
+    client = client_for(user)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "继续导入" not in page and "import-stalled" not in page  # still moving: no resume yet
+
+    # `kill -9` of the worker: the job stays "running" and its progress stops moving.
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+    fragment = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert fragment["HX-Refresh"] == "true"  # the open page reloads once to show the resume button
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "没有进展，可能已中断" in page and "继续导入" in page
+    assert 'value="50"' in page  # the rows committed before the kill
+    assert "hx-trigger" not in page  # no reload loop: the stalled page stops polling
