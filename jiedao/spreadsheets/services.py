@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
@@ -66,6 +67,12 @@ MESSAGE_LIMIT = 300
 # A running job whose progress has not moved for this long may be resumed by hand (its worker is gone).
 STALE_AFTER = timedelta(minutes=5)
 UPLOAD_CHUNK = 1024 * 1024
+# A batch holds the database's write lock while it is saved. On SQLite every other writer (a login, any form)
+# waits at most its busy timeout (10 s) and then fails with “database is locked”: re-importing 50,000 persons
+# (all updates) took 14 s a batch of 5,000 on a busy server. A batch that takes longer than this makes the next
+# ones smaller (down to MIN_BATCH rows); quick batches let them grow back to the spec's `batch_size`.
+BATCH_LOCK_BUDGET = 2.0  # seconds
+MIN_BATCH = 100
 
 
 def max_stored_issues() -> int:
@@ -458,6 +465,7 @@ class ImportRun:
         self.pending_rows: list[ValidatedRow] = []
         self.pending_issues: list[ImportRowError] = []
         self.processed = self.error_rows = 0
+        self.batch_limit = spec.batch_size
         self.last_row = 0
         self.first_row = 0
         self.header = None
@@ -489,7 +497,7 @@ class ImportRun:
                     self._remember(number, values)
                     continue
                 self._process(number, values)
-                if self.processed >= spec.batch_size:
+                if self.processed >= self.batch_limit:
                     self._flush()
             self._flush()
         return self._finish()
@@ -587,6 +595,7 @@ class ImportRun:
     def _flush(self) -> None:
         if not self.processed:
             return
+        started = monotonic()
         with transaction.atomic():
             self._locked_job()
             created = updated = 0
@@ -608,6 +617,15 @@ class ImportRun:
         self.job.resume_after_row = self.last_row
         self.pending_rows, self.pending_issues = [], []
         self.processed = self.error_rows = 0
+        self._adapt_batch(monotonic() - started)
+
+    def _adapt_batch(self, seconds: float) -> None:
+        """Keep the write lock of a batch within BATCH_LOCK_BUDGET, so that other users' saves do not time out."""
+        if seconds > BATCH_LOCK_BUDGET:
+            smallest = min(MIN_BATCH, self.spec.batch_size)
+            self.batch_limit = max(smallest, int(self.batch_limit * BATCH_LOCK_BUDGET / seconds))
+        elif seconds < BATCH_LOCK_BUDGET / 4:
+            self.batch_limit = min(self.spec.batch_size, self.batch_limit * 2)
 
     def _finish(self) -> dict[str, Any]:
         with transaction.atomic():

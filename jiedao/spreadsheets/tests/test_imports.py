@@ -368,3 +368,42 @@ def test_expired_uploads_are_purged_but_jobs_stay(world, sample_spec, media):
     job.refresh_from_db()
     assert not path.exists() and job.stored_file == ""
     assert not services.can_resume(job)
+
+
+@run_jobs
+def test_slow_batches_get_smaller_so_the_write_lock_is_not_held_for_long(
+    world, sample_spec, media, monkeypatch
+):
+    tree, user = world
+    # A batch of 5,000 person updates held SQLite's write lock 14 s: other users' logins failed ("database is
+    # locked"). A slow batch makes the next ones smaller; quick ones let them grow back to the spec's size.
+    job = make_job_row(tree, user)
+    run = services.ImportRun(job, sample_spec, "token")
+    sample_spec.batch_size = 5000
+    run.batch_limit = 5000
+    run._adapt_batch(14.0)
+    assert run.batch_limit == int(5000 * services.BATCH_LOCK_BUDGET / 14.0)
+    for _ in range(10):
+        run._adapt_batch(60.0)
+    assert run.batch_limit == services.MIN_BATCH
+    for _ in range(10):
+        run._adapt_batch(0.1)
+    assert run.batch_limit == 5000
+
+    # Every batch slow, down to one row a batch: every row is still saved exactly once, errors reported.
+    monkeypatch.setattr(services, "BATCH_LOCK_BUDGET", -1.0)
+    monkeypatch.setattr(services, "MIN_BATCH", 1)
+    sample_spec.batch_size = 3
+    job = import_start(
+        actor=user, spec_key=sample_spec.key, org=tree.community_a1, uploaded_file=upload(messy_workbook())
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert Counter(SAVES) == {key: 1 for key in VALID_IDS}
+    assert (job.rows_processed, job.created_count, job.error_count, job.issue_count) == (9, 4, 5, 5)
+
+
+def make_job_row(tree, user) -> ImportJob:
+    return ImportJob.objects.create(
+        org=tree.community_a1, created_by=user, spec_key="selftest-person", original_name="a.xlsx"
+    )
