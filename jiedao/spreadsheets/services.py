@@ -73,6 +73,7 @@ UPLOAD_CHUNK = 1024 * 1024
 # ones smaller (down to MIN_BATCH rows); quick batches let them grow back to the spec's `batch_size`.
 BATCH_LOCK_BUDGET = 2.0  # seconds
 MIN_BATCH = 100
+FIRST_BATCH = 500  # the first batch is small too: how long a batch of this import takes is not known yet
 
 
 def max_stored_issues() -> int:
@@ -465,7 +466,7 @@ class ImportRun:
         self.pending_rows: list[ValidatedRow] = []
         self.pending_issues: list[ImportRowError] = []
         self.processed = self.error_rows = 0
-        self.batch_limit = spec.batch_size
+        self.batch_limit = min(spec.batch_size, FIRST_BATCH)
         self.last_row = 0
         self.first_row = 0
         self.header = None

@@ -380,6 +380,9 @@ def test_slow_batches_get_smaller_so_the_write_lock_is_not_held_for_long(
     job = make_job_row(tree, user)
     run = services.ImportRun(job, sample_spec, "token")
     sample_spec.batch_size = 5000
+    assert run.batch_limit == 3  # the spec's size when small
+    run = services.ImportRun(job, sample_spec, "token")
+    assert run.batch_limit == services.FIRST_BATCH  # a first batch of 5,000 could already be too slow
     run.batch_limit = 5000
     run._adapt_batch(14.0)
     assert run.batch_limit == int(5000 * services.BATCH_LOCK_BUDGET / 14.0)
