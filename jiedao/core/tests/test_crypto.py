@@ -45,3 +45,25 @@ def test_key_rotation_reencrypts_with_the_new_key(tree, settings):
     with connection.cursor() as cursor:
         cursor.execute("SELECT totp_secret FROM accounts_user WHERE id = %s", [user.pk])
         assert crypto.is_current(cursor.fetchone()[0])
+
+
+def test_key_rotation_covers_every_row_past_a_chunk_and_can_run_again(tree, settings, monkeypatch):
+    from jiedao.core.management.commands import rotate_field_keys
+
+    monkeypatch.setattr(rotate_field_keys, "CHUNK", 2)  # five users: three chunks, each its own transaction
+    settings.JIEDAO_FIELD_KEYS = [OLD_KEY]
+    users = [make_user(tree.community_a1) for _ in range(5)]
+    for user in users:
+        user.totp_secret = f"JBSWY3DPEHPK3PX{user.pk % 10}"
+        user.save()
+    settings.JIEDAO_FIELD_KEYS = [NEW_KEY, OLD_KEY]
+    for _run in range(2):  # a run stopped part-way is simply run again
+        call_command("rotate_field_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.JIEDAO_FIELD_KEYS = [NEW_KEY]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT totp_secret FROM accounts_user WHERE totp_secret <> ''")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 5 and all(crypto.is_current(value) for value in stored)
+    assert [
+        u.totp_secret for u in type(users[0]).objects.filter(pk__in=[u.pk for u in users]).order_by("pk")
+    ] == [f"JBSWY3DPEHPK3PX{u.pk % 10}" for u in users]

@@ -6,6 +6,8 @@ from jiedao.core import crypto
 from jiedao.core.fields import EncryptedTextField
 from jiedao.core.storage import EncryptedFileSystemStorage
 
+CHUNK = 1000
+
 
 class Command(BaseCommand):
     help = (
@@ -20,12 +22,18 @@ class Command(BaseCommand):
             if not names:
                 continue
             rewritten = 0
-            with transaction.atomic():
-                # Reading decrypts with whichever configured key wrote the value; writing encrypts with the first.
-                for pk, *values in model._default_manager.values_list("pk", *names).iterator(chunk_size=1000):
-                    if any(values):
-                        model._default_manager.filter(pk=pk).update(**dict(zip(names, values, strict=True)))
-                        rewritten += 1
+            manager = model._default_manager
+            pks = list(manager.order_by("pk").values_list("pk", flat=True))
+            # A transaction per chunk, not per table: each value decrypts under either key, so a run stopped
+            # between chunks leaves nothing unreadable, and SQLite's write lock is held a moment, not minutes.
+            for start in range(0, len(pks), CHUNK):
+                with transaction.atomic():
+                    # Reading decrypts with whichever configured key wrote the value; writing uses the first.
+                    chunk = manager.filter(pk__in=pks[start : start + CHUNK]).values_list("pk", *names)
+                    for pk, *values in chunk:
+                        if any(values):
+                            manager.filter(pk=pk).update(**dict(zip(names, values, strict=True)))
+                            rewritten += 1
             total += rewritten
             self.stdout.write(f"{model._meta.label}: {rewritten} 条")
         files = missing = 0
