@@ -2951,6 +2951,13 @@ relation::女 => Daughter
 依据： => Basis:
 与户主关系： => Relation to head of household:
 户号： => Household number:
+事项要求必须提交、本办件尚未收取的材料名称（窗口可一次性告知补正） => Names of the materials the item requires that this application has not received (the window can ask for them all at once)
+与 files 按顺序一一对应：每个文件是事项的哪一项申请材料（材料编号，见事项的 materials）；0 或缺省为其他材料 => One per file, in the order of files: which of the item's materials each file is (material id, see the item's materials); 0 or left out for another material
+材料编号的个数不能多于文件数。 => There cannot be more material ids than files.
+材料编号 %(pk)s 不存在。 => Material %(pk)s does not exist.
+第 %(n)d 个文件所标的材料不是“%(item)s”的申请材料。 => The material given for file %(n)d is not one of the materials of “%(item)s”.
+尚未收取的必须材料：%(names)s。 => Required materials not yet received: %(names)s.
+后台处理已超过 5 分钟没有进展，可能已中断（如服务器重启）。请点击“继续导入”从中断处继续：已导入的行不会重复导入。 => Background processing has made no progress for more than 5 minutes and may have been interrupted (for example by a server restart). Click “Resume import” to continue where it stopped: rows already imported will not be imported again.
 """
 )
 
