@@ -9,6 +9,7 @@ from jiedao.core.testing import client_for
 from jiedao.registry import services
 from jiedao.registry.models import Household, Person
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
+from jiedao.registry.tests.test_household_forms import birth_post
 
 
 @pytest.fixture
@@ -34,18 +35,6 @@ def family(tree, clerk):
         members=[(wife, "10")],
     )
     return household, head, wife, home
-
-
-def birth_post(**overrides):
-    data = {
-        "name": "王小宝",
-        "gender": "1",
-        "birth_date": "2026-01-15",
-        "id_number": new_id_number(date(2026, 1, 15)),
-        "relation": "20",
-        "ethnicity": "01",
-    }
-    return {**data, **overrides}
 
 
 def test_newborn_takes_the_household_address_and_the_heads_house(family, clerk):

@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 
 from jiedao.core.testing import sign_in
-from jiedao.registry import services
-from jiedao.registry.tests.factories import new_id_number, person, staff
+from jiedao.registry.tests.factories import new_id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,22 +17,8 @@ def page(open_page):
 
 
 @pytest.fixture
-def household(tree):
-    clerk = staff(tree.community_a1)
-    head = person(clerk, tree.community_a1, name="王建国", id_number=new_id_number(date(1960, 1, 1)))
-    wife = person(
-        clerk, tree.community_a1, name="刘桂兰", id_number=new_id_number(date(1962, 2, 2), female=True)
-    )
-    son = person(clerk, tree.community_a1, name="王小明", id_number=new_id_number(date(1988, 3, 3)))
-    household = services.household_create(
-        actor=clerk,
-        org=tree.community_a1,
-        number="330110001001-0001",
-        registered_address="明湖区幸福路12号",
-        head=head,
-        members=[(wife, "10"), (son, "20")],
-    )
-    return clerk, household
+def household(clerk, family):
+    return clerk, family[0]
 
 
 def test_split_checkboxes_sit_above_the_address_and_can_be_clicked(page, live_server, household):

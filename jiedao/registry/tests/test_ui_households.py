@@ -1,8 +1,6 @@
 """户籍管理 pages: list and search, members with their relations, create, add / remove, head change, split,
 merge — and 404 outside the clerk's community."""
 
-from datetime import date
-
 import pytest
 
 from jiedao.core.testing import ScopedModelContract, client_for
@@ -12,28 +10,12 @@ from jiedao.registry.tests.factories import house, new_id_number, person, staff
 
 
 @pytest.fixture
-def clerk(tree):
-    return staff(tree.community_a1)
-
-
-@pytest.fixture
-def family(tree, clerk):
-    head = person(clerk, tree.community_a1, name="王建国", id_number=new_id_number(date(1960, 1, 1)))
-    wife = person(
-        clerk, tree.community_a1, name="刘桂兰", id_number=new_id_number(date(1962, 2, 2), female=True)
-    )
-    son = person(clerk, tree.community_a1, name="王小明", id_number=new_id_number(date(1988, 3, 3)))
-    home = house(clerk, tree.community_a1)
-    household = services.household_create(
-        actor=clerk,
-        org=tree.community_a1,
-        number="330110001001-0001",
-        registered_address="明湖区幸福路12号",
-        head=head,
-        house=home,
-        members=[(wife, "10"), (son, "20")],
-    )
-    return household, head, wife, son
+def family(family, clerk, tree):
+    """The shared family (conftest), living in a registered house."""
+    household = family[0]
+    household.house = house(clerk, tree.community_a1)
+    household.save(update_fields=["house"])
+    return family
 
 
 def page(response) -> str:

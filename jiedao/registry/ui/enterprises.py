@@ -7,13 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.core import crypto
-from jiedao.core.scope import scope_for
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
 from jiedao.registry.models import Enterprise, House
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, resolve_house
-from jiedao.registry.ui.export import PersonalDataExport
+from jiedao.registry.ui.export import PersonalDataExport, sees_full_personal_data
 
 FIELDS = (
     "org",
@@ -112,10 +111,7 @@ class EnterpriseDetailView(ScopedDetailView):
         context["can_change"] = (
             Enterprise.objects.visible_to(user, "change").filter(pk=enterprise.pk).exists()
         )
-        grant = scope_for(user, "registry.view_full_person")
-        full = grant.covers_org(enterprise.org_id) or (
-            grant.own_records and enterprise.created_by_id == user.pk
-        )
+        full = sees_full_personal_data(user, enterprise)
         context["contact_phone"] = (
             enterprise.contact_phone if full else crypto.mask_phone(enterprise.contact_phone)
         )

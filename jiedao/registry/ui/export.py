@@ -101,6 +101,13 @@ class ExportView(ScopedViewMixin, View):
         return {}
 
 
+def sees_full_personal_data(user, record, grant=None) -> bool:
+    """Whether `user` holds `registry.view_full_person` over this record's org (or, with an own-records
+    scope, created it); `grant` is the user's grant when the caller already has it."""
+    grant = grant if grant is not None else scope_for(user, "registry.view_full_person")
+    return grant.covers_org(record.org_id) or (grant.own_records and record.created_by_id == user.pk)
+
+
 class PersonalDataExport(ExportView):
     """An export with ID numbers and phones: masked, or full (decrypted row by row) for a user holding
     `registry.view_full_person` over the row's org."""
@@ -111,11 +118,8 @@ class PersonalDataExport(ExportView):
     def shows_full(self) -> bool:
         return not self.full_grant().nothing
 
-    def may_see_full(self, person) -> bool:
-        grant = self.full_grant()
-        return grant.covers_org(person.org_id) or (
-            grant.own_records and person.created_by_id == self.request.user.pk
-        )
+    def may_see_full(self, record) -> bool:
+        return sees_full_personal_data(self.request.user, record, self.full_grant())
 
     def identity(self, person) -> tuple[str, str]:
         if self.shows_full() and self.may_see_full(person):
