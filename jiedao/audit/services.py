@@ -35,6 +35,7 @@ from jiedao.audit.db_guards import archiving_deletes
 from jiedao.audit.models import AuditArchive, AuditChainHead, AuditEvent
 from jiedao.audit.registry import EventType
 from jiedao.core import request_context
+from jiedao.core.i18n import records_language
 from jiedao.core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -175,8 +176,9 @@ def record(
     else:
         org_id = getattr(org, "pk", org)
     # No savepoint of its own: an event that cannot be written must undo the caller's whole change, and a
-    # savepoint pair is two more statements on every audited write.
-    with transaction.atomic(savepoint=False):
+    # savepoint pair is two more statements on every audited write. The record's own words (the target's
+    # name, a lazy message) are in the site's language whatever the request's.
+    with transaction.atomic(savepoint=False), records_language():
         head = _locked_head()
         entry = AuditEvent(
             event_code=event.code,

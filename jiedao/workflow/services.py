@@ -38,6 +38,7 @@ from SpiffWorkflow.util.task import TaskState
 from jiedao.accounts.models import User
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.i18n import in_records_language, records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits import services as timelimits
@@ -456,9 +457,11 @@ class _Step:
         Chinese service errors. Timers that fired are recorded."""
         waiting = {t.id: t for t in engine.waiting_timers(self.workflow)}
         try:
-            if operation is not None:
-                operation(self.workflow)
-            engine.run_engine(self.workflow)
+            # Service tasks write records (SMS, notices, documents, registry entries): in the site's language.
+            with records_language():
+                if operation is not None:
+                    operation(self.workflow)
+                engine.run_engine(self.workflow)
         except engine.EngineError as error:
             raise ServiceError(str(error), code="engine_error") from None
         except WorkflowException as error:
@@ -477,20 +480,25 @@ class _Step:
         for task_id, task in waiting.items():
             if task.state == TaskState.COMPLETED and task_id not in self.context.fired_timers:
                 self.context.fired_timers.append(task_id)
-                name = self._timer_name(task.task_spec)
-                self.history(
-                    HistoryAction.AUTO,
-                    opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
-                    detail={"element": task.task_spec.bpmn_id, "step": name, "timer": True},
-                    at=self.moment,
-                )
-                _audit(
-                    events.TIMER_FIRED,
-                    actor=None,
-                    target=self.instance,
-                    message=_("定时事件「%(n)s」已触发。") % {"n": name},
-                    after={"element": task.task_spec.bpmn_id},
-                )
+                self._record_timer(task)
+
+    @in_records_language
+    def _record_timer(self, task) -> None:
+        """A timer that fired, in the history and the audit log."""
+        name = self._timer_name(task.task_spec)
+        self.history(
+            HistoryAction.AUTO,
+            opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
+            detail={"element": task.task_spec.bpmn_id, "step": name, "timer": True},
+            at=self.moment,
+        )
+        _audit(
+            events.TIMER_FIRED,
+            actor=None,
+            target=self.instance,
+            message=_("定时事件「%(n)s」已触发。") % {"n": name},
+            after={"element": task.task_spec.bpmn_id},
+        )
 
     def _timer_name(self, spec) -> str:
         """What the history calls a timer: its name; an unnamed one drawn on a step (the designer leaves
@@ -625,6 +633,7 @@ class _Step:
 
     # --- saving ---------------------------------------------------------------------------------------
 
+    @in_records_language
     def finish(self) -> ProcessInstance:
         open_names = self.sync()
         self.write_history()
@@ -786,7 +795,7 @@ def process_start(
             raise ValidationFailed({"business_object": [_("业务对象尚未保存。")]})
         content_type = ContentType.objects.get_for_model(business_object, for_concrete_model=False)
         object_id = str(business_object.pk)
-    with transaction.atomic():
+    with transaction.atomic(), records_language():
         instance = ProcessInstance.objects.create(
             org=org,
             definition=definition,
@@ -1361,7 +1370,8 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
             detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},
             at=step.moment,
         )
-        step.cancel_note = (HistoryAction.WITHDRAW, actor, _("申请人撤回，任务取消。"))
+        with records_language():
+            step.cancel_note = (HistoryAction.WITHDRAW, actor, _("申请人撤回，任务取消。"))
         step.run(lambda workflow: engine.reset_to(workflow, target.id, kept))
         step.finish()
         _audit(events.INSTANCE_WITHDRAWN, actor=actor, target=instance, after={"to": point.task.element_id})
@@ -1379,7 +1389,8 @@ def process_revoke(*, actor, instance: ProcessInstance) -> ProcessInstance:
         if _withdraw_point(instance) is None:
             raise Conflict(_("下一环节已有人办理，不能撤销申请。"))
         step = _Step(instance, actor)
-        _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("申请人撤销了申请。"))
+        with records_language():
+            _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("申请人撤销了申请。"))
         _audit(
             events.INSTANCE_WITHDRAWN,
             actor=actor,
@@ -1433,7 +1444,8 @@ def process_cancel(
         if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
             raise Conflict(_("流程已结束。"))
         step = _Step(instance, actor)
-        opinion = _("撤销：%(r)s") if by_owner else _("管理员撤销：%(r)s")
+        with records_language():
+            opinion = _("撤销：%(r)s") if by_owner else _("管理员撤销：%(r)s")
         _cancel_instance(step, HistoryAction.AUTO, opinion=opinion % {"r": reason})
         _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
     return instance
@@ -1460,9 +1472,9 @@ def process_suspend(
         # The timer sweep takes running instances only: `next_timer_at` stays, and fires on resumption.
         instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason
         instance.save(update_fields=["status", "hold_reason"])
-        _history(
-            instance, HistoryAction.AUTO, actor=actor, opinion=_("流程挂起：%(r)s") % {"r": reason}, at=moment
-        )
+        with records_language():
+            opinion = _("流程挂起：%(r)s") % {"r": reason}
+        _history(instance, HistoryAction.AUTO, actor=actor, opinion=opinion, at=moment)
         _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason)
     return instance
 
@@ -1483,7 +1495,8 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
                 task.save(update_fields=["due_at"])
         instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
         instance.save(update_fields=["status", "hold_reason"])
-        _history(instance, HistoryAction.AUTO, actor=actor, opinion=_("流程恢复办理。"), at=moment)
+        with records_language():
+            _history(instance, HistoryAction.AUTO, actor=actor, opinion=_("流程恢复办理。"), at=moment)
         _audit(events.INSTANCE_RESUMED, actor=actor, target=instance)
     return instance
 
@@ -1544,6 +1557,7 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> Time
     return TimerRun(advanced=advanced, failed=failed)
 
 
+@in_records_language
 def _mark_failed(instance_id: int, reason: str) -> None:
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
