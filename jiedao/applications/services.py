@@ -55,6 +55,7 @@ from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit, uploads
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
+from jiedao.core.i18n import in_records_language, records_language
 from jiedao.core.scope import require
 from jiedao.core.uploads import sniff_type
 from jiedao.parameters.services import get_parameter
@@ -184,10 +185,12 @@ def resident_send_code(*, phone: str, ip: str | None, now: dt.datetime | None = 
             created_at=now,
             expires_at=now + CODE_TTL,
         )
+        with records_language():  # SMS templates are registered with the gateway in Chinese
+            body = _("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code}
         sms_queue(
             actor=None,
             phone=parsed.national,
-            body=_("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code},
+            body=body,
             org=_site_org(),
             purpose="applications.login_code",
         )
@@ -643,6 +646,7 @@ def _start_clock(application: Application, *, actor, at: dt.datetime) -> None:
     application.due_at = clock.due_at
 
 
+@in_records_language
 def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -> None:
     """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock).
 
@@ -741,7 +745,9 @@ def application_accept(
             locked.community = _community(locked.org, community)
         _accept(locked, actor=actor, at=at, deemed=False)
         if locked.item.kind == ItemKind.INSTANT:
-            _conclude(locked, actor=actor, outcome=Outcome.APPROVED, text=_("即办件，当场办结。"), at=at)
+            with records_language():
+                text = _("即办件，当场办结。")
+            _conclude(locked, actor=actor, outcome=Outcome.APPROVED, text=text, at=at)
     _sync(application, locked)
     return locked
 
@@ -820,32 +826,39 @@ def application_request_correction(
         locked = _locked(application)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
             raise _bad_status(locked, _("告知补正"))
-        before = locked.status
-        if before == ApplicationStatus.ACCEPTED:
-            clock = clocks.clock_pause(
-                actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
+        with records_language():
+            before = locked.status
+            if before == ApplicationStatus.ACCEPTED:
+                clock = clocks.clock_pause(
+                    actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
+                )
+                locked.due_at = clock.due_at
+                processing.hold_processing(locked, actor=actor, reason=_("办件待申请人补正材料"))
+            locked.status = ApplicationStatus.CORRECTION_REQUESTED
+            locked.correction_items = cleaned
+            locked.save()
+            note = "\n".join(f"{n}. {line}" for n, line in enumerate(cleaned, 1))
+            event = _event(
+                locked, EventAction.CORRECTION_REQUESTED, actor=actor, from_status=before, note=note, at=at
             )
-            locked.due_at = clock.due_at
-            processing.hold_processing(locked, actor=actor, reason=_("办件待申请人补正材料"))
-        locked.status = ApplicationStatus.CORRECTION_REQUESTED
-        locked.correction_items = cleaned
-        locked.save()
-        note = "\n".join(f"{n}. {line}" for n, line in enumerate(cleaned, 1))
-        event = _event(
-            locked, EventAction.CORRECTION_REQUESTED, actor=actor, from_status=before, note=note, at=at
-        )
-        _audit(
-            events.APPLICATION_CORRECTION_REQUESTED, locked, actor=actor, before=before, message=note[:500]
-        )
-        _sms(
-            locked,
-            event,
-            (
-                _("您申请的“%(item)s”（查询码 %(code)s）需补正以下材料：%(items)s。请一次性补齐后重新提交。")
-                % {"item": locked.item.name, "code": locked.tracking_code, "items": "；".join(cleaned)}
-            )[:480],
-            actor=actor,
-        )
+            _audit(
+                events.APPLICATION_CORRECTION_REQUESTED,
+                locked,
+                actor=actor,
+                before=before,
+                message=note[:500],
+            )
+            _sms(
+                locked,
+                event,
+                (
+                    _(
+                        "您申请的“%(item)s”（查询码 %(code)s）需补正以下材料：%(items)s。请一次性补齐后重新提交。"
+                    )
+                    % {"item": locked.item.name, "code": locked.tracking_code, "items": "；".join(cleaned)}
+                )[:480],
+                actor=actor,
+            )
     _sync(application, locked)
     return locked
 
@@ -915,25 +928,26 @@ def application_reject(*, actor, application: Application, reason: str, at: dt.d
         locked = _locked(application)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
             raise _bad_status(locked, _("不予受理"))
-        before = locked.status
-        if locked.accepted_at is not None:  # an accepted application in correction: end its clock
-            clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
-            # …and its process: nobody is to go on handling a rejected application.
-            processing.cancel_processing(locked, actor=actor, reason=reason)
-        _lapse_extensions(locked, at)
-        locked.status = ApplicationStatus.REJECTED
-        locked.status_note = reason
-        locked.concluded_at = at
-        locked.save()
-        event = _event(locked, EventAction.REJECTED, actor=actor, from_status=before, note=reason, at=at)
-        _audit(events.APPLICATION_REJECTED, locked, actor=actor, before=before, message=reason)
-        _sms(
-            locked,
-            event,
-            _("您申请的“%(item)s”（查询码 %(code)s）不予受理，理由：%(reason)s")
-            % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
-            actor=actor,
-        )
+        with records_language():
+            before = locked.status
+            if locked.accepted_at is not None:  # an accepted application in correction: end its clock
+                clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+                # …and its process: nobody is to go on handling a rejected application.
+                processing.cancel_processing(locked, actor=actor, reason=reason)
+            _lapse_extensions(locked, at)
+            locked.status = ApplicationStatus.REJECTED
+            locked.status_note = reason
+            locked.concluded_at = at
+            locked.save()
+            event = _event(locked, EventAction.REJECTED, actor=actor, from_status=before, note=reason, at=at)
+            _audit(events.APPLICATION_REJECTED, locked, actor=actor, before=before, message=reason)
+            _sms(
+                locked,
+                event,
+                _("您申请的“%(item)s”（查询码 %(code)s）不予受理，理由：%(reason)s")
+                % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
+                actor=actor,
+            )
     _sync(application, locked)
     return locked
 
@@ -950,34 +964,35 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
         locked = _locked(application)
         if locked.status != ApplicationStatus.ACCEPTED:
             raise _bad_status(locked, _("中止办理"))
-        clock = clocks.clock_pause(actor=actor, clock=clocks.clock_for(locked), reason=reason, at=at)
-        locked.due_at = clock.due_at
-        locked.status = ApplicationStatus.SUSPENDED
-        locked.status_note = reason
-        locked.save()
-        processing.hold_processing(locked, actor=actor, reason=_("办件中止办理：%(r)s") % {"r": reason})
-        event = _event(
-            locked,
-            EventAction.SUSPENDED,
-            actor=actor,
-            from_status=ApplicationStatus.ACCEPTED,
-            note=reason,
-            at=at,
-        )
-        _sms(
-            locked,
-            event,
-            _("您申请的“%(item)s”（查询码 %(code)s）中止办理，原因：%(reason)s。中止期间不计入办理时限。")
-            % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
-            actor=actor,
-        )
-        _audit(
-            events.APPLICATION_SUSPENDED,
-            locked,
-            actor=actor,
-            before=ApplicationStatus.ACCEPTED,
-            message=reason,
-        )
+        with records_language():
+            clock = clocks.clock_pause(actor=actor, clock=clocks.clock_for(locked), reason=reason, at=at)
+            locked.due_at = clock.due_at
+            locked.status = ApplicationStatus.SUSPENDED
+            locked.status_note = reason
+            locked.save()
+            processing.hold_processing(locked, actor=actor, reason=_("办件中止办理：%(r)s") % {"r": reason})
+            event = _event(
+                locked,
+                EventAction.SUSPENDED,
+                actor=actor,
+                from_status=ApplicationStatus.ACCEPTED,
+                note=reason,
+                at=at,
+            )
+            _sms(
+                locked,
+                event,
+                _("您申请的“%(item)s”（查询码 %(code)s）中止办理，原因：%(reason)s。中止期间不计入办理时限。")
+                % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
+                actor=actor,
+            )
+            _audit(
+                events.APPLICATION_SUSPENDED,
+                locked,
+                actor=actor,
+                before=ApplicationStatus.ACCEPTED,
+                message=reason,
+            )
     _sync(application, locked)
     return locked
 
@@ -990,27 +1005,28 @@ def application_resume(*, actor, application: Application, at: dt.datetime | Non
         locked = _locked(application)
         if locked.status != ApplicationStatus.SUSPENDED:
             raise _bad_status(locked, _("恢复办理"))
-        clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
-        locked.due_at = clock.due_at
-        locked.status = ApplicationStatus.ACCEPTED
-        locked.status_note = ""
-        locked.save()
-        processing.release_processing(locked, actor=actor)
-        event = _event(
-            locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at
-        )
-        _sms(
-            locked,
-            event,
-            _("您申请的“%(item)s”（查询码 %(code)s）已恢复办理，办理期限为 %(due)s。")
-            % {
-                "item": locked.item.name,
-                "code": locked.tracking_code,
-                "due": locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
-            },
-            actor=actor,
-        )
-        _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
+        with records_language():
+            clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
+            locked.due_at = clock.due_at
+            locked.status = ApplicationStatus.ACCEPTED
+            locked.status_note = ""
+            locked.save()
+            processing.release_processing(locked, actor=actor)
+            event = _event(
+                locked, EventAction.RESUMED, actor=actor, from_status=ApplicationStatus.SUSPENDED, at=at
+            )
+            _sms(
+                locked,
+                event,
+                _("您申请的“%(item)s”（查询码 %(code)s）已恢复办理，办理期限为 %(due)s。")
+                % {
+                    "item": locked.item.name,
+                    "code": locked.tracking_code,
+                    "due": locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+                },
+                actor=actor,
+            )
+            _audit(events.APPLICATION_RESUMED, locked, actor=actor, before=ApplicationStatus.SUSPENDED)
     _sync(application, locked)
     return locked
 
@@ -1093,89 +1109,96 @@ def application_extension_decide(
             raise PermissionDenied(_("不能审批本人提出的延长时限申请。"))
         if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
             raise _bad_status(locked, _("延长时限"))
-        extension.decided_by, extension.decided_at, extension.decision_note = actor, at, note
-        requester = extension.requested_by
-        requester_name = (requester.full_name or requester.username) if requester else _("（已删除）")
-        approver_name = actor.full_name or actor.username
-        if approve:
-            extension.status = ExtensionStatus.APPROVED
-            extension.save()
-            clock = clocks.clock_extend(
-                actor=actor,
-                clock=clocks.clock_for(locked),
-                units=extension.days,
-                reason=extension.reason,
-                at=at,
-            )
-            before_due = locked.due_at
-            locked.due_at = clock.due_at
-            locked.save()
-            # First line: what the applicant sees (the new due date and the reason, 行政许可法第四十二条);
-            # then, for staff only, who asked and approved and the approval opinion (`_public_note`).
-            new_due = locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
-            public_note = _("延长 %(d)d 个工作日，办理期限延至 %(due)s。延长理由：%(reason)s") % {
-                "d": extension.days,
-                "due": new_due,
-                "reason": " ".join(extension.reason.split()),
-            }
-            internal = _("申请：%(requester)s；批准：%(approver)s") % {
-                "requester": requester_name,
-                "approver": approver_name,
-            }
-            if note:
-                internal += "；" + _("审批意见：%(note)s") % {"note": note}
-            event_note = f"{public_note}\n{internal}"
-            event = _event(
-                locked, EventAction.EXTENDED, actor=actor, from_status=locked.status, note=event_note, at=at
-            )
-            _sms(
-                locked,
-                event,
-                _(
-                    "您申请的“%(item)s”（查询码 %(code)s）办理期限延长 %(d)d 个工作日，延至 %(due)s。理由：%(reason)s"
+        with records_language():
+            extension.decided_by, extension.decided_at, extension.decision_note = actor, at, note
+            requester = extension.requested_by
+            requester_name = (requester.full_name or requester.username) if requester else _("（已删除）")
+            approver_name = actor.full_name or actor.username
+            if approve:
+                extension.status = ExtensionStatus.APPROVED
+                extension.save()
+                clock = clocks.clock_extend(
+                    actor=actor,
+                    clock=clocks.clock_for(locked),
+                    units=extension.days,
+                    reason=extension.reason,
+                    at=at,
                 )
-                % {
-                    "item": locked.item.name,
-                    "code": locked.tracking_code,
+                before_due = locked.due_at
+                locked.due_at = clock.due_at
+                locked.save()
+                # First line: what the applicant sees (the new due date and the reason, 行政许可法第四十二条);
+                # then, for staff only, who asked and approved and the approval opinion (`_public_note`).
+                new_due = locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
+                public_note = _("延长 %(d)d 个工作日，办理期限延至 %(due)s。延长理由：%(reason)s") % {
                     "d": extension.days,
                     "due": new_due,
-                    "reason": extension.reason[:300],
-                },
-                actor=actor,
-            )
-            audit.record(
-                events.APPLICATION_EXTENDED,
-                actor=actor,
-                target=locked,
-                before={"due_at": before_due},
-                after={
-                    "extension": extension.pk,
-                    "days": extension.days,
-                    "requested_by": extension.requested_by_id,
-                    "approved_by": actor.pk,
-                    "due_at": locked.due_at,
-                },
-                message=event_note[:500],
-            )
-        else:
-            extension.status = ExtensionStatus.REFUSED
-            extension.save()
-            audit.record(
-                events.APPLICATION_EXTENSION_REFUSED,
-                actor=actor,
-                target=locked,
-                after={
-                    "extension": extension.pk,
-                    "days": extension.days,
-                    "requested_by": extension.requested_by_id,
-                    "refused_by": actor.pk,
-                },
-                message=note[:500],
-            )
+                    "reason": " ".join(extension.reason.split()),
+                }
+                internal = _("申请：%(requester)s；批准：%(approver)s") % {
+                    "requester": requester_name,
+                    "approver": approver_name,
+                }
+                if note:
+                    internal += "；" + _("审批意见：%(note)s") % {"note": note}
+                event_note = f"{public_note}\n{internal}"
+                event = _event(
+                    locked,
+                    EventAction.EXTENDED,
+                    actor=actor,
+                    from_status=locked.status,
+                    note=event_note,
+                    at=at,
+                )
+                _sms(
+                    locked,
+                    event,
+                    _(
+                        "您申请的“%(item)s”（查询码 %(code)s）办理期限延长 %(d)d 个工作日，延至 %(due)s。理由：%(reason)s"
+                    )
+                    % {
+                        "item": locked.item.name,
+                        "code": locked.tracking_code,
+                        "d": extension.days,
+                        "due": new_due,
+                        "reason": extension.reason[:300],
+                    },
+                    actor=actor,
+                )
+                audit.record(
+                    events.APPLICATION_EXTENDED,
+                    actor=actor,
+                    target=locked,
+                    before={"due_at": before_due},
+                    after={
+                        "extension": extension.pk,
+                        "days": extension.days,
+                        "requested_by": extension.requested_by_id,
+                        "approved_by": actor.pk,
+                        "due_at": locked.due_at,
+                    },
+                    message=event_note[:500],
+                )
+            else:
+                extension.status = ExtensionStatus.REFUSED
+                extension.save()
+                audit.record(
+                    events.APPLICATION_EXTENSION_REFUSED,
+                    actor=actor,
+                    target=locked,
+                    after={
+                        "extension": extension.pk,
+                        "days": extension.days,
+                        "requested_by": extension.requested_by_id,
+                        "refused_by": actor.pk,
+                    },
+                    message=note[:500],
+                )
     _sync(application, locked)
     return extension
 
 
+@in_records_language
 def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.datetime) -> None:
     before = locked.status
     clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
@@ -1568,31 +1591,32 @@ def rating_submit(
             raise ServiceError(_("办件办结后才能评价。"), code="bad_status")
         if Rating.objects.filter(application=locked).exists():
             raise ServiceError(_("该办件已评价，不能重复评价。"), code="already_rated")
-        rating = Rating.objects.create(
-            application=locked,
-            level=level,
-            comment=comment,
-            channel=channel,
-            recorded_by=actor if getattr(actor, "pk", None) else None,
-            staff=rated_staff(locked),
-        )
-        _event(
-            locked,
-            EventAction.RATED,
-            actor=actor,
-            by_applicant=resident is not None,
-            from_status=locked.status,
-            note=rating.get_level_display(),
-        )
-        audit.record(
-            events.RATING_RECORDED,
-            actor=actor,
-            actor_name=_resident_name(resident) if resident else "",
-            target=locked,
-            after={"level": level},
-        )
-        if level <= RatingLevel.UNSATISFIED:
-            _rectification_open(rating, locked)
+        with records_language():
+            rating = Rating.objects.create(
+                application=locked,
+                level=level,
+                comment=comment,
+                channel=channel,
+                recorded_by=actor if getattr(actor, "pk", None) else None,
+                staff=rated_staff(locked),
+            )
+            _event(
+                locked,
+                EventAction.RATED,
+                actor=actor,
+                by_applicant=resident is not None,
+                from_status=locked.status,
+                note=rating.get_level_display(),
+            )
+            audit.record(
+                events.RATING_RECORDED,
+                actor=actor,
+                actor_name=_resident_name(resident) if resident else "",
+                target=locked,
+                after={"level": level},
+            )
+            if level <= RatingLevel.UNSATISFIED:
+                _rectification_open(rating, locked)
     return rating
 
 
@@ -1661,6 +1685,7 @@ def _rectification_owner(rating: Rating, application: Application):
     return None
 
 
+@in_records_language
 def _rectification_open(rating: Rating, application: Application) -> Rectification:
     rectification = Rectification.objects.create(
         org=application.org,
@@ -1707,28 +1732,33 @@ def rectification_close(
         locked = Rectification.objects.select_for_update().get(pk=rectification.pk)
         if locked.status != RectificationStatus.OPEN:
             raise ServiceError(_("该整改已办结。"), code="bad_status")
-        clock = clocks.clock_for(locked)
-        if clock is not None and clock.stopped_at is None:
-            clocks.clock_stop(actor=actor, clock=clock)
-        locked.measures, locked.return_visit, locked.feedback = measures, return_visit, feedback
-        locked.status, locked.closed_at, locked.closed_by = RectificationStatus.CLOSED, timezone.now(), actor
-        locked.save()
-        audit.record(events.RECTIFICATION_CLOSED, actor=actor, target=locked)
-        application = locked.rating.application
-        try:
-            parsed = parse_phone(application.applicant_phone)
-        except InvalidNumber:
-            parsed = None
-        if parsed is not None and parsed.kind == "mobile":
-            sms_queue(
-                actor=actor,
-                phone=parsed.national,
-                body=_("关于您对“%(item)s”的评价，我们已整改：%(feedback)s")
-                % {"item": application.item.name, "feedback": feedback[:300]},
-                org=locked.org,
-                purpose="applications.rectification",
-                dedupe_key=f"applications.rectification.{locked.pk}",
+        with records_language():
+            clock = clocks.clock_for(locked)
+            if clock is not None and clock.stopped_at is None:
+                clocks.clock_stop(actor=actor, clock=clock)
+            locked.measures, locked.return_visit, locked.feedback = measures, return_visit, feedback
+            locked.status, locked.closed_at, locked.closed_by = (
+                RectificationStatus.CLOSED,
+                timezone.now(),
+                actor,
             )
+            locked.save()
+            audit.record(events.RECTIFICATION_CLOSED, actor=actor, target=locked)
+            application = locked.rating.application
+            try:
+                parsed = parse_phone(application.applicant_phone)
+            except InvalidNumber:
+                parsed = None
+            if parsed is not None and parsed.kind == "mobile":
+                sms_queue(
+                    actor=actor,
+                    phone=parsed.national,
+                    body=_("关于您对“%(item)s”的评价，我们已整改：%(feedback)s")
+                    % {"item": application.item.name, "feedback": feedback[:300]},
+                    org=locked.org,
+                    purpose="applications.rectification",
+                    dedupe_key=f"applications.rectification.{locked.pk}",
+                )
     rectification.refresh_from_db()
     return locked
 
@@ -1767,6 +1797,7 @@ def _notice_title(application: Application, who: str, community: str, *, propose
     return (title % values)[:200]
 
 
+@in_records_language
 def _notice_publish(application: Application, *, actor, at: dt.datetime) -> PublicNotice:
     days = int(get_parameter("applications.notice_days"))
     who, community = _notice_subject(application)
@@ -1804,6 +1835,11 @@ def notice_publish_proposed(
     existing = PublicNotice.objects.filter(application=application).first()
     if existing is not None:
         return existing
+    return _notice_publish_proposed(application, actor=actor, at=at, days=days)
+
+
+@in_records_language
+def _notice_publish_proposed(application: Application, *, actor, at: dt.datetime, days: int) -> PublicNotice:
     who, community = _notice_subject(application)
     body = _(
         "申请人：%(who)s\n居住社区：%(community)s\n事项：%(item)s\n拟办理结果：准予\n"
@@ -1941,6 +1977,7 @@ def objections_resolve_by_process(
     return resolved
 
 
+@in_records_language
 def _objection_answer(task: ObjectionTask, *, actor, answer: str, at: dt.datetime) -> None:
     """Resolve one (locked) objection task and text the objector the answer."""
     task.answer, task.resolved_at = answer[:2000], at

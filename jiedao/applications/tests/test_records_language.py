@@ -1,0 +1,103 @@
+"""What the service hall writes down is in Chinese whatever the language of the staff member who acted.
+
+A window clerk using the English interface (or an API client sending Accept-Language: en) used to send the
+applicant English SMS, publish an English public notice, store an English outcome document and leave
+English entries in the history every Chinese colleague and the applicant read. Answers to the one who
+acted (errors) stay in their language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jiedao.applications.models import ApplicationEvent, PublicNotice, Rating
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+from jiedao.applications.tests.pdftext import pdf_text
+from jiedao.audit.models import AuditEvent
+from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.sms.models import OutboundMessage
+from jiedao.timelimits.models import ClockEvent
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+ENGLISH_WORD = re.compile(r"[a-z]{3,}")
+
+
+def english_in(texts) -> list[str]:
+    return [text for text in texts if ENGLISH_WORD.search(text or "")]
+
+
+@pytest.fixture
+def clerk(tree):
+    return make_user(
+        tree.community_a1,
+        *CLERK_PERMISSIONS,
+        "applications.extend_application",
+        "applications.view_rectification",
+        "applications.change_rectification",
+    )
+
+
+def test_a_clerk_working_in_english_leaves_chinese_records_and_texts(clerk, tree):
+    item = make_item(tree.community_a1, publishes_result=True, name="困难补助")
+    application = walk_in(clerk, item, phone="13800138000", name="张三明")
+    api = api_client_for(clerk)
+    url = f"/api/v1/applications/{application.pk}/"
+
+    assert api.post(url + "accept/", **EN).status_code == 200
+    assert api.post(url + "suspend/", {"reason": "等待现场核查"}, format="json", **EN).status_code == 200
+    assert api.post(url + "resume/", **EN).status_code == 200
+    response = api.post(url + "conclude/", {"outcome": "approved", "text": "符合条件"}, format="json", **EN)
+    assert response.status_code == 200, response.content
+    # the answer to the clerk is in the clerk's language
+    assert response.json()["status_display"] == "Concluded (approved)"
+
+    texts = list(OutboundMessage.objects.order_by("pk").values_list("body", flat=True))
+    assert len(texts) == 4 and not english_in(texts), texts
+    assert "已受理" in texts[0] and "中止办理" in texts[1] and "恢复办理" in texts[2] and "已办结" in texts[3]
+
+    notes = list(ApplicationEvent.objects.filter(application=application).values_list("note", flat=True))
+    assert not english_in(notes), notes
+    assert any(note.startswith("公示期 ") for note in notes)
+
+    notice = PublicNotice.objects.get(application=application)
+    assert notice.title == "关于张*明困难补助申请办理结果的公示", notice.title
+    assert not english_in([notice.title, notice.body]) and "办理结果：准予" in notice.body
+
+    application.refresh_from_db()
+    document = pdf_text(application.outcome_document.read())
+    assert "办结通知书" in document and "准予" in document and not english_in([document])
+
+    reasons = ClockEvent.objects.values_list("reason", flat=True)
+    assert "等待现场核查" in reasons and not english_in(reasons)
+    assert not english_in(AuditEvent.objects.values_list("target_repr", flat=True))
+
+
+def test_errors_still_answer_the_clerk_in_english(clerk, tree):
+    application = walk_in(clerk, make_item(tree.community_a1), phone="13800138000")
+    api = api_client_for(clerk)
+
+    response = api.post(
+        f"/api/v1/applications/{application.pk}/conclude/", {"outcome": "approved"}, format="json", **EN
+    )
+
+    assert response.status_code == 400
+    assert ENGLISH_WORD.search(response.json()["detail"]) and not OutboundMessage.objects.exists()
+
+
+def test_an_unsatisfied_rating_recorded_in_english_reads_in_chinese(clerk, tree):
+    application = walk_in(clerk, make_item(tree.community_a1), phone="13800138000")
+    api = api_client_for(clerk)
+    api.post(f"/api/v1/applications/{application.pk}/accept/", **EN)
+    api.post(f"/api/v1/applications/{application.pk}/conclude/", {"outcome": "approved"}, format="json", **EN)
+
+    response = client_for(clerk).post(
+        f"/hall/staff/applications/{application.pk}/rate/", {"level": 2, "comment": "等太久"}, **EN
+    )
+
+    assert response.status_code == 302
+    assert Rating.objects.get(application=application).level == 2
+    rated = ApplicationEvent.objects.filter(application=application).order_by("pk").last()
+    assert rated.note == "不满意"
