@@ -67,3 +67,12 @@ class RatingLevel(models.IntegerChoices):
 class RectificationStatus(models.TextChoices):
     OPEN = "open", _("整改中")
     CLOSED = "closed", _("已办结")
+
+
+class NoticeKind(models.TextChoices):
+    """The written documents the office hands the applicant (行政许可法第三十二条), by their URL slug."""
+
+    ACCEPTANCE = "acceptance", _("受理通知书")
+    REFUSAL = "refusal", _("不予受理通知书")
+    CORRECTION = "correction", _("补正材料通知书")
+    RECEIPT = "receipt", _("材料接收凭证")

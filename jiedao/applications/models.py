@@ -12,6 +12,7 @@ from jiedao.applications.choices import (
     Channel,
     EventAction,
     InquiryStatus,
+    NoticeKind,
     Outcome,
     RatingLevel,
     RectificationStatus,
@@ -266,6 +267,42 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class WrittenNotice(models.Model):
+    """书面凭证: a document handed to the applicant — 受理通知书, 不予受理通知书, 补正材料通知书 (一次性告知书),
+    材料接收凭证 — issued in the same transaction as the act it records (行政许可法第三十二条: a dated written
+    voucher under the office's seal).
+
+    `facts` is what the document says, fixed when it is issued (names, item, dates, time limit, phones, the
+    correction items, the materials received), so a reprint years later shows the same text although the
+    item, the org or the application have changed since; the PDF is rendered from it on demand
+    (`written_notices.render_pdf`), the same bytes each time. `number` counts the documents of one kind of one
+    application (a second correction round, each batch of materials received at the window)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="written_notices", verbose_name=_("办件")
+    )
+    kind = models.CharField(_("文书"), max_length=12, choices=NoticeKind.choices)
+    number = models.PositiveSmallIntegerField(_("序号"), default=1)
+    issued_at = models.DateTimeField(_("出具时间"))
+    issued_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("出具人")
+    )
+    facts = models.JSONField(_("文书内容"), default=dict)
+
+    class Meta:
+        verbose_name = _("书面凭证")
+        verbose_name_plural = _("书面凭证")
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind", "number"], name="applications_written_notice_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
 
 
 class Inquiry(ScopedModel):

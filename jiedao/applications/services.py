@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications import audit_events as events
-from jiedao.applications import processing
+from jiedao.applications import processing, written_notices
 from jiedao.applications.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
@@ -360,7 +360,8 @@ def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload
     return checked
 
 
-def _attach(application: Application, checked: list[tuple[Upload, str]]) -> None:
+def _attach(application: Application, checked: list[tuple[Upload, str]]) -> list[ApplicationMaterial]:
+    created = []
     for upload, content_type in checked:
         label = (upload.label or (upload.material.name if upload.material else "") or "").strip()
         original = (getattr(upload.file, "name", "") or "file")[-255:]
@@ -374,6 +375,8 @@ def _attach(application: Application, checked: list[tuple[Upload, str]]) -> None
         )
         material.file.save(uploads.stored_name(content_type), upload.file, save=False)
         material.save()
+        created.append(material)
+    return created
 
 
 def _existing_size(application: Application) -> int:
@@ -627,7 +630,8 @@ def application_register_walk_in(
             submitted_at=now,
             received_at=now,
         )
-        _attach(application, checked)
+        received = _attach(application, checked)
+        written_notices.issue_receipt(application, materials=received, actor=actor, at=now)
         _event(application, EventAction.REGISTERED, actor=actor, at=now)
         _audit(events.APPLICATION_REGISTERED, application, actor=actor)
     return application
@@ -664,6 +668,7 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         application.window = ServiceWindow.of(actor)
     _start_clock(application, actor=actor, at=accepted_from)
     application.save()
+    written_notices.issue_acceptance(application, actor=actor, at=at)
     note = (
         _("申请材料接收后 %(n)d 个工作日内未作处理，依法视为受理，自材料接收之日（%(date)s）起计算办理时限。")
         % {
@@ -837,6 +842,7 @@ def application_request_correction(
             locked.status = ApplicationStatus.CORRECTION_REQUESTED
             locked.correction_items = cleaned
             locked.save()
+            written_notices.issue_correction(locked, actor=actor, at=at)
             note = "\n".join(f"{n}. {line}" for n, line in enumerate(cleaned, 1))
             event = _event(
                 locked, EventAction.CORRECTION_REQUESTED, actor=actor, from_status=before, note=note, at=at
@@ -886,7 +892,9 @@ def application_resubmit(
         if locked.status != ApplicationStatus.CORRECTION_REQUESTED:
             raise _bad_status(locked, _("补正提交"))
         checked = _check_uploads(uploads, already=_existing_size(locked))
-        _attach(locked, checked)
+        received = _attach(locked, checked)
+        if resident is None:  # handed in at the window: the applicant gets a receipt
+            written_notices.issue_receipt(locked, materials=received, actor=actor, at=at, corrections=True)
         before = locked.status
         if locked.accepted_at is not None:
             clock = clocks.clock_resume(actor=actor, clock=clocks.clock_for(locked), at=at)
@@ -939,6 +947,7 @@ def application_reject(*, actor, application: Application, reason: str, at: dt.d
             locked.status_note = reason
             locked.concluded_at = at
             locked.save()
+            written_notices.issue_refusal(locked, actor=actor, at=at)
             event = _event(locked, EventAction.REJECTED, actor=actor, from_status=before, note=reason, at=at)
             _audit(events.APPLICATION_REJECTED, locked, actor=actor, before=before, message=reason)
             _sms(

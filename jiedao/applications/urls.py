@@ -22,6 +22,16 @@ urlpatterns = [
         views.ResidentOutcomeDocumentView.as_view(),
         name="resident_outcome_document",
     ),
+    path(
+        "me/applications/<int:pk>/notices/<slug:kind>/",
+        views.ResidentWrittenNoticeView.as_view(),
+        name="resident_notice",
+    ),
+    path(
+        "me/applications/<int:pk>/notices/<slug:kind>/<int:number>/",
+        views.ResidentWrittenNoticeView.as_view(),
+        name="resident_notice",
+    ),
     path("track/", views.TrackView.as_view(), name="track"),
     path("notices/", views.NoticeListView.as_view(), name="notice_list"),
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice_detail"),
@@ -52,6 +62,16 @@ urlpatterns = [
         "staff/applications/<int:pk>/outcome.pdf",
         views.OutcomeDocumentDownloadView.as_view(),
         name="staff_outcome_document",
+    ),
+    path(
+        "staff/applications/<int:pk>/notices/<slug:kind>/",
+        views.WrittenNoticeView.as_view(),
+        name="staff_notice",
+    ),
+    path(
+        "staff/applications/<int:pk>/notices/<slug:kind>/<int:number>/",
+        views.WrittenNoticeView.as_view(),
+        name="staff_notice",
     ),
     path("staff/inquiries/", views.InquiryListView.as_view(), name="inquiry_list"),
     path("staff/inquiries/new/", views.InquiryCreateView.as_view(), name="inquiry_create"),

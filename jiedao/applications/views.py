@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.applications import forms, services
+from jiedao.applications import forms, services, written_notices
 from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingLevel
 from jiedao.applications.models import (
     AgencyAssignment,
@@ -85,6 +85,22 @@ def _form_errors(form, error: ServiceError) -> None:
                 form.add_error(field_name if field_name in form.fields else None, message)
     else:
         form.add_error(None, str(error.message))
+
+
+def _written_notice_response(request, application, kind: str, number: int | None, back: str):
+    """打印: the application's `kind` document as a PDF opened in the browser's viewer; when it has none, back
+    to its page (`back`) with why."""
+    try:
+        notice = written_notices.written_notice_get(application, kind, number)
+    except OutOfScope:
+        raise Http404(_("未找到该记录。")) from None
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+        return HttpResponseRedirect(back)
+    response = HttpResponse(written_notices.render_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = written_notices.content_disposition(notice)
+    response["Cache-Control"] = "private, no-store"  # the applicant's personal data
+    return response
 
 
 class PublicFormMixin(PublicPageMixin):
@@ -300,6 +316,7 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             resubmit_form=kwargs.get("resubmit_form") or forms.MaterialsForm(item=application.item),
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
             can_rate=application.is_concluded and not hasattr(application, "rating"),
+            notices=written_notices.printable(application),
         )
         return context
 
@@ -317,6 +334,15 @@ class ResidentOutcomeDocumentView(ResidentApplicationMixin, View):
             filename=f"办结通知书-{application.tracking_code}.pdf",
             content_type="application/pdf",
         )
+
+
+class ResidentWrittenNoticeView(ResidentApplicationMixin, View):
+    """The signed-in resident's own written notices (受理通知书, 补正材料通知书…), to print."""
+
+    def get(self, request, pk, kind, number=None):
+        application = self.get_application()
+        back = reverse("applications:resident_application", args=[application.pk])
+        return _written_notice_response(request, application, kind, number, back)
 
 
 class ResidentResubmitView(ResidentApplicationView):
@@ -600,6 +626,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
         context["missing_materials"] = missing_required_materials(application)
+        context["notices"] = written_notices.printable(application)
         context["process_instance"] = process_instance
         context["pending_extension"] = pending_extension
         context["extensions"] = extensions
@@ -862,6 +889,17 @@ class OutcomeDocumentDownloadView(ScopedViewMixin, View):
             filename=f"办结通知书-{application.tracking_code}.pdf",
             content_type="application/pdf",
         )
+
+
+class WrittenNoticeView(ScopedViewMixin, View):
+    """打印: a written notice of an application the user may see (受理通知书 after acceptance, …)."""
+
+    model = Application
+
+    def get(self, request, pk, kind, number=None):
+        application = get_object_or_404(self.get_queryset().select_related("item", "org"), pk=pk)
+        back = reverse("applications:staff_detail", args=[application.pk])
+        return _written_notice_response(request, application, kind, number, back)
 
 
 # --- staff: inquiries, agency ------------------------------------------------------------------------------

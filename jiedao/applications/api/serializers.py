@@ -114,6 +114,30 @@ class ApplicationMaterialSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WrittenNoticeSerializer(serializers.Serializer):
+    """A written notice of an application that can be printed (`written_notices.printable`)."""
+
+    kind = serializers.CharField(
+        help_text=_(
+            "文书：acceptance 受理通知书，refusal 不予受理通知书，correction 补正材料通知书，receipt 材料接收凭证"
+        )
+    )
+    title = serializers.CharField(help_text=_("文书名称"))
+    label = serializers.CharField(help_text=_("文书名称；同一种文书有多份的，注明第几份"))
+    number = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "同一种文书的第几份（补正告知、窗口收取材料可有多份）；启用书面凭证前的办件为空，首次打印时出具"
+        ),
+    )
+    issued_at = serializers.DateTimeField(allow_null=True, help_text=_("出具时间；首次打印时出具的为空"))
+    pdf = serializers.SerializerMethodField(help_text=_("PDF 的接口地址"))
+
+    def get_pdf(self, row) -> str:
+        url = f"/api/v1/applications/{self.context['application_id']}/notices/{row['kind']}/"
+        return f"{url}?number={row['number']}" if row["number"] else url
+
+
 class SubmitSerializer(serializers.Serializer):
     """Window registration of a visitor's application (multipart)."""
 

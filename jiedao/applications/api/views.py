@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -21,7 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.applications import services
+from jiedao.applications import services, written_notices
 from jiedao.applications.api.serializers import (
     TRACK_INPUT_MAX_LENGTH,
     ApplicationMaterialSerializer,
@@ -35,8 +36,9 @@ from jiedao.applications.api.serializers import (
     SubmitSerializer,
     TrackResultSerializer,
     TrackSerializer,
+    WrittenNoticeSerializer,
 )
-from jiedao.applications.choices import ApplicationStatus
+from jiedao.applications.choices import ApplicationStatus, NoticeKind
 from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.api.serializers import HallErrorSerializer
@@ -118,6 +120,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "refuse_extension": "applications.approve_extension",
         "extensions": "view",
         "conclude": "applications.conclude_application",
+        "notices": "view",
+        "notice_pdf": "view",
     }
 
     def get_queryset(self):
@@ -273,6 +277,55 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                 actor=request.user, application=self.get_object(), outcome=data["outcome"], text=data["text"]
             )
         )
+
+    @extend_schema(
+        summary=_("办件的书面凭证"),
+        description=_(
+            "可打印的受理通知书、不予受理通知书、补正材料通知书（一次性告知书）和材料接收凭证，按出具先后排列；"
+            "每份的 PDF 见 pdf。"
+        ),
+        responses={200: WrittenNoticeSerializer(many=True), 404: ERRORS[404]},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def notices(self, request, pk=None):
+        application = self.get_object()
+        rows = written_notices.printable(application)
+        return Response(
+            WrittenNoticeSerializer(rows, many=True, context={"application_id": application.pk}).data
+        )
+
+    @extend_schema(
+        summary=_("打印书面凭证（PDF）"),
+        description=_(
+            "A4 PDF，以办件所属单位名义出具，注明日期并留盖章处；内容在出具时固定，重新打印内容不变。"
+            "受理后才有受理通知书，作出不予受理决定后才有不予受理通知书，告知补正后才有补正材料通知书，"
+            "窗口收取材料后才有材料接收凭证；没有的，返回 400（code 为 bad_status）并说明原因。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=NoticeKind.values, description=_("文书")
+            ),
+            OpenApiParameter(
+                "number",
+                OpenApiTypes.INT,
+                description=_("第几份（补正告知、窗口收取材料可有多份）；不填为最近一份"),
+            ),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path=r"notices/(?P<kind>acceptance|refusal|correction|receipt)")
+    def notice_pdf(self, request, pk=None, kind=None):
+        raw = request.query_params.get("number", "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise ValidationFailed({"number": [_("请填写正整数。")]})
+        application = self.get_object()
+        notice = written_notices.written_notice_get(application, kind, int(raw) if raw else None)
+        response = HttpResponse(written_notices.render_pdf(notice), content_type="application/pdf")
+        response["Content-Disposition"] = written_notices.content_disposition(notice, inline=False)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class PublicTrackView(APIView):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from jiedao.applications import outcome, processing, services
+from jiedao.applications import letter, processing, services
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Objection, ObjectionTask, PublicNotice
 from jiedao.applications.tests import factories
@@ -207,7 +207,7 @@ class TestOutcomeForTheApplicant:
 
     def test_the_tracking_code_is_never_split_across_lines(self):
         body = "您申请办理的“最低生活保障（低保）申请”（查询码 ABCDEFGH2345）已办结，办理结果为：准予。"
-        lines = outcome._wrap(body, 30)
+        lines = letter.wrap(body, 30)
         assert any("ABCDEFGH2345" in line for line in lines), lines
         assert all(len(line) <= 30 for line in lines)
 
