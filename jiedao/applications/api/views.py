@@ -161,8 +161,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         fresh = self.get_queryset().filter(pk=application.pk).first() or application
         return Response(ApplicationSerializer(fresh).data, status=status)
 
+    # A plain list, not a page: `pagination_class=None` so the schema says so (it documented {count, results}).
     @extend_schema(summary=_("办件材料"), responses=ApplicationMaterialSerializer(many=True), tags=TAGS)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def materials(self, request, pk=None):
         application = self.get_object()
         return Response(ApplicationMaterialSerializer(application.materials.all(), many=True).data)
@@ -262,7 +263,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         return self._done(application)
 
     @extend_schema(summary=_("延期申请记录"), responses=ExtensionRequestSerializer(many=True), tags=TAGS)
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def extensions(self, request, pk=None):
         application = self.get_object()
         rows = application.extension_requests.select_related("requested_by", "decided_by")

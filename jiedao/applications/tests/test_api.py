@@ -188,3 +188,17 @@ def test_the_staff_page_names_the_required_materials_not_handed_in(clerk, tree):
     application = walk_in(clerk, item, name="吴九")
     page = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
     assert "尚未收取的必须材料：户口簿。" in page
+
+
+def test_actions_answering_a_list_are_documented_as_a_list_and_the_notice_as_a_pdf():
+    """materials/ and extensions/ answer a plain list, as notices/ does; the schema said {count, results} with
+    limit and offset for the first two."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path in ("materials", "extensions", "notices"):
+        operation = paths[f"/api/v1/applications/{{id}}/{path}/"]["get"]
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array", path
+        assert not {p["name"] for p in operation.get("parameters", [])} & {"limit", "offset"}, path
+    pdf = paths["/api/v1/applications/{id}/notices/{kind}/"]["get"]["responses"]
+    assert set(pdf["200"]["content"]) == {"application/pdf"} and pdf["400"] and pdf["404"]
