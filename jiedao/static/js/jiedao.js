@@ -8,6 +8,14 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(el.dataset.confirm)) event.preventDefault();
     });
   });
+  // A public form sent back with errors: keyboard and screen-reader users start at the first thing to correct,
+  // the form's own message or the first field (which reads its message through aria-describedby).
+  if (document.body.classList.contains("public")) {
+    const first = document.querySelector(
+      'main .alert-danger[role="alert"][tabindex="-1"]:not(.d-none), main [aria-invalid="true"]',
+    );
+    if (first) first.focus();
+  }
 });
 document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
