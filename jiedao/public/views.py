@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
+from django.views.i18n import set_language
 
 from jiedao.catalog import selectors
 from jiedao.catalog.choices import AnnouncementCategory, Audience, LifeEvent
@@ -154,3 +155,15 @@ class ElderModeView(View):
         else:
             response.delete_cookie(ELDER_COOKIE)
         return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class LanguageView(View):
+    """Switch the interface language (简体中文 / English) from any public page: Django's `set_language`
+    (the `language` and a same-site `next`), without a CSRF token for the same reason as the elder mode."""
+
+    scope_exempt = "sets a display preference cookie"
+    http_method_names = ["post"]
+
+    def post(self, request):
+        return set_language(request)
