@@ -34,6 +34,10 @@ document.addEventListener("DOMContentLoaded", () => {
       list.append(item);
     }
     result.replaceChildren(node);
+    // The button was disabled during the look-up, which took the keyboard focus away: continue at the result.
+    const heading = result.querySelector("h2");
+    heading.tabIndex = -1;
+    heading.focus();
   };
 
   const button = form.querySelector('button[type="submit"]');
