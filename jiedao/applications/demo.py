@@ -57,7 +57,7 @@ ROLE_PERMISSIONS = {
         "applications.change_servicewindow",
     ),
     "supervisor": (*STAFF_VIEW, *RATINGS),
-    "district-leader": ("applications.view_rating", "applications.view_rectification"),
+    "district-leader": (*STAFF_VIEW, "applications.view_rating", "applications.view_rectification"),
     "approver": (*STAFF_VIEW, *INQUIRIES_RECEIVED),
     "community-staff": STAFF_VIEW,
 }

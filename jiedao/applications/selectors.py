@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, CharField, OuterRef, Subquery
+from django.db.models import BigIntegerField, CharField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
-from jiedao.applications.models import Application
+from jiedao.applications.choices import ApplicationStatus
+from jiedao.applications.models import Application, ExtensionStatus
+from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.timelimits.models import Clock
 
@@ -35,3 +38,64 @@ def missing_required_materials(application: Application) -> list[str]:
         for material in application.item.materials.all()
         if material.required and material.pk not in handed_in
     ]
+
+
+CLOCK_FILTERS = (ClockStatus.GREEN, ClockStatus.YELLOW, ClockStatus.RED, ClockStatus.PAUSED)
+
+
+def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, list[str]]]:
+    """The staff list's filters, shared by the page and the API: status, time-limit colour (`clock`),
+    pending extension, org node (with everything below it, within the user's scope), item, and a search
+    (`q`: tracking code, applicant name, item or enterprise name). Returns the filtered queryset and the
+    errors of values that are not valid (the API refuses them; the page ignores them)."""
+    errors: dict[str, list[str]] = {}
+
+    def invalid(name: str, values) -> None:
+        errors[name] = [
+            _("“%(value)s”不是有效的选项，可选：%(choices)s。")
+            % {"value": str(params.get(name))[:30], "choices": "、".join(values)}
+        ]
+
+    status = (params.get("status") or "").strip()
+    if status:
+        if status in ApplicationStatus.values:
+            queryset = queryset.filter(status=status)
+        else:
+            invalid("status", ApplicationStatus.values)
+    clock = (params.get("clock") or "").strip()
+    if clock:
+        if clock in CLOCK_FILTERS:
+            queryset = queryset.filter(clock_status=clock)
+        else:
+            invalid("clock", CLOCK_FILTERS)
+    extension = (params.get("extension") or "").strip()
+    if extension:
+        if extension == "pending":
+            queryset = queryset.filter(extension_requests__status=ExtensionStatus.PENDING)
+        else:
+            invalid("extension", ("pending",))
+    for name, lookup in (("org", "org"), ("item", "item")):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 0 < int(raw) < 2**31:
+            errors[name] = [_("请填写正整数。")]
+        elif name == "org":
+            node = (
+                OrgUnit.objects.visible_to(user, "applications.view_application").filter(pk=int(raw)).first()
+            )
+            if node is None:
+                errors[name] = [_("组织节点 %(id)d 不存在或不在您的管辖范围内。") % {"id": int(raw)}]
+            else:
+                queryset = queryset.filter(org__path__startswith=node.path)
+        else:
+            queryset = queryset.filter(**{lookup: int(raw)})
+    q = (params.get("q") or params.get("search") or "").strip()[:100]
+    if q:
+        queryset = queryset.filter(
+            Q(tracking_code=q.upper())
+            | Q(applicant_name=q)
+            | Q(item__name__icontains=q)
+            | Q(enterprise_name__icontains=q)
+        )
+    return queryset, errors

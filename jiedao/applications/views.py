@@ -36,7 +36,12 @@ from jiedao.applications.models import (
     Resident,
     ServiceWindow,
 )
-from jiedao.applications.selectors import missing_required_materials, with_clock_status
+from jiedao.applications.selectors import (
+    CLOCK_FILTERS,
+    filter_applications,
+    missing_required_materials,
+    with_clock_status,
+)
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
@@ -496,35 +501,14 @@ class ApplicationListView(ScopedListView):
 
     def get_queryset(self):
         queryset = with_clock_status(super().get_queryset().select_related("item", "org"))
-        params = self.request.GET
-        if params.get("status") in ApplicationStatus.values:
-            queryset = queryset.filter(status=params["status"])
-        if params.get("clock") in (
-            ClockStatus.GREEN,
-            ClockStatus.YELLOW,
-            ClockStatus.RED,
-            ClockStatus.PAUSED,
-        ):
-            queryset = queryset.filter(clock_status=params["clock"])
-        if params.get("extension") == "pending":
-            queryset = queryset.filter(extension_requests__status=ExtensionStatus.PENDING)
-        q = params.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(
-                Q(tracking_code=q.upper())
-                | Q(applicant_name=q)
-                | Q(item__name__icontains=q)
-                | Q(enterprise_name__icontains=q)
-            )
+        # A hand-edited address with a bad value lists without that filter, as before; the API refuses it.
+        queryset, _errors = filter_applications(queryset, self.request.GET, user=self.request.user)
         return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = ApplicationStatus.choices
-        context["clock_choices"] = [
-            (s, ClockStatus(s).label)
-            for s in (ClockStatus.GREEN, ClockStatus.YELLOW, ClockStatus.RED, ClockStatus.PAUSED)
-        ]
+        context["clock_choices"] = [(s, ClockStatus(s).label) for s in CLOCK_FILTERS]
         return context
 
 

@@ -40,7 +40,7 @@ from jiedao.applications.api.serializers import (
 )
 from jiedao.applications.choices import ApplicationStatus, NoticeKind
 from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
-from jiedao.applications.selectors import with_clock_status
+from jiedao.applications.selectors import CLOCK_FILTERS, filter_applications, with_clock_status
 from jiedao.catalog.api.serializers import HallErrorSerializer
 from jiedao.catalog.models import Material, ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
@@ -94,7 +94,24 @@ def _act(summary, request=None):
         parameters=[
             OpenApiParameter(
                 "status", OpenApiTypes.STR, enum=ApplicationStatus.values, description=_("按状态筛选")
-            )
+            ),
+            OpenApiParameter(
+                "clock",
+                OpenApiTypes.STR,
+                enum=[str(value) for value in CLOCK_FILTERS],
+                description=_("按办理时限状态筛选：green 正常、yellow 预警、red 超期、paused 暂停计时"),
+            ),
+            OpenApiParameter(
+                "extension", OpenApiTypes.STR, enum=["pending"], description=_("pending：有待审批的延期申请")
+            ),
+            OpenApiParameter(
+                "org", OpenApiTypes.INT, description=_("组织节点编号（须在您的管辖范围内），含其全部下级")
+            ),
+            OpenApiParameter("item", OpenApiTypes.INT, description=_("事项编号")),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description=_("查询码、申请人姓名（完整）、事项名称或企业名称")
+            ),
+            OpenApiParameter("search", OpenApiTypes.STR, description=_("同 q")),
         ],
         tags=TAGS,
     ),
@@ -137,19 +154,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             )
             .order_by("-id")
         )
-        status = self.request.query_params.get("status", "")
-        if self.action == "list" and status:
-            if status not in ApplicationStatus.values:
-                # An unknown value listed every application as if it had filtered them.
-                raise ValidationFailed(
-                    {
-                        "status": [
-                            _("状态的取值无效，可选：%(values)s。")
-                            % {"values": "、".join(ApplicationStatus.values)}
-                        ]
-                    }
-                )
-            queryset = queryset.filter(status=status)
+        if self.action == "list":
+            queryset, errors = filter_applications(
+                queryset, self.request.query_params, user=self.request.user
+            )
+            if errors:
+                # An unknown value used to list every application as if it had filtered them.
+                raise ValidationFailed(errors)
         return queryset
 
     def _input(self, serializer_class):

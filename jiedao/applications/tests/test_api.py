@@ -202,3 +202,45 @@ def test_actions_answering_a_list_are_documented_as_a_list_and_the_notice_as_a_p
         assert not {p["name"] for p in operation.get("parameters", [])} & {"limit", "offset"}, path
     pdf = paths["/api/v1/applications/{id}/notices/{kind}/"]["get"]["responses"]
     assert set(pdf["200"]["content"]) == {"application/pdf"} and pdf["400"] and pdf["404"]
+
+
+def test_the_list_filters_like_the_staff_page_and_refuses_unknown_values(clerk, tree):
+    """An integrator (the district's supervision platform) asks for the overdue applications of one
+    community, of one item: the filters of the staff page, and a wrong value is a 400 naming the parameter
+    instead of a list that looks filtered."""
+    from jiedao.applications import services
+    from jiedao.applications.tests.factories import local
+    from jiedao.timelimits.services import sweep_clocks
+
+    supervisor = make_user(tree.subdistrict_a, "applications.view_application")
+    late_item = make_item(tree.community_a1)
+    other_item = make_item(tree.community_a2)
+    late = walk_in(clerk, late_item, at=local(2026, 9, 1))
+    services.application_accept(actor=clerk, application=late, at=local(2026, 9, 1))
+    on_time = walk_in(clerk, late_item)
+    services.application_accept(actor=clerk, application=on_time)
+    elsewhere = walk_in(make_user(tree.community_a2, *CLERK_PERMISSIONS), other_item)
+    sweep_clocks()
+    api = api_client_for(supervisor)
+
+    def ids(query: str) -> set[int]:
+        response = api.get(f"/api/v1/applications/?{query}")
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids("") == {late.pk, on_time.pk, elsewhere.pk}
+    assert ids("clock=red") == {late.pk}
+    assert ids(f"org={tree.community_a1.pk}") == {late.pk, on_time.pk}
+    assert ids(f"org={tree.community_a2.pk}&status=submitted") == {elsewhere.pk}
+    assert ids(f"item={late_item.pk}&clock=green") == {on_time.pk}
+    assert ids(f"search={late.tracking_code.lower()}") == {late.pk}
+
+    for query, name in (
+        ("clock=purple", "clock"),
+        (f"org={tree.subdistrict_b.pk}", "org"),
+        ("org=abc", "org"),
+        ("extension=yes", "extension"),
+    ):
+        response = api.get(f"/api/v1/applications/?{query}")
+        assert response.status_code == 400 and name in response.json()["errors"], (query, response.content)
+    assert "不在您的管辖范围内" in api.get(f"/api/v1/applications/?org={tree.subdistrict_b.pk}").json()["detail"]

@@ -53,7 +53,8 @@ PAGES = {
     ],
     "leader2": ["/hall/staff/ratings/", "/hall/staff/rectifications/"],
     "supervisor": ["/hall/staff/ratings/", "/hall/staff/rectifications/", "/hall/staff/applications/"],
-    "quleader": ["/hall/staff/ratings/", "/hall/staff/rectifications/"],
+    # 区领导: the whole district read-only, the time-limit colours of every open application included
+    "quleader": ["/hall/staff/ratings/", "/hall/staff/rectifications/", "/hall/staff/applications/"],
     "approver": ["/hall/staff/inquiries/"],
 }
 
