@@ -6,3 +6,26 @@ class TimelimitsConfig(AppConfig):
     name = "jiedao.timelimits"
     label = "timelimits"
     verbose_name = _("时限管理")
+
+    def ready(self) -> None:
+        from jiedao.workcalendar.signals import calendar_changed
+
+        calendar_changed.connect(_calendar_changed, dispatch_uid="timelimits.recompute_on_calendar_change")
+
+
+def _calendar_changed(sender, *, first, last, actor=None, reason="", **kwargs) -> None:
+    """The calendar changed (sent after commit): recompute the open clocks it reaches, in the background.
+    The change itself is saved already: a queue that cannot be reached is logged, not shown as an error
+    (`manage.py clocks_recompute` does the same work by hand)."""
+    import logging
+
+    from jiedao.timelimits.tasks import recompute_clocks
+
+    try:
+        recompute_clocks.enqueue(
+            first.isoformat(), last.isoformat(), str(reason), getattr(actor, "pk", None) or None
+        )
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "could not queue the time-limit recompute for %s..%s; run manage.py clocks_recompute", first, last
+        )

@@ -21,3 +21,4 @@ class ClockEventKind(models.TextChoices):
     EXTENDED = "extended", _("延长时限")
     STOPPED = "stopped", _("结束计时")
     STATUS_CHANGED = "status_changed", _("状态变化")
+    RECALCULATED = "recalculated", _("按工作日历重新计算")

@@ -22,7 +22,9 @@ class Clock(ScopedModel):
 
     `due_at` and `yellow_at` are always derived from the start, the limit, the yellow ratio taken from the
     policy when the clock started, and the units added since (extensions and paused spans), so they can be
-    recomputed exactly. `status` is kept current by the services and by the periodic sweep.
+    recomputed exactly — and are, for open clocks, when the working-day calendar changes. `due_provisional`
+    says they reach a year whose holiday notice is not entered yet. `status` is kept current by the services
+    and by the periodic sweep.
     """
 
     content_type = models.ForeignKey(
@@ -45,6 +47,11 @@ class Clock(ScopedModel):
     paused_days = models.PositiveIntegerField(_("暂停顺延天数"), default=0)
     paused_time = models.DurationField(_("暂停顺延时长"), default=dt.timedelta(0))
     overdue_at_stop = models.BooleanField(_("结束时已超期"), default=False)
+    due_provisional = models.BooleanField(
+        _("到期时间为临时计算"),
+        default=False,
+        help_text=_("计时涉及尚未录入国务院放假安排的年度，录入后自动重新计算。"),
+    )
     status = models.CharField(
         _("状态"), max_length=10, choices=ClockStatus.choices, default=ClockStatus.GREEN
     )

@@ -22,6 +22,18 @@ rolling rule exact.
 Status is evaluated at the moment of each event (`started_at`, or `at` for pause/resume/extend/stop, which
 default to now); afterwards the periodic sweep keeps it current.
 
+Calendar changes
+----------------
+A deadline reaching a year whose State Council notice is not entered yet is computed provisionally (see
+`jiedao.workcalendar.services`) and flagged `due_provisional`. When the administrator changes the calendar,
+`clocks_recompute` (a background task started by `workcalendar.signals.calendar_changed`) recomputes every
+*open* clock the changed days can reach, in batches of short transactions: due and yellow points, the
+working days of past pauses, the provisional flag, and the colour at that moment (a red clock whose due
+date moved past today is green or yellow again). Each changed clock gets a ``recalculated`` event (old → new
+due date), the run one audit event (1806); apps keeping a copy of the due date hear
+`clock_deadlines_changed` in the same transaction. Stopped clocks keep their due date and
+`overdue_at_stop`: they record the deadline that applied when the matter was concluded.
+
 Permissions: these services are building blocks called by other apps' services, which check their own
 permissions; `actor` is None for the scheduler and other system actions.
 """
@@ -43,10 +55,10 @@ from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.timelimits import audit_events as events
-from jiedao.timelimits.choices import ClockEventKind, ClockStatus
+from jiedao.timelimits.choices import OPEN_STATUSES, ClockEventKind, ClockStatus
 from jiedao.timelimits.models import DEFAULT_YELLOW_RATIO, Clock, ClockEvent, ClockPolicy
 from jiedao.timelimits.registry import KINDS
-from jiedao.timelimits.signals import clock_status_changed
+from jiedao.timelimits.signals import clock_deadlines_changed, clock_status_changed
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.choices import CountingRule
 from jiedao.workcalendar.services import CHINA_TZ
@@ -70,9 +82,13 @@ CLOCK_FIELDS = [
     "extended_units",
     "paused_days",
     "paused_time",
+    "due_provisional",
     "status",
 ]
 SYSTEM_ACTOR_NAME = "system"
+# Rules whose deadline depends on the working-day calendar.
+CALENDAR_RULES = (CountingRule.WORKING_DAYS, CountingRule.CALENDAR_DAYS_ROLLING)
+RECOMPUTE_BATCH = 1000
 
 
 # --- computing deadlines -----------------------------------------------------------------------------
@@ -100,6 +116,63 @@ def _yellow_units(limit: int, ratio: Decimal) -> int:
     return int((Decimal(limit) * ratio).to_integral_value(rounding=ROUND_FLOOR))
 
 
+def _deadline_points(
+    calendar,
+    *,
+    rule: str,
+    started_at: dt.datetime,
+    due_units: int,
+    yellow_units: int,
+) -> tuple[dt.datetime, dt.datetime, bool]:
+    """(due_at, yellow_at, provisional) for the day rules, from the total units of each point."""
+    start = local_date(started_at)
+    if rule == CountingRule.WORKING_DAYS:
+        due_day = calendar.add_working_days(start, due_units)
+        yellow = end_of_day(calendar.add_working_days(start, yellow_units)) if yellow_units else started_at
+        return end_of_day(due_day), yellow, bool(calendar.provisional_years(start, due_day))
+    if rule == CountingRule.CALENDAR_DAYS_ROLLING:
+        due_day = calendar.add_calendar_days_rolling(start, due_units)
+        provisional = bool(calendar.provisional_years(start, due_day))
+    elif rule == CountingRule.CALENDAR_DAYS:
+        due_day, provisional = start + dt.timedelta(days=due_units), False
+    else:
+        raise ValidationFailed({"rule": [_("未知的时限计算规则。")]})
+    due = end_of_day(due_day)
+    yellow = end_of_day(start + dt.timedelta(days=yellow_units)) if yellow_units else started_at
+    return due, min(yellow, due), provisional
+
+
+def compute_deadlines_flagged(
+    *,
+    rule: str,
+    started_at: dt.datetime,
+    limit: int,
+    ratio: Decimal,
+    added_units: int = 0,
+    paused_days: int = 0,
+    paused_time: dt.timedelta = dt.timedelta(0),
+    calendar=None,
+) -> tuple[dt.datetime, dt.datetime, bool]:
+    """(due_at, yellow_at, provisional): `provisional` when the count reaches a year whose holiday notice is
+    not entered yet (the points may move when it is)."""
+    if rule == CountingRule.HOURS:
+        yellow_seconds = int((Decimal(limit) * 3600 * ratio).to_integral_value(rounding=ROUND_FLOOR))
+        shift = dt.timedelta(hours=added_units) + paused_time
+        return (
+            started_at + dt.timedelta(hours=limit) + shift,
+            started_at + dt.timedelta(seconds=yellow_seconds) + shift,
+            False,
+        )
+    shift = added_units + paused_days
+    return _deadline_points(
+        calendar or workcalendar.current_calendar(),
+        rule=rule,
+        started_at=started_at,
+        due_units=limit + shift,
+        yellow_units=_yellow_units(limit, ratio) + shift,
+    )
+
+
 def compute_deadlines(
     *,
     rule: str,
@@ -111,30 +184,25 @@ def compute_deadlines(
     paused_time: dt.timedelta = dt.timedelta(0),
 ) -> tuple[dt.datetime, dt.datetime]:
     """(due_at, yellow_at) of a clock. `added_units` are extensions; paused time is in days (day rules)
-    or exact time (hours). May raise `CalendarNotCovered`."""
-    if rule == CountingRule.HOURS:
-        yellow_seconds = int((Decimal(limit) * 3600 * ratio).to_integral_value(rounding=ROUND_FLOOR))
-        shift = dt.timedelta(hours=added_units) + paused_time
-        return (
-            started_at + dt.timedelta(hours=limit) + shift,
-            started_at + dt.timedelta(seconds=yellow_seconds) + shift,
-        )
-    start = local_date(started_at)
-    shift = added_units + paused_days
-    due_units, yellow_units = limit + shift, _yellow_units(limit, ratio) + shift
-    if rule == CountingRule.WORKING_DAYS:
-        calendar = workcalendar.current_calendar()
-        due = end_of_day(calendar.add_working_days(start, due_units))
-        yellow = end_of_day(calendar.add_working_days(start, yellow_units)) if yellow_units else started_at
-        return due, yellow
-    if rule == CountingRule.CALENDAR_DAYS_ROLLING:
-        due = end_of_day(workcalendar.add_calendar_days_rolling(start, due_units))
-    elif rule == CountingRule.CALENDAR_DAYS:
-        due = end_of_day(start + dt.timedelta(days=due_units))
-    else:
-        raise ValidationFailed({"rule": [_("未知的时限计算规则。")]})
-    yellow = end_of_day(start + dt.timedelta(days=yellow_units)) if yellow_units else started_at
-    return due, min(yellow, due)
+    or exact time (hours)."""
+    due, yellow, _provisional = compute_deadlines_flagged(
+        rule=rule,
+        started_at=started_at,
+        limit=limit,
+        ratio=ratio,
+        added_units=added_units,
+        paused_days=paused_days,
+        paused_time=paused_time,
+    )
+    return due, yellow
+
+
+def _running_status(due_at: dt.datetime, yellow_at: dt.datetime, now: dt.datetime) -> str:
+    if now > due_at:
+        return ClockStatus.RED
+    if now > yellow_at:
+        return ClockStatus.YELLOW
+    return ClockStatus.GREEN
 
 
 def status_now(clock: Clock, now: dt.datetime) -> str:
@@ -143,15 +211,11 @@ def status_now(clock: Clock, now: dt.datetime) -> str:
         return ClockStatus.STOPPED
     if clock.paused_at is not None:
         return ClockStatus.PAUSED
-    if now > clock.due_at:
-        return ClockStatus.RED
-    if now > clock.yellow_at:
-        return ClockStatus.YELLOW
-    return ClockStatus.GREEN
+    return _running_status(clock.due_at, clock.yellow_at, now)
 
 
 def _recompute(clock: Clock) -> None:
-    clock.due_at, clock.yellow_at = compute_deadlines(
+    clock.due_at, clock.yellow_at, clock.due_provisional = compute_deadlines_flagged(
         rule=clock.rule,
         started_at=clock.started_at,
         limit=clock.limit,
@@ -268,7 +332,9 @@ def clock_start(
         raise ValidationFailed(errors)
     started_at = _moment(started_at)
     ratio = yellow_ratio_for(kind)
-    due_at, yellow_at = compute_deadlines(rule=rule, started_at=started_at, limit=limit, ratio=ratio)
+    due_at, yellow_at, provisional = compute_deadlines_flagged(
+        rule=rule, started_at=started_at, limit=limit, ratio=ratio
+    )
     clock = Clock(
         content_type=content_type,
         object_id=object_id,
@@ -279,6 +345,7 @@ def clock_start(
         started_at=started_at,
         due_at=due_at,
         yellow_at=yellow_at,
+        due_provisional=provisional,
         org=org,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -403,6 +470,227 @@ def clock_stop(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock:
     if clock is not locked:
         clock.refresh_from_db()
     return locked
+
+
+# --- recomputing after a calendar change --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    examined: int
+    changed: int
+    # clocks whose colour changed, by new status
+    turned: dict[str, int]
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """00:00 of `day`, Beijing time."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=CHINA_TZ)
+
+
+def _pause_spans(clock_ids: list[int]) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """The finished pauses (paused → resumed) of each clock, from its events (one query)."""
+    spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    if not clock_ids:
+        return spans
+    opened: dict[int, dt.datetime] = {}
+    rows = (
+        ClockEvent.objects.filter(
+            clock_id__in=clock_ids, kind__in=[ClockEventKind.PAUSED, ClockEventKind.RESUMED]
+        )
+        .order_by("clock_id", "at", "id")
+        .values_list("clock_id", "kind", "at")
+    )
+    for clock_id, kind, at in rows:
+        if kind == ClockEventKind.PAUSED:
+            opened[clock_id] = at
+        elif clock_id in opened:
+            spans[clock_id].append((opened.pop(clock_id), at))
+    return spans
+
+
+def _recompute_condition(first: dt.date, last: dt.date, now: dt.datetime) -> Q:
+    """Open calendar-ruled clocks a change of the days in [first, last] can move: counted days run from
+    the day after the start to the due date, so the start is on or before `last` and the due date on or
+    after `first`; and clocks whose past pauses (counted in working days) may cover a changed day."""
+    upper = end_of_day(last)
+    reach = Q(due_at__gte=start_of_day(first), started_at__lte=upper)
+    if first <= local_date(now):
+        reach |= Q(rule=CountingRule.WORKING_DAYS, paused_days__gt=0, started_at__lte=upper)
+    return Q(status__in=OPEN_STATUSES, rule__in=CALENDAR_RULES) & reach
+
+
+def clocks_recompute(
+    *,
+    actor=None,
+    first: dt.date,
+    last: dt.date,
+    reason: str = "",
+    now: dt.datetime | None = None,
+    batch_size: int = RECOMPUTE_BATCH,
+) -> RecomputeResult:
+    """Bring the open clocks the calendar days [first, last] can reach in line with the calendar as it is
+    now: due and yellow points, paused working days, the provisional flag and the colour at `now`.
+
+    Runs in batches of `batch_size` clocks, each its own short transaction (a million open clocks would hold
+    SQLite's write lock for minutes in one), so it is safe to stop and run again: a clock already in line
+    is not written twice. A clock changed meanwhile by a user (resumed, extended) was computed with the new
+    calendar already. Stopped clocks are never touched."""
+    now = _moment(now)
+    if last < first:
+        first, last = last, first
+    reason = (reason or _("工作日历变更"))[:500]
+    actor_row = actor if getattr(actor, "pk", None) else None
+    condition = _recompute_condition(first, last, now)
+    replay_pauses = first <= local_date(now)
+    quote = connection.ops.quote_name
+    table = quote(Clock._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET {quote('due_at')} = %s, {quote('yellow_at')} = %s, "
+        f"{quote('due_provisional')} = %s, {quote('paused_days')} = %s, {quote('status')} = %s, "
+        f"{quote('updated_at')} = %s WHERE {quote('id')} = %s"
+    )
+    ops = connection.ops
+    examined = changed = 0
+    turned: dict[str, int] = defaultdict(int)
+    by_kind: dict[str, int] = defaultdict(int)
+    memo: dict[tuple, tuple[dt.datetime, dt.datetime, bool]] = {}
+    # Windows of `batch_size` ids: each an index range on the primary key, so the whole run reads the clock
+    # table once (a "next 1,000 matching rows" query would rescan the matching rows every batch). Clocks
+    # started after `top` were computed with the new calendar already.
+    top = Clock.objects.aggregate(top=models.Max("pk"))["top"] or 0
+    low = 0
+    while low < top:
+        window = Clock.objects.filter(condition, pk__gt=low, pk__lte=low + batch_size)
+        low += batch_size
+        if not window.exists():  # read without taking SQLite's write lock
+            continue
+        with transaction.atomic():
+            batch = window.order_by("pk")
+            if connection.features.has_select_for_update:
+                batch = batch.select_for_update()
+            rows = list(
+                batch.values_list(
+                    "pk",
+                    "kind",
+                    "object_id",
+                    "rule",
+                    "limit",
+                    "yellow_ratio",
+                    "started_at",
+                    "due_at",
+                    "yellow_at",
+                    "paused_at",
+                    "extended_units",
+                    "paused_days",
+                    "status",
+                    "due_provisional",
+                )
+            )
+            examined += len(rows)
+            calendar = workcalendar.current_calendar()
+            spans = _pause_spans(
+                [r[0] for r in rows if replay_pauses and r[3] == CountingRule.WORKING_DAYS and r[11]]
+            )
+            updates, new_events = [], []
+            statuses: dict[tuple[str, str], list[int]] = defaultdict(list)
+            mirrors: dict[str, list[tuple[int, str, dt.datetime]]] = defaultdict(list)
+            for (
+                pk,
+                kind,
+                object_id,
+                rule,
+                limit,
+                ratio,
+                started_at,
+                old_due,
+                old_yellow,
+                paused_at,
+                extended,
+                paused_days,
+                old_status,
+                old_provisional,
+            ) in rows:
+                old_paused = paused_days
+                if pk in spans:
+                    paused_days = sum(
+                        calendar.working_days_between(local_date(begin), local_date(end))
+                        for begin, end in spans[pk]
+                    )
+                shift = extended + paused_days
+                # Clocks started the same day with the same units share their points (the yellow point at
+                # the start itself, when its units are 0, is the clock's own moment).
+                key = (rule, local_date(started_at), limit + shift, _yellow_units(limit, ratio) + shift)
+                points = memo.get(key)
+                if points is None:
+                    points = memo[key] = _deadline_points(
+                        calendar, rule=rule, started_at=started_at, due_units=key[2], yellow_units=key[3]
+                    )
+                due, yellow, provisional = points
+                if not key[3]:
+                    yellow = started_at
+                if (due, yellow, provisional, paused_days) == (
+                    old_due,
+                    old_yellow,
+                    old_provisional,
+                    old_paused,
+                ):
+                    continue
+                status = ClockStatus.PAUSED if paused_at is not None else _running_status(due, yellow, now)
+                updates.append(
+                    (
+                        ops.adapt_datetimefield_value(due),
+                        ops.adapt_datetimefield_value(yellow),
+                        provisional,
+                        paused_days,
+                        status,
+                        ops.adapt_datetimefield_value(now),
+                        pk,
+                    )
+                )
+                new_events.append(
+                    ClockEvent(
+                        clock_id=pk,
+                        kind=ClockEventKind.RECALCULATED,
+                        at=now,
+                        actor=actor_row,
+                        reason=reason,
+                        status=status,
+                        before_due=old_due,
+                        after_due=due,
+                    )
+                )
+                if status != old_status:
+                    statuses[(kind, status)].append(pk)
+                    turned[status] += 1
+                mirrors[kind].append((pk, object_id, due))
+                by_kind[kind] += 1
+            if updates:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, updates)
+                ClockEvent.objects.bulk_create(new_events)
+                for kind, changes in mirrors.items():
+                    clock_deadlines_changed.send(sender=Clock, kind=kind, changes=changes)
+                changed += len(updates)
+            _notify_on_commit(dict(statuses))
+    result = RecomputeResult(examined=examined, changed=changed, turned=dict(turned))
+    with transaction.atomic():
+        audit.record(
+            events.CLOCKS_RECOMPUTED,
+            actor=actor_row,
+            actor_name="" if actor_row else SYSTEM_ACTOR_NAME,
+            message=_("%(reason)s：检查 %(examined)d 项在办计时，%(changed)d 项的期限已按新日历重新计算。")
+            % {"reason": reason, "examined": examined, "changed": changed},
+            after={
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "examined": examined,
+                "changed": changed,
+                "turned": dict(turned),
+                "by_kind": dict(by_kind),
+            },
+        )
+    return result
 
 
 # --- the sweep ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from jiedao.timelimits.choices import OPEN_STATUSES, ClockStatus
 from jiedao.timelimits.forms import ClockPolicyEditForm, ClockPolicyForm
 from jiedao.timelimits.models import DEFAULT_YELLOW_RATIO, Clock, ClockPolicy
 from jiedao.timelimits.registry import KINDS, kind_label
+from jiedao.timelimits.selectors import provisional_open_clocks
 
 POLICY_PERMISSION = "timelimits.change_clockpolicy"
 
@@ -39,6 +40,8 @@ class ClockListView(ScopedListView):
         kind = self.request.GET.get("kind", "").strip()
         if kind:
             queryset = queryset.filter(kind=kind)
+        if self.request.GET.get("provisional") == "1":
+            queryset = provisional_open_clocks(queryset)
         return (
             queryset.select_related("org", "content_type").prefetch_related("target").order_by("due_at", "pk")
         )
@@ -57,6 +60,8 @@ class ClockListView(ScopedListView):
             kinds=kind_choices(),
             current_status=self.request.GET.get("status", ""),
             current_kind=self.request.GET.get("kind", ""),
+            current_provisional=self.request.GET.get("provisional") == "1",
+            provisional_count=provisional_open_clocks(visible).count(),
         )
         return context
 

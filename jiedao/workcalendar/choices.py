@@ -15,7 +15,7 @@ class YearStatus(models.TextChoices):
     """How a year the built-in holiday data does not know is covered."""
 
     PUBLISHED = "published", _("已录入国务院放假安排")
-    PROVISIONAL = "provisional", _("暂按周末计算（临时）")
+    PROVISIONAL = "provisional", _("暂按周末和法定节日计算（临时）")
 
 
 class DaySource(models.TextChoices):
@@ -25,3 +25,4 @@ class DaySource(models.TextChoices):
     PACKAGE = "package", _("法定节假日数据")
     WEEKEND = "weekend", _("周一至周五上班、周末休息")
     PROVISIONAL = "provisional", _("临时按周末计算")
+    STATUTORY = "statutory", _("法定假日（全国年节及纪念日放假办法）")

@@ -4,12 +4,18 @@ Which days are working days comes from three layers, the first that speaks wins:
 
 1. `CalendarDay` rows the system administrator entered (overrides);
 2. the statutory holidays and make-up workdays (调休) of the `chinese_calendar` package (2004–2026);
-3. the plain rule: Monday to Friday are working days, Saturday and Sunday are rest days.
+3. the plain rule: Monday to Friday are working days, Saturday and Sunday are rest days — and in a year
+   the package does not know, the fixed-date statutory holidays (元旦, 劳动节 1–2 May, 国庆节 1–3 Oct).
 
-A year is *covered* when the package knows it or a `CalendarYear` row exists for it (``published``: the
-administrator entered the State Council notice as overrides; ``provisional``: the administrator accepts
-"weekends only" for now). Computing anything that touches an uncovered year raises `CalendarNotCovered` and
-opens a `SystemAlert`: the platform never guesses a deadline silently.
+A year is *confirmed* when the package knows it or the administrator entered the State Council notice and
+marked the year ``published``. A later year that is not confirmed — marked ``provisional`` by the
+administrator, or not entered at all — is counted *provisionally*: Saturday and Sunday off, plus the
+fixed-date statutory holidays of 全国年节及纪念日放假办法 第二条 (元旦 1 Jan, 劳动节 1–2 May, 国庆节 1–3 Oct);
+the lunar holidays, bridging days and make-up workdays come only with the notice. Such a deadline is never
+silent: `provisional_years()` tells callers to mark it 临时, a year not entered at all keeps a `SystemAlert`
+open for the administrator, and entering the notice sends `signals.calendar_changed`, on which the
+time-limit clocks recompute their due dates. Only a year before the package's first year with no row
+raises `CalendarNotCovered` (history cannot be guessed).
 
 Computations run on an in-memory `Calendar` snapshot (per-year sets of the days that differ from the plain
 rule). The snapshot is rebuilt only when the override tables change, detected by one small aggregate query
@@ -51,8 +57,21 @@ PACKAGE_FIRST_YEAR = min(chinese_calendar.holidays).year
 PACKAGE_LAST_YEAR = max(chinese_calendar.holidays).year
 ONE_DAY = dt.timedelta(days=1)
 
-Source = Literal["override", "package", "weekend", "provisional"]
+Source = Literal["override", "package", "weekend", "provisional", "statutory"]
 Basis = Literal["package", "published", "provisional"]
+# How a year is counted: its basis, or "unentered" for a later year nobody declared (counted provisionally).
+Counting = Literal["package", "published", "provisional", "unentered"]
+
+# 全国年节及纪念日放假办法（2024年修订）第二条: the statutory holidays with a fixed Gregorian date. They are
+# rest days whatever the year's notice says; the notice adds the lunar holidays, bridging and make-up days.
+FIXED_STATUTORY_DAYS = (
+    (1, 1, "New Year's Day"),
+    (5, 1, "Labour Day"),
+    (5, 2, "Labour Day"),
+    (10, 1, "National Day"),
+    (10, 2, "National Day"),
+    (10, 3, "National Day"),
+)
 
 HOLIDAY_NAMES = {
     "New Year's Day": gettext_lazy("元旦"),
@@ -82,6 +101,13 @@ def not_covered_message(year: int) -> str:
     }
 
 
+def unentered_message(year: int) -> str:
+    return _(
+        "%(year)d年的法定节假日安排尚未录入：涉及该年度的期限暂按周六、周日和元旦、劳动节、国庆节的法定假日计算，"
+        "标为“临时”。请系统管理员在工作日历中录入国务院放假通知，录入后在办事项的期限会自动重新计算。"
+    ) % {"year": year}
+
+
 @dataclass(frozen=True)
 class DayInfo:
     date: dt.date
@@ -92,7 +118,7 @@ class DayInfo:
     @property
     def marked(self) -> bool:
         """A named day (statutory holiday, make-up workday or administrator override), not the plain rule."""
-        return self.source in (DaySource.OVERRIDE, DaySource.PACKAGE)
+        return self.source in (DaySource.OVERRIDE, DaySource.PACKAGE, DaySource.STATUTORY)
 
 
 # --- the in-memory calendar ---------------------------------------------------------------------------
@@ -116,12 +142,22 @@ def _package_reason(is_workday: bool, name: str) -> str:
     return _("%(name)s调休上班") % {"name": label} if is_workday else label
 
 
+def _statutory_year(year: int) -> dict[dt.date, str]:
+    """The fixed-date statutory holidays of a year the package does not know: date → English holiday key.
+    Rest days in any such year, entered or not (a notice never makes them working days; an override can)."""
+    return {dt.date(year, month, day): name for month, day, name in FIXED_STATUTORY_DAYS}
+
+
 @dataclass(frozen=True)
 class _YearData:
-    basis: Basis
+    counting: Counting
     # Days whose working status differs from "Monday–Friday work": the only days a loop needs to look up.
     flips: frozenset[dt.date]
     overrides: dict[dt.date, tuple[bool, str]]
+
+    @property
+    def confirmed(self) -> bool:
+        return self.counting in ("package", "published")
 
 
 def _plain_workday(day: dt.date) -> bool:
@@ -172,23 +208,56 @@ class Calendar:
         status = self._years.get(year)
         return status if status in (YearStatus.PUBLISHED, YearStatus.PROVISIONAL) else None  # type: ignore[return-value]
 
+    def counting(self, year: int) -> Counting | None:
+        """How days of `year` are counted: its basis, "unentered" (a later year nobody declared, counted
+        provisionally), or None for an earlier year nothing covers. Opens no alert."""
+        basis = self.basis(year)
+        if basis is not None:
+            return basis
+        return "unentered" if year > PACKAGE_LAST_YEAR else None
+
+    def confirmed(self, year: int) -> bool:
+        """Whether `year` follows the official holiday schedule (package data or an entered notice)."""
+        return self.basis(year) in ("package", YearStatus.PUBLISHED)
+
+    def provisional_years(self, start: dt.date, end: dt.date) -> list[int]:
+        """The years of [start, end] counted provisionally: a deadline reaching them is 临时."""
+        first, last = _as_date(start).year, _as_date(end).year
+        return [year for year in range(min(first, last), max(first, last) + 1) if not self.confirmed(year)]
+
     def _year(self, year: int) -> _YearData:
         data = self._data.get(year)
         if data is not None:
             return data
-        basis = self.basis(year)
-        if basis is None:
+        counting = self.counting(year)
+        if counting is None:
             open_year_alert(year)
             raise CalendarNotCovered(year)
+        if counting == "unentered":
+            open_year_alert(year)
         overrides = self._overrides_by_year.get(year, {})
         status: dict[dt.date, bool] = {}
-        if basis == "package":
+        if counting == "package":
             status.update({day: workday for day, (workday, _name) in _package_year(year).items()})
+        else:
+            status.update(dict.fromkeys(_statutory_year(year), False))
         status.update({day: workday for day, (workday, _reason) in overrides.items()})
         flips = frozenset(day for day, workday in status.items() if workday != _plain_workday(day))
-        data = _YearData(basis=basis, flips=flips, overrides=overrides)
+        data = _YearData(counting=counting, flips=flips, overrides=overrides)
         self._data[year] = data
         return data
+
+    def base_is_workday(self, day: dt.date) -> bool:
+        """Whether `day` is a working day leaving aside an administrator's override of that very day."""
+        day = _as_date(day)
+        data = self._year(day.year)
+        if data.counting == "package":
+            named = _package_year(day.year).get(day)
+            if named is not None:
+                return named[0]
+        elif day in _statutory_year(day.year):
+            return False
+        return _plain_workday(day)
 
     # single days -------------------------------------------------------------------------------------
 
@@ -202,14 +271,16 @@ class Calendar:
         if day in data.overrides:
             workday, reason = data.overrides[day]
             return DayInfo(day, workday, reason, DaySource.OVERRIDE.value)
-        if data.basis == "package":
+        if data.counting == "package":
             named = _package_year(day.year).get(day)
             if named is not None:
                 return DayInfo(day, named[0], _package_reason(*named), DaySource.PACKAGE.value)
+        else:
+            statutory = _statutory_year(day.year).get(day)
+            if statutory is not None:
+                return DayInfo(day, False, _package_reason(False, statutory), DaySource.STATUTORY.value)
         workday = _plain_workday(day)
-        source = (
-            DaySource.PROVISIONAL.value if data.basis == YearStatus.PROVISIONAL else DaySource.WEEKEND.value
-        )
+        source = DaySource.WEEKEND.value if data.confirmed else DaySource.PROVISIONAL.value
         return DayInfo(day, workday, "" if workday else _("周末"), source)
 
     def days(self, start: dt.date, end: dt.date) -> list[DayInfo]:
@@ -347,6 +418,11 @@ def year_basis(year: int) -> Basis | None:
     return current_calendar().basis(year)
 
 
+def provisional_years(start: dt.date, end: dt.date) -> list[int]:
+    """Years of [start, end] not yet following the official schedule: a deadline there is 临时."""
+    return current_calendar().provisional_years(start, end)
+
+
 # --- alerts ------------------------------------------------------------------------------------------
 
 
@@ -360,11 +436,12 @@ def open_year_alert(year: int) -> None:
     Runs in a savepoint and never raises: the caller is about to report the missing year anyway.
     """
     key = alert_key(year)
+    message = unentered_message(year) if year > PACKAGE_LAST_YEAR else not_covered_message(year)
     try:
         with transaction.atomic():
             if not SystemAlert.objects.filter(key=key, resolved_at__isnull=True).exists():
                 SystemAlert.objects.update_or_create(
-                    key=key, defaults={"message": not_covered_message(year), "resolved_at": None}
+                    key=key, defaults={"message": message, "resolved_at": None}
                 )
     except DatabaseError:
         logger.exception("could not record the calendar alert for %s", year)
@@ -404,6 +481,20 @@ def check_coverage(*, today: dt.date | None = None) -> list[int]:
 
 DAY_FIELDS = ["date", "is_workday", "reason"]
 YEAR_FIELDS = ["year", "status", "note"]
+MAX_HOLIDAY_SPAN = 31
+WEEKDAY_NAMES = (
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+)
+
+
+def weekday_name(day: dt.date) -> str:
+    return str(WEEKDAY_NAMES[day.weekday()])
 
 
 def _check_year(year: int, field: str) -> None:
@@ -417,6 +508,23 @@ def _check_year(year: int, field: str) -> None:
         )
 
 
+def _changed_on_commit(*, actor, first: dt.date, last: dt.date, reason: str) -> None:
+    """Tell the calendar's users (the time-limit clocks) once the change is committed."""
+    from jiedao.workcalendar.signals import calendar_changed
+
+    def send() -> None:
+        calendar_changed.send(sender=CalendarDay, first=first, last=last, actor=actor, reason=reason)
+
+    transaction.on_commit(send)
+
+
+def _workday_on_weekday_message(day: dt.date) -> str:
+    return _("%(date)s 是%(weekday)s，本来就是工作日；调休上班日应为周六或周日。") % {
+        "date": day.isoformat(),
+        "weekday": weekday_name(day),
+    }
+
+
 def calendar_day_set(*, actor, date: dt.date, is_workday: bool, reason: str) -> CalendarDay:
     """Add or change the override for one day."""
     require(actor, CHANGE_PERMISSION, None)
@@ -426,6 +534,15 @@ def calendar_day_set(*, actor, date: dt.date, is_workday: bool, reason: str) -> 
         raise ValidationFailed({"reason": [_("请填写原因，如“元旦”“春节调休上班”。")]})
     if len(reason) > 100:
         raise ValidationFailed({"reason": [_("原因不能超过 100 个字。")]})
+    if is_workday and date.weekday() < 5 and not CalendarDay.objects.filter(date=date).exists():
+        # A new "working day" on a plain weekday changes nothing: someone meant a make-up weekend day.
+        # (Turning an existing rest-day override back into a working day is allowed: it undoes it.)
+        try:
+            already = current_calendar().base_is_workday(date)
+        except CalendarNotCovered:
+            already = True
+        if already:
+            raise ValidationFailed({"is_workday": [_workday_on_weekday_message(date)]})
     with transaction.atomic():
         day = CalendarDay.objects.select_for_update().filter(date=date).first()
         before = audit.snapshot(day, DAY_FIELDS) if day else None
@@ -440,6 +557,13 @@ def calendar_day_set(*, actor, date: dt.date, is_workday: bool, reason: str) -> 
             before=before,
             after=audit.snapshot(day, DAY_FIELDS),
         )
+        if before is None or before["is_workday"] != day.is_workday:
+            _changed_on_commit(
+                actor=actor,
+                first=date,
+                last=date,
+                reason=_("工作日历调整 %(date)s") % {"date": date.isoformat()},
+            )
     return day
 
 
@@ -454,6 +578,43 @@ def calendar_day_delete(*, actor, date: dt.date) -> None:
             events.CALENDAR_DAY_DELETED, actor=actor, target=day, before=audit.snapshot(day, DAY_FIELDS)
         )
         day.delete()
+        _changed_on_commit(
+            actor=actor,
+            first=date,
+            last=date,
+            reason=_("删除工作日历调整 %(date)s") % {"date": date.isoformat()},
+        )
+
+
+def _refuse_package_year(year: int, field: str) -> None:
+    if PACKAGE_FIRST_YEAR <= year <= PACKAGE_LAST_YEAR:
+        raise ValidationFailed(
+            {
+                field: [
+                    _("%(year)d年的法定节假日已由内置数据提供，无需设置；个别日期可添加调整日。")
+                    % {"year": year}
+                ]
+            }
+        )
+
+
+def _save_year_row(*, actor, year: int, status: str, note: str) -> tuple[CalendarYear, bool]:
+    """Write the year's row (caller holds the transaction); returns it and whether its status changed."""
+    row = CalendarYear.objects.select_for_update().filter(year=year).first()
+    before = audit.snapshot(row, YEAR_FIELDS) if row else None
+    if row is None:
+        row = CalendarYear(year=year)
+    row.status, row.note, row.updated_by = status, note, actor
+    row.save()
+    _resolve_year_alert(year)
+    audit.record(
+        events.CALENDAR_YEAR_SET,
+        actor=actor,
+        target=row,
+        before=before,
+        after=audit.snapshot(row, YEAR_FIELDS),
+    )
+    return row, before is None or before["status"] != status
 
 
 def calendar_year_set(*, actor, year: int, status: str, note: str = "") -> CalendarYear:
@@ -463,15 +624,7 @@ def calendar_year_set(*, actor, year: int, status: str, note: str = "") -> Calen
     _check_year(year, "year")
     if status not in YearStatus.values:
         raise ValidationFailed({"status": [_("请选择年度状态。")]})
-    if PACKAGE_FIRST_YEAR <= year <= PACKAGE_LAST_YEAR:
-        raise ValidationFailed(
-            {
-                "year": [
-                    _("%(year)d年的法定节假日已由内置数据提供，无需设置；个别日期可添加调整日。")
-                    % {"year": year}
-                ]
-            }
-        )
+    _refuse_package_year(year, "year")
     if status == YearStatus.PUBLISHED and not CalendarDay.objects.filter(date__year=year).exists():
         raise ValidationFailed(
             {
@@ -484,18 +637,176 @@ def calendar_year_set(*, actor, year: int, status: str, note: str = "") -> Calen
     if len(note) > 500:
         raise ValidationFailed({"note": [_("说明不能超过 500 个字。")]})
     with transaction.atomic():
-        row = CalendarYear.objects.select_for_update().filter(year=year).first()
-        before = audit.snapshot(row, YEAR_FIELDS) if row else None
-        if row is None:
-            row = CalendarYear(year=year)
-        row.status, row.note, row.updated_by = status, note, actor
-        row.save()
-        _resolve_year_alert(year)
-        audit.record(
-            events.CALENDAR_YEAR_SET,
-            actor=actor,
-            target=row,
-            before=before,
-            after=audit.snapshot(row, YEAR_FIELDS),
-        )
+        row, changed = _save_year_row(actor=actor, year=year, status=status, note=note)
+        if changed:
+            _changed_on_commit(
+                actor=actor,
+                first=dt.date(year, 1, 1),
+                last=dt.date(year, 12, 31),
+                reason=_("%(year)d年节假日安排状态改为“%(status)s”")
+                % {"year": year, "status": row.get_status_display()},
+            )
     return row
+
+
+@dataclass(frozen=True)
+class HolidayEntry:
+    """One holiday of a State Council notice: its rest days first..last and its make-up workdays (调休上班)."""
+
+    name: str
+    first: dt.date | None = None
+    last: dt.date | None = None
+    workdays: tuple[dt.date, ...] = ()
+
+
+@dataclass(frozen=True)
+class YearEntryResult:
+    year: int
+    rest_days: int
+    workdays: int
+    removed: int
+    status: str | None
+
+
+def _in_notice_window(day: dt.date, year: int) -> bool:
+    """A notice's dates lie in its year; the New Year holiday may start in the December before."""
+    return day.year == year or (day.year == year - 1 and day.month == 12)
+
+
+def calendar_year_enter(
+    *,
+    actor,
+    year: int,
+    holidays: list[HolidayEntry],
+    replace: bool = False,
+    publish: bool = True,
+    note: str = "",
+) -> YearEntryResult:
+    """Enter a year's State Council holiday notice in one go: each holiday's rest days as a range plus its
+    make-up workdays. Every problem is reported at once, keyed ``"<index>.rest"``, ``"<index>.workdays"``,
+    ``"<index>.name"`` (the entry's position) or ``"holidays"``; nothing is written then.
+
+    `replace` first removes the year's other override days (a re-entered notice replaces the old one);
+    `publish` marks the year 已录入 (published). One audit event (1704) lists the days before and after."""
+    require(actor, CHANGE_PERMISSION, None)
+    _check_year(year, "year")
+    _refuse_package_year(year, "year")
+    note = (note or "").strip()
+    errors: dict[str, list[str]] = {}
+
+    def error(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    def outside(day: dt.date) -> str:
+        return _("%(date)s 不在%(year)d年内（元旦放假可从上一年12月开始）。") % {
+            "date": day.isoformat(),
+            "year": year,
+        }
+
+    rest: dict[dt.date, tuple[int, str]] = {}
+    work: dict[dt.date, tuple[int, str]] = {}
+    entries = [(i, entry, (entry.name or "").strip()) for i, entry in enumerate(holidays)]
+    entries = [item for item in entries if item[1].first or item[1].last or item[1].workdays]
+    if not entries:
+        error("holidays", _("请至少填写一个节日的放假日期。"))
+    for i, entry, name in entries:
+        if not name:
+            error(f"{i}.name", _("请填写节日名称。"))
+        elif len(name) > 40:
+            error(f"{i}.name", _("节日名称不能超过 40 个字。"))
+        if not (entry.first and entry.last):
+            error(f"{i}.rest", _("请填写放假的开始和结束日期。"))
+            continue
+        if entry.last < entry.first:
+            error(f"{i}.rest", _("放假结束日期不能早于开始日期。"))
+            continue
+        if (entry.last - entry.first).days + 1 > MAX_HOLIDAY_SPAN:
+            error(f"{i}.rest", _("放假区间超过 %(n)d 天，请检查日期。") % {"n": MAX_HOLIDAY_SPAN})
+            continue
+        wrong = [day for day in (entry.first, entry.last) if not _in_notice_window(day, year)]
+        if wrong:
+            error(f"{i}.rest", outside(wrong[0]))
+            continue
+        day = entry.first
+        while day <= entry.last:
+            if day in rest:
+                other = rest[day][1]
+                error(
+                    f"{i}.rest",
+                    _("“%(name)s”与“%(other)s”的放假日期重叠（%(date)s）。")
+                    % {"name": name, "other": other, "date": day.isoformat()},
+                )
+                break
+            rest[day] = (i, name)
+            day += ONE_DAY
+    for i, entry, name in entries:
+        for day in entry.workdays:
+            if not _in_notice_window(day, year):
+                error(f"{i}.workdays", outside(day))
+            elif day.weekday() < 5:
+                error(
+                    f"{i}.workdays",
+                    _("%(date)s 是%(weekday)s，调休上班日应为周六或周日。")
+                    % {"date": day.isoformat(), "weekday": weekday_name(day)},
+                )
+            elif day in work:
+                error(f"{i}.workdays", _("%(date)s 重复填写。") % {"date": day.isoformat()})
+            elif day in rest:
+                error(
+                    f"{i}.workdays",
+                    _("%(date)s 在“%(name)s”的放假日期内，不能同时是调休上班日。")
+                    % {"date": day.isoformat(), "name": rest[day][1]},
+                )
+            else:
+                work[day] = (i, name)
+    if len(note) > 500:
+        error("note", _("说明不能超过 500 个字。"))
+    if errors:
+        raise ValidationFailed(errors)
+
+    wanted = {day: (False, name) for day, (_i, name) in rest.items()}
+    wanted.update({day: (True, _("%(name)s调休上班") % {"name": name}) for day, (_i, name) in work.items()})
+    with transaction.atomic():
+        affected = CalendarDay.objects.select_for_update().filter(date__in=list(wanted))
+        if replace:
+            affected = affected | CalendarDay.objects.select_for_update().filter(date__year=year)
+        old = {day.date: (day.is_workday, day.reason) for day in affected}
+        CalendarDay.objects.filter(date__in=list(old)).delete()
+        CalendarDay.objects.bulk_create(
+            [
+                CalendarDay(date=day, is_workday=workday, reason=reason[:100], updated_by=actor)
+                for day, (workday, reason) in sorted(wanted.items())
+            ]
+        )
+        status = None
+        if publish:
+            row, _changed = _save_year_row(
+                actor=actor,
+                year=year,
+                status=YearStatus.PUBLISHED,
+                note=note or _("已按国务院放假通知录入。"),
+            )
+            status = row.status
+        removed = len(set(old) - set(wanted))
+
+        def listing(days: dict[dt.date, tuple[bool, str]]) -> dict[str, list]:
+            return {day.isoformat(): [workday, reason] for day, (workday, reason) in sorted(days.items())}
+
+        audit.record(
+            events.CALENDAR_YEAR_ENTERED,
+            actor=actor,
+            message=_("录入%(year)d年放假安排：放假 %(rest)d 天，调休上班 %(work)d 天。")
+            % {"year": year, "rest": len(rest), "work": len(work)},
+            before={"days": listing(old)},
+            after={"days": listing(wanted), "replace": replace, "status": status},
+        )
+        changed_days = [
+            day for day in set(old) | set(wanted) if old.get(day, (None,))[0] != wanted.get(day, (None,))[0]
+        ]
+        first = min([dt.date(year, 1, 1), *changed_days]) if publish else min(changed_days, default=None)
+        last = max([dt.date(year, 12, 31), *changed_days]) if publish else max(changed_days, default=None)
+        if first is not None and last is not None:
+            _changed_on_commit(
+                actor=actor, first=first, last=last, reason=_("录入%(year)d年放假安排") % {"year": year}
+            )
+    return YearEntryResult(year=year, rest_days=len(rest), workdays=len(work), removed=removed, status=status)

@@ -27,4 +27,5 @@ urlpatterns = [
     path("days/<workcalendar_date:day>/", views.CalendarDayFormView.as_view(), name="day_edit"),
     path("days/<workcalendar_date:day>/delete/", views.CalendarDayDeleteView.as_view(), name="day_delete"),
     path("years/<int:year>/", views.CalendarYearFormView.as_view(), name="year_edit"),
+    path("years/<int:year>/notice/", views.CalendarYearEntryView.as_view(), name="year_enter"),
 ]

@@ -14,13 +14,19 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from jiedao.core.exceptions import ServiceError
+from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.models import SystemAlert
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin, ServiceFormView
 from jiedao.workcalendar import services
 from jiedao.workcalendar.choices import DaySource, YearStatus
-from jiedao.workcalendar.forms import CalendarDayEditForm, CalendarDayForm, CalendarYearForm
+from jiedao.workcalendar.forms import (
+    NOTICE_HOLIDAYS,
+    CalendarDayEditForm,
+    CalendarDayForm,
+    CalendarYearEntryForm,
+    CalendarYearForm,
+)
 from jiedao.workcalendar.models import CalendarDay, CalendarYear
 
 VIEW_PERMISSION = "workcalendar.view_calendarday"
@@ -50,8 +56,9 @@ class CalendarView(ScopedViewMixin, TemplateView):
         year = self.get_year()
         calendar = services.current_calendar()
         basis = calendar.basis(year)
+        counting = calendar.counting(year)
         months, marked = [], []
-        if basis is not None:
+        if counting is not None:
             infos = {info.date: info for info in calendar.days(dt.date(year, 1, 1), dt.date(year, 12, 31))}
             for month in range(1, 13):
                 weeks = [
@@ -71,6 +78,8 @@ class CalendarView(ScopedViewMixin, TemplateView):
             marked=marked,
             overrides=overrides,
             override_dates={o.date for o in overrides},
+            counting=counting,
+            provisional_clocks=_provisional_clocks(year) if counting in ("provisional", "unentered") else 0,
             alerts=SystemAlert.objects.filter(key__startswith="workcalendar.year.", resolved_at__isnull=True),
             can_change=has_permission(self.request.user, services.CHANGE_PERMISSION),
             weekday_names=[_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
@@ -78,6 +87,14 @@ class CalendarView(ScopedViewMixin, TemplateView):
             YearStatus=YearStatus,
         )
         return context
+
+
+def _provisional_clocks(year: int) -> int:
+    """Open time limits whose due date falls in `year` and was computed provisionally (they move when the
+    year's notice is entered)."""
+    from jiedao.timelimits.selectors import provisional_open_clocks
+
+    return provisional_open_clocks().filter(due_at__year=year).count()
 
 
 class CalendarDayFormView(ServiceFormView):
@@ -174,4 +191,81 @@ class CalendarYearFormView(ServiceFormView):
         )
 
     def get_success_url(self, result=None):
+        return _calendar_url(result.year)
+
+
+class CalendarYearEntryView(ServiceFormView):
+    """Enter a year's State Council holiday notice at once: each holiday's rest range and make-up days."""
+
+    scope_exempt = SCOPE_EXEMPT
+    permission = services.CHANGE_PERMISSION
+    form_class = CalendarYearEntryForm
+    template_name = "workcalendar/year_entry.html"
+
+    def get_year(self) -> int:
+        return self.kwargs["year"]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "year": self.get_year()}
+
+    def get_initial(self):
+        """What the year already holds, grouped back into the notice's rows (for a correction)."""
+        year = self.get_year()
+        row = CalendarYear.objects.filter(year=year).first()
+        initial = {"note": row.note if row and row.status == YearStatus.PUBLISHED else ""}
+        rest: dict[str, list[dt.date]] = {}
+        work: dict[str, list[dt.date]] = {}
+        for day in CalendarDay.objects.filter(date__year=year).order_by("date"):
+            if day.is_workday:
+                work.setdefault(day.reason.removesuffix("调休上班"), []).append(day.date)
+            else:
+                rest.setdefault(day.reason, []).append(day.date)
+        names = [str(name) for name in NOTICE_HOLIDAYS]
+        extra = [name for name in [*rest, *work] if name not in names]
+        for i, name in enumerate([*names, *dict.fromkeys(extra)][: len(NOTICE_HOLIDAYS) + 2]):
+            initial[f"name_{i}"] = name
+            if rest.get(name):
+                initial[f"rest_from_{i}"], initial[f"rest_to_{i}"] = rest[name][0], rest[name][-1]
+            if work.get(name):
+                initial[f"work_{i}"] = "、".join(day.isoformat() for day in work[name])
+        return initial
+
+    def get_context_data(self, **kwargs):
+        year = self.get_year()
+        existing = CalendarDay.objects.filter(date__year=year).count()
+        return super().get_context_data(
+            title=_("录入%(year)d年放假安排") % {"year": year},
+            year=year,
+            existing=existing,
+            provisional_clocks=_provisional_clocks(year),
+            cancel_url=_calendar_url(year),
+            **kwargs,
+        )
+
+    def perform(self, form):
+        data = form.cleaned_data
+        try:
+            return services.calendar_year_enter(
+                actor=self.request.user,
+                year=self.get_year(),
+                holidays=form.entries(),
+                replace=data["replace"],
+                publish=True,
+                note=data["note"],
+            )
+        except ValidationFailed as error:
+            mapped: dict[str, list[str]] = {}
+            for key, messages_ in error.errors.items():
+                mapped.setdefault(form.error_field(key) or "__all__", []).extend(messages_)
+            raise ValidationFailed(mapped) from None
+
+    def get_success_url(self, result=None):
+        messages.success(
+            self.request,
+            _(
+                "已录入%(year)d年放假安排：放假 %(rest)d 天，调休上班 %(work)d 天，年度状态为“已录入”。"
+                "在办事项的办理期限正在后台按新日历重新计算，时限监控中可看到每项的变化。"
+            )
+            % {"year": result.year, "rest": result.rest_days, "work": result.workdays},
+        )
         return _calendar_url(result.year)

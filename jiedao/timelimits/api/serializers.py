@@ -29,6 +29,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "started_at",
             "yellow_at",
             "due_at",
+            "due_provisional",
             "paused_at",
             "stopped_at",
             "overdue_at_stop",

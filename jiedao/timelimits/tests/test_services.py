@@ -65,10 +65,22 @@ class TestDeadlines:
         assert Clock.objects.count() == 1
 
     @pytest.mark.calendar_as_shipped
-    def test_uncovered_year_refuses_to_start(self, tree):
+    def test_a_deadline_in_a_year_not_entered_is_provisional_not_refused(self, tree):
+        # Accepted on 2026-12-07 with 20 working days while nobody has entered 2027: the clock starts
+        # (the window is not blocked), due Tuesday 5 January (元旦 is off by law), flagged provisional.
+        clock = start(tree.community_a1, limit=20, started_at=at(2026, 12, 7, 10))
+        assert clock.due_at == end_of(2027, 1, 5) and clock.due_provisional
+        assert clock.yellow_at == end_of(2026, 12, 29)  # the 16th working day is still in 2026
+        inside = start(tree.community_a1, limit=5, started_at=at(2026, 12, 7, 10))
+        assert inside.due_at == end_of(2026, 12, 14) and not inside.due_provisional
+        hours = start(tree.community_a1, rule="hours", limit=24 * 40, started_at=at(2026, 12, 7, 10))
+        assert not hours.due_provisional
+
+    @pytest.mark.calendar_as_shipped
+    def test_a_year_before_any_data_still_refuses_to_start(self, tree):
         with pytest.raises(CalendarNotCovered) as error:
-            start(tree.community_a1, limit=20, started_at=at(2026, 12, 20))
-        assert "2027年的法定节假日安排尚未录入" in str(error.value.message)
+            start(tree.community_a1, limit=20, started_at=at(2003, 12, 20))
+        assert "2003年的法定节假日安排尚未录入" in str(error.value.message)
         assert not Clock.objects.exists() and not AuditEvent.objects.filter(event_code=1801).exists()
 
 

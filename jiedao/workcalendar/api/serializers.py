@@ -9,6 +9,12 @@ class WorkingDaysResultSerializer(serializers.Serializer):
     add = serializers.IntegerField(label=_("天数"))
     result = serializers.DateField(label=_("期限届满日"))
     rule = serializers.ChoiceField(label=_("计算规则"), choices=CountingRule.choices)
+    provisional = serializers.BooleanField(
+        label=_("临时"),
+        help_text=_(
+            "为 true 时期限涉及尚未录入国务院放假安排的年度，暂按周末和固定日期的法定节日计算，录入后可能变化。"
+        ),
+    )
 
 
 class DaySerializer(serializers.Serializer):

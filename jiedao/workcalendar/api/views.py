@@ -22,7 +22,7 @@ MAX_ADD = 3660
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ERROR_RESPONSE = OpenApiResponse(
     description=gettext_lazy(
-        "参数错误，或涉及的年度尚未录入法定节假日安排（code 为 calendar_not_covered）。"
+        "参数错误，或涉及 2004 年以前没有节假日数据的年度（code 为 calendar_not_covered）。"
     ),
     response={
         "type": "object",
@@ -62,6 +62,7 @@ class WorkingDaysView(APIView):
         description=gettext_lazy(
             "返回起算日后第 N 个工作日（“N个工作日内”，从次日起算；N=0 返回起算日本身）。"
             "rule 为 calendar_days 时按自然日计算，为 calendar_days_rolling 时末日遇节假日顺延至下一个工作日。"
+            "provisional 为 true 时结果涉及尚未录入国务院放假安排的年度，为临时计算。"
         ),
         parameters=[
             OpenApiParameter(
@@ -85,7 +86,13 @@ class WorkingDaysView(APIView):
         examples=[
             OpenApiExample(
                 gettext_lazy("国庆节前起算"),
-                value={"start": "2026-09-30", "add": 5, "result": "2026-10-13", "rule": "working_days"},
+                value={
+                    "start": "2026-09-30",
+                    "add": 5,
+                    "result": "2026-10-13",
+                    "rule": "working_days",
+                    "provisional": False,
+                },
                 response_only=True,
             )
         ],
@@ -113,7 +120,8 @@ class WorkingDaysView(APIView):
             raise ValidationFailed(
                 {"rule": [_("rule 应为 working_days、calendar_days 或 calendar_days_rolling。")]}
             )
-        data = {"start": start, "add": add, "result": result, "rule": str(rule)}
+        provisional = rule != CountingRule.CALENDAR_DAYS and bool(services.provisional_years(start, result))
+        data = {"start": start, "add": add, "result": result, "rule": str(rule), "provisional": provisional}
         return Response(WorkingDaysResultSerializer(data).data)
 
 

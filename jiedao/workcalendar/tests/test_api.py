@@ -22,6 +22,7 @@ def test_working_days_across_national_day(api):
         "add": 5,
         "result": "2026-10-13",
         "rule": "working_days",
+        "provisional": False,
     }
 
 
@@ -57,12 +58,28 @@ def test_bad_parameters_give_400_with_chinese_detail(api, params, field):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"])
 
 
-def test_uncovered_year_gives_400_and_an_alert(api):
-    response = api.get("/api/v1/calendar/working-days/", {"start": "2028-03-01", "add": "3"})
+def test_a_year_not_entered_gives_a_provisional_result_and_an_alert(api):
+    # 2027 is not in the package and nobody entered it: Saturday, Sunday and 元旦 are off, flagged provisional.
+    response = api.get("/api/v1/calendar/working-days/", {"start": "2026-12-07", "add": "20"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "start": "2026-12-07",
+        "add": 20,
+        "result": "2027-01-05",
+        "rule": "working_days",
+        "provisional": True,
+    }
+    assert SystemAlert.objects.filter(key="workcalendar.year.2027", resolved_at__isnull=True).exists()
+    days = api.get("/api/v1/calendar/days/", {"from": "2027-01-01", "to": "2027-01-04"}).json()
+    assert days[0] == {"date": "2027-01-01", "workday": False, "reason": "元旦", "source": "statutory"}
+    assert days[3] == {"date": "2027-01-04", "workday": True, "reason": "", "source": "provisional"}
+
+
+def test_a_year_before_any_data_gives_400(api):
+    response = api.get("/api/v1/calendar/working-days/", {"start": "2003-03-01", "add": "3"})
     assert response.status_code == 400
     assert response.json()["code"] == "calendar_not_covered"
-    assert response.json()["detail"].startswith("2028年的法定节假日安排尚未录入")
-    assert SystemAlert.objects.filter(key="workcalendar.year.2028", resolved_at__isnull=True).exists()
+    assert response.json()["detail"].startswith("2003年的法定节假日安排尚未录入")
 
 
 def test_days_lists_workdays_reasons_and_sources(api):

@@ -127,37 +127,47 @@ class TestOverrides:
 
 
 class TestCoverage:
-    def test_uncovered_year_raises_in_chinese_and_opens_one_alert(self, db):
+    def test_a_year_before_the_package_without_data_is_refused_in_chinese(self, db):
+        services.clear_cache()
         with pytest.raises(services.CalendarNotCovered) as error:
-            services.add_working_days(D(2028, 3, 1), 3)
+            services.add_working_days(D(2003, 3, 1), 3)
         assert (
             str(error.value.message)
-            == "2028年的法定节假日安排尚未录入，无法计算工作日，请系统管理员在工作日历中录入。"
+            == "2003年的法定节假日安排尚未录入，无法计算工作日，请系统管理员在工作日历中录入。"
         )
         assert error.value.code == "calendar_not_covered"
-        alert = SystemAlert.objects.get(key="workcalendar.year.2028")
-        assert alert.resolved_at is None and "2028年" in alert.message
-        with pytest.raises(services.CalendarNotCovered):
-            services.is_workday(D(2028, 3, 1))
-        assert SystemAlert.objects.filter(key="workcalendar.year.2028").count() == 1
+        assert SystemAlert.objects.filter(key="workcalendar.year.2003", resolved_at__isnull=True).count() == 1
 
-    def test_a_deadline_running_into_an_uncovered_year_is_refused(self, db):
-        # 2026 is known, 2027 is not (package 1.11): 20 working days from mid-December cross the year.
-        with pytest.raises(services.CalendarNotCovered) as error:
-            services.add_working_days(D(2026, 12, 15), 20)
-        assert error.value.year == 2027
-        assert services.add_working_days(D(2026, 12, 15), 5) == D(2026, 12, 22)
+    def test_an_application_accepted_today_with_20_working_days_while_2027_is_not_entered(self, db):
+        services.clear_cache()  # a snapshot opens a year's alert when it first counts in that year
+        # 2026-12-07 (Monday) + 20 working days: 18 in December, then 元旦 (Friday 1 January, a statutory
+        # holiday by date whatever the notice says) and the weekend are skipped: Tuesday 5 January.
+        assert services.add_working_days(D(2026, 12, 7), 20) == D(2027, 1, 5)
+        assert services.provisional_years(D(2026, 12, 7), D(2027, 1, 5)) == [2027]
+        assert services.provisional_years(D(2026, 12, 7), D(2026, 12, 31)) == []
+        new_year = services.day_info(D(2027, 1, 1))
+        assert (new_year.is_workday, new_year.reason, new_year.source) == (False, "元旦", "statutory")
+        assert new_year.marked
+        assert services.day_info(D(2027, 1, 4)).source == "provisional"
+        # The Spring Festival is lunar: only the notice says which days. Labour and National Day are by date.
+        assert services.is_workday(D(2027, 2, 8))
+        assert [services.is_workday(D(2027, 5, d)) for d in (1, 2, 3, 4)] == [False, False, True, True]
+        assert [services.is_workday(D(2027, 10, d)) for d in (1, 4)] == [False, True]
+        alert = SystemAlert.objects.get(key="workcalendar.year.2027", resolved_at__isnull=True)
+        assert "暂按周六、周日和元旦、劳动节、国庆节的法定假日计算" in alert.message
+        assert services.year_basis(2027) is None
 
-    def test_provisional_year_computes_by_weekends_and_resolves_the_alert(self, admin):
-        with pytest.raises(services.CalendarNotCovered):
-            services.is_workday(D(2027, 1, 1))
+    def test_provisional_year_computes_by_weekends_and_statutory_days_and_resolves_the_alert(self, admin):
+        services.clear_cache()
+        assert services.is_workday(D(2027, 1, 4))  # opens the alert
         services.calendar_year_set(actor=admin, year=2027, status="provisional", note="通知未发布")
         assert SystemAlert.objects.get(key="workcalendar.year.2027").resolved_at is not None
-        info = services.day_info(D(2027, 1, 1))  # a Friday: a working day under "weekends only"
-        assert info.is_workday and info.source == "provisional"
+        info = services.day_info(D(2027, 1, 1))
+        assert not info.is_workday and info.source == "statutory"
         assert services.add_working_days(D(2027, 1, 1), 1) == D(2027, 1, 4)
-        assert services.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 4)
+        assert services.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 5)
         assert services.year_basis(2027) == "provisional"
+        assert services.provisional_years(D(2026, 12, 30), D(2027, 1, 5)) == [2027]
 
     def test_published_year_needs_the_notice_entered_first(self, admin):
         with pytest.raises(ValidationFailed) as error:
@@ -197,3 +207,133 @@ def test_cached_calendar_costs_one_query_per_deadline(django_assert_num_queries)
     with django_assert_num_queries(1):
         end = services.add_working_days(D(2026, 1, 5), 200)
     assert count_day_by_day(D(2026, 1, 5), end) == 200
+
+
+SPRING = services.HolidayEntry("春节", D(2027, 2, 6), D(2027, 2, 13), (D(2027, 2, 14), D(2027, 2, 20)))
+
+
+class TestEnteringANotice:
+    """A made-up 2027 notice of the usual shape (the real one is the State Council's)."""
+
+    def test_a_whole_notice_in_one_call(self, admin, django_capture_on_commit_callbacks):
+        from jiedao.workcalendar.signals import calendar_changed
+
+        heard = []
+
+        def receiver(sender, first, last, actor, reason, **kwargs):
+            heard.append((first, last, actor, reason))
+
+        calendar_changed.connect(receiver)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                result = services.calendar_year_enter(
+                    actor=admin,
+                    year=2027,
+                    holidays=[
+                        services.HolidayEntry("元旦", D(2027, 1, 1), D(2027, 1, 3)),
+                        SPRING,
+                        services.HolidayEntry("国庆节", D(2027, 10, 1), D(2027, 10, 7), (D(2027, 10, 9),)),
+                    ],
+                    note="国办发明电〔2026〕×号",
+                )
+        finally:
+            calendar_changed.disconnect(receiver)
+        assert (result.rest_days, result.workdays, result.status) == (18, 3, "published")
+        assert (
+            services.year_basis(2027) == "published"
+            and services.provisional_years(D(2027, 1, 1), D(2027, 12, 31)) == []
+        )
+        spring = services.day_info(D(2027, 2, 10))
+        assert (spring.is_workday, spring.reason, spring.source) == (False, "春节", "override")
+        sunday = services.day_info(D(2027, 2, 14))
+        assert (sunday.is_workday, sunday.reason) == (True, "春节调休上班")
+        # Labour Day was not entered: 1–2 May stay off by law, the bridging days of a notice do not exist.
+        assert services.is_workday(D(2027, 5, 3)) and services.is_workday(D(2027, 4, 30))
+        labour = services.day_info(D(2027, 5, 1))
+        assert (labour.is_workday, labour.source) == (False, "statutory")
+        audit = AuditEvent.objects.get(event_code=1704)
+        assert audit.actor == admin and audit.after["days"]["2027-02-14"] == [True, "春节调休上班"]
+        assert heard == [(D(2027, 1, 1), D(2027, 12, 31), admin, "录入2027年放假安排")]
+
+    def test_every_mistake_is_reported_at_once_in_chinese_and_nothing_is_written(self, admin):
+        with pytest.raises(ValidationFailed) as error:
+            services.calendar_year_enter(
+                actor=admin,
+                year=2027,
+                holidays=[
+                    SPRING,
+                    services.HolidayEntry(
+                        "元宵", D(2027, 2, 12), D(2027, 2, 14)
+                    ),  # overlaps the Spring Festival
+                    services.HolidayEntry("清明节", D(2027, 4, 5), D(2027, 4, 3)),  # reversed
+                    services.HolidayEntry(
+                        "劳动节", D(2027, 5, 1), D(2027, 5, 5), (D(2027, 4, 28), D(2027, 2, 20))
+                    ),
+                    services.HolidayEntry("", D(2028, 6, 9), D(2028, 6, 9)),
+                    services.HolidayEntry("国庆节", D(2027, 10, 1), D(2027, 10, 7), (D(2027, 10, 3),)),
+                ],
+            )
+        errors = error.value.errors
+        assert errors["1.rest"] == ["“元宵”与“春节”的放假日期重叠（2027-02-12）。"]
+        assert errors["2.rest"] == ["放假结束日期不能早于开始日期。"]
+        assert errors["3.workdays"] == [
+            "2027-04-28 是星期三，调休上班日应为周六或周日。",
+            "2027-02-20 重复填写。",
+        ]
+        assert errors["4.name"] == ["请填写节日名称。"]
+        assert errors["4.rest"] == ["2028-06-09 不在2027年内（元旦放假可从上一年12月开始）。"]
+        assert errors["5.workdays"] == ["2027-10-03 在“国庆节”的放假日期内，不能同时是调休上班日。"]
+        assert not CalendarDay.objects.exists() and not AuditEvent.objects.exists()
+        with pytest.raises(ValidationFailed) as error:
+            services.calendar_year_enter(actor=admin, year=2027, holidays=[services.HolidayEntry("春节")])
+        assert error.value.errors == {"holidays": ["请至少填写一个节日的放假日期。"]}
+        with pytest.raises(ValidationFailed) as error:
+            services.calendar_year_enter(actor=admin, year=2026, holidays=[SPRING])
+        assert "内置数据" in error.value.errors["year"][0]
+
+    def test_re_entering_replaces_the_year_or_keeps_local_days(self, admin):
+        services.calendar_year_enter(
+            actor=admin, year=2027, holidays=[services.HolidayEntry("春节", D(2027, 2, 5), D(2027, 2, 12))]
+        )
+        services.calendar_day_set(actor=admin, date=D(2027, 3, 6), is_workday=True, reason="本地调整上班")
+        services.calendar_year_enter(actor=admin, year=2027, holidays=[SPRING], replace=False)
+        assert services.day_info(D(2027, 3, 6)).source == "override"  # kept
+        assert not services.is_workday(D(2027, 2, 5))  # the old range stays too without replace
+        result = services.calendar_year_enter(actor=admin, year=2027, holidays=[SPRING], replace=True)
+        assert result.removed == 2 and services.is_workday(D(2027, 2, 5))
+        assert set(CalendarDay.objects.values_list("date", flat=True)) == {
+            D(2027, 2, 6) + dt.timedelta(days=i) for i in range(8)
+        } | {D(2027, 2, 14), D(2027, 2, 20)}
+
+    def test_a_new_working_day_on_a_plain_weekday_is_refused(self, admin):
+        with pytest.raises(ValidationFailed) as error:
+            services.calendar_day_set(
+                actor=admin, date=D(2027, 2, 10), is_workday=True, reason="春节调休上班"
+            )
+        assert error.value.errors["is_workday"] == [
+            "2027-02-10 是星期三，本来就是工作日；调休上班日应为周六或周日。"
+        ]
+        # Turning a statutory holiday or a package holiday into a working day is a correction: allowed.
+        services.calendar_day_set(actor=admin, date=D(2027, 1, 1), is_workday=True, reason="更正")
+        services.calendar_day_set(actor=admin, date=D(2026, 10, 7), is_workday=True, reason="更正")
+        assert not CalendarDay.objects.filter(date=D(2027, 2, 10)).exists()
+
+    def test_changes_that_move_nothing_do_not_ask_for_a_recompute(
+        self, admin, django_capture_on_commit_callbacks
+    ):
+        from jiedao.workcalendar.signals import calendar_changed
+
+        heard = []
+        calendar_changed.connect(
+            lambda sender, **kwargs: heard.append(kwargs["first"]), weak=False, dispatch_uid="t"
+        )
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                services.calendar_day_set(
+                    actor=admin, date=D(2027, 3, 6), is_workday=True, reason="本地调整上班"
+                )
+                services.calendar_day_set(actor=admin, date=D(2027, 3, 6), is_workday=True, reason="改个说法")
+                services.calendar_day_delete(actor=admin, date=D(2027, 3, 6))
+        finally:
+            calendar_changed.disconnect(dispatch_uid="t")
+        assert heard == [D(2027, 3, 6), D(2027, 3, 6)]

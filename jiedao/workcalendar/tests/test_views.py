@@ -42,12 +42,13 @@ def test_menu_entry_shows_only_with_permission(tree):
 def test_uncovered_and_provisional_years_are_flagged(admin):
     client = client_for(admin)
     html = client.get("/calendar/?year=2027").content.decode()
-    assert "未覆盖" in html and "2027年的法定节假日安排尚未录入" in html
+    assert "未录入" in html and "2027年的法定节假日安排尚未录入" in html
+    assert "暂按周六、周日休息和元旦（1月1日）" in html and 'data-date="2027-01-01" data-workday="0"' in html
     response = client.post("/calendar/years/2027/", {"status": "provisional", "note": "等待国务院通知"})
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).status == "provisional"
     html = client.get("/calendar/?year=2027").content.decode()
-    assert "临时" in html and "暂按周六、周日休息计算" in html
+    assert "临时" in html and "暂按周六、周日休息和元旦" in html
     assert AuditEvent.objects.filter(event_code=1703, actor=admin).exists()
 
 
@@ -95,3 +96,68 @@ def test_editing_pages_need_the_change_permission(tree):
     assert client.post("/calendar/days/2026-10-09/delete/").status_code == 403
     assert client.post("/calendar/years/2027/", {"status": "provisional"}).status_code == 403
     assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
+
+
+def _notice_post(**rows):
+    data = {"replace": "on", "note": ""}
+    for i, name in enumerate(["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节", "", ""]):
+        data.update({f"name_{i}": name, f"rest_from_{i}": "", f"rest_to_{i}": "", f"work_{i}": ""})
+    data.update(rows)
+    return data
+
+
+def test_admin_enters_a_whole_notice_on_one_page(admin):
+    client = client_for(admin)
+    page = client.get("/calendar/?year=2027").content.decode()
+    assert 'data-testid="enter-notice"' in page
+    form = client.get("/calendar/years/2027/notice/").content.decode()
+    assert "录入2027年放假安排" in form and 'value="春节"' in form
+    response = client.post(
+        "/calendar/years/2027/notice/",
+        _notice_post(
+            rest_from_0="2027-01-01",
+            rest_to_0="2027-01-03",
+            rest_from_1="2027-02-06",
+            rest_to_1="2027-02-13",
+            work_1="2月14日（周日）、2月20日（周六）上班",
+        ),
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已录入2027年放假安排：放假 11 天，调休上班 2 天" in html
+    assert (
+        'data-date="2027-02-14" data-workday="1"' in html
+        and 'data-date="2027-02-10" data-workday="0"' in html
+    )
+    assert CalendarYear.objects.get(year=2027).status == "published"
+    assert CalendarDay.objects.get(date=dt.date(2027, 2, 20)).reason == "春节调休上班"
+    # Opening the form again shows what was entered, grouped by holiday, for a correction.
+    again = client.get("/calendar/years/2027/notice/").content.decode()
+    assert 'value="2027-02-06"' in again and "2027-02-14、2027-02-20" in again
+
+
+def test_notice_form_errors_are_shown_in_chinese_on_their_row(admin):
+    client = client_for(admin)
+    response = client.post(
+        "/calendar/years/2027/notice/",
+        _notice_post(
+            rest_from_1="2027-02-06",
+            rest_to_1="2027-02-13",
+            work_1="2月10日",
+            rest_from_3="2027-05-01",
+            rest_to_3="2027-04-28",
+            work_3="2027-05-08",
+        ),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "春节：2027-02-10 是星期三，调休上班日应为周六或周日。" in html
+    assert "劳动节：放假结束日期不能早于开始日期。" in html
+    unreadable = client.post(
+        "/calendar/years/2027/notice/",
+        _notice_post(rest_from_3="2027-05-01", rest_to_3="2027-05-05", work_3="五月八号"),
+    ).content.decode()
+    assert "劳动节：无法识别的日期：五月八号。" in unreadable
+    assert not CalendarDay.objects.exists()
+    empty = client.post("/calendar/years/2027/notice/", _notice_post()).content.decode()
+    assert "请至少填写一个节日的放假日期。" in empty

@@ -1,0 +1,10 @@
+"""`calendar_changed` is sent after the transaction that changed the calendar commits, with `first` and
+`last` (dates: every day whose working status may have changed lies in [first, last]), `actor` (a user or
+None) and `reason` (Chinese text for the record). Sender: the `CalendarDay` class.
+
+The time-limit clocks listen to it and recompute the due dates of open clocks in the background
+(`jiedao.timelimits.services.clocks_recompute`): the calendar does not know who depends on it."""
+
+from django.dispatch import Signal
+
+calendar_changed = Signal()
