@@ -52,8 +52,7 @@ def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, 
 
     def invalid(name: str, values) -> None:
         errors[name] = [
-            _("“%(value)s”不是有效的选项，可选：%(choices)s。")
-            % {"value": str(params.get(name))[:30], "choices": "、".join(values)}
+            _("%(name)s 的取值无效，可选：%(values)s。") % {"name": name, "values": "、".join(values)}
         ]
 
     status = (params.get("status") or "").strip()

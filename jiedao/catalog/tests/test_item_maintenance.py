@@ -208,7 +208,9 @@ def test_api_list_filters_refuse_unknown_values_instead_of_listing_everything(tr
     assert response.json()["errors"] == {"audience": ["audience 的取值无效，可选：person、enterprise。"]}
     clerk = make_user(tree.subdistrict_a, "applications.view_application")
     response = api_client_for(clerk).get("/api/v1/applications/?status=open")
-    assert response.status_code == 400 and response.json()["errors"]["status"][0].startswith("状态的取值无效")
+    assert response.status_code == 400 and response.json()["errors"]["status"][0].startswith(
+        "status 的取值无效"
+    )
     assert api_client_for(clerk).get("/api/v1/applications/?status=accepted").status_code == 200
 
 
