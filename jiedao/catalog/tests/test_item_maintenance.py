@@ -291,3 +291,19 @@ def test_only_processes_started_by_applications_are_offered_and_accepted(tree, m
         "请在流程设计器中勾选“仅由办件发起”后发布新版本，再选择它。"
     ]
     assert not ServiceItem.objects.filter(code="QB-X-2").exists()
+
+
+def test_a_refused_field_is_read_out_with_its_error(tree, manager):
+    """A screen reader reads each field with its error: every id that aria-describedby names is on the page
+    (the item form pointed at <id>_error, which no element carried)."""
+    import re
+
+    response = client_for(manager).post(
+        "/catalog/items/new/", _form(item_data(code="QB-X-2", process_key="dibau"), tree.subdistrict_a)
+    )
+    page = response.content.decode()
+    described = {i for ids in re.findall(r'aria-describedby="([^"]+)"', page) for i in ids.split()}
+    assert "id_process_key_error" in described
+    assert {i for i in described if f'id="{i}"' not in page} == set()
+    error = re.search(r'<div[^>]*id="id_process_key_error"[^>]*>(.*?)</div></div>', page, re.S)
+    assert error and "dibau 不在可用的选项中" in error.group(1)
