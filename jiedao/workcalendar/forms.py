@@ -35,7 +35,7 @@ class CalendarYearForm(StyledForm):
         choices=YearStatus.choices,
         help_text=_(
             "“已录入”：已把国务院放假通知中的放假和调休上班日期录入为调整日；"
-            "“暂按周末计算”：通知尚未发布，暂按周六、周日和元旦、劳动节、国庆节的法定假日计算，期限标明为临时。"
+            "“暂按周末和法定节日计算”：通知尚未发布，暂按周六、周日和元旦、劳动节、国庆节的法定假日计算，期限标明为临时。"
         ),
     )
     note = forms.CharField(
