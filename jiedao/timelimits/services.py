@@ -521,6 +521,24 @@ def _recompute_condition(first: dt.date, last: dt.date, now: dt.datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, rule__in=CALENDAR_RULES) & reach
 
 
+def copy_recomputed_deadlines(
+    model: type[models.Model], changes: list[tuple[int, str, dt.datetime]], *, by_clock: bool = False
+) -> None:
+    """For a `clock_deadlines_changed` receiver: write each clock's new due date into `model.due_at`, the
+    row found by the clock's object id, or with `by_clock` by the row's `clock_id` — one statement run for
+    the batch, inside the recompute's transaction."""
+    if not changes:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = "clock_id" if by_clock else model._meta.pk.column
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(adapt(due), clock_id if by_clock else int(object_id)) for clock_id, object_id, due in changes]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET due_at = %s WHERE {connection.ops.quote_name(column)} = %s", rows
+        )
+
+
 def clocks_recompute(
     *,
     actor=None,

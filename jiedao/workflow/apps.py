@@ -11,10 +11,23 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         from jiedao.timelimits.registry import register_kind
+        from jiedao.timelimits.signals import clock_deadlines_changed
 
         register_kind("workflow.task", _("流程待办"))
+        clock_deadlines_changed.connect(
+            _follow_recomputed_deadlines, dispatch_uid="workflow.follow_deadlines"
+        )
         # SpiffWorkflow logs every task state change at INFO; keep that out of the platform's logs.
         for name in ("spiff", "spiff.task", "spiff.workflow"):
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET:
                 logger.setLevel(logging.WARNING)
+
+
+def _follow_recomputed_deadlines(sender, *, kind: str, changes, **kwargs) -> None:
+    """A working-day calendar change moved task clocks: the inbox's due dates move with them."""
+    if kind == "workflow.task":
+        from jiedao.timelimits.services import copy_recomputed_deadlines
+        from jiedao.workflow.models import WorkTask
+
+        copy_recomputed_deadlines(WorkTask, changes, by_clock=True)
