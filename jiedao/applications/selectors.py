@@ -19,9 +19,13 @@ def _clocks():
 
 
 def with_clock_status(queryset):
-    """Annotate `clock_status` (green / yellow / red / paused / stopped, or None before acceptance)."""
-    status = _clocks().filter(object_id=Cast(OuterRef("pk"), CharField())).values("status")[:1]
-    return queryset.annotate(clock_status=Subquery(status))
+    """Annotate `clock_status` (green / yellow / red / paused / stopped, or None before acceptance) and
+    `due_provisional` (the open clock's due date reaches a year whose holiday notice is not entered yet)."""
+    clock = _clocks().filter(object_id=Cast(OuterRef("pk"), CharField()))
+    return queryset.annotate(
+        clock_status=Subquery(clock.values("status")[:1]),
+        due_provisional=Subquery(clock.exclude(status=ClockStatus.STOPPED).values("due_provisional")[:1]),
+    )
 
 
 def overdue(queryset):

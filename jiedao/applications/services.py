@@ -637,7 +637,7 @@ def application_register_walk_in(
     return application
 
 
-def _start_clock(application: Application, *, actor, at: dt.datetime) -> None:
+def _start_clock(application: Application, *, actor, at: dt.datetime):
     clock = clocks.clock_start(
         actor=actor,
         target=application,
@@ -648,6 +648,7 @@ def _start_clock(application: Application, *, actor, at: dt.datetime) -> None:
         started_at=at,
     )
     application.due_at = clock.due_at
+    return clock
 
 
 @in_records_language
@@ -666,7 +667,7 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
     if application.window_id is None and not deemed:
         # An application that came in online is at the window of the staff member who accepts it.
         application.window = ServiceWindow.of(actor)
-    _start_clock(application, actor=actor, at=accepted_from)
+    clock = _start_clock(application, actor=actor, at=accepted_from)
     application.save()
     written_notices.issue_acceptance(application, actor=actor, at=at)
     note = (
@@ -694,10 +695,18 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
     )
     _start_at_community(application, actor=actor)
     if application.item.kind != ItemKind.INSTANT:
+        # A due date counted before the year's holiday notice was entered may move with it: say so.
+        promise = (
+            _(
+                "您申请的“%(item)s”已受理（查询码 %(code)s），承诺于 %(due)s 前办结（如遇国家节假日安排调整，相应顺延）。"
+            )
+            if clock.due_provisional
+            else _("您申请的“%(item)s”已受理（查询码 %(code)s），承诺于 %(due)s 前办结。")
+        )
         _sms(
             application,
             event,
-            _("您申请的“%(item)s”已受理（查询码 %(code)s），承诺于 %(due)s 前办结。")
+            promise
             % {
                 "item": application.item.name,
                 "code": application.tracking_code,

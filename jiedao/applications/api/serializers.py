@@ -54,6 +54,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("时限状态：%s；受理前为空") % ", ".join(ClockStatus.values),
     )
+    due_provisional = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text=_("办理期限涉及尚未录入国务院放假安排的年度，暂按周末和法定节日计算（录入后自动重新计算）"),
+    )
     pending_extension = serializers.SerializerMethodField(help_text=_("等待审批的延期申请；没有则为空"))
     missing_materials = serializers.SerializerMethodField(
         help_text=_("事项要求必须提交、本办件尚未收取的材料名称（窗口可一次性告知补正）")
@@ -86,6 +91,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "outcome_text",
             "correction_items",
             "clock_status",
+            "due_provisional",
             "pending_extension",
             "missing_materials",
         ]

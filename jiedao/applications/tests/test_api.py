@@ -243,4 +243,6 @@ def test_the_list_filters_like_the_staff_page_and_refuses_unknown_values(clerk, 
     ):
         response = api.get(f"/api/v1/applications/?{query}")
         assert response.status_code == 400 and name in response.json()["errors"], (query, response.content)
-    assert "不在您的管辖范围内" in api.get(f"/api/v1/applications/?org={tree.subdistrict_b.pk}").json()["detail"]
+    assert (
+        "不在您的管辖范围内" in api.get(f"/api/v1/applications/?org={tree.subdistrict_b.pk}").json()["detail"]
+    )

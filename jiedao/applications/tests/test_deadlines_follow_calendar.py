@@ -7,7 +7,8 @@ from rest_framework.test import APIClient
 
 from jiedao.applications import services
 from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, walk_in
-from jiedao.core.testing import make_user
+from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.sms.models import OutboundMessage
 from jiedao.timelimits.services import clock_for
 from jiedao.timelimits.tests.helpers import end_of
 from jiedao.timelimits.tests.test_recompute import admin, enter_notice, recompute  # noqa: F401
@@ -23,6 +24,16 @@ def test_the_applications_due_date_follows_the_entered_notice(tree, admin):  # n
     application.refresh_from_db()
     # 2027 not entered: weekends and 元旦 only, so the 48th working day is Friday 12 February.
     assert application.due_at == end_of(2027, 2, 12) and clock_for(application).due_provisional
+    # …which staff, integrators and the applicant are told
+    web, api = client_for(clerk), api_client_for(clerk)
+    assert (
+        'data-testid="due-provisional"'
+        in web.get(f"/hall/staff/applications/{application.pk}/").content.decode()
+    )
+    assert 'data-testid="due-provisional"' in web.get("/hall/staff/applications/").content.decode()
+    assert api.get(f"/api/v1/applications/{application.pk}/").json()["due_provisional"] is True
+    accepted_sms = OutboundMessage.objects.get(purpose="applications.accepted").body
+    assert "承诺于 2027-02-12 前办结（如遇国家节假日安排调整，相应顺延）" in accepted_sms
 
     enter_notice(admin)
     recompute(now=local(2026, 12, 8))
@@ -33,3 +44,8 @@ def test_the_applications_due_date_follows_the_entered_notice(tree, admin):  # n
         "/api/v1/public/track/", {"code": application.tracking_code, "phone": "13800138000"}, format="json"
     )
     assert answer.json()["due_at"].startswith("2027-02-18")
+    assert (
+        'data-testid="due-provisional"'
+        not in web.get(f"/hall/staff/applications/{application.pk}/").content.decode()
+    )
+    assert api.get(f"/api/v1/applications/{application.pk}/").json()["due_provisional"] is False

@@ -244,6 +244,9 @@ class InboxItemSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True)
     clock_status = serializers.CharField(allow_null=True)
+    due_provisional = serializers.BooleanField(
+        help_text="办理时限涉及尚未录入国务院放假安排的年度，暂按周末和法定节日计算（录入后自动重新计算）"
+    )
     read = serializers.BooleanField(allow_null=True, help_text="抄送是否已读")
     version = serializers.IntegerField(allow_null=True, help_text="任务版本（办理时回传，防止重复办理）")
 

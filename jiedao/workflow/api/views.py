@@ -271,6 +271,7 @@ def _task_item(task: WorkTask) -> dict:
         "created_at": task.completed_at if task.completed_at else task.created_at,
         "due_at": task.due_at,
         "clock_status": task.clock.status if task.clock_id else None,
+        "due_provisional": bool(task.clock_id and task.clock.due_provisional and task.completed_at is None),
         "read": None,
         "version": task.version,
     }
@@ -314,6 +315,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
                 "created_at": instance.started_at,
                 "due_at": None,
                 "clock_status": None,
+                "due_provisional": False,
                 "read": None,
                 "version": None,
             }
@@ -340,6 +342,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "created_at": copy.created_at,
             "due_at": None,
             "clock_status": None,
+            "due_provisional": False,
             "read": copy.read_at is not None,
             "version": None,
         }
