@@ -12,11 +12,13 @@ class WorkflowConfig(AppConfig):
     def ready(self) -> None:
         from jiedao.timelimits.registry import register_kind
         from jiedao.timelimits.signals import clock_deadlines_changed
+        from jiedao.workcalendar.signals import calendar_changed
 
         register_kind("workflow.task", _("流程待办"))
         clock_deadlines_changed.connect(
             _follow_recomputed_deadlines, dispatch_uid="workflow.follow_deadlines"
         )
+        calendar_changed.connect(_recount_timers, dispatch_uid="workflow.recount_timers")
         # SpiffWorkflow logs every task state change at INFO; keep that out of the platform's logs.
         for name in ("spiff", "spiff.task", "spiff.workflow"):
             logger = logging.getLogger(name)
@@ -31,3 +33,16 @@ def _follow_recomputed_deadlines(sender, *, kind: str, changes, **kwargs) -> Non
         from jiedao.workflow.models import WorkTask
 
         copy_recomputed_deadlines(WorkTask, changes, by_clock=True)
+
+
+def _recount_timers(sender, *, first, last, **kwargs) -> None:
+    """The calendar changed (sent after commit): count waiting working-day timers again, in the background.
+    The change itself is saved already: a queue that cannot be reached is logged, not shown as an error."""
+    from jiedao.workflow.tasks import recompute_timers
+
+    try:
+        recompute_timers.enqueue(first.isoformat(), last.isoformat())
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "could not queue the workflow timer recount for %s..%s", first, last
+        )

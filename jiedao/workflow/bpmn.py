@@ -834,7 +834,9 @@ class PlatformTimerEventDefinition(TimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             event_value = engine.timer_due(self.timer, now).isoformat()
-            my_task._set_internal_data(event_value=event_value)
+            # When it started counting: a working-day timer is counted again from here when the calendar
+            # changes (`jiedao.workflow.timers.timers_recompute`).
+            my_task._set_internal_data(event_value=event_value, event_started=now.isoformat())
         if datetime.fromisoformat(event_value) <= now:
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)

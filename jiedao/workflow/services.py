@@ -414,6 +414,18 @@ def _audit(event, *, actor, target, message="", before=None, after=None):
     )
 
 
+def timer_name(model: bpmn.ProcessModel, spec) -> str:
+    """What the history calls a timer: its name; an unnamed one drawn on a step (the designer leaves
+    them unnamed) as that step's time running out, never its generated id (Event_0oow06t)."""
+    if spec.bpmn_name:
+        return spec.bpmn_name
+    element = model.element(spec.bpmn_id)
+    step = model.element(element.attached_to) if element is not None and element.attached_to else None
+    if step is not None:
+        return _("%(step)s超时") % {"step": step.name or step.id}
+    return _("定时等待")
+
+
 class _Step:
     """Restore → run → sync → save, inside the caller's transaction.
 
@@ -485,7 +497,7 @@ class _Step:
     @in_records_language
     def _record_timer(self, task) -> None:
         """A timer that fired, in the history and the audit log."""
-        name = self._timer_name(task.task_spec)
+        name = timer_name(self.model, task.task_spec)
         self.history(
             HistoryAction.AUTO,
             opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
@@ -499,19 +511,6 @@ class _Step:
             message=_("定时事件「%(n)s」已触发。") % {"n": name},
             after={"element": task.task_spec.bpmn_id},
         )
-
-    def _timer_name(self, spec) -> str:
-        """What the history calls a timer: its name; an unnamed one drawn on a step (the designer leaves
-        them unnamed) as that step's time running out, never its generated id (Event_0oow06t)."""
-        if spec.bpmn_name:
-            return spec.bpmn_name
-        element = self.model.element(spec.bpmn_id)
-        step = (
-            self.model.element(element.attached_to) if element is not None and element.attached_to else None
-        )
-        if step is not None:
-            return _("%(step)s超时") % {"step": step.name or step.id}
-        return _("定时等待")
 
     # --- bringing WorkTask rows in line ---------------------------------------------------------------
 
