@@ -119,6 +119,14 @@ class ProcessInstance(ScopedModel):
             models.Index(fields=["initiator", "status"], name="workflow_inst_initiator"),
             models.Index(fields=["content_type", "object_id"], name="workflow_inst_business"),
         ]
+        constraints = [
+            # One running (or suspended) process per business record: two starts at once cannot both win.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(status__in=["running", "suspended"], content_type__isnull=False),
+                name="workflow_inst_one_live_per_object",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -794,8 +794,9 @@ def process_start(
             raise ValidationFailed({"business_object": [_("业务对象尚未保存。")]})
         content_type = ContentType.objects.get_for_model(business_object, for_concrete_model=False)
         object_id = str(business_object.pk)
+        _require_no_live_process(content_type, object_id)
     with transaction.atomic(), records_language():
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(
             org=org,
             definition=definition,
             title=(title or _default_title(definition, actor, data, moment)).strip()[:200],
@@ -807,6 +808,17 @@ def process_start(
             started_at=moment,
             created_by=actor,
         )
+        if content_type is None:
+            instance.save(force_insert=True)
+        else:
+            # Two starts at once (two clerks, two tabs) both pass the check above; the second waits here on
+            # the first's row of the unique index and is refused once the first has committed.
+            try:
+                with transaction.atomic():
+                    instance.save(force_insert=True)
+            except IntegrityError:
+                _require_no_live_process(content_type, object_id)
+                raise
         _history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
         step = _Step(instance, actor, moment)
         step.workflow = engine.new_workflow(model, data, step.context)
@@ -819,6 +831,25 @@ def process_start(
             after={"definition": definition.pk, "key": definition.key, "version": definition.version},
         )
     return instance
+
+
+LIVE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
+
+
+def _require_no_live_process(content_type, object_id: str) -> None:
+    """A business record (an application) is handled by one running (or suspended) process at a time."""
+    live = (
+        ProcessInstance.objects.filter(
+            content_type=content_type, object_id=object_id, status__in=LIVE_STATUSES
+        )
+        .only("title")
+        .first()
+    )
+    if live is not None:
+        raise Conflict(
+            _("该业务已有流程正在办理（%(title)s），不能重复发起。") % {"title": live.title},
+            code="already_running",
+        )
 
 
 def _default_title(definition, actor, data, moment) -> str:
@@ -886,22 +917,55 @@ def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
     if not involved:
         involved = current.candidates.filter(pk=actor.pk).exists()
     if not involved:
+        # The page was loaded while the task was still theirs (its version is older) and someone transferred
+        # it meanwhile: say where it went. A caller with the current version never had it.
+        handed_on = _handed_on(current) if task.version != current.version else None
+        if handed_on is not None:
+            raise Conflict(handed_on)
         raise PermissionDenied(_("您不是该任务的办理人。"))
     if current.status == TaskStatus.COMPLETED:
         who = current.completed_by
         if current.completed_by_id == actor.pk:
             # Most often the same form sent twice (a double click, the back button): say it was theirs.
             raise Conflict(_("您已办理过该任务，无需重复提交。"))
+        if who and current.outcome == Outcome.RETURN:
+            # Sent back while the other was deciding: not "办理", which reads as approved.
+            returned = current.history.filter(action=HistoryAction.RETURN).order_by("-id").first()
+            to_name = (returned.detail or {}).get("to_name", "") if returned else ""
+            if to_name:
+                raise Conflict(
+                    _("该任务已由 %(who)s 退回到「%(step)s」。") % {"who": _actor_name(who), "step": to_name}
+                )
+            raise Conflict(_("该任务已由 %(who)s 退回。") % {"who": _actor_name(who)})
         raise Conflict(
             _("该任务已由 %(who)s 办理。") % {"who": _actor_name(who)} if who else _("该任务已办理。")
         )
     if current.status == TaskStatus.CANCELLED:
         raise Conflict(_("该任务已取消（流程已向前推进、被退回或被撤回），请刷新待办。"))
     if current.assignee_id is not None and current.assignee_id != actor.pk:
+        if task.version != current.version:
+            handed_on = _handed_on(current)
+            if handed_on is not None:
+                raise Conflict(handed_on)
         raise Conflict(_("该任务已由 %(who)s 认领办理。") % {"who": _actor_name(current.assignee)})
     if task.version != current.version:
         raise Conflict(_("该任务已被他人处理或修改，请刷新后重试。"))
     return current
+
+
+def _handed_on(task: WorkTask) -> str | None:
+    """What to tell someone whose open page of `task` went stale because it was transferred or delegated
+    (the last thing done with it), or None when something else was."""
+    last = task.history.select_related("actor").order_by("-id").first()
+    if last is None or last.action not in (HistoryAction.TRANSFER, HistoryAction.DELEGATE):
+        return None
+    detail = last.detail or {}
+    to_name = detail.get("to_name") or detail.get("to") or ""
+    if last.action == HistoryAction.TRANSFER:
+        message = _("该任务已由 %(who)s 转办给 %(to)s，请刷新待办。")
+    else:
+        message = _("该任务已由 %(who)s 委派给 %(to)s，请刷新待办。")
+    return message % {"who": _actor_name(last.actor), "to": to_name}
 
 
 def _outcome(cleaned: dict) -> str:

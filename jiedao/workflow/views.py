@@ -246,10 +246,20 @@ class TaskActionView(LoginRequiredMixin, View):
     )
     ACTIONS = ("complete", "claim", "unclaim", "return", "transfer", "delegate")
 
+    @staticmethod
+    def _gone(request, message):
+        messages.warning(request, message)
+        return HttpResponseRedirect(reverse("workflow:inbox"))
+
     def post(self, request, pk, action):
         if action not in self.ACTIONS:
             raise Http404()
-        task = _task_or_404(request.user, pk)
+        try:
+            task = _task_or_404(request.user, pk)
+        except Http404:
+            # Most often a page loaded while the step was still theirs, and it was transferred meanwhile. The
+            # same words for any task out of reach: nothing is told about a task the user never had.
+            return self._gone(request, _("该任务已不在您的待办中（可能已转办给他人），请查看最新待办。"))
         version = request.POST.get("version", "")
         if version.isdigit():
             task.version = int(version)
@@ -302,7 +312,10 @@ class TaskActionView(LoginRequiredMixin, View):
             done = _("已转办。") if action == "transfer" else _("已委派。")
         errors = _run(request, call)
         if errors:
-            fresh = _task_or_404(request.user, pk)
+            try:
+                fresh = _task_or_404(request.user, pk)
+            except Http404:  # transferred away while this request waited: the service said to whom
+                return self._gone(request, errors[0])
             return TaskDetailView().render(request, fresh, errors=errors, submitted=submitted, status=400)
         messages.success(request, done)
         if action in ("claim", "unclaim"):
