@@ -1,5 +1,5 @@
 import signal
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 
@@ -15,15 +15,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         holder = holder_id()
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        # Stopping (systemd, Ctrl-C in `make run`) ends the wait at once instead of after the interval.
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         self.stdout.write(f"调度器 {holder} 已启动，共 {len(JOBS)} 个定时任务。")
         try:
-            while not stopping:
+            while not stopping.is_set():
                 for name in run_due_jobs(holder):
                     self.stdout.write(f"已派发定时任务：{name}")
                 if once:
                     break
-                time.sleep(interval)
+                stopping.wait(interval)
         finally:
             release_lease(holder)
