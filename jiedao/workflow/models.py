@@ -109,6 +109,8 @@ class ProcessInstance(ScopedModel):
     next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
     error = models.TextField(_("异常信息"), blank=True)
     hold_reason = models.CharField(_("挂起原因"), max_length=500, blank=True)
+    # The 发起 form's one-time token: the same form sent twice (a double click, the back button) starts once.
+    start_token = models.CharField(_("发起令牌"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("流程实例")
@@ -125,6 +127,11 @@ class ProcessInstance(ScopedModel):
                 fields=["content_type", "object_id"],
                 condition=models.Q(status__in=["running", "suspended"], content_type__isnull=False),
                 name="workflow_inst_one_live_per_object",
+            ),
+            models.UniqueConstraint(
+                fields=["initiator", "start_token"],
+                condition=~models.Q(start_token=""),
+                name="workflow_inst_start_once",
             ),
         ]
 

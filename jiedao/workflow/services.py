@@ -762,9 +762,16 @@ def process_start(
     data: dict | None = None,
     business_object=None,
     title: str = "",
+    start_token: str = "",
 ) -> ProcessInstance:
-    """Start the process `definition_key` that applies at `org` (see `resolve_definition`)."""
+    """Start the process `definition_key` that applies at `org` (see `resolve_definition`).
+
+    `start_token`: the 发起 form's one-time token. The same form sent again (a double click, the back button,
+    even at the same moment) raises `StartedAlready` with the instance the first one started."""
     require(actor, PERM_START, org)
+    start_token = (start_token or "").strip()[:64]
+    if start_token:
+        _require_not_started(actor, start_token)
     definition = resolve_definition(definition_key, org)
     if definition is None:
         raise ServiceError(
@@ -807,17 +814,21 @@ def process_start(
             initiator=actor,
             started_at=moment,
             created_by=actor,
+            start_token=start_token,
         )
-        if content_type is None:
+        if content_type is None and not start_token:
             instance.save(force_insert=True)
         else:
-            # Two starts at once (two clerks, two tabs) both pass the check above; the second waits here on
-            # the first's row of the unique index and is refused once the first has committed.
+            # Two starts at once (two clerks, two tabs, a double click) both pass the checks above; the second
+            # waits here on the first's row of a unique index and is refused once the first has committed.
             try:
                 with transaction.atomic():
                     instance.save(force_insert=True)
             except IntegrityError:
-                _require_no_live_process(content_type, object_id)
+                if start_token:
+                    _require_not_started(actor, start_token)
+                if content_type is not None:
+                    _require_no_live_process(content_type, object_id)
                 raise
         _history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
         step = _Step(instance, actor, moment)
@@ -834,6 +845,22 @@ def process_start(
 
 
 LIVE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
+
+
+class StartedAlready(Conflict):
+    """The 发起 form was sent again: `instance` is the one its first sending started."""
+
+    code = "already_started"
+
+    def __init__(self, instance: ProcessInstance):
+        self.instance = instance
+        super().__init__(_("该申请已发起（%(title)s），无需重复提交。") % {"title": instance.title})
+
+
+def _require_not_started(actor, start_token: str) -> None:
+    started = ProcessInstance.objects.filter(initiator=actor, start_token=start_token).first()
+    if started is not None:
+        raise StartedAlready(started)
 
 
 def _require_no_live_process(content_type, object_id: str) -> None:

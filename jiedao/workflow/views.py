@@ -8,6 +8,7 @@ assignee or candidate, or handled it); lookups go through `selectors`, so a task
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -465,6 +466,8 @@ class StartView(ScopedViewMixin, View):
             "schema": schema,
             "initial": submitted or {},
             "errors": errors or [],
+            # kept when the form comes back with errors: nothing was started with it
+            "start_token": request.POST.get("start_token") or uuid.uuid4().hex,
         }
         return render(request, "workflow/start.html", context, status=status)
 
@@ -482,19 +485,26 @@ class StartView(ScopedViewMixin, View):
         started = {}
 
         def call():
-            started["instance"] = services.process_start(
-                actor=request.user,
-                definition_key=definition.key,
-                org=request.user.org,
-                data=data,
-                title=request.POST.get("title", ""),
-            )
+            try:
+                started["instance"] = services.process_start(
+                    actor=request.user,
+                    definition_key=definition.key,
+                    org=request.user.org,
+                    data=data,
+                    title=request.POST.get("title", ""),
+                    start_token=request.POST.get("start_token", ""),
+                )
+            except services.StartedAlready as again:  # the form sent twice: go where the first one went
+                started["instance"], started["again"] = again.instance, again.message
 
         errors = _run(request, call)
         if errors:
             return self.render(request, definition, errors=errors, submitted=data, status=400)
         instance = started["instance"]
-        messages.success(request, _("已发起：%(t)s。") % {"t": instance.title})
+        if "again" in started:
+            messages.info(request, started["again"])
+        else:
+            messages.success(request, _("已发起：%(t)s。") % {"t": instance.title})
         mine = selectors.todo_tasks(request.user).filter(instance=instance).first()
         if mine is not None:
             return HttpResponseRedirect(reverse("workflow:task_detail", args=[mine.pk]))

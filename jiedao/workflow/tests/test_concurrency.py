@@ -418,3 +418,34 @@ def test_the_page_of_a_step_transferred_meanwhile_says_where_it_went(leave, peop
     assert page.redirect_chain[-1][0] == "/workflow/inbox/"
     assert "该任务已不在您的待办中（可能已转办给他人），请查看最新待办。" in page.content.decode()
     assert steps(instance) == ["head"]
+
+
+def test_the_start_form_sent_twice_starts_once(leave, people):
+    """A double click on 发起 (two POSTs of the same form, at the same moment or one after the other): one
+    request is started and both land on it; the second says it was already started."""
+    web = client_for(people.applicant)
+    for runner, order in both_orders("click1", "click2"):
+        page = web.get("/workflow/start/leave/").content.decode()
+        token = page.split('name="start_token" value="', 1)[1].split('"', 1)[0]
+        form = {"form_data": "{}", "title": "", "start_token": token}
+        tab2 = client_for(people.applicant)  # a client per thread (the test client is not thread-safe)
+        results = run(
+            runner,
+            order,
+            {
+                "click1": partial(web.post, "/workflow/start/leave/", form, follow=True),
+                "click2": partial(tab2.post, "/workflow/start/leave/", form, follow=True),
+            },
+        )
+        started = ProcessInstance.objects.filter(start_token=token)
+        assert started.count() == 1
+        answers = [value for _kind, value in results.values()]
+        assert {a.redirect_chain[-1][0] for a in answers} == {
+            f"/workflow/tasks/{open_tasks(started.get())[0].pk}/"
+        }
+        told = [a.content.decode() for a in answers]
+        assert sum("该申请已发起（" in text and "无需重复提交。" in text for text in told) == 1
+    assert ProcessInstance.objects.filter(definition__key="leave").count() == 3
+    # a page opened afresh starts a new request
+    web.post("/workflow/start/leave/", {"form_data": "{}", "title": ""})
+    assert ProcessInstance.objects.filter(definition__key="leave").count() == 4

@@ -5,7 +5,7 @@ import pytest
 
 from jiedao.core.testing import client_for
 from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, TaskStatus
-from jiedao.workflow.models import ProcessDefinition, WorkTask
+from jiedao.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.conftest import at
 from jiedao.workflow.tests.processes import start_leave, steps, task_for
@@ -222,3 +222,15 @@ def test_countersign_page_has_no_delegate(people, web):
     page = client_for(people.office1).get(f"/workflow/tasks/{task.pk}/").content.decode()
     assert "会签" in page and f"/workflow/tasks/{task.pk}/delegate/" not in page
     assert task.status == TaskStatus.CLAIMED and instance.status == InstanceStatus.RUNNING
+
+
+def test_the_start_form_sent_again_goes_to_the_request_it_started(leave, people, web):
+    """The back button, or a second click after the first answer: the same form starts nothing new."""
+    page = web["applicant"].get("/workflow/start/leave/").content.decode()
+    token = re.search(r'name="start_token" value="([0-9a-f]{32})"', page).group(1)
+    form = {"form_data": "{}", "start_token": token}
+    first = web["applicant"].post("/workflow/start/leave/", form)
+    again = web["applicant"].post("/workflow/start/leave/", form, follow=True)
+    assert again.redirect_chain[-1][0] == first.url
+    assert "该申请已发起（" in again.content.decode() and "无需重复提交。" in again.content.decode()
+    assert ProcessInstance.objects.filter(definition__key="leave").count() == 1
