@@ -12,11 +12,21 @@ class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
+# What the picker offers: PDFs and the photos phones make (by type, so that a phone offers its gallery and
+# camera, and by extension for file managers that know no types). The service decides by content.
+ACCEPT = (
+    "application/pdf,image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif,"
+    ".pdf,.jpg,.jpeg,.png,.webp,.heic,.heif,.avif"
+)
+
+
 class MultipleFileField(forms.FileField):
-    """Several files in one input; the service checks type and size by content."""
+    """Several files in one input; the service checks type and size by content. An empty file is left to
+    the service too, which names it (Django's own message does not say which file)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT, "data-upload-check": ""}))
+        kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -27,7 +37,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-FILE_HELP = _("PDF、JPG 或 PNG 格式，可选择多个文件。")
+FILE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），可选择多个文件。")
 
 
 def material_label(material) -> str:
@@ -74,10 +84,11 @@ class MaterialsForm(StyledForm):
 
         found = []
         for material in self.item_materials:
-            for file in self.cleaned_data.get(f"material_{material.pk}") or []:
-                found.append(Upload(file=file, material=material, label=material.name))
+            field = f"material_{material.pk}"
+            for file in self.cleaned_data.get(field) or []:
+                found.append(Upload(file=file, material=material, label=material.name, field=field))
         for file in self.cleaned_data.get("other") or []:
-            found.append(Upload(file=file, label=_("其他材料")))
+            found.append(Upload(file=file, label=_("其他材料"), field="other"))
         return found
 
 

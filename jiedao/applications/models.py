@@ -243,6 +243,16 @@ class ApplicationMaterial(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def download_name(self) -> str:
+        """The name the file is saved under: the applicant's name for it (at most 80 characters: a longer one
+        is refused by file systems in bytes) with the extension of what is stored — a photo sent as
+        IMG_0001.HEIC is kept as JPEG and opens as IMG_0001.jpg."""
+        from jiedao.core.uploads import EXTENSIONS
+
+        stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
+        return (stem.strip()[:80] or "material") + EXTENSIONS.get(self.content_type, "")
+
 
 class ApplicationEvent(models.Model):
     """The history of an application (办理过程): who did what, when, with which note."""

@@ -22,6 +22,19 @@ MAX_FILE_MB = declare(
     minimum=1,
     maximum=100,
     group=GROUP,
+    help_text=_("PDF 按上传的原文件计；照片按转正、压缩后保存的文件计。"),
+)
+MAX_PHOTO_MB = declare(
+    "applications.max_photo_mb",
+    _("照片原图上限（MB）"),
+    30,
+    minimum=1,
+    maximum=100,
+    group=GROUP,
+    help_text=_(
+        "手机照片（JPG、PNG、WebP、HEIC）在此大小以内都可上传：系统将其转正、去除拍摄地点等信息并压缩后保存，"
+        "保存的文件仍须在单个材料文件上限以内。反向代理的请求大小上限须不小于此值。"
+    ),
 )
 MAX_TOTAL_MB = declare(
     "applications.max_total_mb",

@@ -53,11 +53,11 @@ from jiedao.applications.processing import instance_for, start_processing
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
-from jiedao.core import crypto, ratelimit, uploads
+from jiedao.core import crypto, ratelimit
+from jiedao.core import uploads as uploads_core
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.i18n import in_records_language, records_language
 from jiedao.core.scope import require
-from jiedao.core.uploads import sniff_type
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.validators import (
@@ -302,11 +302,13 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
 
 @dataclass
 class Upload:
-    """One file to attach: a catalog material (or a free label) and the uploaded file."""
+    """One file to attach: a catalog material (or a free label) and the uploaded file; `field`: the form
+    field it was chosen in, where a refusal of it is said."""
 
     file: object  # an UploadedFile
     label: str = ""
     material: object = None
+    field: str = "files"
 
 
 def _check_materials_of(item, uploads: list[Upload]) -> None:
@@ -327,42 +329,63 @@ def _check_materials_of(item, uploads: list[Upload]) -> None:
         )
 
 
-def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, str]]:
-    """The uploads with their detected type; Chinese errors for a wrong type or a file too large."""
-    max_file = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
-    max_total = int(get_parameter("applications.max_total_mb")) * 1024 * 1024
-    errors: list[str] = []
+def upload_limits() -> dict[str, int]:
+    """The limits the applicant is told before choosing files (MB): a PDF (and a stored photo), a photo as
+    the camera made it, all materials of one application."""
+    return {
+        "file": int(get_parameter("applications.max_file_mb")),
+        "photo": int(get_parameter("applications.max_photo_mb")),
+        "total": int(get_parameter("applications.max_total_mb")),
+    }
+
+
+def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, uploads_core.Prepared]]:
+    """Each upload as it is to be stored (`core.uploads.prepare`: a PDF as sent, a photo upright and without
+    its metadata); Chinese errors, each under the field of its file, for every file refused. Runs before
+    any lock is taken (a photo takes a fraction of a second to convert); `already` counts towards the total,
+    which `_check_total` checks again under the lock."""
+    limits = upload_limits()
+    errors: dict[str, list[str]] = {}
     checked = []
-    total = already
     for upload in uploads:
         name = getattr(upload.file, "name", "") or _("未命名文件")
-        size = upload.file.size
-        upload.file.seek(0)
-        head = upload.file.read(16)
-        upload.file.seek(0)
-        content_type = sniff_type(head)
-        if content_type is None:
-            errors.append(
-                _("“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别），请重新上传。") % {"name": name}
+        try:
+            prepared = uploads_core.prepare(
+                upload.file,
+                name=name,
+                max_bytes=limits["file"] * 1048576,
+                max_photo_bytes=limits["photo"] * 1048576,
             )
-        if size > max_file:
-            errors.append(
-                _("“%(name)s”超过单个文件 %(mb)d MB 的上限。") % {"name": name, "mb": max_file // 1048576}
-            )
-        if size == 0:
-            errors.append(_("“%(name)s”是空文件。") % {"name": name})
-        total += size
-        checked.append((upload, content_type))
-    if total > max_total:
-        errors.append(_("材料总大小超过每件 %(mb)d MB 的上限。") % {"mb": max_total // 1048576})
+        except uploads_core.UploadRefused as refused:
+            errors.setdefault(upload.field, []).append(refused.message)
+            continue
+        checked.append((upload, prepared))
     if errors:
-        raise ValidationFailed({"files": errors})
+        raise ValidationFailed(errors)
+    _check_total(checked, already)
     return checked
 
 
-def _attach(application: Application, checked: list[tuple[Upload, str]]) -> list[ApplicationMaterial]:
+def total_message(size: str, mb) -> str:
+    """Too much for one application (the page's script says it with {size} and {mb})."""
+    return _(
+        "材料合计 %(size)s，超过每件申请 %(mb)s MB 的上限。PDF 请压缩或减少页数后再上传（照片会自动压缩，不必处理）。"
+    ) % {"size": size, "mb": mb}
+
+
+def _check_total(checked: list[tuple[Upload, uploads_core.Prepared]], already: int = 0) -> None:
+    max_total = int(get_parameter("applications.max_total_mb")) * 1048576
+    total = already + sum(prepared.size for _upload, prepared in checked)
+    if total > max_total:
+        message = total_message(uploads_core.megabytes(total), max_total // 1048576)
+        raise ValidationFailed({"files": [message]})
+
+
+def _attach(
+    application: Application, checked: list[tuple[Upload, uploads_core.Prepared]]
+) -> list[ApplicationMaterial]:
     created = []
-    for upload, content_type in checked:
+    for upload, prepared in checked:
         label = (upload.label or (upload.material.name if upload.material else "") or "").strip()
         original = (getattr(upload.file, "name", "") or "file")[-255:]
         material = ApplicationMaterial(
@@ -370,10 +393,10 @@ def _attach(application: Application, checked: list[tuple[Upload, str]]) -> list
             material=upload.material,
             label=(label or original)[:200],
             original_name=original,
-            size=upload.file.size,
-            content_type=content_type,
+            size=prepared.size,
+            content_type=prepared.content_type,
         )
-        material.file.save(uploads.stored_name(content_type), upload.file, save=False)
+        material.file.save(uploads_core.stored_name(prepared.content_type), prepared.file, save=False)
         material.save()
         created.append(material)
     return created
@@ -896,11 +919,12 @@ def application_resubmit(
     if not uploads:
         raise ValidationFailed({"files": [_("请上传补正材料。")]})
     at = _now(at)
+    checked = _check_uploads(uploads, already=_existing_size(application))
     with transaction.atomic():
         locked = _locked(application)
         if locked.status != ApplicationStatus.CORRECTION_REQUESTED:
             raise _bad_status(locked, _("补正提交"))
-        checked = _check_uploads(uploads, already=_existing_size(locked))
+        _check_total(checked, already=_existing_size(locked))
         received = _attach(locked, checked)
         if resident is None:  # handed in at the window: the applicant gets a receipt
             written_notices.issue_receipt(locked, materials=received, actor=actor, at=at, corrections=True)

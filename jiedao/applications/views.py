@@ -44,6 +44,7 @@ from jiedao.applications.selectors import (
 )
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import ServiceItem
+from jiedao.core import uploads
 from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.scope import has_permission
@@ -81,6 +82,23 @@ def safe_next(request) -> str:
 
 def _with_next(url: str, target: str) -> str:
     return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+def upload_rules() -> dict:
+    """For a page with material uploads: the limits told before files are chosen, and what its script
+    (applications/uploads.js) needs to say the service's words about a file before it is sent."""
+    limits = services.upload_limits()
+    return {
+        "upload_limits": limits,
+        "upload_script": {
+            "limits": limits,
+            "messages": {
+                **uploads.client_messages(),
+                "total": services.total_message("{size}", "{mb}"),
+                "chosen": _("已选择：{name}（{size}）"),
+            },
+        },
+    }
 
 
 def _form_errors(form, error: ServiceError) -> None:
@@ -274,7 +292,7 @@ class ResidentApplyView(ResidentRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "item": self.item}
 
     def get_context_data(self, **kwargs):
-        context = {**super().get_context_data(**kwargs), "item": self.item}
+        context = {**super().get_context_data(**kwargs), "item": self.item, **upload_rules()}
         if not self.item.is_online:
             # Said before the resident chooses files, not after they have uploaded them for nothing.
             context["offline_message"] = services.offline_only_message(self.item)
@@ -322,6 +340,7 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
             can_rate=application.is_concluded and not hasattr(application, "rating"),
             notices=written_notices.printable(application),
+            **(upload_rules() if application.status == ApplicationStatus.CORRECTION_REQUESTED else {}),
         )
         return context
 
@@ -610,6 +629,8 @@ class ApplicationDetailView(ScopedDetailView):
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
         context["missing_materials"] = missing_required_materials(application)
+        if application.status == ApplicationStatus.CORRECTION_REQUESTED:
+            context.update(upload_rules())
         context["notices"] = written_notices.printable(application)
         context["process_instance"] = process_instance
         context["pending_extension"] = pending_extension
@@ -820,6 +841,9 @@ class WalkInView(ServiceFormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "items": self.items(), "item": self.selected_item()}
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **upload_rules()}
+
     def perform(self, form):
         data = form.cleaned_data
         application = services.application_register_walk_in(
@@ -852,12 +876,17 @@ class MaterialDownloadView(ScopedViewMixin, View):
     def get(self, request, pk, material_pk):
         application = get_object_or_404(self.get_queryset(), pk=pk)
         material = get_object_or_404(application.materials, pk=material_pk)
-        return FileResponse(
+        # Opened in the browser (a photo or a PDF, which every browser shows), or saved with ?download=1.
+        response = FileResponse(
             material.file.open("rb"),
-            as_attachment=True,
-            filename=material.original_name,
+            as_attachment="download" in request.GET,
+            filename=material.download_name,
             content_type=material.content_type,
         )
+        response["Cache-Control"] = "private, no-store"  # an applicant's personal documents
+        if material.content_type.startswith("image/"):  # (a sandbox would stop the browser's PDF viewer)
+            response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+        return response
 
 
 class OutcomeDocumentDownloadView(ScopedViewMixin, View):

@@ -153,7 +153,14 @@ class SubmitSerializer(serializers.Serializer):
     applicant_phone = serializers.CharField(max_length=20)
     enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    files = serializers.ListField(child=serializers.FileField(), help_text=_("PDF、JPG 或 PNG 材料文件"))
+    files = serializers.ListField(
+        # An empty file is named by the service, with the others refused in the same answer.
+        child=serializers.FileField(allow_empty_file=True),
+        help_text=_(
+            "材料文件：PDF，或照片（JPG、PNG、WebP、HEIC/HEIF、AVIF，按内容识别）；照片转正、去除拍摄地点等"
+            "元数据后以 JPG（或 PNG）保存"
+        ),
+    )
     materials = serializers.ListField(
         child=serializers.IntegerField(min_value=0),
         required=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,8 +19,20 @@ from jiedao.registry.validators import make_id_number
 from jiedao.workcalendar.services import CHINA_TZ
 
 _serial = count(1)
+
+
+def image_bytes(image_format: str, width: int, height: int, *, exif=None, colour=(200, 30, 30)) -> bytes:
+    """An image file of `image_format` (Pillow's name: JPEG, PNG, WEBP…), optionally with EXIF."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", (width, height), colour).save(out, format=image_format, **options)
+    return out.getvalue()
+
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = image_bytes("PNG", 2, 2)  # a real image: photos are decoded and written anew
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 
 

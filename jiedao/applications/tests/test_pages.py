@@ -133,7 +133,7 @@ class TestStaffPages:
         data["applicant_id_number"] = make_id_number("110105", dt.date(1970, 1, 1), 7)
         data["other"] = [SimpleUploadedFile("a.pdf", EXE)]
         body = client.post("/hall/staff/applications/new/", data).content.decode()
-        assert "不是 PDF、JPEG 或 PNG" in body and not Application.objects.exists()
+        assert "不是 PDF 文件或照片" in body and not Application.objects.exists()
         data["other"] = [SimpleUploadedFile("a.pdf", PDF)]
         response = client.post("/hall/staff/applications/new/", data)
         application = Application.objects.get()

@@ -59,7 +59,7 @@ def test_exe_renamed_pdf_is_refused_by_content(item):
     resident = make_resident()
     with pytest.raises(ValidationFailed) as caught:
         services.application_submit(resident=resident, item=item, uploads=uploads(pdf("病毒.pdf", EXE)))
-    assert "不是 PDF、JPEG 或 PNG" in caught.value.errors["files"][0]
+    assert "不是 PDF 文件或照片" in caught.value.errors["files"][0]
     assert not Application.objects.exists() and not ApplicationMaterial.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_file_over_the_limit_is_refused(item, settings):
     big = b"%PDF-" + b"0" * (1024 * 1024)
     with pytest.raises(ValidationFailed) as caught:
         services.application_submit(resident=make_resident(), item=item, uploads=uploads(pdf("大.pdf", big)))
-    assert "超过单个文件 1 MB" in caught.value.errors["files"][0]
+    assert "超过单个文件 1 MB 的上限" in caught.value.errors["files"][0]
     assert not Application.objects.exists()
 
 
@@ -94,7 +94,7 @@ def test_total_size_limit(item):
         services.application_submit(
             resident=make_resident(), item=item, uploads=uploads(pdf("a.pdf", half), pdf("b.pdf", half))
         )
-    assert "总大小超过" in caught.value.errors["files"][-1]
+    assert "超过每件申请 1 MB 的上限" in caught.value.errors["files"][-1]
 
 
 def test_submission_gets_an_unguessable_tracking_code(item):
