@@ -454,6 +454,9 @@ class PublicNotice(ScopedModel):
     starts_at = models.DateTimeField(_("公示开始"))
     ends_at = models.DateTimeField(_("公示截止"))
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    # Set when the process weighs the objections (`applications.check_objections`): an objection arriving
+    # after that moment would not be weighed, so it is refused as after the period.
+    objections_closed_at = models.DateTimeField(_("异议汇总时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("公示")

@@ -55,7 +55,14 @@ from jiedao.catalog.choices import Audience, Availability, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit
 from jiedao.core import uploads as uploads_core
-from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
+from jiedao.core.exceptions import (
+    Conflict,
+    OutOfScope,
+    PermissionDenied,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
+)
 from jiedao.core.i18n import in_records_language, records_language
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
@@ -100,6 +107,17 @@ def _bad_status(application: Application, doing: str) -> ServiceError:
         % {"status": application.get_status_display(), "doing": doing},
         code="bad_status",
     )
+
+
+def _unchanged(locked: Application, expected_status: str) -> None:
+    """A decision taken on a page that showed another state: a colleague acted meanwhile (accepted what this
+    clerk is asking to correct, asked for corrections this clerk is rejecting). Refused rather than applied
+    to a state the clerk never saw — the applicant would get contradictory texts."""
+    if expected_status and locked.status != expected_status:
+        raise Conflict(
+            _("该办件已由他人处理，当前状态为“%(status)s”，请刷新页面后再操作。")
+            % {"status": locked.get_status_display()}
+        )
 
 
 def _locked(application: Application) -> Application:
@@ -618,6 +636,9 @@ def application_register_walk_in(
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():
+        # The item's row is the lock: the same visitor registered from two tabs (or by two windows) at once
+        # gets one application; the second is told of the first.
+        ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
         open_one = (
             _open_application(item, enterprise_uscc, applicant_id_hash=id_number_hash(number))
             if number
@@ -766,7 +787,12 @@ def _start_at_community(application: Application, *, actor, then: str = ""):
 
 
 def application_accept(
-    *, actor, application: Application, community=None, at: dt.datetime | None = None
+    *,
+    actor,
+    application: Application,
+    community=None,
+    at: dt.datetime | None = None,
+    expected_status: str = "",
 ) -> Application:
     """Accept (受理) a submitted application: starts the clock on the item's promised limit and hands it to
     processing. An instant item (即办件) is concluded (approved) on the spot. `community` (居住社区,
@@ -776,6 +802,7 @@ def application_accept(
     at = _now(at)
     with transaction.atomic():
         locked = _locked(application)
+        _unchanged(locked, expected_status)
         if locked.status != ApplicationStatus.SUBMITTED:
             raise _bad_status(locked, _("受理"))
         if community is not None:
@@ -848,7 +875,12 @@ def application_start_processing(*, actor, application: Application, community=N
 
 
 def application_request_correction(
-    *, actor, application: Application, items: list[str], at: dt.datetime | None = None
+    *,
+    actor,
+    application: Application,
+    items: list[str],
+    at: dt.datetime | None = None,
+    expected_status: str = "",
 ) -> Application:
     """一次性告知: list every missing or wrong item at once. The clock of an accepted application pauses
     until the applicant resubmits; a submitted one's acceptance waits for the complete materials."""
@@ -861,6 +893,7 @@ def application_request_correction(
     at = _now(at)
     with transaction.atomic():
         locked = _locked(application)
+        _unchanged(locked, expected_status)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
             raise _bad_status(locked, _("告知补正"))
         with records_language():
@@ -958,7 +991,14 @@ def application_resubmit(
     return locked
 
 
-def application_reject(*, actor, application: Application, reason: str, at: dt.datetime | None = None):
+def application_reject(
+    *,
+    actor,
+    application: Application,
+    reason: str,
+    at: dt.datetime | None = None,
+    expected_status: str = "",
+):
     """不予受理, with the reason (required) told to the applicant."""
     require(actor, "applications.accept_application", application)
     reason = (reason or "").strip()
@@ -967,6 +1007,7 @@ def application_reject(*, actor, application: Application, reason: str, at: dt.d
     at = _now(at)
     with transaction.atomic():
         locked = _locked(application)
+        _unchanged(locked, expected_status)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
             raise _bad_status(locked, _("不予受理"))
         with records_language():
@@ -1145,6 +1186,12 @@ def application_extension_decide(
     with transaction.atomic():
         locked = _locked(application)
         extension = _extension_pending(locked)
+        if extension is None and (locked.is_concluded or locked.status == ApplicationStatus.REJECTED):
+            # Concluded (or rejected) while the request waited: it lapsed with the application.
+            raise ServiceError(
+                _("该办件已%(status)s，延长时限申请已随之失效。") % {"status": locked.get_status_display()},
+                code="no_pending_extension",
+            )
         if extension is None:
             raise ServiceError(_("该办件没有等待审批的延长时限申请。"), code="no_pending_extension")
         if extension.requested_by_id == actor.pk:
@@ -1918,7 +1965,11 @@ def _notice_event_note(notice: PublicNotice) -> str:
 
 def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool:
     now = _now(now)
-    return notice.archived_at is None and notice.starts_at <= now <= notice.ends_at
+    return (
+        notice.archived_at is None
+        and notice.objections_closed_at is None
+        and notice.starts_at <= now <= notice.ends_at
+    )
 
 
 OBJECTION_WINDOW = dt.timedelta(hours=1)
@@ -1964,12 +2015,25 @@ def objection_file(
         national = ""
     if errors:
         raise ValidationFailed(errors)
+    masked = crypto.mask_phone(national)
     with transaction.atomic():
+        # The notice row is the lock: the process weighing the objections takes it too, so an objection is
+        # either weighed or refused, never saved unseen; and a double click files one objection.
+        notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+        if not notice_is_open(notice, now):
+            raise ServiceError(_("公示期已结束，不能再提出异议。"), code="notice_closed")
+        if Objection.objects.filter(
+            notice=notice,
+            content=content,
+            phone_masked=masked,
+            created_at__gt=timezone.now() - OBJECTION_WINDOW,
+        ).exists():
+            raise ServiceError(_("您已提交过相同的异议，我们将核实处理，请勿重复提交。"), code="duplicate")
         objection = Objection.objects.create(
             notice=notice,
             name=name,
             phone=national,
-            phone_masked=crypto.mask_phone(national),
+            phone_masked=masked,
             content=content,
             ip_hash=ip_key,
         )

@@ -650,6 +650,10 @@ class ApplicationActionView(ServiceFormView):
     def get_application(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
+    def seen_status(self) -> str:
+        """The status the page showed when the clerk decided (a hidden field of the action forms)."""
+        return self.request.POST.get("seen_status", "")[:30]
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if issubclass(self.form_class, forms.MaterialsForm):
@@ -660,6 +664,8 @@ class ApplicationActionView(ServiceFormView):
         context = super().get_context_data(**kwargs)
         application = self.get_application()
         context["title"] = f"{self.title} · {application.tracking_code}"
+        # On a refused form the status it was first shown with, so a colleague's action meanwhile still shows.
+        context["seen_status"] = self.request.POST.get("seen_status") or application.status
         context["cancel_url"] = reverse("applications:staff_detail", args=[application.pk])
         return context
 
@@ -680,6 +686,7 @@ class AcceptView(ApplicationActionView):
             actor=self.request.user,
             application=self.get_application(),
             community=form.cleaned_data["community"],
+            expected_status=self.seen_status(),
         )
 
 
@@ -706,7 +713,10 @@ class CorrectView(ApplicationActionView):
 
     def perform(self, form):
         return services.application_request_correction(
-            actor=self.request.user, application=self.get_application(), items=form.lines()
+            actor=self.request.user,
+            application=self.get_application(),
+            items=form.lines(),
+            expected_status=self.seen_status(),
         )
 
 
@@ -728,7 +738,10 @@ class RejectView(ApplicationActionView):
 
     def perform(self, form):
         return services.application_reject(
-            actor=self.request.user, application=self.get_application(), reason=form.cleaned_data["reason"]
+            actor=self.request.user,
+            application=self.get_application(),
+            reason=form.cleaned_data["reason"],
+            expected_status=self.seen_status(),
         )
 
 

@@ -54,9 +54,12 @@ def publish_notice(ctx, *, days=None):
 
 @workflow_action("applications.check_objections", label=_("汇总公示期异议"), params={})
 def check_objections(ctx):
-    from jiedao.applications.models import Objection
+    from jiedao.applications.models import Objection, PublicNotice
 
     application = _application(ctx)
+    # Under the notice's lock (objection_file takes it too) and closing it: an objection filed at this very
+    # moment is either counted here or refused as after the period, never saved unweighed.
+    PublicNotice.objects.filter(application=application).update(objections_closed_at=ctx.step.moment)
     objections = list(Objection.objects.filter(notice__application=application).order_by("id"))
     ctx.data["objection_count"] = len(objections)
     ctx.data["objection_text"] = "\n".join(

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from jiedao.applications import processing
 from jiedao.applications.choices import ApplicationStatus, Channel, EventAction, NoticeKind
 from jiedao.applications.letter import Letter, applicant_of, chinese_date, chinese_time
 from jiedao.applications.models import Application, ServiceWindow, WrittenNotice
@@ -165,6 +166,8 @@ def _not_issued(application: Application, kind: str) -> ServiceError:
 def _issue_missing(application: Application, kind: str) -> WrittenNotice | None:
     """The document of an act done before notices were kept, issued now from the application as it stands."""
     with transaction.atomic():
+        # The process first, then the application: the lock order of a process step (no deadlock with one).
+        processing.lock_process(application)
         locked = Application.objects.select_for_update().select_related("item", "org").get(pk=application.pk)
         existing = locked.written_notices.filter(kind=kind).order_by("-number").first()
         if existing is not None:

@@ -61,6 +61,10 @@ ERRORS = {
         description=_("输入有误（字段错误见 errors），或办件当前状态不允许该操作（code 为 bad_status）"),
     ),
     404: OpenApiResponse(HallErrorSerializer, description=_("办件不存在或不在您的管辖范围内")),
+    409: OpenApiResponse(
+        HallErrorSerializer,
+        description=_("办件在处理本请求时已被他人改变（code 为 conflict），请重新读取后再操作"),
+    ),
 }
 
 
@@ -206,15 +210,24 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @_act(_("受理"), request=None)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._done(services.application_accept(actor=request.user, application=self.get_object()))
+        application = self.get_object()
+        return self._done(
+            services.application_accept(
+                actor=request.user, application=application, expected_status=application.status
+            )
+        )
 
     @_act(_("一次性告知补正"), CorrectionSerializer)
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         data = self._input(CorrectionSerializer)
+        application = self.get_object()
         return self._done(
             services.application_request_correction(
-                actor=request.user, application=self.get_object(), items=data["items"]
+                actor=request.user,
+                application=application,
+                items=data["items"],
+                expected_status=application.status,
             )
         )
 
@@ -222,9 +235,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         data = self._input(ReasonSerializer)
+        application = self.get_object()
         return self._done(
             services.application_reject(
-                actor=request.user, application=self.get_object(), reason=data["reason"]
+                actor=request.user,
+                application=application,
+                reason=data["reason"],
+                expected_status=application.status,
             )
         )
 
