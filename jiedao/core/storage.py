@@ -5,15 +5,16 @@ with the field keys (`jiedao.core.crypto`), like the ID numbers and phones in th
 
 Files written before this storage was used are plaintext on disk and are still read as they are;
 `manage.py rotate_field_keys` encrypts them, and re-encrypts every file under the newest key.
-A file is read whole to be decrypted (GCM checks the whole file before releasing any of it): uploads are
-capped well below what that costs (50 MB).
+A file is written a chunk at a time, and read whole to be decrypted (GCM checks the whole file before
+releasing any of it, and nothing unchecked is ever served): uploads are capped well below what that costs.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 
@@ -23,8 +24,13 @@ from jiedao.core import crypto
 @deconstructible(path="jiedao.core.storage.EncryptedFileSystemStorage")
 class EncryptedFileSystemStorage(FileSystemStorage):
     def _save(self, name, content):
+        # Encrypted a chunk at a time into a temporary file (on disk past 1 MB): a large upload, which Django
+        # already keeps on disk, is never held in memory whole, plaintext or encrypted.
         content.seek(0)
-        return super()._save(name, ContentFile(crypto.encrypt_bytes(content.read())))
+        with tempfile.SpooledTemporaryFile(max_size=crypto.FILE_CHUNK) as sealed:
+            crypto.encrypt_stream(content.chunks(crypto.FILE_CHUNK), sealed)
+            sealed.seek(0)
+            return super()._save(name, File(sealed))
 
     def _open(self, name, mode="rb"):
         with super()._open(name, "rb") as stored:
