@@ -6,9 +6,30 @@ from django.db.models import QuerySet
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from jiedao.core.api.pagination import Pagination
 from jiedao.core.api.viewsets import ScopedViewSetMixin
+from jiedao.registry.paging import page_keys, rows_in_order
 
 READ_ACTIONS = ("list", "retrieve")
+
+
+class KeyedPagination(Pagination):
+    """`?limit=&offset=` read as the page's keys, then its rows with the view's extras (`registry.paging`):
+    `?offset=999950` of a district's persons costs what the first page does."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.count = self.get_count(queryset)
+        self.offset = self.get_offset(request)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        if self.count == 0 or self.offset > self.count:
+            return []
+        keys = page_keys(queryset, self.offset, min(self.offset + self.limit, self.count), self.count)
+        return rows_in_order(queryset.model, keys, view.with_extras if view is not None else None)
 
 
 class RegistryViewSet(
@@ -21,6 +42,7 @@ class RegistryViewSet(
     """
 
     lookup_value_regex = "[0-9]+"
+    pagination_class = KeyedPagination
 
     def with_extras(self, queryset: QuerySet) -> QuerySet:
         """select_related / prefetch / annotations for reading (list and detail)."""
@@ -34,11 +56,19 @@ class RegistryViewSet(
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         queryset = super().get_queryset()
+        if self.action == "list":
+            # counted and keyed as it is; the page's rows get `with_extras` (KeyedPagination)
+            return self.filter_list(queryset)
         if self.action in READ_ACTIONS:
             queryset = self.with_extras(queryset)
-        if self.action == "list":
-            queryset = self.filter_list(queryset)
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        if page is not None:
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return Response(self.get_serializer(self.with_extras(queryset), many=True).data)
 
     def read_back(self, pk: int, *, model=None, extras=None):
         model = model or self.model

@@ -178,7 +178,8 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Person.objects.none()
         if self.action == "list":
-            return with_person_extras(search_persons(self.request.user, self.person_filter()))
+            # counted and keyed as it is; the page's rows get `with_extras` (KeyedPagination)
+            return search_persons(self.request.user, self.person_filter())
         queryset = super().get_queryset()
         if self.action == "reveal":
             return queryset

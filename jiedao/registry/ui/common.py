@@ -19,6 +19,7 @@ from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView
 from jiedao.registry.identity import id_number_hash, lookup_hash_for_query
 from jiedao.registry.models import House, Person
+from jiedao.registry.paging import LateRowPaginator
 from jiedao.registry.validators import InvalidNumber, parse_id_number, parse_phone
 
 YES_NO = [("", gettext_lazy("全部")), ("yes", gettext_lazy("是")), ("no", gettext_lazy("否"))]
@@ -125,7 +126,11 @@ class FilterForm(StyledFormMixin, forms.Form):
 
 
 class RegistryListView(ScopedListView):
-    """A filtered list. With htmx (`HX-Target: results`) only the result table is sent back."""
+    """A filtered list. With htmx (`HX-Target: results`) only the result table is sent back.
+
+    `get_queryset()` is the filtered, ordered list (counted and paged by key, `registry.paging`); `page_rows()`
+    adds to one page's rows what the table shows besides their own columns (joins, counts).
+    """
 
     template_name = "registry/list.html"
     results_template = ""
@@ -143,6 +148,15 @@ class RegistryListView(ScopedListView):
 
     def base_queryset(self):
         return super().get_queryset()
+
+    def page_rows(self, queryset):
+        """The rows of one page (a queryset of at most `paginate_by` keys) as the table shows them."""
+        return queryset
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return LateRowPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, rows_for=self.page_rows, **kwargs
+        )
 
     def get_queryset(self):
         queryset = self.base_queryset()

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy
 from jiedao.core import crypto
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
+from jiedao.registry.choices import EnterpriseStatus
 from jiedao.registry.models import Enterprise, House
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, resolve_house
-from jiedao.registry.ui.export import PersonalDataExport, sees_full_personal_data
+from jiedao.registry.ui.export import PersonalDataExport, choice_labels, sees_full_personal_data
 
 FIELDS = (
     "org",
@@ -41,8 +42,8 @@ class EnterpriseListView(RegistryListView):
     create_permission = "registry.add_enterprise"
     ordering = ("name", "id")
 
-    def base_queryset(self):
-        return super().base_queryset().select_related("org")
+    def page_rows(self, queryset):
+        return queryset.select_related("org")
 
 
 class EnterpriseExportView(PersonalDataExport):
@@ -74,6 +75,7 @@ class EnterpriseExportView(PersonalDataExport):
         ]
 
     def rows(self, queryset):
+        statuses = choice_labels(EnterpriseStatus.choices)
         for enterprise in queryset.iterator(chunk_size=2000):
             yield [
                 enterprise.name,
@@ -83,7 +85,7 @@ class EnterpriseExportView(PersonalDataExport):
                 enterprise.address,
                 enterprise.employees,
                 enterprise.established_on,
-                enterprise.get_status_display(),
+                statuses.get(enterprise.status, enterprise.status),
                 # The contact is often the owner's own mobile: personal data, as in the persons' export.
                 enterprise.contact_phone
                 if self.shows_full() and self.may_see_full(enterprise)

@@ -525,14 +525,37 @@ class MembersChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{obj.id_number_masked}）"
 
 
+# The candidates' list is offered while they are few; beyond that only the ID number field is (after a
+# 100,000-row import without household numbers the 立户 page listed every imported resident: one page of
+# tens of megabytes, rendered in tens of seconds).
+CANDIDATE_LIST_LIMIT = 200
+
+
 class PersonPickMixin:
-    """A person chosen from a list or typed as an ID number (exactly one of both)."""
+    """A person chosen from a list or typed as an ID number (exactly one of both). With more candidates than
+    `CANDIDATE_LIST_LIMIT` the list is not offered and the ID number is asked for."""
 
     pick_field = "person"
+    number_label_alone = None  # the ID number field's label when it is asked alone ("或证件号码" reads odd)
+
+    def offer_candidates(self, candidates) -> None:
+        if candidates is None:
+            return
+        some = candidates.order_by().values_list("pk", flat=True)[: CANDIDATE_LIST_LIMIT + 1]
+        if len(some) > CANDIDATE_LIST_LIMIT:
+            del self.fields[self.pick_field]
+            number = self.fields["id_number"]
+            number.label = self.number_label_alone or number.label
+            number.required = True
+            number.help_text = _("尚未入户的现居住人员较多，不逐一列出，请填写证件号码。")
+            return
+        self.fields[self.pick_field].queryset = candidates
 
     def clean(self):
         data = super().clean()
         chosen, typed = data.get(self.pick_field), (data.get("id_number") or "").strip()
+        if self.pick_field not in self.fields:
+            return data  # the ID number is required
         if chosen is None and not typed:
             self.add_error(self.pick_field, _("请选择人员，或填写证件号码。"))
         elif chosen is not None and typed:
@@ -568,18 +591,19 @@ class HouseholdCreateForm(PersonPickMixin, HouseholdForm):
     def __init__(self, *args, user=None, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = community_choices(user, "registry.add_household")
-        self.fields["head"].queryset = candidates
+        self.offer_candidates(candidates)
 
 
 class MemberAddForm(PersonPickMixin, IdPrefixedForm):
     id_prefix = "member"
+    number_label_alone = _("证件号码")
     person = MemberChoiceField(label=_("人员"), queryset=None, required=False)
     id_number = forms.CharField(label=_("或证件号码"), max_length=30, required=False)
     relation = forms.ChoiceField(label=_("与户主关系"), choices=_relation_choices(exclude_head=True))
 
     def __init__(self, *args, candidates=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = candidates
+        self.offer_candidates(candidates)
 
 
 class BirthForm(IdPrefixedForm):

@@ -16,13 +16,18 @@ from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
 from jiedao.registry import services
+from jiedao.registry.choices import HouseholdKind
 from jiedao.registry.models import Household, HouseholdMember, Person
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, households_for, persons_for
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, person_by_id_number, resolve_house
-from jiedao.registry.ui.export import ExportView
+from jiedao.registry.ui.export import ExportView, choice_labels
 
 DEFERRED_PERSON = tuple(f"person__{f}" for f in ENCRYPTED_PERSON_FIELDS)
+# Changing the head, splitting and merging ask one relation per member. Up to this many members the household
+# page carries those forms; a larger household (a collective one of 1,000 members made the page 13 MB and
+# 19 s to render) links to each form's own page instead.
+EMBEDDED_FORMS_MAX_MEMBERS = 30
 
 
 def _listed(queryset):
@@ -44,7 +49,10 @@ class HouseholdListView(RegistryListView):
     ordering = ("number",)
 
     def base_queryset(self):
-        return _listed(households_for(self.request.user))
+        return households_for(self.request.user)
+
+    def page_rows(self, queryset):
+        return _listed(queryset)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -79,10 +87,11 @@ class HouseholdExportView(ExportView):
         ]
 
     def rows(self, queryset):
+        kinds = choice_labels(HouseholdKind.choices)
         for household in queryset.iterator(chunk_size=2000):
             yield [
                 household.number,
-                household.get_kind_display(),
+                kinds.get(household.kind, household.kind),
                 household.head.name if household.head_id else "",
                 household.member_count,
                 household.registered_address,
@@ -118,16 +127,19 @@ class HouseholdDetailView(ScopedDetailView):
             household.dissolved_on is None
             and Household.objects.visible_to(user, "change").filter(pk=household.pk).exists()
         )
-        context.update(members=members, can_change=can_change)
+        embedded = len(members) <= EMBEDDED_FORMS_MAX_MEMBERS
+        context.update(members=members, can_change=can_change, forms_on_own_pages=not embedded)
         if can_change:
+            several = len(members) > 1
             context.update(
                 birth_form=forms.BirthForm() if has_permission(user, "registry.add_person") else None,
                 member_form=forms.MemberAddForm(
                     candidates=forms.household_candidates(persons_for(user), household.org)
                 ),
-                head_form=forms.HeadChangeForm(household=household) if len(members) > 1 else None,
-                split_form=forms.SplitForm(household=household) if len(members) > 1 else None,
-                merge_form=forms.MergeForm(household=household),
+                head_form=forms.HeadChangeForm(household=household) if several and embedded else None,
+                split_form=forms.SplitForm(household=household) if several and embedded else None,
+                merge_form=forms.MergeForm(household=household) if embedded else None,
+                can_change_head=several,
             )
         return context
 

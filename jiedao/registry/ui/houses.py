@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
-from jiedao.registry.choices import HouseRelation, PersonStatus
+from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
 from jiedao.registry.models import Building, Enterprise, House, Household
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin
-from jiedao.registry.ui.export import ExportView, yes_no_text
+from jiedao.registry.ui.export import ExportView, choice_labels, yes_no_text
 
 LOCATION_FIELDS = ("latitude", "longitude", "coordinate_system")
 
@@ -42,8 +42,8 @@ class BuildingListView(RegistryListView):
     create_permission = "registry.add_building"
     ordering = ("street_address", "name")
 
-    def base_queryset(self):
-        return _buildings(super().base_queryset())
+    def page_rows(self, queryset):
+        return _buildings(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -170,8 +170,8 @@ class HouseListView(RegistryListView):
     create_permission = "registry.add_house"
     ordering = ("full_address",)
 
-    def base_queryset(self):
-        return _houses(super().base_queryset())
+    def page_rows(self, queryset):
+        return _houses(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -217,14 +217,15 @@ class HouseExportView(ExportView):
         ]
 
     def rows(self, queryset):
+        uses, ownerships = choice_labels(HouseUse.choices), choice_labels(Ownership.choices)
         for house in queryset.iterator(chunk_size=2000):
             yield [
                 house.full_address,
                 str(house.building),
                 house.unit,
                 house.room,
-                house.get_use_display(),
-                house.get_ownership_display(),
+                uses.get(house.use, house.use),
+                ownerships.get(house.ownership, house.ownership),
                 house.owner_name,
                 house.area,
                 yes_no_text(house.is_rented),

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.dictionaries.selectors import labels
+from jiedao.registry.choices import PersonStatus
 from jiedao.registry.models import Migrant
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, migrants_for
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView
-from jiedao.registry.ui.export import PersonalDataExport
+from jiedao.registry.ui.export import PersonalDataExport, choice_labels
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -31,7 +32,10 @@ class MigrantListView(RegistryListView):
     ordering = ("permit_valid_until", "person__name", "id")
 
     def base_queryset(self):
-        return _listed(migrants_for(self.request.user))
+        return migrants_for(self.request.user)
+
+    def page_rows(self, queryset):
+        return _listed(queryset.select_related("person", "person__org"))
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -80,6 +84,7 @@ class MigrantExportView(PersonalDataExport):
 
     def rows(self, queryset):
         reasons = labels("migrant_reason")
+        statuses = choice_labels(PersonStatus.choices)
         for migrant in queryset.iterator(chunk_size=2000):
             person = migrant.person
             id_number, phone = self.identity(person)
@@ -97,5 +102,5 @@ class MigrantExportView(PersonalDataExport):
                 migrant.employer,
                 migrant.landlord,
                 migrant.lease_until,
-                person.get_status_display(),
+                statuses.get(person.status, person.status),
             ]

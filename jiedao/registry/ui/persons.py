@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -38,7 +39,7 @@ from jiedao.registry.selectors import (
 from jiedao.registry.services.persons import MIGRANT_FIELDS, person_set_photo
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin, resolve_house
-from jiedao.registry.ui.export import PersonalDataExport
+from jiedao.registry.ui.export import PersonalDataExport, choice_labels
 
 
 class PersonListView(RegistryListView):
@@ -56,6 +57,9 @@ class PersonListView(RegistryListView):
             return Person.objects.none()
         criteria = form.criteria()
         return search_persons(self.request.user, criteria).order_by("name", "id")
+
+    def page_rows(self, queryset):
+        return queryset.defer(*ENCRYPTED_PERSON_FIELDS).select_related("org")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -101,6 +105,7 @@ class PersonExportView(PersonalDataExport):
             kind: labels(kind)
             for kind in ("gender", "ethnicity", "education", "political_status", "marital_status")
         }
+        statuses = choice_labels(PersonStatus.choices)
         for person in queryset.iterator(chunk_size=2000):
             id_number, phone = self.identity(person)
             yield [
@@ -113,7 +118,7 @@ class PersonExportView(PersonalDataExport):
                 person.org.name,
                 person.residence_address,
                 person.hukou_address,
-                person.get_status_display(),
+                statuses.get(person.status, person.status),
                 names["education"].get(person.education, person.education),
                 names["political_status"].get(person.political_status, person.political_status),
                 names["marital_status"].get(person.marital_status, person.marital_status),
@@ -131,9 +136,12 @@ def _can(user, permission: str, person: Person) -> bool:
 def person_context(user, person: Person, *, forms_=None) -> dict:
     """What the person page shows: each related record only when the user may see that kind of record."""
     today = timezone.localdate()
+    # The household checked row by row (EXISTS), not as a list of every household in scope (400,000 ids
+    # gathered for one person's page in a district).
+    household_visible = Household.objects.visible_to(user, "view").filter(pk=OuterRef("household_id"))
     membership = (
         HouseholdMember.objects.visible_to(user, "view")
-        .filter(person=person, household__in=Household.objects.visible_to(user, "view"))
+        .filter(Exists(household_visible), person=person)
         .select_related("household", "household__head", "household__house")
         .first()
     )
