@@ -151,10 +151,11 @@ class Person(ScopedModel):
             models.Index(fields=["phone_hash"], name="registry_person_phone_hash"),
             # Also covers the statistics page's age and gender counts without reading the wide rows.
             models.Index(fields=["org", "status", "birth_date", "gender"], name="registry_person_org_age"),
-            # The person list's order (name, id), with the scope and status columns its filter reads: a page
-            # of a district's 1,000,000 persons walks this index instead of sorting the district
-            # (registry.paging reads only the page's keys from it).
-            models.Index(fields=["name", "id", "org", "status"], name="registry_person_list"),
+            # The person list's order (name, id), with the columns its usual filters read (scope, status,
+            # age): a page of a district's 1,000,000 persons walks this index instead of sorting the district
+            # (registry.paging reads only the page's keys from it), and an export in list order looks up only
+            # the rows it writes (a community's under-7s: 1.8 s → 0.16 s without birth_date here).
+            models.Index(fields=["name", "id", "org", "status", "birth_date"], name="registry_person_list"),
         ]
         permissions = [("view_full_person", _("可查看完整身份证号码和电话"))]
 
