@@ -26,14 +26,19 @@ def _age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _person(ctx, person_id):
+def _person(ctx, person_id, *, lock: bool = False):
     """The person, when within the instance's org subtree: a process must not read or tag residents of an org
-    it does not serve (a person id is just a number a form or a designer can carry). None when absent."""
+    it does not serve (a person id is just a number a form or a designer can carry). None when absent.
+    `lock`: the person's row is locked for the rest of the step (see `registry.services.persons.lock_person`),
+    so a status checked on it holds until the step commits."""
     from jiedao.registry.models import Person
 
     if not isinstance(person_id, int) or isinstance(person_id, bool):
         return None
-    person = Person.objects.select_related("org").filter(pk=person_id).first()
+    people = Person.objects.select_related("org")
+    if lock:
+        people = people.select_for_update(no_key=True, of=("self",))
+    person = people.filter(pk=person_id).first()
     if person is not None and not person.org.path.startswith(ctx.instance.org.path):
         raise ActionError(
             _("人员不在本流程所属组织（%(org)s）的管辖范围内，不能读取或标记。")
@@ -137,7 +142,8 @@ def tag_add(ctx, *, person_id, group, evidence=""):
     from jiedao.registry.models import LifeEvent, SpecialGroupTag
     from jiedao.registry.services.common import records_language
 
-    person = _person(ctx, person_id)
+    # locked: a 迁出 or death registered while the step runs is seen here, or waits and then ends this tag
+    person = _person(ctx, person_id, lock=True)
     if person is None:
         ctx.data["tag_added"] = False
         ctx.data["tag_note"] = str(_("申请人不在实有人口库中，未能添加标记，请人工登记。"))

@@ -219,7 +219,9 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
 
     def service_update(self, person, validated):
         data = overlay(services.PersonData, validated, instance=person, base=PERSON_BASE, skip=DERIVED)
-        return services.person_update(actor=self.request.user, person=person, data=data)
+        return services.person_update(
+            actor=self.request.user, person=person, data=data, seen_updated_at=validated.get("updated_at")
+        )
 
     # --- personal numbers --------------------------------------------------------------------------
 

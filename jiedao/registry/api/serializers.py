@@ -318,7 +318,11 @@ class PersonSerializer(PersonInputSerializer):
     tags = serializers.SerializerMethodField(help_text="今天有效的特殊人群标记")
     is_migrant = serializers.SerializerMethodField(help_text="是否登记为流动人口")
     created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(
+        required=False,
+        help_text="最后修改时间。修改（PUT/PATCH）时可原样回传读取时的值：其间已被他人修改则不保存，"
+        "返回 409（code conflict），请重新读取后再改；不传则不作此检查。",
+    )
 
     def get_has_photo(self, person) -> bool:
         return bool(person.photo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
 from jiedao.registry.services.common import community_errors, length_errors, records_language, same_community
-from jiedao.registry.services.persons import _life_event
+from jiedao.registry.services.persons import _life_event, lock_person, lock_persons
 from jiedao.registry.validators import InvalidNumber, parse_household_number
 
 HEAD_RELATION = "02"
@@ -83,7 +83,10 @@ def _add_member(
 ) -> HouseholdMember:
     """入户. `timeline=False` when the caller's own life event already says so (a birth: “出生，入户 …”).
     `field` names the input the errors belong to (“members”: the members listed when a household is created);
-    without it they are under “person” and “relation”."""
+    without it they are under “person” and “relation”. Inside the caller's transaction: the person's row is
+    locked and checked as it is now (another clerk's 迁出 or 入户 may have committed since the page loaded)."""
+    lock_person(person)
+    _lock_household(household)  # persons first, then the household: a 迁出 closing it is seen or waits
     try:
         _check_open(household, "person")
         _check_relation(relation, head=household.head_id == person.pk)
@@ -92,10 +95,16 @@ def _add_member(
         if not field:
             raise
         raise ValidationFailed({field: [m for messages in error.errors.values() for m in messages]}) from None
-    member, _created = HouseholdMember.objects.update_or_create(
-        person=person,
-        defaults={"household": household, "relation": relation, "joined_on": timezone.localdate()},
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a write that bypassed the lock (an import) must not crash
+            member = HouseholdMember.objects.create(
+                person=person, household=household, relation=relation, joined_on=timezone.localdate()
+            )
+    except IntegrityError:
+        current = HouseholdMember.objects.filter(person=person).select_related("household").first()
+        number = current.household.number if current else household.number
+        problem = _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。") % {"n": person.name, "h": number}
+        raise ValidationFailed({field or "person": [problem]}) from None
     if timeline:
         with records_language():
             _life_event(
@@ -114,6 +123,12 @@ def _add_member(
         after={"person": person.pk, "relation": relation},
     )
     return member
+
+
+def _lock_household(household: Household) -> Household:
+    """Lock a household's row (after the persons', see `lock_person`) and bring `household` up to date."""
+    household.refresh_from_db(from_queryset=Household.objects.select_for_update(no_key=True))
+    return household
 
 
 def household_create(
@@ -156,6 +171,8 @@ def household_create(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        # everyone joining, in id order before anything else (two 立户 listing the same people never deadlock)
+        lock_persons([head.pk, *(person.pk for person, _relation in members)])
         household = Household.objects.create(
             org=org,
             number=number,
@@ -247,17 +264,21 @@ def household_change_head(
     """The new head must already be a member; the former head takes `old_head_relation`, and other members
     may get new relations (their relation is to the head)."""
     require(actor, "registry.change_household", household)
-    membership = HouseholdMember.objects.filter(household=household, person=new_head).first()
-    if membership is None:
-        raise ValidationFailed({"new_head": [_("新户主须是本户成员。")]})
-    if new_head.pk == household.head_id:
-        raise ValidationFailed({"new_head": [_("%(n)s 已是户主。") % {"n": new_head.name}]})
     _check_relation(old_head_relation)
     for person_id, relation in (relations or {}).items():
         _check_relation(relation, head=person_id == new_head.pk)
-    before = audit.snapshot(household, FIELDS)
-    old_head = household.head
     with transaction.atomic():
+        # persons first (ascending ids), then the household: the order every registry service locks in
+        lock_persons([new_head.pk, *([household.head_id] if household.head_id else [])])
+        _lock_household(household)
+        new_head.refresh_from_db()
+        membership = HouseholdMember.objects.filter(household=household, person=new_head).first()
+        if membership is None or new_head.status != PersonStatus.LIVING:
+            raise ValidationFailed({"new_head": [_("新户主须是本户成员。")]})
+        if new_head.pk == household.head_id:
+            raise ValidationFailed({"new_head": [_("%(n)s 已是户主。") % {"n": new_head.name}]})
+        before = audit.snapshot(household, FIELDS)
+        old_head = household.head
         if old_head is not None:
             HouseholdMember.objects.filter(household=household, person=old_head).update(
                 relation=old_head_relation
@@ -301,11 +322,28 @@ def household_split(
     is reported at once, under its field."""
     require(actor, "registry.change_household", household)
     require(actor, "registry.add_household", household.org)
+    moving = {p.pk for p in persons} | {new_head.pk}
+    with transaction.atomic():
+        # the members as they are now: one of them may have moved out or been split off meanwhile
+        lock_persons(moving)
+        _lock_household(household)
+        return _split(
+            actor=actor,
+            household=household,
+            moving=moving,
+            new_number=new_number,
+            new_head=new_head,
+            relations=relations,
+            registered_address=registered_address,
+            house=house,
+        )
+
+
+def _split(*, actor, household, moving, new_number, new_head, relations, registered_address, house):
     errors: dict[str, list[str]] = {}
     if house is not None and not same_community(house.org, household.org):
         errors["house"] = [_("实际居住房屋不在该社区。")]
     member_ids = set(household.members.values_list("person_id", flat=True))
-    moving = {p.pk for p in persons} | {new_head.pk}
     if not moving <= member_ids:
         errors["persons"] = [_("分出的人员须是本户成员。")]
     elif household.head_id in moving:
@@ -376,17 +414,23 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
         raise ValidationFailed({"target": [_("不能并入本户。")]})
     if not same_community(source.org, target.org):
         raise ValidationFailed({"target": [_("只能与同一社区的户合并。")]})
-    _check_open(target, "target")
-    if source.dissolved_on is not None:
-        raise ValidationFailed({"target": [_("户 %(n)s 已销户，不能再办理并户。") % {"n": source.number}]})
-    moving = list(source.members.select_related("person"))
-    for member in moving:
-        if member.person_id not in relations:
-            raise ValidationFailed(
-                {"relations": [_("请填写%(n)s与新户主的关系。") % {"n": member.person.name}]}
-            )
-        _check_relation(relations[member.person_id])
     with transaction.atomic():
+        # the source's members as they are now (persons first, then the households, in id order)
+        lock_persons(source.members.values_list("person_id", flat=True))
+        for locked in sorted((source, target), key=lambda h: h.pk):
+            _lock_household(locked)
+        _check_open(target, "target")
+        if source.dissolved_on is not None:
+            raise ValidationFailed(
+                {"target": [_("户 %(n)s 已销户，不能再办理并户。") % {"n": source.number}]}
+            )
+        moving = list(source.members.select_related("person"))
+        for member in moving:
+            if member.person_id not in relations:
+                raise ValidationFailed(
+                    {"relations": [_("请填写%(n)s与新户主的关系。") % {"n": member.person.name}]}
+                )
+            _check_relation(relations[member.person_id])
         for member in moving:
             member.household, member.relation = target, relations[member.person_id]
             member.save(update_fields=["household", "relation"])

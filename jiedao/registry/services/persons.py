@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
 from jiedao.core import crypto, uploads
-from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.core.uploads import sniff_type
 from jiedao.dictionaries import selectors as dictionaries
@@ -22,7 +22,15 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseRelation, LifeEventKind, PersonStatus
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
-from jiedao.registry.models import House, HouseholdMember, LifeEvent, Migrant, Person, SpecialGroupTag
+from jiedao.registry.models import (
+    House,
+    Household,
+    HouseholdMember,
+    LifeEvent,
+    Migrant,
+    Person,
+    SpecialGroupTag,
+)
 from jiedao.registry.services.common import (
     community_errors,
     length_errors,
@@ -237,6 +245,28 @@ def _snapshot(person: Person) -> dict:
     return audit.snapshot(person, AUDITED_FIELDS)
 
 
+def lock_person(person: Person) -> Person:
+    """Lock the person's row until the transaction ends and bring `person` up to date with it (inside
+    `transaction.atomic()`). A check of status or membership made on what a page or an earlier query saw may
+    be stale by the time it is acted on — another clerk's 迁出, a process's tag — so every service that acts
+    on such a check locks first and checks the locked row. FOR NO KEY UPDATE: it serialises the writers of
+    the person and leaves rows that merely point at the person (life events, tags) free to be inserted.
+    Several persons: lock them in ascending id order (`lock_persons`), then any household, never the other
+    way round."""
+    person.refresh_from_db(from_queryset=Person.objects.select_for_update(no_key=True))
+    return person
+
+
+def lock_persons(ids) -> None:
+    """Lock several persons' rows, in ascending id order (two services locking the same persons in different
+    orders would deadlock)."""
+    ids = sorted(set(ids))
+    if ids:
+        list(
+            Person.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk")
+        )
+
+
 def person_create(
     *,
     actor,
@@ -262,8 +292,12 @@ def person_create(
     return person
 
 
-def person_update(*, actor, person: Person, data: PersonData) -> Person:
+def person_update(*, actor, person: Person, data: PersonData, seen_updated_at=None) -> Person:
+    """Save an edit. `seen_updated_at` is the person's `updated_at` as the edit page (or API client) showed
+    it — else `person.updated_at` as the caller loaded it: when the person was saved since, the edit is
+    refused (Conflict) rather than writing the page's old values over the other clerk's change."""
     require(actor, "registry.change_person", person)
+    seen = seen_updated_at or person.updated_at
     require(actor, "registry.change_person", data.org)
     # Another community is a move (迁出, then 迁入 there), with its household and house left behind: an edit
     # that only changed `org` left the person in a household of the old community, out of its clerks' sight.
@@ -276,8 +310,11 @@ def person_update(*, actor, person: Person, data: PersonData) -> Person:
         raise ValidationFailed(merge_errors(moving, error.errors)) from None
     if moving:
         raise ValidationFailed(moving)
-    before = _snapshot(person)
     with transaction.atomic():
+        lock_person(person)
+        if seen is not None and person.updated_at != seen:
+            raise Conflict(_("该居民信息已被他人修改，请刷新后重试。"))
+        before = _snapshot(person)
         for name, value in values.items():
             setattr(person, name, value)
         person.save()
@@ -408,10 +445,12 @@ def _check_event_day(field: str, day: date | None, *, late: str, early: str = ""
 
 
 def _leave_household(person: Person) -> None:
-    membership = HouseholdMember.objects.filter(person=person).select_related("household").first()
+    """The person (locked) leaves their household; a head leaving alone closes it. The household's row is
+    locked before its members are counted: a member being added meanwhile is either seen or waits."""
+    membership = HouseholdMember.objects.filter(person=person).first()
     if membership is None:
         return
-    household = membership.household
+    household = Household.objects.select_for_update(no_key=True).get(pk=membership.household_id)
     if household.head_id == person.pk and household.members.exclude(person=person).exists():
         raise ServiceError(
             _("该居民是户 %(n)s 的户主且户内还有其他成员，请先变更户主。") % {"n": household.number},
@@ -490,8 +529,10 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
     _ensure_living(person)
     if died_on is None or died_on > timezone.localdate() or died_on < person.birth_date:
         raise ValidationFailed({"died_on": [_("死亡日期不正确。")]})
-    before = _snapshot(person)
     with transaction.atomic():
+        lock_person(person)
+        _ensure_living(person)
+        before = _snapshot(person)
         _leave_household(person)
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
@@ -518,8 +559,10 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
         early=_("迁出日期不能早于出生日期。"),
         born=person.birth_date,
     )
-    before = _snapshot(person)
     with transaction.atomic():
+        lock_person(person)
+        _ensure_living(person)  # again on the locked row: a double click or another clerk's 迁出
+        before = _snapshot(person)
         _leave_household(person)
         person.status, person.status_date = PersonStatus.MOVED_OUT, moved_on
         person.save(update_fields=["status", "status_date", "updated_at"])
@@ -580,8 +623,14 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
     if existing.status == PersonStatus.DECEASED:
         raise ValidationFailed({"id_number": [_("该证件号码对应的居民已登记死亡。")]})
     values = _person_values(data, exclude_pk=existing.pk, actor=actor)
-    before = _snapshot(existing)
     with transaction.atomic():
+        lock_person(existing)
+        if existing.status != PersonStatus.MOVED_OUT:  # another clerk's 迁入 came first
+            raise ServiceError(
+                _("该居民当前状态为“%(s)s”，不能办理此事项。") % {"s": existing.get_status_display()},
+                code="not_living",
+            )
+        before = _snapshot(existing)
         for name, value in values.items():
             setattr(existing, name, value)
         existing.status, existing.status_date = PersonStatus.LIVING, moved_on
@@ -611,32 +660,34 @@ def person_change_address(
     changed_on: date | None = None,
 ) -> Person:
     require(actor, "registry.change_person", person)
-    _ensure_living(person)
-    _check_event_day(
-        "changed_on",
-        changed_on,
-        late=_("变更日期不能晚于今天。"),
-        early=_("变更日期不能早于出生日期。"),
-        born=person.birth_date,
-    )
     if house is not None:
         require(actor, "registry.view_house", house)
-        if not same_community(house.org, person.org):
-            raise ValidationFailed({"house": [_("新住址不在该居民所属社区，跨社区请办理迁出、迁入。")]})
-        unchanged = house.pk == person.house_id
-    elif not residence_address.strip():
-        raise ValidationFailed({"residence_address": [_("请选择房屋或填写现住址。")]})
-    else:
-        unchanged = person.house_id is None and residence_address.strip() == person.residence_address
-    if unchanged:
-        raise ValidationFailed(
-            {"house" if house is not None else "residence_address": [_("新住址与现住址相同。")]}
-        )
     if relation not in HouseRelation.values:
         raise ValidationFailed({"house_relation": [_("与房屋关系不正确。")]})
-    before = _snapshot(person)
-    old_address = person.residence_address
     with transaction.atomic():
+        lock_person(person)  # the checks below on the locked row: not on a page that may be stale
+        _ensure_living(person)
+        _check_event_day(
+            "changed_on",
+            changed_on,
+            late=_("变更日期不能晚于今天。"),
+            early=_("变更日期不能早于出生日期。"),
+            born=person.birth_date,
+        )
+        if house is not None:
+            if not same_community(house.org, person.org):
+                raise ValidationFailed({"house": [_("新住址不在该居民所属社区，跨社区请办理迁出、迁入。")]})
+            unchanged = house.pk == person.house_id
+        elif not residence_address.strip():
+            raise ValidationFailed({"residence_address": [_("请选择房屋或填写现住址。")]})
+        else:
+            unchanged = person.house_id is None and residence_address.strip() == person.residence_address
+        if unchanged:
+            raise ValidationFailed(
+                {"house" if house is not None else "residence_address": [_("新住址与现住址相同。")]}
+            )
+        before = _snapshot(person)
+        old_address = person.residence_address
         person.house, person.house_relation = house, relation
         person.residence_address = house.full_address if house else residence_address.strip()
         person.save(update_fields=["house", "house_relation", "residence_address", "updated_at"])
@@ -778,6 +829,22 @@ def _overlapping_tag(person: Person, group: str, valid_from: date, valid_until: 
     return tags.order_by("valid_from").first()
 
 
+def _ensure_taggable(person: Person) -> None:
+    if person.status != PersonStatus.LIVING:
+        raise ServiceError(
+            _("该居民当前状态为“%(s)s”，不能标记特殊人群。") % {"s": person.get_status_display()},
+            code="not_living",
+        )
+
+
+def _overlap_message(existing: SpecialGroupTag, group: str) -> str:
+    return _("该居民已有“%(g)s”标记（%(a)s 至 %(b)s），与所填期间重叠。") % {
+        "g": dictionaries.label("special_group", group),
+        "a": existing.valid_from.isoformat(),
+        "b": existing.valid_until.isoformat() if existing.valid_until else _("今"),
+    }
+
+
 def tag_add(
     *,
     actor,
@@ -790,11 +857,7 @@ def tag_add(
     evidence_file=None,
 ) -> SpecialGroupTag:
     require(actor, "registry.change_person", person)
-    if person.status != PersonStatus.LIVING:
-        raise ServiceError(
-            _("该居民当前状态为“%(s)s”，不能标记特殊人群。") % {"s": person.get_status_display()},
-            code="not_living",
-        )
+    _ensure_taggable(person)
     errors: dict[str, list[str]] = {}
     details = dict(details or {})
     if not dictionaries.is_valid("special_group", group):
@@ -806,14 +869,7 @@ def tag_add(
     elif "group" not in errors:
         existing = _overlapping_tag(person, group, valid_from, valid_until)
         if existing is not None:
-            errors["group"] = [
-                _("该居民已有“%(g)s”标记（%(a)s 至 %(b)s），与所填期间重叠。")
-                % {
-                    "g": dictionaries.label("special_group", group),
-                    "a": existing.valid_from.isoformat(),
-                    "b": existing.valid_until.isoformat() if existing.valid_until else _("今"),
-                }
-            ]
+            errors["group"] = [_overlap_message(existing, group)]
     if group == DISABLED_GROUP:
         details = _disability_details(details, errors)
     errors.update(length_errors(SpecialGroupTag, evidence=evidence))
@@ -826,6 +882,12 @@ def tag_add(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        # again on the locked row: a 迁出 or death, or the same tag by another clerk, may have come meanwhile
+        lock_person(person)
+        _ensure_taggable(person)
+        existing = _overlapping_tag(person, group, valid_from, valid_until)
+        if existing is not None:
+            raise ValidationFailed({"group": [_overlap_message(existing, group)]})
         tag = SpecialGroupTag(
             person=person,
             group=group,

@@ -382,6 +382,8 @@ class PersonForm(StyledForm):
         for name in ("ethnicity", "education", "political_status", "marital_status"):
             self.fields[name].choices = dictionaries.choices(name, blank=True)
         if editing:
+            # the person as this page showed them: a save after someone else's is refused, not written over it
+            self.fields["updated_at"] = forms.DateTimeField(widget=forms.HiddenInput, required=False)
             for name in ("id_number", "phone"):
                 self.fields[name].required = False
             self.fields["id_number"].help_text = _("不修改请留空。当前：%(m)s") % {

@@ -396,6 +396,7 @@ class PersonEditView(PersonObjectMixin, ServiceFormView):
             "residence_address": "" if person.house_id else person.residence_address,
             "hukou_address": person.hukou_address,
             "note": person.note,
+            "updated_at": person.updated_at,
         }
 
     def get_context_data(self, **kwargs):
@@ -408,6 +409,7 @@ class PersonEditView(PersonObjectMixin, ServiceFormView):
                 actor=self.request.user,
                 person=person,
                 data=_person_data(self.request.user, form, person=person),
+                seen_updated_at=form.cleaned_data.get("updated_at"),
             )
             _save_photo(self.request.user, person, form)
         return person
