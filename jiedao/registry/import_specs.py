@@ -370,6 +370,11 @@ def _reject(context: ImportContext, row: ValidatedRow, key: str | None, message:
     context.reject(row, RowIssue(message, key, value))
 
 
+# First half of the registry imports' advisory lock key (`RegistryImport.batch_lock`): any fixed 32-bit number
+# not used by another pg_advisory lock of the project ("JDRG").
+REGISTRY_BATCH_LOCK = 0x4A445247
+
+
 class RegistryImport(ImportSpec):
     """What the four registry imports share: the community's org ids, the batch audit event."""
 
@@ -381,6 +386,12 @@ class RegistryImport(ImportSpec):
         community = context.org.community() or context.org
         context.cache["community_ids"] = frozenset(OrgUnit.objects.subtree_ids([community]))
         context.cache["today"] = timezone.localdate()
+
+    def batch_lock(self, context: ImportContext) -> tuple[int, int]:
+        """Every registry import into one community, whatever its kind, saves one batch at a time: the person
+        import also creates households, the household import their members, so kinds overlap too."""
+        community = context.org.community() or context.org
+        return (REGISTRY_BATCH_LOCK, community.pk)
 
     def in_community(self, context: ImportContext, org_id: int | None) -> bool:
         return org_id in context.cache["community_ids"]

@@ -29,6 +29,8 @@ class ImportJob(ScopedModel):
     stored_file = models.CharField(_("存储文件"), max_length=255, blank=True, editable=False)
     file_format = models.CharField(_("文件格式"), max_length=8, blank=True)
     file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    # SHA-256 of the uploaded file: the same file is not imported twice at once
+    file_digest = models.CharField(_("文件摘要"), max_length=64, blank=True, editable=False)
     status = models.CharField(
         _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True
     )

@@ -181,22 +181,24 @@ def _safe_name(name: str) -> str:
     return name[:255] or _("未命名文件")
 
 
-def _store_upload(uploaded_file, limits: Limits) -> Path:
+def _store_upload(uploaded_file, limits: Limits) -> tuple[Path, str]:
     """Copy the upload to a plaintext working file (to be checked, then encrypted by `_encrypt_upload`),
-    counting bytes as they come."""
+    counting bytes as they come. Returns the file and the SHA-256 of its content (hex)."""
     partial = working_dir() / f"{uuid.uuid4().hex}.partial"
     written = 0
+    digest = hashlib.sha256()
     try:
         with partial.open("wb") as target:
             for chunk in uploaded_file.chunks(UPLOAD_CHUNK):
                 written += len(chunk)
                 if written > limits.max_upload_bytes:
                     raise too_large(limits.max_upload_bytes)
+                digest.update(chunk)
                 target.write(chunk)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return partial
+    return partial, digest.hexdigest()
 
 
 def _encrypt_upload(partial: Path, file_format: str) -> tuple[Path, int]:
@@ -316,9 +318,14 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
     if size == 0:
         raise ValidationFailed({"file": [_("文件是空的。")]}, code="unreadable_file")
     try:
-        partial = _store_upload(uploaded_file, limits)
+        partial, digest = _store_upload(uploaded_file, limits)
     except UnreadableFile as error:
         raise ValidationFailed({"file": [str(error.message)]}, code=error.code) from None
+    try:
+        _refuse_running_duplicate(spec, org, digest)
+    except ValidationFailed:
+        partial.unlink(missing_ok=True)
+        raise
     try:
         file_format, header_row, total = inspect_file(partial, spec, limits)
     except (UnreadableFile, HeaderNotFound) as error:
@@ -338,6 +345,7 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
                 stored_file=stored.relative_to(imports_root()).as_posix(),
                 file_format=file_format,
                 file_size=size,
+                file_digest=digest,
                 header_row=header_row,
                 total_rows=total,
             )
@@ -360,6 +368,27 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
         stored.unlink(missing_ok=True)
         raise
     return job
+
+
+def _refuse_running_duplicate(spec: ImportSpec, org, digest: str) -> None:
+    """The same file of the same kind into the same org while its import is queued or running (a second
+    click on 导入, or two clerks with one roster): refused, naming the job to follow. Two uploads closer
+    together than one commit both pass; their batches are serialised (`ImportSpec.batch_lock`)."""
+    running = (
+        ImportJob.objects.filter(
+            spec_key=spec.key,
+            org=org,
+            file_digest=digest,
+            status__in=(ImportStatus.PENDING, ImportStatus.RUNNING),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if running is not None:
+        raise ValidationFailed(
+            {"file": [_("该文件正在导入（任务 #%(job)d），请勿重复导入。") % {"job": running.pk}]},
+            code="already_importing",
+        )
 
 
 def _enqueue(job: ImportJob) -> None:
@@ -602,6 +631,7 @@ class ImportRun:
             created = updated = 0
             self.context.rejected.clear()
             if self.pending_rows:
+                self._serialise_batch()
                 created, updated = self.spec.save_batch(self.pending_rows, self.context)
                 self._record_rejected()
             if self.pending_issues:
@@ -619,6 +649,14 @@ class ImportRun:
         self.pending_rows, self.pending_issues = [], []
         self.processed = self.error_rows = 0
         self._adapt_batch(monotonic() - started)
+
+    def _serialise_batch(self) -> None:
+        """Wait for any other batch holding the spec's batch lock (see `ImportSpec.batch_lock`); one query per
+        batch, never per row."""
+        key = self.spec.batch_lock(self.context)
+        if key is not None and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(key))
 
     def _adapt_batch(self, seconds: float) -> None:
         """Keep the write lock of a batch within BATCH_LOCK_BUDGET, so that other users' saves do not time out."""
@@ -683,14 +721,15 @@ def import_run(job_id: int) -> dict[str, Any]:
         logger.warning("import job %s refused: %s", job_id, error.message)
         return _fail(job, token, str(error.message))
     except Exception as error:
-        logger.exception("import job %s failed", job_id)
+        # The exception's text is for the log only: a database's message is English and may show stored values
+        # (a blind index, a personal number), none of which the user can act on.
+        logger.exception("import job %s failed: %s", job_id, error.__class__.__name__)
         rows = ""
         if run is not None and run.last_row:
             rows = _("（处理至第 %(row)d 行附近）") % {"row": run.last_row}
-        message = _("导入出错%(rows)s：%(error)s。已提交的批次保留，可点击“继续导入”从中断处继续。") % {
-            "rows": rows,
-            "error": f"{error.__class__.__name__}: {error}"[:300],
-        }
+        message = _(
+            "导入出错%(rows)s。已提交的批次保留，可点击“继续导入”从中断处继续；仍然出错请联系系统管理员。"
+        ) % {"rows": rows}
         return _fail(job, token, message)
 
 

@@ -136,6 +136,14 @@ class ImportSpec:
         (which can then be resumed)."""
         raise NotImplementedError
 
+    def batch_lock(self, context: ImportContext) -> tuple[int, int] | None:
+        """A key (two 32-bit integers) that serialises this spec's batches with every other batch holding the
+        same key, on PostgreSQL (`pg_advisory_xact_lock`, held until the batch commits); SQLite runs one
+        writer anyway. Two imports of overlapping rosters into one community would otherwise both look up
+        the same new records before either commits and both insert them: the later one fails on the unique
+        key. Serialised, the later batch reads what the earlier committed and updates it. None: no lock."""
+        return None
+
     def template_rows(self) -> list[dict[str, Any]]:
         """Example rows for the downloadable template, as {column key: value}."""
         example = {column.key: column.example for column in self.columns if column.example not in ("", None)}
