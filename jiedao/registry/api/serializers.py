@@ -163,7 +163,7 @@ class TagAddSerializer(InputSerializer):
         required=False,
         allow_null=True,
         label="证明材料",
-        help_text="PDF、JPEG 或 PNG 文件（按内容识别），大小上限同办事材料；上传时请用 multipart/form-data",
+        help_text="PDF 或照片（JPEG、PNG、WebP、HEIC、AVIF，按内容识别；照片按拍摄方向转正、去除 EXIF 等元数据后保存为 JPEG 或 PNG），大小上限同办事材料；上传时请用 multipart/form-data",
     )
 
     def validate_details(self, value):
@@ -406,7 +406,8 @@ class RevealSerializer(serializers.Serializer):
 
 class PhotoUploadSerializer(InputSerializer):
     photo = serializers.FileField(
-        label="照片", help_text="JPEG 或 PNG 图片（按内容识别），大小上限同办事材料"
+        label="照片",
+        help_text="JPEG、PNG、WebP、HEIC 或 AVIF 照片（按内容识别；按拍摄方向转正、去除 EXIF 等元数据后保存为 JPEG 或 PNG），大小上限同办事材料",
     )
 
 

@@ -16,7 +16,6 @@ from jiedao.audit import services as audit
 from jiedao.core import crypto, uploads
 from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
 from jiedao.core.scope import require
-from jiedao.core.uploads import sniff_type
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
@@ -349,60 +348,50 @@ def person_reveal(*, actor, person: Person) -> dict[str, str]:
 
 # --- uploads: photos and evidence -----------------------------------------------------------------------
 
-IMAGE_TYPES = ("image/jpeg", "image/png")
 
-
-def checked_upload(upload, field_name: str, *, images_only: bool = False) -> str:
-    """The content type of an uploaded file, recognised by its content as the service hall does
-    (`core.uploads.sniff_type`, PDF/JPEG/PNG) and held to the same size limit (system parameter
-    `applications.max_file_mb`); a photo must also be an image Pillow can read. Chinese errors under
-    `field_name`."""
+def checked_upload(upload, field_name: str, *, images_only: bool = False) -> uploads.Prepared:
+    """The upload as it is to be stored, through `core.uploads.prepare` as the service hall's materials are:
+    the type recognised by its content; a photo — JPEG, PNG, WebP, HEIC/HEIF, AVIF — decoded, turned upright
+    by its EXIF orientation and written anew without its metadata (a phone puts where a photo was taken in
+    it: for a resident photographed at home, their address to a few metres); a PDF kept as sent. Limits are
+    the system parameters `applications.max_file_mb` (a stored file) and `applications.max_photo_mb` (a
+    photo as sent). `images_only` (a person's photo): a PDF is refused. Chinese errors under `field_name`."""
     from jiedao.parameters.services import get_parameter
 
     name = getattr(upload, "name", "") or _("未命名文件")
-    max_bytes = int(get_parameter("applications.max_file_mb")) * 1024 * 1024
-    upload.seek(0)
-    content_type = sniff_type(upload.read(16))
-    upload.seek(0)
-    errors = []
-    if upload.size == 0:
-        errors.append(_("“%(name)s”是空文件。") % {"name": name})
-    elif images_only and content_type not in IMAGE_TYPES:
-        errors.append(_("“%(name)s”不是 JPEG 或 PNG 图片（按文件内容识别），请重新上传。") % {"name": name})
-    elif content_type is None:
-        errors.append(
-            _("“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别），请重新上传。") % {"name": name}
+    try:
+        prepared = uploads.prepare(
+            upload,
+            name=name,
+            max_bytes=int(get_parameter("applications.max_file_mb")) * 1024 * 1024,
+            max_photo_bytes=int(get_parameter("applications.max_photo_mb")) * 1024 * 1024,
         )
-    if upload.size > max_bytes:
-        errors.append(
-            _("“%(name)s”超过单个文件 %(mb)d MB 的上限。") % {"name": name, "mb": max_bytes // 1048576}
+    except uploads.UploadRefused as refused:
+        raise ValidationFailed({field_name: [refused.message]}) from None
+    if images_only and prepared.content_type not in (uploads.JPEG, uploads.PNG):
+        raise ValidationFailed(
+            {
+                field_name: [
+                    _("“%(name)s”不是照片（JPG、PNG、WebP、HEIC），系统按文件内容识别，与文件名无关。")
+                    % {"name": uploads.short_name(name)}
+                ]
+            }
         )
-    if not errors and images_only:
-        from PIL import Image
-
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-        except Exception:  # any decoding failure means "not an image"
-            errors.append(_("“%(name)s”不是有效的图片文件。") % {"name": name})
-        finally:
-            upload.seek(0)
-    if errors:
-        raise ValidationFailed({field_name: errors})
-    return content_type
+    return prepared
 
 
 def person_set_photo(*, actor, person: Person, photo) -> Person:
-    """Set (or with `photo=None` remove) a person's photo: JPEG or PNG checked by content, size-limited."""
+    """Set (or with `photo=None` remove) a person's photo: any photo a phone takes (`checked_upload`), kept
+    upright as JPEG or PNG without its metadata."""
     require(actor, "registry.change_person", person)
-    content_type = checked_upload(photo, "photo", images_only=True) if photo is not None else None
+    prepared = checked_upload(photo, "photo", images_only=True) if photo is not None else None
     before = {"photo": person.photo.name or ""}
     old = person.photo.name
     with transaction.atomic():
         if photo is None:
             person.photo = ""
         else:
-            person.photo.save(uploads.stored_name(content_type), photo, save=False)
+            person.photo.save(uploads.stored_name(prepared.content_type), prepared.file, save=False)
         person.save(update_fields=["photo", "updated_at"])
         with records_language():
             _life_event(
@@ -873,10 +862,10 @@ def tag_add(
     if group == DISABLED_GROUP:
         details = _disability_details(details, errors)
     errors.update(length_errors(SpecialGroupTag, evidence=evidence))
-    content_type = None
+    prepared = None
     if evidence_file is not None:
         try:
-            content_type = checked_upload(evidence_file, "evidence_file")
+            prepared = checked_upload(evidence_file, "evidence_file")
         except ValidationFailed as error:
             errors = merge_errors(errors, error.errors)
     if errors:
@@ -897,7 +886,7 @@ def tag_add(
             details=details,
         )
         if evidence_file is not None:
-            tag.evidence_file.save(uploads.stored_name(content_type), evidence_file, save=False)
+            tag.evidence_file.save(uploads.stored_name(prepared.content_type), prepared.file, save=False)
         tag.save()
         with records_language():
             label = dictionaries.label("special_group", group)

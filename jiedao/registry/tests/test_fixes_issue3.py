@@ -160,7 +160,7 @@ def test_evidence_file_is_checked_by_content_and_size(tree, clerk):
         services.tag_add(
             actor=clerk, person=someone, group="dibao", valid_from=date(2026, 1, 1), evidence_file=fake
         )
-    assert "不是 PDF、JPEG 或 PNG 文件" in error.value.errors["evidence_file"][0]
+    assert "不是 PDF 文件或照片" in error.value.errors["evidence_file"][0]
     SystemParameter.objects.create(key="applications.max_file_mb", value=1)
     clear_parameter_cache()
     big = SimpleUploadedFile("证明.pdf", PDF + b"0" * (1024 * 1024 + 1))
@@ -426,13 +426,13 @@ def test_a_file_that_is_not_an_image_is_refused_as_photo_and_nothing_is_saved(tr
             "photo": SimpleUploadedFile("photo.png", PDF, content_type="image/png"),
         },
     )
-    assert response.status_code == 200 and "不是 JPEG 或 PNG 图片" in response.content.decode()
+    assert response.status_code == 200 and "不是照片（JPG、PNG、WebP、HEIC）" in response.content.decode()
     assert not Person.objects.filter(name="周九").exists()
     someone = person(clerk, tree.community_a1)
     broken = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
     with pytest.raises(ValidationFailed) as error:
         person_set_photo(actor=clerk, person=someone, photo=broken)
-    assert "不是有效的图片文件" in error.value.errors["photo"][0]
+    assert "无法作为图片打开" in error.value.errors["photo"][0]
 
 
 def test_api_photo_upload_and_delete(tree, clerk):

@@ -44,7 +44,13 @@ from jiedao.registry.validators import (
 
 ALL = [("", _("全部"))]
 ALL_STATUSES = "all"
-PHOTO_HELP = _("JPG 或 PNG 图片。")
+PHOTO_HELP = _("JPG、PNG、WebP 或 HEIC 照片；保存时按拍摄方向转正，并去除拍摄地点等附加信息。")
+# What the pickers offer (by type, so a phone offers its gallery and camera; by extension for file managers):
+# the photos phones make, and PDFs for evidence. The service decides by content (`core.uploads.prepare`).
+PHOTO_ACCEPT = (
+    "image/jpeg,image/png,image/webp,image/heic,image/heif,image/avif,.jpg,.jpeg,.png,.webp,.heic,.heif,.avif"
+)
+EVIDENCE_ACCEPT = "application/pdf,.pdf," + PHOTO_ACCEPT
 
 
 # 本人: the head as seen from himself. Neither it nor 户主 is the relation of another member to the head.
@@ -350,7 +356,7 @@ class PersonForm(StyledForm):
         label=_("照片"),
         required=False,
         help_text=PHOTO_HELP,
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+        widget=forms.FileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
     ethnicity = forms.ChoiceField(label=_("民族"), required=False)
     education = forms.ChoiceField(label=_("文化程度"), required=False)
@@ -400,7 +406,7 @@ class PersonForm(StyledForm):
                 label=_("删除其他联系电话"), required=False
             )
             if self.initial.get("has_photo"):
-                self.fields["photo"].help_text = _("已有照片；上传 JPG 或 PNG 图片将替换。")
+                self.fields["photo"].help_text = _("已有照片；上传新照片将替换（JPG、PNG、WebP 或 HEIC）。")
                 self.fields["clear_photo"] = forms.BooleanField(label=_("删除照片"), required=False)
 
     def clean_name(self):
@@ -462,8 +468,8 @@ class TagAddForm(IdPrefixedForm):
     evidence_file = forms.FileField(
         label=_("证明材料"),
         required=False,
-        help_text=_("PDF、JPG 或 PNG 格式，如残疾人证、低保批准文件的扫描件。"),
-        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        help_text=_("PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文件的扫描件或照片。"),
+        widget=forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT}),
     )
 
     def __init__(self, *args, **kwargs):
