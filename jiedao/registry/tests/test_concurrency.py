@@ -1,12 +1,13 @@
 """Two community clerks acting on the same resident at the same moment, on PostgreSQL with real threads
-(`jiedao.workflow.tests.racing`). The registry services take no row lock: each reads the person as the clerk's
-page (or its own first query) saw it and writes over whatever happened meanwhile.
+(`jiedao.workflow.tests.racing`). Each test's docstring tells what happened before the registry services
+locked the person's row and checked it there (`registry.services.persons.lock_person`), and before registry
+import batches into one community were serialised (`ImportSpec.batch_lock`).
 
 Expected: exactly one wins, the other is told in Chinese, nothing contradictory is left (a moved-out resident
 in a household, a tag that outlives the move), no change is silently lost, no database error reaches a user.
 
-To run: copy into jiedao/registry/tests/ and
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/pytest -p no:randomly <this file>
+To run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/pytest -p no:randomly <this file>
+(skipped on SQLite, which runs one writer at a time).
 """
 
 from __future__ import annotations
