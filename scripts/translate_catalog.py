@@ -3131,6 +3131,10 @@ PDF 按上传的原文件计；照片按转正、压缩后保存的文件计。 
 该任务已由 %(who)s 委派给 %(to)s，请刷新待办。 => This task was delegated to %(to)s by %(who)s; please refresh your task list.
 工作日历调整：定时事件「%(n)s」的触发时间由 %(old)s 改为 %(new)s。 => Working calendar adjusted: timer “%(n)s” now fires at %(new)s instead of %(old)s.
 该任务已不在您的待办中（可能已转办给他人），请查看最新待办。 => This task is no longer in your to-do list (it may have been reassigned to someone else); please check your latest tasks.
+“%(name)s”不是照片（JPG、PNG、WebP、HEIC），系统按文件内容识别，与文件名无关。 => “%(name)s” is not a photo (JPG, PNG, WebP, HEIC). The type is recognised from the file's content, not its name.
+JPG、PNG、WebP 或 HEIC 照片；保存时按拍摄方向转正，并去除拍摄地点等附加信息。 => A JPG, PNG, WebP or HEIC photo; it is turned upright and stripped of the place it was taken and other extra information when saved.
+已有照片；上传新照片将替换（JPG、PNG、WebP 或 HEIC）。 => A photo is on file; uploading a new one (JPG, PNG, WebP or HEIC) replaces it.
+PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文件的扫描件或照片。 => A PDF or a photo (JPG, PNG, WebP, HEIC), such as a scan or photo of the disability certificate or the minimum living allowance approval.
 """
 )
 

@@ -35,8 +35,8 @@ from jiedao.audit.db_guards import archiving_deletes
 from jiedao.audit.models import AuditArchive, AuditChainHead, AuditEvent
 from jiedao.audit.registry import EventType
 from jiedao.core import request_context
-from jiedao.core.i18n import records_language
 from jiedao.core.exceptions import ServiceError
+from jiedao.core.i18n import records_language
 
 logger = logging.getLogger(__name__)
 

@@ -100,6 +100,10 @@ NOT_FOUND = _error("记录不存在，或不在您的管辖范围内（请求体
 READ_ERRORS = {403: FORBIDDEN, 404: NOT_FOUND}
 LIST_ERRORS = {400: INVALID, 403: FORBIDDEN}
 WRITE_ERRORS = {400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND}
+CONFLICT = _error(
+    "记录已被他人修改（code 为 conflict）：请求中的 updated_at 与当前记录不一致，请重新读取后再修改。"
+)
+EDIT_ERRORS = {**WRITE_ERRORS, 409: CONFLICT}
 
 SEARCH = "search"
 

@@ -19,6 +19,7 @@ from jiedao.registry import services
 from jiedao.registry.api.base import RegistryViewSet, ServiceWriteMixin
 from jiedao.registry.api.migrants import with_migrant_extras
 from jiedao.registry.api.params import (
+    EDIT_ERRORS,
     ID_PATH,
     LIST_ERRORS,
     ORG_PARAMETER,
@@ -143,13 +144,13 @@ def evidence_response(tag: SpecialGroupTag) -> FileResponse:
         description="由 `person_update` 校验。未提供的字段保持原值（PUT 与 PATCH 相同）；id_number、phone "
         "只写，不提供则不变。人员状态通过死亡、迁出、迁入等事项变更。",
         parameters=[ID_PATH],
-        responses={200: PersonSerializer, **WRITE_ERRORS},
+        responses={200: PersonSerializer, **EDIT_ERRORS},
     ),
     partial_update=extend_schema(
         summary="修改人口信息（部分）",
         description="同 PUT：只修改提供的字段。",
         parameters=[ID_PATH],
-        responses={200: PersonSerializer, **WRITE_ERRORS},
+        responses={200: PersonSerializer, **EDIT_ERRORS},
     ),
 )
 @extend_schema(tags=TAGS)
