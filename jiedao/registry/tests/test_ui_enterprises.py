@@ -136,3 +136,24 @@ def test_a_wrong_uscc_or_phone_is_reported_with_a_field_left_empty(tree, clerk):
     assert "统一社会信用代码不能包含字母 I、O、Z、S、V，第12位为 I。" in html
     assert "电话号码格式不正确：“call me”" in html
     assert not Enterprise.objects.exists()
+
+
+def test_the_edit_page_shows_the_contact_phone_masked_and_a_blank_field_keeps_it(tree, clerk):
+    """The contact's mobile number is personal data: the edit page showed it in full to whoever may change
+    the enterprise, though the detail page and the export mask it."""
+    shop = enterprise(clerk, tree.community_a1, contact_phone="13812345678")
+    client = client_for(clerk)
+    edit = page(client.get(f"/registry/enterprises/{shop.pk}/edit/"))
+    assert "13812345678" not in edit and "138****5678" in edit
+
+    form = _form(tree.community_a1, name=shop.name, uscc=shop.uscc, status="suspended")
+    assert client.post(f"/registry/enterprises/{shop.pk}/edit/", form).status_code == 302
+    shop.refresh_from_db()
+    assert shop.contact_phone == "13812345678" and shop.status == "suspended"
+
+    client.post(f"/registry/enterprises/{shop.pk}/edit/", {**form, "contact_phone": "13900001111"})
+    shop.refresh_from_db()
+    assert shop.contact_phone == "13900001111"
+    client.post(f"/registry/enterprises/{shop.pk}/edit/", {**form, "clear_contact_phone": "on"})
+    shop.refresh_from_db()
+    assert shop.contact_phone == ""

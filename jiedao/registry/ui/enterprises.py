@@ -137,6 +137,7 @@ class EnterpriseCreateView(ServiceFormView):
 
     def enterprise_data(self, form) -> services.EnterpriseData:
         data = dict(form.cleaned_data)
+        data.pop("clear_contact_phone", None)
         data["house"] = resolve_house(self.request.user, data.get("house") or "")
         for name in ("industry", "contact_phone"):
             data[name] = data.get(name) or ""
@@ -154,14 +155,22 @@ class EnterpriseEditView(ScopedObjectMixin, EnterpriseCreateView):
     success_message = gettext_lazy("企业信息已保存。")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "org_permission": "registry.change_enterprise"}
+        return {**super().get_form_kwargs(), "org_permission": "registry.change_enterprise", "editing": True}
 
     def get_initial(self):
         enterprise = self.get_target()
         initial = {name: getattr(enterprise, name) for name in FIELDS}
         initial["org"] = enterprise.org_id
         initial["house"] = enterprise.house.full_address if enterprise.house_id else ""
+        initial["contact_phone"] = ""
+        initial["contact_phone_masked"] = crypto.mask_phone(enterprise.contact_phone)
         return initial
+
+    def enterprise_data(self, form) -> services.EnterpriseData:
+        data = super().enterprise_data(form)
+        if not data.contact_phone and not form.cleaned_data.get("clear_contact_phone"):
+            data.contact_phone = self.get_target().contact_phone  # left blank: kept
+        return data
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

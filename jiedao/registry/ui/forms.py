@@ -785,9 +785,16 @@ class EnterpriseForm(StyledForm, LocationMixin):
         "contact_phone",
     ]
 
-    def __init__(self, *args, user=None, org_permission="registry.add_enterprise", **kwargs):
+    def __init__(self, *args, user=None, org_permission="registry.add_enterprise", editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = community_choices(user, org_permission)
+        if editing:
+            # As a person's phone: the edit page shows the number masked (it is personal data of the contact),
+            # and a blank field keeps it.
+            self.fields["contact_phone"].help_text = _("不修改请留空。当前：%(m)s") % {
+                "m": self.initial.get("contact_phone_masked") or _("无")
+            }
+            self.fields["clear_contact_phone"] = forms.BooleanField(label=_("删除联系电话"), required=False)
 
     def clean_uscc(self):  # checked here too, so it is reported with the other fields (see PersonForm)
         return _checked_number(self, "uscc", parse_uscc)
