@@ -53,9 +53,9 @@ def _person(ctx, person_id, *, lock: bool = False):
     params={"person_id": {"type": "value", "label": _("人员编号（可写 ${applicant_person_id}）")}},
 )
 def load_household(ctx, *, person_id):
+    from jiedao.core.i18n import records_language
     from jiedao.dictionaries import selectors as dictionaries
     from jiedao.registry.models import HouseholdMember, SpecialGroupTag
-    from jiedao.registry.services.common import records_language
 
     today = timezone.localdate()
     person = _person(ctx, person_id)
@@ -136,11 +136,11 @@ def load_household(ctx, *, person_id):
 )
 def tag_add(ctx, *, person_id, group, evidence=""):
     from jiedao.audit import services as audit
+    from jiedao.core.i18n import records_language
     from jiedao.dictionaries import selectors as dictionaries
     from jiedao.registry import audit_events as events
     from jiedao.registry.choices import LifeEventKind, PersonStatus
     from jiedao.registry.models import LifeEvent, SpecialGroupTag
-    from jiedao.registry.services.common import records_language
 
     # locked: a 迁出 or death registered while the step runs is seen here, or waits and then ends this tag
     person = _person(ctx, person_id, lock=True)

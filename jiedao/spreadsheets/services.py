@@ -32,13 +32,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.audit import services as audit
 from jiedao.core import crypto
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
 from jiedao.core.maintenance import optimize_database
 from jiedao.core.scope import require
 from jiedao.core.tasks import enqueue_on_commit
@@ -349,7 +350,7 @@ def import_start(*, actor, spec_key: str, org, uploaded_file) -> ImportJob:
                 header_row=header_row,
                 total_rows=total,
             )
-            with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+            with records_language():
                 audit.record(
                     events.IMPORT_STARTED,
                     actor=actor,
@@ -414,7 +415,7 @@ def import_cancel(*, actor, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.CANCELLED, finished_at=now, updated_at=now
         )
-        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+        with records_language():
             audit.record(
                 events.IMPORT_CANCELLED,
                 actor=actor,
@@ -444,7 +445,7 @@ def import_resume(*, actor, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.PENDING, failure_message="", finished_at=None, updated_at=timezone.now()
         )
-        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+        with records_language():
             audit.record(
                 events.IMPORT_RESUMED,
                 actor=actor,

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import os
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError
+from jiedao.core.i18n import records_language
 from jiedao.core.scope import has_permission, require
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.models import OrgUnit
@@ -114,7 +113,7 @@ class ImportJobErrorsView(ImportJobMixin, ScopedViewMixin, View):
     def get(self, request, pk):
         job = self.get_object()
         path = services.error_workbook(job)
-        with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+        with records_language():
             audit.record(
                 IMPORT_ERRORS_DOWNLOADED,
                 actor=request.user,

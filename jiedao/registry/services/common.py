@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jiedao.orgs.choices import OrgLevel
@@ -21,14 +19,6 @@ def community_errors(org: OrgUnit | None, field: str = "org") -> dict[str, list[
     if not org.is_active:
         return {field: [_("“%(name)s”已停用，不能登记新记录。") % {"name": org.name}]}
     return {}
-
-
-def records_language():
-    """Text kept in a record that others read later (a person's timeline) is written in the site's language,
-    whatever the language of the request that wrote it: a clerk using the English interface, or an API client
-    sending Accept-Language: en, must not leave English entries in a Chinese register. Error messages are not
-    wrapped: they go back to the one who made the request, in their language."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 def same_community(a: OrgUnit, b: OrgUnit) -> bool:

@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
-from jiedao.registry.services.common import community_errors, length_errors, records_language, same_community
+from jiedao.registry.services.common import community_errors, length_errors, same_community
 from jiedao.registry.services.persons import _life_event, lock_person, lock_persons
 from jiedao.registry.validators import InvalidNumber, parse_household_number
 

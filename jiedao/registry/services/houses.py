@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
@@ -22,7 +23,6 @@ from jiedao.registry.services.common import (
     community_errors,
     length_errors,
     merge_errors,
-    records_language,
     same_community,
 )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from jiedao.audit import services as audit
 from jiedao.core import crypto, uploads
 from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
@@ -34,7 +35,6 @@ from jiedao.registry.services.common import (
     community_errors,
     length_errors,
     merge_errors,
-    records_language,
     same_community,
 )
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone

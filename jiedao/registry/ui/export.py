@@ -8,15 +8,15 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from jiedao.audit import services as audit
+from jiedao.core.i18n import records_language
 from jiedao.core.scope import scope_for
 from jiedao.core.views import ScopedViewMixin
 from jiedao.registry.audit_events import LIST_EXPORTED
@@ -81,7 +81,7 @@ class ExportView(ScopedViewMixin, View):
             os.unlink(path)
             raise
         try:
-            with translation.override(settings.LANGUAGE_CODE):  # the audit log in one language
+            with records_language():
                 described = form.describe() if form.is_bound else {}
                 filter_text = "；".join(f"{k}：{v}" for k, v in described.items()) or _("无")
                 audit.record(
