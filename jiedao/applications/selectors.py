@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Application, ExtensionStatus
-from jiedao.orgs.models import OrgUnit
+from jiedao.orgs.selectors import node_in_scope
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.timelimits.models import Clock
 
@@ -77,22 +77,20 @@ def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, 
             queryset = queryset.filter(extension_requests__status=ExtensionStatus.PENDING)
         else:
             invalid("extension", ("pending",))
-    for name, lookup in (("org", "org"), ("item", "item")):
+    for name in ("org", "item"):
         raw = (params.get(name) or "").strip()
         if not raw:
             continue
         if not raw.isdigit() or not 0 < int(raw) < 2**31:
             errors[name] = [_("请填写正整数。")]
-        elif name == "org":
-            node = (
-                OrgUnit.objects.visible_to(user, "applications.view_application").filter(pk=int(raw)).first()
-            )
-            if node is None:
-                errors[name] = [_("组织节点 %(id)d 不存在或不在您的管辖范围内。") % {"id": int(raw)}]
+        elif name == "item":
+            queryset = queryset.filter(item=int(raw))
+        else:
+            node, error = node_in_scope(user, "applications.view_application", int(raw))
+            if error:
+                errors[name] = [error]
             else:
                 queryset = queryset.filter(org__path__startswith=node.path)
-        else:
-            queryset = queryset.filter(**{lookup: int(raw)})
     q = (params.get("q") or params.get("search") or "").strip()[:100]
     if q:
         queryset = queryset.filter(

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from jiedao.core.exceptions import ValidationFailed
 from jiedao.orgs.models import OrgUnit
+from jiedao.orgs.selectors import node_in_scope
 from jiedao.registry.api.fields import RegistryErrorSerializer
 
 TRUE_VALUES = {"1", "true", "yes", "是"}
@@ -80,9 +81,9 @@ class QueryParams:
         pk = self.integer(name, minimum=1, maximum=2**31 - 1)
         if pk is None:
             return None
-        found = OrgUnit.objects.visible_to(self.user, self.permission).filter(pk=pk).first()
-        if found is None:
-            self.errors[name] = [_("组织节点 %(id)d 不存在或不在您的管辖范围内。") % {"id": pk}]
+        found, error = node_in_scope(self.user, self.permission, pk)
+        if error:
+            self.errors[name] = [error]
         return found
 
     def check(self) -> None:
