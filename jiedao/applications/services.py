@@ -357,11 +357,11 @@ def upload_limits() -> dict[str, int]:
     }
 
 
-def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload, uploads_core.Prepared]]:
+def _check_uploads(uploads: list[Upload]) -> list[tuple[Upload, uploads_core.Prepared]]:
     """Each upload as it is to be stored (`core.uploads.prepare`: a PDF as sent, a photo upright and without
     its metadata); Chinese errors, each under the field of its file, for every file refused. Runs before
-    any lock is taken (a photo takes a fraction of a second to convert); `already` counts towards the total,
-    which `_check_total` checks again under the lock."""
+    any lock is taken (a photo takes a fraction of a second to convert); a resubmission adds what the
+    application holds already, under its lock (`_check_total`)."""
     limits = upload_limits()
     errors: dict[str, list[str]] = {}
     checked = []
@@ -380,7 +380,7 @@ def _check_uploads(uploads: list[Upload], already: int = 0) -> list[tuple[Upload
         checked.append((upload, prepared))
     if errors:
         raise ValidationFailed(errors)
-    _check_total(checked, already)
+    _check_total(checked, max_total_mb=limits["total"])
     return checked
 
 
@@ -391,8 +391,10 @@ def total_message(size: str, mb) -> str:
     ) % {"size": size, "mb": mb}
 
 
-def _check_total(checked: list[tuple[Upload, uploads_core.Prepared]], already: int = 0) -> None:
-    max_total = int(get_parameter("applications.max_total_mb")) * 1048576
+def _check_total(
+    checked: list[tuple[Upload, uploads_core.Prepared]], *, max_total_mb: int, already: int = 0
+) -> None:
+    max_total = max_total_mb * 1048576
     total = already + sum(prepared.size for _upload, prepared in checked)
     if total > max_total:
         message = total_message(uploads_core.megabytes(total), max_total // 1048576)
@@ -952,12 +954,12 @@ def application_resubmit(
     if not uploads:
         raise ValidationFailed({"files": [_("请上传补正材料。")]})
     at = _now(at)
-    checked = _check_uploads(uploads, already=_existing_size(application))
+    checked = _check_uploads(uploads)
     with transaction.atomic():
         locked = _locked(application)
         if locked.status != ApplicationStatus.CORRECTION_REQUESTED:
             raise _bad_status(locked, _("补正提交"))
-        _check_total(checked, already=_existing_size(locked))
+        _check_total(checked, max_total_mb=upload_limits()["total"], already=_existing_size(locked))
         received = _attach(locked, checked)
         if resident is None:  # handed in at the window: the applicant gets a receipt
             written_notices.issue_receipt(locked, materials=received, actor=actor, at=at, corrections=True)

@@ -120,10 +120,7 @@ def _written_notice_response(request, application, kind: str, number: int | None
     except ServiceError as error:
         messages.error(request, str(error.message))
         return HttpResponseRedirect(back)
-    response = HttpResponse(written_notices.render_pdf(notice), content_type="application/pdf")
-    response["Content-Disposition"] = written_notices.content_disposition(notice)
-    response["Cache-Control"] = "private, no-store"  # the applicant's personal data
-    return response
+    return written_notices.pdf_response(notice)
 
 
 class PublicFormMixin(PublicPageMixin):
@@ -537,7 +534,13 @@ class ApplicationDetailView(ScopedDetailView):
     context_object_name = "application"
 
     def get_queryset(self):
-        return with_clock_status(super().get_queryset().select_related("item", "org", "concluded_by"))
+        # The materials list and the missing-materials warning read the same two sets.
+        return with_clock_status(
+            super()
+            .get_queryset()
+            .select_related("item", "org", "concluded_by")
+            .prefetch_related("materials", "item__materials")
+        )
 
     def get_context_data(self, **kwargs):
         from jiedao.timelimits.services import clock_for

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -163,6 +164,20 @@ def _not_issued(application: Application, kind: str) -> ServiceError:
     return ServiceError(message % {"status": status}, code="bad_status")
 
 
+def _implied(application: Application, kind: str) -> bool:
+    """Whether the application has had the act of a `kind` notice although no notice is stored (an act done
+    before notices were kept): the 打印 links and `_issue_missing` read the same rule."""
+    if kind == NoticeKind.ACCEPTANCE:
+        return application.accepted_at is not None
+    if kind == NoticeKind.REFUSAL:
+        return application.status == ApplicationStatus.REJECTED
+    if kind == NoticeKind.CORRECTION:
+        return application.status == ApplicationStatus.CORRECTION_REQUESTED and bool(
+            application.correction_items
+        )
+    return False
+
+
 def _issue_missing(application: Application, kind: str) -> WrittenNotice | None:
     """The document of an act done before notices were kept, issued now from the application as it stands."""
     with transaction.atomic():
@@ -172,15 +187,13 @@ def _issue_missing(application: Application, kind: str) -> WrittenNotice | None:
         existing = locked.written_notices.filter(kind=kind).order_by("-number").first()
         if existing is not None:
             return existing
-        if kind == NoticeKind.ACCEPTANCE and locked.accepted_at is not None:
+        if not _implied(locked, kind):
+            return None
+        if kind == NoticeKind.ACCEPTANCE:
             return issue_acceptance(locked, actor=None, at=locked.accepted_at)
-        if kind == NoticeKind.REFUSAL and locked.status == ApplicationStatus.REJECTED:
+        if kind == NoticeKind.REFUSAL:
             return issue_refusal(locked, actor=None, at=locked.concluded_at or locked.received_at)
-        if (
-            kind == NoticeKind.CORRECTION
-            and locked.status == ApplicationStatus.CORRECTION_REQUESTED
-            and locked.correction_items
-        ):
+        if kind == NoticeKind.CORRECTION:
             told = locked.events.filter(action=EventAction.CORRECTION_REQUESTED).order_by("-at").first()
             return issue_correction(locked, actor=None, at=told.at if told else locked.received_at)
     return None
@@ -215,9 +228,13 @@ def filename(notice: WrittenNotice) -> str:
         return f"{title}-{notice.facts.get('tracking_code', '')}{suffix}.pdf"
 
 
-def content_disposition(notice: WrittenNotice, *, inline: bool = True) -> str:
-    """Opened in the browser's PDF viewer (to print) unless `inline` is False."""
-    return content_disposition_header(not inline, filename(notice))
+def pdf_response(notice: WrittenNotice, *, inline: bool = True) -> HttpResponse:
+    """The document as a PDF answer, opened in the browser's PDF viewer (to print) unless `inline` is False;
+    never cached (the applicant's personal data)."""
+    response = HttpResponse(render_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(not inline, filename(notice))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the documents -----------------------------------------------------------------------------------------
@@ -422,16 +439,10 @@ def printable(application: Application) -> list[dict]:
         for n in application.written_notices.all()
     ]
     issued = {row["kind"] for row in rows}
-    implied = {
-        NoticeKind.ACCEPTANCE: application.accepted_at is not None,
-        NoticeKind.REFUSAL: application.status == ApplicationStatus.REJECTED,
-        NoticeKind.CORRECTION: application.status == ApplicationStatus.CORRECTION_REQUESTED
-        and bool(application.correction_items),
-    }
     rows += [
         {"kind": kind, "title": NoticeKind(kind).label, "number": None, "issued_at": None}
-        for kind, done in implied.items()
-        if done and kind not in issued
+        for kind in (NoticeKind.ACCEPTANCE, NoticeKind.REFUSAL, NoticeKind.CORRECTION)
+        if kind not in issued and _implied(application, kind)
     ]
     for row in rows:
         row["label"] = str(row["title"])

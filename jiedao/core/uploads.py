@@ -25,6 +25,7 @@ Every refusal is a Chinese sentence naming the file and saying what to do (`Uplo
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import secrets
@@ -194,23 +195,15 @@ def prepare(upload, *, name: str, max_bytes: int, max_photo_bytes: int) -> Prepa
     return _photo(upload, content_type, name=name, max_bytes=max_bytes)
 
 
-def _open_heif() -> bool:
-    """HEIC/HEIF and AVIF through libheif (the `pi-heif` package, decoder only), once per process."""
+@functools.cache
+def _heif_ready() -> bool:
+    """HEIC/HEIF and AVIF through libheif (the `pi-heif` package, decoder only), registered once per process."""
     try:
         import pi_heif
     except ImportError:  # pragma: no cover - a dependency of the project; refused with advice without it
         return False
     pi_heif.register_heif_opener()
     return True
-
-
-_HEIF_READY: list[bool] = []
-
-
-def _heif_ready() -> bool:
-    if not _HEIF_READY:
-        _HEIF_READY.append(_open_heif())
-    return _HEIF_READY[0]
 
 
 def _photo(upload, content_type: str, *, name: str, max_bytes: int) -> Prepared:

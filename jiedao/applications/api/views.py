@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -351,10 +350,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             raise ValidationFailed({"number": [_("请填写正整数。")]})
         application = self.get_object()
         notice = written_notices.written_notice_get(application, kind, int(raw) if raw else None)
-        response = HttpResponse(written_notices.render_pdf(notice), content_type="application/pdf")
-        response["Content-Disposition"] = written_notices.content_disposition(notice, inline=False)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return written_notices.pdf_response(notice, inline=False)
 
 
 class PublicTrackView(APIView):
