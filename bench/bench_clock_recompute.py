@@ -44,7 +44,7 @@ def insert_clocks(rows: int, today) -> None:
     from jiedao.core.models import SystemAlert
     from jiedao.orgs.models import OrgUnit
     from jiedao.timelimits.models import Clock
-    from jiedao.timelimits.services import compute_deadlines_flagged
+    from jiedao.timelimits.services import compute_deadlines
     from jiedao.workcalendar.services import CHINA_TZ, current_calendar
 
     org = OrgUnit.objects.create(name="基准测试区", level=1, division_code="330199000000", path="tmp")
@@ -72,7 +72,7 @@ def insert_clocks(rows: int, today) -> None:
             limit = limits[i % len(limits)]
             key = (started, limit)
             if key not in memo:
-                memo[key] = compute_deadlines_flagged(
+                memo[key] = compute_deadlines(
                     rule="working_days", started_at=started, limit=limit, ratio=ratio, calendar=calendar
                 )
             due, yellow, provisional = memo[key]

@@ -434,6 +434,11 @@ def can_resume(job: ImportJob, now: datetime | None = None) -> bool:
     return False
 
 
+def is_stalled(job: ImportJob) -> bool:
+    """Queued or running, but its worker has made no progress for STALE_AFTER: it may be resumed by hand."""
+    return job.is_active and can_resume(job)
+
+
 def import_resume(*, actor, job: ImportJob) -> ImportJob:
     """Queue a failed job (or one whose worker died) again; it continues after its last committed row."""
     _check_control(actor, job)

@@ -83,7 +83,7 @@ class ImportJobDetailView(ImportJobMixin, ScopedDetailView):
             errors_shown=ERRORS_ON_PAGE,
             errors_truncated=job.issue_count >= services.max_stored_issues(),
             can_resume=job.spec is not None and services.can_resume(job),
-            stalled=job.is_active and services.can_resume(job),
+            stalled=services.is_stalled(job),
         )
         return context
 
@@ -98,7 +98,7 @@ class ImportJobProgressView(ImportJobMixin, ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["stalled"] = self.object.is_active and services.can_resume(self.object)
+        context["stalled"] = services.is_stalled(self.object)
         return context
 
     def get(self, request, *args, **kwargs):

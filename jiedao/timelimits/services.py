@@ -143,7 +143,7 @@ def _deadline_points(
     return due, min(yellow, due), provisional
 
 
-def compute_deadlines_flagged(
+def compute_deadlines(
     *,
     rule: str,
     started_at: dt.datetime,
@@ -152,10 +152,10 @@ def compute_deadlines_flagged(
     added_units: int = 0,
     paused_days: int = 0,
     paused_time: dt.timedelta = dt.timedelta(0),
-    calendar=None,
 ) -> tuple[dt.datetime, dt.datetime, bool]:
-    """(due_at, yellow_at, provisional): `provisional` when the count reaches a year whose holiday notice is
-    not entered yet (the points may move when it is)."""
+    """(due_at, yellow_at, provisional) of a clock. `added_units` are extensions; paused time is in days (day
+    rules) or exact time (hours). `provisional` when the count reaches a year whose holiday notice is not
+    entered yet (the points may move when it is)."""
     if rule == CountingRule.HOURS:
         yellow_seconds = int((Decimal(limit) * 3600 * ratio).to_integral_value(rounding=ROUND_FLOOR))
         shift = dt.timedelta(hours=added_units) + paused_time
@@ -166,36 +166,12 @@ def compute_deadlines_flagged(
         )
     shift = added_units + paused_days
     return _deadline_points(
-        calendar or workcalendar.current_calendar(),
+        workcalendar.current_calendar(),
         rule=rule,
         started_at=started_at,
         due_units=limit + shift,
         yellow_units=_yellow_units(limit, ratio) + shift,
     )
-
-
-def compute_deadlines(
-    *,
-    rule: str,
-    started_at: dt.datetime,
-    limit: int,
-    ratio: Decimal,
-    added_units: int = 0,
-    paused_days: int = 0,
-    paused_time: dt.timedelta = dt.timedelta(0),
-) -> tuple[dt.datetime, dt.datetime]:
-    """(due_at, yellow_at) of a clock. `added_units` are extensions; paused time is in days (day rules)
-    or exact time (hours)."""
-    due, yellow, _provisional = compute_deadlines_flagged(
-        rule=rule,
-        started_at=started_at,
-        limit=limit,
-        ratio=ratio,
-        added_units=added_units,
-        paused_days=paused_days,
-        paused_time=paused_time,
-    )
-    return due, yellow
 
 
 def _running_status(due_at: dt.datetime, yellow_at: dt.datetime, now: dt.datetime) -> str:
@@ -216,7 +192,7 @@ def status_now(clock: Clock, now: dt.datetime) -> str:
 
 
 def _recompute(clock: Clock) -> None:
-    clock.due_at, clock.yellow_at, clock.due_provisional = compute_deadlines_flagged(
+    clock.due_at, clock.yellow_at, clock.due_provisional = compute_deadlines(
         rule=clock.rule,
         started_at=clock.started_at,
         limit=clock.limit,
@@ -333,7 +309,7 @@ def clock_start(
         raise ValidationFailed(errors)
     started_at = _moment(started_at)
     ratio = yellow_ratio_for(kind)
-    due_at, yellow_at, provisional = compute_deadlines_flagged(
+    due_at, yellow_at, provisional = compute_deadlines(
         rule=rule, started_at=started_at, limit=limit, ratio=ratio
     )
     clock = Clock(
@@ -521,6 +497,14 @@ def _recompute_condition(first: dt.date, last: dt.date, now: dt.datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, rule__in=CALENDAR_RULES) & reach
 
 
+def _update_by_key_sql(model: type[models.Model], columns: tuple[str, ...], key: str) -> str:
+    """`UPDATE <table> SET <columns> = %s… WHERE <key> = %s`, for `executemany` over a batch of rows (the
+    ORM writes one statement per row, or one CASE per column)."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(key)} = %s"
+
+
 def copy_recomputed_deadlines(
     model: type[models.Model], changes: list[tuple[int, str, dt.datetime]], *, by_clock: bool = False
 ) -> None:
@@ -529,14 +513,11 @@ def copy_recomputed_deadlines(
     the batch, inside the recompute's transaction."""
     if not changes:
         return
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = "clock_id" if by_clock else model._meta.pk.column
+    sql = _update_by_key_sql(model, ("due_at",), "clock_id" if by_clock else model._meta.pk.column)
     adapt = connection.ops.adapt_datetimefield_value
     rows = [(adapt(due), clock_id if by_clock else int(object_id)) for clock_id, object_id, due in changes]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET due_at = %s WHERE {connection.ops.quote_name(column)} = %s", rows
-        )
+        cursor.executemany(sql, rows)
 
 
 def clocks_recompute(
@@ -562,12 +543,8 @@ def clocks_recompute(
     actor_row = actor if getattr(actor, "pk", None) else None
     condition = _recompute_condition(first, last, now)
     replay_pauses = first <= local_date(now)
-    quote = connection.ops.quote_name
-    table = quote(Clock._meta.db_table)
-    sql = (
-        f"UPDATE {table} SET {quote('due_at')} = %s, {quote('yellow_at')} = %s, "
-        f"{quote('due_provisional')} = %s, {quote('paused_days')} = %s, {quote('status')} = %s, "
-        f"{quote('updated_at')} = %s WHERE {quote('id')} = %s"
+    sql = _update_by_key_sql(
+        Clock, ("due_at", "yellow_at", "due_provisional", "paused_days", "status", "updated_at"), "id"
     )
     ops = connection.ops
     examined = changed = 0

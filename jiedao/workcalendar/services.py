@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
 from jiedao.core.models import SystemAlert
 from jiedao.core.scope import require
 from jiedao.workcalendar import audit_events as events
@@ -137,9 +138,20 @@ def _package_year(year: int) -> dict[dt.date, tuple[bool, str]]:
     return notes
 
 
+def makeup_reason(holiday: str) -> str:
+    """The reason kept on a make-up workday of `holiday` (春节调休上班), in the site's language."""
+    with records_language():
+        return _("%(name)s调休上班") % {"name": holiday}
+
+
+def holiday_of_makeup(reason: str) -> str:
+    """The holiday a make-up workday's reason names (the inverse of `makeup_reason`)."""
+    return reason.removesuffix(makeup_reason(""))
+
+
 def _package_reason(is_workday: bool, name: str) -> str:
     label = str(HOLIDAY_NAMES.get(name) or name)
-    return _("%(name)s调休上班") % {"name": label} if is_workday else label
+    return makeup_reason(label) if is_workday else label
 
 
 def _statutory_year(year: int) -> dict[dt.date, str]:
@@ -765,8 +777,9 @@ def calendar_year_enter(
         raise ValidationFailed(errors)
 
     wanted = {day: (False, name) for day, (_i, name) in rest.items()}
-    wanted.update({day: (True, _("%(name)s调休上班") % {"name": name}) for day, (_i, name) in work.items()})
-    with transaction.atomic():
+    wanted.update({day: (True, makeup_reason(name)) for day, (_i, name) in work.items()})
+    # The note, the reasons and the audit message are records: in the site's language.
+    with transaction.atomic(), records_language():
         affected = CalendarDay.objects.select_for_update().filter(date__in=list(wanted))
         if replace:
             affected = affected | CalendarDay.objects.select_for_update().filter(date__year=year)

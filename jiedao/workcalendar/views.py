@@ -217,7 +217,7 @@ class CalendarYearEntryView(ServiceFormView):
         work: dict[str, list[dt.date]] = {}
         for day in CalendarDay.objects.filter(date__year=year).order_by("date"):
             if day.is_workday:
-                work.setdefault(day.reason.removesuffix("调休上班"), []).append(day.date)
+                work.setdefault(services.holiday_of_makeup(day.reason), []).append(day.date)
             else:
                 rest.setdefault(day.reason, []).append(day.date)
         names = [str(name) for name in NOTICE_HOLIDAYS]

@@ -80,14 +80,23 @@ def _check_open(household: Household, field: str = "household") -> None:
 
 
 def _add_member(
-    *, actor, household: Household, person: Person, relation: str, timeline: bool = True, field: str = ""
+    *,
+    actor,
+    household: Household,
+    person: Person,
+    relation: str,
+    timeline: bool = True,
+    field: str = "",
+    locked: bool = False,
 ) -> HouseholdMember:
     """入户. `timeline=False` when the caller's own life event already says so (a birth: “出生，入户 …”).
     `field` names the input the errors belong to (“members”: the members listed when a household is created);
     without it they are under “person” and “relation”. Inside the caller's transaction: the person's row is
-    locked and checked as it is now (another clerk's 迁出 or 入户 may have committed since the page loaded)."""
-    lock_person(person)
-    _lock_household(household)  # persons first, then the household: a 迁出 closing it is seen or waits
+    locked and checked as it is now (another clerk's 迁出 or 入户 may have committed since the page loaded);
+    `locked`: the caller holds the person's lock already and created the household in this transaction."""
+    if not locked:
+        lock_person(person)
+        _lock_household(household)  # persons first, then the household: a 迁出 closing it is seen or waits
     try:
         _check_open(household, "person")
         _check_relation(relation, head=household.head_id == person.pk)
@@ -183,10 +192,17 @@ def household_create(
             registered_address=registered_address.strip(),
             house=house,
         )
-        _add_member(actor=actor, household=household, person=head, relation=HEAD_RELATION)
+        _add_member(actor=actor, household=household, person=head, relation=HEAD_RELATION, locked=True)
         for person, relation in members:
             require(actor, "registry.view_person", person)
-            _add_member(actor=actor, household=household, person=person, relation=relation, field="members")
+            _add_member(
+                actor=actor,
+                household=household,
+                person=person,
+                relation=relation,
+                field="members",
+                locked=True,
+            )
         audit.record(
             events.HOUSEHOLD_CREATED, actor=actor, target=household, after=audit.snapshot(household, FIELDS)
         )
