@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django_tasks import task_backends
 
@@ -9,6 +11,15 @@ from django_tasks import task_backends
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Enqueue only once the surrounding transaction has committed, so a rollback sends nothing."""
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+
+
+def enqueue_or_log(task, *args, what: str) -> None:
+    """Enqueue after a change already saved (a signal sent after commit): a queue that cannot be reached is
+    logged with `what` to do by hand, not shown to the user as an error of the change."""
+    try:
+        task.enqueue(*args)
+    except Exception:
+        logging.getLogger(__name__).exception("could not queue %s; %s", task.name, what)
 
 
 def queue_status() -> str:

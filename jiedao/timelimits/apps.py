@@ -17,15 +17,14 @@ def _calendar_changed(sender, *, first, last, actor=None, reason="", **kwargs) -
     """The calendar changed (sent after commit): recompute the open clocks it reaches, in the background.
     The change itself is saved already: a queue that cannot be reached is logged, not shown as an error
     (`manage.py clocks_recompute` does the same work by hand)."""
-    import logging
-
+    from jiedao.core.tasks import enqueue_or_log
     from jiedao.timelimits.tasks import recompute_clocks
 
-    try:
-        recompute_clocks.enqueue(
-            first.isoformat(), last.isoformat(), str(reason), getattr(actor, "pk", None) or None
-        )
-    except Exception:
-        logging.getLogger(__name__).exception(
-            "could not queue the time-limit recompute for %s..%s; run manage.py clocks_recompute", first, last
-        )
+    enqueue_or_log(
+        recompute_clocks,
+        first.isoformat(),
+        last.isoformat(),
+        str(reason),
+        getattr(actor, "pk", None) or None,
+        what=f"run manage.py clocks_recompute --from {first} --to {last}",
+    )

@@ -38,11 +38,12 @@ def _follow_recomputed_deadlines(sender, *, kind: str, changes, **kwargs) -> Non
 def _recount_timers(sender, *, first, last, **kwargs) -> None:
     """The calendar changed (sent after commit): count waiting working-day timers again, in the background.
     The change itself is saved already: a queue that cannot be reached is logged, not shown as an error."""
+    from jiedao.core.tasks import enqueue_or_log
     from jiedao.workflow.tasks import recompute_timers
 
-    try:
-        recompute_timers.enqueue(first.isoformat(), last.isoformat())
-    except Exception:
-        logging.getLogger(__name__).exception(
-            "could not queue the workflow timer recount for %s..%s", first, last
-        )
+    enqueue_or_log(
+        recompute_timers,
+        first.isoformat(),
+        last.isoformat(),
+        what=f"working-day timers for {first}..{last} keep their moments until the next calendar change",
+    )
