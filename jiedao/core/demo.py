@@ -21,6 +21,9 @@ from jiedao.orgs.models import OrgUnit
 DEMO_PASSWORD = "Jiedao@2026"
 
 DISTRICT = ("明湖区", "330110000000")
+# Named in every refusal of the district's offices (inherited down the tree): a 街道办事处 is the district
+# government's 派出机关, so the district government hears reconsideration (行政复议法第二十四条).
+DISTRICT_REMEDY = {"reconsideration_body": "杭州市明湖区人民政府", "litigation_court": "杭州市明湖区人民法院"}
 SUBDISTRICTS = {
     ("清波街道", "330110001000"): [
         ("柳浪社区", "330110001001"),
@@ -188,6 +191,9 @@ def _node(name: str, level: int, code: str, parent: OrgUnit | None) -> OrgUnit:
 
 def load_tree() -> OrgUnit:
     district = _node(DISTRICT[0], OrgLevel.DISTRICT, DISTRICT[1], None)
+    if not (district.reconsideration_body or district.litigation_court):  # an administrator's edit stays
+        OrgUnit.objects.filter(pk=district.pk).update(**DISTRICT_REMEDY)
+        district.refresh_from_db()
     for (sub_name, sub_code), communities in SUBDISTRICTS.items():
         subdistrict = _node(sub_name, OrgLevel.SUBDISTRICT, sub_code, district)
         for community_name, community_code in communities:

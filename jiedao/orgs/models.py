@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
@@ -8,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.scope import ScopeAware, ScopedQuerySet
 from jiedao.orgs.choices import OrgLevel
+
+REMEDY_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class RemedyBodies:
+    reconsideration_body: str
+    litigation_court: str
 
 
 class OrgUnitQuerySet(ScopedQuerySet):
@@ -45,6 +54,12 @@ class OrgUnit(ScopeAware, models.Model):
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    # Named in a refusal (不予受理通知书, a 不予准予 outcome) so the applicant knows where to turn: a refusal that
+    # does not name the 行政复议机关 lets the 60-day limit run from when they learn it, up to a year
+    # (行政复议法第二十条第二款). Blank: the nearest ancestor's applies (`remedy_bodies`), so the district sets
+    # them once for its whole tree and a node under 集中管辖 overrides only what differs.
+    reconsideration_body = models.CharField(_("行政复议机关"), max_length=REMEDY_NAME_MAX, blank=True)
+    litigation_court = models.CharField(_("管辖法院"), max_length=REMEDY_NAME_MAX, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -81,6 +96,15 @@ class OrgUnit(ScopeAware, models.Model):
         if self.level == OrgLevel.GRID:
             return self.parent
         return None
+
+    def remedy_bodies(self) -> RemedyBodies:
+        """The 行政复议机关 and 管辖法院 a refusal by this node names: each the node's own, else its nearest
+        ancestor's; blank where no node up the tree sets it."""
+        chain = [self, *reversed(list(self.ancestors()))]
+        return RemedyBodies(
+            reconsideration_body=next((n.reconsideration_body for n in chain if n.reconsideration_body), ""),
+            litigation_court=next((n.litigation_court for n in chain if n.litigation_court), ""),
+        )
 
     def is_descendant_of(self, other: OrgUnit) -> bool:
         return self.path.startswith(other.path) and self.pk != other.pk

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
@@ -13,9 +14,33 @@ from jiedao.core.scope import require
 from jiedao.orgs import audit_events as events
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.division_codes import SIGNIFICANT_DIGITS, division_code_errors, normalize_division_code
-from jiedao.orgs.models import OrgUnit
+from jiedao.orgs.models import REMEDY_NAME_MAX, OrgUnit
 
-FIELDS = ["name", "level", "division_code", "parent", "is_active", "sort_order"]
+FIELDS = [
+    "name",
+    "level",
+    "division_code",
+    "parent",
+    "is_active",
+    "sort_order",
+    "reconsideration_body",
+    "litigation_court",
+]
+
+# The one message of an over-long name, for the form (Django's `max_length` check, same placeholders) and the
+# service alike.
+REMEDY_NAME_TOO_LONG = {
+    "reconsideration_body": _lazy("行政复议机关名称最多 %(limit_value)d 个字（现有 %(show_value)d 个字）。"),
+    "litigation_court": _lazy("管辖法院名称最多 %(limit_value)d 个字（现有 %(show_value)d 个字）。"),
+}
+
+
+def _remedy_errors(names: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        field: [REMEDY_NAME_TOO_LONG[field] % {"limit_value": REMEDY_NAME_MAX, "show_value": len(value)}]
+        for field, value in names.items()
+        if len(value) > REMEDY_NAME_MAX
+    }
 
 
 def _validate(
@@ -45,11 +70,24 @@ def _validate(
 
 
 def org_create(
-    *, actor, name: str, level: int, division_code: str, parent: OrgUnit | None, sort_order: int = 0
+    *,
+    actor,
+    name: str,
+    level: int,
+    division_code: str,
+    parent: OrgUnit | None,
+    sort_order: int = 0,
+    reconsideration_body: str = "",
+    litigation_court: str = "",
 ) -> OrgUnit:
+    """`reconsideration_body`, `litigation_court`: named in the node's refusals; blank to use its ancestors'."""
     require(actor, "orgs.add_orgunit", parent)
     code = normalize_division_code(division_code, level)
-    errors = _validate(name=name, level=level, code=code, parent=parent)
+    remedy = {
+        "reconsideration_body": reconsideration_body.strip(),
+        "litigation_court": litigation_court.strip(),
+    }
+    errors = {**_validate(name=name, level=level, code=code, parent=parent), **_remedy_errors(remedy)}
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -60,6 +98,7 @@ def org_create(
             parent=parent,
             sort_order=sort_order,
             path="tmp",
+            **remedy,
         )
         node.path = node.path_for(parent)
         node.save(update_fields=["path"])
@@ -68,11 +107,31 @@ def org_create(
 
 
 def org_rename(
-    *, actor, node: OrgUnit, name: str, division_code: str, sort_order: int | None = None
+    *,
+    actor,
+    node: OrgUnit,
+    name: str,
+    division_code: str,
+    sort_order: int | None = None,
+    reconsideration_body: str | None = None,
+    litigation_court: str | None = None,
 ) -> OrgUnit:
+    """Change a node's name, code and details; a detail given as None stays as it is (blank clears it, so the
+    ancestors' applies). A refusal already issued keeps the names it said (its notice's stored facts)."""
     require(actor, "orgs.change_orgunit", node)
     code = normalize_division_code(division_code, node.level)
-    errors = _validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk)
+    remedy = {
+        field: value.strip()
+        for field, value in (
+            ("reconsideration_body", reconsideration_body),
+            ("litigation_court", litigation_court),
+        )
+        if value is not None
+    }
+    errors = {
+        **_validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk),
+        **_remedy_errors(remedy),
+    }
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(node, FIELDS)
@@ -81,6 +140,8 @@ def org_rename(
         node.name, node.division_code = name.strip(), code
         if sort_order is not None:
             node.sort_order = sort_order
+        for field, value in remedy.items():
+            setattr(node, field, value)
         node.save()
         audit.record(
             events.ORG_RENAMED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS)

@@ -65,6 +65,10 @@ class OrgUnitCreateView(OrgUnitNodeMixin, ServiceFormView):
             "division_code": parent.division_code[:9] if parent else "",
         }
 
+    def get_form_kwargs(self):
+        parent = self.get_parent()
+        return {**super().get_form_kwargs(), "inherited": parent.remedy_bodies() if parent else None}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(parent=self.get_parent(), title=_("新建组织节点"), **kwargs)
 
@@ -77,6 +81,8 @@ class OrgUnitCreateView(OrgUnitNodeMixin, ServiceFormView):
             division_code=data["division_code"],
             parent=self.get_parent(),
             sort_order=data.get("sort_order") or 0,
+            reconsideration_body=data["reconsideration_body"],
+            litigation_court=data["litigation_court"],
         )
 
 
@@ -89,7 +95,17 @@ class OrgUnitEditView(OrgUnitNodeMixin, ServiceFormView):
 
     def get_initial(self):
         node = self.get_node()
-        return {"name": node.name, "division_code": node.division_code, "sort_order": node.sort_order}
+        return {
+            "name": node.name,
+            "division_code": node.division_code,
+            "sort_order": node.sort_order,
+            "reconsideration_body": node.reconsideration_body,
+            "litigation_court": node.litigation_court,
+        }
+
+    def get_form_kwargs(self):
+        parent = self.get_node().parent
+        return {**super().get_form_kwargs(), "inherited": parent.remedy_bodies() if parent else None}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(node=self.get_node(), title=_("修改组织节点"), **kwargs)
@@ -102,6 +118,8 @@ class OrgUnitEditView(OrgUnitNodeMixin, ServiceFormView):
             name=data["name"],
             division_code=data["division_code"],
             sort_order=data.get("sort_order"),
+            reconsideration_body=data["reconsideration_body"],
+            litigation_court=data["litigation_court"],
         )
 
 

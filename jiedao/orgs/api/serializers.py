@@ -8,4 +8,15 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "name", "level", "level_display", "division_code", "parent", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "level",
+            "level_display",
+            "division_code",
+            "parent",
+            "is_active",
+            # the node's own (blank: its ancestors' apply); set on the org edit page
+            "reconsideration_body",
+            "litigation_court",
+        ]
