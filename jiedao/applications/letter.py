@@ -110,6 +110,45 @@ def applicant_of(application) -> str:
     return who
 
 
+def remedy_facts(application) -> dict:
+    """The 行政复议机关 and 管辖法院 a refusal of `application` names (its org's, or the nearest ancestor's;
+    blank where none is set), as a document keeps them."""
+    bodies = application.org.remedy_bodies()
+    return {"reconsideration_body": bodies.reconsideration_body, "litigation_court": bodies.litigation_court}
+
+
+def remedy_sentence(facts: dict) -> str:
+    """How to contest a refusal (行政许可法第三十八条第二款; 行政复议法第二十条: 60 days; 行政诉讼法第四十六条:
+    six months), naming the bodies `facts` holds (`remedy_facts`); "" when it names none, and the document says
+    it in its own general words. Full sentences, not fragments: a translator sees each one whole."""
+    values = {"body": facts.get("reconsideration_body", ""), "court": facts.get("litigation_court", "")}
+    if values["body"] and values["court"]:
+        return (
+            _(
+                "如不服本决定，您可以自收到本通知书之日起六十日内向%(body)s申请行政复议，或者自收到本通知书之日起"
+                "六个月内向%(court)s提起行政诉讼。"
+            )
+            % values
+        )
+    if values["body"]:
+        return (
+            _(
+                "如不服本决定，您可以自收到本通知书之日起六十日内向%(body)s申请行政复议，或者自收到本通知书之日起"
+                "六个月内依法向人民法院提起行政诉讼。"
+            )
+            % values
+        )
+    if values["court"]:
+        return (
+            _(
+                "如不服本决定，您可以自收到本通知书之日起六十日内依法申请行政复议，或者自收到本通知书之日起"
+                "六个月内向%(court)s提起行政诉讼。"
+            )
+            % values
+        )
+    return ""
+
+
 class Letter:
     """One document being drawn, top to bottom; `pdf()` returns its bytes."""
 

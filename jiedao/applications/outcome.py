@@ -13,7 +13,8 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from jiedao.applications.letter import Letter, applicant_of, chinese_date
+from jiedao.applications.choices import Outcome
+from jiedao.applications.letter import Letter, applicant_of, chinese_date, remedy_facts, remedy_sentence
 
 
 def document_lines(application) -> dict:
@@ -27,6 +28,8 @@ def document_lines(application) -> dict:
         "text": application.outcome_text,
         "date": chinese_date(application.concluded_at),
         "issuer": application.org.name,
+        # A 不予准予 decision names where to contest it; the document is stored, so it keeps these names.
+        **(remedy_facts(application) if application.outcome == Outcome.DENIED else {}),
     }
 
 
@@ -46,7 +49,7 @@ def render_pdf(application) -> bytes:
     )
     if facts["text"]:
         letter.paragraph(_("结果说明：%(t)s") % {"t": facts["text"]})
-    letter.paragraph(_("如对办理结果有异议，可依法申请行政复议或提起行政诉讼。"))
+    letter.paragraph(remedy_sentence(facts) or _("如对办理结果有异议，可依法申请行政复议或提起行政诉讼。"))
     letter.sign_off(issuer=facts["issuer"], date=facts["date"], seal=_("（专用章）"))
     return letter.pdf()
 

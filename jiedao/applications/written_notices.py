@@ -30,7 +30,14 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications import processing
 from jiedao.applications.choices import ApplicationStatus, Channel, EventAction, NoticeKind
-from jiedao.applications.letter import Letter, applicant_of, chinese_date, chinese_time
+from jiedao.applications.letter import (
+    Letter,
+    applicant_of,
+    chinese_date,
+    chinese_time,
+    remedy_facts,
+    remedy_sentence,
+)
 from jiedao.applications.models import Application, ServiceWindow, WrittenNotice
 from jiedao.catalog.choices import ItemKind
 from jiedao.core.exceptions import OutOfScope, ServiceError
@@ -98,9 +105,10 @@ def issue_acceptance(application: Application, *, actor, at: dt.datetime) -> Wri
 
 
 def issue_refusal(application: Application, *, actor, at: dt.datetime) -> WrittenNotice:
-    """不予受理通知书, with the reason given (`status_note`)."""
+    """不予受理通知书, with the reason given (`status_note`) and where to contest it: the names as set now are
+    kept, so a reprint names the bodies the first print named."""
     with records_language():
-        facts = {**_common(application, at), "reason": application.status_note}
+        facts = {**_common(application, at), "reason": application.status_note, **remedy_facts(application)}
         return _issue(application, NoticeKind.REFUSAL, facts, actor=actor, at=at)
 
 
@@ -343,8 +351,10 @@ def _refusal(letter: Letter, facts: dict) -> None:
         % values
     )
     letter.paragraph(facts["reason"])
+    # A notice issued before the names were kept has none in its facts: it reprints as it first printed.
     letter.paragraph(
-        _(
+        remedy_sentence(facts)
+        or _(
             "如不服本决定，您可以自收到本通知书之日起六十日内依法申请行政复议，或者自收到本通知书之日起"
             "六个月内依法向人民法院提起行政诉讼。"
         )
