@@ -56,43 +56,76 @@ def scope_for(user, permission: str) -> ScopeGrant:
     """Union of the data scopes of the user's roles that carry `permission`, cached on the user object."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_GRANT
-    cache = user.__dict__.setdefault("_scope_cache", {})
-    if permission not in cache:
-        cache[permission] = _compute_grant(user, permission)
-    return cache[permission]
+    scopes = user.__dict__.get("_scope_cache")
+    if scopes is None:
+        scopes = user.__dict__["_scope_cache"] = _UserScopes(user)
+    return scopes.grant(permission)
 
 
-def _compute_grant(user, permission: str) -> ScopeGrant:
-    from jiedao.orgs.models import OrgUnit
+class _UserScopes:
+    """What one user's roles grant, read once per request (the user object lives as long as the request).
 
-    app_label, codename = permission.split(".", 1)
-    # Asked on every request: role ids and scopes only, custom org lists only for custom-scope roles.
-    roles = user.roles.filter(
-        is_active=True,
-        permissions__codename=codename,
-        permissions__content_type__app_label=app_label,
-    ).values_list("id", "data_scope")
-    own_records = False
-    roots: list[OrgUnit] = []
-    node_ids: set[int] = set()
-    custom_role_ids: list[int] = []
-    for role_id, data_scope in roles:
-        if data_scope == DataScope.ALL:
-            return ScopeGrant(everything=True)
-        if data_scope == DataScope.SUBTREE:
-            roots.append(user.org)
-        elif data_scope == DataScope.NODE:
-            node_ids.add(user.org_id)
-        elif data_scope == DataScope.CUSTOM:
-            custom_role_ids.append(role_id)
-        elif data_scope == DataScope.OWN:
-            own_records = True
-    if custom_role_ids:
-        chosen = user.roles.model.custom_orgs.through.objects.filter(role_id__in=custom_role_ids)
-        roots.extend(OrgUnit.objects.filter(pk__in=chosen.values("orgunit_id")))
-    if roots:
-        node_ids.update(OrgUnit.objects.subtree_ids(roots))
-    return ScopeGrant(org_ids=frozenset(node_ids), own_records=own_records)
+    A staff page asks about some thirty permissions (its menu, panels and buttons): the roles behind all of
+    them are one query, and each distinct set of subtree roots one more, instead of two queries a permission.
+    Dropping `user._scope_cache` makes the next question read the roles again.
+    """
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.grants: dict[str, ScopeGrant] = {}
+        self.roles_by_permission: dict[str, list[tuple[int, str]]] | None = None
+        self.subtrees: dict[tuple, frozenset[int]] = {}
+
+    def grant(self, permission: str) -> ScopeGrant:
+        grant = self.grants.get(permission)
+        if grant is None:
+            grant = self.grants[permission] = self._compute(permission)
+        return grant
+
+    def _roles_with(self, permission: str) -> list[tuple[int, str]]:
+        if self.roles_by_permission is None:
+            self.roles_by_permission = {}
+            rows = self.user.roles.filter(is_active=True).values_list(
+                "id", "data_scope", "permissions__content_type__app_label", "permissions__codename"
+            )
+            for role_id, data_scope, app_label, codename in rows:
+                if codename is not None:  # a role without permissions still gives one row
+                    self.roles_by_permission.setdefault(f"{app_label}.{codename}", []).append(
+                        (role_id, data_scope)
+                    )
+        return self.roles_by_permission.get(permission, [])
+
+    def _compute(self, permission: str) -> ScopeGrant:
+        own_records = subtree_of_own_org = False
+        node_ids: set[int] = set()
+        custom_role_ids: list[int] = []
+        for role_id, data_scope in self._roles_with(permission):
+            if data_scope == DataScope.ALL:
+                return ScopeGrant(everything=True)
+            if data_scope == DataScope.SUBTREE:
+                subtree_of_own_org = True
+            elif data_scope == DataScope.NODE:
+                node_ids.add(self.user.org_id)
+            elif data_scope == DataScope.CUSTOM:
+                custom_role_ids.append(role_id)
+            elif data_scope == DataScope.OWN:
+                own_records = True
+        if subtree_of_own_org or custom_role_ids:
+            node_ids.update(self._subtree(subtree_of_own_org, tuple(sorted(custom_role_ids))))
+        return ScopeGrant(org_ids=frozenset(node_ids), own_records=own_records)
+
+    def _subtree(self, own_org: bool, custom_role_ids: tuple[int, ...]) -> frozenset[int]:
+        """Ids of the user's own org subtree (if `own_org`) and of the custom roles' chosen subtrees."""
+        key = (own_org, custom_role_ids)
+        if key not in self.subtrees:
+            from jiedao.orgs.models import OrgUnit
+
+            roots = [self.user.org] if own_org else []
+            if custom_role_ids:
+                chosen = self.user.roles.model.custom_orgs.through.objects.filter(role_id__in=custom_role_ids)
+                roots.extend(OrgUnit.objects.filter(pk__in=chosen.values("orgunit_id")))
+            self.subtrees[key] = frozenset(OrgUnit.objects.subtree_ids(roots))
+        return self.subtrees[key]
 
 
 class ScopedQuerySet(models.QuerySet):
