@@ -108,6 +108,10 @@ class ProcessInstance(ScopedModel):
     end_name = models.CharField(_("办结结果"), max_length=200, blank=True)
     next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
     error = models.TextField(_("异常信息"), blank=True)
+    # The timer sweep's transient database errors (a lock, a deadlock, a lost connection) in a row, and when
+    # it tries this instance again: a step that succeeds clears both; too many in a row mark it failed.
+    transient_failures = models.PositiveSmallIntegerField(_("连续临时故障次数"), default=0, editable=False)
+    retry_at = models.DateTimeField(_("定时处理重试时间"), null=True, blank=True, editable=False)
     hold_reason = models.CharField(_("挂起原因"), max_length=500, blank=True)
     # The 发起 form's one-time token: the same form sent twice (a double click, the back button) starts once.
     start_token = models.CharField(_("发起令牌"), max_length=64, blank=True, editable=False)

@@ -4,8 +4,8 @@ Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xm
 `definition_new_version`, `definition_retire`.
 
 Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
-`task_unclaim`, `task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, and the periodic
-`fire_due_timers`.
+`task_unclaim`, `task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, the periodic
+`fire_due_timers`, and `process_retry` (an administrator resumes an instance the engine marked failed).
 
 Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
 restored from the instance's state, the engine runs, the state is written back, the `WorkTask` rows are
@@ -24,12 +24,13 @@ import datetime as dt
 import json
 import logging
 import math
+import sqlite3
 import uuid
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.exceptions import WorkflowException
@@ -79,6 +80,8 @@ STEP_FIELDS = [
     "ended_at",
     "end_name",
     "title",
+    "transient_failures",
+    "retry_at",
     "updated_at",
 ]
 
@@ -402,12 +405,13 @@ def _history(instance: ProcessInstance, action: str, **kwargs) -> TaskHistory:
     return row
 
 
-def _audit(event, *, actor, target, message="", before=None, after=None):
+def _audit(event, *, actor, target, message="", before=None, after=None, success=True):
     audit.record(
         event,
         actor=actor,
         actor_name="" if getattr(actor, "pk", None) else SYSTEM_ACTOR_NAME,
         target=target,
+        success=success,
         message=message[:500],
         before=before,
         after=after,
@@ -645,6 +649,8 @@ class _Step:
         completed = workflow.is_completed()
         instance.next_timer_at = None if completed else engine.next_timer(workflow)
         instance.current_step_names = "、".join(dict.fromkeys(open_names))[:500]
+        # A step went through: a series of transient errors of the timer sweep is over.
+        instance.transient_failures, instance.retry_at = 0, None
         if len(json.dumps(instance.data, ensure_ascii=False).encode()) > MAX_DATA_BYTES:
             raise ValidationFailed(_("流程数据过大。"))
         if completed and instance.status == InstanceStatus.RUNNING:
@@ -926,6 +932,8 @@ def _require_running(instance: ProcessInstance, ended: str = "") -> None:
             _("流程已挂起（%(r)s），恢复后才能办理。") % {"r": instance.hold_reason or _("未说明原因")},
             code="suspended",
         )
+    if instance.status == InstanceStatus.FAILED:
+        raise Conflict(_("流程运行异常，暂不能办理：请联系流程管理员恢复运行后再办理。"), code="failed")
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(ended or _("流程已结束，不能再办理。"))
 
@@ -1591,6 +1599,88 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
     return instance
 
 
+def can_retry(instance: ProcessInstance, user) -> bool:
+    """Whether the page offers 恢复运行: the instance failed and the user administers its processes."""
+    if instance.status != InstanceStatus.FAILED:
+        return False
+    try:
+        require(user, PERM_CANCEL, instance)
+    except ServiceError:
+        return False
+    return True
+
+
+def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
+    """恢复运行 an instance the engine marked failed, by an administrator of its processes (once the cause —
+    a role without holders, a broken definition, the database — is dealt with).
+
+    One transaction under the instance lock: the error is cleared, the instance runs again and the engine
+    takes its step (due timers fire, automatic steps run, the ready steps get their tasks). When the step
+    fails again the instance stays failed with the new reason, which is returned to the caller on the
+    instance; both outcomes go into the history and the audit log."""
+    require(actor, PERM_CANCEL, instance)
+    try:
+        with transaction.atomic():
+            instance = _lock_instance(instance.pk)
+            if instance.status != InstanceStatus.FAILED:
+                raise Conflict(_("流程当前不是“运行异常”状态，无需恢复运行。"), code="not_failed")
+            if instance.content_type_id:
+                other = (
+                    ProcessInstance.objects.filter(
+                        content_type_id=instance.content_type_id,
+                        object_id=instance.object_id,
+                        status__in=LIVE_STATUSES,
+                    )
+                    .only("title")
+                    .first()
+                )
+                if other is not None:
+                    raise Conflict(
+                        _("该业务已有流程正在办理（%(title)s），不能再恢复本流程。") % {"title": other.title},
+                        code="already_running",
+                    )
+            old_error, moment = instance.error, engine.now()
+            try:
+                with transaction.atomic():
+                    instance.status, instance.error = InstanceStatus.RUNNING, ""
+                    instance.save(update_fields=["status", "error", "updated_at"])
+                    _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=old_error)
+                    step = _Step(instance, actor, moment)
+                    with records_language():
+                        step.history(
+                            HistoryAction.AUTO, actor=actor, opinion=_("管理员恢复运行。"), at=moment
+                        )
+                    step.run(lambda workflow: workflow.refresh_timers())
+                    step.finish()
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                if not isinstance(error, ServiceError):
+                    logger.exception("workflow instance %s failed again on retry", instance.pk)
+                instance = _lock_instance(instance.pk)  # as the savepoint left it: failed, old reason
+                _fail_again(instance, actor, _failure_reason(error), moment)
+    except DatabaseError as error:
+        if not is_transient(error):
+            raise
+        logger.warning("workflow instance %s: retry met a transient database error: %s", instance.pk, error)
+        raise Conflict(_("数据库暂时繁忙，流程仍为“运行异常”，请稍后再试。"), code="transient") from None
+    return instance
+
+
+@in_records_language
+def _fail_again(instance: ProcessInstance, actor, reason: str, moment: dt.datetime) -> None:
+    instance.error = reason[:2000]
+    instance.save(update_fields=["error", "updated_at"])
+    _history(
+        instance,
+        HistoryAction.AUTO,
+        actor=actor,
+        opinion=_("管理员恢复运行未成功，流程仍运行异常：%(r)s") % {"r": reason[:300]},
+        at=moment,
+    )
+    _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=reason, success=False)
+
+
 def copy_mark_read(*, actor, copy: CarbonCopy) -> CarbonCopy:
     if copy.recipient_id != actor.pk:
         raise OutOfScope()
@@ -1605,24 +1695,73 @@ def copy_mark_read(*, actor, copy: CarbonCopy) -> CarbonCopy:
 # --- timers ---------------------------------------------------------------------------------------------------
 
 
+# SQLSTATEs (or their classes) of PostgreSQL errors that a later attempt gets past: 08 the connection failed or
+# was lost, 40001 serialization failure, 40P01 deadlock, 55P03 lock not available (lock_timeout), 57014
+# statement cancelled (statement_timeout), 57P01-57P03 the server shutting down or starting, 53 out of resources
+# (too many connections, disk full).
+TRANSIENT_SQLSTATES = ("08", "40001", "40P01", "55P03", "57014", "57P0", "53")
+# A timer sweep that meets a transient error tries the instance again after 1, 2, 4 … minutes (at most an
+# hour); the 8th failure in a row, about two hours after the first, marks it failed. A deadlock, a lock
+# timeout or a failover clears in seconds or minutes; two hours of failures while the database still takes
+# writes (the count is written) means something a person must look at — a stuck job holding a lock, a step
+# that deadlocks every time — and the 运行异常 list shows it to the administrator, who resumes it
+# (`process_retry`). The back-off keeps such an instance from taking a place of the sweep's batch (oldest
+# timer first) every minute, and its own timer moment is kept (`next_timer_at`).
+MAX_TRANSIENT_FAILURES = 8
+MAX_RETRY_DELAY = dt.timedelta(hours=1)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error comes from the moment rather than from the instance: trying again later can
+    succeed. A broken process definition, a script error or a refused step (ServiceError) is not."""
+    if isinstance(error, InterfaceError):  # the connection was closed under us
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate:
+        return sqlstate.startswith(TRANSIENT_SQLSTATES)
+    if isinstance(cause, sqlite3.Error):
+        # A lock the busy timeout did not outlast; SQLite's other OperationalErrors (no such table, a syntax
+        # error) are not cured by waiting.
+        message = str(error).lower()
+        return "locked" in message or "busy" in message
+    return True  # PostgreSQL reports a lost connection without a SQLSTATE
+
+
+def retry_delay(failures: int) -> dt.timedelta:
+    """How long the sweep leaves an instance after its `failures`-th transient error in a row."""
+    return min(dt.timedelta(minutes=2 ** min(failures - 1, 10)), MAX_RETRY_DELAY)
+
+
+def _failure_reason(error: BaseException) -> str:
+    if isinstance(error, ServiceError):
+        return str(error.message)
+    return f"{error.__class__.__name__}: {error}"[:500]
+
+
 @dataclass(frozen=True)
 class TimerRun:
     advanced: int
     failed: int
+    retried: int = 0
 
 
 def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> TimerRun:
     """Advance every running instance whose next timer is due: refresh its timers and run the engine.
 
-    One transaction per instance; an instance that fails is marked failed (with the reason) and the others
-    go on."""
+    One transaction per instance. A transient database error (`is_transient`) leaves the instance as it was,
+    to be tried again after a back-off (`retry_delay`); any other error marks it failed (with the reason),
+    as do `MAX_TRANSIENT_FAILURES` transient ones in a row. The other instances go on."""
     moment = now or engine.now()
     due = list(
         ProcessInstance.objects.filter(status=InstanceStatus.RUNNING, next_timer_at__lte=moment)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
         .order_by("next_timer_at")
         .values_list("pk", flat=True)[:limit]
     )
-    advanced = failed = 0
+    advanced = failed = retried = 0
     for instance_id in due:
         try:
             with transaction.atomic():
@@ -1631,28 +1770,87 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> Time
                     instance.status != InstanceStatus.RUNNING
                     or not instance.next_timer_at
                     or instance.next_timer_at > moment
+                    or (instance.retry_at and instance.retry_at > moment)
                 ):
                     continue
                 step = _Step(instance, None, moment)
                 step.run(lambda workflow: workflow.refresh_timers())
                 step.finish()
             advanced += 1
-        except ServiceError as error:
+        except Exception as error:  # a bug must not stop the other instances
+            if is_transient(error):
+                if _note_transient_failure(instance_id, error, moment):
+                    failed += 1
+                else:
+                    retried += 1
+                continue
             failed += 1
-            _mark_failed(instance_id, str(error.message))
-        except Exception as error:  # pragma: no cover - a bug must not stop the other instances
-            failed += 1
-            logger.exception("workflow timer failed for instance %s", instance_id)
-            _mark_failed(instance_id, f"{error.__class__.__name__}: {error}"[:500])
-    return TimerRun(advanced=advanced, failed=failed)
+            if not isinstance(error, ServiceError):
+                logger.exception("workflow timer failed for instance %s", instance_id)
+            _mark_failed(instance_id, _failure_reason(error))
+    return TimerRun(advanced=advanced, failed=failed, retried=retried)
+
+
+def _note_transient_failure(instance_id: int, error: BaseException, moment: dt.datetime) -> bool:
+    """Count a transient error of the sweep on an instance and put its next try off; True when it was the
+    last one allowed and the instance is now failed."""
+    try:
+        with transaction.atomic():
+            failures = (
+                ProcessInstance.objects.select_for_update()
+                .filter(pk=instance_id, status=InstanceStatus.RUNNING)
+                .values_list("transient_failures", flat=True)
+                .first()
+            )
+            if failures is None:  # ended or failed meanwhile
+                return False
+            failures += 1
+            if failures >= MAX_TRANSIENT_FAILURES:
+                logger.error(
+                    "workflow timer of instance %s: transient database error %d times in a row, marked failed: %s",
+                    instance_id,
+                    failures,
+                    error,
+                )
+                with records_language():
+                    reason = _("定时处理连续 %(n)d 次遇到数据库临时故障，已停止自动重试：%(e)s") % {
+                        "n": failures,
+                        "e": f"{error.__class__.__name__}: {error}"[:300],
+                    }
+                return _mark_failed(instance_id, reason)
+            retry_at = moment + retry_delay(failures)
+            ProcessInstance.objects.filter(pk=instance_id).update(
+                transient_failures=failures, retry_at=retry_at
+            )
+            logger.warning(
+                "workflow timer of instance %s met a transient database error (%d in a row), tried again at %s: %s",
+                instance_id,
+                failures,
+                retry_at.isoformat(),
+                error,
+            )
+    except DatabaseError:
+        # The database still does not answer: nothing was written, and the next sweep tries again.
+        logger.exception("workflow timer of instance %s: could not note a transient error", instance_id)
+    return False
 
 
 @in_records_language
-def _mark_failed(instance_id: int, reason: str) -> None:
+def _mark_failed(instance_id: int, reason: str) -> bool:
+    """Mark a running instance failed (its timers stop); False when it is no longer running."""
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        instance = (
+            ProcessInstance.objects.select_for_update()
+            .filter(pk=instance_id, status=InstanceStatus.RUNNING)
+            .first()
+        )
+        if instance is None:
+            return False
         instance.status, instance.error = InstanceStatus.FAILED, reason[:2000]
-        instance.next_timer_at = None
-        instance.save(update_fields=["status", "error", "next_timer_at", "updated_at"])
+        instance.next_timer_at, instance.transient_failures, instance.retry_at = None, 0, None
+        instance.save(
+            update_fields=["status", "error", "next_timer_at", "transient_failures", "retry_at", "updated_at"]
+        )
         _history(instance, HistoryAction.AUTO, opinion=_("流程运行异常：%(r)s") % {"r": reason[:300]})
-        _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=reason)
+        _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=reason, success=False)
+    return True

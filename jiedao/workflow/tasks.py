@@ -11,7 +11,7 @@ from jiedao.workflow import services
 def fire_due_timers() -> dict[str, int]:
     """Advance the instances whose timers (deadlines, escalations) are due."""
     result = services.fire_due_timers()
-    return {"advanced": result.advanced, "failed": result.failed}
+    return {"advanced": result.advanced, "failed": result.failed, "retried": result.retried}
 
 
 @task()
