@@ -58,6 +58,8 @@ ROLE_PERMISSIONS = {
         "workflow.view_processdefinition",
         "workflow.add_processdefinition",
         "workflow.change_processdefinition",
+        # 恢复运行 of a process instance the engine marked failed (运行异常).
+        "workflow.change_processinstance",
     ),
     "window-staff": START,
     "community-staff": START,

@@ -353,6 +353,7 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "diagram": {"xml": instance.definition.bpmn_xml, **state},
             "can_withdraw": services.can_withdraw(instance, request.user),
             "can_revoke": services.can_revoke(instance, request.user),
+            "can_retry": services.can_retry(instance, request.user),
             "my_tasks": [
                 t
                 for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
@@ -408,6 +409,35 @@ class InstanceRevokeView(LoginRequiredMixin, View):
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 
+class InstanceRetryView(LoginRequiredMixin, View):
+    """恢复运行 a failed instance (from its page or the list of failed instances)."""
+
+    scope_exempt = "an instance the user may open; the service checks workflow.change_processinstance over it"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        result = {}
+        errors = _run(
+            request,
+            lambda: result.setdefault(
+                "instance", services.process_retry(actor=request.user, instance=instance)
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        elif result["instance"].status == InstanceStatus.FAILED:
+            messages.error(
+                request, _("恢复运行未成功，流程仍运行异常：%(r)s") % {"r": result["instance"].error[:300]}
+            )
+        else:
+            messages.success(request, _("流程已恢复运行。"))
+        back = request.POST.get("next", "")
+        if back.startswith(reverse("workflow:instance_list")):
+            return HttpResponseRedirect(back)
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
 class InstanceListView(ScopedListView):
     model = ProcessInstance
     template_name = "workflow/instance_list.html"
@@ -426,11 +456,20 @@ class InstanceListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
         context.update(
             statuses=InstanceStatus.choices,
             current_status=self.request.GET.get("status", ""),
             q=self.request.GET.get("q", ""),
+            # 运行异常: what an administrator of the processes has to look at, counted within the list's scope.
+            failed_count=(
+                super().get_queryset().filter(status=InstanceStatus.FAILED).count()
+                if has_permission(user, services.PERM_CANCEL)
+                else 0
+            ),
         )
+        for instance in context["object_list"]:
+            instance.can_retry = services.can_retry(instance, user)
         return context
 
 

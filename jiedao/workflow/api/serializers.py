@@ -91,7 +91,8 @@ class HistorySerializer(serializers.ModelSerializer):
 
 class InstanceSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
-        read_only=True, help_text="running 办理中、completed 已办结、cancelled 已撤销、failed 异常"
+        read_only=True,
+        help_text="running 办理中、suspended 已挂起、completed 已办结、cancelled 已撤销、failed 运行异常",
     )
     definition_key = serializers.CharField(source="definition.key", read_only=True)
     definition_name = serializers.CharField(source="definition.name", read_only=True)
@@ -119,8 +120,10 @@ class InstanceSerializer(serializers.ModelSerializer):
             "ended_at",
             "current_step_names",
             "business_object",
+            "error",
         ]
         read_only_fields = fields
+        extra_kwargs = {"error": {"help_text": "运行异常的原因（status 为 failed 时）"}}
 
     @extend_schema_field(
         {

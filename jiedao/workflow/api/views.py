@@ -195,7 +195,7 @@ class ProcessInstanceViewSet(
     queryset = ProcessInstance.objects.all()
     serializer_class = s.InstanceSerializer
     lookup_value_regex = "[0-9]+"
-    action_permissions = {"create": "add", "withdraw": "add"}
+    action_permissions = {"create": "add", "withdraw": "add", "retry": "change"}
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -251,6 +251,23 @@ class ProcessInstanceViewSet(
             instance = services.process_withdraw(actor=request.user, instance=instance)
         else:
             instance = services.process_revoke(actor=request.user, instance=instance)
+        return Response(s.InstanceDetailSerializer(ProcessInstance.objects.get(pk=instance.pk)).data)
+
+    @extend_schema(
+        summary=gettext_lazy("恢复运行（运行异常的流程）"),
+        description=gettext_lazy(
+            "清除异常信息，流程恢复办理并重新执行当前环节（到期的定时事件、自动环节）。再次出错时流程仍为"
+            "“运行异常”（status 为 failed），error 为新的异常原因。需要 workflow.change_processinstance 权限；"
+            "流程不是运行异常状态时返回 409。"
+        ),
+        request=None,
+        parameters=[ID],
+        responses={200: s.InstanceDetailSerializer, **_errors(403, 404, 409)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        instance = services.process_retry(actor=request.user, instance=self.get_object())
         return Response(s.InstanceDetailSerializer(ProcessInstance.objects.get(pk=instance.pk)).data)
 
 
