@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
-from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
@@ -222,14 +222,17 @@ def household_update(
         errors["house"] = [_("实际居住房屋不在该社区。")]
     if errors:
         raise ValidationFailed(errors)
-    before = audit.snapshot(household, FIELDS)
     with transaction.atomic():
+        # On the row as it is now, writing only this edit's fields: saving the loaded copy wrote back its old
+        # head and 销户 date over a 迁出 that closed the household or a head change committed meanwhile.
+        _lock_household(household)
+        before = audit.snapshot(household, FIELDS)
         household.registered_address, household.kind, household.house = (
             registered_address.strip(),
             kind,
             house,
         )
-        household.save()
+        household.save(update_fields=["registered_address", "kind", "house", "updated_at"])
         audit.record(
             events.HOUSEHOLD_CHANGED,
             actor=actor,
@@ -251,9 +254,13 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
 
 def household_remove_member(*, actor, household: Household, person: Person) -> None:
     require(actor, "registry.change_household", household)
-    if household.head_id == person.pk:
-        raise ServiceError(_("不能移出户主，请先变更户主。"), code="is_head")
     with transaction.atomic():
+        # persons first, then the household; the head as it is now: another clerk may just have made this
+        # member the head (checked on the loaded copy, the household was left with a head who is no member)
+        lock_person(person)
+        _lock_household(household)
+        if household.head_id == person.pk:
+            raise ServiceError(_("不能移出户主，请先变更户主。"), code="is_head")
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
@@ -284,10 +291,19 @@ def household_change_head(
     _check_relation(old_head_relation)
     for person_id, relation in (relations or {}).items():
         _check_relation(relation, head=person_id == new_head.pk)
+    seen_head = household.head_id  # the head the request found: `old_head_relation` and `relations` are his
     with transaction.atomic():
         # persons first (ascending ids), then the household: the order every registry service locks in
-        lock_persons([new_head.pk, *([household.head_id] if household.head_id else [])])
+        lock_persons([new_head.pk, *([seen_head] if seen_head else [])])
         _lock_household(household)
+        if household.dissolved_on is not None:
+            raise ValidationFailed(
+                {"new_head": [_("户 %(n)s 已销户，不能变更户主。") % {"n": household.number}]}
+            )
+        if household.head_id != seen_head:
+            # another clerk changed the head meanwhile: the relations given were to the head before, and
+            # applied to the new one they would be wrong (the new head's mother entered as the son's 父亲)
+            raise Conflict(_("该户户主已变更，请刷新后重试。"))
         new_head.refresh_from_db()
         membership = HouseholdMember.objects.filter(household=household, person=new_head).first()
         if membership is None or new_head.status != PersonStatus.LIVING:

@@ -385,9 +385,12 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
     upright as JPEG or PNG without its metadata."""
     require(actor, "registry.change_person", person)
     prepared = checked_upload(photo, "photo", images_only=True) if photo is not None else None
-    before = {"photo": person.photo.name or ""}
-    old = person.photo.name
     with transaction.atomic():
+        # The photo replaced is the one stored now, not the one the request loaded: another clerk's upload
+        # may have committed since, and its encrypted file would be left on disk, referenced by nothing.
+        lock_person(person)
+        before = {"photo": person.photo.name or ""}
+        old = person.photo.name
         if photo is None:
             person.photo = ""
         else:
@@ -747,16 +750,30 @@ def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
         errors["permit_valid_until"] = [_("居住证有效期不能早于来本地日期。")]
     if errors:
         raise ValidationFailed(errors)
-    existing = Migrant.objects.filter(person=person).first()
-    before = audit.snapshot(existing, MIGRANT_FIELDS) if existing else None
+    found = Migrant.objects.filter(person=person).first()
+    seen = audit.snapshot(found, MIGRANT_FIELDS) if found else None
+    values = {name: getattr(data, name) for name in MIGRANT_FIELDS}
+    values = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
     with transaction.atomic():
+        # Decided on the record as it is under the person's lock: two registrations of the same person both
+        # found none and the second hit the unique constraint (a server error); two edits each wrote the
+        # other's field back from the record they had read.
+        lock_person(person)
+        existing = Migrant.objects.filter(person=person).first()
+        before = audit.snapshot(existing, MIGRANT_FIELDS) if existing else None
+        if before != seen:
+            if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+                return existing  # the same record sent twice (a double click): saved once
+            raise Conflict(_("该居民的流动人口信息已被他人登记或修改，请刷新后重试。"))
         migrant = existing or Migrant(person=person)
-        for name in MIGRANT_FIELDS:
-            value = getattr(data, name)
-            setattr(migrant, name, value.strip() if isinstance(value, str) else value)
+        for name, value in values.items():
+            setattr(migrant, name, value)
+        changed = list(MIGRANT_FIELDS)
         if before and before.get("permit_valid_until") != migrant.permit_valid_until:
             migrant.permit_reminded_on = None
-        migrant.save()
+            changed.append("permit_reminded_on")
+        # an existing record: only these fields, so a reminder run marking it meanwhile is not undone
+        migrant.save(update_fields=changed if existing else None)
         audit.record(
             events.MIGRANT_CHANGED if existing else events.MIGRANT_REGISTERED,
             actor=actor,
@@ -808,11 +825,16 @@ def _disability_details(details: dict, errors: dict[str, list[str]]) -> dict:
     return details
 
 
-def _overlapping_tag(person: Person, group: str, valid_from: date, valid_until: date | None):
-    """A tag of the same group whose period [valid_from, valid_until] (open ends) meets the given one."""
+def _overlapping_tag(
+    person: Person, group: str, valid_from: date, valid_until: date | None, *, exclude_pk: int | None = None
+):
+    """A tag of the same group (other than `exclude_pk`) whose period [valid_from, valid_until] (open ends)
+    meets the given one."""
     tags = SpecialGroupTag.objects.filter(person=person, group=group).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from)
     )
+    if exclude_pk is not None:
+        tags = tags.exclude(pk=exclude_pk)
     if valid_until is not None:
         tags = tags.filter(valid_from__lte=valid_until)
     return tags.order_by("valid_from").first()
@@ -918,7 +940,24 @@ def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "")
     require(actor, "registry.change_person", tag.person)
     if valid_until < tag.valid_from:
         raise ValidationFailed({"valid_until": [_("截止日期不能早于起始日期。")]})
+    seen = tag.valid_until  # the end the request found
     with transaction.atomic():
+        # The person's lock serialises every writer of their tags (tag_add, a 迁出 or death ending them, this);
+        # the tag is then decided on as it is now. Unlocked, a double click ended it twice (two timeline
+        # entries) and an end written after a 迁出 made a moved-out resident 低保 again until that date.
+        lock_person(tag.person)
+        try:
+            tag.refresh_from_db()
+        except SpecialGroupTag.DoesNotExist:  # a 迁出 or death removed a tag not yet begun
+            raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
+        if tag.valid_until == valid_until:
+            return tag  # it ends that day already (the same end sent twice): nothing to write again
+        if tag.valid_until != seen:
+            raise Conflict(_("该标记已被他人修改，请刷新后重试。"))
+        # a later end may not run into the next period of the group (a renewal entered as a new tag)
+        later = _overlapping_tag(tag.person, tag.group, tag.valid_from, valid_until, exclude_pk=tag.pk)
+        if later is not None:
+            raise ValidationFailed({"valid_until": [_overlap_message(later, tag.group)]})
         _end_tag(tag, valid_until=valid_until, actor=actor, reason=reason)
     return tag
 

@@ -6,8 +6,8 @@ from django.db import connection
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.registry import services
-from jiedao.registry.choices import PersonStatus
-from jiedao.registry.models import LifeEvent, Person
+from jiedao.registry.choices import LifeEventKind, PersonStatus
+from jiedao.registry.models import Household, LifeEvent, Person, SpecialGroupTag
 from jiedao.registry.selectors import PersonFilter, search_persons
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
 
@@ -188,6 +188,45 @@ def test_tags_have_periods_and_refuse_overlaps(tree, clerk):
     assert not tag.is_valid_on(date(2026, 1, 1)) and tag.is_valid_on(date(2025, 6, 1))
     with pytest.raises(ValidationFailed):
         services.tag_add(actor=clerk, person=someone, group="no-such-group", valid_from=date(2026, 1, 1))
+
+
+def test_a_tag_end_is_written_once_and_never_into_the_next_period(tree, clerk):
+    """Ending a tag on the day it ends already (a form sent again) writes nothing; an end from a page that
+    still showed the first 低保 period may not stretch it into the renewal entered since."""
+    someone = person(clerk, tree.community_a1)
+    first = services.tag_add(actor=clerk, person=someone, group="dibao", valid_from=date(2025, 1, 1))
+    stale_page = SpecialGroupTag.objects.get(pk=first.pk)
+    services.tag_end(actor=clerk, tag=first, valid_until=date(2025, 6, 30))
+    services.tag_add(actor=clerk, person=someone, group="dibao", valid_from=date(2025, 7, 1))
+    services.tag_end(actor=clerk, tag=SpecialGroupTag.objects.get(pk=first.pk), valid_until=date(2025, 6, 30))
+    assert LifeEvent.objects.filter(person=someone, kind=LifeEventKind.TAG_ENDED).count() == 1
+    with pytest.raises(ServiceError, match="该标记已被他人修改，请刷新后重试。"):
+        services.tag_end(actor=clerk, tag=stale_page, valid_until=date(2025, 12, 31))
+    with pytest.raises(ValidationFailed) as refused:
+        services.tag_end(
+            actor=clerk, tag=SpecialGroupTag.objects.get(pk=first.pk), valid_until=date(2025, 12, 31)
+        )
+    assert "2025-07-01" in refused.value.errors["valid_until"][0]
+    assert SpecialGroupTag.objects.get(pk=first.pk).valid_until == date(2025, 6, 30)
+
+
+def test_changing_the_head_of_a_household_closed_meanwhile(tree, clerk):
+    """The head change page was open while the only member moved out (销户): refused in words."""
+    head = person(clerk, tree.community_a1, name="赵独", id_number=new_id_number(date(1950, 5, 5)))
+    other = person(clerk, tree.community_a1, name="赵新", id_number=new_id_number(date(1980, 5, 5)))
+    household = services.household_create(
+        actor=clerk,
+        org=tree.community_a1,
+        number="330110001001-0400",
+        registered_address="幸福路1号",
+        head=head,
+    )
+    stale_page = Household.objects.get(pk=household.pk)
+    services.person_move_out(actor=clerk, person=head, moved_on=date(2026, 1, 5), destination="上海市")
+    with pytest.raises(ValidationFailed, match="已销户，不能变更户主。"):
+        services.household_change_head(
+            actor=clerk, household=stale_page, new_head=other, old_head_relation="10"
+        )
 
 
 def test_blind_index_key_rotation_keeps_exact_lookups_working(tree, clerk, settings):
