@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,11 +12,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.registry.paging import LateRowPaginator
 from jiedao.timelimits import services
 from jiedao.timelimits.choices import OPEN_STATUSES, ClockStatus
 from jiedao.timelimits.forms import ClockPolicyEditForm, ClockPolicyForm
 from jiedao.timelimits.models import DEFAULT_YELLOW_RATIO, Clock, ClockPolicy
-from jiedao.timelimits.registry import KINDS, kind_label
+from jiedao.timelimits.registry import KINDS, kind_label, target_querysets
 from jiedao.timelimits.selectors import provisional_open_clocks
 
 POLICY_PERMISSION = "timelimits.change_clockpolicy"
@@ -42,8 +44,20 @@ class ClockListView(ScopedListView):
             queryset = queryset.filter(kind=kind)
         if self.request.GET.get("provisional") == "1":
             queryset = provisional_open_clocks(queryset)
-        return (
-            queryset.select_related("org", "content_type").prefetch_related("target").order_by("due_at", "pk")
+        return queryset.order_by("due_at", "pk")
+
+    @staticmethod
+    def page_rows(queryset):
+        # Each clock names its record (an application by its item's name, a task by its instance's title):
+        # read with those, one query per kind of record rather than one per clock.
+        return queryset.select_related("org", "content_type").prefetch_related(
+            GenericPrefetch("target", target_querysets())
+        )
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # Every clock of three years (?status=all) to its last page by key, not by OFFSET (registry.paging).
+        return LateRowPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, rows_for=self.page_rows, **kwargs
         )
 
     def get_context_data(self, **kwargs):

@@ -14,7 +14,10 @@ class WorkflowConfig(AppConfig):
         from jiedao.timelimits.signals import clock_deadlines_changed
         from jiedao.workcalendar.signals import calendar_changed
 
-        register_kind("workflow.task", _("流程待办"))
+        # A task's name is its step and its instance's title.
+        register_kind(
+            "workflow.task", _("流程待办"), target_model="workflow.WorkTask", target_related=("instance",)
+        )
         clock_deadlines_changed.connect(
             _follow_recomputed_deadlines, dispatch_uid="workflow.follow_deadlines"
         )

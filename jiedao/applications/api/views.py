@@ -45,6 +45,7 @@ from jiedao.catalog.models import Material, ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
 from jiedao.core.exceptions import OutOfScope, ValidationFailed
 from jiedao.core.middleware import client_ip
+from jiedao.registry.api.base import KeyedPagination
 
 TAGS = ["applications"]
 
@@ -144,19 +145,24 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "notice_pdf": "view",
     }
 
-    def get_queryset(self):
+    # `?offset=150000` of a district's applications reads that page's keys, then its rows with the extras
+    # below, instead of an OFFSET over every earlier row with its clock lookups (registry.paging).
+    pagination_class = KeyedPagination
+
+    def with_extras(self, queryset):
+        """What a read shows besides the application's own columns: the clock, pending extensions,
+        materials. For a list, only the page's rows get them (KeyedPagination)."""
         pending = ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING).select_related(
             "requested_by", "decided_by"
         )
-        queryset = (
-            with_clock_status(super().get_queryset().select_related("item", "org"))
-            .prefetch_related(
-                Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"),
-                "item__materials",
-                "materials",
-            )
-            .order_by("-id")
+        return with_clock_status(queryset.select_related("item", "org")).prefetch_related(
+            Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"),
+            "item__materials",
+            "materials",
         )
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("-id")
         if self.action == "list":
             queryset, errors = filter_applications(
                 queryset, self.request.query_params, user=self.request.user
@@ -164,7 +170,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             if errors:
                 # An unknown value used to list every application as if it had filtered them.
                 raise ValidationFailed(errors)
-        return queryset
+            return queryset
+        return self.with_extras(queryset)
 
     def _input(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
