@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -122,17 +122,42 @@ RATING_TABLES = {
 }
 
 
+def _rating_names(groups: list[dict]) -> dict[str, dict]:
+    """The names the tables show, for the few items, windows, staff and orgs the groups name."""
+    from jiedao.accounts.models import User
+    from jiedao.applications.models import ServiceWindow
+    from jiedao.orgs.models import OrgUnit
+
+    def ids(field: str) -> set:
+        return {group[field] for group in groups if group[field] is not None}
+
+    return {
+        "item": dict(ServiceItem.objects.filter(pk__in=ids("item_id")).values_list("pk", "name")),
+        "window": {
+            row["pk"]: row
+            for row in ServiceWindow.objects.filter(pk__in=ids("window_id")).values(
+                "pk", "number", "name", "org__name"
+            )
+        },
+        "staff": {
+            row["pk"]: row
+            for row in User.objects.filter(pk__in=ids("staff_id")).values("pk", "full_name", "username")
+        },
+        "org": dict(OrgUnit.objects.filter(pk__in=ids("org_id")).values_list("pk", "name")),
+    }
+
+
 def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
     """好差评统计 of `applications` (already scoped) per item, window, staff member rated and implementing
-    body: rows of the grouping fields with `total`, `good` (满意 and above), `bad` (不满意 and below) and
-    `score` (the mean level), most rated first.
+    body: rows of the fields in RATING_TABLES with `total`, `good` (满意 and above), `bad` (不满意 and below)
+    and `score` (the mean level), most rated first.
 
-    One pass over the rated applications, grouped by all four at once (a few hundred groups), then summed
-    per table here: each table read by itself walked the district's ratings and their applications again."""
-    fields = tuple(dict.fromkeys(field for names in RATING_TABLES.values() for field in names))
-    groups = (
+    One pass over the rated applications grouped by the four keys at once (a few hundred groups, integers
+    only), then summed per table here with the names read for those keys: each table read by itself walked
+    a district's ratings and their applications again, and grouping by the names sorted them on disk."""
+    groups = list(
         applications.filter(rating__isnull=False)
-        .values(*fields)
+        .values("item_id", "window_id", "org_id", staff_id=F("rating__staff_id"))
         .annotate(
             total=Count("pk"),
             good=Count("pk", filter=Q(rating__level__gte=RatingLevel.SATISFIED)),
@@ -141,12 +166,28 @@ def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
         )
         .order_by()
     )
+    names = _rating_names(groups)
+    no_window = {"number": None, "name": None, "org__name": None}
+    no_staff = {"full_name": None, "username": None}
     tables: dict[str, dict[tuple, dict]] = {name: {} for name in RATING_TABLES}
     for group in groups:
-        for name, names in RATING_TABLES.items():
-            key = tuple(group[field] for field in names)
+        window = names["window"].get(group["window_id"], no_window)
+        staff = names["staff"].get(group["staff_id"], no_staff)
+        values = {
+            "item__name": names["item"].get(group["item_id"]),
+            "window": group["window_id"],
+            "window__number": window["number"],
+            "window__name": window["name"],
+            "window__org__name": window["org__name"],
+            "rating__staff": group["staff_id"],
+            "rating__staff__full_name": staff["full_name"],
+            "rating__staff__username": staff["username"],
+            "org__name": names["org"].get(group["org_id"]),
+        }
+        for name, fields in RATING_TABLES.items():
+            key = tuple(values[field] for field in fields)
             row = tables[name].setdefault(
-                key, {**dict(zip(names, key, strict=True)), "total": 0, "good": 0, "bad": 0, "level_sum": 0}
+                key, {**dict(zip(fields, key, strict=True)), "total": 0, "good": 0, "bad": 0, "level_sum": 0}
             )
             for measure in ("total", "good", "bad", "level_sum"):
                 row[measure] += group[measure]
