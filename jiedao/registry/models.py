@@ -256,6 +256,9 @@ class Migrant(PersonScoped):
     lease_until = models.DateField(_("租约到期"), null=True, blank=True)
     planned_departure = models.DateField(_("预计离开日期"), null=True, blank=True)
     permit_reminded_on = models.DateField(_("到期提醒日期"), null=True, blank=True)
+    # the version an edit page shows and sends back (a save after someone else's is refused); a reminder
+    # run marking `permit_reminded_on` (a queryset update) leaves it alone: that is no clerk's edit
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("流动人口")
@@ -314,6 +317,9 @@ class SpecialGroupTag(PersonScoped):
     )
     details = models.JSONField(_("详情"), default=dict, blank=True, help_text=_("如残疾类别与等级"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # the version the person page shows with each tag's end form: ending it from a page shown before
+    # another clerk's end (or a 迁出 ending it) is refused
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("特殊人群标记")

@@ -11,6 +11,7 @@ from jiedao.core.exceptions import ValidationFailed
 from jiedao.registry import services
 from jiedao.registry.api.base import RegistryViewSet, ServiceWriteMixin
 from jiedao.registry.api.params import (
+    EDIT_ERRORS,
     ID_PATH,
     LIST_ERRORS,
     ORG_PARAMETER,
@@ -87,12 +88,13 @@ def _write(summary: str, description: str, request, *, created: bool = False, re
         summary="修改户信息",
         description="由 `household_update` 办理，只改户籍地址、户别和实际居住房屋；未提供的字段保持原值。",
         parameters=[ID_PATH],
-        responses={200: HouseholdSerializer, **WRITE_ERRORS},
+        responses={200: HouseholdSerializer, **EDIT_ERRORS},
     ),
     partial_update=extend_schema(
         summary="修改户信息（部分）",
+        description="只改请求中提供的字段。",
         parameters=[ID_PATH],
-        responses={200: HouseholdSerializer, **WRITE_ERRORS},
+        responses={200: HouseholdSerializer, **EDIT_ERRORS},
     ),
 )
 @extend_schema(tags=["registry-households"])
@@ -147,12 +149,14 @@ class HouseholdViewSet(ServiceWriteMixin, RegistryViewSet):
         )
 
     def service_update(self, household, validated):
+        # only the fields sent: one filled in from the copy loaded here would write back a value another
+        # clerk changed between this load and the service's lock
+        sent = {k: validated[k] for k in ("registered_address", "kind", "house") if k in validated}
         return services.household_update(
             actor=self.request.user,
             household=household,
-            registered_address=validated.get("registered_address", household.registered_address),
-            kind=validated.get("kind", household.kind),
-            house=validated.get("house", household.house),
+            seen_updated_at=validated.get("updated_at"),
+            **sent,
         )
 
     @_write("入户", "由 `household_add_member` 办理；户主请通过 change-head 变更。", AddMemberSerializer)

@@ -408,10 +408,10 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
 
     @extend_schema(
         summary="解除特殊人群标记",
-        description="由 `tag_end` 办理：设定截止日期。",
+        description="由 `tag_end` 办理：设定截止日期；已迁出或死亡的居民，截止日期不能晚于迁出或死亡日期。",
         request=TagEndSerializer,
         parameters=[ID_PATH, TAG_ID],
-        responses={200: SpecialGroupTagSerializer, **WRITE_ERRORS},
+        responses={200: SpecialGroupTagSerializer, **EDIT_ERRORS},
     )
     @action(detail=True, methods=["post"], url_path=r"tags/(?P<tag_id>[0-9]+)/end")
     def end_tag(self, request, pk=None, tag_id=None):
@@ -423,6 +423,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             tag=tag,
             valid_until=validated["valid_until"],
             reason=validated.get("reason", ""),
+            seen_updated_at=validated.get("updated_at"),
         )
         return self.respond(tag, SpecialGroupTagSerializer)
 
@@ -432,7 +433,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
         "arrival_date（201）；已登记的只修改提供的字段（200）。流动人口的查询见 /api/v1/migrants/。",
         request=MigrantRegisterSerializer,
         parameters=[ID_PATH],
-        responses={200: MigrantSerializer, 201: MigrantSerializer, **WRITE_ERRORS},
+        responses={200: MigrantSerializer, 201: MigrantSerializer, **EDIT_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def migrant(self, request, pk=None):
@@ -453,6 +454,14 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
                 errors["origin_address"] = [_("请填写来源地。")]
         if errors:
             raise ValidationFailed(errors)
-        migrant = services.migrant_register(actor=request.user, person=person, data=data)
+        # the record as loaded here, unless the client says what it read: the fields not sent were filled in
+        # from it, and a record changed (or registered) since is refused rather than overwritten with them
+        migrant = services.migrant_register(
+            actor=request.user,
+            person=person,
+            data=data,
+            seen_updated_at=validated.get("updated_at") or (existing.updated_at if existing else None),
+            seen_unregistered=existing is None,
+        )
         migrant = self.read_back(migrant.pk, model=Migrant, extras=with_migrant_extras)
         return self.respond(migrant, MigrantSerializer, created=existing is None)

@@ -109,6 +109,15 @@ def _coordinate_fields():
 # --- special groups, life events ----------------------------------------------------------------------
 
 
+def version_field(what: str = "修改（PUT/PATCH）时") -> serializers.DateTimeField:
+    """`updated_at`, read, and optionally sent back: the service refuses (409) when the record changed since."""
+    return serializers.DateTimeField(
+        required=False,
+        help_text=f"最后修改时间。{what}可原样回传读取时的值：其间已被他人修改则不保存，"
+        "返回 409（code conflict），请重新读取后再改；不传则不作此检查。",
+    )
+
+
 class SpecialGroupTagSerializer(serializers.ModelSerializer):
     group_label = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField(help_text="依据；其中的证件号码、电话号码已打码")
@@ -129,6 +138,7 @@ class SpecialGroupTagSerializer(serializers.ModelSerializer):
             "details",
             "has_evidence_file",
             "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -180,6 +190,7 @@ class TagAddSerializer(InputSerializer):
 class TagEndSerializer(InputSerializer):
     valid_until = serializers.DateField(label="截止日期")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, label="解除原因")
+    updated_at = version_field("解除时")
 
 
 class LifeEventSerializer(serializers.ModelSerializer):
@@ -469,6 +480,7 @@ class MigrantSerializer(serializers.ModelSerializer):
             "lease_until",
             "planned_departure",
             "permit_reminded_on",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -492,6 +504,7 @@ class MigrantRegisterSerializer(InputSerializer):
     landlord = text(Migrant, "landlord")
     lease_until = serializers.DateField(required=False, allow_null=True, label="租约到期")
     planned_departure = serializers.DateField(required=False, allow_null=True, label="预计离开日期")
+    updated_at = version_field("修改已登记的记录时")
 
 
 # --- households ---------------------------------------------------------------------------------------
@@ -554,7 +567,7 @@ class HouseholdSerializer(InputSerializer):
     dissolved_on = serializers.DateField(read_only=True, label="销户日期")
     members = HouseholdMemberSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = version_field()
 
     def validate_kind(self, value):
         return _check_household_kind(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -209,30 +211,52 @@ def household_create(
     return household
 
 
+# A field `household_update` leaves as it is (the API's PATCH sends only what it changes).
+UNCHANGED = object()
+
+
 def household_update(
-    *, actor, household: Household, registered_address: str, kind: str, house: House | None
+    *,
+    actor,
+    household: Household,
+    registered_address: str | object = UNCHANGED,
+    kind: str | object = UNCHANGED,
+    house: House | None | object = UNCHANGED,
+    seen_updated_at: datetime | None = None,
 ) -> Household:
+    """户籍地址, 户别 and 实际居住房屋; a field passed as UNCHANGED is neither validated nor written, so it
+    keeps the value it has when the row is locked (not the caller's loaded copy, which another clerk's save
+    may have changed since). `seen_updated_at` is the household's `updated_at` as the edit page (or API
+    client) showed it: when the household was saved since, the edit is refused (Conflict) rather than writing
+    the page's old values over the other clerk's change."""
     require(actor, "registry.change_household", household)
-    errors = length_errors(Household, registered_address=registered_address)
-    if kind not in HouseholdKind.values:
-        errors["kind"] = [_("户别不正确。")]
-    if not registered_address.strip():
-        errors["registered_address"] = [_("请填写户籍地址。")]
-    if house is not None and not same_community(house.org, household.org):
-        errors["house"] = [_("实际居住房屋不在该社区。")]
+    values: dict = {}
+    errors: dict[str, list[str]] = {}
+    if registered_address is not UNCHANGED:
+        values["registered_address"] = registered_address.strip()
+        errors.update(length_errors(Household, registered_address=registered_address))
+        if not values["registered_address"]:
+            errors["registered_address"] = [_("请填写户籍地址。")]
+    if kind is not UNCHANGED:
+        values["kind"] = kind
+        if kind not in HouseholdKind.values:
+            errors["kind"] = [_("户别不正确。")]
+    if house is not UNCHANGED:
+        values["house"] = house
+        if house is not None and not same_community(house.org, household.org):
+            errors["house"] = [_("实际居住房屋不在该社区。")]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
         # On the row as it is now, writing only this edit's fields: saving the loaded copy wrote back its old
         # head and 销户 date over a 迁出 that closed the household or a head change committed meanwhile.
         _lock_household(household)
+        if seen_updated_at is not None and household.updated_at != seen_updated_at:
+            raise Conflict(_("该户信息已被他人修改，请刷新后重试。"))
         before = audit.snapshot(household, FIELDS)
-        household.registered_address, household.kind, household.house = (
-            registered_address.strip(),
-            kind,
-            house,
-        )
-        household.save(update_fields=["registered_address", "kind", "house", "updated_at"])
+        for name, value in values.items():
+            setattr(household, name, value)
+        household.save(update_fields=[*values, "updated_at"])
         audit.record(
             events.HOUSEHOLD_CHANGED,
             actor=actor,

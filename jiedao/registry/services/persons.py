@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -730,8 +730,18 @@ MIGRANT_FIELDS = [
 ]
 
 
-def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
-    """Create or update the migrant record of a person."""
+def migrant_register(
+    *,
+    actor,
+    person: Person,
+    data: MigrantData,
+    seen_updated_at: datetime | None = None,
+    seen_unregistered: bool = False,
+) -> Migrant:
+    """Create or update the migrant record of a person. What the edit page (or API client) showed, when it
+    says: `seen_updated_at` the record's `updated_at`, `seen_unregistered` that there was no record yet. A
+    record changed (or registered) since is refused (Conflict) rather than written over with the page's old
+    values — unless it holds what this request sends already (a double click: saved once)."""
     require(actor, "registry.change_person", person)
     errors: dict[str, list[str]] = {}
     if not data.origin_address.strip():
@@ -761,14 +771,20 @@ def migrant_register(*, actor, person: Person, data: MigrantData) -> Migrant:
         lock_person(person)
         existing = Migrant.objects.filter(person=person).first()
         before = audit.snapshot(existing, MIGRANT_FIELDS) if existing else None
-        if before != seen:
+        if seen_unregistered:
+            page_stale = existing is not None
+        elif seen_updated_at is not None:
+            page_stale = existing is None or existing.updated_at != seen_updated_at
+        else:
+            page_stale = False
+        if page_stale or before != seen:
             if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
                 return existing  # the same record sent twice (a double click): saved once
             raise Conflict(_("该居民的流动人口信息已被他人登记或修改，请刷新后重试。"))
         migrant = existing or Migrant(person=person)
         for name, value in values.items():
             setattr(migrant, name, value)
-        changed = list(MIGRANT_FIELDS)
+        changed = [*MIGRANT_FIELDS, "updated_at"]
         if before and before.get("permit_valid_until") != migrant.permit_valid_until:
             migrant.permit_reminded_on = None
             changed.append("permit_reminded_on")
@@ -936,7 +952,18 @@ def tag_add(
     return tag
 
 
-def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "") -> SpecialGroupTag:
+def tag_end(
+    *,
+    actor,
+    tag: SpecialGroupTag,
+    valid_until: date,
+    reason: str = "",
+    seen_updated_at: datetime | None = None,
+) -> SpecialGroupTag:
+    """Set the last day a tag holds. `seen_updated_at` is the tag's `updated_at` as the person page (or API
+    client) showed it: a tag ended since — by another clerk, or by a 迁出 or death — is refused (Conflict)
+    rather than given the page's end instead. A moved-out or deceased person's tag may not end after the
+    迁出 or death date (the community no longer administers the group for them from then on)."""
     require(actor, "registry.change_person", tag.person)
     if valid_until < tag.valid_from:
         raise ValidationFailed({"valid_until": [_("截止日期不能早于起始日期。")]})
@@ -952,8 +979,9 @@ def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "")
             raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
         if tag.valid_until == valid_until:
             return tag  # it ends that day already (the same end sent twice): nothing to write again
-        if tag.valid_until != seen:
+        if tag.valid_until != seen or (seen_updated_at is not None and tag.updated_at != seen_updated_at):
             raise Conflict(_("该标记已被他人修改，请刷新后重试。"))
+        _check_end_after_leaving(tag.person, valid_until)
         # a later end may not run into the next period of the group (a renewal entered as a new tag)
         later = _overlapping_tag(tag.person, tag.group, tag.valid_from, valid_until, exclude_pk=tag.pk)
         if later is not None:
@@ -962,11 +990,26 @@ def tag_end(*, actor, tag: SpecialGroupTag, valid_until: date, reason: str = "")
     return tag
 
 
+def _check_end_after_leaving(person: Person, valid_until: date) -> None:
+    """Refused rather than clamped: the clerk typed a date the tag cannot have held to, and writing another
+    one silently would put a date nobody entered in the timeline; the message names the date to use."""
+    if person.status_date is None or valid_until <= person.status_date:
+        return
+    day = person.status_date.isoformat()
+    if person.status == PersonStatus.MOVED_OUT:
+        message = _("该居民已于 %(d)s 迁出，截止日期不能晚于迁出日期。") % {"d": day}
+    elif person.status == PersonStatus.DECEASED:
+        message = _("该居民已于 %(d)s 死亡，截止日期不能晚于死亡日期。") % {"d": day}
+    else:
+        return
+    raise ValidationFailed({"valid_until": [message]})
+
+
 def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str) -> None:
     """Write a tag's end (the last day it holds), its timeline entry and its audit event."""
     before = {"valid_until": tag.valid_until}
     tag.valid_until = valid_until
-    tag.save(update_fields=["valid_until"])
+    tag.save(update_fields=["valid_until", "updated_at"])
     with records_language():
         label = dictionaries.label("special_group", tag.group)
         _life_event(

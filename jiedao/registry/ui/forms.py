@@ -499,6 +499,8 @@ class TagEndForm(IdPrefixedForm):
     id_prefix = "tagend"
     valid_until = date_field(_("截止日期"))
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+    # the tag as the person page showed it: ending it after someone else did (or a 迁出) is refused
+    updated_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
 class MigrantForm(StyledForm):
@@ -514,6 +516,8 @@ class MigrantForm(StyledForm):
     landlord = forms.CharField(label=_("房东"), max_length=100, required=False)
     lease_until = date_field(_("租约到期"), required=False)
     planned_departure = date_field(_("预计离开日期"), required=False)
+    # the record as this page showed it (empty: none yet): a save after someone else's is refused
+    updated_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -580,6 +584,11 @@ class HouseholdForm(StyledForm):
         required=False,
         help_text=_("如：幸福路12号3幢2单元301，可不填。"),
     )
+
+
+class HouseholdEditForm(HouseholdForm):
+    # the household as this page showed it: a save after someone else's is refused, not written over it
+    updated_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
 class HouseholdCreateForm(PersonPickMixin, HouseholdForm):

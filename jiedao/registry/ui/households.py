@@ -220,7 +220,7 @@ class HouseholdObjectMixin(ScopedObjectMixin):
 
 
 class HouseholdEditView(HouseholdObjectMixin, ServiceFormView):
-    form_class = forms.HouseholdForm
+    form_class = forms.HouseholdEditForm
     success_message = gettext_lazy("户信息已保存。")
     form_takes_household = False
 
@@ -230,6 +230,7 @@ class HouseholdEditView(HouseholdObjectMixin, ServiceFormView):
             "registered_address": household.registered_address,
             "kind": household.kind,
             "house": household.house.full_address if household.house_id else "",
+            "updated_at": household.updated_at,
         }
 
     def get_context_data(self, **kwargs):
@@ -243,6 +244,7 @@ class HouseholdEditView(HouseholdObjectMixin, ServiceFormView):
             registered_address=data["registered_address"],
             kind=data["kind"],
             house=resolve_house(self.request.user, data.get("house") or ""),
+            seen_updated_at=data.get("updated_at"),
         )
 
 

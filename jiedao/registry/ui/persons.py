@@ -528,6 +528,7 @@ class PersonTagEndView(PersonObjectMixin, ServiceFormView):
             tag=self.get_tag(),
             valid_until=data["valid_until"],
             reason=data.get("reason") or "",
+            seen_updated_at=data.get("updated_at"),
         )
 
 
@@ -539,15 +540,22 @@ class PersonMigrantView(PersonObjectMixin, ServiceFormView):
         migrant = Migrant.objects.filter(person=self.get_person()).first()
         if migrant is None:
             return {"arrival_date": timezone.localdate()}
-        return {name: getattr(migrant, name) for name in MIGRANT_FIELDS}
+        return {**{name: getattr(migrant, name) for name in MIGRANT_FIELDS}, "updated_at": migrant.updated_at}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(title=_("流动人口信息"), **kwargs)
 
     def perform(self, form):
         data = dict(form.cleaned_data)
+        seen = data.pop("updated_at", None)
         for name in ("origin_region_code", "reason", "permit_number", "employer", "landlord"):
             data[name] = data.get(name) or ""
         return services.migrant_register(
-            actor=self.request.user, person=self.get_person(), data=services.MigrantData(**data)
+            actor=self.request.user,
+            person=self.get_person(),
+            data=services.MigrantData(**data),
+            seen_updated_at=seen,
+            # the page sends the version field empty when it showed no record: one registered since (by
+            # another clerk) is not overwritten; a post without the field at all is not checked
+            seen_unregistered=seen is None and "updated_at" in form.data,
         )
