@@ -386,10 +386,11 @@ def main() -> None:
         return
     if args.reuse:
         use_existing()
+        plain_static_files()
     else:
         setup_django("postgresql", name=DB)
+        plain_static_files()  # before the demo, which renders pages (the storage is read once)
         build(args.applications)
-    plain_static_files()
     from jiedao.applications.models import Application
 
     ids = samples()
