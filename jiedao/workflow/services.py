@@ -46,7 +46,7 @@ from jiedao.timelimits import services as timelimits
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.workcalendar.services import CalendarNotCovered
 from jiedao.workflow import audit_events as events
-from jiedao.workflow import bpmn, engine, formschema
+from jiedao.workflow import bpmn, bpmn_import, engine, formschema
 from jiedao.workflow.assignment import AssignmentContext, AssignmentError, may_handle, resolve
 from jiedao.workflow.choices import (
     OPEN_TASK_STATUSES,
@@ -201,20 +201,51 @@ def definition_save_draft(
     return definition
 
 
-def _validated_model(bpmn_xml: str, forms: dict, *, actor, org, key_hint: str = "") -> bpmn.ProcessModel:
+def _validated_model(
+    bpmn_xml: str, forms: dict, *, actor, org, key_hint: str = "", problems: list[str] | None = None
+) -> bpmn.ProcessModel:
+    """The checked model; refused (and audited) with the import `problems` of the file first, then the
+    validation's own messages."""
+    messages: list[str] = list(problems or [])
+    model = None
     try:
-        return bpmn.load(bpmn_xml, forms)
+        model = bpmn.load(bpmn_xml, forms)
     except bpmn.BpmnError as error:
+        messages.extend(m for m in error.messages if m not in messages)
+    if messages:
         with transaction.atomic():
             audit.record(
                 events.DEFINITION_DEPLOY_REFUSED,
                 actor=actor,
                 org=org,
                 success=False,
-                message="；".join(error.messages)[:500],
+                message="；".join(messages)[:500],
                 after={"key": key_hint},
             )
-        raise _definition_errors(error) from None
+        raise _definition_errors(bpmn.BpmnError(messages))
+    return model
+
+
+def _imported(bpmn_xml: str, forms: dict) -> bpmn_import.Conversion:
+    """A file from another engine (Flowable, Activiti, Camunda 7) in the platform's convention, with the
+    forms it brought added (forms given by name win). A document that is not safe, well-formed BPMN comes
+    back as it is: its errors are reported where it is read."""
+    try:
+        conversion = bpmn_import.convert(bpmn_xml, forms)
+    except bpmn.BpmnError:
+        return bpmn_import.Conversion(xml=bpmn_xml, forms=dict(forms))
+    conversion.forms = {**conversion.forms, **forms}
+    return conversion
+
+
+def definition_import(*, actor, org: OrgUnit, bpmn_xml: str, forms=None) -> bpmn_import.Conversion:
+    """What the designer's 导入 shows before anything is saved: the file converted from its modeler's
+    extensions, the forms it carries, what was converted and what the administrator must fix before deploy.
+    Raises ValidationFailed for a file that is not safe, well-formed BPMN."""
+    require(actor, PERM_DEPLOY, org)
+    bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
+    _read_head(bpmn_xml)
+    return _imported(bpmn_xml, forms)
 
 
 def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
@@ -251,7 +282,11 @@ def definition_deploy_xml(
     saved when validation fails."""
     require(actor, PERM_DEPLOY, org)
     bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
-    model = _validated_model(bpmn_xml, forms, actor=actor, org=org)
+    # A file exported by another modeler is deployed in the platform's convention, or refused with what
+    # could not be converted (never with an assignee silently dropped).
+    conversion = _imported(bpmn_xml, forms)
+    bpmn_xml, forms = conversion.xml, conversion.forms
+    model = _validated_model(bpmn_xml, forms, actor=actor, org=org, problems=conversion.problems)
     with transaction.atomic():
         # Serialise concurrent deploys of the same process (the unique constraint is the last guard).
         list(ProcessDefinition.objects.select_for_update().filter(org=org, key=model.process_id))

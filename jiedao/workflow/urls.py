@@ -28,6 +28,7 @@ urlpatterns = [
         views.DefinitionSaveView.as_view(deploy=True),
         name="definition_deploy",
     ),
+    path("definitions/<int:pk>/import/", views.DefinitionImportView.as_view(), name="definition_import"),
     path("definitions/<int:pk>/bpmn/", views.DefinitionExportView.as_view(), name="definition_export"),
     path(
         "definitions/<int:pk>/new-version/",

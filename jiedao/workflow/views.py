@@ -609,8 +609,18 @@ class DefinitionCreateView(_DesignMixin, View):
         created = {}
 
         def call():
+            forms: dict = {}
+            if upload is not None:
+                # A file from Flowable, Activiti or Camunda Modeler: in the platform's convention, with a
+                # diagram if it had none, and what the administrator must fix said on the designer page.
+                created["import"] = services.definition_import(
+                    actor=request.user, org=request.user.org, bpmn_xml=xml
+                )
+                xml_, forms = created["import"].xml, created["import"].forms
+            else:
+                xml_ = xml
             created["definition"] = services.definition_save_draft(
-                actor=request.user, org=request.user.org, bpmn_xml=xml, forms={}
+                actor=request.user, org=request.user.org, bpmn_xml=xml_, forms=forms
             )
 
         errors = _run(request, call)
@@ -618,6 +628,12 @@ class DefinitionCreateView(_DesignMixin, View):
             for message in errors:
                 messages.error(request, message)
             return HttpResponseRedirect(reverse("workflow:definition_list"))
+        conversion = created.get("import")
+        if conversion is not None:
+            for note in conversion.notes:
+                messages.info(request, note)
+            for problem in conversion.problems:
+                messages.warning(request, problem)
         return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created["definition"].pk]))
 
 
@@ -632,6 +648,7 @@ class DesignerView(_DesignMixin, View):
             "editable": definition.status == DefinitionStatus.DRAFT,
             "saveUrl": reverse("workflow:definition_save", args=[definition.pk]),
             "deployUrl": reverse("workflow:definition_deploy", args=[definition.pk]),
+            "importUrl": reverse("workflow:definition_import", args=[definition.pk]),
             "name": definition.name,
             "key": definition.key,
             "actions": [{"name": name, "label": label} for name, label in actions.choices()],
@@ -694,6 +711,45 @@ class DefinitionSaveView(_DesignMixin, View):
                 "message": message,
                 "status": saved.status,
                 "redirect": reverse("workflow:definition_edit", args=[saved.pk]),
+            }
+        )
+
+
+class DefinitionImportView(_DesignMixin, View):
+    """POST JSON {bpmn_xml}: the designer's 导入 of a file, possibly from another modeler. Answers with the
+    file in the platform's convention (and a diagram if it had none), the forms it carries, what was
+    converted (``notes``) and what must be fixed before deploy (``problems``); nothing is saved."""
+
+    def post(self, request, pk):
+        definition = self.get_definition(pk)
+        try:
+            body = json.loads(request.body or b"{}")
+        except RequestDataTooBig:
+            return JsonResponse(
+                {"ok": False, "errors": [_("流程过大：BPMN 与表单合计不能超过 2 MB。")]}, status=400
+            )
+        except ValueError:
+            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
+        result = {}
+
+        def call():
+            result["import"] = services.definition_import(
+                actor=request.user, org=definition.org, bpmn_xml=str(body.get("bpmn_xml") or "")
+            )
+
+        errors = _run(request, call)
+        if errors:
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        conversion = result["import"]
+        return JsonResponse(
+            {
+                "ok": True,
+                "xml": conversion.xml,
+                "forms": conversion.forms,
+                "notes": conversion.notes,
+                "problems": conversion.problems,
             }
         )
 

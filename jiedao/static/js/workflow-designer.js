@@ -14,34 +14,12 @@
 
   // Forms travel inside a .bpmn file as the server exports it (jiedao/workflow/formschema.py embed_forms):
   // bpmn:process/bpmn:extensionElements/jiedao:forms/jiedao:form, one per form, key attribute, form-js JSON.
+  // An imported file is read by the server (DefinitionImportView), which takes them out.
   const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 
   function parseXml(text) {
     const doc = new DOMParser().parseFromString(text, "application/xml");
     return doc.getElementsByTagName("parsererror").length ? null : doc;
-  }
-
-  // The file without its forms, and the forms it carried (a form that is not JSON is left for the server,
-  // which names it when the draft is saved).
-  function splitForms(text) {
-    const doc = text.includes(JIEDAO) ? parseXml(text) : null;
-    const holders = doc ? [...doc.getElementsByTagNameNS(JIEDAO, "forms")] : [];
-    if (!holders.length) return { xml: text, forms: {} };
-    const carried = {};
-    holders.forEach((holder) => {
-      [...holder.getElementsByTagNameNS(JIEDAO, "form")].forEach((form) => {
-        try {
-          carried[form.getAttribute("key") || ""] = JSON.parse(form.textContent);
-        } catch (error) {
-          carried.__broken = true;
-        }
-      });
-      const extension = holder.parentNode;
-      extension.removeChild(holder);
-      if (!extension.children.length) extension.parentNode.removeChild(extension);
-    });
-    if (carried.__broken) return { xml: text, forms: {} };
-    return { xml: new XMLSerializer().serializeToString(doc), forms: carried };
   }
 
   // The diagram with `forms` inside its process, so an exported file imports with its forms.
@@ -481,8 +459,12 @@
         const file = importInput.files[0];
         if (!file) return;
         file.text().then(async (text) => {
-          // The forms a file carries come with it (a file exported here or from the list of definitions).
-          const { xml, forms: carried } = splitForms(text);
+          // The server reads the file first: a file from Flowable, Activiti or Camunda Modeler comes back in
+          // the platform's convention (with a diagram if it had none), with the forms it carries (those
+          // exported here too), what was converted and what must be fixed before deploy.
+          const report = await importOnServer(text);
+          if (!report) return;
+          const carried = report.forms || {};
           if (Object.keys(carried).length) {
             keepCurrentForm();
             Object.assign(forms, carried);
@@ -490,11 +472,63 @@
             currentFormKey = null; // the editor's copy of a replaced form must not be written back
             await openForm(show);
           }
-          await importXml(xml);
+          await importXml(report.xml);
+          showImportReport(report.problems || [], report.notes || []);
         });
         importInput.value = "";
       });
     }
+    async function importOnServer(text) {
+      let response;
+      let body = {};
+      try {
+        response = await fetch(config.importUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: JSON.stringify({ bpmn_xml: text }),
+          credentials: "same-origin",
+        });
+        body = await response.json();
+      } catch (error) {
+        const data = root.dataset;
+        const status = response ? response.status : 0;
+        const reason = status === 403 ? data.textForbidden : status === 413 ? data.textTooLarge : data.textServerError;
+        body = { ok: false, errors: [reason + (status ? "（HTTP " + status + "）" : "")] };
+      }
+      if (!body.ok) {
+        showMessages(messages, false, [root.dataset.textImportFailed, ...(body.errors || [])]);
+        return null;
+      }
+      return body;
+    }
+
+    // What the import converted, and what the administrator must fix before deploy (each names its element).
+    function showImportReport(problems, notes) {
+      const parts = [];
+      [
+        [problems, "alert-warning", root.dataset.textImportProblems, "import-problems"],
+        [notes, "alert-info", root.dataset.textImportNotes, "import-notes"],
+      ].forEach(([lines, kind, heading, testid]) => {
+        if (!lines.length) return;
+        const alert = document.createElement("div");
+        alert.className = "alert " + kind;
+        alert.dataset.testid = testid;
+        const title = document.createElement("p");
+        title.className = "mb-1 fw-semibold";
+        title.textContent = heading;
+        const list = document.createElement("ul");
+        list.className = "mb-0";
+        lines.forEach((line) => {
+          const item = document.createElement("li");
+          item.textContent = line;
+          list.appendChild(item);
+        });
+        alert.append(title, list);
+        parts.push(alert);
+      });
+      messages.replaceChildren(...parts);
+    }
+
     document.getElementById("wf-export").addEventListener("click", async () => {
       keepCurrentForm();
       declareNamespaces();

@@ -1,0 +1,320 @@
+"""Processes drawn in Flowable Modeler 6, Activiti Designer 5/6 and Camunda Modeler 5 (Camunda 7): what maps
+onto the platform's convention is converted on import and the process deploys and runs; what cannot is
+refused before deploy, naming the element and saying what to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jiedao.accounts.models import Role
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.testing import client_for
+from jiedao.workflow import bpmn, services
+from jiedao.workflow.models import ProcessDefinition, WorkTask
+from jiedao.workflow.tests import processes
+from jiedao.workflow.tests.conftest import role
+from jiedao.workflow.tests.processes import complete, open_tasks, steps
+
+FILES = Path(__file__).resolve().parent / "vendor_files"
+
+
+def vendor_file(name: str) -> str:
+    return (FILES / name).read_text(encoding="utf-8")
+
+
+def deploy(people, name: str, xml: str | None = None) -> ProcessDefinition:
+    return services.definition_deploy_xml(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml or vendor_file(name), forms={}
+    )
+
+
+def refusal(people, name: str, xml: str | None = None) -> list[str]:
+    with pytest.raises(ValidationFailed) as error:
+        deploy(people, name, xml)
+    assert not ProcessDefinition.objects.exists()
+    return error.value.errors["bpmn_xml"]
+
+
+def candidates(instance, element_id: str) -> set[str]:
+    return {u.username for t in open_tasks(instance, element_id) for u in t.candidates.all()}
+
+
+@pytest.fixture
+def dept_leaders(people):
+    """The role Flowable's group dept_leader stands for here: the same people under its Chinese name."""
+    Role.objects.filter(code="approver").update(name="部门负责人")
+    return people
+
+
+# --- Flowable Modeler 6.x ------------------------------------------------------------------------------------
+
+
+def test_a_flowable_leave_process_deploys_and_its_steps_reach_the_right_people(dept_leaders, people, clock):
+    definition = deploy(people, "flowable_leave.bpmn20.xml")
+    # the start event's formProperty fields became the start form; the group's display name found the role
+    assert sorted(definition.forms) == ["form_sid_5A7F8C21_DEPT", "form_startEvent1"]
+    assert "flowable:" not in definition.bpmn_xml and "$INITIATOR" not in definition.bpmn_xml
+    instance = services.process_start(
+        actor=people.applicant,
+        definition_key="qingjia",
+        org=people.applicant.org,
+        data={"days": 5, "reason": "家中有事"},
+    )
+    assert steps(instance) == ["sid-5A7F8C21-DEPT"]
+    assert candidates(instance, "sid-5A7F8C21-DEPT") == {"head", "head2"}
+    task = open_tasks(instance)[0]
+    assert task.due_at is not None  # flowable:dueDate="P2D" became a two-day time limit
+    complete(instance, "sid-5A7F8C21-DEPT", people.head, {"deptApproved": True})
+    # 5 days and approved: ${days > 3 && deptApproved == true} sends it to the leader (group id = role code)
+    assert steps(instance) == ["sid-0C1D-LEADER"]
+    assert candidates(instance, "sid-0C1D-LEADER") == {"leader"}
+    complete(instance, "sid-0C1D-LEADER", people.leader)
+    # $INITIATOR: 销假 goes to the applicant
+    assert [t.assignee for t in open_tasks(instance)] == [people.applicant]
+
+
+def test_a_flowable_timer_and_the_initiator_variable_carry_over(dept_leaders, people, clock):
+    deploy(people, "flowable_leave.bpmn20.xml")
+    instance = services.process_start(
+        actor=people.applicant,
+        definition_key="qingjia",
+        org=people.applicant.org,
+        data={"days": 4, "reason": "病"},
+    )
+    complete(instance, "sid-5A7F8C21-DEPT", people.head, {"deptApproved": True})
+    clock.advance(days=3, minutes=1)
+    assert services.fire_due_timers(now=clock()).advanced == 1
+    instance.refresh_from_db()
+    # the boundary timer P3D fired; ${initiator} (flowable:initiator="initiator") is the applicant
+    assert steps(instance) == ["sid-7B3E-TIMEOUT"]
+    assert open_tasks(instance)[0].assignee == people.applicant
+
+
+def test_a_flowable_group_the_platform_does_not_know_is_refused_naming_the_step(people):
+    messages = refusal(people, "flowable_leave.bpmn20.xml")
+    assert (
+        "用户任务「部门审批」（sid-5A7F8C21-DEPT）的候选组「dept_leader」（flowable:candidateGroups=dept_leader）"
+        "在本平台没有代码或名称相同的角色：请在设计器中为它选择办理角色。"
+    ) in messages
+
+
+def test_a_flowable_assignee_expression_is_refused_naming_the_step(dept_leaders, people):
+    xml = vendor_file("flowable_leave.bpmn20.xml").replace(
+        'flowable:assignee="$INITIATOR"', 'flowable:assignee="${leaveService.findManager(execution)}"'
+    )
+    messages = refusal(people, "", xml)
+    assert (
+        "用户任务「销假」（sid-9E2B-XIAOJIA）的 flowable:assignee=${leaveService.findManager(execution)} "
+        "无法识别（是本平台无法计算的表达式）：请在设计器中重新指定办理人。"
+    ) in messages
+
+
+def test_a_flowable_countersign_over_a_variable_list_is_refused(dept_leaders, people):
+    xml = (
+        vendor_file("flowable_leave.bpmn20.xml")
+        .replace(
+            '<userTask id="sid-0C1D-LEADER" name="分管领导审批" flowable:candidateGroups="subdistrict-leader"',
+            '<userTask id="sid-0C1D-LEADER" name="分管领导审批" flowable:assignee="${assignee}"',
+        )
+        .replace(
+            "</userTask>\n    <boundaryEvent",
+            '<multiInstanceLoopCharacteristics isSequential="false" flowable:collection="${assigneeList}" '
+            'flowable:elementVariable="assignee"><completionCondition>'
+            "${nrOfCompletedInstances/nrOfInstances >= 0.6}</completionCondition>"
+            "</multiInstanceLoopCharacteristics></userTask>\n    <boundaryEvent",
+            1,
+        )
+    )
+    messages = refusal(people, "", xml)
+    assert any(
+        m.startswith("用户任务「分管领导审批」（sid-0C1D-LEADER）按流程变量中的人员名单逐人会签")
+        and "flowable:collection=${assigneeList}" in m
+        for m in messages
+    ), messages
+    # and the task is not left to nobody: deploy says it has no handler
+    assert any("「分管领导审批」（sid-0C1D-LEADER）没有指定办理人" in m for m in messages), messages
+
+
+# --- Activiti 5/6 Designer -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def activiti_groups(people):
+    people.head.roles.add(role("deptLeader"))
+    people.leader.roles.add(role("hr"))
+    return people
+
+
+def test_an_activiti_leave_process_without_a_diagram_deploys_and_runs(activiti_groups, people, clock):
+    definition = deploy(people, "activiti_leave.bpmn20.xml")
+    # a diagram was laid out for the designer, for every element and flow
+    assert "BPMNDiagram" in definition.bpmn_xml
+    for element_id in ("startevent1", "deptLeaderAudit", "exclusivegateway5", "flow11", "endevent1"):
+        assert f'bpmnElement="{element_id}"' in definition.bpmn_xml
+    start_form = definition.forms["form_startevent1"]
+    leave_type = next(c for c in start_form["components"] if c["key"] == "leaveType")
+    assert leave_type["type"] == "select" and {"label": "病假", "value": "sick"} in leave_type["values"]
+    instance = services.process_start(
+        actor=people.applicant,
+        definition_key="leaveProcess",
+        org=people.applicant.org,
+        data={"leaveType": "sick", "startDate": "2026-10-12", "days": 2},
+    )
+    assert candidates(instance, "deptLeaderAudit") >= {"head"}
+    complete(instance, "deptLeaderAudit", people.head, {"deptLeaderPass": False})
+    # ${!deptLeaderPass}: back to the applicant (activiti:assignee="${applyUserId}", the initiator variable)
+    assert steps(instance) == ["modifyApply"]
+    assert open_tasks(instance)[0].assignee == people.applicant
+    complete(instance, "modifyApply", people.applicant, {"reApply": True})  # ${reApply eq true}
+    complete(instance, "deptLeaderAudit", people.head, {"deptLeaderPass": True})
+    assert steps(instance) == ["hrAudit"] and candidates(instance, "hrAudit") == {"leader"}
+    complete(instance, "hrAudit", people.leader)
+    assert instance.status == "completed"
+
+
+# --- Camunda Modeler 5 (Camunda 7) ---------------------------------------------------------------------------
+
+
+def test_a_camunda_7_process_with_listeners_and_external_tasks_is_refused_naming_each_element(
+    dept_leaders, people
+):
+    messages = refusal(people, "camunda_leave.bpmn")
+    assert (
+        "用户任务「部门审批」（Activity_0dept）带有任务监听器（cn.gov.oa.listener.NotifyLeaderListener），"
+        "本平台不执行外部代码，已移除：如需在此环节自动处理，请改用服务任务（已登记的动作）。"
+    ) in messages
+    assert any(
+        m.startswith("用户任务「部门审批」（Activity_0dept）的办理期限 camunda:dueDate=${dateTime()")
+        for m in messages
+    ), messages
+    assert (
+        "服务任务「短信通知申请人」（Activity_2sms）是原系统的外部任务（camunda:topic=send-sms），"
+        "本平台没有同名的已登记动作，已移除：请在设计器中为它选择动作。"
+    ) in messages
+    assert any(
+        m.startswith("用户任务「班子会签」（Activity_1joint）按流程变量中的人员名单逐人会签")
+        for m in messages
+    )
+    assert not WorkTask.objects.exists()
+
+
+def test_camunda_7_conversions_keep_what_maps(dept_leaders, people):
+    conversion = services.definition_import(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=vendor_file("camunda_leave.bpmn")
+    )
+    model = bpmn.load(conversion.xml, conversion.forms, validate=False)
+    # 部门负责人 is a role's name; ${applicant} is camunda:initiator's variable; the 60 % rule is kept
+    assert model.element("Activity_0dept").candidate_groups == ["role:approver"]
+    assert model.element("Activity_3back").assignee == "initiator"
+    assert model.element("Activity_1joint").countersign == "0.6"
+    assert model.element("Activity_1joint").assignee == ""  # the per-person ${leader} went with the list
+    assert sorted(conversion.forms) == ["form_StartEvent_1"]
+
+
+# --- the designer's 导入 --------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_designers_import_answers_with_the_converted_file_and_what_to_fix(dept_leaders, people):
+    client = client_for(people.deployer)
+    client.post("/workflow/definitions/new/", {"key": "leave_request", "name": "请假申请"})
+    draft = ProcessDefinition.objects.get(key="leave_request")
+    answer = client.post(
+        f"/workflow/definitions/{draft.pk}/import/",
+        json.dumps({"bpmn_xml": vendor_file("camunda_leave.bpmn")}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["ok"] is True
+    assert "taskListener" not in body["xml"] and 'camunda:candidateGroups="role:approver"' in body["xml"]
+    assert "form_StartEvent_1" in body["forms"]
+    assert any("部门负责人" in note and "role:approver" in note for note in body["notes"])
+    assert any("（Activity_2sms）" in problem for problem in body["problems"])
+    draft.refresh_from_db()
+    assert "camunda:taskListener" not in draft.bpmn_xml  # nothing saved until the administrator saves
+
+
+@pytest.mark.django_db
+def test_uploading_a_file_without_a_diagram_creates_a_draft_the_designer_can_open(activiti_groups, people):
+    client = client_for(people.deployer)
+    with (FILES / "activiti_leave.bpmn20.xml").open("rb") as upload:
+        answer = client.post("/workflow/definitions/new/", {"bpmn_file": upload}, follow=True)
+    draft = ProcessDefinition.objects.get(key="leaveProcess")
+    assert "bpmndi:BPMNShape" in draft.bpmn_xml and "activiti:" not in draft.bpmn_xml
+    assert "form_deptLeaderAudit" in draft.forms
+    shown = [str(m) for m in answer.context["messages"]]
+    assert any("已按流程顺序自动排版" in m for m in shown), shown
+    services.definition_deploy(actor=people.deployer, definition=draft)
+
+
+def test_an_already_converted_file_comes_back_unchanged(people):
+    xml, forms = processes.shipped("leave")
+    conversion = services.definition_import(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml, forms=forms
+    )
+    assert conversion.xml == xml and not conversion.notes and not conversion.problems
+
+
+def test_the_import_keeps_refusing_entities(people):
+    evil = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "x">]><d>&x;</d>'
+    with pytest.raises(ValidationFailed) as error:
+        services.definition_import(actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=evil)
+    assert "DOCTYPE" in error.value.errors["bpmn_xml"][0]
+
+
+# --- in the browser -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page(1400, 1000, console=False)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_activiti_file_without_a_diagram_opens_in_the_designer_and_deploys(
+    page, live_server, activiti_groups, people
+):
+    from playwright.sync_api import expect
+
+    from jiedao.core.testing import sign_in
+
+    client = client_for(people.deployer)
+    client.post("/workflow/definitions/new/", {"key": "leaveProcess", "name": "请假流程"})
+    draft = ProcessDefinition.objects.get(key="leaveProcess")
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{draft.pk}/edit/")
+    page.locator("#wf-import").set_input_files(str(FILES / "activiti_leave.bpmn20.xml"))
+    expect(page.locator('.djs-element[data-element-id="hrAudit"]')).to_be_visible()
+    expect(page.get_by_test_id("import-notes")).to_contain_text("已按流程顺序自动排版")
+    expect(page.get_by_test_id("import-notes")).to_contain_text("已转换为发起人（initiator）")
+    expect(page.get_by_test_id("import-problems")).to_have_count(0)
+    expect(page.locator("#wf-form-key option")).to_have_count(3)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#wf-deploy").click()
+    expect(page.get_by_test_id("designer-readonly")).to_be_visible()
+    draft.refresh_from_db()
+    assert draft.status == "deployed" and 'camunda:assignee="initiator"' in draft.bpmn_xml
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_designer_lists_what_a_camunda_file_needs_fixed(page, live_server, dept_leaders, people):
+    from playwright.sync_api import expect
+
+    from jiedao.core.testing import sign_in
+
+    client = client_for(people.deployer)
+    client.post("/workflow/definitions/new/", {"key": "leave_request", "name": "请假申请"})
+    draft = ProcessDefinition.objects.get(key="leave_request")
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{draft.pk}/edit/")
+    page.locator("#wf-import").set_input_files(str(FILES / "camunda_leave.bpmn"))
+    expect(page.locator('.djs-element[data-element-id="Activity_2sms"]')).to_be_visible()
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_contain_text("用户任务「部门审批」（Activity_0dept）带有任务监听器")
+    expect(problems).to_contain_text("服务任务「短信通知申请人」（Activity_2sms）是原系统的外部任务")
