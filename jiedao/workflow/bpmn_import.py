@@ -425,7 +425,7 @@ class _Importer:
 
     def form_key(self, node) -> None:
         label = self.label(node)
-        for attr, _vns, local in self.vendor_attrs(node):
+        for attr, vns, local in self.vendor_attrs(node):
             if local != "formKey":
                 continue
             value = (node.get(attr) or "").strip()
@@ -433,6 +433,8 @@ class _Importer:
                 self.put(node, attr, local, value)  # a form of the file (or generated from its fields)
             elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", value):
                 self.put(node, attr, local, value)
+                if vns == CAMUNDA_NS:
+                    continue  # the platform's own attribute: deploy names a form that is missing
                 self.problem(
                     _(
                         "%(e)s的表单 %(a)s 是原系统中的外部表单，文件中没有它的内容：请在设计器下方新建标识为「%(k)s」的表单，或清除该环节的表单。"

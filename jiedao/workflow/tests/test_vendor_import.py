@@ -138,6 +138,18 @@ def test_a_flowable_countersign_over_a_variable_list_is_refused(dept_leaders, pe
     assert any("「分管领导审批」（sid-0C1D-LEADER）没有指定办理人" in m for m in messages), messages
 
 
+def test_a_flowable_form_model_the_file_does_not_carry_is_refused_saying_what_to_create(dept_leaders, people):
+    xml = vendor_file("flowable_leave.bpmn20.xml").replace(
+        'name="分管领导审批" flowable:candidateGroups',
+        'name="分管领导审批" flowable:formKey="leaderForm" flowable:candidateGroups',
+    )
+    messages = refusal(people, "", xml)
+    assert (
+        "用户任务「分管领导审批」（sid-0C1D-LEADER）的表单 flowable:formKey=leaderForm 是原系统中的外部表单，"
+        "文件中没有它的内容：请在设计器下方新建标识为「leaderForm」的表单，或清除该环节的表单。"
+    ) in messages
+
+
 # --- Activiti 5/6 Designer -----------------------------------------------------------------------------------
 
 
