@@ -255,13 +255,28 @@ def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinit
         locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
         if locked.status != DefinitionStatus.DRAFT:
             raise ServiceError(_("只有草稿可以发布。"), code="not_draft")
-    model = _validated_model(locked.bpmn_xml, locked.forms, actor=actor, org=locked.org, key_hint=locked.key)
+    saved_xml, saved_forms = locked.bpmn_xml, locked.forms
+    # A draft saved through the API (or before imports were converted) may still carry another modeler's
+    # extensions, which the engine would ignore: converted here like an import, or refused naming them.
+    conversion = _imported(saved_xml, saved_forms)
+    model = _validated_model(
+        conversion.xml,
+        conversion.forms,
+        actor=actor,
+        org=locked.org,
+        key_hint=locked.key,
+        problems=conversion.problems,
+    )
     if model.process_id != locked.key:
         raise ValidationFailed({"bpmn_xml": [_("流程标识与草稿不一致。")]})
     with transaction.atomic():
         locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
         if locked.status != DefinitionStatus.DRAFT:
             raise ServiceError(_("只有草稿可以发布。"), code="not_draft")
+        if (locked.bpmn_xml, locked.forms) != (saved_xml, saved_forms):
+            # Saved again while it was being validated: what was checked is not what would be deployed.
+            raise Conflict(_("草稿刚被修改，请重新发布。"), code="draft_changed")
+        locked.bpmn_xml, locked.forms = conversion.xml, conversion.forms
         locked.status = DefinitionStatus.DEPLOYED
         locked.deployed_by, locked.deployed_at = actor, timezone.now()
         locked.save()

@@ -263,6 +263,38 @@ def test_uploading_a_file_without_a_diagram_creates_a_draft_the_designer_can_ope
     services.definition_deploy(actor=people.deployer, definition=draft)
 
 
+def test_a_draft_saved_with_flowable_extensions_is_converted_when_deployed(dept_leaders, people, clock):
+    # The API saves drafts as sent: the extensions reach the deploy, which must not let the engine ignore them.
+    draft = services.definition_save_draft(
+        actor=people.deployer,
+        org=people.tree.subdistrict_a,
+        bpmn_xml=vendor_file("flowable_leave.bpmn20.xml"),
+    )
+    assert "flowable:candidateGroups" in draft.bpmn_xml
+    deployed = services.definition_deploy(actor=people.deployer, definition=draft)
+    assert "flowable:" not in deployed.bpmn_xml and "form_startEvent1" in deployed.forms
+    instance = services.process_start(
+        actor=people.applicant,
+        definition_key="qingjia",
+        org=people.applicant.org,
+        data={"days": 5, "reason": "事"},
+    )
+    assert candidates(instance, "sid-5A7F8C21-DEPT") == {"head", "head2"}
+
+
+def test_a_draft_with_a_flowable_group_the_platform_does_not_know_stays_a_draft(people):
+    draft = services.definition_save_draft(
+        actor=people.deployer,
+        org=people.tree.subdistrict_a,
+        bpmn_xml=vendor_file("flowable_leave.bpmn20.xml"),
+    )
+    with pytest.raises(ValidationFailed) as error:
+        services.definition_deploy(actor=people.deployer, definition=draft)
+    assert any("候选组「dept_leader」" in message for message in error.value.errors["bpmn_xml"])
+    draft.refresh_from_db()
+    assert draft.status == "draft" and "flowable:candidateGroups" in draft.bpmn_xml
+
+
 def test_an_already_converted_file_comes_back_unchanged(people):
     xml, forms = processes.shipped("leave")
     conversion = services.definition_import(
