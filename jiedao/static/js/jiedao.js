@@ -8,13 +8,28 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(el.dataset.confirm)) event.preventDefault();
     });
   });
-  // A public form sent back with errors: keyboard and screen-reader users start at the first thing to correct,
-  // the form's own message or the first field (which reads its message through aria-describedby).
-  if (document.body.classList.contains("public")) {
-    const first = document.querySelector(
-      'main .alert-danger[role="alert"][tabindex="-1"]:not(.d-none), main [aria-invalid="true"]',
-    );
-    if (first) first.focus();
+  // A form sent back with errors (public or staff): keyboard and screen-reader users start at the first thing
+  // to correct, the form's own message or the first field (which reads its message through aria-describedby).
+  const first = document.querySelector(
+    'main .alert-danger[role="alert"][tabindex="-1"]:not(.d-none), main [aria-invalid="true"]',
+  );
+  if (first) first.focus();
+});
+
+// A result table replaced in place (the registry's lists: a search as one types, a filter, a page): the
+// element named by the target's data-status (role=status) says what changed in a few words (the total, the
+// page), where an aria-live table would be read out whole at every key. The link pressed (next page) went
+// with the old table: the keyboard goes on from the new table, not from the top of the page.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail.target;
+  const status = target && target.dataset && document.getElementById(target.dataset.status || "");
+  if (!status) return;
+  status.textContent = [...target.querySelectorAll("[data-announce]")]
+    .map((el) => el.textContent.trim())
+    .join("，");
+  if (!document.activeElement || document.activeElement === document.body) {
+    const table = target.querySelector('[role="region"][tabindex]');
+    if (table) table.focus();
   }
 });
 document.addEventListener("htmx:configRequest", (event) => {
