@@ -17,12 +17,12 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // A result table replaced in place (the registry's lists: a search as one types, a filter, a page): the
-// element named by the target's data-status (role=status) says what changed in a few words (the total, the
+// element named by the target's data-announce-into (role=status) says what changed in a few words (the total, the
 // page), where an aria-live table would be read out whole at every key. The link pressed (next page) went
 // with the old table: the keyboard goes on from the new table, not from the top of the page.
 document.addEventListener("htmx:afterSettle", (event) => {
   const target = event.detail.target;
-  const status = target && target.dataset && document.getElementById(target.dataset.status || "");
+  const status = target && target.dataset && document.getElementById(target.dataset.announceInto || "");
   if (!status) return;
   status.textContent = [...target.querySelectorAll("[data-announce]")]
     .map((el) => el.textContent.trim())
