@@ -109,7 +109,9 @@ def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, 
             Q(tracking_code=q.upper())
             | Q(applicant_name=q)
             | Q(item__in=items)
-            | Q(enterprise_name__icontains=q)
+            # only an application of an enterprise can contain the words: saying so lets the index of those
+            # rows (applications_enterprise_name) answer this branch, however short the words
+            | (Q(enterprise_name__icontains=q) & ~Q(enterprise_name=""))
         )
     return queryset, errors
 

@@ -30,10 +30,19 @@ def total_order(queryset: QuerySet) -> QuerySet:
     return queryset.order_by(*ordering, "pk")
 
 
+# A list of at most this many rows (a search's matches, one colour of time limit) has its keys read whole.
+SHORT_LIST = 2000
+
+
 def page_keys(queryset: QuerySet, start: int, stop: int, count: int | None = None) -> list:
     """Primary keys of rows `start`..`stop` (0-based, stop excluded) of `queryset` in its order; with `count`
-    (the number of rows), a slice nearer the end is read backwards from the end."""
+    (the number of rows), a slice nearer the end is read backwards from the end, and the keys of a short list
+    are read whole and sliced here: given a LIMIT, the database may walk the list's order index hoping to meet
+    the few matching rows early, and meet them last (a name searched among 300,000 applications: 85 ms,
+    against 25 ms for finding and sorting them)."""
     keys = total_order(queryset).values_list("pk", flat=True)
+    if count is not None and count <= SHORT_LIST:
+        return list(keys)[start:stop]
     if count is not None and start > count - stop:
         found = list(keys.reverse()[max(count - stop, 0) : count - start])
         found.reverse()

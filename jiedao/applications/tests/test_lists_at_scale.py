@@ -142,6 +142,8 @@ class TestApplicationListPages:
             mine[1].tracking_code
         ]
         assert codes(client.get("/hall/staff/applications/?q=申请人101")) == [mine[1].tracking_code]
+        Application.objects.filter(pk=mine[2].pk).update(enterprise_name="明湖Abc科技有限公司")
+        assert codes(client.get("/hall/staff/applications/?q=aBC科技")) == [mine[2].tracking_code]
 
     def test_the_page_costs_the_same_queries_for_5_or_50_rows(self, tree):
         item = make_item(tree.community_a1)
