@@ -12,6 +12,7 @@ import re
 import pyotp
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from jiedao.audit.models import AuditEvent
@@ -21,6 +22,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.registry import demo as registry_demo
 from jiedao.registry.models import Enterprise, House, Household, Person
 from jiedao.registry.ui.persons import PersonListView
+from jiedao.spreadsheets.models import ImportJob, ImportStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -170,6 +172,17 @@ def community_staff(page, district, problems):
     """The community's registry and its imports, the edit form with an error, a search updated in place."""
     person, household = district["person"], district["household"]
     house, enterprise = district["house"], district["enterprise"]
+    shequ = district["users"]["shequ"]
+    job = ImportJob.objects.create(
+        org=shequ.org,
+        created_by=shequ,
+        spec_key="registry-persons",
+        original_name="花名册.xlsx",
+        stored_file="x/y.xlsx",
+        status=ImportStatus.DONE,
+        rows_processed=3,
+        created_count=3,
+    )
     audit_all(
         page,
         [
@@ -189,6 +202,7 @@ def community_staff(page, district, problems):
             "/registry/stats/",
             "/imports/",
             "/imports/new/registry-persons/",
+            f"/imports/{job.pk}/",
         ],
         problems,
     )
@@ -348,3 +362,26 @@ def test_each_row_action_names_its_record(staff_page, district):
         clashes[f"{url} (security)"] = page.evaluate(SAME_NAME_OTHER_TARGET)
     assert page.get_by_role("link", name="分配角色 张秀英").count() == 1
     assert {url: names for url, names in clashes.items() if names} == {}
+
+
+def test_an_import_that_ends_says_so_in_the_page_title(staff_page, district):
+    """The detail page polls a running import and reloads itself when the import ends: the title, the first thing
+    a screen reader reads of the new page, says how it ended (the progress card is not read out every 2 s)."""
+    shequ = district["users"]["shequ"]
+    job = ImportJob.objects.create(
+        org=shequ.org,
+        created_by=shequ,
+        spec_key="registry-persons",
+        original_name="花名册.xlsx",
+        stored_file="x/y.xlsx",
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    page = staff_page(shequ)
+    page.goto(f"/imports/{job.pk}/")
+    expect(page).to_have_title(re.compile(r"^导入任务（导入中）"))
+    assert page.get_by_test_id("import-progress").get_attribute("aria-live") is None
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE, finished_at=timezone.now(), rows_processed=3, created_count=3
+    )
+    expect(page).to_have_title(re.compile(r"^导入任务（已完成）"), timeout=10000)  # the next poll reloads it
