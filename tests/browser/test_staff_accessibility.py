@@ -385,3 +385,16 @@ def test_an_import_that_ends_says_so_in_the_page_title(staff_page, district):
         status=ImportStatus.DONE, finished_at=timezone.now(), rows_processed=3, created_count=3
     )
     expect(page).to_have_title(re.compile(r"^导入任务（已完成）"), timeout=10000)  # the next poll reloads it
+
+
+def test_calendar_days_say_what_they_are(staff_page, district):
+    """The month tables show a rest day by its colour and a tooltip; a screen reader reads the day's kind."""
+    page = staff_page(district["users"]["sysadmin"])
+    page.goto("/calendar/?year=2026")
+    january = page.get_by_role("table", name="1月")
+    new_year = january.locator("td[data-date='2026-01-01']")
+    saturday = january.locator("td[data-date='2026-01-10']")
+    monday = january.locator("td[data-date='2026-01-12']")
+    assert new_year.evaluate(SPOKEN_TEXT).startswith("1 休息日 · 元旦")
+    assert saturday.evaluate(SPOKEN_TEXT) == "10 休息日 · 周末"
+    assert monday.evaluate(SPOKEN_TEXT) == "12 工作日"
