@@ -3,9 +3,11 @@ registry, the import pages, accounts, orgs, audit, parameters and the work calen
 
 Clerks use these pages all day, some with a screen magnifier or a screen reader. axe-core (the npm development
 dependency `test_accessibility.py` uses) checks every page as the demo role that works on it, in Chinese, on a
-1280 px laptop and on a 1920 px desktop; a serious or critical violation fails the test and is listed. The
-other tests walk the main flows with the keyboard: the skip link, the menu with a visible focus, a person
-opened from the list, the edit form sent back with an error, the result table updated in place."""
+1280 px laptop and on a 1920 px desktop (and that nothing widens the page at 200 % and 400 % zoom); a serious or
+critical violation fails the test and is listed. The other tests walk the main flows with the keyboard: the skip
+link, the menu with a visible focus, a person opened from the list, the edit form sent back with an error, the
+result table updated in place; and check what a screen reader reads of masked numbers, row actions, calendar
+days and an import that ends."""
 
 import re
 
@@ -35,6 +37,7 @@ RUN_AXE = """async (tags) => {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")}`);
 }"""
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 LAPTOP = (1280, 800)
 DESKTOP = (1920, 1080)
 # What a screen reader reads of an element: its text without the parts hidden from assistive technology.
@@ -85,11 +88,17 @@ def staff_page(open_page, live_server):
 
 
 def audit(page, where: str, problems: list[str]) -> None:
-    """axe's serious and critical WCAG 2.1 A/AA violations on the page as it is, on a laptop and on a desktop."""
+    """axe's serious and critical WCAG 2.1 A/AA violations on the page as it is, on a laptop and on a desktop;
+    and anything that makes the page wider than the laptop's screen at 200 % and 400 % zoom (WCAG 1.4.10: a
+    data table may scroll sideways in its own box, the page may not)."""
     page.add_script_tag(url=AXE_URL)
     for size in (LAPTOP, DESKTOP):
         page.set_viewport_size({"width": size[0], "height": size[1]})
         problems.extend(f"{where} @{size[0]}: {violation}" for violation in page.evaluate(RUN_AXE, WCAG_AA))
+    for zoom in (2, 4):
+        page.set_viewport_size({"width": LAPTOP[0] // zoom, "height": LAPTOP[1] // zoom})
+        if (overflow := page.evaluate(OVERFLOW)) > 0:
+            problems.append(f"{where} at {zoom}00 % zoom: {overflow}px wider than the screen")
     page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
 
 
