@@ -161,13 +161,14 @@ def system_admin(page, district, problems):
 
 
 def security_admin(page, district, problems):
-    """Roles and who holds them, the password change."""
+    """Roles and who holds them, the password change, binding a new authenticator."""
     shequ = district["users"]["shequ"]
     urls = [
         "/accounts/roles/",
         "/accounts/roles/new/",
         f"/accounts/users/{shequ.pk}/roles/",
         "/accounts/password/",
+        "/accounts/two-factor/setup/",
     ]
     audit_all(page, urls, problems)
 
