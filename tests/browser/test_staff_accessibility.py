@@ -38,6 +38,8 @@ RUN_AXE = """async (tags) => {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")}`);
 }"""
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# After the window is resized: the page's resize handlers (the statistics charts) have run two frames later.
+SETTLED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 LAPTOP = (1280, 800)
 DESKTOP = (1920, 1080)
 # What a screen reader reads of an element: its text without the parts hidden from assistive technology.
@@ -94,9 +96,11 @@ def audit(page, where: str, problems: list[str]) -> None:
     page.add_script_tag(url=AXE_URL)
     for size in (LAPTOP, DESKTOP):
         page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.evaluate(SETTLED)
         problems.extend(f"{where} @{size[0]}: {violation}" for violation in page.evaluate(RUN_AXE, WCAG_AA))
     for zoom in (2, 4):
         page.set_viewport_size({"width": LAPTOP[0] // zoom, "height": LAPTOP[1] // zoom})
+        page.evaluate(SETTLED)
         if (overflow := page.evaluate(OVERFLOW)) > 0:
             problems.append(f"{where} at {zoom}00 % zoom: {overflow}px wider than the screen")
     page.set_viewport_size({"width": LAPTOP[0], "height": LAPTOP[1]})
@@ -408,3 +412,14 @@ def test_calendar_days_say_what_they_are(staff_page, district):
     assert new_year.evaluate(SPOKEN_TEXT).startswith("1 休息日 · 元旦")
     assert saturday.evaluate(SPOKEN_TEXT) == "10 休息日 · 周末"
     assert monday.evaluate(SPOKEN_TEXT) == "12 工作日"
+
+
+def test_revealing_a_number_leaves_the_keyboard_on_it(staff_page, district):
+    """The button is replaced with the full numbers: the focus goes to them, not back to the top of the page."""
+    person = district["person"]
+    page = staff_page(district["users"]["leader"])  # a sub-district leader may see the full number
+    page.goto(f"/registry/persons/{person.pk}/")
+    page.get_by_role("button", name="显示完整号码").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("id-number")).to_have_text(person.id_number)
+    expect(page.get_by_test_id("person-identity")).to_be_focused()

@@ -16,22 +16,25 @@ document.addEventListener("DOMContentLoaded", () => {
   if (first) first.focus();
 });
 
-// A result table replaced in place (the registry's lists: a search as one types, a filter, a page): the
-// element named by the target's data-announce-into (role=status) says what changed in a few words (the total, the
-// page), where an aria-live table would be read out whole at every key. The link pressed (next page) went
-// with the old table: the keyboard goes on from the new table, not from the top of the page.
+// A part of a page replaced in place (a registry list after a search, a filter or "下一页"; a person's numbers
+// shown in full). The element named by the new part's data-announce-into (role=status) says what changed in
+// a few words (the total, the page) where an aria-live table would be read out whole at every key. The control
+// pressed often went with the old part (next page, 显示完整号码): the keyboard goes on from the new part
+// (its [data-focus-after-swap] element), not from the top of the page.
 document.addEventListener("htmx:afterSettle", (event) => {
-  const target = event.detail.target;
-  const status = target && target.dataset && document.getElementById(target.dataset.announceInto || "");
-  if (!status) return;
-  status.textContent = [...target.querySelectorAll("[data-announce]")]
-    .map((el) => el.textContent.trim())
-    .join("，");
+  const swapped = event.target;
+  if (!(swapped instanceof Element)) return;
+  const status = document.getElementById(swapped.dataset.announceInto || "");
+  if (status) {
+    const text = [...swapped.querySelectorAll("[data-announce]")].map((el) => el.textContent.trim()).join("，");
+    if (status.textContent !== text) status.textContent = text;
+  }
   if (!document.activeElement || document.activeElement === document.body) {
-    const table = target.querySelector('[role="region"][tabindex]');
-    if (table) table.focus();
+    const next = swapped.matches("[data-focus-after-swap]") ? swapped : swapped.querySelector("[data-focus-after-swap]");
+    if (next) next.focus();
   }
 });
+
 document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
