@@ -52,3 +52,5 @@ OBJECTION_RESOLVED = event_type(5164, "applications.objection.resolved", _("异�
 
 WINDOW_CREATED = event_type(5171, "applications.window.created", _("新建服务窗口"))
 WINDOW_UPDATED = event_type(5172, "applications.window.updated", _("修改服务窗口"))
+
+LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办件台账"))

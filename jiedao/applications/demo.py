@@ -33,6 +33,8 @@ INQUIRIES_RECEIVED = ("applications.view_inquiry", "applications.change_inquiry"
 AGENCY = ("applications.view_agencyassignment", "applications.add_agencyassignment")
 # 好差评 statistics and 差评整改: the sub-district leader and the supervisor (纪工委 / 效能办).
 RATINGS = ("applications.view_rating", "applications.view_rectification", "applications.change_rectification")
+# 导出台账: the monthly 办件台账 sent to the district (window staff and the leaders who check it).
+LEDGER = "applications.export_application"
 ROLE_PERMISSIONS = {
     "window-staff": (
         *STAFF_VIEW,
@@ -41,6 +43,7 @@ ROLE_PERMISSIONS = {
         "applications.conclude_application",
         "applications.extend_application",
         "applications.add_rating",
+        LEDGER,
         *INQUIRIES,
         *AGENCY,
     ),
@@ -49,6 +52,7 @@ ROLE_PERMISSIONS = {
         "applications.view_objectiontask",
         "applications.change_objectiontask",
         "applications.approve_extension",
+        LEDGER,
         *AGENCY,
         *RATINGS,
         *INQUIRIES_RECEIVED,
@@ -56,8 +60,8 @@ ROLE_PERMISSIONS = {
         "applications.add_servicewindow",
         "applications.change_servicewindow",
     ),
-    "supervisor": (*STAFF_VIEW, *RATINGS),
-    "district-leader": (*STAFF_VIEW, "applications.view_rating", "applications.view_rectification"),
+    "supervisor": (*STAFF_VIEW, *RATINGS, LEDGER),
+    "district-leader": (*STAFF_VIEW, LEDGER, "applications.view_rating", "applications.view_rectification"),
     "approver": (*STAFF_VIEW, *INQUIRIES_RECEIVED),
     "community-staff": STAFF_VIEW,
 }

@@ -37,6 +37,7 @@ urlpatterns = [
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice_detail"),
     # staff
     path("staff/applications/", views.ApplicationListView.as_view(), name="staff_list"),
+    path("staff/applications/export/", views.ApplicationLedgerExportView.as_view(), name="staff_export"),
     path("staff/applications/new/", views.WalkInView.as_view(), name="walk_in"),
     path("staff/applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="staff_detail"),
     path("staff/applications/<int:pk>/accept/", views.AcceptView.as_view(), name="staff_accept"),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.applications import forms, services, written_notices
+from jiedao.applications import forms, ledger, services, written_notices
 from jiedao.applications.choices import ApplicationStatus, InquiryStatus
 from jiedao.applications.models import (
     AgencyAssignment,
@@ -54,6 +54,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.public import page_cache
 from jiedao.public.views import PublicPageMixin
 from jiedao.registry.paging import LateRowPaginator
+from jiedao.spreadsheets.exporters import file_response
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.workflow.choices import InstanceStatus
 
@@ -540,7 +541,24 @@ class ApplicationListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         context["statuses"] = ApplicationStatus.choices
         context["clock_choices"] = [(s, ClockStatus(s).label) for s in CLOCK_FILTERS]
+        if has_permission(self.request.user, ledger.EXPORT_PERMISSION):
+            params = self.request.GET.copy()
+            params.pop("page", None)
+            query = params.urlencode()
+            context["export_url"] = reverse("applications:staff_export") + (f"?{query}" if query else "")
         return context
+
+
+class ApplicationLedgerExportView(ScopedViewMixin, View):
+    """「导出台账」: the list's current filters → 办件台账 (.xlsx), streamed from a temporary file."""
+
+    model = Application
+    permission = "export"
+    http_method_names = ["get"]
+
+    def get(self, request):
+        exported = ledger.export_ledger(user=request.user, params=request.GET)
+        return file_response(exported.path, exported.filename)
 
 
 class ApplicationDetailView(ScopedDetailView):
