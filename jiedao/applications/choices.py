@@ -64,6 +64,19 @@ class RatingLevel(models.IntegerChoices):
     VERY_UNSATISFIED = 1, _("非常不满意")
 
 
+class RatingChannel(models.TextChoices):
+    """How a 好差评 reached us (国办发〔2019〕51号: 评价器, 扫码, 短信, 网站/APP; 现场服务“一次一评”). Always the
+    applicant's own choice; staff only transcribe a signed paper 评价表."""
+
+    ONLINE = "online", _("网上办事大厅")
+    SMS = "sms", _("短信评价链接")
+    QRCODE = "qrcode", _("扫码评价")
+    PAD = "pad", _("窗口评价器")
+    PAPER = "paper", _("纸质评价表（代录）")
+    # Ratings a clerk entered before ratings became the applicant's own: kept, labelled, no longer accepted.
+    WINDOW = "window", _("工作人员代录（已停用）")
+
+
 class RectificationStatus(models.TextChoices):
     OPEN = "open", _("整改中")
     CLOSED = "closed", _("已办结")

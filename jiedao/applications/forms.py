@@ -259,6 +259,16 @@ class RatingForm(StyledForm):
     comment = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class PaperRatingForm(RatingForm):
+    """Transcribing a paper 评价表 the applicant filled in and signed: its number ties the entry to the paper."""
+
+    paper_number = forms.CharField(
+        label=_("纸质评价表编号"),
+        max_length=50,
+        help_text=_("只能录入申请人本人填写并签名的纸质评价表；经办该办件的工作人员不能录入。"),
+    )
+
+
 class TrackForm(StyledForm):
     code = forms.CharField(label=_("查询码"), max_length=20)
     phone = forms.CharField(label=_("手机号码"), max_length=20)

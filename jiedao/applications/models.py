@@ -14,6 +14,7 @@ from jiedao.applications.choices import (
     InquiryStatus,
     NoticeKind,
     Outcome,
+    RatingChannel,
     RatingLevel,
     RectificationStatus,
 )
@@ -401,10 +402,11 @@ class Rating(models.Model):
     )
     level = models.PositiveSmallIntegerField(_("评价"), choices=RatingLevel.choices)
     comment = models.TextField(_("意见"), blank=True)
-    channel = models.CharField(_("评价渠道"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("评价渠道"), max_length=10, choices=RatingChannel.choices)
     recorded_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("窗口代录人")
     )
+    paper_number = models.CharField(_("纸质评价表编号"), max_length=50, blank=True)
     staff = models.ForeignKey(
         USER,
         on_delete=models.SET_NULL,
@@ -425,6 +427,30 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return self.get_level_display()
+
+
+class RatingToken(models.Model):
+    """The applicant's rating link (/r/<token>), sent by SMS at conclusion and shown as a QR code at the window.
+
+    Only a hash of the token is stored, for the look-up. The token itself is derived from `salt` with the
+    server's blind-index key, so the window can show the same link again (QR code, 评价器) without the
+    database holding it: a copy of the database alone cannot rate. Single use; expires."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="rating_token", verbose_name=_("办件")
+    )
+    salt = models.CharField(max_length=32)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("生成时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评价链接")
+        verbose_name_plural = _("评价链接")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}"
 
 
 class Rectification(ScopedModel):

@@ -7,7 +7,7 @@ from django.db.models import BigIntegerField, CharField, Count, F, OuterRef, Q, 
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from jiedao.applications.choices import ApplicationStatus, RatingLevel
+from jiedao.applications.choices import ApplicationStatus, RatingChannel, RatingLevel
 from jiedao.applications.models import Application, ExtensionStatus
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.selectors import node_in_scope
@@ -116,11 +116,14 @@ def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, 
     return queryset, errors
 
 
+RATING_CHANNEL_LABELS = dict(RatingChannel.choices)
+
 RATING_TABLES = {
     "by_item": ("item__name",),
     "by_window": ("window", "window__number", "window__name", "window__org__name"),
     "by_staff": ("rating__staff", "rating__staff__full_name", "rating__staff__username"),
     "by_org": ("org__name",),
+    "by_channel": ("rating__channel",),
 }
 
 
@@ -154,12 +157,18 @@ def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
     body: rows of the fields in RATING_TABLES with `total`, `good` (满意 and above), `bad` (不满意 and below)
     and `score` (the mean level), most rated first.
 
-    One pass over the rated applications grouped by the four keys at once (a few hundred groups, integers
+    One pass over the rated applications grouped by the five keys at once (a few hundred groups, integers
     only), then summed per table here with the names read for those keys: each table read by itself walked
     a district's ratings and their applications again, and grouping by the names sorted them on disk."""
     groups = list(
         applications.filter(rating__isnull=False)
-        .values("item_id", "window_id", "org_id", staff_id=F("rating__staff_id"))
+        .values(
+            "item_id",
+            "window_id",
+            "org_id",
+            staff_id=F("rating__staff_id"),
+            rating_channel=F("rating__channel"),
+        )
         .annotate(
             total=Count("pk"),
             good=Count("pk", filter=Q(rating__level__gte=RatingLevel.SATISFIED)),
@@ -185,6 +194,7 @@ def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
             "rating__staff__full_name": staff["full_name"],
             "rating__staff__username": staff["username"],
             "org__name": names["org"].get(group["org_id"]),
+            "rating__channel": group["rating_channel"],
         }
         for name, fields in RATING_TABLES.items():
             key = tuple(values[field] for field in fields)
@@ -197,5 +207,9 @@ def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
     for name, rows in tables.items():
         for row in rows.values():
             row["score"] = row.pop("level_sum") / row["total"]
+            if "rating__channel" in row:
+                row["channel_label"] = RATING_CHANNEL_LABELS.get(
+                    row["rating__channel"], row["rating__channel"]
+                )
         result[name] = sorted(rows.values(), key=lambda row: -row["total"])
     return result

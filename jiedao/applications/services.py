@@ -8,13 +8,17 @@ transaction, delivered after commit, deduplicated by the event's key).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +31,7 @@ from jiedao.applications.choices import (
     EventAction,
     InquiryStatus,
     Outcome,
+    RatingChannel,
     RatingLevel,
     RectificationStatus,
 )
@@ -44,6 +49,7 @@ from jiedao.applications.models import (
     ObjectionTask,
     PublicNotice,
     Rating,
+    RatingToken,
     Rectification,
     Resident,
     ServiceWindow,
@@ -89,6 +95,11 @@ CODE_PER_IP_PER_HOUR = 10
 TRACK_WINDOW = dt.timedelta(minutes=10)
 TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
 TRACK_RETRY_AFTER = int(TRACK_WINDOW.total_seconds())
+# A rating link lives 30 days after conclusion: long enough for an applicant who reads the SMS late or gets
+# the certificate by post, short enough that an old SMS forwarded or left on a shared phone stops working, and
+# within the month the rating statistics are read for.
+RATING_LINK_TTL = dt.timedelta(days=30)
+RATING_LINK_WINDOW = dt.timedelta(minutes=10)
 VERIFY_PER_DAY = 10  # real-name attempts per account: guessing the name that goes with a number
 SYSTEM = "system"
 
@@ -1305,15 +1316,17 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     _lapse_extensions(locked, at)
     event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=text, at=at)
     _audit(events.APPLICATION_CONCLUDED, locked, actor=actor, before=before, message=text[:500])
+    token = _rating_token_issue(locked)
     _sms(
         locked,
         event,
-        _("您申请的“%(item)s”（查询码 %(code)s）已办结，结果：%(outcome)s。%(text)s 欢迎对本次服务进行评价。")
+        _("您申请的“%(item)s”（查询码 %(code)s）已办结，结果：%(outcome)s。%(text)s 请评价本次服务：%(link)s")
         % {
             "item": locked.item.name,
             "code": locked.tracking_code,
             "outcome": locked.get_outcome_display(),
             "text": text[:200],
+            "link": rating_link_url(token),
         },
         actor=actor,
     )
@@ -1663,52 +1676,267 @@ def agency_applications(user):
 
 
 def rating_submit(
-    *, application: Application, level: int, comment: str = "", resident: Resident | None = None, actor=None
+    *,
+    application: Application,
+    level: int,
+    comment: str = "",
+    resident: Resident | None = None,
+    actor=None,
+    paper_number: str = "",
 ) -> Rating:
-    """好差评: once per concluded application, by its applicant online or recorded at the window."""
+    """好差评: once per concluded application, always the applicant's own.
+
+    Online by the signed-in applicant; or, by staff, only the transcription of a paper 评价表 the applicant
+    filled in and signed (its number recorded), by someone who did not handle the application — a clerk
+    can no longer enter 非常满意 for their own work. The link, the QR code and the 评价器 go through
+    `rating_by_link`."""
     if resident is not None:
         if application.resident_id != resident.pk:
             raise ServiceError(_("只能评价本人申请的办件。"), code="not_applicant")
-        channel = Channel.ONLINE
+        channel = RatingChannel.ONLINE
     else:
         require(actor, "applications.add_rating", application)
-        channel = Channel.WINDOW
-    if isinstance(level, bool) or level not in RatingLevel.values:
-        raise ValidationFailed({"level": [_("请选择评价等级。")]})
-    comment = (comment or "").strip()[:1000]
+        paper_number = (paper_number or "").strip()[:50]
+        if not paper_number:
+            raise ValidationFailed(
+                {"paper_number": [_("请填写纸质评价表编号：工作人员只能代录申请人签名的纸质评价表。")]}
+            )
+        if handled_by(application, actor):
+            raise ServiceError(
+                _("您经办了该办件，不能代录对它的评价，请由其他工作人员录入。"), code="own_application"
+            )
+        channel = RatingChannel.PAPER
+    _rating_check_level(level)
     with transaction.atomic():
         locked = _locked(application)
-        if not locked.is_concluded:
-            raise ServiceError(_("办件办结后才能评价。"), code="bad_status")
-        if Rating.objects.filter(application=locked).exists():
-            raise ServiceError(_("该办件已评价，不能重复评价。"), code="already_rated")
-        with records_language():
-            rating = Rating.objects.create(
-                application=locked,
-                level=level,
-                comment=comment,
-                channel=channel,
-                recorded_by=actor if getattr(actor, "pk", None) else None,
-                staff=rated_staff(locked),
-            )
-            _event(
-                locked,
-                EventAction.RATED,
-                actor=actor,
-                by_applicant=resident is not None,
-                from_status=locked.status,
-                note=rating.get_level_display(),
-            )
-            audit.record(
-                events.RATING_RECORDED,
-                actor=actor,
-                actor_name=_resident_name(resident) if resident else "",
-                target=locked,
-                after={"level": level},
-            )
-            if level <= RatingLevel.UNSATISFIED:
-                _rectification_open(rating, locked)
+        return _rating_create(
+            locked,
+            level=level,
+            comment=comment,
+            channel=channel,
+            actor=actor,
+            resident=resident,
+            paper_number=paper_number if resident is None else "",
+        )
+
+
+def _rating_check_level(level) -> None:
+    if isinstance(level, bool) or level not in RatingLevel.values:
+        raise ValidationFailed({"level": [_("请选择评价等级。")]})
+
+
+def _rating_create(
+    locked: Application,
+    *,
+    level: int,
+    comment: str,
+    channel: str,
+    actor=None,
+    resident: Resident | None = None,
+    paper_number: str = "",
+) -> Rating:
+    """The rating itself, the application locked by the caller: one per application; a 不满意 or worse opens
+    a rectification."""
+    comment = (comment or "").strip()[:1000]
+    if not locked.is_concluded:
+        raise ServiceError(_("办件办结后才能评价。"), code="bad_status")
+    if Rating.objects.filter(application=locked).exists():
+        raise ServiceError(_("该办件已评价，不能重复评价。"), code="already_rated")
+    with records_language():
+        rating = Rating.objects.create(
+            application=locked,
+            level=level,
+            comment=comment,
+            channel=channel,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+            paper_number=paper_number,
+            staff=rated_staff(locked),
+        )
+        # Once rated, the link is spent whichever way the rating came.
+        RatingToken.objects.filter(application=locked, used_at__isnull=True).update(used_at=timezone.now())
+        _event(
+            locked,
+            EventAction.RATED,
+            actor=actor,
+            by_applicant=actor is None,
+            from_status=locked.status,
+            note=rating.get_level_display(),
+        )
+        audit.record(
+            events.RATING_RECORDED,
+            actor=actor,
+            actor_name=_resident_name(resident) if resident else "",
+            target=locked,
+            after={"level": level, "channel": channel, "paper_number": paper_number},
+        )
+        if level <= RatingLevel.UNSATISFIED:
+            _rectification_open(rating, locked)
     return rating
+
+
+def handled_by(application: Application, user) -> bool:
+    """Whether `user` handled the application: registered, accepted, concluded or did any step of it, or is
+    the staff member a rating of it would be about. Such a person may not rate it in any way."""
+    if not getattr(user, "pk", None):
+        return False
+    if application.concluded_by_id == user.pk or application.events.filter(actor=user).exists():
+        return True
+    instance = instance_for(application)
+    if instance is not None:
+        from jiedao.workflow.models import TaskHistory
+
+        if TaskHistory.objects.filter(instance=instance, actor=user).exists():
+            return True
+    rated = rated_staff(application)
+    return rated is not None and rated.pk == user.pk
+
+
+# --- the rating link (/r/<token>): SMS, QR code at the window, 评价器 ---
+
+
+def _rating_token_value(application_pk: int, salt: str) -> str:
+    # 128 bits of a keyed MAC, URL-safe base64: 22 characters, short enough for an SMS.
+    mac = crypto.blind_index(f"rating-link:{application_pk}:{salt}")
+    return base64.urlsafe_b64encode(bytes.fromhex(mac[:32])).decode().rstrip("=")
+
+
+def _rating_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _rating_token_issue(application: Application) -> str:
+    """The application's rating link token, created at conclusion (or for an application concluded before
+    links existed, when the window first shows it); valid RATING_LINK_TTL from when the SMS goes out (a
+    conclusion recorded afterwards for an earlier date still gives the applicant the full time)."""
+    at = timezone.now()
+    record = RatingToken.objects.filter(application=application).first()
+    if record is not None:
+        token = _rating_token_value(application.pk, record.salt)
+        if record.token_hash == _rating_token_hash(token):
+            return token
+        # The server key changed since: the old link cannot be shown again, so a new one replaces it.
+        record.delete()
+    salt = secrets.token_hex(16)
+    token = _rating_token_value(application.pk, salt)
+    RatingToken.objects.create(
+        application=application,
+        salt=salt,
+        token_hash=_rating_token_hash(token),
+        created_at=at,
+        expires_at=at + RATING_LINK_TTL,
+    )
+    return token
+
+
+def rating_link_url(token: str, *, qr: bool = False) -> str:
+    """The absolute short link (JIEDAO_PUBLIC_URL + /r/<token>); the QR code's carries `?q` to count the
+    scans apart from the SMS."""
+    url = settings.JIEDAO_PUBLIC_URL.rstrip("/") + reverse("rating_link", args=[token])
+    return f"{url}?q" if qr else url
+
+
+def rating_link_for_window(application: Application) -> str | None:
+    """The token the window shows (QR code, 评价器) for a concluded, unrated application whose link is still
+    valid; None otherwise."""
+    if not application.is_concluded or Rating.objects.filter(application=application).exists():
+        return None
+    token = _rating_token_issue(application)
+    record = RatingToken.objects.get(application=application)
+    if record.used_at is not None or record.expires_at <= timezone.now():
+        return None
+    return token
+
+
+@dataclass(frozen=True)
+class RatingLinkState:
+    """What the public rating page may show: the item's name and the conclusion date, nothing personal."""
+
+    item_name: str
+    concluded_at: dt.datetime | None
+    status: str  # "open", "used", "expired"
+
+
+def _rating_link_lookup(token: str) -> RatingToken | None:
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        return None
+    return (
+        RatingToken.objects.filter(token_hash=_rating_token_hash(token))
+        .select_related("application__item")
+        .first()
+    )
+
+
+def _rating_link_refused() -> ServiceError:
+    # One message for a mistyped, made-up or deleted link: it must not tell a guesser anything.
+    return ServiceError(_("评价链接无效，请核对短信中的链接。"), code="bad_link")
+
+
+def _rating_link_limit(ip: str | None) -> None:
+    limit = int(get_parameter("applications.track_limit"))
+    if not ratelimit.attempt("rating-link", ip or "unknown", limit=limit, window=RATING_LINK_WINDOW):
+        raise RateLimited(_("操作过于频繁，请 10 分钟后再试。"), retry_after=TRACK_RETRY_AFTER)
+
+
+def rating_link_state(*, token: str, ip: str | None, now: dt.datetime | None = None) -> RatingLinkState:
+    """Open a rating link (rate-limited per address like tracking)."""
+    _rating_link_limit(ip)
+    record = _rating_link_lookup(token)
+    if record is None:
+        raise _rating_link_refused()
+    application = record.application
+    if record.used_at is not None or Rating.objects.filter(application=application).exists():
+        status = "used"
+    elif record.expires_at <= _now(now):
+        status = "expired"
+    else:
+        status = "open"
+    return RatingLinkState(
+        item_name=application.item.name, concluded_at=application.concluded_at, status=status
+    )
+
+
+def rating_by_link(
+    *,
+    token: str,
+    level: int,
+    comment: str = "",
+    channel: str = RatingChannel.SMS,
+    user=None,
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Rating:
+    """The applicant rates by the link: once, before it expires. `user` is whoever is signed in as staff in
+    that browser (the 评价器 passes none: it faces the applicant): who handled the application is refused."""
+    if channel not in (RatingChannel.SMS, RatingChannel.QRCODE, RatingChannel.PAD):
+        raise ValidationFailed({"channel": [_("评价渠道无效。")]})
+    if ip is not None:
+        _rating_link_limit(ip)
+    record = _rating_link_lookup(token)
+    if record is None:
+        raise _rating_link_refused()
+    _rating_check_level(level)
+    if handled_by(record.application, user):
+        raise ServiceError(_("您经办了该办件，不能评价。评价须由申请人本人作出。"), code="own_application")
+    with transaction.atomic():
+        # The application first, then its link: the order every rating takes (no deadlock with an online one).
+        locked = _locked(record.application)
+        locked_record = RatingToken.objects.select_for_update().get(pk=record.pk)
+        if locked_record.used_at is not None or Rating.objects.filter(application=locked).exists():
+            raise ServiceError(_("该办件已评价，不能重复评价。"), code="already_rated")
+        if locked_record.expires_at <= _now(now):
+            raise ServiceError(_("评价链接已过期（办结后 30 天内有效）。"), code="expired")
+        return _rating_create(locked, level=level, comment=comment, channel=channel)
+
+
+def pad_current(window: ServiceWindow) -> Application | None:
+    """评价器: the application most recently concluded at this window (only this window's)."""
+    return (
+        Application.objects.filter(window=window, concluded_at__isnull=False)
+        .select_related("item")
+        .order_by("-concluded_at", "-pk")
+        .first()
+    )
 
 
 def rated_staff(application: Application):

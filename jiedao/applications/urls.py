@@ -100,5 +100,6 @@ urlpatterns = [
     ),
     path("staff/windows/", views.WindowListView.as_view(), name="window_list"),
     path("staff/windows/new/", views.WindowCreateView.as_view(), name="window_create"),
+    path("staff/windows/<int:pk>/pad/", views.WindowPadView.as_view(), name="window_pad"),
     path("staff/windows/<int:pk>/edit/", views.WindowEditView.as_view(), name="window_edit"),
 ]

@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from jiedao.applications import forms, ledger, services, written_notices
-from jiedao.applications.choices import ApplicationStatus, InquiryStatus
+from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingChannel, RatingLevel
 from jiedao.applications.models import (
     AgencyAssignment,
     Application,
@@ -415,6 +415,77 @@ class ResidentRateView(ResidentApplicationView):
         return self.render_to_response(context, status=400)
 
 
+# --- public: the rating link ---------------------------------------------------------------------------------
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (the `qrcode` package the authenticator binding already uses)."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    buffer = io.BytesIO()
+    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue().decode()
+
+
+class RatingLinkView(PublicPageMixin, TemplateView):
+    """/r/<token>: the applicant rates without logging in (from the SMS or the QR code at the window). Shows
+    the item and the conclusion date only; once used or expired, says so."""
+
+    scope_exempt = "public rating link: the token is the authority; only the item name and date are shown"
+    template_name = "applications/rating_link.html"
+
+    def state(self):
+        return services.rating_link_state(token=self.kwargs["token"], ip=client_ip(self.request))
+
+    def get(self, request, *args, **kwargs):
+        return self.show(form=forms.RatingForm())
+
+    def show(self, *, form, state=None, error: str = "", status: int = 200, done: bool = False):
+        if state is None and not error:
+            try:
+                state = self.state()
+            except RateLimited as limited:
+                error, status = str(limited.message), 429
+            except ServiceError as refused:
+                error, status = str(refused.message), 404
+        context = self.get_context_data(
+            form=form, link=state, error=error, done=done, via_qr="q" in self.request.GET
+        )
+        response = self.render_to_response(context, status=status)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"  # the token must not leave in a Referer header
+        if status == 429:
+            response["Retry-After"] = str(services.TRACK_RETRY_AFTER)
+        return response
+
+    def post(self, request, *args, **kwargs):
+        form = forms.RatingForm(request.POST)
+        if not form.is_valid():
+            return self.show(form=form, status=400)
+        channel = RatingChannel.QRCODE if request.POST.get("via") == "qr" else RatingChannel.SMS
+        try:
+            services.rating_by_link(
+                token=self.kwargs["token"],
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
+                channel=channel,
+                user=request.user if request.user.is_authenticated else None,
+                ip=client_ip(request),
+            )
+        except RateLimited as limited:
+            return self.show(form=form, error=str(limited.message), status=429)
+        except ValidationFailed as invalid:
+            _form_errors(form, invalid)
+            return self.show(form=form, status=400)
+        except ServiceError as refused:
+            status = 404 if refused.code == "bad_link" else 400
+            return self.show(form=form, error=str(refused.message), status=status)
+        return self.show(form=forms.RatingForm(), error="", done=True, state=False)
+
+
 # --- public: tracking and notices --------------------------------------------------------------------------
 
 
@@ -647,8 +718,14 @@ class ApplicationDetailView(ScopedDetailView):
             has_permission(user, "applications.add_rating")
             and application.is_concluded
             and not hasattr(application, "rating")
+            and not services.handled_by(application, user)
         ):
-            actions.append(("rate", _("代录评价"), forms.RatingForm(auto_id="id_rate_%s")))
+            # Only a paper 评价表 the applicant signed, and not by whoever handled the application.
+            actions.append(("rate", _("录入纸质评价表"), forms.PaperRatingForm(auto_id="id_rate_%s")))
+        if application.is_concluded:
+            token = services.rating_link_for_window(application)
+            if token is not None:
+                context["rating_qr_svg"] = qr_svg(services.rating_link_url(token, qr=True))
         # 不予受理 is final and told to the applicant: a red button, confirmed before it is sent.
         confirm = {"reject": _("确定作出不予受理决定？该决定将短信告知申请人。")}
         context["actions"] = [
@@ -856,9 +933,9 @@ class ConcludeView(ApplicationActionView):
 
 class StaffRateView(ApplicationActionView):
     permission = "applications.add_rating"
-    title = gettext_lazy("代录评价")
-    form_class = forms.RatingForm
-    success_message = gettext_lazy("评价已记录。")
+    title = gettext_lazy("录入纸质评价表")
+    form_class = forms.PaperRatingForm
+    success_message = gettext_lazy("纸质评价表已录入。")
 
     def perform(self, form):
         return services.rating_submit(
@@ -866,6 +943,7 @@ class StaffRateView(ApplicationActionView):
             application=self.get_application(),
             level=form.cleaned_data["level"],
             comment=form.cleaned_data["comment"],
+            paper_number=form.cleaned_data["paper_number"],
         )
 
 
@@ -1246,6 +1324,58 @@ class WindowListView(ScopedListView):
         )
         context["can_change"] = bool(context["changeable"])
         return context
+
+
+class WindowPadView(ScopedDetailView):
+    """评价器: a page for the device facing the applicant at a window. It shows the application most recently
+    concluded at this window (item and date only) with five big buttons, and nothing a clerk could use; it
+    asks every few seconds whether another application has been concluded here since.
+
+    The device is signed in as staff, but a press is the applicant's: it rates by the application's link
+    (channel 评价器), as a phone scanning the QR code would."""
+
+    model = ServiceWindow
+    permission = "applications.view_application"
+    template_name = "applications/window_pad.html"
+    context_object_name = "window"
+
+    def get_template_names(self):
+        if self.request.GET.get("part") == "1":
+            return ["applications/_window_pad_current.html"]
+        return [self.template_name]
+
+    def current(self) -> dict:
+        application = services.pad_current(self.object)
+        token = services.rating_link_for_window(application) if application is not None else None
+        key = f"{application.pk if application else 0}-{1 if token else 0}"
+        return {"current": application, "token": token, "pad_key": key, "levels": RatingLevel.choices}
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        current = self.current()
+        if request.GET.get("part") == "1" and request.GET.get("shown") == current["pad_key"]:
+            return HttpResponse(status=204)  # nothing new: htmx leaves the page as it is
+        return self.render_to_response(self.get_context_data(object=self.object, **current))
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        form = forms.RatingForm(request.POST)
+        thanks = error = ""
+        if form.is_valid():
+            try:
+                services.rating_by_link(
+                    token=request.POST.get("token", "")[:64],
+                    level=form.cleaned_data["level"],
+                    channel=RatingChannel.PAD,
+                )
+                thanks = _("感谢您的评价！")
+            except ServiceError as refused:
+                error = str(refused.message)
+        else:
+            error = _("请选择评价等级。")
+        return self.render_to_response(
+            self.get_context_data(object=self.object, thanks=thanks, error=error, **self.current())
+        )
 
 
 class WindowCreateView(ServiceFormView):

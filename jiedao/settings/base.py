@@ -217,6 +217,8 @@ JIEDAO_FIELD_KEYS = [k for k in os.environ.get("JIEDAO_FIELD_KEYS", "").split(",
 JIEDAO_BLIND_INDEX_KEY = os.environ.get("JIEDAO_BLIND_INDEX_KEY", "6a696564616f2d646576656c6f706d656e74")
 
 JIEDAO_SITE_NAME = _("街道政务服务平台")
+# The site's public address as residents reach it: links sent by SMS (the rating link /r/<token>) use it.
+JIEDAO_PUBLIC_URL = os.environ.get("JIEDAO_PUBLIC_URL", "http://127.0.0.1:8000")
 
 
 # One cache per server process by default (nothing to run); a shared Redis cache when JIEDAO_CACHE_URL is

@@ -111,3 +111,10 @@ CLERK_PERMISSIONS = (
     "applications.conclude_application",
     "applications.add_rating",
 )
+
+
+def rate_by_link(application, level: int, comment: str = ""):
+    """The applicant rates by the application's link (SMS / QR code), as staff can no longer rate for them."""
+    token = services.rating_link_for_window(application)
+    assert token is not None, "no open rating link"
+    return services.rating_by_link(token=token, level=level, comment=comment)

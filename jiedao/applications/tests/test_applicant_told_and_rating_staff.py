@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jiedao.applications import services
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, walk_in
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, rate_by_link, walk_in
 from jiedao.core.testing import make_user
 from jiedao.sms.models import OutboundMessage
 
@@ -99,7 +99,7 @@ class TestRatingIsAboutTheWindow:
         services.application_conclude(
             actor=concluder, application=application, outcome="approved", text="准予。"
         )
-        rating = services.rating_submit(application=application, level=2, actor=clerk)
+        rating = rate_by_link(application, 2)
         assert rating.staff == clerk
         assert rating.rectification.responsible == clerk
 

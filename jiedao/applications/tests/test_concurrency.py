@@ -20,6 +20,7 @@ from jiedao.applications.choices import (
     ApplicationStatus,
     EventAction,
     Outcome,
+    RatingChannel,
     RatingLevel,
 )
 from jiedao.applications.models import (
@@ -309,6 +310,7 @@ def test_two_ratings_at_once(clerks, item):
         services.application_conclude(
             actor=one, application=application, outcome=Outcome.APPROVED, text="准予"
         )
+        token = services.rating_link_for_window(fresh(application))
         calls = {
             "online": partial(
                 services.rating_submit,
@@ -316,11 +318,11 @@ def test_two_ratings_at_once(clerks, item):
                 level=RatingLevel.VERY_SATISFIED,
                 resident=resident,
             ),
-            "window": partial(
-                services.rating_submit,
-                application=fresh(application),
+            "window": partial(  # the 评价器 at the window, by the application's link
+                services.rating_by_link,
+                token=token,
                 level=RatingLevel.VERY_SATISFIED,
-                actor=one,
+                channel=RatingChannel.PAD,
             ),
         }
         results = run(runner, order, calls)

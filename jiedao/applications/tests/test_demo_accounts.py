@@ -151,7 +151,7 @@ def test_window_is_recorded_and_rated_per_window(demo_site):
     online.refresh_from_db()
     assert online.window == counter and online.is_concluded  # kept through the conclusion
     services.application_accept(actor=window, application=walk_in)
-    services.rating_submit(application=walk_in, level=RatingLevel.VERY_SATISFIED, actor=window)
+    factories.rate_by_link(walk_in, RatingLevel.VERY_SATISFIED)
     services.rating_submit(application=online, level=RatingLevel.UNSATISFIED, resident=online.resident)
     html = client_for(user("leader")).get("/hall/staff/ratings/").content.decode()
     by_window = html.split('data-testid="by-window"')[1].split("</table>")[0]

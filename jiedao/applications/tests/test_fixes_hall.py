@@ -13,7 +13,14 @@ from jiedao.applications.choices import ApplicationStatus, EventAction, Outcome
 from jiedao.applications.models import Application, ExtensionStatus, Rectification
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as dibao
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, make_resident, walk_in
+from jiedao.applications.tests.factories import (
+    CLERK_PERMISSIONS,
+    local,
+    make_item,
+    make_resident,
+    rate_by_link,
+    walk_in,
+)
 from jiedao.applications.views import SESSION_KEY
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import PermissionDenied, ServiceError, ValidationFailed
@@ -245,10 +252,10 @@ class TestRectificationOwner:
             return application
 
         first = concluded_by_the_system(item)
-        rating = services.rating_submit(application=first, level=1, actor=clerk)
+        rating = rate_by_link(first, 1)
         assert rating.rectification.responsible == chief
         other = concluded_by_the_system(make_item(tree.community_a1))
-        rating = services.rating_submit(application=other, level=1, actor=clerk)
+        rating = rate_by_link(other, 1)
         assert rating.rectification.responsible == leader
 
 

@@ -16,6 +16,7 @@ from jiedao.applications.tests.factories import (
     make_item,
     make_resident,
     pdf,
+    rate_by_link,
     submit,
     walk_in,
 )
@@ -79,13 +80,16 @@ class TestRatings:
             services.rating_submit(resident=resident, application=application, level=5)
         assert "办结后才能评价" in str(caught.value.message)
 
-    def test_bad_rating_at_the_window_opens_a_rectification(self, clerk, tree):
+    def test_bad_rating_on_a_paper_form_opens_a_rectification(self, clerk, tree):
         application = concluded(clerk, walk_in(clerk, make_item(tree.community_a1), phone="13800138000"))
-        client_for(clerk).post(
-            f"/hall/staff/applications/{application.pk}/rate/", {"level": 2, "comment": "等太久"}
+        colleague = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+        client_for(colleague).post(
+            f"/hall/staff/applications/{application.pk}/rate/",
+            {"level": 2, "comment": "等太久", "paper_number": "PJ-0001"},
         )
         rating = Rating.objects.get()
-        assert rating.recorded_by == clerk and rating.level == RatingLevel.UNSATISFIED
+        assert rating.recorded_by == colleague and rating.level == RatingLevel.UNSATISFIED
+        assert rating.channel == "paper" and rating.paper_number == "PJ-0001"
         rectification = Rectification.objects.get()
         assert rectification.responsible == clerk and rectification.department == "社会事务科"
         assert clock_for(rectification).limit == 5 and rectification.due_at is not None
@@ -107,7 +111,7 @@ class TestRatings:
 
     def test_statistics_page(self, clerk, tree):
         application = concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="低保申请")))
-        services.rating_submit(actor=clerk, application=application, level=4)
+        rate_by_link(application, 4)
         body = client_for(clerk).get("/hall/staff/ratings/").content.decode()
         assert "低保申请" in body and "甲一社区" in body and clerk.full_name in body
 

@@ -12,6 +12,7 @@ from jiedao.applications.tests.factories import (
     make_item,
     make_resident,
     pdf,
+    rate_by_link,
     submit,
     walk_in,
 )
@@ -43,7 +44,7 @@ def test_staff_pages_render(tree):
     done = walk_in(clerk, item)
     services.application_accept(actor=clerk, application=done)
     services.application_conclude(actor=clerk, application=done, outcome="approved", text="准予")
-    services.rating_submit(actor=clerk, application=done, level=1)
+    rate_by_link(done, 1)
     notice = PublicNotice.objects.get()
     services.objection_file(notice=notice, name="甲", phone="13500135000", content="异议")
     inquiry = services.inquiry_create(actor=clerk, visitor_name="乙", visitor_phone="", question="问")
