@@ -46,6 +46,7 @@ PRODUCTION_ENV = {
     "JIEDAO_SSL_REDIRECT": "0",
     "JIEDAO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "JIEDAO_DEBUG": "0",
+    "JIEDAO_PUBLIC_URL": "http://127.0.0.1",
 }
 TARGET_RATIO = 0.60
 

@@ -117,14 +117,16 @@ def test_production_settings_refuse_defaults():
     assert debug.returncode != 0 and "DEBUG" in debug.stderr
     no_keys = _settings_check({"SECRET_KEY": "x" * 50, "JIEDAO_DEBUG": "0", "JIEDAO_FIELD_KEYS": ""})
     assert no_keys.returncode != 0 and "JIEDAO_FIELD_KEYS" in no_keys.stderr
-    ok = _settings_check(
-        {
-            "SECRET_KEY": "x" * 50,
-            "JIEDAO_DEBUG": "0",
-            "JIEDAO_FIELD_KEYS": "00" * 16,
-            "JIEDAO_BLIND_INDEX_KEY": "11" * 16,
-        }
-    )
+    keys = {
+        "SECRET_KEY": "x" * 50,
+        "JIEDAO_DEBUG": "0",
+        "JIEDAO_FIELD_KEYS": "00" * 16,
+        "JIEDAO_BLIND_INDEX_KEY": "11" * 16,
+    }
+    # the rating links of the SMS would point at the development address
+    no_address = _settings_check({**keys, "JIEDAO_PUBLIC_URL": ""})
+    assert no_address.returncode != 0 and "JIEDAO_PUBLIC_URL" in no_address.stderr
+    ok = _settings_check({**keys, "JIEDAO_PUBLIC_URL": "https://zwfw.example.gov.cn"})
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.split() == ["True", str(365 * 24 * 3600)]
 

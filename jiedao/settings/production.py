@@ -19,6 +19,12 @@ if not os.environ.get("JIEDAO_FIELD_KEYS") or "0123456789abcdeffedcba9876543210"
     raise ImproperlyConfigured("生产环境必须通过 JIEDAO_FIELD_KEYS 设置个人信息加密密钥。")
 if not os.environ.get("JIEDAO_BLIND_INDEX_KEY"):
     raise ImproperlyConfigured("生产环境必须通过 JIEDAO_BLIND_INDEX_KEY 设置检索索引密钥。")
+# The conclusion SMS and the window's QR code carry links built on it: the development default would send
+# residents to 127.0.0.1.
+if not os.environ.get("JIEDAO_PUBLIC_URL", "").startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "生产环境必须通过 JIEDAO_PUBLIC_URL 设置群众访问本站的地址（如 https://zwfw.example.gov.cn），短信中的评价链接以它开头。"
+    )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
