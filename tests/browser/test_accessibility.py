@@ -20,6 +20,7 @@ from jiedao.applications.views import SESSION_KEY
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.tests.factories import make_announcement, make_item, make_material
 from jiedao.core.testing import make_user
+from jiedao.sms.models import OutboundMessage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,6 +67,10 @@ def site(tree):
     finished = submit(resident, make_hall_item(tree.community_a1, name="居住证办理"))
     services.application_accept(actor=clerk, application=finished)
     services.application_conclude(actor=clerk, application=finished, outcome="approved")
+    # the rating link of the conclusion SMS, opened on the applicant's phone
+    rating_link = re.search(
+        r"/r/[A-Za-z0-9_-]+", OutboundMessage.objects.get(purpose="applications.concluded").body
+    )
     tracked = walk_in(clerk, make_hall_item(tree.community_a1, name="临时救助申请"), phone="13800138000")
     services.application_accept(actor=clerk, application=tracked)
     notice = services.notice_publish_proposed(tracked, actor=clerk)
@@ -87,6 +92,7 @@ def site(tree):
             "/hall/notices/",
             f"/hall/notices/{notice.pk}/",
             "/hall/account/login/",
+            rating_link.group(0),
             "/guide/NO-SUCH-ITEM/",  # the public 404
             "/no-such-page/",  # an unknown address: the general 404
         ],
