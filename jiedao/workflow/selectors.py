@@ -168,6 +168,22 @@ def diagram_state(instance: ProcessInstance) -> dict[str, list[str]]:
     return {"completed": completed, "active": list(dict.fromkeys(active)), "flows": flows}
 
 
+def diagram_steps(instance: ProcessInstance, state: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The diagram's colours in words, for a screen reader and for anyone who cannot tell green from orange
+    (WCAG 1.1.1, 1.4.1): the named steps passed, in the order they completed, and where the process stands.
+    Gateways are left out (their names are questions such as "是否同意"), as are unnamed elements."""
+    from jiedao.workflow import bpmn
+
+    model = bpmn.model_for(instance.definition)
+
+    def names(ids: list[str]) -> list[str]:
+        elements = [model.element(element_id) for element_id in ids]
+        named = [e.name for e in elements if e is not None and e.name and not e.type.endswith("Gateway")]
+        return list(dict.fromkeys(named))
+
+    return {"passed": names(state["completed"]), "current": names(state["active"])}
+
+
 def _taken_pairs(workflow) -> set[tuple[str, str]]:
     """(source, target) element pairs the engine actually went along: a task the engine created (not one
     it only predicted) hangs from the task whose completion created it. A gateway's children are only

@@ -177,6 +177,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             key=key,
             items=items,
             page_obj=page,
+            total=page.paginator.count,  # counted already by get_page
             tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
             processes=[(d.key, d.name) for d in services.deployed_definitions(user.org)],
         )
@@ -351,6 +352,7 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "data_rows": selectors.data_rows(instance.definition, instance.data),
             "documents": instance.documents.all(),
             "diagram": {"xml": instance.definition.bpmn_xml, **state},
+            "diagram_steps": selectors.diagram_steps(instance, state),
             "can_withdraw": services.can_withdraw(instance, request.user),
             "can_revoke": services.can_revoke(instance, request.user),
             "can_retry": services.can_retry(instance, request.user),

@@ -20,7 +20,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // shown in full). The element named by the new part's data-announce-into (role=status) says what changed in
 // a few words (the total, the page) where an aria-live table would be read out whole at every key. The control
 // pressed often went with the old part (next page, 显示完整号码): the keyboard goes on from the new part
-// (its [data-focus-after-swap] element), not from the top of the page.
+// (its [data-focus-after-swap] element), not from the top of the page. (A control drawn again with the same id,
+// the inbox's tab just chosen, keeps the keyboard without help: htmx focuses it again.)
 document.addEventListener("htmx:afterSettle", (event) => {
   const swapped = event.target;
   if (!(swapped instanceof Element)) return;
@@ -32,6 +33,16 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (!document.activeElement || document.activeElement === document.body) {
     const next = swapped.matches("[data-focus-after-swap]") ? swapped : swapped.querySelector("[data-focus-after-swap]");
     if (next) next.focus();
+  }
+});
+
+// A part that refreshes itself (the inbox every 30 s) skips a refresh while the keyboard is in it: the link a
+// clerk is on would go with the old part and the focus back to the top of the page. Only the part's own
+// request is held (its tabs, pages and filter are requests of other elements).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const part = event.detail.elt;
+  if (part instanceof Element && part.matches("[data-refresh-waits-for-focus]") && part.contains(document.activeElement)) {
+    event.preventDefault();
   }
 });
 
