@@ -8,6 +8,13 @@ class ItemKind(models.TextChoices):
     REFERRED = "referred", _("上报件")
 
 
+class CertificateKind(models.TextChoices):
+    """The certificate the window prints, filled from the registry, when an application of the item is
+    concluded as approved (`jiedao.applications.certificates`)."""
+
+    RESIDENCE = "residence", _("居住证明")
+
+
 class Audience(models.TextChoices):
     PERSON = "person", _("个人")
     ENTERPRISE = "enterprise", _("企业")

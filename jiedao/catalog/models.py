@@ -12,6 +12,7 @@ from jiedao.catalog.choices import (
     AnnouncementCategory,
     Audience,
     Availability,
+    CertificateKind,
     ItemKind,
     LifeEvent,
     MaterialForm,
@@ -52,6 +53,13 @@ class ServiceItem(ScopedModel):
     )
     process_key = models.CharField(
         _("办理流程定义"), max_length=100, blank=True, help_text=_("流程引擎中处理该事项的流程定义标识")
+    )
+    certificate_kind = models.CharField(
+        _("出具证明类型"),
+        max_length=20,
+        choices=CertificateKind.choices,
+        blank=True,
+        help_text=_("办结准予后，窗口据实有人口库打印的证明（如居住证明）；不出具证明的事项不选。"),
     )
     responsibility = models.TextField(_("责任事项"), blank=True, help_text=_("责任清单：承办机构的责任事项"))
     accountability = models.TextField(_("追责情形"), blank=True, help_text=_("责任清单：追责情形"))

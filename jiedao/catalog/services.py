@@ -52,6 +52,7 @@ ITEM_FIELDS = [
     "complaint_phone",
     "availability",
     "process_key",
+    "certificate_kind",
     "responsibility",
     "accountability",
     "chief_representative",

@@ -28,6 +28,9 @@ def test_demo_catalog_is_valid_and_idempotent(db, settings, tmp_path):
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
     assert "filename*=utf-8''" in download["Content-Disposition"]
     assert ServiceItem.objects.get(code="WJ-QY-001").audience == "enterprise"
+    # 居住证明开具 prints the 居住证明 itself from the registry; no other demo item prints a certificate.
+    certifying = set(ServiceItem.objects.exclude(certificate_kind="").values_list("name", "certificate_kind"))
+    assert certifying == {("居住证明开具", "residence")}
     assert ServiceItem.objects.filter(is_published=False).exists()
     from jiedao.catalog.selectors import current_announcements
 
