@@ -3,7 +3,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from jiedao.api_urls import urlpatterns as api_v1
-from jiedao.applications.views import RatingLinkView
+from jiedao.applications.views import CertificateVerifyView, RatingLinkView
 
 set_language.scope_exempt = "switches the interface language"
 SpectacularAPIView.scope_exempt = "the OpenAPI schema describes endpoints, not data"
@@ -30,6 +30,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     # The rating link sent by SMS: short, at the root (every character counts in an SMS).
     path("r/<str:token>", RatingLinkView.as_view(), name="rating_link"),
+    # The check of a certificate's 查验码, printed as a QR code on it: short, at the root.
+    path("verify/<str:code>", CertificateVerifyView.as_view(), name="certificate_verify"),
 ]
 
 handler400 = "jiedao.core.views.bad_request"

@@ -54,3 +54,6 @@ WINDOW_CREATED = event_type(5171, "applications.window.created", _("新建服务
 WINDOW_UPDATED = event_type(5172, "applications.window.updated", _("修改服务窗口"))
 
 LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办件台账"))
+
+CERTIFICATE_ISSUED = event_type(5191, "applications.certificate.issued", _("开具证明"))
+CERTIFICATE_REVOKED = event_type(5192, "applications.certificate.revoked", _("作废证明"))

@@ -252,6 +252,26 @@ class ConcludeForm(StyledForm):
     text = forms.CharField(label=_("结果说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class CertificateIssueForm(StyledForm):
+    """开具证明: the 用途 the applicant states (the application form asks none), printed on the certificate."""
+
+    purpose = forms.CharField(
+        label=_("用途"),
+        max_length=100,
+        required=False,
+        help_text=_("选填，如：子女入学、银行开户。将写在证明上。"),
+    )
+
+
+class CertificateRevokeForm(StyledForm):
+    reason = forms.CharField(
+        label=_("作废原因"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写作废原因。")},
+    )
+
+
 class RatingForm(StyledForm):
     level = forms.TypedChoiceField(
         label=_("评价"), choices=RatingLevel.choices, coerce=int, widget=forms.RadioSelect

@@ -331,6 +331,73 @@ class WrittenNotice(models.Model):
         return f"{self.get_kind_display()} {self.number}"
 
 
+class Certificate(ScopedModel):
+    """证明: a certificate the office issues on an approved application of a certificate item (居住证明),
+    filled from the registry (`jiedao.applications.certificates`). `org` is the issuing body (the
+    application's org), `created_by` who issued it.
+
+    `number` (〔2026〕柳浪居证字第 0001 号) counts per issuing org, kind and year (`serial`, from
+    `CertificateCounter`, never reused: a revoked certificate keeps its number). `code` (查验码) opens the
+    public check page /verify/<code>. `facts` is what the certificate says, fixed when it is issued, so a
+    reprint is identical whatever changed in the registry since; the holder's identity number is kept
+    encrypted beside it, not in the JSON."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("办件")
+    )
+    kind = models.CharField(_("证明类型"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    serial = models.PositiveIntegerField(_("顺序号"))
+    number = models.CharField(_("证明编号"), max_length=80)
+    code = models.CharField(_("查验码"), max_length=16, unique=True)
+    holder_id_number = EncryptedTextField(_("公民身份号码"))
+    issued_at = models.DateTimeField(_("开具时间"))
+    valid_until = models.DateField(_("有效期至"))
+    facts = models.JSONField(_("证明内容"), default=dict)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("作废人")
+    )
+    revoke_reason = models.CharField(_("作废原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("证明")
+        verbose_name_plural = _("证明")
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "kind", "year", "serial"], name="applications_cert_serial"
+            ),
+            # One certificate in force per application: another is issued only after it is revoked.
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="applications_cert_one_in_force",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateCounter(models.Model):
+    """The last serial given per issuing org, kind and year: locked (SELECT … FOR UPDATE) while a certificate
+    is numbered, so two clerks issuing at the same moment get consecutive numbers."""
+
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "year"], name="applications_cert_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind} {self.year}: {self.last}"
+
+
 class Inquiry(ScopedModel):
     """首问负责制: the first staff member asked (`created_by`) owns the inquiry until a hand-off is
     acknowledged by the receiver, who then owns it (`owner`)."""

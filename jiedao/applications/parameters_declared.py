@@ -76,3 +76,12 @@ OBJECTION_LIMIT = declare(
     maximum=1000,
     group=GROUP,
 )
+CERTIFICATE_VALIDITY_MONTHS = declare(
+    "applications.certificate_validity_months",
+    _("证明有效期（月）"),
+    3,
+    minimum=1,
+    maximum=12,
+    group=GROUP,
+    help_text=_("窗口开具的居住证明等，自开具之日起在此期限内有效，证明上写明有效期至哪一天。"),
+)

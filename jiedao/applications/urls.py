@@ -74,6 +74,21 @@ urlpatterns = [
         views.WrittenNoticeView.as_view(),
         name="staff_notice",
     ),
+    path(
+        "staff/applications/<int:pk>/certificate/",
+        views.CertificateIssueView.as_view(),
+        name="staff_certificate",
+    ),
+    path(
+        "staff/applications/<int:pk>/certificates/<int:certificate>.pdf",
+        views.CertificatePrintView.as_view(),
+        name="staff_certificate_print",
+    ),
+    path(
+        "staff/applications/<int:pk>/certificates/<int:certificate>/revoke/",
+        views.CertificateRevokeView.as_view(),
+        name="staff_certificate_revoke",
+    ),
     path("staff/inquiries/", views.InquiryListView.as_view(), name="inquiry_list"),
     path("staff/inquiries/new/", views.InquiryCreateView.as_view(), name="inquiry_create"),
     path("staff/inquiries/<int:pk>/", views.InquiryDetailView.as_view(), name="inquiry_detail"),

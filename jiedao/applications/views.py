@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.applications import forms, ledger, services, written_notices
+from jiedao.applications import certificates, forms, ledger, services, written_notices
 from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingChannel, RatingLevel
 from jiedao.applications.models import (
     AgencyAssignment,
@@ -722,6 +722,13 @@ class ApplicationDetailView(ScopedDetailView):
         ):
             # Only a paper 评价表 the applicant signed, and not by whoever handled the application.
             actions.append(("rate", _("录入纸质评价表"), forms.PaperRatingForm(auto_id="id_rate_%s")))
+        can_conclude = has_permission(user, "applications.conclude_application")
+        if can_conclude and certificates.issuable(application):
+            label = _("开具%(kind)s") % {"kind": application.item.get_certificate_kind_display()}
+            actions.append(("certificate", label, forms.CertificateIssueForm(auto_id="id_certificate_%s")))
+        context["certificates"] = list(application.certificates.select_related("revoked_by"))
+        context["can_revoke_certificate"] = can_conclude
+        context["revoke_form"] = forms.CertificateRevokeForm(auto_id="id_revoke_%s")
         if application.is_concluded:
             token = services.rating_link_for_window(application)
             if token is not None:
@@ -929,6 +936,77 @@ class ConcludeView(ApplicationActionView):
             outcome=form.cleaned_data["outcome"],
             text=form.cleaned_data["text"],
         )
+
+
+class CertificateIssueView(ApplicationActionView):
+    """开具证明 (居住证明) from the registry; the certificate then prints from the application's page."""
+
+    permission = "applications.conclude_application"
+    title = gettext_lazy("开具证明")
+    form_class = forms.CertificateIssueForm
+
+    def perform(self, form):
+        certificate = certificates.certificate_issue(
+            actor=self.request.user, application=self.get_application(), purpose=form.cleaned_data["purpose"]
+        )
+        messages.success(
+            self.request,
+            _("已开具%(title)s（%(number)s），请点击“打印”。")
+            % {"title": certificate.facts["title"], "number": certificate.number},
+        )
+        return certificate
+
+
+class CertificateRevokeView(ApplicationActionView):
+    permission = "applications.conclude_application"
+    title = gettext_lazy("作废证明")
+    form_class = forms.CertificateRevokeForm
+    success_message = gettext_lazy("证明已作废，查验页面将显示“已作废”。")
+
+    def perform(self, form):
+        certificate = certificates.certificate_get(self.get_application(), self.kwargs["certificate"])
+        return certificates.certificate_revoke(
+            actor=self.request.user, certificate=certificate, reason=form.cleaned_data["reason"]
+        )
+
+
+class CertificatePrintView(ScopedViewMixin, View):
+    """打印: a certificate of an application the user may see, the same text as when it was issued."""
+
+    model = Application
+
+    def get(self, request, pk, certificate):
+        application = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            found = certificates.certificate_get(application, certificate)
+        except OutOfScope:
+            raise Http404(_("未找到该记录。")) from None
+        return certificates.pdf_response(found)
+
+
+class CertificateVerifyView(PublicPageMixin, TemplateView):
+    """/verify/<code>: a bank or a school checks a certificate is genuine: the issuing org, the number, the
+    dates and the holder's masked name only; rate-limited per address like tracking."""
+
+    scope_exempt = (
+        "public certificate check: the code is the key; only the masked name and the dates are shown"
+    )
+    template_name = "applications/certificate_verify.html"
+
+    def get(self, request, *args, **kwargs):
+        status, result, error = 200, None, ""
+        try:
+            result = certificates.certificate_verify(code=kwargs["code"], ip=client_ip(request))
+        except RateLimited as limited:
+            status, error = 429, str(limited.message)
+        except ServiceError as refused:
+            status, error = 404, str(refused.message)
+        response = self.render_to_response(self.get_context_data(result=result, error=error), status=status)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"  # the code must not leave in a Referer header
+        if status == 429:
+            response["Retry-After"] = str(certificates.VERIFY_RETRY_AFTER)
+        return response
 
 
 class StaffRateView(ApplicationActionView):
