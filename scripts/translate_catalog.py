@@ -3314,6 +3314,7 @@ PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文�
 办结准予后，窗口据实有人口库打印的证明（如居住证明）；不出具证明的事项不选。 => The certificate the window prints from the population registry once the application is approved (such as a residence certificate); leave empty for items that issue none.
 已经过：%(steps)s。 => Passed: %(steps)s.
 当前所在：%(steps)s。 => Now at: %(steps)s.
+可扫描二维码或访问 %(url)s 核验本证明真伪。 => Scan the QR code or visit %(url)s to check that this certificate is genuine.
 """
 )
 
