@@ -11,6 +11,7 @@ and the initiator's node:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -58,8 +59,10 @@ def _user_ref(value: str) -> tuple[str, str]:
     return "user", value.strip()
 
 
-def validate_element(element: Element) -> list[str]:
-    """Deploy-time check of a user task's assignment: known roles, anchors and users."""
+def validate_element(element: Element, *, reported: Collection[tuple[str, str, str]] = ()) -> list[str]:
+    """Deploy-time check of a user task's assignment: known roles, anchors and users. A reference in
+    `reported` — (element id, "user" | "group", reference), one the import of another modeler's file
+    already reported with what to do — is not reported again."""
     errors: list[str] = []
     refs = ([element.assignee] if element.assignee else []) + element.candidate_users
     groups = element.candidate_groups
@@ -68,6 +71,8 @@ def validate_element(element: Element) -> list[str]:
             _("用户任务%(e)s没有指定办理人（camunda:assignee、candidateUsers 或 candidateGroups）。")
             % {"e": element.label}
         )
+    refs = [ref for ref in refs if (element.id, "user", ref) not in reported]
+    groups = [group for group in groups if (element.id, "group", group) not in reported]
     usernames = []
     for ref in refs:
         kind, name = _user_ref(ref)

@@ -56,6 +56,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from threading import Lock
@@ -677,8 +678,11 @@ def camunda_forms(xml: str | bytes) -> dict[str, dict]:
 # --- validation -------------------------------------------------------------------------------------------
 
 
-def validate_model(model: ProcessModel, forms: dict) -> list[str]:
-    """The checks run on deploy (beyond what `read_process` already refused)."""
+def validate_model(
+    model: ProcessModel, forms: dict, *, reported: Collection[tuple[str, str, str]] = ()
+) -> list[str]:
+    """The checks run on deploy (beyond what `read_process` already refused). `reported`: handler
+    references the import already reported (see `bpmn_import.Conversion.reported`), not checked again."""
     from jiedao.workflow import actions, assignment, formschema
 
     errors: list[str] = []
@@ -747,7 +751,7 @@ def validate_model(model: ProcessModel, forms: dict) -> list[str]:
                     _("用户任务「%(id)s」没有名称：请填写名称（待办和办理记录中向办理人显示的就是它）。")
                     % {"id": element.id}
                 )
-            errors.extend(assignment.validate_element(element))
+            errors.extend(assignment.validate_element(element, reported=reported))
             if element.form_key and element.form_key not in forms:
                 errors.append(
                     _("用户任务%(e)s引用的表单「%(f)s」未定义。")
@@ -907,12 +911,19 @@ def build_spec(root: etree._Element, process: etree._Element, model: ProcessMode
         raise BpmnError([_("流程引擎无法解析该流程：%(m)s") % {"m": str(error)[:300]}]) from None
 
 
-def load(xml: str | bytes, forms: dict | None = None, *, validate: bool = True) -> ProcessModel:
-    """Parse and (by default) validate a document; raise `BpmnError` with every problem found."""
+def load(
+    xml: str | bytes,
+    forms: dict | None = None,
+    *,
+    validate: bool = True,
+    reported: Collection[tuple[str, str, str]] = (),
+) -> ProcessModel:
+    """Parse and (by default) validate a document; raise `BpmnError` with every problem found (but the
+    handler references in `reported`, which the import already reported)."""
     root = parse_tree(xml)
     process, model, errors = read_process(root)
     if validate:
-        errors.extend(validate_model(model, forms or {}))
+        errors.extend(validate_model(model, forms or {}, reported=reported))
     if errors:
         raise BpmnError(list(OrderedDict.fromkeys(errors)))
     build_spec(root, process, model)

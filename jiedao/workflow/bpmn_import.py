@@ -92,12 +92,15 @@ _FORM_PROPERTY_TYPES = {
 @dataclass
 class Conversion:
     """The document as the platform reads it, the forms it brought, what was converted (`notes`) and what
-    could not be and was taken out (`problems`, to fix before deploy)."""
+    could not be and was taken out (`problems`, to fix before deploy). `reported` names the handler
+    references left in the document that a problem already explains — (element id, "user" | "group",
+    reference) — so the deploy check does not report them a second time in its own words."""
 
     xml: str
     forms: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    reported: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def changed(self) -> bool:
@@ -121,6 +124,7 @@ class _Importer:
         self.new_forms: dict[str, dict] = {}
         self.notes: list[str] = []
         self.problems: list[str] = []
+        self.reported: set[tuple[str, str, str]] = set()
         self.touched = False
         self.roles = list(Role.objects.filter(is_active=True).values_list("code", "name"))
         self.initiators = {"initiator"}
@@ -353,6 +357,7 @@ class _Importer:
                     ref, why = self.user_ref(part)
                     kept.append(ref)
                     if why:
+                        self.reported.add((node.get("id") or "", "user", ref))
                         self.problem(
                             _("%(e)s的 %(a)s 无法识别（%(why)s）：请在设计器中重新指定办理人。")
                             % {"e": label, "a": self.shown(attr, part), "why": why}
@@ -371,6 +376,7 @@ class _Importer:
                     ref = self.group_ref(node, part)
                     if ref is None:
                         kept.append(part)
+                        self.reported.add((node.get("id") or "", "group", part))
                         self.problem(
                             _(
                                 "%(e)s的候选组「%(g)s」（%(a)s）在本平台没有代码或名称相同的角色：请在设计器中为它选择办理角色。"
@@ -787,4 +793,10 @@ def convert(xml: str, forms: dict | None = None) -> Conversion:
         return Conversion(xml=xml, forms={})
     etree.cleanup_namespaces(root, top_nsmap={"camunda": CAMUNDA_NS, "jiedao": JIEDAO_NS})
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
-    return Conversion(xml=text, forms=importer.new_forms, notes=importer.notes, problems=importer.problems)
+    return Conversion(
+        xml=text,
+        forms=importer.new_forms,
+        notes=importer.notes,
+        problems=importer.problems,
+        reported=frozenset(importer.reported),
+    )

@@ -202,14 +202,21 @@ def definition_save_draft(
 
 
 def _validated_model(
-    bpmn_xml: str, forms: dict, *, actor, org, key_hint: str = "", problems: list[str] | None = None
+    bpmn_xml: str,
+    forms: dict,
+    *,
+    actor,
+    org,
+    key_hint: str = "",
+    conversion: bpmn_import.Conversion | None = None,
 ) -> bpmn.ProcessModel:
-    """The checked model; refused (and audited) with the import `problems` of the file first, then the
-    validation's own messages."""
-    messages: list[str] = list(problems or [])
+    """The checked model; refused (and audited) with the import problems of the file first, then the
+    validation's own messages — without those about the handlers the import already reported, which would
+    list the same problem twice (the import's message says what to do)."""
+    messages: list[str] = list(conversion.problems if conversion else [])
     model = None
     try:
-        model = bpmn.load(bpmn_xml, forms)
+        model = bpmn.load(bpmn_xml, forms, reported=conversion.reported if conversion else ())
     except bpmn.BpmnError as error:
         messages.extend(m for m in error.messages if m not in messages)
     if messages:
@@ -265,7 +272,7 @@ def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinit
         actor=actor,
         org=locked.org,
         key_hint=locked.key,
-        problems=conversion.problems,
+        conversion=conversion,
     )
     if model.process_id != locked.key:
         raise ValidationFailed({"bpmn_xml": [_("流程标识与草稿不一致。")]})
@@ -301,7 +308,7 @@ def definition_deploy_xml(
     # could not be converted (never with an assignee silently dropped).
     conversion = _imported(bpmn_xml, forms)
     bpmn_xml, forms = conversion.xml, conversion.forms
-    model = _validated_model(bpmn_xml, forms, actor=actor, org=org, problems=conversion.problems)
+    model = _validated_model(bpmn_xml, forms, actor=actor, org=org, conversion=conversion)
     with transaction.atomic():
         # Serialise concurrent deploys of the same process (the unique constraint is the last guard).
         list(ProcessDefinition.objects.select_for_update().filter(org=org, key=model.process_id))
