@@ -542,10 +542,23 @@ class NoticeListView(PublicPageMixin, ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        queryset = PublicNotice.objects.select_related("application__item")
+        # The filtered list in its order (counted, and read as one page's keys); the joined columns are read
+        # for the page's rows only (`page_rows`).
+        queryset = PublicNotice.objects.all()
         if self.request.GET.get("archived") == "1":
             return queryset.filter(archived_at__isnull=False)
         return queryset.filter(archived_at__isnull=True, starts_at__lte=timezone.now())
+
+    @staticmethod
+    def page_rows(queryset):
+        return queryset.select_related("application__item")
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # Years of archived notices: the last pages read by key from the end (registry.paging), not by
+        # OFFSET over every earlier notice and its joined rows.
+        return LateRowPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, rows_for=self.page_rows, **kwargs
+        )
 
 
 class NoticeDetailView(PublicFormMixin, DetailView):

@@ -11,15 +11,17 @@ import re
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jiedao.accounts.models import User
 from jiedao.applications.choices import ApplicationStatus, Channel
 from jiedao.applications.clock_kinds import APPLICATION_CLOCK
-from jiedao.applications.models import Application, Rating, ServiceWindow
+from jiedao.applications.models import Application, PublicNotice, Rating, ServiceWindow
 from jiedao.applications.tests.factories import make_item
 from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.registry import paging
 from jiedao.timelimits.models import Clock
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +159,92 @@ class TestApplicationListPages:
         with CaptureQueriesContext(connection) as many:
             client.get("/hall/staff/applications/")
         assert len(many) == len(few)
+
+
+NOTICE_TITLE = re.compile(r"公示第(\d{3})号")
+
+
+def notices(item, count: int, *, archived: bool = True, start: int = 5000) -> list[PublicNotice]:
+    """`count` notices of `item`'s applications, three to a start day (ties broken by id), in list order
+    (newest start first, then the later id)."""
+    base = timezone.now() - dt.timedelta(days=400)
+    rows = [
+        PublicNotice(
+            org=item.org,
+            application=application,
+            title=f"困难补助公示第{n:03d}号",
+            body="公示内容",
+            starts_at=base + dt.timedelta(days=n // 3),
+            ends_at=base + dt.timedelta(days=n // 3 + 5),
+            archived_at=base + dt.timedelta(days=n // 3 + 6) if archived else None,
+        )
+        for n, application in enumerate(applications(item, count, start=start))
+    ]
+    PublicNotice.objects.bulk_create(rows)
+    return sorted(
+        PublicNotice.objects.filter(application__item=item),
+        key=lambda row: (-row.starts_at.timestamp(), -row.pk),
+    )
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200
+    return [f"公示第{n}号" for n in NOTICE_TITLE.findall(response.content.decode())]
+
+
+class TestPublicNoticePages:
+    """/hall/notices/?archived=1 after years: thousands of archived notices, 20 to a page."""
+
+    @pytest.mark.parametrize(
+        "short_list", [paging.SHORT_LIST, 10], ids=["keys-read-whole", "keys-from-the-end"]
+    )
+    def test_middle_and_last_pages_show_the_archived_notices_in_list_order(
+        self, tree, monkeypatch, short_list
+    ):
+        # 10: the list is read as a long one is (3,000 notices), the last pages backwards from its end
+        monkeypatch.setattr(paging, "SHORT_LIST", short_list)
+        item = make_item(tree.community_a1)
+        listed = [NOTICE_TITLE.search(row.title).group(0) for row in notices(item, 65)]
+        client = Client()
+
+        pages = {
+            page: titles(client.get(f"/hall/notices/?archived=1&page={page}")) for page in ("2", "3", "last")
+        }
+
+        assert pages["2"] == listed[20:40]
+        assert pages["3"] == listed[40:60]
+        assert pages["last"] == listed[60:]
+        assert "第 4 / 4 页" in client.get("/hall/notices/?archived=1&page=last").content.decode()
+
+    def test_the_current_notices_list_leaves_out_the_archived_and_the_not_yet_started(self, tree):
+        item = make_item(tree.community_a1)
+        current = notices(item, 25, archived=False)
+        PublicNotice.objects.filter(pk=current[0].pk).update(starts_at=timezone.now() + dt.timedelta(days=1))
+        notices(make_item(tree.community_a1), 3, start=6000)  # archived
+        listed = [NOTICE_TITLE.search(row.title).group(0) for row in current[1:]]
+        client = Client()
+
+        assert titles(client.get("/hall/notices/")) == listed[:20]
+        assert titles(client.get("/hall/notices/?page=2")) == listed[20:]
+
+    def test_the_last_page_costs_the_queries_of_the_first_and_reads_no_earlier_notice(
+        self, tree, monkeypatch
+    ):
+        monkeypatch.setattr(paging, "SHORT_LIST", 10)  # read as 3,000 notices are
+        notices(make_item(tree.community_a1), 85)
+        client = Client()
+        client.get("/hall/notices/?archived=1")
+        counts = {}
+        for page in ("1", "3", "last"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(f"/hall/notices/?archived=1&page={page}").status_code == 200
+            counts[page] = len(queries)
+            if page == "last":
+                last_sql = [query["sql"] for query in queries.captured_queries]
+
+        assert counts["3"] == counts["last"] == counts["1"]
+        # read backwards from the end, not by skipping the 80 newer notices
+        assert not [sql for sql in last_sql if "OFFSET" in sql.upper()]
 
 
 class TestApiOffsets:
