@@ -19,7 +19,7 @@ from jiedao.applications.choices import (
     RectificationStatus,
 )
 from jiedao.core.fields import EncryptedTextField
-from jiedao.core.scope import ScopedModel
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.core.storage import private_files
 
 USER = settings.AUTH_USER_MODEL
@@ -380,14 +380,18 @@ class Certificate(ScopedModel):
         return self.number
 
 
-class CertificateCounter(models.Model):
+class CertificateCounter(ScopeAware, models.Model):
     """The last serial given per issuing org, kind and year: locked (SELECT … FOR UPDATE) while a certificate
     is numbered, so two clerks issuing at the same moment get consecutive numbers."""
+
+    scope_owner_field = None
 
     org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -120,5 +120,6 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("org", "kind", "year"), name="applications_cert_counter")
                 ],
             },
+            bases=(jiedao.core.scope.ScopeAware, models.Model),
         ),
     ]
