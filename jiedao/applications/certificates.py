@@ -24,7 +24,6 @@ certificate and the audit entries are the office's records.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -51,7 +50,7 @@ from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.choices import IdKind, LifeEventKind, PersonStatus
-from jiedao.workcalendar.services import CHINA_TZ
+from jiedao.workcalendar.services import CHINA_TZ, add_months
 
 # The 查验码: no 0/O, 1/I/L, so it can be read off paper and typed.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -69,12 +68,6 @@ _MONTHS = "一二三四五六七八九十"
 
 def _chinese_months(months: int) -> str:
     return _MONTHS[months - 1] if months <= 10 else "十" + _MONTHS[months - 11]
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def short_name(name: str) -> str:
@@ -206,7 +199,7 @@ def certificate_issue(
         org = locked.org
         day = at.astimezone(CHINA_TZ).date()
         months = int(get_parameter("applications.certificate_validity_months"))
-        valid_until = _add_months(day, months) - dt.timedelta(days=1)
+        valid_until = add_months(day, months) - dt.timedelta(days=1)
         serial = _next_serial(org, kind, day.year)
         code = _new_code()
         with records_language():

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications.audit_events import LEDGER_EXPORTED
 from jiedao.applications.choices import ApplicationStatus, EventAction, Outcome, RatingLevel
+from jiedao.applications.letter import chinese_time
 from jiedao.applications.models import Application, ApplicationEvent, ExtensionRequest, ExtensionStatus
 from jiedao.applications.selectors import filter_applications, with_clock_status
 from jiedao.audit import services as audit
@@ -107,11 +108,6 @@ def describe_filters(terms: list[tuple[str, object]]) -> dict[str, str]:
             text = str(value)
         described[labels[name]] = text
     return described
-
-
-def office_datetime(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def headers() -> list[str]:
@@ -221,7 +217,7 @@ def export_ledger(*, user, params: Mapping[str, str]) -> Ledger:
     title = _("%(org)s办件台账　筛选条件：%(filters)s　导出时间：%(time)s") % {
         "org": user.org.name if user.org_id else "",
         "filters": "；".join(f"{k}：{v}" for k, v in described.items()) or _("无（全部办件）"),
-        "time": office_datetime(now),
+        "time": chinese_time(now),
     }
     descriptor, path = tempfile.mkstemp(suffix=".xlsx", prefix="applications-ledger-")
     os.close(descriptor)

@@ -25,6 +25,7 @@ its methods directly.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
 import threading
@@ -408,6 +409,14 @@ def day_info(d: dt.date) -> DayInfo:
 def days(start: dt.date, end: dt.date) -> list[DayInfo]:
     """Every day of [start, end] (at most 366 days)."""
     return current_calendar().days(start, end)
+
+
+def add_months(day: dt.date | dt.datetime, months: int):
+    """The same day `months` calendar months later; the month's last day when it is shorter (1月31日 + 1 →
+    2月28日). A datetime keeps its time."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:

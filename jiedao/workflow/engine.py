@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 from collections import Counter
@@ -48,23 +47,15 @@ class EngineError(Exception):
 # --- timers --------------------------------------------------------------------------------------------------
 
 
-def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    if not months:
-        return moment
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 def timer_due(timer: TimerSpec | None, start: dt.datetime) -> dt.datetime:
     """When a timer started at `start` fires. Working days end at the end of the n-th working day of the
     platform calendar (the same rule as a time-limit clock)."""
     if timer is None:
         return start
+    from jiedao.workcalendar import services as workcalendar
+
     if timer.kind == "working_days":
         from jiedao.timelimits.services import end_of_day, local_date
-        from jiedao.workcalendar import services as workcalendar
         from jiedao.workcalendar.services import CalendarNotCovered
 
         try:
@@ -81,7 +72,7 @@ def timer_due(timer: TimerSpec | None, start: dt.datetime) -> dt.datetime:
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         return moment
-    return _add_months(start, timer.months) + timer.duration
+    return workcalendar.add_months(start, timer.months) + timer.duration
 
 
 # --- the step context ---------------------------------------------------------------------------------------
