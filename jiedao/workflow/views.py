@@ -132,6 +132,32 @@ def _run(request, call):
     return None
 
 
+def _call(request, call):
+    """Like `_run`, for a service call whose result the page needs: (result, None) or (None, messages)."""
+    result = []
+    errors = _run(request, lambda: result.append(call()))
+    return (None, errors) if errors else (result[0], None)
+
+
+def _designer_error(errors) -> JsonResponse:
+    return JsonResponse({"ok": False, "errors": errors}, status=400)
+
+
+def _designer_body(request) -> dict | JsonResponse:
+    """The designer's JSON body as a dict, or the JSON error answer the designer shows."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except RequestDataTooBig:
+        # Above the platform's request limit (DATA_UPLOAD_MAX_MEMORY_SIZE): said here, in the designer's
+        # JSON, instead of the platform's HTML "Bad Request" page the designer cannot show.
+        return _designer_error([_("流程过大：BPMN 与表单合计不能超过 2 MB。")])
+    except ValueError:
+        return _designer_error([_("请求格式不正确。")])
+    if not isinstance(body, dict):
+        return _designer_error([_("请求格式不正确。")])
+    return body
+
+
 # --- the inbox ------------------------------------------------------------------------------------------------
 
 
@@ -418,20 +444,14 @@ class InstanceRetryView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        result = {}
-        errors = _run(
-            request,
-            lambda: result.setdefault(
-                "instance", services.process_retry(actor=request.user, instance=instance)
-            ),
+        retried, errors = _call(
+            request, lambda: services.process_retry(actor=request.user, instance=instance)
         )
         if errors:
             for message in errors:
                 messages.error(request, message)
-        elif result["instance"].status == InstanceStatus.FAILED:
-            messages.error(
-                request, _("恢复运行未成功，流程仍运行异常：%(r)s") % {"r": result["instance"].error[:300]}
-            )
+        elif retried.status == InstanceStatus.FAILED:
+            messages.error(request, _("恢复运行未成功，流程仍运行异常：%(r)s") % {"r": retried.error[:300]})
         else:
             messages.success(request, _("流程已恢复运行。"))
         back = request.POST.get("next", "")
@@ -673,19 +693,9 @@ class DefinitionSaveView(_DesignMixin, View):
 
     def post(self, request, pk):
         definition = self.get_definition(pk)
-        try:
-            body = json.loads(request.body or b"{}")
-        except RequestDataTooBig:
-            # Above the platform's request limit (DATA_UPLOAD_MAX_MEMORY_SIZE): said here, in the designer's
-            # JSON, instead of the platform's HTML "Bad Request" page the designer cannot show.
-            return JsonResponse(
-                {"ok": False, "errors": [_("流程过大：BPMN 与表单合计不能超过 2 MB。")]}, status=400
-            )
-        except ValueError:
-            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
-        if not isinstance(body, dict):
-            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
-        result = {}
+        body = _designer_body(request)
+        if isinstance(body, JsonResponse):
+            return body
 
         def call():
             saved = services.definition_save_draft(
@@ -698,12 +708,11 @@ class DefinitionSaveView(_DesignMixin, View):
             )
             if self.deploy:
                 saved = services.definition_deploy(actor=request.user, definition=saved)
-            result["definition"] = saved
+            return saved
 
-        errors = _run(request, call)
+        saved, errors = _call(request, call)
         if errors:
-            return JsonResponse({"ok": False, "errors": errors}, status=400)
-        saved = result["definition"]
+            return _designer_error(errors)
         message = _("已发布为第 %(v)d 版。") % {"v": saved.version} if self.deploy else _("草稿已保存。")
         if self.deploy:
             messages.success(request, message)
@@ -724,27 +733,17 @@ class DefinitionImportView(_DesignMixin, View):
 
     def post(self, request, pk):
         definition = self.get_definition(pk)
-        try:
-            body = json.loads(request.body or b"{}")
-        except RequestDataTooBig:
-            return JsonResponse(
-                {"ok": False, "errors": [_("流程过大：BPMN 与表单合计不能超过 2 MB。")]}, status=400
-            )
-        except ValueError:
-            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
-        if not isinstance(body, dict):
-            return JsonResponse({"ok": False, "errors": [_("请求格式不正确。")]}, status=400)
-        result = {}
-
-        def call():
-            result["import"] = services.definition_import(
+        body = _designer_body(request)
+        if isinstance(body, JsonResponse):
+            return body
+        conversion, errors = _call(
+            request,
+            lambda: services.definition_import(
                 actor=request.user, org=definition.org, bpmn_xml=str(body.get("bpmn_xml") or "")
-            )
-
-        errors = _run(request, call)
+            ),
+        )
         if errors:
-            return JsonResponse({"ok": False, "errors": errors}, status=400)
-        conversion = result["import"]
+            return _designer_error(errors)
         return JsonResponse(
             {
                 "ok": True,
