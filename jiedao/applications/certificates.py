@@ -25,7 +25,6 @@ certificate and the audit entries are the office's records.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,14 +37,14 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
 from jiedao.applications import audit_events as events
-from jiedao.applications import processing
+from jiedao.applications import processing, services
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.letter import LEFT, Letter, chinese_date
 from jiedao.applications.models import Application, Certificate, CertificateCounter
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import CertificateKind
-from jiedao.core import crypto, ratelimit
-from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
+from jiedao.core import crypto
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
@@ -55,8 +54,6 @@ from jiedao.workcalendar.services import CHINA_TZ, add_months
 # The 查验码: no 0/O, 1/I/L, so it can be read off paper and typed.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
-VERIFY_WINDOW = dt.timedelta(minutes=10)
-VERIFY_RETRY_AFTER = int(VERIFY_WINDOW.total_seconds())
 # The events that start a stay in the community (see the module's docstring).
 _STAY_STARTS = (LifeEventKind.MOVE_IN, LifeEventKind.REGISTERED, LifeEventKind.BIRTH)
 # 居证字: the word of the number for each kind.
@@ -150,10 +147,7 @@ def _next_serial(org, kind: str, year: int) -> int:
 
 
 def _new_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not Certificate.objects.filter(code=code).exists():
-            return code
+    return services.unique_code(CODE_ALPHABET, CODE_LENGTH, Certificate, "code")
 
 
 def certificate_issue(
@@ -297,9 +291,7 @@ class Verification:
 def certificate_verify(*, code: str, ip: str | None, today: dt.date | None = None) -> Verification:
     """What /verify/<code> shows. Any wrong code gets the same answer; each address may try as often as it
     may track applications (`applications.track_limit` per 10 minutes)."""
-    limit = int(get_parameter("applications.track_limit"))
-    if not ratelimit.attempt("verify", ip or "unknown", limit=limit, window=VERIFY_WINDOW):
-        raise RateLimited(_("查验过于频繁，请 10 分钟后再试。"), retry_after=VERIFY_RETRY_AFTER)
+    services.limit_lookup("verify", ip, _("查验过于频繁，请 10 分钟后再试。"))
     normalized = "".join((code or "").split()).upper()
     certificate = None
     if len(normalized) == CODE_LENGTH:

@@ -92,14 +92,15 @@ CODE_TTL = dt.timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 CODE_INTERVAL = dt.timedelta(seconds=60)
 CODE_PER_IP_PER_HOUR = 10
-TRACK_WINDOW = dt.timedelta(minutes=10)
+# Tracking, rating links and the certificate check (/verify): each address may try `applications.track_limit`
+# times per window, each in its own bucket.
+LOOKUP_WINDOW = dt.timedelta(minutes=10)
+LOOKUP_RETRY_AFTER = int(LOOKUP_WINDOW.total_seconds())
 TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
-TRACK_RETRY_AFTER = int(TRACK_WINDOW.total_seconds())
 # A rating link lives 30 days after conclusion: long enough for an applicant who reads the SMS late or gets
 # the certificate by post, short enough that an old SMS forwarded or left on a shared phone stops working, and
 # within the month the rating statistics are read for.
 RATING_LINK_TTL = dt.timedelta(days=30)
-RATING_LINK_WINDOW = dt.timedelta(minutes=10)
 VERIFY_PER_DAY = 10  # real-name attempts per account: guessing the name that goes with a number
 SYSTEM = "system"
 
@@ -440,11 +441,25 @@ def _existing_size(application: Application) -> int:
 # --- applications ------------------------------------------------------------------------------------------
 
 
-def new_tracking_code() -> str:
+def unique_code(alphabet: str, length: int, model, field: str) -> str:
+    """A random code of `length` characters of `alphabet` that no `model` row has in `field` yet (the unique
+    constraint on the field stays the guarantee)."""
     while True:
-        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
-        if not Application.objects.filter(tracking_code=code).exists():
+        code = "".join(secrets.choice(alphabet) for _ in range(length))
+        if not model.objects.filter(**{field: code}).exists():
             return code
+
+
+def new_tracking_code() -> str:
+    return unique_code(TRACKING_ALPHABET, TRACKING_LENGTH, Application, "tracking_code")
+
+
+def limit_lookup(bucket: str, ip: str | None, message: str) -> None:
+    """Count a public look-up from `ip` in `bucket`; `RateLimited` with `message` once the address has used its
+    `applications.track_limit` tries of the window."""
+    limit = int(get_parameter("applications.track_limit"))
+    if not ratelimit.attempt(bucket, ip or "unknown", limit=limit, window=LOOKUP_WINDOW):
+        raise RateLimited(message, retry_after=LOOKUP_RETRY_AFTER)
 
 
 def _event(
@@ -1424,9 +1439,7 @@ _TRACK_SQL = (
 def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     """Look up an application by tracking code + the applicant's phone. A wrong code and a wrong phone give
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
-    limit = int(get_parameter("applications.track_limit"))
-    if not ratelimit.attempt("track", ip or "unknown", limit=limit, window=TRACK_WINDOW):
-        raise RateLimited(_("查询过于频繁，请 10 分钟后再试。"), retry_after=TRACK_RETRY_AFTER)
+    limit_lookup("track", ip, _("查询过于频繁，请 10 分钟后再试。"))
     normalized = "".join((code or "").split()).upper()
     try:
         national = parse_phone(phone or "").national
@@ -1873,9 +1886,7 @@ def _rating_link_refused() -> ServiceError:
 
 
 def _rating_link_limit(ip: str | None) -> None:
-    limit = int(get_parameter("applications.track_limit"))
-    if not ratelimit.attempt("rating-link", ip or "unknown", limit=limit, window=RATING_LINK_WINDOW):
-        raise RateLimited(_("操作过于频繁，请 10 分钟后再试。"), retry_after=TRACK_RETRY_AFTER)
+    limit_lookup("rating-link", ip, _("操作过于频繁，请 10 分钟后再试。"))
 
 
 def rating_link_state(*, token: str, ip: str | None, now: dt.datetime | None = None) -> RatingLinkState:

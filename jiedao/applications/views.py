@@ -458,7 +458,7 @@ class RatingLinkView(PublicPageMixin, TemplateView):
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"  # the token must not leave in a Referer header
         if status == 429:
-            response["Retry-After"] = str(services.TRACK_RETRY_AFTER)
+            response["Retry-After"] = str(services.LOOKUP_RETRY_AFTER)
         return response
 
     def post(self, request, *args, **kwargs):
@@ -1018,7 +1018,7 @@ class CertificateVerifyView(PublicPageMixin, TemplateView):
         response["Cache-Control"] = "no-store"
         response["Referrer-Policy"] = "no-referrer"  # the code must not leave in a Referer header
         if status == 429:
-            response["Retry-After"] = str(certificates.VERIFY_RETRY_AFTER)
+            response["Retry-After"] = str(services.LOOKUP_RETRY_AFTER)
         return response
 
 
