@@ -926,8 +926,9 @@ def _require_not_started(actor, start_token: str) -> None:
         raise StartedAlready(started)
 
 
-def _require_no_live_process(content_type, object_id: str) -> None:
-    """A business record (an application) is handled by one running (or suspended) process at a time."""
+def _require_no_live_process(content_type, object_id: str, message: str = "") -> None:
+    """A business record (an application) is handled by one running (or suspended) process at a time.
+    `message` (with %(title)s for the live one) says what is refused; by default a second start."""
     live = (
         ProcessInstance.objects.filter(
             content_type=content_type, object_id=object_id, status__in=LIVE_STATUSES
@@ -937,7 +938,7 @@ def _require_no_live_process(content_type, object_id: str) -> None:
     )
     if live is not None:
         raise Conflict(
-            _("该业务已有流程正在办理（%(title)s），不能重复发起。") % {"title": live.title},
+            (message or _("该业务已有流程正在办理（%(title)s），不能重复发起。")) % {"title": live.title},
             code="already_running",
         )
 
@@ -1682,20 +1683,11 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
             if instance.status != InstanceStatus.FAILED:
                 raise Conflict(_("流程当前不是“运行异常”状态，无需恢复运行。"), code="not_failed")
             if instance.content_type_id:
-                other = (
-                    ProcessInstance.objects.filter(
-                        content_type_id=instance.content_type_id,
-                        object_id=instance.object_id,
-                        status__in=LIVE_STATUSES,
-                    )
-                    .only("title")
-                    .first()
+                _require_no_live_process(
+                    instance.content_type_id,
+                    instance.object_id,
+                    _("该业务已有流程正在办理（%(title)s），不能再恢复本流程。"),
                 )
-                if other is not None:
-                    raise Conflict(
-                        _("该业务已有流程正在办理（%(title)s），不能再恢复本流程。") % {"title": other.title},
-                        code="already_running",
-                    )
             old_error, moment = instance.error, engine.now()
             try:
                 with transaction.atomic():
