@@ -32,7 +32,6 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
@@ -43,7 +42,7 @@ from jiedao.applications.letter import LEFT, Letter, chinese_date
 from jiedao.applications.models import Application, Certificate, CertificateCounter
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import CertificateKind
-from jiedao.core import crypto
+from jiedao.core import crypto, pdf
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
@@ -381,10 +380,7 @@ def filename(certificate: Certificate) -> str:
 
 def pdf_response(certificate: Certificate) -> HttpResponse:
     """打印: opened in the browser's PDF viewer; never cached (the holder's identity number)."""
-    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename(certificate))
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.pdf_response(render_pdf(certificate), filename(certificate))
 
 
 def issuable(application: Application) -> bool:

@@ -25,7 +25,6 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from jiedao.applications import processing
@@ -40,6 +39,7 @@ from jiedao.applications.letter import (
 )
 from jiedao.applications.models import Application, ServiceWindow, WrittenNotice
 from jiedao.catalog.choices import ItemKind
+from jiedao.core import pdf
 from jiedao.core.exceptions import OutOfScope, ServiceError
 from jiedao.core.i18n import records_language
 from jiedao.workcalendar.services import CHINA_TZ
@@ -239,10 +239,7 @@ def filename(notice: WrittenNotice) -> str:
 def pdf_response(notice: WrittenNotice, *, inline: bool = True) -> HttpResponse:
     """The document as a PDF answer, opened in the browser's PDF viewer (to print) unless `inline` is False;
     never cached (the applicant's personal data)."""
-    response = HttpResponse(render_pdf(notice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(not inline, filename(notice))
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.pdf_response(render_pdf(notice), filename(notice), inline=inline)
 
 
 # --- the documents -----------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -81,3 +83,12 @@ def _font_alert(path: Path | None) -> None:
             )
     except DatabaseError:
         logger.exception("could not record the PDF font alert")
+
+
+def pdf_response(content: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    """A generated document as a PDF answer, opened in the browser's PDF viewer (to print) unless `inline` is
+    False; never cached (documents name people)."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
