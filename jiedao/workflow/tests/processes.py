@@ -8,6 +8,7 @@ from pathlib import Path
 from jiedao.workflow import services
 from jiedao.workflow.choices import OPEN_TASK_STATUSES
 from jiedao.workflow.models import ProcessInstance, WorkTask
+from jiedao.workflow.tests.builder import Bpmn
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 
@@ -78,3 +79,22 @@ def start_leave(people, *, days=2, applicant=None) -> ProcessInstance:
 
 def steps(instance: ProcessInstance) -> list[str]:
     return [t.element_id for t in open_tasks(instance)]
+
+
+def start_urgent(people, *, escalate_after: str) -> ProcessInstance:
+    """经办 by an approver, whose interrupting timer (ISO duration) hands the matter to 领导督办."""
+    if not services.resolve_definition("urgent", people.applicant.org):
+        xml = (
+            Bpmn("urgent", "紧急事项")
+            .start()
+            .user("handle", "经办", groups="role:approver")
+            .timer("late", "handle", "超时上报", duration=escalate_after)
+            .user("escalate", "领导督办", groups="role:subdistrict-leader")
+            .end()
+            .end("end2")
+            .chain("start", "handle", "end")
+            .chain("late", "escalate", "end2")
+            .xml()
+        )
+        deploy(people, "urgent", xml=xml, forms={})
+    return services.process_start(actor=people.applicant, definition_key="urgent", org=people.applicant.org)

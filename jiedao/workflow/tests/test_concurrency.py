@@ -245,28 +245,10 @@ def test_any_one_approval_decides_once_and_the_others_are_told(people):
     assert_chain_verifies()
 
 
-def urgent(people):
-    if not services.resolve_definition("urgent", people.applicant.org):
-        xml = (
-            Bpmn("urgent", "紧急事项")
-            .start()
-            .user("handle", "经办", groups="role:approver")
-            .timer("late", "handle", "超时上报", duration="PT4H")
-            .user("escalate", "领导督办", groups="role:subdistrict-leader")
-            .end()
-            .end("end2")
-            .chain("start", "handle", "end")
-            .chain("late", "escalate", "end2")
-            .xml()
-        )
-        processes.deploy(people, "urgent", xml=xml, forms={})
-    return services.process_start(actor=people.applicant, definition_key="urgent", org=people.applicant.org)
-
-
 def test_the_timer_sweep_fires_while_the_handler_completes(people, clock):
     for runner, order in both_orders("complete", "sweep"):
         clock.set(2026, 9, 28, 10)
-        instance = urgent(people)
+        instance = processes.start_urgent(people, escalate_after="PT4H")
         task = task_for(instance, "handle")
         clock.set(2026, 9, 28, 14, 5)  # the four hours ran out five minutes ago
         calls = {

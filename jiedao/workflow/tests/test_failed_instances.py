@@ -24,31 +24,11 @@ from jiedao.workflow import services
 from jiedao.workflow.choices import HistoryAction, InstanceStatus, TaskStatus
 from jiedao.workflow.models import ProcessInstance, TaskHistory, WorkTask
 from jiedao.workflow.tests import processes
-from jiedao.workflow.tests.builder import Bpmn
 from jiedao.workflow.tests.conftest import at
 from jiedao.workflow.tests.processes import steps, task_for
 from jiedao.workflow.tests.racing import require_postgresql
 
 ADMIN_PERMS = ("workflow.view_processinstance", "workflow.change_processinstance")
-
-
-def urgent(people) -> ProcessInstance:
-    """经办 with a one-hour interrupting timer that hands the matter to 领导督办."""
-    if not services.resolve_definition("urgent", people.applicant.org):
-        xml = (
-            Bpmn("urgent", "紧急事项")
-            .start()
-            .user("handle", "经办", groups="role:approver")
-            .timer("late", "handle", "超时上报", duration="PT1H")
-            .user("escalate", "领导督办", groups="role:subdistrict-leader")
-            .end()
-            .end("end2")
-            .chain("start", "handle", "end")
-            .chain("late", "escalate", "end2")
-            .xml()
-        )
-        processes.deploy(people, "urgent", xml=xml, forms={})
-    return services.process_start(actor=people.applicant, definition_key="urgent", org=people.applicant.org)
 
 
 class HeldTask:
@@ -99,7 +79,7 @@ def failures_noted(instance) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_a_locked_row_leaves_the_instance_running_and_a_later_sweep_advances_it(people, clock):
     clock.set(2026, 9, 28, 10)
-    instance = urgent(people)
+    instance = processes.start_urgent(people, escalate_after="PT1H")
     due = at(2026, 9, 28, 11, 5)
     with HeldTask(task_for(instance, "handle")):
         run = services.fire_due_timers(now=due)
@@ -124,7 +104,7 @@ def test_a_lock_that_never_goes_marks_the_instance_failed_after_the_retries(peop
     # again at every sweep (the first test). PostgreSQL locks the row, so the count is written.
     require_postgresql()
     clock.set(2026, 9, 28, 10)
-    instance = urgent(people)
+    instance = processes.start_urgent(people, escalate_after="PT1H")
     moment = at(2026, 9, 28, 11, 5)
     with HeldTask(task_for(instance, "handle")):
         for n in range(1, services.MAX_TRANSIENT_FAILURES):
@@ -150,7 +130,7 @@ def test_a_lock_that_never_goes_marks_the_instance_failed_after_the_retries(peop
 def fail_for_want_of_a_leader(people, clock) -> ProcessInstance:
     """The timer fires, but nobody holds the role of the next step: a deterministic failure."""
     clock.set(2026, 9, 28, 10)
-    instance = urgent(people)
+    instance = processes.start_urgent(people, escalate_after="PT1H")
     Role.objects.filter(code="subdistrict-leader").update(is_active=False)
     clock.set(2026, 9, 28, 11, 5)
     run = services.fire_due_timers(now=clock())
@@ -201,7 +181,7 @@ def test_resuming_while_the_cause_remains_keeps_it_failed_with_the_new_reason(
     people, clock, admin, monkeypatch
 ):
     clock.set(2026, 9, 28, 10)
-    instance = urgent(people)
+    instance = processes.start_urgent(people, escalate_after="PT1H")
 
     def broken(workflow):
         raise WorkflowException("timer store unreadable")
