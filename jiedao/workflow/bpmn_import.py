@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from jiedao.workflow import bpmn, expressions, formschema
-from jiedao.workflow.bpmn import ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, FLOWABLE_NS, JIEDAO_NS
+from jiedao.workflow.bpmn import ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, FLOWABLE_NS, JIEDAO_NS, _local, _ns
 
 VENDOR_PREFIX = {CAMUNDA_NS: "camunda", FLOWABLE_NS: "flowable", ACTIVITI_NS: "activiti"}
 # How other extension namespaces are named in the messages (Camunda 8 files carry zeebe:…).
@@ -50,7 +50,6 @@ MODELER_NAMESPACES = (
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 # Vendor attributes that change nothing here (asynchronous continuation, job priority, history settings,
 # modeler switches): dropped without a word.
@@ -105,14 +104,6 @@ class Conversion:
     @property
     def changed(self) -> bool:
         return bool(self.notes or self.problems)
-
-
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _ns(tag) -> str:
-    return tag[1:].split("}", 1)[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
 class _Importer:
