@@ -136,3 +136,29 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return time.perf_counter() - start, result
+
+
+def client_for(username: str):
+    """A test client signed in as a staff user, past the administrators' TOTP step."""
+    from django.test import Client
+
+    from jiedao.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username), backend="jiedao.accounts.backends.RoleBackend")
+    session = client.session
+    session["second_factor_done"] = True
+    session.save()
+    return client
+
+
+def replay(statements: list[str]) -> float:
+    """The floor of a page: its SELECTs again on a raw cursor (no ORM, no template), in seconds."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            cursor.fetchall()
+    return time.perf_counter() - started

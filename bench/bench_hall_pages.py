@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import percentile, setup_django
+from _common import client_for, percentile, replay, setup_django
 
 DB = "jiedao_bench_hall"
 OPEN_APPLICATIONS = 5_000
@@ -326,30 +326,6 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("API 办件 超期", "/api/v1/applications/?clock=red"),
         ("API 办件 offset 150000", "/api/v1/applications/?offset=150000"),
     ]
-
-
-def client_for(username: str):
-    from django.test import Client
-
-    from jiedao.accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username), backend="jiedao.accounts.backends.RoleBackend")
-    session = client.session
-    session["second_factor_done"] = True
-    session.save()
-    return client
-
-
-def replay(statements: list[str]) -> float:
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-            cursor.fetchall()
-    return time.perf_counter() - started
 
 
 def measure(client, url: str, repeat: int) -> dict | None:

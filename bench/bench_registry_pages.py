@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, setup_django
+from _common import ROOT, client_for, replay, setup_django
 
 BIG_HOUSEHOLD = "330110001001999999"
 BIG_MEMBERS = 1000
@@ -192,31 +192,6 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str, str]]:
         ("API migrants", "/api/v1/migrants/", "both"),
         ("组织机构（系统管理员）", "/orgs/", "sysadmin"),
     ]
-
-
-def client_for(username: str):
-    from django.test import Client
-
-    from jiedao.accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username), backend="jiedao.accounts.backends.RoleBackend")
-    session = client.session
-    session["second_factor_done"] = True  # the administrators' TOTP step
-    session.save()
-    return client
-
-
-def replay(statements: list[str]) -> float:
-    """The floor: the request's SELECTs again on a raw cursor (no ORM, no template), in seconds."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-            cursor.fetchall()
-    return time.perf_counter() - started
 
 
 def measure(client, url: str, repeat: int) -> dict:
