@@ -1331,7 +1331,7 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     _lapse_extensions(locked, at)
     event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=text, at=at)
     _audit(events.APPLICATION_CONCLUDED, locked, actor=actor, before=before, message=text[:500])
-    token = _rating_token_issue(locked)
+    token, _record = _rating_token_issue(locked)
     _sms(
         locked,
         event,
@@ -1817,28 +1817,28 @@ def _rating_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _rating_token_issue(application: Application) -> str:
-    """The application's rating link token, created at conclusion (or for an application concluded before
-    links existed, when the window first shows it); valid RATING_LINK_TTL from when the SMS goes out (a
-    conclusion recorded afterwards for an earlier date still gives the applicant the full time)."""
+def _rating_token_issue(application: Application) -> tuple[str, RatingToken]:
+    """The application's rating link token and its record, created at conclusion (or for an application
+    concluded before links existed, when the window first shows it); valid RATING_LINK_TTL from when the SMS
+    goes out (a conclusion recorded afterwards for an earlier date still gives the applicant the full time)."""
     at = timezone.now()
     record = RatingToken.objects.filter(application=application).first()
     if record is not None:
         token = _rating_token_value(application.pk, record.salt)
         if record.token_hash == _rating_token_hash(token):
-            return token
+            return token, record
         # The server key changed since: the old link cannot be shown again, so a new one replaces it.
         record.delete()
     salt = secrets.token_hex(16)
     token = _rating_token_value(application.pk, salt)
-    RatingToken.objects.create(
+    record = RatingToken.objects.create(
         application=application,
         salt=salt,
         token_hash=_rating_token_hash(token),
         created_at=at,
         expires_at=at + RATING_LINK_TTL,
     )
-    return token
+    return token, record
 
 
 def rating_link_url(token: str, *, qr: bool = False) -> str:
@@ -1853,8 +1853,7 @@ def rating_link_for_window(application: Application) -> str | None:
     valid; None otherwise."""
     if not application.is_concluded or Rating.objects.filter(application=application).exists():
         return None
-    token = _rating_token_issue(application)
-    record = RatingToken.objects.get(application=application)
+    token, record = _rating_token_issue(application)
     if record.used_at is not None or record.expires_at <= timezone.now():
         return None
     return token
