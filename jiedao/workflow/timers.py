@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from jiedao.core.i18n import records_language
 from jiedao.timelimits.services import local_date
 from jiedao.workflow import bpmn, engine
-from jiedao.workflow.choices import HistoryAction, InstanceStatus
+from jiedao.workflow.choices import HistoryAction
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def _started(task) -> dt.datetime:
 def timers_recompute(*, first: dt.date, last: dt.date) -> int:
     """Count the waiting working-day timers whose span can include a day of [first, last] again; returns
     how many instances had a timer moved. Each instance is one transaction (locked like a step)."""
-    from jiedao.workflow.services import _history, _lock_instance, timer_name
+    from jiedao.workflow.services import LIVE_STATUSES, _history, _lock_instance, timer_name
 
     definitions = [
         d.pk
@@ -50,7 +50,7 @@ def timers_recompute(*, first: dt.date, last: dt.date) -> int:
     candidates = (
         ProcessInstance.objects.filter(
             definition_id__in=definitions,
-            status__in=(InstanceStatus.RUNNING, InstanceStatus.SUSPENDED),
+            status__in=LIVE_STATUSES,
             next_timer_at__isnull=False,
         )
         .order_by("pk")
@@ -60,10 +60,7 @@ def timers_recompute(*, first: dt.date, last: dt.date) -> int:
     for pk in list(candidates):
         with transaction.atomic():
             instance = _lock_instance(pk)
-            if (
-                instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
-                or not instance.state
-            ):
+            if instance.status not in LIVE_STATUSES or not instance.state:
                 continue
             model = bpmn.model_for(instance.definition)
             context = engine.StepContext(instance=instance, actor=None, model=model, moment=engine.now())
