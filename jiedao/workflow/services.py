@@ -1864,7 +1864,7 @@ def _note_transient_failure(instance_id: int, error: BaseException, moment: dt.d
                 with records_language():
                     reason = _("定时处理连续 %(n)d 次遇到数据库临时故障，已停止自动重试：%(e)s") % {
                         "n": failures,
-                        "e": f"{error.__class__.__name__}: {error}"[:300],
+                        "e": _failure_reason(error)[:300],
                     }
                 return _mark_failed(instance_id, reason)
             retry_at = moment + retry_delay(failures)
