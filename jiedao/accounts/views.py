@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pyotp
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -23,6 +19,7 @@ from jiedao.accounts import services
 from jiedao.accounts.forms import LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserForm, UserRolesForm
 from jiedao.accounts.models import LoginAttempt, Role, User
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.qr import qr_svg
 from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.models import OrgUnit
 
@@ -85,9 +82,7 @@ class TwoFactorView(View):
                 secret = services.begin_two_factor_enrolment(user=user)
                 self.request.session[PENDING_SECRET] = secret
             uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Jiedao")
-            buffer = io.BytesIO()
-            qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
-            context.update(secret=secret, qr_svg=buffer.getvalue().decode())
+            context.update(secret=secret, qr_svg=qr_svg(uri))
         return render(self.request, self.template_name, context)
 
     def get(self, request):
@@ -141,15 +136,13 @@ class TwoFactorSetupView(ScopedViewMixin, View):
             secret = services.begin_two_factor_enrolment(user=self.request.user)
             self.request.session[PENDING_SECRET] = secret
         uri = pyotp.TOTP(secret).provisioning_uri(name=self.request.user.username, issuer_name="Jiedao")
-        buffer = io.BytesIO()
-        qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
         return render(
             self.request,
             self.template_name,
             {
                 "form": form,
                 "secret": secret,
-                "qr_svg": buffer.getvalue().decode(),
+                "qr_svg": qr_svg(uri),
                 "already": self.request.user.totp_confirmed,
             },
         )

@@ -47,6 +47,7 @@ from jiedao.catalog.models import ServiceItem
 from jiedao.core import uploads
 from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
+from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.choices import OrgLevel
@@ -416,18 +417,6 @@ class ResidentRateView(ResidentApplicationView):
 
 
 # --- public: the rating link ---------------------------------------------------------------------------------
-
-
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code (the `qrcode` package the authenticator binding already uses)."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
-    buffer = io.BytesIO()
-    qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
-    return buffer.getvalue().decode()
 
 
 class RatingLinkView(PublicPageMixin, TemplateView):
