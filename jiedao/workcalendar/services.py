@@ -263,14 +263,7 @@ class Calendar:
     def base_is_workday(self, day: dt.date) -> bool:
         """Whether `day` is a working day leaving aside an administrator's override of that very day."""
         day = _as_date(day)
-        data = self._year(day.year)
-        if data.counting == "package":
-            named = _package_year(day.year).get(day)
-            if named is not None:
-                return named[0]
-        elif day in _statutory_year(day.year):
-            return False
-        return _plain_workday(day)
+        return self._base_info(day, self._year(day.year)).is_workday
 
     # single days -------------------------------------------------------------------------------------
 
@@ -284,6 +277,12 @@ class Calendar:
         if day in data.overrides:
             workday, reason = data.overrides[day]
             return DayInfo(day, workday, reason, DaySource.OVERRIDE.value)
+        return self._base_info(day, data)
+
+    @staticmethod
+    def _base_info(day: dt.date, data: _YearData) -> DayInfo:
+        """The day as the year's counting has it without overrides: the package's named day, a fixed-date
+        statutory holiday of a year counted provisionally, else the plain rule."""
         if data.counting == "package":
             named = _package_year(day.year).get(day)
             if named is not None:
