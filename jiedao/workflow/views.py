@@ -772,18 +772,14 @@ class DefinitionExportView(ScopedViewMixin, View):
 class DefinitionNewVersionView(_DesignMixin, View):
     def post(self, request, pk):
         definition = self.get_definition(pk)
-        created = {}
-        errors = _run(
-            request,
-            lambda: created.setdefault(
-                "d", services.definition_new_version(actor=request.user, definition=definition)
-            ),
+        created, errors = _call(
+            request, lambda: services.definition_new_version(actor=request.user, definition=definition)
         )
         if errors:
             for message in errors:
                 messages.error(request, message)
             return HttpResponseRedirect(reverse("workflow:definition_list"))
-        return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created["d"].pk]))
+        return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created.pk]))
 
 
 class DefinitionRetireView(ScopedViewMixin, View):
