@@ -383,10 +383,11 @@ def pdf_response(certificate: Certificate) -> HttpResponse:
     return pdf.pdf_response(render_pdf(certificate), filename(certificate))
 
 
-def issuable(application: Application) -> bool:
-    """Whether the 开具证明 action applies (the service still checks the registry)."""
+def issuable(application: Application, issued: list[Certificate]) -> bool:
+    """Whether the 开具证明 action applies, given the application's certificates (`issued`, which the page
+    lists anyway); the service still checks the registry."""
     return (
         bool(application.item.certificate_kind)
         and application.status == ApplicationStatus.CONCLUDED_APPROVED
-        and not application.certificates.filter(revoked_at__isnull=True).exists()
+        and all(certificate.revoked_at is not None for certificate in issued)
     )

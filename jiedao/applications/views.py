@@ -725,10 +725,10 @@ class ApplicationDetailView(ScopedDetailView):
             # Only a paper 评价表 the applicant signed, and not by whoever handled the application.
             actions.append(("rate", _("录入纸质评价表"), forms.PaperRatingForm(auto_id="id_rate_%s")))
         can_conclude = has_permission(user, "applications.conclude_application")
-        if can_conclude and certificates.issuable(application):
+        context["certificates"] = list(application.certificates.select_related("revoked_by"))
+        if can_conclude and certificates.issuable(application, context["certificates"]):
             label = _("开具%(kind)s") % {"kind": application.item.get_certificate_kind_display()}
             actions.append(("certificate", label, forms.CertificateIssueForm(auto_id="id_certificate_%s")))
-        context["certificates"] = list(application.certificates.select_related("revoked_by"))
         context["can_revoke_certificate"] = can_conclude
         context["revoke_form"] = forms.CertificateRevokeForm(auto_id="id_revoke_%s")
         if application.is_concluded:
