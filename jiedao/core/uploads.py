@@ -48,7 +48,6 @@ MAGIC = (
     (b"\x89PNG\r\n\x1a\n", PNG),
 )
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
-STORED_TYPES = frozenset(EXTENSIONS)
 PHOTO_TYPES = frozenset({JPEG, PNG, WEBP, HEIC, AVIF})
 
 # ISO base media files name their kind in the `ftyp` box (bytes 4–12 and the compatible brands after):
@@ -65,7 +64,7 @@ JPEG_QUALITY = 88
 
 
 def sniff_type(head: bytes) -> str | None:
-    """PDF, JPEG or PNG by the first bytes of the file; None for anything else (registry uploads)."""
+    """PDF, JPEG or PNG by the first bytes of the file; None for anything else (`recognise` goes on)."""
     for magic, content_type in MAGIC:
         if head.startswith(magic):
             return content_type
@@ -184,7 +183,7 @@ def prepare(upload, *, name: str, max_bytes: int, max_photo_bytes: int) -> Prepa
     upload.seek(0)
     if content_type == VIDEO:
         raise UploadRefused("video", name)
-    if content_type not in STORED_TYPES and content_type not in PHOTO_TYPES:
+    if content_type != PDF and content_type not in PHOTO_TYPES:
         raise UploadRefused("type", name)
     if content_type == PDF:
         if size > max_bytes:
