@@ -27,10 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
@@ -78,7 +76,7 @@ def format_number(org_name: str, kind: str, year: int, serial: int) -> str:
 
 
 def verify_url(code: str) -> str:
-    return settings.JIEDAO_PUBLIC_URL.rstrip("/") + reverse("certificate_verify", args=[code])
+    return services.public_url("certificate_verify", code)
 
 
 # --- who, where, since when --------------------------------------------------------------------------------

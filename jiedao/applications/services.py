@@ -1841,10 +1841,15 @@ def _rating_token_issue(application: Application) -> tuple[str, RatingToken]:
     return token, record
 
 
+def public_url(view_name: str, *args) -> str:
+    """The absolute address of a public page as the applicant reaches it (JIEDAO_PUBLIC_URL + its path): what
+    an SMS or a printed document carries."""
+    return settings.JIEDAO_PUBLIC_URL.rstrip("/") + reverse(view_name, args=args)
+
+
 def rating_link_url(token: str, *, qr: bool = False) -> str:
-    """The absolute short link (JIEDAO_PUBLIC_URL + /r/<token>); the QR code's carries `?q` to count the
-    scans apart from the SMS."""
-    url = settings.JIEDAO_PUBLIC_URL.rstrip("/") + reverse("rating_link", args=[token])
+    """The absolute short link (/r/<token>); the QR code's carries `?q` to count the scans apart from the SMS."""
+    url = public_url("rating_link", token)
     return f"{url}?q" if qr else url
 
 
