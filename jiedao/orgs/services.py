@@ -35,6 +35,11 @@ REMEDY_NAME_TOO_LONG = {
 }
 
 
+def _remedy_values(**names: str | None) -> dict[str, str]:
+    """The remedy names given (None: not given, left as they are), stripped."""
+    return {field: value.strip() for field, value in names.items() if value is not None}
+
+
 def _remedy_errors(names: dict[str, str]) -> dict[str, list[str]]:
     return {
         field: [REMEDY_NAME_TOO_LONG[field] % {"limit_value": REMEDY_NAME_MAX, "show_value": len(value)}]
@@ -83,10 +88,7 @@ def org_create(
     """`reconsideration_body`, `litigation_court`: named in the node's refusals; blank to use its ancestors'."""
     require(actor, "orgs.add_orgunit", parent)
     code = normalize_division_code(division_code, level)
-    remedy = {
-        "reconsideration_body": reconsideration_body.strip(),
-        "litigation_court": litigation_court.strip(),
-    }
+    remedy = _remedy_values(reconsideration_body=reconsideration_body, litigation_court=litigation_court)
     errors = {**_validate(name=name, level=level, code=code, parent=parent), **_remedy_errors(remedy)}
     if errors:
         raise ValidationFailed(errors)
@@ -120,14 +122,7 @@ def org_rename(
     ancestors' applies). A refusal already issued keeps the names it said (its notice's stored facts)."""
     require(actor, "orgs.change_orgunit", node)
     code = normalize_division_code(division_code, node.level)
-    remedy = {
-        field: value.strip()
-        for field, value in (
-            ("reconsideration_body", reconsideration_body),
-            ("litigation_court", litigation_court),
-        )
-        if value is not None
-    }
+    remedy = _remedy_values(reconsideration_body=reconsideration_body, litigation_court=litigation_court)
     errors = {
         **_validate(name=name, level=node.level, code=code, parent=node.parent, exclude_pk=node.pk),
         **_remedy_errors(remedy),
