@@ -48,6 +48,7 @@ from jiedao.core.scope import require
 from jiedao.workcalendar import audit_events as events
 from jiedao.workcalendar.choices import DaySource, YearStatus
 from jiedao.workcalendar.models import CalendarDay, CalendarYear
+from jiedao.workcalendar.signals import calendar_changed
 
 logger = logging.getLogger(__name__)
 
@@ -530,7 +531,6 @@ def _check_year(year: int, field: str) -> None:
 
 def _changed_on_commit(*, actor, first: dt.date, last: dt.date, reason: str) -> None:
     """Tell the calendar's users (the time-limit clocks) once the change is committed."""
-    from jiedao.workcalendar.signals import calendar_changed
 
     def send() -> None:
         calendar_changed.send(sender=CalendarDay, first=first, last=last, actor=actor, reason=reason)
