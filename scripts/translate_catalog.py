@@ -3315,6 +3315,7 @@ PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文�
 已经过：%(steps)s。 => Passed: %(steps)s.
 当前所在：%(steps)s。 => Now at: %(steps)s.
 可扫描二维码或访问 %(url)s 核验本证明真伪。 => Scan the QR code or visit %(url)s to check that this certificate is genuine.
+查询码或手机号码不正确。 => The tracking code or phone number is incorrect.
 """
 )
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.applications import audit_events as events
 from jiedao.applications import processing, written_notices
@@ -96,7 +97,7 @@ CODE_PER_IP_PER_HOUR = 10
 # times per window, each in its own bucket.
 LOOKUP_WINDOW = dt.timedelta(minutes=10)
 LOOKUP_RETRY_AFTER = int(LOOKUP_WINDOW.total_seconds())
-TRACK_FAILED_MESSAGE = "查询码或手机号码不正确。"
+TRACK_FAILED_MESSAGE = gettext_noop("查询码或手机号码不正确。")
 # A rating link lives 30 days after conclusion: long enough for an applicant who reads the SMS late or gets
 # the certificate by post, short enough that an old SMS forwarded or left on a shared phone stops working, and
 # within the month the rating statistics are read for.

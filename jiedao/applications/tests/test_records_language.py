@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 
 from jiedao.applications.models import ApplicationEvent, PublicNotice, Rating
 from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
@@ -109,3 +110,15 @@ def test_an_unsatisfied_rating_recorded_in_english_reads_in_chinese(clerk, tree)
     assert Rating.objects.get(application=application).level == 2
     rated = ApplicationEvent.objects.filter(application=application).order_by("pk").last()
     assert rated.note == "不满意"
+
+
+def test_a_failed_tracking_look_up_answers_an_english_visitor_in_english(clerk, tree):
+    application = walk_in(clerk, make_item(tree.community_a1), phone="13800138000")
+    answer = Client().post(
+        "/api/v1/public/track/",
+        {"code": application.tracking_code, "phone": "13900139000"},
+        content_type="application/json",
+        **EN,
+    )
+    assert answer.status_code == 400
+    assert "The tracking code or phone number is incorrect." in str(answer.json())
