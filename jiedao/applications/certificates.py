@@ -16,9 +16,10 @@ certificate is numbered, with a unique constraint behind it: two clerks issuing 
 consecutive numbers, and a number is never given twice (a revoked certificate keeps its number).
 
 What it says is fixed when it is issued (`Certificate.facts`, the identity number encrypted beside them),
-so a reprint is byte-identical whatever changed in the registry since. It carries a 查验码 and a QR code
-for the public check page /verify/<code>, which shows the issuing org, the number, the dates and the
-holder's masked name — nothing else — and 已作废 once it is revoked. Written in the site's language: the
+so a reprint is byte-identical whatever changed in the registry since; the applicant saves the same document
+from their own application page while it is in force. It carries a 查验码 and a QR code for the public check
+page /verify/<code>, which shows the issuing org, the number, the dates and the holder's masked name —
+nothing else — and 已作废 once it is revoked. Written in the site's language: the
 certificate and the audit entries are the office's records.
 """
 
@@ -270,6 +271,16 @@ def certificate_get(application: Application, pk: int) -> Certificate:
     return certificate
 
 
+def holder_certificate(application: Application, pk: int) -> Certificate:
+    """The applicant's own copy, from their application page: a certificate of `application` (already the
+    resident's own) still in force. A revoked one no longer certifies anything: refused with a Chinese
+    message; another application's is not found."""
+    certificate = certificate_get(application, pk)
+    if certificate.revoked_at is not None:
+        raise ServiceError(_("该证明已作废，不能下载。如仍需证明，请到办理窗口重新开具。"), code="revoked")
+    return certificate
+
+
 # --- the public check --------------------------------------------------------------------------------------
 
 
@@ -376,9 +387,10 @@ def filename(certificate: Certificate) -> str:
     return f"{certificate.facts['title']}-{certificate.year}-{certificate.serial:04d}.pdf"
 
 
-def pdf_response(certificate: Certificate) -> HttpResponse:
-    """打印: opened in the browser's PDF viewer; never cached (the holder's identity number)."""
-    return pdf.pdf_response(render_pdf(certificate), filename(certificate))
+def pdf_response(certificate: Certificate, *, inline: bool = True) -> HttpResponse:
+    """打印: opened in the browser's PDF viewer, or saved (`inline` False: the holder's own copy, an API
+    client); never cached (the holder's identity number)."""
+    return pdf.pdf_response(render_pdf(certificate), filename(certificate), inline=inline)
 
 
 def issuable(application: Application, issued: list[Certificate]) -> bool:

@@ -23,6 +23,11 @@ urlpatterns = [
         name="resident_outcome_document",
     ),
     path(
+        "me/applications/<int:pk>/certificates/<int:certificate>.pdf",
+        views.ResidentCertificateView.as_view(),
+        name="resident_certificate",
+    ),
+    path(
         "me/applications/<int:pk>/notices/<slug:kind>/",
         views.ResidentWrittenNoticeView.as_view(),
         name="resident_notice",

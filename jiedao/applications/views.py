@@ -340,6 +340,7 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
             can_rate=application.is_concluded and not hasattr(application, "rating"),
             notices=written_notices.printable(application),
+            certificates=list(application.certificates.all()),
             **(upload_rules() if application.status == ApplicationStatus.CORRECTION_REQUESTED else {}),
         )
         return context
@@ -358,6 +359,21 @@ class ResidentOutcomeDocumentView(ResidentApplicationMixin, View):
             filename=f"办结通知书-{application.tracking_code}.pdf",
             content_type="application/pdf",
         )
+
+
+class ResidentCertificateView(ResidentApplicationMixin, View):
+    """The signed-in resident's own certificate in force (居住证明), saved as the PDF the window prints."""
+
+    def get(self, request, pk, certificate):
+        application = self.get_application()
+        try:
+            found = certificates.holder_certificate(application, certificate)
+        except OutOfScope:
+            raise Http404(_("未找到该记录。")) from None
+        except ServiceError as error:
+            messages.error(request, str(error.message))
+            return redirect("applications:resident_application", pk=application.pk)
+        return certificates.pdf_response(found, inline=False)
 
 
 class ResidentWrittenNoticeView(ResidentApplicationMixin, View):

@@ -13,8 +13,16 @@ from django.test import Client
 from jiedao.applications import certificates, services
 from jiedao.applications.choices import Outcome
 from jiedao.applications.models import Application, Certificate
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, uploads
+from jiedao.applications.tests.factories import (
+    CLERK_PERMISSIONS,
+    local,
+    make_item,
+    make_resident,
+    submit,
+    uploads,
+)
 from jiedao.applications.tests.pdftext import pdf_text
+from jiedao.applications.tests.test_residents import resident_client
 from jiedao.audit.models import AuditEvent
 from jiedao.catalog.choices import CertificateKind
 from jiedao.core.exceptions import OutOfScope, ServiceError
@@ -282,3 +290,63 @@ class TestVerify:
             "查验过于频繁" in response.content.decode()
             and certificate.number not in response.content.decode()
         )
+
+
+class TestTheResidentsOwnCopy:
+    """The applicant downloads their own certificate from 我的办件; a revoked one says 已作废 and has no
+    download; another resident reaches nothing."""
+
+    @pytest.fixture
+    def account(self, resident):
+        """王秀明's own verified account (the registry person above: same name and identity number)."""
+        account = make_resident(name=resident.name)
+        account.id_number, account.id_number_hash = resident.id_number, resident.id_number_hash
+        account.save()
+        return account
+
+    @pytest.fixture
+    def issued(self, clerk, item, account):
+        application = submit(account, item, at=local(2026, 12, 7, 9))
+        services.application_accept(actor=clerk, application=application, at=local(2026, 12, 7, 9, 10))
+        services.application_conclude(
+            actor=clerk, application=application, outcome=Outcome.APPROVED, at=local(2026, 12, 7, 9, 20)
+        )
+        return certificates.certificate_issue(
+            actor=clerk, application=Application.objects.get(pk=application.pk), purpose="子女入学", at=ISSUED
+        )
+
+    def test_the_application_page_offers_the_certificate_as_a_pdf(self, account, issued):
+        browser = resident_client(account)
+        page = browser.get(f"/hall/me/applications/{issued.application_id}/").content.decode()
+        assert issued.number in page and "有效期至 2027-03-06" in page
+        assert "下载居住证明（PDF）" in page and "已作废" not in page
+        response = browser.get(f"/hall/me/applications/{issued.application_id}/certificates/{issued.pk}.pdf")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Cache-Control"] == "private, no-store"
+        assert response.content == certificates.render_pdf(issued)  # the very document the window prints
+        assert "用途：子女入学" in pdf_text(response.content).replace("\n", "")
+
+    def test_a_revoked_certificate_is_shown_as_revoked_without_a_download(self, clerk, account, issued):
+        certificates.certificate_revoke(actor=clerk, certificate=issued, reason="地址有误")
+        browser = resident_client(account)
+        base = f"/hall/me/applications/{issued.application_id}"
+        page = browser.get(f"{base}/").content.decode()
+        assert issued.number in page and "已作废" in page
+        assert "下载居住证明（PDF）" not in page and f"{issued.pk}.pdf" not in page
+        response = browser.get(f"{base}/certificates/{issued.pk}.pdf", follow=True)
+        assert response["Content-Type"].startswith("text/html")
+        assert "该证明已作废，不能下载" in response.content.decode()
+
+    def test_another_resident_gets_not_found_and_sees_nothing(self, clerk, item, account, issued):
+        stranger = make_resident(name="李建国")
+        browser = resident_client(stranger)
+        base = f"/hall/me/applications/{issued.application_id}"
+        for url in (f"{base}/", f"{base}/certificates/{issued.pk}.pdf"):
+            response = browser.get(url)
+            assert response.status_code == 404, url
+            assert issued.number not in response.content.decode() and b"%PDF" not in response.content
+        # nor through their own application, naming the other's certificate
+        own = submit(stranger, item)
+        response = browser.get(f"/hall/me/applications/{own.pk}/certificates/{issued.pk}.pdf")
+        assert response.status_code == 404 and b"%PDF" not in response.content
