@@ -52,6 +52,9 @@ OBJECTION_RESOLVED = event_type(5164, "applications.objection.resolved", _("异�
 
 WINDOW_CREATED = event_type(5171, "applications.window.created", _("新建服务窗口"))
 WINDOW_UPDATED = event_type(5172, "applications.window.updated", _("修改服务窗口"))
+PAD_PAIRING_ISSUED = event_type(5173, "applications.pad.pairing_issued", _("生成评价器配对链接"))
+PAD_PAIRED = event_type(5174, "applications.pad.paired", _("评价器配对"))
+PAD_REVOKED = event_type(5175, "applications.pad.revoked", _("评价器解除配对"))
 
 LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办件台账"))
 

@@ -651,3 +651,34 @@ class ServiceWindow(ScopedModel):
         if not getattr(user, "pk", None):
             return None
         return cls.objects.filter(staff=user, is_active=True).order_by("id").first()
+
+
+class PadDevice(models.Model):
+    """评价器: a device facing the applicant at a window, paired by a single-use link (a QR code on the
+    window's page) instead of signed in as staff. The device keeps a random token in a cookie; only hashes
+    are stored, of the pairing link's token and of the device's. The device can show and rate at its window
+    and nothing else."""
+
+    window = models.ForeignKey(
+        ServiceWindow, on_delete=models.CASCADE, related_name="pad_devices", verbose_name=_("服务窗口")
+    )
+    link_hash = models.CharField(max_length=64, unique=True)
+    link_expires_at = models.DateTimeField(_("配对链接有效期至"))
+    created_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("配对人")
+    )
+    created_at = models.DateTimeField(_("生成时间"))
+    device_hash = models.CharField(max_length=64, unique=True, null=True)
+    paired_at = models.DateTimeField(_("配对时间"), null=True)
+    last_seen_at = models.DateTimeField(_("最近使用"), null=True)
+    revoked_at = models.DateTimeField(_("解除配对时间"), null=True)
+    revoked_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("解除配对人")
+    )
+
+    class Meta:
+        verbose_name = _("评价器")
+        verbose_name_plural = _("评价器")
+
+    def __str__(self) -> str:
+        return f"{self.window} #{self.pk}"

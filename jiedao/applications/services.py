@@ -48,6 +48,7 @@ from jiedao.applications.models import (
     InquiryHandOver,
     Objection,
     ObjectionTask,
+    PadDevice,
     PublicNotice,
     Rating,
     RatingToken,
@@ -1921,15 +1922,17 @@ def rating_by_link(
     user=None,
     ip: str | None = None,
     now: dt.datetime | None = None,
+    window: ServiceWindow | None = None,
 ) -> Rating:
     """The applicant rates by the link: once, before it expires. `user` is whoever is signed in as staff in
-    that browser (the 评价器 passes none: it faces the applicant): who handled the application is refused."""
+    that browser: who handled the application is refused. The 评价器 passes its `window`: it rates only the
+    applications concluded there."""
     if channel not in (RatingChannel.SMS, RatingChannel.QRCODE, RatingChannel.PAD):
         raise ValidationFailed({"channel": [_("评价渠道无效。")]})
     if ip is not None:
         _rating_link_limit(ip)
     record = _rating_link_lookup(token)
-    if record is None:
+    if record is None or (window is not None and record.application.window_id != window.pk):
         raise _rating_link_refused()
     _rating_check_level(level)
     if handled_by(record.application, user):
@@ -1953,6 +1956,143 @@ def pad_current(window: ServiceWindow) -> Application | None:
         .order_by("-concluded_at", "-pk")
         .first()
     )
+
+
+# --- 评价器 pairing: the pad at a window is a paired device, never a staff login ---
+
+PAD_PAIRING_TTL = dt.timedelta(minutes=10)
+# A paired pad works for a year without anyone signing in; a device lost or taken out of use without 解除配对
+# stops by itself after that.
+PAD_DEVICE_TTL = dt.timedelta(days=365)
+# The pad asks every 5 seconds; "last seen" is written at most once a minute.
+PAD_SEEN_EVERY = dt.timedelta(minutes=1)
+
+
+def _pad_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def pad_pairing_start(*, actor, window: ServiceWindow) -> str:
+    """A single-use pairing link's token for `window`, valid PAD_PAIRING_TTL: the window's page shows it as a
+    link and a QR code for the device to open. Only its hash is kept."""
+    require(actor, "applications.change_servicewindow", window)
+    if not window.is_active:
+        raise ServiceError(_("该窗口已停用，不能配对评价器。"), code="inactive")
+    token = secrets.token_urlsafe(32)
+    at = timezone.now()
+    with transaction.atomic():
+        device = PadDevice.objects.create(
+            window=window,
+            link_hash=_pad_hash(token),
+            link_expires_at=at + PAD_PAIRING_TTL,
+            created_by=actor,
+            created_at=at,
+        )
+        audit.record(
+            events.PAD_PAIRING_ISSUED,
+            actor=actor,
+            target=window,
+            after={"pad": device.pk, "link_expires_at": device.link_expires_at},
+        )
+    return token
+
+
+def pad_pairing_url(token: str) -> str:
+    return public_url("applications:pad_pair", token)
+
+
+def _pad_link(token: str, *, lock: bool = False) -> PadDevice:
+    """The pairing link's record, or a Chinese refusal: unknown, used, expired, or the window stopped."""
+    token = (token or "").strip()
+    devices = PadDevice.objects.select_related("window__org")
+    if lock:
+        devices = devices.select_for_update(of=("self",))
+    device = devices.filter(link_hash=_pad_hash(token)).first() if 0 < len(token) <= 64 else None
+    if device is None:
+        raise ServiceError(_("配对链接无效，请窗口管理员重新生成配对链接。"), code="bad_link")
+    if device.paired_at is not None or device.revoked_at is not None:
+        raise ServiceError(_("该配对链接已使用，不能再次使用，请窗口管理员重新生成配对链接。"), code="used")
+    if device.link_expires_at <= timezone.now():
+        raise ServiceError(
+            _("该配对链接已过期（10 分钟内有效），请窗口管理员重新生成配对链接。"), code="expired"
+        )
+    if not device.window.is_active:
+        raise ServiceError(_("该窗口已停用，不能配对评价器。"), code="inactive")
+    return device
+
+
+def pad_pairing_window(token: str) -> ServiceWindow:
+    """The window a pairing link would pair this device with (the device confirms before pairing)."""
+    return _pad_link(token).window
+
+
+def pad_pair(*, token: str) -> tuple[PadDevice, str]:
+    """The device confirms the pairing link: the link is used up and the device gets a random token of its
+    own (returned once, for its cookie; only the hash is kept) that works at that window only."""
+    device_token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = _pad_link(token, lock=True)
+        at = timezone.now()
+        device.device_hash = _pad_hash(device_token)
+        device.paired_at = device.last_seen_at = at
+        device.save(update_fields=["device_hash", "paired_at", "last_seen_at"])
+        # The device has no account: the pairing is done on the authority of who made the link.
+        audit.record(
+            events.PAD_PAIRED,
+            actor=device.created_by,
+            target=device.window,
+            after={"pad": device.pk, "paired_at": at},
+        )
+    return device, device_token
+
+
+def pad_device(*, token: str, window_pk: int) -> PadDevice | None:
+    """The paired, unrevoked, unexpired device whose cookie holds `token`, if it is `window_pk`'s pad; notes
+    when it was last seen."""
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        return None
+    now = timezone.now()
+    device = (
+        PadDevice.objects.filter(
+            device_hash=_pad_hash(token),
+            window_id=window_pk,
+            revoked_at__isnull=True,
+            paired_at__gt=now - PAD_DEVICE_TTL,
+        )
+        .select_related("window")
+        .first()
+    )
+    if device is not None and device.last_seen_at < now - PAD_SEEN_EVERY:
+        PadDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+def pad_devices_paired(window: ServiceWindow):
+    """The window's working pads (paired, not revoked, not expired), first paired first."""
+    return (
+        window.pad_devices.filter(paired_at__gt=timezone.now() - PAD_DEVICE_TTL, revoked_at__isnull=True)
+        .select_related("created_by")
+        .order_by("paired_at", "pk")
+    )
+
+
+def pad_revoke(*, actor, device: PadDevice) -> PadDevice:
+    """解除配对: the device's cookie stops working at once; the device shows that it is not paired."""
+    require(actor, "applications.change_servicewindow", device.window)
+    with transaction.atomic():
+        locked = PadDevice.objects.select_for_update().select_related("window").get(pk=device.pk)
+        if locked.paired_at is None or locked.revoked_at is not None:
+            raise ServiceError(_("该评价器已解除配对。"), code="revoked")
+        locked.revoked_at, locked.revoked_by = timezone.now(), actor
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(
+            events.PAD_REVOKED,
+            actor=actor,
+            target=locked.window,
+            before={"pad": locked.pk, "paired_at": locked.paired_at, "last_seen_at": locked.last_seen_at},
+        )
+    return locked
 
 
 def rated_staff(application: Application):

@@ -118,8 +118,16 @@ urlpatterns = [
     path(
         "staff/objections/<int:pk>/resolve/", views.ObjectionResolveView.as_view(), name="objection_resolve"
     ),
+    # the 评价器 at a window: a paired device, no login
+    path("pad/pair/<str:token>/", views.PadPairView.as_view(), name="pad_pair"),
+    path("pad/<int:pk>/", views.PadView.as_view(), name="pad"),
     path("staff/windows/", views.WindowListView.as_view(), name="window_list"),
     path("staff/windows/new/", views.WindowCreateView.as_view(), name="window_create"),
-    path("staff/windows/<int:pk>/pad/", views.WindowPadView.as_view(), name="window_pad"),
+    path("staff/windows/<int:pk>/pads/", views.WindowPadsView.as_view(), name="window_pads"),
+    path(
+        "staff/windows/<int:pk>/pads/<int:device_pk>/revoke/",
+        views.PadRevokeView.as_view(),
+        name="pad_revoke",
+    ),
     path("staff/windows/<int:pk>/edit/", views.WindowEditView.as_view(), name="window_edit"),
 ]

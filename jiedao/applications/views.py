@@ -8,10 +8,11 @@ service, ratings statistics, rectifications and objections.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -1422,18 +1423,118 @@ class WindowListView(ScopedListView):
         return context
 
 
-class WindowPadView(ScopedDetailView):
-    """评价器: a page for the device facing the applicant at a window. It shows the application most recently
-    concluded at this window (item and date only) with five big buttons, and nothing a clerk could use; it
-    asks every few seconds whether another application has been concluded here since.
-
-    The device is signed in as staff, but a press is the applicant's: it rates by the application's link
-    (channel 评价器), as a phone scanning the QR code would."""
+class WindowPadsView(ScopedDetailView):
+    """A window's 评价器: the paired devices (when paired, last seen) with 解除配对, and 配对评价器, which shows a
+    single-use pairing link and its QR code for the device to open (valid ten minutes)."""
 
     model = ServiceWindow
-    permission = "applications.view_application"
-    template_name = "applications/window_pad.html"
+    permission = "change"
+    template_name = "applications/window_pads.html"
     context_object_name = "window"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("org")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(devices=services.pad_devices_paired(self.object), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        try:
+            token = services.pad_pairing_start(actor=request.user, window=self.object)
+        except ServiceError as refused:
+            messages.error(request, str(refused.message))
+            return redirect("applications:window_pads", pk=self.object.pk)
+        url = services.pad_pairing_url(token)
+        response = self.render_to_response(
+            self.get_context_data(object=self.object, pairing_url=url, pairing_qr=qr_svg(url))
+        )
+        response["Cache-Control"] = "no-store"  # the link pairs a device: not kept in a cache
+        return response
+
+
+class PadRevokeView(ScopedViewMixin, View):
+    """解除配对 of one of the window's pads."""
+
+    model = ServiceWindow
+    permission = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int, device_pk: int):
+        window = get_object_or_404(self.get_queryset(), pk=pk)
+        device = get_object_or_404(window.pad_devices.select_related("window"), pk=device_pk)
+        try:
+            services.pad_revoke(actor=request.user, device=device)
+            messages.success(request, _("已解除配对，该设备不能再作为评价器使用。"))
+        except ServiceError as refused:
+            messages.error(request, str(refused.message))
+        return redirect("applications:window_pads", pk=window.pk)
+
+
+PAD_COOKIE = "jiedao_pad"
+
+
+class PadPairView(TemplateView):
+    """The pairing link, opened on the device (no login): it names the window; the device confirms and gets
+    its own long-lived cookie (a random token, only its hash kept), then goes to the window's pad. A
+    confirmation rather than pairing on opening: a link previewer or a scan with the wrong phone must not
+    use up the single-use link or pair a device by accident."""
+
+    scope_exempt = (
+        "pairing link: the single-use token is the authority; shows only the window's number and name"
+    )
+    template_name = "applications/pad_pair.html"
+
+    def show(self, *, window=None, error: str = "", status: int = 200):
+        response = self.render_to_response(self.get_context_data(window=window, error=error), status=status)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"  # the token must not leave in a Referer header
+        return response
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return self.show(window=services.pad_pairing_window(self.kwargs["token"]))
+        except ServiceError as refused:
+            return self.show(error=str(refused.message), status=404 if refused.code == "bad_link" else 410)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            device, device_token = services.pad_pair(token=self.kwargs["token"])
+        except ServiceError as refused:
+            return self.show(error=str(refused.message), status=404 if refused.code == "bad_link" else 410)
+        response = redirect("applications:pad", pk=device.window_id)
+        response.set_cookie(
+            PAD_COOKIE,
+            device_token,
+            max_age=int(services.PAD_DEVICE_TTL.total_seconds()),
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+        return response
+
+
+class PadView(TemplateView):
+    """评价器: the page of a paired device facing the applicant at a window (its cookie, no login). It shows
+    the application most recently concluded at this window (item and date only) with five big buttons, and
+    nothing a clerk could use; it asks every few seconds whether another application has been concluded here
+    since. A press is the applicant's: it rates by the application's link (channel 评价器), as a phone
+    scanning the QR code would. Without a paired device's cookie for this window it says so, and nothing
+    else; the cookie opens no other page."""
+
+    scope_exempt = "the paired device's cookie is the authority; shows one window's latest item name and date"
+    template_name = "applications/window_pad.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.device = services.pad_device(token=request.COOKIES.get(PAD_COOKIE, ""), window_pk=kwargs["pk"])
+        if self.device is None:
+            response = render(request, "applications/pad_unpaired.html", status=403)
+            response["HX-Refresh"] = "true"  # a polling pad that was revoked shows the whole page
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
     def get_template_names(self):
         if self.request.GET.get("part") == "1":
@@ -1441,20 +1542,24 @@ class WindowPadView(ScopedDetailView):
         return [self.template_name]
 
     def current(self) -> dict:
-        application = services.pad_current(self.object)
+        application = services.pad_current(self.device.window)
         token = services.rating_link_for_window(application) if application is not None else None
         key = f"{application.pk if application else 0}-{1 if token else 0}"
-        return {"current": application, "token": token, "pad_key": key, "levels": RatingLevel.choices}
+        return {
+            "window": self.device.window,
+            "current": application,
+            "token": token,
+            "pad_key": key,
+            "levels": RatingLevel.choices,
+        }
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
         current = self.current()
         if request.GET.get("part") == "1" and request.GET.get("shown") == current["pad_key"]:
             return HttpResponse(status=204)  # nothing new: htmx leaves the page as it is
-        return self.render_to_response(self.get_context_data(object=self.object, **current))
+        return self.render_to_response(self.get_context_data(**current))
 
     def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
         form = forms.RatingForm(request.POST)
         thanks = error = ""
         if form.is_valid():
@@ -1463,15 +1568,15 @@ class WindowPadView(ScopedDetailView):
                     token=request.POST.get("token", "")[:64],
                     level=form.cleaned_data["level"],
                     channel=RatingChannel.PAD,
+                    user=request.user if request.user.is_authenticated else None,
+                    window=self.device.window,
                 )
                 thanks = _("感谢您的评价！")
             except ServiceError as refused:
                 error = str(refused.message)
         else:
             error = _("请选择评价等级。")
-        return self.render_to_response(
-            self.get_context_data(object=self.object, thanks=thanks, error=error, **self.current())
-        )
+        return self.render_to_response(self.get_context_data(thanks=thanks, error=error, **self.current()))
 
 
 class WindowCreateView(ServiceFormView):

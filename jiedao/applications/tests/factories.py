@@ -118,3 +118,15 @@ def rate_by_link(application, level: int, comment: str = ""):
     token = services.rating_link_for_window(application)
     assert token is not None, "no open rating link"
     return services.rating_by_link(token=token, level=level, comment=comment)
+
+
+def paired_pad(actor, window, *, enforce_csrf_checks: bool = False):
+    """A browser paired as `window`'s 评价器 (its device cookie, no login), paired by `actor`."""
+    from django.test import Client
+
+    from jiedao.applications.views import PAD_COOKIE
+
+    _device, token = services.pad_pair(token=services.pad_pairing_start(actor=actor, window=window))
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    client.cookies[PAD_COOKIE] = token
+    return client

@@ -15,7 +15,7 @@ from django.utils import timezone
 from jiedao.applications import services
 from jiedao.applications.choices import Outcome, RatingChannel, RatingLevel
 from jiedao.applications.models import Rating, RatingToken, Rectification, ServiceWindow
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, paired_pad, walk_in
 from jiedao.core.testing import client_for, make_user
 from jiedao.sms.models import OutboundMessage
 
@@ -185,43 +185,49 @@ class TestPad:
         two.staff.add(other)
         return one, two, other
 
-    def test_the_pad_shows_the_latest_application_concluded_at_its_window_only(self, clerk, tree, windows):
+    @pytest.fixture
+    def pad(self, tree, windows):
+        """The 评价器 of window one: a paired device, nobody signed in."""
+        admin = make_user(tree.community_a1, "applications.change_servicewindow")
+        return paired_pad(admin, windows[0])
+
+    def test_the_pad_shows_the_latest_application_concluded_at_its_window_only(
+        self, clerk, tree, windows, pad
+    ):
         one, two, other = windows
         earlier = concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="老年证办理")))
         latest = concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="低保申请")))
         elsewhere = concluded(other, walk_in(other, make_item(tree.community_a1, name="残疾人补贴")))
         assert (earlier.window, latest.window, elsewhere.window) == (one, one, two)
 
-        page = client_for(clerk).get(f"/hall/staff/windows/{one.pk}/pad/").content.decode()
+        page = pad.get(f"/hall/pad/{one.pk}/").content.decode()
         current = page.split('data-testid="pad-current"')[1]
         assert "低保申请" in current and "老年证办理" not in current and "残疾人补贴" not in current
         assert "非常满意" in current and "非常不满意" in current and 'hx-trigger="every 5s"' in current
         # No staff controls on the counter-facing page: no menu, no sign-out, no applicant's data.
         assert "退出" not in page and "sidebar" not in page and "李四" not in page
 
-    def test_a_press_on_the_pad_is_the_applicants_rating(self, clerk, tree, windows):
+    def test_a_press_on_the_pad_is_the_applicants_rating(self, clerk, tree, windows, pad):
         one, _two, _other = windows
         application = concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="低保申请")))
-        pad = client_for(clerk)
         token = services.rating_link_for_window(application)
-        thanked = pad.post(f"/hall/staff/windows/{one.pk}/pad/", {"token": token, "level": 2})
+        thanked = pad.post(f"/hall/pad/{one.pk}/", {"token": token, "level": 2})
         assert "感谢您的评价" in thanked.content.decode()
         rating = Rating.objects.get()
         assert (rating.channel, rating.level, rating.recorded_by) == ("pad", 2, None)
         assert Rectification.objects.filter(rating=rating).exists()
         # Rated: the buttons are gone until the next application is concluded at this window.
-        after = pad.get(f"/hall/staff/windows/{one.pk}/pad/").content.decode()
+        after = pad.get(f"/hall/pad/{one.pk}/").content.decode()
         assert "请您对本次服务进行评价" not in after and token not in after
 
-    def test_the_poll_answers_nothing_new_until_another_conclusion(self, clerk, tree, windows):
+    def test_the_poll_answers_nothing_new_until_another_conclusion(self, clerk, tree, windows, pad):
         one, _two, _other = windows
         concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="低保申请")))
-        pad = client_for(clerk)
-        part = pad.get(f"/hall/staff/windows/{one.pk}/pad/?part=1").content.decode()
+        part = pad.get(f"/hall/pad/{one.pk}/?part=1").content.decode()
         key = re.search(r"shown=([0-9]+-[01])", part).group(1)
-        assert pad.get(f"/hall/staff/windows/{one.pk}/pad/?part=1&shown={key}").status_code == 204
+        assert pad.get(f"/hall/pad/{one.pk}/?part=1&shown={key}").status_code == 204
         concluded(clerk, walk_in(clerk, make_item(tree.community_a1, name="老年证办理")))
-        fresh = pad.get(f"/hall/staff/windows/{one.pk}/pad/?part=1&shown={key}")
+        fresh = pad.get(f"/hall/pad/{one.pk}/?part=1&shown={key}")
         assert fresh.status_code == 200 and "老年证办理" in fresh.content.decode()
 
 
