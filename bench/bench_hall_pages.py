@@ -208,10 +208,10 @@ def seed(total: int, started: float) -> None:
         cursor.execute(
             """
             INSERT INTO applications_rating (application_id, level, comment, channel, recorded_by_id, staff_id,
-                                             created_at)
+                                             paper_number, created_at)
             SELECT a.id, (ARRAY[5,5,5,4,4,4,3,3,2,1])[1 + (a.id / 2) % 10],
                    CASE WHEN (a.id / 2) % 10 >= 8 THEN '等待时间太长' ELSE '' END,
-                   a.channel, NULL, a.created_by_id, a.concluded_at + interval '1 day'
+                   a.channel, NULL, a.created_by_id, '', a.concluded_at + interval '1 day'
             FROM applications_application a
             WHERE a.status IN ('concluded_approved', 'concluded_denied') AND a.id % 2 = 0
             """
