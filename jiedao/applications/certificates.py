@@ -17,10 +17,10 @@ consecutive numbers, and a number is never given twice (a revoked certificate ke
 
 What it says is fixed when it is issued (`Certificate.facts`, the identity number encrypted beside them),
 so a reprint is byte-identical whatever changed in the registry since; the applicant saves the same document
-from their own application page while it is in force. It carries a 查验码 and a QR code for the public check
-page /verify/<code>, which shows the issuing org, the number, the dates and the holder's masked name —
-nothing else — and 已作废 once it is revoked. Written in the site's language: the
-certificate and the audit entries are the office's records.
+from their own application page while it is in force, a staff system through the API. It carries a 查验码
+and a QR code for the public check page /verify/<code>, which shows the issuing org, the number, the dates
+and the holder's masked name — nothing else — and 已作废 once it is revoked. Written in the site's
+language: the certificate and the audit entries are the office's records.
 """
 
 from __future__ import annotations

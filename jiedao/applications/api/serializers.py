@@ -4,8 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiedao.applications import certificates
 from jiedao.applications.choices import ApplicationStatus, Outcome
-from jiedao.applications.models import Application, ApplicationMaterial, ExtensionRequest, ExtensionStatus
+from jiedao.applications.models import (
+    Application,
+    ApplicationMaterial,
+    Certificate,
+    ExtensionRequest,
+    ExtensionStatus,
+)
 from jiedao.applications.selectors import missing_required_materials
 from jiedao.timelimits.choices import ClockStatus
 
@@ -142,6 +149,51 @@ class WrittenNoticeSerializer(serializers.Serializer):
     def get_pdf(self, row) -> str:
         url = f"/api/v1/applications/{self.context['application_id']}/notices/{row['kind']}/"
         return f"{url}?number={row['number']}" if row["number"] else url
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    """证明 issued on an application (居住证明), the revoked ones too; the PDF is the one the window prints."""
+
+    title = serializers.CharField(source="facts.title", read_only=True, help_text=_("证明名称"))
+    kind = serializers.CharField(read_only=True, help_text=_("证明类型：residence 居住证明"))
+    issued_by = serializers.CharField(
+        source="created_by.username", read_only=True, allow_null=True, help_text=_("开具人账号")
+    )
+    revoked_by = serializers.CharField(
+        source="revoked_by.username", read_only=True, allow_null=True, help_text=_("作废人账号；未作废为空")
+    )
+    revoked_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("作废时间；未作废为空")
+    )
+    revoke_reason = serializers.CharField(read_only=True, help_text=_("作废原因；未作废为空字符串"))
+    code = serializers.CharField(read_only=True, help_text=_("查验码（印在证明上，查验页面凭此核验）"))
+    verify_url = serializers.SerializerMethodField(help_text=_("公开查验页面的地址（即二维码内容）"))
+    pdf = serializers.SerializerMethodField(help_text=_("PDF 的接口地址"))
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "number",
+            "code",
+            "issued_at",
+            "issued_by",
+            "valid_until",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+            "verify_url",
+            "pdf",
+        ]
+        read_only_fields = fields
+
+    def get_verify_url(self, certificate) -> str:
+        return certificates.verify_url(certificate.code)
+
+    def get_pdf(self, certificate) -> str:
+        return f"/api/v1/applications/{certificate.application_id}/certificates/{certificate.pk}/"
 
 
 class SubmitSerializer(serializers.Serializer):

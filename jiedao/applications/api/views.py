@@ -21,11 +21,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.applications import services, written_notices
+from jiedao.applications import certificates, services, written_notices
 from jiedao.applications.api.serializers import (
     TRACK_INPUT_MAX_LENGTH,
     ApplicationMaterialSerializer,
     ApplicationSerializer,
+    CertificateSerializer,
     ConcludeSerializer,
     CorrectionSerializer,
     ExtendSerializer,
@@ -143,6 +144,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "conclude": "applications.conclude_application",
         "notices": "view",
         "notice_pdf": "view",
+        "certificates": "view",
+        "certificate_pdf": "view",
     }
 
     # `?offset=150000` of a district's applications reads that page's keys, then its rows with the extras
@@ -358,6 +361,45 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         application = self.get_object()
         notice = written_notices.written_notice_get(application, kind, int(raw) if raw else None)
         return written_notices.pdf_response(notice, inline=False)
+
+    @extend_schema(
+        summary=_("办件开具的证明"),
+        description=_(
+            "该办件开具过的证明（如居住证明），按开具先后排列，含已作废的（revoked_at 不为空）；"
+            "每份的 PDF 见 pdf，公开查验页面见 verify_url。"
+        ),
+        responses={200: CertificateSerializer(many=True), 404: ERRORS[404]},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def certificates(self, request, pk=None):
+        application = self.get_object()
+        rows = application.certificates.select_related("created_by", "revoked_by")
+        return Response(CertificateSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary=_("下载证明（PDF）"),
+        description=_(
+            "与窗口打印的证明相同的 A4 PDF：内容在开具时固定，重新下载内容不变。"
+            "已作废的证明仍按原样提供（供存档），是否作废以 certificates 中的 revoked_at 为准。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "certificate_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=_("证明编号（id）")
+            ),
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(
+                HallErrorSerializer, description=_("办件或证明不存在，或办件不在您的管辖范围内")
+            ),
+        },
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path=r"certificates/(?P<certificate_id>[0-9]+)")
+    def certificate_pdf(self, request, pk=None, certificate_id=None):
+        certificate = certificates.certificate_get(self.get_object(), int(certificate_id))
+        return certificates.pdf_response(certificate, inline=False)
 
 
 class PublicTrackView(APIView):

@@ -26,7 +26,7 @@ from jiedao.applications.tests.test_residents import resident_client
 from jiedao.audit.models import AuditEvent
 from jiedao.catalog.choices import CertificateKind
 from jiedao.core.exceptions import OutOfScope, ServiceError
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.registry import services as registry
 from jiedao.registry.tests import factories as people
 
@@ -350,3 +350,53 @@ class TestTheResidentsOwnCopy:
         own = submit(stranger, item)
         response = browser.get(f"/hall/me/applications/{own.pk}/certificates/{issued.pk}.pdf")
         assert response.status_code == 404 and b"%PDF" not in response.content
+
+
+class TestTheApi:
+    """A staff system (the district's archive) reads an application's certificates and their PDFs, within the
+    caller's scope, in the errors' usual format."""
+
+    def test_lists_the_certificates_and_serves_the_pdf_the_window_prints(self, clerk, item, resident):
+        application = approved(clerk, item, resident)
+        revoked = certificates.certificate_issue(actor=clerk, application=application, at=ISSUED)
+        certificates.certificate_revoke(actor=clerk, certificate=revoked, reason="地址有误")
+        current = certificates.certificate_issue(actor=clerk, application=application, at=ISSUED)
+        api = api_client_for(clerk)
+        response = api.get(f"/api/v1/applications/{application.pk}/certificates/")
+        assert response.status_code == 200
+        first, second = response.json()
+        assert (first["number"], first["revoke_reason"]) == (revoked.number, "地址有误")
+        assert first["revoked_at"] and first["revoked_by"] == clerk.username
+        assert second["number"] == "〔2026〕甲一居证字第 0002 号" and second["code"] == current.code
+        assert second["issued_by"] == clerk.username and second["revoked_at"] is None
+        assert second["issued_at"].startswith("2026-12-07T10:00")
+        assert second["verify_url"].endswith(f"/verify/{current.code}")
+        pdf = api.get(second["pdf"])
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert pdf["Content-Disposition"].startswith("attachment;")
+        assert pdf.content == certificates.render_pdf(current)
+
+    def test_another_communitys_system_gets_the_usual_not_found(self, clerk, item, resident, tree):
+        application = approved(clerk, item, resident)
+        certificate = certificates.certificate_issue(actor=clerk, application=application, at=ISSUED)
+        stranger = api_client_for(make_user(tree.community_a2, *CLERK_PERMISSIONS))
+        for url in (
+            f"/api/v1/applications/{application.pk}/certificates/",
+            f"/api/v1/applications/{application.pk}/certificates/{certificate.pk}/",
+        ):
+            response = stranger.get(url)
+            assert response.status_code == 404, url
+            assert response.json()["code"] == "not_found" and response.json()["detail"]
+        # a certificate of another application, asked for under one's own
+        own = approved(clerk, make_item(tree.community_a1, name="普通事项"), resident)
+        response = api_client_for(clerk).get(f"/api/v1/applications/{own.pk}/certificates/{certificate.pk}/")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+    def test_the_schema_documents_a_list_and_a_pdf(self):
+        from drf_spectacular.generators import SchemaGenerator
+
+        paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+        listed = paths["/api/v1/applications/{id}/certificates/"]["get"]["responses"]
+        assert listed["200"]["content"]["application/json"]["schema"]["type"] == "array"
+        pdf = paths["/api/v1/applications/{id}/certificates/{certificate_id}/"]["get"]["responses"]
+        assert set(pdf["200"]["content"]) == {"application/pdf"} and pdf["404"]
