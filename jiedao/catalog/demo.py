@@ -2,7 +2,8 @@
 and the catalog permissions of the built-in roles.
 
 Idempotent: items are found by code and announcements by title and publisher; nothing is duplicated and
-nothing already there is overwritten.
+nothing already there is overwritten (an item built by an older demo gets the fields set since where they
+are blank and no office chose them: LATER_FIELDS).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiedao.accounts.models import Role
+from jiedao.audit.models import AuditEvent
+from jiedao.catalog import audit_events as events
 from jiedao.catalog.choices import (
     AnnouncementCategory,
     Audience,
@@ -535,8 +538,43 @@ def _common(spec: dict, window: int, level: str) -> dict:
     }
 
 
-def load_items(stdout=None) -> int:
-    created = 0
+# Fields the demo sets that came after databases were built with it (居住证明开具 printing the 居住证明): a
+# re-run fills them on the items already there where they are still blank, unless an office chose the value
+# itself (an audited edit that changed the field, or an item it created).
+LATER_FIELDS = ("certificate_kind",)
+
+
+def _chosen_by_office(item: ServiceItem, name: str) -> bool:
+    audited = AuditEvent.objects.filter(
+        event_code__in=(events.ITEM_CREATED.code, events.ITEM_UPDATED.code),
+        target_type=ServiceItem._meta.label,
+        target_id=str(item.pk),
+    ).values_list("event_code", "before", "after")
+    for code, before, after in audited:
+        if name not in (after or {}):  # an edit from before the field existed
+            continue
+        if code == events.ITEM_CREATED.code or (before or {}).get(name) != after[name]:
+            return True
+    return False
+
+
+def _fill_later_fields(item: ServiceItem, values: dict) -> bool:
+    """Fill the demo's later fields on an item built by an older demo; whether any was filled."""
+    missing = [
+        name
+        for name in LATER_FIELDS
+        if values.get(name) and not getattr(item, name) and not _chosen_by_office(item, name)
+    ]
+    for name in missing:
+        setattr(item, name, values[name])
+    if missing:
+        item.save(update_fields=[*missing, "updated_at"])
+    return bool(missing)
+
+
+def load_items(stdout=None) -> tuple[int, int]:
+    """(items created, existing items whose later fields were filled)."""
+    created = filled = 0
     for sub_name, spec in SUBDISTRICTS.items():
         subdistrict = OrgUnit.objects.filter(name=sub_name).first()
         community = OrgUnit.objects.filter(name=spec["community"], parent=subdistrict).first()
@@ -562,6 +600,8 @@ def load_items(stdout=None) -> int:
                         sort_order=order,
                     )
                     _attach_forms(item, material)
+            else:
+                filled += _fill_later_fields(item, values)
         if spec["prefix"] == "WJ":
             for suffix, window, fields in DRAFT_ITEMS:
                 code = f"{spec['prefix']}-{suffix}"
@@ -570,7 +610,7 @@ def load_items(stdout=None) -> int:
                     code=code, defaults={"org": subdistrict, **values}
                 )
                 created += was_created
-    return created
+    return created, filled
 
 
 def _announcements(today) -> list[tuple[str, dict]]:
@@ -698,7 +738,9 @@ def load_role_permissions() -> None:
 @transaction.atomic
 def load(stdout=None) -> None:
     load_role_permissions()
-    items = load_items()
+    items, filled = load_items()
     announcements = load_announcements()
     if stdout is not None:
         stdout.write(f"政务服务事项：新增 {items} 项；公告：新增 {announcements} 条。")
+        if filled:
+            stdout.write(f"政务服务事项：{filled} 项补填了演示数据后来设置的内容（如出具证明类型）。")

@@ -41,3 +41,32 @@ def test_demo_catalog_is_valid_and_idempotent(db, settings, tmp_path):
     assert has_permission(office, "catalog.change_serviceitem")
     assert has_permission(User.objects.get(username="window"), "catalog.view_serviceitem")
     assert not has_permission(User.objects.get(username="sysadmin"), "catalog.view_serviceitem")
+
+
+def test_running_the_demo_again_gives_an_older_database_the_certificate_without_undoing_an_office(
+    db, settings, tmp_path
+):
+    """A database built before 出具证明类型 existed has 居住证明开具 printing nothing; running the demo again
+    (as `make run` does) makes it print the 居住证明, but an item whose office cleared the field stays as the
+    office left it."""
+    from io import StringIO
+
+    from jiedao.catalog import services
+    from jiedao.core.testing import make_user
+
+    settings.MEDIA_ROOT = tmp_path
+    core_demo.load()
+    catalog_demo.load()
+    ServiceItem.objects.filter(name="居住证明开具").update(certificate_kind="")  # as an older demo built it
+    wangjiang = ServiceItem.objects.get(code="WJ-SQ-001")
+    office = make_user(wangjiang.org, "catalog.change_serviceitem")
+    services.service_item_update(actor=office, item=wangjiang, data={"certificate_kind": "residence"})
+    services.service_item_update(actor=office, item=wangjiang, data={"certificate_kind": ""})  # its choice
+    out = StringIO()
+    catalog_demo.load(stdout=out)
+    assert ServiceItem.objects.get(code="QB-SQ-001").certificate_kind == "residence"
+    assert ServiceItem.objects.get(code="WJ-SQ-001").certificate_kind == ""
+    assert "1 项补填" in out.getvalue()
+    again = StringIO()
+    catalog_demo.load(stdout=again)
+    assert "补填" not in again.getvalue()
