@@ -70,3 +70,13 @@ class LifeEventKind(models.TextChoices):
     TAG_ADDED = "tag_added", _("标记特殊人群")
     TAG_ENDED = "tag_ended", _("解除特殊人群标记")
     UPDATED = "updated", _("信息修改")
+
+
+class StatisticsKind(models.TextChoices):
+    """What one row of a statistics snapshot counts (its `key` says which bucket)."""
+
+    PERSON = "person", _("现居住人口")  # key "band:gender"
+    MIGRANT = "migrant", _("流动人口")  # key: origin province (two digits, or empty)
+    HOUSEHOLD = "household", _("户")  # key: size bucket 1…6 (6 = six or more)
+    TAG = "tag", _("特殊人群")  # key: the group code
+    ENTERPRISE = "enterprise", _("在营企业")  # key empty

@@ -90,8 +90,9 @@ ROLE_PERMISSIONS = {
         *(f"registry.{action}_{model}" for model in REGISTRY_MODELS for action in ("view", "add", "change")),
         *IMPORT_PERMISSIONS,
     ),
-    "subdistrict-leader": (*VIEW_ALL, "registry.view_full_person"),
-    "district-leader": VIEW_ALL,
+    # Leaders may refresh the statistics snapshot at once (it recounts the whole district).
+    "subdistrict-leader": (*VIEW_ALL, "registry.view_full_person", "registry.refresh_statisticssnapshot"),
+    "district-leader": (*VIEW_ALL, "registry.refresh_statisticssnapshot"),
     "window-staff": ("registry.view_person", "registry.view_household", "registry.view_house"),
 }
 

@@ -62,6 +62,7 @@ from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal
 from jiedao.registry.search_indexes import AddressIndexBatch
 from jiedao.registry.services.houses import _coordinate_errors, house_full_address
 from jiedao.registry.services.persons import AUDITED_FIELDS, split_phones, stored_other_phones
+from jiedao.registry.statistics import snapshots
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone, parse_uscc
 from jiedao.spreadsheets.specs import Column, ImportContext, ImportSpec, RowIssue, ValidatedRow, register_spec
 
@@ -386,6 +387,10 @@ class RegistryImport(ImportSpec):
         community = context.org.community() or context.org
         context.cache["community_ids"] = frozenset(OrgUnit.objects.subtree_ids([community]))
         context.cache["today"] = timezone.localdate()
+
+    def finish(self, context: ImportContext) -> None:
+        """The statistics page shows the imported records after the next snapshot: queue it now."""
+        snapshots.queue_refresh()
 
     def batch_lock(self, context: ImportContext) -> tuple[int, int]:
         """Every registry import into one community, whatever its kind, saves one batch at a time: the person

@@ -25,6 +25,7 @@ from jiedao.registry.choices import (
     LifeEventKind,
     Ownership,
     PersonStatus,
+    StatisticsKind,
 )
 
 
@@ -364,3 +365,43 @@ class LifeEvent(PersonScoped):
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.get_kind_display()} {self.occurred_on}"
+
+
+class StatisticsSnapshot(models.Model):
+    """One precomputed run of the statistics page's counts, for every org node (see
+    `jiedao.registry.statistics.snapshots`): a district's page sums its nodes' rows instead of aggregating
+    1,000,000 persons on each request."""
+
+    taken_at = models.DateTimeField(_("数据截至"), db_index=True)
+    as_of = models.DateField(_("统计日期"))  # ages and special-group validity are counted on this day
+
+    class Meta:
+        verbose_name = _("人口统计快照")
+        verbose_name_plural = _("人口统计快照")
+        permissions = [("refresh_statisticssnapshot", _("可立即刷新人口统计"))]
+
+    def __str__(self) -> str:
+        return f"{self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class StatisticsCount(ScopeAware, models.Model):
+    """The count of one bucket of one kind of figure at one org node (persons, migrants and tags by the
+    person's node, households and enterprises by their own), as of its snapshot."""
+
+    scope_owner_field = None
+
+    snapshot = models.ForeignKey(StatisticsSnapshot, on_delete=models.CASCADE, related_name="counts")
+    org = models.ForeignKey("orgs.OrgUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=10, choices=StatisticsKind.choices)
+    key = models.CharField(max_length=30, blank=True)
+    count = models.PositiveIntegerField()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人口统计快照数")
+        verbose_name_plural = _("人口统计快照数")
+        indexes = [models.Index(fields=["snapshot", "kind", "org"], name="registry_statcount_read")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.kind} {self.key}: {self.count}"

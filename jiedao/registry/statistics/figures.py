@@ -6,12 +6,14 @@ persons per org node (the community bars) and per age band and gender (the pyram
 PostgreSQL, two queries that sort nothing on SQLite —, one GROUP BY over migrants (org × origin province) for
 the migrant figures, then household sizes, tags, enterprises and the org names. Python only loops over org
 nodes and grouped rows, never over persons (bench/bench_registry_pages.py has the figures for 1,000,000
-persons).
+persons). That is still about a second for a district: the page reads the same tallies from a snapshot of
+per-org counts when there is one (`snapshots`), and counts live here only without one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
@@ -56,7 +58,7 @@ def org_choices(user) -> QuerySet[OrgUnit]:
     )
 
 
-def _narrow(queryset: QuerySet, field: str, org_ids: list[int] | None) -> QuerySet:
+def narrow(queryset: QuerySet, field: str, org_ids: list[int] | None) -> QuerySet:
     return queryset if org_ids is None else queryset.filter(**{f"{field}__in": org_ids})
 
 
@@ -149,7 +151,7 @@ def _community_breakdown(
         )
     }
     visible = OrgUnit.objects.visible_to(user, PERMISSION).filter(level__gte=OrgLevel.COMMUNITY)
-    visible = _narrow(visible, "pk", org_ids).only("pk", "name", "level", "parent_id", "path")
+    visible = narrow(visible, "pk", org_ids).only("pk", "name", "level", "parent_id", "path")
     for node in visible:
         nodes.setdefault(node.pk, node)
 
@@ -189,17 +191,14 @@ def _community_breakdown(
     return by_community, by_grid
 
 
-def _household_sizes(households: QuerySet) -> dict:
+def _household_sizes(households: QuerySet) -> list[int]:
+    """Households of 1, 2 … LARGEST_SIZE or more members."""
     buckets = {
         f"s{size}": Count("pk", filter=Q(size=size) if size < LARGEST_SIZE else Q(size__gte=size))
         for size in range(1, LARGEST_SIZE + 1)
     }
     counts = households.order_by().annotate(size=Count("members")).aggregate(**buckets)
-    labels = [str(size) for size in range(1, LARGEST_SIZE)] + [f"{LARGEST_SIZE}+"]
-    return {
-        "sizes": labels,
-        "counts": [counts[f"s{size}"] or 0 for size in range(1, LARGEST_SIZE + 1)],
-    }
+    return [counts[f"s{size}"] or 0 for size in range(1, LARGEST_SIZE + 1)]
 
 
 def _origins(by_province: Counter[str], total: int) -> list[dict]:
@@ -215,11 +214,14 @@ def _origins(by_province: Counter[str], total: int) -> list[dict]:
     ]
 
 
-def _special_groups(tags: QuerySet) -> list[dict]:
-    counts = {
+def _special_group_counts(tags: QuerySet) -> dict[str, int]:
+    return {
         row["group"]: row["n"]
         for row in tags.order_by().values("group").annotate(n=Count("person", distinct=True))
     }
+
+
+def _special_groups(counts: dict[str, int]) -> list[dict]:
     entries = dictionaries.items("special_group", active_only=False)
     known = {entry.code for entry in entries}
     rows = [
@@ -233,60 +235,97 @@ def _special_groups(tags: QuerySet) -> list[dict]:
     return rows
 
 
-def compute(user, org: OrgUnit | None = None, today: date | None = None) -> dict:
-    """Every figure of the statistics page, JSON-serialisable. `org` narrows to a node the caller has
-    already checked is in the user's scope (see `org_choices`)."""
-    today = today or timezone.localdate()
-    org_ids = OrgUnit.objects.subtree_ids([org]) if org is not None else None
+@dataclass
+class Tallies:
+    """The counts every figure of the page is drawn from: counted live (`live_tallies`) or summed from a
+    snapshot's rows (`snapshots.snapshot_tallies`)."""
 
-    persons = _narrow(
+    persons_by_org: dict[int, int]  # living persons per org node
+    male: list[int]  # per age band
+    female: list[int]
+    migrants_by_org: dict[int, int]
+    by_province: Counter[str]  # migrants per origin province
+    household_sizes: list[int]  # households of 1, 2 … LARGEST_SIZE or more members
+    special_groups: dict[str, int]  # living persons per special group (code)
+    enterprises: int
+
+
+def live_tallies(user, org_ids: list[int] | None, today: date) -> Tallies:
+    """The tallies counted from the registry now: four aggregations of the persons (and their households,
+    migrants and tags) in view."""
+    persons = narrow(
         Person.objects.visible_to(user, PERMISSION).filter(status=PersonStatus.LIVING), "org_id", org_ids
     )
-    migrants = _narrow(
+    migrants = narrow(
         Migrant.objects.visible_to(user, PERMISSION).filter(person__status=PersonStatus.LIVING),
         "person__org_id",
         org_ids,
     )
-    households = _narrow(
+    households = narrow(
         Household.objects.visible_to(user, PERMISSION).filter(dissolved_on__isnull=True), "org_id", org_ids
     )
-    tags = _narrow(
+    tags = narrow(
         SpecialGroupTag.objects.visible_to(user, PERMISSION)
         .filter(SpecialGroupTag.valid_on(today))
         .filter(person__status=PersonStatus.LIVING),
         "person__org_id",
         org_ids,
     )
-    enterprises = _narrow(
+    enterprises = narrow(
         Enterprise.objects.visible_to(user, PERMISSION).filter(status=EnterpriseStatus.OPERATING),
         "org_id",
         org_ids,
     )
-
     persons_by_org, pyramid = _persons_by_org_band_gender(persons, today)
     migrants_by_org, by_province = _migrants_by_org_province(migrants)
-    living = sum(persons_by_org.values())
-    migrant_total = sum(migrants_by_org.values())
-    by_community, by_grid = _community_breakdown(user, org_ids, persons_by_org, migrants_by_org)
-    sizes = _household_sizes(households)
+    return Tallies(
+        persons_by_org=persons_by_org,
+        male=pyramid["male"],
+        female=pyramid["female"],
+        migrants_by_org=migrants_by_org,
+        by_province=by_province,
+        household_sizes=_household_sizes(households),
+        special_groups=_special_group_counts(tags),
+        enterprises=enterprises.count(),
+    )
+
+
+def figures(user, org: OrgUnit | None, org_ids: list[int] | None, tallies: Tallies, as_of: date) -> dict:
+    """Every figure of the statistics page from its tallies, JSON-serialisable."""
+    living = sum(tallies.persons_by_org.values())
+    migrant_total = sum(tallies.migrants_by_org.values())
+    by_community, by_grid = _community_breakdown(
+        user, org_ids, tallies.persons_by_org, tallies.migrants_by_org
+    )
     return {
-        "as_of": today.isoformat(),
+        "as_of": as_of.isoformat(),
         "org": {"id": org.pk, "name": org.name} if org is not None else None,
         "summary": {
             "persons": living,
-            "households": sum(sizes["counts"]),
+            "households": sum(tallies.household_sizes),
             "migrants": migrant_total,
-            "enterprises": enterprises.count(),
+            "enterprises": tallies.enterprises,
         },
         "by_community": by_community,
         "by_grid": by_grid,
-        "pyramid": pyramid,
-        "households": sizes,
+        "pyramid": {"bands": band_labels(), "male": tallies.male, "female": tallies.female},
+        "households": {
+            "sizes": [str(size) for size in range(1, LARGEST_SIZE)] + [f"{LARGEST_SIZE}+"],
+            "counts": tallies.household_sizes,
+        },
         "migrants": {
             "living": living,
             "migrants": migrant_total,
             "share": round(migrant_total * 100 / living, 1) if living else 0.0,
-            "origins": _origins(by_province, migrant_total),
+            "origins": _origins(tallies.by_province, migrant_total),
         },
-        "special_groups": _special_groups(tags),
+        "special_groups": _special_groups(tallies.special_groups),
     }
+
+
+def compute(user, org: OrgUnit | None = None, today: date | None = None) -> dict:
+    """Every figure of the statistics page counted live. `org` narrows to a node the caller has already
+    checked is in the user's scope (see `org_choices`)."""
+    today = today or timezone.localdate()
+    org_ids = OrgUnit.objects.subtree_ids([org]) if org is not None else None
+    return figures(user, org, org_ids, live_tallies(user, org_ids, today), today)

@@ -7,4 +7,5 @@ from jiedao.registry.statistics import views
 urlpatterns = [
     path("", views.StatisticsView.as_view(), name="statistics"),
     path("data.json", views.StatisticsDataView.as_view(), name="statistics_data"),
+    path("refresh/", views.StatisticsRefreshView.as_view(), name="statistics_refresh"),
 ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry.models import Person
-from jiedao.registry.statistics import figures
+from jiedao.registry.statistics import figures, snapshots
 
 
 class StatisticsMixin(ScopedViewMixin):
@@ -36,9 +40,11 @@ class StatisticsView(StatisticsMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         org = self.selected_org()
-        data = figures.compute(self.request.user, org)
+        data, snapshot = snapshots.compute(self.request.user, org)
         context.update(
             stats=data,
+            snapshot=snapshot,
+            can_refresh=has_permission(self.request.user, snapshots.REFRESH_PERMISSION),
             selected_org=org,
             pyramid_rows=list(
                 zip(data["pyramid"]["bands"], data["pyramid"]["male"], data["pyramid"]["female"], strict=True)
@@ -67,5 +73,19 @@ class StatisticsDataView(StatisticsMixin, View):
     """The same figures as the page, as JSON (for charts refreshed in place or other dashboards)."""
 
     def get(self, request, *args, **kwargs):
-        data = figures.compute(request.user, self.selected_org())
+        data, _snapshot = snapshots.compute(request.user, self.selected_org())
         return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+class StatisticsRefreshView(ScopedViewMixin, View):
+    """"立即刷新": queue a new snapshot, back to the page (which says the figures follow shortly)."""
+
+    permission = snapshots.REFRESH_PERMISSION
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        snapshots.request_refresh(request.user)
+        messages.success(request, _("已开始重新统计，约一分钟后刷新本页即可看到最新数据。"))
+        url = reverse("registry:statistics")
+        org = request.POST.get("org", "").strip()
+        return redirect(f"{url}?org={org}" if org.isdigit() else url)
