@@ -213,6 +213,59 @@ def test_resuming_while_the_cause_remains_keeps_it_failed_with_the_new_reason(
     assert instance.status == InstanceStatus.RUNNING and steps(instance) == ["escalate"]
 
 
+NOT_FAILED = "流程当前不是“运行异常”状态，无需恢复运行。"
+
+
+def unchanged(instance) -> tuple:
+    """What a refused 恢复运行 must leave as it was: the instance, its tasks, its history and the audit log."""
+    instance.refresh_from_db()
+    return (
+        instance.status,
+        instance.error,
+        instance.updated_at,
+        steps(instance),
+        TaskHistory.objects.filter(instance=instance).count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_resuming_a_running_instance_is_refused_on_the_page_and_changes_nothing(people, clock, admin):
+    clock.set(2026, 9, 28, 10)
+    instance = processes.start_urgent(people, escalate_after="PT1H")
+    before = unchanged(instance)
+    client = client_for(admin)
+    page = client.get(reverse("workflow:instance_detail", args=[instance.pk])).content.decode()
+    assert 'data-testid="retry"' not in page  # nothing to resume: no button
+    # (a page opened while the instance was failed, submitted after someone else resumed it)
+    response = client.post(reverse("workflow:instance_retry", args=[instance.pk]), follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [NOT_FAILED]
+    assert response.redirect_chain[-1][0] == reverse("workflow:instance_detail", args=[instance.pk])
+    assert unchanged(instance) == before
+    assert before[0] == InstanceStatus.RUNNING and before[3] == ["handle"]
+    assert not AuditEvent.objects.filter(event_code=events.INSTANCE_RETRIED.code).exists()
+
+
+def test_resuming_a_running_or_completed_instance_through_the_api_is_refused_and_changes_nothing(
+    people, clock, admin
+):
+    clock.set(2026, 9, 28, 10)
+    running = processes.start_urgent(people, escalate_after="PT1H")
+    before = unchanged(running)
+    api = api_client_for(admin)
+    response = api.post(f"/api/v1/process-instances/{running.pk}/retry/")
+    assert response.status_code == 409 and response.json()["detail"] == NOT_FAILED
+    assert unchanged(running) == before
+
+    processes.complete(running, "handle", people.head)
+    assert running.status == InstanceStatus.COMPLETED
+    before = unchanged(running)
+    response = api.post(f"/api/v1/process-instances/{running.pk}/retry/")
+    assert response.status_code == 409 and response.json()["detail"] == NOT_FAILED
+    assert unchanged(running) == before
+    assert not AuditEvent.objects.filter(event_code=events.INSTANCE_RETRIED.code).exists()
+
+
 def test_only_an_administrator_of_the_instance_may_resume_it(people, clock, admin):
     instance = fail_for_want_of_a_leader(people, clock)
     Role.objects.filter(code="subdistrict-leader").update(is_active=True)
