@@ -191,7 +191,7 @@ def _community_breakdown(
     return by_community, by_grid
 
 
-def _household_sizes(households: QuerySet) -> list[int]:
+def household_sizes(households: QuerySet) -> list[int]:
     """Households of 1, 2 … LARGEST_SIZE or more members."""
     buckets = {
         f"s{size}": Count("pk", filter=Q(size=size) if size < LARGEST_SIZE else Q(size__gte=size))
@@ -284,7 +284,7 @@ def live_tallies(user, org_ids: list[int] | None, today: date) -> Tallies:
         female=pyramid["female"],
         migrants_by_org=migrants_by_org,
         by_province=by_province,
-        household_sizes=_household_sizes(households),
+        household_sizes=household_sizes(households),
         special_groups=_special_group_counts(tags),
         enterprises=enterprises.count(),
     )

@@ -19,8 +19,8 @@ from collections import Counter
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jiedao.core.scope import require, scope_for
@@ -29,7 +29,6 @@ from jiedao.registry.choices import EnterpriseStatus, PersonStatus, StatisticsKi
 from jiedao.registry.models import (
     Enterprise,
     Household,
-    HouseholdMember,
     Migrant,
     Person,
     SpecialGroupTag,
@@ -67,28 +66,15 @@ def _migrant_counts():
 
 
 def _household_counts():
-    members = (
-        HouseholdMember.objects.filter(household=OuterRef("pk"))
-        .order_by()
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    buckets = {
-        f"s{size}": Count("pk", filter=Q(size=size) if size < LARGEST_SIZE else Q(size__gte=size))
-        for size in range(1, LARGEST_SIZE + 1)
-    }
-    rows = (
-        Household.objects.filter(dissolved_on__isnull=True)
-        .order_by()
-        .annotate(size=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)))
-        .values("org_id")
-        .annotate(**buckets)
-    )
-    for row in rows:
-        for size in range(1, LARGEST_SIZE + 1):
-            if row[f"s{size}"]:
-                yield row["org_id"], StatisticsKind.HOUSEHOLD, str(size), row[f"s{size}"]
+    # One count per org node, the way the live page counts (households joined to their members, grouped per
+    # household): a correlated member count per household took four times as long.
+    households = Household.objects.filter(dissolved_on__isnull=True)
+    org_ids = households.order_by().values_list("org_id", flat=True).distinct()
+    for org_id in org_ids:
+        sizes = figures.household_sizes(households.filter(org_id=org_id))
+        for size, n in enumerate(sizes, start=1):
+            if n:
+                yield org_id, StatisticsKind.HOUSEHOLD, str(size), n
 
 
 def _tag_counts(today: date):
