@@ -78,7 +78,7 @@ class StatisticsDataView(StatisticsMixin, View):
 
 
 class StatisticsRefreshView(ScopedViewMixin, View):
-    """"立即刷新": queue a new snapshot, back to the page (which says the figures follow shortly)."""
+    """The page's 立即刷新: queue a new snapshot, back to the page (which says the figures follow shortly)."""
 
     permission = snapshots.REFRESH_PERMISSION
     http_method_names = ["post"]
