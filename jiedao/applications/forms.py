@@ -25,7 +25,13 @@ class MultipleFileField(forms.FileField):
     the service too, which names it (Django's own message does not say which file)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT, "data-upload-check": ""}))
+        # Added after StyledForm has styled the declared fields (an item's materials): the Bootstrap class is
+        # given here. It also keeps the input within its column: a bare file input is as wide as its Chinese
+        # button and caption (about 350 px), wider than a phone or a staff page at 400 % zoom.
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ACCEPT, "data-upload-check": "", "class": "form-control"}),
+        )
         kwargs.setdefault("allow_empty_file", True)
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)

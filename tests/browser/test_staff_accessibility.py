@@ -1,5 +1,5 @@
 """Accessibility of the staff pages (WCAG 2.1 A/AA, GB/T 37668): the shared layout, the workbench, the
-registry, the import pages, accounts, orgs, audit, parameters and the work calendar.
+registry, the import pages, accounts, orgs, audit, parameters, the work calendar and the window's 窗口收件登记.
 
 Clerks use these pages all day, some with a screen magnifier or a screen reader. axe-core (the npm development
 dependency `test_accessibility.py` uses) checks every page as the demo role that works on it, in Chinese, on a
@@ -17,7 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from jiedao.applications import demo as applications_demo
 from jiedao.audit.models import AuditEvent
+from jiedao.catalog import demo as catalog_demo
+from jiedao.catalog.models import ServiceItem
 from jiedao.core import demo
 from jiedao.core.testing import sign_in
 from jiedao.orgs.models import OrgUnit
@@ -236,12 +239,23 @@ def subdistrict_leader(page, district, problems):
     audit_all(page, [f"/registry/persons/{district['person'].pk}/"], problems)
 
 
+def window_staff(page, district, problems):
+    """窗口收件登记: the item picker, then the form with the chosen item's materials (最低生活保障: the most)."""
+    catalog_demo.load()
+    applications_demo.load_permissions()
+    item = ServiceItem.objects.get(code="QB-MZ-001")
+    audit_all(
+        page, ["/hall/staff/applications/new/", f"/hall/staff/applications/new/?item={item.pk}"], problems
+    )
+
+
 ROLES = {
     "sysadmin": system_admin,
     "secadmin": security_admin,
     "auditor": auditor,
     "shequ": community_staff,
     "leader": subdistrict_leader,
+    "window": window_staff,
 }
 
 
