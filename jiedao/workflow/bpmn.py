@@ -12,7 +12,7 @@ Extension attributes (the documented convention)
 ------------------------------------------------
 Camunda-style attributes are read from the Camunda, Flowable or Activiti namespace; platform-specific ones use
 ``xmlns:jiedao="http://jiedao.org.cn/schema/bpmn/1.0"``. A file drawn in Flowable Modeler, Activiti Designer or
-Camunda Modeler is first converted to this convention on import (`jiedao.workflow.bpmn_import`: the
+Camunda Modeler (Camunda 7 or 8) is first converted to this convention on import (`jiedao.workflow.bpmn_import`: the
 initiator variable, groups named by a role's name, formProperty fields, JUEL conditions, ISO due dates…),
 and what cannot be converted is reported there, naming the element.
 
@@ -20,7 +20,8 @@ User tasks (``bpmn:userTask``, ``bpmn:manualTask``):
 
 * ``camunda:assignee`` — one handler: ``initiator``, ``user:<username>`` (or a bare username), or
   ``${variable}`` holding a username;
-* ``camunda:candidateUsers`` — comma-separated usernames / ``initiator`` / ``${variable}``;
+* ``camunda:candidateUsers`` — comma-separated usernames / ``initiator`` / ``${variable}`` (one username,
+  filled by a form field: deploy refuses a variable no form fills, which other engines use for a list);
 * ``camunda:candidateGroups`` — comma-separated groups: ``role:<role code>`` (holders of the role at the
   instance's org node or, failing that, the nearest ancestor node that has some), ``orgrole:<role
   code>@<anchor>`` (holders of the role at exactly that node) or a bare role code. Anchors: ``org`` (the
@@ -351,7 +352,24 @@ def declares_business_only(xml: str) -> bool:
 
 
 def _split(value: str) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    """The comma-separated parts of a handler list. A comma inside brackets or quotes belongs to an expression
+    (``${svc.find(execution, 'a,b')}``, FEEL ``=["a", "b"]``), which stays one part."""
+    text = value or ""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 def _vendor_properties(node) -> dict[str, str]:

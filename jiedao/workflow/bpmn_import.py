@@ -1,14 +1,16 @@
 """Importing a process drawn for another engine: Flowable 6 Modeler, Activiti 5/6 Designer, Camunda Modeler 5
-(Camunda 7). Offices bring their existing OA processes as such files; their vendor extensions are mapped onto
-the platform's convention (see `jiedao.workflow.bpmn`) where the meaning is the same, and what cannot run here
-is taken out of the document and reported, naming the element, so the administrator fixes it before deploy.
+(Camunda 7, and Camunda 8 / Zeebe, told by its namespace). Offices bring their existing OA processes as such
+files; their vendor extensions are mapped onto the platform's convention (see `jiedao.workflow.bpmn`) where
+the meaning is the same, and what cannot run here is taken out of the document and reported, naming the
+element, so the administrator fixes it before deploy.
 
 Converted:
 
 * the process initiator: ``$INITIATOR`` (Flowable Modeler), ``${initiator}`` or the variable the start event
   names in ``flowable:initiator`` / ``activiti:initiator`` / ``camunda:initiator`` → ``initiator``;
-* ``assignee`` / ``candidateUsers`` naming users of the platform → ``user:<username>``; ``${variable}`` kept
-  when a form of the process fills that variable;
+* ``assignee`` / ``candidateUsers`` naming users of the platform → ``user:<username>``; a ``${variable}``
+  (``#{variable}``, FEEL ``=variable``) holds one username here: kept for an assignee, and for candidateUsers
+  (in the other engines usually a list of people) only when a form field fills it with one value;
 * ``candidateGroups`` whose group id is a role's code, or whose id or display name (Flowable Modeler keeps it
   in ``modeler:group-info-name-<id>``) is a role's name → ``role:<code>`` (nearest holders up the tree);
 * ``formKey`` → ``camunda:formKey``; Activiti/Flowable ``formProperty`` fields → a form-js form;
@@ -16,19 +18,30 @@ Converted:
 * a countersign's ``completionCondition`` on nrOfCompletedInstances/nrOfInstances → ``jiedao:completion``;
 * JUEL gateway conditions (``${days > 3}``, ``${approved == true}``, ``eq``/``gt``/… operators) → the
   platform's expression language;
+* Camunda 8: ``zeebe:assignmentDefinition`` (FEEL literal lists too), ``zeebe:taskSchedule`` due dates
+  (``P3D``, ``=now() + duration("P3D")``), ``zeebe:loopCharacteristics`` and embedded Camunda Forms
+  (``zeebe:userTaskForm``, form-js like the platform's: the field types the platform's forms have) go
+  through the same conversions; FEEL gateway conditions (``=decision = "approve" and amount > 1000``) →
+  the platform's expression language;
 * a file without a diagram (``bpmndi:BPMNDiagram``) gets a generated left-to-right layout, so the designer
   can open it.
 
 Taken out and reported (each becomes a problem the administrator must look at): assignment expressions the
-platform cannot resolve, unknown users and groups, listeners and Java delegates (no external code runs
+platform cannot resolve (a candidate group is always a role), candidate lists read from a variable no form
+fills with one username, unknown users and groups, listeners and Java delegates (no external code runs
 here), Camunda external tasks without a registered action of that name, per-variable multi-instance
-collections, due dates and completion conditions that are expressions, and any other vendor attribute.
+collections, due dates and completion conditions that are expressions, Camunda 8 job workers
+(``zeebe:taskDefinition``), task headers, variable mappings (``zeebe:ioMapping``), called processes
+(``zeebe:calledElement``) and Camunda Form fields of other types, and any other vendor attribute.
 A user task that loses its handler this way is refused on deploy ("没有指定办理人"), never run with nobody.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import tokenize
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -38,9 +51,9 @@ from lxml import etree
 from jiedao.workflow import bpmn, expressions, formschema
 from jiedao.workflow.bpmn import ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, FLOWABLE_NS, JIEDAO_NS, _local, _ns
 
-VENDOR_PREFIX = {CAMUNDA_NS: "camunda", FLOWABLE_NS: "flowable", ACTIVITI_NS: "activiti"}
-# How other extension namespaces are named in the messages (Camunda 8 files carry zeebe:…).
-SHOWN_PREFIX = {**VENDOR_PREFIX, "http://camunda.org/schema/zeebe/1.0": "zeebe"}
+# Camunda 8 (Zeebe): its settings are extension elements, lifted onto the element by `_Importer.zeebe`.
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+VENDOR_PREFIX = {CAMUNDA_NS: "camunda", FLOWABLE_NS: "flowable", ACTIVITI_NS: "activiti", ZEEBE_NS: "zeebe"}
 # The modelers' own bookkeeping (display names, UI flags): no behaviour.
 MODELER_NAMESPACES = (
     "http://flowable.org/modeler",
@@ -67,10 +80,14 @@ HARMLESS = {
     "historyTimeToLive",
     "isStartableInTasklist",
     "failedJobRetryTimeCycle",
+    "modelerTemplate",
+    "modelerTemplateVersion",
+    "modelerTemplateIcon",
 }
 # Camunda-namespace attributes the platform reads itself (`jiedao.workflow.bpmn`).
 PLATFORM_READS = {"assignee", "candidateUsers", "candidateGroups", "formKey", "topic"}
-_VAR = re.compile(r"^[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+# ${name} / #{name} (JUEL), =name (FEEL): one process variable.
+_VAR = re.compile(r"^(?:[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}|=\s*([A-Za-z_][A-Za-z0-9_]*))$")
 _JUEL_WORDS = {"eq": "==", "ne": "!=", "gt": ">", "lt": "<", "ge": ">=", "le": "<=", "div": "/", "mod": "%"}
 _SHARE = re.compile(
     r"^nrOfCompletedInstances\s*/\s*nrOfInstances\s*(>=|>)\s*(0?\.\d+|1(?:\.0+)?)$|"
@@ -86,6 +103,63 @@ _FORM_PROPERTY_TYPES = {
     "date": "datetime",
     "enum": "select",
 }
+# A form field that holds several values cannot name the one user a ${variable} handler stands for.
+_MANY_VALUES = ("checklist",)
+# Camunda Forms components the platform's forms show as they are (`formschema`); the others are refused.
+_CAMUNDA_FORM_TYPES = (*formschema.INPUT_TYPES, "text", "html", "spacer", "separator")
+# The FEEL way of writing a duration from now: =now() + duration("P3D").
+_FEEL_DURATION = re.compile(r'^=\s*(?:now|today)\(\)\s*\+\s*duration\(\s*"([^"]+)"\s*\)$')
+
+
+def _variable(value: str) -> str | None:
+    """The process variable a handler reference is (``${name}``, ``#{name}``, FEEL ``=name``), or None."""
+    match = _VAR.match((value or "").strip())
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _feel_literal(value: str) -> str:
+    """A FEEL literal handler list (``=["zhangsan", "lisi"]``, ``="zhangsan"``) as the comma list the other
+    engines write; any other value as it is."""
+    text = value.strip()
+    if text.startswith("="):
+        try:
+            literal = json.loads(text[1:])
+        except ValueError:
+            return value
+        if isinstance(literal, str):
+            return literal
+        if isinstance(literal, list) and literal and all(isinstance(item, str) for item in literal):
+            return ",".join(literal)
+    return value
+
+
+def _is_expression(value: str) -> bool:
+    """A JUEL (``${…}``, ``#{…}``) or FEEL (``=…``) expression, not a name."""
+    value = value.strip()
+    return "${" in value or "#{" in value or value.startswith("=")
+
+
+def _juel(text: str) -> str:
+    """A JUEL condition (Flowable, Activiti, Camunda 7) in the platform's expression language."""
+    text = re.sub(
+        r"""("[^"]*"|'[^']*')|\b(eq|ne|gt|lt|ge|le|div|mod)\b""",
+        lambda m: m.group(1) or f" {_JUEL_WORDS[m.group(2)]} ",
+        expressions.normalize(text),
+    )
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _feel(text: str) -> str:
+    """A FEEL condition (Camunda 8) in the platform's expression language: ``=`` compares, and ``and``,
+    ``or``, ``not(…)``, numbers, strings and true/false read the same. Anything else FEEL has (paths,
+    functions, ranges) is left for `expressions.check` to refuse."""
+    text = text.strip().removeprefix("=").strip()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return text
+    out = ["==" if t.type == tokenize.OP and t.string == "=" else t.string for t in tokens]
+    return " ".join(part for part in out if part.strip())
 
 
 @dataclass
@@ -118,6 +192,11 @@ class _Importer:
         self.reported: set[tuple[str, str, str]] = set()
         self.touched = False
         self.roles = list(Role.objects.filter(is_active=True).values_list("code", "name"))
+        # Camunda 8 (Zeebe): told by its namespace; its embedded forms, by id (zeebe:userTaskForm).
+        self.is_zeebe = (
+            ZEEBE_NS in root.nsmap.values() or next(root.iter(f"{{{ZEEBE_NS}}}*"), None) is not None
+        )
+        self.zeebe_forms: dict[str, str] = {}
         self.initiators = {"initiator"}
         for start in process.iter(f"{{{BPMN_NS}}}startEvent"):
             for ns in VENDOR_PREFIX:
@@ -171,18 +250,31 @@ class _Importer:
         """(qualified attribute, namespace, local name) of the node's vendor attributes."""
         return [(a, _ns(a), _local(a)) for a in list(node.attrib) if _ns(a) in VENDOR_PREFIX]
 
-    def fill_variables(self) -> set[str]:
-        keys: set[str] = set()
+    def filled_by(self) -> dict[str, str]:
+        """The process variables the forms fill: {key: the type of the field filling it}."""
+        filled: dict[str, str] = {}
         for schema in {**self.forms, **self.new_forms}.values():
             try:
-                keys |= formschema.editable_keys(schema)
+                editable = formschema.editable_keys(schema)
+                filled.update(
+                    {c["key"]: c["type"] for c in formschema.fields(schema) if c["key"] in editable}
+                )
             except (AttributeError, KeyError, TypeError):
                 continue
-        return keys
+        return filled
+
+    def expression(self, text: str) -> str:
+        """A condition of the file's engine (FEEL in Camunda 8, JUEL in the others) in the platform's language."""
+        return _feel(text) if self.is_zeebe else _juel(text)
 
     # --- the walk ------------------------------------------------------------------------------------------
 
     def run(self) -> None:
+        if self.is_zeebe:
+            self.zeebe_user_task_forms()
+            for node in (self.process, *self.process):
+                if isinstance(node.tag, str) and _ns(node.tag) == BPMN_NS:
+                    self.zeebe(node)
         self.extensions(self.process)
         self.generic(self.process, handled=())
         # Forms first: a ${variable} assignee is kept when a form fills it.
@@ -243,7 +335,7 @@ class _Importer:
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             for child in list(holder):
                 ns, local = _ns(child.tag), _local(child.tag)
-                if not isinstance(child.tag, str) or ns not in (*SHOWN_PREFIX, *MODELER_NAMESPACES):
+                if not isinstance(child.tag, str) or ns not in (*VENDOR_PREFIX, *MODELER_NAMESPACES):
                     continue  # the platform's own, or another tool's metadata the engine never reads
                 if ns in MODELER_NAMESPACES:
                     if local.startswith("group-info-name-"):
@@ -264,42 +356,196 @@ class _Importer:
                     continue
                 if local in ("executionListener", "taskListener"):
                     how = child.get("class") or child.get("delegateExpression") or child.get("expression")
-                    self.problem(
-                        _(
-                            "%(e)s带有%(kind)s（%(how)s），本平台不执行外部代码，已移除：如需在此环节自动处理，请改用服务任务（已登记的动作）。"
-                        )
-                        % {
-                            "e": self.label(node),
-                            "kind": _("任务监听器") if local == "taskListener" else _("执行监听器"),
-                            "how": (how or child.get("event") or local)[:100],
-                        }
-                    )
+                    self.listener(node, local, how or child.get("event") or local)
                 else:
                     self.problem(
                         _("%(e)s的扩展元素 %(x)s 本平台不支持，已移除。")
-                        % {"e": self.label(node), "x": f"{SHOWN_PREFIX.get(ns, ns)}:{local}"[:100]}
+                        % {"e": self.label(node), "x": f"{VENDOR_PREFIX.get(ns, ns)}:{local}"[:100]}
                     )
                 holder.remove(child)
                 self.touched = True
             if len(holder) == 0:
                 node.remove(holder)
 
+    def listener(self, node, local: str, how: str) -> None:
+        self.problem(
+            _(
+                "%(e)s带有%(kind)s（%(how)s），本平台不执行外部代码，已移除：如需在此环节自动处理，请改用服务任务（已登记的动作）。"
+            )
+            % {
+                "e": self.label(node),
+                "kind": _("任务监听器") if local == "taskListener" else _("执行监听器"),
+                "how": how[:100],
+            }
+        )
+
+    # --- Camunda 8 (Zeebe) ---------------------------------------------------------------------------------
+
+    def zeebe_user_task_forms(self) -> None:
+        """The process's embedded Camunda Forms (``zeebe:userTaskForm``), kept by id and taken out of the
+        document: an element's ``zeebe:formDefinition`` names one as ``camunda-forms:bpmn:<id>``."""
+        for holder in self.process.findall(f"{{{BPMN_NS}}}extensionElements"):
+            for child in holder.findall(f"{{{ZEEBE_NS}}}userTaskForm"):
+                self.zeebe_forms[child.get("id") or ""] = child.text or ""
+                holder.remove(child)
+                self.touched = True
+
+    def zeebe(self, node) -> None:
+        """Camunda 8 keeps an element's settings in extension elements: those with a meaning here are lifted
+        onto the element as the attributes the other engines write (zeebe:assignee, zeebe:dueDate,
+        zeebe:collection…), which the shared conversion then maps or reports; those without (job workers,
+        variable mappings, called processes) are reported and taken out. Any other is left to `extensions`."""
+        label = self.label(node)
+        for loop in node.findall(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
+            for holder in loop.findall(f"{{{BPMN_NS}}}extensionElements"):
+                for setting in holder.findall(f"{{{ZEEBE_NS}}}loopCharacteristics"):
+                    for name, value in setting.attrib.items():
+                        lifted = {"inputCollection": "collection", "inputElement": "elementVariable"}.get(
+                            name, name
+                        )
+                        self.set(loop, ZEEBE_NS, lifted, value)
+                    holder.remove(setting)
+                    self.touched = True
+                if len(holder) == 0:
+                    loop.remove(holder)
+        for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
+            for child in list(holder):
+                if _ns(child.tag) != ZEEBE_NS:
+                    continue
+                local = _local(child.tag)
+                if local == "assignmentDefinition":
+                    for name, value in child.attrib.items():
+                        self.set(node, ZEEBE_NS, name, _feel_literal(value))
+                elif local == "taskSchedule":
+                    for name, value in child.attrib.items():
+                        self.set(node, ZEEBE_NS, name, value)
+                elif local == "formDefinition":
+                    self.zeebe_form(node, child)
+                elif local in ("executionListeners", "taskListeners"):
+                    for each in child:
+                        self.listener(node, _local(each.tag), each.get("type") or each.get("eventType") or "")
+                elif local == "taskDefinition":
+                    self.problem(
+                        _(
+                            "%(e)s由原系统的作业处理程序（job worker）执行（%(a)s），本平台没有作业处理程序，已移除：请在设计器中为它选择已登记的动作。"
+                        )
+                        % {"e": label, "a": f"zeebe:taskDefinition type={child.get('type') or ''}"[:120]}
+                    )
+                elif local == "ioMapping":
+                    self.problem(
+                        _(
+                            "%(e)s的输入/输出变量映射（zeebe:ioMapping）本平台不支持，已移除：本平台的环节直接读写流程数据，如需计算变量，请改用服务任务（已登记的动作）。"
+                        )
+                        % {"e": label}
+                    )
+                elif local == "taskHeaders":
+                    self.problem(
+                        _(
+                            "%(e)s的任务头（zeebe:taskHeaders）是给原系统作业处理程序的参数，本平台不使用，已移除。"
+                        )
+                        % {"e": label}
+                    )
+                elif local == "calledElement":
+                    self.problem(
+                        _(
+                            "%(e)s的被调用流程 %(a)s 本平台无法调用（不支持子流程），已移除：请把被调用流程的环节画进本流程。"
+                        )
+                        % {
+                            "e": label,
+                            "a": f"zeebe:calledElement processId={child.get('processId') or ''}"[:120],
+                        }
+                    )
+                elif local not in ("userTask", "priorityDefinition", "versionTag", "properties"):
+                    continue  # reported by `extensions`; the others (markers, modeler properties) mean nothing here
+                holder.remove(child)
+                self.touched = True
+
+    def zeebe_form(self, node, definition) -> None:
+        """An embedded Camunda Form becomes the element's form; a linked or external one (formId,
+        externalReference, a custom formKey) is lifted for `form_key`, which says what to create."""
+        form_key = definition.get("formKey") or ""
+        embedded = form_key.removeprefix("camunda-forms:bpmn:")
+        if embedded != form_key and embedded in self.zeebe_forms:
+            self.camunda_form(node, embedded, self.zeebe_forms[embedded])
+            return
+        for name in ("formKey", "formId", "externalReference"):
+            if definition.get(name):
+                self.set(node, ZEEBE_NS, name, definition.get(name))
+
+    def camunda_form(self, node, form_id: str, text: str) -> None:
+        """A Camunda Form (form-js JSON, as the platform's forms are): its fields of the types the platform's
+        forms have are kept as they are, each other one is reported by name and left out."""
+        try:
+            schema = json.loads(text)
+            components = schema["components"]
+            if not isinstance(components, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            self.problem(
+                _(
+                    "%(e)s的表单（zeebe:userTaskForm「%(f)s」）不是有效的 Camunda 表单，已移除：请在设计器中为该环节新建表单。"
+                )
+                % {"e": self.label(node), "f": form_id[:64]}
+            )
+            return
+        self.add_form(node, self.camunda_components(node, components), f"zeebe:userTaskForm {form_id}")
+
+    def camunda_components(self, node, components: list) -> list[dict]:
+        kept = []
+        for component in components:
+            if not isinstance(component, dict):
+                continue
+            kind = component.get("type")
+            if kind == "group" and not component.get("path"):
+                kept.append(
+                    {
+                        **component,
+                        "components": self.camunda_components(node, component.get("components") or []),
+                    }
+                )
+            elif kind in _CAMUNDA_FORM_TYPES:
+                kept.append(component)
+            else:
+                self.problem(
+                    _(
+                        "%(e)s的表单字段「%(f)s」的类型 %(t)s 本平台的表单不支持，已移除：请在设计器的表单中改用支持的类型（%(list)s）。"
+                    )
+                    % {
+                        "e": self.label(node),
+                        "f": str(component.get("label") or component.get("key") or component.get("id") or "")[
+                            :50
+                        ],
+                        "t": str(kind)[:30],
+                        "list": "、".join(formschema.INPUT_TYPES),
+                    }
+                )
+        return kept
+
     # --- user tasks ------------------------------------------------------------------------------------------
 
-    def user_ref(self, value: str) -> tuple[str, str]:
+    def user_ref(self, value: str, *, candidate: bool = False) -> tuple[str, str]:
         """(the platform's reference, why it cannot be used — "" when it can). A reference that cannot be used
         stays in the document, so the designer shows it where the administrator replaces it and deploy
-        refuses it."""
+        refuses it. A process variable is one username here: a `candidate` list's variable (in the other
+        engines usually a list of people) is kept only when a form field fills it with one value."""
         value = value.strip()
         if value in ("$INITIATOR", "initiator"):
             return "initiator", ""
-        match = _VAR.match(value)
-        if match:
-            name = match.group(1)
-            if name in self.initiators:
-                return "initiator", ""
-            return "${" + name + "}", ""
-        if "${" in value or "#{" in value:
+        name = _variable(value)
+        if name in self.initiators:
+            return "initiator", ""
+        if name:
+            ref, filled = "${" + name + "}", self.filled_by().get(name)
+            if filled in _MANY_VALUES:
+                return ref, _("表单字段「%(v)s」可以填写多个值，而取自流程变量的办理人只能是一个用户名") % {
+                    "v": name
+                }
+            if candidate and filled is None:
+                return ref, _(
+                    "流程变量「%(v)s」在原系统中通常是一组人员，本平台只能取表单字段中填写的一个用户名，而本流程的表单没有该字段"
+                ) % {"v": name}
+            return ref, ""
+        if _is_expression(value):
             return value, _("是本平台无法计算的表达式")
         from jiedao.accounts.models import User
 
@@ -310,20 +556,20 @@ class _Importer:
 
     def variable_note(self, label: str, attr: str, value: str) -> None:
         """A handler read from a process variable no form fills: said now, not when the first start fails."""
-        match = _VAR.match(value)
-        if match and match.group(1) not in self.fill_variables():
+        name = _variable(value)
+        if name and name not in self.filled_by():
             self.note(
                 _(
                     "%(e)s的 %(a)s 取自流程变量「%(v)s」，本流程的表单中没有填写它的字段：发起时须提供该变量（办理人的用户名），否则无法发起。"
                 )
-                % {"e": label, "a": self.shown(attr, value), "v": match.group(1)}
+                % {"e": label, "a": self.shown(attr, value), "v": name}
             )
 
     def group_ref(self, node, group: str) -> str | None:
         group = group.strip()
         if group.startswith(("role:", "orgrole:")):
             return group
-        if "${" in group or "#{" in group:
+        if _is_expression(group):
             return None
         display = ""
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
@@ -345,7 +591,7 @@ class _Importer:
             if local in ("assignee", "candidateUsers"):
                 kept = []
                 for part in [value] if local == "assignee" else bpmn._split(value):
-                    ref, why = self.user_ref(part)
+                    ref, why = self.user_ref(part, candidate=local == "candidateUsers")
                     kept.append(ref)
                     if why:
                         self.reported.add((node.get("id") or "", "user", ref))
@@ -368,12 +614,15 @@ class _Importer:
                     if ref is None:
                         kept.append(part)
                         self.reported.add((node.get("id") or "", "group", part))
-                        self.problem(
-                            _(
+                        if _is_expression(part):
+                            message = _(
+                                "%(e)s的候选组「%(g)s」（%(a)s）是本平台无法计算的表达式，本平台的候选组只能是角色：请在设计器中为它选择办理角色。"
+                            )
+                        else:
+                            message = _(
                                 "%(e)s的候选组「%(g)s」（%(a)s）在本平台没有代码或名称相同的角色：请在设计器中为它选择办理角色。"
                             )
-                            % {"e": label, "g": part[:50], "a": self.shown(attr, value)}
-                        )
+                        self.problem(message % {"e": label, "g": part[:50], "a": self.shown(attr, value)})
                     else:
                         kept.append(ref)
                         if ref != part:
@@ -395,7 +644,8 @@ class _Importer:
         self.generic(node, handled=())
 
     def due_date(self, node, label: str, attr: str, value: str) -> None:
-        parsed = bpmn.parse_iso_duration(value)
+        feel = _FEEL_DURATION.match(value.strip())
+        parsed = bpmn.parse_iso_duration(feel.group(1) if feel else value.strip())
         if parsed is not None and parsed[0] == 0 and parsed[1] > timedelta(0):
             delta = parsed[1]
             if delta % timedelta(days=1) == timedelta(0):
@@ -423,7 +673,7 @@ class _Importer:
     def form_key(self, node) -> None:
         label = self.label(node)
         for attr, vns, local in self.vendor_attrs(node):
-            if local != "formKey":
+            if local not in ("formKey", "formId", "externalReference"):
                 continue
             value = (node.get(attr) or "").strip()
             if value in self.new_forms or value in self.forms:
@@ -491,6 +741,11 @@ class _Importer:
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             if len(holder) == 0:
                 node.remove(holder)
+        self.add_form(node, components, "formProperty")
+
+    def add_form(self, node, components: list[dict], source: str) -> None:
+        """The element's form, converted from the file's own (`source` names what it was): added to the
+        definition's forms and made the element's formKey."""
         key = bpmn.generated_form_key(node.get("id") or "")
         self.new_forms[key] = {"type": "default", "id": key, "schemaVersion": 16, "components": components}
         for attr, _vns, local in self.vendor_attrs(node):
@@ -498,8 +753,13 @@ class _Importer:
                 self.drop(node, attr)
         self.set(node, CAMUNDA_NS, "formKey", key)
         self.note(
-            _("%(e)s的 %(n)d 个表单字段（formProperty）已转换为表单「%(k)s」。")
-            % {"e": self.label(node), "n": len(components), "k": key}
+            _("%(e)s的 %(n)d 个表单字段（%(s)s）已转换为表单「%(k)s」。")
+            % {
+                "e": self.label(node),
+                "n": len(formschema.fields({"components": components})),
+                "s": source,
+                "k": key,
+            }
         )
 
     # --- countersign, service tasks, conditions ------------------------------------------------------------
@@ -527,8 +787,7 @@ class _Importer:
         if element_var:
             # The task's ${elementVariable} assignee meant "each person of the collection", gone with it.
             for attr, _vns, local in self.vendor_attrs(node):
-                match = _VAR.match(node.get(attr) or "") if local == "assignee" else None
-                if match and match.group(1) == element_var:
+                if local == "assignee" and _variable(node.get(attr) or "") == element_var:
                     self.drop(node, attr)
         for cardinality in loop.findall(f"{{{BPMN_NS}}}loopCardinality"):
             self.problem(
@@ -538,8 +797,8 @@ class _Importer:
             loop.remove(cardinality)
             self.touched = True
         for condition in loop.findall(f"{{{BPMN_NS}}}completionCondition"):
-            text = expressions.normalize(condition.text or "")
-            text = re.sub(r"\s+", " ", text).strip()
+            # (Camunda 8 names the counts numberOf…Instances.)
+            text = re.sub(r"\bnumberOf(\w*Instances)\b", r"nrOf\1", self.expression(condition.text or ""))
             loop.remove(condition)
             self.touched = True
             share = _SHARE.match(text)
@@ -607,13 +866,7 @@ class _Importer:
                 % {"e": self.label(node), "l": language[:30]}
             )
             return
-        text = expressions.normalize(original)
-        text = re.sub(
-            r"""("[^"]*"|'[^']*')|\b(eq|ne|gt|lt|ge|le|div|mod)\b""",
-            lambda m: m.group(1) or f" {_JUEL_WORDS[m.group(2)]} ",
-            text,
-        )
-        text = re.sub(r"\s+", " ", text).strip()
+        text = self.expression(original)
         try:
             expressions.check(text)
         except expressions.ExpressionError as error:

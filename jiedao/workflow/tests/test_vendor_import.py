@@ -1,5 +1,5 @@
-"""Processes drawn in Flowable Modeler 6, Activiti Designer 5/6 and Camunda Modeler 5 (Camunda 7): what maps
-onto the platform's convention is converted on import and the process deploys and runs; what cannot is
+"""Processes drawn in Flowable Modeler 6, Activiti Designer 5/6 and Camunda Modeler 5 (Camunda 7 and 8): what
+maps onto the platform's convention is converted on import and the process deploys and runs; what cannot is
 refused before deploy, naming the element and saying what to do."""
 
 from __future__ import annotations
@@ -125,6 +125,88 @@ def test_a_flowable_assignee_expression_is_refused_naming_the_step(dept_leaders,
     ]
 
 
+def leader_handlers(handlers: str, start_field: str = "") -> str:
+    """The Flowable file with 分管领导审批's handlers replaced, and a field added to the start form."""
+    return (
+        vendor_file("flowable_leave.bpmn20.xml")
+        .replace(
+            'name="分管领导审批" flowable:candidateGroups="subdistrict-leader"',
+            f'name="分管领导审批" {handlers}',
+        )
+        .replace(
+            '<flowable:formProperty id="reason"',
+            f'{start_field}<flowable:formProperty id="reason"',
+        )
+    )
+
+
+def test_a_candidate_list_read_from_a_variable_no_form_fills_is_refused_naming_the_step(dept_leaders, people):
+    # In Flowable ${approvers} is a list of people set by the original system's code; here it would be taken
+    # for one username and the step would fail once reached.
+    messages = refusal(people, "", leader_handlers('flowable:candidateUsers="${approvers}"'))
+    assert [m for m in messages if "approvers" in m] == [
+        "用户任务「分管领导审批」（sid-0C1D-LEADER）的 flowable:candidateUsers=${approvers} 无法识别"
+        "（流程变量「approvers」在原系统中通常是一组人员，本平台只能取表单字段中填写的一个用户名，"
+        "而本流程的表单没有该字段）：请在设计器中重新指定办理人。"
+    ]
+
+
+def test_a_candidate_variable_a_form_field_fills_with_one_username_is_kept(dept_leaders, people, clock):
+    xml = leader_handlers(
+        'flowable:candidateUsers="#{approver}"',
+        '<flowable:formProperty id="approver" name="分管领导（用户名）" type="string" required="true"/>',
+    )
+    deploy(people, "", xml)
+    instance = services.process_start(
+        actor=people.applicant,
+        definition_key="qingjia",
+        org=people.applicant.org,
+        data={"days": 5, "reason": "事", "approver": "leader"},
+    )
+    complete(instance, "sid-5A7F8C21-DEPT", people.head, {"deptApproved": True})
+    assert candidates(instance, "sid-0C1D-LEADER") == {"leader"}
+
+
+def test_a_candidate_variable_filled_by_a_multiple_choice_field_is_refused(dept_leaders, people):
+    xml = leader_handlers('flowable:candidateUsers="${approvers}"')
+    forms = {
+        "extra": {
+            "type": "default",
+            "components": [
+                {
+                    "type": "checklist",
+                    "key": "approvers",
+                    "label": "审批人",
+                    "values": [{"label": "甲", "value": "leader"}],
+                }
+            ],
+        }
+    }
+    conversion = services.definition_import(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml, forms=forms
+    )
+    assert [p for p in conversion.problems if "approvers" in p] == [
+        "用户任务「分管领导审批」（sid-0C1D-LEADER）的 flowable:candidateUsers=${approvers} 无法识别"
+        "（表单字段「approvers」可以填写多个值，而取自流程变量的办理人只能是一个用户名）：请在设计器中重新指定办理人。"
+    ]
+
+
+def test_a_candidate_list_mixing_names_and_expressions_is_refused_once_per_expression(dept_leaders, people):
+    xml = leader_handlers(
+        "flowable:candidateUsers=\"leader, #{leaveService.approvers(execution, 'dept,hr')}\" "
+        'flowable:candidateGroups="subdistrict-leader,${leaderGroup}"'
+    )
+    messages = refusal(people, "", xml)
+    about_the_step = [m for m in messages if "sid-0C1D-LEADER" in m]
+    assert about_the_step == [
+        "用户任务「分管领导审批」（sid-0C1D-LEADER）的 flowable:candidateUsers=#{leaveService.approvers(execution, "
+        "'dept,hr')} 无法识别（是本平台无法计算的表达式）：请在设计器中重新指定办理人。",
+        "用户任务「分管领导审批」（sid-0C1D-LEADER）的候选组「${leaderGroup}」（flowable:candidateGroups="
+        "subdistrict-leader,${leaderGroup}）是本平台无法计算的表达式，本平台的候选组只能是角色："
+        "请在设计器中为它选择办理角色。",
+    ]
+
+
 def test_a_flowable_countersign_over_a_variable_list_is_refused(dept_leaders, people):
     xml = (
         vendor_file("flowable_leave.bpmn20.xml")
@@ -237,6 +319,182 @@ def test_camunda_7_conversions_keep_what_maps(dept_leaders, people):
     assert model.element("Activity_1joint").countersign == "0.6"
     assert model.element("Activity_1joint").assignee == ""  # the per-person ${leader} went with the list
     assert sorted(conversion.forms) == ["form_StartEvent_1"]
+
+
+# --- Camunda Modeler 5 (Camunda 8, Zeebe) -------------------------------------------------------------------
+
+
+def fawen(people, data: dict):
+    return services.process_start(
+        actor=people.applicant,
+        definition_key="fawen_approval",
+        org=people.applicant.org,
+        data={"title": "关于开展消防安全检查的通知", "docType": "notice", "registrar": "office1", **data},
+    )
+
+
+def test_a_camunda_8_document_process_deploys_and_its_steps_reach_the_right_people(
+    dept_leaders, people, clock
+):
+    definition = deploy(people, "camunda8_fawen.bpmn")
+    assert "zeebe:" not in definition.bpmn_xml
+    # the embedded Camunda Forms became the start form and the two steps' forms, with their fields
+    assert sorted(definition.forms) == ["form_Activity_0dept", "form_Activity_1leader", "form_StartEvent_1"]
+    start_keys = [c.get("key") for c in definition.forms["form_StartEvent_1"]["components"] if c.get("key")]
+    assert start_keys == ["title", "docType", "amount", "issueDate", "urgent", "summary", "registrar"]
+    instance = fawen(people, {"amount": 5000})
+    # candidateGroups 部门负责人 is a role's name; =now() + duration("P2D") a two-day time limit
+    assert candidates(instance, "Activity_0dept") == {"head", "head2"}
+    assert open_tasks(instance)[0].due_at is not None
+    # =decision = "approve" and amount > 1000
+    complete(instance, "Activity_0dept", people.head, {"decision": "approve"})
+    assert steps(instance) == ["Activity_1leader"] and candidates(instance, "Activity_1leader") == {"leader"}
+    complete(instance, "Activity_1leader", people.leader, {"leaderOpinion": "同意发文"})
+    # assignee =registrar: the user the start form named
+    assert [t.assignee for t in open_tasks(instance)] == [people.office1]
+    complete(instance, "Activity_2register", people.office1)
+    assert instance.status == "completed"
+
+    small = fawen(people, {"amount": 800})
+    complete(small, "Activity_0dept", people.head2, {"decision": "approve"})
+    assert steps(small) == ["Activity_2register"]
+    rejected = fawen(people, {"amount": 800})
+    complete(rejected, "Activity_0dept", people.head2, {"decision": "reject"})  # =decision = "reject"
+    assert rejected.status == "completed" and steps(rejected) == []
+
+
+def test_camunda_8_settings_that_map_are_converted_and_the_others_refused_naming_the_element(
+    dept_leaders, people
+):
+    xml = (
+        vendor_file("camunda8_fawen.bpmn")
+        .replace(
+            'duration(&#34;P2D&#34;)" />', 'duration(&#34;P2D&#34;)" followUpDate="2026-12-01T09:00:00Z" />'
+        )
+        .replace(
+            '<zeebe:formDefinition formKey="camunda-forms:bpmn:userTaskForm_2l34d3r" />',
+            '<zeebe:formDefinition formKey="camunda-forms:bpmn:userTaskForm_2l34d3r" />'
+            '<zeebe:taskSchedule dueDate="PT4H" />',
+        )
+        .replace(
+            "{&#34;components&#34;:[{&#34;label&#34;:&#34;领导批示&#34;",
+            "{&#34;components&#34;:[{&#34;label&#34;:&#34;附件&#34;,&#34;type&#34;:&#34;filepicker&#34;,"
+            "&#34;id&#34;:&#34;Field_0f1l3pk&#34;,&#34;key&#34;:&#34;attachment&#34;},"
+            "{&#34;label&#34;:&#34;领导批示&#34;",
+        )
+        .replace(
+            '<zeebe:assignmentDefinition assignee="=registrar" />',
+            '<zeebe:assignmentDefinition assignee="=registrar" candidateUsers="=approvers" />'
+            '<zeebe:formDefinition formId="fawen-register" />',
+        )
+        .replace('=decision = "reject"', '=list contains(["reject", "back"], decision)')
+    )
+    conversion = services.definition_import(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml
+    )
+    model = bpmn.load(conversion.xml, conversion.forms, validate=False)
+    assert model.element("Activity_0dept").candidate_groups == ["role:approver"]
+    assert model.element("Activity_1leader").candidate_groups == [
+        "subdistrict-leader"
+    ]  # =["subdistrict-leader"]
+    assert model.element("Activity_2register").assignee == "${registrar}"
+    assert 'jiedao:dueDays="2"' in conversion.xml and 'jiedao:dueHours="4"' in conversion.xml
+    leader_form = conversion.forms["form_Activity_1leader"]["components"]
+    assert [c["key"] for c in leader_form] == ["leaderOpinion"]
+    assert (
+        "用户任务「分管领导审批」（Activity_1leader）的表单字段「附件」的类型 filepicker 本平台的表单不支持，已移除："
+        "请在设计器的表单中改用支持的类型（textfield、textarea、number、select、radio、checkbox、checklist、datetime）。"
+    ) in conversion.problems
+    assert (
+        "用户任务「科室负责人审核」（Activity_0dept）的扩展属性 zeebe:followUpDate=2026-12-01T09:00:00Z "
+        "本平台不支持，已移除：请在设计器中检查该环节的设置。"
+    ) in conversion.problems
+    assert (
+        "用户任务「发文登记」（Activity_2register）的 zeebe:candidateUsers==approvers 无法识别"
+        "（流程变量「approvers」在原系统中通常是一组人员，本平台只能取表单字段中填写的一个用户名，"
+        "而本流程的表单没有该字段）：请在设计器中重新指定办理人。"
+    ) in conversion.problems
+    assert (
+        "用户任务「发文登记」（Activity_2register）的表单 zeebe:formId=fawen-register 不是本平台的表单标识，"
+        "已移除：请在设计器中为该环节新建表单。"
+    ) in conversion.problems
+    assert any(
+        p.startswith(
+            '连线「退回」（Flow_4reject）的条件「=list contains(["reject", "back"], decision)」无法转换为本平台的条件表达式'
+        )
+        for p in conversion.problems
+    ), conversion.problems
+    assert len(conversion.problems) == 5
+
+
+def test_a_camunda_8_countersign_over_a_variable_list_is_refused_and_its_rule_kept(dept_leaders, people):
+    xml = (
+        vendor_file("camunda8_fawen.bpmn")
+        .replace(
+            '<zeebe:assignmentDefinition candidateGroups="=[&#34;subdistrict-leader&#34;]" />',
+            '<zeebe:assignmentDefinition assignee="=leaderUser" />',
+        )
+        .replace(
+            "<bpmn:outgoing>Flow_5leader</bpmn:outgoing>",
+            """<bpmn:outgoing>Flow_5leader</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:extensionElements>
+          <zeebe:loopCharacteristics inputCollection="=leaders" inputElement="leaderUser" />
+        </bpmn:extensionElements>
+        <bpmn:completionCondition xsi:type="bpmn:tFormalExpression">=numberOfCompletedInstances / numberOfInstances &gt;= 0.5</bpmn:completionCondition>
+      </bpmn:multiInstanceLoopCharacteristics>""",
+        )
+    )
+    conversion = services.definition_import(
+        actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=xml
+    )
+    assert 'jiedao:completion="0.5"' in conversion.xml
+    assert [p for p in conversion.problems if "Activity_1leader" in p] == [
+        "用户任务「分管领导审批」（Activity_1leader）按流程变量中的人员名单逐人会签（zeebe:collection==leaders），"
+        "本平台的会签按候选人（角色或人员）生成，已移除：请在设计器中为它选择会签的角色或人员。"
+    ]
+    # the per-person =leaderUser went with the list, and the step is not left to nobody
+    messages = refusal(people, "", xml)
+    assert any("「分管领导审批」（Activity_1leader）没有指定办理人" in m for m in messages), messages
+
+
+def test_camunda_8_job_workers_variable_mappings_and_called_processes_are_refused(dept_leaders, people):
+    xml = vendor_file("camunda8_fawen.bpmn").replace(
+        '<bpmn:sequenceFlow id="Flow_6done" sourceRef="Activity_2register" targetRef="Event_0done" />',
+        """<bpmn:serviceTask id="Activity_3sms" name="短信通知拟稿人">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="io.camunda:sms:1" retries="3" />
+        <zeebe:ioMapping><zeebe:input source="=title" target="message" /></zeebe:ioMapping>
+        <zeebe:taskHeaders><zeebe:header key="template" value="FAWEN_DONE" /></zeebe:taskHeaders>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:callActivity id="Activity_4archive" name="归档">
+      <bpmn:extensionElements>
+        <zeebe:calledElement processId="archive_process" propagateAllChildVariables="false" />
+      </bpmn:extensionElements>
+    </bpmn:callActivity>
+    <bpmn:sequenceFlow id="Flow_6done" sourceRef="Activity_2register" targetRef="Activity_3sms" />
+    <bpmn:sequenceFlow id="Flow_7sms" sourceRef="Activity_3sms" targetRef="Activity_4archive" />
+    <bpmn:sequenceFlow id="Flow_8archive" sourceRef="Activity_4archive" targetRef="Event_0done" />""",
+    )
+    messages = refusal(people, "", xml)
+    assert (
+        "服务任务「短信通知拟稿人」（Activity_3sms）由原系统的作业处理程序（job worker）执行"
+        "（zeebe:taskDefinition type=io.camunda:sms:1），本平台没有作业处理程序，已移除：请在设计器中为它选择已登记的动作。"
+    ) in messages
+    assert (
+        "服务任务「短信通知拟稿人」（Activity_3sms）的输入/输出变量映射（zeebe:ioMapping）本平台不支持，已移除："
+        "本平台的环节直接读写流程数据，如需计算变量，请改用服务任务（已登记的动作）。"
+    ) in messages
+    assert (
+        "服务任务「短信通知拟稿人」（Activity_3sms）的任务头（zeebe:taskHeaders）是给原系统作业处理程序的参数，"
+        "本平台不使用，已移除。"
+    ) in messages
+    assert (
+        "调用活动「归档」（Activity_4archive）的被调用流程 zeebe:calledElement processId=archive_process "
+        "本平台无法调用（不支持子流程），已移除：请把被调用流程的环节画进本流程。"
+    ) in messages
+    assert not WorkTask.objects.exists()
 
 
 # --- the designer's 导入 --------------------------------------------------------------------------------------
@@ -375,3 +633,29 @@ def test_the_designer_lists_what_a_camunda_file_needs_fixed(page, live_server, d
     problems = page.get_by_test_id("import-problems")
     expect(problems).to_contain_text("用户任务「部门审批」（Activity_0dept）带有任务监听器")
     expect(problems).to_contain_text("服务任务「短信通知申请人」（Activity_2sms）是原系统的外部任务")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_camunda_8_file_opens_in_the_designer_with_its_forms_and_deploys(
+    page, live_server, dept_leaders, people
+):
+    from playwright.sync_api import expect
+
+    from jiedao.core.testing import sign_in
+
+    client = client_for(people.deployer)
+    client.post("/workflow/definitions/new/", {"key": "fawen_approval", "name": "发文审批"})
+    draft = ProcessDefinition.objects.get(key="fawen_approval")
+    sign_in(page, people.deployer, live_server)
+    page.goto(f"/workflow/definitions/{draft.pk}/edit/")
+    page.locator("#wf-import").set_input_files(str(FILES / "camunda8_fawen.bpmn"))
+    expect(page.locator('.djs-element[data-element-id="Activity_2register"]')).to_be_visible()
+    expect(page.get_by_test_id("import-notes")).to_contain_text("已转换为表单「form_Activity_0dept」")
+    expect(page.get_by_test_id("import-problems")).to_have_count(0)
+    expect(page.locator("#wf-form-key option")).to_have_count(3)  # the three embedded Camunda Forms
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#wf-deploy").click()
+    expect(page.get_by_test_id("designer-readonly")).to_be_visible()
+    draft.refresh_from_db()
+    assert draft.status == "deployed" and 'camunda:assignee="${registrar}"' in draft.bpmn_xml
