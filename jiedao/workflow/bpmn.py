@@ -12,9 +12,10 @@ Extension attributes (the documented convention)
 ------------------------------------------------
 Camunda-style attributes are read from the Camunda, Flowable or Activiti namespace; platform-specific ones use
 ``xmlns:jiedao="http://jiedao.org.cn/schema/bpmn/1.0"``. A file drawn in Flowable Modeler, Activiti Designer or
-Camunda Modeler (Camunda 7 or 8) is first converted to this convention on import (`jiedao.workflow.bpmn_import`: the
-initiator variable, groups named by a role's name, formProperty fields, JUEL conditions, ISO due dates…),
-and what cannot be converted is reported there, naming the element.
+Camunda Modeler (Camunda 7 or 8) is first converted to this convention on import
+(`jiedao.workflow.bpmn_import`: the initiator variable, groups named by a role's name, formProperty fields
+and Camunda Forms, JUEL and FEEL conditions, ISO due dates…), and what cannot be converted is reported there,
+naming the element.
 
 User tasks (``bpmn:userTask``, ``bpmn:manualTask``):
 

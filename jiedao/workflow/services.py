@@ -234,7 +234,7 @@ def _validated_model(
 
 
 def _imported(bpmn_xml: str, forms: dict) -> bpmn_import.Conversion:
-    """A file from another engine (Flowable, Activiti, Camunda 7) in the platform's convention, with the
+    """A file from another engine (Flowable, Activiti, Camunda 7 or 8) in the platform's convention, with the
     forms it brought added (forms given by name win). A document that is not safe, well-formed BPMN comes
     back as it is: its errors are reported where it is read."""
     try:
