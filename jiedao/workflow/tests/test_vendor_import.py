@@ -458,6 +458,29 @@ def test_a_camunda_8_countersign_over_a_variable_list_is_refused_and_its_rule_ke
     assert any("「分管领导审批」（Activity_1leader）没有指定办理人" in m for m in messages), messages
 
 
+def test_a_broken_camunda_form_and_camunda_8_listeners_are_refused_naming_the_step(dept_leaders, people):
+    text = vendor_file("camunda8_fawen.bpmn")
+    start = text.index('<zeebe:userTaskForm id="userTaskForm_2l34d3r">')
+    end = text.index("</zeebe:userTaskForm>", start)
+    xml = (
+        text[:start] + '<zeebe:userTaskForm id="userTaskForm_2l34d3r">{&#34;components&#34;:' + text[end:]
+    ).replace(
+        '<zeebe:assignmentDefinition assignee="=registrar" />',
+        '<zeebe:assignmentDefinition assignee="=registrar" />'
+        '<zeebe:taskListeners><zeebe:taskListener eventType="completing" type="archive-worker" />'
+        "</zeebe:taskListeners>",
+    )
+    messages = refusal(people, "", xml)
+    assert (
+        "用户任务「分管领导审批」（Activity_1leader）的表单（zeebe:userTaskForm「userTaskForm_2l34d3r」）"
+        "不是有效的 Camunda 表单，已移除：请在设计器中为该环节新建表单。"
+    ) in messages
+    assert (
+        "用户任务「发文登记」（Activity_2register）带有任务监听器（archive-worker），本平台不执行外部代码，已移除："
+        "如需在此环节自动处理，请改用服务任务（已登记的动作）。"
+    ) in messages
+
+
 def test_camunda_8_job_workers_variable_mappings_and_called_processes_are_refused(dept_leaders, people):
     xml = vendor_file("camunda8_fawen.bpmn").replace(
         '<bpmn:sequenceFlow id="Flow_6done" sourceRef="Activity_2register" targetRef="Event_0done" />',
