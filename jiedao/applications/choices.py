@@ -48,6 +48,7 @@ class EventAction(models.TextChoices):
     NOTICE_PUBLISHED = "notice_published", _("公示")
     CONCLUDED = "concluded", _("办结")
     RATED = "rated", _("评价")
+    PHONE_CHANGED = "phone_changed", _("变更联系电话")
 
 
 class InquiryStatus(models.TextChoices):

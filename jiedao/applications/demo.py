@@ -43,6 +43,7 @@ ROLE_PERMISSIONS = {
         "applications.conclude_application",
         "applications.extend_application",
         "applications.add_rating",
+        "applications.change_resident",  # 换绑手机号 for a visitor who lost the old phone
         LEDGER,
         *INQUIRIES,
         *AGENCY,

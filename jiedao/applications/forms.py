@@ -108,6 +108,24 @@ class CodeForm(StyledForm):
     )
 
 
+class NewPhoneForm(StyledForm):
+    phone = forms.CharField(
+        label=_("新手机号码"),
+        max_length=20,
+        help_text=_("验证码将发送到新号码，用以确认该号码由您本人使用。"),
+        error_messages={"required": _("请填写新手机号码。")},
+    )
+
+
+class WindowIdentityForm(StyledForm):
+    id_number = forms.CharField(
+        label=_("身份证件号码"),
+        max_length=30,
+        help_text=_("请先核验来人的身份证件原件，再按证件填写。"),
+        error_messages={"required": _("请填写身份证件号码。")},
+    )
+
+
 class IdentityForm(StyledForm):
     real_name = forms.CharField(
         label=_("姓名"), max_length=50, error_messages={"required": _("请填写姓名。")}

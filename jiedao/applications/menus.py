@@ -5,6 +5,12 @@ from jiedao.core.menus import MenuItem, add, menu_group
 menu_group("hall", _("政务服务"), 15)
 add("hall", MenuItem(_("办件管理"), "applications:staff_list", "applications.view_application", "inbox"))
 add("hall", MenuItem(_("窗口收件"), "applications:walk_in", "applications.add_application", "person-plus"))
+add(
+    "hall",
+    MenuItem(
+        _("群众账号换绑手机"), "applications:window_resident_find", "applications.change_resident", "phone"
+    ),
+)
 add("hall", MenuItem(_("首问登记"), "applications:inquiry_list", "applications.view_inquiry", "chat-dots"))
 add(
     "hall",

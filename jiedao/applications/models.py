@@ -49,6 +49,8 @@ class Resident(models.Model):
     created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
     verified_at = models.DateTimeField(_("实名认证时间"), null=True, blank=True)
     last_login_at = models.DateTimeField(_("最近登录"), null=True, blank=True)
+    # Raised when the account's phone changes: sessions signed in before (on a lost or sold phone) end.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("群众账号")
@@ -62,10 +64,17 @@ class Resident(models.Model):
         return self.verified_at is not None
 
 
+class SmsCodePurpose(models.TextChoices):
+    LOGIN = "login", _("登录")
+    CHANGE_PHONE = "change_phone", _("更换绑定手机号")
+
+
 class SmsCode(models.Model):
-    """A one-time login code: only hashes are stored; valid 5 minutes, at most 5 tries."""
+    """A one-time code: only hashes are stored; valid 5 minutes, at most 5 tries. A code serves only the
+    purpose it was sent for: the code that proves a new number to rebind an account signs nobody in."""
 
     phone_hash = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=16, choices=SmsCodePurpose.choices, default=SmsCodePurpose.LOGIN)
     code_hash = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)

@@ -56,6 +56,7 @@ from jiedao.applications.models import (
     Resident,
     ServiceWindow,
     SmsCode,
+    SmsCodePurpose,
 )
 from jiedao.applications.processing import instance_for, start_processing
 from jiedao.audit import services as audit
@@ -195,8 +196,21 @@ def _code_hash(phone_key: str, code: str) -> str:
     return crypto.blind_index(f"smscode:{phone_key}:{code}")
 
 
-def resident_send_code(*, phone: str, ip: str | None, now: dt.datetime | None = None) -> str:
-    """Send a 6-digit login code by SMS. One code per number per 60 s, at most 10 per hour per address.
+def _code_body(purpose: str, code: str) -> str:
+    with records_language():  # SMS templates are registered with the gateway in Chinese
+        if purpose == SmsCodePurpose.CHANGE_PHONE:
+            return _(
+                "您正在更换政务服务账号绑定的手机号码，验证码为 %(code)s，5 分钟内有效。"
+                "如非本人办理，请勿告诉他人。"
+            ) % {"code": code}
+        return _("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code}
+
+
+def resident_send_code(
+    *, phone: str, ip: str | None, purpose: str = SmsCodePurpose.LOGIN, now: dt.datetime | None = None
+) -> str:
+    """Send a 6-digit code by SMS, to sign in or to prove a new number. One code per number per 60 s, at
+    most 10 per hour per address (`ip` None: sent for a visitor at a window, where the office shares one).
 
     Returns the code (for the caller's tests; views never show it)."""
     parsed = _phone(phone, mobile_only=True)
@@ -212,21 +226,51 @@ def resident_send_code(*, phone: str, ip: str | None, now: dt.datetime | None = 
     with transaction.atomic():
         SmsCode.objects.create(
             phone_hash=key,
+            purpose=purpose,
             code_hash=_code_hash(key, code),
             ip=ip or None,
             created_at=now,
             expires_at=now + CODE_TTL,
         )
-        with records_language():  # SMS templates are registered with the gateway in Chinese
-            body = _("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code}
         sms_queue(
             actor=None,
             phone=parsed.national,
-            body=body,
+            body=_code_body(purpose, code),
             org=_site_org(),
-            purpose="applications.login_code",
+            purpose=f"applications.{purpose}_code",
         )
     return code
+
+
+def _checked_code(*, phone_key: str, masked: str, code: str, purpose: str, now: dt.datetime) -> SmsCode:
+    """The newest live code of `purpose` sent to the number, if `code` is it. A wrong code counts against
+    it: call outside any transaction, or a refusal would roll the count back and allow endless guesses."""
+    invalid = ValidationFailed({"code": [_("验证码错误或已失效，请重新获取。")]}, code="bad_code")
+    sms_code = (
+        SmsCode.objects.filter(
+            phone_hash=phone_key, purpose=purpose, used_at__isnull=True, expires_at__gt=now
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if sms_code is None or sms_code.attempts >= CODE_MAX_ATTEMPTS:
+        raise invalid
+    if not hmac.compare_digest(sms_code.code_hash, _code_hash(phone_key, (code or "").strip())):
+        SmsCode.objects.filter(pk=sms_code.pk).update(attempts=sms_code.attempts + 1)
+        audit.record(
+            events.RESIDENT_LOGIN_FAILED,
+            actor_name=masked,
+            success=False,
+            message=f"{purpose} attempt {sms_code.attempts + 1}",
+        )
+        raise invalid
+    return sms_code
+
+
+def _spend_code(sms_code: SmsCode, now: dt.datetime) -> None:
+    """Inside the transaction that acts on the code: spent once, and only if the action commits."""
+    if not SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now):
+        raise ValidationFailed({"code": [_("验证码错误或已失效，请重新获取。")]}, code="bad_code")
 
 
 def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> Resident:
@@ -234,27 +278,15 @@ def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> 
     parsed = _phone(phone, mobile_only=True)
     now = _now(now)
     key = phone_hash(parsed.national)
-    invalid = ValidationFailed({"code": [_("验证码错误或已失效，请重新获取。")]}, code="bad_code")
-    sms_code = (
-        SmsCode.objects.filter(phone_hash=key, used_at__isnull=True, expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
+    sms_code = _checked_code(
+        phone_key=key,
+        masked=crypto.mask_phone(parsed.national),
+        code=code,
+        purpose=SmsCodePurpose.LOGIN,
+        now=now,
     )
-    if sms_code is None or sms_code.attempts >= CODE_MAX_ATTEMPTS:
-        raise invalid
-    if not hmac.compare_digest(sms_code.code_hash, _code_hash(key, (code or "").strip())):
-        SmsCode.objects.filter(pk=sms_code.pk).update(attempts=sms_code.attempts + 1)
-        audit.record(
-            events.RESIDENT_LOGIN_FAILED,
-            actor_name=parsed.national[:3] + "****" + parsed.national[-4:],
-            success=False,
-            message=f"attempt {sms_code.attempts + 1}",
-        )
-        raise invalid
     with transaction.atomic():
-        used = SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now)
-        if not used:
-            raise invalid
+        _spend_code(sms_code, now)
         resident, created = Resident.objects.get_or_create(
             phone_hash=key,
             defaults={"phone": parsed.national, "phone_masked": crypto.mask_phone(parsed.national)},
@@ -327,6 +359,134 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
             after={"matched_person": person.pk if person else None},
         )
     return resident
+
+
+def resident_find_for_window(*, actor, id_number: str) -> Resident:
+    """The real-name account of the visitor whose identity card the clerk holds (更换绑定手机号 at a window)."""
+    require(actor, "applications.change_resident", None)
+    try:
+        parsed = parse_id_number(id_number or "")
+    except InvalidNumber as error:
+        raise ValidationFailed({"id_number": [error.message]}) from None
+    resident = Resident.objects.filter(
+        id_number_hash=id_number_hash(parsed.number), verified_at__isnull=False
+    ).first()
+    if resident is None:
+        raise ServiceError(_("未找到使用该证件号码实名认证的群众账号。"), code="not_found")
+    return resident
+
+
+def _account_on_new_phone(resident: Resident, key: str, *, lock: bool = False) -> Resident | None:
+    """The account the new number signed up on by itself (no real name, no application: merged away), or
+    None; a number that is the account's own or another real-name account's is refused."""
+    if key == resident.phone_hash:
+        raise ValidationFailed({"phone": [_("新手机号码与当前绑定的号码相同。")]})
+    accounts = Resident.objects.select_for_update() if lock else Resident.objects
+    other = accounts.filter(phone_hash=key).first()
+    if other is not None and (other.is_verified or other.applications.exists()):
+        raise ValidationFailed(
+            {
+                "phone": [
+                    _(
+                        "该手机号码已是另一个实名账号的登录号码，不能绑定到本账号。"
+                        "如该号码已归您使用，请携带身份证件到窗口咨询。"
+                    )
+                ]
+            }
+        )
+    return other
+
+
+def resident_phone_change_start(
+    *, resident: Resident, phone: str, ip: str | None, actor=None, now: dt.datetime | None = None
+) -> str:
+    """更换绑定手机号, step 1: refuse a number that cannot be bound before any SMS goes out, then send it a
+    code (purpose change_phone). Returns the code, as `resident_send_code` does."""
+    if actor is not None:
+        require(actor, "applications.change_resident", None)
+    parsed = _phone(phone, mobile_only=True)
+    _account_on_new_phone(resident, phone_hash(parsed.national))
+    return resident_send_code(phone=parsed.national, ip=ip, purpose=SmsCodePurpose.CHANGE_PHONE, now=now)
+
+
+def resident_change_phone(
+    *,
+    resident: Resident,
+    new_phone: str,
+    code: str,
+    actor=None,
+    now: dt.datetime | None = None,
+) -> Resident:
+    """更换绑定手机号, step 2: bind the account to the new number, proven by the code sent to it.
+
+    Done by the resident (signed in) or, for one who lost the old phone, by a window clerk (`actor`) who has
+    checked the identity card. The applications the account made with the old number move to the new one,
+    so their SMS reach it and tracking works with it. Sessions signed in before end, and the old number is
+    told, in case it was not the owner who asked."""
+    if actor is not None:
+        require(actor, "applications.change_resident", None)
+    parsed = _phone(new_phone, mobile_only=True)
+    now = _now(now)
+    key = phone_hash(parsed.national)
+    _account_on_new_phone(resident, key)
+    sms_code = _checked_code(
+        phone_key=key,
+        masked=crypto.mask_phone(parsed.national),
+        code=code,
+        purpose=SmsCodePurpose.CHANGE_PHONE,
+        now=now,
+    )
+    with transaction.atomic():
+        locked = Resident.objects.select_for_update().get(pk=resident.pk)
+        other = _account_on_new_phone(locked, key, lock=True)
+        if other is not None:
+            other.delete()
+        _spend_code(sms_code, now)
+        old_phone = locked.phone
+        old_key = locked.phone_hash
+        locked.phone = parsed.national
+        locked.phone_hash = key
+        locked.phone_masked = crypto.mask_phone(parsed.national)
+        locked.session_epoch += 1
+        locked.save(update_fields=["phone", "phone_hash", "phone_masked", "session_epoch"])
+        moved = _move_applications_phone(locked, old_key, parsed.national, actor=actor, at=now)
+        audit.record(
+            events.RESIDENT_PHONE_CHANGED,
+            actor=actor,
+            actor_name="" if actor is not None else _resident_name(locked),
+            target=locked,
+            before={"phone": crypto.mask_phone(old_phone)},
+            after={"phone": locked.phone_masked, "applications": moved, "merged_account": other is not None},
+        )
+        with records_language():
+            notice = _(
+                "您的政务服务账号绑定手机号已于 %(time)s 更换为 %(phone)s。如非本人办理，"
+                "请立即携带身份证件到政务服务中心窗口处理。"
+            ) % {"time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"), "phone": locked.phone_masked}
+        sms_queue(
+            actor=actor, phone=old_phone, body=notice, org=_site_org(), purpose="applications.phone_changed"
+        )
+    _sync(resident, locked)
+    return locked
+
+
+def _move_applications_phone(resident: Resident, old_key: str, new_phone: str, *, actor, at) -> int:
+    """The account's applications that give the old number as contact: the new one, noted in each history."""
+    applications = list(
+        Application.objects.select_for_update().filter(resident=resident, applicant_phone_hash=old_key)
+    )
+    masked = crypto.mask_phone(new_phone)
+    with records_language():
+        note = _("申请人更换绑定手机号，联系电话变更为 %(phone)s。") % {"phone": masked}
+    for application in applications:
+        application.applicant_phone = new_phone
+        application.applicant_phone_hash = resident.phone_hash
+        application.applicant_phone_masked = masked
+        application.save(update_fields=["applicant_phone", "applicant_phone_hash", "applicant_phone_masked"])
+        _event(
+            application, EventAction.PHONE_CHANGED, actor=actor, by_applicant=actor is None, note=note, at=at
+        )
+    return len(applications)
 
 
 # --- uploads -----------------------------------------------------------------------------------------------

@@ -37,10 +37,23 @@ urlpatterns = [
         views.ResidentWrittenNoticeView.as_view(),
         name="resident_notice",
     ),
+    path("me/phone/", views.ResidentPhoneView.as_view(), name="resident_phone"),
+    path("me/phone/verify/", views.ResidentPhoneVerifyView.as_view(), name="resident_phone_verify"),
     path("track/", views.TrackView.as_view(), name="track"),
     path("notices/", views.NoticeListView.as_view(), name="notice_list"),
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice_detail"),
     # staff
+    path("staff/residents/phone/", views.WindowResidentFindView.as_view(), name="window_resident_find"),
+    path(
+        "staff/residents/<int:pk>/phone/",
+        views.WindowResidentPhoneView.as_view(),
+        name="window_resident_phone",
+    ),
+    path(
+        "staff/residents/<int:pk>/phone/verify/",
+        views.WindowResidentPhoneVerifyView.as_view(),
+        name="window_resident_phone_verify",
+    ),
     path("staff/applications/", views.ApplicationListView.as_view(), name="staff_list"),
     path("staff/applications/export/", views.ApplicationLedgerExportView.as_view(), name="staff_export"),
     path("staff/applications/new/", views.WalkInView.as_view(), name="walk_in"),

@@ -61,14 +61,25 @@ from jiedao.timelimits.choices import ClockStatus
 from jiedao.workflow.choices import InstanceStatus
 
 SESSION_KEY = "resident_id"
+SESSION_EPOCH_KEY = "resident_epoch"
 LOGIN_PHONE_KEY = "resident_login_phone"
+NEW_PHONE_KEY = "resident_new_phone"
 
 
 def current_resident(request) -> Resident | None:
+    """The signed-in resident; none once the account's phone changed after this session signed in."""
     resident_id = request.session.get(SESSION_KEY)
     if not resident_id:
         return None
-    return Resident.objects.filter(pk=resident_id).first()
+    resident = Resident.objects.filter(pk=resident_id).first()
+    if resident is None or resident.session_epoch != request.session.get(SESSION_EPOCH_KEY, 0):
+        return None
+    return resident
+
+
+def sign_in_resident(request, resident: Resident) -> None:
+    request.session[SESSION_KEY] = resident.pk
+    request.session[SESSION_EPOCH_KEY] = resident.session_epoch
 
 
 def safe_next(request) -> str:
@@ -209,7 +220,7 @@ class ResidentVerifyView(PublicFormMixin, FormView):
         if resident is None:
             return self.form_invalid(form)
         self.request.session.flush()
-        self.request.session[SESSION_KEY] = resident.pk
+        sign_in_resident(self.request, resident)
         target = safe_next(self.request)
         if not resident.is_verified:
             # The page the resident set out for (在线申请) comes after 实名认证, not 我的办件.
@@ -254,6 +265,80 @@ class ResidentIdentityView(ResidentRequiredMixin, FormView):
         messages.success(self.request, _("实名认证已完成。"))
         target = safe_next(self.request)
         return HttpResponseRedirect(target) if target else redirect("applications:resident_home")
+
+
+class ResidentPhoneView(ResidentRequiredMixin, FormView):
+    """更换手机号, step 1: the new number, which gets a code. The account stays on the old one until step 2."""
+
+    template_name = "applications/resident_form.html"
+    form_class = forms.NewPhoneForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("更换绑定手机号")
+        context["intro"] = _(
+            "当前绑定的号码为 %(phone)s。更换后请用新号码登录；以原号码留作联系电话的办件改用新号码，"
+            "原号码将收到更换提醒短信。"
+        ) % {"phone": self.request.resident.phone_masked}
+        context["submit_label"] = _("获取验证码")
+        return context
+
+    def form_valid(self, form):
+        phone = form.cleaned_data["phone"]
+        sent = self.run(
+            form,
+            lambda: services.resident_phone_change_start(
+                resident=self.request.resident, phone=phone, ip=client_ip(self.request)
+            ),
+        )
+        if sent is None:
+            return self.form_invalid(form)
+        self.request.session[NEW_PHONE_KEY] = phone
+        return redirect("applications:resident_phone_verify")
+
+
+class ResidentPhoneVerifyView(ResidentRequiredMixin, FormView):
+    """更换手机号, step 2: the code sent to the new number. This session stays signed in; any other ends."""
+
+    template_name = "applications/resident_form.html"
+    form_class = forms.CodeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.session.get(NEW_PHONE_KEY):
+            return redirect("applications:resident_phone")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from jiedao.core.crypto import mask_phone
+
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("输入短信验证码")
+        context["intro"] = _("验证码已发送至新号码 %(phone)s，5 分钟内有效。") % {
+            "phone": mask_phone(self.request.session.get(NEW_PHONE_KEY, ""))
+        }
+        context["submit_label"] = _("确认更换")
+        context["back_url"] = reverse("applications:resident_phone")
+        context["back_label"] = _("重新获取")
+        return context
+
+    def form_valid(self, form):
+        resident = self.run(
+            form,
+            lambda: services.resident_change_phone(
+                resident=self.request.resident,
+                new_phone=self.request.session[NEW_PHONE_KEY],
+                code=form.cleaned_data["code"],
+            ),
+        )
+        if resident is None:
+            return self.form_invalid(form)
+        del self.request.session[NEW_PHONE_KEY]
+        sign_in_resident(self.request, resident)
+        messages.success(
+            self.request,
+            _("绑定手机号已更换为 %(phone)s，请以后用该号码登录。") % {"phone": resident.phone_masked},
+        )
+        return redirect("applications:resident_home")
 
 
 class HallView(PublicPageMixin, ListView):
@@ -1577,6 +1662,117 @@ class PadView(TemplateView):
         else:
             error = _("请选择评价等级。")
         return self.render_to_response(self.get_context_data(thanks=thanks, error=error, **self.current()))
+
+
+WINDOW_REBIND_KEY = "window_rebind"  # {"resident": pk, "phone": the new number once its code is sent}
+
+
+class WindowResidentFindView(ServiceFormView):
+    """换绑手机号 at a window, step 1: the account of the visitor whose identity card the clerk has checked.
+    Only this look-up opens steps 2 and 3 for an account, so no account is reached by guessing its number."""
+
+    permission = "applications.change_resident"
+    template_name = "applications/window_resident_phone.html"
+    form_class = forms.WindowIdentityForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("群众账号换绑手机号")
+        context["intro"] = _(
+            "群众原手机号码停用或遗失、无法自行更换时，核验其身份证件原件后在此办理。"
+            "新号码须能接收短信：验证码发送到新号码，由群众告知窗口人员。"
+        )
+        context["submit_label"] = _("查找账号")
+        return context
+
+    def perform(self, form):
+        resident = services.resident_find_for_window(
+            actor=self.request.user, id_number=form.cleaned_data["id_number"]
+        )
+        self.request.session[WINDOW_REBIND_KEY] = {"resident": resident.pk}
+        return resident
+
+    def get_success_url(self, result=None):
+        return reverse("applications:window_resident_phone", args=[result.pk])
+
+
+class WindowResidentStepMixin:
+    """Steps 2 and 3: only for the account this clerk's session looked up by its identity card; step 3 only
+    once step 2 sent a code (`needs_phone`)."""
+
+    permission = "applications.change_resident"
+    template_name = "applications/window_resident_phone.html"
+    needs_phone = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_permission(request.user, self.permission):
+            state = request.session.get(WINDOW_REBIND_KEY) or {}
+            if state.get("resident") != kwargs["pk"]:
+                return redirect("applications:window_resident_find")
+            if self.needs_phone and not state.get("phone"):
+                return redirect("applications:window_resident_phone", pk=kwargs["pk"])
+            self.resident = get_object_or_404(Resident, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("群众账号换绑手机号")
+        context["account"] = self.resident
+        context["application_count"] = self.resident.applications.count()
+        context["cancel_url"] = reverse("applications:window_resident_find")
+        return context
+
+
+class WindowResidentPhoneView(WindowResidentStepMixin, ServiceFormView):
+    form_class = forms.NewPhoneForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["submit_label"] = _("向新号码发送验证码")
+        return context
+
+    def perform(self, form):
+        phone = form.cleaned_data["phone"]
+        # The office's address is shared by every visitor: only the per-number limit applies.
+        services.resident_phone_change_start(
+            resident=self.resident, phone=phone, ip=None, actor=self.request.user
+        )
+        self.request.session[WINDOW_REBIND_KEY] = {"resident": self.resident.pk, "phone": phone}
+
+    def get_success_url(self, result=None):
+        return reverse("applications:window_resident_phone_verify", args=[self.resident.pk])
+
+
+class WindowResidentPhoneVerifyView(WindowResidentStepMixin, ServiceFormView):
+    form_class = forms.CodeForm
+    needs_phone = True
+
+    def get_context_data(self, **kwargs):
+        from jiedao.core.crypto import mask_phone
+
+        context = super().get_context_data(**kwargs)
+        context["intro"] = _("验证码已发送至新号码 %(phone)s，请群众查看短信后告知。") % {
+            "phone": mask_phone(self.request.session[WINDOW_REBIND_KEY]["phone"])
+        }
+        context["submit_label"] = _("确认换绑")
+        return context
+
+    def perform(self, form):
+        return services.resident_change_phone(
+            resident=self.resident,
+            new_phone=self.request.session[WINDOW_REBIND_KEY]["phone"],
+            code=form.cleaned_data["code"],
+            actor=self.request.user,
+        )
+
+    def get_success_url(self, result=None):
+        del self.request.session[WINDOW_REBIND_KEY]
+        messages.success(
+            self.request,
+            _("已将该群众账号的绑定手机号更换为 %(phone)s，原号码已收到提醒短信。")
+            % {"phone": result.phone_masked},
+        )
+        return reverse("applications:window_resident_find")
 
 
 class WindowCreateView(ServiceFormView):
