@@ -321,7 +321,13 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         raise RateLimited(_("实名认证尝试次数过多，请明天再试，或携带身份证件到窗口办理。"))
     number_hash = id_number_hash(parsed.number)
     if Resident.objects.filter(id_number_hash=number_hash).exclude(pk=resident.pk).exists():
-        raise ValidationFailed({"id_number": [_("该证件号码已绑定其他账号，如有疑问请到窗口咨询。")]})
+        raise ValidationFailed(
+            {
+                "id_number": [
+                    _("该证件号码已绑定其他账号。如原手机号已停用，请携带身份证件到窗口办理更换绑定手机号。")
+                ]
+            }
+        )
     person, registered = processing.registry_match(number_hash, real_name)
     if registered and person is None:
         # The number belongs to someone else in the registry: verifying would let this account apply (and

@@ -186,3 +186,16 @@ def test_window_look_up_needs_the_permission_and_a_real_name_account(tree):
     step2 = reverse("applications:window_resident_phone", args=[unverified.pk])
     assert client.post(step2, {"phone": NEW})["Location"] == reverse("applications:window_resident_find")
     assert not OutboundMessage.objects.exists()
+
+
+def test_a_new_number_cannot_take_the_identity_and_is_pointed_to_the_window(tree):
+    """Signing in with the new number and verifying again would make a second account of one person."""
+    owner = make_resident(phone="13900009999")
+    newcomer = make_resident(phone=NEW, verified=False)
+    with pytest.raises(ValidationFailed) as caught:
+        services.resident_verify_identity(
+            resident=newcomer, real_name=owner.real_name, id_number=owner.id_number
+        )
+    assert "到窗口办理更换绑定手机号" in caught.value.errors["id_number"][0]
+    newcomer.refresh_from_db()
+    assert not newcomer.is_verified
