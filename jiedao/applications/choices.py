@@ -42,6 +42,7 @@ class EventAction(models.TextChoices):
     CORRECTION_REQUESTED = "correction_requested", _("一次性告知补正材料")
     RESUBMITTED = "resubmitted", _("补正后重新提交")
     REJECTED = "rejected", _("不予受理")
+    WITHDRAWN = "withdrawn", _("申请人撤回申请")
     SUSPENDED = "suspended", _("中止办理")
     RESUMED = "resumed", _("恢复办理")
     EXTENDED = "extended", _("延长办理时限")

@@ -210,6 +210,30 @@ class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
+class WithdrawForm(StyledForm):
+    """撤回申请 online: a reason if the applicant wishes, and a tick, since it cannot be undone."""
+
+    reason = forms.CharField(
+        label=_("撤回原因（选填）"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000
+    )
+    confirm = forms.BooleanField(
+        label=_("我确认撤回本申请。撤回后办理终止，如需办理须重新申请。"),
+        error_messages={"required": _("请勾选确认撤回。")},
+    )
+
+
+class StaffWithdrawForm(StyledForm):
+    """登记撤回 at a window: the applicant's written request, said in the reason."""
+
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_("如：申请人于某日提交书面撤回申请。"),
+        error_messages={"required": _("请填写撤回原因（如：申请人提交书面撤回申请）。")},
+    )
+
+
 class RejectForm(StyledForm):
     """不予受理: the reason is required (the service says so too) and told to the applicant."""
 

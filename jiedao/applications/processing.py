@@ -204,16 +204,12 @@ def release_processing(application, *, actor):
 
 
 def cancel_processing(application, *, actor, reason: str):
-    """The application was rejected after acceptance: its process is cancelled with the reason, its open
-    steps leave the inboxes. Returns the instance, or None."""
-    from django.utils.translation import gettext as _
-
+    """The application was rejected or withdrawn after acceptance: its process is cancelled with `reason`
+    (saying which), its open steps leave the inboxes. Returns the instance, or None."""
     from jiedao.workflow import services as workflow
     from jiedao.workflow.choices import InstanceStatus
 
     instance = instance_for(application)
     if instance is None or instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
         return None
-    return workflow.process_cancel(
-        actor=actor, instance=instance, reason=_("办件不予受理：%(r)s") % {"r": reason[:300]}, by_owner=True
-    )
+    return workflow.process_cancel(actor=actor, instance=instance, reason=reason, by_owner=True)

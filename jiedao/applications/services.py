@@ -1211,7 +1211,9 @@ def application_reject(
             if locked.accepted_at is not None:  # an accepted application in correction: end its clock
                 clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
                 # …and its process: nobody is to go on handling a rejected application.
-                processing.cancel_processing(locked, actor=actor, reason=reason)
+                processing.cancel_processing(
+                    locked, actor=actor, reason=_("办件不予受理：%(r)s") % {"r": reason[:300]}
+                )
             _lapse_extensions(locked, at)
             locked.status = ApplicationStatus.REJECTED
             locked.status_note = reason
@@ -1225,6 +1227,85 @@ def application_reject(
                 event,
                 _("您申请的“%(item)s”（查询码 %(code)s）不予受理，理由：%(reason)s")
                 % {"item": locked.item.name, "code": locked.tracking_code, "reason": reason[:300]},
+                actor=actor,
+            )
+    _sync(application, locked)
+    return locked
+
+
+def application_withdraw(
+    *,
+    application: Application,
+    reason: str = "",
+    resident: Resident | None = None,
+    actor=None,
+    at: dt.datetime | None = None,
+    expected_status: str = "",
+) -> Application:
+    """撤回申请: the applicant takes the application back before it is decided; its examination ends.
+
+    Online (`resident`) only before acceptance: nobody has begun examining it. Once accepted, the applicant
+    hands a written request to the window and the clerk (`actor`) records it with the reason: the clock and
+    the process end with it, as with a refusal, and nothing of it is rated or counted as concluded."""
+    if resident is not None:
+        if application.resident_id != resident.pk:
+            raise OutOfScope()
+    else:
+        require(actor, "applications.accept_application", application)
+    reason = (reason or "").strip()[:1000]
+    if resident is None and not reason:
+        raise ValidationFailed({"reason": [_("请填写撤回原因（如：申请人提交书面撤回申请）。")]})
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        _unchanged(locked, expected_status)
+        if locked.status not in OPEN_STATUSES:
+            raise _bad_status(locked, _("撤回"))
+        if resident is not None and locked.accepted_at is not None:
+            raise ServiceError(
+                _(
+                    "该办件已受理，不能在网上撤回。请携带身份证件到%(place)s提交书面撤回申请，或致电 %(phone)s 咨询。"
+                )
+                % {
+                    "place": locked.item.window_address or _("受理窗口"),
+                    "phone": locked.item.consultation_phone,
+                },
+                code="accepted",
+            )
+        with records_language():
+            before = locked.status
+            if locked.accepted_at is not None:
+                clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+                processing.cancel_processing(
+                    locked, actor=actor, reason=_("申请人撤回申请：%(r)s") % {"r": reason[:300]}
+                )
+            _lapse_extensions(locked, at)
+            locked.status = ApplicationStatus.WITHDRAWN
+            locked.status_note = reason
+            locked.concluded_at = at
+            locked.save()
+            event = _event(
+                locked,
+                EventAction.WITHDRAWN,
+                actor=actor,
+                by_applicant=resident is not None,
+                from_status=before,
+                note=reason,
+                at=at,
+            )
+            _audit(
+                events.APPLICATION_WITHDRAWN,
+                locked,
+                actor=actor,
+                actor_name=_resident_name(resident) if resident else "",
+                before=before,
+                message=reason,
+            )
+            _sms(
+                locked,
+                event,
+                _("您申请的“%(item)s”（查询码 %(code)s）已撤回，办理终止。如需办理，请重新申请。")
+                % {"item": locked.item.name, "code": locked.tracking_code},
                 actor=actor,
             )
     _sync(application, locked)
@@ -1382,8 +1463,8 @@ def application_extension_decide(
     with transaction.atomic():
         locked = _locked(application)
         extension = _extension_pending(locked)
-        if extension is None and (locked.is_concluded or locked.status == ApplicationStatus.REJECTED):
-            # Concluded (or rejected) while the request waited: it lapsed with the application.
+        if extension is None and locked.status not in OPEN_STATUSES:
+            # Concluded, rejected or withdrawn while the request waited: it lapsed with the application.
             raise ServiceError(
                 _("该办件已%(status)s，延长时限申请已随之失效。") % {"status": locked.get_status_display()},
                 code="no_pending_extension",

@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("me/applications/<int:pk>/rate/", views.ResidentRateView.as_view(), name="resident_rate"),
     path(
+        "me/applications/<int:pk>/withdraw/", views.ResidentWithdrawView.as_view(), name="resident_withdraw"
+    ),
+    path(
         "me/applications/<int:pk>/outcome.pdf",
         views.ResidentOutcomeDocumentView.as_view(),
         name="resident_outcome_document",
@@ -67,6 +70,7 @@ urlpatterns = [
     path("staff/applications/<int:pk>/correct/", views.CorrectView.as_view(), name="staff_correct"),
     path("staff/applications/<int:pk>/resubmit/", views.StaffResubmitView.as_view(), name="staff_resubmit"),
     path("staff/applications/<int:pk>/reject/", views.RejectView.as_view(), name="staff_reject"),
+    path("staff/applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="staff_withdraw"),
     path("staff/applications/<int:pk>/suspend/", views.SuspendView.as_view(), name="staff_suspend"),
     path("staff/applications/<int:pk>/resume/", views.ResumeView.as_view(), name="staff_resume"),
     path("staff/applications/<int:pk>/extend/", views.ExtendView.as_view(), name="staff_extend"),

@@ -23,7 +23,13 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from jiedao.applications import certificates, forms, ledger, services, written_notices
-from jiedao.applications.choices import ApplicationStatus, InquiryStatus, RatingChannel, RatingLevel
+from jiedao.applications.choices import (
+    OPEN_STATUSES,
+    ApplicationStatus,
+    InquiryStatus,
+    RatingChannel,
+    RatingLevel,
+)
 from jiedao.applications.models import (
     AgencyAssignment,
     Application,
@@ -425,6 +431,8 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             resubmit_form=kwargs.get("resubmit_form") or forms.MaterialsForm(item=application.item),
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
             can_rate=application.is_concluded and not hasattr(application, "rating"),
+            withdraw_form=kwargs.get("withdraw_form") or forms.WithdrawForm(),
+            is_open=application.status in OPEN_STATUSES,
             notices=written_notices.printable(application),
             certificates=list(application.certificates.all()),
             **(upload_rules() if application.status == ApplicationStatus.CORRECTION_REQUESTED else {}),
@@ -488,6 +496,25 @@ class ResidentResubmitView(ResidentApplicationView):
                 messages.success(request, _("补正材料已提交。"))
                 return redirect("applications:resident_application", pk=application.pk)
         return self.render_to_response(self.get_context_data(resubmit_form=form), status=400)
+
+
+class ResidentWithdrawView(ResidentApplicationView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = forms.WithdrawForm(request.POST)
+        if form.is_valid():
+            done = self.run(
+                form,
+                lambda: services.application_withdraw(
+                    resident=request.resident, application=application, reason=form.cleaned_data["reason"]
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("申请已撤回，办理终止。"))
+                return redirect("applications:resident_application", pk=application.pk)
+        return self.render_to_response(self.get_context_data(withdraw_form=form), status=400)
 
 
 class ResidentRateView(ResidentApplicationView):
@@ -773,6 +800,8 @@ class ApplicationDetailView(ScopedDetailView):
             )
         if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
             actions.append(("reject", _("不予受理"), forms.RejectForm(auto_id="id_reject_%s")))
+        if can_accept and status in OPEN_STATUSES:
+            actions.append(("withdraw", _("登记撤回申请"), forms.StaffWithdrawForm(auto_id="id_withdraw_%s")))
         from jiedao.applications.processing import instance_for
 
         process_instance = instance_for(application)
@@ -838,7 +867,10 @@ class ApplicationDetailView(ScopedDetailView):
             if token is not None:
                 context["rating_qr_svg"] = qr_svg(services.rating_link_url(token, qr=True))
         # 不予受理 is final and told to the applicant: a red button, confirmed before it is sent.
-        confirm = {"reject": _("确定作出不予受理决定？该决定将短信告知申请人。")}
+        confirm = {
+            "reject": _("确定作出不予受理决定？该决定将短信告知申请人。"),
+            "withdraw": _("确定登记申请人撤回？办理将终止，并短信告知申请人。"),
+        }
         context["actions"] = [
             {
                 "url": reverse(f"applications:staff_{key}", args=[application.pk]),
@@ -962,6 +994,20 @@ class RejectView(ApplicationActionView):
 
     def perform(self, form):
         return services.application_reject(
+            actor=self.request.user,
+            application=self.get_application(),
+            reason=form.cleaned_data["reason"],
+            expected_status=self.seen_status(),
+        )
+
+
+class WithdrawView(ApplicationActionView):
+    title = gettext_lazy("登记撤回申请")
+    form_class = forms.StaffWithdrawForm
+    success_message = gettext_lazy("已登记撤回，办理终止。")
+
+    def perform(self, form):
+        return services.application_withdraw(
             actor=self.request.user,
             application=self.get_application(),
             reason=form.cleaned_data["reason"],
