@@ -10,6 +10,7 @@ RESIDENT_VERIFY_REFUSED = event_type(
     5105, "applications.resident.verify_refused", _("群众实名认证未通过（姓名与证件号码登记不符）")
 )
 RESIDENT_PHONE_CHANGED = event_type(5106, "applications.resident.phone_changed", _("群众账号更换绑定手机号"))
+RESIDENT_CLOSED = event_type(5107, "applications.resident.closed", _("群众注销账号"))
 
 APPLICATION_SUBMITTED = event_type(5111, "applications.application.submitted", _("网上提交办件"))
 APPLICATION_REGISTERED = event_type(5112, "applications.application.registered", _("窗口登记办件"))

@@ -117,6 +117,12 @@ class NewPhoneForm(StyledForm):
     )
 
 
+class CloseAccountForm(StyledForm):
+    confirm = forms.BooleanField(
+        label=_("我已了解注销后果，确认注销本账号。"), error_messages={"required": _("请勾选确认注销。")}
+    )
+
+
 class WindowIdentityForm(StyledForm):
     id_number = forms.CharField(
         label=_("身份证件号码"),

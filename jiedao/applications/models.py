@@ -67,6 +67,7 @@ class Resident(models.Model):
 class SmsCodePurpose(models.TextChoices):
     LOGIN = "login", _("登录")
     CHANGE_PHONE = "change_phone", _("更换绑定手机号")
+    CLOSE_ACCOUNT = "close_account", _("注销账号")
 
 
 class SmsCode(models.Model):

@@ -203,6 +203,10 @@ def _code_body(purpose: str, code: str) -> str:
                 "您正在更换政务服务账号绑定的手机号码，验证码为 %(code)s，5 分钟内有效。"
                 "如非本人办理，请勿告诉他人。"
             ) % {"code": code}
+        if purpose == SmsCodePurpose.CLOSE_ACCOUNT:
+            return _(
+                "您正在注销政务服务账号，验证码为 %(code)s，5 分钟内有效。如非本人办理，请勿告诉他人。"
+            ) % {"code": code}
         return _("您的登录验证码为 %(code)s，5 分钟内有效。请勿告诉他人。") % {"code": code}
 
 
@@ -474,6 +478,52 @@ def resident_change_phone(
         )
     _sync(resident, locked)
     return locked
+
+
+def resident_open_applications(resident: Resident) -> list[Application]:
+    return list(
+        Application.objects.filter(resident=resident, status__in=OPEN_STATUSES).select_related("item")
+    )
+
+
+def _refuse_closing_with_open_applications(resident: Resident) -> None:
+    if Application.objects.filter(resident=resident, status__in=OPEN_STATUSES).exists():
+        raise ServiceError(_("您还有正在办理的办件，办结或撤回后才能注销账号。"), code="open_applications")
+
+
+def resident_close_start(*, resident: Resident, ip: str | None, now: dt.datetime | None = None) -> str:
+    """注销账号, step 1: refused while an application is open; else a code to the account's own number.
+    Returns the code, as `resident_send_code` does."""
+    _refuse_closing_with_open_applications(resident)
+    return resident_send_code(phone=resident.phone, ip=ip, purpose=SmsCodePurpose.CLOSE_ACCOUNT, now=now)
+
+
+def resident_close(*, resident: Resident, code: str, now: dt.datetime | None = None) -> int:
+    """注销账号 (个人信息保护法第四十七条), step 2: the account, its number and its real-name identity are
+    deleted. The applications stay with the offices that decided them, as records they must keep, without
+    the account: the applicant can still track them by code and number, or sign up anew. Returns how many
+    applications were kept."""
+    now = _now(now)
+    sms_code = _checked_code(
+        phone_key=resident.phone_hash,
+        masked=resident.phone_masked,
+        code=code,
+        purpose=SmsCodePurpose.CLOSE_ACCOUNT,
+        now=now,
+    )
+    with transaction.atomic():
+        locked = Resident.objects.select_for_update().get(pk=resident.pk)
+        _refuse_closing_with_open_applications(locked)
+        _spend_code(sms_code, now)
+        kept = Application.objects.filter(resident=locked).update(resident=None)
+        audit.record(
+            events.RESIDENT_CLOSED,
+            actor_name=_resident_name(locked),
+            target=locked,
+            after={"applications_kept": kept},
+        )
+        locked.delete()
+    return kept
 
 
 def _move_applications_phone(resident: Resident, old_key: str, new_phone: str, *, actor, at) -> int:

@@ -42,6 +42,8 @@ urlpatterns = [
     ),
     path("me/phone/", views.ResidentPhoneView.as_view(), name="resident_phone"),
     path("me/phone/verify/", views.ResidentPhoneVerifyView.as_view(), name="resident_phone_verify"),
+    path("me/close/", views.ResidentCloseView.as_view(), name="resident_close"),
+    path("me/close/verify/", views.ResidentCloseVerifyView.as_view(), name="resident_close_verify"),
     path("track/", views.TrackView.as_view(), name="track"),
     path("notices/", views.NoticeListView.as_view(), name="notice_list"),
     path("notices/<int:pk>/", views.NoticeDetailView.as_view(), name="notice_detail"),

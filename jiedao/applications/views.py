@@ -347,6 +347,59 @@ class ResidentPhoneVerifyView(ResidentRequiredMixin, FormView):
         return redirect("applications:resident_home")
 
 
+class ResidentCloseView(ResidentRequiredMixin, FormView):
+    """注销账号, step 1: what closing means, the applications that stop it, and a code to confirm."""
+
+    require_verified = False
+    template_name = "applications/resident_close.html"
+    form_class = forms.CloseAccountForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["open_applications"] = services.resident_open_applications(self.request.resident)
+        return context
+
+    def form_valid(self, form):
+        sent = self.run(
+            form,
+            lambda: services.resident_close_start(resident=self.request.resident, ip=client_ip(self.request)),
+        )
+        if sent is None:
+            return self.form_invalid(form)
+        return redirect("applications:resident_close_verify")
+
+
+class ResidentCloseVerifyView(ResidentRequiredMixin, FormView):
+    require_verified = False
+    template_name = "applications/resident_form.html"
+    form_class = forms.CodeForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("注销账号")
+        context["intro"] = _("验证码已发送至 %(phone)s，5 分钟内有效。输入验证码后账号即注销，不能恢复。") % {
+            "phone": self.request.resident.phone_masked
+        }
+        context["submit_label"] = _("确认注销")
+        context["back_url"] = reverse("applications:resident_home")
+        context["back_label"] = _("不注销了")
+        return context
+
+    def form_valid(self, form):
+        done = self.run(
+            form,
+            lambda: (
+                services.resident_close(resident=self.request.resident, code=form.cleaned_data["code"])
+                or True
+            ),
+        )
+        if done is None:
+            return self.form_invalid(form)
+        self.request.session.flush()
+        messages.success(self.request, _("账号已注销。已办结的办件仍可凭查询码和手机号码查询。"))
+        return redirect("applications:hall")
+
+
 class HallView(PublicPageMixin, ListView):
     """The hall's front page: published items that can be applied for online."""
 
