@@ -103,6 +103,8 @@ def site(tree):
             f"/hall/me/applications/{in_correction.pk}/",
             f"/hall/me/applications/{finished.pk}/",
             "/hall/account/identity/",
+            "/hall/me/phone/",
+            "/hall/me/close/",  # with an application open: the list of what stops it
         ],
         "tracked": tracked,
     }
