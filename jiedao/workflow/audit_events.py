@@ -15,6 +15,7 @@ INSTANCE_FAILED = event_type(3014, "workflow.instance.failed", _("流程运行�
 INSTANCE_SUSPENDED = event_type(3015, "workflow.instance.suspended", _("挂起流程"))
 INSTANCE_RESUMED = event_type(3016, "workflow.instance.resumed", _("恢复流程"))
 INSTANCE_RETRIED = event_type(3017, "workflow.instance.retried", _("恢复运行异常的流程"))
+INSTANCE_URGED = event_type(3018, "workflow.instance.urged", _("催办流程"))
 
 TASK_CLAIMED = event_type(3020, "workflow.task.claimed", _("认领任务"))
 TASK_UNCLAIMED = event_type(3021, "workflow.task.unclaimed", _("放弃认领任务"))

@@ -35,6 +35,7 @@ class HistoryAction(models.TextChoices):
     TRANSFER = "transfer", _("转办")
     DELEGATE = "delegate", _("委派")
     WITHDRAW = "withdraw", _("撤回")
+    URGE = "urge", _("催办")
     AUTO = "auto", _("系统")
 
 

@@ -214,6 +214,8 @@ class WorkTask(ScopedModel):
     opinion = models.TextField(_("办理意见"), blank=True)
     form_data = models.JSONField(_("表单数据"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    urged_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
+    urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
 
     class Meta:
         verbose_name = _("待办任务")

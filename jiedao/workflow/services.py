@@ -38,7 +38,14 @@ from SpiffWorkflow.util.task import TaskState
 
 from jiedao.accounts.models import User
 from jiedao.audit import services as audit
-from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import (
+    Conflict,
+    OutOfScope,
+    PermissionDenied,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
+)
 from jiedao.core.i18n import in_records_language, records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
@@ -1471,6 +1478,97 @@ def can_revoke(instance: ProcessInstance, user) -> bool:
     if instance.status != InstanceStatus.RUNNING or user is None or instance.initiator_id != user.pk:
         return False
     return _withdraw_point(instance) is not None
+
+
+URGE_INTERVAL = dt.timedelta(hours=2)
+
+
+def _may_administer(user, instance: ProcessInstance) -> bool:
+    try:
+        require(user, PERM_CANCEL, instance)
+    except ServiceError:
+        return False
+    return True
+
+
+def can_urge(instance: ProcessInstance, user) -> bool:
+    """催办: the initiator, or an administrator of the instance's processes, while it waits on a step."""
+    if instance.status != InstanceStatus.RUNNING or user is None:
+        return False
+    return instance.initiator_id == user.pk or _may_administer(user, instance)
+
+
+def _urge_recipients(task: WorkTask, actor) -> list[User]:
+    """Who holds the step: its assignee, else every candidate — never the one urging."""
+    users = [task.assignee] if task.assignee_id else list(task.candidates.filter(is_active=True))
+    return [user for user in users if user.pk != actor.pk]
+
+
+def process_urge(*, actor, instance: ProcessInstance, note: str = "") -> list[WorkTask]:
+    """催办 the open steps of a running instance: each holder sees 已催办 on the step in the inbox and gets an
+    SMS (when a mobile number is on file); the history and the audit log keep who urged and when. At most
+    once per `URGE_INTERVAL` per instance, so a handler is reminded, not flooded. Returns the urged steps."""
+    note = (note or "").strip()[:200]
+    if instance.initiator_id != actor.pk:
+        require(actor, PERM_CANCEL, instance)
+    moment = engine.now()
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        _require_running(instance, _("流程已结束，无需催办。"))
+        tasks = list(
+            WorkTask.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .filter(instance=instance, status__in=OPEN_TASK_STATUSES)
+            .order_by("id")
+        )
+        held = [(task, _urge_recipients(task, actor)) for task in tasks]
+        held = [(task, users) for task, users in held if users]
+        if not held:
+            raise ServiceError(_("当前环节由您本人办理或无人待办，无需催办。"), code="nobody_to_urge")
+        last = max((task.urged_at for task, _users in held if task.urged_at), default=None)
+        if last is not None and moment - last < URGE_INTERVAL:
+            raise RateLimited(
+                _("该流程已于 %(time)s 催办，%(hours)d 小时内不能重复催办。")
+                % {
+                    "time": timezone.localtime(last).strftime("%H:%M"),
+                    "hours": URGE_INTERVAL.total_seconds() // 3600,
+                }
+            )
+        WorkTask.objects.filter(pk__in=[task.pk for task, _users in held]).update(
+            urged_at=moment, urge_count=F("urge_count") + 1
+        )
+        steps = "、".join(dict.fromkeys(task.name for task, _users in held))
+        with records_language():
+            opinion = _("催办：%(steps)s") % {"steps": steps} + (f"（{note}）" if note else "")
+            body = _("%(who)s 催办：“%(title)s”的“%(step)s”环节在您处待办，请尽快办理。")
+        TaskHistory.objects.bulk_create(
+            [
+                _history_row(instance, HistoryAction.URGE, actor=actor, task=task, opinion=opinion, at=moment)
+                for task, _users in held
+            ]
+        )
+        _audit(events.INSTANCE_URGED, actor=actor, target=instance, message=opinion)
+        _text_holders(instance, held, body, actor=actor, note=note)
+    return [task for task, _users in held]
+
+
+def _text_holders(instance: ProcessInstance, held, body: str, *, actor, note: str) -> None:
+    """One SMS per holder and step, to the mobile number on their account (none: the inbox mark only)."""
+    from jiedao.sms.services import sms_queue
+
+    for task, users in held:
+        text = body % {"who": _actor_name(actor), "title": instance.title, "step": task.name}
+        if note:
+            text += note
+        for user in users:
+            if not user.mobile:
+                continue
+            try:
+                sms_queue(
+                    actor=actor, phone=user.mobile, body=text, org=instance.org, purpose="workflow.urge"
+                )
+            except ValidationFailed:  # a number on the account that cannot take an SMS: the inbox mark only
+                continue
 
 
 def _withdraw_point(instance: ProcessInstance) -> TaskHistory | None:

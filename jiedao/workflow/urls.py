@@ -12,6 +12,7 @@ urlpatterns = [
     path("instances/<int:pk>/withdraw/", views.InstanceWithdrawView.as_view(), name="instance_withdraw"),
     path("instances/<int:pk>/revoke/", views.InstanceRevokeView.as_view(), name="instance_revoke"),
     path("instances/<int:pk>/retry/", views.InstanceRetryView.as_view(), name="instance_retry"),
+    path("instances/<int:pk>/urge/", views.InstanceUrgeView.as_view(), name="instance_urge"),
     path(
         "instances/<int:pk>/documents/<int:document_pk>/",
         views.InstanceDocumentView.as_view(),

@@ -382,6 +382,7 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "can_withdraw": services.can_withdraw(instance, request.user),
             "can_revoke": services.can_revoke(instance, request.user),
             "can_retry": services.can_retry(instance, request.user),
+            "can_urge": services.can_urge(instance, request.user),
             "my_tasks": [
                 t
                 for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
@@ -434,6 +435,32 @@ class InstanceRevokeView(LoginRequiredMixin, View):
                 messages.error(request, message)
         else:
             messages.success(request, _("申请已撤销。"))
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class InstanceUrgeView(LoginRequiredMixin, View):
+    """催办 from the instance's page."""
+
+    scope_exempt = (
+        "an instance the user may open; the service checks initiator or workflow.change_processinstance"
+    )
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        urged, errors = _call(
+            request,
+            lambda: services.process_urge(
+                actor=request.user, instance=instance, note=request.POST.get("note", "")
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))},
+            )
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 

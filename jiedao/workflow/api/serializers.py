@@ -169,6 +169,8 @@ class TaskBriefSerializer(serializers.ModelSerializer):
             "outcome",
             "opinion",
             "version",
+            "urged_at",
+            "urge_count",
         ]
         read_only_fields = fields
 
@@ -252,6 +254,8 @@ class InboxItemSerializer(serializers.Serializer):
     )
     read = serializers.BooleanField(allow_null=True, help_text="抄送是否已读")
     version = serializers.IntegerField(allow_null=True, help_text="任务版本（办理时回传，防止重复办理）")
+    urged_at = serializers.DateTimeField(allow_null=True, help_text="待办最近一次被催办的时间")
+    urge_count = serializers.IntegerField(help_text="待办被催办的次数")
 
 
 class InboxCountsSerializer(serializers.Serializer):
@@ -319,6 +323,12 @@ class TaskTransferSerializer(serializers.Serializer):
     to_user = serializers.CharField(max_length=150, help_text="接收人的用户名")
     reason = serializers.CharField(max_length=2000, help_text="转办（委派）原因")
     version = serializers.IntegerField(required=False)
+
+
+class InstanceUrgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="催办说明（选填）"
+    )
 
 
 class TaskVersionSerializer(serializers.Serializer):

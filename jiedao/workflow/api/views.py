@@ -28,6 +28,7 @@ def _errors(*codes: int) -> dict:
         403: gettext_lazy("没有权限"),
         404: gettext_lazy("不存在或不在您的管辖范围内"),
         409: gettext_lazy("冲突：任务已被他人办理或已变化"),
+        429: gettext_lazy("操作过于频繁，请稍后再试"),
     }
     return {code: OpenApiResponse(response=s.ErrorSerializer, description=labels[code]) for code in codes}
 
@@ -270,6 +271,30 @@ class ProcessInstanceViewSet(
         instance = services.process_retry(actor=request.user, instance=self.get_object())
         return Response(s.InstanceDetailSerializer(ProcessInstance.objects.get(pk=instance.pk)).data)
 
+    @extend_schema(
+        summary=gettext_lazy("催办"),
+        description=gettext_lazy(
+            "提醒当前环节的办理人（已认领的办理人，否则全部候选人）尽快办理：待办标注“已催办”，有手机号码的"
+            "办理人收到短信。发起人或有 workflow.change_processinstance 权限者可催办；同一流程 2 小时内只能"
+            "催办一次（429）；流程未在运行时返回 409。返回被催办的待办。"
+        ),
+        request=s.InstanceUrgeSerializer,
+        parameters=[ID],
+        responses={200: s.TaskBriefSerializer(many=True), **_errors(400, 403, 404, 409, 429)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        serializer = s.InstanceUrgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        urged = services.process_urge(
+            actor=request.user, instance=self.get_object(), note=serializer.validated_data.get("note", "")
+        )
+        tasks = WorkTask.objects.filter(pk__in=[task.pk for task in urged]).select_related(
+            "assignee", "completed_by", "clock"
+        )
+        return Response(s.TaskBriefSerializer(tasks, many=True).data)
+
 
 # --- the inbox -----------------------------------------------------------------------------------------------
 
@@ -291,6 +316,8 @@ def _task_item(task: WorkTask) -> dict:
         "due_provisional": bool(task.clock_id and task.clock.due_provisional and task.completed_at is None),
         "read": None,
         "version": task.version,
+        "urged_at": task.urged_at if task.completed_at is None else None,
+        "urge_count": task.urge_count,
     }
 
 
@@ -335,6 +362,8 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
                 "due_provisional": False,
                 "read": None,
                 "version": None,
+                "urged_at": None,
+                "urge_count": 0,
             }
 
         deferred = ("state", "data", *(f"definition__{name}" for name in _DEFINITION_BULK))
@@ -362,6 +391,8 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "due_provisional": False,
             "read": copy.read_at is not None,
             "version": None,
+            "urged_at": None,
+            "urge_count": 0,
         }
 
     deferred = (
