@@ -17,6 +17,7 @@ add("workflow", MenuItem(_("待办"), "workflow:inbox", None, "inbox", badge=_co
 add("workflow", MenuItem(_("已办"), "workflow:inbox", None, "check2-square", query="box=done"))
 add("workflow", MenuItem(_("我发起的"), "workflow:inbox", None, "send", query="box=started"))
 add("workflow", MenuItem(_("抄送"), "workflow:inbox", None, "envelope", query="box=cc", badge=_count("cc")))
+add("workflow", MenuItem(_("流程代理"), "workflow:proxies", None, "person-check"))
 add("workflow", MenuItem(_("发起流程"), "workflow:start_list", "workflow.add_processinstance", "plus-circle"))
 add(
     "workflow",

@@ -214,6 +214,14 @@ class WorkTask(ScopedModel):
     opinion = models.TextField(_("办理意见"), blank=True)
     form_data = models.JSONField(_("表单数据"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("代理办理（委托人）"),
+    )
     urged_at = models.DateTimeField(_("最近催办"), null=True, blank=True)
     urge_count = models.PositiveSmallIntegerField(_("催办次数"), default=0)
 
@@ -277,6 +285,32 @@ class TaskHistory(ScopeAware, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.step_name}"
+
+
+class TaskProxy(models.Model):
+    """流程代理 (工作委托): while the principal is away (leave, a trip), the steps that reach them also reach
+    the proxy, who may handle them in their stead. Per user, not per org node: it follows the person."""
+
+    principal = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("委托人")
+    )
+    proxy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("代理人")
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    reason = models.CharField(_("委托事由"), max_length=200)
+    created_at = models.DateTimeField(_("设置时间"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流程代理")
+        verbose_name_plural = _("流程代理")
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["principal", "ends_on"], name="workflow_proxy_principal")]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.proxy} {self.starts_on}–{self.ends_on}"
 
 
 class CarbonCopy(ScopeAware, models.Model):

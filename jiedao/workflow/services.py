@@ -64,6 +64,7 @@ from jiedao.workflow.choices import (
     TaskStatus,
 )
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
+from jiedao.workflow.proxies import with_proxies
 from jiedao.workflow.signals import instance_finished, tasks_created
 
 logger = logging.getLogger(__name__)
@@ -660,9 +661,15 @@ class _Step:
             specs = [(candidates[0], candidates)]
         else:
             specs = [(None, candidates)]
+        specs = with_proxies(specs, org=instance.org, moment=self.moment)
         tasks = [
-            WorkTask(assignee=handler, status=TaskStatus.CLAIMED if handler else TaskStatus.READY, **common)
-            for handler, _users in specs
+            WorkTask(
+                assignee=handler,
+                status=TaskStatus.CLAIMED if handler else TaskStatus.READY,
+                on_behalf_of=principal,
+                **common,
+            )
+            for handler, _users, principal in specs
         ]
         # One INSERT for the rows (a countersign has one per signer) and one for all their candidates: the
         # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
@@ -672,7 +679,7 @@ class _Step:
         through.objects.bulk_create(
             [
                 through(worktask_id=task.pk, user_id=user_id)
-                for task, (_handler, users) in zip(tasks, specs, strict=True)
+                for task, (_handler, users, _principal) in zip(tasks, specs, strict=True)
                 for user_id in dict.fromkeys(user.pk for user in users)
             ]
         )

@@ -13,6 +13,8 @@ urlpatterns = [
     path("instances/<int:pk>/revoke/", views.InstanceRevokeView.as_view(), name="instance_revoke"),
     path("instances/<int:pk>/retry/", views.InstanceRetryView.as_view(), name="instance_retry"),
     path("instances/<int:pk>/urge/", views.InstanceUrgeView.as_view(), name="instance_urge"),
+    path("proxies/", views.ProxyListView.as_view(), name="proxies"),
+    path("proxies/<int:pk>/cancel/", views.ProxyCancelView.as_view(), name="proxy_cancel"),
     path(
         "instances/<int:pk>/documents/<int:document_pk>/",
         views.InstanceDocumentView.as_view(),

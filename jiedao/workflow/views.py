@@ -28,10 +28,10 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin
 from jiedao.workcalendar.choices import CountingRule
-from jiedao.workflow import formschema, selectors, services
+from jiedao.workflow import formschema, proxies, selectors, services
 from jiedao.workflow.api.views import inbox_items
 from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, TaskStatus
-from jiedao.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+from jiedao.workflow.models import ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
 
 DESIGNER_LABELS = {
     "id": gettext_lazy("标识"),
@@ -462,6 +462,65 @@ class InstanceUrgeView(LoginRequiredMixin, View):
                 _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))},
             )
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class ProxyListView(LoginRequiredMixin, View):
+    """流程代理: the user's own settings, the ones naming them as proxy, and the form for a new one."""
+
+    scope_exempt = "the signed-in user's own proxy settings"
+
+    def get(self, request, form=None):
+        from jiedao.workflow.forms import ProxyForm
+
+        user = request.user
+        today = proxies.today()
+        context = {
+            "form": form
+            or ProxyForm(candidates=proxies.proxy_candidates(user), initial={"starts_on": today}),
+            "given": TaskProxy.objects.filter(principal=user).select_related("proxy")[:50],
+            "received": TaskProxy.objects.filter(proxy=user, cancelled_at__isnull=True, ends_on__gte=today)
+            .select_related("principal")
+            .order_by("starts_on"),
+            "today": today,
+        }
+        return render(request, "workflow/proxies.html", context, status=400 if form is not None else 200)
+
+    def post(self, request):
+        from jiedao.workflow.forms import ProxyForm
+
+        form = ProxyForm(request.POST, candidates=proxies.proxy_candidates(request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                proxies.proxy_set(
+                    actor=request.user,
+                    proxy=form.candidates.get(data["proxy"]),
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    reason=data["reason"],
+                    hand_over_open=data["hand_over_open"],
+                )
+            except ValidationFailed as error:
+                for field, messages_ in error.errors.items():
+                    for message in messages_:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("流程代理已设置。"))
+                return HttpResponseRedirect(reverse("workflow:proxies"))
+        return self.get(request, form=form)
+
+
+class ProxyCancelView(LoginRequiredMixin, View):
+    scope_exempt = "the signed-in user's own proxy setting; the service checks the principal"
+
+    def post(self, request, pk):
+        setting = get_object_or_404(TaskProxy, pk=pk, principal=request.user)
+        errors = _run(request, lambda: proxies.proxy_cancel(actor=request.user, setting=setting))
+        for message in errors or []:
+            messages.error(request, message)
+        if not errors:
+            messages.success(request, _("流程代理已取消。"))
+        return HttpResponseRedirect(reverse("workflow:proxies"))
 
 
 class InstanceRetryView(LoginRequiredMixin, View):

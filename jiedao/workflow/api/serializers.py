@@ -256,6 +256,7 @@ class InboxItemSerializer(serializers.Serializer):
     version = serializers.IntegerField(allow_null=True, help_text="任务版本（办理时回传，防止重复办理）")
     urged_at = serializers.DateTimeField(allow_null=True, help_text="待办最近一次被催办的时间")
     urge_count = serializers.IntegerField(help_text="待办被催办的次数")
+    on_behalf_of = serializers.CharField(allow_null=True, help_text="流程代理：代其办理的委托人姓名")
 
 
 class InboxCountsSerializer(serializers.Serializer):

@@ -318,7 +318,13 @@ def _task_item(task: WorkTask) -> dict:
         "version": task.version,
         "urged_at": task.urged_at if task.completed_at is None else None,
         "urge_count": task.urge_count,
+        "on_behalf_of": _name(task.on_behalf_of) if task.on_behalf_of_id else None,
+        "on_behalf_of_id": task.on_behalf_of_id,  # the page's own use (not a serializer field)
     }
+
+
+def _name(user) -> str:
+    return user.full_name or user.username
 
 
 # An inbox row needs the process name only: not the definition's BPMN text and forms (kilobytes per row, the
@@ -330,7 +336,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
     """The queryset of one inbox tab and the function turning a row into an inbox item."""
     if box in ("todo", "done"):
         queryset = selectors.todo_tasks(user) if box == "todo" else selectors.done_tasks(user)
-        queryset = queryset.select_related("instance__definition", "clock")
+        queryset = queryset.select_related("instance__definition", "clock", "on_behalf_of")
         if q:
             queryset = queryset.filter(instance__title__icontains=q)
         if key:
@@ -364,6 +370,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
                 "version": None,
                 "urged_at": None,
                 "urge_count": 0,
+                "on_behalf_of": None,
             }
 
         deferred = ("state", "data", *(f"definition__{name}" for name in _DEFINITION_BULK))
@@ -393,6 +400,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "version": None,
             "urged_at": None,
             "urge_count": 0,
+            "on_behalf_of": None,
         }
 
     deferred = (

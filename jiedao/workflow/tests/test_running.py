@@ -588,9 +588,10 @@ def test_completion_query_budget(leave, people, django_assert_max_num_queries):
     with django_assert_max_num_queries(26) as captured:
         services.task_complete(actor=people.head, task=task, form_data=APPROVE, opinion="同意")
     workflow_queries = [q["sql"] for q in captured.captured_queries if '"workflow_' in q["sql"]]
-    # lock the instance, read the task, close it, create the next task and its candidate link, read the open
-    # rows, write the history row, write the instance.
-    assert len(workflow_queries) == 8, workflow_queries
+    # lock the instance, read the task, close it, look up running proxies (流程代理) of the next step's
+    # handlers, create the next task and its candidate link, read the open rows, write the history row, write
+    # the instance.
+    assert len(workflow_queries) == 9, workflow_queries
     instance.refresh_from_db()
     assert steps(instance) == ["report"] and instance.current_step_names == "销假"
     assert list(instance.history.values_list("action", flat=True))[-1] == HistoryAction.COMPLETE
