@@ -36,6 +36,7 @@ APPLICATION_EXTENSION_REQUESTED = event_type(
 APPLICATION_EXTENSION_REFUSED = event_type(
     5124, "applications.application.extension_refused", _("不予批准延长办理时限")
 )
+APPLICATION_DELIVERED = event_type(5126, "applications.application.delivered", _("登记送达办理结果"))
 APPLICATION_WITHDRAWN = event_type(5125, "applications.application.withdrawn", _("申请人撤回申请"))
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))

@@ -48,6 +48,7 @@ class EventAction(models.TextChoices):
     EXTENDED = "extended", _("延长办理时限")
     NOTICE_PUBLISHED = "notice_published", _("公示")
     CONCLUDED = "concluded", _("办结")
+    DELIVERED = "delivered", _("送达")
     RATED = "rated", _("评价")
     PHONE_CHANGED = "phone_changed", _("变更联系电话")
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.applications.choices import Outcome, RatingLevel
-from jiedao.catalog.choices import Audience
+from jiedao.catalog.choices import Audience, DeliveryMethod
 from jiedao.core.forms import StyledForm
 
 
@@ -163,7 +163,38 @@ class EnterpriseFieldsMixin(forms.Form):
             self.fields["enterprise_name"].help_text = _("以企业名义申请的填写；个人申请的不填。")
 
 
-class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
+class DeliveryFieldsMixin(forms.Form):
+    """送达方式 of the result: only on items with a result to hand over; the address only matters by mail (the
+    service says when it is missing). Kept when the item is not known yet."""
+
+    delivery_method = forms.ChoiceField(
+        label=_("办理结果送达方式"), choices=DeliveryMethod.choices, required=False, widget=forms.RadioSelect
+    )
+    delivery_address = forms.CharField(
+        label=_("邮寄地址"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("选择邮寄送达的填写：省市区、街道门牌号、收件人姓名和电话。邮寄免费。"),
+    )
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, item=item, **kwargs)
+        if item is None:
+            return
+        offered = item.delivery_methods or []
+        if not offered:
+            del self.fields["delivery_method"], self.fields["delivery_address"]
+            return
+        self.fields["delivery_method"].choices = [
+            (method, label) for method, label in DeliveryMethod.choices if method in offered
+        ]
+        self.fields["delivery_method"].initial = offered[0]
+        if DeliveryMethod.MAIL not in offered:
+            del self.fields["delivery_address"]
+
+
+class ApplyForm(DeliveryFieldsMixin, EnterpriseFieldsMixin, MaterialsForm):
     """在线申请: every material the guide marks 必须 comes with the application (the window may register one
     without, and say what is missing; an online applicant is told before sending, not by a correction later)."""
 
@@ -176,7 +207,7 @@ class ApplyForm(EnterpriseFieldsMixin, MaterialsForm):
         return cleaned
 
 
-class WalkInForm(EnterpriseFieldsMixin, MaterialsForm):
+class WalkInForm(DeliveryFieldsMixin, EnterpriseFieldsMixin, MaterialsForm):
     """窗口收件. With the item chosen first (?item=, which lists its materials) the item is fixed on the form
     (a hidden field): the materials listed belong to it; another item is chosen with the picker above."""
 
@@ -214,6 +245,15 @@ class CorrectionForm(StyledForm):
 
 class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class DeliverForm(StyledForm):
+    note = forms.CharField(
+        label=_("送达记录"),
+        max_length=200,
+        help_text=_("窗口领取的填写领取人姓名（代领的注明关系）；邮寄的填写快递公司和运单号。"),
+        error_messages={"required": _("请填写送达记录。")},
+    )
 
 
 class WithdrawForm(StyledForm):

@@ -18,6 +18,7 @@ from jiedao.applications.choices import (
     RatingLevel,
     RectificationStatus,
 )
+from jiedao.catalog.choices import DeliveryMethod
 from jiedao.core.fields import EncryptedTextField
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.core.storage import private_files
@@ -115,6 +116,12 @@ class Application(ScopedModel):
     enterprise_name = models.CharField(_("企业名称"), max_length=200, blank=True)
     enterprise_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
     channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
+    delivery_method = models.CharField(
+        _("送达方式"), max_length=10, choices=DeliveryMethod.choices, blank=True
+    )
+    delivery_address = EncryptedTextField(_("邮寄地址"), blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    delivery_note = models.CharField(_("送达记录"), max_length=200, blank=True)
     window = models.ForeignKey(
         "applications.ServiceWindow",
         on_delete=models.SET_NULL,

@@ -60,7 +60,7 @@ from jiedao.applications.models import (
 )
 from jiedao.applications.processing import instance_for, start_processing
 from jiedao.audit import services as audit
-from jiedao.catalog.choices import Audience, Availability, ItemKind
+from jiedao.catalog.choices import Audience, Availability, DeliveryMethod, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit
 from jiedao.core import uploads as uploads_core
@@ -767,6 +767,24 @@ def offline_only_message(item) -> str:
     }
 
 
+def _delivery(item, method: str, address: str) -> tuple[str, str]:
+    """送达方式 chosen for an item's result: one the item offers (the only one when it offers one), with an
+    address when by mail; ("", "") for an item without a result to hand over."""
+    offered = item.delivery_methods or []
+    if not offered:
+        return "", ""
+    method = (method or "").strip() or (offered[0] if len(offered) == 1 else "")
+    address = (address or "").strip()[:300]
+    if method not in offered:
+        labels = "、".join(item.delivery_method_labels())
+        raise ValidationFailed({"delivery_method": [_("请选择送达方式：%(labels)s。") % {"labels": labels}]})
+    if method == DeliveryMethod.MAIL and len(address) < 8:
+        raise ValidationFailed(
+            {"delivery_address": [_("请填写邮寄地址（省市区、街道门牌号、收件人姓名和电话）。")]}
+        )
+    return method, address if method == DeliveryMethod.MAIL else ""
+
+
 def application_submit(
     *,
     resident: Resident,
@@ -775,6 +793,8 @@ def application_submit(
     enterprise_name: str = "",
     enterprise_uscc: str = "",
     community=None,
+    delivery_method: str = "",
+    delivery_address: str = "",
     at: dt.datetime | None = None,
 ) -> Application:
     """Online application by a signed-in, real-name verified resident. `community` (居住社区, optional): the
@@ -787,6 +807,7 @@ def application_submit(
         raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
     community = _community(item.org, community)
+    delivery_method, delivery_address = _delivery(item, delivery_method, delivery_address)
     if not uploads:
         raise ValidationFailed({"files": [_("请上传申请材料。")]})
     checked = _check_uploads(uploads)
@@ -820,6 +841,8 @@ def application_submit(
             enterprise_uscc=enterprise_uscc,
             community=community,
             channel=Channel.ONLINE,
+            delivery_method=delivery_method,
+            delivery_address=delivery_address,
             tracking_code=new_tracking_code(),
             status=ApplicationStatus.SUBMITTED,
             submitted_at=now,
@@ -847,6 +870,8 @@ def application_register_walk_in(
     enterprise_name: str = "",
     enterprise_uscc: str = "",
     community=None,
+    delivery_method: str = "",
+    delivery_address: str = "",
     at: dt.datetime | None = None,
 ) -> Application:
     """A visitor's application registered at the window by staff; `community`: as in `application_submit`."""
@@ -870,6 +895,10 @@ def application_register_walk_in(
     except ValidationFailed as error:
         errors.update(error.errors)
         phone = None
+    try:
+        delivery_method, delivery_address = _delivery(item, delivery_method, delivery_address)
+    except ValidationFailed as error:
+        errors.update(error.errors)
     if not errors and number and _registered_under_another_name(id_number_hash(number), applicant_name):
         errors["applicant_name"] = [
             _("申请人姓名与该身份证件号码在实有人口库中的登记不一致，请核对申请人的身份证件。")
@@ -914,6 +943,8 @@ def application_register_walk_in(
             enterprise_uscc=enterprise_uscc,
             community=community,
             channel=Channel.WINDOW,
+            delivery_method=delivery_method,
+            delivery_address=delivery_address,
             window=ServiceWindow.of(actor),
             tracking_code=new_tracking_code(),
             status=ApplicationStatus.SUBMITTED,
@@ -1634,12 +1665,15 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     _sms(
         locked,
         event,
-        _("您申请的“%(item)s”（查询码 %(code)s）已办结，结果：%(outcome)s。%(text)s 请评价本次服务：%(link)s")
+        _(
+            "您申请的“%(item)s”（查询码 %(code)s）已办结，结果：%(outcome)s。%(text)s%(pickup)s 请评价本次服务：%(link)s"
+        )
         % {
             "item": locked.item.name,
             "code": locked.tracking_code,
             "outcome": locked.get_outcome_display(),
             "text": text[:200],
+            "pickup": _pickup_words(locked) if outcome == Outcome.APPROVED else "",
             "link": rating_link_url(token),
         },
         actor=actor,
@@ -1653,6 +1687,65 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     from jiedao.applications.outcome import outcome_document_store
 
     outcome_document_store(locked)
+
+
+def _pickup_words(application: Application) -> str:
+    """What the conclusion SMS says about the result to hand over (送达方式 chosen when applying)."""
+    if application.delivery_method == DeliveryMethod.WINDOW:
+        return _("请携带身份证件到%(place)s领取办理结果。") % {"place": application.item.window_address}
+    if application.delivery_method == DeliveryMethod.MAIL:
+        return _("办理结果将免费邮寄给您，寄出后短信告知运单号。")
+    return ""
+
+
+def application_deliver(
+    *, actor, application: Application, note: str, at: dt.datetime | None = None
+) -> Application:
+    """送达: the result of a concluded application handed over at the window (`note`: who collected it) or
+    sent by mail (`note`: the carrier and waybill number, texted to the applicant). Recorded once."""
+    require(actor, "applications.conclude_application", application)
+    note = (note or "").strip()[:200]
+    at = _now(at)
+    with transaction.atomic():
+        locked = _locked(application)
+        if not locked.delivery_method:
+            raise ServiceError(_("该办件没有需要送达的实物结果。"), code="no_delivery")
+        if locked.status != ApplicationStatus.CONCLUDED_APPROVED:
+            raise _bad_status(locked, _("登记送达（只有准予办结的办件有结果可送达）"))
+        if locked.delivered_at is not None:
+            raise Conflict(
+                _("该办件已于 %(at)s 登记送达：%(note)s")
+                % {
+                    "at": timezone.localtime(locked.delivered_at).strftime("%Y-%m-%d %H:%M"),
+                    "note": locked.delivery_note,
+                }
+            )
+        if not note:
+            raise ValidationFailed(
+                {
+                    "note": [
+                        _("请填写快递公司和运单号。")
+                        if locked.delivery_method == DeliveryMethod.MAIL
+                        else _("请填写领取人姓名（代领的注明与申请人的关系）。")
+                    ]
+                }
+            )
+        with records_language():
+            locked.delivered_at, locked.delivery_note = at, note
+            locked.save(update_fields=["delivered_at", "delivery_note"])
+            label = locked.get_delivery_method_display()
+            event = _event(locked, EventAction.DELIVERED, actor=actor, note=f"{label}：{note}", at=at)
+            _audit(events.APPLICATION_DELIVERED, locked, actor=actor, message=f"{label}：{note}")
+            if locked.delivery_method == DeliveryMethod.MAIL:
+                _sms(
+                    locked,
+                    event,
+                    _("您申请的“%(item)s”（查询码 %(code)s）办理结果已寄出：%(note)s。")
+                    % {"item": locked.item.name, "code": locked.tracking_code, "note": note},
+                    actor=actor,
+                )
+    _sync(application, locked)
+    return locked
 
 
 def application_conclude(

@@ -73,6 +73,7 @@ urlpatterns = [
     path("staff/applications/<int:pk>/resubmit/", views.StaffResubmitView.as_view(), name="staff_resubmit"),
     path("staff/applications/<int:pk>/reject/", views.RejectView.as_view(), name="staff_reject"),
     path("staff/applications/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="staff_withdraw"),
+    path("staff/applications/<int:pk>/deliver/", views.DeliverView.as_view(), name="staff_deliver"),
     path("staff/applications/<int:pk>/suspend/", views.SuspendView.as_view(), name="staff_suspend"),
     path("staff/applications/<int:pk>/resume/", views.ResumeView.as_view(), name="staff_resume"),
     path("staff/applications/<int:pk>/extend/", views.ExtendView.as_view(), name="staff_extend"),

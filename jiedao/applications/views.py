@@ -452,6 +452,8 @@ class ResidentApplyView(ResidentRequiredMixin, FormView):
                 uploads=form.uploads(),
                 enterprise_name=form.cleaned_data.get("enterprise_name", ""),
                 enterprise_uscc=form.cleaned_data.get("enterprise_uscc", ""),
+                delivery_method=form.cleaned_data.get("delivery_method", ""),
+                delivery_address=form.cleaned_data.get("delivery_address", ""),
             ),
         )
         if application is None:
@@ -909,6 +911,13 @@ class ApplicationDetailView(ScopedDetailView):
             # Only a paper 评价表 the applicant signed, and not by whoever handled the application.
             actions.append(("rate", _("录入纸质评价表"), forms.PaperRatingForm(auto_id="id_rate_%s")))
         can_conclude = has_permission(user, "applications.conclude_application")
+        if (
+            can_conclude
+            and status == ApplicationStatus.CONCLUDED_APPROVED
+            and application.delivery_method
+            and application.delivered_at is None
+        ):
+            actions.append(("deliver", _("登记送达"), forms.DeliverForm(auto_id="id_deliver_%s")))
         context["certificates"] = list(application.certificates.select_related("revoked_by"))
         if can_conclude and certificates.issuable(application, context["certificates"]):
             label = _("开具%(kind)s") % {"kind": application.item.get_certificate_kind_display()}
@@ -1065,6 +1074,18 @@ class WithdrawView(ApplicationActionView):
             application=self.get_application(),
             reason=form.cleaned_data["reason"],
             expected_status=self.seen_status(),
+        )
+
+
+class DeliverView(ApplicationActionView):
+    title = gettext_lazy("登记送达")
+    permission = "applications.conclude_application"
+    form_class = forms.DeliverForm
+    success_message = gettext_lazy("已登记送达。")
+
+    def perform(self, form):
+        return services.application_deliver(
+            actor=self.request.user, application=self.get_application(), note=form.cleaned_data["note"]
         )
 
 
@@ -1263,6 +1284,8 @@ class WalkInView(ServiceFormView):
             uploads=form.uploads(),
             enterprise_name=data.get("enterprise_name", ""),
             enterprise_uscc=data.get("enterprise_uscc", ""),
+            delivery_method=data.get("delivery_method", ""),
+            delivery_address=data.get("delivery_address", ""),
         )
         missing = form.missing_required()
         if missing:

@@ -15,6 +15,13 @@ class CertificateKind(models.TextChoices):
     RESIDENCE = "residence", _("居住证明")
 
 
+class DeliveryMethod(models.TextChoices):
+    """送达方式: how the applicant receives the result (a certificate, a card, a decision in writing)."""
+
+    WINDOW = "window", _("窗口领取")
+    MAIL = "mail", _("邮寄送达")
+
+
 class Audience(models.TextChoices):
     PERSON = "person", _("个人")
     ENTERPRISE = "enterprise", _("企业")

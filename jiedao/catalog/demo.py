@@ -24,6 +24,7 @@ from jiedao.catalog.choices import (
     Audience,
     Availability,
     CertificateKind,
+    DeliveryMethod,
     ItemKind,
     LifeEvent,
     MaterialForm,
@@ -126,6 +127,7 @@ ITEMS = [
         "sub",
         {
             "name": "就业创业证（再就业优惠证）申领",
+            "delivery_methods": [DeliveryMethod.WINDOW, DeliveryMethod.MAIL],
             "kind": ItemKind.PROMISED,
             "power_type": PowerType.PUBLIC_SERVICE,
             "audience": Audience.PERSON,
@@ -248,6 +250,7 @@ ITEMS = [
         "sub",
         {
             "name": "社会组织（社区社会组织）登记备案",
+            "delivery_methods": [DeliveryMethod.WINDOW],
             "kind": ItemKind.PROMISED,
             "power_type": PowerType.CONFIRMATION,
             "audience": Audience.BOTH,
@@ -356,6 +359,7 @@ ITEMS = [
         "sub",
         {
             "name": "居住证办理（受理）",
+            "delivery_methods": [DeliveryMethod.WINDOW, DeliveryMethod.MAIL],
             "kind": ItemKind.REFERRED,
             "power_type": PowerType.PUBLIC_SERVICE,
             "audience": Audience.PERSON,
@@ -386,6 +390,7 @@ ITEMS = [
         "sub",
         {
             "name": "企业开办全程代办",
+            "delivery_methods": [DeliveryMethod.WINDOW, DeliveryMethod.MAIL],
             "kind": ItemKind.REFERRED,
             "power_type": PowerType.PUBLIC_SERVICE,
             "audience": Audience.ENTERPRISE,
@@ -418,6 +423,7 @@ ITEMS = [
         "community",
         {
             "name": "居住证明开具",
+            "delivery_methods": [DeliveryMethod.WINDOW],
             "kind": ItemKind.INSTANT,
             "power_type": PowerType.CONFIRMATION,
             "audience": Audience.PERSON,
@@ -439,6 +445,7 @@ ITEMS = [
         "sub",
         {
             "name": "老年优待证办理",
+            "delivery_methods": [DeliveryMethod.WINDOW, DeliveryMethod.MAIL],
             "kind": ItemKind.INSTANT,
             "power_type": PowerType.PUBLIC_SERVICE,
             "audience": Audience.PERSON,
@@ -462,6 +469,7 @@ DRAFT_ITEMS = [
         4,
         {
             "name": "退役军人优待证申领",
+            "delivery_methods": [DeliveryMethod.WINDOW, DeliveryMethod.MAIL],
             "kind": ItemKind.PROMISED,
             "power_type": PowerType.PUBLIC_SERVICE,
             "audience": Audience.PERSON,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.catalog.choices import LifeEvent
+from jiedao.catalog.choices import DeliveryMethod, LifeEvent
 from jiedao.catalog.models import Announcement, Material, ServiceItem
 from jiedao.catalog.services import FORM_FILE_EXTENSIONS, ITEM_FIELDS
 from jiedao.core.forms import StyledFormMixin
@@ -23,6 +23,15 @@ class ServiceItemForm(ServiceFormModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("居民可按人生事件查找该事项。"),
+    )
+    delivery_methods = forms.MultipleChoiceField(
+        label=_("送达方式"),
+        choices=DeliveryMethod.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "办结后有证照、证件等实物结果的事项选择；申请人在申请时选定，邮寄免费。只出具电子结果的不选。"
+        ),
     )
     # A list of the processes that exist rather than a key typed from memory: a mistyped key left online
     # applications without a process (handled by hand) without anyone being told.

@@ -13,6 +13,7 @@ from jiedao.catalog.choices import (
     Audience,
     Availability,
     CertificateKind,
+    DeliveryMethod,
     ItemKind,
     LifeEvent,
     MaterialForm,
@@ -61,6 +62,14 @@ class ServiceItem(ScopedModel):
         blank=True,
         help_text=_("办结准予后，窗口据实有人口库打印的证明（如居住证明）；不出具证明的事项不选。"),
     )
+    delivery_methods = models.JSONField(
+        _("送达方式"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "办结后有证照、证件等实物结果的事项选择：窗口领取、邮寄送达（免费）；只出具电子结果的不选。"
+        ),
+    )
     responsibility = models.TextField(_("责任事项"), blank=True, help_text=_("责任清单：承办机构的责任事项"))
     accountability = models.TextField(_("追责情形"), blank=True, help_text=_("责任清单：追责情形"))
     chief_representative = models.CharField(_("首席代表"), max_length=50, blank=True)
@@ -96,6 +105,10 @@ class ServiceItem(ScopedModel):
     def life_event_labels(self) -> list[str]:
         labels = dict(LifeEvent.choices)
         return [str(labels.get(key, key)) for key in self.life_events or []]
+
+    def delivery_method_labels(self) -> list[str]:
+        labels = dict(DeliveryMethod.choices)
+        return [str(labels.get(key, key)) for key in self.delivery_methods or []]
 
     def clean(self) -> None:
         if (

@@ -19,6 +19,7 @@ from jiedao.catalog.choices import (
     AnnouncementCategory,
     Audience,
     Availability,
+    DeliveryMethod,
     ItemKind,
     LifeEvent,
     MaterialForm,
@@ -53,6 +54,7 @@ ITEM_FIELDS = [
     "availability",
     "process_key",
     "certificate_kind",
+    "delivery_methods",
     "responsibility",
     "accountability",
     "chief_representative",
@@ -220,6 +222,9 @@ def _validate_item(values: dict, *, exclude_pk: int | None = None) -> dict[str, 
     for name, choices in choice_fields.items():
         if values.get(name) and values[name] not in choices.values:
             errors.setdefault(name, []).append(_("%(field)s的取值无效。") % {"field": _label(name)})
+    methods = values.get("delivery_methods") or []
+    if not isinstance(methods, list) or any(m not in DeliveryMethod.values for m in methods):
+        errors.setdefault("delivery_methods", []).append(_("送达方式的取值无效。"))
     events_ = values.get("life_events") or []
     if not isinstance(events_, list) or any(e not in LifeEvent.values for e in events_):
         errors.setdefault("life_events", []).append(_("人生事件的取值无效。"))
@@ -275,6 +280,7 @@ def service_item_create(*, actor, org: OrgUnit, data: dict, publish: bool = Fals
         "audience": Audience.PERSON,
         "availability": Availability.ONLINE,
         "life_events": [],
+        "delivery_methods": [],
         "fee": "不收费",
         "publishes_result": False,
         **_clean_item_data(data),

@@ -2,7 +2,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from jiedao.catalog.choices import LifeEvent
+from jiedao.catalog.choices import DeliveryMethod, LifeEvent
 from jiedao.catalog.models import Material, ServiceItem
 from jiedao.catalog.services import ITEM_FIELDS, REQUIRED_ITEM_FIELDS
 from jiedao.orgs.models import OrgUnit
@@ -76,6 +76,11 @@ class ServiceItemSerializer(serializers.ModelSerializer):
     life_events = serializers.ListField(
         child=serializers.ChoiceField(choices=LifeEvent.choices), required=False, help_text="人生事件"
     )
+    delivery_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=DeliveryMethod.choices),
+        required=False,
+        help_text="送达方式：window 窗口领取、mail 邮寄送达；只出具电子结果的事项为空",
+    )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     power_type_display = serializers.CharField(source="get_power_type_display", read_only=True)
     audience_display = serializers.CharField(source="get_audience_display", read_only=True)
@@ -103,7 +108,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             name: {"required": False, "validators": []}
             for name in ITEM_FIELDS
-            if name not in ("life_events",)
+            if name not in ("life_events", "delivery_methods")
         }
         validators: list = []
 
@@ -129,6 +134,7 @@ class PublicServiceItemSerializer(serializers.ModelSerializer):
     audience_display = serializers.CharField(source="get_audience_display", read_only=True)
     availability_display = serializers.CharField(source="get_availability_display", read_only=True)
     life_events = serializers.ListField(child=serializers.CharField(), read_only=True)
+    delivery_methods = serializers.ListField(child=serializers.CharField(), read_only=True)
     apply_url = serializers.SerializerMethodField()
     materials = MaterialSerializer(many=True, read_only=True)
 
@@ -157,6 +163,7 @@ class PublicServiceItemSerializer(serializers.ModelSerializer):
             "office_hours",
             "consultation_phone",
             "complaint_phone",
+            "delivery_methods",
             "availability",
             "availability_display",
             "publishes_result",
