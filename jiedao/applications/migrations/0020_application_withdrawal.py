@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0017_resident_phone_change'),
+        ('applications', '0019_resident_phone_change'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0018_application_withdrawal'),
+        ('applications', '0020_application_withdrawal'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0019_resident_account_closing'),
+        ('applications', '0021_resident_account_closing'),
     ]
 
     operations = [

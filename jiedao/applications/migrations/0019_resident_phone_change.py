@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0016_certificates'),
+        ('applications', '0018_rating_keys_index'),
     ]
 
     operations = [
