@@ -3535,6 +3535,10 @@ PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文�
 已开始重新统计，约一分钟后刷新本页即可看到最新数据。 => Counting again has started; reload this page in about a minute to see the new figures.
 数据截至 %(time)s（每小时更新）；仅统计现居住人口，范围为您有权查看的组织。 => Figures as of %(time)s (updated hourly); residents living here only, in the organizations you may see.
 立即刷新 => Refresh now
+办理结果送达方式（事项的 delivery_methods 之一）：window 窗口领取、mail 邮寄送达 => How the applicant receives the result (one of the item's delivery_methods): window (pick-up at the window), mail (by mail)
+邮寄送达的地址、收件人和电话 => For delivery by mail: the address, the recipient and their phone
+窗口领取：领取人姓名（代领的注明关系）；邮寄：快递公司和运单号 => Pick-up at the window: who collected it (for someone collecting on the applicant's behalf, their relationship); by mail: the carrier and the waybill number
+登记申请人撤回申请（书面申请，须填写原因） => Record the applicant's withdrawal (a written request; the reason is required)
 """
 )
 

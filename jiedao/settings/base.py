@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set used by more than one serializer (an item's methods, an application's method).
+    "ENUM_NAME_OVERRIDES": {"DeliveryMethodEnum": "jiedao.catalog.choices.DeliveryMethod"},
 }
 
 TASKS = {

@@ -96,6 +96,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "concluded_at",
             "outcome",
             "outcome_text",
+            "delivery_method",
+            "delivered_at",
+            "delivery_note",
             "correction_items",
             "clock_status",
             "due_provisional",
@@ -205,6 +208,20 @@ class SubmitSerializer(serializers.Serializer):
     applicant_phone = serializers.CharField(max_length=20)
     enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    delivery_method = serializers.CharField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("办理结果送达方式（事项的 delivery_methods 之一）：window 窗口领取、mail 邮寄送达"),
+    )
+    delivery_address = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("邮寄送达的地址、收件人和电话"),
+    )
     files = serializers.ListField(
         # An empty file is named by the service, with the others refused in the same answer.
         child=serializers.FileField(allow_empty_file=True),
@@ -232,6 +249,12 @@ class CorrectionSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
+
+
+class DeliverSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        allow_blank=True, help_text=_("窗口领取：领取人姓名（代领的注明关系）；邮寄：快递公司和运单号")
+    )
 
 
 class ExtendSerializer(serializers.Serializer):

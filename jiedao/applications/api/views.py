@@ -29,6 +29,7 @@ from jiedao.applications.api.serializers import (
     CertificateSerializer,
     ConcludeSerializer,
     CorrectionSerializer,
+    DeliverSerializer,
     ExtendSerializer,
     ExtensionDecisionSerializer,
     ExtensionRequestSerializer,
@@ -212,6 +213,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             applicant_phone=data["applicant_phone"],
             enterprise_name=data["enterprise_name"],
             enterprise_uscc=data["enterprise_uscc"],
+            delivery_method=data["delivery_method"],
+            delivery_address=data["delivery_address"],
             uploads=_walk_in_uploads(data["files"], data["materials"]),
         )
         return self._done(application, status=201)
@@ -247,6 +250,20 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         application = self.get_object()
         return self._done(
             services.application_reject(
+                actor=request.user,
+                application=application,
+                reason=data["reason"],
+                expected_status=application.status,
+            )
+        )
+
+    @_act(_("登记申请人撤回申请（书面申请，须填写原因）"), ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = self._input(ReasonSerializer)
+        application = self.get_object()
+        return self._done(
+            services.application_withdraw(
                 actor=request.user,
                 application=application,
                 reason=data["reason"],
@@ -314,6 +331,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             services.application_conclude(
                 actor=request.user, application=self.get_object(), outcome=data["outcome"], text=data["text"]
             )
+        )
+
+    @_act(_("登记送达办理结果"), DeliverSerializer)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        data = self._input(DeliverSerializer)
+        return self._done(
+            services.application_deliver(actor=request.user, application=self.get_object(), note=data["note"])
         )
 
     @extend_schema(

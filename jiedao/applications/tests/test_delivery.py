@@ -4,7 +4,10 @@ records the hand-over or the waybill, which is texted to the applicant."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -12,11 +15,19 @@ from django.urls import reverse
 from jiedao.applications import services
 from jiedao.applications.choices import EventAction, Outcome
 from jiedao.applications.models import Application
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident, uploads, walk_in
+from jiedao.applications.tests.factories import (
+    CLERK_PERMISSIONS,
+    PDF,
+    make_item,
+    make_resident,
+    uploads,
+    walk_in,
+)
 from jiedao.catalog.choices import DeliveryMethod
 from jiedao.catalog.tests.factories import make_item as catalog_item
 from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
 from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.registry.validators import make_id_number
 from jiedao.sms.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +156,31 @@ def test_catalog_api_takes_and_checks_delivery_methods(tree):
     assert response.status_code == 200
     item.refresh_from_db()
     assert item.delivery_methods == ["window"]
+
+
+def test_api_registers_with_a_delivery_method_and_records_the_delivery(clerk, tree):
+    item = make_item(tree.community_a1, delivery_methods=BOTH)
+    api = api_client_for(make_user(tree.community_a1, *CLERK_PERMISSIONS))
+    form = {
+        "item": item.pk,
+        "applicant_name": "钱多多",
+        "applicant_id_number": make_id_number("110105", dt.date(1970, 3, 3), 11),
+        "applicant_phone": "13900005555",
+        "delivery_method": "mail",
+        "files": [SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")],
+    }
+    response = api.post("/api/v1/applications/submit/", form, format="multipart")
+    assert (
+        response.status_code == 400 and "请填写邮寄地址" in response.json()["errors"]["delivery_address"][0]
+    )
+    form["delivery_address"] = ADDRESS
+    form["files"] = [SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")]
+    body = api.post("/api/v1/applications/submit/", form, format="multipart").json()
+    assert body["delivery_method"] == "mail" and body["delivered_at"] is None
+    pk = body["id"]
+    api.post(f"/api/v1/applications/{pk}/accept/")
+    api.post(f"/api/v1/applications/{pk}/conclude/", {"outcome": "approved", "text": ""}, format="json")
+    response = api.post(f"/api/v1/applications/{pk}/deliver/", {"note": "EMS 9876543210987"}, format="json")
+    assert response.status_code == 200 and response.json()["delivery_note"] == "EMS 9876543210987"
+    again = api.post(f"/api/v1/applications/{pk}/deliver/", {"note": "EMS 1"}, format="json")
+    assert again.status_code == 409

@@ -14,7 +14,7 @@ from jiedao.applications.tests import test_processing as base
 from jiedao.applications.tests.test_processing import _accepted
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import ServiceError, ValidationFailed
-from jiedao.core.testing import client_for
+from jiedao.core.testing import api_client_for, client_for
 from jiedao.sms.models import OutboundMessage
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.timelimits.services import clock_for
@@ -141,3 +141,14 @@ def test_withdrawal_from_a_stale_page_or_after_a_decision_is_refused(hall):
         services.application_withdraw(
             actor=hall.window, application=factories.submit(hall.resident, hall.item)
         )
+
+
+def test_api_records_a_written_withdrawal(hall):
+    application = _accepted(hall)
+    api = api_client_for(hall.window)
+    url = f"/api/v1/applications/{application.pk}/withdraw/"
+    response = api.post(url, {"reason": ""}, format="json")
+    assert response.status_code == 400 and "请填写撤回原因" in response.json()["errors"]["reason"][0]
+    response = api.post(url, {"reason": "申请人提交书面撤回申请。"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == ApplicationStatus.WITHDRAWN
+    assert processing.instance_for(application).status == InstanceStatus.CANCELLED
