@@ -47,7 +47,7 @@ def _person_counts(today: date):
         .order_by()
         .annotate(band=figures.age_band(today))
         .values("org_id", "band", "gender")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # an index-only scan, as the live count (see `figures`)
     )
     for row in rows:
         yield row["org_id"], StatisticsKind.PERSON, f"{row['band']}:{row['gender']}", row["n"]
