@@ -1507,7 +1507,9 @@ def can_urge(instance: ProcessInstance, user) -> bool:
 
 def _urge_recipients(task: WorkTask, actor) -> list[User]:
     """Who holds the step: its assignee, else every candidate — never the one urging."""
-    users = [task.assignee] if task.assignee_id else list(task.candidates.filter(is_active=True))
+    users = (
+        [task.assignee] if task.assignee_id else [user for user in task.candidates.all() if user.is_active]
+    )
     return [user for user in users if user.pk != actor.pk]
 
 
@@ -1525,6 +1527,7 @@ def process_urge(*, actor, instance: ProcessInstance, note: str = "") -> list[Wo
         tasks = list(
             WorkTask.objects.select_for_update(of=("self",))
             .select_related("assignee")
+            .prefetch_related("candidates")  # one query for every step's candidates
             .filter(instance=instance, status__in=OPEN_TASK_STATUSES)
             .order_by("id")
         )
