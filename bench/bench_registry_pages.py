@@ -19,6 +19,8 @@ sixth of the district, may register and change records).
 Figures, per page and user: the median of `--repeat` requests through Django's test client in process (the
 full middleware stack, the template rendered) after one warm-up request; the queries the request ran; and the
 floor, those same SQL statements replayed on a raw database cursor (what the database alone costs). The
+statistics pages are measured twice: counted live (no snapshot yet), then read from a snapshot of per-org
+counts (`jiedao.registry.statistics.snapshots`), with the time one refresh of that snapshot takes. The
 export runs in a child process for its peak memory: a 10k-row and a 100k-row filtered person list.
 """
 
@@ -37,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, client_for, replay, setup_django
+from _common import ROOT, client_for, replay, setup_django, timed
 
 BIG_HOUSEHOLD = "330110001001999999"
 BIG_MEMBERS = 1000
@@ -273,6 +275,19 @@ def exports(env: dict[str, str], ids: dict[str, int]) -> list[tuple[str, dict]]:
     return results
 
 
+def drop_statistics_snapshots() -> None:
+    """Without a snapshot the statistics pages count live (a kept district may hold one of an earlier run)."""
+    from jiedao.registry.models import StatisticsSnapshot
+
+    StatisticsSnapshot.objects.all().delete()
+
+
+def refresh_statistics():
+    from jiedao.registry.statistics import snapshots
+
+    return snapshots.refresh()
+
+
 def reminders() -> tuple[float, int]:
     from jiedao.registry.models import Migrant
     from jiedao.registry.reminders import send_permit_reminders
@@ -281,6 +296,21 @@ def reminders() -> tuple[float, int]:
     started = time.perf_counter()
     marked = send_permit_reminders()
     return time.perf_counter() - started, marked
+
+
+def print_pages(clients: dict, rows: list[tuple[str, str, str]], repeat: int) -> None:
+    for label, url, who in rows:
+        for user in ("quleader", "shequ") if who == "both" else (who,):
+            row = measure(clients[user], url, repeat)
+            if row is None:
+                print(f"{user:<9} {'—':>9} {'':>8} {'':>10} {'':>7} {'':>8}  {label} (no such page)")
+                continue
+            ratio = row["ms"] / max(row["floor_ms"], 0.01)
+            print(
+                f"{user:<9} {row['ms']:7.0f}ms {row['queries']:8d} {row['floor_ms']:8.1f}ms {ratio:6.1f}× "
+                f"{row['kb']:6.0f}kB  {label}",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -303,18 +333,14 @@ def main() -> None:
     clients = {name: client_for(name) for name in ("quleader", "shequ", "sysadmin")}
     print(f"\n{args.database}, {ids['count']:,} persons; median of {args.repeat} requests after a warm-up")
     print(f"{'user':<9} {'time':>9} {'queries':>8} {'SQL floor':>10} {'ratio':>7} {'size':>8}  page")
-    for label, url, who in pages(ids):
-        for user in ("quleader", "shequ") if who == "both" else (who,):
-            row = measure(clients[user], url, args.repeat)
-            if row is None:
-                print(f"{user:<9} {'—':>9} {'':>8} {'':>10} {'':>7} {'':>8}  {label} (no such page)")
-                continue
-            ratio = row["ms"] / max(row["floor_ms"], 0.01)
-            print(
-                f"{user:<9} {row['ms']:7.0f}ms {row['queries']:8d} {row['floor_ms']:8.1f}ms {ratio:6.1f}× "
-                f"{row['kb']:6.0f}kB  {label}",
-                flush=True,
-            )
+    live = [(f"{label}（无快照，实时计算）", url, who) for label, url, who in pages(ids) if "/stats/" in url]
+    drop_statistics_snapshots()
+    print_pages(clients, live, args.repeat)
+    seconds, snapshot = timed(refresh_statistics)
+    print(
+        f"{'':<9} {seconds * 1000:7.0f}ms  统计快照刷新 (snapshots.refresh, {snapshot.counts.count():,} rows)"
+    )
+    print_pages(clients, pages(ids), args.repeat)
     seconds, marked = reminders()
     print(f"\n居住证到期提醒 (send_permit_reminders): {marked:,} migrants marked in {seconds:.2f} s")
     print("\nexport of a filtered person list (district leader, masked), in a fresh process:")
