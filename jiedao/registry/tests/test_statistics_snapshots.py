@@ -154,3 +154,11 @@ def test_a_finished_person_import_refreshes_the_statistics(tree, settings, tmp_p
 
     data, source = snapshots.compute(viewer)
     assert source is not None and data["summary"]["persons"] == 1
+
+
+def test_reading_a_snapshot_takes_a_fixed_number_of_queries(town, django_assert_max_num_queries):
+    viewer = make_user(town.district, VIEW)
+    snapshots.refresh()
+    snapshots.compute(viewer)  # warm the scope and dictionary caches
+    with django_assert_max_num_queries(7):
+        snapshots.compute(viewer, town.subdistrict_a)
