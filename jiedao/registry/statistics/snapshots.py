@@ -16,6 +16,7 @@ live.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from django.db import transaction
@@ -39,9 +40,10 @@ from jiedao.registry.statistics import figures
 from jiedao.registry.statistics.figures import BAND_COUNT, FEMALE, LARGEST_SIZE, MALE, PERMISSION, Tallies
 
 REFRESH_PERMISSION = "registry.refresh_statisticssnapshot"
+Row = tuple[int, str, str, int]  # (org node, kind, key, count) of a StatisticsCount
 
 
-def _person_counts(today: date):
+def _person_counts(today: date) -> Iterator[Row]:
     rows = (
         Person.objects.filter(status=PersonStatus.LIVING)
         .order_by()
@@ -53,7 +55,7 @@ def _person_counts(today: date):
         yield row["org_id"], StatisticsKind.PERSON, f"{row['band']}:{row['gender']}", row["n"]
 
 
-def _migrant_counts():
+def _migrant_counts() -> Iterator[Row]:
     rows = (
         Migrant.objects.filter(person__status=PersonStatus.LIVING)
         .order_by()
@@ -65,7 +67,7 @@ def _migrant_counts():
         yield row["person__org_id"], StatisticsKind.MIGRANT, row["province"] or "", row["n"]
 
 
-def _household_counts():
+def _household_counts() -> Iterator[Row]:
     # One count per org node, the way the live page counts (households joined to their members, grouped per
     # household): a correlated member count per household took four times as long.
     households = Household.objects.filter(dissolved_on__isnull=True)
@@ -77,7 +79,7 @@ def _household_counts():
                 yield org_id, StatisticsKind.HOUSEHOLD, str(size), n
 
 
-def _tag_counts(today: date):
+def _tag_counts(today: date) -> Iterator[Row]:
     rows = (
         SpecialGroupTag.objects.filter(SpecialGroupTag.valid_on(today), person__status=PersonStatus.LIVING)
         .order_by()
@@ -88,7 +90,7 @@ def _tag_counts(today: date):
         yield row["person__org_id"], StatisticsKind.TAG, row["group"], row["n"]
 
 
-def _enterprise_counts():
+def _enterprise_counts() -> Iterator[Row]:
     rows = (
         Enterprise.objects.filter(status=EnterpriseStatus.OPERATING)
         .order_by()
