@@ -94,6 +94,8 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.created_at:%Y-%m-%d}"
