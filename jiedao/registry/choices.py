@@ -13,6 +13,8 @@ class PersonStatus(models.TextChoices):
     LIVING = "living", _("现居住")
     MOVED_OUT = "moved_out", _("已迁出")
     DECEASED = "deceased", _("已死亡")
+    # a duplicate record merged into another one (`Person.merged_into`); kept so old links stay readable
+    MERGED = "merged", _("已合并")
 
 
 class HouseRelation(models.TextChoices):
@@ -70,6 +72,7 @@ class LifeEventKind(models.TextChoices):
     TAG_ADDED = "tag_added", _("标记特殊人群")
     TAG_ENDED = "tag_ended", _("解除特殊人群标记")
     UPDATED = "updated", _("信息修改")
+    PERSON_MERGED = "person_merged", _("合并重复人员")
 
 
 class StatisticsKind(models.TextChoices):

@@ -89,6 +89,8 @@ ROLE_PERMISSIONS = {
     "community-staff": (
         *(f"registry.{action}_{model}" for model in REGISTRY_MODELS for action in ("view", "add", "change")),
         *IMPORT_PERMISSIONS,
+        # 疑似重复人员: community staff clean up their own community's duplicates
+        "registry.merge_person",
     ),
     # Leaders may refresh the statistics snapshot at once (it recounts the whole district).
     "subdistrict-leader": (*VIEW_ALL, "registry.view_full_person", "registry.refresh_statisticssnapshot"),

@@ -4,6 +4,10 @@ from jiedao.core.menus import MenuItem, add, menu_group
 
 menu_group("registry", _("一标三实"), 10)
 add("registry", MenuItem(_("人口信息"), "registry:person_list", "registry.view_person", "people"))
+add(
+    "registry",
+    MenuItem(_("疑似重复人员"), "registry:person_duplicates", "registry.merge_person", "people-fill"),
+)
 add("registry", MenuItem(_("户籍管理"), "registry:household_list", "registry.view_household", "journal-text"))
 add("registry", MenuItem(_("流动人口"), "registry:migrant_list", "registry.view_migrant", "person-walking"))
 add("registry", MenuItem(_("楼栋房屋"), "registry:house_list", "registry.view_house", "buildings"))

@@ -135,6 +135,14 @@ class Person(ScopedModel):
     status_date = models.DateField(_("状态日期"), null=True, blank=True)
     photo = models.ImageField(_("照片"), upload_to="registry/photos/", storage=private_files, blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("已合并至"),
+    )
 
     class Meta:
         verbose_name = _("人口")
@@ -158,7 +166,10 @@ class Person(ScopedModel):
             # the rows it writes (a community's under-7s: 1.8 s → 0.16 s without birth_date here).
             models.Index(fields=["name", "id", "org", "status", "birth_date"], name="registry_person_list"),
         ]
-        permissions = [("view_full_person", _("可查看完整身份证号码和电话"))]
+        permissions = [
+            ("view_full_person", _("可查看完整身份证号码和电话")),
+            ("merge_person", _("可核查并合并重复人员")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
@@ -365,6 +376,41 @@ class LifeEvent(PersonScoped):
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.get_kind_display()} {self.occurred_on}"
+
+
+class DuplicateDismissal(ScopeAware, models.Model):
+    """A clerk's decision that two persons listed as suspected duplicates are different people (非重复): the
+    pair is no longer listed. `first` is the lower id."""
+
+    scope_org_field = "first__org"
+    scope_owner_field = None
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("人员"))
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("人员"))
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    decided_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("非重复人员确认")
+        verbose_name_plural = _("非重复人员确认")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="registry_dismissal_pair"),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="registry_dismissal_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} / {self.second_id}"
 
 
 class StatisticsSnapshot(models.Model):

@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from jiedao.registry.ui import enterprises, households, houses, migrants, persons
+from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons
 
 urlpatterns = [
     # persons
     path("persons/", persons.PersonListView.as_view(), name="person_list"),
     path("persons/export/", persons.PersonExportView.as_view(), name="person_export"),
     path("persons/new/", persons.PersonCreateView.as_view(), name="person_create"),
+    path("persons/duplicates/", duplicates.DuplicateListView.as_view(), name="person_duplicates"),
+    path(
+        "persons/duplicates/action/", duplicates.DuplicateActionView.as_view(), name="person_duplicate_action"
+    ),
     path("persons/move-in/", persons.PersonMoveInView.as_view(), name="person_move_in"),
     path("persons/<int:pk>/", persons.PersonDetailView.as_view(), name="person_detail"),
     path("persons/<int:pk>/edit/", persons.PersonEditView.as_view(), name="person_edit"),
