@@ -85,7 +85,17 @@ FORM_FILE_HELP = _("供群众下载：PDF、OFD、Word、Excel、WPS 或图片�
 class MaterialForm(ServiceFormModelForm):
     class Meta:
         model = Material
-        fields = ["name", "form", "copies", "required", "note", "blank_form", "sample", "sort_order"]
+        fields = [
+            "name",
+            "form",
+            "copies",
+            "required",
+            "tolerable",
+            "note",
+            "blank_form",
+            "sample",
+            "sort_order",
+        ]
         help_texts = {"blank_form": FORM_FILE_HELP, "sample": FORM_FILE_HELP}
         widgets = {
             name: forms.ClearableFileInput(

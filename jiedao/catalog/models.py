@@ -131,6 +131,12 @@ class Material(models.Model):
     )
     copies = models.PositiveSmallIntegerField(_("份数"), default=1)
     required = models.BooleanField(_("必须提交"), default=True)
+    # 容缺受理: the window may accept without it when the applicant signs a commitment to supply it later.
+    tolerable = models.BooleanField(
+        _("可容缺"),
+        default=False,
+        help_text=_("必须提交的次要材料可勾选：缺少时窗口可凭申请人签署的承诺书先行受理，申请人限期补交。"),
+    )
     note = models.CharField(_("说明"), max_length=300, blank=True)
     blank_form = models.FileField(_("空白表格"), upload_to="catalog/forms/", blank=True)
     sample = models.FileField(_("示例样表"), upload_to="catalog/samples/", blank=True)

@@ -93,7 +93,7 @@ TEXT_FIELDS = {
     "chief_representative",
 }
 AUDIT_ITEM_FIELDS = ["org", *ITEM_FIELDS, "is_published"]
-MATERIAL_FIELDS = ["name", "form", "copies", "required", "note", "sort_order"]
+MATERIAL_FIELDS = ["name", "form", "copies", "required", "tolerable", "note", "sort_order"]
 MATERIAL_FILE_FIELDS = ["blank_form", "sample"]
 ANNOUNCEMENT_FIELDS = ["title", "category", "body", "valid_from", "valid_until"]
 AUDIT_ANNOUNCEMENT_FIELDS = ["org", *ANNOUNCEMENT_FIELDS, "is_published", "published_at"]
@@ -384,6 +384,9 @@ def _validate_material(values: dict) -> dict[str, list[str]]:
     copies = values.get("copies")
     if not isinstance(copies, int) or copies < 1:
         errors["copies"] = [_("份数至少为 1。")]
+    if values.get("tolerable") and not values.get("required"):
+        # A material the applicant may leave out anyway has nothing to defer.
+        errors["tolerable"] = [_("“可容缺”只适用于必须提交的材料：非必须材料本来就可以不提交，请取消勾选。")]
     for name in MATERIAL_FILE_FIELDS:
         upload = values.get(name)
         if not upload or not hasattr(upload, "size") or getattr(upload, "_committed", False):

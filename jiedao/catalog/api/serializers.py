@@ -34,6 +34,7 @@ class MaterialSerializer(serializers.ModelSerializer):
             "form_display",
             "copies",
             "required",
+            "tolerable",
             "note",
             "sort_order",
             "blank_form_url",
