@@ -38,6 +38,9 @@ APPLICATION_EXTENSION_REFUSED = event_type(
 )
 APPLICATION_DELIVERED = event_type(5126, "applications.application.delivered", _("登记送达办理结果"))
 APPLICATION_WITHDRAWN = event_type(5125, "applications.application.withdrawn", _("申请人撤回申请"))
+APPLICATION_DEFERRED_SUPPLIED = event_type(
+    5127, "applications.application.deferred_supplied", _("补交容缺材料")
+)
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))
 INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))

@@ -41,6 +41,8 @@ class EventAction(models.TextChoices):
     PROCESS_STARTED = "process_started", _("转入流程办理")
     CORRECTION_REQUESTED = "correction_requested", _("一次性告知补正材料")
     RESUBMITTED = "resubmitted", _("补正后重新提交")
+    DEFERRED_SUPPLIED = "deferred_supplied", _("补交容缺材料")
+    DEFERRED_REMINDED = "deferred_reminded", _("提醒补交容缺材料")
     REJECTED = "rejected", _("不予受理")
     WITHDRAWN = "withdrawn", _("申请人撤回申请")
     SUSPENDED = "suspended", _("中止办理")

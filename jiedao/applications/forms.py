@@ -98,6 +98,35 @@ class MaterialsForm(StyledForm):
         return found
 
 
+class DeferredMaterialsForm(MaterialsForm):
+    """补交容缺材料: one file input per 容缺 material still outstanding, and nothing else."""
+
+    def __init__(self, *args, item=None, outstanding=(), **kwargs):
+        super().__init__(*args, item=item, **kwargs)
+        wanted = {deferred.material_id for deferred in outstanding}
+        self.item_materials = [m for m in self.item_materials if m.pk in wanted]
+        kept = {f"material_{m.pk}" for m in self.item_materials}
+        for name in list(self.fields):
+            if name not in kept:
+                del self.fields[name]
+
+
+class AcceptDeferredForm(StyledForm):
+    """容缺受理: the clerk confirms the signed commitment and may set the deadline."""
+
+    committed = forms.BooleanField(
+        label=_("申请人已签署容缺承诺书"),
+        required=False,
+        help_text=_("承诺在期限内补交所缺材料；承诺书原件随办件归档。"),
+    )
+    until = forms.DateField(
+        label=_("补交期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("不填则按系统参数，自受理之日起若干个工作日。"),
+    )
+
+
 class PhoneForm(StyledForm):
     phone = forms.CharField(label=_("手机号码"), max_length=20)
 

@@ -166,6 +166,11 @@ class Application(ScopedModel):
     )
     correction_items = models.JSONField(_("补正材料清单"), default=list, blank=True)
     status_note = models.TextField(_("状态说明"), blank=True)
+    # 容缺受理: accepted with some tolerable materials missing, to be supplied by `defer_until` under the
+    # applicant's written commitment (承诺书); the materials are `deferred_materials`.
+    defer_until = models.DateField(_("容缺材料补交期限"), null=True, blank=True)
+    defer_committed = models.BooleanField(_("已签署容缺承诺书"), default=False)
+    defer_reminded_at = models.DateTimeField(_("容缺补交提醒时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("办件")
@@ -289,6 +294,41 @@ class ApplicationMaterial(models.Model):
 
         stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
         return (stem.strip()[:80] or "material") + EXTENSIONS.get(self.content_type, "")
+
+
+class DeferredMaterial(models.Model):
+    """A material accepted as missing (容缺) that the applicant undertook to supply; `supplied_at` is set
+    when a file of that material arrives."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="deferred_materials", verbose_name=_("办件")
+    )
+    material = models.ForeignKey(
+        "catalog.Material",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("目录材料"),
+    )
+    name = models.CharField(_("材料名称"), max_length=200)
+    supplied_at = models.DateTimeField(_("补交时间"), null=True, blank=True)
+    supplied_file = models.ForeignKey(
+        ApplicationMaterial,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("补交文件"),
+    )
+
+    class Meta:
+        verbose_name = _("容缺材料")
+        verbose_name_plural = _("容缺材料")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ApplicationEvent(models.Model):

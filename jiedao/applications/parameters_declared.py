@@ -15,6 +15,15 @@ DEEMED_ACCEPTANCE_DAYS = declare(
         "申请提交后这么多个工作日内既未受理、未告知补正也未不予受理的，视为受理（行政许可法第三十二条）。"
     ),
 )
+DEFER_DAYS = declare(
+    "applications.defer_days",
+    _("容缺材料补交期限（工作日）"),
+    5,
+    minimum=1,
+    maximum=60,
+    group=GROUP,
+    help_text=_("容缺受理时，申请人自受理之日起在这么多个工作日内补交所缺材料（窗口可另定期限）。"),
+)
 MAX_FILE_MB = declare(
     "applications.max_file_mb",
     _("单个材料文件上限（MB）"),

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import ApplicationStatus, RatingChannel, RatingLevel
-from jiedao.applications.models import Application, ExtensionStatus
+from jiedao.applications.models import Application, DeferredMaterial, ExtensionStatus
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.selectors import node_in_scope
 from jiedao.timelimits.choices import ClockStatus
@@ -41,15 +59,54 @@ def overdue(queryset):
     return with_clock_in(queryset, ClockStatus.RED)
 
 
-def missing_required_materials(application: Application) -> list[str]:
-    """Names of the item's required (必须) materials with no file of that material in the application; reads
+def missing_required(application: Application) -> list:
+    """The item's required (必须) catalog materials with no file of that material in the application; reads
     `item.materials` and `materials` (prefetch both for a list)."""
     handed_in = {material.material_id for material in application.materials.all()}
     return [
-        material.name
+        material
         for material in application.item.materials.all()
         if material.required and material.pk not in handed_in
     ]
+
+
+def missing_required_materials(application: Application) -> list[str]:
+    """Names of `missing_required`."""
+    return [material.name for material in missing_required(application)]
+
+
+# 容缺 materials matter while the application is being handled: after the decision nobody waits for them.
+DEFERRAL_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED)
+DEFERRAL_FILTERS = ("outstanding", "overdue")
+
+
+def deferral_outstanding(queryset):
+    """Applications being handled with 容缺 materials not supplied yet."""
+    return queryset.filter(
+        status__in=DEFERRAL_STATUSES,
+        pk__in=DeferredMaterial.objects.filter(supplied_at__isnull=True).values("application"),
+    )
+
+
+def deferral_overdue(queryset, today: dt.date | None = None):
+    """容缺逾期: outstanding 容缺 materials past the day they were to be supplied by."""
+    return deferral_outstanding(queryset).filter(defer_until__lt=today or timezone.localdate())
+
+
+def with_deferral_overdue(queryset, today: dt.date | None = None):
+    """Annotate `deferral_overdue` (True: 容缺逾期) for a page of rows."""
+    outstanding = DeferredMaterial.objects.filter(application=OuterRef("pk"), supplied_at__isnull=True)
+    return queryset.annotate(
+        deferral_overdue=Case(
+            When(
+                Q(status__in=DEFERRAL_STATUSES, defer_until__lt=today or timezone.localdate())
+                & Exists(outstanding),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 CLOCK_FILTERS = (ClockStatus.GREEN, ClockStatus.YELLOW, ClockStatus.RED, ClockStatus.PAUSED)
@@ -57,7 +114,7 @@ CLOCK_FILTERS = (ClockStatus.GREEN, ClockStatus.YELLOW, ClockStatus.RED, ClockSt
 
 def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, list[str]]]:
     """The staff list's filters, shared by the page and the API: status, time-limit colour (`clock`),
-    pending extension, org node (with everything below it, within the user's scope), item, and a search
+    pending extension, 容缺 materials (`deferral`: outstanding 待补交, overdue 容缺逾期), org node (with everything below it, within the user's scope), item, and a search
     (`q`: tracking code, applicant name, item or enterprise name). Returns the filtered queryset and the
     errors of values that are not valid (the API refuses them; the page ignores them)."""
     errors: dict[str, list[str]] = {}
@@ -85,6 +142,14 @@ def filter_applications(queryset, params, *, user) -> tuple[QuerySet, dict[str, 
             queryset = queryset.filter(extension_requests__status=ExtensionStatus.PENDING)
         else:
             invalid("extension", ("pending",))
+    deferral = (params.get("deferral") or "").strip()
+    if deferral:
+        if deferral == "overdue":
+            queryset = deferral_overdue(queryset)
+        elif deferral == "outstanding":
+            queryset = deferral_outstanding(queryset)
+        else:
+            invalid("deferral", DEFERRAL_FILTERS)
     for name in ("org", "item"):
         raw = (params.get(name) or "").strip()
         if not raw:

@@ -42,6 +42,7 @@ from jiedao.applications.models import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
+    DeferredMaterial,
     ExtensionRequest,
     ExtensionStatus,
     Inquiry,
@@ -59,9 +60,10 @@ from jiedao.applications.models import (
     SmsCodePurpose,
 )
 from jiedao.applications.processing import instance_for, start_processing
+from jiedao.applications.selectors import missing_required
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, DeliveryMethod, ItemKind
-from jiedao.catalog.models import ServiceItem
+from jiedao.catalog.models import Material, ServiceItem
 from jiedao.core import crypto, ratelimit
 from jiedao.core import uploads as uploads_core
 from jiedao.core.exceptions import (
@@ -973,8 +975,16 @@ def _start_clock(application: Application, *, actor, at: dt.datetime):
 
 
 @in_records_language
-def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -> None:
-    """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock).
+def _accept(
+    application: Application,
+    *,
+    actor,
+    at: dt.datetime,
+    deemed: bool,
+    deferred: tuple[list[Material], dt.date] | None = None,
+) -> None:
+    """The accepting part shared by staff acceptance and deemed acceptance (caller holds the lock);
+    `deferred`: the materials accepted as missing (容缺) and the day they are to be supplied by.
 
     Deemed acceptance (`at` is the moment it became deemed) counts from the day the materials were
     received (行政许可法第三十二条: 逾期不告知的，自收到申请材料之日起即为受理): `accepted_at` and the clock
@@ -989,6 +999,13 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
         # An application that came in online is at the window of the staff member who accepts it.
         application.window = ServiceWindow.of(actor)
     clock = _start_clock(application, actor=actor, at=accepted_from)
+    if deferred:
+        materials, until = deferred
+        application.defer_until, application.defer_committed = until, True
+        DeferredMaterial.objects.bulk_create(
+            DeferredMaterial(application=application, material=material, name=material.name)
+            for material in materials
+        )
     application.save()
     written_notices.issue_acceptance(application, actor=actor, at=at)
     note = (
@@ -998,7 +1015,7 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
             "date": accepted_from.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
         }
         if deemed
-        else ""
+        else _deferral_note(application)
     )
     event = _event(
         application,
@@ -1024,17 +1041,80 @@ def _accept(application: Application, *, actor, at: dt.datetime, deemed: bool) -
             if clock.due_provisional
             else _("您申请的“%(item)s”已受理（查询码 %(code)s），承诺于 %(due)s 前办结。")
         )
-        _sms(
-            application,
-            event,
-            promise
-            % {
-                "item": application.item.name,
-                "code": application.tracking_code,
-                "due": application.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
-            },
-            actor=actor,
+        body = promise % {
+            "item": application.item.name,
+            "code": application.tracking_code,
+            "due": application.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        }
+        if deferred:
+            body += _("本件为容缺受理，请于 %(until)s 前补交：%(names)s。") % {
+                "until": deferred[1].isoformat(),
+                "names": "、".join(material.name for material in deferred[0]),
+            }
+        _sms(application, event, body[:480], actor=actor)
+
+
+def _deferral_note(application: Application) -> str:
+    """What the history says of a 容缺受理: the materials deferred, by when, and the commitment."""
+    if not application.defer_until:
+        return ""
+    names = "、".join(application.deferred_materials.values_list("name", flat=True))
+    return _("容缺受理（申请人已签署容缺承诺书），须于 %(until)s 前补交：%(names)s。") % {
+        "until": application.defer_until.isoformat(),
+        "names": names,
+    }
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """容缺受理 asked for by the clerk: the missing materials accepted for later (every missing required
+    one), whether the applicant signed the commitment (承诺书), and the day to supply them by (None: the
+    `applications.defer_days`-th working day after acceptance)."""
+
+    materials: list
+    committed: bool
+    until: dt.date | None = None
+
+
+def _deferral_checked(application: Application, deferral: Deferral, at: dt.datetime):
+    """The deferred materials and their deadline, or the Chinese reason 容缺受理 is not possible."""
+    if application.item.kind == ItemKind.INSTANT:
+        raise ValidationFailed({"materials": [_("即办件当场办结，不适用容缺受理；请收齐材料后受理。")]})
+    missing = missing_required(application)
+    if not missing:
+        raise ValidationFailed({"materials": [_("必须提交的材料已齐全，无需容缺受理，请直接受理。")]})
+    errors: dict[str, list[str]] = {}
+    intolerable = [m.name for m in missing if not m.tolerable]
+    if intolerable:
+        errors.setdefault("materials", []).append(
+            _("以下缺少的材料不可容缺，不能容缺受理，请一次性告知补正：%(names)s。")
+            % {"names": "、".join(intolerable)}
         )
+    chosen = {getattr(m, "pk", m) for m in deferral.materials}
+    missing_pks = {m.pk for m in missing}
+    stray = [m for m in deferral.materials if getattr(m, "pk", m) not in missing_pks]
+    if stray:
+        names = "、".join(str(getattr(m, "name", m)) for m in stray)
+        errors.setdefault("materials", []).append(
+            _("以下材料不是本办件缺少的必须材料，不能列为容缺材料：%(names)s。") % {"names": names}
+        )
+    left_out = [m.name for m in missing if m.tolerable and m.pk not in chosen]
+    if left_out and not intolerable:
+        errors.setdefault("materials", []).append(
+            _("容缺受理须列明全部所缺材料，以下缺少的材料未列入：%(names)s。")
+            % {"names": "、".join(left_out)}
+        )
+    if not deferral.committed:
+        errors["committed"] = [_("容缺受理须由申请人签署容缺承诺书，请确认已签署后勾选。")]
+    today = clocks.local_date(at)
+    until = deferral.until or workcalendar.current_calendar().add_working_days(
+        today, int(get_parameter("applications.defer_days"))
+    )
+    if until <= today:
+        errors["until"] = [_("补交期限须晚于受理当日。")]
+    if errors:
+        raise ValidationFailed(errors)
+    return missing, until
 
 
 def _start_at_community(application: Application, *, actor, then: str = ""):
@@ -1070,11 +1150,13 @@ def application_accept(
     community=None,
     at: dt.datetime | None = None,
     expected_status: str = "",
+    deferral: Deferral | None = None,
 ) -> Application:
     """Accept (受理) a submitted application: starts the clock on the item's promised limit and hands it to
     processing. An instant item (即办件) is concluded (approved) on the spot. `community` (居住社区,
     optional) sets or corrects the applicant's community before the process starts; it is required when
-    the applicant is not in the registry and the process has a community step."""
+    the applicant is not in the registry and the process has a community step. `deferral`: 容缺受理, only
+    when every missing required material is tolerable (可容缺) and the applicant signed the commitment."""
     require(actor, "applications.accept_application", application)
     at = _now(at)
     with transaction.atomic():
@@ -1082,9 +1164,10 @@ def application_accept(
         _unchanged(locked, expected_status)
         if locked.status != ApplicationStatus.SUBMITTED:
             raise _bad_status(locked, _("受理"))
+        deferred = _deferral_checked(locked, deferral, at) if deferral is not None else None
         if community is not None:
             locked.community = _community(locked.org, community)
-        _accept(locked, actor=actor, at=at, deemed=False)
+        _accept(locked, actor=actor, at=at, deemed=False, deferred=deferred)
         if locked.item.kind == ItemKind.INSTANT:
             with records_language():
                 text = _("即办件，当场办结。")
@@ -1236,6 +1319,7 @@ def application_resubmit(
             raise _bad_status(locked, _("补正提交"))
         _check_total(checked, max_total_mb=upload_limits()["total"], already=_existing_size(locked))
         received = _attach(locked, checked)
+        _mark_supplied(locked, received, at)
         if resident is None:  # handed in at the window: the applicant gets a receipt
             written_notices.issue_receipt(locked, materials=received, actor=actor, at=at, corrections=True)
         before = locked.status
@@ -1266,6 +1350,165 @@ def application_resubmit(
         )
     _sync(application, locked)
     return locked
+
+
+def outstanding_deferred(application: Application) -> list[DeferredMaterial]:
+    """The 容缺 materials not supplied yet."""
+    return [d for d in application.deferred_materials.all() if d.supplied_at is None]
+
+
+def _mark_supplied(
+    application: Application, received: list[ApplicationMaterial], at: dt.datetime
+) -> list[str]:
+    """Each outstanding deferred material a file of which just arrived is supplied; their names."""
+    by_material = {}
+    for material in received:
+        by_material.setdefault(material.material_id, material)
+    supplied = []
+    for deferred in application.deferred_materials.filter(supplied_at__isnull=True):
+        found = by_material.get(deferred.material_id) if deferred.material_id else None
+        if found is not None:
+            deferred.supplied_at, deferred.supplied_file = at, found
+            deferred.save(update_fields=["supplied_at", "supplied_file"])
+            supplied.append(deferred.name)
+    return supplied
+
+
+def application_supply_deferred(
+    *,
+    application: Application,
+    uploads: list[Upload],
+    resident: Resident | None = None,
+    actor=None,
+    at: dt.datetime | None = None,
+) -> Application:
+    """补交容缺材料: the applicant (online, or at the window through staff) hands in materials accepted as
+    missing; each deferred material with a file is marked supplied. The clock runs on as it did."""
+    if resident is not None:
+        if application.resident_id != resident.pk:
+            raise OutOfScope()
+    else:
+        require(actor, "applications.accept_application", application)
+    if not uploads:
+        raise ValidationFailed({"files": [_("请上传需要补交的容缺材料。")]})
+    at = _now(at)
+    checked = _check_uploads(uploads)
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
+            raise _bad_status(locked, _("补交容缺材料"))
+        outstanding = {d.material_id: d for d in outstanding_deferred(locked) if d.material_id}
+        if not outstanding:
+            raise ServiceError(_("该办件没有待补交的容缺材料。"), code="nothing_deferred")
+        errors: dict[str, list[str]] = {}
+        for upload in uploads:
+            if getattr(upload.material, "pk", None) not in outstanding:
+                errors.setdefault(upload.field, []).append(
+                    _("“%(name)s”不是待补交的容缺材料，请按容缺材料逐项上传。")
+                    % {"name": upload.label or getattr(upload.file, "name", "")}
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        _check_total(checked, max_total_mb=upload_limits()["total"], already=_existing_size(locked))
+        received = _attach(locked, checked)
+        supplied = _mark_supplied(locked, received, at)
+        with records_language():
+            if resident is None:
+                written_notices.issue_receipt(locked, materials=received, actor=actor, at=at)
+            left = [d.name for d in outstanding_deferred(locked)]
+            note = _("已补交：%(names)s。") % {"names": "、".join(supplied)}
+            if left:
+                note += _("尚待补交：%(names)s。") % {"names": "、".join(left)}
+            else:
+                note += _("容缺材料已全部补齐。")
+            _event(
+                locked,
+                EventAction.DEFERRED_SUPPLIED,
+                actor=actor,
+                by_applicant=resident is not None,
+                from_status=locked.status,
+                note=note,
+                at=at,
+            )
+            _audit(
+                events.APPLICATION_DEFERRED_SUPPLIED,
+                locked,
+                actor=actor,
+                actor_name=_resident_name(resident) if resident else "",
+                message=note[:500],
+            )
+    _sync(application, locked)
+    return locked
+
+
+def _refuse_approval_while_deferred(application: Application, outcome: str) -> None:
+    if outcome != Outcome.APPROVED:
+        return
+    left = outstanding_deferred(application)
+    if left:
+        raise ServiceError(
+            _(
+                "容缺材料尚未补齐，不能作出准予的决定：%(names)s。请待申请人补交后再办结，或作出不予准予的决定。"
+            )
+            % {"names": "、".join(d.name for d in left)},
+            code="deferred_outstanding",
+        )
+
+
+def deferral_reminders_run(*, now: dt.datetime | None = None) -> int:
+    """Text each applicant with 容缺 materials outstanding once, on the working day before their deadline
+    (or later, up to the deadline, if the job did not run that day). Not before 08:00: a text at midnight
+    wakes people."""
+    now = _now(now)
+    local = now.astimezone(CHINA_TZ)
+    if local.hour < 8:
+        return 0
+    today = local.date()
+    calendar = workcalendar.current_calendar()
+    candidates = Application.objects.filter(
+        status__in=(ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED),
+        defer_until__gte=today,
+        defer_reminded_at__isnull=True,
+        pk__in=DeferredMaterial.objects.filter(supplied_at__isnull=True).values("application"),
+    )
+    sent = 0
+    for application in candidates.select_related("item").order_by("id").iterator():
+        day = application.defer_until - dt.timedelta(days=1)
+        while not calendar.is_workday(day):
+            day -= dt.timedelta(days=1)
+        if today < day:
+            continue
+        with transaction.atomic():
+            # The conditional update is the guarantee of one reminder, whoever else runs the job.
+            if not Application.objects.filter(pk=application.pk, defer_reminded_at__isnull=True).update(
+                defer_reminded_at=now
+            ):
+                continue
+            left = [d.name for d in outstanding_deferred(application)]
+            with records_language():
+                note = _("短信提醒于 %(until)s 前补交：%(names)s。") % {
+                    "until": application.defer_until.isoformat(),
+                    "names": "、".join(left),
+                }
+                event = _event(application, EventAction.DEFERRED_REMINDED, note=note, at=now)
+                _sms(
+                    application,
+                    event,
+                    (
+                        _(
+                            "您申请的“%(item)s”（查询码 %(code)s）为容缺受理，请于 %(until)s 前补交：%(names)s。"
+                            "逾期未补交的，将影响办理结果。"
+                        )
+                        % {
+                            "item": application.item.name,
+                            "code": application.tracking_code,
+                            "until": application.defer_until.isoformat(),
+                            "names": "、".join(left),
+                        }
+                    )[:480],
+                )
+        sent += 1
+    return sent
 
 
 def application_reject(
@@ -1773,6 +2016,7 @@ def application_conclude(
                 _("该办件正在按流程办理，由流程在最后一个环节办结；请在“我的待办”中办理。"),
                 code="in_process",
             )
+        _refuse_approval_while_deferred(locked, outcome)
         _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
     _sync(application, locked)
     return locked
@@ -1794,6 +2038,7 @@ def application_conclude_by_process(
         raise _bad_status(locked, _("办结（只有已受理、办理中的办件可以办结）"))
     if outcome == Outcome.DENIED and not text:
         text = _("经审核，不符合条件。")
+    _refuse_approval_while_deferred(locked, outcome)
     _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
     _sync(application, locked)
     return locked

@@ -19,3 +19,11 @@ def archive_notices() -> int:
     from jiedao.applications.services import notices_archive_run
 
     return notices_archive_run()
+
+
+@task()
+def deferral_reminders() -> int:
+    """Remind applicants of 容缺 materials due the next working day (one text each)."""
+    from jiedao.applications.services import deferral_reminders_run
+
+    return deferral_reminders_run()

@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "me/applications/<int:pk>/resubmit/", views.ResidentResubmitView.as_view(), name="resident_resubmit"
     ),
+    path("me/applications/<int:pk>/supply/", views.ResidentSupplyView.as_view(), name="resident_supply"),
     path("me/applications/<int:pk>/rate/", views.ResidentRateView.as_view(), name="resident_rate"),
     path(
         "me/applications/<int:pk>/withdraw/", views.ResidentWithdrawView.as_view(), name="resident_withdraw"
@@ -64,6 +65,12 @@ urlpatterns = [
     path("staff/applications/new/", views.WalkInView.as_view(), name="walk_in"),
     path("staff/applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="staff_detail"),
     path("staff/applications/<int:pk>/accept/", views.AcceptView.as_view(), name="staff_accept"),
+    path(
+        "staff/applications/<int:pk>/accept-deferred/",
+        views.AcceptDeferredView.as_view(),
+        name="staff_accept_deferred",
+    ),
+    path("staff/applications/<int:pk>/supply/", views.StaffSupplyView.as_view(), name="staff_supply"),
     path(
         "staff/applications/<int:pk>/start-process/",
         views.StartProcessView.as_view(),

@@ -44,10 +44,13 @@ from jiedao.applications.models import (
 )
 from jiedao.applications.selectors import (
     CLOCK_FILTERS,
+    DEFERRAL_STATUSES,
     filter_applications,
+    missing_required,
     missing_required_materials,
     rating_tables,
     with_clock_status,
+    with_deferral_overdue,
 )
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import ServiceItem
@@ -484,6 +487,8 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             application=application,
             history=services.public_history(application),
             resubmit_form=kwargs.get("resubmit_form") or forms.MaterialsForm(item=application.item),
+            deferred=list(application.deferred_materials.all()),
+            supply_form=kwargs.get("supply_form") or _supply_form(application),
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
             can_rate=application.is_concluded and not hasattr(application, "rating"),
             withdraw_form=kwargs.get("withdraw_form") or forms.WithdrawForm(),
@@ -492,6 +497,8 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
             certificates=list(application.certificates.all()),
             **(upload_rules() if application.status == ApplicationStatus.CORRECTION_REQUESTED else {}),
         )
+        if context["supply_form"] is not None:
+            context.update(upload_rules())
         return context
 
 
@@ -551,6 +558,36 @@ class ResidentResubmitView(ResidentApplicationView):
                 messages.success(request, _("补正材料已提交。"))
                 return redirect("applications:resident_application", pk=application.pk)
         return self.render_to_response(self.get_context_data(resubmit_form=form), status=400)
+
+
+def _supply_form(application, *args):
+    """The form to hand in 容缺 materials, while some are outstanding on an application being handled."""
+    outstanding = services.outstanding_deferred(application)
+    if not outstanding or application.status not in DEFERRAL_STATUSES:
+        return None
+    return forms.DeferredMaterialsForm(*args, item=application.item, outstanding=outstanding)
+
+
+class ResidentSupplyView(ResidentApplicationView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = _supply_form(application, request.POST, request.FILES)
+        if form is None:
+            messages.error(request, _("该办件没有待补交的容缺材料。"))
+            return redirect("applications:resident_application", pk=application.pk)
+        if form.is_valid():
+            done = self.run(
+                form,
+                lambda: services.application_supply_deferred(
+                    resident=request.resident, application=application, uploads=form.uploads()
+                ),
+            )
+            if done is not None:
+                messages.success(request, _("容缺材料已补交。"))
+                return redirect("applications:resident_application", pk=application.pk)
+        return self.render_to_response(self.get_context_data(supply_form=form), status=400)
 
 
 class ResidentWithdrawView(ResidentApplicationView):
@@ -785,7 +822,7 @@ class ApplicationListView(ScopedListView):
 
     @staticmethod
     def page_rows(queryset):
-        return with_clock_status(queryset.select_related("item", "org"))
+        return with_deferral_overdue(with_clock_status(queryset.select_related("item", "org")))
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # A district's 300,000 applications: page 500 or the last page read by key (registry.paging), not
@@ -798,6 +835,7 @@ class ApplicationListView(ScopedListView):
         context = super().get_context_data(**kwargs)
         context["statuses"] = ApplicationStatus.choices
         context["clock_choices"] = [(s, ClockStatus(s).label) for s in CLOCK_FILTERS]
+        context["deferral_choices"] = [("outstanding", _("容缺待补交")), ("overdue", _("容缺逾期"))]
         if has_permission(self.request.user, ledger.EXPORT_PERMISSION):
             params = self.request.GET.copy()
             params.pop("page", None)
@@ -829,7 +867,7 @@ class ApplicationDetailView(ScopedDetailView):
             super()
             .get_queryset()
             .select_related("item", "org", "concluded_by")
-            .prefetch_related("materials", "item__materials")
+            .prefetch_related("materials", "item__materials", "deferred_materials")
         )
 
     def get_context_data(self, **kwargs):
@@ -841,8 +879,17 @@ class ApplicationDetailView(ScopedDetailView):
         status = application.status
         can_accept = has_permission(user, "applications.accept_application")
         actions = []
+        missing = missing_required_materials(application)
         if can_accept and status == ApplicationStatus.SUBMITTED:
             actions.append(("accept", _("受理"), forms.EmptyForm(auto_id="id_accept_%s")))
+            if missing:
+                actions.append(
+                    (
+                        "accept_deferred",
+                        _("容缺受理"),
+                        forms.AcceptDeferredForm(auto_id="id_accept_deferred_%s"),
+                    )
+                )
         if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
             actions.append(("correct", _("一次性告知补正"), forms.CorrectionForm(auto_id="id_correct_%s")))
         if can_accept and status == ApplicationStatus.CORRECTION_REQUESTED:
@@ -853,6 +900,10 @@ class ApplicationDetailView(ScopedDetailView):
                     forms.MaterialsForm(item=application.item, auto_id="id_resubmit_%s"),
                 )
             )
+        supply_form = _supply_form(application) if can_accept else None
+        if supply_form is not None:
+            supply_form.auto_id = "id_supply_%s"
+            actions.append(("supply", _("窗口收取容缺材料"), supply_form))
         if can_accept and status in (ApplicationStatus.SUBMITTED, ApplicationStatus.CORRECTION_REQUESTED):
             actions.append(("reject", _("不予受理"), forms.RejectForm(auto_id="id_reject_%s")))
         if can_accept and status in OPEN_STATUSES:
@@ -946,8 +997,15 @@ class ApplicationDetailView(ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
-        context["missing_materials"] = missing_required_materials(application)
-        if application.status == ApplicationStatus.CORRECTION_REQUESTED:
+        context["missing_materials"] = missing
+        context["deferred"] = list(application.deferred_materials.all())
+        context["deferral_overdue"] = (
+            status in DEFERRAL_STATUSES
+            and application.defer_until is not None
+            and application.defer_until < timezone.localdate()
+            and any(d.supplied_at is None for d in context["deferred"])
+        )
+        if application.status == ApplicationStatus.CORRECTION_REQUESTED or supply_form is not None:
             context.update(upload_rules())
         context["notices"] = written_notices.printable(application)
         context["process_instance"] = process_instance
@@ -1005,6 +1063,45 @@ class AcceptView(ApplicationActionView):
             application=self.get_application(),
             community=form.cleaned_data["community"],
             expected_status=self.seen_status(),
+        )
+
+
+class AcceptDeferredView(ApplicationActionView):
+    """容缺受理: the missing required materials (all 可容缺) are to be supplied later under the applicant's
+    written commitment."""
+
+    title = gettext_lazy("容缺受理")
+    form_class = forms.AcceptDeferredForm
+    success_message = gettext_lazy("已容缺受理，受理通知书列明了需补交的材料和期限。")
+
+    def perform(self, form):
+        application = self.get_application()
+        return services.application_accept(
+            actor=self.request.user,
+            application=application,
+            expected_status=self.seen_status(),
+            deferral=services.Deferral(
+                materials=missing_required(application),
+                committed=form.cleaned_data["committed"],
+                until=form.cleaned_data["until"],
+            ),
+        )
+
+
+class StaffSupplyView(ApplicationActionView):
+    title = gettext_lazy("窗口收取容缺材料")
+    form_class = forms.DeferredMaterialsForm
+    success_message = gettext_lazy("容缺材料已收取。")
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "outstanding": services.outstanding_deferred(self.get_application()),
+        }
+
+    def perform(self, form):
+        return services.application_supply_deferred(
+            actor=self.request.user, application=self.get_application(), uploads=form.uploads()
         )
 
 

@@ -93,6 +93,8 @@ def acceptance_facts(application: Application, at: dt.datetime) -> dict:
         "instant": application.item.kind == ItemKind.INSTANT,
         "limit_days": clock.limit if clock else max(1, application.item.promised_limit_days),
         "due_on": _day(application.due_at),
+        "deferred": list(application.deferred_materials.values_list("name", flat=True)),
+        "defer_until": application.defer_until.isoformat() if application.defer_until else "",
     }
 
 
@@ -315,6 +317,22 @@ def _acceptance(letter: Letter, facts: dict) -> None:
                 "决定，依照《中华人民共和国行政许可法》第三十二条，自收到申请材料之日起即为受理。"
             )
             % values
+        )
+    elif facts.get("deferred"):
+        letter.paragraph(
+            _(
+                "您于%(submitted)s提交的“%(item)s”申请（查询码 %(code)s），经审查，主要申请材料齐全、"
+                "符合法定形式，以下次要材料暂缺，您已签署容缺承诺书，本机关决定予以容缺受理："
+            )
+            % values
+        )
+        letter.numbered(facts["deferred"])
+        letter.paragraph(
+            _(
+                "请于%(until)s前补交上述材料（网上办事大厅“我的办件”或窗口均可）。容缺材料补齐前，"
+                "本机关不作出准予的决定；逾期未补交的，本机关可依法作出不予准予的决定。"
+            )
+            % {"until": chinese_date(facts["defer_until"])}
         )
     else:
         letter.paragraph(

@@ -10,6 +10,7 @@ from jiedao.applications.models import (
     Application,
     ApplicationMaterial,
     Certificate,
+    DeferredMaterial,
     ExtensionRequest,
     ExtensionStatus,
 )
@@ -44,6 +45,20 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DeferredMaterialSerializer(serializers.ModelSerializer):
+    """A material accepted as missing (容缺), to be supplied by the application's `defer_until`."""
+
+    supplied = serializers.SerializerMethodField(help_text=_("已补交"))
+
+    class Meta:
+        model = DeferredMaterial
+        fields = ["id", "material", "name", "supplied", "supplied_at"]
+        read_only_fields = fields
+
+    def get_supplied(self, deferred) -> bool:
+        return deferred.supplied_at is not None
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
@@ -69,6 +84,12 @@ class ApplicationSerializer(serializers.ModelSerializer):
     pending_extension = serializers.SerializerMethodField(help_text=_("等待审批的延期申请；没有则为空"))
     missing_materials = serializers.SerializerMethodField(
         help_text=_("事项要求必须提交、本办件尚未收取的材料名称（窗口可一次性告知补正）")
+    )
+    deferred_materials = DeferredMaterialSerializer(
+        many=True, read_only=True, help_text=_("容缺受理时列明、由申请人后补的材料；非容缺受理为空")
+    )
+    defer_until = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("容缺材料补交期限；非容缺受理为空")
     )
 
     class Meta:
@@ -104,6 +125,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "due_provisional",
             "pending_extension",
             "missing_materials",
+            "deferred_materials",
+            "defer_until",
+            "defer_committed",
         ]
         read_only_fields = fields
 
@@ -244,6 +268,26 @@ class SubmitSerializer(serializers.Serializer):
 class CorrectionSerializer(serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=300), help_text=_("一次性告知的全部补正事项")
+    )
+
+
+class AcceptSerializer(serializers.Serializer):
+    """受理; with `deferred_materials`, 容缺受理 (every missing required material must be 可容缺)."""
+
+    deferred_materials = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text=_("容缺受理：缺少的全部必须材料的目录材料编号（均须为可容缺材料）；普通受理不填"),
+    )
+    commitment_signed = serializers.BooleanField(
+        required=False, default=False, help_text=_("容缺受理：申请人已签署容缺承诺书")
+    )
+    defer_until = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("容缺受理：补交期限；不填则按系统参数自受理之日起若干个工作日"),
     )
 
 

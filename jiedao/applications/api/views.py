@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from jiedao.applications import certificates, services, written_notices
 from jiedao.applications.api.serializers import (
     TRACK_INPUT_MAX_LENGTH,
+    AcceptSerializer,
     ApplicationMaterialSerializer,
     ApplicationSerializer,
     CertificateSerializer,
@@ -41,7 +42,12 @@ from jiedao.applications.api.serializers import (
 )
 from jiedao.applications.choices import ApplicationStatus, NoticeKind
 from jiedao.applications.models import Application, ExtensionRequest, ExtensionStatus
-from jiedao.applications.selectors import CLOCK_FILTERS, filter_applications, with_clock_status
+from jiedao.applications.selectors import (
+    CLOCK_FILTERS,
+    DEFERRAL_FILTERS,
+    filter_applications,
+    with_clock_status,
+)
 from jiedao.catalog.api.serializers import HallErrorSerializer
 from jiedao.catalog.models import Material, ServiceItem
 from jiedao.core.api.viewsets import ScopedGenericViewSet
@@ -111,6 +117,12 @@ def _act(summary, request=None):
                 "extension", OpenApiTypes.STR, enum=["pending"], description=_("pending：有待审批的延期申请")
             ),
             OpenApiParameter(
+                "deferral",
+                OpenApiTypes.STR,
+                enum=list(DEFERRAL_FILTERS),
+                description=_("容缺材料：outstanding 尚待补交，overdue 容缺逾期（超过补交期限仍未补交）"),
+            ),
+            OpenApiParameter(
                 "org", OpenApiTypes.INT, description=_("组织节点编号（须在您的管辖范围内），含其全部下级")
             ),
             OpenApiParameter("item", OpenApiTypes.INT, description=_("事项编号")),
@@ -163,6 +175,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             Prefetch("extension_requests", queryset=pending, to_attr="pending_extensions"),
             "item__materials",
             "materials",
+            "deferred_materials",
         )
 
     def get_queryset(self):
@@ -219,13 +232,24 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         )
         return self._done(application, status=201)
 
-    @_act(_("受理"), request=None)
+    @_act(_("受理（含容缺受理）"), AcceptSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
+        data = self._input(AcceptSerializer)
         application = self.get_object()
+        deferral = None
+        if data["deferred_materials"] or data["commitment_signed"] or data["defer_until"]:
+            deferral = services.Deferral(
+                materials=data["deferred_materials"],
+                committed=data["commitment_signed"],
+                until=data["defer_until"],
+            )
         return self._done(
             services.application_accept(
-                actor=request.user, application=application, expected_status=application.status
+                actor=request.user,
+                application=application,
+                expected_status=application.status,
+                deferral=deferral,
             )
         )
 
