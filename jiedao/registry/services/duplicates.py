@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -70,7 +71,10 @@ def _candidate_rows(user, limit: int) -> list[tuple]:
         .annotate(digits=Substr("id_number_masked", 1, 17))
         .values("id", "name", "birth_date", "phone_hash", "digits")
     )
-    scoped_sql, scoped_params = scoped.query.sql_with_params()
+    try:
+        scoped_sql, scoped_params = scoped.query.sql_with_params()
+    except EmptyResultSet:  # no scope at all
+        return []
     dismissal = connection.ops.quote_name(DuplicateDismissal._meta.db_table)
 
     def rule(column: str, flags: str, extra: str = "") -> str:
@@ -117,15 +121,6 @@ def find_duplicates(user, *, limit: int = PAIR_LIMIT) -> list[DuplicatePair]:
             continue  # only the visible digits agree: the hidden ones differ in more than one place
         pairs.append(DuplicatePair(first, second, reasons))
     return pairs
-
-
-def duplicate_pair(user, first_id: int, second_id: int) -> DuplicatePair | None:
-    """The listed pair of these two ids (either order), or None when it is not (or no longer) listed."""
-    low, high = sorted((first_id, second_id))
-    for pair in find_duplicates(user, limit=10_000):
-        if (pair.first.pk, pair.second.pk) == (low, high):
-            return pair
-    return None
 
 
 def describe(person: Person) -> str:

@@ -235,3 +235,10 @@ def test_not_a_duplicate_hides_the_pair(tree, merger):
 
 def test_the_page_needs_the_merge_permission(tree):
     assert client_for(staff(tree.community_a1)).get("/registry/persons/duplicates/").status_code == 403
+
+
+def test_a_user_without_the_merge_permission_finds_nothing(tree, merger):
+    born = date(1977, 7, 7)
+    person(merger, tree.community_a1, name="何平", id_number=make_id_number("330110", born, 151))
+    person(merger, tree.community_a1, name="何平", id_number=make_id_number("330106", born, 153))
+    assert duplicates.find_duplicates(staff(tree.community_a1)) == []
