@@ -188,7 +188,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set used by more than one serializer (an item's methods, an application's method).
-    "ENUM_NAME_OVERRIDES": {"DeliveryMethodEnum": "jiedao.catalog.choices.DeliveryMethod"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryMethodEnum": "jiedao.catalog.choices.DeliveryMethod",
+        # 批量审批's two outcomes and a task's four, both on fields named "outcome"
+        "DecisionEnum": "jiedao.workflow.choices.DECISIONS",
+        "OutcomeEnum": "jiedao.workflow.choices.Outcome",
+    },
 }
 
 TASKS = {

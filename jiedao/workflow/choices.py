@@ -46,6 +46,10 @@ class Outcome(models.TextChoices):
     RETURN = "return", _("退回")
 
 
+# The two outcomes of a decision: what 批量审批 may record.
+DECISIONS = [(Outcome.APPROVE.value, Outcome.APPROVE.label), (Outcome.REJECT.value, Outcome.REJECT.label)]
+
+
 class Completion(models.TextChoices):
     """How a countersign (会签) task decides."""
 

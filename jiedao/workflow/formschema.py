@@ -325,6 +325,25 @@ def editable_keys(schema: dict | None) -> set[str]:
     return {c["key"] for c in fields(schema) if not c.get("disabled") and c.get("readonly") is not True}
 
 
+def batch_refusal(schema: dict | None) -> str | None:
+    """Why a step with this form must be handled one by one, or None when 批量审批 may decide it: it asks
+    for nothing but 同意 / 不同意 (an ``outcome`` radio or select offering both) and the opinion. A step
+    without a form qualifies (its page offers the same two outcomes)."""
+    if schema is None:
+        return None
+    outcome = None
+    for component in fields(schema):
+        if component.get("disabled") or component.get("readonly") is True:
+            continue
+        if component["key"] == "outcome" and component["type"] in ("radio", "select"):
+            outcome = component
+        elif (component.get("validate") or {}).get("required"):
+            return _("需逐件办理：表单有必填项")
+    if outcome is None or not {"approve", "reject"} <= set(_allowed_values(outcome, {})):
+        return _("需逐件办理：表单没有同意 / 不同意选项")
+    return None
+
+
 def field_labels(schema: dict | None) -> dict[str, str]:
     return {c["key"]: _label(c) for c in fields(schema)}
 

@@ -313,6 +313,31 @@ class TaskProxy(models.Model):
         return f"{self.principal} → {self.proxy} {self.starts_on}–{self.ends_on}"
 
 
+class OpinionPhrase(models.Model):
+    """常用意见: a phrase a user inserts into the opinion of a step with one click (同意。, 情况属实，同意上报。).
+    Per user, not per org node: it follows the person, like their signature."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="opinion_phrases",
+        verbose_name=_("用户"),
+    )
+    text = models.CharField(_("意见"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("常用意见")
+        verbose_name_plural = _("常用意见")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "text"], name="workflow_phrase_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class CarbonCopy(ScopeAware, models.Model):
     """抄送: an instance brought to someone's attention, without a decision to take."""
 

@@ -313,6 +313,21 @@ def reopened_by_return(tasks) -> set[int]:
     return found
 
 
+def batch_refusals(tasks) -> dict[int, str | None]:
+    """For `tasks` (a page of the inbox, definitions joined without their forms): why each must be handled
+    one by one (`formschema.batch_refusal`), or None when 批量审批 may decide it. One query for the forms."""
+    definition_ids = {task.instance.definition_id for task in tasks}
+    if not definition_ids:
+        return {}
+    forms = dict(ProcessDefinition.objects.filter(pk__in=definition_ids).values_list("pk", "forms"))
+    return {
+        task.pk: formschema.batch_refusal(
+            (forms.get(task.instance.definition_id) or {}).get(task.form_key) if task.form_key else None
+        )
+        for task in tasks
+    }
+
+
 def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     """Whom the task page offers for 转办 / 委派, by name: active users of the instance's org and the levels
     above it who may handle the instance, other than the actor and the initiator. Only a suggestion list —

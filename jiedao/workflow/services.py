@@ -4,8 +4,9 @@ Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xm
 `definition_new_version`, `definition_retire`.
 
 Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
-`task_unclaim`, `task_complete`, `task_return`, `task_transfer`, `task_delegate`, `copy_mark_read`, the periodic
-`fire_due_timers`, and `process_retry` (an administrator resumes an instance the engine marked failed).
+`task_unclaim`, `task_complete`, `task_complete_batch` (批量审批: one `task_complete` per task), `task_return`,
+`task_transfer`, `task_delegate`, `copy_mark_read`, the periodic `fire_due_timers`, and `process_retry` (an
+administrator resumes an instance the engine marked failed).
 
 Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
 restored from the instance's state, the engine runs, the state is written back, the `WorkTask` rows are
@@ -53,7 +54,7 @@ from jiedao.timelimits import services as timelimits
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.workcalendar.services import CalendarNotCovered
 from jiedao.workflow import audit_events as events
-from jiedao.workflow import bpmn, bpmn_import, engine, formschema
+from jiedao.workflow import bpmn, bpmn_import, engine, formschema, selectors
 from jiedao.workflow.assignment import AssignmentContext, AssignmentError, may_handle, resolve
 from jiedao.workflow.choices import (
     OPEN_TASK_STATUSES,
@@ -1224,6 +1225,69 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
         step.run(complete)
         step.finish()
     return current
+
+
+MAX_BATCH = 50
+
+
+@dataclass
+class BatchResult:
+    """One task of a 批量审批: done, or refused and why (nothing of it changed)."""
+
+    task_id: int
+    title: str
+    step: str
+    done: bool
+    message: str = ""
+
+
+def task_complete_batch(
+    *, actor, versions: dict[int, int], outcome: str, opinion: str = ""
+) -> list[BatchResult]:
+    """批量审批: the actor decides several of their steps at once with one outcome and one opinion.
+
+    `versions` maps each task to the version the caller saw. Only steps whose form asks for nothing beyond
+    同意 / 不同意 and the opinion qualify (`formschema.batch_refusal`). Each goes through `task_complete` in
+    its own transaction with its own version check, so one that someone else decided, returned or changed
+    meanwhile is refused with the reason and leaves the others done. Results come in the order given.
+    """
+    if outcome not in (Outcome.APPROVE, Outcome.REJECT):
+        raise ValidationFailed({"outcome": [_("办理结果应为同意或不同意。")]})
+    if not versions:
+        raise ValidationFailed({"tasks": [_("请至少勾选一件待办。")]})
+    if len(versions) > MAX_BATCH:
+        raise ValidationFailed({"tasks": [_("一次最多批量审批 %(n)d 件，请分批办理。") % {"n": MAX_BATCH}]})
+    # The actor's own steps only (those they handle, handled or may handle): anything else reads as unknown.
+    found = {
+        task.pk: task
+        for task in selectors.involved_tasks(actor)
+        .filter(pk__in=list(versions))
+        .select_related("instance__definition")
+    }
+    results: list[BatchResult] = []
+    for task_id, version in versions.items():
+        task = found.get(task_id)
+        if task is None:
+            results.append(BatchResult(task_id, "", "", False, _("未找到该待办，或该待办不是您的。")))
+            continue
+        title, step = task.instance.title, task.name
+        schema = task.instance.definition.forms.get(task.form_key) if task.form_key else None
+        refusal = formschema.batch_refusal(schema)
+        if refusal:
+            results.append(BatchResult(task_id, title, step, False, refusal))
+            continue
+        task.version = version
+        try:
+            task_complete(actor=actor, task=task, form_data={"outcome": outcome}, opinion=opinion)
+        except ServiceError as error:
+            if isinstance(error, ValidationFailed):
+                message = "；".join(str(m) for messages in error.errors.values() for m in messages)
+            else:
+                message = str(error.message)
+            results.append(BatchResult(task_id, title, step, False, message))
+        else:
+            results.append(BatchResult(task_id, title, step, True))
+    return results
 
 
 def task_claim(*, actor, task: WorkTask) -> WorkTask:

@@ -5,6 +5,7 @@ from jiedao.workflow import views
 app_name = "workflow"
 urlpatterns = [
     path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/batch-complete/", views.BatchCompleteView.as_view(), name="batch_complete"),
     path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
     path("tasks/<int:pk>/<slug:action>/", views.TaskActionView.as_view(), name="task_action"),
     path("instances/", views.InstanceListView.as_view(), name="instance_list"),
@@ -14,6 +15,12 @@ urlpatterns = [
     path("instances/<int:pk>/retry/", views.InstanceRetryView.as_view(), name="instance_retry"),
     path("instances/<int:pk>/urge/", views.InstanceUrgeView.as_view(), name="instance_urge"),
     path("proxies/", views.ProxyListView.as_view(), name="proxies"),
+    path("opinions/", views.OpinionPhraseListView.as_view(), name="opinion_phrases"),
+    path(
+        "opinions/<int:pk>/<slug:action>/",
+        views.OpinionPhraseActionView.as_view(),
+        name="opinion_phrase_action",
+    ),
     path("proxies/<int:pk>/cancel/", views.ProxyCancelView.as_view(), name="proxy_cancel"),
     path(
         "instances/<int:pk>/documents/<int:document_pk>/",

@@ -28,10 +28,10 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin
 from jiedao.workcalendar.choices import CountingRule
-from jiedao.workflow import formschema, proxies, selectors, services
+from jiedao.workflow import formschema, opinions, proxies, selectors, services
 from jiedao.workflow.api.views import inbox_items
-from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, TaskStatus
-from jiedao.workflow.models import ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
+from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, Outcome, TaskStatus
+from jiedao.workflow.models import OpinionPhrase, ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
 
 DESIGNER_LABELS = {
     "id": gettext_lazy("标识"),
@@ -190,10 +190,14 @@ class InboxView(LoginRequiredMixin, TemplateView):
         queryset, to_item = inbox_items(user, box, q=q, key=key)
         page = Paginator(queryset, 30).get_page(self.request.GET.get("page"))
         items = [to_item(row) for row in page.object_list]
+        batchable = False
         if box == "todo":  # a step sent back to the user says so in the list too
             reopened = selectors.reopened_by_return(page.object_list)
+            refusals = selectors.batch_refusals(page.object_list)
             for item in items:
                 item["returned"] = item["id"] in reopened
+                item["batch_refusal"] = refusals.get(item["id"])
+            batchable = any(item["batch_refusal"] is None for item in items)
         counts = selectors.filtered_counts(user, q=q, key=key)
         context.update(
             box=box,
@@ -206,8 +210,43 @@ class InboxView(LoginRequiredMixin, TemplateView):
             total=page.paginator.count,  # counted already by get_page
             tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
             processes=[(d.key, d.name) for d in services.deployed_definitions(user.org)],
+            batchable=batchable,
+            phrases=opinions.phrases_for(user) if batchable else [],
+            max_batch=services.MAX_BATCH,
         )
         return context
+
+
+class BatchCompleteView(LoginRequiredMixin, View):
+    """批量审批 from the 待办 list: the ticked steps (``task`` = "<id>:<version>") with one outcome and opinion."""
+
+    scope_exempt = "the signed-in user's own tasks; the service looks them up via selectors.involved_tasks"
+
+    def post(self, request):
+        versions: dict[int, int] = {}
+        for value in request.POST.getlist("task")[: services.MAX_BATCH + 1]:
+            task_id, _sep, version = value.partition(":")
+            if task_id.isdigit() and version.isdigit():
+                versions[int(task_id)] = int(version)
+        outcome = request.POST.get("outcome", "")
+        opinion = request.POST.get("opinion", "").strip() or request.POST.get("phrase", "")
+        results, errors = _call(
+            request,
+            lambda: services.task_complete_batch(
+                actor=request.user, versions=versions, outcome=outcome, opinion=opinion
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse("workflow:inbox"))
+        context = {
+            "done": [r for r in results if r.done],
+            "refused": [r for r in results if not r.done],
+            "outcome": Outcome(outcome).label,
+            "opinion": opinion.strip()[:2000],
+        }
+        return render(request, "workflow/batch_result.html", context)
 
 
 # --- tasks ---------------------------------------------------------------------------------------------------
@@ -258,6 +297,7 @@ class TaskDetailView(LoginRequiredMixin, View):
             "errors": errors or [],
             "returned": selectors.return_that_opened(task) if mine else None,
             "handover_choices": selectors.handover_choices(task, request.user) if mine else [],
+            "phrases": opinions.phrases_for(request.user) if mine else [],
             "field_labels": formschema.field_labels(schema),
             "data_rows": selectors.data_rows(
                 instance.definition, instance.data, leave_out=formschema.editable_keys(schema)
@@ -301,10 +341,11 @@ class TaskActionView(LoginRequiredMixin, View):
             if not isinstance(submitted, dict):
                 return TaskDetailView().render(request, task, errors=[_("表单数据格式不正确。")], status=400)
 
+            # Without scripts the chosen 常用意见 is not put into the box: it is the opinion when the box is empty.
+            opinion = post.get("opinion", "").strip() or post.get("phrase", "")
+
             def call():
-                services.task_complete(
-                    actor=request.user, task=task, form_data=submitted, opinion=post.get("opinion", "")
-                )
+                services.task_complete(actor=request.user, task=task, form_data=submitted, opinion=opinion)
 
             done = _("已办理：%(n)s。") % {"n": task.name}
         elif action == "claim":
@@ -349,6 +390,50 @@ class TaskActionView(LoginRequiredMixin, View):
         if action in ("claim", "unclaim"):
             return HttpResponseRedirect(reverse("workflow:task_detail", args=[task.pk]))
         return HttpResponseRedirect(reverse("workflow:inbox"))
+
+
+# --- 常用意见 -----------------------------------------------------------------------------------------------
+
+
+class OpinionPhraseListView(LoginRequiredMixin, View):
+    """常用意见: the user's own phrases, in their order, and the form for a new one."""
+
+    scope_exempt = "the signed-in user's own opinion phrases"
+
+    def get(self, request, errors=None, text=""):
+        context = {
+            "phrases": opinions.phrases_for(request.user),
+            "errors": errors or [],
+            "text": text,
+            "max_length": opinions.MAX_LENGTH,
+            "max_count": opinions.MAX_PER_USER,
+        }
+        return render(request, "workflow/opinion_phrases.html", context, status=400 if errors else 200)
+
+    def post(self, request):
+        text = request.POST.get("text", "")
+        errors = _run(request, lambda: opinions.phrase_add(actor=request.user, text=text))
+        if errors:
+            return self.get(request, errors=errors, text=text[: opinions.MAX_LENGTH * 2])
+        messages.success(request, _("常用意见已添加。"))
+        return HttpResponseRedirect(reverse("workflow:opinion_phrases"))
+
+
+class OpinionPhraseActionView(LoginRequiredMixin, View):
+    """POST /workflow/opinions/<pk>/<up|down|delete>/ on one of the user's own phrases."""
+
+    scope_exempt = "the signed-in user's own opinion phrase (looked up by user)"
+
+    def post(self, request, pk, action):
+        phrase = get_object_or_404(OpinionPhrase, pk=pk, user=request.user)
+        if action == "delete":
+            opinions.phrase_delete(actor=request.user, phrase=phrase)
+            messages.success(request, _("已删除常用意见「%(t)s」。") % {"t": phrase.text[:50]})
+            return HttpResponseRedirect(reverse("workflow:opinion_phrases"))
+        if action not in ("up", "down"):
+            raise Http404()
+        opinions.phrase_move(actor=request.user, phrase=phrase, up=action == "up")
+        return HttpResponseRedirect(reverse("workflow:opinion_phrases") + f"#phrase-{phrase.pk}")
 
 
 # --- instances -----------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiedao.workflow.choices import DECISIONS
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
 
 
@@ -310,6 +311,42 @@ class TaskCompleteSerializer(serializers.Serializer):
     )
     opinion = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     version = serializers.IntegerField(required=False, help_text="打开任务时的版本；不一致时拒绝（409）")
+
+
+class TaskBatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="任务编号")
+    version = serializers.IntegerField(help_text="待办列表中该任务的版本；不一致时该件不办理")
+
+
+class TaskBatchCompleteSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=TaskBatchItemSerializer(),
+        max_length=50,
+        error_messages={"max_length": "一次最多批量审批 50 件，请分批办理。"},
+        help_text="要办理的待办（至多 50 件），每件带版本",
+    )
+    outcome = serializers.ChoiceField(
+        choices=DECISIONS,
+        error_messages={"invalid_choice": "办理结果应为同意或不同意。"},
+        help_text="approve 同意、reject 不同意",
+    )
+    opinion = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=2000, help_text="各件共用的办理意见"
+    )
+
+
+class TaskBatchResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="task_id", help_text="任务编号")
+    title = serializers.CharField(help_text="流程标题；未找到的待办为空")
+    step = serializers.CharField(help_text="环节名称；未找到的待办为空")
+    done = serializers.BooleanField(help_text="true 已办理；false 未办理，该件未作任何改动")
+    detail = serializers.CharField(source="message", help_text="未办理的中文原因")
+
+
+class TaskBatchResponseSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="已办理件数")
+    refused = serializers.IntegerField(help_text="未办理件数")
+    results = TaskBatchResultSerializer(many=True, help_text="按提交顺序逐件的结果")
 
 
 class TaskReturnSerializer(serializers.Serializer):

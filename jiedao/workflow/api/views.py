@@ -478,6 +478,31 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def counts(self, request):
         return Response(selectors.counts(request.user))
 
+    @extend_schema(
+        summary=gettext_lazy("批量审批"),
+        description=gettext_lazy(
+            "以同一办理结果（同意 / 不同意）和意见一并办理多件本人的待办，至多 50 件，每件带待办列表中的版本。"
+            "只有表单除同意 / 不同意外没有其他必填项的待办可以批量办理。各件逐件办理、各自校验版本：某件已被他人"
+            "办理、已被退回或已变化时，该件不办理（不作任何改动），其他各件照常办理；返回 200，results 逐件说明"
+            "已办理或未办理的原因（detail）。不是本人的待办按“未找到”拒绝。"
+        ),
+        request=s.TaskBatchCompleteSerializer,
+        responses={200: s.TaskBatchResponseSerializer, **_errors(400)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=False, methods=["post"], url_path="batch-complete")
+    def batch_complete(self, request):
+        data = _parse(s.TaskBatchCompleteSerializer, request)
+        results = services.task_complete_batch(
+            actor=request.user,
+            versions={item["id"]: item["version"] for item in data["tasks"]},
+            outcome=data["outcome"],
+            opinion=data.get("opinion", ""),
+        )
+        done = sum(1 for result in results if result.done)
+        body = {"done": done, "refused": len(results) - done, "results": results}
+        return Response(s.TaskBatchResponseSerializer(body).data)
+
     def _task(self, request, version_data=None) -> WorkTask:
         task = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         if version_data and version_data.get("version") is not None:
