@@ -146,11 +146,17 @@ def load_dibao_application(stdout=None) -> Application | None:
     existing = Application.objects.filter(resident=resident, item=item).first()
     if existing is not None:
         return existing
-    upload = services.Upload(
-        file=SimpleUploadedFile("低保申请书.pdf", APPLICATION_FORM, content_type="application/pdf"),
-        label="最低生活保障申请书",
-    )
-    application = services.application_submit(resident=resident, item=item, uploads=[upload])
+    # A file for each required material, as the window checks them on acceptance: an accepted application
+    # that the detail page says lacks its required materials would contradict itself.
+    uploads = [
+        services.Upload(
+            file=SimpleUploadedFile(f"{material.name}.pdf", APPLICATION_FORM, content_type="application/pdf"),
+            label=material.name,
+            material=material,
+        )
+        for material in item.materials.filter(required=True).order_by("pk")
+    ]
+    application = services.application_submit(resident=resident, item=item, uploads=uploads)
     services.application_accept(actor=window, application=application)
     if stdout is not None:
         stdout.write(

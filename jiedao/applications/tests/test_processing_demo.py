@@ -7,6 +7,7 @@ from jiedao.accounts.models import User
 from jiedao.applications import demo, processing
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Application
+from jiedao.applications.selectors import missing_required_materials
 from jiedao.catalog import demo as catalog_demo
 from jiedao.core import demo as core_demo
 from jiedao.orgs.models import OrgUnit
@@ -32,6 +33,8 @@ def test_the_demo_application_waits_in_the_community_inbox(db):
     application = Application.objects.get()
     assert application.status == ApplicationStatus.ACCEPTED and application.channel == "online"
     assert application.resident.person == head
+    assert missing_required_materials(application) == []  # the window accepted it complete
+    assert "最低生活保障申请书" in {m.label for m in application.materials.all()}
     instance = processing.instance_for(application)
     assert instance.definition.key == "dibao" and instance.org == community
     shequ = User.objects.get(username="shequ")
