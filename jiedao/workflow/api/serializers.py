@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.workflow.choices import DECISIONS
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
+from jiedao.workflow.services import MAX_BATCH
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -313,6 +316,10 @@ class TaskCompleteSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="打开任务时的版本；不一致时拒绝（409）")
 
 
+# The service's own words (`services.task_complete_batch`), said before a list too long is read further.
+_lazy_batch_limit = lazy(lambda: gettext("一次最多批量审批 %(n)d 件，请分批办理。") % {"n": MAX_BATCH}, str)
+
+
 class TaskBatchItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="任务编号")
     version = serializers.IntegerField(help_text="待办列表中该任务的版本；不一致时该件不办理")
@@ -321,13 +328,13 @@ class TaskBatchItemSerializer(serializers.Serializer):
 class TaskBatchCompleteSerializer(serializers.Serializer):
     tasks = serializers.ListField(
         child=TaskBatchItemSerializer(),
-        max_length=50,
-        error_messages={"max_length": "一次最多批量审批 50 件，请分批办理。"},
+        max_length=MAX_BATCH,
+        error_messages={"max_length": _lazy_batch_limit()},
         help_text="要办理的待办（至多 50 件），每件带版本",
     )
     outcome = serializers.ChoiceField(
         choices=DECISIONS,
-        error_messages={"invalid_choice": "办理结果应为同意或不同意。"},
+        error_messages={"invalid_choice": gettext_lazy("办理结果应为同意或不同意。")},
         help_text="approve 同意、reject 不同意",
     )
     opinion = serializers.CharField(
