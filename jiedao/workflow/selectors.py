@@ -120,6 +120,19 @@ def instances_for(user) -> QuerySet[ProcessInstance]:
     return ProcessInstance.objects.filter(involved | Q(pk__in=scoped.values("pk")))
 
 
+def business_object_for(user, instance: ProcessInstance):
+    """The record the instance handles (a service-hall application), if `user` may open its own page; else
+    None: a step's holder outside the record's scope (a community worker verifying a sub-district's
+    application) sees the step's summary without links that would answer 404."""
+    target = instance.business_object
+    if target is None:
+        return None
+    manager = type(target)._default_manager
+    if not hasattr(manager, "visible_to"):
+        return None
+    return target if manager.visible_to(user, "view").filter(pk=target.pk).exists() else None
+
+
 def assignable_roles() -> list[dict[str, str]]:
     """The roles a designer may name as a step's candidate group: active, and none of the three separated
     admin duties (their holders do no business, see `assignment.may_handle`)."""

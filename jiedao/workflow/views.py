@@ -294,6 +294,7 @@ class TaskDetailView(LoginRequiredMixin, View):
             and task.candidates.count() > 1,
             "return_targets": services.return_targets(task) if mine else [],
             "history": instance.history.select_related("actor").order_by("at", "id"),
+            "business_object_openable": selectors.business_object_for(request.user, instance) is not None,
             "errors": errors or [],
             "returned": selectors.return_that_opened(task) if mine else None,
             "handover_choices": selectors.handover_choices(task, request.user) if mine else [],
