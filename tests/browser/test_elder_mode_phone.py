@@ -4,6 +4,7 @@ of squeezing columns to one character per line), headings larger than the text, 
 import pytest
 from django.test import Client
 
+from jiedao.applications import services
 from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident, submit, walk_in
 from jiedao.applications.views import SESSION_KEY
 from jiedao.catalog.choices import ItemKind
@@ -76,3 +77,31 @@ def test_hall_pages_fit_a_phone_in_elder_mode(phone_page, tree):
         "getComputedStyle(document.querySelector('input[type=text], input:not([type])'), '::placeholder').color"
     )
     assert colour not in ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)")
+
+
+# Each control's label on one line: a flex row squeezed on a phone broke "Log out" into "Lo / g / o / ut".
+LINES_OF = """(el) => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_resident_bar_and_print_buttons_keep_their_labels_on_one_line(
+    phone_page, live_server, tree, language
+):
+    page = phone_page
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    application = submit(page.resident, make_item(tree.community_a1, name="最低生活保障金申领"))
+    services.application_accept(actor=clerk, application=application)
+
+    page.goto(f"/hall/me/applications/{application.pk}/")
+    controls = page.locator(
+        "[data-testid=resident-bar] a, [data-testid=resident-bar] button, [data-testid=notices] a"
+    )
+    assert controls.count() == 4
+    for control in controls.all():
+        assert control.evaluate(LINES_OF) == 1, control.inner_text()
+    assert overflow(page) <= 0
