@@ -210,6 +210,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             total=page.paginator.count,  # counted already by get_page
             tabs=[(value, label, counts[value]) for value, label in INBOX_TABS],
             processes=[(d.key, d.name) for d in services.deployed_definitions(user.org)],
+            can_start=has_permission(user, "workflow.add_processinstance"),
             batchable=batchable,
             phrases=opinions.phrases_for(user) if batchable else [],
             max_batch=services.MAX_BATCH,

@@ -104,3 +104,13 @@ def test_the_sidebar_badge_follows_the_refreshed_list(open_page, leave, people):
     expect(page.get_by_test_id("inbox-heading")).to_have_text("我的已办")
     expect(page).to_have_title(re.compile("^我的已办"))
     assert not page.problems
+
+
+@pytest.mark.django_db
+def test_start_button_only_for_who_may_start_a_process(leave, people):
+    """A supervisor watches processes but starts none: no 发起流程 button leading to a 403."""
+    supervisor = client_for(people.supervisor)
+    assert supervisor.get("/workflow/start/").status_code == 403
+    assert "发起流程" not in supervisor.get("/workflow/inbox/").content.decode()
+    applicant = client_for(people.applicant)
+    assert 'href="/workflow/start/"' in applicant.get("/workflow/inbox/").content.decode()
