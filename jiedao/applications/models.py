@@ -455,6 +455,8 @@ class CertificateCounter(ScopeAware, models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("证明编号计数器")
+        verbose_name_plural = _("证明编号计数器")
         constraints = [
             models.UniqueConstraint(fields=["org", "kind", "year"], name="applications_cert_counter")
         ]

@@ -158,3 +158,4 @@ def test_role_page_names_every_permission_in_chinese(tree, roles, admins):
     assert "人口房屋企业信息（一标三实） · 查看人口" in page  # a built-in permission: app · action + model
     assert "受理、补正、不予受理、中止与恢复办件" in page  # a permission the model declares
     assert "用户与权限 · 查看历史密码" in page and "password history" not in page
+    assert "网上办事大厅 · 查看证明编号计数器" in page and "certificate counter" not in page
