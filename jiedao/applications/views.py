@@ -997,7 +997,9 @@ class ApplicationDetailView(ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
-        context["missing_materials"] = missing
+        # Asked for while the application is handled; once it ended (withdrawn, refused, concluded) nothing is
+        # to be collected any more.
+        context["missing_materials"] = missing if status in OPEN_STATUSES else []
         context["deferred"] = list(application.deferred_materials.all())
         context["deferral_overdue"] = (
             status in DEFERRAL_STATUSES

@@ -190,6 +190,19 @@ def test_the_staff_page_names_the_required_materials_not_handed_in(clerk, tree):
     assert "尚未收取的必须材料：户口簿。" in page
 
 
+def test_an_application_that_ended_no_longer_asks_for_its_missing_materials(clerk, tree):
+    from jiedao.applications import services
+    from jiedao.catalog.models import Material
+    from jiedao.core.testing import client_for
+
+    item = make_item(tree.community_a1)
+    Material.objects.create(item=item, name="户口簿", required=True)
+    application = walk_in(clerk, item, name="吴九")
+    services.application_withdraw(actor=clerk, application=application, reason="申请人书面撤回")
+    page = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
+    assert "已撤回" in page and "尚未收取的必须材料" not in page
+
+
 def test_actions_answering_a_list_are_documented_as_a_list_and_the_notice_as_a_pdf():
     """materials/ and extensions/ answer a plain list, as notices/ does; the schema said {count, results} with
     limit and offset for the first two."""
