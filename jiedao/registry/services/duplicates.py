@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Substr
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,73 +53,99 @@ def _one_digit_apart(a: str, b: str) -> bool:
     return sum(x != y for x, y in zip(a[:17], b[:17], strict=True)) == 1
 
 
-def _candidate_rows(user, limit: int) -> list[tuple]:
-    """(first id, second id, same birth date, same phone, same visible digits) for pairs of persons in the
-    user's merge scope with the same name and one of: the same birth date, the same phone (blind index), the
-    same region code and sequence digits in the masked number (what a slip in the birth-date digits leaves:
-    the masked copy keeps the first six and last four characters, and the last one, the check character,
-    changes with any slip). A slip in the region or sequence digits keeps the birth date (read from the
-    number) and is found by the first rule.
+# The rules, each a set of columns two namesakes share: the birth date; the phone (blind index); the region
+# code and sequence digits of the masked number (it keeps the first six and the last four characters; the
+# last, the check character, changes with any slip) with the birth year or the birthday — what a slip in one
+# birth-date digit leaves. A slip in the region or sequence digits keeps the birth date (read from the number)
+# and is found by the first rule.
+_RULES = (
+    ("birth", ("birth_date",), Q()),
+    ("phone", ("phone_hash",), ~Q(phone_hash="")),
+    ("digits", ("digits", "birth_year"), Q()),
+    ("digits", ("digits", "birthday"), Q()),
+)
 
-    Three equi-joins of the scoped persons in the database, one a rule, each on the name and that rule's column
-    (hash joins: only matching pairs come out, never every pair of namesakes), never a pass over the persons in
-    Python. The scope is the shared `visible_to` queryset, used as the joined table."""
+
+def _candidate_pairs(user, limit: int) -> tuple[dict[tuple[int, int], set[str]], bool]:
+    """{(first id, second id): the rules they meet} for namesakes in the user's merge scope, and whether there
+    may be more than `limit` groups of them.
+
+    For each rule the database groups the scoped persons by the name and the rule's columns and returns only the
+    groups of two or more (a hashed aggregate over the scope); the members of those few groups are then read by
+    name (the name-led index) and paired here. No pass over the persons in Python and no self-join of the whole
+    scope: at 1,000,000 persons on PostgreSQL a community's 250,000 take 1.4 s, the district 3.7 s (a self-join
+    of the scope per rule took 2.7 s and 8–10 s)."""
     scoped = (
         Person.objects.visible_to(user, PERMISSION)
         .exclude(status=PersonStatus.MERGED)
-        .annotate(digits=Substr("id_number_masked", 1, 17))
-        .values("id", "name", "birth_date", "phone_hash", "digits")
-    )
-    try:
-        scoped_sql, scoped_params = scoped.query.sql_with_params()
-    except EmptyResultSet:  # no scope at all
-        return []
-    dismissal = connection.ops.quote_name(DuplicateDismissal._meta.db_table)
-
-    def rule(column: str, flags: str, extra: str = "") -> str:
-        return (
-            f"SELECT a.id AS first_id, b.id AS second_id, a.name AS name, {flags} "
-            f"FROM ({scoped_sql}) a JOIN ({scoped_sql}) b "
-            f"ON b.name = a.name AND b.{column} = a.{column} AND b.id > a.id{extra}"
+        .annotate(
+            digits=Substr("id_number_masked", 1, 17),
+            birth_year=ExtractYear("birth_date"),
+            birthday=ExtractMonth("birth_date") * 100 + ExtractDay("birth_date"),
         )
+    )
+    groups: list[tuple[str, tuple[str, ...], set[tuple]]] = []
+    more = False
+    for flag, columns, condition in _RULES:
+        # all the groups (a hashed aggregate; sorting them in the database would sort the whole scope first),
+        # the first `limit` by name kept
+        found = sorted(
+            tuple(row[c] for c in ("name", *columns))
+            for row in scoped.filter(condition)
+            .values("name", *columns)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by()
+        )
+        more = more or len(found) > limit
+        groups.append((flag, columns, set(found[:limit])))
+    names = {key[0] for _flag, _columns, keys in groups for key in keys}
+    if not names:
+        return {}, more
+    members = list(
+        scoped.filter(name__in=names).values("id", "name", *{c for _f, cs, _q in _RULES for c in cs})
+    )
+    pairs: dict[tuple[int, int], set[str]] = {}
+    for flag, columns, keys in groups:
+        by_key: dict[tuple, list[int]] = {}
+        for row in members:
+            key = tuple(row[c] for c in ("name", *columns))
+            if key in keys:
+                by_key.setdefault(key, []).append(row["id"])
+        for ids in by_key.values():
+            ids.sort()
+            for i, low in enumerate(ids):
+                for high in ids[i + 1 :]:
+                    pairs.setdefault((low, high), set()).add(flag)
+    dismissed = set(
+        DuplicateDismissal.objects.filter(first_id__in={low for low, _high in pairs}).values_list(
+            "first_id", "second_id"
+        )
+    )
+    return {pair: flags for pair, flags in pairs.items() if pair not in dismissed}, more
 
-    sql = f"""
-        SELECT first_id, second_id, MAX(same_birth), MAX(same_phone), MAX(same_digits)
-        FROM ({rule("birth_date", "1 AS same_birth, 0 AS same_phone, 0 AS same_digits")}
-              UNION ALL {rule("phone_hash", "0, 1, 0", " AND a.phone_hash <> ''")}
-              UNION ALL {rule("digits", "0, 0, 1")}) pairs
-        WHERE NOT EXISTS (SELECT 1 FROM {dismissal} d WHERE d.first_id = pairs.first_id
-                          AND d.second_id = pairs.second_id)
-        GROUP BY first_id, second_id, name
-        ORDER BY name, first_id, second_id
-        LIMIT %s
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*scoped_params * 6, limit])
-        return cursor.fetchall()
 
-
-def find_duplicates(user, *, limit: int = PAIR_LIMIT) -> list[DuplicatePair]:
-    """Suspected duplicate pairs among the persons the user may merge, with the reasons in Chinese; pairs
-    marked 非重复 and merged records are left out."""
-    rows = _candidate_rows(user, limit)
-    ids = {pk for row in rows for pk in row[:2]}
+def find_duplicates(user, *, limit: int = PAIR_LIMIT) -> tuple[list[DuplicatePair], bool]:
+    """Suspected duplicate pairs among the persons the user may merge, with the reasons in Chinese (pairs
+    marked 非重复 and merged records left out), by name, and whether there may be more than `limit` of them."""
+    candidates, more = _candidate_pairs(user, limit)
+    ids = {pk for pair in candidates for pk in pair}
     persons = Person.objects.select_related("org").in_bulk(ids)
     pairs = []
-    for first_id, second_id, same_birth, same_phone, _same_digits in rows:
+    for (first_id, second_id), flags in candidates.items():
         first, second = persons[first_id], persons[second_id]
-        one_digit = _one_digit_apart(first.id_number, second.id_number)
         reasons = []
-        if same_birth:
+        if "birth" in flags:
             reasons.append(_("姓名、出生日期相同，证件号码不同"))
-        if same_phone:
+        if "phone" in flags:
             reasons.append(_("姓名、手机号码相同"))
-        if one_digit:
+        if _one_digit_apart(first.id_number, second.id_number):
             reasons.append(_("证件号码仅一位数字不同"))
-        elif not (same_birth or same_phone):
+        elif flags == {"digits"}:
             continue  # only the visible digits agree: the hidden ones differ in more than one place
         pairs.append(DuplicatePair(first, second, reasons))
-    return pairs
+    pairs.sort(key=lambda pair: (pair.first.name, pair.first.pk, pair.second.pk))
+    return pairs[:limit], more or len(pairs) > limit
 
 
 def describe(person: Person) -> str:

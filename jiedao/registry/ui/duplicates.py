@@ -21,10 +21,8 @@ class DuplicateListView(ScopedViewMixin, TemplateView):
     template_name = "registry/duplicates.html"
 
     def get_context_data(self, **kwargs):
-        pairs = duplicates.find_duplicates(self.request.user)
-        return super().get_context_data(
-            pairs=pairs, limited=len(pairs) >= duplicates.PAIR_LIMIT, limit=duplicates.PAIR_LIMIT, **kwargs
-        )
+        pairs, limited = duplicates.find_duplicates(self.request.user)
+        return super().get_context_data(pairs=pairs, limited=limited, limit=duplicates.PAIR_LIMIT, **kwargs)
 
 
 class DuplicateActionView(ScopedViewMixin, View):
