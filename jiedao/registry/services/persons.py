@@ -256,6 +256,16 @@ def lock_person(person: Person) -> Person:
     return person
 
 
+def ensure_not_merged(person: Person) -> None:
+    """A record merged into another (疑似重复人员) is kept only to be read: changes go to the record kept."""
+    if person.status == PersonStatus.MERGED:
+        raise ServiceError(
+            _("该记录是重复记录，已合并至 %(p)s，不能再修改；请修改保留的记录。")
+            % {"p": person.merged_into.name if person.merged_into_id else ""},
+            code="merged",
+        )
+
+
 def lock_persons(ids) -> None:
     """Lock several persons' rows, in ascending id order (two services locking the same persons in different
     orders would deadlock)."""
@@ -311,6 +321,7 @@ def person_update(*, actor, person: Person, data: PersonData, seen_updated_at=No
         raise ValidationFailed(moving)
     with transaction.atomic():
         lock_person(person)
+        ensure_not_merged(person)
         if seen is not None and person.updated_at != seen:
             raise Conflict(_("该居民信息已被他人修改，请刷新后重试。"))
         before = _snapshot(person)
@@ -389,6 +400,7 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
         # The photo replaced is the one stored now, not the one the request loaded: another clerk's upload
         # may have committed since, and its encrypted file would be left on disk, referenced by nothing.
         lock_person(person)
+        ensure_not_merged(person)
         before = {"photo": person.photo.name or ""}
         old = person.photo.name
         if photo is None:
@@ -769,6 +781,7 @@ def migrant_register(
         # found none and the second hit the unique constraint (a server error); two edits each wrote the
         # other's field back from the record they had read.
         lock_person(person)
+        ensure_not_merged(person)
         existing = Migrant.objects.filter(person=person).first()
         before = audit.snapshot(existing, MIGRANT_FIELDS) if existing else None
         if seen_unregistered:

@@ -242,3 +242,27 @@ def test_a_user_without_the_merge_permission_finds_nothing(tree, merger):
     person(merger, tree.community_a1, name="何平", id_number=make_id_number("330110", born, 151))
     person(merger, tree.community_a1, name="何平", id_number=make_id_number("330106", born, 153))
     assert duplicates.find_duplicates(staff(tree.community_a1)) == ([], False)
+
+
+def test_a_merged_record_is_read_only(tree, merger):
+    """Edits go to the record kept: an edit, a photo or a migrant registration of the merged one is refused."""
+    born = date(1980, 2, 2)
+    survivor = person(merger, tree.community_a1, name="周明", id_number=make_id_number("330110", born, 111))
+    merged = person(merger, tree.community_a1, name="周明", id_number=make_id_number("330110", born, 123))
+    duplicates.person_merge(actor=merger, survivor=survivor, merged=merged)
+    merged.refresh_from_db()
+    data = services.PersonData(name="周明明", id_number=merged.id_number, org=tree.community_a1)
+    with pytest.raises(ServiceError) as caught:
+        services.person_update(
+            actor=staff(tree.community_a1, "registry.change_person"), person=merged, data=data
+        )
+    assert "已合并至 周明" in str(caught.value.message)
+    merged.refresh_from_db()
+    assert merged.name == "周明"
+    with pytest.raises(ServiceError):
+        services.migrant_register(
+            actor=staff(tree.community_a1, "registry.change_person"),
+            person=merged,
+            data=services.MigrantData(origin_address="安徽省阜阳市", arrival_date=date(2024, 1, 1)),
+        )
+    assert not Migrant.objects.filter(person=merged).exists()
