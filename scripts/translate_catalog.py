@@ -3313,7 +3313,7 @@ PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文�
 出具证明类型 => Certificate issued
 办结准予后，窗口据实有人口库打印的证明（如居住证明）；不出具证明的事项不选。 => The certificate the window prints from the population registry once the application is approved (such as a residence certificate); leave empty for items that issue none.
 已经过：%(steps)s。 => Passed: %(steps)s.
-当前所在：%(steps)s。 => Now at: %(steps)s.
+当前所在：%(steps)s。 =>  Now at: %(steps)s.
 可扫描二维码或访问 %(url)s 核验本证明真伪。 => Scan the QR code or visit %(url)s to check that this certificate is genuine.
 查询码或手机号码不正确。 => The tracking code or phone number is incorrect.
 证明类型：residence 居住证明 => Certificate type: residence (residence certificate)
@@ -3677,6 +3677,7 @@ PDF 或照片（JPG、PNG、WebP、HEIC），如残疾人证、低保批准文�
 本件为容缺受理，请于 %(until)s 前补交以下材料；补齐前不能作出准予的决定。 => Accepted with deferred materials: please supply the materials below by %(until)s; no approval can be given until they are all in.
 补交期限 %(until)s（申请人已签署容缺承诺书） => Supply by %(until)s (commitment signed)
 已于 %(at)s 补交 => Supplied on %(at)s
+（第 %(v)s 版） =>  (version %(v)s)
 """
 )
 

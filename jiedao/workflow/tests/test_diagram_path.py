@@ -1,5 +1,8 @@
 """The instance diagram lights only the flows the process went along."""
 
+import re
+
+from jiedao.core.testing import client_for
 from jiedao.workflow import selectors, services
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.processes import complete, start_leave
@@ -53,3 +56,16 @@ def test_every_branch_into_a_parallel_join_is_lit(people):
         "flow_review_supervision_join",
         "flow_join_leader",
     } <= flows
+
+
+def test_the_path_in_words_reads_as_english_sentences(leave, people):
+    """An English page: the two sentences apart, the version in the page's words, no Chinese brackets."""
+    instance = start_leave(people, days=2)
+    page = (
+        client_for(people.applicant)
+        .get(f"/workflow/instances/{instance.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    steps = re.search(r'data-testid="diagram-steps">(.*?)</p>', page, re.S).group(1)
+    assert re.search(r"\. Now at: ", steps), steps
+    assert "(version 1)" in page and "（Version" not in page
