@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -482,14 +482,13 @@ def resident_change_phone(
     return locked
 
 
-def resident_open_applications(resident: Resident) -> list[Application]:
-    return list(
-        Application.objects.filter(resident=resident, status__in=OPEN_STATUSES).select_related("item")
-    )
+def resident_open_applications(resident: Resident) -> QuerySet[Application]:
+    """The resident's applications still being handled (they stop the account being closed)."""
+    return Application.objects.filter(resident=resident, status__in=OPEN_STATUSES).select_related("item")
 
 
 def _refuse_closing_with_open_applications(resident: Resident) -> None:
-    if Application.objects.filter(resident=resident, status__in=OPEN_STATUSES).exists():
+    if resident_open_applications(resident).exists():
         raise ServiceError(_("您还有正在办理的办件，办结或撤回后才能注销账号。"), code="open_applications")
 
 
@@ -1294,6 +1293,15 @@ def application_request_correction(
     return locked
 
 
+def _require_applicant_or_clerk(application: Application, resident: Resident | None, actor) -> None:
+    """The applicant's own application online (`resident`), or a window clerk acting for them (`actor`)."""
+    if resident is not None:
+        if application.resident_id != resident.pk:
+            raise OutOfScope()
+    else:
+        require(actor, "applications.accept_application", application)
+
+
 def application_resubmit(
     *,
     application: Application,
@@ -1304,11 +1312,7 @@ def application_resubmit(
     at: dt.datetime | None = None,
 ) -> Application:
     """The applicant (online, or at the window through staff) hands in the corrected materials."""
-    if resident is not None:
-        if application.resident_id != resident.pk:
-            raise OutOfScope()
-    else:
-        require(actor, "applications.accept_application", application)
+    _require_applicant_or_clerk(application, resident, actor)
     if not uploads:
         raise ValidationFailed({"files": [_("请上传补正材料。")]})
     at = _now(at)
@@ -1384,11 +1388,7 @@ def application_supply_deferred(
 ) -> Application:
     """补交容缺材料: the applicant (online, or at the window through staff) hands in materials accepted as
     missing; each deferred material with a file is marked supplied. The clock runs on as it did."""
-    if resident is not None:
-        if application.resident_id != resident.pk:
-            raise OutOfScope()
-    else:
-        require(actor, "applications.accept_application", application)
+    _require_applicant_or_clerk(application, resident, actor)
     if not uploads:
         raise ValidationFailed({"files": [_("请上传需要补交的容缺材料。")]})
     at = _now(at)
@@ -1511,6 +1511,20 @@ def deferral_reminders_run(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
+def _end_examination(
+    locked: Application, *, status: str, note: str, process_reason: str, actor, at: dt.datetime
+) -> None:
+    """Rejected or withdrawn before a decision: an accepted application's clock stops and its process is
+    cancelled (`process_reason`: why, in its history) — nobody is to go on handling it — and a pending
+    extension request lapses."""
+    if locked.accepted_at is not None:
+        clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+        processing.cancel_processing(locked, actor=actor, reason=process_reason)
+    _lapse_extensions(locked, at)
+    locked.status, locked.status_note, locked.concluded_at = status, note, at
+    locked.save()
+
+
 def application_reject(
     *,
     actor,
@@ -1532,17 +1546,14 @@ def application_reject(
             raise _bad_status(locked, _("不予受理"))
         with records_language():
             before = locked.status
-            if locked.accepted_at is not None:  # an accepted application in correction: end its clock
-                clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
-                # …and its process: nobody is to go on handling a rejected application.
-                processing.cancel_processing(
-                    locked, actor=actor, reason=_("办件不予受理：%(r)s") % {"r": reason[:300]}
-                )
-            _lapse_extensions(locked, at)
-            locked.status = ApplicationStatus.REJECTED
-            locked.status_note = reason
-            locked.concluded_at = at
-            locked.save()
+            _end_examination(
+                locked,
+                status=ApplicationStatus.REJECTED,
+                note=reason,
+                process_reason=_("办件不予受理：%(r)s") % {"r": reason[:300]},
+                actor=actor,
+                at=at,
+            )
             written_notices.issue_refusal(locked, actor=actor, at=at)
             event = _event(locked, EventAction.REJECTED, actor=actor, from_status=before, note=reason, at=at)
             _audit(events.APPLICATION_REJECTED, locked, actor=actor, before=before, message=reason)
@@ -1571,11 +1582,7 @@ def application_withdraw(
     Online (`resident`) only before acceptance: nobody has begun examining it. Once accepted, the applicant
     hands a written request to the window and the clerk (`actor`) records it with the reason: the clock and
     the process end with it, as with a refusal, and nothing of it is rated or counted as concluded."""
-    if resident is not None:
-        if application.resident_id != resident.pk:
-            raise OutOfScope()
-    else:
-        require(actor, "applications.accept_application", application)
+    _require_applicant_or_clerk(application, resident, actor)
     reason = (reason or "").strip()[:1000]
     if resident is None and not reason:
         raise ValidationFailed({"reason": [_("请填写撤回原因（如：申请人提交书面撤回申请）。")]})
@@ -1598,16 +1605,14 @@ def application_withdraw(
             )
         with records_language():
             before = locked.status
-            if locked.accepted_at is not None:
-                clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
-                processing.cancel_processing(
-                    locked, actor=actor, reason=_("申请人撤回申请：%(r)s") % {"r": reason[:300]}
-                )
-            _lapse_extensions(locked, at)
-            locked.status = ApplicationStatus.WITHDRAWN
-            locked.status_note = reason
-            locked.concluded_at = at
-            locked.save()
+            _end_examination(
+                locked,
+                status=ApplicationStatus.WITHDRAWN,
+                note=reason,
+                process_reason=_("申请人撤回申请：%(r)s") % {"r": reason[:300]},
+                actor=actor,
+                at=at,
+            )
             event = _event(
                 locked,
                 EventAction.WITHDRAWN,

@@ -200,15 +200,17 @@ def _hand_over_open(setting: TaskProxy) -> int:
             "start": setting.starts_on,
             "end": setting.ends_on,
         }
-    handed = []
-    for task in tasks:
-        if task.pk in already:
-            continue
+    handed = [task for task in tasks if task.pk not in already]
+    for task in handed:
         task.assignee, task.status, task.on_behalf_of = None, TaskStatus.READY, principal
         task.version += 1
-        task.save(update_fields=["assignee", "status", "on_behalf_of", "version"])
-        task.candidates.add(principal, proxy)
-        handed.append(task)
+    WorkTask.objects.bulk_update(handed, ["assignee", "status", "on_behalf_of", "version"])
+    # The principal is a candidate already unless the step was assigned to them alone.
+    through = WorkTask.candidates.through
+    through.objects.bulk_create(
+        [through(worktask_id=task.pk, user_id=user.pk) for task in handed for user in (principal, proxy)],
+        ignore_conflicts=True,
+    )
     TaskHistory.objects.bulk_create(
         [
             TaskHistory(
