@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from jiedao.applications import services
@@ -16,6 +18,7 @@ from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto
 from jiedao.registry.identity import id_number_hash, phone_hash
 from jiedao.registry.validators import make_id_number
+from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
 
 _serial = count(1)
@@ -130,3 +133,18 @@ def paired_pad(actor, window, *, enforce_csrf_checks: bool = False):
     client = Client(enforce_csrf_checks=enforce_csrf_checks)
     client.cookies[PAD_COOKIE] = token
     return client
+
+
+def resident_client(resident) -> Client:
+    """A test client signed in as `resident` (the session the SMS sign-in pages leave)."""
+    client = Client()
+    session = client.session
+    session["resident_id"] = resident.pk
+    session.save()
+    return client
+
+
+def last_sms_code(phone: str) -> str:
+    """The 6-digit code of the latest SMS sent to `phone` (read from the outbox, as the resident would)."""
+    body = OutboundMessage.objects.filter(phone_masked=crypto.mask_phone(phone)).latest("id").body
+    return re.search(r"\d{6}", body).group()

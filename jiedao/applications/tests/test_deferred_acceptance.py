@@ -22,6 +22,7 @@ from jiedao.applications.tests.factories import (
     make_item,
     make_resident,
     pdf,
+    resident_client,
 )
 from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.catalog.models import Material
@@ -314,10 +315,7 @@ def test_resident_page_lists_the_deferred_materials_and_takes_them(clerk, item, 
     resident = make_resident()
     application = register(clerk, item, materials.id_card, materials.photo, resident=resident)
     accept_deferred(clerk, application, [materials.hukou])
-    client = Client()
-    session = client.session
-    session["resident_id"] = resident.pk
-    session.save()
+    client = resident_client(resident)
     page = client.get(f"/hall/me/applications/{application.pk}/").content.decode()
     assert "请于 2026-03-09 前补交" in page and "户口簿复印件" in page
     response = client.post(

@@ -20,6 +20,7 @@ from jiedao.applications.tests.factories import (
     PDF,
     make_item,
     make_resident,
+    resident_client,
     uploads,
     walk_in,
 )
@@ -53,11 +54,7 @@ def accepted(clerk, application):
 def test_the_guide_and_the_apply_form_offer_the_items_methods(item):
     guide = Client().get(f"/guide/{item.code}/").content.decode()
     assert "送达方式" in guide and "窗口领取、邮寄送达（邮寄免费）" in guide
-    resident = make_resident()
-    client = Client()
-    session = client.session
-    session["resident_id"] = resident.pk
-    session.save()
+    client = resident_client(make_resident())
     page = client.get(reverse("applications:resident_apply", args=[item.pk])).content.decode()
     assert "办理结果送达方式" in page and "邮寄地址" in page
     plain = make_item(item.org, name="家庭医生签约")

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from jiedao.applications import services
 from jiedao.applications.choices import ApplicationStatus
 from jiedao.applications.models import Application, Resident
-from jiedao.applications.tests.factories import make_item, make_resident, submit
+from jiedao.applications.tests.factories import (
+    last_sms_code,
+    make_item,
+    make_resident,
+    resident_client,
+    submit,
+)
 from jiedao.audit.models import AuditEvent
-from jiedao.core.crypto import mask_phone
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.sms.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
 PHONE = "13600002222"
-
-
-def resident_client(resident) -> Client:
-    client = Client()
-    session = client.session
-    session["resident_id"] = resident.pk
-    session.save()
-    return client
-
-
-def last_code(phone: str) -> str:
-    return re.search(
-        r"\d{6}", OutboundMessage.objects.filter(phone_masked=mask_phone(phone)).latest("id").body
-    ).group()
 
 
 def test_closing_deletes_the_account_and_keeps_the_applications(tree):
@@ -51,7 +39,7 @@ def test_closing_deletes_the_account_and_keeps_the_applications(tree):
     assert "注销政务服务账号" in OutboundMessage.objects.get(purpose="applications.close_account_code").body
 
     response = client.post(
-        reverse("applications:resident_close_verify"), {"code": last_code(PHONE)}, follow=True
+        reverse("applications:resident_close_verify"), {"code": last_sms_code(PHONE)}, follow=True
     )
     assert "账号已注销" in response.content.decode()
     assert not Resident.objects.filter(pk=resident.pk).exists()

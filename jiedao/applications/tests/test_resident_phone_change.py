@@ -4,7 +4,6 @@ old phone is lost, at a window after the clerk has checked the identity card."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.test import Client
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from jiedao.applications import services
 from jiedao.applications.models import Application, Resident, SmsCode, SmsCodePurpose
-from jiedao.applications.tests.factories import make_item, make_resident, submit
+from jiedao.applications.tests.factories import last_sms_code, make_item, make_resident, submit
 from jiedao.audit.models import AuditEvent
 from jiedao.core.crypto import mask_phone
 from jiedao.core.exceptions import PermissionDenied, ValidationFailed
@@ -29,17 +28,8 @@ def signed_in(phone: str) -> tuple[Client, Resident]:
     """A browser signed in the way residents are: the SMS login pages."""
     client = Client()
     client.post(reverse("applications:resident_login"), {"phone": phone})
-    code = re.search(
-        r"\d{6}", OutboundMessage.objects.filter(phone_masked=mask_phone(phone)).latest("id").body
-    ).group()
-    client.post(reverse("applications:resident_verify"), {"code": code})
+    client.post(reverse("applications:resident_verify"), {"code": last_sms_code(phone)})
     return client, Resident.objects.get(phone_masked=f"{phone[:3]}****{phone[-4:]}")
-
-
-def last_code(phone: str) -> str:
-    return re.search(
-        r"\d{6}", OutboundMessage.objects.filter(phone_masked=mask_phone(phone)).latest("id").body
-    ).group()
 
 
 def test_resident_changes_phone_and_keeps_applications(tree):
@@ -58,7 +48,7 @@ def test_resident_changes_phone_and_keeps_applications(tree):
     page = client.get(reverse("applications:resident_phone_verify")).content.decode()
     assert "137****1111" in page
     response = client.post(
-        reverse("applications:resident_phone_verify"), {"code": last_code(NEW)}, follow=True
+        reverse("applications:resident_phone_verify"), {"code": last_sms_code(NEW)}, follow=True
     )
     body = response.content.decode()
     assert "绑定手机号已更换为 137****1111" in body
@@ -157,9 +147,9 @@ def test_window_clerk_rebinds_after_checking_the_identity_card(tree):
     response = client.post(step2, {"phone": NEW})
     step3 = reverse("applications:window_resident_phone_verify", args=[resident.pk])
     assert response["Location"] == step3
-    response = client.post(step3, {"code": "000000" if last_code(NEW) != "000000" else "111111"})
+    response = client.post(step3, {"code": "000000" if last_sms_code(NEW) != "000000" else "111111"})
     assert "验证码错误" in response.content.decode()
-    response = client.post(step3, {"code": last_code(NEW)}, follow=True)
+    response = client.post(step3, {"code": last_sms_code(NEW)}, follow=True)
     assert "已将该群众账号的绑定手机号更换为 137****1111" in response.content.decode()
 
     resident.refresh_from_db()

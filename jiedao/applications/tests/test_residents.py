@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jiedao.applications import services
 from jiedao.applications.models import Resident, SmsCode
-from jiedao.applications.tests.factories import make_item, make_resident, submit
+from jiedao.applications.tests.factories import make_item, make_resident, resident_client, submit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.testing import client_for, make_user
 from jiedao.registry.validators import make_id_number
@@ -18,14 +18,6 @@ from jiedao.sms.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
-
-
-def resident_client(resident) -> Client:
-    client = Client()
-    session = client.session
-    session["resident_id"] = resident.pk
-    session.save()
-    return client
 
 
 def test_sign_up_and_login_with_an_sms_code(tree):

@@ -4,13 +4,13 @@ writing at the window after it (recorded by the clerk); the examination, its clo
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from jiedao.applications import processing, services
 from jiedao.applications.choices import ApplicationStatus, EventAction
 from jiedao.applications.tests import factories
 from jiedao.applications.tests import test_processing as base
+from jiedao.applications.tests.factories import resident_client
 from jiedao.applications.tests.test_processing import _accepted
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import ServiceError, ValidationFailed
@@ -25,14 +25,6 @@ pytestmark = pytest.mark.django_db
 
 clock = base.clock
 hall = base.hall
-
-
-def resident_client(resident) -> Client:
-    client = Client()
-    session = client.session
-    session["resident_id"] = resident.pk
-    session.save()
-    return client
 
 
 def test_resident_withdraws_online_before_acceptance(hall):
