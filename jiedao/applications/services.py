@@ -1397,16 +1397,24 @@ def application_supply_deferred(
         locked = _locked(application)
         if locked.status not in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED):
             raise _bad_status(locked, _("补交容缺材料"))
-        outstanding = {d.material_id: d for d in outstanding_deferred(locked) if d.material_id}
-        if not outstanding:
+        deferred = {d.material_id: d for d in locked.deferred_materials.all() if d.material_id}
+        if not any(d.supplied_at is None for d in deferred.values()):
             raise ServiceError(_("该办件没有待补交的容缺材料。"), code="nothing_deferred")
         errors: dict[str, list[str]] = {}
         for upload in uploads:
-            if getattr(upload.material, "pk", None) not in outstanding:
-                errors.setdefault(upload.field, []).append(
-                    _("“%(name)s”不是待补交的容缺材料，请按容缺材料逐项上传。")
-                    % {"name": upload.label or getattr(upload.file, "name", "")}
-                )
+            found = deferred.get(getattr(upload.material, "pk", None))
+            name = upload.label or getattr(upload.file, "name", "")
+            if found is None:
+                message = _("“%(name)s”不是待补交的容缺材料，请按容缺材料逐项上传。") % {"name": name}
+            elif found.supplied_at is not None:
+                # Sent twice (a second click, the API retried): say it arrived, rather than "not deferred".
+                message = _("“%(name)s”已于 %(date)s 补交，无需重复补交。") % {
+                    "name": found.name,
+                    "date": found.supplied_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+                }
+            else:
+                continue
+            errors.setdefault(upload.field, []).append(message)
         if errors:
             raise ValidationFailed(errors)
         _check_total(checked, max_total_mb=upload_limits()["total"], already=_existing_size(locked))

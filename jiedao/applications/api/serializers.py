@@ -265,6 +265,25 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
+class SupplyDeferredSerializer(serializers.Serializer):
+    """补交容缺材料 (multipart): each file with the 容缺 material it is."""
+
+    files = serializers.ListField(
+        # An empty file is named by the service, with the others refused in the same answer.
+        child=serializers.FileField(allow_empty_file=True),
+        help_text=_(
+            "补交的材料文件：PDF，或照片（JPG、PNG、WebP、HEIC/HEIF、AVIF，按内容识别）；一次可补交一项或多项"
+        ),
+    )
+    materials = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        help_text=_(
+            "与 files 按顺序一一对应：每个文件是哪一项容缺材料（目录材料编号，见办件 deferred_materials 的 "
+            "material）；同一项材料有多个文件的，重复填写该编号"
+        ),
+    )
+
+
 class CorrectionSerializer(serializers.Serializer):
     items = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=300), help_text=_("一次性告知的全部补正事项")

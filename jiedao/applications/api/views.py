@@ -36,6 +36,7 @@ from jiedao.applications.api.serializers import (
     ExtensionRequestSerializer,
     ReasonSerializer,
     SubmitSerializer,
+    SupplyDeferredSerializer,
     TrackResultSerializer,
     TrackSerializer,
     WrittenNoticeSerializer,
@@ -77,8 +78,8 @@ ERRORS = {
 
 
 def _walk_in_uploads(files: list, material_ids: list) -> list:
-    """Each file with the catalog material it is (`materials[i]` for `files[i]`); the service checks that
-    the materials are the item's."""
+    """Each file with the catalog material it is (`materials[i]` for `files[i]`); the service checks what
+    they may be (the item's materials on registration, outstanding 容缺 materials when supplied)."""
     if len(material_ids) > len(files):
         raise ValidationFailed({"materials": [_("材料编号的个数不能多于文件数。")]})
     found = {m.pk: m for m in Material.objects.filter(pk__in=[pk for pk in material_ids if pk])}
@@ -149,6 +150,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "correct": "applications.accept_application",
         "reject": "applications.accept_application",
         "suspend": "applications.accept_application",
+        "supply_deferred": "applications.accept_application",
         "resume": "applications.accept_application",
         "extend": "applications.extend_application",
         "approve_extension": "applications.approve_extension",
@@ -179,7 +181,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         )
 
     def get_queryset(self):
-        queryset = super().get_queryset().order_by("-id")
+        if self.action != "list" and self.required_permission() == "applications.view_application":
+            # Reading one application (and its files): its scope or a part in its process, as on its page.
+            queryset = Application.objects.readable_by(self.request.user).order_by("-id")
+        else:
+            queryset = super().get_queryset().order_by("-id")
         if self.action == "list":
             queryset, errors = filter_applications(
                 queryset, self.request.query_params, user=self.request.user
@@ -250,6 +256,33 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                 application=application,
                 expected_status=application.status,
                 deferral=deferral,
+            )
+        )
+
+    @extend_schema(
+        summary=_("窗口收取容缺材料（multipart，含材料文件）"),
+        description=_(
+            "容缺受理的办件在办理中（已受理或中止）时，收取申请人补交的容缺材料，与办件页面的“窗口收取容缺材料”"
+            "相同：文件按内容识别类型并受大小限制；每个文件须注明是哪一项待补交的容缺材料，已补交或不是容缺材料的"
+            "予以拒绝（errors 中注明字段）；收取后出具材料接收凭证。容缺材料全部补齐后才能作出准予的决定。"
+        ),
+        request={"multipart/form-data": SupplyDeferredSerializer},
+        responses={200: ApplicationSerializer, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["post"], url_path="supply-deferred")
+    def supply_deferred(self, request, pk=None):
+        data = self._input(SupplyDeferredSerializer)
+        if len(data["materials"]) != len(data["files"]):
+            raise ValidationFailed(
+                {"materials": [_("materials 须与 files 按顺序一一对应，注明每个文件是哪一项容缺材料。")]}
+            )
+        application = self.get_object()
+        return self._done(
+            services.application_supply_deferred(
+                actor=request.user,
+                application=application,
+                uploads=_walk_in_uploads(data["files"], data["materials"]),
             )
         )
 

@@ -332,3 +332,113 @@ def test_resident_page_lists_the_deferred_materials_and_takes_them(clerk, item, 
     assert application.deferred_materials.get().supplied_at is not None
     page = client.get(f"/hall/me/applications/{application.pk}/").content.decode()
     assert "已补交" in page and "补交容缺材料</button>" not in page
+
+
+def supply_by_api(client, application, *pairs):
+    """POST supply-deferred with (material, file) pairs, multipart like the window's scanner client."""
+    return client.post(
+        f"/api/v1/applications/{application.pk}/supply-deferred/",
+        {"files": [file for _m, file in pairs], "materials": [m.pk for m, _f in pairs]},
+        format="multipart",
+    )
+
+
+def test_api_takes_the_deferred_materials_one_call_after_another(clerk, item, materials):
+    application = register(clerk, item, materials.id_card)
+    accept_deferred(clerk, application, [materials.hukou, materials.photo], at=None)
+    client = api_client_for(clerk)
+
+    response = supply_by_api(client, application, (materials.hukou, pdf("户口簿.pdf")))
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert [(d["name"], d["supplied"]) for d in body["deferred_materials"]] == [
+        ("户口簿复印件", True),
+        ("近期免冠照片", False),
+    ]
+    event = application.events.get(action=EventAction.DEFERRED_SUPPLIED)
+    assert not event.by_applicant and "尚待补交：近期免冠照片" in event.note
+    assert application.written_notices.filter(kind=NoticeKind.RECEIPT).count() == 2
+    response = client.post(
+        f"/api/v1/applications/{application.pk}/conclude/", {"outcome": "approved"}, format="json"
+    )
+    assert response.json()["code"] == "deferred_outstanding" and "近期免冠照片" in response.json()["detail"]
+
+    response = supply_by_api(client, application, (materials.photo, pdf("照片.pdf")))
+    assert response.status_code == 200
+    assert all(d["supplied"] for d in response.json()["deferred_materials"])
+    response = client.post(
+        f"/api/v1/applications/{application.pk}/conclude/", {"outcome": "approved"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "concluded_approved"
+
+
+def test_api_takes_several_deferred_materials_in_one_call(clerk, item, materials):
+    application = register(clerk, item, materials.id_card)
+    accept_deferred(clerk, application, [materials.hukou, materials.photo], at=None)
+
+    response = supply_by_api(
+        api_client_for(clerk),
+        application,
+        (materials.hukou, pdf("户口簿首页.pdf")),
+        (materials.hukou, pdf("户口簿本人页.pdf")),
+        (materials.photo, pdf("照片.pdf")),
+    )
+
+    assert response.status_code == 200, response.json()
+    assert not services.outstanding_deferred(application)
+    assert application.materials.count() == 4
+    assert "容缺材料已全部补齐" in application.events.get(action=EventAction.DEFERRED_SUPPLIED).note
+
+
+def test_api_refusals_name_the_field_in_chinese_and_keep_nothing(clerk, item, materials):
+    application = register(clerk, item, materials.id_card)
+    accept_deferred(clerk, application, [materials.hukou, materials.photo], at=None)
+    client = api_client_for(clerk)
+
+    def refused(*pairs, field="files"):
+        response = supply_by_api(client, application, *pairs)
+        assert response.status_code == 400, response.status_code
+        return " ".join(response.json()["errors"][field])
+
+    # the type is read from the content, not the name
+    assert "不是 PDF" in refused((materials.hukou, SimpleUploadedFile("户口簿.pdf", EXE)))
+    # a material the applicant handed in at the start is no deferred material
+    assert "“申请人居民身份证”不是待补交的容缺材料" in refused((materials.id_card, pdf()))
+    # each file must say which material it is
+    response = client.post(
+        f"/api/v1/applications/{application.pk}/supply-deferred/",
+        {"files": [pdf(), pdf()], "materials": [materials.hukou.pk]},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "一一对应" in response.json()["errors"]["materials"][0]
+    assert application.materials.count() == 1
+    assert not application.deferred_materials.filter(supplied_at__isnull=False).exists()
+
+    supply_by_api(client, application, (materials.hukou, pdf()))
+    assert "“户口簿复印件”已于" in refused((materials.hukou, pdf())) and "无需重复补交" in refused(
+        (materials.hukou, pdf())
+    )
+    assert application.materials.count() == 2
+
+
+def test_api_supply_on_an_application_without_deferral_says_so(clerk, item, materials):
+    application = register(clerk, item, materials.id_card, materials.hukou, materials.photo)
+    services.application_accept(actor=clerk, application=application)
+
+    response = supply_by_api(api_client_for(clerk), application, (materials.hukou, pdf()))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "nothing_deferred"
+    assert response.json()["detail"] == "该办件没有待补交的容缺材料。"
+
+
+def test_api_supply_is_for_clerks_in_scope_only(clerk, item, materials, tree):
+    application = register(clerk, item, materials.id_card, materials.photo)
+    accept_deferred(clerk, application, [materials.hukou], at=None)
+    elsewhere = make_user(tree.community_a2, *CLERK_PERMISSIONS)
+    onlooker = make_user(tree.community_a1, "applications.view_application")
+
+    assert supply_by_api(api_client_for(elsewhere), application, (materials.hukou, pdf())).status_code == 404
+    assert supply_by_api(api_client_for(onlooker), application, (materials.hukou, pdf())).status_code == 403
+    assert services.outstanding_deferred(application)
