@@ -6,6 +6,10 @@ neutralised, identifiers as text) to a temporary file that the view streams; eve
 its filters and row count. ID numbers and phones are masked unless the user holds
 `registry.view_full_person` over the application's org — the permission that shows them in full in the
 registry.
+
+容缺受理 is recorded as a 容缺受理台账 does: the materials deferred, each with the day it was supplied, the day
+they were to be supplied by, and whether they all arrived, are still awaited, or are overdue (容缺逾期, the
+same rule as the list's filter).
 """
 
 from __future__ import annotations
@@ -23,9 +27,14 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications.audit_events import LEDGER_EXPORTED
 from jiedao.applications.choices import ApplicationStatus, EventAction, Outcome, RatingLevel
-from jiedao.applications.letter import chinese_time
+from jiedao.applications.letter import chinese_date, chinese_time
 from jiedao.applications.models import Application, ApplicationEvent, ExtensionRequest, ExtensionStatus
-from jiedao.applications.selectors import filter_applications, with_clock_status
+from jiedao.applications.selectors import (
+    DEFERRAL_STATUSES,
+    filter_applications,
+    with_clock_status,
+    with_deferral_overdue,
+)
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import ItemKind
 from jiedao.catalog.models import ServiceItem
@@ -41,7 +50,7 @@ EXPORT_PERMISSION = "applications.export_application"
 FULL_DATA_PERMISSION = "registry.view_full_person"
 ENCRYPTED_FIELDS = ("applicant_id_number", "applicant_phone")
 TEXT_COLUMNS = (1, 5, 6)  # 查询码, 证件号码, 联系电话: never numbers (a leading 0, 18 digits)
-WIDTHS = (6, 14, 24, 8, 10, 20, 14, 14, 16, 10, 18, 18, 14, 18, 14, 16, 10, 10)
+WIDTHS = (6, 14, 24, 8, 10, 20, 14, 14, 16, 10, 18, 18, 14, 18, 14, 16, 10, 10, 36, 14, 10, 18)
 # Chinese office dates (2026年3月5日), still real dates in Excel: the ledger sorts and filters by them.
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
@@ -68,7 +77,7 @@ def ledger_queryset(user, params: Mapping[str, str]):
 def _filter_terms(params: Mapping[str, str], errors: dict) -> list[tuple[str, object]]:
     """(field name, value) of each filter applied, the names of org and item read once."""
     terms: list[tuple[str, object]] = []
-    for name in ("status", "clock", "extension", "org", "item"):
+    for name in ("status", "clock", "extension", "deferral", "org", "item"):
         raw = (params.get(name) or "").strip()
         if not raw or name in errors:
             continue
@@ -90,6 +99,7 @@ def describe_filters(terms: list[tuple[str, object]]) -> dict[str, str]:
         "status": _("状态"),
         "clock": _("时限状态"),
         "extension": _("延期"),
+        "deferral": _("容缺材料"),
         "org": _("所属组织"),
         "item": _("事项"),
         "q": _("查询"),
@@ -102,6 +112,8 @@ def describe_filters(terms: list[tuple[str, object]]) -> dict[str, str]:
             text = str(ClockStatus(value).label)
         elif name == "extension":
             text = _("有待审批的延期申请")
+        elif name == "deferral":
+            text = _("容缺逾期") if value == "overdue" else _("容缺待补交")
         elif name == "q":
             text = masked_term(str(value))
         else:
@@ -130,12 +142,17 @@ def headers() -> list[str]:
         _("时限状态"),
         _("办理结果"),
         _("评价"),
+        _("容缺材料"),
+        _("补交期限"),
+        _("补交情况"),
+        _("补齐时间"),
     ]
 
 
 def _rows_queryset(queryset, *, full: bool):
-    """One query per chunk of rows: the item, org, window and rating joined, the clock, the extensions and
-    the member of staff who accepted read as columns of the same row."""
+    """Two queries per chunk of rows: the item, org, window and rating joined, the clock, the extensions,
+    容缺逾期 and the member of staff who accepted read as columns of the same row; then the chunk's 容缺
+    materials."""
     accepted_by = (
         ApplicationEvent.objects.filter(application=OuterRef("pk"), action=EventAction.ACCEPTED)
         .order_by("-at", "-id")
@@ -143,13 +160,15 @@ def _rows_queryset(queryset, *, full: bool):
         .values("name")[:1]
     )
     extensions = ExtensionRequest.objects.filter(application=OuterRef("pk"))
-    rows = with_clock_status(
-        queryset.select_related("item", "org", "window", "rating").annotate(
-            accepted_by=Subquery(accepted_by),
-            extended=Exists(extensions.filter(status=ExtensionStatus.APPROVED)),
-            extension_pending=Exists(extensions.filter(status=ExtensionStatus.PENDING)),
+    rows = with_deferral_overdue(
+        with_clock_status(
+            queryset.select_related("item", "org", "window", "rating").annotate(
+                accepted_by=Subquery(accepted_by),
+                extended=Exists(extensions.filter(status=ExtensionStatus.APPROVED)),
+                extension_pending=Exists(extensions.filter(status=ExtensionStatus.PENDING)),
+            )
         )
-    )
+    ).prefetch_related("deferred_materials")
     # Without the full-data permission the encrypted numbers are not even read (nor decrypted).
     return rows if full else rows.defer(*ENCRYPTED_FIELDS)
 
@@ -158,6 +177,35 @@ def _sees_full(user, grant: ScopeGrant, application: Application) -> bool:
     return grant.covers_org(application.org_id) or (
         grant.own_records and application.created_by_id == user.pk
     )
+
+
+def _deferral_cells(application: Application) -> list:
+    """容缺材料 (each with the day it was supplied), 补交期限, 补交情况 and 补齐时间; blank when nothing was
+    deferred."""
+    deferred = list(application.deferred_materials.all())
+    if not deferred:
+        return ["", None, "", None]
+    names = "、".join(
+        _("%(name)s（%(date)s补交）") % {"name": d.name, "date": chinese_date(d.supplied_at)}
+        if d.supplied_at
+        else _("%(name)s（未补交）") % {"name": d.name}
+        for d in deferred
+    )
+    complete = all(d.supplied_at for d in deferred)
+    if complete:
+        state = _("已补齐")
+    elif application.deferral_overdue:
+        state = _("容缺逾期")
+    elif application.status in DEFERRAL_STATUSES:
+        state = _("待补交")
+    else:  # decided or ended while some were still missing
+        state = _("未补齐")
+    return [
+        names,
+        application.defer_until,
+        state,
+        max(d.supplied_at for d in deferred) if complete else None,
+    ]
 
 
 def ledger_rows(user, queryset, grant: ScopeGrant) -> Iterator[list]:
@@ -201,6 +249,7 @@ def ledger_rows(user, queryset, grant: ScopeGrant) -> Iterator[list]:
             "、".join(clock),
             outcomes.get(application.outcome, application.outcome),
             levels.get(rating.level, "") if rating else "",
+            *_deferral_cells(application),
         ]
 
 

@@ -19,6 +19,7 @@ from jiedao.applications.clock_kinds import APPLICATION_CLOCK
 from jiedao.applications.models import (
     Application,
     ApplicationEvent,
+    DeferredMaterial,
     ExtensionRequest,
     ExtensionStatus,
     Rating,
@@ -107,7 +108,8 @@ def test_the_ledger_holds_exactly_the_applications_the_two_filters_show(tree):
     assert title[0].startswith("甲街道办件台账")
     assert "状态：已受理，办理中" in title[0] and "事项：最低生活保障" in title[0]
     assert f"导出时间：{timezone.localdate().year}年" in title[0]
-    assert header[-4:] == ["状态", "时限状态", "办理结果", "评价"]
+    assert header[14:18] == ["状态", "时限状态", "办理结果", "评价"]
+    assert header[18:] == ["容缺材料", "补交期限", "补交情况", "补齐时间"]
 
 
 def test_dates_are_real_dates_shown_in_chinese_office_format(tree):
@@ -254,6 +256,7 @@ def _decorate(applications, actor, window) -> None:
             application=application, action=EventAction.ACCEPTED, actor=actor, at=now
         )
         Application.objects.filter(pk=application.pk).update(window=window)
+        DeferredMaterial.objects.create(application=application, name="户口簿复印件", supplied_at=now)
 
 
 def test_the_export_costs_the_same_queries_for_5_or_50_rows(tree):
@@ -274,3 +277,67 @@ def test_the_export_costs_the_same_queries_for_5_or_50_rows(tree):
     row = many_rows[0]
     assert row[8] == "3号窗口 社会救助" and row[9] == clerk.full_name
     assert row[15] == "正常、已延期" and row[17] == "满意"
+    assert row[20] == "已补齐"
+
+
+def test_the_ledger_shows_what_was_deferred_by_when_and_whether_it_arrived(tree):
+    """The columns of a 容缺受理台账: materials with the day each arrived, the deadline, the state, when complete."""
+    item = make_item(tree.community_a1)
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+
+    def deferred(application, *materials):
+        for name, supplied_at in materials:
+            DeferredMaterial.objects.create(application=application, name=name, supplied_at=supplied_at)
+        return application
+
+    first = timezone.make_aware(dt.datetime(2026, 3, 3, 9, 30))
+    last = timezone.make_aware(dt.datetime(2026, 3, 4, 15, 0))
+    supplied = deferred(
+        make_application(item, defer_until=today - day, defer_committed=True),
+        ("户口簿复印件", first),
+        ("近期免冠照片", last),
+    )
+    pending = deferred(
+        make_application(item, defer_until=today + 3 * day, defer_committed=True),
+        ("户口簿复印件", first),
+        ("近期免冠照片", None),
+    )
+    overdue = deferred(
+        make_application(item, defer_until=today - day, defer_committed=True), ("房屋租赁合同", None)
+    )
+    denied = deferred(
+        make_application(
+            item, status=ApplicationStatus.CONCLUDED_DENIED, defer_until=today - day, defer_committed=True
+        ),
+        ("房屋租赁合同", None),
+    )
+    plain = make_application(item)
+    clerk = make_user(tree.community_a1, VIEW, EXPORT)
+    client = client_for(clerk)
+
+    rows = {row[1]: row[18:] for row in data_rows(client.get(EXPORT_URL))}
+
+    assert rows[supplied.tracking_code] == [
+        "户口簿复印件（2026年3月3日补交）、近期免冠照片（2026年3月4日补交）",
+        dt.datetime.combine(today - day, dt.time()),
+        "已补齐",
+        dt.datetime(2026, 3, 4, 15, 0),
+    ]
+    assert rows[pending.tracking_code] == [
+        "户口簿复印件（2026年3月3日补交）、近期免冠照片（未补交）",
+        dt.datetime.combine(today + 3 * day, dt.time()),
+        "待补交",
+        None,
+    ]
+    assert rows[overdue.tracking_code][0] == "房屋租赁合同（未补交）"
+    assert rows[overdue.tracking_code][2] == "容缺逾期"
+    # a decision taken without them (不予准予) leaves them missing, but nobody waits for them any more
+    assert rows[denied.tracking_code][2] == "未补齐"
+    assert rows[plain.tracking_code] == [None, None, None, None]
+
+    # the list's 容缺逾期 filter exports those rows only, and the title says so
+    title, _header, *filtered = sheet(client.get(EXPORT_URL, {"deferral": "overdue"}))
+    assert codes(filtered) == [overdue.tracking_code]
+    assert "容缺材料：容缺逾期" in title[0]
+    assert exports().last().after["filter"] == {"容缺材料": "容缺逾期"}
