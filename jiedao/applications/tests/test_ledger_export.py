@@ -25,7 +25,7 @@ from jiedao.applications.models import (
     Rating,
     ServiceWindow,
 )
-from jiedao.applications.tests.factories import make_item
+from jiedao.applications.tests.factories import local, make_item
 from jiedao.audit.models import AuditEvent
 from jiedao.core import crypto
 from jiedao.core.testing import client_for, make_user
@@ -291,8 +291,7 @@ def test_the_ledger_shows_what_was_deferred_by_when_and_whether_it_arrived(tree)
             DeferredMaterial.objects.create(application=application, name=name, supplied_at=supplied_at)
         return application
 
-    first = timezone.make_aware(dt.datetime(2026, 3, 3, 9, 30))
-    last = timezone.make_aware(dt.datetime(2026, 3, 4, 15, 0))
+    first, last = local(2026, 3, 3, 9, 30), local(2026, 3, 4, 15)
     supplied = deferred(
         make_application(item, defer_until=today - day, defer_committed=True),
         ("户口簿复印件", first),
@@ -322,7 +321,7 @@ def test_the_ledger_shows_what_was_deferred_by_when_and_whether_it_arrived(tree)
         "户口簿复印件（2026年3月3日补交）、近期免冠照片（2026年3月4日补交）",
         dt.datetime.combine(today - day, dt.time()),
         "已补齐",
-        dt.datetime(2026, 3, 4, 15, 0),
+        timezone.localtime(last).replace(tzinfo=None),
     ]
     assert rows[pending.tracking_code] == [
         "户口簿复印件（2026年3月3日补交）、近期免冠照片（未补交）",
