@@ -3,7 +3,7 @@ and the catalog permissions of the built-in roles.
 
 Idempotent: items are found by code and announcements by title and publisher; nothing is duplicated and
 nothing already there is overwritten (an item built by an older demo gets the fields set since where they
-are blank and no office chose them: LATER_FIELDS).
+are blank and no office chose them: LATER_FIELDS, and its 可容缺 materials: TOLERABLE).
 """
 
 from __future__ import annotations
@@ -78,6 +78,14 @@ SUBDISTRICTS = {
 
 ID_CARD = ("申请人居民身份证", MaterialForm.ORIGINAL_AND_COPY, 1, True, "核对原件后退还，留存复印件")
 HUKOU = ("户口簿", MaterialForm.ORIGINAL_AND_COPY, 1, True, "户主页及本人页")
+
+# 可容缺 materials (容缺受理清单): (code suffix, material name). Proof of a lease or a job for a 居住证 can
+# follow the application, and 临时救助 helps first and takes the hardship's papers afterwards (先行救助后补办).
+TOLERABLE = {
+    ("GA-001", "劳动合同、营业执照或就读证明（任选一项）"),
+    ("GA-001", "房屋租赁合同或房产证明"),
+    ("MZ-005", "困难情况证明（医疗费用票据、事故证明等）"),
+}
 
 # code suffix, window, level ("sub" or "community"), fields, materials
 ITEMS = [
@@ -552,16 +560,16 @@ def _common(spec: dict, window: int, level: str) -> dict:
 LATER_FIELDS = ("certificate_kind",)
 
 
-def _chosen_by_office(item: ServiceItem, name: str) -> bool:
+def _chosen_by_office(target, name: str, created=events.ITEM_CREATED, updated=events.ITEM_UPDATED) -> bool:
     audited = AuditEvent.objects.filter(
-        event_code__in=(events.ITEM_CREATED.code, events.ITEM_UPDATED.code),
-        target_type=ServiceItem._meta.label,
-        target_id=str(item.pk),
+        event_code__in=(created.code, updated.code),
+        target_type=type(target)._meta.label,
+        target_id=str(target.pk),
     ).values_list("event_code", "before", "after")
     for code, before, after in audited:
         if name not in (after or {}):  # an edit from before the field existed
             continue
-        if code == events.ITEM_CREATED.code or (before or {}).get(name) != after[name]:
+        if code == created.code or (before or {}).get(name) != after[name]:
             return True
     return False
 
@@ -578,6 +586,19 @@ def _fill_later_fields(item: ServiceItem, values: dict) -> bool:
     if missing:
         item.save(update_fields=[*missing, "updated_at"])
     return bool(missing)
+
+
+def _fill_tolerable(item: ServiceItem, suffix: str) -> bool:
+    """Mark the demo's 可容缺 materials of an item built by an older demo, unless an office added the material
+    or changed the mark itself; whether any was marked."""
+    names = {name for code, name in TOLERABLE if code == suffix}
+    marked = [
+        material
+        for material in item.materials.filter(name__in=names, required=True, tolerable=False)
+        if not _chosen_by_office(material, "tolerable", events.MATERIAL_ADDED, events.MATERIAL_UPDATED)
+    ]
+    Material.objects.filter(pk__in=[material.pk for material in marked]).update(tolerable=True)
+    return bool(marked)
 
 
 def load_items(stdout=None) -> tuple[int, int]:
@@ -604,12 +625,14 @@ def load_items(stdout=None) -> tuple[int, int]:
                         form=form,
                         copies=copies,
                         required=required,
+                        tolerable=(suffix, name) in TOLERABLE,
                         note=note,
                         sort_order=order,
                     )
                     _attach_forms(item, material)
             else:
-                filled += _fill_later_fields(item, values)
+                # both, not the first that fills (`or` would skip the materials)
+                filled += _fill_later_fields(item, values) | _fill_tolerable(item, suffix)
         if spec["prefix"] == "WJ":
             for suffix, window, fields in DRAFT_ITEMS:
                 code = f"{spec['prefix']}-{suffix}"
@@ -751,4 +774,6 @@ def load(stdout=None) -> None:
     if stdout is not None:
         stdout.write(f"政务服务事项：新增 {items} 项；公告：新增 {announcements} 条。")
         if filled:
-            stdout.write(f"政务服务事项：{filled} 项补填了演示数据后来设置的内容（如出具证明类型）。")
+            stdout.write(
+                f"政务服务事项：{filled} 项补填了演示数据后来设置的内容（如出具证明类型、可容缺材料）。"
+            )

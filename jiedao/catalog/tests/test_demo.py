@@ -70,3 +70,35 @@ def test_running_the_demo_again_gives_an_older_database_the_certificate_without_
     again = StringIO()
     catalog_demo.load(stdout=again)
     assert "补填" not in again.getvalue()
+
+
+def test_the_demo_lists_tolerable_materials_and_an_older_database_gets_them_unless_an_office_chose(
+    db, settings, tmp_path
+):
+    """容缺受理 needs 可容缺 materials: 居住证办理's lease and job proofs and 临时救助's hardship papers. A database
+    built before they were marked gets them on the next run, but a mark an office changed stays as it is."""
+    from io import StringIO
+
+    from jiedao.catalog import services
+    from jiedao.catalog.models import Material
+    from jiedao.core.testing import make_user
+
+    settings.MEDIA_ROOT = tmp_path
+    core_demo.load()
+    catalog_demo.load()
+    tolerable = set(Material.objects.filter(tolerable=True).values_list("item__code", "name"))
+    assert ("QB-GA-001", "房屋租赁合同或房产证明") in tolerable
+    assert ("WJ-MZ-005", "困难情况证明（医疗费用票据、事故证明等）") in tolerable
+    assert len(tolerable) == 6  # three in each sub-district, every one of them a required material
+    assert not Material.objects.filter(tolerable=True, required=False).exists()
+
+    Material.objects.update(tolerable=False)  # as an older demo built them
+    lease = Material.objects.get(item__code="WJ-GA-001", name="房屋租赁合同或房产证明")
+    office = make_user(lease.item.org, "catalog.change_serviceitem")
+    services.material_update(actor=office, material=lease, data={"tolerable": True})
+    services.material_update(actor=office, material=lease, data={"tolerable": False})  # its choice
+    out = StringIO()
+    catalog_demo.load(stdout=out)
+    again = set(Material.objects.filter(tolerable=True).values_list("item__code", "name"))
+    assert again == tolerable - {("WJ-GA-001", "房屋租赁合同或房产证明")}
+    assert "4 项补填" in out.getvalue()
