@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import logging
 
+from jiedao.core.i18n import Text
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,10 +70,14 @@ def applicant_person(application):
 def registry_match(number_hash: str, name: str):
     """(the registry person under this identity number's blind index and this name, or None; whether the
     number is registered at all): the one rule matching an applicant to the registry — never the number
-    alone, which anyone can type."""
+    alone, which anyone can type. The number of a merged duplicate (已合并) stands for the record it was merged
+    into."""
     from jiedao.registry.models import Person
+    from jiedao.registry.selectors import number_condition
 
-    registered = list(Person.objects.filter(id_number_hash=number_hash).select_related("org"))
+    registered = list(
+        Person.objects.filter(number_condition("id", number_hash)).unmerged().select_related("org")
+    )
     return next((person for person in registered if person.name == name), None), bool(registered)
 
 
@@ -180,7 +186,7 @@ def last_human_actor(application):
 # workflow administrator's).
 
 
-def hold_processing(application, *, actor, reason: str):
+def hold_processing(application, *, actor, reason: str | Text):
     """The application is suspended or awaits correction: its running process is suspended (挂起) — no step
     can be handled, its timers wait, its steps' time limits pause. Returns the instance, or None."""
     from jiedao.workflow import services as workflow
@@ -203,7 +209,7 @@ def release_processing(application, *, actor):
     return workflow.process_resume(actor=actor, instance=instance, by_owner=True)
 
 
-def cancel_processing(application, *, actor, reason: str):
+def cancel_processing(application, *, actor, reason: str | Text):
     """The application was rejected or withdrawn after acceptance: its process is cancelled with `reason`
     (saying which), its open steps leave the inboxes. Returns the instance, or None."""
     from jiedao.workflow import services as workflow

@@ -85,6 +85,12 @@ class House(Located, ScopedModel):
         return self.full_address
 
 
+class PersonQuerySet(ScopedQuerySet):
+    def unmerged(self) -> PersonQuerySet:
+        """The records that stand for a resident: see `Person.unmerged_condition`."""
+        return self.filter(Person.unmerged_condition())
+
+
 class Person(ScopedModel):
     """实有人口: one resident of a community (or grid), living here, moved out, or deceased."""
 
@@ -144,6 +150,8 @@ class Person(ScopedModel):
         verbose_name=_("已合并至"),
     )
 
+    objects = PersonQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("人口")
         verbose_name_plural = _("人口")
@@ -173,6 +181,13 @@ class Person(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
+
+    @staticmethod
+    def unmerged_condition(prefix: str = "") -> Q:
+        """Leaves out duplicates merged into another record (已合并): listed, counted or found beside the record
+        they were merged into, they would be the same resident twice. `prefix` reaches the person from a
+        related model (`person__`)."""
+        return ~Q(**{f"{prefix}status": PersonStatus.MERGED})
 
     def age_on(self, day: date) -> int:
         return (

@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jiedao.orgs.models import OrgUnit
+from jiedao.registry.choices import PersonStatus
 from jiedao.registry.identity import lookup_hash_for_query
 from jiedao.registry.models import Enterprise, House, Household, Migrant, Person, SpecialGroupTag
 
@@ -63,12 +64,37 @@ def name_condition(text: str) -> Q:
     return Q(name__startswith=term)
 
 
+def survivor_ids(merged: QuerySet[Person]) -> set[int]:
+    """The records that the merged (已合并) persons of `merged` were merged into, followed to the end when the
+    record kept was itself merged later."""
+    pending = set(merged.filter(status=PersonStatus.MERGED).values_list("merged_into_id", flat=True))
+    found: set[int] = set()
+    seen: set[int] = set()
+    while pending:
+        seen |= pending
+        onward = dict(Person.objects.filter(pk__in=pending).values_list("pk", "merged_into_id"))
+        found |= {pk for pk, into in onward.items() if into is None}
+        pending = {into for into in onward.values() if into is not None} - seen
+    return found
+
+
+def number_condition(kind: str, digest: str) -> Q:
+    """An exact look-up by the blind index of an ID number (`kind` "id") or phone number: the persons
+    registered under it, and, when it is a merged record's, the record it was merged into — an old number
+    leads to the resident as now registered."""
+    field = "id_number_hash" if kind == "id" else "phone_hash"
+    condition = Q(**{field: digest})
+    survivors = survivor_ids(Person.objects.filter(condition))
+    return condition | Q(pk__in=survivors) if survivors else condition
+
+
 def migrant_term_condition(term: str) -> Q:
     """`q` on migrants, as on persons: an ID number or phone number matches exactly through its blind index;
     anything else is a name, full pinyin or initials prefix."""
     exact = lookup_hash_for_query(term)
     if exact is not None:
-        return Q(**{"person__id_number_hash" if exact[0] == "id" else "person__phone_hash": exact[1]})
+        # a subquery: an OR across the join would make the database scan the migrants
+        return Q(person__in=Person.objects.filter(number_condition(*exact)).values("pk"))
     return Q(person__in=Person.objects.filter(name_condition(term)).values("pk"))
 
 
@@ -77,21 +103,21 @@ def persons_for(user, action: str = "view") -> QuerySet[Person]:
 
 
 def search_persons(user, criteria: PersonFilter) -> QuerySet[Person]:
+    """The persons of the list, its export and the API list. Without a status asked for, merged records
+    (已合并) are left out; asking for 已合并 lists them."""
     queryset = persons_for(user).select_related("org")
     term = criteria.q.strip()
     if term:
         exact = lookup_hash_for_query(term)
         if exact is not None:
-            kind, digest = exact
-            queryset = queryset.filter(**{"id_number_hash" if kind == "id" else "phone_hash": digest})
+            queryset = queryset.filter(number_condition(*exact))
         else:
             queryset = queryset.filter(name_condition(term))
     if criteria.address.strip():
         queryset = queryset.filter(address_condition(criteria.address))
     if criteria.org is not None:
         queryset = queryset.filter(org__path__startswith=criteria.org.path)
-    if criteria.status:
-        queryset = queryset.filter(status=criteria.status)
+    queryset = queryset.filter(status=criteria.status) if criteria.status else queryset.unmerged()
     if criteria.gender:
         queryset = queryset.filter(gender=criteria.gender)
     today = criteria.on or timezone.localdate()

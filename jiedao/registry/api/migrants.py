@@ -22,7 +22,7 @@ from jiedao.registry.api.params import (
     search_parameter,
 )
 from jiedao.registry.api.serializers import MigrantSerializer
-from jiedao.registry.models import Migrant
+from jiedao.registry.models import Migrant, Person
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, expiring_permits, migrant_term_condition
 
 REGION_CODE = re.compile(r"\d{2}(?:\d{2}(?:\d{2})?)?")
@@ -91,6 +91,8 @@ class MigrantViewSet(RegistryViewSet):
         term, origin = params.search(), params.text("origin")
         org = params.org()
         params.check()
+        # the list has no status filter: every migrant record but a merged duplicate's (see search_persons)
+        queryset = queryset.filter(Person.unmerged_condition("person__"))
         if term:
             queryset = queryset.filter(migrant_term_condition(term))
         if origin:

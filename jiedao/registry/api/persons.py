@@ -59,12 +59,18 @@ PERSON_FILTERS = [
     OpenApiParameter(
         "q",
         OpenApiTypes.STR,
-        description="证件号码或电话号码（精确）、姓名前缀、全拼前缀或拼音首字母前缀，如 张三、zhangsan、zs",
+        description="证件号码或电话号码（精确；已合并记录的号码找到其合并到的人员）、姓名前缀、全拼前缀或拼音首字母"
+        "前缀，如 张三、zhangsan、zs",
     ),
     search_parameter(),
     OpenApiParameter("address", OpenApiTypes.STR, description="现住址片段，如 幸福路12号"),
     ORG_PARAMETER,
-    OpenApiParameter("status", OpenApiTypes.STR, enum=PersonStatus.values, description="人员状态"),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=PersonStatus.values,
+        description="人员状态；不传时列出除已合并（merged）外的全部人员，merged 只列已合并的重复记录",
+    ),
     OpenApiParameter("gender", OpenApiTypes.STR, enum=["1", "2"], description="性别：1 男，2 女"),
     OpenApiParameter(
         "tag",

@@ -325,6 +325,13 @@ class PersonSerializer(PersonInputSerializer):
     status = serializers.CharField(read_only=True, label="人员状态", help_text=_values_help(PersonStatus))
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     status_date = serializers.DateField(read_only=True, label="状态日期")
+    merged_into = serializers.IntegerField(
+        source="merged_into_id",
+        read_only=True,
+        allow_null=True,
+        label="已合并至",
+        help_text="已合并（merged）的重复记录所合并到的人员编号（GET /persons/{id}/）；其他为 null",
+    )
     household = serializers.SerializerMethodField(help_text="所在的户；未入户为 null")
     tags = serializers.SerializerMethodField(help_text="今天有效的特殊人群标记")
     is_migrant = serializers.SerializerMethodField(help_text="是否登记为流动人口")

@@ -20,6 +20,7 @@ from jiedao.core.views import ScopedListView
 from jiedao.registry.identity import id_number_hash, lookup_hash_for_query
 from jiedao.registry.models import House, Person
 from jiedao.registry.paging import LateRowPaginator
+from jiedao.registry.selectors import number_condition
 from jiedao.registry.validators import InvalidNumber, parse_id_number, parse_phone
 
 YES_NO = [("", gettext_lazy("全部")), ("yes", gettext_lazy("是")), ("no", gettext_lazy("否"))]
@@ -71,7 +72,8 @@ def person_by_id_number(user, raw: str, queryset=None, *, field: str = "id_numbe
     except InvalidNumber as error:
         raise ValidationFailed({field: [error.message]}) from None
     queryset = queryset if queryset is not None else Person.objects.visible_to(user, "view")
-    person = queryset.filter(id_number_hash=id_number_hash(number)).first()
+    # the number of a merged record (已合并) finds the record it was merged into
+    person = queryset.filter(number_condition("id", id_number_hash(number))).unmerged().first()
     if person is None:
         raise ValidationFailed({field: [_("在您的管辖范围内未找到该证件号码对应的居民。")]})
     return person

@@ -304,7 +304,9 @@ class MigrantSearchForm(FilterForm):
         status = data.get("status") or ""
         if status == "":
             queryset = queryset.filter(person__status=PersonStatus.LIVING)
-        elif status != "all":
+        elif status == "all":
+            queryset = queryset.filter(Person.unmerged_condition("person__"))
+        else:
             queryset = queryset.filter(person__status=status)
         today = timezone.localdate()
         permit = data.get("permit")

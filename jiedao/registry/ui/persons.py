@@ -159,7 +159,8 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
     tags = list(
         SpecialGroupTag.objects.visible_to(user, "view").filter(person=person).order_by("-valid_from", "id")
     )
-    can_change = _can(user, "registry.change_person", person)
+    # a merged record is read-only (`ensure_not_merged`): no edit buttons that could only be refused
+    can_change = person.status != PersonStatus.MERGED and _can(user, "registry.change_person", person)
     living = person.status == PersonStatus.LIVING
     context = {
         "person": person,
