@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.core.i18n import shown
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.core.storage import private_files
 from jiedao.workflow.choices import (
@@ -273,6 +274,9 @@ class TaskHistory(ScopeAware, models.Model):
     step_name = models.CharField(_("环节"), max_length=200, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, blank=True)
     opinion = models.TextField(_("意见"), blank=True)
+    # A system-written opinion (催办, 流程挂起…) as msgid and parameters, shown in the reader's language;
+    # empty for what a person typed and for rows written before it existed (`core.i18n.shown`).
+    opinion_message = models.JSONField(_("系统意见"), default=dict, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"))
 
@@ -285,6 +289,19 @@ class TaskHistory(ScopeAware, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.step_name}"
+
+    @property
+    def opinion_text(self) -> str:
+        """The opinion in the reader's language when the system wrote it; as typed when a person did."""
+        return shown(self.opinion_message, self.opinion)
+
+    @property
+    def step_text(self) -> str:
+        """The step's name as the history shows it: none for a start (its action says 发起, in the reader's
+        language), a timer's name in the reader's language, a process step's name as drawn."""
+        if self.action == HistoryAction.START and not self.element_id:
+            return ""
+        return shown(self.detail.get("step_message"), self.step_name)
 
 
 class TaskProxy(models.Model):

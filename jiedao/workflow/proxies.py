@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.accounts.models import User
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Message, for_record
 from jiedao.orgs.models import OrgUnit
 from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import audit_events as events
@@ -193,13 +194,15 @@ def _hand_over_open(setting: TaskProxy) -> int:
         ).values_list("worktask_id", flat=True)
     )
     moment = engine.now()
-    with records_language():
-        opinion = _("流程代理：%(principal)s 委托 %(proxy)s 代为办理（%(start)s 至 %(end)s）。") % {
-            "principal": principal.full_name or principal.username,
-            "proxy": proxy.full_name or proxy.username,
-            "start": setting.starts_on,
-            "end": setting.ends_on,
-        }
+    opinion, opinion_message = for_record(
+        Message(
+            gettext_noop("流程代理：%(principal)s 委托 %(proxy)s 代为办理（%(start)s 至 %(end)s）。"),
+            principal=principal.full_name or principal.username,
+            proxy=proxy.full_name or proxy.username,
+            start=setting.starts_on,
+            end=setting.ends_on,
+        )
+    )
     handed = [task for task in tasks if task.pk not in already]
     for task in handed:
         task.assignee, task.status, task.on_behalf_of = None, TaskStatus.READY, principal
@@ -221,6 +224,7 @@ def _hand_over_open(setting: TaskProxy) -> int:
                 element_id=task.element_id,
                 step_name=task.name,
                 opinion=opinion,
+                opinion_message=opinion_message,
                 at=moment,
             )
             for task in handed

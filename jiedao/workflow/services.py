@@ -34,6 +34,7 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -47,7 +48,7 @@ from jiedao.core.exceptions import (
     ServiceError,
     ValidationFailed,
 )
-from jiedao.core.i18n import in_records_language, records_language
+from jiedao.core.i18n import Joined, Message, Text, for_record, in_records_language, records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits import services as timelimits
@@ -444,12 +445,14 @@ def _history_row(
     *,
     actor=None,
     task: WorkTask | None = None,
-    opinion: str = "",
+    opinion: str | Text = "",
     outcome: str = "",
     detail: dict | None = None,
     at: dt.datetime | None = None,
 ) -> TaskHistory:
-    """An unsaved history row (see `_Step.history`, which writes a step's rows in one INSERT)."""
+    """An unsaved history row (see `_Step.history`, which writes a step's rows in one INSERT). An opinion the
+    system writes is a `Message`, shown in each reader's language; a person's is the string they typed."""
+    opinion, opinion_message = for_record(opinion)
     return TaskHistory(
         instance=instance,
         task=task,
@@ -459,6 +462,7 @@ def _history_row(
         step_name=task.name if task else (detail or {}).get("step", ""),
         outcome=outcome,
         opinion=opinion,
+        opinion_message=opinion_message,
         detail=detail or {},
         at=at or engine.now(),
     )
@@ -484,7 +488,7 @@ def _audit(event, *, actor, target, message="", before=None, after=None, success
     )
 
 
-def timer_name(model: bpmn.ProcessModel, spec) -> str:
+def timer_name(model: bpmn.ProcessModel, spec) -> str | Message:
     """What the history calls a timer: its name; an unnamed one drawn on a step (the designer leaves
     them unnamed) as that step's time running out, never its generated id (Event_0oow06t)."""
     if spec.bpmn_name:
@@ -492,8 +496,8 @@ def timer_name(model: bpmn.ProcessModel, spec) -> str:
     element = model.element(spec.bpmn_id)
     step = model.element(element.attached_to) if element is not None and element.attached_to else None
     if step is not None:
-        return _("%(step)s超时") % {"step": step.name or step.id}
-    return _("定时等待")
+        return Message(gettext_noop("%(step)s超时"), step=step.name or step.id)
+    return Message(gettext_noop("定时等待"))
 
 
 class _Step:
@@ -523,7 +527,7 @@ class _Step:
 
     #: How the open rows that the step leaves behind are noted in the history (action, actor, opinion);
     #: None: the process moved on without them.
-    cancel_note: tuple[str, object, str] | None = None
+    cancel_note: tuple[str, object, Message] | None = None
 
     def history(self, action: str, **kwargs) -> None:
         """Record a history row of this step; written by `write_history` / `finish`."""
@@ -568,17 +572,17 @@ class _Step:
     def _record_timer(self, task) -> None:
         """A timer that fired, in the history and the audit log."""
         name = timer_name(self.model, task.task_spec)
-        self.history(
-            HistoryAction.AUTO,
-            opinion=_("定时事件「%(n)s」已触发。") % {"n": name},
-            detail={"element": task.task_spec.bpmn_id, "step": name, "timer": True},
-            at=self.moment,
-        )
+        opinion = Message(gettext_noop("定时事件「%(n)s」已触发。"), n=name)
+        step, step_message = for_record(name)
+        detail = {"element": task.task_spec.bpmn_id, "step": step, "timer": True}
+        if step_message:
+            detail["step_message"] = step_message
+        self.history(HistoryAction.AUTO, opinion=opinion, detail=detail, at=self.moment)
         _audit(
             events.TIMER_FIRED,
             actor=None,
             target=self.instance,
-            message=_("定时事件「%(n)s」已触发。") % {"n": name},
+            message=str(opinion),
             after={"element": task.task_spec.bpmn_id},
         )
 
@@ -620,7 +624,7 @@ class _Step:
             action, actor, opinion = self.cancel_note or (
                 HistoryAction.AUTO,
                 None,
-                _("流程已向前推进，该任务自动取消。"),
+                Message(gettext_noop("流程已向前推进，该任务自动取消。")),
             )
             for task in cancelled:
                 _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
@@ -1611,17 +1615,20 @@ def process_urge(*, actor, instance: ProcessInstance, note: str = "") -> list[Wo
         WorkTask.objects.filter(pk__in=[task.pk for task, _users in held]).update(
             urged_at=moment, urge_count=F("urge_count") + 1
         )
-        steps = "、".join(dict.fromkeys(task.name for task, _users in held))
-        with records_language():
-            opinion = _("催办：%(steps)s") % {"steps": steps} + (f"（{note}）" if note else "")
-            body = _("%(who)s 催办：“%(title)s”的“%(step)s”环节在您处待办，请尽快办理。")
-        TaskHistory.objects.bulk_create(
-            [
-                _history_row(instance, HistoryAction.URGE, actor=actor, task=task, opinion=opinion, at=moment)
-                for task, _users in held
-            ]
+        steps = Joined(dict.fromkeys(task.name for task, _users in held))
+        opinion = (
+            Message(gettext_noop("催办：%(steps)s（%(note)s）"), steps=steps, note=note)
+            if note
+            else Message(gettext_noop("催办：%(steps)s"), steps=steps)
         )
-        _audit(events.INSTANCE_URGED, actor=actor, target=instance, message=opinion)
+        with records_language():
+            body = _("%(who)s 催办：“%(title)s”的“%(step)s”环节在您处待办，请尽快办理。")
+        rows = [
+            _history_row(instance, HistoryAction.URGE, actor=actor, task=task, opinion=opinion, at=moment)
+            for task, _users in held
+        ]
+        TaskHistory.objects.bulk_create(rows)
+        _audit(events.INSTANCE_URGED, actor=actor, target=instance, message=rows[0].opinion)
         _text_holders(instance, held, body, actor=actor, note=note)
     return [task for task, _users in held]
 
@@ -1698,8 +1705,7 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
             detail={"to": point.task.element_id, "to_name": point.task.name, "step": point.task.name},
             at=step.moment,
         )
-        with records_language():
-            step.cancel_note = (HistoryAction.WITHDRAW, actor, _("申请人撤回，任务取消。"))
+        step.cancel_note = (HistoryAction.WITHDRAW, actor, Message(gettext_noop("申请人撤回，任务取消。")))
         step.run(lambda workflow: engine.reset_to(workflow, target.id, kept))
         step.finish()
         _audit(events.INSTANCE_WITHDRAWN, actor=actor, target=instance, after={"to": point.task.element_id})
@@ -1717,8 +1723,7 @@ def process_revoke(*, actor, instance: ProcessInstance) -> ProcessInstance:
         if _withdraw_point(instance) is None:
             raise Conflict(_("下一环节已有人办理，不能撤销申请。"))
         step = _Step(instance, actor)
-        with records_language():
-            _cancel_instance(step, HistoryAction.WITHDRAW, opinion=_("申请人撤销了申请。"))
+        _cancel_instance(step, HistoryAction.WITHDRAW, opinion=Message(gettext_noop("申请人撤销了申请。")))
         _audit(
             events.INSTANCE_WITHDRAWN,
             actor=actor,
@@ -1733,7 +1738,7 @@ def _open_rows(instance: ProcessInstance):
     return WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).select_related("clock")
 
 
-def _cancel_instance(step: _Step, action: str, *, opinion: str) -> None:
+def _cancel_instance(step: _Step, action: str, *, opinion: Message) -> None:
     instance = step.instance
     step.workflow.cancel()
     for task in _open_rows(instance):
@@ -1759,11 +1764,13 @@ def _check_right(actor, instance: ProcessInstance, by_owner: bool) -> None:
 
 
 def process_cancel(
-    *, actor, instance: ProcessInstance, reason: str, by_owner: bool = False
+    *, actor, instance: ProcessInstance, reason: str | Text, by_owner: bool = False
 ) -> ProcessInstance:
     """撤销 by an administrator of the instance's org, or by the app that owns its business object (the
-    application was rejected): open steps leave the inboxes, the reason goes into the history."""
-    reason = (reason or "").strip()[:2000]
+    application was rejected): open steps leave the inboxes, the reason goes into the history (a `Message`
+    when the owning app words it, so it is read in each reader's language)."""
+    if isinstance(reason, str):
+        reason = reason.strip()[:2000]
     if not reason:
         raise ValidationFailed({"reason": [_("请填写撤销原因。")]})
     _check_right(actor, instance, by_owner)
@@ -1772,20 +1779,20 @@ def process_cancel(
         if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
             raise Conflict(_("流程已结束。"))
         step = _Step(instance, actor)
-        with records_language():
-            opinion = _("撤销：%(r)s") if by_owner else _("管理员撤销：%(r)s")
-        _cancel_instance(step, HistoryAction.AUTO, opinion=opinion % {"r": reason})
-        _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=reason)
+        opinion = gettext_noop("撤销：%(r)s") if by_owner else gettext_noop("管理员撤销：%(r)s")
+        _cancel_instance(step, HistoryAction.AUTO, opinion=Message(opinion, r=reason))
+        _audit(events.INSTANCE_CANCELLED, actor=actor, target=instance, message=for_record(reason)[0])
     return instance
 
 
 def process_suspend(
-    *, actor, instance: ProcessInstance, reason: str, by_owner: bool = False
+    *, actor, instance: ProcessInstance, reason: str | Text, by_owner: bool = False
 ) -> ProcessInstance:
     """挂起: the instance waits (its application is suspended, or awaits the applicant's correction). Nobody
     can act on its steps, its timers wait, and the time limits of its open steps pause (the time does not
     count against the staff)."""
-    reason = (reason or "").strip()[:500]
+    if isinstance(reason, str):
+        reason = reason.strip()[:500]
     if not reason:
         raise ValidationFailed({"reason": [_("请填写挂起原因。")]})
     _check_right(actor, instance, by_owner)
@@ -1794,16 +1801,16 @@ def process_suspend(
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("只有办理中的流程可以挂起。"))
         moment = engine.now()
+        reason_text = for_record(reason)[0]
         for task in _open_rows(instance):
             if task.clock_id and task.clock.status not in (ClockStatus.PAUSED, ClockStatus.STOPPED):
-                timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason, at=moment)
+                timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason_text, at=moment)
         # The timer sweep takes running instances only: `next_timer_at` stays, and fires on resumption.
-        instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason
+        instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason_text
         instance.save(update_fields=["status", "hold_reason"])
-        with records_language():
-            opinion = _("流程挂起：%(r)s") % {"r": reason}
+        opinion = Message(gettext_noop("流程挂起：%(r)s"), r=reason)
         _history(instance, HistoryAction.AUTO, actor=actor, opinion=opinion, at=moment)
-        _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason)
+        _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason_text)
     return instance
 
 
@@ -1823,8 +1830,9 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
                 task.save(update_fields=["due_at"])
         instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
         instance.save(update_fields=["status", "hold_reason"])
-        with records_language():
-            _history(instance, HistoryAction.AUTO, actor=actor, opinion=_("流程恢复办理。"), at=moment)
+        _history(
+            instance, HistoryAction.AUTO, actor=actor, opinion=Message(gettext_noop("流程恢复办理。")), at=moment
+        )
         _audit(events.INSTANCE_RESUMED, actor=actor, target=instance)
     return instance
 
@@ -1867,10 +1875,12 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
                     instance.save(update_fields=["status", "error", "updated_at"])
                     _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=old_error)
                     step = _Step(instance, actor, moment)
-                    with records_language():
-                        step.history(
-                            HistoryAction.AUTO, actor=actor, opinion=_("管理员恢复运行。"), at=moment
-                        )
+                    step.history(
+                        HistoryAction.AUTO,
+                        actor=actor,
+                        opinion=Message(gettext_noop("管理员恢复运行。")),
+                        at=moment,
+                    )
                     step.run(lambda workflow: workflow.refresh_timers())
                     step.finish()
             except Exception as error:
@@ -1896,7 +1906,7 @@ def _fail_again(instance: ProcessInstance, actor, reason: str, moment: dt.dateti
         instance,
         HistoryAction.AUTO,
         actor=actor,
-        opinion=_("管理员恢复运行未成功，流程仍运行异常：%(r)s") % {"r": reason[:300]},
+        opinion=Message(gettext_noop("管理员恢复运行未成功，流程仍运行异常：%(r)s"), r=reason[:300]),
         at=moment,
     )
     _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=reason, success=False)
@@ -2072,6 +2082,8 @@ def _mark_failed(instance_id: int, reason: str) -> bool:
         instance.save(
             update_fields=["status", "error", "next_timer_at", "transient_failures", "retry_at", "updated_at"]
         )
-        _history(instance, HistoryAction.AUTO, opinion=_("流程运行异常：%(r)s") % {"r": reason[:300]})
+        _history(
+            instance, HistoryAction.AUTO, opinion=Message(gettext_noop("流程运行异常：%(r)s"), r=reason[:300])
+        )
         _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=reason, success=False)
     return True

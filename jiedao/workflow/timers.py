@@ -12,9 +12,9 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Message
 from jiedao.timelimits.services import local_date
 from jiedao.workflow import bpmn, engine
 from jiedao.workflow.choices import HistoryAction
@@ -83,18 +83,17 @@ def timers_recompute(*, first: dt.date, last: dt.date) -> int:
             instance.state = engine.dump(workflow)
             instance.next_timer_at = engine.next_timer(workflow)
             instance.save(update_fields=["state", "next_timer_at"])
-            with records_language():
-                for spec, old, new in notes:
-                    _history(
-                        instance,
-                        HistoryAction.AUTO,
-                        opinion=_("工作日历调整：定时事件「%(n)s」的触发时间由 %(old)s 改为 %(new)s。")
-                        % {
-                            "n": timer_name(model, spec),
-                            "old": local_date(old).isoformat(),
-                            "new": local_date(new).isoformat(),
-                        },
-                    )
+            for spec, old, new in notes:
+                _history(
+                    instance,
+                    HistoryAction.AUTO,
+                    opinion=Message(
+                        gettext_noop("工作日历调整：定时事件「%(n)s」的触发时间由 %(old)s 改为 %(new)s。"),
+                        n=timer_name(model, spec),
+                        old=local_date(old),
+                        new=local_date(new),
+                    ),
+                )
             moved += 1
     logger.info("working-day timers recounted for %s..%s: %d instances", first, last, moved)
     return moved

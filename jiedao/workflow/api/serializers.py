@@ -74,6 +74,17 @@ class HistorySerializer(serializers.ModelSerializer):
     actor = UserBriefSerializer(read_only=True, allow_null=True)
     action_display = serializers.CharField(source="get_action_display", read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    step_display = serializers.CharField(
+        source="step_text",
+        read_only=True,
+        help_text="环节名称，按请求的语言（Accept-Language）显示系统生成的名称（如定时事件）；发起记录为空",
+    )
+    opinion_display = serializers.CharField(
+        source="opinion_text",
+        read_only=True,
+        help_text="意见：系统写入的意见（催办、挂起、流程代理等）按请求的语言显示，办理人填写的意见原样显示；"
+        "opinion 为记录时写入的原文",
+    )
 
     class Meta:
         model = TaskHistory
@@ -85,9 +96,11 @@ class HistorySerializer(serializers.ModelSerializer):
             "action_display",
             "element_id",
             "step_name",
+            "step_display",
             "outcome",
             "outcome_display",
             "opinion",
+            "opinion_display",
             "detail",
         ]
         read_only_fields = fields

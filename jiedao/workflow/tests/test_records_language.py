@@ -2,11 +2,13 @@
 an applicant using the English interface left English entries ("Withdrawn by the applicant…", a default
 title in English) that the department head and every later reader saw."""
 
+import datetime as dt
 import json
 import re
 
-from jiedao.core.testing import client_for
-from jiedao.workflow.choices import InstanceStatus
+from jiedao.core.testing import api_client_for, client_for
+from jiedao.workflow import proxies, services
+from jiedao.workflow.choices import HistoryAction, InstanceStatus
 from jiedao.workflow.models import CarbonCopy, ProcessInstance, TaskHistory
 from jiedao.workflow.tests.processes import LEAVE, start_leave, steps
 from jiedao.workflow.tests.test_running import REPORT
@@ -34,9 +36,12 @@ def test_acting_in_english_writes_a_chinese_history(leave, people):
     opinions = list(TaskHistory.objects.filter(instance=instance).values_list("opinion", flat=True))
     assert "申请人撤回，任务取消。" in opinions and "申请人撤销了申请。" in opinions
     assert not [o for o in opinions if ENGLISH_WORD.search(o)], opinions
-    # the page itself is in the reader's language
+    # The page, system-written entries included, is in the reader's language.
     page = web.get(f"/workflow/instances/{instance.pk}/", **EN).content.decode()
-    assert "申请人撤销了申请。" in page and "Request cancelled." in page
+    assert "The applicant cancelled the request." in page and "申请人撤销了申请。" not in page
+    assert "Withdrawn by the applicant; task cancelled." in page
+    page = web.get(f"/workflow/instances/{instance.pk}/").content.decode()
+    assert "申请人撤销了申请。" in page and "The applicant cancelled the request." not in page
 
 
 def test_the_end_copy_to_the_initiator_is_chinese_when_the_last_approver_works_in_english(leave, people):
@@ -54,3 +59,66 @@ def test_the_end_copy_to_the_initiator_is_chinese_when_the_last_approver_works_i
 
     notes = list(CarbonCopy.objects.filter(instance=instance).values_list("note", flat=True))
     assert notes and not [n for n in notes if ENGLISH_WORD.search(n)], notes
+
+
+def test_system_entries_follow_the_reader_and_what_people_typed_stays_as_typed(leave, people, clock):
+    """催办 with a note, 挂起 and 恢复 by an administrator, a step handed to a 流程代理: the history keeps
+    Chinese text, and each reader sees the system's words in their own language around what people typed."""
+    instance = start_leave(people)
+    services.task_claim(actor=people.head, task=instance.tasks.get(element_id="head"))
+    services.process_urge(actor=people.applicant, instance=instance, note="明天要出发")
+    services.process_suspend(actor=people.deployer, instance=instance, reason="等待人事处核对假期")
+    services.process_resume(actor=people.deployer, instance=instance)
+    start = dt.date(2026, 9, 21)  # the `clock` fixture's day
+    proxies.proxy_set(
+        actor=people.head,
+        proxy=people.office1,
+        starts_on=start,
+        ends_on=start + dt.timedelta(days=4),
+        reason="年休假",
+        hand_over_open=True,
+    )
+    opinions = list(TaskHistory.objects.filter(instance=instance).values_list("opinion", flat=True))
+    assert "催办：部门负责人审批（明天要出发）" in opinions
+    assert "流程挂起：等待人事处核对假期" in opinions and "流程恢复办理。" in opinions
+    assert "流程代理：李主任 委托 office1 代为办理（2026-09-21 至 2026-09-25）。" in opinions
+
+    url = f"/workflow/instances/{instance.pk}/"
+    english = client_for(people.applicant).get(url, **EN).content.decode()
+    assert "Urged: 部门负责人审批 (明天要出发)" in english
+    assert "Process suspended: 等待人事处核对假期" in english and "Process resumed." in english
+    assert "Proxy: 李主任 asked office1 to handle it (2026-09-21 to 2026-09-25)." in english
+    assert "流程恢复办理。" not in english and "催办：" not in english
+    chinese = client_for(people.applicant).get(url).content.decode()
+    assert "催办：部门负责人审批（明天要出发）" in chinese and "流程挂起：等待人事处核对假期" in chinese
+    assert "Process resumed." not in chinese
+
+
+def test_the_api_gives_the_history_in_the_requests_language_beside_the_text_as_written(leave, people):
+    instance = start_leave(people)
+    services.process_suspend(actor=people.deployer, instance=instance, reason="等待人事处核对假期")
+    api = api_client_for(people.applicant)
+    [row] = [
+        h
+        for h in api.get(f"/api/v1/process-instances/{instance.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()[
+            "history"
+        ]
+        if h["action"] == HistoryAction.AUTO
+    ]
+    assert row["opinion"] == "流程挂起：等待人事处核对假期"
+    assert row["opinion_display"] == "Process suspended: 等待人事处核对假期"
+    [start] = [
+        h
+        for h in api.get(f"/api/v1/process-instances/{instance.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()[
+            "history"
+        ]
+        if h["action"] == HistoryAction.START
+    ]
+    assert start["step_display"] == "" and start["action_display"] == "发起"
+
+
+def test_a_row_written_before_messages_were_kept_shows_its_text(leave, people):
+    instance = start_leave(people)
+    TaskHistory.objects.filter(instance=instance).update(opinion="旧记录的意见", opinion_message={})
+    page = client_for(people.applicant).get(f"/workflow/instances/{instance.pk}/", **EN).content.decode()
+    assert "旧记录的意见" in page
