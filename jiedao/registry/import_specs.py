@@ -61,7 +61,12 @@ from jiedao.registry.models import Building, Enterprise, House, Household, House
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
 from jiedao.registry.services.houses import _coordinate_errors, house_full_address
-from jiedao.registry.services.persons import AUDITED_FIELDS, split_phones, stored_other_phones
+from jiedao.registry.services.persons import (
+    AUDITED_FIELDS,
+    merged_number_error,
+    split_phones,
+    stored_other_phones,
+)
 from jiedao.registry.statistics import snapshots
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone, parse_uscc
 from jiedao.spreadsheets.specs import Column, ImportContext, ImportSpec, RowIssue, ValidatedRow, register_spec
@@ -848,6 +853,9 @@ class PersonImport(RegistryImport):
         for row in rows:
             data = row.data
             person = existing.get(data["id_number_hash"])
+            if person is not None and person.status == PersonStatus.MERGED:
+                _reject(context, row, "id_number", merged_number_error(), data["id_number"])
+                continue
             if person is not None and not self.in_community(context, person.org_id):
                 _reject(
                     context, row, "id_number", _("该证件号码已登记在其他社区，请办理迁入"), data["id_number"]

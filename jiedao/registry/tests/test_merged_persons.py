@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jiedao.applications.processing import registry_match
+from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import api_client_for, client_for
 from jiedao.registry import services
 from jiedao.registry.choices import PersonStatus
@@ -17,6 +18,7 @@ from jiedao.registry.models import Migrant
 from jiedao.registry.services import duplicates
 from jiedao.registry.statistics import figures, snapshots
 from jiedao.registry.tests.factories import person, staff
+from jiedao.registry.tests.test_import_persons import errors_of, run, run_jobs, workbook
 from jiedao.registry.validators import make_id_number
 
 BORN = date(1958, 6, 6)
@@ -177,3 +179,31 @@ def test_adding_a_household_member_by_the_merged_number_adds_the_record_kept(pai
     assert response.status_code == 302
     assert household.members.filter(person=survivor).exists()
     assert not household.members.filter(person=merged).exists()
+
+
+MERGED_NUMBER = "该证件号码属于已合并的重复记录，请在保留的记录上办理（按该号码查询人口信息即可找到）。"
+
+
+def test_registering_or_moving_in_under_the_merged_number_says_where_to_go(pair, clerk, tree):
+    _survivor, merged = pair
+    data = services.PersonData(name="周桂英", id_number=merged.id_number, org=tree.community_a1)
+    with pytest.raises(ValidationFailed) as caught:
+        services.person_create(actor=clerk, data=data)
+    assert caught.value.errors["id_number"] == [MERGED_NUMBER]
+    with pytest.raises(ValidationFailed) as caught:
+        services.person_move_in(actor=clerk, data=data, moved_on=date(2025, 1, 2), origin="杭州")
+    assert caught.value.errors["id_number"] == [MERGED_NUMBER]
+
+
+@run_jobs
+def test_an_import_row_under_the_merged_number_is_refused_and_the_merged_record_unchanged(pair, clerk, tree):
+    _survivor, merged = pair
+    job = run(
+        clerk,
+        tree.community_a1,
+        workbook([[1, "周桂英", merged.id_number, "女", None, None, None, None, None, None, "幸福路1号"]]),
+    )
+    assert (job.created_count, job.updated_count, job.error_count) == (0, 0, 1)
+    assert [(row, reason) for row, _c, _v, reason in errors_of(job)] == [(4, MERGED_NUMBER)]
+    merged.refresh_from_db()
+    assert merged.status == PersonStatus.MERGED and merged.residence_address == ""
