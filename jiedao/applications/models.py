@@ -20,7 +20,7 @@ from jiedao.applications.choices import (
 )
 from jiedao.catalog.choices import DeliveryMethod
 from jiedao.core.fields import EncryptedTextField
-from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet, scope_for
 from jiedao.core.storage import private_files
 
 USER = settings.AUTH_USER_MODEL
@@ -90,6 +90,22 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{_('短信验证码')} #{self.pk}"
+
+
+class ApplicationQuerySet(ScopedQuerySet):
+    def readable_by(self, user) -> ScopedQuerySet:
+        """The applications `user` may open read-only (the staff page, its materials and written documents,
+        the API's reads): those in the scope of ``applications.view_application``, and those whose process
+        they take part in — a step in their 待办 or 已办 (a community worker verifying a sub-district's 低保
+        at home). Taking part opens the application to be read, never to be acted on: every action keeps
+        asking its own permission's scope. Lists stay the scope alone (they are the office's register; a
+        step's application is reached from the step)."""
+        from jiedao.workflow.selectors import takes_part_in_process
+
+        grant = scope_for(user, "applications.view_application")
+        if grant.everything or grant.nothing:
+            return self.visible_to(user, "view")
+        return self.visible_to(user, "view") | self.filter(takes_part_in_process(user, Application))
 
 
 class Application(ScopedModel):
@@ -171,6 +187,8 @@ class Application(ScopedModel):
     defer_until = models.DateField(_("容缺材料补交期限"), null=True, blank=True)
     defer_committed = models.BooleanField(_("已签署容缺承诺书"), default=False)
     defer_reminded_at = models.DateTimeField(_("容缺补交提醒时间"), null=True, blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("办件")

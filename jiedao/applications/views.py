@@ -58,7 +58,7 @@ from jiedao.core import uploads
 from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
-from jiedao.core.scope import has_permission
+from jiedao.core.scope import has_permission, require
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
@@ -856,7 +856,24 @@ class ApplicationLedgerExportView(ScopedViewMixin, View):
         return file_response(exported.path, exported.filename)
 
 
-class ApplicationDetailView(ScopedDetailView):
+class ApplicationReadMixin:
+    """The pages that show an application and its files: open to its scope and to those taking part in its
+    process (`ApplicationQuerySet.readable_by`); acting on it keeps asking the action's own scope."""
+
+    def get_queryset(self):
+        return Application.objects.readable_by(self.request.user)
+
+
+def _within_scope(user, application) -> bool:
+    """Whether `user` reaches the application by its scope, not only by taking part in its process."""
+    try:
+        require(user, "applications.view_application", application)
+    except ServiceError:
+        return False
+    return True
+
+
+class ApplicationDetailView(ApplicationReadMixin, ScopedDetailView):
     model = Application
     template_name = "applications/staff_detail.html"
     context_object_name = "application"
@@ -877,7 +894,13 @@ class ApplicationDetailView(ScopedDetailView):
         application = self.object
         user = self.request.user
         status = application.status
-        can_accept = has_permission(user, "applications.accept_application")
+        # A step's holder outside the application's scope reads it and acts only on their step.
+        read_only = not _within_scope(user, application)
+
+        def may(permission: str) -> bool:
+            return not read_only and has_permission(user, permission)
+
+        can_accept = may("applications.accept_application")
         actions = []
         missing = missing_required_materials(application)
         if can_accept and status == ApplicationStatus.SUBMITTED:
@@ -927,17 +950,13 @@ class ApplicationDetailView(ScopedDetailView):
         extending = status in (ApplicationStatus.ACCEPTED, ApplicationStatus.SUSPENDED)
         extensions = list(application.extension_requests.select_related("requested_by", "decided_by"))
         pending_extension = next((x for x in extensions if x.status == ExtensionStatus.PENDING), None)
-        if (
-            extending
-            and pending_extension is None
-            and has_permission(user, "applications.extend_application")
-        ):
+        if extending and pending_extension is None and may("applications.extend_application"):
             actions.append(("extend", _("申请延长时限"), forms.ExtendForm(auto_id="id_extend_%s")))
         if (
             extending
             and pending_extension is not None
             and pending_extension.requested_by_id != user.pk
-            and has_permission(user, "applications.approve_extension")
+            and may("applications.approve_extension")
         ):
             actions.append(
                 (
@@ -947,21 +966,21 @@ class ApplicationDetailView(ScopedDetailView):
                 )
             )
         if (
-            has_permission(user, "applications.conclude_application")
+            may("applications.conclude_application")
             and status == ApplicationStatus.ACCEPTED
             and not (process_instance is not None and process_instance.status == InstanceStatus.RUNNING)
         ):
             # An application in a running process is concluded by the process's last step, not here.
             actions.append(("conclude", _("办结"), forms.ConcludeForm(auto_id="id_conclude_%s")))
         if (
-            has_permission(user, "applications.add_rating")
+            may("applications.add_rating")
             and application.is_concluded
             and not hasattr(application, "rating")
             and not services.handled_by(application, user)
         ):
             # Only a paper 评价表 the applicant signed, and not by whoever handled the application.
             actions.append(("rate", _("录入纸质评价表"), forms.PaperRatingForm(auto_id="id_rate_%s")))
-        can_conclude = has_permission(user, "applications.conclude_application")
+        can_conclude = may("applications.conclude_application")
         if (
             can_conclude
             and status == ApplicationStatus.CONCLUDED_APPROVED
@@ -1013,6 +1032,7 @@ class ApplicationDetailView(ScopedDetailView):
         context["process_instance"] = process_instance
         context["pending_extension"] = pending_extension
         context["extensions"] = extensions
+        context["read_only"] = read_only
         return context
 
 
@@ -1293,7 +1313,7 @@ class CertificateRevokeView(ApplicationActionView):
         )
 
 
-class CertificatePrintView(ScopedViewMixin, View):
+class CertificatePrintView(ApplicationReadMixin, ScopedViewMixin, View):
     """打印: a certificate of an application the user may see, the same text as when it was issued."""
 
     model = Application
@@ -1400,7 +1420,7 @@ class WalkInView(ServiceFormView):
         return reverse("applications:staff_detail", args=[result.pk])
 
 
-class MaterialDownloadView(ScopedViewMixin, View):
+class MaterialDownloadView(ApplicationReadMixin, ScopedViewMixin, View):
     model = Application
 
     def get(self, request, pk, material_pk):
@@ -1419,7 +1439,7 @@ class MaterialDownloadView(ScopedViewMixin, View):
         return response
 
 
-class OutcomeDocumentDownloadView(ScopedViewMixin, View):
+class OutcomeDocumentDownloadView(ApplicationReadMixin, ScopedViewMixin, View):
     model = Application
 
     def get(self, request, pk):
@@ -1434,7 +1454,7 @@ class OutcomeDocumentDownloadView(ScopedViewMixin, View):
         )
 
 
-class WrittenNoticeView(ScopedViewMixin, View):
+class WrittenNoticeView(ApplicationReadMixin, ScopedViewMixin, View):
     """打印: a written notice of an application the user may see (受理通知书 after acceptance, …)."""
 
     model = Application

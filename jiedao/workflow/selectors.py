@@ -120,17 +120,41 @@ def instances_for(user) -> QuerySet[ProcessInstance]:
     return ProcessInstance.objects.filter(involved | Q(pk__in=scoped.values("pk")))
 
 
+def takes_part_in_process(user, model) -> Exists:
+    """True for the rows of `model` (matched on ``OuterRef("pk")``) a process handles in which `user` holds
+    an open step (assigned, delegated by them, or unclaimed with them among the candidates: what their 待办
+    lists) or completed one (已办). One EXISTS, for a page about one record: read per row, it is no filter
+    for a list of thousands."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    steps = WorkTask.objects.filter(
+        instance__content_type=ContentType.objects.get_for_model(model),
+        instance__object_id=Cast(OuterRef("pk"), CharField()),
+    )
+    holds = Q(status__in=OPEN_TASK_STATUSES) & (
+        Q(assignee_id=user.pk) | Q(owner_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
+    )
+    return Exists(steps.filter(holds | Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)))
+
+
 def business_object_for(user, instance: ProcessInstance):
     """The record the instance handles (a service-hall application), if `user` may open its own page; else
-    None: a step's holder outside the record's scope (a community worker verifying a sub-district's
-    application) sees the step's summary without links that would answer 404."""
+    None, and the step's summary shows no links that would answer 404. A model whose records are opened by
+    more than their scope (an application, by those taking part in its process) says so with a
+    ``readable_by(user)`` queryset method; otherwise the scope of ``view`` decides."""
     target = instance.business_object
     if target is None:
         return None
     manager = type(target)._default_manager
-    if not hasattr(manager, "visible_to"):
+    if hasattr(manager, "readable_by"):
+        readable = manager.readable_by(user)
+    elif hasattr(manager, "visible_to"):
+        readable = manager.visible_to(user, "view")
+    else:
         return None
-    return target if manager.visible_to(user, "view").filter(pk=target.pk).exists() else None
+    return target if readable.filter(pk=target.pk).exists() else None
 
 
 def assignable_roles() -> list[dict[str, str]]:

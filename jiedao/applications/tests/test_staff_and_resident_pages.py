@@ -304,32 +304,6 @@ class TestApprovalTaskShowsTheApplication:
         assert f"/hall/staff/applications/{application.pk}/materials/{material.pk}/" in section
         assert material.label in section
 
-    def test_a_step_holder_outside_the_applications_scope_gets_no_links_that_answer_404(self, tree):
-        """The demo's 入户核实: a community worker holds the step of a sub-district's application."""
-        from jiedao.workflow import services as workflow
-        from jiedao.workflow.models import WorkTask
-        from jiedao.workflow.tests.builder import Bpmn
-        from jiedao.workflow.tests.conftest import START_PERMS, role
-
-        visitor = make_user(tree.community_a1, "applications.view_application", username="shequ")
-        visitor.roles.add(role("verifier", *START_PERMS))
-        starter = make_user(tree.subdistrict_a, *START_PERMS, "workflow.add_processdefinition")
-        xml = Bpmn("verify", "入户核实").start().user("visit", "入户核实", groups="role:verifier").end()
-        xml = xml.chain("start", "visit", "end").xml()
-        workflow.definition_deploy_xml(actor=starter, org=tree.subdistrict_a, bpmn_xml=xml, forms={})
-        window = make_user(tree.subdistrict_a, *CLERK_PERMISSIONS, username="window")
-        application = walk_in(window, make_item(tree.subdistrict_a, name="最低生活保障"), name="张三明")
-        instance = workflow.process_start(
-            actor=starter, definition_key="verify", org=tree.community_a1, business_object=application
-        )
-        task = WorkTask.objects.get(instance=instance)
-        client = client_for(visitor)
-        page = client.get(f"/workflow/tasks/{task.pk}/").content.decode()
-        section = page.split('data-testid="task-application"')[1].split("</section>")[0]
-        assert application.tracking_code in section and application.materials.get().label in section
-        assert "/hall/staff/applications/" not in section and "查看办件详情" not in section
-        assert client.get(f"/hall/staff/applications/{application.pk}/").status_code == 404
-
     def test_a_task_without_an_application_shows_none(self, tree):
         from jiedao.workflow import services as workflow
         from jiedao.workflow.models import WorkTask
