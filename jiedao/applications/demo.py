@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from jiedao.accounts.models import Role, User
 from jiedao.applications import certificates, services
+from jiedao.applications.choices import OPEN_STATUSES
 from jiedao.applications.models import Application, Resident, ServiceWindow
 from jiedao.catalog.choices import CertificateKind
 from jiedao.catalog.models import ServiceItem
@@ -224,20 +225,27 @@ def _walk_in(window, item, person, *, missing, back: int):
     )
 
 
-def _permit_applicants(subdistrict) -> list:
-    """Migrants of the sub-district without a residence permit yet, adults, by registration order."""
+def _permit_applicants(item) -> list:
+    """Migrants of the item's sub-district without a residence permit yet, adults, by registration order;
+    not those applying already (a second application would be refused as a duplicate)."""
     from jiedao.registry.choices import IdKind, PersonStatus
     from jiedao.registry.models import Person
 
     adult = timezone.localdate() - dt.timedelta(days=365 * 20)
     return list(
         Person.objects.filter(
-            org__path__startswith=subdistrict.path,
+            org__path__startswith=item.org.path,
             status=PersonStatus.LIVING,
             id_kind=IdKind.CITIZEN,
             birth_date__lte=adult,
             migrant__permit_number="",
-        ).order_by("id")[:2]
+        )
+        .exclude(
+            id_number_hash__in=Application.objects.filter(item=item, status__in=OPEN_STATUSES).values(
+                "applicant_id_hash"
+            )
+        )
+        .order_by("id")[:2]
     )
 
 
@@ -256,7 +264,7 @@ def load_deferrals(stdout=None) -> list[Application]:
     hardship = "困难情况证明（医疗费用票据、事故证明等）"
     made = []
     if not Application.objects.filter(item=permit, defer_committed=True).exists():
-        people = _permit_applicants(permit.org)
+        people = _permit_applicants(permit)
         if len(people) == 2:
             supplied = _walk_in(window, permit, people[0], missing=[lease], back=4)
             if supplied is not None:
