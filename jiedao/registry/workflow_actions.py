@@ -30,11 +30,14 @@ def _person(ctx, person_id, *, lock: bool = False):
     """The person, when within the instance's org subtree: a process must not read or tag residents of an org
     it does not serve (a person id is just a number a form or a designer can carry). None when absent.
     `lock`: the person's row is locked for the rest of the step (see `registry.services.persons.lock_person`),
-    so a status checked on it holds until the step commits."""
+    so a status checked on it holds until the step commits. A merged duplicate (已合并) stands for the record
+    it was merged into, even when merged after the process started."""
     from jiedao.registry.models import Person
+    from jiedao.registry.selectors import survivor_ids
 
     if not isinstance(person_id, int) or isinstance(person_id, bool):
         return None
+    person_id = next(iter(survivor_ids(Person.objects.filter(pk=person_id))), person_id)
     people = Person.objects.select_related("org")
     if lock:
         people = people.select_for_update(no_key=True, of=("self",))

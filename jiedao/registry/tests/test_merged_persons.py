@@ -14,13 +14,18 @@ from jiedao.core.testing import api_client_for, client_for
 from jiedao.registry import services
 from jiedao.registry.choices import PersonStatus
 from jiedao.registry.identity import id_number_hash
-from jiedao.registry.models import Migrant
+from jiedao.registry.models import Migrant, SpecialGroupTag
 from jiedao.registry.services import duplicates
 from jiedao.registry.statistics import figures, snapshots
 from jiedao.registry.tests.factories import person, staff
 from jiedao.registry.tests.test_import_persons import errors_of, run, run_jobs, workbook
 from jiedao.registry.validators import make_id_number
+from jiedao.workflow.services import process_start
+from jiedao.workflow.tests import conftest as workflow_fixtures
+from jiedao.workflow.tests import processes
+from jiedao.workflow.tests.builder import Bpmn
 
+people = workflow_fixtures.people  # the workflow tests' users and roles, for the process test
 BORN = date(1958, 6, 6)
 LIST = "/registry/persons/"
 
@@ -207,3 +212,27 @@ def test_an_import_row_under_the_merged_number_is_refused_and_the_merged_record_
     assert [(row, reason) for row, _c, _v, reason in errors_of(job)] == [(4, MERGED_NUMBER)]
     merged.refresh_from_db()
     assert merged.status == PersonStatus.MERGED and merged.residence_address == ""
+
+
+def test_a_process_carrying_the_merged_records_id_reads_and_tags_the_record_kept(pair, clerk, family, people):
+    """A process started for the applicant before the merge keeps the old id in its data."""
+    survivor, merged = pair
+    household = family[0]
+    services.household_add_member(actor=clerk, household=household, person=survivor, relation="61")
+    xml = (
+        Bpmn("dibao", "低保")
+        .start()
+        .service("load", "读取家庭", action="registry.load_household", person_id="${pid}")
+        .service("tag", "标记", action="registry.tag_add", person_id="${pid}", group="dibao")
+        .user("check", "复核", groups="role:approver")
+        .end()
+        .chain("start", "load", "tag", "check", "end")
+        .xml()
+    )
+    processes.deploy(people, "dibao", xml=xml, forms={})
+    instance = process_start(
+        actor=people.applicant, definition_key="dibao", org=people.applicant.org, data={"pid": merged.pk}
+    )
+    assert instance.data["household"]["number"] == household.number
+    assert instance.data["tag_added"] is True
+    assert list(SpecialGroupTag.objects.values_list("person_id", "group")) == [(survivor.pk, "dibao")]
