@@ -20,6 +20,7 @@ from jiedao.applications.choices import (
 )
 from jiedao.catalog.choices import DeliveryMethod
 from jiedao.core.fields import EncryptedTextField
+from jiedao.core.i18n import shown
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet, scope_for
 from jiedao.core.storage import private_files
 
@@ -363,6 +364,9 @@ class ApplicationEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=24, choices=ApplicationStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=24, choices=ApplicationStatus.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # A note the system words (视为受理, 容缺, 延期, 公示…) as msgid and parameters, shown in the reader's
+    # language; empty for what a person typed and for rows written before it existed (`core.i18n.shown`).
+    note_message = models.JSONField(_("系统说明"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -372,6 +376,10 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def note_text(self) -> str:
+        return shown(self.note_message, self.note)
 
 
 class WrittenNotice(models.Model):

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -74,7 +75,16 @@ from jiedao.core.exceptions import (
     ServiceError,
     ValidationFailed,
 )
-from jiedao.core.i18n import in_records_language, records_language
+from jiedao.core.i18n import (
+    Concat,
+    Joined,
+    Message,
+    Text,
+    for_record,
+    in_records_language,
+    records_language,
+    shown,
+)
 from jiedao.core.scope import require
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.identity import id_number_hash, phone_hash
@@ -533,8 +543,7 @@ def _move_applications_phone(resident: Resident, old_key: str, new_phone: str, *
         Application.objects.select_for_update().filter(resident=resident, applicant_phone_hash=old_key)
     )
     masked = crypto.mask_phone(new_phone)
-    with records_language():
-        note = _("申请人更换绑定手机号，联系电话变更为 %(phone)s。") % {"phone": masked}
+    note = Message(gettext_noop("申请人更换绑定手机号，联系电话变更为 %(phone)s。"), phone=masked)
     for application in applications:
         application.applicant_phone = new_phone
         application.applicant_phone_hash = resident.phone_hash
@@ -687,10 +696,13 @@ def _event(
     *,
     actor=None,
     from_status: str = "",
-    note: str = "",
+    note: str | Text = "",
     by_applicant: bool = False,
     at: dt.datetime | None = None,
 ) -> ApplicationEvent:
+    """A history entry; a note the system words is a `Message` (read in each reader's language), what a
+    person wrote a string kept as written."""
+    note, note_message = for_record(note)
     return ApplicationEvent.objects.create(
         application=application,
         action=action,
@@ -699,6 +711,7 @@ def _event(
         from_status=from_status,
         to_status=application.status,
         note=note,
+        note_message=note_message,
         at=_now(at),
     )
 
@@ -1008,11 +1021,13 @@ def _accept(
     application.save()
     written_notices.issue_acceptance(application, actor=actor, at=at)
     note = (
-        _("申请材料接收后 %(n)d 个工作日内未作处理，依法视为受理，自材料接收之日（%(date)s）起计算办理时限。")
-        % {
-            "n": int(get_parameter("applications.deemed_acceptance_days")),
-            "date": accepted_from.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
-        }
+        Message(
+            gettext_noop(
+                "申请材料接收后 %(n)d 个工作日内未作处理，依法视为受理，自材料接收之日（%(date)s）起计算办理时限。"
+            ),
+            n=int(get_parameter("applications.deemed_acceptance_days")),
+            date=accepted_from.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        )
         if deemed
         else _deferral_note(application)
     )
@@ -1053,15 +1068,15 @@ def _accept(
         _sms(application, event, body[:480], actor=actor)
 
 
-def _deferral_note(application: Application) -> str:
+def _deferral_note(application: Application) -> Message | str:
     """What the history says of a 容缺受理: the materials deferred, by when, and the commitment."""
     if not application.defer_until:
         return ""
-    names = "、".join(application.deferred_materials.values_list("name", flat=True))
-    return _("容缺受理（申请人已签署容缺承诺书），须于 %(until)s 前补交：%(names)s。") % {
-        "until": application.defer_until.isoformat(),
-        "names": names,
-    }
+    return Message(
+        gettext_noop("容缺受理（申请人已签署容缺承诺书），须于 %(until)s 前补交：%(names)s。"),
+        until=application.defer_until,
+        names=Joined(application.deferred_materials.values_list("name", flat=True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -1262,7 +1277,9 @@ def application_request_correction(
                     actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
                 )
                 locked.due_at = clock.due_at
-                processing.hold_processing(locked, actor=actor, reason=_("办件待申请人补正材料"))
+                processing.hold_processing(
+                    locked, actor=actor, reason=Message(gettext_noop("办件待申请人补正材料"))
+                )
             locked.status = ApplicationStatus.CORRECTION_REQUESTED
             locked.correction_items = cleaned
             locked.save()
@@ -1424,11 +1441,12 @@ def application_supply_deferred(
             if resident is None:
                 written_notices.issue_receipt(locked, materials=received, actor=actor, at=at)
             left = [d.name for d in outstanding_deferred(locked)]
-            note = _("已补交：%(names)s。") % {"names": "、".join(supplied)}
-            if left:
-                note += _("尚待补交：%(names)s。") % {"names": "、".join(left)}
-            else:
-                note += _("容缺材料已全部补齐。")
+            note = Concat(
+                Message(gettext_noop("已补交：%(names)s。"), names=Joined(supplied)),
+                Message(gettext_noop("尚待补交：%(names)s。"), names=Joined(left))
+                if left
+                else Message(gettext_noop("容缺材料已全部补齐。")),
+            )
             _event(
                 locked,
                 EventAction.DEFERRED_SUPPLIED,
@@ -1443,7 +1461,7 @@ def application_supply_deferred(
                 locked,
                 actor=actor,
                 actor_name=_resident_name(resident) if resident else "",
-                message=note[:500],
+                message=str(note)[:500],
             )
     _sync(application, locked)
     return locked
@@ -1494,10 +1512,11 @@ def deferral_reminders_run(*, now: dt.datetime | None = None) -> int:
                 continue
             left = [d.name for d in outstanding_deferred(application)]
             with records_language():
-                note = _("短信提醒于 %(until)s 前补交：%(names)s。") % {
-                    "until": application.defer_until.isoformat(),
-                    "names": "、".join(left),
-                }
+                note = Message(
+                    gettext_noop("短信提醒于 %(until)s 前补交：%(names)s。"),
+                    until=application.defer_until,
+                    names=Joined(left),
+                )
                 event = _event(application, EventAction.DEFERRED_REMINDED, note=note, at=now)
                 _sms(
                     application,
@@ -1520,7 +1539,7 @@ def deferral_reminders_run(*, now: dt.datetime | None = None) -> int:
 
 
 def _end_examination(
-    locked: Application, *, status: str, note: str, process_reason: str, actor, at: dt.datetime
+    locked: Application, *, status: str, note: str, process_reason: Text, actor, at: dt.datetime
 ) -> None:
     """Rejected or withdrawn before a decision: an accepted application's clock stops and its process is
     cancelled (`process_reason`: why, in its history) — nobody is to go on handling it — and a pending
@@ -1558,7 +1577,7 @@ def application_reject(
                 locked,
                 status=ApplicationStatus.REJECTED,
                 note=reason,
-                process_reason=_("办件不予受理：%(r)s") % {"r": reason[:300]},
+                process_reason=Message(gettext_noop("办件不予受理：%(r)s"), r=reason[:300]),
                 actor=actor,
                 at=at,
             )
@@ -1617,7 +1636,7 @@ def application_withdraw(
                 locked,
                 status=ApplicationStatus.WITHDRAWN,
                 note=reason,
-                process_reason=_("申请人撤回申请：%(r)s") % {"r": reason[:300]},
+                process_reason=Message(gettext_noop("申请人撤回申请：%(r)s"), r=reason[:300]),
                 actor=actor,
                 at=at,
             )
@@ -1667,7 +1686,9 @@ def application_suspend(*, actor, application: Application, reason: str, at: dt.
             locked.status = ApplicationStatus.SUSPENDED
             locked.status_note = reason
             locked.save()
-            processing.hold_processing(locked, actor=actor, reason=_("办件中止办理：%(r)s") % {"r": reason})
+            processing.hold_processing(
+                locked, actor=actor, reason=Message(gettext_noop("办件中止办理：%(r)s"), r=reason)
+            )
             event = _event(
                 locked,
                 EventAction.SUSPENDED,
@@ -1833,26 +1854,31 @@ def application_extension_decide(
                 # First line: what the applicant sees (the new due date and the reason, 行政许可法第四十二条);
                 # then, for staff only, who asked and approved and the approval opinion (`_public_note`).
                 new_due = locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
-                public_note = _("延长 %(d)d 个工作日，办理期限延至 %(due)s。延长理由：%(reason)s") % {
-                    "d": extension.days,
-                    "due": new_due,
-                    "reason": " ".join(extension.reason.split()),
-                }
-                internal = _("申请：%(requester)s；批准：%(approver)s") % {
-                    "requester": requester_name,
-                    "approver": approver_name,
-                }
-                if note:
-                    internal += "；" + _("审批意见：%(note)s") % {"note": note}
-                event_note = f"{public_note}\n{internal}"
+                public_note = Message(
+                    gettext_noop("延长 %(d)d 个工作日，办理期限延至 %(due)s。延长理由：%(reason)s"),
+                    d=extension.days,
+                    due=new_due,
+                    reason=" ".join(extension.reason.split()),
+                )
+                names = {"requester": requester_name, "approver": approver_name}
+                internal = (
+                    Message(
+                        gettext_noop("申请：%(requester)s；批准：%(approver)s；审批意见：%(note)s"),
+                        note=note,
+                        **names,
+                    )
+                    if note
+                    else Message(gettext_noop("申请：%(requester)s；批准：%(approver)s"), **names)
+                )
                 event = _event(
                     locked,
                     EventAction.EXTENDED,
                     actor=actor,
                     from_status=locked.status,
-                    note=event_note,
+                    note=Concat(public_note, "\n", internal),
                     at=at,
                 )
+                event_note = event.note
                 _sms(
                     locked,
                     event,
@@ -1902,7 +1928,8 @@ def application_extension_decide(
 
 
 @in_records_language
-def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.datetime) -> None:
+def _conclude(locked: Application, *, actor, outcome: str, text: str | Text, at: dt.datetime) -> None:
+    note, text = text, for_record(text)[0]
     before = locked.status
     clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
     locked.status = (
@@ -1915,7 +1942,7 @@ def _conclude(locked: Application, *, actor, outcome: str, text: str, at: dt.dat
     locked.concluded_by = actor if getattr(actor, "pk", None) else None
     locked.save()
     _lapse_extensions(locked, at)
-    event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=text, at=at)
+    event = _event(locked, EventAction.CONCLUDED, actor=actor, from_status=before, note=note, at=at)
     _audit(events.APPLICATION_CONCLUDED, locked, actor=actor, before=before, message=text[:500])
     token, _record = _rating_token_issue(locked)
     _sms(
@@ -1989,9 +2016,18 @@ def application_deliver(
         with records_language():
             locked.delivered_at, locked.delivery_note = at, note
             locked.save(update_fields=["delivered_at", "delivery_note"])
-            label = locked.get_delivery_method_display()
-            event = _event(locked, EventAction.DELIVERED, actor=actor, note=f"{label}：{note}", at=at)
-            _audit(events.APPLICATION_DELIVERED, locked, actor=actor, message=f"{label}：{note}")
+            event = _event(
+                locked,
+                EventAction.DELIVERED,
+                actor=actor,
+                note=Message(
+                    gettext_noop("%(method)s：%(note)s"),
+                    method=DeliveryMethod(locked.delivery_method).label,
+                    note=note,
+                ),
+                at=at,
+            )
+            _audit(events.APPLICATION_DELIVERED, locked, actor=actor, message=event.note)
             if locked.delivery_method == DeliveryMethod.MAIL:
                 _sms(
                     locked,
@@ -2050,7 +2086,7 @@ def application_conclude_by_process(
     if locked.status != ApplicationStatus.ACCEPTED:
         raise _bad_status(locked, _("办结（只有已受理、办理中的办件可以办结）"))
     if outcome == Outcome.DENIED and not text:
-        text = _("经审核，不符合条件。")
+        text = Message(gettext_noop("经审核，不符合条件。"))
     _refuse_approval_while_deferred(locked, outcome)
     _conclude(locked, actor=actor, outcome=outcome, text=text, at=at)
     _sync(application, locked)
@@ -2078,7 +2114,8 @@ class TrackResult:
 # The one anonymous look-up that must keep pace with a bare view under load (issue #5): written as one
 # plain query because compiling the two ORM queries cost twenty times what the database took.
 _TRACK_SQL = (
-    "SELECT a.applicant_phone_hash, a.status, a.due_at, i.name, e.action, e.at, e.to_status, e.note "
+    "SELECT a.applicant_phone_hash, a.status, a.due_at, i.name, e.action, e.at, e.to_status, e.note, "
+    "e.note_message "
     f"FROM {Application._meta.db_table} a "
     f"JOIN {ServiceItem._meta.db_table} i ON i.id = a.item_id "
     f"LEFT JOIN {ApplicationEvent._meta.db_table} e ON e.application_id = a.id AND e.action <> %s "
@@ -2109,13 +2146,22 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
         status=status,
         due_at=_aware(due_at),
         # Without events the LEFT JOIN still gives the application's row, with NULL event columns.
-        history=[_public_event(row[4], _aware(row[5]), row[6], row[7]) for row in rows if row[4] is not None],
+        history=[
+            _public_event(row[4], _aware(row[5]), row[6], row[7], _json(row[8]))
+            for row in rows
+            if row[4] is not None
+        ],
     )
 
 
 def _track_failed() -> ValidationFailed:
     """A wrong code and a wrong phone give the same answer (built only when needed: most look-ups succeed)."""
     return ValidationFailed({"__all__": [_(TRACK_FAILED_MESSAGE)]}, code="not_found")
+
+
+def _json(value):
+    """A JSON column read by a plain query: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -2138,21 +2184,21 @@ def _public_note(action: str, note: str) -> str:
     return note
 
 
-def _public_event(action: str, at: dt.datetime, to_status: str, note: str) -> dict:
+def _public_event(action: str, at: dt.datetime, to_status: str, note: str, note_message) -> dict:
     return {
         "action": _ACTION_LABELS[action],
         "at": at,
         "status": _STATUS_LABELS.get(to_status, ""),
-        "note": _public_note(action, note),
+        "note": _public_note(action, shown(note_message, note)),
     }
 
 
 def public_history(application: Application) -> list[dict]:
-    """The history as the applicant sees it: what and when, never staff names."""
+    """The history as the applicant sees it, in their language: what and when, never staff names."""
     return [
         _public_event(*row)
         for row in application.events.exclude(action=EventAction.RATED).values_list(
-            "action", "at", "to_status", "note"
+            "action", "at", "to_status", "note", "note_message"
         )
     ]
 
@@ -2423,7 +2469,7 @@ def _rating_create(
             actor=actor,
             by_applicant=actor is None,
             from_status=locked.status,
-            note=rating.get_level_display(),
+            note=RatingLevel(rating.level).label,
         )
         audit.record(
             events.RATING_RECORDED,
@@ -2989,12 +3035,13 @@ def _notice_publish_proposed(application: Application, *, actor, at: dt.datetime
     return notice
 
 
-def _notice_event_note(notice: PublicNotice) -> str:
+def _notice_event_note(notice: PublicNotice) -> Message:
     """What the applicant's history says of a notice: that their case is on public display, and until when."""
-    return _("公示期 %(start)s 至 %(end)s，可在“结果公示”中查看。") % {
-        "start": notice.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
-        "end": notice.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
-    }
+    return Message(
+        gettext_noop("公示期 %(start)s 至 %(end)s，可在“结果公示”中查看。"),
+        start=notice.starts_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+        end=notice.ends_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+    )
 
 
 def notice_is_open(notice: PublicNotice, now: dt.datetime | None = None) -> bool:

@@ -12,10 +12,12 @@ import re
 import pytest
 from django.test import Client
 
+from jiedao.applications import services
 from jiedao.applications.models import ApplicationEvent, PublicNotice, Rating
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, walk_in
 from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.audit.models import AuditEvent
+from jiedao.catalog.choices import DeliveryMethod
 from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.sms.models import OutboundMessage
 from jiedao.timelimits.models import ClockEvent
@@ -122,3 +124,47 @@ def test_a_failed_tracking_look_up_answers_an_english_visitor_in_english(clerk, 
     )
     assert answer.status_code == 400
     assert "The tracking code or phone number is incorrect." in str(answer.json())
+
+
+def test_what_the_system_wrote_in_the_history_reads_in_each_readers_language(clerk, tree):
+    """The notes the hall words itself (公示, 送达, 延期) are kept in Chinese and shown to an English reader in
+    English, on the staff page and in the applicant's tracking; what a person typed stays as typed."""
+    leader = make_user(tree.subdistrict_a, "applications.view_application", "applications.approve_extension")
+    leader.full_name = "陈海燕"
+    leader.save(update_fields=["full_name"])
+    item = make_item(
+        tree.community_a1, publishes_result=True, name="困难补助", delivery_methods=[DeliveryMethod.WINDOW]
+    )
+    application = walk_in(clerk, item, phone="13800138000", at=local(2026, 3, 2, 9))
+    services.application_accept(actor=clerk, application=application, at=local(2026, 3, 2, 10))
+    services.application_extension_request(
+        actor=clerk, application=application, days=5, reason="需要现场勘验", at=local(2026, 3, 4)
+    )
+    services.application_extension_decide(
+        actor=leader, application=application, approve=True, note="同意延长。", at=local(2026, 3, 5)
+    )
+    services.application_conclude(actor=clerk, application=application, outcome="approved", text="符合条件")
+    services.application_deliver(actor=clerk, application=application, note="本人领取")
+    notes = list(application.events.values_list("note", flat=True))
+    assert "窗口领取：本人领取" in notes and any(note.startswith("公示期 ") for note in notes)
+    assert "延长 5 个工作日，办理期限延至 2026-03-23。延长理由：需要现场勘验\n申请：" in "\n".join(notes)
+
+    url = f"/hall/staff/applications/{application.pk}/"
+    english = client_for(clerk).get(url, **EN).content.decode()
+    assert "Pick-up at the window: 本人领取" in english and "窗口领取：" not in english
+    assert "On public notice from " in english and "公示期" not in english
+    assert "Extended by 5 working days, due 2026-03-23. Reason: 需要现场勘验" in english
+    assert "approved by: 陈海燕; decision note: 同意延长。" in english
+    assert "符合条件" in english  # the conclusion text the clerk typed
+    chinese = client_for(clerk).get(url).content.decode()
+    assert "窗口领取：本人领取" in chinese and "Pick-up at the window" not in chinese
+
+    track = {"code": application.tracking_code, "phone": "13800138000"}
+    answer = Client().post("/api/v1/public/track/", track, content_type="application/json", **EN).json()
+    notes = [row["note"] for row in answer["history"]]
+    assert "Extended by 5 working days, due 2026-03-23. Reason: 需要现场勘验" in notes
+    assert not [note for note in notes if "陈海燕" in note]  # the staff line stays off the public history
+    answer = Client().post("/api/v1/public/track/", track, content_type="application/json").json()
+    assert "延长 5 个工作日，办理期限延至 2026-03-23。延长理由：需要现场勘验" in [
+        row["note"] for row in answer["history"]
+    ]
