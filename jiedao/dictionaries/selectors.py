@@ -26,6 +26,7 @@ from typing import Any
 
 from django.utils.translation import gettext, pgettext
 
+from jiedao.core.i18n import Message
 from jiedao.dictionaries.models import DictionaryItem, DictionaryType
 
 CACHE_SECONDS = 60.0
@@ -123,6 +124,13 @@ def label(type_code: str, code: str | None) -> str:
         return ""
     entry = get(type_code, code)
     return display_name(type_code, entry.name) if entry is not None else str(code)
+
+
+def label_message(type_code: str, code: str | None) -> Message | str:
+    """`label` for a text kept in a record (a timeline entry): the item's name as a message, shown in the
+    language of whoever reads it later."""
+    entry = get(type_code, code)
+    return Message(entry.name, context=type_code) if entry is not None else str(code or "")
 
 
 def labels(type_code: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.fields import EncryptedTextField
+from jiedao.core.i18n import shown
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.core.storage import private_files
 from jiedao.registry.choices import (
@@ -373,6 +374,9 @@ class LifeEvent(PersonScoped):
     kind = models.CharField(_("事项"), max_length=20, choices=LifeEventKind.choices)
     occurred_on = models.DateField(_("发生日期"))
     summary = models.CharField(_("摘要"), max_length=300)
+    # The summary as msgid and parameters, shown in the reader's language; empty for a summary a person typed
+    # (a death note) and for entries written before it existed (`core.i18n.shown`).
+    summary_message = models.JSONField(_("系统摘要"), default=dict, blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
     actor = models.ForeignKey(
         "accounts.User",
@@ -391,6 +395,10 @@ class LifeEvent(PersonScoped):
 
     def __str__(self) -> str:
         return f"{self.person.name} {self.get_kind_display()} {self.occurred_on}"
+
+    @property
+    def summary_text(self) -> str:
+        return shown(self.summary_message, self.summary)
 
 
 class DuplicateDismissal(ScopeAware, models.Model):

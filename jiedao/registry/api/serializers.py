@@ -197,7 +197,12 @@ class LifeEventSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=_values_help(LifeEventKind))
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor_name = serializers.CharField(source="actor.full_name", read_only=True, allow_null=True)
-    summary = serializers.SerializerMethodField(help_text="摘要；其中的证件号码、电话号码已打码")
+    summary = serializers.SerializerMethodField(
+        help_text="摘要（登记时写入的原文）；其中的证件号码、电话号码已打码"
+    )
+    summary_display = serializers.SerializerMethodField(
+        help_text="摘要，系统生成的文字按请求的语言（Accept-Language）显示，经办人填写的原样显示；号码已打码"
+    )
     details = serializers.SerializerMethodField(help_text="详情；号码已打码")
 
     class Meta:
@@ -208,6 +213,7 @@ class LifeEventSerializer(serializers.ModelSerializer):
             "kind_display",
             "occurred_on",
             "summary",
+            "summary_display",
             "details",
             "actor",
             "actor_name",
@@ -217,6 +223,9 @@ class LifeEventSerializer(serializers.ModelSerializer):
 
     def get_summary(self, event) -> str:
         return mask_numbers(event.summary)
+
+    def get_summary_display(self, event) -> str:
+        return mask_numbers(event.summary_text)
 
     @extend_schema_field({"type": "object", "additionalProperties": {}})
     def get_details(self, event):

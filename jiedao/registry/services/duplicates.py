@@ -11,9 +11,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError
+from jiedao.core.i18n import Message
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.registry import audit_events as events
@@ -275,7 +277,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             survivor,
             LifeEventKind.PERSON_MERGED,
             actor=actor,
-            summary=_("合并重复记录 %(p)s") % {"p": describe(merged)},
+            summary=Message(gettext_noop("合并重复记录 %(p)s"), p=describe(merged)),
             merged_person_id=merged.pk,
             **moved,
         )
@@ -283,7 +285,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             merged,
             LifeEventKind.PERSON_MERGED,
             actor=actor,
-            summary=_("已合并至 %(p)s") % {"p": describe(survivor)},
+            summary=Message(gettext_noop("已合并至 %(p)s"), p=describe(survivor)),
             survivor_id=survivor.pk,
         )
         audit.record(

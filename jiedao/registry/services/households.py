@@ -7,10 +7,11 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Message
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
@@ -118,16 +119,18 @@ def _add_member(
         problem = _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。") % {"n": person.name, "h": number}
         raise ValidationFailed({field or "person": [problem]}) from None
     if timeline:
-        with records_language():
-            _life_event(
-                person,
-                LifeEventKind.HOUSEHOLD_JOIN,
-                actor=actor,
-                summary=_("入户 %(h)s（%(r)s）")
-                % {"h": household.number, "r": dictionaries.label("relation", relation)},
-                household=household.pk,
-                relation=relation,
-            )
+        _life_event(
+            person,
+            LifeEventKind.HOUSEHOLD_JOIN,
+            actor=actor,
+            summary=Message(
+                gettext_noop("入户 %(h)s（%(r)s）"),
+                h=household.number,
+                r=dictionaries.label_message("relation", relation),
+            ),
+            household=household.pk,
+            relation=relation,
+        )
     audit.record(
         events.HOUSEHOLD_MEMBER_ADDED,
         actor=actor,
@@ -288,14 +291,13 @@ def household_remove_member(*, actor, household: Household, person: Person) -> N
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
-        with records_language():
-            _life_event(
-                person,
-                LifeEventKind.HOUSEHOLD_LEAVE,
-                actor=actor,
-                summary=_("出户 %(h)s") % {"h": household.number},
-                household=household.pk,
-            )
+        _life_event(
+            person,
+            LifeEventKind.HOUSEHOLD_LEAVE,
+            actor=actor,
+            summary=Message(gettext_noop("出户 %(h)s"), h=household.number),
+            household=household.pk,
+        )
         audit.record(
             events.HOUSEHOLD_MEMBER_REMOVED, actor=actor, target=household, before={"person": person.pk}
         )
@@ -347,13 +349,14 @@ def household_change_head(
         household.head = new_head
         household.save(update_fields=["head", "updated_at"])
         for member in household.members.select_related("person"):
-            with records_language():
-                _life_event(
-                    member.person,
-                    LifeEventKind.HEAD_CHANGE,
-                    actor=actor,
-                    summary=_("户 %(h)s 户主变更为%(n)s") % {"h": household.number, "n": new_head.name},
-                )
+            _life_event(
+                member.person,
+                LifeEventKind.HEAD_CHANGE,
+                actor=actor,
+                summary=Message(
+                    gettext_noop("户 %(h)s 户主变更为%(n)s"), h=household.number, n=new_head.name
+                ),
+            )
         audit.record(
             events.HOUSEHOLD_HEAD_CHANGED,
             actor=actor,
@@ -447,13 +450,14 @@ def _split(*, actor, household, moving, new_number, new_head, relations, registe
                 joined_on=timezone.localdate(),
             )
         for person in Person.objects.filter(pk__in=moving):
-            with records_language():
-                _life_event(
-                    person,
-                    LifeEventKind.HOUSEHOLD_SPLIT,
-                    actor=actor,
-                    summary=_("由户 %(a)s 分户，新户号 %(b)s") % {"a": household.number, "b": new_number},
-                )
+            _life_event(
+                person,
+                LifeEventKind.HOUSEHOLD_SPLIT,
+                actor=actor,
+                summary=Message(
+                    gettext_noop("由户 %(a)s 分户，新户号 %(b)s"), a=household.number, b=new_number
+                ),
+            )
         audit.record(
             events.HOUSEHOLD_SPLIT,
             actor=actor,
@@ -491,13 +495,12 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
         for member in moving:
             member.household, member.relation = target, relations[member.person_id]
             member.save(update_fields=["household", "relation"])
-            with records_language():
-                _life_event(
-                    member.person,
-                    LifeEventKind.HOUSEHOLD_MERGE,
-                    actor=actor,
-                    summary=_("户 %(a)s 并入户 %(b)s") % {"a": source.number, "b": target.number},
-                )
+            _life_event(
+                member.person,
+                LifeEventKind.HOUSEHOLD_MERGE,
+                actor=actor,
+                summary=Message(gettext_noop("户 %(a)s 并入户 %(b)s"), a=source.number, b=target.number),
+            )
         source.head, source.dissolved_on = None, timezone.localdate()
         source.save(update_fields=["head", "dissolved_on", "updated_at"])
         audit.record(

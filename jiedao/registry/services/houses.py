@@ -10,10 +10,11 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ValidationFailed
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Message, for_record
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
@@ -169,21 +170,28 @@ def _follow_building(actor, building: Building) -> None:
             ),
             updated_at=now,
         )
-        with records_language():
-            timeline = [
-                LifeEvent(
-                    person_id=person_id,
-                    kind=LifeEventKind.ADDRESS_CHANGE,
-                    occurred_on=today,
-                    summary=(
-                        _("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”")
-                        % {"a": old_addresses[house_id], "b": new_addresses[house_id]}
-                    )[:300],
-                    details={"house": house_id, "building": building.pk},
-                    actor=actor if getattr(actor, "pk", None) else None,
+        summaries = {
+            house_id: for_record(
+                Message(
+                    gettext_noop("楼栋地址变更，住址由“%(a)s”变更为“%(b)s”"),
+                    a=old_addresses[house_id],
+                    b=new_addresses[house_id],
                 )
-                for person_id, house_id in residents
-            ]
+            )
+            for house_id in {house_id for _person_id, house_id in residents}
+        }
+        timeline = [
+            LifeEvent(
+                person_id=person_id,
+                kind=LifeEventKind.ADDRESS_CHANGE,
+                occurred_on=today,
+                summary=summaries[house_id][0][:300],
+                summary_message=summaries[house_id][1],
+                details={"house": house_id, "building": building.pk},
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            for person_id, house_id in residents
+        ]
         LifeEvent.objects.bulk_create(timeline)
     for house, before in changed:
         audit.record(
@@ -337,16 +345,16 @@ def house_update(*, actor, house: House, data: HouseData) -> House:
             # the residents' address follows, and their timelines say so (as for a renamed building)
             residents = list(house.residents.values_list("pk", flat=True))
             house.residents.update(residence_address=house.full_address, updated_at=timezone.now())
-            with records_language():
-                summary = (_("住址由“%(a)s”变更为“%(b)s”") % {"a": old_address, "b": house.full_address})[
-                    :300
-                ]
+            summary, summary_message = for_record(
+                Message(gettext_noop("住址由“%(a)s”变更为“%(b)s”"), a=old_address, b=house.full_address)
+            )
             LifeEvent.objects.bulk_create(
                 LifeEvent(
                     person_id=pk,
                     kind=LifeEventKind.ADDRESS_CHANGE,
                     occurred_on=timezone.localdate(),
-                    summary=summary,
+                    summary=summary[:300],
+                    summary_message=summary_message,
                     details={"house": house.pk},
                     actor=actor if getattr(actor, "pk", None) else None,
                 )

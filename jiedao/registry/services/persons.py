@@ -11,11 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiedao.audit import services as audit
 from jiedao.core import crypto, uploads
 from jiedao.core.exceptions import Conflict, ServiceError, ValidationFailed
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Joined, Message, Text, for_record, records_language
 from jiedao.core.scope import require
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.models import OrgUnit
@@ -230,12 +231,16 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None, actor=Non
 
 
 def _life_event(
-    person: Person, kind: str, *, actor, summary: str, occurred_on: date | None = None, **details
+    person: Person, kind: str, *, actor, summary: str | Text, occurred_on: date | None = None, **details
 ):
+    """A timeline entry; a summary the system words is a `Message` (read in each reader's language), what a
+    person typed a string kept as written."""
+    summary, summary_message = for_record(summary)
     LifeEvent.objects.create(
         person=person,
         kind=kind,
         summary=summary[:300],
+        summary_message=summary_message,
         occurred_on=occurred_on or timezone.localdate(),
         details=details,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -303,7 +308,7 @@ def person_create(
                 life_event,
                 actor=actor,
                 occurred_on=occurred_on,
-                summary=summary or _("登记于%(org)s") % {"org": data.org.name},
+                summary=summary or Message(gettext_noop("登记于%(org)s"), org=data.org.name),
             )
         audit.record(event, actor=actor, target=person, after=_snapshot(person))
     return person
@@ -339,17 +344,14 @@ def person_update(*, actor, person: Person, data: PersonData, seen_updated_at=No
         after = _snapshot(person)
         changed = sorted(k for k in after if after[k] != before.get(k))
         if changed:
-            with records_language():
-                labels = "、".join(
-                    str(Person._meta.get_field(k.removesuffix("_id")).verbose_name) for k in changed
-                )
-                _life_event(
-                    person,
-                    LifeEventKind.UPDATED,
-                    actor=actor,
-                    summary=_("修改：%(f)s") % {"f": labels},
-                    fields=changed,
-                )
+            labels = Joined(Person._meta.get_field(k.removesuffix("_id")).verbose_name for k in changed)
+            _life_event(
+                person,
+                LifeEventKind.UPDATED,
+                actor=actor,
+                summary=Message(gettext_noop("修改：%(f)s"), f=labels),
+                fields=changed,
+            )
             audit.record(events.PERSON_CHANGED, actor=actor, target=person, before=before, after=after)
     return person
 
@@ -421,7 +423,9 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
                 person,
                 LifeEventKind.UPDATED,
                 actor=actor,
-                summary=_("修改：照片") if photo is not None else _("删除照片"),
+                summary=Message(gettext_noop("修改：照片"))
+                if photo is not None
+                else pgettext_lazy("timeline", "删除照片"),  # not the button's "Remove photo"
                 fields=["photo"],
             )
         audit.record(
@@ -521,8 +525,7 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
         data.house = _birth_house(household, data, relation)
         if data.house is not None:
             data.house_relation = HouseRelation.FAMILY
-    with records_language():
-        summary = _("出生，入户 %(n)s") % {"n": household.number}
+    summary = Message(gettext_noop("出生，入户 %(n)s"), n=household.number)
     with transaction.atomic():
         person = person_create(
             actor=actor,
@@ -548,10 +551,14 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
         _leave_household(person)
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
-        _end_open_tags(person, ended_on=died_on, actor=actor, reason=_("死亡"))
+        _end_open_tags(person, ended_on=died_on, actor=actor, reason=Message(gettext_noop("死亡")))
         with records_language():
             _life_event(
-                person, LifeEventKind.DEATH, actor=actor, occurred_on=died_on, summary=note or _("死亡")
+                person,
+                LifeEventKind.DEATH,
+                actor=actor,
+                occurred_on=died_on,
+                summary=note or Message(gettext_noop("死亡")),
             )
         audit.record(events.PERSON_DEATH, actor=actor, target=person, before=before, after=_snapshot(person))
     return person
@@ -580,14 +587,14 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
         person.save(update_fields=["status", "status_date", "updated_at"])
         # Moving away ends the community's special-group status and the benefits it administers (低保,
         # 特困…): the new community registers them again.
-        _end_open_tags(person, ended_on=moved_on, actor=actor, reason=_("迁出"))
+        _end_open_tags(person, ended_on=moved_on, actor=actor, reason=Message(gettext_noop("迁出")))
         with records_language():
             _life_event(
                 person,
                 LifeEventKind.MOVE_OUT,
                 actor=actor,
                 occurred_on=moved_on,
-                summary=_("迁往%(d)s") % {"d": destination.strip()},
+                summary=Message(gettext_noop("迁往%(d)s"), d=destination.strip()),
                 destination=destination.strip(),
             )
         audit.record(
@@ -611,8 +618,11 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
         ).first()
     except InvalidNumber as error:
         raise ValidationFailed({"id_number": [error.message]}) from None
-    with records_language():
-        summary = _("自%(o)s迁入%(org)s") % {"o": origin.strip() or _("外地"), "org": data.org.name}
+    summary = Message(
+        gettext_noop("自%(o)s迁入%(org)s"),
+        o=origin.strip() or Message(gettext_noop("外地")),
+        org=data.org.name,
+    )
     if existing is None:
         return person_create(
             actor=actor,
@@ -711,8 +721,11 @@ def person_change_address(
                 LifeEventKind.ADDRESS_CHANGE,
                 actor=actor,
                 occurred_on=changed_on,
-                summary=_("住址由“%(a)s”变更为“%(b)s”")
-                % {"a": old_address or "—", "b": person.residence_address},
+                summary=Message(
+                    gettext_noop("住址由“%(a)s”变更为“%(b)s”"),
+                    a=old_address or "—",
+                    b=person.residence_address,
+                ),
             )
         audit.record(
             events.PERSON_ADDRESS_CHANGED, actor=actor, target=person, before=before, after=_snapshot(person)
@@ -949,16 +962,16 @@ def tag_add(
         if evidence_file is not None:
             tag.evidence_file.save(uploads.stored_name(prepared.content_type), prepared.file, save=False)
         tag.save()
-        with records_language():
-            label = dictionaries.label("special_group", group)
-            _life_event(
-                person,
-                LifeEventKind.TAG_ADDED,
-                actor=actor,
-                occurred_on=valid_from,
-                summary=_("标记为%(g)s") % {"g": label},
-                group=group,
-            )
+        _life_event(
+            person,
+            LifeEventKind.TAG_ADDED,
+            actor=actor,
+            occurred_on=valid_from,
+            summary=Message(
+                gettext_noop("标记为%(g)s"), g=dictionaries.label_message("special_group", group)
+            ),
+            group=group,
+        )
         audit.record(
             events.TAG_ADDED,
             actor=actor,
@@ -1028,31 +1041,32 @@ def _check_end_after_leaving(person: Person, valid_until: date) -> None:
     raise ValidationFailed({"valid_until": [message]})
 
 
-def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str) -> None:
+def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str | Text) -> None:
     """Write a tag's end (the last day it holds), its timeline entry and its audit event."""
     before = {"valid_until": tag.valid_until}
     tag.valid_until = valid_until
     tag.save(update_fields=["valid_until", "updated_at"])
-    with records_language():
-        label = dictionaries.label("special_group", tag.group)
-        _life_event(
-            tag.person,
-            LifeEventKind.TAG_ENDED,
-            actor=actor,
-            occurred_on=valid_until,
-            summary=_("解除%(g)s标记%(r)s") % {"g": label, "r": f"：{reason}" if reason else ""},
-            group=tag.group,
-        )
+    label = dictionaries.label_message("special_group", tag.group)
+    _life_event(
+        tag.person,
+        LifeEventKind.TAG_ENDED,
+        actor=actor,
+        occurred_on=valid_until,
+        summary=Message(gettext_noop("解除%(g)s标记：%(r)s"), g=label, r=reason)
+        if reason
+        else Message(gettext_noop("解除%(g)s标记"), g=label),
+        group=tag.group,
+    )
     audit.record(
         events.TAG_ENDED,
         actor=actor,
         target=tag.person,
         before=before,
-        after={"group": tag.group, "valid_until": valid_until, "reason": reason},
+        after={"group": tag.group, "valid_until": valid_until, "reason": for_record(reason)[0]},
     )
 
 
-def _end_open_tags(person: Person, *, ended_on: date, actor, reason: str) -> None:
+def _end_open_tags(person: Person, *, ended_on: date, actor, reason: Message) -> None:
     """A death or a move out ends every special-group tag still holding after `ended_on`: its last day
     becomes `ended_on` (as `tag_end` writes it), with the same timeline entry and audit event. A tag that was
     to begin only after that day never held and is removed (audited with what it was, its evidence file
@@ -1077,21 +1091,23 @@ def _end_open_tags(person: Person, *, ended_on: date, actor, reason: str) -> Non
         tag.delete()
         if stored:
             transaction.on_commit(lambda storage=storage, stored=stored: storage.delete(stored))
-        with records_language():
-            label = dictionaries.label("special_group", before["group"])
-            _life_event(
-                person,
-                LifeEventKind.TAG_ENDED,
-                actor=actor,
-                occurred_on=ended_on,
-                summary=_("撤销%(g)s标记：起始日期（%(d)s）晚于%(r)s日期")
-                % {"g": label, "d": before["valid_from"].isoformat(), "r": reason},
-                group=before["group"],
-            )
+        _life_event(
+            person,
+            LifeEventKind.TAG_ENDED,
+            actor=actor,
+            occurred_on=ended_on,
+            summary=Message(
+                gettext_noop("撤销%(g)s标记：起始日期（%(d)s）晚于%(r)s日期"),
+                g=dictionaries.label_message("special_group", before["group"]),
+                d=before["valid_from"],
+                r=reason,
+            ),
+            group=before["group"],
+        )
         audit.record(
             events.TAG_ENDED,
             actor=actor,
             target=person,
             before=before,
-            after={"group": before["group"], "removed": True, "reason": reason},
+            after={"group": before["group"], "removed": True, "reason": for_record(reason)[0]},
         )

@@ -71,8 +71,29 @@ def test_english_interface_move_out_is_kept_in_chinese(tree, clerk, client):
 
     assert response.status_code == 302
     assert summaries(leaving)[-1] == "迁往上海市"
-    page = client.get(reverse("registry:person_detail", args=[leaving.pk]))
-    assert "迁往上海市" in page.content.decode()
+    # Shown to each reader in their own language; the place the clerk typed as typed.
+    page = client.get(reverse("registry:person_detail", args=[leaving.pk])).content.decode()
+    assert "Moved to 上海市" in page and "迁往上海市" not in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("registry:person_detail", args=[leaving.pk])).content.decode()
+    assert "迁往上海市" in page and "Moved to" not in page
+
+
+def test_the_timeline_reads_in_the_readers_language_in_the_api_too(tree, clerk, family):
+    _household, _head, _wife, son = family
+    api = api_client_for(clerk)
+    url = f"/api/v1/persons/{son.pk}/"
+    api.post(url + "tags/", {"group": "dibao", "valid_from": "2026-01-01"}, format="json")
+    api.post(url + "address/", {"residence_address": "幸福路99号"}, format="json")
+
+    rows = api.get(url + "events/", **EN).json()
+    shown = [row["summary_display"] for row in rows]
+    assert 'Address changed from "—" to "幸福路99号"' in shown
+    assert "Marked as Minimum living allowance (dibao) recipient" in shown  # the dictionary's label too
+    assert any(row.startswith("Joined household ") and row.endswith(" (Son)") for row in shown)
+    assert {row["summary"] for row in rows} >= {"标记为低保对象", "住址由“—”变更为“幸福路99号”"}
+    rows = api.get(url + "events/").json()
+    assert "标记为低保对象" in [row["summary_display"] for row in rows]
 
 
 def test_household_read_into_a_process_is_written_in_chinese_whatever_the_step_language(tree, family):
