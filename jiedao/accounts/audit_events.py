@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.audit.registry import event_type
+from jiedao.audit.registry import detail_labels, event_type
 
 LOGIN_SUCCEEDED = event_type(1001, "accounts.login.succeeded", _("登录成功"))
 LOGIN_FAILED = event_type(1002, "accounts.login.failed", _("登录失败"))
@@ -16,3 +16,5 @@ USER_PASSWORD_RESET = event_type(1015, "accounts.user.password_reset", _("重置
 ROLES_ASSIGNED = event_type(1021, "accounts.user.roles_assigned", _("分配角色"))
 ROLE_CREATED = event_type(1022, "accounts.role.created", _("新建角色"))
 ROLE_CHANGED = event_type(1023, "accounts.role.changed", _("修改角色及权限"))
+
+detail_labels("accounts", roles=_("角色"))

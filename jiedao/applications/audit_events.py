@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.audit.registry import event_type
+from jiedao.audit.registry import detail_labels, event_type
 
 RESIDENT_SIGNED_UP = event_type(5101, "applications.resident.signed_up", _("群众注册账号"))
 RESIDENT_LOGGED_IN = event_type(5102, "applications.resident.logged_in", _("群众登录"))
@@ -67,3 +67,28 @@ LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办�
 
 CERTIFICATE_ISSUED = event_type(5191, "applications.certificate.issued", _("开具证明"))
 CERTIFICATE_REVOKED = event_type(5192, "applications.certificate.revoked", _("作废证明"))
+
+detail_labels(
+    "applications",
+    applications=_("涉及办件数"),
+    applications_kept=_("保留的办件数"),
+    approved_by=_("批准人"),
+    refused_by=_("不予批准人"),
+    requested_by=_("申请人（工作人员）"),
+    channel=_("评价渠道"),
+    days=_("延长天数"),
+    due_at=_("办理期限"),
+    extension=_("延期申请"),
+    level=_("评价等级"),
+    paper_number=_("纸质评价表编号"),
+    matched_person=_("匹配的实有人口"),
+    merged_account=_("已合并账号"),
+    phone=_("手机号码"),
+    pad=_("评价器"),
+    paired_at=_("配对时间"),
+    last_seen_at=_("最后在线时间"),
+    link_expires_at=_("配对链接有效期至"),
+    responsible=_("整改责任人"),
+    to_user=_("接收人"),
+    full_values=_("含完整号码"),
+)

@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
 from jiedao.audit import services
@@ -25,7 +26,7 @@ from jiedao.audit.audit_events import AUDIT_CHAIN_VERIFIED, AUDIT_LOG_EXPORTED, 
 from jiedao.audit.export import MAX_ROWS, write_workbook
 from jiedao.audit.filters import PAGING_PARAMETERS, SHANGHAI, VIEW_PERMISSION, AuditFilterForm
 from jiedao.audit.models import AuditEvent
-from jiedao.audit.registry import label_for
+from jiedao.audit.registry import detail_label, label_for
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin
 
@@ -99,31 +100,43 @@ class AuditEventListView(ScopedListView):
         return context
 
 
-def _field_label(target_type: str, key: str) -> str:
-    """「名称（name）」 for a field of the target's model; the key itself when the model or field is unknown."""
+def _field_label(event_name: str, target_type: str, key: str) -> str:
+    """「名称（name）」: the name of a field of the target's model, else the label the event's app declared for
+    the key (`audit.registry.detail_labels`); the key itself for one nobody declared."""
+    label = _model_field_label(target_type, key) or detail_label(event_name, key)
+    return _("%(label)s（%(key)s）") % {"label": label, "key": key} if label else key
+
+
+def _model_field_label(target_type: str, key: str) -> str | None:
     try:
         model = apps.get_model(target_type)
     except (LookupError, ValueError):
-        return key
+        return None
     name = key[:-3] if key.endswith("_id") else key
     for candidate in (key, name):
         try:
-            verbose = model._meta.get_field(candidate).verbose_name
+            return str(model._meta.get_field(candidate).verbose_name)
         except FieldDoesNotExist:
             continue
-        return f"{verbose}（{key}）"
-    return key
+    return None
 
 
-def _display(value: Any) -> str:
+def _display(value: Any, event_name: str = "") -> str:
+    """A value as the auditor reads it; the keys of a mapping (the filter of a view) by their labels too."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, dict) and value:
+        return pgettext("audit detail separator", "；").join(
+            _("%(label)s：%(value)s")
+            % {"label": detail_label(event_name, str(key)) or key, "value": _display(item, event_name)}
+            for key, item in value.items()
+        )
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def diff_rows(target_type: str, before: Any, after: Any) -> list[dict[str, Any]]:
+def diff_rows(event_name: str, target_type: str, before: Any, after: Any) -> list[dict[str, Any]]:
     """Before and after side by side, one row per field, with `changed` set where the values differ."""
     if before is None and after is None:
         return []
@@ -136,9 +149,9 @@ def diff_rows(target_type: str, before: Any, after: Any) -> list[dict[str, Any]]
         old, new = before.get(key), after.get(key)
         rows.append(
             {
-                "field": _field_label(target_type, key),
-                "before": _display(old) if key in before else "",
-                "after": _display(new) if key in after else "",
+                "field": _field_label(event_name, target_type, key),
+                "before": _display(old, event_name) if key in before else "",
+                "after": _display(new, event_name) if key in after else "",
                 "in_before": key in before,
                 "in_after": key in after,
                 "changed": bool(before)
@@ -174,7 +187,7 @@ class AuditEventDetailView(ScopedDetailView):
         event = self.object
         context.update(
             label=label_for(event.event_name),
-            diff=diff_rows(event.target_type, event.before, event.after),
+            diff=diff_rows(event.event_name, event.target_type, event.before, event.after),
             has_before=event.before is not None,
             has_after=event.after is not None,
         )

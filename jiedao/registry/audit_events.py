@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.audit.registry import event_type
+from jiedao.audit.registry import detail_labels, event_type
 
 PERSON_CREATED = event_type(2001, "registry.person.created", _("登记人口"))
 PERSON_CHANGED = event_type(2002, "registry.person.changed", _("修改人口信息"))
@@ -36,3 +36,40 @@ ENTERPRISES_IMPORTED = event_type(2053, "registry.enterprise.imported", _("导�
 TAG_ADDED = event_type(2061, "registry.tag.added", _("标记特殊人群"))
 TAG_ENDED = event_type(2062, "registry.tag.ended", _("解除特殊人群标记"))
 LIST_EXPORTED = event_type(2071, "registry.list.exported", _("导出名单"))
+
+detail_labels(
+    "registry",
+    list=_("列表"),
+    details=_("详情"),
+    evidence=_("证明材料说明"),
+    evidence_file=_("证明材料文件"),
+    group=_("特殊人群类别"),
+    valid_from=_("起始日期"),
+    valid_until=_("截止日期"),
+    removed=_("已撤销"),
+    photo=_("照片"),
+    merged_person_id=_("被合并的人员编号"),
+    new_household=_("新户"),
+    number=_("户号"),
+    persons=_("人员"),
+    relation=_("与户主关系"),
+    source=_("原户"),
+    process_instance=_("流程实例"),
+    job=_("导入任务"),
+    created=_("新增条数"),
+    updated=_("更新条数"),
+    created_ids=_("新增记录编号"),
+    updated_ids=_("更新记录编号"),
+    ids_truncated=_("编号列表已截断"),
+    migrants=_("流动人口数"),
+    reminder=_("提醒类型"),
+    reminded_on=_("提醒日期"),
+    within_days=_("提前天数"),
+    # what the demo's import created in a community
+    living=_("现居住人数"),
+    households=_("户数"),
+    buildings=_("楼栋数"),
+    houses=_("房屋数"),
+    enterprises=_("企业数"),
+    tags=_("特殊人群标记数"),
+)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.audit.registry import event_type
+from jiedao.audit.registry import detail_labels, event_type
 
 DEFINITION_SAVED = event_type(3001, "workflow.definition.saved", _("保存流程草稿"))
 DEFINITION_DEPLOYED = event_type(3002, "workflow.definition.deployed", _("发布流程"))
@@ -28,3 +28,21 @@ ACTION_RUN = event_type(3031, "workflow.action.run", _("流程自动动作"))
 COPY_READ = event_type(3040, "workflow.copy.read", _("阅读抄送"))
 PROXY_SET = event_type(3050, "workflow.proxy.set", _("设置流程代理"))
 PROXY_CANCELLED = event_type(3051, "workflow.proxy.cancelled", _("取消流程代理"))
+
+detail_labels(
+    "workflow",
+    assignee=_("办理人"),
+    definition=_("流程定义"),
+    delegated=_("委派办理"),
+    element=_("环节标识"),
+    fields=_("表单字段"),
+    key=_("流程标识"),
+    version=_("版本"),
+    outcome=_("办理结果"),
+    to=_("目标环节"),
+    proxy=_("代理人"),
+    starts_on=_("开始日期"),
+    ends_on=_("结束日期"),
+    handed_over=_("转交的待办数"),
+    action=_("自动动作"),
+)
