@@ -126,8 +126,10 @@ def _render(value) -> str:
     if isinstance(value, dict):
         if "join" in value:
             return translation.pgettext("list separator", "、").join(_render(item) for item in value["join"])
-        context = value.get("ctx")
-        text = translation.pgettext(context, value["id"]) if context else translation.gettext(value["id"])
+        msgid, context = value["id"], value.get("ctx")
+        text = translation.pgettext(context, msgid) if context else msgid
+        if text == msgid:  # as `dictionaries.display_name`: no translation in the context, the general one
+            text = translation.gettext(msgid)
         params = value.get("p")
         return text % {name: _argument(param) for name, param in params.items()} if params else text
     return str(value)
