@@ -41,6 +41,7 @@ APPLICATION_WITHDRAWN = event_type(5125, "applications.application.withdrawn", _
 APPLICATION_DEFERRED_SUPPLIED = event_type(
     5127, "applications.application.deferred_supplied", _("补交容缺材料")
 )
+APPLICATION_LINKED = event_type(5128, "applications.application.linked", _("窗口办件归入申请人的群众账号"))
 
 INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登记"))
 INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))

@@ -310,9 +310,8 @@ def load_deferrals(stdout=None) -> list[Application]:
 def load_residence_certificate(stdout=None):
     """A 居住证明 the demo resident asked for at 柳浪社区's window three working days ago, on their page.
 
-    The item is window-only, and the hall has no step yet that puts a window application on the
-    applicant's own account: the demo links the application the window registered with the account's
-    verified identity, so that the account has a certificate to download."""
+    The item is window-only; the window registers it with the resident's name and ID number, so it goes on
+    their real-name account (线上线下一体) and the account has a certificate to download."""
     item = ServiceItem.objects.filter(
         certificate_kind=CertificateKind.RESIDENCE, org__division_code=COMMUNITY_CODE
     ).first()
@@ -320,7 +319,7 @@ def load_residence_certificate(stdout=None):
     resident = Resident.objects.filter(phone_hash=phone_hash(DEMO_PHONE)).select_related("person").first()
     if item is None or window is None or resident is None or resident.person is None:
         return None
-    application = Application.objects.filter(resident=resident, item=item).first()
+    application = Application.objects.filter(item=item, applicant_id_hash=resident.id_number_hash).first()
     if application is None:
         person = resident.person
         at = _working_day(3, 10)
@@ -334,7 +333,6 @@ def load_residence_certificate(stdout=None):
             uploads=_files(item),
             at=at,
         )
-        Application.objects.filter(pk=application.pk).update(resident=resident)
         # 即办件: accepting it concludes it (approved) on the spot
         application = services.application_accept(
             actor=window, application=application, at=at + dt.timedelta(minutes=5)
@@ -354,8 +352,8 @@ def load_residence_certificate(stdout=None):
             return None
     if stdout is not None:
         stdout.write(
-            f"演示证明：{certificate.facts['title']} {certificate.number}，"
-            f"群众账号 {DEMO_PHONE} 可在“我的办件”中下载"
+            f"演示证明：{certificate.facts['title']} {certificate.number}，窗口办理的办件已归入"
+            f"群众账号 {DEMO_PHONE}，可在“我的办件”中查看并下载"
         )
     return certificate
 

@@ -317,7 +317,8 @@ def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> 
 
 
 def resident_verify_identity(*, resident: Resident, real_name: str, id_number: str) -> Resident:
-    """Real-name verification: name + ID number; linked to the registry's person when both match."""
+    """Real-name verification: name + ID number; linked to the registry's person when both match, and the
+    applications windows registered for that number and name go on the account."""
     errors: dict[str, list[str]] = {}
     try:
         # The registry's rule: a formula (=1+2) or digits are no name, and the name reaches notices and PDFs.
@@ -374,13 +375,48 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         resident.person = person
         resident.verified_at = timezone.now()
         resident.save()
+        linked = _link_window_applications(resident)
         audit.record(
             events.RESIDENT_VERIFIED,
             actor_name=_resident_name(resident),
             target=resident,
-            after={"matched_person": person.pk if person else None},
+            after={"matched_person": person.pk if person else None, "applications": linked},
         )
     return resident
+
+
+def _verified_account(number_hash: str, name: str) -> Resident | None:
+    """The real-name account of the person with this ID number and exactly this name, or None. The number
+    alone is not enough: a digit mistyped at the window must not put a stranger's application, with its
+    materials and certificates, on someone else's page."""
+    if not number_hash:
+        return None
+    return Resident.objects.filter(
+        id_number_hash=number_hash, real_name=name, verified_at__isnull=False
+    ).first()
+
+
+def _link_window_applications(resident: Resident) -> int:
+    """线上线下一体: the applications windows registered for this person before the account was verified
+    (same ID number, same name) go on the account's page, as if filed online. Returns how many."""
+    found = list(
+        Application.objects.filter(
+            applicant_id_hash=resident.id_number_hash,
+            applicant_name=resident.real_name,
+            channel=Channel.WINDOW,
+            resident__isnull=True,
+        )
+    )
+    Application.objects.filter(pk__in=[a.pk for a in found], resident__isnull=True).update(resident=resident)
+    for application in found:
+        application.resident = resident
+        audit.record(
+            events.APPLICATION_LINKED,
+            actor_name=_resident_name(resident),
+            target=application,
+            message="real-name verification of the applicant's account",
+        )
+    return len(found)
 
 
 def resident_find_for_window(*, actor, id_number: str) -> Resident:
@@ -888,7 +924,10 @@ def application_register_walk_in(
     delivery_address: str = "",
     at: dt.datetime | None = None,
 ) -> Application:
-    """A visitor's application registered at the window by staff; `community`: as in `application_submit`."""
+    """A visitor's application registered at the window by staff; `community`: as in `application_submit`.
+
+    When the applicant has a real-name account (same ID number and name) the application goes on it: the
+    applicant follows it online, supplies 容缺 materials, downloads the certificate and rates it there."""
     require(actor, "applications.add_application", item.org)
     _check_item(item)
     errors: dict[str, list[str]] = {}
@@ -942,10 +981,12 @@ def application_register_walk_in(
                 % {"item": item.name, "code": open_one.tracking_code},
                 code="duplicate",
             )
+        account = _verified_account(id_number_hash(number), applicant_name) if number else None
         application = Application.objects.create(
             org=item.org,
             created_by=actor,
             item=item,
+            resident=account,
             applicant_name=applicant_name,
             applicant_id_number=number,
             applicant_id_hash=id_number_hash(number) if number else "",
@@ -969,6 +1010,13 @@ def application_register_walk_in(
         written_notices.issue_receipt(application, materials=received, actor=actor, at=now)
         _event(application, EventAction.REGISTERED, actor=actor, at=now)
         _audit(events.APPLICATION_REGISTERED, application, actor=actor)
+        if account is not None:
+            audit.record(
+                events.APPLICATION_LINKED,
+                actor=actor,
+                target=application,
+                message=f"the applicant's real-name account {_resident_name(account)}",
+            )
     return application
 
 

@@ -26,6 +26,7 @@ from jiedao.applications import certificates, forms, ledger, services, written_n
 from jiedao.applications.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
+    Channel,
     InquiryStatus,
     RatingChannel,
     RatingLevel,
@@ -272,6 +273,12 @@ class ResidentIdentityView(ResidentRequiredMixin, FormView):
         if done is None:
             return self.form_invalid(form)
         messages.success(self.request, _("实名认证已完成。"))
+        at_window = done.applications.filter(channel=Channel.WINDOW).count()
+        if at_window:
+            messages.info(
+                self.request,
+                _("您在窗口办理的 %(n)d 件办件已归入“我的办件”，可在网上查看办理进度。") % {"n": at_window},
+            )
         target = safe_next(self.request)
         return HttpResponseRedirect(target) if target else redirect("applications:resident_home")
 
@@ -473,7 +480,9 @@ class ResidentApplicationMixin(ResidentRequiredMixin):
 
     def get_application(self):
         return get_object_or_404(
-            Application.objects.select_related("item"), pk=self.kwargs["pk"], resident=self.request.resident
+            Application.objects.select_related("item", "window__org"),
+            pk=self.kwargs["pk"],
+            resident=self.request.resident,
         )
 
 

@@ -95,12 +95,12 @@ def submit(resident, item, at=None):
     return services.application_submit(resident=resident, item=item, uploads=uploads(), at=at)
 
 
-def walk_in(actor, item, phone="13800138000", at=None, name="李四"):
+def walk_in(actor, item, phone="13800138000", at=None, name="李四", id_number=None):
     return services.application_register_walk_in(
         actor=actor,
         item=item,
         applicant_name=name,
-        applicant_id_number=make_id_number("110105", dt.date(1975, 5, 5), next(_serial) % 1000),
+        applicant_id_number=id_number or make_id_number("110105", dt.date(1975, 5, 5), next(_serial) % 1000),
         applicant_phone=phone,
         uploads=uploads(),
         at=at,

@@ -86,6 +86,7 @@ def test_the_demo_resident_downloads_a_residence_certificate_from_their_page(loa
     assert "居住证明开具" in browser.get("/hall/me/").content.decode()
     page = browser.get(f"/hall/me/applications/{application.pk}/").content.decode()
     assert certificate.number in page and "下载居住证明（PDF）" in page
+    assert "窗口办理" in page  # registered at the window, on the account by the resident's real name
     response = browser.get(f"/hall/me/applications/{application.pk}/certificates/{certificate.pk}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert certificate.number in out and certificate.number in again  # how to see it, on every run
