@@ -153,7 +153,7 @@ def test_what_the_system_wrote_in_the_history_reads_in_each_readers_language(cle
     english = client_for(clerk).get(url, **EN).content.decode()
     assert "Pick-up at the window: 本人领取" in english and "窗口领取：" not in english
     assert "On public notice from " in english and "公示期" not in english
-    assert "Extended by 5 working days, due 2026-03-23. Reason: 需要现场勘验" in english
+    assert "Extended by 5 working days; new deadline 2026-03-23. Reason: 需要现场勘验" in english
     assert "approved by: 陈海燕; decision note: 同意延长。" in english
     assert "符合条件" in english  # the conclusion text the clerk typed
     chinese = client_for(clerk).get(url).content.decode()
@@ -162,7 +162,7 @@ def test_what_the_system_wrote_in_the_history_reads_in_each_readers_language(cle
     track = {"code": application.tracking_code, "phone": "13800138000"}
     answer = Client().post("/api/v1/public/track/", track, content_type="application/json", **EN).json()
     notes = [row["note"] for row in answer["history"]]
-    assert "Extended by 5 working days, due 2026-03-23. Reason: 需要现场勘验" in notes
+    assert "Extended by 5 working days; new deadline 2026-03-23. Reason: 需要现场勘验" in notes
     assert not [note for note in notes if "陈海燕" in note]  # the staff line stays off the public history
     answer = Client().post("/api/v1/public/track/", track, content_type="application/json").json()
     assert "延长 5 个工作日，办理期限延至 2026-03-23。延长理由：需要现场勘验" in [

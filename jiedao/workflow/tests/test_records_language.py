@@ -87,7 +87,7 @@ def test_system_entries_follow_the_reader_and_what_people_typed_stays_as_typed(l
     english = client_for(people.applicant).get(url, **EN).content.decode()
     assert "Urged: 部门负责人审批 (明天要出发)" in english
     assert "Process suspended: 等待人事处核对假期" in english and "Process resumed." in english
-    assert "Proxy: 李主任 asked office1 to handle it (2026-09-21 to 2026-09-25)." in english
+    assert "Process proxy: 李主任 has asked office1 to handle this (2026-09-21 to 2026-09-25)." in english
     assert "流程恢复办理。" not in english and "催办：" not in english
     chinese = client_for(people.applicant).get(url).content.decode()
     assert "催办：部门负责人审批（明天要出发）" in chinese and "流程挂起：等待人事处核对假期" in chinese
