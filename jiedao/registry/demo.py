@@ -23,11 +23,13 @@ from functools import lru_cache
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from jiedao.accounts.models import Role
 from jiedao.audit import services as audit
 from jiedao.core import crypto
 from jiedao.core import demo as core_demo
+from jiedao.core.i18n import Message
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry import audit_events as events
@@ -738,9 +740,18 @@ class CommunityBuilder:
             return max(person.birth_date, min(start, self.today))
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
 
-    def _event(self, person: Person, kind: str, day: date, summary: str, **details) -> None:
+    def _event(self, person: Person, kind: str, day: date, summary: Message, **details) -> None:
+        # The Chinese text written directly (a million events), the message for readers in other languages.
+        params = {name: str(value) for name, value in summary.params.items()}
         self.created.events.append(
-            LifeEvent(person=person, kind=kind, occurred_on=day, summary=summary[:300], details=details)
+            LifeEvent(
+                person=person,
+                kind=kind,
+                occurred_on=day,
+                summary=(summary.msgid % params if params else summary.msgid)[:300],
+                summary_message=summary.stored(),
+                details=details,
+            )
         )
 
     def _migrant(self, member: Member, household: PlannedHousehold, landlord: str, lease_until) -> None:
@@ -799,7 +810,11 @@ class CommunityBuilder:
             person,
             LifeEventKind.REGISTERED,
             arrival,
-            f"流动人口登记：来自{household.origin[1]}，居住于{household.house.full_address}",
+            Message(
+                gettext_noop("流动人口登记：来自%(origin)s，居住于%(address)s"),
+                origin=household.origin[1],
+                address=household.house.full_address,
+            ),
         )
 
     def household_number(self, grid: OrgUnit) -> str:
@@ -855,7 +870,12 @@ class CommunityBuilder:
             if planned.is_migrant:
                 self._migrant(member, planned, house.owner_name, lease_until)
             else:
-                self._event(person, LifeEventKind.REGISTERED, joined, f"登记于{planned.grid.name}")
+                self._event(
+                    person,
+                    LifeEventKind.REGISTERED,
+                    joined,
+                    Message(gettext_noop("登记于%(org)s"), org=planned.grid.name),
+                )
 
     # -- enterprises ------------------------------------------------------------------------------------
 
@@ -980,9 +1000,18 @@ class CommunityBuilder:
                 details=details or {},
             )
         )
-        self._event(person, LifeEventKind.TAG_ADDED, valid_from, f"标记为{GROUP_LABELS[group]}", group=group)
+        label = Message(GROUP_LABELS[group], context="special_group")
+        self._event(
+            person,
+            LifeEventKind.TAG_ADDED,
+            valid_from,
+            Message(gettext_noop("标记为%(g)s"), g=label),
+            group=group,
+        )
         if until is not None and until < self.today:
-            self._event(person, LifeEventKind.TAG_ENDED, until, f"解除{GROUP_LABELS[group]}标记")
+            self._event(
+                person, LifeEventKind.TAG_ENDED, until, Message(gettext_noop("解除%(g)s标记"), g=label)
+            )
 
     def _random_day(self, start: date, end: date | None = None) -> date:
         end = end or self.today - timedelta(days=1)
@@ -1074,10 +1103,10 @@ class CommunityBuilder:
                 person,
                 LifeEventKind.REGISTERED,
                 min(registered, person.status_date),
-                f"登记于{planned.grid.name}",
+                Message(gettext_noop("登记于%(org)s"), org=planned.grid.name),
             )
             if deceased:
-                self._event(person, LifeEventKind.DEATH, person.status_date, "死亡")
+                self._event(person, LifeEventKind.DEATH, person.status_date, Message(gettext_noop("死亡")))
             else:
                 destination = rng.choice(
                     ("浙江省杭州市余杭区", "浙江省宁波市海曙区", "上海市浦东新区", "江苏省苏州市姑苏区")
@@ -1086,7 +1115,7 @@ class CommunityBuilder:
                     person,
                     LifeEventKind.MOVE_OUT,
                     person.status_date,
-                    f"迁往{destination}",
+                    Message(gettext_noop("迁往%(d)s"), d=destination),
                     destination=destination,
                 )
             self.stock[planned.grid.pk].append(planned.house)  # the flat is free again

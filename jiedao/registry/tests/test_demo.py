@@ -3,7 +3,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiedao.accounts.models import Role, User
 from jiedao.audit.models import AuditEvent
@@ -138,6 +138,17 @@ def test_enterprises_migrants_and_tags_are_plausible(loaded):
     for tag in SpecialGroupTag.objects.filter(group="elderly_alone").select_related("person"):
         assert tag.person.age_on(today) >= 70 and tag.person.membership.household.members.count() == 1
     assert LifeEvent.objects.filter(kind="registered").count() == Person.objects.count()
+
+
+def test_the_demo_timelines_read_in_the_readers_language(loaded):
+    tagged = LifeEvent.objects.filter(kind="tag_added", details__group="disabled").first()
+    assert tagged.summary == "标记为残疾人"
+    registered = LifeEvent.objects.filter(kind="registered", summary__startswith="登记于").first()
+    with translation.override("en"):
+        assert tagged.summary_text == "Marked as Person with a disability"
+        assert registered.summary_text.startswith("Registered in ")
+    with translation.override("zh-hans"):
+        assert tagged.summary_text == tagged.summary
 
 
 def test_one_audit_event_per_community_and_roles_get_registry_permissions(loaded):
