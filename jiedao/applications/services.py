@@ -375,13 +375,16 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         resident.person = person
         resident.verified_at = timezone.now()
         resident.save()
-        linked = _link_window_applications(resident)
         audit.record(
             events.RESIDENT_VERIFIED,
             actor_name=_resident_name(resident),
             target=resident,
-            after={"matched_person": person.pk if person else None, "applications": linked},
+            after={"matched_person": person.pk if person else None},
         )
+        # After an audit record, as the window's registration looks for the account after its own: from
+        # there audited writes take turns (the chain head's lock), so of a visitor registered at a window
+        # while verifying on the phone, one of the two sees the other and the application is linked.
+        _link_window_applications(resident)
     return resident
 
 
@@ -396,9 +399,9 @@ def _verified_account(number_hash: str, name: str) -> Resident | None:
     ).first()
 
 
-def _link_window_applications(resident: Resident) -> int:
+def _link_window_applications(resident: Resident) -> None:
     """线上线下一体: the applications windows registered for this person before the account was verified
-    (same ID number, same name) go on the account's page, as if filed online. Returns how many."""
+    (same ID number, same name) go on the account's page, as if filed online."""
     found = list(
         Application.objects.filter(
             applicant_id_hash=resident.id_number_hash,
@@ -416,7 +419,6 @@ def _link_window_applications(resident: Resident) -> int:
             target=application,
             message="real-name verification of the applicant's account",
         )
-    return len(found)
 
 
 def resident_find_for_window(*, actor, id_number: str) -> Resident:
@@ -981,12 +983,10 @@ def application_register_walk_in(
                 % {"item": item.name, "code": open_one.tracking_code},
                 code="duplicate",
             )
-        account = _verified_account(id_number_hash(number), applicant_name) if number else None
         application = Application.objects.create(
             org=item.org,
             created_by=actor,
             item=item,
-            resident=account,
             applicant_name=applicant_name,
             applicant_id_number=number,
             applicant_id_hash=id_number_hash(number) if number else "",
@@ -1010,7 +1010,11 @@ def application_register_walk_in(
         written_notices.issue_receipt(application, materials=received, actor=actor, at=now)
         _event(application, EventAction.REGISTERED, actor=actor, at=now)
         _audit(events.APPLICATION_REGISTERED, application, actor=actor)
+        # After the audit record: see resident_verify_identity.
+        account = _verified_account(application.applicant_id_hash, applicant_name)
         if account is not None:
+            application.resident = account
+            application.save(update_fields=["resident"])
             audit.record(
                 events.APPLICATION_LINKED,
                 actor=actor,

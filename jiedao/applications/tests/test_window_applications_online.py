@@ -5,6 +5,8 @@ by ID number and exact name only; nobody else ever sees it."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
+from itertools import count
 
 import pytest
 
@@ -25,10 +27,12 @@ from jiedao.catalog.choices import Audience
 from jiedao.catalog.models import Material
 from jiedao.core.testing import client_for, make_user
 from jiedao.registry.validators import make_id_number, make_uscc
+from jiedao.workflow.tests.racing import assert_chain_verifies, both_orders, require_postgresql, run
 
 pytestmark = pytest.mark.django_db
 
 HOME = "/hall/me/"
+_serial = count(1)
 
 
 @pytest.fixture
@@ -92,10 +96,14 @@ def test_another_resident_never_sees_it(clerk, item):
     application = walk_in(clerk, item, name="张三明", id_number=owner.id_number)
 
     assert application.tracking_code not in page(other).content.decode()
-    for url in (detail(application), f"{detail(application)}supply/", f"{detail(application)}rate/"):
-        assert resident_client(other).get(url).status_code in (404, 405)
-    response = resident_client(other).post(f"{detail(application)}withdraw/", {"reason": "不办了"})
-    assert response.status_code == 404
+    browser = resident_client(other)
+    assert browser.get(detail(application)).status_code == 404
+    for action, data in (
+        ("supply", {"files": pdf()}),
+        ("rate", {"level": 1}),
+        ("withdraw", {"reason": "不办了"}),
+    ):
+        assert browser.post(f"{detail(application)}{action}/", data).status_code == 404
     assert Application.objects.get(pk=application.pk).resident == owner
 
 
@@ -192,3 +200,30 @@ def test_an_enterprise_application_goes_on_the_account_only_of_the_person_who_ap
     assert by_the_resident.tracking_code in home
     assert by_someone_else.tracking_code not in home
     assert Application.objects.get(pk=by_someone_else.pk).resident is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registered_at_a_window_while_verifying_on_the_phone_it_still_reaches_the_account(clerk, item):
+    """The visitor verifies the account on the phone while the clerk registers the application: in either
+    order, or at the same moment, the application ends on the account."""
+    require_postgresql()
+    for runner, order in both_orders("window", "phone"):
+        number = make_id_number("110105", dt.date(1970, 7, 1), next(_serial))
+        account = make_resident(phone=f"1360000{next(_serial):04d}", verified=False)
+        calls = {
+            "window": partial(walk_in, clerk, item, name="钱七", id_number=number),
+            "phone": partial(
+                services.resident_verify_identity, resident=account, real_name="钱七", id_number=number
+            ),
+        }
+        results = run(runner, order, calls)
+        assert {kind for kind, _value in results.values()} == {"ok"}, results
+        application = Application.objects.get(applicant_id_hash=results["window"][1].applicant_id_hash)
+        assert application.resident_id == account.pk, (runner.__name__, order)
+        assert (
+            AuditEvent.objects.filter(
+                event_name="applications.application.linked", target_id=str(application.pk)
+            ).count()
+            == 1
+        )
+    assert_chain_verifies()
