@@ -26,6 +26,7 @@ TASK_DELEGATED = event_type(3025, "workflow.task.delegated", _("委派任务"))
 TIMER_FIRED = event_type(3030, "workflow.timer.fired", _("流程定时事件触发"))
 ACTION_RUN = event_type(3031, "workflow.action.run", _("流程自动动作"))
 COPY_READ = event_type(3040, "workflow.copy.read", _("阅读抄送"))
+COPY_SENT = event_type(3041, "workflow.copy.sent", _("抄送流程"))
 PROXY_SET = event_type(3050, "workflow.proxy.set", _("设置流程代理"))
 PROXY_CANCELLED = event_type(3051, "workflow.proxy.cancelled", _("取消流程代理"))
 

@@ -36,6 +36,8 @@ class HistoryAction(models.TextChoices):
     DELEGATE = "delegate", _("委派")
     WITHDRAW = "withdraw", _("撤回")
     URGE = "urge", _("催办")
+    COPY = "copy", _("抄送")
+    READ = "read", _("阅知")
     AUTO = "auto", _("系统")
 
 

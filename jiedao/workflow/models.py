@@ -379,6 +379,7 @@ class CarbonCopy(ScopeAware, models.Model):
     note = models.CharField(_("说明"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("抄送时间"))
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    comment = models.CharField(_("阅知意见"), max_length=500, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -373,6 +373,12 @@ def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     return _handlers_at(instance.org, exclude=[actor.pk, instance.initiator_id], limit=limit)
 
 
+def copy_choices(instance, actor, limit: int = 200) -> list:
+    """Whom the instance page offers for 抄送: those who may see the instance, other than the actor. A
+    suggestion list; the service checks each name (`services.process_copy`)."""
+    return _handlers_at(instance.org, exclude=[actor.pk], limit=limit)
+
+
 def designer_user_choices(definition: ProcessDefinition, limit: int = 300) -> list[dict[str, str]]:
     """The people a designer may name as a step's handler (``user:<username>``): those who may handle an
     instance of the definition's org node, i.e. staff of that node and the levels above it. A suggestion

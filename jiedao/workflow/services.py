@@ -1912,6 +1912,116 @@ def _fail_again(instance: ProcessInstance, actor, reason: str, moment: dt.dateti
     _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=reason, success=False)
 
 
+# 抄送 by hand: at most this many people at once (a 传阅 goes to a few colleagues, not to a whole office).
+MAX_COPY_RECIPIENTS = 20
+
+
+def can_copy(instance: ProcessInstance, user) -> bool:
+    """抄送 by hand (传阅): whoever takes part in the instance — its initiator, whoever holds or held one of
+    its steps — or an administrator of its processes. Ended instances too: a finished document is often
+    circulated for information."""
+    if user is None or not user.is_authenticated or user.admin_duties:
+        return False
+    if instance.initiator_id == user.pk:
+        return True
+    took_part = Q(assignee=user) | Q(completed_by=user) | Q(status__in=OPEN_TASK_STATUSES, candidates=user)
+    return instance.tasks.filter(took_part).exists() or _may_administer(user, instance)
+
+
+def _copy_recipients(actor, instance: ProcessInstance, usernames: list[str]) -> list[User]:
+    """The named users, each one who may see the instance by their own roles (the copy opens its data)."""
+    names = list(dict.fromkeys(name.strip() for name in usernames if name and name.strip()))
+    if not names:
+        raise ValidationFailed({"recipients": [_("请选择抄送对象。")]})
+    if len(names) > MAX_COPY_RECIPIENTS:
+        raise ValidationFailed({"recipients": [_("一次最多抄送 %(n)d 人。") % {"n": MAX_COPY_RECIPIENTS}]})
+    users = {user.username: user for user in User.objects.filter(username__in=names, is_active=True)}
+    errors = []
+    for name in names:
+        user = users.get(name)
+        if user is None:
+            errors.append(_("用户“%(u)s”不存在或已停用。") % {"u": name})
+        elif user.pk == actor.pk:
+            errors.append(_("不能抄送给自己。"))
+        elif not may_handle(user, instance.org):
+            errors.append(
+                _("%(u)s 无权查看本流程（不在其管辖范围内），不能抄送给他。") % {"u": user.full_name or name}
+            )
+    if errors:
+        raise ValidationFailed({"recipients": errors})
+    return [users[name] for name in names]
+
+
+def process_copy(
+    *, actor, instance: ProcessInstance, recipients: list[str], note: str = ""
+) -> list[CarbonCopy]:
+    """抄送 (传阅) by hand: the named colleagues find the instance under 抄送 in their inbox, read it and may
+    leave a 阅知意见 (`copy_comment`). Someone with an unread copy of the instance is not copied again.
+    Returns the new copies."""
+    from jiedao.workflow.signals import copies_created
+
+    if not can_copy(instance, actor):
+        raise PermissionDenied(_("只有流程的发起人、办理人或流程管理员可以抄送。"))
+    note = (note or "").strip()[:500]
+    users = _copy_recipients(actor, instance, recipients)
+    moment = engine.now()
+    with transaction.atomic():
+        instance = _lock_instance(instance.pk)
+        waiting = set(
+            instance.copies.filter(recipient__in=users, read_at__isnull=True).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        users = [user for user in users if user.pk not in waiting]
+        if not users:
+            raise ServiceError(
+                _("所选人员都已收到本流程的抄送，尚未阅读，无需重复抄送。"), code="already_copied"
+            )
+        created = CarbonCopy.objects.bulk_create(
+            [
+                CarbonCopy(instance=instance, recipient=user, sender=actor, note=note, created_at=moment)
+                for user in users
+            ]
+        )
+        names = "、".join(_actor_name(user) for user in users)
+        _history(
+            instance,
+            HistoryAction.COPY,
+            actor=actor,
+            opinion=note,
+            detail={"to_name": names, "to": [user.username for user in users]},
+            at=moment,
+        )
+        _audit(
+            events.COPY_SENT, actor=actor, target=instance, message=names, after={"to": [u.pk for u in users]}
+        )
+        ids = [copy.pk for copy in created]
+        transaction.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=ids))
+    return created
+
+
+def copy_comment(*, actor, copy: CarbonCopy, comment: str) -> CarbonCopy:
+    """阅知意见: the recipient of a copy writes what they make of it, once; it joins the instance's history
+    so the sender and the handlers see it."""
+    if copy.recipient_id != actor.pk:
+        raise OutOfScope()
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed({"comment": [_("请填写阅知意见。")]})
+    if len(comment) > 500:
+        raise ValidationFailed({"comment": [_("阅知意见不能超过 500 字。")]})
+    with transaction.atomic():
+        copy = CarbonCopy.objects.select_for_update().get(pk=copy.pk)
+        if copy.comment:
+            raise Conflict(_("您已填写过阅知意见。"))
+        copy.comment = comment
+        copy.read_at = copy.read_at or timezone.now()
+        copy.save(update_fields=["comment", "read_at"])
+        _history(copy.instance, HistoryAction.READ, actor=actor, opinion=comment)
+        _audit(events.COPY_READ, actor=actor, target=copy.instance, message=comment)
+    return copy
+
+
 def copy_mark_read(*, actor, copy: CarbonCopy) -> CarbonCopy:
     if copy.recipient_id != actor.pk:
         raise OutOfScope()

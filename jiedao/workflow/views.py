@@ -452,9 +452,12 @@ class InstanceDetailView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        copy = instance.copies.filter(recipient=request.user, read_at__isnull=True).first()
-        if copy is not None:
-            services.copy_mark_read(actor=request.user, copy=copy)
+        copies = list(instance.copies.select_related("recipient__org", "sender").order_by("created_at", "id"))
+        mine = [copy for copy in copies if copy.recipient_id == request.user.pk]
+        for copy in mine:
+            if copy.read_at is None:
+                services.copy_mark_read(actor=request.user, copy=copy)
+        can_copy = services.can_copy(instance, request.user)
         state = selectors.diagram_state(instance)
         context = {
             "instance": instance,
@@ -470,6 +473,10 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "can_revoke": services.can_revoke(instance, request.user),
             "can_retry": services.can_retry(instance, request.user),
             "can_urge": services.can_urge(instance, request.user),
+            "copies": copies,
+            "can_copy": can_copy,
+            "copy_choices": selectors.copy_choices(instance, request.user) if can_copy else [],
+            "copy_to_comment": next((copy for copy in reversed(mine) if not copy.comment), None),
             "my_tasks": [
                 t
                 for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
@@ -548,6 +555,62 @@ class InstanceUrgeView(LoginRequiredMixin, View):
                 request,
                 _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))},
             )
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class InstanceCopyView(LoginRequiredMixin, View):
+    """抄送 (传阅) from the instance's page."""
+
+    scope_exempt = "an instance the user may open; the service checks that the actor takes part in it"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        created, errors = _call(
+            request,
+            lambda: services.process_copy(
+                actor=request.user,
+                instance=instance,
+                recipients=request.POST.getlist("recipients"),
+                note=request.POST.get("note", ""),
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("已抄送：%(names)s。")
+                % {
+                    "names": "、".join(
+                        copy.recipient.full_name or copy.recipient.username for copy in created
+                    )
+                },
+            )
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class CopyCommentView(LoginRequiredMixin, View):
+    """阅知意见 on a copy the user received."""
+
+    scope_exempt = "the signed-in user's own copy of an instance they may open"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        copy = get_object_or_404(
+            instance.copies.filter(recipient=request.user, comment="").order_by("-created_at", "-id")[:1]
+        )
+        errors = _run(
+            request,
+            lambda: services.copy_comment(
+                actor=request.user, copy=copy, comment=request.POST.get("comment", "")
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("阅知意见已保存。"))
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 

@@ -202,10 +202,21 @@ class TaskBriefSerializer(serializers.ModelSerializer):
         return task.clock.status if task.clock_id else None
 
 
+class CopySerializer(serializers.ModelSerializer):
+    recipient = UserBriefSerializer(read_only=True)
+    sender = UserBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CarbonCopy
+        fields = ["id", "recipient", "sender", "note", "created_at", "read_at", "comment"]
+        read_only_fields = fields
+
+
 class InstanceDetailSerializer(InstanceSerializer):
     data = serializers.JSONField(read_only=True)
     history = serializers.SerializerMethodField()
     tasks = serializers.SerializerMethodField()
+    copies = serializers.SerializerMethodField()
     completed_elements = serializers.SerializerMethodField()
     active_elements = serializers.SerializerMethodField()
 
@@ -215,6 +226,7 @@ class InstanceDetailSerializer(InstanceSerializer):
             "data",
             "history",
             "tasks",
+            "copies",
             "completed_elements",
             "active_elements",
         ]
@@ -229,6 +241,11 @@ class InstanceDetailSerializer(InstanceSerializer):
     def get_tasks(self, instance):
         rows = instance.tasks.select_related("assignee", "completed_by", "clock").order_by("created_at", "id")
         return TaskBriefSerializer(rows, many=True).data
+
+    @extend_schema_field(CopySerializer(many=True))
+    def get_copies(self, instance):
+        rows = instance.copies.select_related("recipient", "sender").order_by("created_at", "id")
+        return CopySerializer(rows, many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="已经过的 BPMN 元素"))
     def get_completed_elements(self, instance):
@@ -389,12 +406,16 @@ class InstanceUrgeSerializer(serializers.Serializer):
     )
 
 
+class InstanceCopySerializer(serializers.Serializer):
+    recipients = serializers.ListField(
+        child=serializers.CharField(max_length=150), help_text="抄送对象的用户名，最多 20 人"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="说明（选填）")
+
+
+class CopyCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=500, help_text="阅知意见")
+
+
 class TaskVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
-
-
-class CopySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CarbonCopy
-        fields = ["id", "instance", "element_id", "note", "created_at", "read_at"]
-        read_only_fields = fields

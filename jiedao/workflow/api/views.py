@@ -14,12 +14,12 @@ from rest_framework.response import Response
 
 from jiedao.accounts.models import User
 from jiedao.core.api.viewsets import ScopedViewSetMixin
-from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.exceptions import Conflict, ValidationFailed
 from jiedao.orgs.models import OrgUnit
 from jiedao.workflow import selectors, services
 from jiedao.workflow.api import serializers as s
 from jiedao.workflow.choices import DefinitionStatus, InstanceStatus
-from jiedao.workflow.models import ProcessDefinition, ProcessInstance, WorkTask
+from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, WorkTask
 
 
 def _errors(*codes: int) -> dict:
@@ -294,6 +294,54 @@ class ProcessInstanceViewSet(
             "assignee", "completed_by", "clock"
         )
         return Response(s.TaskBriefSerializer(tasks, many=True).data)
+
+    @extend_schema(
+        summary=gettext_lazy("抄送（传阅）"),
+        description=gettext_lazy(
+            "把流程抄送给有权查看它的同事（用户名，最多 20 人）：对方的“抄送”中出现该流程，阅读后可填写阅知"
+            "意见。发起人、办理过或正在办理该流程的人员、有 workflow.change_processinstance 权限者可抄送；"
+            "已有未读抄送的人员不再重复抄送，全部重复时返回 409。返回新建的抄送。"
+        ),
+        request=s.InstanceCopySerializer,
+        parameters=[ID],
+        responses={201: s.CopySerializer(many=True), **_errors(400, 403, 404, 409)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        data = _parse(s.InstanceCopySerializer, request)
+        created = services.process_copy(
+            actor=request.user,
+            instance=self.get_object(),
+            recipients=data["recipients"],
+            note=data.get("note", ""),
+        )
+        copies = CarbonCopy.objects.filter(pk__in=[copy.pk for copy in created]).select_related(
+            "recipient", "sender"
+        )
+        return Response(s.CopySerializer(copies, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=gettext_lazy("阅知（抄送给我的流程）"),
+        description=gettext_lazy(
+            "收到抄送的人员标记已阅，并填写阅知意见（写入办理记录）。每份抄送只能填写一次阅知意见；"
+            "没有抄送给您、或已填写过时返回 409。"
+        ),
+        request=s.CopyCommentSerializer,
+        parameters=[ID],
+        responses={200: s.CopySerializer, **_errors(400, 404, 409)},
+        tags=["workflow"],
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        data = _parse(s.CopyCommentSerializer, request)
+        instance = self.get_object()
+        mine = instance.copies.filter(recipient=request.user).order_by("-created_at", "-id")
+        copy = mine.filter(comment="").first() or mine.first()  # the latest without a comment, if any
+        if copy is None:
+            raise Conflict(_("该流程没有抄送给您。"))
+        copy = services.copy_comment(actor=request.user, copy=copy, comment=data["comment"])
+        return Response(s.CopySerializer(copy).data)
 
 
 # --- the inbox -----------------------------------------------------------------------------------------------
