@@ -666,49 +666,7 @@ class _Step:
             specs = [(candidates[0], candidates)]
         else:
             specs = [(None, candidates)]
-        specs = with_proxies(specs, org=instance.org, moment=self.moment)
-        tasks = [
-            WorkTask(
-                assignee=handler,
-                status=TaskStatus.CLAIMED if handler else TaskStatus.READY,
-                on_behalf_of=principal,
-                **common,
-            )
-            for handler, _users, principal in specs
-        ]
-        # One INSERT for the rows (a countersign has one per signer) and one for all their candidates: the
-        # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
-        # SQLite ≥ 3.35 and PostgreSQL return the new ids, which the candidate links need.
-        WorkTask.objects.bulk_create(tasks)
-        through = WorkTask.candidates.through
-        through.objects.bulk_create(
-            [
-                through(worktask_id=task.pk, user_id=user_id)
-                for task, (_handler, users, _principal) in zip(tasks, specs, strict=True)
-                for user_id in dict.fromkeys(user.pk for user in users)
-            ]
-        )
-        for task in tasks:
-            if element.due_rule:
-                self._start_clock(task, element)
-            self.new_tasks.append(task)
-
-    def _start_clock(self, task: WorkTask, element: bpmn.Element) -> None:
-        try:
-            clock = timelimits.clock_start(
-                actor=self.actor if getattr(self.actor, "pk", None) else None,
-                target=task,
-                kind=CLOCK_KIND,
-                rule=element.due_rule,
-                limit=element.due_limit,
-                org=self.instance.org,
-                started_at=self.moment,
-            )
-        except CalendarNotCovered:
-            logger.warning("no clock for workflow task %s: calendar year not covered", task.pk)
-            return
-        task.clock, task.due_at = clock, clock.due_at
-        task.save(update_fields=["clock", "due_at"])
+        self.new_tasks.extend(_insert_tasks(element, common, specs, actor=self.actor, moment=self.moment))
 
     # --- saving ---------------------------------------------------------------------------------------
 
@@ -746,6 +704,58 @@ class _Step:
         for action in self.context.actions_run:
             _audit(events.ACTION_RUN, actor=self.actor, target=instance, after=action)
         return instance
+
+
+def _insert_tasks(
+    element: bpmn.Element, common: dict, specs, *, actor, moment: dt.datetime
+) -> list[WorkTask]:
+    """Rows for the (handler, candidates) `specs` of a step, after the running 流程代理 settings, each with
+    its clock when the step has a time limit."""
+    instance = common["instance"]
+    specs = with_proxies(specs, org=instance.org, moment=moment)
+    tasks = [
+        WorkTask(
+            assignee=handler,
+            status=TaskStatus.CLAIMED if handler else TaskStatus.READY,
+            on_behalf_of=principal,
+            **common,
+        )
+        for handler, _users, principal in specs
+    ]
+    # One INSERT for the rows (a countersign has one per signer) and one for all their candidates: the
+    # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
+    # SQLite ≥ 3.35 and PostgreSQL return the new ids, which the candidate links need.
+    WorkTask.objects.bulk_create(tasks)
+    through = WorkTask.candidates.through
+    through.objects.bulk_create(
+        [
+            through(worktask_id=task.pk, user_id=user_id)
+            for task, (_handler, users, _principal) in zip(tasks, specs, strict=True)
+            for user_id in dict.fromkeys(user.pk for user in users)
+        ]
+    )
+    if element.due_rule:
+        for task in tasks:
+            _start_clock(task, element, actor=actor, moment=moment)
+    return tasks
+
+
+def _start_clock(task: WorkTask, element: bpmn.Element, *, actor, moment: dt.datetime) -> None:
+    try:
+        clock = timelimits.clock_start(
+            actor=actor if getattr(actor, "pk", None) else None,
+            target=task,
+            kind=CLOCK_KIND,
+            rule=element.due_rule,
+            limit=element.due_limit,
+            org=task.instance.org,
+            started_at=moment,
+        )
+    except CalendarNotCovered:
+        logger.warning("no clock for workflow task %s: calendar year not covered", task.pk)
+        return
+    task.clock, task.due_at = clock, clock.due_at
+    task.save(update_fields=["clock", "due_at"])
 
 
 def _reached_end(workflow, model: bpmn.ProcessModel) -> tuple[str, str] | None:
@@ -1435,6 +1445,64 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             events.TASK_DELEGATED, actor=actor, target=current, after={"assignee": to_user.pk}, message=reason
         )
     return current
+
+
+# 会签加签: a countersign takes at most this many signers.
+MAX_COUNTERSIGN_SIGNERS = 50
+
+
+def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
+    """会签加签: one more signer joins an open countersign, with the step's time limit from now; the rule
+    (all / any / a proportion) counts them from then on. A signer of the countersign or an administrator of
+    the instance's processes adds them. Returns the new signer's task."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写加签说明。")]})
+    moment = engine.now()
+    with transaction.atomic():
+        instance = _lock_instance(task.instance_id)
+        _require_running(instance)
+        current = WorkTask.objects.get(pk=task.pk)
+        if not current.countersign:
+            raise ServiceError(_("只有会签环节可以加签，其他环节可以转办或委派。"), code="not_countersign")
+        if current.status not in OPEN_TASK_STATUSES:
+            raise Conflict(_("该会签任务已办理或已取消，不能再加签。"))
+        if not may_act(actor, current):
+            require(actor, PERM_CANCEL, instance)
+        to_user = _check_target_user(actor, to_user, instance, current)
+        group = WorkTask.objects.filter(instance=instance, activation=current.activation)
+        if group.filter(Q(assignee=to_user) | Q(completed_by=to_user)).exists():
+            raise ValidationFailed({"to_user": [_("%(u)s 已在本会签中。") % {"u": _actor_name(to_user)}]})
+        if group.count() >= MAX_COUNTERSIGN_SIGNERS:
+            raise ValidationFailed(
+                {"to_user": [_("一个会签最多 %(n)d 人，不能再加签。") % {"n": MAX_COUNTERSIGN_SIGNERS}]}
+            )
+        element = bpmn.model_for(instance.definition).element(current.element_id)
+        common = {
+            field: getattr(current, field)
+            for field in ("spiff_task_id", "activation", "element_id", "name", "form_key", "countersign")
+        }
+        common.update(instance=instance, org_id=instance.org_id, created_by=actor)
+        added = _insert_tasks(element, common, [(to_user, [to_user])], actor=actor, moment=moment)
+        _history(
+            instance,
+            HistoryAction.ADD_SIGNER,
+            actor=actor,
+            task=current,
+            opinion=reason,
+            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
+            at=moment,
+        )
+        _audit(
+            events.TASK_SIGNER_ADDED,
+            actor=actor,
+            target=current,
+            after={"signer": to_user.pk},
+            message=reason,
+        )
+        ids = [row.pk for row in added]
+        transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
+    return added[0]
 
 
 def _initiator_step(model, element_id: str) -> bool:

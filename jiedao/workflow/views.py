@@ -309,12 +309,12 @@ class TaskDetailView(LoginRequiredMixin, View):
 
 
 class TaskActionView(LoginRequiredMixin, View):
-    """POST /workflow/tasks/<pk>/<action>/: complete, claim, unclaim, return, transfer, delegate."""
+    """POST /workflow/tasks/<pk>/<action>/: complete, claim, unclaim, return, transfer, delegate, add_signer."""
 
     scope_exempt = (
         "acts on a task of the signed-in user via selectors.tasks_for; the service checks the assignment"
     )
-    ACTIONS = ("complete", "claim", "unclaim", "return", "transfer", "delegate")
+    ACTIONS = ("complete", "claim", "unclaim", "return", "transfer", "delegate", "add_signer")
 
     @staticmethod
     def _gone(request, message):
@@ -373,6 +373,18 @@ class TaskActionView(LoginRequiredMixin, View):
                 )
 
             done = _("已退回。")
+        elif action == "add_signer":
+            to_user = post.get("to_user", "")[:150]
+
+            def call():
+                added = services.task_add_signer(
+                    actor=request.user, task=task, to_user=to_user, reason=post.get("reason", "")
+                )
+                messages.success(
+                    request, _("已加签：%(u)s。") % {"u": added.assignee.full_name or added.assignee.username}
+                )
+
+            done = None
         else:
             to_user = post.get("to_user", "")[:150]  # the service says whether such a user exists
             service = services.task_transfer if action == "transfer" else services.task_delegate
@@ -388,8 +400,9 @@ class TaskActionView(LoginRequiredMixin, View):
             except Http404:  # transferred away while this request waited: the service said to whom
                 return self._gone(request, errors[0])
             return TaskDetailView().render(request, fresh, errors=errors, submitted=submitted, status=400)
-        messages.success(request, done)
-        if action in ("claim", "unclaim"):
+        if done:
+            messages.success(request, done)
+        if action in ("claim", "unclaim", "add_signer"):
             return HttpResponseRedirect(reverse("workflow:task_detail", args=[task.pk]))
         return HttpResponseRedirect(reverse("workflow:inbox"))
 

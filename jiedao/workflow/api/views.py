@@ -650,6 +650,30 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._respond(task)
 
     @extend_schema(
+        summary=gettext_lazy("会签加签"),
+        description=gettext_lazy(
+            "请 to_user 一同会签本环节：新增一份会签任务，按本环节的会签规则（全部同意、任一同意、按比例）计票，"
+            "其办理时限从加签时起算。会签人或有 workflow.change_processinstance 权限者可加签；不是会签环节、"
+            "对方已在本会签中或无权查看本流程时返回 400；会签已结束时返回 409。返回新增的会签任务。"
+        ),
+        request=s.TaskTransferSerializer,
+        parameters=[TASK_ID],
+        responses={201: s.TaskBriefSerializer, **_errors(400, 403, 404, 409)},
+        tags=["workflow-tasks"],
+    )
+    @action(detail=True, methods=["post"], url_path="add-signer")
+    def add_signer(self, request, pk=None):
+        data = _parse(s.TaskTransferSerializer, request)
+        added = services.task_add_signer(
+            actor=request.user,
+            task=self._task(request, data),
+            to_user=self._to_user(data["to_user"]),
+            reason=data["reason"],
+        )
+        added = WorkTask.objects.select_related("assignee", "completed_by", "clock").get(pk=added.pk)
+        return Response(s.TaskBriefSerializer(added).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary=gettext_lazy("委派（受托人办理后回到本人）"),
         request=s.TaskTransferSerializer,
         parameters=[TASK_ID],
