@@ -32,6 +32,14 @@ class OtpForm(StyledForm):
     )
 
 
+class MySettingsForm(StyledForm):
+    task_sms = forms.BooleanField(
+        label=_("接收待办短信提醒"),
+        required=False,
+        help_text=_("新待办、待办即将到期和已超期时，短信发送到您账号上的手机号码。"),
+    )
+
+
 class PasswordChangeForm(StyledForm):
     old_password = forms.CharField(
         label=_("原密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})

@@ -27,6 +27,9 @@ class User(ScopeAware, AbstractUser):
         "orgs.OrgUnit", on_delete=models.PROTECT, related_name="users", verbose_name=_("所属组织")
     )
     mobile = models.CharField(_("手机号码"), max_length=20, blank=True)
+    task_sms = models.BooleanField(
+        _("接收待办短信提醒"), default=True, help_text=_("新待办、待办即将到期和已超期时短信告知。")
+    )
     roles = models.ManyToManyField("accounts.Role", blank=True, related_name="users", verbose_name=_("角色"))
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
     totp_secret = EncryptedTextField(_("动态口令密钥"), blank=True)

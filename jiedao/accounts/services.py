@@ -191,6 +191,19 @@ class UserData:
     is_active: bool = True
 
 
+def my_settings_update(*, user: User, task_sms: bool) -> None:
+    """个人设置: the signed-in user's own preferences (for now, whether step reminders come by SMS)."""
+    if user.task_sms == task_sms:
+        return
+    before = {"task_sms": user.task_sms}
+    with transaction.atomic():
+        user.task_sms = task_sms
+        user.save(update_fields=["task_sms"])
+        audit.record(
+            events.SETTINGS_CHANGED, actor=user, target=user, before=before, after={"task_sms": task_sms}
+        )
+
+
 def user_create(*, actor: User, data: UserData, password: str) -> User:
     require(actor, "accounts.add_user", data.org)
     if User.objects.filter(username=data.username).exists():

@@ -16,8 +16,17 @@ from django.views import View
 from django.views.generic import FormView
 
 from jiedao.accounts import services
-from jiedao.accounts.forms import LoginForm, OtpForm, PasswordChangeForm, RoleForm, UserForm, UserRolesForm
+from jiedao.accounts.forms import (
+    LoginForm,
+    MySettingsForm,
+    OtpForm,
+    PasswordChangeForm,
+    RoleForm,
+    UserForm,
+    UserRolesForm,
+)
 from jiedao.accounts.models import LoginAttempt, Role, User
+from jiedao.core.crypto import mask_phone
 from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.qr import qr_svg
 from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
@@ -215,6 +224,35 @@ class PasswordChangeView(ScopedViewMixin, FormView):
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("密码已修改。"))
         return redirect("core:home")
+
+
+class MySettingsView(ScopedViewMixin, FormView):
+    scope_exempt = "the signed-in user's own settings"
+    form_class = MySettingsForm
+    template_name = "accounts/my_settings.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return FormView.dispatch(self, request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"task_sms": self.request.user.task_sms}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            title=_("个人设置"),
+            roles=user.roles.filter(is_active=True).order_by("name"),
+            mobile=mask_phone(user.mobile) if user.mobile else "",
+        )
+        return context
+
+    def form_valid(self, form):
+        services.my_settings_update(user=self.request.user, task_sms=form.cleaned_data["task_sms"])
+        messages.success(self.request, _("个人设置已保存。"))
+        return redirect("accounts:my_settings")
 
 
 # --- users -------------------------------------------------------------------------------------------

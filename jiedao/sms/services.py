@@ -8,6 +8,7 @@ for good, audited and reported to the system administrator as a system alert.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -40,10 +41,39 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(attempts - 1, 0)))
 
 
+def after_quiet_hours(moment: dt.datetime) -> dt.datetime:
+    """When a reminder written at `moment` may go out: at once, or, inside the night's quiet hours
+    (`sms.quiet_start` to `sms.quiet_end` o'clock, Beijing time), when they end. A code someone is waiting
+    for is never held; a reminder that a step waits or runs late is (a deadline at midnight, a timer firing
+    at night)."""
+    from jiedao.workcalendar.services import CHINA_TZ
+
+    start, end = int(get_parameter("sms.quiet_start")), int(get_parameter("sms.quiet_end"))
+    if start == end:
+        return moment
+    local = moment.astimezone(CHINA_TZ)
+    hour = local.hour
+    quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return moment
+    release = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if release <= local:
+        release += timedelta(days=1)
+    return release
+
+
 def sms_queue(
-    *, actor, phone: str, body: str, org, purpose: str = "", dedupe_key: str | None = None
+    *,
+    actor,
+    phone: str,
+    body: str,
+    org,
+    purpose: str = "",
+    dedupe_key: str | None = None,
+    not_before: dt.datetime | None = None,
 ) -> OutboundMessage:
-    """Store a message in the outbox (in the caller's transaction) and send it after commit.
+    """Store a message in the outbox (in the caller's transaction) and send it after commit, or from
+    `not_before` on (the minutely retry sweep sends it then).
 
     With a `dedupe_key`, queueing the same notice again returns the message already queued.
     """
@@ -62,6 +92,7 @@ def sms_queue(
         existing = OutboundMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
+    now = timezone.now()
     try:
         with transaction.atomic():
             message = OutboundMessage.objects.create(
@@ -72,14 +103,15 @@ def sms_queue(
                 body=body,
                 purpose=purpose,
                 dedupe_key=dedupe_key,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=max(now, not_before) if not_before else now,
             )
             audit.record(events.SMS_QUEUED, actor=actor, target=message, message=purpose)
     except IntegrityError:
         return OutboundMessage.objects.get(dedupe_key=dedupe_key)
-    from jiedao.sms.tasks import deliver
+    if message.next_attempt_at <= now:
+        from jiedao.sms.tasks import deliver
 
-    enqueue_on_commit(deliver, message.pk)
+        enqueue_on_commit(deliver, message.pk)
     return message
 
 

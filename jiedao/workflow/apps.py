@@ -11,8 +11,10 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         from jiedao.timelimits.registry import register_kind
-        from jiedao.timelimits.signals import clock_deadlines_changed
+        from jiedao.timelimits.signals import clock_deadlines_changed, clock_status_changed
         from jiedao.workcalendar.signals import calendar_changed
+        from jiedao.workflow import reminders
+        from jiedao.workflow.signals import tasks_created
 
         # A task's name is its step and its instance's title.
         register_kind(
@@ -22,6 +24,8 @@ class WorkflowConfig(AppConfig):
             _follow_recomputed_deadlines, dispatch_uid="workflow.follow_deadlines"
         )
         calendar_changed.connect(_recount_timers, dispatch_uid="workflow.recount_timers")
+        tasks_created.connect(reminders.text_new_tasks, dispatch_uid="workflow.text_new_tasks")
+        clock_status_changed.connect(reminders.text_due_tasks, dispatch_uid="workflow.text_due_tasks")
         # SpiffWorkflow logs every task state change at INFO; keep that out of the platform's logs.
         for name in ("spiff", "spiff.task", "spiff.workflow"):
             logger = logging.getLogger(name)

@@ -1381,18 +1381,8 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         instance = _lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         to_user = _check_target_user(actor, to_user, instance, current)
-        if current.countersign and current.candidates.filter(pk=to_user.pk).exists():
-            raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
-        if (
-            current.countersign
-            and WorkTask.objects.filter(
-                instance_id=current.instance_id,
-                activation=current.activation,
-                assignee=to_user,
-                status__in=OPEN_TASK_STATUSES,
-            ).exists()
-        ):
-            raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
+        if current.countersign:
+            _require_not_signing(current, to_user)
         before = {"assignee": current.assignee_id}
         current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
         current.version += 1
@@ -1414,7 +1404,20 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             after={"assignee": to_user.pk},
             message=reason,
         )
+        _announce(current)
     return current
+
+
+def _announce(task: WorkTask) -> None:
+    """The step waits for a new handler (转办 / 委派): tell the listeners after commit (SMS reminders)."""
+    transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=[task.pk]))
+
+
+def _require_not_signing(task: WorkTask, user) -> None:
+    """A countersign counts each signer once: whoever holds or signed a row of it cannot take another."""
+    group = WorkTask.objects.filter(instance_id=task.instance_id, activation=task.activation)
+    if group.filter(Q(assignee=user) | Q(completed_by=user)).exists():
+        raise ValidationFailed({"to_user": [_("该用户已是本会签的签署人。")]})
 
 
 def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
@@ -1444,6 +1447,7 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         _audit(
             events.TASK_DELEGATED, actor=actor, target=current, after={"assignee": to_user.pk}, message=reason
         )
+        _announce(current)
     return current
 
 
@@ -1470,10 +1474,11 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         if not may_act(actor, current):
             require(actor, PERM_CANCEL, instance)
         to_user = _check_target_user(actor, to_user, instance, current)
-        group = WorkTask.objects.filter(instance=instance, activation=current.activation)
-        if group.filter(Q(assignee=to_user) | Q(completed_by=to_user)).exists():
-            raise ValidationFailed({"to_user": [_("%(u)s 已在本会签中。") % {"u": _actor_name(to_user)}]})
-        if group.count() >= MAX_COUNTERSIGN_SIGNERS:
+        _require_not_signing(current, to_user)
+        if (
+            WorkTask.objects.filter(instance=instance, activation=current.activation).count()
+            >= MAX_COUNTERSIGN_SIGNERS
+        ):
             raise ValidationFailed(
                 {"to_user": [_("一个会签最多 %(n)d 人，不能再加签。") % {"n": MAX_COUNTERSIGN_SIGNERS}]}
             )
@@ -1500,8 +1505,8 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             after={"signer": to_user.pk},
             message=reason,
         )
-        ids = [row.pk for row in added]
-        transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
+        for row in added:
+            _announce(row)
     return added[0]
 
 

@@ -72,7 +72,7 @@ def test_who_may_add_whom(leave, people):
             services.task_add_signer(actor=actor, task=task, to_user=to_user, reason="请会签")
         return str(next(iter(caught.value.errors.values()))[0])
 
-    assert refused("office2") == "office2 已在本会签中。"
+    assert refused("office2") == "该用户已是本会签的签署人。"
     assert "无权查看本流程" in refused("outsider")
     with pytest.raises(ValidationFailed):
         services.task_add_signer(actor=people.office1, task=task, to_user="leader", reason=" ")
@@ -105,5 +105,5 @@ def test_api_add_signer(people):
     assert response.status_code == 201
     assert response.json()["assignee"]["username"] == "leader" and response.json()["name"] == "班子成员会签"
     again = api.post(url, {"to_user": "leader", "reason": "请会签"}, format="json")
-    assert again.status_code == 400 and "已在本会签中" in str(again.json())
+    assert again.status_code == 400 and "已是本会签的签署人" in str(again.json())
     assert api.post(url, {"to_user": "nobody", "reason": "x"}, format="json").status_code == 400

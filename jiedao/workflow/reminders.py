@@ -1,0 +1,91 @@
+"""待办短信提醒: a step reaching someone, and a step turning yellow or red on its clock, texts its holders.
+
+Listeners of `signals.tasks_created` and `timelimits.signals.clock_status_changed` (both sent after commit).
+Each text is queued once per step, holder and occasion (`dedupe_key`), to the mobile number on the account,
+unless the system parameter is off or the holder switched reminders off in 个人设置; texts written in the
+night's quiet hours wait for the morning (`sms.services.after_quiet_hours`)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.i18n import records_language
+from jiedao.parameters.services import get_parameter
+from jiedao.timelimits.choices import ClockStatus
+from jiedao.workflow.choices import OPEN_TASK_STATUSES
+from jiedao.workflow.models import WorkTask
+
+# A step offered to a larger group is left to the inbox: texting a whole office for one claim is noise.
+MAX_CANDIDATES_TEXTED = 10
+CLOCK_KIND = "workflow.task"
+
+
+def _holders(task: WorkTask) -> list:
+    if task.assignee_id:
+        return [task.assignee]
+    candidates = [user for user in task.candidates.all() if user.is_active]
+    return candidates if len(candidates) <= MAX_CANDIDATES_TEXTED else []
+
+
+def _due_text(task: WorkTask) -> str:
+    return timezone.localtime(task.due_at).strftime("%m月%d日%H:%M") if task.due_at else ""
+
+
+def _text(tasks, occasion: str, template: str) -> None:
+    from jiedao.sms.services import after_quiet_hours, sms_queue
+
+    send_at = after_quiet_hours(timezone.now())
+    for task in tasks:
+        for user in _holders(task):
+            if not user.mobile or not user.task_sms or user.pk == task.created_by_id:
+                continue
+            body = template % {"title": task.instance.title, "step": task.name, "due": _due_text(task)}
+            try:
+                sms_queue(
+                    actor=None,
+                    phone=user.mobile,
+                    body=body,
+                    org=task.instance.org,
+                    purpose=f"workflow.{occasion}",
+                    dedupe_key=f"workflow.{occasion}.{task.pk}.{user.pk}",
+                    not_before=send_at,
+                )
+            except ValidationFailed:  # a number on the account that cannot take an SMS: the inbox only
+                continue
+
+
+def _open_tasks(**lookup):
+    return (
+        WorkTask.objects.filter(status__in=OPEN_TASK_STATUSES, **lookup)
+        .select_related("assignee", "instance__org")
+        .prefetch_related("candidates")
+        .order_by("id")
+    )
+
+
+def text_new_tasks(sender, *, task_ids, **kwargs) -> None:
+    if not task_ids or not get_parameter("workflow.sms_new_task"):
+        return
+    with records_language():
+        template = _("您有新的待办：“%(title)s”的“%(step)s”环节，请登录系统办理。")
+        due_template = _("您有新的待办：“%(title)s”的“%(step)s”环节，请于 %(due)s 前办理。")
+    tasks = list(_open_tasks(pk__in=task_ids))
+    _text([t for t in tasks if not t.due_at], "new_task", template)
+    _text([t for t in tasks if t.due_at], "new_task", due_template)
+
+
+def text_due_tasks(sender, *, kind: str, status: str, clock_ids, **kwargs) -> None:
+    if kind != CLOCK_KIND or status not in (ClockStatus.YELLOW, ClockStatus.RED):
+        return
+    if not get_parameter("workflow.sms_due"):
+        return
+    with records_language():
+        if status == ClockStatus.YELLOW:
+            template = _("待办即将到期：“%(title)s”的“%(step)s”环节将于 %(due)s 到期，请尽快办理。")
+        else:
+            template = _("待办已超期：“%(title)s”的“%(step)s”环节已于 %(due)s 到期，请立即办理。")
+    ids = list(clock_ids)
+    for start in range(0, len(ids), 500):
+        _text(_open_tasks(clock_id__in=ids[start : start + 500]), str(status), template)
