@@ -107,3 +107,14 @@ def test_api_add_signer(people):
     again = api.post(url, {"to_user": "leader", "reason": "请会签"}, format="json")
     assert again.status_code == 400 and "已是本会签的签署人" in str(again.json())
     assert api.post(url, {"to_user": "nobody", "reason": "x"}, format="json").status_code == 400
+
+
+def test_a_signer_who_has_signed_cannot_be_handed_another_row(people):
+    instance = countersign(people, "all")
+    complete(instance, "sign", people.office2, APPROVE)
+    task = task_for(instance, "sign", people.office1)
+    with pytest.raises(ValidationFailed) as caught:
+        services.task_transfer(actor=people.office1, task=task, to_user="office2", reason="请代签")
+    assert caught.value.errors["to_user"] == ["该用户已是本会签的签署人。"]
+    with pytest.raises(ValidationFailed):
+        services.task_add_signer(actor=people.office1, task=task, to_user="office2", reason="请再签")
