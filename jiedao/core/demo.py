@@ -236,12 +236,18 @@ def load_roles(specs=ROLE_SPECS) -> dict[str, Role]:
     return roles
 
 
+# Staff who handle the 低保 case's steps at 清波街道 have a mobile number, so the demo's 短信发件箱 shows the
+# 待办 reminders they get (fictitious numbers, as the demo residents').
+DEMO_STAFF_MOBILES = {"leader": "13957200001", "approver": "13957200002", "shequ": "13957200003"}
+
+
 def load_users(roles: dict[str, Role]) -> list[tuple[User, str]]:
     created = []
     for username, full_name, role_code, org_name in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, full_name=full_name, org=OrgUnit.objects.get(name=org_name))
+            user.mobile = DEMO_STAFF_MOBILES.get(username, "")
             user.set_password(DEMO_PASSWORD)
             user.password_changed_at = timezone.now()
             if roles[role_code].admin_duty:
