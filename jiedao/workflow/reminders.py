@@ -23,10 +23,13 @@ CLOCK_KIND = "workflow.task"
 
 
 def _holders(task: WorkTask) -> list:
-    if task.assignee_id:
-        return [task.assignee]
-    candidates = [user for user in task.candidates.all() if user.is_active]
-    return candidates if len(candidates) <= MAX_CANDIDATES_TEXTED else []
+    if hasattr(task, "handlers"):  # as the engine gave the step out (`services._announce`)
+        users = [user for user in task.handlers if user is not None and user.is_active]
+    elif task.assignee_id:
+        users = [task.assignee]
+    else:
+        users = [user for user in task.candidates.all() if user.is_active]
+    return users if len(users) <= MAX_CANDIDATES_TEXTED else []
 
 
 def _due_text(task: WorkTask) -> str:
@@ -65,13 +68,14 @@ def _open_tasks(**lookup):
     )
 
 
-def text_new_tasks(sender, *, task_ids, **kwargs) -> None:
-    if not task_ids or not get_parameter("workflow.sms_new_task"):
+def text_new_tasks(sender, *, tasks, **kwargs) -> None:
+    if not tasks or not get_parameter("workflow.sms_new_task"):
         return
+    if not any(user.mobile and user.task_sms for task in tasks for user in _holders(task)):
+        return  # the common case: nobody to text, and nothing read for it
     with records_language():
         template = _("您有新的待办：“%(title)s”的“%(step)s”环节，请登录系统办理。")
         due_template = _("您有新的待办：“%(title)s”的“%(step)s”环节，请于 %(due)s 前办理。")
-    tasks = list(_open_tasks(pk__in=task_ids))
     _text([t for t in tasks if not t.due_at], "new_task", template)
     _text([t for t in tasks if t.due_at], "new_task", due_template)
 

@@ -630,8 +630,7 @@ class _Step:
                 _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
                 self.history(action, actor=actor, task=task, opinion=opinion, at=self.moment)
         if self.new_tasks:
-            ids = [t.pk for t in self.new_tasks]
-            transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids))
+            _announce(*self.new_tasks)
         return open_names
 
     def _create_tasks(self, spiff_task, activation: str) -> None:
@@ -726,6 +725,8 @@ def _insert_tasks(
     # rows are new, so `candidates.set()` (which first reads the existing links) is not needed.
     # SQLite ≥ 3.35 and PostgreSQL return the new ids, which the candidate links need.
     WorkTask.objects.bulk_create(tasks)
+    for task, (handler, users, _principal) in zip(tasks, specs, strict=True):
+        task.handlers = [handler] if handler else list(users)
     through = WorkTask.candidates.through
     through.objects.bulk_create(
         [
@@ -1408,9 +1409,15 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     return current
 
 
-def _announce(task: WorkTask) -> None:
-    """The step waits for a new handler (转办 / 委派): tell the listeners after commit (SMS reminders)."""
-    transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=[task.pk]))
+def _announce(*tasks: WorkTask) -> None:
+    """Steps wait for new handlers (new steps, 转办, 委派, 加签): tell the listeners after commit. The rows
+    go along with `handlers`, the users the step was given to, as loaded here (the SMS reminders need no
+    query to find them)."""
+    for task in tasks:
+        if not hasattr(task, "handlers"):
+            task.handlers = [task.assignee]
+    ids = [task.pk for task in tasks]
+    transaction.on_commit(lambda: tasks_created.send(sender=WorkTask, task_ids=ids, tasks=list(tasks)))
 
 
 def _require_not_signing(task: WorkTask, user) -> None:
@@ -1505,8 +1512,7 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             after={"signer": to_user.pk},
             message=reason,
         )
-        for row in added:
-            _announce(row)
+        _announce(*added)
     return added[0]
 
 
@@ -1904,7 +1910,11 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
         instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
         instance.save(update_fields=["status", "hold_reason"])
         _history(
-            instance, HistoryAction.AUTO, actor=actor, opinion=Message(gettext_noop("流程恢复办理。")), at=moment
+            instance,
+            HistoryAction.AUTO,
+            actor=actor,
+            opinion=Message(gettext_noop("流程恢复办理。")),
+            at=moment,
         )
         _audit(events.INSTANCE_RESUMED, actor=actor, target=instance)
     return instance
