@@ -18,4 +18,4 @@ ROLES_ASSIGNED = event_type(1021, "accounts.user.roles_assigned", _("分配角�
 ROLE_CREATED = event_type(1022, "accounts.role.created", _("新建角色"))
 ROLE_CHANGED = event_type(1023, "accounts.role.changed", _("修改角色及权限"))
 
-detail_labels("accounts", roles=_("角色"))
+detail_labels("accounts", roles=_("角色"), task_sms=_("接收待办短信提醒"))

@@ -47,4 +47,6 @@ detail_labels(
     ends_on=_("结束日期"),
     handed_over=_("转交的待办数"),
     action=_("自动动作"),
+    recipients=_("抄送对象"),
+    signer=_("加签人"),
 )

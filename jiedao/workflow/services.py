@@ -2076,7 +2076,11 @@ def process_copy(
             at=moment,
         )
         _audit(
-            events.COPY_SENT, actor=actor, target=instance, message=names, after={"to": [u.pk for u in users]}
+            events.COPY_SENT,
+            actor=actor,
+            target=instance,
+            message=names,
+            after={"recipients": [u.pk for u in users]},
         )
         ids = [copy.pk for copy in created]
         transaction.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=ids))
