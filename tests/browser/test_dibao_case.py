@@ -54,7 +54,7 @@ def dibao_case():
     workflow_demo.load()
     catalog_demo.load()
     applications_demo.load()
-    return Application.objects.get(), head
+    return Application.objects.get(item__process_key="dibao"), head
 
 
 def log_in(page, username):
