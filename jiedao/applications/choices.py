@@ -53,6 +53,7 @@ class EventAction(models.TextChoices):
     DELIVERED = "delivered", _("送达")
     RATED = "rated", _("评价")
     PHONE_CHANGED = "phone_changed", _("变更联系电话")
+    LINKED = "linked", _("归入群众账号")
 
 
 class InquiryStatus(models.TextChoices):

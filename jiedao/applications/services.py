@@ -411,8 +411,10 @@ def _link_window_applications(resident: Resident) -> None:
         )
     )
     Application.objects.filter(pk__in=[a.pk for a in found], resident__isnull=True).update(resident=resident)
+    note = Message(gettext_noop("申请人完成实名认证，本办件已归入其群众账号，可在网上查看和办理。"))
     for application in found:
         application.resident = resident
+        _event(application, EventAction.LINKED, by_applicant=True, note=note)
         audit.record(
             events.APPLICATION_LINKED,
             actor_name=_resident_name(resident),
@@ -1015,6 +1017,8 @@ def application_register_walk_in(
         if account is not None:
             application.resident = account
             application.save(update_fields=["resident"])
+            note = Message(gettext_noop("申请人已实名认证，本办件已归入其群众账号，可在网上查看和办理。"))
+            _event(application, EventAction.LINKED, actor=actor, at=now, note=note)
             audit.record(
                 events.APPLICATION_LINKED,
                 actor=actor,

@@ -91,6 +91,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
     defer_until = serializers.DateField(
         read_only=True, allow_null=True, help_text=_("容缺材料补交期限；非容缺受理为空")
     )
+    on_applicant_account = serializers.SerializerMethodField(
+        help_text=_(
+            "办件在申请人实名认证的群众账号上（网上申请，或窗口登记后已归入），申请人可在网上查看和办理"
+        )
+    )
 
     class Meta:
         model = Application
@@ -128,6 +133,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "deferred_materials",
             "defer_until",
             "defer_committed",
+            "on_applicant_account",
         ]
         read_only_fields = fields
 
@@ -141,6 +147,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
                 if x.status == ExtensionStatus.PENDING
             ]
         return ExtensionRequestSerializer(pending[0]).data if pending else None
+
+    def get_on_applicant_account(self, application) -> bool:
+        return application.resident_id is not None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_missing_materials(self, application) -> list[str]:

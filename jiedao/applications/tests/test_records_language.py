@@ -7,18 +7,28 @@ acted (errors) stay in their language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 
 from jiedao.applications import services
+from jiedao.applications.choices import EventAction
 from jiedao.applications.models import ApplicationEvent, PublicNotice, Rating
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, local, make_item, walk_in
+from jiedao.applications.tests.factories import (
+    CLERK_PERMISSIONS,
+    local,
+    make_item,
+    make_resident,
+    resident_client,
+    walk_in,
+)
 from jiedao.applications.tests.pdftext import pdf_text
 from jiedao.audit.models import AuditEvent
 from jiedao.catalog.choices import DeliveryMethod
 from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.registry.validators import make_id_number
 from jiedao.sms.models import OutboundMessage
 from jiedao.timelimits.models import ClockEvent
 
@@ -168,3 +178,48 @@ def test_what_the_system_wrote_in_the_history_reads_in_each_readers_language(cle
     assert "延长 5 个工作日，办理期限延至 2026-03-23。延长理由：需要现场勘验" in [
         row["note"] for row in answer["history"]
     ]
+
+
+def test_linking_a_window_application_to_the_applicants_account_is_in_the_history(clerk, tree):
+    """The history says when a window application went on the applicant's resident account (at registration,
+    or when they verified their account later), in each reader's language; the API says it is there."""
+    resident = make_resident(name="张三明")
+    item = make_item(tree.community_a1, name="老年优待证办理")
+    application = walk_in(clerk, item, name="张三明", id_number=resident.id_number, phone="13700000001")
+    [linked] = application.events.filter(action=EventAction.LINKED)
+    assert linked.note == "申请人已实名认证，本办件已归入其群众账号，可在网上查看和办理。"
+    assert linked.actor == clerk
+
+    url = f"/hall/staff/applications/{application.pk}/"
+    chinese = client_for(clerk).get(url).content.decode()
+    assert "归入群众账号" in chinese and linked.note in chinese
+    mine = resident_client(resident).get(f"/hall/me/applications/{application.pk}/").content.decode()
+    assert "归入群众账号" in mine and linked.note in mine
+    # English once the catalogue has the new msgids
+    english = client_for(clerk).get(url, **EN).content.decode()
+    assert "Put on the applicant's resident account" in english
+    assert "The applicant's account is verified: this application is on it" in english
+    assert linked.note not in english
+
+    api = api_client_for(clerk)
+    assert api.get(f"/api/v1/applications/{application.pk}/").json()["on_applicant_account"] is True
+    stranger = walk_in(clerk, item, name="李四")
+    assert api.get(f"/api/v1/applications/{stranger.pk}/").json()["on_applicant_account"] is False
+    assert not stranger.events.filter(action=EventAction.LINKED).exists()
+
+
+def test_verifying_the_account_later_adds_the_link_to_the_history(clerk, tree):
+    number = make_id_number("110105", dt.date(1962, 3, 8), 17)
+    application = walk_in(clerk, make_item(tree.community_a1), name="赵六", id_number=number)
+    account = make_resident(phone="13700000003", verified=False)
+    response = resident_client(account).post(
+        "/hall/account/identity/", {"real_name": "赵六", "id_number": number}, **EN
+    )
+    assert response.status_code == 302
+    [linked] = application.events.filter(action=EventAction.LINKED)
+    assert linked.by_applicant and linked.actor is None
+    assert linked.note == "申请人完成实名认证，本办件已归入其群众账号，可在网上查看和办理。"  # not in English
+    answer = api_client_for(clerk).get(f"/api/v1/applications/{application.pk}/").json()
+    assert answer["on_applicant_account"] is True
+    page = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/", **EN).content.decode()
+    assert "The applicant verified their account: this application is now on it" in page
