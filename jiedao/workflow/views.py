@@ -274,7 +274,7 @@ class TaskDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         return self.render(request, _task_or_404(request.user, pk))
 
-    def render(self, request, task, *, errors=None, submitted=None, status=200):
+    def render(self, request, task, *, errors=None, submitted=None, typed=None, status=200):
         instance = task.instance
         schema = instance.definition.forms.get(task.form_key) if task.form_key else None
         mine = services.may_act(request.user, task)
@@ -297,6 +297,8 @@ class TaskDetailView(LoginRequiredMixin, View):
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "business_object_openable": selectors.business_object_for(request.user, instance) is not None,
             "errors": errors or [],
+            # What was typed into the 退回, 加签 or 转办 form that was sent back, so the reason is not lost.
+            "typed": typed or {},
             "returned": selectors.return_that_opened(task) if mine else None,
             "handover_choices": selectors.handover_choices(task, request.user) if mine else [],
             "phrases": opinions.phrases_for(request.user) if mine else [],
@@ -399,7 +401,14 @@ class TaskActionView(LoginRequiredMixin, View):
                 fresh = _task_or_404(request.user, pk)
             except Http404:  # transferred away while this request waited: the service said to whom
                 return self._gone(request, errors[0])
-            return TaskDetailView().render(request, fresh, errors=errors, submitted=submitted, status=400)
+            typed = {
+                "action": action,
+                "to_user": post.get("to_user", "")[:150],
+                "reason": post.get("reason", "")[:2000],
+            }
+            return TaskDetailView().render(
+                request, fresh, errors=errors, submitted=submitted, typed=typed, status=400
+            )
         if done:
             messages.success(request, done)
         if action in ("claim", "unclaim", "add_signer"):

@@ -118,3 +118,30 @@ def test_a_signer_who_has_signed_cannot_be_handed_another_row(people):
     assert caught.value.errors["to_user"] == ["该用户已是本会签的签署人。"]
     with pytest.raises(ValidationFailed):
         services.task_add_signer(actor=people.office1, task=task, to_user="office2", reason="请再签")
+
+
+def test_a_refused_add_signer_or_transfer_keeps_what_was_typed(people):
+    """A name the service refuses sends the page back with the name and the reason as typed, in the form that
+    was sent: the signer puts the name right without writing the reason again."""
+    instance = countersign(people, "all")
+    task = task_for(instance, "sign", people.office1)
+    office1 = client_for(people.office1)
+    response = office1.post(
+        f"/workflow/tasks/{task.pk}/add_signer/", {"to_user": "陈书记", "reason": "涉及经费，请一同会签"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "该用户不存在或已停用。" in page
+    assert 'aria-describedby="signer-help" value="陈书记"' in page
+    assert (
+        'id="signer-reason" name="reason" rows="2" required maxlength="2000">涉及经费，请一同会签</textarea>'
+        in page
+    )
+    # the 转办 form keeps its own, empty box
+    assert 'id="transfer-reason" name="reason" rows="2" required maxlength="2000"></textarea>' in page
+
+    response = office1.post(f"/workflow/tasks/{task.pk}/transfer/", {"to_user": "nobody", "reason": "出差"})
+    page = response.content.decode()
+    assert 'aria-describedby="to-user-help" value="nobody"' in page
+    assert 'id="transfer-reason" name="reason" rows="2" required maxlength="2000">出差</textarea>' in page
+    assert 'aria-describedby="signer-help">' in page  # the 加签 form keeps its own, empty box
