@@ -368,9 +368,14 @@ def batch_refusals(tasks) -> dict[int, str | None]:
 def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     """Whom the task page offers for 转办 / 委派, by name: active users of the instance's org and the levels
     above it who may handle the instance, other than the actor and the initiator. Only a suggestion list —
-    the service checks whoever is typed (`services._check_target_user`, `assignment.may_handle`)."""
+    the service checks whoever is typed (`services._check_target_user`, `assignment.may_handle`). On a
+    countersign, without those who hold or signed one of its rows: the service refuses them (each signs once)."""
     instance = task.instance
-    return _handlers_at(instance.org, exclude=[actor.pk, instance.initiator_id], limit=limit)
+    exclude = [actor.pk, instance.initiator_id]
+    if task.countersign:
+        rows = WorkTask.objects.filter(instance_id=task.instance_id, activation=task.activation)
+        exclude += [pk for pair in rows.values_list("assignee_id", "completed_by_id") for pk in pair]
+    return _handlers_at(instance.org, exclude=exclude, limit=limit)
 
 
 def copy_choices(instance, actor, limit: int = 200) -> list:

@@ -72,10 +72,11 @@ def test_a_signer_adds_the_leader_who_signs_from_the_inbox(staff_page, qingbo):
     open_from_inbox(page, instance.title)
     expect(page.locator("h1")).to_have_text("班子成员会签")
     form = page.get_by_test_id("add-signer-form")
-    # The suggestions under the box name the colleagues the signer may ask.
-    expect(page.locator("#handover-choices option[value='leader']")).to_have_attribute(
-        "label", "陈海燕（清波街道）"
-    )
+    # The suggestions under the box name the colleagues the signer may ask: not the other two signers.
+    choices = page.locator("#handover-choices option")
+    expect(choices).to_have_count(2)
+    expect(choices.first).to_have_attribute("label", "陈海燕（清波街道）")
+    expect(choices.last).to_have_attribute("label", "郑国强（明湖区）")
     problems: list[str] = []
     audit(page, "a countersign task with 加签", problems)
     assert not problems, problems
@@ -97,6 +98,7 @@ def test_a_signer_adds_the_leader_who_signs_from_the_inbox(staff_page, qingbo):
     page.keyboard.type("leader")  # what choosing 陈海燕（清波街道）from the suggestions puts in the box
     signer.press("Enter")
     expect(page.locator("main .alert-success")).to_have_text("已加签：陈海燕。")
+    expect(choices).to_have_count(1)  # she signs now
     expect(page.get_by_test_id("history")).to_contain_text("涉及经费，请陈书记一同会签。")
 
     leader = staff_page(users["leader"])

@@ -145,3 +145,14 @@ def test_a_refused_add_signer_or_transfer_keeps_what_was_typed(people):
     assert 'aria-describedby="to-user-help" value="nobody"' in page
     assert 'id="transfer-reason" name="reason" rows="2" required maxlength="2000">出差</textarea>' in page
     assert 'aria-describedby="signer-help">' in page  # the 加签 form keeps its own, empty box
+
+
+def test_the_suggestions_leave_out_who_signs_already(people):
+    instance = countersign(people, "all")
+    complete(instance, "sign", people.office2, APPROVE)
+    task = task_for(instance, "sign", people.office1)
+    page = client_for(people.office1).get(f"/workflow/tasks/{task.pk}/").content.decode()
+    suggested = page.split('<datalist id="handover-choices"')[1].split("</datalist>")[0]
+    assert 'value="leader"' in suggested
+    # office2 has signed, office3 holds a row, office1 is the signer themselves
+    assert not any(f'value="{name}"' in suggested for name in ("office1", "office2", "office3"))
