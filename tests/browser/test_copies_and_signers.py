@@ -59,10 +59,8 @@ def texts_to(user) -> int:
     ).count()
 
 
-def open_from_inbox(page, title: str, tab: str = "todo") -> None:
+def open_from_inbox(page, title: str) -> None:
     page.goto("/workflow/inbox/")
-    if tab != "todo":
-        page.get_by_test_id(f"tab-{tab}").click()
     page.get_by_test_id("inbox-table").get_by_role("link", name=title).click()
 
 
