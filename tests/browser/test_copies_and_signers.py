@@ -80,6 +80,7 @@ def test_a_signer_adds_the_leader_who_signs_from_the_inbox(staff_page, qingbo):
     assert not problems, problems
 
     signer = form.get_by_label("加签人")
+    expect(signer).to_have_accessible_description(re.compile("^输入姓名或用户名，从列表中选择。"))
     signer.focus()
     page.keyboard.type("陈海燕")  # her name, not picked from the suggestions
     page.keyboard.press("Tab")
