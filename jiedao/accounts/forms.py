@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.models import Permission
 from django.utils.translation import gettext_lazy as _
 
-from jiedao.accounts.models import Role
+from jiedao.accounts.models import Role, User
 from jiedao.accounts.selectors import permission_label
 from jiedao.core.forms import StyledForm
 from jiedao.core.scope import DataScope
@@ -86,6 +86,31 @@ class UserForm(StyledForm):
         if editing:
             del self.fields["password"]
             self.fields["username"].disabled = True
+
+
+class HandoverForm(StyledForm):
+    """工作交接 (and 停用, where the successor is asked only when the account holds open work)."""
+
+    successor = forms.ModelChoiceField(
+        label=_("接替人"),
+        queryset=User.objects.none(),
+        help_text=_("接替人须为在岗的业务工作人员，且能办理所交接的工作（在其管辖范围内）。"),
+    )
+    reason = forms.CharField(label=_("交接原因"), max_length=500, initial=_("调岗"))
+
+    def __init__(self, *args, successors=None, deactivating=False, needs_successor=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = successors
+        self.fields["successor"].label_from_instance = lambda u: (
+            f"{u.full_name or u.username}（{u.username}，{u.org.name}）"
+        )
+        if deactivating:
+            # Naming nobody is answered by the service, which says what the account still holds.
+            self.fields["successor"].required = False
+            self.fields["reason"].initial = _("离职")
+            self.fields["reason"].required = needs_successor
+            if not needs_successor:
+                del self.fields["successor"]
 
 
 class UserRolesForm(StyledForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pyotp
@@ -22,6 +22,8 @@ from jiedao.accounts.models import LoginAttempt, PasswordHistory, Role, User
 from jiedao.audit import services as audit
 from jiedao.core import request_context
 from jiedao.core.exceptions import PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.handover import HandoverKind, LeftBehind
+from jiedao.core.handover import kinds as handover_kinds
 from jiedao.core.scope import DataScope, require
 from jiedao.parameters.services import get_parameter
 
@@ -220,6 +222,14 @@ def user_create(*, actor: User, data: UserData, password: str) -> User:
 def user_update(*, actor: User, user: User, data: UserData) -> User:
     require(actor, "accounts.change_user", user)
     require(actor, "accounts.change_user", data.org)
+    deactivating = user.is_active and not data.is_active
+    if deactivating and user.pk == actor.pk:
+        raise ValidationFailed({"is_active": [_("不能停用自己的账号。")]})
+    if deactivating:
+        try:
+            _require_no_open_work(user)
+        except ServiceError as error:
+            raise ValidationFailed({"is_active": [error.message]}) from None
     before = audit.snapshot(user, USER_FIELDS)
     user.full_name, user.org, user.mobile, user.is_active = (
         data.full_name,
@@ -229,6 +239,8 @@ def user_update(*, actor: User, user: User, data: UserData) -> User:
     )
     with transaction.atomic():
         user.save()
+        if deactivating:
+            _cancel_ending_with_post(actor, user, "")
         audit.record(
             events.USER_CHANGED,
             actor=actor,
@@ -239,15 +251,163 @@ def user_update(*, actor: User, user: User, data: UserData) -> User:
     return user
 
 
-def user_deactivate(*, actor: User, user: User) -> None:
+def user_deactivate(*, actor: User, user: User, successor: User | None = None, reason: str = "") -> Handover:
+    """停用: the account's open work goes to `successor` first (工作交接), in the same transaction. Refused,
+    with nothing changed, when it holds open work and no successor is named, or when some of it cannot go to
+    the one named: a step nobody can act on any more stops a resident's case while its time limit runs, so an
+    office hands the work over before the account closes (离职交接), never after."""
     require(actor, "accounts.change_user", user)
     if user.pk == actor.pk:
         raise ServiceError(_("不能停用自己的账号。"), code="self_deactivation")
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one hand-over of a person at a time
+        if successor is None:
+            _require_no_open_work(user)
+            done = _cancel_ending_with_post(actor, user, reason)
+        else:
+            done = _hand_over(actor, user, successor, reason)
+            if done.left:
+                raise ValidationFailed({"successor": [_left_behind_message(successor, done.left)]})
         user.is_active = False
         user.save(update_fields=["is_active"])
         user_tokens_revoke(user)
-        audit.record(events.USER_DEACTIVATED, actor=actor, target=user)
+        audit.record(
+            events.USER_DEACTIVATED,
+            actor=actor,
+            target=user,
+            after={"successor": successor.username} if successor else None,
+        )
+    return done
+
+
+# --- 工作交接 (a person leaves or moves post) ------------------------------------------------------------------
+
+
+@dataclass
+class Handover:
+    """What a hand-over did: how many of each kind moved to the successor (kind code → count), what could not
+    go, and what simply ended with the post (the 流程代理 settings cancelled)."""
+
+    moved: dict[str, int]
+    left: list[LeftBehind]
+    ended: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.moved.values())
+
+
+def open_work(user: User) -> list[tuple[HandoverKind, int]]:
+    """The kinds of open work `user` holds, with how many of each (only those with some)."""
+    counts = [(kind, kind.count(user)) for kind in handover_kinds()]
+    return [(kind, count) for kind, count in counts if count]
+
+
+def work_summary(work: list[tuple[HandoverKind, int]]) -> str:
+    return _("、").join(_("%(kind)s %(n)d 项") % {"kind": kind.label, "n": count} for kind, count in work)
+
+
+def _require_no_open_work(user: User) -> None:
+    work = [(kind, count) for kind, count in open_work(user) if kind.needs_successor]
+    if work:
+        raise ServiceError(
+            _("该账号还有未办结的工作（%(work)s），须指定接替人，交接后才能停用。")
+            % {"work": work_summary(work)},
+            code="open_work",
+        )
+
+
+def _left_behind_message(successor: User, left: list[LeftBehind], limit: int = 10) -> str:
+    items = _("；").join(
+        _("%(item)s（%(why)s）") % {"item": item.label, "why": item.reason} for item in left[:limit]
+    )
+    if len(left) > limit:
+        items += _("；等共 %(n)d 项") % {"n": len(left)}
+    return _(
+        "以下工作不能交给 %(name)s，账号未停用：%(items)s。请先通过“工作交接”把它们交给能办理的同事，再停用。"
+    ) % {"name": successor.full_name or successor.username, "items": items}
+
+
+def handover_successors(actor: User, user: User):
+    """Whom the administrator may name: active business staff (an active role, none of the separated admin
+    duties) among the users they manage, other than `user`."""
+    admin_roles = Role.objects.filter(is_active=True).exclude(admin_duty="")
+    admins = User.objects.filter(roles__in=admin_roles).values("pk")
+    return (
+        User.objects.visible_to(actor, "accounts.change_user")
+        .filter(is_active=True, roles__is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=admins)
+        .select_related("org")
+        .distinct()
+        .order_by("org__path", "username")
+    )
+
+
+def _check_handover(actor: User, user: User, successor: User | None, reason: str) -> str:
+    reason = (reason or "").strip()[:500]
+    errors: dict[str, list[str]] = {}
+    if successor is None:
+        errors["successor"] = [_("请选择接替人。")]
+    elif successor.pk == user.pk:
+        errors["successor"] = [_("接替人不能是交接人本人。")]
+    elif not handover_successors(actor, user).filter(pk=successor.pk).exists():
+        errors["successor"] = [
+            _(
+                "接替人须为您管理范围内在岗的业务工作人员（不能是已停用账号或系统管理员、安全管理员、审计员）。"
+            )
+        ]
+    if not reason:
+        errors["reason"] = [_("请填写交接原因（如：离职、调岗）。")]
+    if errors:
+        raise ValidationFailed(errors)
+    return reason
+
+
+def _hand_over(actor: User, user: User, successor: User, reason: str) -> Handover:
+    """Every kind of open work, in the caller's transaction (`core.handover.kinds` gives the locking order)."""
+    reason = _check_handover(actor, user, successor, reason)
+    # The successor's reach is asked afresh: the object may have cached an older answer.
+    successor = User.objects.get(pk=successor.pk)
+    done = Handover(moved={}, left=[])
+    for kind in handover_kinds():
+        result = kind.move(actor=actor, from_user=user, to_user=successor, reason=reason)
+        if result.count:
+            (done.moved if kind.needs_successor else done.ended)[kind.code] = result.count
+        done.left.extend(result.left)
+    audit.record(
+        events.USER_HANDED_OVER,
+        actor=actor,
+        target=user,
+        message=reason,
+        after={
+            "successor": successor.username,
+            "moved": done.moved,
+            "ended": done.ended,
+            "left": len(done.left),
+        },
+    )
+    return done
+
+
+def _cancel_ending_with_post(actor: User, user: User, reason: str) -> Handover:
+    """What ends with the post and needs no successor (流程代理 settings naming the person)."""
+    done = Handover(moved={}, left=[])
+    for kind in handover_kinds():
+        if not kind.needs_successor:
+            result = kind.move(actor=actor, from_user=user, to_user=None, reason=reason)
+            if result.count:
+                done.ended[kind.code] = result.count
+    return done
+
+
+def user_handover(*, actor: User, from_user: User, to_user: User | None, reason: str) -> Handover:
+    """工作交接 (调岗, or before 停用): `from_user`'s open work goes to `to_user`, in one transaction; what
+    `to_user` cannot take stays and is listed in the answer. The account stays as it is."""
+    require(actor, "accounts.change_user", from_user)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=from_user.pk).first()
+        return _hand_over(actor, from_user, to_user, reason)
 
 
 def user_reset_password(*, actor: User, user: User, new_password: str) -> None:

@@ -17,6 +17,7 @@ from django.views.generic import FormView
 
 from jiedao.accounts import services
 from jiedao.accounts.forms import (
+    HandoverForm,
     LoginForm,
     MySettingsForm,
     OtpForm,
@@ -324,6 +325,16 @@ class UserEditView(UserFormMixin, ServiceFormView):
             "is_active": user.is_active,
         }
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.get_object()
+        work = services.open_work(user)
+        if work:
+            context["form_intro"] = _(
+                "该账号持有未办结的工作：%(work)s。停用前须把它们交接给接替人（用户列表的“停用”或“工作交接”）。"
+            ) % {"work": services.work_summary(work)}
+        return context
+
     def perform(self, form):
         data = self.user_data(form)
         data.username = self.get_object().username
@@ -355,13 +366,124 @@ class UserRolesView(ServiceFormView):
         )
 
 
+class UserWorkMixin:
+    """The pages about a user's open work: 工作交接 and 停用 show what they hold and name a successor."""
+
+    model = User
+    permission = "change"
+    form_class = HandoverForm
+    template_name = "accounts/user_handover.html"
+
+    def get_object(self):
+        if not hasattr(self, "_subject"):
+            self._subject = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        return self._subject
+
+    def open_work(self):
+        if not hasattr(self, "_work"):
+            self._work = services.open_work(self.get_object())
+        return self._work
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "successors": services.handover_successors(self.request.user, self.get_object()),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            subject=self.get_object(),
+            work=self.open_work(),
+            cancel_url=reverse("accounts:user_list"),
+            **kwargs,
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("accounts:user_list")
+
+    def tell(self, done: services.Handover, successor) -> None:
+        name = successor.full_name or successor.username
+        if done.total:
+            messages.success(
+                self.request, _("已将 %(n)d 项工作交接给 %(name)s。") % {"n": done.total, "name": name}
+            )
+        if done.ended:
+            messages.info(
+                self.request,
+                _("已取消 %(n)d 项以其为委托人或代理人的流程代理设置。") % {"n": sum(done.ended.values())},
+            )
+        if done.left:
+            items = _("；").join(
+                _("%(item)s（%(why)s）") % {"item": item.label, "why": item.reason} for item in done.left
+            )
+            messages.warning(
+                self.request,
+                _("以下 %(n)d 项工作不能交给 %(name)s，仍由原人员持有，请另选接替人再交接：%(items)s")
+                % {"n": len(done.left), "name": name, "items": items},
+            )
+
+
+class UserHandoverView(UserWorkMixin, ServiceFormView):
+    """工作交接 on its own (调岗): the account stays active."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("工作交接：%(u)s") % {"u": self.get_object()}, submit_label=_("交接"), **kwargs
+        )
+
+    def perform(self, form):
+        successor = form.cleaned_data["successor"]
+        done = services.user_handover(
+            actor=self.request.user,
+            from_user=self.get_object(),
+            to_user=successor,
+            reason=form.cleaned_data["reason"],
+        )
+        self.tell(done, successor)
+        return done
+
+    def get_success_url(self, result=None):
+        return reverse("accounts:user_handover", args=[self.get_object().pk])
+
+
+class UserDeactivateView(UserWorkMixin, ServiceFormView):
+    """停用: with open work, a successor takes it over in the same step (离职交接)."""
+
+    success_message = gettext_lazy("用户已停用。")
+
+    def needs_successor(self) -> bool:
+        return any(kind.needs_successor for kind, _count in self.open_work())
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "deactivating": True, "needs_successor": self.needs_successor()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("停用用户：%(u)s") % {"u": self.get_object()},
+            submit_label=_("交接并停用") if self.needs_successor() else _("停用"),
+            deactivating=True,
+            **kwargs,
+        )
+
+    def perform(self, form):
+        successor = form.cleaned_data.get("successor")
+        done = services.user_deactivate(
+            actor=self.request.user,
+            user=self.get_object(),
+            successor=successor,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        if successor is not None:
+            self.tell(done, successor)
+        return done
+
+
 class UserActionView(ScopedViewMixin, View):
-    """Deactivate or unlock a user (POST)."""
+    """Unlock a user (POST)."""
 
     model = User
     http_method_names = ["post"]
     actions = {
-        "deactivate": ("change", services.user_deactivate, gettext_lazy("用户已停用。")),
         "unlock": ("unlock", services.user_unlock, gettext_lazy("账号已解除锁定。")),
     }
 

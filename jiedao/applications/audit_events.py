@@ -47,16 +47,24 @@ INQUIRY_CREATED = event_type(5131, "applications.inquiry.created", _("首问登�
 INQUIRY_HANDED_OVER = event_type(5132, "applications.inquiry.handed_over", _("首问转交"))
 INQUIRY_ACKNOWLEDGED = event_type(5133, "applications.inquiry.acknowledged", _("接收首问转交"))
 INQUIRY_ANSWERED = event_type(5134, "applications.inquiry.answered", _("首问答复"))
+INQUIRIES_HANDED_OVER = event_type(5135, "applications.inquiry.work_handed_over", _("工作交接：转交首问登记"))
 AGENCY_ASSIGNED = event_type(5141, "applications.agency.assigned", _("指派代办员"))
+AGENCY_HANDED_OVER = event_type(5142, "applications.agency.work_handed_over", _("工作交接：转交企业代办"))
 
 RATING_RECORDED = event_type(5151, "applications.rating.recorded", _("办件评价"))
 RECTIFICATION_OPENED = event_type(5152, "applications.rectification.opened", _("差评整改开始"))
 RECTIFICATION_CLOSED = event_type(5153, "applications.rectification.closed", _("差评整改办结"))
+RECTIFICATION_HANDED_OVER = event_type(
+    5154, "applications.rectification.work_handed_over", _("工作交接：转交差评整改")
+)
 
 NOTICE_PUBLISHED = event_type(5161, "applications.notice.published", _("发布公示"))
 NOTICE_ARCHIVED = event_type(5162, "applications.notice.archived", _("公示期满归档"))
 OBJECTION_FILED = event_type(5163, "applications.objection.filed", _("公示异议"))
 OBJECTION_RESOLVED = event_type(5164, "applications.objection.resolved", _("异议处理"))
+OBJECTION_HANDED_OVER = event_type(
+    5165, "applications.objection.work_handed_over", _("工作交接：转交公示异议")
+)
 
 WINDOW_CREATED = event_type(5171, "applications.window.created", _("新建服务窗口"))
 WINDOW_UPDATED = event_type(5172, "applications.window.updated", _("修改服务窗口"))
@@ -91,5 +99,7 @@ detail_labels(
     link_expires_at=_("配对链接有效期至"),
     responsible=_("整改责任人"),
     to_user=_("接收人"),
+    records=_("转交的记录"),
+    records_left=_("未能转交的记录"),
     full_values=_("含完整号码"),
 )

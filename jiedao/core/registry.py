@@ -18,6 +18,7 @@ DECLARATION_MODULES = (
     "home_panels",
     "clock_kinds",
     "workflow_actions",
+    "handover",
 )
 
 
