@@ -1330,7 +1330,10 @@ def application_request_correction(
             before = locked.status
             if before == ApplicationStatus.ACCEPTED:
                 clock = clocks.clock_pause(
-                    actor=actor, clock=clocks.clock_for(locked), reason=_("一次性告知补正材料"), at=at
+                    actor=actor,
+                    clock=clocks.clock_for(locked),
+                    reason=Message(gettext_noop("一次性告知补正材料")),
+                    at=at,
                 )
                 locked.due_at = clock.due_at
                 processing.hold_processing(

@@ -17,14 +17,17 @@ def _calendar_changed(sender, *, first, last, actor=None, reason="", **kwargs) -
     """The calendar changed (sent after commit): recompute the open clocks it reaches, in the background.
     The change itself is saved already: a queue that cannot be reached is logged, not shown as an error
     (`manage.py clocks_recompute` does the same work by hand)."""
+    from jiedao.core.i18n import for_record
     from jiedao.core.tasks import enqueue_or_log
     from jiedao.timelimits.tasks import recompute_clocks
 
+    # A task's arguments are JSON: the calendar's reason, a `Message`, travels as what a record keeps of it.
+    text, message = for_record(reason)
     enqueue_or_log(
         recompute_clocks,
         first.isoformat(),
         last.isoformat(),
-        str(reason),
+        message or text,
         getattr(actor, "pk", None) or None,
         what=f"run manage.py clocks_recompute --from {first} --to {last}",
     )

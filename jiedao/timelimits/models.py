@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiedao.core.i18n import shown
 from jiedao.core.scope import ScopedModel
 from jiedao.timelimits.choices import ClockEventKind, ClockStatus
 from jiedao.workcalendar.choices import CountingRule
@@ -98,6 +99,9 @@ class ClockEvent(models.Model):
         verbose_name=_("操作人"),
     )
     reason = models.CharField(_("原因"), max_length=500, blank=True)
+    # A reason the platform words (补正, 工作日历调整…) as msgid and parameters, shown in the reader's
+    # language; empty for what a person typed and for rows written before it existed (`core.i18n.shown`).
+    reason_message = models.JSONField(_("系统原因"), default=dict, blank=True)
     status = models.CharField(_("事件后状态"), max_length=10, choices=ClockStatus.choices, blank=True)
     before_due = models.DateTimeField(_("原到期时间"), null=True, blank=True)
     after_due = models.DateTimeField(_("新到期时间"), null=True, blank=True)
@@ -109,6 +113,10 @@ class ClockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reason_text(self) -> str:
+        return shown(self.reason_message, self.reason)
 
 
 class ClockPolicy(models.Model):

@@ -51,9 +51,11 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.i18n import Message, Text, for_record, records_language, shown
 from jiedao.core.scope import require
 from jiedao.timelimits import audit_events as events
 from jiedao.timelimits.choices import OPEN_STATUSES, ClockEventKind, ClockStatus
@@ -224,15 +226,27 @@ def _locked(clock: Clock) -> Clock:
     return Clock.objects.select_for_update().get(pk=clock.pk)
 
 
+def _reason_for_record(reason: str | Text | dict | list) -> tuple[str, dict | list]:
+    """(text, message) of an event's reason: what a person typed is kept as typed, the platform's words as a
+    message too; a message already kept (`stored()`, as a background task receives it) stays as it is."""
+    if isinstance(reason, (dict, list)):
+        with records_language():
+            return shown(reason, "")[:500], reason
+    text, message = for_record(reason)
+    return text[:500], message
+
+
 def _event(
-    clock: Clock, kind: str, *, actor, at: dt.datetime, reason: str = "", before_due=None
+    clock: Clock, kind: str, *, actor, at: dt.datetime, reason: str | Text = "", before_due=None
 ) -> ClockEvent:
+    reason, reason_message = _reason_for_record(reason)
     return ClockEvent.objects.create(
         clock=clock,
         kind=kind,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
         reason=reason,
+        reason_message=reason_message,
         status=clock.status,
         before_due=before_due,
         after_due=clock.due_at,
@@ -342,9 +356,11 @@ def clock_start(
     return clock
 
 
-def clock_pause(*, actor, clock: Clock, reason: str, at: dt.datetime | None = None) -> Clock:
-    """Stop the clock running (e.g. 补正、中止); the paused time will not count."""
-    reason = (reason or "").strip()
+def clock_pause(*, actor, clock: Clock, reason: str | Text, at: dt.datetime | None = None) -> Clock:
+    """Stop the clock running (e.g. 补正、中止); the paused time will not count. `reason`: what a person typed,
+    or a `Message` the platform words (read in each reader's language on the clock's page)."""
+    if isinstance(reason, str):
+        reason = reason.strip()
     if not reason:
         raise ValidationFailed({"reason": [_("请填写暂停原因。")]})
     at = _moment(at)
@@ -357,10 +373,10 @@ def clock_pause(*, actor, clock: Clock, reason: str, at: dt.datetime | None = No
         before, old_status = audit.snapshot(locked, CLOCK_FIELDS), locked.status
         locked.paused_at, locked.status = at, ClockStatus.PAUSED
         _save(locked, old_status)
-        _event(
-            locked, ClockEventKind.PAUSED, actor=actor, at=at, reason=reason[:500], before_due=locked.due_at
+        event = _event(
+            locked, ClockEventKind.PAUSED, actor=actor, at=at, reason=reason, before_due=locked.due_at
         )
-        _audit(events.CLOCK_PAUSED, actor=actor, clock=locked, before=before, message=reason)
+        _audit(events.CLOCK_PAUSED, actor=actor, clock=locked, before=before, message=event.reason)
     if clock is not locked:
         clock.refresh_from_db()
     return locked
@@ -398,9 +414,12 @@ def clock_resume(*, actor, clock: Clock, at: dt.datetime | None = None) -> Clock
     return locked
 
 
-def clock_extend(*, actor, clock: Clock, units: int, reason: str, at: dt.datetime | None = None) -> Clock:
+def clock_extend(
+    *, actor, clock: Clock, units: int, reason: str | Text, at: dt.datetime | None = None
+) -> Clock:
     """Extend the limit by `units` (in the clock's rule); the yellow point moves by the same amount."""
-    reason = (reason or "").strip()
+    if isinstance(reason, str):
+        reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
         errors["units"] = [_("延长的时限应为正整数。")]
@@ -420,10 +439,10 @@ def clock_extend(*, actor, clock: Clock, units: int, reason: str, at: dt.datetim
         _recompute(locked)
         locked.status = status_now(locked, at)
         _save(locked, old_status)
-        _event(
-            locked, ClockEventKind.EXTENDED, actor=actor, at=at, reason=reason[:500], before_due=before_due
+        event = _event(
+            locked, ClockEventKind.EXTENDED, actor=actor, at=at, reason=reason, before_due=before_due
         )
-        _audit(events.CLOCK_EXTENDED, actor=actor, clock=locked, before=before, message=reason)
+        _audit(events.CLOCK_EXTENDED, actor=actor, clock=locked, before=before, message=event.reason)
     if clock is not locked:
         clock.refresh_from_db()
     return locked
@@ -525,7 +544,7 @@ def clocks_recompute(
     actor=None,
     first: dt.date,
     last: dt.date,
-    reason: str = "",
+    reason: str | Text | dict | list = "",
     now: dt.datetime | None = None,
     batch_size: int = RECOMPUTE_BATCH,
 ) -> RecomputeResult:
@@ -535,11 +554,12 @@ def clocks_recompute(
     Runs in batches of `batch_size` clocks, each its own short transaction (a million open clocks would hold
     SQLite's write lock for minutes in one), so it is safe to stop and run again: a clock already in line
     is not written twice. A clock changed meanwhile by a user (resumed, extended) was computed with the new
-    calendar already. Stopped clocks are never touched."""
+    calendar already. Stopped clocks are never touched. `reason` (a `Message`, or one already kept when a
+    background task passes it on) goes on each clock's ``recalculated`` event."""
     now = _moment(now)
     if last < first:
         first, last = last, first
-    reason = (reason or _("工作日历变更"))[:500]
+    reason, reason_message = _reason_for_record(reason or Message(gettext_noop("工作日历变更")))
     actor_row = actor if getattr(actor, "pk", None) else None
     condition = _recompute_condition(first, last, now)
     replay_pauses = first <= local_date(now)
@@ -650,6 +670,7 @@ def clocks_recompute(
                         at=now,
                         actor=actor_row,
                         reason=reason,
+                        reason_message=reason_message,
                         status=status,
                         before_due=old_due,
                         after_due=due,
@@ -707,6 +728,7 @@ def _insert_status_events(condition: Q, status: str, now: dt.datetime) -> None:
             Value(ClockEventKind.STATUS_CHANGED.value, output_field=models.CharField()),
             Value(now, output_field=models.DateTimeField()),
             Value("", output_field=models.CharField()),
+            Value({}, output_field=models.JSONField()),
             Value(status, output_field=models.CharField()),
             "due_at",
             "due_at",
@@ -715,7 +737,8 @@ def _insert_status_events(condition: Q, status: str, now: dt.datetime) -> None:
     select_sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(
-        quote(c) for c in ("clock_id", "kind", "at", "reason", "status", "before_due", "after_due")
+        quote(c)
+        for c in ("clock_id", "kind", "at", "reason", "reason_message", "status", "before_due", "after_due")
     )
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(ClockEvent._meta.db_table)} ({columns}) {select_sql}", params)

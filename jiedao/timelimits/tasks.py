@@ -17,8 +17,11 @@ def sweep_clocks() -> dict[str, int]:
 
 
 @task()
-def recompute_clocks(first: str, last: str, reason: str = "", actor_id: int | None = None) -> dict:
-    """Recompute the open clocks the calendar days [first, last] can reach (after a calendar change)."""
+def recompute_clocks(
+    first: str, last: str, reason: str | dict | list = "", actor_id: int | None = None
+) -> dict:
+    """Recompute the open clocks the calendar days [first, last] can reach (after a calendar change);
+    `reason` is text, or a message as a record keeps it (`Message.stored()`)."""
     from jiedao.accounts.models import User
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None

@@ -38,11 +38,11 @@ import chinese_calendar
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import ServiceError, ValidationFailed
-from jiedao.core.i18n import records_language
+from jiedao.core.i18n import Message, records_language
 from jiedao.core.models import SystemAlert
 from jiedao.core.scope import require
 from jiedao.workcalendar import audit_events as events
@@ -529,7 +529,7 @@ def _check_year(year: int, field: str) -> None:
         )
 
 
-def _changed_on_commit(*, actor, first: dt.date, last: dt.date, reason: str) -> None:
+def _changed_on_commit(*, actor, first: dt.date, last: dt.date, reason: Message) -> None:
     """Tell the calendar's users (the time-limit clocks) once the change is committed."""
 
     def send() -> None:
@@ -582,7 +582,7 @@ def calendar_day_set(*, actor, date: dt.date, is_workday: bool, reason: str) -> 
                 actor=actor,
                 first=date,
                 last=date,
-                reason=_("工作日历调整 %(date)s") % {"date": date.isoformat()},
+                reason=Message(gettext_noop("工作日历调整 %(date)s"), date=date),
             )
     return day
 
@@ -602,7 +602,7 @@ def calendar_day_delete(*, actor, date: dt.date) -> None:
             actor=actor,
             first=date,
             last=date,
-            reason=_("删除工作日历调整 %(date)s") % {"date": date.isoformat()},
+            reason=Message(gettext_noop("删除工作日历调整 %(date)s"), date=date),
         )
 
 
@@ -663,8 +663,11 @@ def calendar_year_set(*, actor, year: int, status: str, note: str = "") -> Calen
                 actor=actor,
                 first=dt.date(year, 1, 1),
                 last=dt.date(year, 12, 31),
-                reason=_("%(year)d年节假日安排状态改为“%(status)s”")
-                % {"year": year, "status": row.get_status_display()},
+                reason=Message(
+                    gettext_noop("%(year)d年节假日安排状态改为“%(status)s”"),
+                    year=year,
+                    status=YearStatus(row.status).label,
+                ),
             )
     return row
 
@@ -828,6 +831,9 @@ def calendar_year_enter(
         last = max([dt.date(year, 12, 31), *changed_days]) if publish else max(changed_days, default=None)
         if first is not None and last is not None:
             _changed_on_commit(
-                actor=actor, first=first, last=last, reason=_("录入%(year)d年放假安排") % {"year": year}
+                actor=actor,
+                first=first,
+                last=last,
+                reason=Message(gettext_noop("录入%(year)d年放假安排"), year=year),
             )
     return YearEntryResult(year=year, rest_days=len(rest), workdays=len(work), removed=removed, status=status)

@@ -226,3 +226,35 @@ class TestWhatStaffSee:
         body = api_client_for(viewer).get("/api/v1/clocks/").json()
         rows = body["results"] if isinstance(body, dict) else body
         assert rows[0]["due_provisional"] is True
+
+
+def test_the_clock_page_shows_the_platforms_reasons_in_the_readers_language(
+    tree, admin, django_capture_on_commit_callbacks
+):
+    """A recomputation's reason (through the background task), a pause the platform words and one a person
+    typed: kept in Chinese, shown to an English reader in English except what the person typed."""
+    from django.utils.translation import gettext_noop
+
+    from jiedao.core.i18n import Message
+
+    viewer = make_user(tree.community_a1, "timelimits.view_clock")
+    clock = start(tree.community_a1, limit=48, started_at=at(2026, 12, 7, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        enter_notice(admin)
+    services.clock_pause(
+        actor=None, clock=clock, reason=Message(gettext_noop("一次性告知补正材料")), at=at(2026, 12, 9)
+    )
+    services.clock_resume(actor=None, clock=clock, at=at(2026, 12, 10))
+    services.clock_pause(actor=None, clock=clock, reason="等待现场核查", at=at(2026, 12, 11))
+    other = start(tree.community_a1, limit=2, started_at=at(2026, 12, 7, 10))
+    services.sweep_clocks(now=at(2027, 3, 1))  # the sweep's set-based insert leaves no message
+    assert other.events.get(kind="status_changed").reason_message == {}
+    reasons = list(clock.events.exclude(reason="").values_list("reason", flat=True))
+    assert reasons == ["录入2027年放假安排", "一次性告知补正材料", "等待现场核查"]
+
+    url = f"/timelimits/{clock.pk}/"
+    english = client_for(viewer).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Enter the holiday schedule for 2027" in english and "录入2027年放假安排" not in english
+    assert "Request corrected materials (all at once)" in english and "等待现场核查" in english
+    chinese = client_for(viewer).get(url).content.decode()
+    assert "录入2027年放假安排" in chinese and "一次性告知补正材料" in chinese

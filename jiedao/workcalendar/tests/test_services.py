@@ -221,7 +221,7 @@ class TestEnteringANotice:
         heard = []
 
         def receiver(sender, first, last, actor, reason, **kwargs):
-            heard.append((first, last, actor, reason))
+            heard.append((first, last, actor, str(reason)))
 
         calendar_changed.connect(receiver)
         try:

@@ -1,7 +1,9 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_noop
 
+from jiedao.core.i18n import Message
 from jiedao.timelimits import services
 
 
@@ -21,8 +23,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="first", required=True, help="变更的第一天，YYYY-MM-DD")
         parser.add_argument("--to", dest="last", required=True, help="变更的最后一天，YYYY-MM-DD")
-        parser.add_argument("--reason", default="手工重新计算时限", help="写入计时记录和审计日志的原因")
+        parser.add_argument(
+            "--reason", default="", help="写入计时记录和审计日志的原因（默认：手工重新计算时限）"
+        )
 
     def handle(self, *args, first: str, last: str, reason: str, **options):
-        result = services.clocks_recompute(first=_date(first), last=_date(last), reason=reason)
+        result = services.clocks_recompute(
+            first=_date(first), last=_date(last), reason=reason or Message(gettext_noop("手工重新计算时限"))
+        )
         self.stdout.write(f"检查 {result.examined} 项在办计时，{result.changed} 项的期限已重新计算。")
