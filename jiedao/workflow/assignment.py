@@ -15,8 +15,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiedao.accounts.models import Role, User
+from jiedao.core.i18n import Concat, Message, Text
 from jiedao.core.scope import scope_for
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
@@ -31,7 +33,8 @@ class AssignmentContext:
 
 
 class AssignmentError(Exception):
-    pass
+    """Nobody can handle a step; its one argument is a `Message` (read by each administrator in their
+    language when it stops an instance)."""
 
 
 def _parse_group(group: str) -> tuple[str, str, str]:
@@ -158,14 +161,17 @@ def _resolve_ref(ref: str, context: AssignmentContext) -> User:
     if kind == "var":
         name = context.data.get(name)
         if not isinstance(name, str) or not name:
-            raise AssignmentError(_("流程变量「%(v)s」中没有办理人的用户名。") % {"v": ref})
+            raise AssignmentError(Message(gettext_noop("流程变量「%(v)s」中没有办理人的用户名。"), v=ref))
     user = User.objects.filter(username=name, is_active=True).first()
     if user is None:
-        raise AssignmentError(_("用户「%(u)s」不存在或已停用。") % {"u": name})
+        raise AssignmentError(Message(gettext_noop("用户「%(u)s」不存在或已停用。"), u=name))
     if not may_handle(user, context.org):
         # A name typed into a form (${variable}) must not hand the process data to someone outside its scope.
         raise AssignmentError(
-            _("用户「%(u)s」不在本流程所属组织的管辖范围内，不能作为办理人或抄送对象。") % {"u": name}
+            Message(
+                gettext_noop("用户「%(u)s」不在本流程所属组织的管辖范围内，不能作为办理人或抄送对象。"),
+                u=name,
+            )
         )
     return user
 
@@ -198,7 +204,7 @@ def resolve(element: Element, context: AssignmentContext) -> tuple[User | None, 
     return assignee, sorted(found.values(), key=lambda u: u.username)
 
 
-def _nobody_message(element: Element, context: AssignmentContext) -> str:
+def _nobody_message(element: Element, context: AssignmentContext) -> Text:
     """Which step has nobody, in words staff understand: the step's name, the roles' Chinese names and the
     org where nobody holds them (no element ids, role codes or empty parts)."""
     step = element.name or element.id
@@ -207,24 +213,27 @@ def _nobody_message(element: Element, context: AssignmentContext) -> str:
         kind, code, anchor = _parse_group(group)
         role = Role.objects.filter(code=code).values_list("name", flat=True).first() or code
         node = anchor_org(anchor, context) if kind == "orgrole" else context.org
-        where = node.name if node is not None else _("相应组织")
+        where = node.name if node is not None else Message(gettext_noop("相应组织"))
         if element.exclude_initiator:
-            parts.append(_("%(org)s除发起人外没有在岗的“%(role)s”") % {"org": where, "role": role})
+            parts.append(Message(gettext_noop("%(org)s除发起人外没有在岗的“%(role)s”"), org=where, role=role))
         else:
-            parts.append(_("%(org)s没有在岗的“%(role)s”") % {"org": where, "role": role})
+            parts.append(Message(gettext_noop("%(org)s没有在岗的“%(role)s”"), org=where, role=role))
     if not parts:
-        message = _("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。") % {
-            "step": step
-        }
+        message = Message(
+            gettext_noop("环节「%(step)s」找不到办理人：指定的办理人不可用，请检查流程的办理人设置。"),
+            step=step,
+        )
     else:
-        message = _("环节「%(step)s」找不到办理人：%(who)s，请检查角色分配。") % {
-            "step": step,
-            "who": "；".join(parts),
-        }
+        separator = Message(gettext_noop("；"))
+        who = Concat(
+            *[piece for n, part in enumerate(parts) for piece in ((separator, part) if n else (part,))]
+        )
+        message = Message(
+            gettext_noop("环节「%(step)s」找不到办理人：%(who)s，请检查角色分配。"), step=step, who=who
+        )
     if element.exclude_initiator:
-        message += _("（发起人%(name)s本人不能办理该环节。）") % {
-            "name": context.initiator.full_name or context.initiator.username
-        }
+        name = context.initiator.full_name or context.initiator.username
+        message = Concat(message, Message(gettext_noop("（发起人%(name)s本人不能办理该环节。）"), name=name))
     return message
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -31,6 +32,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
+from jiedao.core.i18n import Message
 from jiedao.workflow import actions, expressions
 from jiedao.workflow.bpmn import ProcessModel, TimerSpec
 
@@ -41,7 +43,8 @@ def now() -> dt.datetime:
 
 
 class EngineError(Exception):
-    """A step could not run (a condition, an action, an assignment). The message is Chinese."""
+    """A step could not run (a condition, an action, an assignment). Its one argument is a `Message`:
+    `str()` in the active language for whoever acted, kept as a message on an instance it stops."""
 
 
 # --- timers --------------------------------------------------------------------------------------------------
@@ -144,39 +147,57 @@ class PlatformScriptEngine(PythonScriptEngine):
             return expressions.evaluate(expression, data)
         except expressions.ExpressionError as error:
             raise EngineError(
-                _("计算「%(e)s」时出错（环节「%(t)s」）：%(m)s")
-                % {"e": str(expression)[:100], "t": _task_label(task), "m": error}
+                Message(
+                    gettext_noop("计算「%(e)s」时出错（环节「%(t)s」）：%(m)s"),
+                    e=str(expression)[:100],
+                    t=_task_label(task),
+                    m=str(error),
+                )
             ) from None
 
     def execute(self, task, script, external_context=None):
-        raise EngineError(_("出于安全原因，流程中不能执行脚本（环节「%(t)s」）。") % {"t": _task_label(task)})
+        raise EngineError(
+            Message(gettext_noop("出于安全原因，流程中不能执行脚本（环节「%(t)s」）。"), t=_task_label(task))
+        )
 
     def call_service(self, task, **kwargs):
-        raise EngineError(_("服务任务只能运行已登记的动作（环节「%(t)s」）。") % {"t": _task_label(task)})
+        raise EngineError(
+            Message(gettext_noop("服务任务只能运行已登记的动作（环节「%(t)s」）。"), t=_task_label(task))
+        )
 
     def run_action(self, task) -> None:
         if self.context is None:
-            raise EngineError(_("动作只能在流程步骤中运行。"))
+            raise EngineError(Message(gettext_noop("动作只能在流程步骤中运行。")))
         element = self.context.model.element(task.task_spec.bpmn_id)
         if element is None or not element.action:
-            raise EngineError(_("服务任务「%(t)s」没有指定动作。") % {"t": _task_label(task)})
+            raise EngineError(Message(gettext_noop("服务任务「%(t)s」没有指定动作。"), t=_task_label(task)))
         action = actions.ACTIONS.get(element.action)
         if action is None:
             raise EngineError(
-                _("动作「%(a)s」未登记（环节「%(t)s」）。") % {"a": element.action, "t": _task_label(task)}
+                Message(
+                    gettext_noop("动作「%(a)s」未登记（环节「%(t)s」）。"),
+                    a=element.action,
+                    t=_task_label(task),
+                )
             )
         try:
             params = actions.resolve_params(element.action, element.params, task.data)
             action.func(ActionContext(self.context, element.id, task.data), **params)
         except actions.ActionError as error:
             raise EngineError(
-                _("动作「%(a)s」执行失败（环节「%(t)s」）：%(m)s")
-                % {"a": action.label, "t": _task_label(task), "m": error}
+                Message(
+                    gettext_noop("动作「%(a)s」执行失败（环节「%(t)s」）：%(m)s"),
+                    a=action.label,
+                    t=_task_label(task),
+                    m=str(error),
+                )
             ) from None
         try:
             json.dumps(task.data)
         except (TypeError, ValueError):
-            raise EngineError(_("动作「%(a)s」写入了无法保存的数据。") % {"a": action.label}) from None
+            raise EngineError(
+                Message(gettext_noop("动作「%(a)s」写入了无法保存的数据。"), a=action.label)
+            ) from None
         self.context.actions_run.append({"element": element.id, "action": element.action})
 
 
@@ -343,8 +364,13 @@ def run_engine(workflow: BpmnWorkflow) -> None:
         runs[task.task_spec.name] += 1
         if runs[task.task_spec.name] > MAX_AUTOMATIC_REPEATS:
             raise EngineError(
-                _("流程在「%(n)s」处自动循环超过 %(max)d 次仍未结束，已停止：请检查循环的出口条件。")
-                % {"n": _spec_name(task.task_spec), "max": MAX_AUTOMATIC_REPEATS}
+                Message(
+                    gettext_noop(
+                        "流程在「%(n)s」处自动循环超过 %(max)d 次仍未结束，已停止：请检查循环的出口条件。"
+                    ),
+                    n=_spec_name(task.task_spec),
+                    max=MAX_AUTOMATIC_REPEATS,
+                )
             )
 
     try:
@@ -353,10 +379,12 @@ def run_engine(workflow: BpmnWorkflow) -> None:
         spec = getattr(error, "task_spec", None) or getattr(getattr(error, "task", None), "task_spec", None)
         if spec is not None and str(error).startswith("No conditions satisfied"):
             raise EngineError(
-                _(
-                    "网关「%(n)s」的条件都不成立，也没有默认路径，流程无法继续：请检查流程数据或为该网关设置默认路径。"
+                Message(
+                    gettext_noop(
+                        "网关「%(n)s」的条件都不成立，也没有默认路径，流程无法继续：请检查流程数据或为该网关设置默认路径。"
+                    ),
+                    n=_spec_name(spec),
                 )
-                % {"n": _spec_name(spec)}
             ) from None
         raise
 

@@ -109,11 +109,17 @@ class ProcessInstance(ScopedModel):
     end_name = models.CharField(_("办结结果"), max_length=200, blank=True)
     next_timer_at = models.DateTimeField(_("下一定时事件"), null=True, blank=True)
     error = models.TextField(_("异常信息"), blank=True)
+    # A failure the platform words (a step without holders, a gateway without a way out) as msgid and
+    # parameters, shown to each administrator in their language; empty for an unexpected error's text.
+    error_message = models.JSONField(_("系统异常信息"), default=dict, blank=True)
     # The timer sweep's transient database errors (a lock, a deadlock, a lost connection) in a row, and when
     # it tries this instance again: a step that succeeds clears both; too many in a row mark it failed.
     transient_failures = models.PositiveSmallIntegerField(_("连续临时故障次数"), default=0, editable=False)
     retry_at = models.DateTimeField(_("定时处理重试时间"), null=True, blank=True, editable=False)
     hold_reason = models.CharField(_("挂起原因"), max_length=500, blank=True)
+    # The reason as msgid and parameters when the system words it (the service hall suspending an
+    # application's process); empty when a person typed it.
+    hold_reason_message = models.JSONField(_("系统挂起原因"), default=dict, blank=True)
     # The 发起 form's one-time token: the same form sent twice (a double click, the back button) starts once.
     start_token = models.CharField(_("发起令牌"), max_length=64, blank=True, editable=False)
 
@@ -151,6 +157,14 @@ class ProcessInstance(ScopedModel):
         if self.status == InstanceStatus.COMPLETED and self.end_name:
             return _("%(status)s（%(end)s）") % {"status": label, "end": self.end_name}
         return label
+
+    @property
+    def error_text(self) -> str:
+        return shown(self.error_message, self.error)
+
+    @property
+    def hold_reason_text(self) -> str:
+        return shown(self.hold_reason_message, self.hold_reason)
 
 
 class WorkTask(ScopedModel):
@@ -377,6 +391,8 @@ class CarbonCopy(ScopeAware, models.Model):
     )
     element_id = models.CharField(_("环节标识"), max_length=100, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    # A note the system words (流程已办结…) as msgid and parameters; empty for what a person typed.
+    note_message = models.JSONField(_("系统说明"), default=dict, blank=True)
     created_at = models.DateTimeField(_("抄送时间"))
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
     comment = models.CharField(_("阅知意见"), max_length=500, blank=True)
@@ -391,6 +407,10 @@ class CarbonCopy(ScopeAware, models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance.title} → {self.recipient}"
+
+    @property
+    def note_text(self) -> str:
+        return shown(self.note_message, self.note)
 
 
 class InstanceDocument(ScopeAware, models.Model):

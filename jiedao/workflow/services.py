@@ -500,6 +500,15 @@ def timer_name(model: bpmn.ProcessModel, spec) -> str | Message:
     return Message(gettext_noop("定时等待"))
 
 
+class EngineFailure(ServiceError):
+    """A step the engine could not take, in the platform's words: the message answers whoever acted in their
+    language, `text` is what an instance it stops keeps (each administrator reads it in theirs)."""
+
+    def __init__(self, text: Text, *, code: str):
+        super().__init__(str(text), code=code)
+        self.text = text
+
+
 class _Step:
     """Restore → run → sync → save, inside the caller's transaction.
 
@@ -549,18 +558,20 @@ class _Step:
                     operation(self.workflow)
                 engine.run_engine(self.workflow)
         except engine.EngineError as error:
-            raise ServiceError(str(error), code="engine_error") from None
+            raise EngineFailure(error.args[0], code="engine_error") from None
         except WorkflowException as error:
-            raise ServiceError(
-                _("流程引擎出错：%(m)s") % {"m": str(error)[:300]}, code="engine_error"
+            raise EngineFailure(
+                Message(gettext_noop("流程引擎出错：%(m)s"), m=str(error)[:300]), code="engine_error"
             ) from None
         waiting_at = engine.stuck_at(self.workflow)
         if waiting_at:
-            raise ServiceError(
-                _(
-                    "流程在「%(n)s」处等待永远不会到达的分支，无法继续：请检查该汇合网关之前的分支（排他网关只走一条路）。"
-                )
-                % {"n": "、".join(waiting_at)},
+            raise EngineFailure(
+                Message(
+                    gettext_noop(
+                        "流程在「%(n)s」处等待永远不会到达的分支，无法继续：请检查该汇合网关之前的分支（排他网关只走一条路）。"
+                    ),
+                    n=Joined(waiting_at),
+                ),
                 code="engine_error",
             )
         for task_id, task in waiting.items():
@@ -637,15 +648,15 @@ class _Step:
         instance = self.instance
         element = self.model.element(spiff_task.task_spec.bpmn_id)
         if element is None:
-            raise ServiceError(
-                _("流程定义中找不到环节「%(e)s」。") % {"e": spiff_task.task_spec.bpmn_id},
+            raise EngineFailure(
+                Message(gettext_noop("流程定义中找不到环节「%(e)s」。"), e=spiff_task.task_spec.bpmn_id),
                 code="engine_error",
             )
         context = AssignmentContext(org=instance.org, initiator=instance.initiator, data=spiff_task.data)
         try:
             assignee, candidates = resolve(element, context)
         except AssignmentError as error:
-            raise ServiceError(str(error), code="no_assignee") from None
+            raise EngineFailure(error.args[0], code="no_assignee") from None
         common = {
             "instance": instance,
             "org_id": instance.org_id,
@@ -781,13 +792,18 @@ def _notify_initiator_of_end(instance: ProcessInstance, end, *, sender, moment) 
     if instance.copies.filter(recipient_id=instance.initiator_id, read_at__isnull=True).exists():
         return
     name = end[1] if end else ""
-    note = _("流程已办结：%(end)s") % {"end": name} if name else _("流程已办结。")
+    note, note_message = for_record(
+        Message(gettext_noop("流程已办结：%(end)s"), end=name)
+        if name
+        else Message(gettext_noop("流程已办结。"))
+    )
     copy = CarbonCopy.objects.create(
         instance=instance,
         recipient_id=instance.initiator_id,
         sender=sender if getattr(sender, "pk", None) else None,
         element_id=end[0] if end else "",
         note=note[:500],
+        note_message=note_message,
         created_at=moment,
     )
     transaction.on_commit(lambda: copies_created.send(sender=CarbonCopy, copy_ids=[copy.pk]))
@@ -1017,7 +1033,7 @@ def may_act(user, task: WorkTask) -> bool:
 def _require_running(instance: ProcessInstance, ended: str = "") -> None:
     if instance.status == InstanceStatus.SUSPENDED:
         raise Conflict(
-            _("流程已挂起（%(r)s），恢复后才能办理。") % {"r": instance.hold_reason or _("未说明原因")},
+            _("流程已挂起（%(r)s），恢复后才能办理。") % {"r": instance.hold_reason_text or _("未说明原因")},
             code="suspended",
         )
     if instance.status == InstanceStatus.FAILED:
@@ -1880,13 +1896,13 @@ def process_suspend(
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("只有办理中的流程可以挂起。"))
         moment = engine.now()
-        reason_text = for_record(reason)[0]
+        reason_text, instance.hold_reason_message = for_record(reason)
         for task in _open_rows(instance):
             if task.clock_id and task.clock.status not in (ClockStatus.PAUSED, ClockStatus.STOPPED):
-                timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason_text, at=moment)
+                timelimits.clock_pause(actor=actor, clock=task.clock, reason=reason, at=moment)
         # The timer sweep takes running instances only: `next_timer_at` stays, and fires on resumption.
         instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason_text
-        instance.save(update_fields=["status", "hold_reason"])
+        instance.save(update_fields=["status", "hold_reason", "hold_reason_message"])
         opinion = Message(gettext_noop("流程挂起：%(r)s"), r=reason)
         _history(instance, HistoryAction.AUTO, actor=actor, opinion=opinion, at=moment)
         _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason_text)
@@ -1907,8 +1923,8 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
                 clock = timelimits.clock_resume(actor=actor, clock=task.clock, at=moment)
                 task.due_at = clock.due_at
                 task.save(update_fields=["due_at"])
-        instance.status, instance.hold_reason = InstanceStatus.RUNNING, ""
-        instance.save(update_fields=["status", "hold_reason"])
+        instance.status, instance.hold_reason, instance.hold_reason_message = InstanceStatus.RUNNING, "", {}
+        instance.save(update_fields=["status", "hold_reason", "hold_reason_message"])
         _history(
             instance,
             HistoryAction.AUTO,
@@ -1954,8 +1970,8 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
             old_error, moment = instance.error, engine.now()
             try:
                 with transaction.atomic():
-                    instance.status, instance.error = InstanceStatus.RUNNING, ""
-                    instance.save(update_fields=["status", "error", "updated_at"])
+                    instance.status, instance.error, instance.error_message = InstanceStatus.RUNNING, "", {}
+                    instance.save(update_fields=["status", "error", "error_message", "updated_at"])
                     _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=old_error)
                     step = _Step(instance, actor, moment)
                     step.history(
@@ -1981,18 +1997,30 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
     return instance
 
 
+def _keep_failure(instance: ProcessInstance, reason: str | Text) -> str:
+    """Put the failure on the instance (the caller saves it); returns its text as written."""
+    text, instance.error_message = for_record(reason)
+    instance.error = text[:2000]
+    return text
+
+
+def _short(reason: str | Text) -> str | Text:
+    """The reason inside a history opinion: a platform message whole, any other text cut."""
+    return reason[:300] if isinstance(reason, str) else reason
+
+
 @in_records_language
-def _fail_again(instance: ProcessInstance, actor, reason: str, moment: dt.datetime) -> None:
-    instance.error = reason[:2000]
-    instance.save(update_fields=["error", "updated_at"])
+def _fail_again(instance: ProcessInstance, actor, reason: str | Text, moment: dt.datetime) -> None:
+    text = _keep_failure(instance, reason)
+    instance.save(update_fields=["error", "error_message", "updated_at"])
     _history(
         instance,
         HistoryAction.AUTO,
         actor=actor,
-        opinion=Message(gettext_noop("管理员恢复运行未成功，流程仍运行异常：%(r)s"), r=reason[:300]),
+        opinion=Message(gettext_noop("管理员恢复运行未成功，流程仍运行异常：%(r)s"), r=_short(reason)),
         at=moment,
     )
-    _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=reason, success=False)
+    _audit(events.INSTANCE_RETRIED, actor=actor, target=instance, message=text, success=False)
 
 
 # 抄送 by hand: at most this many people at once (a 传阅 goes to a few colleagues, not to a whole office).
@@ -2163,7 +2191,11 @@ def retry_delay(failures: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** min(failures - 1, 10)), MAX_RETRY_DELAY)
 
 
-def _failure_reason(error: BaseException) -> str:
+def _failure_reason(error: BaseException) -> str | Text:
+    """Why a step failed, as an instance keeps it: the platform's words as a message, anything else as it
+    came."""
+    if isinstance(error, EngineFailure):
+        return error.text
     if isinstance(error, ServiceError):
         return str(error.message)
     return f"{error.__class__.__name__}: {error}"[:500]
@@ -2240,11 +2272,11 @@ def _note_transient_failure(instance_id: int, error: BaseException, moment: dt.d
                     failures,
                     error,
                 )
-                with records_language():
-                    reason = _("定时处理连续 %(n)d 次遇到数据库临时故障，已停止自动重试：%(e)s") % {
-                        "n": failures,
-                        "e": _failure_reason(error)[:300],
-                    }
+                reason = Message(
+                    gettext_noop("定时处理连续 %(n)d 次遇到数据库临时故障，已停止自动重试：%(e)s"),
+                    n=failures,
+                    e=_short(_failure_reason(error)),
+                )
                 return _mark_failed(instance_id, reason)
             retry_at = moment + retry_delay(failures)
             ProcessInstance.objects.filter(pk=instance_id).update(
@@ -2264,7 +2296,7 @@ def _note_transient_failure(instance_id: int, error: BaseException, moment: dt.d
 
 
 @in_records_language
-def _mark_failed(instance_id: int, reason: str) -> bool:
+def _mark_failed(instance_id: int, reason: str | Text) -> bool:
     """Mark a running instance failed (its timers stop); False when it is no longer running."""
     with transaction.atomic():
         instance = (
@@ -2274,13 +2306,24 @@ def _mark_failed(instance_id: int, reason: str) -> bool:
         )
         if instance is None:
             return False
-        instance.status, instance.error = InstanceStatus.FAILED, reason[:2000]
+        instance.status = InstanceStatus.FAILED
+        text = _keep_failure(instance, reason)
         instance.next_timer_at, instance.transient_failures, instance.retry_at = None, 0, None
         instance.save(
-            update_fields=["status", "error", "next_timer_at", "transient_failures", "retry_at", "updated_at"]
+            update_fields=[
+                "status",
+                "error",
+                "error_message",
+                "next_timer_at",
+                "transient_failures",
+                "retry_at",
+                "updated_at",
+            ]
         )
         _history(
-            instance, HistoryAction.AUTO, opinion=Message(gettext_noop("流程运行异常：%(r)s"), r=reason[:300])
+            instance,
+            HistoryAction.AUTO,
+            opinion=Message(gettext_noop("流程运行异常：%(r)s"), r=_short(reason)),
         )
-        _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=reason, success=False)
+        _audit(events.INSTANCE_FAILED, actor=None, target=instance, message=text, success=False)
     return True

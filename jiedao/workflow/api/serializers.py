@@ -118,6 +118,11 @@ class InstanceSerializer(serializers.ModelSerializer):
     initiator = UserBriefSerializer(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     business_object = serializers.SerializerMethodField()
+    error_display = serializers.CharField(
+        source="error_text",
+        read_only=True,
+        help_text="运行异常的原因，平台给出的原因按请求的语言（Accept-Language）显示；error 为记录时写入的原文",
+    )
 
     class Meta:
         model = ProcessInstance
@@ -138,6 +143,7 @@ class InstanceSerializer(serializers.ModelSerializer):
             "current_step_names",
             "business_object",
             "error",
+            "error_display",
         ]
         read_only_fields = fields
         extra_kwargs = {"error": {"help_text": "运行异常的原因（status 为 failed 时）"}}
@@ -205,10 +211,15 @@ class TaskBriefSerializer(serializers.ModelSerializer):
 class CopySerializer(serializers.ModelSerializer):
     recipient = UserBriefSerializer(read_only=True)
     sender = UserBriefSerializer(read_only=True, allow_null=True)
+    note_display = serializers.CharField(
+        source="note_text",
+        read_only=True,
+        help_text="说明：系统写入的说明（如流程已办结）按请求的语言显示，抄送人填写的说明原样显示；note 为原文",
+    )
 
     class Meta:
         model = CarbonCopy
-        fields = ["id", "recipient", "sender", "note", "created_at", "read_at", "comment"]
+        fields = ["id", "recipient", "sender", "note", "note_display", "created_at", "read_at", "comment"]
         read_only_fields = fields
 
 

@@ -437,7 +437,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "instance": instance.pk,
             "title": instance.title,
             "process": instance.definition.name,
-            "step": copy.note or instance.current_step_names,
+            "step": copy.note_text or instance.current_step_names,
             "status": instance.status,
             "status_display": instance.get_status_display(),
             "created_at": copy.created_at,

@@ -6,11 +6,18 @@ import datetime as dt
 import json
 import re
 
-from jiedao.core.testing import api_client_for, client_for
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+from jiedao.core.exceptions import Conflict
+from jiedao.core.i18n import Message
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.workflow import proxies, services
 from jiedao.workflow.choices import HistoryAction, InstanceStatus
 from jiedao.workflow.models import CarbonCopy, ProcessInstance, TaskHistory
-from jiedao.workflow.tests.processes import LEAVE, start_leave, steps
+from jiedao.workflow.tests.processes import LEAVE, complete, start_leave, steps
+from jiedao.workflow.tests.test_failed_instances import ADMIN_PERMS, fail_for_want_of_a_leader
 from jiedao.workflow.tests.test_running import REPORT
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -122,3 +129,64 @@ def test_a_row_written_before_messages_were_kept_shows_its_text(leave, people):
     TaskHistory.objects.filter(instance=instance).update(opinion="旧记录的意见", opinion_message={})
     page = client_for(people.applicant).get(f"/workflow/instances/{instance.pk}/", **EN).content.decode()
     assert "旧记录的意见" in page
+
+
+def test_the_copy_the_system_writes_follows_the_reader_and_a_typed_note_stays_as_typed(leave, people):
+    instance = start_leave(people, days=5)
+    complete(instance, "head", people.head, {"outcome": "approve"})
+    services.process_copy(actor=people.head, instance=instance, recipients=["office1"], note="请办公室知悉")
+    complete(instance, "leader", people.leader, {"outcome": "reject"})
+    assert CarbonCopy.objects.get(instance=instance, recipient=people.applicant).note == "流程已办结：未批准"
+
+    web = client_for(people.applicant)
+    inbox = web.get("/workflow/inbox/?box=cc", **EN).content.decode()
+    assert "The process has ended: 未批准" in inbox and "流程已办结" not in inbox
+    page = web.get(f"/workflow/instances/{instance.pk}/", **EN).content.decode()
+    assert "The process has ended: 未批准" in page and "请办公室知悉" in page
+    assert "流程已办结：未批准" in web.get("/workflow/inbox/?box=cc").content.decode()
+    rows = api_client_for(people.applicant).get(f"/api/v1/process-instances/{instance.pk}/", **EN).json()
+    assert {row["note"]: row["note_display"] for row in rows["copies"]} == {
+        "请办公室知悉": "请办公室知悉",
+        "流程已办结：未批准": "The process has ended: 未批准",
+    }
+
+
+def test_a_suspension_the_hall_words_is_read_in_the_readers_language(leave, people):
+    instance = start_leave(people)
+    reason = Message(gettext_noop("办件中止办理：%(r)s"), r="等待现场核查")
+    services.process_suspend(actor=people.deployer, instance=instance, reason=reason)
+    instance.refresh_from_db()
+    assert instance.hold_reason == "办件中止办理：等待现场核查"
+    task = instance.tasks.get(element_id="head")
+    with translation.override("en"), pytest.raises(Conflict) as refused:
+        services.task_claim(actor=people.head, task=task)
+    assert "(Application suspended: 等待现场核查)" in str(refused.value.message)
+    with pytest.raises(Conflict) as refused:
+        services.task_claim(actor=people.head, task=task)
+    assert "流程已挂起（办件中止办理：等待现场核查）" in str(refused.value.message)
+
+    services.process_resume(actor=people.deployer, instance=instance)
+    services.process_suspend(actor=people.deployer, instance=instance, reason="等待人事处核对假期")
+    with translation.override("en"), pytest.raises(Conflict) as refused:
+        services.task_claim(actor=people.head, task=task)
+    assert "(等待人事处核对假期)" in str(refused.value.message)  # typed: as typed
+
+
+def test_a_failure_the_platform_words_is_read_in_the_administrators_language(people, clock):
+    instance = fail_for_want_of_a_leader(people, clock)
+    admin = make_user(people.tree.subdistrict_a, *ADMIN_PERMS)
+    web = client_for(admin)
+    url = f"/workflow/instances/{instance.pk}/"
+    english = web.get(url, **EN).content.decode()
+    assert "Nobody can handle the step" in english and "找不到办理人" not in english
+    assert (
+        "Nobody can handle the step" in web.get("/workflow/instances/?status=failed", **EN).content.decode()
+    )
+    assert "找不到办理人" in web.get(url).content.decode()
+    answer = api_client_for(admin).get(f"/api/v1/process-instances/{instance.pk}/", **EN).json()
+    assert "找不到办理人" in answer["error"] and answer["error_display"].startswith(
+        "Nobody can handle the step"
+    )
+
+    ProcessInstance.objects.filter(pk=instance.pk).update(error_message={})  # as written before messages
+    assert "找不到办理人" in web.get(url, **EN).content.decode()
