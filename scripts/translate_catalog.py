@@ -3890,6 +3890,9 @@ timeline::删除照片 => Photo removed
 流程代理设置 => Proxy settings
 系统异常信息 => System error message
 系统挂起原因 => System suspension reason
+有多位名为“%(name)s”的用户，请从列表中选择（按用户名区分）。 => Several users are called “%(name)s”: please pick one from the list (they differ by username).
+不能选择您本人。 => You cannot choose yourself.
+只列出有权查看本流程、尚无未读抄送的人员。按住 Ctrl（Mac 上为 ⌘）点选可选多人；用键盘时，Shift+方向键连选，Ctrl+空格加选。 => Only people who may view this process and have no unread copy of it are listed. Hold Ctrl (⌘ on a Mac) and click to choose several; with the keyboard, Shift+arrow keys select a run and Ctrl+Space adds one.
 """
 )
 

@@ -379,9 +379,11 @@ def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
 
 
 def copy_choices(instance, actor, limit: int = 200) -> list:
-    """Whom the instance page offers for 抄送: those who may see the instance, other than the actor. A
-    suggestion list; the service checks each name (`services.process_copy`)."""
-    return _handlers_at(instance.org, exclude=[actor.pk], limit=limit)
+    """Whom the instance page offers for 抄送: those who may see the instance, other than the actor and those
+    with an unread copy of it already. A suggestion list; the service checks each name
+    (`services.process_copy`)."""
+    waiting = instance.copies.filter(read_at__isnull=True).values_list("recipient_id", flat=True)
+    return _handlers_at(instance.org, exclude=[actor.pk, *waiting], limit=limit)
 
 
 def designer_user_choices(definition: ProcessDefinition, limit: int = 300) -> list[dict[str, str]]:

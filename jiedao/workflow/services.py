@@ -1355,6 +1355,25 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     return current
 
 
+def _user_named(text: str) -> User | None:
+    """The active user a person typed on a page: a username (what the suggestion list fills in), or a full
+    name that only one active user has — people type the colleague's name. Several of that name: they are
+    asked to pick from the list."""
+    name = text.strip()
+    if not name:
+        raise ValidationFailed({"to_user": [_("请选择办理人。")]})
+    active = User.objects.filter(is_active=True)
+    user = active.filter(username=name).first()
+    if user is not None:
+        return user
+    namesakes = list(active.filter(full_name=name)[:2])
+    if len(namesakes) > 1:
+        raise ValidationFailed(
+            {"to_user": [_("有多位名为“%(name)s”的用户，请从列表中选择（按用户名区分）。") % {"name": name}]}
+        )
+    return namesakes[0] if namesakes else None
+
+
 def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask | None = None) -> User:
     """Someone who may see the instance by their own roles (and no admin of the three separated duties): a
     task handed on must not carry the process data (an applicant's reasons, a household's income) to a user
@@ -1363,10 +1382,7 @@ def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask
     Nor to the initiator, on a step that is not theirs (their own filling in or reporting back) and that the
     process does not already offer them: an applicant must not approve their own request."""
     if isinstance(to_user, str):
-        username = to_user.strip()
-        if not username:
-            raise ValidationFailed({"to_user": [_("请选择办理人。")]})
-        to_user = User.objects.filter(username=username, is_active=True).first()
+        to_user = _user_named(to_user)
     elif to_user is None or not getattr(to_user, "pk", None):
         raise ValidationFailed({"to_user": [_("请选择办理人。")]})
     else:
@@ -1374,7 +1390,7 @@ def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask
     if to_user is None:
         raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
     if to_user.pk == actor.pk:
-        raise ValidationFailed({"to_user": [_("不能转给自己。")]})
+        raise ValidationFailed({"to_user": [_("不能选择您本人。")]})
     if not may_handle(to_user, instance.org):
         raise ValidationFailed({"to_user": [_("该用户无权查看本流程（不在其管辖范围内），不能转交给他。")]})
     if (

@@ -82,7 +82,7 @@ def test_a_signer_adds_the_leader_who_signs_from_the_inbox(staff_page, qingbo):
     signer = form.get_by_label("加签人")
     expect(signer).to_have_accessible_description(re.compile("^输入姓名或用户名，从列表中选择。"))
     signer.focus()
-    page.keyboard.type("陈海燕")  # her name, not picked from the suggestions
+    page.keyboard.type("陈海艳")  # a slip of the name: nobody is called that
     page.keyboard.press("Tab")
     expect(form.get_by_label("加签说明")).to_be_focused()
     page.keyboard.type("涉及经费，请陈书记一同会签。")
@@ -91,10 +91,10 @@ def test_a_signer_adds_the_leader_who_signs_from_the_inbox(staff_page, qingbo):
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("form-errors")).to_have_text("该用户不存在或已停用。")
     # Sent back with what was typed: only the name is to be put right.
-    expect(signer).to_have_value("陈海燕")
+    expect(signer).to_have_value("陈海艳")
     expect(form.get_by_label("加签说明")).to_have_value("涉及经费，请陈书记一同会签。")
     signer.select_text()
-    page.keyboard.type("leader")  # what choosing 陈海燕（清波街道）from the suggestions puts in the box
+    page.keyboard.type("陈海燕")  # her name as people type it, not picked from the suggestions
     signer.press("Enter")
     expect(page.locator("main .alert-success")).to_have_text("已加签：陈海燕。")
     expect(choices).to_have_count(1)  # she signs now

@@ -126,3 +126,10 @@ def test_api_copy_and_read(leave, people):
     detail = api.get(url).json()
     assert [(c["recipient"]["username"], c["comment"]) for c in detail["copies"]] == [("office1", "收到")]
     assert [h["action"] for h in detail["history"]][-2:] == ["copy", "read"]
+
+
+def test_the_choices_leave_out_who_has_an_unread_copy(leave, people):
+    instance = start_leave(people)
+    services.process_copy(actor=people.applicant, instance=instance, recipients=["office1"])
+    page = client_for(people.applicant).get(f"/workflow/instances/{instance.pk}/").content.decode()
+    assert 'value="office1"' not in page and 'value="office2"' in page

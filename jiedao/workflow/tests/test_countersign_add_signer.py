@@ -127,12 +127,12 @@ def test_a_refused_add_signer_or_transfer_keeps_what_was_typed(people):
     task = task_for(instance, "sign", people.office1)
     office1 = client_for(people.office1)
     response = office1.post(
-        f"/workflow/tasks/{task.pk}/add_signer/", {"to_user": "陈书记", "reason": "涉及经费，请一同会签"}
+        f"/workflow/tasks/{task.pk}/add_signer/", {"to_user": "陈局长", "reason": "涉及经费，请一同会签"}
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "该用户不存在或已停用。" in page
-    assert 'aria-describedby="signer-help" value="陈书记"' in page
+    assert 'aria-describedby="signer-help" value="陈局长"' in page
     assert (
         'id="signer-reason" name="reason" rows="2" required maxlength="2000">涉及经费，请一同会签</textarea>'
         in page

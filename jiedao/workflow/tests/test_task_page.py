@@ -78,3 +78,20 @@ def test_handing_on_to_an_unknown_username_says_so(leave, people, action):
         f"/workflow/tasks/{task.pk}/{action}/", {"to_user": " ", "reason": "出差"}
     )
     assert "请选择办理人。" in empty.content.decode()
+
+
+def test_a_colleague_is_found_by_the_full_name_typed_unless_two_share_it(leave, people):
+    instance = start_leave(people)
+    task = task_for(instance, "head", people.head)
+    head = client_for(people.head)
+    people.office2.full_name = "陈书记"  # the leader's namesake
+    people.office2.save(update_fields=["full_name"])
+    twice = head.post(f"/workflow/tasks/{task.pk}/transfer/", {"to_user": "陈书记", "reason": "出差"})
+    assert twice.status_code == 400
+    assert "有多位名为“陈书记”的用户，请从列表中选择（按用户名区分）。" in twice.content.decode()
+
+    people.office2.full_name = "office2"
+    people.office2.save(update_fields=["full_name"])
+    response = head.post(f"/workflow/tasks/{task.pk}/transfer/", {"to_user": " 陈书记 ", "reason": "出差"})
+    assert response.status_code == 302
+    assert task_for(instance, "head", people.leader).assignee == people.leader
