@@ -211,6 +211,7 @@ def community_staff(page, district, problems):
             "/registry/households/",
             f"/registry/households/{household.pk}/",
             "/registry/buildings/",
+            f"/registry/buildings/{house.building_id}/",
             "/registry/houses/",
             f"/registry/houses/{house.pk}/",
             "/registry/enterprises/",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
+from jiedao.registry.building_grid import Occupancy, building_grid
 from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
 from jiedao.registry.models import Building, Enterprise, House, Household
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for
@@ -49,6 +50,28 @@ class BuildingListView(RegistryListView):
         context = super().get_context_data(**kwargs)
         context["can_change"] = has_permission(self.request.user, "registry.change_building")
         context["can_see_houses"] = has_permission(self.request.user, "registry.view_house")
+        return context
+
+
+class BuildingDetailView(ScopedDetailView):
+    """楼盘表: the building's rooms by floor and unit (`building_grid`)."""
+
+    model = Building
+    template_name = "registry/building_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("org")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            grid=building_grid(user, self.object),
+            occupancies=Occupancy,
+            can_see_houses=has_permission(user, "registry.view_house"),
+            can_add_house=has_permission(user, "registry.add_house"),
+            can_change=Building.objects.visible_to(user, "change").filter(pk=self.object.pk).exists(),
+        )
         return context
 
 
@@ -266,6 +289,7 @@ class HouseDetailView(ScopedDetailView):
             can_see_enterprises=has_permission(user, "registry.view_enterprise"),
             can_change=House.objects.visible_to(user, "change").filter(pk=house.pk).exists(),
             can_add_person=has_permission(user, "registry.add_person"),
+            can_see_building=Building.objects.visible_to(user, "view").filter(pk=house.building_id).exists(),
         )
         return context
 

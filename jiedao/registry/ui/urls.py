@@ -59,6 +59,7 @@ urlpatterns = [
     path("buildings/", houses.BuildingListView.as_view(), name="building_list"),
     path("buildings/export/", houses.BuildingExportView.as_view(), name="building_export"),
     path("buildings/new/", houses.BuildingCreateView.as_view(), name="building_create"),
+    path("buildings/<int:pk>/", houses.BuildingDetailView.as_view(), name="building_detail"),
     path("buildings/<int:pk>/edit/", houses.BuildingEditView.as_view(), name="building_edit"),
     path("houses/", houses.HouseListView.as_view(), name="house_list"),
     path("houses/export/", houses.HouseExportView.as_view(), name="house_export"),
