@@ -25,6 +25,7 @@ TASK_TRANSFERRED = event_type(3024, "workflow.task.transferred", _("转办任务
 TASK_DELEGATED = event_type(3025, "workflow.task.delegated", _("委派任务"))
 TASK_SIGNER_ADDED = event_type(3026, "workflow.task.signer_added", _("会签加签"))
 TASKS_HANDED_OVER = event_type(3027, "workflow.task.handed_over", _("工作交接：转交待办"))
+TASK_REASSIGNED = event_type(3028, "workflow.task.reassigned", _("改派任务"))
 TIMER_FIRED = event_type(3030, "workflow.timer.fired", _("流程定时事件触发"))
 ACTION_RUN = event_type(3031, "workflow.action.run", _("流程自动动作"))
 COPY_READ = event_type(3040, "workflow.copy.read", _("阅读抄送"))

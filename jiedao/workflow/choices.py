@@ -34,6 +34,7 @@ class HistoryAction(models.TextChoices):
     RETURN = "return", _("退回")
     TRANSFER = "transfer", _("转办")
     DELEGATE = "delegate", _("委派")
+    REASSIGN = "reassign", _("改派")
     ADD_SIGNER = "add_signer", _("加签")
     WITHDRAW = "withdraw", _("撤回")
     URGE = "urge", _("催办")

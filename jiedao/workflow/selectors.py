@@ -378,6 +378,13 @@ def handover_choices(task: WorkTask, actor, limit: int = 200) -> list:
     return _handlers_at(instance.org, exclude=exclude, limit=limit)
 
 
+def reassign_choices(instance, limit: int = 200) -> list:
+    """Whom the instance page offers for 改派 of one of its steps: those who may handle the instance, other
+    than its initiator (the administrator themselves included: they may take a step over). A suggestion list;
+    the service checks whoever is typed against the chosen step (`services.task_reassign`)."""
+    return _handlers_at(instance.org, exclude=[instance.initiator_id], limit=limit)
+
+
 def copy_choices(instance, actor, limit: int = 200) -> list:
     """Whom the instance page offers for 抄送: those who may see the instance, other than the actor and those
     with an unread copy of it already. A suggestion list; the service checks each name

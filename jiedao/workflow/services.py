@@ -5,8 +5,8 @@ Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xm
 
 Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
 `task_unclaim`, `task_complete`, `task_complete_batch` (批量审批: one `task_complete` per task), `task_return`,
-`task_transfer`, `task_delegate`, `copy_mark_read`, the periodic `fire_due_timers`, and `process_retry` (an
-administrator resumes an instance the engine marked failed).
+`task_transfer`, `task_delegate`, `task_reassign` (改派 by an administrator), `copy_mark_read`, the periodic
+`fire_due_timers`, and `process_retry` (an administrator resumes an instance the engine marked failed).
 
 Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
 restored from the instance's state, the engine runs, the state is written back, the `WorkTask` rows are
@@ -1092,19 +1092,34 @@ def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
     return current
 
 
+# What someone whose page of a step went stale is told, by the last thing done with the step.
+HANDED_ON = {
+    HistoryAction.TRANSFER: gettext_noop("该任务已由 %(who)s 转办给 %(to)s，请刷新待办。"),
+    HistoryAction.DELEGATE: gettext_noop("该任务已由 %(who)s 委派给 %(to)s，请刷新待办。"),
+    HistoryAction.REASSIGN: gettext_noop("该任务已由流程管理员 %(who)s 改派给 %(to)s，请刷新待办。"),
+}
+
+
 def _handed_on(task: WorkTask) -> str | None:
     """What to tell someone whose open page of `task` went stale because it was transferred or delegated
     (the last thing done with it), or None when something else was."""
     last = task.history.select_related("actor").order_by("-id").first()
-    if last is None or last.action not in (HistoryAction.TRANSFER, HistoryAction.DELEGATE):
+    if last is None or last.action not in HANDED_ON:
         return None
     detail = last.detail or {}
     to_name = detail.get("to_name") or detail.get("to") or ""
-    if last.action == HistoryAction.TRANSFER:
-        message = _("该任务已由 %(who)s 转办给 %(to)s，请刷新待办。")
-    else:
-        message = _("该任务已由 %(who)s 委派给 %(to)s，请刷新待办。")
-    return message % {"who": _actor_name(last.actor), "to": to_name}
+    return _(HANDED_ON[last.action]) % {"who": _actor_name(last.actor), "to": to_name}
+
+
+def reassigned_away(user, task_id: int) -> str | None:
+    """What to tell a former holder of a step an administrator 改派'd, who acts on it from a page loaded
+    before (it is no longer theirs to open): who gave it to whom. None for anyone who did not hold it."""
+    last = TaskHistory.objects.filter(task_id=task_id).select_related("actor").order_by("-id").first()
+    if last is None or last.action != HistoryAction.REASSIGN:
+        return None
+    if user.username not in (last.detail or {}).get("from_users", []):
+        return None
+    return _handed_on(last.task)
 
 
 def _outcome(cleaned: dict) -> str:
@@ -1374,7 +1389,9 @@ def _user_named(text: str) -> User | None:
     return namesakes[0] if namesakes else None
 
 
-def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask | None = None) -> User:
+def _check_target_user(
+    actor, to_user, instance: ProcessInstance, task: WorkTask | None = None, *, may_be_actor: bool = False
+) -> User:
     """Someone who may see the instance by their own roles (and no admin of the three separated duties): a
     task handed on must not carry the process data (an applicant's reasons, a household's income) to a user
     outside the instance's org scope. `to_user` is a user, or a username as typed on the task page.
@@ -1389,7 +1406,7 @@ def _check_target_user(actor, to_user, instance: ProcessInstance, task: WorkTask
         to_user = User.objects.filter(pk=to_user.pk, is_active=True).first()
     if to_user is None:
         raise ValidationFailed({"to_user": [_("该用户不存在或已停用。")]})
-    if to_user.pk == actor.pk:
+    if to_user.pk == actor.pk and not may_be_actor:
         raise ValidationFailed({"to_user": [_("不能选择您本人。")]})
     if not may_handle(to_user, instance.org):
         raise ValidationFailed({"to_user": [_("该用户无权查看本流程（不在其管辖范围内），不能转交给他。")]})
@@ -1416,29 +1433,116 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         to_user = _check_target_user(actor, to_user, instance, current)
         if current.countersign:
             _require_not_signing(current, to_user)
-        before = {"assignee": current.assignee_id}
-        current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
-        current.version += 1
-        current.save()
-        current.candidates.set([to_user])
-        _history(
-            current.instance,
-            HistoryAction.TRANSFER,
-            actor=actor,
-            task=current,
-            opinion=reason,
-            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
-        )
-        _audit(
-            events.TASK_TRANSFERRED,
-            actor=actor,
-            target=current,
-            before=before,
-            after={"assignee": to_user.pk},
-            message=reason,
-        )
-        _announce(current)
+        _hand_to(current, to_user, actor=actor, reason=reason)
     return current
+
+
+def _hand_to(
+    current: WorkTask,
+    to_user: User,
+    *,
+    actor,
+    reason: str,
+    action: str = HistoryAction.TRANSFER,
+    event=events.TASK_TRANSFERRED,
+    detail: dict | None = None,
+    before: dict | None = None,
+) -> None:
+    """The step becomes `to_user`'s alone (转办, 改派), under its instance's lock: the others offered it and
+    whoever delegated it let it go; the history and the audit log keep who gave it to whom and why, and the
+    new holder is told (`_announce`)."""
+    before = {"assignee": current.assignee_id, **(before or {})}
+    current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
+    current.version += 1
+    current.save()
+    current.candidates.set([to_user])
+    _history(
+        current.instance,
+        action,
+        actor=actor,
+        task=current,
+        opinion=reason,
+        detail={"to": to_user.username, "to_name": _actor_name(to_user), **(detail or {})},
+    )
+    _audit(event, actor=actor, target=current, before=before, after={"assignee": to_user.pk}, message=reason)
+    _announce(current)
+
+
+def can_reassign(instance: ProcessInstance, user) -> bool:
+    """Whether the instance page offers 改派: the instance runs and the user administers its processes."""
+    return instance.status == InstanceStatus.RUNNING and user is not None and _may_administer(user, instance)
+
+
+def task_reassign(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
+    """改派 by an administrator of the instance's processes: an open step goes to `to_user`, whoever holds it
+    now — its holder is away without a 流程代理 (sick leave, a course) and a resident's case runs late. A step
+    offered to a group and not yet claimed becomes the one person's. `to_user` is checked as for 转办, except
+    that the administrator may take the step themselves. The former holders see it leave their 待办; the one
+    who had claimed (or delegated) it is told by SMS when a mobile number is on file."""
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写改派原因。")]})
+    with transaction.atomic():
+        instance = _lock_instance(task.instance_id)
+        require(actor, PERM_CANCEL, instance)
+        _require_running(instance)
+        current = WorkTask.objects.select_related("assignee", "owner").get(pk=task.pk)
+        current.instance = instance
+        if current.status not in OPEN_TASK_STATUSES:
+            raise Conflict(_("该环节已办理或已取消，不能改派，请刷新后查看。"))
+        if task.version != current.version:
+            raise Conflict(_("该环节的办理人已有变化，请刷新后重试。"))
+        to_user = _check_target_user(actor, to_user, instance, current, may_be_actor=True)
+        if current.assignee_id == to_user.pk and current.owner_id is None:
+            raise ValidationFailed({"to_user": [_("该环节已由此人办理，无需改派。")]})
+        if current.countersign:
+            _require_not_signing(current, to_user)
+        personal = [user for user in (current.assignee, current.owner) if user is not None]
+        former = personal or [user for user in current.candidates.all() if user.is_active]
+        former = [user for user in dict.fromkeys(former) if user.pk != to_user.pk]
+        # The new holder acts on the administrator's word, not in a 流程代理's stead.
+        current.on_behalf_of = None
+        _hand_to(
+            current,
+            to_user,
+            actor=actor,
+            reason=reason,
+            action=HistoryAction.REASSIGN,
+            event=events.TASK_REASSIGNED,
+            detail={
+                "from_users": [user.username for user in former],
+                "from_name": "、".join(_actor_name(user) for user in former),
+            },
+            before={"holders": [user.pk for user in former]},
+        )
+        _text_reassigned(current, [user for user in personal if user.pk not in (to_user.pk, actor.pk)], actor)
+    return current
+
+
+def _text_reassigned(task: WorkTask, users: list[User], actor) -> None:
+    """An SMS to whoever had the step in hand (claimed or delegated it), so they do not look for it: to the
+    mobile number on the account, unless they switched task reminders off (none: the 待办 only)."""
+    from jiedao.sms.services import sms_queue
+
+    with records_language():
+        body = _("“%(title)s”的“%(step)s”环节已由流程管理员改派给 %(to)s 办理，您无需再办理。") % {
+            "title": task.instance.title,
+            "step": task.name,
+            "to": _actor_name(task.assignee),
+        }
+    for user in users:
+        if not user.mobile or not user.task_sms:
+            continue
+        try:
+            sms_queue(
+                actor=actor,
+                phone=user.mobile,
+                body=body,
+                org=task.instance.org,
+                purpose="workflow.reassigned",
+            )
+        except ValidationFailed:  # a number on the account that cannot take an SMS: the 待办 only
+            continue
 
 
 def _announce(*tasks: WorkTask) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("instances/<int:pk>/revoke/", views.InstanceRevokeView.as_view(), name="instance_revoke"),
     path("instances/<int:pk>/retry/", views.InstanceRetryView.as_view(), name="instance_retry"),
     path("instances/<int:pk>/urge/", views.InstanceUrgeView.as_view(), name="instance_urge"),
+    path("instances/<int:pk>/reassign/", views.InstanceReassignView.as_view(), name="instance_reassign"),
     path("instances/<int:pk>/copy/", views.InstanceCopyView.as_view(), name="instance_copy"),
     path("instances/<int:pk>/copy-comment/", views.CopyCommentView.as_view(), name="copy_comment"),
     path("proxies/", views.ProxyListView.as_view(), name="proxies"),

@@ -30,7 +30,7 @@ from jiedao.core.views import ScopedListView, ScopedViewMixin
 from jiedao.workcalendar.choices import CountingRule
 from jiedao.workflow import formschema, opinions, proxies, selectors, services
 from jiedao.workflow.api.views import inbox_items
-from jiedao.workflow.choices import DefinitionStatus, InstanceStatus, Outcome, TaskStatus
+from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, InstanceStatus, Outcome, TaskStatus
 from jiedao.workflow.models import OpinionPhrase, ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
 
 DESIGNER_LABELS = {
@@ -330,8 +330,13 @@ class TaskActionView(LoginRequiredMixin, View):
             task = _task_or_404(request.user, pk)
         except Http404:
             # Most often a page loaded while the step was still theirs, and it was transferred meanwhile. The
-            # same words for any task out of reach: nothing is told about a task the user never had.
-            return self._gone(request, _("该任务已不在您的待办中（可能已转办给他人），请查看最新待办。"))
+            # same words for any task out of reach: nothing is told about a task the user never had. A
+            # holder whose step an administrator 改派'd is told to whom.
+            return self._gone(
+                request,
+                services.reassigned_away(request.user, pk)
+                or _("该任务已不在您的待办中（可能已转办给他人），请查看最新待办。"),
+            )
         version = request.POST.get("version", "")
         if version.isdigit():
             task.version = int(version)
@@ -480,6 +485,7 @@ class InstanceDetailView(LoginRequiredMixin, View):
             if copy.read_at is None:
                 services.copy_mark_read(actor=request.user, copy=copy)
         can_copy = services.can_copy(instance, request.user)
+        can_reassign = services.can_reassign(instance, request.user)
         state = selectors.diagram_state(instance)
         context = {
             "instance": instance,
@@ -499,6 +505,16 @@ class InstanceDetailView(LoginRequiredMixin, View):
             "can_copy": can_copy,
             "copy_choices": selectors.copy_choices(instance, request.user) if can_copy else [],
             "copy_to_comment": next((copy for copy in reversed(mine) if not copy.comment), None),
+            "can_reassign": can_reassign,
+            "reassignable": list(
+                instance.tasks.filter(status__in=OPEN_TASK_STATUSES)
+                .select_related("assignee")
+                .prefetch_related("candidates")
+                .order_by("created_at", "id")
+            )
+            if can_reassign
+            else [],
+            "reassign_choices": selectors.reassign_choices(instance) if can_reassign else [],
             "my_tasks": [
                 t
                 for t in instance.tasks.filter(status__in=(TaskStatus.READY, TaskStatus.CLAIMED))
@@ -576,6 +592,43 @@ class InstanceUrgeView(LoginRequiredMixin, View):
             messages.success(
                 request,
                 _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))},
+            )
+        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+class InstanceReassignView(LoginRequiredMixin, View):
+    """改派 one open step of the instance, by an administrator of its processes, from the instance's page."""
+
+    scope_exempt = "an instance the user may open; the service checks workflow.change_processinstance over it"
+
+    def post(self, request, pk):
+        instance = _instance_or_404(request.user, pk)
+        task_id = request.POST.get("task", "")
+        task = instance.tasks.filter(pk=task_id).first() if task_id.isdigit() else None
+        if task is None:
+            messages.error(request, _("请选择要改派的环节。"))
+            return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+        task.instance = instance
+        reassigned, errors = _call(
+            request,
+            lambda: services.task_reassign(
+                actor=request.user,
+                task=task,
+                to_user=request.POST.get("to_user", "")[:150],
+                reason=request.POST.get("reason", ""),
+            ),
+        )
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("已改派：“%(step)s”交由 %(who)s 办理。")
+                % {
+                    "step": reassigned.name,
+                    "who": reassigned.assignee.full_name or reassigned.assignee.username,
+                },
             )
         return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 

@@ -411,6 +411,15 @@ class TaskTransferSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
+class InstanceReassignSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="要改派的环节（本流程的一个待办任务）的编号")
+    to_user = serializers.CharField(max_length=150, help_text="新办理人的用户名")
+    reason = serializers.CharField(max_length=2000, help_text="改派原因")
+    version = serializers.IntegerField(
+        required=False, help_text="任务的版本；给出时，任务已有变化（已转办、认领等）则返回 409"
+    )
+
+
 class InstanceUrgeSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="催办说明（选填）"
