@@ -388,24 +388,28 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
     return resident
 
 
-def _verified_account(number_hash: str, name: str) -> Resident | None:
-    """The real-name account of the person with this ID number and exactly this name, or None. The number
-    alone is not enough: a digit mistyped at the window must not put a stranger's application, with its
-    materials and certificates, on someone else's page."""
+def _verified_account(number_hash: str, name: str, phone_key: str) -> Resident | None:
+    """The real-name account of the person with this ID number, exactly this name and this mobile number, or
+    None. The number alone is not enough: a digit mistyped at the window must not put a stranger's
+    application, with its materials and certificates, on someone else's page. Nor are a name and a number
+    (real-name verification is declared, and a relative or a go-between may know both): the account must
+    also be signed in with the phone the visitor gave the window, which the SMS code proved is theirs."""
     if not number_hash:
         return None
     return Resident.objects.filter(
-        id_number_hash=number_hash, real_name=name, verified_at__isnull=False
+        id_number_hash=number_hash, real_name=name, phone_hash=phone_key, verified_at__isnull=False
     ).first()
 
 
 def _link_window_applications(resident: Resident) -> None:
     """线上线下一体: the applications windows registered for this person before the account was verified
-    (same ID number, same name) go on the account's page, as if filed online."""
+    (same ID number, same name, the account's mobile number as the contact phone: see `_verified_account`)
+    go on the account's page, as if filed online."""
     found = list(
         Application.objects.filter(
             applicant_id_hash=resident.id_number_hash,
             applicant_name=resident.real_name,
+            applicant_phone_hash=resident.phone_hash,
             channel=Channel.WINDOW,
             resident__isnull=True,
         )
@@ -1013,7 +1017,9 @@ def application_register_walk_in(
         _event(application, EventAction.REGISTERED, actor=actor, at=now)
         _audit(events.APPLICATION_REGISTERED, application, actor=actor)
         # After the audit record: see resident_verify_identity.
-        account = _verified_account(application.applicant_id_hash, applicant_name)
+        account = _verified_account(
+            application.applicant_id_hash, applicant_name, application.applicant_phone_hash
+        )
         if account is not None:
             application.resident = account
             application.save(update_fields=["resident"])

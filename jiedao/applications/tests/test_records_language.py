@@ -186,7 +186,7 @@ def test_linking_a_window_application_to_the_applicants_account_is_in_the_histor
     or when they verified their account later), in each reader's language; the API says it is there."""
     resident = make_resident(name="张三明")
     item = make_item(tree.community_a1, name="老年优待证办理")
-    application = walk_in(clerk, item, name="张三明", id_number=resident.id_number, phone="13700000001")
+    application = walk_in(clerk, item, name="张三明", id_number=resident.id_number, phone=resident.phone)
     [linked] = application.events.filter(action=EventAction.LINKED)
     assert linked.note == "申请人已实名认证，本办件已归入其群众账号，可在网上查看和办理。"
     assert linked.actor == clerk
@@ -211,7 +211,9 @@ def test_linking_a_window_application_to_the_applicants_account_is_in_the_histor
 
 def test_verifying_the_account_later_adds_the_link_to_the_history(clerk, tree):
     number = make_id_number("110105", dt.date(1962, 3, 8), 17)
-    application = walk_in(clerk, make_item(tree.community_a1), name="赵六", id_number=number)
+    application = walk_in(
+        clerk, make_item(tree.community_a1), name="赵六", id_number=number, phone="13700000003"
+    )
     account = make_resident(phone="13700000003", verified=False)
     response = resident_client(account).post(
         "/hall/account/identity/", {"real_name": "赵六", "id_number": number}, **EN

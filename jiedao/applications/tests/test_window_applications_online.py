@@ -1,6 +1,6 @@
 """线上线下一体: an application a window registers for a person with a real-name account goes on that account's
 page (marked 窗口办理), as if filed online — at registration, or when the account is verified later — matched
-by ID number and exact name only; nobody else ever sees it."""
+by ID number, exact name and the account's mobile number as the contact phone; nobody else ever sees it."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def detail(application) -> str:
 
 def test_a_window_application_of_a_verified_resident_is_on_their_page_marked_at_window(clerk, item):
     resident = make_resident(name="张三明")
-    application = walk_in(clerk, item, name="张三明", id_number=resident.id_number, phone="13700000001")
+    application = walk_in(clerk, item, name="张三明", id_number=resident.id_number, phone=resident.phone)
 
     home = page(resident).content.decode()
     assert application.tracking_code in home and "老年优待证办理" in home and "窗口办理" in home
@@ -93,7 +93,7 @@ def test_a_window_application_of_someone_else_is_on_nobodys_page(clerk, item):
 def test_another_resident_never_sees_it(clerk, item):
     owner = make_resident(name="张三明")
     other = make_resident(name="张三明")  # the same name, another ID number
-    application = walk_in(clerk, item, name="张三明", id_number=owner.id_number)
+    application = walk_in(clerk, item, name="张三明", id_number=owner.id_number, phone=owner.phone)
 
     assert application.tracking_code not in page(other).content.decode()
     browser = resident_client(other)
@@ -109,18 +109,34 @@ def test_another_resident_never_sees_it(clerk, item):
 
 def test_a_different_name_does_not_link(clerk, item):
     resident = make_resident(name="张三明")
-    application = walk_in(clerk, item, name="张三敏", id_number=resident.id_number)
+    application = walk_in(clerk, item, name="张三敏", id_number=resident.id_number, phone=resident.phone)
 
     assert Application.objects.get(pk=application.pk).resident is None
     assert application.tracking_code not in page(resident).content.decode()
     assert page(resident, detail(application)).status_code == 404
 
 
+def test_someone_who_knows_the_name_and_number_but_has_another_phone_gets_nothing(clerk, item, tree):
+    """Real-name verification is declared: a relative or a go-between who knows a person's name and ID number
+    can verify an account with their own phone. The window applications of that person, with their
+    materials and certificates, stay off that account: the window recorded the person's own phone."""
+    number = make_id_number("110105", dt.date(1958, 1, 9), 23)
+    own = walk_in(clerk, item, name="孙八", id_number=number, phone="13700000006")
+    impostor = make_resident(phone="13700000007", verified=False)
+    services.resident_verify_identity(resident=impostor, real_name="孙八", id_number=number)
+    assert Application.objects.get(pk=own.pk).resident is None
+    assert page(impostor, detail(own)).status_code == 404
+    # Registered while the impostor's account is verified: still not theirs.
+    other_item = make_item(tree.community_a1, name="高龄津贴申领")
+    later = walk_in(clerk, other_item, name="孙八", id_number=number, phone="13700000006")
+    assert Application.objects.get(pk=later.pk).resident is None
+
+
 def test_verifying_later_puts_the_earlier_window_applications_on_the_account(clerk, item, tree):
     number = make_id_number("110105", dt.date(1962, 3, 8), 17)
-    earlier = walk_in(clerk, item, name="赵六", id_number=number)
+    earlier = walk_in(clerk, item, name="赵六", id_number=number, phone="13700000003")
     other_item = make_item(tree.community_a1, name="高龄津贴申领")
-    misnamed = walk_in(clerk, other_item, name="赵陆", id_number=number)  # not the name on the account
+    misnamed = walk_in(clerk, other_item, name="赵陆", id_number=number, phone="13700000003")  # not the name
     account = make_resident(phone="13700000003", verified=False)
     assert earlier.tracking_code not in page(account).content.decode()  # not verified yet: no page at all
 
@@ -151,7 +167,7 @@ def test_the_resident_supplies_deferred_materials_and_rates_online_but_withdraws
         item=item,
         applicant_name="张三明",
         applicant_id_number=resident.id_number,
-        applicant_phone="13700000004",
+        applicant_phone=resident.phone,
         uploads=[services.Upload(file=pdf(), material=id_card, label=id_card.name)],
     )
     services.application_accept(
@@ -188,7 +204,7 @@ def test_an_enterprise_application_goes_on_the_account_only_of_the_person_who_ap
             item=item,
             applicant_name=name,
             applicant_id_number=id_number,
-            applicant_phone="13700000005",
+            applicant_phone=resident.phone,
             enterprise_name="星火科技有限公司",
             enterprise_uscc=uscc,
             uploads=uploads(),
@@ -211,7 +227,7 @@ def test_registered_at_a_window_while_verifying_on_the_phone_it_still_reaches_th
         number = make_id_number("110105", dt.date(1970, 7, 1), next(_serial))
         account = make_resident(phone=f"1360000{next(_serial):04d}", verified=False)
         calls = {
-            "window": partial(walk_in, clerk, item, name="钱七", id_number=number),
+            "window": partial(walk_in, clerk, item, name="钱七", id_number=number, phone=account.phone),
             "phone": partial(
                 services.resident_verify_identity, resident=account, real_name="钱七", id_number=number
             ),
