@@ -33,8 +33,13 @@ OPEN_INQUIRY = (InquiryStatus.OPEN, InquiryStatus.HANDED_OVER)
 
 
 def _may_act(user, permission: str, record: Model) -> bool:
+    """The successor may take the record: their scope covers its org, or — a role limited to one's own
+    records — it belongs to their own node. Not any org's: the record becomes theirs, and with it the
+    visitor's name and question would become visible outside the node."""
     grant = scope_for(user, permission)
-    return grant.covers_org(record.org_id) or (grant.own_records and not grant.nothing)
+    if grant.covers_org(record.org_id):
+        return True
+    return grant.own_records and not grant.nothing and record.org_id == user.org_id
 
 
 def _record(event, *, actor, from_user, to_user, reason: str, moved: list[int], left: list[int]) -> None:
@@ -137,7 +142,8 @@ def _mover(model, *, field: str, still_open: Q, permission: str, kind: str, why:
         if not records:
             return Moved()
         taken_ids = [record.pk for record in records if _may_act(to_user, permission, record)]
-        kept = [record for record in records if record.pk not in set(taken_ids)]
+        taken = set(taken_ids)
+        kept = [record for record in records if record.pk not in taken]
         left = [LeftBehind(kind, str(record), str(why)) for record in kept]
         if taken_ids:
             model.objects.filter(pk__in=taken_ids).update(**{field: to_user, "updated_at": timezone.now()})

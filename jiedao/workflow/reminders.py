@@ -42,8 +42,10 @@ def _text(tasks, occasion: str, template: str) -> None:
     send_at = after_quiet_hours(timezone.now())
     for task in tasks:
         for user in _holders(task):
-            if not user.mobile or not user.task_sms or user.pk == task.created_by_id:
+            if not user.mobile or not user.task_sms:
                 continue
+            if occasion == "new_task" and user.pk == task.created_by_id:
+                continue  # their own action made the step: they know it is theirs
             body = template % {"title": task.instance.title, "step": task.name, "due": _due_text(task)}
             try:
                 sms_queue(

@@ -14,6 +14,7 @@ from jiedao.sms.services import after_quiet_hours
 from jiedao.timelimits.services import sweep_clocks
 from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import services
+from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.conftest import role
 from jiedao.workflow.tests.processes import complete, start_leave, task_for
 
@@ -140,3 +141,25 @@ def test_quiet_hours_across_midnight(people, admin):
     assert after_quiet_hours(at(7, 22, 0)) == at(8, 8)
     assert after_quiet_hours(at(8, 3, 30)) == at(8, 8)
     assert after_quiet_hours(at(8, 8, 0)) == at(8, 8)
+
+
+def test_a_step_the_holder_made_themselves_is_still_chased_when_late(
+    people, texting, django_capture_on_commit_callbacks
+):
+    """Not texted when it appears (their own action made it), but texted when it turns yellow: the leave
+    process with a one-working-day limit on filling in the request."""
+    xml, forms = processes.shipped("leave")
+    xml = xml.replace(
+        'camunda:formKey="leave_apply">', 'camunda:formKey="leave_apply" jiedao:dueWorkingDays="1">'
+    )
+    processes.deploy(people, "leave", xml=xml, forms=forms)
+    with django_capture_on_commit_callbacks(execute=True):
+        instance = services.process_start(
+            actor=people.applicant, definition_key="leave", org=people.applicant.org, data={}
+        )
+    apply = task_for(instance, "apply", people.applicant)
+    assert not texts("applicant", "workflow.new_task")
+    assert apply.created_by == people.applicant and apply.clock_id
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_clocks(apply.clock.yellow_at + dt.timedelta(minutes=1))
+    assert len(texts("applicant", "workflow.yellow")) == 1

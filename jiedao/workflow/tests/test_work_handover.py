@@ -287,3 +287,18 @@ def test_the_leavers_enterprise_agency_goes_to_a_successor_who_sees_its_applicat
     assert done.moved == {"applications.agency": 1} and done.left == []
     assignment.refresh_from_db()
     assert assignment.agent == people.office1
+
+
+def test_a_successor_limited_to_own_records_takes_no_inquiry_of_another_node(people, sysadmin):
+    """A role limited to one's own records reaches no other node's inquiries: handed them, the successor
+    would own — and see — a visitor's name and question outside their node."""
+    own_only = role("own-inquiries", *INQUIRY_PERMS, scope=DataScope.OWN)
+    elsewhere = make_user(people.tree.subdistrict_b, username="elsewhere")
+    elsewhere.roles.add(own_only)
+    owned = inquiry_of(people, people.head)  # at sub-district A
+
+    done = accounts.user_handover(actor=sysadmin, from_user=people.head, to_user=elsewhere, reason="调岗")
+
+    assert done.moved.get("applications.inquiries", 0) == 0 and done.left
+    owned.refresh_from_db()
+    assert owned.owner == people.head
