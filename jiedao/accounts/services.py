@@ -220,27 +220,28 @@ def user_create(*, actor: User, data: UserData, password: str) -> User:
 
 
 def user_update(*, actor: User, user: User, data: UserData) -> User:
+    """修改用户. Unticking 启用 deactivates through `user_deactivate` (refused while the account holds open
+    work, tokens revoked); moving the account to another org (调岗) is refused too while it holds open work:
+    its steps and inquiries could end with someone whose new post no longer reaches them, so the work is
+    handed over first (工作交接)."""
     require(actor, "accounts.change_user", user)
     require(actor, "accounts.change_user", data.org)
     deactivating = user.is_active and not data.is_active
+    moving = data.org.pk != user.org_id
     if deactivating and user.pk == actor.pk:
         raise ValidationFailed({"is_active": [_("不能停用自己的账号。")]})
-    if deactivating:
-        try:
-            _require_no_open_work(user)
-        except ServiceError as error:
-            raise ValidationFailed({"is_active": [error.message]}) from None
-    before = audit.snapshot(user, USER_FIELDS)
-    user.full_name, user.org, user.mobile, user.is_active = (
-        data.full_name,
-        data.org,
-        data.mobile,
-        data.is_active,
-    )
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # as a hand-over of this person
+        if deactivating or moving:
+            try:
+                _require_no_open_work(user, moving=not deactivating)
+            except ServiceError as error:
+                raise ValidationFailed({"is_active" if deactivating else "org": [error.message]}) from None
+        before = audit.snapshot(user, USER_FIELDS)
+        user.full_name, user.org, user.mobile = data.full_name, data.org, data.mobile
+        if not deactivating:
+            user.is_active = data.is_active
         user.save()
-        if deactivating:
-            _cancel_ending_with_post(actor, user, "")
         audit.record(
             events.USER_CHANGED,
             actor=actor,
@@ -248,6 +249,8 @@ def user_update(*, actor: User, user: User, data: UserData) -> User:
             before=before,
             after=audit.snapshot(user, USER_FIELDS),
         )
+        if deactivating:
+            user_deactivate(actor=actor, user=user)
     return user
 
 
@@ -307,14 +310,15 @@ def work_summary(work: list[tuple[HandoverKind, int]]) -> str:
     return _("、").join(_("%(kind)s %(n)d 项") % {"kind": kind.label, "n": count} for kind, count in work)
 
 
-def _require_no_open_work(user: User) -> None:
+def _require_no_open_work(user: User, *, moving: bool = False) -> None:
     work = [(kind, count) for kind, count in open_work(user) if kind.needs_successor]
     if work:
-        raise ServiceError(
-            _("该账号还有未办结的工作（%(work)s），须指定接替人，交接后才能停用。")
-            % {"work": work_summary(work)},
-            code="open_work",
+        message = (
+            _("该账号还有未办结的工作（%(work)s），须先通过“工作交接”交给接替人，才能调整所属组织。")
+            if moving
+            else _("该账号还有未办结的工作（%(work)s），须指定接替人，交接后才能停用。")
         )
+        raise ServiceError(message % {"work": work_summary(work)}, code="open_work")
 
 
 def _left_behind_message(successor: User, left: list[LeftBehind], limit: int = 10) -> str:

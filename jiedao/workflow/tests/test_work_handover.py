@@ -302,3 +302,30 @@ def test_a_successor_limited_to_own_records_takes_no_inquiry_of_another_node(peo
     assert done.moved.get("applications.inquiries", 0) == 0 and done.left
     owned.refresh_from_db()
     assert owned.owner == people.head
+
+
+def test_the_edit_page_moves_no_one_to_another_org_with_open_work_and_deactivates_as_the_button_does(
+    claimed, people, sysadmin
+):
+    web = client_for(sysadmin)
+    moved = web.post(
+        f"/accounts/users/{people.head.pk}/edit/",
+        {"username": "head", "full_name": "李主任", "org": people.tree.community_a1.pk, "is_active": "on"},
+    )
+    assert "须先通过“工作交接”交给接替人，才能调整所属组织" in moved.content.decode()
+    people.head.refresh_from_db()
+    assert people.head.org == people.tree.subdistrict_a
+
+    # With nothing open (the step handed on), unticking 启用 deactivates as the 停用 page does.
+    accounts.user_handover(actor=sysadmin, from_user=people.head, to_user=people.head2, reason="调岗")
+    token = accounts.issue_token(user=people.head)
+    web.post(
+        f"/accounts/users/{people.head.pk}/edit/",
+        {"username": "head", "full_name": "李主任", "org": people.tree.subdistrict_a.pk},
+    )
+    people.head.refresh_from_db()
+    assert not people.head.is_active
+    assert AuditEvent.objects.filter(
+        event_name="accounts.user.deactivated", target_id=str(people.head.pk)
+    ).exists()
+    assert not type(token).objects.filter(pk=token.pk).exists()  # its API token revoked
