@@ -5,8 +5,8 @@ Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xm
 
 Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
 `task_unclaim`, `task_complete`, `task_complete_batch` (批量审批: one `task_complete` per task), `task_return`,
-`task_transfer`, `task_delegate`, `task_reassign` (改派 by an administrator), `copy_mark_read`, the periodic
-`fire_due_timers`, and `process_retry` (an administrator resumes an instance the engine marked failed).
+`task_transfer`, `task_delegate`, `task_reassign` (改派 by an administrator), `copies_mark_read`, the
+periodic `fire_due_timers`, and `process_retry` (an administrator resumes an instance the engine marked failed).
 
 Each step is one transaction: the instance row is locked (`select_for_update`), the Spiff workflow is
 restored from the instance's state, the engine runs, the state is written back, the `WorkTask` rows are
@@ -42,7 +42,6 @@ from jiedao.accounts.models import User
 from jiedao.audit import services as audit
 from jiedao.core.exceptions import (
     Conflict,
-    OutOfScope,
     PermissionDenied,
     RateLimited,
     ServiceError,
@@ -2235,37 +2234,36 @@ def process_copy(
     return created
 
 
-def copy_comment(*, actor, copy: CarbonCopy, comment: str) -> CarbonCopy:
-    """阅知意见: the recipient of a copy writes what they make of it, once; it joins the instance's history
-    so the sender and the handlers see it."""
-    if copy.recipient_id != actor.pk:
-        raise OutOfScope()
+def copy_comment(*, actor, instance: ProcessInstance, comment: str) -> CarbonCopy:
+    """阅知意见: the recipient of a copy of `instance` writes what they make of it, once per copy (the latest
+    still without one); it joins the instance's history so the sender and the handlers see it."""
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed({"comment": [_("请填写阅知意见。")]})
     if len(comment) > 500:
         raise ValidationFailed({"comment": [_("阅知意见不能超过 500 字。")]})
     with transaction.atomic():
-        copy = CarbonCopy.objects.select_for_update().get(pk=copy.pk)
-        if copy.comment:
-            raise Conflict(_("您已填写过阅知意见。"))
+        mine = CarbonCopy.objects.select_for_update().filter(instance=instance, recipient=actor)
+        copy = mine.filter(comment="").order_by("-created_at", "-id").first()
+        if copy is None:
+            raise Conflict(_("您已填写过阅知意见。") if mine.exists() else _("该流程没有抄送给您。"))
         copy.comment = comment
         copy.read_at = copy.read_at or timezone.now()
         copy.save(update_fields=["comment", "read_at"])
-        _history(copy.instance, HistoryAction.READ, actor=actor, opinion=comment)
-        _audit(events.COPY_READ, actor=actor, target=copy.instance, message=comment)
+        _history(instance, HistoryAction.READ, actor=actor, opinion=comment)
+        _audit(events.COPY_READ, actor=actor, target=instance, message=comment)
     return copy
 
 
-def copy_mark_read(*, actor, copy: CarbonCopy) -> CarbonCopy:
-    if copy.recipient_id != actor.pk:
-        raise OutOfScope()
-    if copy.read_at is None:
-        with transaction.atomic():
-            copy.read_at = timezone.now()
-            copy.save(update_fields=["read_at"])
-            audit.record(events.COPY_READ, actor=actor, target=copy.instance)
-    return copy
+def copies_mark_read(*, actor, instance: ProcessInstance) -> int:
+    """The actor opened `instance`: their unread copies of it are read (one UPDATE, one audit record)."""
+    with transaction.atomic():
+        read = CarbonCopy.objects.filter(instance=instance, recipient=actor, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        if read:
+            audit.record(events.COPY_READ, actor=actor, target=instance)
+    return read
 
 
 # --- timers ---------------------------------------------------------------------------------------------------

@@ -479,11 +479,9 @@ class InstanceDetailView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         instance = _instance_or_404(request.user, pk)
+        services.copies_mark_read(actor=request.user, instance=instance)
         copies = list(instance.copies.select_related("recipient__org", "sender").order_by("created_at", "id"))
         mine = [copy for copy in copies if copy.recipient_id == request.user.pk]
-        for copy in mine:
-            if copy.read_at is None:
-                services.copy_mark_read(actor=request.user, copy=copy)
         can_copy = services.can_copy(instance, request.user)
         can_reassign = services.can_reassign(instance, request.user)
         state = selectors.diagram_state(instance)
@@ -672,13 +670,10 @@ class CopyCommentView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        copy = get_object_or_404(
-            instance.copies.filter(recipient=request.user, comment="").order_by("-created_at", "-id")[:1]
-        )
         errors = _run(
             request,
             lambda: services.copy_comment(
-                actor=request.user, copy=copy, comment=request.POST.get("comment", "")
+                actor=request.user, instance=instance, comment=request.POST.get("comment", "")
             ),
         )
         if errors:

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from jiedao.accounts.models import User
 from jiedao.core.api.viewsets import ScopedViewSetMixin
-from jiedao.core.exceptions import Conflict, ValidationFailed
+from jiedao.core.exceptions import ValidationFailed
 from jiedao.orgs.models import OrgUnit
 from jiedao.workflow import selectors, services
 from jiedao.workflow.api import serializers as s
@@ -371,12 +371,7 @@ class ProcessInstanceViewSet(
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         data = _parse(s.CopyCommentSerializer, request)
-        instance = self.get_object()
-        mine = instance.copies.filter(recipient=request.user).order_by("-created_at", "-id")
-        copy = mine.filter(comment="").first() or mine.first()  # the latest without a comment, if any
-        if copy is None:
-            raise Conflict(_("该流程没有抄送给您。"))
-        copy = services.copy_comment(actor=request.user, copy=copy, comment=data["comment"])
+        copy = services.copy_comment(actor=request.user, instance=self.get_object(), comment=data["comment"])
         return Response(s.CopySerializer(copy).data)
 
 

@@ -43,6 +43,9 @@ def test_a_handler_copies_colleagues_who_read_it_and_comment(leave, people):
     assert 'data-testid="copy-comment-form"' in page and "李主任 抄送给您，请阅知" in page
     assert not copy_form_on(page)  # office1 takes no part in the leave: may read, not circulate it further
     assert CarbonCopy.objects.get(instance=instance, recipient=people.office1).read_at is not None
+    assert AuditEvent.objects.filter(event_name="workflow.copy.read", actor=people.office1).count() == 1
+    office.get(f"/workflow/instances/{instance.pk}/")  # opened again: nothing more to record
+    assert AuditEvent.objects.filter(event_name="workflow.copy.read", actor=people.office1).count() == 1
 
     response = office.post(
         f"/workflow/instances/{instance.pk}/copy-comment/", {"comment": "已阅，请按规定销假"}
@@ -56,8 +59,10 @@ def test_a_handler_copies_colleagues_who_read_it_and_comment(leave, people):
     read = TaskHistory.objects.get(instance=instance, action=HistoryAction.READ)
     assert read.actor == people.office1 and read.opinion == "已阅，请按规定销假"
 
-    again = office.post(f"/workflow/instances/{instance.pk}/copy-comment/", {"comment": "再说一次"})
-    assert again.status_code == 404  # no copy left without a comment
+    again = office.post(
+        f"/workflow/instances/{instance.pk}/copy-comment/", {"comment": "再说一次"}, follow=True
+    )
+    assert "您已填写过阅知意见。" in again.content.decode()  # no copy left without a comment
     assert TaskHistory.objects.filter(instance=instance, action=HistoryAction.READ).count() == 1
 
 
