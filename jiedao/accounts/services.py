@@ -321,12 +321,18 @@ def _require_no_open_work(user: User, *, moving: bool = False) -> None:
         raise ServiceError(message % {"work": work_summary(work)}, code="open_work")
 
 
-def _left_behind_message(successor: User, left: list[LeftBehind], limit: int = 10) -> str:
+def left_behind_text(left: list[LeftBehind], limit: int = 10) -> str:
+    """What could not be handed over, as one line: the first `limit` items with their reasons."""
     items = _("；").join(
         _("%(item)s（%(why)s）") % {"item": item.label, "why": item.reason} for item in left[:limit]
     )
     if len(left) > limit:
         items += _("；等共 %(n)d 项") % {"n": len(left)}
+    return items
+
+
+def _left_behind_message(successor: User, left: list[LeftBehind]) -> str:
+    items = left_behind_text(left)
     return _(
         "以下工作不能交给 %(name)s，账号未停用：%(items)s。请先通过“工作交接”把它们交给能办理的同事，再停用。"
     ) % {"name": successor.full_name or successor.username, "items": items}

@@ -413,9 +413,7 @@ class UserWorkMixin:
                 _("已取消 %(n)d 项以其为委托人或代理人的流程代理设置。") % {"n": sum(done.ended.values())},
             )
         if done.left:
-            items = _("；").join(
-                _("%(item)s（%(why)s）") % {"item": item.label, "why": item.reason} for item in done.left
-            )
+            items = services.left_behind_text(done.left)
             messages.warning(
                 self.request,
                 _("以下 %(n)d 项工作不能交给 %(name)s，仍由原人员持有，请另选接替人再交接：%(items)s")

@@ -89,13 +89,13 @@ def move_inquiries(*, actor, from_user, to_user, reason: str) -> Moved:
         if _may_act(to_user, permission, inquiry):
             taken.append(inquiry)
         else:
-            left.append(LeftBehind("applications.inquiries", str(inquiry), why))
+            left.append(LeftBehind.of("applications.inquiries", inquiry, why))
     passed = []
     for handover in receiving:
         if _may_act(to_user, permission, handover.inquiry):
             passed.append(handover)
         else:
-            left.append(LeftBehind("applications.inquiries", str(handover.inquiry), why))
+            left.append(LeftBehind.of("applications.inquiries", handover.inquiry, why))
     now = timezone.now()
     if taken:
         Inquiry.objects.filter(pk__in=[inquiry.pk for inquiry in taken]).update(owner=to_user, updated_at=now)
@@ -144,7 +144,7 @@ def _mover(model, *, field: str, still_open: Q, permission: str, kind: str, why:
         taken_ids = [record.pk for record in records if _may_act(to_user, permission, record)]
         taken = set(taken_ids)
         kept = [record for record in records if record.pk not in taken]
-        left = [LeftBehind(kind, str(record), str(why)) for record in kept]
+        left = [LeftBehind.of(kind, record, why) for record in kept]
         if taken_ids:
             model.objects.filter(pk__in=taken_ids).update(**{field: to_user, "updated_at": timezone.now()})
         _record(

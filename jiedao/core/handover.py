@@ -16,11 +16,18 @@ from django.utils.functional import Promise
 
 @dataclass(frozen=True)
 class LeftBehind:
-    """One piece of work the successor cannot take (and that stays where it was), with the reason."""
+    """One piece of work the successor cannot take (and that stays where it was), with the reason. The label
+    names the record by its kind and number, never by its content: the one handing over is often the system
+    administrator, who does no business and is not to read a visitor's question or an applicant's name."""
 
     kind: str
     label: str
     reason: str
+
+    @classmethod
+    def of(cls, kind: str, record, reason, detail: str = "") -> LeftBehind:
+        label = f"{record._meta.verbose_name} #{record.pk}" + (f"（{detail}）" if detail else "")
+        return cls(kind, label, str(reason))
 
 
 @dataclass

@@ -93,7 +93,7 @@ def move_tasks(*, actor, from_user, to_user, reason: str) -> Moved:
     for task in tasks:
         why = _why_not(task, to_user, candidate_already=candidate_already, signing=signing)
         if why is not None:
-            left.append(LeftBehind("workflow.tasks", f"{task.instance.title}：{task.name}", why))
+            left.append(LeftBehind.of("workflow.tasks", task, why, detail=task.name))
             continue
         # The step waits for the successor when it was the leaver's to act on (assigned, or their slot
         # among the candidates); a step they delegated waits for the delegate and only comes back later.

@@ -101,6 +101,7 @@ def test_a_step_the_successor_cannot_see_is_reported_and_left(leave, people, sys
     far = start_leave(people, applicant=people.applicant2)  # community A2
     for instance in (near, far):
         services.task_claim(actor=people.head, task=task_for(instance, "head", people.head))
+    far_task = task_for(far, "head", people.head)
     # A community worker of A1 sees only A1's processes.
     local = make_user(
         people.tree.community_a1, "workflow.view_processinstance", scope=DataScope.NODE, username="local"
@@ -110,8 +111,9 @@ def test_a_step_the_successor_cannot_see_is_reported_and_left(leave, people, sys
 
     assert done.moved == {"workflow.tasks": 1}
     assert [(item.label, item.reason) for item in done.left] == [
-        (f"{far.title}：部门负责人审批", "接替人不能查看该流程（不在其管辖范围内）。")
+        (f"待办任务 #{far_task.pk}（部门负责人审批）", "接替人不能查看该流程（不在其管辖范围内）。")
     ]
+    assert "applicant2" not in done.left[0].label  # the instance's title (the applicant) is not shown
     assert task_for(near, "head").assignee == local
     assert task_for(far, "head").assignee == people.head
     assert AuditEvent.objects.get(event_name="workflow.task.handed_over").after["tasks_left"] == [
@@ -279,7 +281,7 @@ def test_the_leavers_enterprise_agency_goes_to_a_successor_who_sees_its_applicat
         project_name="新建厂房",
     )
     kept = accounts.user_handover(actor=sysadmin, from_user=people.head, to_user=people.head2, reason="调岗")
-    assert kept.moved == {} and [item.label for item in kept.left] == ["甲街道某某科技有限公司 · 新建厂房"]
+    assert kept.moved == {} and [item.label for item in kept.left] == [f"代办服务 #{assignment.pk}"]
 
     done = accounts.user_handover(
         actor=sysadmin, from_user=people.head, to_user=people.office1, reason="调岗"
