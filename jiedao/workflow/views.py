@@ -601,11 +601,14 @@ class InstanceReassignView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        task_id = request.POST.get("task", "")
+        # "<id>:<version>": the step as the page showed it, so a holder changed since is not overridden unseen.
+        task_id, _sep, version = request.POST.get("task", "").partition(":")
         task = instance.tasks.filter(pk=task_id).first() if task_id.isdigit() else None
         if task is None:
             messages.error(request, _("请选择要改派的环节。"))
             return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+        if version.isdigit():
+            task.version = int(version)
         task.instance = instance
         reassigned, errors = _call(
             request,

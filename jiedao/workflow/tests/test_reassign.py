@@ -102,6 +102,28 @@ def test_an_unclaimed_group_step_becomes_one_persons_from_the_instance_page(leav
     assert steps(instance) == ["report"]  # approved: back to the applicant to report back
 
 
+def test_a_step_that_changed_hands_since_the_page_was_loaded_is_not_reassigned(leave, people, admin):
+    """The page names the step's holder; if someone else takes it meanwhile, the administrator's 改派 from
+    that page is refused instead of overriding a change they never saw."""
+    instance = start_leave(people)
+    task = task_for(instance, "head")
+    web = client_for(admin)
+    page = web.get(f"/workflow/instances/{instance.pk}/").content.decode()
+    shown = f'value="{task.pk}:{task.version}"'
+    assert shown in page
+    services.task_claim(actor=people.head2, task=task)  # back from leave, the colleague takes it up
+
+    response = web.post(
+        f"/workflow/instances/{instance.pk}/reassign/",
+        {"task": f"{task.pk}:{task.version}", "to_user": "office1", "reason": "两位负责人都在外学习"},
+        follow=True,
+    )
+    assert "该环节的办理人已有变化，请刷新后重试。" in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == people.head2
+    assert not TaskHistory.objects.filter(action=HistoryAction.REASSIGN).exists()
+
+
 def test_only_an_administrator_may_reassign_and_nothing_changes_otherwise(leave, people, admin):
     instance, task = claimed_head_step(people)
     for actor in (people.head2, people.supervisor):
