@@ -476,27 +476,23 @@ class UserDeactivateView(UserWorkMixin, ServiceFormView):
         return done
 
 
-class UserActionView(ScopedViewMixin, View):
+class UserUnlockView(ScopedViewMixin, View):
     """Unlock a user (POST)."""
 
     model = User
     http_method_names = ["post"]
-    actions = {
-        "unlock": ("unlock", services.user_unlock, gettext_lazy("账号已解除锁定。")),
-    }
 
     def required_permission(self) -> str:
-        return f"accounts.{self.actions[self.kwargs['action']][0]}_user"
+        return "accounts.unlock_user"
 
-    def post(self, request, pk, action):
-        _permission, service, done = self.actions[action]
+    def post(self, request, pk):
         user = get_object_or_404(self.get_queryset(), pk=pk)
         try:
-            service(actor=request.user, user=user)
+            services.user_unlock(actor=request.user, user=user)
         except ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, done)
+            messages.success(request, _("账号已解除锁定。"))
         return redirect("accounts:user_list")
 
 

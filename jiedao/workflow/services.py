@@ -1369,23 +1369,39 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     return current
 
 
+_AMBIGUOUS = object()
+
+
+def _users_named(names: list[str]) -> dict[str, User | object | None]:
+    """The active user each typed name stands for: a username (what the suggestion lists fill in), or a full
+    name only one active user has — people type the colleague's name; `_AMBIGUOUS` when several have it, None
+    when nobody does. Two queries whatever the number of names."""
+    active = User.objects.filter(is_active=True)
+    found: dict[str, User | object | None] = {u.username: u for u in active.filter(username__in=names)}
+    rest = [name for name in names if name not in found]
+    by_name: dict[str, list[User]] = {}
+    for user in active.filter(full_name__in=rest) if rest else []:
+        by_name.setdefault(user.full_name, []).append(user)
+    for name in rest:
+        namesakes = by_name.get(name, [])
+        found[name] = namesakes[0] if len(namesakes) == 1 else (_AMBIGUOUS if namesakes else None)
+    return found
+
+
+def _ambiguous(name: str) -> str:
+    return _("有多位名为“%(name)s”的用户，请从列表中选择（按用户名区分）。") % {"name": name}
+
+
 def _user_named(text: str) -> User | None:
-    """The active user a person typed on a page: a username (what the suggestion list fills in), or a full
-    name that only one active user has — people type the colleague's name. Several of that name: they are
-    asked to pick from the list."""
+    """The active user a person typed on a page (see `_users_named`); several of that name: they are asked
+    to pick from the list."""
     name = text.strip()
     if not name:
         raise ValidationFailed({"to_user": [_("请选择办理人。")]})
-    active = User.objects.filter(is_active=True)
-    user = active.filter(username=name).first()
-    if user is not None:
-        return user
-    namesakes = list(active.filter(full_name=name)[:2])
-    if len(namesakes) > 1:
-        raise ValidationFailed(
-            {"to_user": [_("有多位名为“%(name)s”的用户，请从列表中选择（按用户名区分）。") % {"name": name}]}
-        )
-    return namesakes[0] if namesakes else None
+    user = _users_named([name])[name]
+    if user is _AMBIGUOUS:
+        raise ValidationFailed({"to_user": [_ambiguous(name)]})
+    return user
 
 
 def _check_target_user(
@@ -2165,11 +2181,13 @@ def _copy_recipients(actor, instance: ProcessInstance, usernames: list[str]) -> 
         raise ValidationFailed({"recipients": [_("请选择抄送对象。")]})
     if len(names) > MAX_COPY_RECIPIENTS:
         raise ValidationFailed({"recipients": [_("一次最多抄送 %(n)d 人。") % {"n": MAX_COPY_RECIPIENTS}]})
-    users = {user.username: user for user in User.objects.filter(username__in=names, is_active=True)}
+    users = _users_named(names)
     errors = []
     for name in names:
-        user = users.get(name)
-        if user is None:
+        user = users[name]
+        if user is _AMBIGUOUS:
+            errors.append(_ambiguous(name))
+        elif user is None:
             errors.append(_("用户“%(u)s”不存在或已停用。") % {"u": name})
         elif user.pk == actor.pk:
             errors.append(_("不能抄送给自己。"))
@@ -2179,7 +2197,7 @@ def _copy_recipients(actor, instance: ProcessInstance, usernames: list[str]) -> 
             )
     if errors:
         raise ValidationFailed({"recipients": errors})
-    return [users[name] for name in names]
+    return list({user.pk: user for user in (users[name] for name in names)}.values())
 
 
 def process_copy(

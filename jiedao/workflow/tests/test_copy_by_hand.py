@@ -138,3 +138,10 @@ def test_the_choices_leave_out_who_has_an_unread_copy(leave, people):
     services.process_copy(actor=people.applicant, instance=instance, recipients=["office1"])
     page = client_for(people.applicant).get(f"/workflow/instances/{instance.pk}/").content.decode()
     assert 'value="office1"' not in page and 'value="office2"' in page
+
+
+def test_colleagues_are_copied_by_their_names_as_typed(leave, people):
+    instance = start_leave(people)
+    # "李主任" is the head's full name and "head" their username: the same person once.
+    [copy] = services.process_copy(actor=people.applicant, instance=instance, recipients=["李主任", "head"])
+    assert copy.recipient == people.head
