@@ -20,19 +20,15 @@ from jiedao.core.i18n import Message, for_record
 from jiedao.workflow import audit_events as events
 from jiedao.workflow import bpmn, engine
 from jiedao.workflow.assignment import may_handle
-from jiedao.workflow.choices import OPEN_TASK_STATUSES, HistoryAction
+from jiedao.workflow.choices import HistoryAction
 from jiedao.workflow.models import ProcessInstance, TaskHistory, TaskProxy, WorkTask
 from jiedao.workflow.proxies import today
+from jiedao.workflow.selectors import held_condition
 from jiedao.workflow.services import _actor_name, _announce, _initiator_step
 
 
-def _held(user) -> Q:
-    candidate_of = WorkTask.candidates.through.objects.filter(user_id=user.pk).values("worktask_id")
-    return Q(assignee=user) | Q(owner=user) | Q(assignee__isnull=True, pk__in=candidate_of)
-
-
 def open_tasks(user):
-    return WorkTask.objects.filter(_held(user), status__in=OPEN_TASK_STATUSES)
+    return WorkTask.objects.filter(held_condition(user, delegated=True))
 
 
 def count_tasks(user) -> int:

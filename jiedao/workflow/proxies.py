@@ -27,8 +27,9 @@ from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow import audit_events as events
 from jiedao.workflow import engine
 from jiedao.workflow.assignment import may_handle
-from jiedao.workflow.choices import OPEN_TASK_STATUSES, HistoryAction, TaskStatus
+from jiedao.workflow.choices import HistoryAction, TaskStatus
 from jiedao.workflow.models import TaskHistory, TaskProxy, WorkTask
+from jiedao.workflow.selectors import held_condition
 
 MAX_DAYS = 90  # a longer absence is a change of post: the roles should move, not a proxy
 
@@ -180,12 +181,10 @@ def with_proxies(specs: list[tuple], *, org: OrgUnit, moment: dt.datetime) -> li
 def _hand_over_open(setting: TaskProxy) -> int:
     """The principal's steps waiting now (theirs, or theirs among others unclaimed) gain the proxy."""
     principal, proxy = setting.principal, setting.proxy
-    candidate_of = WorkTask.candidates.through.objects.filter(user_id=principal.pk).values("worktask_id")
     tasks = list(
         WorkTask.objects.select_for_update(of=("self",))
         .select_related("instance__org")
-        .filter(status__in=OPEN_TASK_STATUSES)
-        .filter(Q(assignee=principal) | Q(assignee__isnull=True, pk__in=candidate_of))
+        .filter(held_condition(principal))
     )
     tasks = [task for task in tasks if may_handle(proxy, task.instance.org)]
     already = set(

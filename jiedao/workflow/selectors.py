@@ -12,11 +12,24 @@ from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstanc
 BOXES = ("todo", "done", "started", "cc")
 
 
+def held_condition(user, *, delegated: bool = False) -> Q:
+    """The open steps `user` holds: assigned to them, or unclaimed with them among the candidates (their
+    待办); with `delegated`, also those they delegated (委派), which come back to them to decide. The one
+    definition the inbox, the pages a step opens, 抄送, 流程代理 and 工作交接 share."""
+    held = Q(assignee_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
+    if delegated:
+        held |= Q(owner_id=user.pk)
+    return Q(status__in=OPEN_TASK_STATUSES) & held
+
+
+def handled_condition(user) -> Q:
+    """The steps `user` completed (已办; a step they sent back counts)."""
+    return Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
+
+
 def todo_tasks(user) -> QuerySet[WorkTask]:
     """Open tasks the user may act on: assigned to them, or unclaimed with them among the candidates."""
-    return WorkTask.objects.filter(status__in=OPEN_TASK_STATUSES).filter(
-        Q(assignee_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
-    )
+    return WorkTask.objects.filter(held_condition(user))
 
 
 def _candidate_ids(user):
@@ -24,7 +37,7 @@ def _candidate_ids(user):
 
 
 def done_tasks(user) -> QuerySet[WorkTask]:
-    return WorkTask.objects.filter(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
+    return WorkTask.objects.filter(handled_condition(user))
 
 
 def started_instances(user) -> QuerySet[ProcessInstance]:
@@ -74,10 +87,7 @@ def filtered_counts(user, *, q: str = "", key: str = "") -> dict[str, int]:
             queryset = queryset.filter(**{f"{prefix}definition__key": key})
         return queryset
 
-    todo = Q(status__in=OPEN_TASK_STATUSES) & (
-        Q(assignee_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
-    )
-    done = Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
+    todo, done = held_condition(user), handled_condition(user)
     tasks = narrow(WorkTask.objects.filter(todo | done), "instance__").aggregate(
         todo=Count("pk", filter=todo), done=Count("pk", filter=done)
     )
@@ -133,10 +143,7 @@ def takes_part_in_process(user, model) -> Exists:
         instance__content_type=ContentType.objects.get_for_model(model),
         instance__object_id=Cast(OuterRef("pk"), CharField()),
     )
-    holds = Q(status__in=OPEN_TASK_STATUSES) & (
-        Q(assignee_id=user.pk) | Q(owner_id=user.pk) | Q(assignee__isnull=True, pk__in=_candidate_ids(user))
-    )
-    return Exists(steps.filter(holds | Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)))
+    return Exists(steps.filter(held_condition(user, delegated=True) | handled_condition(user)))
 
 
 def business_object_for(user, instance: ProcessInstance):

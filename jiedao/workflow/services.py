@@ -2170,7 +2170,7 @@ def can_copy(instance: ProcessInstance, user) -> bool:
         return False
     if instance.initiator_id == user.pk:
         return True
-    took_part = Q(assignee=user) | Q(completed_by=user) | Q(status__in=OPEN_TASK_STATUSES, candidates=user)
+    took_part = selectors.held_condition(user, delegated=True) | selectors.handled_condition(user)
     return instance.tasks.filter(took_part).exists() or _may_administer(user, instance)
 
 
