@@ -1468,6 +1468,7 @@ def _hand_to(
     new holder is told (`_announce`)."""
     before = {"assignee": current.assignee_id, **(before or {})}
     current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
+    current.on_behalf_of = None  # the new holder has it in their own right, not as someone's 流程代理
     current.version += 1
     current.save()
     current.candidates.set([to_user])
@@ -1515,8 +1516,6 @@ def task_reassign(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         personal = [user for user in (current.assignee, current.owner) if user is not None]
         former = personal or [user for user in current.candidates.all() if user.is_active]
         former = [user for user in dict.fromkeys(former) if user.pk != to_user.pk]
-        # The new holder acts on the administrator's word, not in a 流程代理's stead.
-        current.on_behalf_of = None
         _hand_to(
             current,
             to_user,

@@ -272,7 +272,16 @@ class TaskDetailView(LoginRequiredMixin, View):
     scope_exempt = "a task of the signed-in user (or in their scope with workflow.view_worktask), via selectors.tasks_for"
 
     def get(self, request, pk):
-        return self.render(request, _task_or_404(request.user, pk))
+        try:
+            task = _task_or_404(request.user, pk)
+        except Http404:
+            # A holder whose step an administrator 改派'd follows an old link (an SMS, the history): say to whom.
+            moved = services.reassigned_away(request.user, pk)
+            if moved is None:
+                raise
+            messages.warning(request, moved)
+            return HttpResponseRedirect(reverse("workflow:inbox"))
+        return self.render(request, task)
 
     def render(self, request, task, *, errors=None, submitted=None, typed=None, status=200):
         instance = task.instance

@@ -137,3 +137,16 @@ def test_the_page_sets_lists_and_cancels(leave, people, clock):
     assert "流程代理已取消" in response.content.decode()
     setting.refresh_from_db()
     assert setting.cancelled_at is not None
+
+
+def test_a_step_the_proxy_transfers_loses_the_proxy_mark(leave, people, clock):
+    """The colleague a proxy hands the step to has it in their own right: no 代 李主任 in their inbox."""
+    away(people)
+    instance = start_leave(people)
+    task = head_step(instance)
+    services.task_claim(actor=people.office1, task=task)
+    task.refresh_from_db()
+    services.task_transfer(actor=people.office1, task=task, to_user="leader", reason="请陈书记处理")
+    task.refresh_from_db()
+    assert task.assignee == people.leader and task.on_behalf_of is None
+    assert "代 李主任" not in client_for(people.leader).get("/workflow/inbox/").content.decode()

@@ -97,6 +97,10 @@ def test_an_unclaimed_group_step_becomes_one_persons_from_the_instance_page(leav
         f"/workflow/tasks/{task.pk}/complete/", {"form_data": '{"outcome": "approve"}'}, follow=True
     )
     assert "改派给 office1" in refused.content.decode()
+    # Following an old link to the step (the new-task SMS, the history) says the same, not 404.
+    opened = client_for(people.head).get(f"/workflow/tasks/{task.pk}/", follow=True)
+    assert opened.status_code == 200 and "改派给 office1" in opened.content.decode()
+    assert client_for(people.outsider).get(f"/workflow/tasks/{task.pk}/").status_code == 404
 
     complete(instance, "head", people.office1, APPROVE)
     assert steps(instance) == ["report"]  # approved: back to the applicant to report back
