@@ -128,8 +128,10 @@ def move_inquiries(*, actor, from_user, to_user, reason: str) -> Moved:
 # --- records with one responsible person ---------------------------------------------------------------------
 
 
-def _mover(model, *, field: str, still_open: Q, permission: str, kind: str, why: str, event):
-    """Count and move the open records of `model` whose `field` names a person."""
+def _register_mover(
+    model, *, code: str, label, order: int, field: str, still_open: Q, permission: str, why: str, event
+) -> None:
+    """A kind of work: the open records of `model` whose `field` names a person, counted and moved."""
 
     def held(user):
         return model.objects.filter(still_open, **{field: user})
@@ -144,7 +146,7 @@ def _mover(model, *, field: str, still_open: Q, permission: str, kind: str, why:
         taken_ids = [record.pk for record in records if _may_act(to_user, permission, record)]
         taken = set(taken_ids)
         kept = [record for record in records if record.pk not in taken]
-        left = [LeftBehind.of(kind, record, why) for record in kept]
+        left = [LeftBehind.of(code, record, why) for record in kept]
         if taken_ids:
             model.objects.filter(pk__in=taken_ids).update(**{field: to_user, "updated_at": timezone.now()})
         _record(
@@ -158,36 +160,8 @@ def _mover(model, *, field: str, still_open: Q, permission: str, kind: str, why:
         )
         return Moved(len(taken_ids), left)
 
-    return count, move
+    register(HandoverKind(code=code, label=label, count=count, move=move, order=order))
 
-
-count_agency, move_agency = _mover(
-    AgencyAssignment,
-    field="agent",
-    still_open=Q(is_active=True),
-    permission="applications.view_application",
-    kind="applications.agency",
-    why=gettext_lazy("接替人不能查看该代办服务所属组织的办件。"),
-    event=events.AGENCY_HANDED_OVER,
-)
-count_rectifications, move_rectifications = _mover(
-    Rectification,
-    field="responsible",
-    still_open=Q(status=RectificationStatus.OPEN),
-    permission="applications.change_rectification",
-    kind="applications.rectifications",
-    why=gettext_lazy("接替人没有办理该差评整改的权限（不在其管辖范围内）。"),
-    event=events.RECTIFICATION_HANDED_OVER,
-)
-count_objections, move_objections = _mover(
-    ObjectionTask,
-    field="assignee",
-    still_open=Q(resolved_at__isnull=True),
-    permission="applications.change_objectiontask",
-    kind="applications.objections",
-    why=gettext_lazy("接替人没有处理该公示异议的权限（不在其管辖范围内）。"),
-    event=events.OBJECTION_HANDED_OVER,
-)
 
 register(
     HandoverKind(
@@ -198,30 +172,36 @@ register(
         order=20,
     )
 )
-register(
-    HandoverKind(
-        code="applications.agency",
-        label=gettext_lazy("企业代办"),
-        count=count_agency,
-        move=move_agency,
-        order=30,
-    )
+_register_mover(
+    AgencyAssignment,
+    code="applications.agency",
+    label=gettext_lazy("企业代办"),
+    order=30,
+    field="agent",
+    still_open=Q(is_active=True),
+    permission="applications.view_application",
+    why=gettext_lazy("接替人不能查看该代办服务所属组织的办件。"),
+    event=events.AGENCY_HANDED_OVER,
 )
-register(
-    HandoverKind(
-        code="applications.rectifications",
-        label=gettext_lazy("差评整改"),
-        count=count_rectifications,
-        move=move_rectifications,
-        order=40,
-    )
+_register_mover(
+    Rectification,
+    code="applications.rectifications",
+    label=gettext_lazy("差评整改"),
+    order=40,
+    field="responsible",
+    still_open=Q(status=RectificationStatus.OPEN),
+    permission="applications.change_rectification",
+    why=gettext_lazy("接替人没有办理该差评整改的权限（不在其管辖范围内）。"),
+    event=events.RECTIFICATION_HANDED_OVER,
 )
-register(
-    HandoverKind(
-        code="applications.objections",
-        label=gettext_lazy("公示异议处理"),
-        count=count_objections,
-        move=move_objections,
-        order=50,
-    )
+_register_mover(
+    ObjectionTask,
+    code="applications.objections",
+    label=gettext_lazy("公示异议处理"),
+    order=50,
+    field="assignee",
+    still_open=Q(resolved_at__isnull=True),
+    permission="applications.change_objectiontask",
+    why=gettext_lazy("接替人没有处理该公示异议的权限（不在其管辖范围内）。"),
+    event=events.OBJECTION_HANDED_OVER,
 )

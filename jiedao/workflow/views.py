@@ -549,18 +549,33 @@ class InstanceDocumentView(LoginRequiredMixin, View):
         return response
 
 
+def _back_to_instance(request, instance: ProcessInstance, call, success):
+    """Run a service call from the instance's page and go back to it, saying what went wrong (in Chinese) or
+    `success` — a text, or a function of the call's result that words it."""
+    result, errors = _call(request, call)
+    if errors:
+        for message in errors:
+            messages.error(request, message)
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+
+
+def _names(users) -> str:
+    return "、".join(user.full_name or user.username for user in users)
+
+
 class InstanceWithdrawView(LoginRequiredMixin, View):
     scope_exempt = "the initiator's own instance; the service checks that the actor started it"
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        errors = _run(request, lambda: services.process_withdraw(actor=request.user, instance=instance))
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("已撤回到您的环节，可修改后重新提交。"))
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+        return _back_to_instance(
+            request,
+            instance,
+            lambda: services.process_withdraw(actor=request.user, instance=instance),
+            _("已撤回到您的环节，可修改后重新提交。"),
+        )
 
 
 class InstanceRevokeView(LoginRequiredMixin, View):
@@ -568,13 +583,12 @@ class InstanceRevokeView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        errors = _run(request, lambda: services.process_revoke(actor=request.user, instance=instance))
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("申请已撤销。"))
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+        return _back_to_instance(
+            request,
+            instance,
+            lambda: services.process_revoke(actor=request.user, instance=instance),
+            _("申请已撤销。"),
+        )
 
 
 class InstanceUrgeView(LoginRequiredMixin, View):
@@ -586,21 +600,16 @@ class InstanceUrgeView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        urged, errors = _call(
+        return _back_to_instance(
             request,
+            instance,
             lambda: services.process_urge(
                 actor=request.user, instance=instance, note=request.POST.get("note", "")
             ),
+            lambda urged: (
+                _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))}
+            ),
         )
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("已催办：%(steps)s。") % {"steps": "、".join(dict.fromkeys(task.name for task in urged))},
-            )
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 
 class InstanceReassignView(LoginRequiredMixin, View):
@@ -619,28 +628,20 @@ class InstanceReassignView(LoginRequiredMixin, View):
         if version.isdigit():
             task.version = int(version)
         task.instance = instance
-        reassigned, errors = _call(
+        return _back_to_instance(
             request,
+            instance,
             lambda: services.task_reassign(
                 actor=request.user,
                 task=task,
                 to_user=request.POST.get("to_user", "")[:150],
                 reason=request.POST.get("reason", ""),
             ),
-        )
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
+            lambda reassigned: (
                 _("已改派：“%(step)s”交由 %(who)s 办理。")
-                % {
-                    "step": reassigned.name,
-                    "who": reassigned.assignee.full_name or reassigned.assignee.username,
-                },
-            )
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
+                % {"step": reassigned.name, "who": _names([reassigned.assignee])}
+            ),
+        )
 
 
 class InstanceCopyView(LoginRequiredMixin, View):
@@ -650,29 +651,17 @@ class InstanceCopyView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        created, errors = _call(
+        return _back_to_instance(
             request,
+            instance,
             lambda: services.process_copy(
                 actor=request.user,
                 instance=instance,
                 recipients=request.POST.getlist("recipients"),
                 note=request.POST.get("note", ""),
             ),
+            lambda created: _("已抄送：%(names)s。") % {"names": _names(copy.recipient for copy in created)},
         )
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _("已抄送：%(names)s。")
-                % {
-                    "names": "、".join(
-                        copy.recipient.full_name or copy.recipient.username for copy in created
-                    )
-                },
-            )
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 
 class CopyCommentView(LoginRequiredMixin, View):
@@ -682,18 +671,14 @@ class CopyCommentView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         instance = _instance_or_404(request.user, pk)
-        errors = _run(
+        return _back_to_instance(
             request,
+            instance,
             lambda: services.copy_comment(
                 actor=request.user, instance=instance, comment=request.POST.get("comment", "")
             ),
+            _("阅知意见已保存。"),
         )
-        if errors:
-            for message in errors:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("阅知意见已保存。"))
-        return HttpResponseRedirect(reverse("workflow:instance_detail", args=[instance.pk]))
 
 
 class ProxyListView(LoginRequiredMixin, View):
