@@ -774,6 +774,41 @@ def _audit(
     )
 
 
+def _by_applicant_or_clerk(
+    application: Application,
+    action: str,
+    event_type,
+    *,
+    actor,
+    resident,
+    from_status: str,
+    note: str | Text,
+    at: dt.datetime | None,
+    before: str | None = None,
+    message: str = "",
+) -> ApplicationEvent:
+    """The history entry and the audit record of a step the applicant takes online (`resident`) or a clerk
+    takes for them at the window (`actor`)."""
+    event = _event(
+        application,
+        action,
+        actor=actor,
+        by_applicant=resident is not None,
+        from_status=from_status,
+        note=note,
+        at=at,
+    )
+    _audit(
+        event_type,
+        application,
+        actor=actor,
+        actor_name=_resident_name(resident) if resident else "",
+        before=before,
+        message=message,
+    )
+    return event
+
+
 def _enterprise(item, enterprise_name: str, enterprise_uscc: str) -> tuple[str, str]:
     enterprise_name, enterprise_uscc = (enterprise_name or "").strip(), (enterprise_uscc or "").strip()
     if item.audience == Audience.ENTERPRISE or enterprise_uscc or enterprise_name:
@@ -1418,20 +1453,15 @@ def application_resubmit(
             locked.status = ApplicationStatus.SUBMITTED
             locked.received_at = at
         locked.save()
-        _event(
+        _by_applicant_or_clerk(
             locked,
             EventAction.RESUBMITTED,
+            events.APPLICATION_RESUBMITTED,
             actor=actor,
-            by_applicant=resident is not None,
+            resident=resident,
             from_status=before,
             note=(note or "").strip()[:1000],
             at=at,
-        )
-        _audit(
-            events.APPLICATION_RESUBMITTED,
-            locked,
-            actor=actor,
-            actor_name=_resident_name(resident) if resident else "",
             before=before,
         )
     _sync(application, locked)
@@ -1512,20 +1542,15 @@ def application_supply_deferred(
                 if left
                 else Message(gettext_noop("容缺材料已全部补齐。")),
             )
-            _event(
+            _by_applicant_or_clerk(
                 locked,
                 EventAction.DEFERRED_SUPPLIED,
+                events.APPLICATION_DEFERRED_SUPPLIED,
                 actor=actor,
-                by_applicant=resident is not None,
+                resident=resident,
                 from_status=locked.status,
                 note=note,
                 at=at,
-            )
-            _audit(
-                events.APPLICATION_DEFERRED_SUPPLIED,
-                locked,
-                actor=actor,
-                actor_name=_resident_name(resident) if resident else "",
                 message=str(note)[:500],
             )
     _sync(application, locked)
@@ -1705,20 +1730,15 @@ def application_withdraw(
                 actor=actor,
                 at=at,
             )
-            event = _event(
+            event = _by_applicant_or_clerk(
                 locked,
                 EventAction.WITHDRAWN,
+                events.APPLICATION_WITHDRAWN,
                 actor=actor,
-                by_applicant=resident is not None,
+                resident=resident,
                 from_status=before,
                 note=reason,
                 at=at,
-            )
-            _audit(
-                events.APPLICATION_WITHDRAWN,
-                locked,
-                actor=actor,
-                actor_name=_resident_name(resident) if resident else "",
                 before=before,
                 message=reason,
             )
