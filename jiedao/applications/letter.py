@@ -8,6 +8,9 @@ title and the tracking code so a loose page is still known.
 
 Chinese text is set in the platform's embedded font (`jiedao.core.pdf`) and has no spaces to break lines at:
 lines are cut by character count, never inside a run of letters and digits (a tracking code stays whole).
+Why by hand and not ReportLab's `Paragraph(wordWrap="CJK")`: that wrap cuts anywhere between characters, so
+a tracking code, a mobile number or 0571-87001234 is split over two lines (tried with ReportLab 5.1), and a
+clerk reading a code aloud from a notice must not have to join it.
 The canvas is `invariant`: the same document is the same bytes, whenever it is rendered.
 """
 
