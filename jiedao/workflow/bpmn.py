@@ -151,7 +151,8 @@ ANCHORS = (
     "initiator_subdistrict",
     "applicant_subdistrict",
 )
-_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+# A process key (the BPMN process id); the new-draft form and the demo loader check keys against it too.
+PROCESS_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 _VAR_RE = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
 _ISO_DURATION_RE = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
@@ -310,13 +311,16 @@ def parse_tree(xml: str | bytes) -> etree._Element:
 # --- reading the platform's attributes ------------------------------------------------------------------
 
 
-def _local(tag) -> str:
+def tag_local(tag) -> str:
+    """The local part of an ElementTree tag or attribute name (`{namespace}local`); "" for comments and
+    processing instructions, whose tag is not a string."""
     if not isinstance(tag, str):
         return ""
     return tag.rsplit("}", 1)[-1]
 
 
-def _ns(tag) -> str:
+def tag_namespace(tag) -> str:
+    """The namespace URI of an ElementTree tag or attribute name; "" when it has none."""
     if isinstance(tag, str) and tag.startswith("{"):
         return tag[1:].split("}", 1)[0]
     return ""
@@ -377,10 +381,11 @@ def _vendor_properties(node) -> dict[str, str]:
     params: dict[str, str] = {}
     for ext in node.findall(f"{{{BPMN_NS}}}extensionElements"):
         for holder in ext:
-            if _local(holder.tag) != "properties" or _ns(holder.tag) not in (*VENDOR_NAMESPACES, JIEDAO_NS):
+            namespace = tag_namespace(holder.tag)
+            if tag_local(holder.tag) != "properties" or namespace not in (*VENDOR_NAMESPACES, JIEDAO_NS):
                 continue
             for prop in holder:
-                if _local(prop.tag) == "property" and prop.get("name"):
+                if tag_local(prop.tag) == "property" and prop.get("name"):
                     params[prop.get("name")] = prop.get("value", "")
     return params
 
@@ -404,7 +409,7 @@ def _timer_spec(event_node, definition_node, errors: list[str], label: str) -> T
             return None
         return TimerSpec(kind="working_days", working_days=int(working))
     for child in definition_node:
-        kind = _local(child.tag)
+        kind = tag_local(child.tag)
         text = (child.text or "").strip().strip("\"'")
         if kind == "timeDuration":
             parsed = parse_iso_duration(text)
@@ -492,7 +497,7 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
         )
     process = executable[0]
     process_id = process.get("id") or ""
-    if not _KEY_RE.match(process_id):
+    if not PROCESS_KEY_RE.match(process_id):
         errors.append(
             _("流程标识「%(id)s」无效：应以字母开头，只含字母、数字、下划线、点和连字符，不超过 64 个字符。")
             % {"id": process_id[:70]}
@@ -502,8 +507,8 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
     for node in process:
         if not isinstance(node.tag, str):
             continue
-        kind = _local(node.tag)
-        if _ns(node.tag) != BPMN_NS:
+        kind = tag_local(node.tag)
+        if tag_namespace(node.tag) != BPMN_NS:
             continue
         node_id = node.get("id") or ""
         if kind == "sequenceFlow":
@@ -540,7 +545,7 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
             continue
         element = Element(id=node_id, type=kind, name=name)
         element.default_flow = node.get("default", "")
-        element.event_kinds = [_local(c.tag) for c in node if _local(c.tag).endswith("EventDefinition")]
+        element.event_kinds = [tag_local(c.tag) for c in node if tag_local(c.tag).endswith("EventDefinition")]
         if element.is_user_task:
             _read_user_task(node, element, errors)
         elif kind == "serviceTask":
@@ -576,14 +581,14 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
         elif kind in ("boundaryEvent", "intermediateCatchEvent"):
             element.attached_to = node.get("attachedToRef", "")
             element.cancel_activity = node.get("cancelActivity", "true").lower() == "true"
-            definitions = [c for c in node if _local(c.tag).endswith("EventDefinition")]
-            if len(definitions) != 1 or _local(definitions[0].tag) != "timerEventDefinition":
+            definitions = [c for c in node if tag_local(c.tag).endswith("EventDefinition")]
+            if len(definitions) != 1 or tag_local(definitions[0].tag) != "timerEventDefinition":
                 errors.append(_("事件%(e)s只支持定时事件（timerEventDefinition）。") % {"e": label})
             else:
                 element.timer = _timer_spec(node, definitions[0], errors, label)
-        if any(_local(c.tag) == "standardLoopCharacteristics" for c in node):
+        if any(tag_local(c.tag) == "standardLoopCharacteristics" for c in node):
             errors.append(_("元素%(e)s使用了循环标记，暂不支持。") % {"e": label})
-        loops = [c for c in node if _local(c.tag) == "multiInstanceLoopCharacteristics"]
+        loops = [c for c in node if tag_local(c.tag) == "multiInstanceLoopCharacteristics"]
         if loops and not element.is_user_task:
             errors.append(_("只有用户任务可以设置多实例（会签），%(e)s不行。") % {"e": label})
         if node_id in model.elements:
@@ -599,7 +604,7 @@ def _read_user_task(node, element: Element, errors: list[str]) -> None:
     element.form_key = _form_key(node)
     element.exclude_initiator = _jiedao_attr(node, "excludeInitiator").lower() in ("true", "1")
     _read_due(node, element, errors)
-    loops = [c for c in node if _local(c.tag) == "multiInstanceLoopCharacteristics"]
+    loops = [c for c in node if tag_local(c.tag) == "multiInstanceLoopCharacteristics"]
     if loops:
         element.countersign = _parse_countersign(node, loops[0], errors, element.label)
 

@@ -49,7 +49,15 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from jiedao.workflow import bpmn, expressions, formschema
-from jiedao.workflow.bpmn import ACTIVITI_NS, BPMN_NS, CAMUNDA_NS, FLOWABLE_NS, JIEDAO_NS, _local, _ns
+from jiedao.workflow.bpmn import (
+    ACTIVITI_NS,
+    BPMN_NS,
+    CAMUNDA_NS,
+    FLOWABLE_NS,
+    JIEDAO_NS,
+    tag_local,
+    tag_namespace,
+)
 
 # Camunda 8 (Zeebe): its settings are extension elements, lifted onto the element by `_Importer.zeebe`.
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
@@ -207,7 +215,7 @@ class _Importer:
     # --- helpers -----------------------------------------------------------------------------------------
 
     def label(self, node) -> str:
-        kind = _local(node.tag)
+        kind = tag_local(node.tag)
         if kind == "process":
             return _("流程「%(n)s」") % {"n": node.get("name") or node.get("id") or ""}
         name, node_id = (node.get("name") or "").strip(), node.get("id") or ""
@@ -216,7 +224,7 @@ class _Importer:
 
     @staticmethod
     def shown(attr: str, value: str) -> str:
-        ns, local = _ns(attr), _local(attr)
+        ns, local = tag_namespace(attr), tag_local(attr)
         return f"{VENDOR_PREFIX.get(ns, ns)}:{local}={value}"[:120]
 
     def problem(self, message: str) -> None:
@@ -248,7 +256,11 @@ class _Importer:
 
     def vendor_attrs(self, node) -> list[tuple[str, str, str]]:
         """(qualified attribute, namespace, local name) of the node's vendor attributes."""
-        return [(a, _ns(a), _local(a)) for a in list(node.attrib) if _ns(a) in VENDOR_PREFIX]
+        return [
+            (a, tag_namespace(a), tag_local(a))
+            for a in list(node.attrib)
+            if tag_namespace(a) in VENDOR_PREFIX
+        ]
 
     def filled_by(self) -> dict[str, str]:
         """The process variables the forms fill: {key: the type of the field filling it}."""
@@ -273,18 +285,21 @@ class _Importer:
         if self.is_zeebe:
             self.zeebe_user_task_forms()
             for node in (self.process, *self.process):
-                if isinstance(node.tag, str) and _ns(node.tag) == BPMN_NS:
+                if isinstance(node.tag, str) and tag_namespace(node.tag) == BPMN_NS:
                     self.zeebe(node)
         self.extensions(self.process)
         self.generic(self.process, handled=())
         # Forms first: a ${variable} assignee is kept when a form fills it.
         for node in self.process:
-            if _local(node.tag) in (*bpmn.USER_TASK_TYPES, "startEvent") and _ns(node.tag) == BPMN_NS:
+            if (
+                tag_local(node.tag) in (*bpmn.USER_TASK_TYPES, "startEvent")
+                and tag_namespace(node.tag) == BPMN_NS
+            ):
                 self.form_properties(node)
         for node in self.process:
-            if not isinstance(node.tag, str) or _ns(node.tag) != BPMN_NS:
+            if not isinstance(node.tag, str) or tag_namespace(node.tag) != BPMN_NS:
                 continue
-            kind = _local(node.tag)
+            kind = tag_local(node.tag)
             self.extensions(node)
             # The countersign first: its per-person ${elementVariable} assignee goes with its collection.
             for loop in node.findall(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
@@ -334,7 +349,7 @@ class _Importer:
         """Listeners and other vendor extension elements: the platform runs no external code."""
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             for child in list(holder):
-                ns, local = _ns(child.tag), _local(child.tag)
+                ns, local = tag_namespace(child.tag), tag_local(child.tag)
                 if not isinstance(child.tag, str) or ns not in (*VENDOR_PREFIX, *MODELER_NAMESPACES):
                     continue  # the platform's own, or another tool's metadata the engine never reads
                 if ns in MODELER_NAMESPACES:
@@ -410,9 +425,9 @@ class _Importer:
                     loop.remove(holder)
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             for child in list(holder):
-                if _ns(child.tag) != ZEEBE_NS:
+                if tag_namespace(child.tag) != ZEEBE_NS:
                     continue
-                local = _local(child.tag)
+                local = tag_local(child.tag)
                 if local == "assignmentDefinition":
                     for name, value in child.attrib.items():
                         self.set(node, ZEEBE_NS, name, _feel_literal(value))
@@ -423,7 +438,9 @@ class _Importer:
                     self.zeebe_form(node, child)
                 elif local in ("executionListeners", "taskListeners"):
                     for each in child:
-                        self.listener(node, _local(each.tag), each.get("type") or each.get("eventType") or "")
+                        self.listener(
+                            node, tag_local(each.tag), each.get("type") or each.get("eventType") or ""
+                        )
                 elif local == "taskDefinition":
                     self.problem(
                         _(
@@ -574,7 +591,10 @@ class _Importer:
         display = ""
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             for child in holder:
-                if _ns(child.tag) in MODELER_NAMESPACES and _local(child.tag) == f"group-info-name-{group}":
+                if (
+                    tag_namespace(child.tag) in MODELER_NAMESPACES
+                    and tag_local(child.tag) == f"group-info-name-{group}"
+                ):
                     display = (child.text or "").strip()
         for code, _name in self.roles:
             if group == code:
@@ -637,7 +657,7 @@ class _Importer:
         self.form_key(node)
         for holder in node.findall(f"{{{BPMN_NS}}}extensionElements"):
             for child in list(holder):
-                if _ns(child.tag) in MODELER_NAMESPACES:
+                if tag_namespace(child.tag) in MODELER_NAMESPACES:
                     holder.remove(child)  # the group display names, read above
             if len(holder) == 0:
                 node.remove(holder)
@@ -701,7 +721,8 @@ class _Importer:
             child
             for holder in node.findall(f"{{{BPMN_NS}}}extensionElements")
             for child in holder
-            if _ns(child.tag) in (FLOWABLE_NS, ACTIVITI_NS) and _local(child.tag) == "formProperty"
+            if tag_namespace(child.tag) in (FLOWABLE_NS, ACTIVITI_NS)
+            and tag_local(child.tag) == "formProperty"
         ]
         if not props:
             return
@@ -725,7 +746,7 @@ class _Importer:
                 component["values"] = [
                     {"label": v.get("name") or v.get("id") or "", "value": v.get("id") or ""}
                     for v in prop
-                    if _local(v.tag) == "value"
+                    if tag_local(v.tag) == "value"
                 ]
             # (A required boolean is a yes/no answer; a required checkbox would have to be ticked.)
             if (prop.get("required") or "").lower() == "true" and kind != "boolean":
@@ -910,9 +931,9 @@ def add_layout(root, process) -> None:
         n
         for n in process
         if isinstance(n.tag, str)
-        and _ns(n.tag) == BPMN_NS
-        and _local(n.tag) not in bpmn.PASSIVE_TYPES
-        and _local(n.tag) != "boundaryEvent"
+        and tag_namespace(n.tag) == BPMN_NS
+        and tag_local(n.tag) not in bpmn.PASSIVE_TYPES
+        and tag_local(n.tag) != "boundaryEvent"
         and n.get("id")
     ]
     ids = [n.get("id") for n in nodes]
@@ -930,7 +951,7 @@ def add_layout(root, process) -> None:
         if host(source) in succ and target in succ:
             succ[host(source)].append(target)
     # Back edges by depth-first search from the start events (then from anything not reached).
-    kinds = {n.get("id"): _local(n.tag) for n in nodes}
+    kinds = {n.get("id"): tag_local(n.tag) for n in nodes}
     order = sorted(ids, key=lambda i: 0 if kinds[i] == "startEvent" else 1)
     state: dict[str, int] = {}
     back: set[tuple[str, str]] = set()
@@ -964,7 +985,7 @@ def add_layout(root, process) -> None:
         col = column[node_id]
         row = rows.get(col, 0)
         rows[col] = row + 1
-        width, height = _size(_local(node.tag))
+        width, height = _size(tag_local(node.tag))
         x = 100 + col * 170 + (100 - width) // 2
         y = 100 + row * 140 + (80 - height) // 2
         bounds[node_id] = (x, y, width, height)

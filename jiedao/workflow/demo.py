@@ -134,7 +134,7 @@ def load_item_processes(stdout=None) -> list[ProcessDefinition]:
     for subdistrict, deployer, names in _deployments():
         items = ServiceItem.objects.filter(org__path__startswith=subdistrict.path).exclude(process_key="")
         for key, item_name in sorted(set(items.values_list("process_key", "name"))):
-            if key in names or not bpmn._KEY_RE.match(key):
+            if key in names or not bpmn.PROCESS_KEY_RE.match(key):
                 continue
             source = process_as(ITEM_TEMPLATES.get(key, GENERIC), key, f"{item_name}审批")
             deployed.append(_deploy(subdistrict, deployer, key, source, stdout))

@@ -24,7 +24,7 @@ from jiedao.workflow.choices import HistoryAction
 from jiedao.workflow.models import ProcessInstance, TaskHistory, TaskProxy, WorkTask
 from jiedao.workflow.proxies import today
 from jiedao.workflow.selectors import held_condition
-from jiedao.workflow.services import _actor_name, _announce, _initiator_step
+from jiedao.workflow.services import actor_name, announce_tasks, is_initiator_step
 
 
 def open_tasks(user):
@@ -43,7 +43,7 @@ def _why_not(task: WorkTask, to_user, *, candidate_already: set[int], signing: s
     if (
         to_user.pk == instance.initiator_id
         and task.pk not in candidate_already
-        and not _initiator_step(bpmn.model_for(instance.definition), task.element_id)
+        and not is_initiator_step(bpmn.model_for(instance.definition), task.element_id)
     ):
         return _("接替人是该流程的发起人，不能办理（审批）这一环节。")
     if task.countersign and task.activation in signing:
@@ -112,13 +112,13 @@ def move_tasks(*, actor, from_user, to_user, reason: str) -> Moved:
     opinion, opinion_message = for_record(
         Message(
             gettext_noop("工作交接：%(from)s 的待办交由 %(to)s 办理（%(reason)s）。"),
-            **{"from": _actor_name(from_user), "to": _actor_name(to_user), "reason": reason},
+            **{"from": actor_name(from_user), "to": actor_name(to_user), "reason": reason},
         )
     )
     moment = engine.now()
     detail = {
         "to": to_user.username,
-        "to_name": _actor_name(to_user),
+        "to_name": actor_name(to_user),
         "from": from_user.username,
         "handover": True,
     }
@@ -154,7 +154,7 @@ def move_tasks(*, actor, from_user, to_user, reason: str) -> Moved:
     for task in waiting:
         task.handlers = [to_user]
     if waiting:
-        _announce(*waiting)
+        announce_tasks(*waiting)
     return Moved(len(moved), left)
 
 

@@ -23,7 +23,7 @@ CLOCK_KIND = "workflow.task"
 
 
 def _holders(task: WorkTask) -> list:
-    if hasattr(task, "handlers"):  # as the engine gave the step out (`services._announce`)
+    if hasattr(task, "handlers"):  # as the engine gave the step out (`services.announce_tasks`)
         users = [user for user in task.handlers if user is not None and user.is_active]
     elif task.assignee_id:
         users = [task.assignee]

@@ -144,7 +144,7 @@ def _read_head(bpmn_xml: str) -> tuple[str, str]:
         _process, model, errors = bpmn.read_process(root)
     except bpmn.BpmnError as error:
         raise _definition_errors(error) from None
-    if not bpmn._KEY_RE.match(model.process_id):
+    if not bpmn.PROCESS_KEY_RE.match(model.process_id):
         raise ValidationFailed({"bpmn_xml": errors[:1] or [_("流程标识无效。")]}, code="invalid_bpmn")
     return model.process_id, model.name
 
@@ -420,7 +420,9 @@ def name_order(name: str) -> tuple[str, str]:
 # --- one step ------------------------------------------------------------------------------------------------
 
 
-def _lock_instance(instance_id: int) -> ProcessInstance:
+def lock_instance(instance_id: int) -> ProcessInstance:
+    """The instance row locked for one step (`select_for_update`), with its definition, org and initiator;
+    every write to a running instance starts here, so steps on one instance run one after another."""
     # The BPMN text is only read to parse the definition, which `bpmn.model_for` caches per (immutable)
     # version; leaving it out spares fetching (and, on PostgreSQL, de-TOASTing) it on every step. On a
     # cache miss the deferred field is loaded with one extra query.
@@ -432,7 +434,9 @@ def _lock_instance(instance_id: int) -> ProcessInstance:
     )
 
 
-def _actor_name(actor) -> str:
+def actor_name(actor: User | None) -> str:
+    """How a person is named in history rows and messages: the full name, else the username; 系统 for the
+    engine itself (no actor, or an unsaved one)."""
     if actor is None or not getattr(actor, "pk", None):
         return _("系统")
     return actor.full_name or actor.username
@@ -467,7 +471,7 @@ def _history_row(
     )
 
 
-def _history(instance: ProcessInstance, action: str, **kwargs) -> TaskHistory:
+def record_history(instance: ProcessInstance, action: str, **kwargs) -> TaskHistory:
     """Write one history row now (steps that do not run the engine)."""
     row = _history_row(instance, action, **kwargs)
     row.save()
@@ -640,7 +644,7 @@ class _Step:
                 _close_task(task, TaskStatus.CANCELLED, moment=self.moment)
                 self.history(action, actor=actor, task=task, opinion=opinion, at=self.moment)
         if self.new_tasks:
-            _announce(*self.new_tasks)
+            announce_tasks(*self.new_tasks)
         return open_names
 
     def _create_tasks(self, spiff_task, activation: str) -> None:
@@ -938,7 +942,7 @@ def process_start(
                 if content_type is not None:
                     _require_no_live_process(content_type, object_id)
                 raise
-        _history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
+        record_history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
         step = _Step(instance, actor, moment)
         step.workflow = engine.new_workflow(model, data, step.context)
         step.run()
@@ -996,7 +1000,7 @@ def _default_title(definition, actor, data, moment) -> str:
     details = formschema.title_details(definition.forms, data)
     return _("%(name)s（%(who)s，%(date)s）") % {
         "name": definition.name,
-        "who": _actor_name(actor),
+        "who": actor_name(actor),
         "date": details or timezone.localtime(moment).strftime("%Y-%m-%d"),
     }
 
@@ -1072,11 +1076,11 @@ def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
             to_name = (returned.detail or {}).get("to_name", "") if returned else ""
             if to_name:
                 raise Conflict(
-                    _("该任务已由 %(who)s 退回到「%(step)s」。") % {"who": _actor_name(who), "step": to_name}
+                    _("该任务已由 %(who)s 退回到「%(step)s」。") % {"who": actor_name(who), "step": to_name}
                 )
-            raise Conflict(_("该任务已由 %(who)s 退回。") % {"who": _actor_name(who)})
+            raise Conflict(_("该任务已由 %(who)s 退回。") % {"who": actor_name(who)})
         raise Conflict(
-            _("该任务已由 %(who)s 办理。") % {"who": _actor_name(who)} if who else _("该任务已办理。")
+            _("该任务已由 %(who)s 办理。") % {"who": actor_name(who)} if who else _("该任务已办理。")
         )
     if current.status == TaskStatus.CANCELLED:
         raise Conflict(_("该任务已取消（流程已向前推进、被退回或被撤回），请刷新待办。"))
@@ -1085,7 +1089,7 @@ def _current_task(actor, task: WorkTask, instance: ProcessInstance) -> WorkTask:
             handed_on = _handed_on(current)
             if handed_on is not None:
                 raise Conflict(handed_on)
-        raise Conflict(_("该任务已由 %(who)s 认领办理。") % {"who": _actor_name(current.assignee)})
+        raise Conflict(_("该任务已由 %(who)s 认领办理。") % {"who": actor_name(current.assignee)})
     if task.version != current.version:
         raise Conflict(_("该任务已被他人处理或修改，请刷新后重试。"))
     return current
@@ -1107,7 +1111,7 @@ def _handed_on(task: WorkTask) -> str | None:
         return None
     detail = last.detail or {}
     to_name = detail.get("to_name") or detail.get("to") or ""
-    return _(HANDED_ON[last.action]) % {"who": _actor_name(last.actor), "to": to_name}
+    return _(HANDED_ON[last.action]) % {"who": actor_name(last.actor), "to": to_name}
 
 
 def reassigned_away(user, task_id: int) -> str | None:
@@ -1186,7 +1190,7 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
     """
     opinion = (opinion or "").strip()[:2000]
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         cleaned, outcome = _validate_form(instance, current, form_data)
         step = _Step(instance, actor)
@@ -1200,7 +1204,7 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
             current.version += 1
             current.form_data = cleaned
             current.save()
-            _history(
+            record_history(
                 instance,
                 HistoryAction.COMPLETE,
                 actor=actor,
@@ -1337,21 +1341,21 @@ def task_complete_batch(
 
 def task_claim(*, actor, task: WorkTask) -> WorkTask:
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         if current.assignee_id == actor.pk:
             return current
         current.assignee, current.status = actor, TaskStatus.CLAIMED
         current.version += 1
         current.save()
-        _history(current.instance, HistoryAction.CLAIM, actor=actor, task=current)
+        record_history(current.instance, HistoryAction.CLAIM, actor=actor, task=current)
         _audit(events.TASK_CLAIMED, actor=actor, target=current)
     return current
 
 
 def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         if current.assignee_id != actor.pk:
             raise ServiceError(_("该任务尚未被您认领。"), code="not_claimed")
@@ -1364,7 +1368,7 @@ def task_unclaim(*, actor, task: WorkTask) -> WorkTask:
         current.assignee, current.status = None, TaskStatus.READY
         current.version += 1
         current.save()
-        _history(current.instance, HistoryAction.UNCLAIM, actor=actor, task=current)
+        record_history(current.instance, HistoryAction.UNCLAIM, actor=actor, task=current)
         _audit(events.TASK_UNCLAIMED, actor=actor, target=current)
     return current
 
@@ -1428,7 +1432,7 @@ def _check_target_user(
     if (
         task is not None
         and to_user.pk == instance.initiator_id
-        and not _initiator_step(bpmn.model_for(instance.definition), task.element_id)
+        and not is_initiator_step(bpmn.model_for(instance.definition), task.element_id)
         and not task.candidates.filter(pk=to_user.pk).exists()
     ):
         raise ValidationFailed(
@@ -1443,7 +1447,7 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     if not reason:
         raise ValidationFailed({"reason": [_("请填写转办原因。")]})
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         to_user = _check_target_user(actor, to_user, instance, current)
         if current.countersign:
@@ -1465,23 +1469,23 @@ def _hand_to(
 ) -> None:
     """The step becomes `to_user`'s alone (转办, 改派), under its instance's lock: the others offered it and
     whoever delegated it let it go; the history and the audit log keep who gave it to whom and why, and the
-    new holder is told (`_announce`)."""
+    new holder is told (`announce_tasks`)."""
     before = {"assignee": current.assignee_id, **(before or {})}
     current.assignee, current.owner, current.status = to_user, None, TaskStatus.CLAIMED
     current.on_behalf_of = None  # the new holder has it in their own right, not as someone's 流程代理
     current.version += 1
     current.save()
     current.candidates.set([to_user])
-    _history(
+    record_history(
         current.instance,
         action,
         actor=actor,
         task=current,
         opinion=reason,
-        detail={"to": to_user.username, "to_name": _actor_name(to_user), **(detail or {})},
+        detail={"to": to_user.username, "to_name": actor_name(to_user), **(detail or {})},
     )
     _audit(event, actor=actor, target=current, before=before, after={"assignee": to_user.pk}, message=reason)
-    _announce(current)
+    announce_tasks(current)
 
 
 def can_reassign(instance: ProcessInstance, user) -> bool:
@@ -1499,7 +1503,7 @@ def task_reassign(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     if not reason:
         raise ValidationFailed({"reason": [_("请填写改派原因。")]})
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         require(actor, PERM_CANCEL, instance)
         _require_running(instance)
         current = WorkTask.objects.select_related("assignee", "owner").get(pk=task.pk)
@@ -1525,7 +1529,7 @@ def task_reassign(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             event=events.TASK_REASSIGNED,
             detail={
                 "from_users": [user.username for user in former],
-                "from_name": "、".join(_actor_name(user) for user in former),
+                "from_name": "、".join(actor_name(user) for user in former),
             },
             before={"holders": [user.pk for user in former]},
         )
@@ -1542,7 +1546,7 @@ def _text_reassigned(task: WorkTask, users: list[User], actor) -> None:
         body = _("“%(title)s”的“%(step)s”环节已由流程管理员改派给 %(to)s 办理，您无需再办理。") % {
             "title": task.instance.title,
             "step": task.name,
-            "to": _actor_name(task.assignee),
+            "to": actor_name(task.assignee),
         }
     for user in users:
         if not user.mobile or not user.task_sms:
@@ -1559,7 +1563,7 @@ def _text_reassigned(task: WorkTask, users: list[User], actor) -> None:
             continue
 
 
-def _announce(*tasks: WorkTask) -> None:
+def announce_tasks(*tasks: WorkTask) -> None:
     """Steps wait for new handlers (new steps, 转办, 委派, 加签): tell the listeners after commit. The rows
     go along with `handlers`, the users the step was given to, as loaded here (the SMS reminders need no
     query to find them)."""
@@ -1583,7 +1587,7 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     if not reason:
         raise ValidationFailed({"reason": [_("请填写委派说明。")]})
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         if current.countersign:
             raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
@@ -1593,18 +1597,18 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         current.version += 1
         current.save()
         current.candidates.add(to_user)
-        _history(
+        record_history(
             current.instance,
             HistoryAction.DELEGATE,
             actor=actor,
             task=current,
             opinion=reason,
-            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
+            detail={"to": to_user.username, "to_name": actor_name(to_user)},
         )
         _audit(
             events.TASK_DELEGATED, actor=actor, target=current, after={"assignee": to_user.pk}, message=reason
         )
-        _announce(current)
+        announce_tasks(current)
     return current
 
 
@@ -1621,7 +1625,7 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         raise ValidationFailed({"reason": [_("请填写加签说明。")]})
     moment = engine.now()
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         _require_running(instance)
         current = WorkTask.objects.get(pk=task.pk)
         if not current.countersign:
@@ -1646,13 +1650,13 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         }
         common.update(instance=instance, org_id=instance.org_id, created_by=actor)
         added = _insert_tasks(element, common, [(to_user, [to_user])], actor=actor, moment=moment)
-        _history(
+        record_history(
             instance,
             HistoryAction.ADD_SIGNER,
             actor=actor,
             task=current,
             opinion=reason,
-            detail={"to": to_user.username, "to_name": _actor_name(to_user)},
+            detail={"to": to_user.username, "to_name": actor_name(to_user)},
             at=moment,
         )
         _audit(
@@ -1662,11 +1666,11 @@ def task_add_signer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
             after={"signer": to_user.pk},
             message=reason,
         )
-        _announce(*added)
+        announce_tasks(*added)
     return added[0]
 
 
-def _initiator_step(model, element_id: str) -> bool:
+def is_initiator_step(model: bpmn.ProcessModel, element_id: str) -> bool:
     """A step the initiator handles themselves (filling in, reporting back): 退回 is an approver's action, and
     the initiator has 撤回 and 撤销 instead — an applicant must not send their own approved request back."""
     element = model.element(element_id)
@@ -1679,7 +1683,7 @@ def return_targets(task: WorkTask) -> list[tuple[str, str]]:
     if not instance.state or task.status not in OPEN_TASK_STATUSES:
         return []
     model = bpmn.model_for(instance.definition)
-    if _initiator_step(model, task.element_id):
+    if is_initiator_step(model, task.element_id):
         return []
     workflow = engine.restore(instance.state, model)
     spiff_task = workflow.get_task_from_id(task.spiff_task_id)
@@ -1699,13 +1703,13 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
     if not reason:
         raise ValidationFailed({"reason": [_("请填写退回原因。")]})
     with transaction.atomic():
-        instance = _lock_instance(task.instance_id)
+        instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
         step = _Step(instance, actor)
         spiff_task = step.spiff_task(current.spiff_task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict(_("流程已变化，该任务不能再办理，请刷新待办。"))
-        if _initiator_step(bpmn.model_for(instance.definition), current.element_id):
+        if is_initiator_step(bpmn.model_for(instance.definition), current.element_id):
             raise ValidationFailed(
                 {"to_element": [_("发起人办理的环节不能退回；如需取消申请，请撤销申请。")]}
             )
@@ -1819,7 +1823,7 @@ def process_urge(*, actor, instance: ProcessInstance, note: str = "") -> list[Wo
         require(actor, PERM_CANCEL, instance)
     moment = engine.now()
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         _require_running(instance, _("流程已结束，无需催办。"))
         tasks = list(
             WorkTask.objects.select_for_update(of=("self",))
@@ -1867,7 +1871,7 @@ def _text_holders(instance: ProcessInstance, held, body: str, *, actor, note: st
     from jiedao.sms.services import sms_queue
 
     for task, users in held:
-        text = body % {"who": _actor_name(actor), "title": instance.title, "step": task.name}
+        text = body % {"who": actor_name(actor), "title": instance.title, "step": task.name}
         if note:
             text += note
         for user in users:
@@ -1918,7 +1922,7 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
     if instance.initiator_id != actor.pk:
         raise PermissionDenied(_("只有发起人可以撤回。"))
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         _require_running(instance, ended=_("流程已结束，不能撤回。"))
         if _withdraw_point(instance) is None:
             raise Conflict(_("下一环节已有人办理，不能撤回。"))
@@ -1947,7 +1951,7 @@ def process_revoke(*, actor, instance: ProcessInstance) -> ProcessInstance:
     if instance.initiator_id != actor.pk:
         raise PermissionDenied(_("只有发起人可以撤销申请。"))
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         _require_running(instance, ended=_("流程已结束，不能撤销。"))
         if _withdraw_point(instance) is None:
             raise Conflict(_("下一环节已有人办理，不能撤销申请。"))
@@ -1972,7 +1976,7 @@ def _cancel_instance(step: _Step, action: str, *, opinion: Message) -> None:
     step.workflow.cancel()
     for task in _open_rows(instance):
         _close_task(task, TaskStatus.CANCELLED, moment=step.moment)
-    _history(instance, action, actor=step.actor, opinion=opinion, at=step.moment)
+    record_history(instance, action, actor=step.actor, opinion=opinion, at=step.moment)
     instance.state = engine.dump(step.workflow)
     instance.status, instance.ended_at = InstanceStatus.CANCELLED, step.moment
     instance.current_step_names, instance.next_timer_at = "", None
@@ -2004,7 +2008,7 @@ def process_cancel(
         raise ValidationFailed({"reason": [_("请填写撤销原因。")]})
     _check_right(actor, instance, by_owner)
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
             raise Conflict(_("流程已结束。"))
         step = _Step(instance, actor)
@@ -2026,7 +2030,7 @@ def process_suspend(
         raise ValidationFailed({"reason": [_("请填写挂起原因。")]})
     _check_right(actor, instance, by_owner)
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         if instance.status != InstanceStatus.RUNNING:
             raise Conflict(_("只有办理中的流程可以挂起。"))
         moment = engine.now()
@@ -2038,7 +2042,7 @@ def process_suspend(
         instance.status, instance.hold_reason = InstanceStatus.SUSPENDED, reason_text
         instance.save(update_fields=["status", "hold_reason", "hold_reason_message"])
         opinion = Message(gettext_noop("流程挂起：%(r)s"), r=reason)
-        _history(instance, HistoryAction.AUTO, actor=actor, opinion=opinion, at=moment)
+        record_history(instance, HistoryAction.AUTO, actor=actor, opinion=opinion, at=moment)
         _audit(events.INSTANCE_SUSPENDED, actor=actor, target=instance, message=reason_text)
     return instance
 
@@ -2048,7 +2052,7 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
     dates move by the time suspended), and timers that fell due meanwhile fire at the next sweep."""
     _check_right(actor, instance, by_owner)
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         if instance.status != InstanceStatus.SUSPENDED:
             raise Conflict(_("流程未挂起。"))
         moment = engine.now()
@@ -2059,7 +2063,7 @@ def process_resume(*, actor, instance: ProcessInstance, by_owner: bool = False) 
                 task.save(update_fields=["due_at"])
         instance.status, instance.hold_reason, instance.hold_reason_message = InstanceStatus.RUNNING, "", {}
         instance.save(update_fields=["status", "hold_reason", "hold_reason_message"])
-        _history(
+        record_history(
             instance,
             HistoryAction.AUTO,
             actor=actor,
@@ -2092,7 +2096,7 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
     require(actor, PERM_CANCEL, instance)
     try:
         with transaction.atomic():
-            instance = _lock_instance(instance.pk)
+            instance = lock_instance(instance.pk)
             if instance.status != InstanceStatus.FAILED:
                 raise Conflict(_("流程当前不是“运行异常”状态，无需恢复运行。"), code="not_failed")
             if instance.content_type_id:
@@ -2121,7 +2125,7 @@ def process_retry(*, actor, instance: ProcessInstance) -> ProcessInstance:
                     raise
                 if not isinstance(error, ServiceError):
                     logger.exception("workflow instance %s failed again on retry", instance.pk)
-                instance = _lock_instance(instance.pk)  # as the savepoint left it: failed, old reason
+                instance = lock_instance(instance.pk)  # as the savepoint left it: failed, old reason
                 _fail_again(instance, actor, _failure_reason(error), moment)
     except DatabaseError as error:
         if not is_transient(error):
@@ -2147,7 +2151,7 @@ def _short(reason: str | Text) -> str | Text:
 def _fail_again(instance: ProcessInstance, actor, reason: str | Text, moment: dt.datetime) -> None:
     text = _keep_failure(instance, reason)
     instance.save(update_fields=["error", "error_message", "updated_at"])
-    _history(
+    record_history(
         instance,
         HistoryAction.AUTO,
         actor=actor,
@@ -2213,7 +2217,7 @@ def process_copy(
     users = _copy_recipients(actor, instance, recipients)
     moment = engine.now()
     with transaction.atomic():
-        instance = _lock_instance(instance.pk)
+        instance = lock_instance(instance.pk)
         waiting = set(
             instance.copies.filter(recipient__in=users, read_at__isnull=True).values_list(
                 "recipient_id", flat=True
@@ -2230,8 +2234,8 @@ def process_copy(
                 for user in users
             ]
         )
-        names = "、".join(_actor_name(user) for user in users)
-        _history(
+        names = "、".join(actor_name(user) for user in users)
+        record_history(
             instance,
             HistoryAction.COPY,
             actor=actor,
@@ -2267,7 +2271,7 @@ def copy_comment(*, actor, instance: ProcessInstance, comment: str) -> CarbonCop
         copy.comment = comment
         copy.read_at = copy.read_at or timezone.now()
         copy.save(update_fields=["comment", "read_at"])
-        _history(instance, HistoryAction.READ, actor=actor, opinion=comment)
+        record_history(instance, HistoryAction.READ, actor=actor, opinion=comment)
         _audit(events.COPY_READ, actor=actor, target=instance, message=comment)
     return copy
 
@@ -2360,7 +2364,7 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 500) -> Time
     for instance_id in due:
         try:
             with transaction.atomic():
-                instance = _lock_instance(instance_id)
+                instance = lock_instance(instance_id)
                 if (
                     instance.status != InstanceStatus.RUNNING
                     or not instance.next_timer_at
@@ -2455,7 +2459,7 @@ def _mark_failed(instance_id: int, reason: str | Text) -> bool:
                 "updated_at",
             ]
         )
-        _history(
+        record_history(
             instance,
             HistoryAction.AUTO,
             opinion=Message(gettext_noop("流程运行异常：%(r)s"), r=_short(reason)),

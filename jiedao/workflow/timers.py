@@ -40,7 +40,7 @@ def _started(task) -> dt.datetime:
 def timers_recompute(*, first: dt.date, last: dt.date) -> int:
     """Count the waiting working-day timers whose span can include a day of [first, last] again; returns
     how many instances had a timer moved. Each instance is one transaction (locked like a step)."""
-    from jiedao.workflow.services import LIVE_STATUSES, _history, _lock_instance, timer_name
+    from jiedao.workflow.services import LIVE_STATUSES, lock_instance, record_history, timer_name
 
     definitions = [
         d.pk
@@ -59,7 +59,7 @@ def timers_recompute(*, first: dt.date, last: dt.date) -> int:
     moved = 0
     for pk in list(candidates):
         with transaction.atomic():
-            instance = _lock_instance(pk)
+            instance = lock_instance(pk)
             if instance.status not in LIVE_STATUSES or not instance.state:
                 continue
             model = bpmn.model_for(instance.definition)
@@ -84,7 +84,7 @@ def timers_recompute(*, first: dt.date, last: dt.date) -> int:
             instance.next_timer_at = engine.next_timer(workflow)
             instance.save(update_fields=["state", "next_timer_at"])
             for spec, old, new in notes:
-                _history(
+                record_history(
                     instance,
                     HistoryAction.AUTO,
                     opinion=Message(

@@ -923,9 +923,9 @@ class DefinitionCreateView(_DesignMixin, View):
         else:
             key = request.POST.get("key", "").strip()
             name = request.POST.get("name", "").strip() or key
-            from jiedao.workflow.bpmn import _KEY_RE
+            from jiedao.workflow.bpmn import PROCESS_KEY_RE
 
-            if not _KEY_RE.match(key):
+            if not PROCESS_KEY_RE.match(key):
                 messages.error(request, _("流程标识应以字母开头，只含字母、数字、下划线、点和连字符。"))
                 return HttpResponseRedirect(reverse("workflow:definition_list"))
             from xml.sax.saxutils import escape
