@@ -1,5 +1,6 @@
 """楼盘表 (以房管人): a building's rooms laid out by floor and unit, each with its use or occupancy, how many
 live there and what a grid worker must notice, read in a fixed number of queries whatever the building's size.
+The page and `GET /api/v1/buildings/{id}/grid/` both read it here; only the API lists the occupants.
 
 The house has no floor of its own: it is read from the room number as Chinese buildings number rooms
 (1203 → 12层, 301 → 3层); a room numbered otherwise (B101, 商铺3) goes to the 其他 row rather than a guess.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -22,8 +23,8 @@ from django.utils.translation import pgettext_lazy
 from jiedao.core.scope import has_permission
 from jiedao.registry.choices import HouseRelation, HouseUse, PersonStatus
 from jiedao.registry.home_panels import PERMIT_WARNING_DAYS
-from jiedao.registry.models import Building, Migrant, SpecialGroupTag
-from jiedao.registry.selectors import houses_for
+from jiedao.registry.models import Building, Migrant, Person, SpecialGroupTag
+from jiedao.registry.selectors import houses_for, persons_for
 
 # floor (1–3 digits) then a two-digit room: 301, 1203, 0301; full-width digits and a trailing 室 accepted
 ROOM_NUMBER = re.compile(r"^(\d{1,3})(\d{2})室?$")
@@ -60,6 +61,10 @@ MARKER_SIGNS = {
     Marker.MIGRANT: pgettext_lazy("楼盘表标记", "流"),
     Marker.PERMIT_DUE: pgettext_lazy("楼盘表标记", "证"),
 }
+# 出租无人登记: a let room where nobody is registered as living — who lives there is what the visit finds out
+UNREGISTERED_RENTAL = _("出租无人登记")
+UNREGISTERED_RENTAL_SIGN = pgettext_lazy("楼盘表标记", "无人登记")
+
 TAG_MARKERS = {
     "elderly_alone": Marker.ELDERLY_ALONE,
     "dibao": Marker.HARDSHIP,
@@ -75,6 +80,21 @@ class RoomMark:
 
 
 @dataclass(frozen=True)
+class Occupant:
+    """A resident as the API lists them: masked numbers only, like every list."""
+
+    person_id: int
+    name: str
+    id_number_masked: str
+    phone_masked: str
+    house_relation: str
+
+    @property
+    def house_relation_display(self) -> str:
+        return str(dict(HouseRelation.choices).get(self.house_relation, self.house_relation))
+
+
+@dataclass(frozen=True)
 class Room:
     house_id: int
     unit: str
@@ -82,6 +102,11 @@ class Room:
     occupancy: Occupancy
     residents: int
     marks: tuple[RoomMark, ...]
+    full_address: str = ""
+    use: str = HouseUse.RESIDENTIAL
+    is_rented: bool = False
+    unregistered_rental: bool = False  # 出租无人登记
+    occupants: tuple[Occupant, ...] = ()  # read only when asked for (`building_grid(occupants=True)`)
 
 
 @dataclass
@@ -99,6 +124,7 @@ class GridSummary:
     commercial: int = 0
     residents: int = 0
     migrants: int = 0
+    unregistered_rentals: int = 0  # rooms 出租无人登记
     # persons behind each marker (rooms for none: a room with two 独居老人 is two people to visit)
     marked: dict[Marker, int] = field(default_factory=dict)
 
@@ -137,6 +163,19 @@ def occupancy_of(use: str, is_rented: bool, residents: int) -> Occupancy:
     return Occupancy.SELF if residents else Occupancy.VACANT
 
 
+def is_unregistered_rental(use: str, is_rented: bool, residents: int) -> bool:
+    """出租无人登记: let out (marked 出租 or used as a rental) yet nobody registered as living there. A shop is
+    left out: nobody is expected to live in it. `unregistered_rentals` is the same rule for a query."""
+    return use != HouseUse.COMMERCIAL and (is_rented or use == HouseUse.RENTAL) and residents == 0
+
+
+def unregistered_rentals() -> Q:
+    """`is_unregistered_rental` as a condition on houses (the house list's 出租无人登记 filter). Residents
+    moved out, deceased or merged into another record (已合并) do not count, as in the grid."""
+    living = Person.objects.filter(house=OuterRef("pk"), status=PersonStatus.LIVING)
+    return (Q(is_rented=True) | Q(use=HouseUse.RENTAL)) & ~Q(use=HouseUse.COMMERCIAL) & ~Exists(living)
+
+
 def _tagged_persons(user, building: Building, today: date) -> dict[int, dict[Marker, set[int]]]:
     """The living residents behind each special-group marker, by house, as far as the reader may see tags."""
     rows = (
@@ -166,6 +205,20 @@ def _migrants(user, building: Building, today: date) -> dict[int, tuple[int, int
     return {row["person__house_id"]: (row["total"], row["due"]) for row in rows}
 
 
+def _occupants(user, building: Building) -> dict[int, list[Occupant]]:
+    """The living residents the reader may see, by house (none without the permission to see persons)."""
+    rows = (
+        persons_for(user)
+        .filter(house__building=building, status=PersonStatus.LIVING)
+        .values_list("house_id", "pk", "name", "id_number_masked", "phone_masked", "house_relation")
+        .order_by("house_relation", "name", "pk")  # as the house page lists them
+    )
+    found: dict[int, list[Occupant]] = defaultdict(list)
+    for house_id, *person in rows:
+        found[house_id].append(Occupant(*person))
+    return found
+
+
 def _visible_markers(user) -> list[Marker]:
     markers = []
     if has_permission(user, "registry.view_specialgrouptag"):
@@ -175,10 +228,13 @@ def _visible_markers(user) -> list[Marker]:
     return markers
 
 
-def building_grid(user, building: Building, *, today: date | None = None) -> BuildingGrid:
+def building_grid(
+    user, building: Building, *, today: date | None = None, occupants: bool = False
+) -> BuildingGrid:
     """The 楼盘表 of `building` for `user`: the houses they may see, by floor (top first, the 其他 row last)
-    and unit, with counts and markers — never names — from the tags and migrants they may see. Three queries
-    for the rooms, tags and migrants, whatever the number of rooms."""
+    and unit, with counts and markers from the tags and migrants they may see. Three queries for the rooms,
+    tags and migrants, whatever the number of rooms; `occupants` (the API) adds one for the residents'
+    names and masked numbers, which the page never shows."""
     today = today or timezone.localdate()
     living = Q(residents__status=PersonStatus.LIVING)
     houses = (
@@ -190,18 +246,21 @@ def building_grid(user, building: Building, *, today: date | None = None) -> Bui
                 "residents", filter=living & Q(residents__house_relation=HouseRelation.TENANT)
             ),
         )
-        .values_list("pk", "unit", "room", "use", "is_rented", "resident_count", "tenant_count")
+        .values_list(
+            "pk", "unit", "room", "full_address", "use", "is_rented", "resident_count", "tenant_count"
+        )
         .order_by()
     )
     markers = _visible_markers(user)
     tagged = _tagged_persons(user, building, today) if Marker.ELDERLY_ALONE in markers else {}
     migrants = _migrants(user, building, today) if Marker.MIGRANT in markers else {}
+    listed = _occupants(user, building) if occupants else {}
 
     summary = GridSummary(marked=dict.fromkeys(markers, 0))
     placed: dict[tuple[int | None, str], list[Room]] = defaultdict(list)
     units: set[str] = set()
     top = 0
-    for pk, unit, room, use, is_rented, residents, tenants in houses:
+    for pk, unit, room, address, use, is_rented, residents, tenants in houses:
         marks = []
         for marker, persons in sorted(tagged.get(pk, {}).items(), key=lambda item: markers.index(item[0])):
             marks.append(RoomMark(marker, len(persons)))
@@ -214,7 +273,22 @@ def building_grid(user, building: Building, *, today: date | None = None) -> Bui
         # a registered tenant makes the room let even when the house record was never marked 出租
         occupancy = occupancy_of(use, is_rented or tenants > 0, residents)
         floor = floor_of(room, building.floors)
-        placed[floor, unit].append(Room(pk, unit, room, occupancy, residents, tuple(marks)))
+        unregistered = is_unregistered_rental(use, is_rented, residents)
+        placed[floor, unit].append(
+            Room(
+                pk,
+                unit,
+                room,
+                occupancy,
+                residents,
+                tuple(marks),
+                full_address=address,
+                use=use,
+                is_rented=is_rented,
+                unregistered_rental=unregistered,
+                occupants=tuple(listed.get(pk, ())),
+            )
+        )
         units.add(unit)
         top = max(top, floor or 0)
         summary.rooms += 1
@@ -224,6 +298,7 @@ def building_grid(user, building: Building, *, today: date | None = None) -> Bui
         summary.rented += occupancy == Occupancy.RENTED
         summary.vacant += occupancy == Occupancy.VACANT
         summary.commercial += occupancy == Occupancy.COMMERCIAL
+        summary.unregistered_rentals += unregistered
 
     ordered_units = sorted(units, key=lambda unit: (unit == "", natural_key(unit)))
     floors: list[int | None] = list(range(max(top, building.floors or 0), 0, -1))

@@ -1,5 +1,6 @@
 """楼盘表 on a 390 px phone: the grid of a four-unit building scrolls in its own box, which the keyboard reaches,
-and the page itself never scrolls sideways; a room is opened from the keyboard."""
+and the page itself never scrolls sideways; a room is opened from the keyboard; a let room nobody is registered in
+says so in words."""
 
 import pytest
 from playwright.sync_api import expect
@@ -24,7 +25,10 @@ def test_a_four_unit_building_scrolls_in_its_own_box_and_a_room_opens_from_the_k
                 services.house_create(
                     actor=clerk,
                     data=services.HouseData(
-                        building=building, unit=f"{unit}单元", room=f"{floor}{number:02d}"
+                        building=building,
+                        unit=f"{unit}单元",
+                        room=f"{floor}{number:02d}",
+                        is_rented=(unit, floor, number) == (1, 3, 1),  # let, nobody registered
                     ),
                 )
     page = open_page(390, 844, user=clerk)
@@ -39,6 +43,8 @@ def test_a_four_unit_building_scrolls_in_its_own_box_and_a_room_opens_from_the_k
     first = page.get_by_test_id("grid-room").first
     expect(first).to_be_focused()
     expect(first).to_contain_text("301")
+    expect(first.get_by_test_id("grid-unregistered-rental")).to_have_text("无人登记")
+    expect(first.get_by_test_id("grid-unregistered-rental")).to_be_visible()
     page.keyboard.press("Enter")
     page.wait_for_url("**/registry/houses/*/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("和睦路8号5幢1单元301")

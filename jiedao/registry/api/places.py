@@ -7,10 +7,13 @@ import re
 from django.db.models import Count, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from jiedao.core.exceptions import ValidationFailed
 from jiedao.registry import services
 from jiedao.registry.api.base import RegistryViewSet, ServiceWriteMixin
+from jiedao.registry.api.grid import BuildingGridSerializer
 from jiedao.registry.api.params import (
     ID_PATH,
     LIST_ERRORS,
@@ -26,6 +29,7 @@ from jiedao.registry.api.serializers import (
     HouseSerializer,
     overlay,
 )
+from jiedao.registry.building_grid import building_grid, unregistered_rentals
 from jiedao.registry.choices import EnterpriseStatus, HouseUse, PersonStatus
 from jiedao.registry.models import Building, Enterprise, House
 from jiedao.registry.services.common import community_errors
@@ -96,6 +100,19 @@ class BuildingViewSet(ServiceWriteMixin, RegistryViewSet):
             queryset = queryset.filter(org__path__startswith=org.path)
         return queryset
 
+    @extend_schema(
+        summary="楼盘表",
+        description="楼栋页面的楼盘表：按单元、楼层（自顶层向下）排列您可查看的房屋，每间房屋的用途、出租、"
+        "现居住人数、出租无人登记标记、人员标记，以及现居住人员（证件号码与电话只返回打码值；"
+        "需 registry.view_person）。概况中的数字与页面相同。",
+        parameters=[ID_PATH],
+        responses={200: BuildingGridSerializer, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def grid(self, request, pk=None):
+        grid = building_grid(request.user, self.get_object(), occupants=True)
+        return Response(BuildingGridSerializer(grid).data)
+
     def service_create(self, validated):
         base = {"org": None, "street_address": "", "name": ""}
         data = overlay(services.BuildingData, validated, base=base)
@@ -120,6 +137,12 @@ class BuildingViewSet(ServiceWriteMixin, RegistryViewSet):
         search_parameter("address"),
         OpenApiParameter("use", OpenApiTypes.STR, enum=HouseUse.values, description="用途"),
         OpenApiParameter("rented", OpenApiTypes.BOOL, description="true 只列出租房屋，false 只列未出租的"),
+        OpenApiParameter(
+            "unregistered_rental",
+            OpenApiTypes.BOOL,
+            description="true 只列出租无人登记的房屋（出租或用途为出租、无人登记现居住、非商用），"
+            "false 不列这些房屋",
+        ),
         OpenApiParameter("building", OpenApiTypes.INT, description="楼栋编号"),
         ORG_PARAMETER,
     ],
@@ -142,6 +165,7 @@ class HouseViewSet(ServiceWriteMixin, RegistryViewSet):
         address = params.search("address")
         use = params.choice("use", HouseUse.values)
         rented = params.boolean("rented")
+        unregistered = params.boolean("unregistered_rental")
         building = params.integer("building", minimum=1, maximum=2**31 - 1)
         org = params.org()
         params.check()
@@ -151,6 +175,8 @@ class HouseViewSet(ServiceWriteMixin, RegistryViewSet):
             queryset = queryset.filter(use=use)
         if rented is not None:
             queryset = queryset.filter(is_rented=rented)
+        if unregistered is not None:
+            queryset = queryset.filter(unregistered_rentals() if unregistered else ~unregistered_rentals())
         if building is not None:
             queryset = queryset.filter(building_id=building)
         if org is not None:

@@ -14,6 +14,7 @@ REGISTRY_PATHS = [
     "/api/v1/migrants/",
     "/api/v1/houses/",
     "/api/v1/buildings/",
+    "/api/v1/buildings/{id}/grid/",
     "/api/v1/enterprises/",
 ]
 FULL_VALUES = {"id_number", "phone", "contact_phone", "permit_number"}

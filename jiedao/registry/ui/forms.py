@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.forms import StyledForm
 from jiedao.dictionaries import selectors as dictionaries
+from jiedao.registry.building_grid import UNREGISTERED_RENTAL, unregistered_rentals
 from jiedao.registry.choices import (
     CoordinateSystem,
     EnterpriseStatus,
@@ -44,6 +45,7 @@ from jiedao.registry.validators import (
 
 ALL = [("", _("全部"))]
 ALL_STATUSES = "all"
+UNREGISTERED = "unregistered"  # 是否出租 = 出租无人登记
 PHOTO_HELP = _("JPG、PNG、WebP 或 HEIC 照片；保存时按拍摄方向转正，并去除拍摄地点等附加信息。")
 # What the pickers offer (by type, so a phone offers its gallery and camera; by extension for file managers):
 # the photos phones make, and PDFs for evidence. The service decides by content (`core.uploads.prepare`).
@@ -207,7 +209,9 @@ class HouseSearchForm(FilterForm):
     )
     org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
     use = forms.ChoiceField(label=_("用途"), choices=ALL + HouseUse.choices, required=False)
-    rented = forms.ChoiceField(label=_("是否出租"), choices=YES_NO, required=False)
+    rented = forms.ChoiceField(
+        label=_("是否出租"), choices=[*YES_NO, (UNREGISTERED, UNREGISTERED_RENTAL)], required=False
+    )
     building = forms.ModelChoiceField(
         label=_("楼栋"), queryset=Building.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -229,6 +233,8 @@ class HouseSearchForm(FilterForm):
         rented = yes_no(data.get("rented"))
         if rented is not None:
             queryset = queryset.filter(is_rented=rented)
+        elif data.get("rented") == UNREGISTERED:  # the rooms to visit: 楼盘表's 走访名单
+            queryset = queryset.filter(unregistered_rentals())
         if data.get("building") is not None:
             queryset = queryset.filter(building=data["building"])
         return queryset

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ServiceFormView
 from jiedao.registry import services
-from jiedao.registry.building_grid import Occupancy, building_grid
+from jiedao.registry.building_grid import (
+    UNREGISTERED_RENTAL,
+    UNREGISTERED_RENTAL_SIGN,
+    Occupancy,
+    building_grid,
+)
 from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
 from jiedao.registry.models import Building, Enterprise, House, Household
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for
@@ -68,6 +73,8 @@ class BuildingDetailView(ScopedDetailView):
         context.update(
             grid=building_grid(user, self.object),
             occupancies=Occupancy,
+            unregistered_label=UNREGISTERED_RENTAL,
+            unregistered_sign=UNREGISTERED_RENTAL_SIGN,
             can_see_houses=has_permission(user, "registry.view_house"),
             can_add_house=has_permission(user, "registry.add_house"),
             can_change=Building.objects.visible_to(user, "change").filter(pk=self.object.pk).exists(),
