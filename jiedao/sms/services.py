@@ -9,9 +9,14 @@ for good, audited and reported to the system administrator as a system alert.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +31,12 @@ from jiedao.sms import audit_events as events
 from jiedao.sms.backends import GatewayError, Outgoing, gateway
 from jiedao.sms.models import MessageStatus, OutboundMessage
 
+if TYPE_CHECKING:
+    from jiedao.orgs.models import OrgUnit
+
 LEASE = timedelta(minutes=2)
 MAX_LENGTH = 500
+BATCH = 500  # messages per look-up and insert in `sms_queue_many`
 ALERT_KEY = "sms.gave_up"
 ALERT_WINDOW = timedelta(hours=24)
 
@@ -62,6 +71,18 @@ def after_quiet_hours(moment: dt.datetime) -> dt.datetime:
     return release
 
 
+@dataclass(frozen=True)
+class SmsText:
+    """One message to queue with `sms_queue_many` (the arguments of `sms_queue`)."""
+
+    phone: str
+    body: str
+    org: OrgUnit
+    purpose: str = ""
+    dedupe_key: str | None = None
+    not_before: dt.datetime | None = None
+
+
 def sms_queue(
     *,
     actor,
@@ -77,42 +98,141 @@ def sms_queue(
 
     With a `dedupe_key`, queueing the same notice again returns the message already queued.
     """
+    [message] = sms_queue_many(
+        [SmsText(phone, body, org, purpose, dedupe_key, not_before)], actor=actor, skip_invalid=False
+    )
+    return message
+
+
+def _checked(text: SmsText) -> tuple[str, str]:
+    """The national number and the trimmed body of `text`; ValidationFailed as `sms_queue` words it."""
     from jiedao.registry.validators import InvalidNumber, parse_phone
 
     try:
-        parsed = parse_phone(phone)
+        parsed = parse_phone(text.phone)
     except InvalidNumber as error:
         raise ValidationFailed({"phone": [error.message]}) from None
     if parsed.kind != "mobile":
         raise ValidationFailed({"phone": [_("短信只能发送到手机号码。")]})
-    body = (body or "").strip()
+    body = (text.body or "").strip()
     if not body or len(body) > MAX_LENGTH:
         raise ValidationFailed({"body": [_("短信内容不能为空，且不超过 %(n)d 字。") % {"n": MAX_LENGTH}]})
-    if dedupe_key:
-        existing = OutboundMessage.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
+    return parsed.national, body
+
+
+def sms_queue_many(
+    texts: Sequence[SmsText], *, actor=None, skip_invalid: bool = False
+) -> list[OutboundMessage | None]:
+    """`sms_queue` for many messages at once, with the same rules, in a constant number of queries per
+    `BATCH` messages (a deadline sweep can text tens of thousands of holders).
+
+    Every message is checked first: an invalid one raises ValidationFailed and nothing is stored, or, with
+    `skip_invalid`, is left out (None in its place). The dedupe keys are looked up in one query per batch;
+    a key given twice in the call is queued once. Messages queued by this call are audited once per org
+    and purpose (a single message as `sms_queue` audits it), and those due now go to one delivery task
+    per batch after commit. Returns the messages in the order given: new, already queued, or None."""
+    checked: list[tuple[SmsText, str, str] | None] = []
+    for text in texts:
+        try:
+            phone, body = _checked(text)
+        except ValidationFailed:
+            if not skip_invalid:
+                raise
+            checked.append(None)
+        else:
+            checked.append((text, phone, body))
+    results: list[OutboundMessage | None] = [None] * len(checked)
+    queued: dict[str, OutboundMessage] = {}  # by dedupe key, across the batches of this call
+    with transaction.atomic():
+        for start in range(0, len(checked), BATCH):
+            _queue_batch(checked[start : start + BATCH], results, start, queued, actor)
+    return results
+
+
+def _queue_batch(
+    checked: list[tuple[SmsText, str, str] | None],
+    results: list[OutboundMessage | None],
+    offset: int,
+    queued: dict[str, OutboundMessage],
+    actor,
+) -> None:
+    """Store one batch of checked texts (None: left out); `queued` holds the rows known by dedupe key."""
+    keys = {item[0].dedupe_key for item in checked if item and item[0].dedupe_key} - set(queued)
+    if keys:
+        queued.update(
+            (message.dedupe_key, message) for message in OutboundMessage.objects.filter(dedupe_key__in=keys)
+        )
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            message = OutboundMessage.objects.create(
-                org=org,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                phone=parsed.national,
-                phone_masked=crypto.mask_phone(parsed.national),
-                body=body,
-                purpose=purpose,
-                dedupe_key=dedupe_key,
-                next_attempt_at=max(now, not_before) if not_before else now,
+    created_by = actor if getattr(actor, "pk", None) else None
+    new: list[OutboundMessage] = []
+    slots: list[tuple[int, OutboundMessage]] = []  # (position in `results`, the row written for it)
+    pending: dict[str, OutboundMessage] = {}
+    for index, item in enumerate(checked, start=offset):
+        if item is None:
+            continue
+        text, phone, body = item
+        key = text.dedupe_key or None
+        if key and key in queued:
+            results[index] = queued[key]
+            continue
+        if key and key in pending:
+            slots.append((index, pending[key]))
+            continue
+        row = OutboundMessage(
+            uuid=uuid.uuid4(),
+            org=text.org,
+            created_by=created_by,
+            phone=phone,
+            phone_masked=crypto.mask_phone(phone),
+            body=body,
+            purpose=text.purpose,
+            dedupe_key=key,
+            next_attempt_at=max(now, text.not_before) if text.not_before else now,
+        )
+        new.append(row)
+        slots.append((index, row))
+        if key:
+            pending[key] = row
+    if not new:
+        return
+    # A sweep running at the same time may store one of these keys between the look-up and the insert:
+    # the conflicting row is skipped here and the one stored first is answered, as `sms_queue` did.
+    OutboundMessage.objects.bulk_create(new, ignore_conflicts=True)
+    stored = {
+        message.uuid: message for message in OutboundMessage.objects.filter(uuid__in=[m.uuid for m in new])
+    }
+    lost = [row.dedupe_key for row in new if row.uuid not in stored]
+    if lost:
+        queued.update(
+            (message.dedupe_key, message) for message in OutboundMessage.objects.filter(dedupe_key__in=lost)
+        )
+    for index, row in slots:
+        results[index] = stored.get(row.uuid) or queued[row.dedupe_key]
+    written = [stored[row.uuid] for row in new if row.uuid in stored]
+    queued.update((message.dedupe_key, message) for message in written if message.dedupe_key)
+    groups: dict[tuple[int, str], list[OutboundMessage]] = defaultdict(list)
+    for message in written:
+        groups[message.org_id, message.purpose].append(message)
+    for (org_id, purpose), messages in groups.items():
+        if len(messages) == 1:
+            audit.record(events.SMS_QUEUED, actor=actor, target=messages[0], message=purpose)
+        else:  # one event for the lot, naming every message
+            audit.record(
+                events.SMS_QUEUED,
+                actor=actor,
+                org=org_id,
+                message=purpose,
+                after={"count": len(messages), "messages": [message.pk for message in messages]},
             )
-            audit.record(events.SMS_QUEUED, actor=actor, target=message, message=purpose)
-    except IntegrityError:
-        return OutboundMessage.objects.get(dedupe_key=dedupe_key)
-    if message.next_attempt_at <= now:
+    due = [message.pk for message in written if message.next_attempt_at <= now]
+    if len(due) == 1:
         from jiedao.sms.tasks import deliver
 
-        enqueue_on_commit(deliver, message.pk)
-    return message
+        enqueue_on_commit(deliver, due[0])
+    elif due:
+        from jiedao.sms.tasks import deliver_many
+
+        enqueue_on_commit(deliver_many, due)
 
 
 def _claim(message_id: int, now) -> OutboundMessage | None:

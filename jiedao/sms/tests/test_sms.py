@@ -4,12 +4,15 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import client_for, make_user
 from jiedao.sms import services
+from jiedao.sms.audit_events import SMS_QUEUED
 from jiedao.sms.models import MessageStatus, OutboundMessage
 from jiedao.sms.parameters_declared import MAX_ATTEMPTS
 
@@ -125,6 +128,71 @@ def test_same_notice_is_queued_once(tree, http_gateway):
     first = queue(tree, dedupe_key="application-42-accepted")
     second = queue(tree, dedupe_key="application-42-accepted")
     assert first.pk == second.pk and OutboundMessage.objects.count() == 1
+
+
+def _batch(tree, count: int, **kwargs) -> list[services.SmsText]:
+    return [
+        services.SmsText(
+            phone=f"138001380{n:02d}",
+            body=f"第 {n} 条提醒",
+            org=tree.community_a1,
+            dedupe_key=f"k{n}",
+            **kwargs,
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_batch_is_queued_in_queries_that_do_not_grow_with_it(
+    tree, http_gateway, django_capture_on_commit_callbacks
+):
+    texts = _batch(tree, 34, purpose="提醒")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sms_queue_many(texts[:2])  # the first audit event and parameters, read once
+        assert http_gateway.received == []
+    assert len(http_gateway.received) == 2  # sent after commit
+    with CaptureQueriesContext(connection) as few:
+        services.sms_queue_many(texts[:4])  # two of them queued before
+    with CaptureQueriesContext(connection) as many:
+        messages = services.sms_queue_many(texts)
+    assert len(many) == len(few)
+    assert OutboundMessage.objects.count() == 34
+    assert [message.body for message in messages] == [text.body for text in texts]
+    assert messages[0].phone == "13800138000" and messages[0].phone_masked == "138****8000"
+    # one audit event for the 30 new ones, naming each
+    event = AuditEvent.objects.filter(event_code=SMS_QUEUED.code).latest("id")
+    assert event.after["count"] == 30 and sorted(event.after["messages"]) == sorted(
+        m.pk for m in messages[4:]
+    )
+
+
+def test_a_key_given_twice_in_a_batch_or_queued_before_is_one_message(tree):
+    earlier = queue(tree, dedupe_key="k1")
+    texts = _batch(tree, 3)
+    again = services.SmsText(phone="13900139000", body="另一条", org=tree.community_a1, dedupe_key="k2")
+    messages = services.sms_queue_many([*texts, again])
+    assert messages[1].pk == earlier.pk and messages[2].pk == messages[3].pk
+    assert messages[3].body == "第 2 条提醒"
+    assert OutboundMessage.objects.count() == 3
+
+
+def test_a_batch_with_a_bad_number_stores_nothing_unless_told_to_skip_it(tree):
+    texts = _batch(tree, 2)
+    bad = services.SmsText(phone="010-12345678", body="通知", org=tree.community_a1)
+    with pytest.raises(ValidationFailed) as error:
+        services.sms_queue_many([*texts, bad])
+    assert error.value.errors == {"phone": ["短信只能发送到手机号码。"]}
+    assert OutboundMessage.objects.count() == 0
+    messages = services.sms_queue_many([texts[0], bad, texts[1]], skip_invalid=True)
+    assert messages[1] is None and OutboundMessage.objects.count() == 2
+
+
+def test_a_batch_waits_for_not_before(tree, http_gateway, django_capture_on_commit_callbacks):
+    later = timezone.now() + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = services.sms_queue_many(_batch(tree, 3, not_before=later))
+    assert http_gateway.received == [] and {m.next_attempt_at for m in messages} == {later}
+    assert all(m.status == MessageStatus.QUEUED for m in messages)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ holder who switched reminders off, or a system with them off, sends nothing; nig
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jiedao.core.crypto import mask_phone
@@ -11,9 +13,12 @@ from jiedao.core.testing import client_for, make_user
 from jiedao.parameters.services import parameter_set
 from jiedao.sms.models import OutboundMessage
 from jiedao.sms.services import after_quiet_hours
+from jiedao.timelimits.choices import ClockStatus
+from jiedao.timelimits.models import Clock
 from jiedao.timelimits.services import sweep_clocks
+from jiedao.timelimits.signals import clock_status_changed
 from jiedao.workcalendar.services import CHINA_TZ
-from jiedao.workflow import services
+from jiedao.workflow import reminders, services
 from jiedao.workflow.tests import processes
 from jiedao.workflow.tests.conftest import role
 from jiedao.workflow.tests.processes import complete, start_leave, task_for
@@ -163,3 +168,58 @@ def test_a_step_the_holder_made_themselves_is_still_chased_when_late(
     with django_capture_on_commit_callbacks(execute=True):
         sweep_clocks(apply.clock.yellow_at + dt.timedelta(minutes=1))
     assert len(texts("applicant", "workflow.yellow")) == 1
+
+
+def _yellow_steps(people, count: int) -> list:
+    """`count` leave requests waiting at 部门负责人审批, offered to head and head2; their clocks."""
+    instances = [start_leave(people) for _ in range(count)]
+    return [task_for(instance, "head", people.head).clock for instance in instances]
+
+
+def test_a_sweep_texts_each_holder_with_a_number_once(
+    leave, people, texting, django_capture_on_commit_callbacks
+):
+    """A sweep turning many steps yellow texts every holder who can take a text, one per step, and the same
+    signal coming again texts nobody twice; a number that cannot take a text leaves that holder to the inbox
+    and the others are still texted."""
+    approver = role("approver")
+    make_user(people.tree.subdistrict_a, username="nomobile").roles.add(approver)
+    landline = make_user(people.tree.subdistrict_a, username="landline")
+    landline.mobile = "010-12345678"
+    landline.save(update_fields=["mobile"])
+    landline.roles.add(approver)
+    people.head2.task_sms = False
+    people.head2.save(update_fields=["task_sms"])
+    clocks = _yellow_steps(people, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_clocks(clocks[-1].yellow_at + dt.timedelta(minutes=1))
+    yellow = texts("head", "workflow.yellow")
+    assert len(yellow) == 4 and all("待办即将到期" in message.body for message in yellow)
+    assert not texts("head2", "workflow.yellow")  # reminders switched off
+    assert OutboundMessage.objects.filter(purpose="workflow.yellow").count() == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        clock_status_changed.send(
+            sender=Clock, kind="workflow.task", status=ClockStatus.YELLOW, clock_ids=[c.pk for c in clocks]
+        )
+    assert OutboundMessage.objects.filter(purpose="workflow.yellow").count() == 4
+
+
+def test_the_queries_of_a_sweeps_texts_do_not_grow_with_its_steps(leave, people, texting):
+    clocks = _yellow_steps(people, 7)
+
+    def queries(batch) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reminders.text_due_tasks(
+                sender=Clock, kind="workflow.task", status=ClockStatus.YELLOW, clock_ids=[c.pk for c in batch]
+            )
+        return len(captured)
+
+    queries([])  # the system parameters read once into their cache
+    few = queries(clocks[:2])
+    assert OutboundMessage.objects.filter(purpose="workflow.yellow").count() == 4  # head and head2 each
+    assert queries(clocks[2:]) == few
+    assert OutboundMessage.objects.filter(purpose="workflow.yellow").count() == 14
+    again = queries(clocks)  # all of them queued already: looked up, nothing written
+    assert again < few
+    assert OutboundMessage.objects.filter(purpose="workflow.yellow").count() == 14
