@@ -73,6 +73,7 @@ PAD_PAIRED = event_type(5174, "applications.pad.paired", _("评价器配对"))
 PAD_REVOKED = event_type(5175, "applications.pad.revoked", _("评价器解除配对"))
 
 LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办件台账"))
+STATISTICS_EXPORTED = event_type(5182, "applications.statistics.exported", _("导出办件统计"))
 
 CERTIFICATE_ISSUED = event_type(5191, "applications.certificate.issued", _("开具证明"))
 CERTIFICATE_REVOKED = event_type(5192, "applications.certificate.revoked", _("作废证明"))
@@ -102,4 +103,6 @@ detail_labels(
     records=_("转交的记录"),
     records_left=_("未能转交的记录"),
     full_values=_("含完整号码"),
+    period_start=_("统计开始日期"),
+    period_end=_("统计结束日期"),
 )

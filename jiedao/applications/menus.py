@@ -16,6 +16,10 @@ add(
     "hall",
     MenuItem(_("代办服务"), "applications:agency_list", "applications.view_agencyassignment", "briefcase"),
 )
+add(
+    "hall",
+    MenuItem(_("办件统计"), "applications:statistics", "applications.view_application", "bar-chart"),
+)
 add("hall", MenuItem(_("好差评统计"), "applications:rating_stats", "applications.view_rating", "star"))
 add(
     "hall",

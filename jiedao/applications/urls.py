@@ -135,6 +135,12 @@ urlpatterns = [
     path("staff/agency/new/", views.AgencyCreateView.as_view(), name="agency_create"),
     path("staff/agency/mine/", views.MyAgencyApplicationsView.as_view(), name="agency_mine"),
     path("staff/ratings/", views.RatingStatsView.as_view(), name="rating_stats"),
+    path("staff/statistics/", views.ApplicationStatisticsView.as_view(), name="statistics"),
+    path(
+        "staff/statistics/export/",
+        views.ApplicationStatisticsExportView.as_view(),
+        name="statistics_export",
+    ),
     path("staff/rectifications/", views.RectificationListView.as_view(), name="rectification_list"),
     path(
         "staff/rectifications/<int:pk>/close/",

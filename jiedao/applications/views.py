@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.applications import certificates, forms, ledger, services, written_notices
+from jiedao.applications import certificates, forms, ledger, services, statistics, written_notices
 from jiedao.applications.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
@@ -1650,6 +1650,89 @@ class RatingStatsView(ScopedViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(rating_tables(self.get_queryset()))
         return context
+
+
+class ApplicationStatisticsView(ScopedViewMixin, TemplateView):
+    """办件统计 over a date range (this month by default) of the applications in scope, per item, org,
+    window and month, with the chart of 收件量 and 办结量 by month; a range that is not valid is refused
+    with the reason, and nothing is counted."""
+
+    model = Application
+    permission = "view"
+    template_name = "applications/statistics.html"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        try:
+            figures = statistics.statistics_for(request.user, request.GET)
+        except ValidationFailed as error:
+            context["errors"] = [message for messages_ in error.errors.values() for message in messages_]
+            return self.render_to_response(context, status=400)
+        context.update(self.figures_context(figures))
+        context["active"] = next((q["label"] for q in context["quick"] if q["period"] == figures.period), "")
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        context["start"] = (params.get("start") or "").strip()
+        context["end"] = (params.get("end") or "").strip()
+        context["quick"] = [
+            {"label": label, "url": "?" + urlencode({"start": p.start, "end": p.end}), "period": p}
+            for _key, label, p in statistics.quick_periods()
+        ]
+        return context
+
+    def figures_context(self, figures: statistics.Statistics) -> dict:
+        columns = statistics.column_labels()
+        fields = [field for field, _label in columns]
+        labels, headings = statistics.group_labels(), statistics.group_headings()
+        total = [statistics.display(figures.total, field) for field in fields]
+        period = figures.period
+        query = urlencode({"start": period.start, "end": period.end})
+        months = figures.tables["month"]
+        return {
+            "period": period,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "columns": [label for _field, label in columns],
+            "tables": [
+                {
+                    "group": group,
+                    "label": labels[group],
+                    "heading": headings[group],
+                    "rows": [
+                        (row["name"], [statistics.display(row, field) for field in fields])
+                        for row in figures.tables[group]
+                    ],
+                    "total": total,
+                }
+                for group in statistics.GROUPS
+            ],
+            "export_url": reverse("applications:statistics_export") + "?" + query,
+            "chart_data": {
+                "months": [row["name"] for row in months],
+                "received": [row["received"] for row in months],
+                "concluded": [row["concluded"] for row in months],
+                "labels": {"received": _("收件量"), "concluded": _("办结量"), "count": _("件")},
+            },
+        }
+
+
+class ApplicationStatisticsExportView(ScopedViewMixin, View):
+    """The statistics page's tables as .xlsx (aggregates only), audited with the range."""
+
+    model = Application
+    permission = "view"
+    http_method_names = ["get"]
+
+    def get(self, request):
+        try:
+            exported = statistics.export_statistics(user=request.user, params=request.GET)
+        except ValidationFailed:
+            # The page says what is wrong with the range, beside the fields to correct.
+            return redirect(reverse("applications:statistics") + "?" + request.GET.urlencode())
+        return file_response(exported.path, exported.filename)
 
 
 class RectificationListView(ScopedListView):

@@ -369,3 +369,67 @@ class TrackResultSerializer(serializers.Serializer):
     status_display = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     history = TrackHistorySerializer(many=True)
+
+
+class StatisticsRowSerializer(serializers.Serializer):
+    """One row of 办件统计: a service item, an implementing body, a window or a month, or the total."""
+
+    key = serializers.CharField(
+        allow_null=True,
+        help_text=_("事项、组织或窗口的编号，月份为 YYYY-MM；未记录窗口的为 null，合计行为 null"),
+    )
+    name = serializers.CharField(help_text=_("事项名称、组织名称、窗口或月份"))
+    received = serializers.IntegerField(help_text=_("收件量：统计区间内提交（含窗口登记）的办件数"))
+    accepted = serializers.IntegerField(help_text=_("受理量：统计区间内受理（含视为受理）的办件数"))
+    rejected = serializers.IntegerField(help_text=_("不予受理：统计区间内不予受理的办件数"))
+    corrections = serializers.IntegerField(help_text=_("补正次数：统计区间内一次性告知补正的次数"))
+    concluded = serializers.IntegerField(help_text=_("办结量：统计区间内办结（准予或不予准予）的办件数"))
+    on_time = serializers.IntegerField(help_text=_("按期办结：办结时未超过办理时限的"))
+    overdue = serializers.IntegerField(help_text=_("超期办结：办结时已超过办理时限的"))
+    on_time_rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("按期办结率（%，一位小数）；没有办结的为 null"),
+    )
+    instant = serializers.IntegerField(help_text=_("办结的即办件数"))
+    instant_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("即办件占办结量的比例（%，一位小数）；没有办结的为 null"),
+    )
+    average_days = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_(
+            "平均办理用时：受理至办结的工作日数，不含暂停计时（补正、中止）的工作日；没有办结的为 null"
+        ),
+    )
+    open = serializers.IntegerField(
+        allow_null=True, help_text=_("当前在办（截至现在，不按统计区间）；按月份统计的为 null")
+    )
+    green = serializers.IntegerField(allow_null=True, help_text=_("当前在办中时限正常的"))
+    yellow = serializers.IntegerField(allow_null=True, help_text=_("当前在办中时限预警的"))
+    red = serializers.IntegerField(allow_null=True, help_text=_("当前在办中已超期的"))
+    ratings = serializers.IntegerField(help_text=_("统计区间内收到的评价数"))
+    satisfied = serializers.IntegerField(help_text=_("其中满意和非常满意的"))
+    satisfaction = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text=_("满意度（%，一位小数）：满意和非常满意占评价数的比例；没有评价的为 null"),
+    )
+
+
+class StatisticsSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text=_("统计区间的第一天"))
+    end = serializers.DateField(help_text=_("统计区间的最后一天（含）"))
+    group = serializers.CharField(help_text=_("分组：item 事项、org 办理机构、window 窗口、month 月份"))
+    rows = StatisticsRowSerializer(many=True)
+    total = StatisticsRowSerializer()

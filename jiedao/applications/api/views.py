@@ -21,7 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.applications import certificates, services, written_notices
+from jiedao.applications import certificates, services, statistics, written_notices
 from jiedao.applications.api.serializers import (
     TRACK_INPUT_MAX_LENGTH,
     AcceptSerializer,
@@ -35,6 +35,7 @@ from jiedao.applications.api.serializers import (
     ExtensionDecisionSerializer,
     ExtensionRequestSerializer,
     ReasonSerializer,
+    StatisticsSerializer,
     SubmitSerializer,
     SupplyDeferredSerializer,
     TrackResultSerializer,
@@ -161,6 +162,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         "notice_pdf": "view",
         "certificates": "view",
         "certificate_pdf": "view",
+        "statistics": "view",
     }
 
     # `?offset=150000` of a district's applications reads that page's keys, then its rows with the extras
@@ -482,6 +484,50 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def certificate_pdf(self, request, pk=None, certificate_id=None):
         certificate = certificates.certificate_get(self.get_object(), int(certificate_id))
         return certificates.pdf_response(certificate, inline=False)
+
+    @extend_schema(
+        summary=_("办件统计"),
+        description=_(
+            "与“办件统计”页面相同的数字：您管辖范围内的办件在统计区间内的收件量、受理量、不予受理、补正次数、"
+            "办结量（按期、超期及按期办结率）、即办件占比、平均办理用时（工作日）、当前在办（正常、预警、超期）"
+            "和满意度，按 group 分组，附合计。统计区间不超过 366 天，缺省为本月。"
+        ),
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description=_("开始日期（含），缺省为本月第一天")),
+            OpenApiParameter("end", OpenApiTypes.DATE, description=_("结束日期（含），缺省为本月最后一天")),
+            OpenApiParameter(
+                "group",
+                OpenApiTypes.STR,
+                enum=list(statistics.GROUPS),
+                description=_("分组：item 事项（缺省）、org 办理机构、window 窗口、month 月份"),
+            ),
+        ],
+        responses={
+            200: StatisticsSerializer,
+            400: OpenApiResponse(
+                HallErrorSerializer,
+                description=_(
+                    "日期无效、开始日期晚于结束日期、区间超过 366 天或分组无效（字段错误见 errors）"
+                ),
+            ),
+        },
+        tags=TAGS,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def statistics(self, request):
+        group = statistics.parse_group(request.query_params)
+        figures = statistics.statistics_for(request.user, request.query_params)
+        rows = [
+            {**row, "key": None if row["key"] is None else str(row["key"])} for row in figures.tables[group]
+        ]
+        data = {
+            "start": figures.period.start,
+            "end": figures.period.end,
+            "group": group,
+            "rows": rows,
+            "total": {**figures.total, "key": None, "name": _("合计")},
+        }
+        return Response(StatisticsSerializer(data).data)
 
 
 class PublicTrackView(APIView):
