@@ -10,7 +10,8 @@ designer without touching the catalog; ``qiye_kaiban`` (企业开办代办) gets
 with two departments reviewing in parallel.
 
 Role mapping (roles of `jiedao.core.demo`): ``approver`` is the department head (部门负责人),
-``subdistrict-leader`` the sub-district leader, ``office-staff`` the 党政办 (also maintains the processes),
+``subdistrict-leader`` the sub-district leader, ``office-staff`` the 党政办 (also maintains the processes, and
+as ``process-admin`` administers the running instances of the sub-district and its communities),
 ``supervisor`` 纪检监察; community and window staff start processes.
 """
 
@@ -25,6 +26,7 @@ from django.db import transaction
 
 from jiedao.accounts.models import Role, User
 from jiedao.core.demo import resolve_permissions
+from jiedao.core.scope import DataScope
 from jiedao.orgs.models import OrgUnit
 from jiedao.workflow import bpmn, services
 from jiedao.workflow.choices import DefinitionStatus
@@ -58,13 +60,25 @@ ROLE_PERMISSIONS = {
         "workflow.view_processdefinition",
         "workflow.add_processdefinition",
         "workflow.change_processdefinition",
-        # 恢复运行 of a process instance the engine marked failed (运行异常).
-        "workflow.change_processinstance",
     ),
     "window-staff": START,
     "community-staff": START,
     "supervisor": ("workflow.view_processinstance", "workflow.view_worktask"),
 }
+
+
+# 流程管理: the 党政办 who maintains the processes also administers their running instances — 改派, 催办, 抄送,
+# 挂起/恢复, 撤销, 恢复运行 of one the engine marked failed (运行异常) — across the sub-district, its
+# communities' included.
+# A data scope belongs to a role, and 办公室人员 reaches its own node only (its 行政事务 and the process
+# definitions stay there), so this is a role of its own with the sub-district and what lies below, held by
+# the 党政办 who deploy the processes (`DEPLOYMENTS`).
+PROCESS_ADMIN = {
+    "code": "process-admin",
+    "name": "流程管理员",
+    "description": "管理本街道及所辖社区的流程实例：查看、改派、催办、抄送、挂起、恢复、撤销，恢复运行异常的流程。",
+}
+PROCESS_ADMIN_PERMISSIONS = ("workflow.view_processinstance", "workflow.change_processinstance")
 
 
 def shipped(name: str) -> tuple[str, dict]:
@@ -78,6 +92,17 @@ def load_permissions() -> None:
         role = Role.objects.filter(code=code).first()
         if role is not None:
             role.permissions.add(*resolve_permissions(patterns))
+    admins, _created = Role.objects.get_or_create(
+        code=PROCESS_ADMIN["code"],
+        defaults={
+            "name": PROCESS_ADMIN["name"],
+            "description": PROCESS_ADMIN["description"],
+            "data_scope": DataScope.SUBTREE,
+        },
+    )
+    admins.permissions.add(*resolve_permissions(PROCESS_ADMIN_PERMISSIONS))
+    for user in User.objects.filter(username__in=[username for _code, username, _names in DEPLOYMENTS]):
+        user.roles.add(admins)
 
 
 def _deploy(subdistrict, deployer, key: str, source: tuple[str, dict], stdout) -> ProcessDefinition:

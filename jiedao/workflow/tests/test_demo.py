@@ -1,7 +1,12 @@
 import io
 
+import pytest
+
 from jiedao.accounts.models import User
 from jiedao.core import demo as core_demo
+from jiedao.core.exceptions import OutOfScope
+from jiedao.core.scope import require
+from jiedao.core.testing import client_for
 from jiedao.workflow import demo, selectors
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 
@@ -45,3 +50,41 @@ def test_demo_is_idempotent_and_fills_the_inboxes(db):
         "joint_review",
         "countersign",
     }
+
+
+def test_the_demo_office_administers_its_communities_processes_and_a_community_clerk_does_not(db):
+    """The demo's leave request runs at 柳浪社区 (the community clerk started it): 清波's 党政办, who maintains
+    the processes, opens it, sees 改派 and gives the waiting step to another; the clerk who started it may not,
+    nor 望江's 党政办 (another sub-district). The 党政办's other powers stay at its own node."""
+    core_demo.load()
+    demo.load()
+    office, shequ, office2 = (User.objects.get(username=name) for name in ("office", "shequ", "office2"))
+    instance = ProcessInstance.objects.get(definition__key="leave", initiator=shequ)
+    assert instance.org == shequ.org and instance.org.name == "柳浪社区"
+    task = instance.tasks.get(element_id="head")
+    assert task.assignee.username == "approver"
+    url = f"/workflow/instances/{instance.pk}/"
+
+    version = task.version
+    for outsider in (shequ, office2):
+        page = client_for(outsider).get(url)
+        assert page.status_code == 404 or 'data-testid="reassign-form"' not in page.content.decode()
+        refused = client_for(outsider).post(
+            url + "reassign/", {"task": task.pk, "to_user": "leader", "reason": "李卫东外出学习"}
+        )
+        assert refused.status_code in (403, 404)
+    task.refresh_from_db()
+    assert task.assignee.username == "approver" and task.version == version
+
+    web = client_for(office)
+    assert 'data-testid="reassign-form"' in web.get(url).content.decode()
+    response = web.post(
+        url + "reassign/", {"task": task.pk, "to_user": "leader", "reason": "李卫东外出学习"}, follow=True
+    )
+    assert "已改派：“部门负责人审批”交由 陈海燕 办理。" in response.content.decode()
+    task.refresh_from_db()
+    assert task.assignee.username == "leader"
+
+    # Deploying processes stays at the 党政办's own node: not at a community.
+    with pytest.raises(OutOfScope):
+        require(office, "workflow.add_processdefinition", shequ.org)
