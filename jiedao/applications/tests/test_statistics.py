@@ -308,3 +308,11 @@ def test_the_number_of_queries_does_not_grow_with_the_applications(tree):
     few = queries()
     add(8)
     assert queries() == few
+
+
+def test_the_rating_statistics_page_title_is_its_name(tree):
+    # its title block once held a copy of the 按评价渠道 table, markup and all
+    leader = make_user(tree.subdistrict_a, "applications.view_rating")
+    html = client_for(leader).get("/hall/staff/ratings/").content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "好差评统计" in title and "<" not in title and html.count('data-testid="by-channel"') == 1
