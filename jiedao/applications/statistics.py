@@ -193,7 +193,10 @@ def _grouped(queryset: QuerySet, month_of: str, *extra, **measures) -> list[dict
 def _counted(applications: QuerySet, period: Period) -> tuple[list[tuple[dict, dict]], dict[dt.date, int]]:
     """(keys, measures) of every group the queries return, and the working-day index of the days named."""
     first, after = period.bounds
-    in_range = lambda field: Q(**{f"{field}__gte": first, f"{field}__lt": after})  # noqa: E731
+
+    def in_range(field: str) -> Q:
+        return Q(**{f"{field}__gte": first, f"{field}__lt": after})
+
     concluded = Q(status__in=CONCLUDED_STATUSES)
     clock = _clock_of_application()
     found: list[tuple[dict, dict]] = []

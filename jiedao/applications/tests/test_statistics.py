@@ -276,8 +276,12 @@ def test_the_api_gives_the_pages_numbers(tree, october):
     assert body["total"]["name"] == "合计" and body["total"]["received"] == 6
     months = api.get(API, {**OCTOBER, "group": "month"}).json()
     assert [r["key"] for r in months["rows"]] == ["2026-10"] and months["rows"][0]["open"] is None
-    bad = api.get(API, {**OCTOBER, "group": "person"})
-    assert bad.status_code == 400 and "group" in bad.json()["errors"]
+    bad = api.get(API, {"start": "2026-10-31", "end": "2026-10-01", "group": "person"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == {
+        "group": ["group 的取值无效，可选：item、org、window、month。"],
+        "end": ["结束日期不能早于开始日期。"],
+    }
 
 
 def test_without_the_permission_there_is_no_page(tree, october):
