@@ -60,7 +60,7 @@ from jiedao.registry.identity import split_surname, stored_identity, stored_nati
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
-from jiedao.registry.services.houses import _coordinate_errors, house_full_address
+from jiedao.registry.services.houses import coordinate_errors, house_full_address
 from jiedao.registry.services.persons import (
     AUDITED_FIELDS,
     merged_number_error,
@@ -1487,7 +1487,7 @@ class HouseImport(RegistryImport):
         rented = _optional(_yes_no, values.get("is_rented"), "is_rented", issues)
         latitude = _optional(parse_decimal_cell, values.get("latitude"), "latitude", issues)
         longitude = _optional(parse_decimal_cell, values.get("longitude"), "longitude", issues)
-        for key, messages in _coordinate_errors(latitude, longitude, CoordinateSystem.WGS84).items():
+        for key, messages in coordinate_errors(latitude, longitude, CoordinateSystem.WGS84).items():
             issues.extend(RowIssue(message, key) for message in messages)
         if latitude is not None:
             latitude, longitude = (

@@ -29,7 +29,7 @@ from jiedao.registry.models import (
     Person,
     SpecialGroupTag,
 )
-from jiedao.registry.services.persons import _life_event, _snapshot, lock_persons
+from jiedao.registry.services.persons import lock_persons, person_snapshot, record_life_event
 
 PERMISSION = "registry.merge_person"
 PAIR_LIMIT = 200
@@ -262,7 +262,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
         problems = _merge_conflicts(survivor, merged)
         if problems:
             raise ServiceError(problems[0], code="merge_conflict")
-        before = _snapshot(survivor)
+        before = person_snapshot(survivor)
         moved = _move_links(survivor, merged)
         today = timezone.localdate()
         merged_fields = ["status", "status_date", "merged_into", "house", "updated_at"]
@@ -273,7 +273,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             None,
         )
         merged.save(update_fields=merged_fields)
-        _life_event(
+        record_life_event(
             survivor,
             LifeEventKind.PERSON_MERGED,
             actor=actor,
@@ -281,7 +281,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             merged_person_id=merged.pk,
             **moved,
         )
-        _life_event(
+        record_life_event(
             merged,
             LifeEventKind.PERSON_MERGED,
             actor=actor,
@@ -294,7 +294,7 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             target=survivor,
             message=_("%(b)s 合并至 %(a)s") % {"a": describe(survivor), "b": describe(merged)},
             before=before,
-            after={**_snapshot(survivor), "merged_person_id": merged.pk, **moved},
+            after={**person_snapshot(survivor), "merged_person_id": merged.pk, **moved},
         )
     return survivor
 

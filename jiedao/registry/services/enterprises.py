@@ -18,7 +18,7 @@ from jiedao.registry import audit_events as events
 from jiedao.registry.choices import CoordinateSystem, EnterpriseStatus
 from jiedao.registry.models import Enterprise, House
 from jiedao.registry.services.common import community_errors, length_errors, same_community
-from jiedao.registry.services.houses import _coordinate_errors
+from jiedao.registry.services.houses import coordinate_errors
 from jiedao.registry.validators import InvalidNumber, parse_phone, parse_uscc
 
 FIELDS = [
@@ -96,7 +96,7 @@ def _values(data: EnterpriseData, *, actor, exclude_pk=None) -> dict:
         errors["established_on"] = [_("成立日期不能晚于今天。")]
     if data.house is not None and data.org is not None and not same_community(data.house.org, data.org):
         errors["house"] = [_("所在房屋不在该社区。")]
-    errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    errors.update(coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
     errors.update(
         length_errors(
             Enterprise,

@@ -19,7 +19,7 @@ from jiedao.registry import audit_events as events
 from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
 from jiedao.registry.services.common import community_errors, length_errors, same_community
-from jiedao.registry.services.persons import _life_event, lock_person, lock_persons
+from jiedao.registry.services.persons import lock_person, lock_persons, record_life_event
 from jiedao.registry.validators import InvalidNumber, parse_household_number
 
 HEAD_RELATION = "02"
@@ -82,7 +82,7 @@ def _check_open(household: Household, field: str = "household") -> None:
         )
 
 
-def _add_member(
+def join_household(
     *,
     actor,
     household: Household,
@@ -119,7 +119,7 @@ def _add_member(
         problem = _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。") % {"n": person.name, "h": number}
         raise ValidationFailed({field or "person": [problem]}) from None
     if timeline:
-        _life_event(
+        record_life_event(
             person,
             LifeEventKind.HOUSEHOLD_JOIN,
             actor=actor,
@@ -197,10 +197,10 @@ def household_create(
             registered_address=registered_address.strip(),
             house=house,
         )
-        _add_member(actor=actor, household=household, person=head, relation=HEAD_RELATION, locked=True)
+        join_household(actor=actor, household=household, person=head, relation=HEAD_RELATION, locked=True)
         for person, relation in members:
             require(actor, "registry.view_person", person)
-            _add_member(
+            join_household(
                 actor=actor,
                 household=household,
                 person=person,
@@ -276,7 +276,7 @@ def household_add_member(*, actor, household: Household, person: Person, relatio
     if relation == HEAD_RELATION:
         raise ValidationFailed({"relation": [_("户主请通过“变更户主”办理。")]})
     with transaction.atomic():
-        return _add_member(actor=actor, household=household, person=person, relation=relation)
+        return join_household(actor=actor, household=household, person=person, relation=relation)
 
 
 def household_remove_member(*, actor, household: Household, person: Person) -> None:
@@ -291,7 +291,7 @@ def household_remove_member(*, actor, household: Household, person: Person) -> N
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
-        _life_event(
+        record_life_event(
             person,
             LifeEventKind.HOUSEHOLD_LEAVE,
             actor=actor,
@@ -349,7 +349,7 @@ def household_change_head(
         household.head = new_head
         household.save(update_fields=["head", "updated_at"])
         for member in household.members.select_related("person"):
-            _life_event(
+            record_life_event(
                 member.person,
                 LifeEventKind.HEAD_CHANGE,
                 actor=actor,
@@ -450,7 +450,7 @@ def _split(*, actor, household, moving, new_number, new_head, relations, registe
                 joined_on=timezone.localdate(),
             )
         for person in Person.objects.filter(pk__in=moving):
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.HOUSEHOLD_SPLIT,
                 actor=actor,
@@ -495,7 +495,7 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
         for member in moving:
             member.household, member.relation = target, relations[member.person_id]
             member.save(update_fields=["household", "relation"])
-            _life_event(
+            record_life_event(
                 member.person,
                 LifeEventKind.HOUSEHOLD_MERGE,
                 actor=actor,

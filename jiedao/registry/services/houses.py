@@ -58,7 +58,8 @@ def house_full_address(street_address: str, building_name: str, unit: str, room:
     return _squash(street_address) + _squash(building_name) + _squash(unit) + _squash(room)
 
 
-def _coordinate_errors(latitude, longitude, system: str) -> dict[str, list[str]]:
+def coordinate_errors(latitude, longitude, system: str) -> dict[str, list[str]]:
+    """Coordinates checked as houses, enterprises and their imports take them: both or neither, inside China, a known coordinate system."""
     errors: dict[str, list[str]] = {}
     if (latitude is None) != (longitude is None):
         errors["latitude"] = [_("经纬度须同时填写。")]
@@ -99,7 +100,7 @@ def _building_errors(data: BuildingData, exclude_pk=None) -> dict:
         errors["name"] = [_("%(a)s%(n)s 已存在。") % {"a": data.street_address, "n": data.name}]
     if data.floors is not None and not 1 <= data.floors <= MAX_BUILDING_FLOORS:
         errors["floors"] = [_("层数须在 1 到 %(max)d 之间。") % {"max": MAX_BUILDING_FLOORS}]
-    errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    errors.update(coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
     errors.update(length_errors(Building, street_address=data.street_address, name=data.name))
     return errors
 
@@ -264,7 +265,7 @@ def _house_values(data: HouseData, exclude_pk=None) -> dict:
         errors["ownership"] = [_("产权性质不正确。")]
     if data.area is not None and not (Decimal("0") < data.area < Decimal("100000")):
         errors["area"] = [_("建筑面积应大于 0 且小于 100000 平方米。")]
-    errors.update(_coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
+    errors.update(coordinate_errors(data.latitude, data.longitude, data.coordinate_system))
     errors.update(length_errors(House, unit=data.unit, room=data.room, owner_name=data.owner_name))
     full_address = house_full_address(data.building.street_address, data.building.name, data.unit, data.room)
     duplicate = House.objects.filter(full_address=full_address)

@@ -230,10 +230,10 @@ def _person_values(data: PersonData, *, exclude_pk: int | None = None, actor=Non
     return values
 
 
-def _life_event(
+def record_life_event(
     person: Person, kind: str, *, actor, summary: str | Text, occurred_on: date | None = None, **details
-):
-    """A timeline entry; a summary the system words is a `Message` (read in each reader's language), what a
+) -> None:
+    """A timeline entry (the households and merge services write theirs through it too); a summary the system words is a `Message` (read in each reader's language), what a
     person typed a string kept as written."""
     summary, summary_message = for_record(summary)
     LifeEvent.objects.create(
@@ -247,7 +247,8 @@ def _life_event(
     )
 
 
-def _snapshot(person: Person) -> dict:
+def person_snapshot(person: Person) -> dict:
+    """The audited fields as the audit log stores them: the before/after of a change."""
     return audit.snapshot(person, AUDITED_FIELDS)
 
 
@@ -303,14 +304,14 @@ def person_create(
     with transaction.atomic():
         person = Person.objects.create(created_by=actor, **values)
         with records_language():
-            _life_event(
+            record_life_event(
                 person,
                 life_event,
                 actor=actor,
                 occurred_on=occurred_on,
                 summary=summary or Message(gettext_noop("登记于%(org)s"), org=data.org.name),
             )
-        audit.record(event, actor=actor, target=person, after=_snapshot(person))
+        audit.record(event, actor=actor, target=person, after=person_snapshot(person))
     return person
 
 
@@ -337,15 +338,15 @@ def person_update(*, actor, person: Person, data: PersonData, seen_updated_at=No
         ensure_not_merged(person)
         if seen is not None and person.updated_at != seen:
             raise Conflict(_("该居民信息已被他人修改，请刷新后重试。"))
-        before = _snapshot(person)
+        before = person_snapshot(person)
         for name, value in values.items():
             setattr(person, name, value)
         person.save()
-        after = _snapshot(person)
+        after = person_snapshot(person)
         changed = sorted(k for k in after if after[k] != before.get(k))
         if changed:
             labels = Joined(Person._meta.get_field(k.removesuffix("_id")).verbose_name for k in changed)
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.UPDATED,
                 actor=actor,
@@ -419,7 +420,7 @@ def person_set_photo(*, actor, person: Person, photo) -> Person:
             person.photo.save(uploads.stored_name(prepared.content_type), prepared.file, save=False)
         person.save(update_fields=["photo", "updated_at"])
         with records_language():
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.UPDATED,
                 actor=actor,
@@ -510,7 +511,7 @@ def _birth_house(household, data: PersonData, relation: str) -> House | None:
 def person_register_birth(*, actor, household, data: PersonData, relation: str) -> Person:
     """出生登记: the newborn joins `household`. Unless `data` gives them, the 户籍地址 is the household's
     registered address and the residence house the head's (or a parent's in the household), as 家庭成员."""
-    from jiedao.registry.services.households import _add_member
+    from jiedao.registry.services.households import join_household
 
     require(actor, "registry.change_household", household)
     if data.org is None:
@@ -535,7 +536,7 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
             occurred_on=data.birth_date,
             summary=summary,
         )
-        _add_member(actor=actor, household=household, person=person, relation=relation, timeline=False)
+        join_household(actor=actor, household=household, person=person, relation=relation, timeline=False)
     return person
 
 
@@ -547,20 +548,22 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
     with transaction.atomic():
         lock_person(person)
         _ensure_living(person)
-        before = _snapshot(person)
+        before = person_snapshot(person)
         _leave_household(person)
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
         _end_open_tags(person, ended_on=died_on, actor=actor, reason=Message(gettext_noop("死亡")))
         with records_language():
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.DEATH,
                 actor=actor,
                 occurred_on=died_on,
                 summary=note or Message(gettext_noop("死亡")),
             )
-        audit.record(events.PERSON_DEATH, actor=actor, target=person, before=before, after=_snapshot(person))
+        audit.record(
+            events.PERSON_DEATH, actor=actor, target=person, before=before, after=person_snapshot(person)
+        )
     return person
 
 
@@ -581,7 +584,7 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
     with transaction.atomic():
         lock_person(person)
         _ensure_living(person)  # again on the locked row: a double click or another clerk's 迁出
-        before = _snapshot(person)
+        before = person_snapshot(person)
         _leave_household(person)
         person.status, person.status_date = PersonStatus.MOVED_OUT, moved_on
         person.save(update_fields=["status", "status_date", "updated_at"])
@@ -589,7 +592,7 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
         # 特困…): the new community registers them again.
         _end_open_tags(person, ended_on=moved_on, actor=actor, reason=Message(gettext_noop("迁出")))
         with records_language():
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.MOVE_OUT,
                 actor=actor,
@@ -598,7 +601,7 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
                 destination=destination.strip(),
             )
         audit.record(
-            events.PERSON_MOVED_OUT, actor=actor, target=person, before=before, after=_snapshot(person)
+            events.PERSON_MOVED_OUT, actor=actor, target=person, before=before, after=person_snapshot(person)
         )
     return person
 
@@ -654,13 +657,13 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
                 _("该居民当前状态为“%(s)s”，不能办理此事项。") % {"s": existing.get_status_display()},
                 code="not_living",
             )
-        before = _snapshot(existing)
+        before = person_snapshot(existing)
         for name, value in values.items():
             setattr(existing, name, value)
         existing.status, existing.status_date = PersonStatus.LIVING, moved_on
         existing.save()
         with records_language():
-            _life_event(
+            record_life_event(
                 existing,
                 LifeEventKind.MOVE_IN,
                 actor=actor,
@@ -669,7 +672,11 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
                 origin=origin.strip(),
             )
         audit.record(
-            events.PERSON_MOVED_IN, actor=actor, target=existing, before=before, after=_snapshot(existing)
+            events.PERSON_MOVED_IN,
+            actor=actor,
+            target=existing,
+            before=before,
+            after=person_snapshot(existing),
         )
     return existing
 
@@ -710,13 +717,13 @@ def person_change_address(
             raise ValidationFailed(
                 {"house" if house is not None else "residence_address": [_("新住址与现住址相同。")]}
             )
-        before = _snapshot(person)
+        before = person_snapshot(person)
         old_address = person.residence_address
         person.house, person.house_relation = house, relation
         person.residence_address = house.full_address if house else residence_address.strip()
         person.save(update_fields=["house", "house_relation", "residence_address", "updated_at"])
         with records_language():
-            _life_event(
+            record_life_event(
                 person,
                 LifeEventKind.ADDRESS_CHANGE,
                 actor=actor,
@@ -728,7 +735,11 @@ def person_change_address(
                 ),
             )
         audit.record(
-            events.PERSON_ADDRESS_CHANGED, actor=actor, target=person, before=before, after=_snapshot(person)
+            events.PERSON_ADDRESS_CHANGED,
+            actor=actor,
+            target=person,
+            before=before,
+            after=person_snapshot(person),
         )
     return person
 
@@ -962,7 +973,7 @@ def tag_add(
         if evidence_file is not None:
             tag.evidence_file.save(uploads.stored_name(prepared.content_type), prepared.file, save=False)
         tag.save()
-        _life_event(
+        record_life_event(
             person,
             LifeEventKind.TAG_ADDED,
             actor=actor,
@@ -1047,7 +1058,7 @@ def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str | Te
     tag.valid_until = valid_until
     tag.save(update_fields=["valid_until", "updated_at"])
     label = dictionaries.label_message("special_group", tag.group)
-    _life_event(
+    record_life_event(
         tag.person,
         LifeEventKind.TAG_ENDED,
         actor=actor,
@@ -1091,7 +1102,7 @@ def _end_open_tags(person: Person, *, ended_on: date, actor, reason: Message) ->
         tag.delete()
         if stored:
             transaction.on_commit(lambda storage=storage, stored=stored: storage.delete(stored))
-        _life_event(
+        record_life_event(
             person,
             LifeEventKind.TAG_ENDED,
             actor=actor,
