@@ -1182,7 +1182,7 @@ def _match_row(cells: list, names: dict[str, str]) -> tuple[dict[int, str], dict
     return columns, labels
 
 
-def _combined(upper: list, lower: list) -> list:
+def merged_header_row(upper: list, lower: list) -> list:
     """The lower header row with its empty cells filled from the row above (vertically merged headers)."""
     width = max(len(upper), len(lower))
     return [
@@ -1211,7 +1211,7 @@ def detect_header(rows: Iterator[list], spec, *, scan_rows: int = HEADER_SCAN_RO
         own_columns, own_labels = _match_row(row, names)
         columns, labels = own_columns, own_labels
         if index > 0 and scanned[index - 1]:
-            combined_columns, combined_labels = _match_row(_combined(scanned[index - 1], row), names)
+            combined_columns, combined_labels = _match_row(merged_header_row(scanned[index - 1], row), names)
             if own_columns and len(combined_labels) > len(own_labels):
                 columns, labels = combined_columns, combined_labels
         if not labels:

@@ -51,9 +51,9 @@ from jiedao.spreadsheets.readers import (
     Limits,
     RowSource,
     UnreadableFile,
-    _combined,
     column_letter,
     detect_header,
+    merged_header_row,
     open_rows,
     too_large,
 )
@@ -855,7 +855,7 @@ def _write_refused_rows(workbook, job: ImportJob, source: RowSource) -> None:
                 above = cells
                 continue
             if number == job.header_row:
-                header = [_cell_text(cell) or "" for cell in _combined(above, cells)]
+                header = [_cell_text(cell) or "" for cell in merged_header_row(above, cells)]
                 width = len(header)
                 writer = SheetWriter(
                     workbook,
