@@ -419,9 +419,9 @@ def column_labels() -> list[tuple[str, str]]:
         ("instant_share", _("即办件占比")),
         ("average_days", _("平均办理用时（工作日）")),
         ("open", _("当前在办")),
-        ("green", _("正常")),
-        ("yellow", _("预警")),
-        ("red", _("超期")),
+        ("green", _("其中正常（绿）")),
+        ("yellow", _("其中预警（黄）")),
+        ("red", _("其中超期（红）")),
         ("satisfaction", _("满意度")),
     ]
 

@@ -249,6 +249,7 @@ def test_the_export_holds_the_tables_and_is_audited(tree, october):
     title, header, *rows = list(workbook["按事项"].iter_rows(values_only=True))
     assert "甲一社区办件统计" in title[0] and "2026-10-01 至 2026-10-31" in title[0]
     assert header[:6] == ("事项", "收件量", "受理量", "不予受理", "补正次数", "办结量")
+    assert header[11:] == ("当前在办", "其中正常（绿）", "其中预警（黄）", "其中超期（红）", "满意度")
     total = rows[-1]
     assert total[0] == "合计" and total[1:6] == (6, 4, 1, 2, 3) and total[8] == "66.7%"
     assert total[10] == 2.0
