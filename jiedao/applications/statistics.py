@@ -61,6 +61,7 @@ from jiedao.workcalendar.services import CHINA_TZ
 VIEW_PERMISSION = "applications.view_application"
 GROUPS = ("item", "org", "window", "month")
 MAX_DAYS = 366
+MIN_YEAR, MAX_YEAR = 1900, 9998
 COUNTS = (
     "received",
     "accepted",
@@ -138,6 +139,9 @@ def parse_period(params: Mapping[str, str], *, today: dt.date | None = None) -> 
         try:
             days[name] = dt.date.fromisoformat(raw)
         except ValueError:
+            days[name] = None
+        # the day after the range and its months must be dates too (9999-12-31 has no next day)
+        if days[name] is None or not MIN_YEAR <= days[name].year <= MAX_YEAR:
             errors[name] = [_("请填写有效的日期，格式如 2026-03-01。")]
     if errors:
         raise ValidationFailed(errors)

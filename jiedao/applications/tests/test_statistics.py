@@ -207,6 +207,7 @@ def test_a_community_clerk_counts_only_their_community_the_subdistrict_counts_bo
         ({"start": "2026-10-31", "end": "2026-10-01"}, "结束日期不能早于开始日期。"),
         ({"start": "2025-01-01", "end": "2026-01-02"}, "统计区间最长 366 天，请缩短后重试。"),
         ({"start": "2026-13-01", "end": "2026-10-01"}, "请填写有效的日期，格式如 2026-03-01。"),
+        ({"start": "9999-12-01", "end": "9999-12-31"}, "请填写有效的日期，格式如 2026-03-01。"),
     ],
 )
 def test_a_bad_range_is_refused_with_the_reason(tree, october, params, message):
