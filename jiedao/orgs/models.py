@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.scope import ScopeAware, ScopedQuerySet
@@ -17,6 +17,17 @@ REMEDY_NAME_MAX = 100
 class RemedyBodies:
     reconsideration_body: str
     litigation_court: str
+
+
+def community_id_of(field: str) -> Case:
+    """The id of the community that the org node `field` is or belongs to (a grid's parent), as a database
+    expression: `OrgUnit.community` for every row of a query at once. `field` names a node at community or grid
+    level (where registry records live); NULL when it is NULL (`house__org` of a person without a house)."""
+    return Case(
+        When(**{f"{field}__level": OrgLevel.GRID}, then=F(f"{field}__parent")),
+        default=F(field),
+        output_field=models.BigIntegerField(),
+    )
 
 
 class OrgUnitQuerySet(ScopedQuerySet):

@@ -83,3 +83,13 @@ class StatisticsKind(models.TextChoices):
     HOUSEHOLD = "household", _("户")  # key: size bucket 1…6 (6 = six or more)
     TAG = "tag", _("特殊人群")  # key: the group code
     ENTERPRISE = "enterprise", _("在营企业")  # key empty
+    RESIDENCE = "residence", _("人户状态")  # key: a ResidenceSplit value
+
+
+class ResidenceSplit(models.TextChoices):
+    """人户分离: how a living person's household registration (户籍) and residence stand in the community they
+    belong to (see `PersonQuerySet.residence_split`)."""
+
+    CONSISTENT = "consistent", _("人户一致")
+    AWAY = "away", _("户在人不在")
+    ELSEWHERE = "elsewhere", _("人在户不在")

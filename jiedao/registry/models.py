@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.fields import EncryptedTextField
 from jiedao.core.i18n import shown
 from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.core.storage import private_files
+from jiedao.orgs.models import community_id_of
 from jiedao.registry.choices import (
     CoordinateSystem,
     EnterpriseStatus,
@@ -26,6 +28,7 @@ from jiedao.registry.choices import (
     LifeEventKind,
     Ownership,
     PersonStatus,
+    ResidenceSplit,
     StatisticsKind,
 )
 
@@ -90,6 +93,67 @@ class PersonQuerySet(ScopedQuerySet):
     def unmerged(self) -> PersonQuerySet:
         """The records that stand for a resident: see `Person.unmerged_condition`."""
         return self.filter(Person.unmerged_condition())
+
+    def residence_split(self, split: str) -> PersonQuerySet:
+        """The persons of one 人户分离 category (a `ResidenceSplit` value): see `ResidenceRule`."""
+        return self.filter(ResidenceRule().conditions()[split])
+
+    def with_residence_split(self) -> PersonQuerySet:
+        """Each person annotated with `residence_split`: its `ResidenceSplit` value, "" for none (not living, or
+        neither registered nor living in its community)."""
+        return self.annotate(residence_split=ResidenceRule().category())
+
+
+class ResidenceRule:
+    """人户分离, the rule in one place: a living person's 户籍 (membership of a household) and residence (the house
+    lived in) against the community the person belongs to (`org`, a grid counting as its community):
+
+    - 人户一致: a member of a household of that community, living in a house of it;
+    - 户在人不在: a member of a household of that community, living in no house of it (none, or another's);
+    - 人在户不在: living in a house of that community, a member of no household of it (registered elsewhere).
+
+    The services keep a person's household and house in the person's community, but moving a grid to another
+    community (or older, imported records) can leave them apart: the communities are compared, not assumed.
+    Set-based: an EXISTS on the membership (one per person) and a join to the house, never a query per person.
+    """
+
+    def __init__(self) -> None:
+        home = community_id_of("org")
+        self.living = Q(status=PersonStatus.LIVING)
+        self.registered = Q(
+            Exists(
+                HouseholdMember.objects.filter(
+                    person=OuterRef("pk"), household__dissolved_on__isnull=True
+                ).filter(Exact(community_id_of("household__org"), community_id_of("person__org")))
+            )
+        )
+        # Without a house the comparison is NULL, and NOT NULL is not true either: both sides spelt out.
+        self.lives = Q(house__isnull=False) & Q(Exact(community_id_of("house__org"), home))
+        self.lives_elsewhere = Q(house__isnull=True) | ~Q(Exact(community_id_of("house__org"), home))
+
+    def conditions(self) -> dict[str, Q]:
+        """Each category as a filter."""
+        return {
+            ResidenceSplit.CONSISTENT: self.living & self.lives & self.registered,
+            ResidenceSplit.AWAY: self.living & self.lives_elsewhere & self.registered,
+            ResidenceSplit.ELSEWHERE: self.living & self.lives & ~self.registered,
+        }
+
+    def category(self) -> Case:
+        """The category as a value ("" for none), the same conditions nested so that the membership EXISTS is
+        evaluated once a person (the statistics count every living person of a district)."""
+        registered = Case(
+            When(self.lives, then=Value(ResidenceSplit.CONSISTENT)),
+            default=Value(ResidenceSplit.AWAY),
+            output_field=CharField(),
+        )
+        return Case(
+            When(~self.living, then=Value("")),
+            When(self.registered, then=registered),
+            When(self.lives, then=Value(ResidenceSplit.ELSEWHERE)),
+            default=Value(""),
+            output_field=CharField(),
+        )
 
 
 class Person(ScopedModel):

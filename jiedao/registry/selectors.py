@@ -39,6 +39,7 @@ class PersonFilter:
     age_min: int | None = None
     age_max: int | None = None
     migrant: bool | None = None
+    residence_split: str = ""  # a ResidenceSplit value: 人户一致 / 户在人不在 / 人在户不在
     on: date | None = None
 
 
@@ -137,6 +138,8 @@ def search_persons(user, criteria: PersonFilter) -> QuerySet[Person]:
         queryset = queryset.filter(pk__in=Migrant.objects.values("person_id"))
     elif criteria.migrant is False:
         queryset = queryset.filter(~Exists(Migrant.objects.filter(person=OuterRef("pk"))))
+    if criteria.residence_split:
+        queryset = queryset.residence_split(criteria.residence_split)
     return queryset
 
 

@@ -44,7 +44,7 @@ from jiedao.registry.api.serializers import (
     TagEndSerializer,
     overlay,
 )
-from jiedao.registry.choices import PersonStatus
+from jiedao.registry.choices import PersonStatus, ResidenceSplit
 from jiedao.registry.models import Migrant, Person, SpecialGroupTag
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, PersonFilter, search_persons
 from jiedao.registry.services.common import community_errors
@@ -82,6 +82,14 @@ PERSON_FILTERS = [
     OpenApiParameter("age_min", OpenApiTypes.INT, description="最小周岁年龄（含）"),
     OpenApiParameter("age_max", OpenApiTypes.INT, description="最大周岁年龄（含）"),
     OpenApiParameter("migrant", OpenApiTypes.BOOL, description="true 只列流动人口，false 只列非流动人口"),
+    OpenApiParameter(
+        "residence_split",
+        OpenApiTypes.STR,
+        enum=ResidenceSplit.values,
+        description="人户状态（只含现居住人员；社区按人员所属社区计，网格计入其社区）：consistent 人户一致"
+        "（是本社区户的成员且居住在本社区房屋），away 户在人不在（是本社区户的成员，未居住在本社区房屋），"
+        "elsewhere 人在户不在（居住在本社区房屋，不是本社区户的成员）",
+    ),
 ]
 TAG_ID = OpenApiParameter("tag_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="特殊人群标记编号")
 
@@ -208,6 +216,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             age_min=params.integer("age_min", maximum=150),
             age_max=params.integer("age_max", maximum=150),
             migrant=params.boolean("migrant"),
+            residence_split=params.choice("residence_split", ResidenceSplit.values),
         )
         if (
             criteria.age_min is not None

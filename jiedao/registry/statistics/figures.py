@@ -1,11 +1,11 @@
 """Population statistics, computed in the database.
 
 Every figure starts from `visible_to(user, "registry.view_person")`: a statistic is a view of persons, so the
-user's person scope decides which households, migrants and tags are counted too. Eight or nine queries: the
+user's person scope decides which households, migrants and tags are counted too. Nine or ten queries: the
 persons per org node (the community bars) and per age band and gender (the pyramid) — one GROUP BY on
-PostgreSQL, two queries that sort nothing on SQLite —, one GROUP BY over migrants (org × origin province) for
-the migrant figures, then household sizes, tags, enterprises and the org names. Python only loops over org
-nodes and grouped rows, never over persons (bench/bench_registry_pages.py has the figures for 1,000,000
+PostgreSQL, two queries that sort nothing on SQLite —, one GROUP BY of the persons by org and 人户分离
+category, one GROUP BY over migrants (org × origin province) for the migrant figures, then household sizes,
+tags, enterprises and the org names. Python only loops over org nodes and grouped rows, never over persons (bench/bench_registry_pages.py has the figures for 1,000,000
 persons). That is still about a second for a district: the page reads the same tallies from a snapshot of
 per-org counts when there is one (`snapshots`), and counts live here only without one.
 """
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from jiedao.dictionaries import selectors as dictionaries
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
-from jiedao.registry.choices import EnterpriseStatus, PersonStatus
+from jiedao.registry.choices import EnterpriseStatus, PersonStatus, ResidenceSplit
 from jiedao.registry.models import Enterprise, Household, Migrant, Person, SpecialGroupTag
 from jiedao.registry.statistics.regions import province_name
 
@@ -142,10 +142,32 @@ def _migrants_by_org_province(migrants: QuerySet) -> tuple[dict[int, int], Count
     return dict(by_org), by_province
 
 
+def _residence_by_org(persons: QuerySet) -> dict[int, dict[str, int]]:
+    """Living persons per org node and 人户分离 category (`ResidenceRule`); those in none are left out."""
+    by_org: dict[int, dict[str, int]] = {}
+    rows = (
+        persons.order_by().with_residence_split().values("org_id", "residence_split").annotate(n=Count("*"))
+    )
+    for row in rows:  # at most (org nodes × 4) rows
+        if row["residence_split"]:
+            by_org.setdefault(row["org_id"], {})[row["residence_split"]] = row["n"]
+    return by_org
+
+
+def _residence_row(counts: dict[str, int] | None = None) -> dict[str, int]:
+    counts = counts or {}
+    return {split: counts.get(split, 0) for split in ResidenceSplit.values}
+
+
 def _community_breakdown(
-    user, org_ids: list[int] | None, persons: dict[int, int], migrants: dict[int, int]
+    user,
+    org_ids: list[int] | None,
+    persons: dict[int, int],
+    migrants: dict[int, int],
+    residence: dict[int, dict[str, int]],
 ) -> tuple[list[dict], list[dict]]:
-    """Living persons and migrants per community, and per grid when only one community is in view."""
+    """Living persons, migrants and the 人户分离 categories per community, and per grid when only one community
+    is in view."""
     nodes = {
         node.pk: node
         for node in OrgUnit.objects.filter(pk__in=set(persons) | set(migrants)).only(
@@ -162,12 +184,17 @@ def _community_breakdown(
 
     community_ids = {community_id(node) for node in nodes.values() if node.level >= OrgLevel.COMMUNITY}
     communities = list(OrgUnit.objects.filter(pk__in=community_ids).order_by("path").only("pk", "name"))
-    totals = {c.pk: {"id": c.pk, "name": c.name, "count": 0, "migrants": 0} for c in communities}
+    totals = {
+        c.pk: {"id": c.pk, "name": c.name, "count": 0, "migrants": 0, "residence": _residence_row()}
+        for c in communities
+    }
     for node_id, node in nodes.items():
         row = totals.get(community_id(node))
         if row is not None:
             row["count"] += persons.get(node_id, 0)
             row["migrants"] += migrants.get(node_id, 0)
+            for split, n in residence.get(node_id, {}).items():
+                row["residence"][split] += n
     by_community = list(totals.values())
 
     by_grid: list[dict] = []
@@ -176,7 +203,13 @@ def _community_breakdown(
             (node for node in nodes.values() if node.level == OrgLevel.GRID), key=lambda node: node.path
         )
         by_grid = [
-            {"id": g.pk, "name": g.name, "count": persons.get(g.pk, 0), "migrants": migrants.get(g.pk, 0)}
+            {
+                "id": g.pk,
+                "name": g.name,
+                "count": persons.get(g.pk, 0),
+                "migrants": migrants.get(g.pk, 0),
+                "residence": _residence_row(residence.get(g.pk)),
+            }
             for g in grids
         ]
         community = communities[0]
@@ -188,6 +221,7 @@ def _community_breakdown(
                     "name": _("未划分网格"),
                     "count": direct,
                     "migrants": migrants.get(community.pk, 0),
+                    "residence": _residence_row(residence.get(community.pk)),
                 }
             )
     return by_community, by_grid
@@ -250,10 +284,11 @@ class Tallies:
     household_sizes: list[int]  # households of 1, 2 … LARGEST_SIZE or more members
     special_groups: dict[str, int]  # living persons per special group (code)
     enterprises: int
+    residence_by_org: dict[int, dict[str, int]]  # living persons per org node and 人户分离 category
 
 
 def live_tallies(user, org_ids: list[int] | None, today: date) -> Tallies:
-    """The tallies counted from the registry now: four aggregations of the persons (and their households,
+    """The tallies counted from the registry now: five aggregations of the persons (and their households,
     migrants and tags) in view."""
     persons = narrow(
         Person.objects.visible_to(user, PERMISSION).filter(status=PersonStatus.LIVING), "org_id", org_ids
@@ -279,6 +314,7 @@ def live_tallies(user, org_ids: list[int] | None, today: date) -> Tallies:
         org_ids,
     )
     persons_by_org, pyramid = _persons_by_org_band_gender(persons, today)
+    residence_by_org = _residence_by_org(persons)
     migrants_by_org, by_province = _migrants_by_org_province(migrants)
     return Tallies(
         persons_by_org=persons_by_org,
@@ -289,6 +325,7 @@ def live_tallies(user, org_ids: list[int] | None, today: date) -> Tallies:
         household_sizes=household_sizes(households),
         special_groups=_special_group_counts(tags),
         enterprises=enterprises.count(),
+        residence_by_org=residence_by_org,
     )
 
 
@@ -297,8 +334,12 @@ def figures(user, org: OrgUnit | None, org_ids: list[int] | None, tallies: Talli
     living = sum(tallies.persons_by_org.values())
     migrant_total = sum(tallies.migrants_by_org.values())
     by_community, by_grid = _community_breakdown(
-        user, org_ids, tallies.persons_by_org, tallies.migrants_by_org
+        user, org_ids, tallies.persons_by_org, tallies.migrants_by_org, tallies.residence_by_org
     )
+    residence = _residence_row()
+    for counts in tallies.residence_by_org.values():
+        for split, n in counts.items():
+            residence[split] += n
     return {
         "as_of": as_of.isoformat(),
         "org": {"id": org.pk, "name": org.name} if org is not None else None,
@@ -322,6 +363,7 @@ def figures(user, org: OrgUnit | None, org_ids: list[int] | None, tallies: Talli
             "origins": _origins(tallies.by_province, migrant_total),
         },
         "special_groups": _special_groups(tallies.special_groups),
+        "residence": residence,
     }
 
 

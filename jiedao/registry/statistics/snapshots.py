@@ -3,9 +3,9 @@
 Counting a district of 1,000,000 persons takes four full aggregations (about 1 s on PostgreSQL) on every
 request. A snapshot stores, for every org node, the counts of each bucket the page shows — living persons per
 age band and gender, migrants per origin province, households per size, persons per special group, operating
-enterprises — as a few dozen `StatisticsCount` rows a node. A page then sums the rows of the nodes the user
-may see (their scope, narrowed to the `?org=` subtree): the same figures as counting live, as of the
-snapshot's time, which the page shows ("数据截至 …").
+enterprises, living persons per 人户分离 category — as a few dozen `StatisticsCount` rows a node. A page then
+sums the rows of the nodes the user may see (their scope, narrowed to the `?org=` subtree): the same figures as
+counting live, as of the snapshot's time, which the page shows ("数据截至 …").
 
 Freshness: the scheduler refreshes hourly (`registry.schedules`), a finished registry import queues a refresh,
 and a user with `registry.refresh_statisticssnapshot` may queue one from the page. Without a snapshot, or for
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, F, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -90,6 +90,19 @@ def _tag_counts(today: date) -> Iterator[Row]:
         yield row["person__org_id"], StatisticsKind.TAG, row["group"], row["n"]
 
 
+def _residence_counts() -> Iterator[Row]:
+    rows = (
+        Person.objects.filter(status=PersonStatus.LIVING)
+        .order_by()
+        .with_residence_split()
+        .values("org_id", "residence_split")
+        .annotate(n=Count("*"))
+    )
+    for row in rows:
+        if row["residence_split"]:  # in none of the categories
+            yield row["org_id"], StatisticsKind.RESIDENCE, row["residence_split"], row["n"]
+
+
 def _enterprise_counts() -> Iterator[Row]:
     rows = (
         Enterprise.objects.filter(status=EnterpriseStatus.OPERATING)
@@ -116,6 +129,7 @@ def refresh(requested_at: datetime | None = None) -> StatisticsSnapshot | None:
         *_household_counts(),
         *_tag_counts(today),
         *_enterprise_counts(),
+        *_residence_counts(),
     ]
     with transaction.atomic():
         snapshot = StatisticsSnapshot.objects.create(taken_at=taken_at, as_of=today)
@@ -159,11 +173,20 @@ def snapshot_tallies(user, org_ids: list[int] | None, snapshot: StatisticsSnapsh
         StatisticsCount.objects.visible_to(user, PERMISSION).filter(snapshot=snapshot), "org_id", org_ids
     ).order_by()
     by_org: dict[str, dict[int, int]] = {StatisticsKind.PERSON: {}, StatisticsKind.MIGRANT: {}}
+    residence_by_org: dict[int, dict[str, int]] = {}
+    # the 人户分离 rows per org node and category in the same pass (their key kept, the others' summed over)
     per_org = (
-        counts.filter(kind__in=list(by_org)).values("kind", "org_id").annotate(n=Sum("count")).order_by()
+        counts.filter(kind__in=[*by_org, StatisticsKind.RESIDENCE])
+        .annotate(part=Case(When(kind=StatisticsKind.RESIDENCE, then=F("key")), default=Value("")))
+        .values("kind", "org_id", "part")
+        .annotate(n=Sum("count"))
+        .order_by()
     )
     for row in per_org:
-        by_org[row["kind"]][row["org_id"]] = row["n"]
+        if row["kind"] == StatisticsKind.RESIDENCE:
+            residence_by_org.setdefault(row["org_id"], {})[row["part"]] = row["n"]
+        else:
+            by_org[row["kind"]][row["org_id"]] = row["n"]
     male, female = [0] * BAND_COUNT, [0] * BAND_COUNT
     by_province: Counter[str] = Counter()
     sizes = [0] * LARGEST_SIZE
@@ -194,6 +217,7 @@ def snapshot_tallies(user, org_ids: list[int] | None, snapshot: StatisticsSnapsh
         household_sizes=sizes,
         special_groups=groups,
         enterprises=enterprises,
+        residence_by_org=residence_by_org,
     )
 
 

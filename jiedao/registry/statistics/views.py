@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin
 from jiedao.orgs.models import OrgUnit
+from jiedao.registry.choices import ResidenceSplit
 from jiedao.registry.models import Person
 from jiedao.registry.statistics import figures, snapshots
 
@@ -50,6 +51,8 @@ class StatisticsView(StatisticsMixin, TemplateView):
                 zip(data["pyramid"]["bands"], data["pyramid"]["male"], data["pyramid"]["female"], strict=True)
             ),
             household_rows=list(zip(data["households"]["sizes"], data["households"]["counts"], strict=True)),
+            # per grid when one community is in view, as the population table and chart
+            residence_rows=data["by_grid"] or data["by_community"],
             org_choices=figures.org_choices(self.request.user).only("pk", "name", "level", "path"),
             chart_data={
                 **data,
@@ -63,6 +66,7 @@ class StatisticsView(StatisticsMixin, TemplateView):
                     "people": _("人"),
                     "members": _("人户"),
                     "count": _("人数"),
+                    "residence": {split.value: str(split.label) for split in ResidenceSplit},
                 },
             },
         )

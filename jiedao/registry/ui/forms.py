@@ -21,6 +21,7 @@ from jiedao.registry.choices import (
     HouseUse,
     Ownership,
     PersonStatus,
+    ResidenceSplit,
 )
 from jiedao.registry.models import Building, HouseholdMember, Person
 from jiedao.registry.selectors import (
@@ -116,6 +117,9 @@ class PersonSearchForm(FilterForm):
     age_min = forms.IntegerField(label=_("年龄自"), required=False, min_value=0, max_value=150)
     age_max = forms.IntegerField(label=_("年龄至"), required=False, min_value=0, max_value=150)
     migrant = forms.ChoiceField(label=_("流动人口"), choices=YES_NO, required=False)
+    residence_split = forms.ChoiceField(
+        label=_("人户状态"), choices=ALL + ResidenceSplit.choices, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,6 +148,7 @@ class PersonSearchForm(FilterForm):
             age_min=data.get("age_min"),
             age_max=data.get("age_max"),
             migrant=yes_no(data.get("migrant")),
+            residence_split=data.get("residence_split") or "",
         )
 
 

@@ -20,7 +20,7 @@ from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
 from jiedao.dictionaries.selectors import label, labels
 from jiedao.registry import services
 from jiedao.registry.api.persons import evidence_response, photo_response
-from jiedao.registry.choices import PersonStatus
+from jiedao.registry.choices import PersonStatus, ResidenceSplit
 from jiedao.registry.models import (
     House,
     Household,
@@ -126,6 +126,28 @@ class PersonExportView(PersonalDataExport):
             ]
 
 
+# 人户状态 in words on the person page (the category by `ResidenceRule`; "" a living person in none)
+RESIDENCE_WORDS = {
+    ResidenceSplit.CONSISTENT: gettext_lazy("人户一致：是所属社区户的成员，并居住在所属社区的房屋。"),
+    ResidenceSplit.AWAY: gettext_lazy("户在人不在：是所属社区户的成员，但未居住在所属社区的登记房屋。"),
+    ResidenceSplit.ELSEWHERE: gettext_lazy("人在户不在：居住在所属社区的房屋，但不是所属社区户的成员。"),
+    "": gettext_lazy("未加入所属社区的户，也未关联所属社区的登记房屋。"),
+}
+
+
+def residence_words(person: Person) -> str:
+    """The person's 人户状态 in words: one query; empty for a person not living here (not counted)."""
+    if person.status != PersonStatus.LIVING:
+        return ""
+    split = (
+        Person.objects.filter(pk=person.pk)
+        .with_residence_split()
+        .values_list("residence_split", flat=True)
+        .first()
+    )
+    return str(RESIDENCE_WORDS[split or ""])
+
+
 def _can(user, permission: str, person: Person) -> bool:
     """Whether `user` holds `permission` over this person (scope included)."""
     return has_permission(user, permission) and (
@@ -177,6 +199,7 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
         "can_reveal": _can(user, "registry.view_full_person", person),
         "can_change": can_change,
         "living": living,
+        "residence_words": residence_words(person),
         "today": today,
     }
     if can_change:

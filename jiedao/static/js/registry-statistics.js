@@ -49,6 +49,26 @@
       ],
     });
 
+    var residence = labels.residence || {};
+    draw("residence", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0 },
+      xAxis: {
+        type: "category",
+        data: rows.map(function (row) { return row.name; }),
+        axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 },
+      },
+      yAxis: { type: "value", name: labels.people },
+      series: Object.keys(residence).map(function (split) {
+        return {
+          name: residence[split],
+          type: "bar",
+          stack: "residence",
+          data: rows.map(function (row) { return row.residence ? row.residence[split] : 0; }),
+        };
+      }),
+    });
+
     var pyramid = data.pyramid;
     draw("pyramid", {
       tooltip: {
