@@ -93,6 +93,31 @@ class SmsCode(models.Model):
         return f"{_('短信验证码')} #{self.pk}"
 
 
+class ResidentToken(models.Model):
+    """A resident's token for the resident API (/api/v1/resident/: a mini-program or a mobile app), issued on
+    signing in by SMS code. Only its hash is stored: a copy of the database signs nobody in. It expires
+    (`applications.resident_token_days`), is revoked on signing out, ends with the account (deleted with it)
+    and, like a web session, when the account's phone changes (`epoch` is the account's `session_epoch` when
+    it was issued)."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("群众账号")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    epoch = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("签发时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("退出登录时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群众接口令牌")
+        verbose_name_plural = _("群众接口令牌")
+
+    def __str__(self) -> str:
+        return f"{_('群众接口令牌')} #{self.pk}"
+
+
 class ApplicationQuerySet(ScopedQuerySet):
     def readable_by(self, user) -> ScopedQuerySet:
         """The applications `user` may open read-only (the staff page, its materials and written documents,

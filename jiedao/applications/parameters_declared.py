@@ -94,3 +94,15 @@ CERTIFICATE_VALIDITY_MONTHS = declare(
     group=GROUP,
     help_text=_("窗口开具的居住证明等，自开具之日起在此期限内有效，证明上写明有效期至哪一天。"),
 )
+RESIDENT_TOKEN_DAYS = declare(
+    "applications.resident_token_days",
+    _("群众接口令牌有效期（天）"),
+    7,
+    minimum=1,
+    maximum=90,
+    group=GROUP,
+    help_text=_(
+        "群众在小程序或手机应用中以短信验证码登录后取得的接口令牌，自签发起在此期限内有效，期满须重新登录；"
+        "退出登录、更换绑定手机号或注销账号后立即失效。"
+    ),
+)

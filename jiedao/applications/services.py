@@ -56,6 +56,7 @@ from jiedao.applications.models import (
     RatingToken,
     Rectification,
     Resident,
+    ResidentToken,
     ServiceWindow,
     SmsCode,
     SmsCodePurpose,
@@ -599,6 +600,61 @@ def _move_applications_phone(resident: Resident, old_key: str, new_phone: str, *
     return len(applications)
 
 
+# --- resident API tokens (a mini-program or a mobile app) ----------------------------------------------------
+
+# Written at most once a minute, as a pad's "last seen": a client polling its applications is not a write each.
+RESIDENT_TOKEN_SEEN_EVERY = dt.timedelta(minutes=1)
+
+
+def _resident_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def resident_token_issue(*, resident: Resident, now: dt.datetime | None = None) -> tuple[str, ResidentToken]:
+    """A token for the resident API, after `resident_login` has checked the SMS code: random, returned once
+    (only its hash is kept), valid `applications.resident_token_days` days. The account's expired and
+    signed-out tokens are cleared on the way."""
+    now = _now(now)
+    days = int(get_parameter("applications.resident_token_days"))
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ResidentToken.objects.filter(resident=resident).filter(
+            Q(expires_at__lte=now) | Q(revoked_at__isnull=False)
+        ).delete()
+        record = ResidentToken.objects.create(
+            resident=resident,
+            token_hash=_resident_token_hash(token),
+            epoch=resident.session_epoch,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
+        )
+    return token, record
+
+
+def resident_token_check(token: str, *, now: dt.datetime | None = None) -> ResidentToken | None:
+    """The live token record whose token is `token` (with its resident), or None: unknown, expired, signed
+    out, of a closed account (deleted with it), or issued before the account's phone changed."""
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        return None
+    now = _now(now)
+    record = (
+        ResidentToken.objects.select_related("resident")
+        .filter(token_hash=_resident_token_hash(token), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if record is None or record.epoch != record.resident.session_epoch:
+        return None
+    if record.last_used_at is None or record.last_used_at < now - RESIDENT_TOKEN_SEEN_EVERY:
+        ResidentToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record
+
+
+def resident_token_revoke(*, record: ResidentToken, now: dt.datetime | None = None) -> None:
+    """退出登录 in the app: this token stops working at once; the account's other devices stay signed in."""
+    ResidentToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=_now(now))
+
+
 # --- uploads -----------------------------------------------------------------------------------------------
 
 
@@ -878,6 +934,16 @@ def _delivery(item, method: str, address: str) -> tuple[str, str]:
     return method, address if method == DeliveryMethod.MAIL else ""
 
 
+def application_submit_precheck(*, resident: Resident, item) -> None:
+    """Whether `resident` may apply for `item` online at all: asked before anything about the materials, so a
+    resident is told that an item is handled only at a window rather than which files it lacks."""
+    _check_item(item)
+    if item.availability == Availability.OFFLINE:
+        raise ServiceError(offline_only_message(item), code="offline_only")
+    if not resident.is_verified:
+        raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
+
+
 def application_submit(
     *,
     resident: Resident,
@@ -893,11 +959,7 @@ def application_submit(
     """Online application by a signed-in, real-name verified resident. `community` (居住社区, optional): the
     community the applicant lives in, which handles the community steps when the registry does not know
     the applicant."""
-    _check_item(item)
-    if item.availability == Availability.OFFLINE:
-        raise ServiceError(offline_only_message(item), code="offline_only")
-    if not resident.is_verified:
-        raise ServiceError(_("请先完成实名认证再申请。"), code="not_verified")
+    application_submit_precheck(resident=resident, item=item)
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
     community = _community(item.org, community)
     delivery_method, delivery_address = _delivery(item, delivery_method, delivery_address)
