@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jiedao.applications import services
+from jiedao.applications import certificates, services, written_notices
 from jiedao.applications.api.serializers import (
     ApplicationMaterialSerializer,
     DeferredMaterialSerializer,
@@ -103,6 +103,36 @@ class ResidentRatingSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+def _base(application) -> str:
+    return f"/api/v1/resident/applications/{application.pk}"
+
+
+class ResidentNoticeSerializer(serializers.Serializer):
+    """A written notice the applicant may print (受理通知书, 补正材料通知书, 材料接收凭证…), as on their page."""
+
+    kind = serializers.CharField(
+        help_text=_(
+            "文书：acceptance 受理通知书，refusal 不予受理通知书，correction 补正材料通知书，receipt 材料接收凭证"
+        )
+    )
+    label = serializers.CharField(help_text=_("文书名称；同一种文书有多份的，注明第几份"))
+    issued_at = serializers.DateTimeField(allow_null=True, help_text=_("出具时间；首次打印时出具的为空"))
+    pdf = serializers.CharField(help_text=_("PDF 的接口地址"))
+
+
+class ResidentCertificateSerializer(serializers.Serializer):
+    """A certificate issued on the application (居住证明); a revoked one cannot be downloaded."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField(help_text=_("证明名称"))
+    number = serializers.CharField(help_text=_("证明编号"))
+    issued_at = serializers.DateTimeField(help_text=_("开具时间"))
+    valid_until = serializers.DateField(help_text=_("有效期至"))
+    revoked = serializers.BooleanField(help_text=_("已作废（不能下载）"))
+    verify_url = serializers.CharField(help_text=_("公开查验页面的地址（即二维码内容）"))
+    pdf = serializers.CharField(allow_null=True, help_text=_("PDF 的接口地址；已作废的为空"))
+
+
 class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
     """The application's page for its applicant: where it stands, what is asked of them, the history."""
 
@@ -133,6 +163,11 @@ class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
         help_text=_("可以在网上撤回（受理前）；已受理的须到窗口提交书面撤回申请")
     )
     can_rate = serializers.SerializerMethodField(help_text=_("可以评价（办结后，每件一次）"))
+    outcome_document = serializers.SerializerMethodField(
+        help_text=_("办结通知书（PDF）的接口地址；没有的为空")
+    )
+    notices = serializers.SerializerMethodField(help_text=_("可打印的书面凭证，按出具先后排列"))
+    certificates = serializers.SerializerMethodField(help_text=_("开具的证明（如居住证明），含已作废的"))
 
     class Meta(ResidentApplicationSerializer.Meta):
         fields = [
@@ -159,6 +194,9 @@ class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
             "can_supply_deferred",
             "can_withdraw",
             "can_rate",
+            "outcome_document",
+            "notices",
+            "certificates",
         ]
         read_only_fields = fields
 
@@ -185,6 +223,41 @@ class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
 
     def get_can_rate(self, application) -> bool:
         return application.is_concluded and getattr(application, "rating", None) is None
+
+    def get_outcome_document(self, application) -> str | None:
+        return f"{_base(application)}/outcome-document/" if application.outcome_document else None
+
+    @extend_schema_field(ResidentNoticeSerializer(many=True))
+    def get_notices(self, application) -> list[dict]:
+        rows = []
+        for row in written_notices.printable(application):
+            url = f"{_base(application)}/notices/{row['kind']}/"
+            rows.append(
+                {
+                    "kind": row["kind"],
+                    "label": row["label"],
+                    "issued_at": row["issued_at"],
+                    "pdf": f"{url}?number={row['number']}" if row["number"] else url,
+                }
+            )
+        return ResidentNoticeSerializer(rows, many=True).data
+
+    @extend_schema_field(ResidentCertificateSerializer(many=True))
+    def get_certificates(self, application) -> list[dict]:
+        rows = [
+            {
+                "id": c.pk,
+                "title": c.facts.get("title", ""),
+                "number": c.number,
+                "issued_at": c.issued_at,
+                "valid_until": c.valid_until,
+                "revoked": c.revoked_at is not None,
+                "verify_url": certificates.verify_url(c.code),
+                "pdf": None if c.revoked_at else f"{_base(application)}/certificates/{c.pk}/",
+            }
+            for c in application.certificates.all()
+        ]
+        return ResidentCertificateSerializer(rows, many=True).data
 
 
 class ResidentApplySerializer(serializers.Serializer):

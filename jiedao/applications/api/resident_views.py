@@ -7,10 +7,17 @@ another's answering 404. Residents sign in by SMS code and get a token (`residen
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,7 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.applications import forms, services
+from jiedao.applications import certificates, forms, services, written_notices
 from jiedao.applications.api.resident_auth import IsResident, ResidentTokenAuthentication
 from jiedao.applications.api.resident_serializers import (
     ResidentApplicationDetailSerializer,
@@ -36,6 +43,7 @@ from jiedao.applications.api.resident_serializers import (
 )
 from jiedao.applications.api.serializers import SupplyDeferredSerializer
 from jiedao.applications.api.views import _walk_in_uploads
+from jiedao.applications.choices import NoticeKind
 from jiedao.applications.models import Application
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.api.serializers import HallErrorSerializer
@@ -253,7 +261,9 @@ class ResidentApplicationViewSet(
             Application.objects.filter(resident=self.resident).select_related("item")
         ).order_by("-id")
         if self.action != "list":
-            queryset = queryset.select_related("rating").prefetch_related("materials", "deferred_materials")
+            queryset = queryset.select_related("rating").prefetch_related(
+                "materials", "deferred_materials", "written_notices", "certificates"
+            )
         return queryset
 
     def get_serializer_class(self):
@@ -364,3 +374,72 @@ class ResidentApplicationViewSet(
                 resident=self.resident, application=application, reason=data["reason"]
             )
         )
+
+    @extend_schema(
+        summary=gettext_lazy("下载办结通知书（PDF）"),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 401: UNAUTHORIZED, 404: ERRORS[404]},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path="outcome-document")
+    def outcome_document(self, request, pk=None):
+        application = self.get_object()
+        if not application.outcome_document:
+            raise OutOfScope()
+        return FileResponse(
+            application.outcome_document.open("rb"),
+            as_attachment=True,
+            filename=f"办结通知书-{application.tracking_code}.pdf",
+            content_type="application/pdf",
+        )
+
+    @extend_schema(
+        summary=gettext_lazy("打印书面凭证（PDF）"),
+        description=gettext_lazy(
+            "受理通知书、不予受理通知书、补正材料通知书和材料接收凭证，与“我的办件”页面打印的相同；"
+            "没有的，返回 400（code 为 bad_status）并说明原因。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=NoticeKind.values,
+                description=gettext_lazy("文书"),
+            ),
+            OpenApiParameter(
+                "number",
+                OpenApiTypes.INT,
+                description=gettext_lazy("第几份（补正告知、窗口收取材料可有多份）；不填为最近一份"),
+            ),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path=r"notices/(?P<kind>acceptance|refusal|correction|receipt)")
+    def notice_pdf(self, request, pk=None, kind=None):
+        raw = request.query_params.get("number", "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise ValidationFailed({"number": [_("请填写正整数。")]})
+        notice = written_notices.written_notice_get(self.get_object(), kind, int(raw) if raw else None)
+        return written_notices.pdf_response(notice, inline=False)
+
+    @extend_schema(
+        summary=gettext_lazy("下载证明（PDF）"),
+        description=gettext_lazy(
+            "与窗口打印的证明相同的 PDF；已作废的证明不能下载（code 为 revoked），如仍需证明请到办理窗口重新开具。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "certificate_id",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description=gettext_lazy("证明编号（id）"),
+            ),
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path=r"certificates/(?P<certificate_id>[0-9]+)")
+    def certificate_pdf(self, request, pk=None, certificate_id=None):
+        certificate = certificates.holder_certificate(self.get_object(), int(certificate_id))
+        return certificates.pdf_response(certificate, inline=False)

@@ -534,3 +534,69 @@ def test_deferred_materials_are_supplied_by_api(tree, clerk):
     assert response.json()["deferred_materials"][0]["supplied"] is True
     assert response.json()["can_supply_deferred"] is False
     assert "容缺材料已全部补齐" in response.json()["history"][-1]["note"]
+
+
+def test_the_written_notices_outcome_document_and_certificate_are_the_applicants_to_download(tree, clerk):
+    from jiedao.applications import certificates
+    from jiedao.catalog.choices import CertificateKind
+    from jiedao.registry import services as registry
+    from jiedao.registry.tests import factories as people
+
+    registrar = people.staff(tree.district)
+    person = registry.person_move_in(
+        actor=registrar,
+        data=registry.PersonData(
+            name="王秀明",
+            id_number=people.new_id_number(),
+            org=tree.grid_a1,
+            house=people.house(registrar, tree.grid_a1),
+        ),
+        moved_on=dt.date(2019, 3, 15),
+        origin="江西省南昌市",
+    )
+    item = make_item(tree.community_a1, name="居住证明开具", certificate_kind=CertificateKind.RESIDENCE)
+    account = make_resident(name=person.name)
+    account.id_number, account.id_number_hash = person.id_number, person.id_number_hash
+    account.save()
+    application = services.application_submit(
+        resident=account, item=item, uploads=[services.Upload(file=pdf())]
+    )
+    services.application_accept(actor=clerk, application=application)
+    mine = client(token_of(account))
+    base = f"{BASE}/applications/{application.pk}"
+    detail = mine.get(f"{base}/").json()
+    assert [(n["kind"], n["label"], n["pdf"]) for n in detail["notices"]] == [
+        ("acceptance", "受理通知书", f"{base}/notices/acceptance/?number=1")
+    ]
+    assert detail["outcome_document"] is None and detail["certificates"] == []
+    response = mine.get(detail["notices"][0]["pdf"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and response["Content-Disposition"].startswith("attachment;")
+    refused = mine.get(f"{base}/notices/refusal/")
+    assert refused.status_code == 400 and refused.json()["code"] == "bad_status"
+    assert mine.get(f"{base}/outcome-document/").status_code == 404
+
+    services.application_conclude(actor=clerk, application=application, outcome=Outcome.APPROVED)
+    certificate = certificates.certificate_issue(
+        actor=clerk, application=Application.objects.get(pk=application.pk), purpose="子女入学"
+    )
+    detail = mine.get(f"{base}/").json()
+    assert detail["outcome_document"] == f"{base}/outcome-document/"
+    response = mine.get(detail["outcome_document"])
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    [listed] = detail["certificates"]
+    assert listed["number"] == certificate.number and listed["revoked"] is False
+    response = mine.get(listed["pdf"])
+    assert response.status_code == 200 and response.content == certificates.render_pdf(certificate)
+
+    stranger = client(token_of(make_resident()))
+    for url in (f"{base}/notices/acceptance/", f"{base}/outcome-document/", listed["pdf"]):
+        response = stranger.get(url)
+        assert response.status_code == 404 and b"%PDF" not in response.content, url
+
+    certificates.certificate_revoke(actor=clerk, certificate=certificate, reason="地址有误")
+    detail = mine.get(f"{base}/").json()
+    assert detail["certificates"][0]["revoked"] is True and detail["certificates"][0]["pdf"] is None
+    response = mine.get(f"{base}/certificates/{certificate.pk}/")
+    assert response.status_code == 400 and response.json()["code"] == "revoked"
+    assert "该证明已作废，不能下载" in response.json()["detail"]
