@@ -3,6 +3,7 @@ applications on the resident pages, never staff names, opinions or full numbers.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -202,8 +203,14 @@ class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
 
     @extend_schema_field(TrackHistorySerializer(many=True))
     def get_history(self, application) -> list[dict]:
+        # Times in China time like every other datetime of the API (and the public tracking's history).
         return [
-            {"action": str(h["action"]), "at": h["at"], "status": str(h["status"]), "note": h["note"]}
+            {
+                "action": str(h["action"]),
+                "at": timezone.localtime(h["at"]).isoformat(),
+                "status": str(h["status"]),
+                "note": h["note"],
+            }
             for h in services.public_history(application)
         ]
 
@@ -264,7 +271,11 @@ class ResidentApplySerializer(serializers.Serializer):
     """在线申请 (multipart): the item, its materials, and what the item asks besides."""
 
     item = serializers.IntegerField(help_text=_("事项编号（已发布、可网上办理的事项）"))
-    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), help_text=FILES_HELP)
+    # Not required here: the service says which materials are missing, after whether the item may be applied
+    # for online at all.
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list, help_text=FILES_HELP
+    )
     materials = serializers.ListField(
         child=serializers.IntegerField(min_value=0),
         required=False,
@@ -295,7 +306,11 @@ class ResidentApplySerializer(serializers.Serializer):
 class ResidentResubmitSerializer(serializers.Serializer):
     """补正 (multipart): the corrected materials."""
 
-    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), help_text=FILES_HELP)
+    # Not required here: the service says which materials are missing, after whether the item may be applied
+    # for online at all.
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list, help_text=FILES_HELP
+    )
     materials = serializers.ListField(
         child=serializers.IntegerField(min_value=0),
         required=False,

@@ -131,6 +131,9 @@ def test_the_whole_loop_by_api_from_sms_code_to_a_single_rating(tree, clerk, ite
     assert number not in str(profile) and PHONE not in str(profile) and "*" in profile["id_number_masked"]
 
     # The guide's 必须 material must come with an online application, as on the page.
+    response = mine.post(f"{BASE}/applications/", {"item": item.pk}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"]["files"] == ["请上传“申请人居民身份证”，这是必须提交的材料。"]
     response = apply(token, item)
     assert response.status_code == 400
     assert response.json()["errors"]["files"] == ["请上传“申请人居民身份证”，这是必须提交的材料。"]
@@ -154,6 +157,11 @@ def test_the_whole_loop_by_api_from_sms_code_to_a_single_rating(tree, clerk, ite
     assert detail["status"] == ApplicationStatus.ACCEPTED and detail["status_display"] == "已受理，办理中"
     assert detail["clock_status"] == "green" and detail["due_at"] and detail["can_withdraw"] is False
     assert [h["action"] for h in detail["history"]] == ["提交申请", "受理"]
+    # China time, the instants the staff see.
+    assert detail["history"][1]["at"].endswith("+08:00")
+    assert (
+        dt.datetime.fromisoformat(detail["history"][1]["at"]) == application.events.get(action="accepted").at
+    )
     assert clerk.username not in str(detail) and clerk.full_name not in str(detail)
     english = mine.get(f"{BASE}/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert (
@@ -443,6 +451,10 @@ def test_an_item_handled_only_at_a_window_is_refused(tree, settings):
     assert response.json()["detail"] == services.offline_only_message(offline)
     assert "仅限窗口办理" in response.json()["detail"]
     assert not Application.objects.exists() and _stored_files(settings) == []
+    without_files = client(verified_token("13912340002")).post(
+        f"{BASE}/applications/", {"item": offline.pk}, format="multipart"
+    )
+    assert without_files.status_code == 400 and without_files.json()["code"] == "offline_only"
     unpublished = make_item(tree.community_a1, is_published=False)
     assert apply(verified_token("13912340001"), unpublished).status_code == 404
 
@@ -458,8 +470,8 @@ def test_resubmit_after_a_correction_and_withdraw_before_acceptance(tree, clerk,
     detail = mine.get(f"{BASE}/applications/{application.pk}/").json()
     assert detail["status"] == ApplicationStatus.CORRECTION_REQUESTED and detail["can_resubmit"] is True
     assert detail["correction_items"] == ["身份证复印件不清晰"]
-    empty = mine.post(f"{BASE}/applications/{application.pk}/resubmit/", {"files": []}, format="multipart")
-    assert empty.status_code == 400
+    empty = mine.post(f"{BASE}/applications/{application.pk}/resubmit/", {}, format="multipart")
+    assert empty.status_code == 400 and empty.json()["errors"] == {"files": ["请上传补正材料。"]}
     bad = mine.post(
         f"{BASE}/applications/{application.pk}/resubmit/",
         {"files": [SimpleUploadedFile("a.pdf", EXE)]},
