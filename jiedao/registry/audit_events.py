@@ -30,6 +30,7 @@ BUILDING_CHANGED = event_type(2042, "registry.building.changed", _("修改楼栋
 HOUSE_CREATED = event_type(2043, "registry.house.created", _("登记房屋"))
 HOUSE_CHANGED = event_type(2044, "registry.house.changed", _("修改房屋"))
 HOUSES_IMPORTED = event_type(2045, "registry.house.imported", _("导入房屋"))
+HOUSE_VISITED = event_type(2046, "registry.house.visited", _("入户走访核查"))
 ENTERPRISE_CREATED = event_type(2051, "registry.enterprise.created", _("登记企业"))
 ENTERPRISE_CHANGED = event_type(2052, "registry.enterprise.changed", _("修改企业"))
 ENTERPRISES_IMPORTED = event_type(2053, "registry.enterprise.imported", _("导入企业"))
@@ -72,4 +73,5 @@ detail_labels(
     houses=_("房屋数"),
     enterprises=_("企业数"),
     tags=_("特殊人群标记数"),
+    visits=_("入户核查记录数"),
 )

@@ -75,6 +75,17 @@ class LifeEventKind(models.TextChoices):
     PERSON_MERGED = "person_merged", _("合并重复人员")
 
 
+class VisitResult(models.TextChoices):
+    """What a 网格员 found at the door (入户走访核查)."""
+
+    CONFIRMED = "confirmed", _("信息属实")
+    CORRECTED = "corrected", _("信息有变更（已更正）")
+    SEPARATED = "separated", _("人户分离")
+    VACANT = "vacant", _("房屋空置")
+    NO_ANSWER = "no_answer", _("无人应门（需再访）")
+    REFUSED = "refused", _("拒绝配合")
+
+
 class StatisticsKind(models.TextChoices):
     """What one row of a statistics snapshot counts (its `key` says which bucket)."""
 

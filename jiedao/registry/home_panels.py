@@ -1,4 +1,5 @@
-"""Home page panels of the registry: residents in the user's scope, residence permits about to expire."""
+"""Home page panels of the registry: residents in the user's scope, residence permits about to expire, houses
+due for a visit (入户走访核查)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,5 +39,22 @@ def expiring_permits_panel(user):
         "value": count,
         "text": _("%(d)d 天内到期的流动人口居住证") % {"d": PERMIT_WARNING_DAYS},
         "url": reverse("registry:migrant_list") + "?permit=expiring",
+        "link_text": _("查看名单"),
+    }
+
+
+@home_panel
+def houses_due_for_visit_panel(user):
+    """The grid worker's round: houses never visited, overdue, or where nobody answered last time."""
+    if not has_permission(user, "registry.add_housevisit"):
+        return None
+    from jiedao.registry.selectors import houses_due_for_visit
+
+    count = houses_due_for_visit(user, action="registry.add_housevisit").count()
+    return {
+        "title": _("待核查房屋"),
+        "value": count,
+        "text": _("从未核查、超过核查周期或上次无人应门的房屋"),
+        "url": reverse("registry:house_visit_due"),
         "link_text": _("查看名单"),
     }

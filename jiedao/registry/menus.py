@@ -11,5 +11,9 @@ add(
 add("registry", MenuItem(_("户籍管理"), "registry:household_list", "registry.view_household", "journal-text"))
 add("registry", MenuItem(_("流动人口"), "registry:migrant_list", "registry.view_migrant", "person-walking"))
 add("registry", MenuItem(_("楼栋房屋"), "registry:house_list", "registry.view_house", "buildings"))
+add(
+    "registry",
+    MenuItem(_("待核查房屋"), "registry:house_visit_due", "registry.view_housevisit", "clipboard-check"),
+)
 add("registry", MenuItem(_("企业信息"), "registry:enterprise_list", "registry.view_enterprise", "briefcase"))
 add("registry", MenuItem(_("统计分析"), "registry:statistics", "registry.view_person", "bar-chart"))

@@ -30,6 +30,7 @@ from jiedao.registry.choices import (
     PersonStatus,
     ResidenceSplit,
     StatisticsKind,
+    VisitResult,
 )
 
 
@@ -87,6 +88,44 @@ class House(Located, ScopedModel):
 
     def __str__(self) -> str:
         return self.full_address
+
+
+class HouseVisit(ScopeAware, models.Model):
+    """入户走访核查: a grid worker's visit to a house to check what the registry holds about it (一标三实 upkeep),
+    scoped through the house's org, so a house moved to another node takes its visits along."""
+
+    scope_org_field = "house__org"
+    scope_owner_field = None
+
+    # No index of its own: registry_housevisit_last starts with the house and serves the foreign key too.
+    house = models.ForeignKey(
+        House, on_delete=models.CASCADE, related_name="visits", verbose_name=_("房屋"), db_index=False
+    )
+    visited_on = models.DateField(_("核查日期"))
+    visited_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("核查人"),
+    )
+    companion = models.CharField(_("同行人员"), max_length=50, blank=True)
+    result = models.CharField(_("核查结果"), max_length=12, choices=VisitResult.choices)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("入户核查记录")
+        verbose_name_plural = _("入户核查记录")
+        ordering = ["-visited_on", "-id"]
+        # "the last visit of a house": the work list's subquery and the house page read it by this index
+        indexes = [models.Index(fields=["house", "visited_on"], name="registry_housevisit_last")]
+
+    def __str__(self) -> str:
+        return f"{self.house} {self.visited_on:%Y-%m-%d} {self.get_result_display()}"
 
 
 class PersonQuerySet(ScopedQuerySet):

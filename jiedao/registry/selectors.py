@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from jiedao.orgs.models import OrgUnit
-from jiedao.registry.choices import PersonStatus
+from jiedao.registry.choices import PersonStatus, VisitResult
 from jiedao.registry.identity import lookup_hash_for_query
-from jiedao.registry.models import Enterprise, House, Household, Migrant, Person, SpecialGroupTag
+from jiedao.registry.models import (
+    Enterprise,
+    House,
+    Household,
+    HouseVisit,
+    Migrant,
+    Person,
+    SpecialGroupTag,
+)
 
 # Columns that need decryption; lists never load them (they show the stored masked copies).
 ENCRYPTED_PERSON_FIELDS = ("id_number", "phone", "other_phones")
@@ -149,6 +157,45 @@ def households_for(user, action: str = "view") -> QuerySet[Household]:
 
 def houses_for(user, action: str = "view") -> QuerySet[House]:
     return House.objects.visible_to(user, action)
+
+
+VISIT_INTERVAL_PARAMETER = "registry.visit_interval_days"
+
+
+def with_last_visit(queryset: QuerySet[House]) -> QuerySet[House]:
+    """Each house with the date and result of its latest visit (`last_visited_on`, `last_visit_result`; None
+    when never visited): two correlated subqueries on `registry_housevisit_last`, never a visit per row."""
+    latest = HouseVisit.objects.filter(house=OuterRef("pk")).order_by("-visited_on", "-id")
+    return queryset.annotate(
+        last_visited_on=Subquery(latest.values("visited_on")[:1]),
+        last_visit_result=Subquery(latest.values("result")[:1]),
+    )
+
+
+def visit_due_cutoff(today: date | None = None, interval_days: int | None = None) -> date:
+    """A house last visited before this day is due again (the `registry.visit_interval_days` parameter)."""
+    from jiedao.parameters.services import get_parameter
+
+    if interval_days is None:
+        interval_days = int(get_parameter(VISIT_INTERVAL_PARAMETER))
+    return (today or timezone.localdate()) - timedelta(days=interval_days)
+
+
+def houses_due_for_visit(
+    user, *, action: str = "registry.view_housevisit", cutoff: date | None = None
+) -> QuerySet[House]:
+    """待核查房屋: the houses in the user's scope never visited, last visited before `cutoff`, or whose last
+    visit found nobody at home (无人应门) — one query, oldest (never visited) first."""
+    cutoff = cutoff or visit_due_cutoff()
+    return (
+        with_last_visit(House.objects.visible_to(user, action))
+        .filter(
+            Q(last_visited_on__isnull=True)
+            | Q(last_visited_on__lt=cutoff)
+            | Q(last_visit_result=VisitResult.NO_ANSWER)
+        )
+        .order_by(F("last_visited_on").asc(nulls_first=True), "full_address")
+    )
 
 
 def enterprises_for(user, action: str = "view") -> QuerySet[Enterprise]:

@@ -34,3 +34,4 @@ from jiedao.registry.services.persons import (  # noqa: F401
     tag_add,
     tag_end,
 )
+from jiedao.registry.services.visits import VisitData, house_visit_record  # noqa: F401

@@ -22,6 +22,7 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
     ResidenceSplit,
+    VisitResult,
 )
 from jiedao.registry.models import Building, HouseholdMember, Person
 from jiedao.registry.selectors import (
@@ -31,6 +32,7 @@ from jiedao.registry.selectors import (
     migrant_term_condition,
     name_condition,
     persons_for,
+    visit_due_cutoff,
 )
 from jiedao.registry.services.households import HEAD_RELATION
 from jiedao.registry.services.houses import MAX_BUILDING_FLOORS
@@ -242,6 +244,55 @@ class HouseSearchForm(FilterForm):
             queryset = queryset.filter(unregistered_rentals())
         if data.get("building") is not None:
             queryset = queryset.filter(building=data["building"])
+        return queryset
+
+
+class VisitDueSearchForm(FilterForm):
+    """The filter of 待核查房屋: where, why the house is due, and the order."""
+
+    NEVER, STALE, NO_ANSWER = "never", "stale", "no_answer"
+    OLDEST, ADDRESS = "oldest", "address"
+
+    q = forms.CharField(
+        label=_("地址包含"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
+    reason = forms.ChoiceField(
+        label=_("待核查原因"),
+        choices=[
+            ("", _("全部")),
+            (NEVER, _("从未核查")),
+            (STALE, _("超过核查周期")),
+            (NO_ANSWER, _("上次无人应门")),
+        ],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        choices=[(OLDEST, _("最久未核查在前")), (ADDRESS, _("按地址"))],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = community_choices(self.user, "registry.view_housevisit")
+
+    def apply(self, queryset):
+        data = self.cleaned_data
+        term = squash(data.get("q") or "")
+        if term:
+            queryset = queryset.filter(full_address__contains=term)
+        if data.get("org") is not None:
+            queryset = queryset.filter(org__path__startswith=data["org"].path)
+        reason = data.get("reason")
+        if reason == self.NEVER:
+            queryset = queryset.filter(last_visited_on__isnull=True)
+        elif reason == self.STALE:
+            queryset = queryset.filter(last_visited_on__lt=visit_due_cutoff())
+        elif reason == self.NO_ANSWER:
+            queryset = queryset.filter(last_visit_result=VisitResult.NO_ANSWER)
+        if data.get("sort") == self.ADDRESS:
+            queryset = queryset.order_by("full_address")
         return queryset
 
 
@@ -773,6 +824,31 @@ class HouseForm(StyledForm, LocationMixin):
     def __init__(self, *args, user=None, permission="registry.add_house", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].queryset = Building.objects.visible_to(user, permission).select_related("org")
+
+
+class HouseVisitForm(IdPrefixedForm):
+    """入户核查 on the house page (and its own page when the input needs correcting)."""
+
+    id_prefix = "visit"
+
+    visited_on = date_field(_("核查日期"))
+    result = forms.ChoiceField(label=_("核查结果"), choices=VisitResult.choices, widget=forms.RadioSelect)
+    companion = forms.CharField(
+        label=_("同行人员"), max_length=50, required=False, help_text=_("如：社区民警、楼道长，可不填。")
+    )
+    note = forms.CharField(
+        label=_("备注"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("更正了哪些信息、人户分离的去向、再访时间等。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["visited_on"].initial = today
+        self.fields["visited_on"].widget.attrs["max"] = f"{today:%Y-%m-%d}"
 
 
 class EnterpriseForm(StyledForm, LocationMixin):

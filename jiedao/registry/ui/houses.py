@@ -18,7 +18,7 @@ from jiedao.registry.building_grid import (
     building_grid,
 )
 from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
-from jiedao.registry.models import Building, Enterprise, House, Household
+from jiedao.registry.models import Building, Enterprise, House, Household, HouseVisit
 from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin
@@ -298,7 +298,25 @@ class HouseDetailView(ScopedDetailView):
             can_add_person=has_permission(user, "registry.add_person"),
             can_see_building=Building.objects.visible_to(user, "view").filter(pk=house.building_id).exists(),
         )
+        context.update(self.visit_context(house, user))
         return context
+
+    def visit_context(self, house: House, user) -> dict:
+        """入户走访核查: the house's visits, newest first (the first is the 最近核查), and the form to record one."""
+        can_see = has_permission(user, "registry.view_housevisit")
+        visits = (
+            list(HouseVisit.objects.visible_to(user, "view").filter(house=house).select_related("visited_by"))
+            if can_see
+            else []
+        )
+        can_add = House.objects.visible_to(user, "registry.add_housevisit").filter(pk=house.pk).exists()
+        return {
+            "can_see_visits": can_see,
+            "visits": visits,
+            "last_visit": visits[0] if visits else None,
+            "can_add_visit": can_add,
+            "visit_form": forms.HouseVisitForm() if can_add else None,
+        }
 
 
 class HouseCreateView(ServiceFormView):

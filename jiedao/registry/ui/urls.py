@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons
+from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons, visits
 
 urlpatterns = [
     # persons
@@ -66,6 +66,9 @@ urlpatterns = [
     path("houses/new/", houses.HouseCreateView.as_view(), name="house_create"),
     path("houses/<int:pk>/", houses.HouseDetailView.as_view(), name="house_detail"),
     path("houses/<int:pk>/edit/", houses.HouseEditView.as_view(), name="house_edit"),
+    # 入户走访核查
+    path("houses/due-for-visit/", visits.VisitDueListView.as_view(), name="house_visit_due"),
+    path("houses/<int:pk>/visits/new/", visits.HouseVisitCreateView.as_view(), name="house_visit_create"),
     # enterprises
     path("enterprises/", enterprises.EnterpriseListView.as_view(), name="enterprise_list"),
     path("enterprises/export/", enterprises.EnterpriseExportView.as_view(), name="enterprise_export"),

@@ -1,0 +1,74 @@
+"""入户走访核查: a grid worker records a visit to a house (date, who, what was found)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.audit import services as audit
+from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.scope import require
+from jiedao.registry import audit_events as events
+from jiedao.registry.choices import VisitResult
+from jiedao.registry.models import House, HouseVisit
+from jiedao.registry.services.common import length_errors
+
+VISIT_FIELDS = ["house", "visited_on", "visited_by", "companion", "result", "note"]
+
+
+@dataclass
+class VisitData:
+    visited_on: date | None
+    result: str
+    companion: str = ""
+    note: str = ""
+
+
+def house_registered_on(house: House) -> date:
+    """The day the house entered the registry: no visit can have checked its record before that."""
+    return timezone.localdate(house.created_at)
+
+
+def _visit_errors(house: House, data: VisitData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if data.visited_on is None:
+        errors["visited_on"] = [_("请填写核查日期。")]
+    elif data.visited_on > today:
+        errors["visited_on"] = [_("核查日期不能晚于今天（%(d)s）。") % {"d": f"{today:%Y-%m-%d}"}]
+    elif house.created_at is not None and data.visited_on < house_registered_on(house):
+        errors["visited_on"] = [
+            _("核查日期不能早于房屋登记日期（%(d)s）。") % {"d": f"{house_registered_on(house):%Y-%m-%d}"}
+        ]
+    if data.result not in VisitResult.values:
+        errors["result"] = [_("请选择核查结果。")]
+    elif data.result == VisitResult.CORRECTED and not data.note.strip():
+        # a correction nobody can trace is worth little at the next check
+        errors["note"] = [_("核查结果为“信息有变更（已更正）”时，请在备注中写明更正了哪些信息。")]
+    errors.update(length_errors(HouseVisit, companion=data.companion, note=data.note))
+    return errors
+
+
+def house_visit_record(*, actor, house: House, data: VisitData) -> HouseVisit:
+    """Record a visit to `house` by `actor`; the actor needs `registry.add_housevisit` over the house."""
+    require(actor, "registry.add_housevisit", house)
+    errors = _visit_errors(house, data)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        visit = HouseVisit.objects.create(
+            house=house,
+            visited_on=data.visited_on,
+            visited_by=actor if getattr(actor, "pk", None) else None,
+            companion=data.companion.strip(),
+            result=data.result,
+            note=data.note.strip(),
+        )
+        audit.record(
+            events.HOUSE_VISITED, actor=actor, target=visit, after=audit.snapshot(visit, VISIT_FIELDS)
+        )
+    return visit
