@@ -3,6 +3,8 @@ OpenAPI descriptions, plus the documented error responses shared by every endpoi
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -43,6 +45,16 @@ class QueryParams:
             self.errors[name] = [_("应为 %(min)d 到 %(max)d 之间的整数。") % {"min": minimum, "max": maximum}]
             return None
         return int(value)
+
+    def date(self, name: str) -> datetime.date | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            self.errors[name] = [_("应为 YYYY-MM-DD 格式的日期，如 2026-12-01。")]
+            return None
 
     def boolean(self, name: str) -> bool | None:
         value = self.text(name).lower()

@@ -35,6 +35,7 @@ from jiedao.registry.choices import (
     LifeEventKind,
     Ownership,
     PersonStatus,
+    VisitResult,
 )
 from jiedao.registry.models import (
     Building,
@@ -42,6 +43,7 @@ from jiedao.registry.models import (
     House,
     Household,
     HouseholdMember,
+    HouseVisit,
     LifeEvent,
     Migrant,
     Person,
@@ -769,3 +771,29 @@ class EnterpriseSerializer(InputSerializer):
 
     def get_contact_phone_masked(self, enterprise) -> str:
         return crypto.mask_phone(enterprise.contact_phone)
+
+
+# --- house visits (入户走访核查) ----------------------------------------------------------------------------
+
+
+class HouseVisitSerializer(InputSerializer):
+    id = serializers.IntegerField(read_only=True)
+    house = ScopedPrimaryKeyField(
+        model=House,
+        permission="registry.add_housevisit",
+        label="房屋",
+        help_text="房屋编号（须在您的管辖范围内）",
+    )
+    house_address = serializers.CharField(source="house.full_address", read_only=True)
+    visited_on = serializers.DateField(
+        required=False, allow_null=True, label="核查日期", help_text="不能晚于今天，也不能早于房屋登记日期"
+    )
+    result = serializers.CharField(max_length=12, label="核查结果", help_text=_values_help(VisitResult))
+    result_display = serializers.CharField(source="get_result_display", read_only=True)
+    companion = text(HouseVisit, "companion")
+    note = text(HouseVisit, "note", help_text="核查结果为 corrected（信息有变更）时必填：写明更正了哪些信息")
+    visited_by = serializers.IntegerField(
+        source="visited_by_id", read_only=True, allow_null=True, label="核查人", help_text="登记的用户"
+    )
+    visited_by_name = serializers.CharField(source="visited_by.full_name", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)

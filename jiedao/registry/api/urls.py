@@ -6,6 +6,7 @@ from jiedao.registry.api.households import HouseholdViewSet
 from jiedao.registry.api.migrants import MigrantViewSet
 from jiedao.registry.api.persons import PersonViewSet
 from jiedao.registry.api.places import BuildingViewSet, EnterpriseViewSet, HouseViewSet
+from jiedao.registry.api.visits import HouseVisitViewSet
 
 router = SimpleRouter()
 router.register("persons", PersonViewSet, basename="person")
@@ -13,5 +14,6 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("migrants", MigrantViewSet, basename="migrant")
 router.register("buildings", BuildingViewSet, basename="building")
 router.register("houses", HouseViewSet, basename="house")
+router.register("house-visits", HouseVisitViewSet, basename="house-visit")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 urlpatterns = router.urls
