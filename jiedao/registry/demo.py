@@ -17,7 +17,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from jiedao.accounts.models import Role
+from jiedao.accounts.models import Role, User
 from jiedao.audit import services as audit
 from jiedao.core import crypto
 from jiedao.core import demo as core_demo
@@ -42,6 +42,7 @@ from jiedao.registry.choices import (
     LifeEventKind,
     Ownership,
     PersonStatus,
+    VisitResult,
 )
 from jiedao.registry.identity import pinyin_keys, stored_identity, stored_phone
 from jiedao.registry.models import (
@@ -50,6 +51,7 @@ from jiedao.registry.models import (
     House,
     Household,
     HouseholdMember,
+    HouseVisit,
     LifeEvent,
     Migrant,
     Person,
@@ -81,6 +83,7 @@ REGISTRY_MODELS = (
     "migrant",
     "specialgrouptag",
     "lifeevent",
+    "housevisit",  # 入户走访核查: community staff record visits, leaders read them
 )
 VIEW_ALL = tuple(f"registry.view_{model}" for model in REGISTRY_MODELS)
 # The Excel import pages (/imports/) need the import-job permissions besides the registry's own: without them
@@ -310,6 +313,7 @@ class Created:
     enterprises: list[Enterprise] = field(default_factory=list)
     tags: list[SpecialGroupTag] = field(default_factory=list)
     events: list[LifeEvent] = field(default_factory=list)
+    visits: list[HouseVisit] = field(default_factory=list)
 
 
 class Uniques:
@@ -1139,6 +1143,27 @@ class CommunityBuilder:
 
     # -- all of it --------------------------------------------------------------------------------------
 
+    # -- 入户走访核查 ----------------------------------------------------------------------------------------
+
+    def build_visits(self, visitor: User | None) -> None:
+        """Past visits of about three houses in five over the last year, mostly 信息属实, some visited twice,
+        so that 待核查房屋 lists the never visited, the overdue and the 无人应门 among the rest."""
+        for house in self.created.houses:
+            if self.rng.random() >= VISITED_SHARE:
+                continue
+            days_ago = sorted(self.rng.sample(range(1, 366), self.rng.choice((1, 1, 1, 2))), reverse=True)
+            for back in days_ago:
+                result = _weighted(self.rng, VISIT_RESULTS)
+                self.created.visits.append(
+                    HouseVisit(
+                        house=house,
+                        visited_on=self.today - timedelta(days=back),
+                        visited_by=visitor,
+                        result=result,
+                        note=VISIT_NOTES.get(result, ""),
+                    )
+                )
+
     def build(self, uniques: Uniques) -> Created:
         self.uniques = uniques
         self.existing_numbers = set(
@@ -1172,10 +1197,43 @@ GROUP_LABELS = {
 }
 
 
-def _save(created: Created) -> None:
+VISITED_SHARE = 0.6
+VISIT_RESULTS = (
+    (VisitResult.CONFIRMED, 80),
+    (VisitResult.CORRECTED, 6),
+    (VisitResult.SEPARATED, 4),
+    (VisitResult.VACANT, 4),
+    (VisitResult.NO_ANSWER, 5),
+    (VisitResult.REFUSED, 1),
+)
+VISIT_NOTES = {
+    VisitResult.CORRECTED: "更正住户联系电话",
+    VisitResult.SEPARATED: "户籍人员现居外区，已告知登记",
+    VisitResult.NO_ANSWER: "敲门无人应答，已留联系卡",
+}
+# The houses were registered at the 一标三实 baseline survey, before the year of visits the demo records.
+BASELINE_SURVEY_DAYS = 730
+
+
+def _community_visitor(community: OrgUnit) -> User | None:
+    """The demo community worker who made the community's visits (none before the demo users exist)."""
+    return (
+        User.objects.filter(org__path__startswith=community.path, roles__code="community-staff")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _save(created: Created, today: date) -> None:
     # Foreign keys to objects saved by an earlier bulk_create pick up their new primary keys on save.
     Building.objects.bulk_create(created.buildings, batch_size=BATCH)
     House.objects.bulk_create(created.houses, batch_size=BATCH)
+    surveyed = timezone.make_aware(
+        datetime.combine(today - timedelta(days=BASELINE_SURVEY_DAYS), datetime.min.time())
+    )
+    keys = [house.pk for house in created.houses]
+    for start in range(0, len(keys), BATCH):
+        House.objects.filter(pk__in=keys[start : start + BATCH]).update(created_at=surveyed)
     Enterprise.objects.bulk_create(created.enterprises, batch_size=BATCH)
     Person.objects.bulk_create(created.persons, batch_size=BATCH)
     Household.objects.bulk_create(created.households, batch_size=BATCH)
@@ -1183,6 +1241,7 @@ def _save(created: Created) -> None:
     Migrant.objects.bulk_create(created.migrants, batch_size=BATCH)
     SpecialGroupTag.objects.bulk_create(created.tags, batch_size=BATCH)
     LifeEvent.objects.bulk_create(created.events, batch_size=BATCH)
+    HouseVisit.objects.bulk_create(created.visits, batch_size=BATCH)
 
 
 def _community_nodes() -> list[tuple[CommunityPlan, OrgUnit, list[OrgUnit]]]:
@@ -1229,6 +1288,7 @@ def load(
             continue
         builder = CommunityBuilder(plan, community, grids, persons_per_community, seed, today)
         created = builder.build(uniques)
+        builder.build_visits(_community_visitor(community))
         living = sum(1 for person in created.persons if person.status == PersonStatus.LIVING)
         counts = {
             "persons": len(created.persons),
@@ -1239,9 +1299,10 @@ def load(
             "houses": len(created.houses),
             "enterprises": len(created.enterprises),
             "tags": len(created.tags),
+            "visits": len(created.visits),
         }
         with transaction.atomic():
-            _save(created)
+            _save(created, today)
             audit.record(
                 events.PERSONS_IMPORTED,
                 actor_name=SYSTEM_ACTOR,
