@@ -29,6 +29,7 @@ def test_a_community_worker_records_a_visit_from_the_work_list_with_the_keyboard
     page.goto("/workbench/")
     page.get_by_role("link", name="待核查房屋").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("待核查房屋")
+    expect(page.get_by_test_id("import")).to_have_count(0)  # a work list: houses are imported elsewhere
     problems: list[str] = []
     audit(page, "待核查房屋", problems)
 

@@ -61,8 +61,15 @@ def test_a_visit_recorded_on_the_house_page_shows_there_and_leaves_the_work_list
     home = house(clerk, tree.community_a1)
     client = client_for(clerk)
     assert listed(client) == ["幸福路12号3幢2单元301"]
+    # reached from the menu, the house list and the home page's panel
+    assert f'href="{DUE}"' in page(client.get("/registry/houses/"))
+    workbench = page(client.get("/workbench/"))
+    assert f'href="{DUE}"' in workbench and "从未核查、超过核查周期或上次无人应门的房屋" in workbench
     html = page(client.get(f"/registry/houses/{home.pk}/"))
     assert "最近核查：从未核查" in html and "尚无入户核查记录。" in html and "登记入户核查" in html
+    assert (
+        '<span class="badge text-bg-warning">待核查</span>' in html and '<details class="mt-3" open>' in html
+    )
 
     today = timezone.localdate()
     response = client.post(
@@ -71,7 +78,7 @@ def test_a_visit_recorded_on_the_house_page_shows_there_and_leaves_the_work_list
     )
     assert response.status_code == 302 and response["Location"] == f"/registry/houses/{home.pk}/"
     html = page(client.get(f"/registry/houses/{home.pk}/"))
-    assert f"最近核查：{chinese_date(today)}（信息属实）" in html
+    assert f"最近核查：{chinese_date(today)}（信息属实）" in html and ">待核查</span>" not in html
     assert "同行：社区民警李军" in html and clerk.full_name in html
     assert listed(client) == []
 

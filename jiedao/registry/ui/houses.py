@@ -17,9 +17,9 @@ from jiedao.registry.building_grid import (
     Occupancy,
     building_grid,
 )
-from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
+from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus, VisitResult
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseVisit
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for
+from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for, visit_due_cutoff
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin
 from jiedao.registry.ui.export import ExportView, choice_labels, yes_no_text
@@ -208,6 +208,8 @@ class HouseListView(RegistryListView):
         extra = []
         if has_permission(self.request.user, "registry.view_building"):
             extra.append((reverse("registry:building_list"), _("楼栋")))
+        if has_permission(self.request.user, "registry.view_housevisit"):
+            extra.append((reverse("registry:house_visit_due"), _("待核查房屋")))
         context["extra_actions"] = extra
         form = self.get_filter_form()
         if form.is_bound and form.is_valid() and form.cleaned_data.get("building"):
@@ -310,10 +312,15 @@ class HouseDetailView(ScopedDetailView):
             else []
         )
         can_add = House.objects.visible_to(user, "registry.add_housevisit").filter(pk=house.pk).exists()
+        last = visits[0] if visits else None
+        due = can_see and (
+            last is None or last.visited_on < visit_due_cutoff() or last.result == VisitResult.NO_ANSWER
+        )
         return {
             "can_see_visits": can_see,
             "visits": visits,
-            "last_visit": visits[0] if visits else None,
+            "last_visit": last,
+            "visit_due": due,  # as 待核查房屋 decides; the form is then unfolded
             "can_add_visit": can_add,
             "visit_form": forms.HouseVisitForm() if can_add else None,
         }

@@ -28,6 +28,7 @@ class VisitDueListView(RegistryListView):
     """待核查房屋: the houses of the user's subtree due for a visit (`selectors.houses_due_for_visit`)."""
 
     model = House
+    import_model = None  # a work list: houses are imported from 楼栋房屋, not from here
     permission = "registry.view_housevisit"
     title = gettext_lazy("待核查房屋")
     results_template = "registry/_visit_due_results.html"

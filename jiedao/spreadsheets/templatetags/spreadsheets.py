@@ -17,8 +17,9 @@ JOB_PERMISSION = "spreadsheets.view_importjob"  # following the job after the up
 def import_actions(context, view) -> list[dict[str, str]]:
     """Links ({url, label, icon, testid}) for the import specs that fill the model of a list `view` (a spec names
     `<app>.add_<model>` as its permission) and that the signed-in user may run: the spec's own permission
-    and the import-job view, without which the upload would lead to a job page the user may not open."""
-    model = getattr(view, "model", None)
+    and the import-job view, without which the upload would lead to a job page the user may not open. A list
+    that is no register of its model (a work list) sets `import_model = None`."""
+    model = getattr(view, "import_model", getattr(view, "model", None))
     request = context.get("request")
     user = getattr(request, "user", None)
     if model is None or user is None or not has_permission(user, JOB_PERMISSION):
