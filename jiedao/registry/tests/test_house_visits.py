@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, ValidationFailed
-from jiedao.core.testing import api_client_for, client_for, make_user
+from jiedao.core.testing import ScopedModelContract, api_client_for, client_for, make_user
 from jiedao.parameters.models import SystemParameter
 from jiedao.parameters.services import clear_cache as clear_parameter_cache
 from jiedao.registry import demo, services
 from jiedao.registry.choices import VisitResult
-from jiedao.registry.models import House, HouseVisit
+from jiedao.registry.models import Building, House, HouseVisit
 from jiedao.registry.tests.factories import house, staff
 
 VISITS = ("registry.view_housevisit", "registry.add_housevisit")
@@ -266,3 +266,25 @@ def test_the_demo_records_a_year_of_past_visits(db):
     assert all(v.visited_on >= today - timedelta(days=365) and v.visited_by is not None for v in visits)
     confirmed = sum(v.result == VisitResult.CONFIRMED for v in visits)
     assert confirmed > len(visits) / 2
+
+
+class TestHouseVisitsAreScoped(ScopedModelContract):
+    """A visit is seen where its house is: through the house's org."""
+
+    view_permission = "registry.view_housevisit"
+    api_list_url = "/api/v1/house-visits/"
+
+    def make_object(self, org):
+        if org.level < 3:  # houses are registered in communities; one at a higher node only by hand
+            building = Building.objects.create(org=org, street_address=f"上级路{org.pk}号", name="1幢")
+            home = House.objects.create(
+                org=org, building=building, room="101", full_address=f"上级路{org.pk}号1幢101"
+            )
+            return HouseVisit.objects.create(
+                house=home, visited_on=timezone.localdate(), result=VisitResult.CONFIRMED
+            )
+        clerk = staff(org, *VISITS)
+        return visit(clerk, house(clerk, org, street=f"社区路{org.pk}号"), 0)
+
+    def api_detail_url(self, obj):
+        return f"/api/v1/house-visits/{obj.pk}/"
