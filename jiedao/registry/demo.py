@@ -17,7 +17,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -1215,8 +1215,6 @@ VISIT_NOTES = {
     VisitResult.SEPARATED: "户籍人员现居外区，已告知登记",
     VisitResult.NO_ANSWER: "敲门无人应答，已留联系卡",
 }
-# The houses were registered at the 一标三实 baseline survey, before the year of visits the demo records.
-BASELINE_SURVEY_DAYS = 730
 
 
 def _community_visitor(community: OrgUnit) -> User | None:
@@ -1228,16 +1226,10 @@ def _community_visitor(community: OrgUnit) -> User | None:
     )
 
 
-def _save(created: Created, today: date) -> None:
+def _save(created: Created) -> None:
     # Foreign keys to objects saved by an earlier bulk_create pick up their new primary keys on save.
     Building.objects.bulk_create(created.buildings, batch_size=BATCH)
     House.objects.bulk_create(created.houses, batch_size=BATCH)
-    surveyed = timezone.make_aware(
-        datetime.combine(today - timedelta(days=BASELINE_SURVEY_DAYS), datetime.min.time())
-    )
-    keys = [house.pk for house in created.houses]
-    for start in range(0, len(keys), BATCH):
-        House.objects.filter(pk__in=keys[start : start + BATCH]).update(created_at=surveyed)
     Enterprise.objects.bulk_create(created.enterprises, batch_size=BATCH)
     Person.objects.bulk_create(created.persons, batch_size=BATCH)
     Household.objects.bulk_create(created.households, batch_size=BATCH)
@@ -1306,7 +1298,7 @@ def load(
             "visits": len(created.visits),
         }
         with transaction.atomic():
-            _save(created, today)
+            _save(created)
             audit.record(
                 events.PERSONS_IMPORTED,
                 actor_name=SYSTEM_ACTOR,

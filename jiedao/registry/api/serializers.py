@@ -786,7 +786,7 @@ class HouseVisitSerializer(InputSerializer):
     )
     house_address = serializers.CharField(source="house.full_address", read_only=True)
     visited_on = serializers.DateField(
-        required=False, allow_null=True, label="核查日期", help_text="不能晚于今天，也不能早于房屋登记日期"
+        required=False, allow_null=True, label="核查日期", help_text="不能晚于今天，也不能早于 5 年前"
     )
     result = serializers.CharField(max_length=12, label="核查结果", help_text=_values_help(VisitResult))
     result_display = serializers.CharField(source="get_result_display", read_only=True)

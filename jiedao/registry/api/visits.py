@@ -39,8 +39,8 @@ from jiedao.registry.models import HouseVisit
     ),
     create=extend_schema(
         summary="登记入户核查",
-        description="由 `house_visit_record` 办理：核查人为当前用户；核查日期不能晚于今天、不能早于房屋登记"
-        "日期；结果为 corrected 时须在 note 中写明更正内容。房屋不在您的管辖范围内时返回 404，不写入任何数据。",
+        description="由 `house_visit_record` 办理：核查人为当前用户；核查日期不能晚于今天、不能早于 5 年前"
+        "（可补录纸质记录）；结果为 corrected 时须在 note 中写明更正内容。房屋不在您的管辖范围内时返回 404，不写入任何数据。",
         responses={201: HouseVisitSerializer, **WRITE_ERRORS},
     ),
 )
