@@ -669,7 +669,7 @@ class Upload:
     field: str = "files"
 
 
-def _check_materials_of(item, uploads: list[Upload]) -> None:
+def check_materials_belong_to(item, uploads: list[Upload]) -> None:
     """A file said to be one of the item's materials must be one of this item's, not another item's."""
     foreign = [
         index
@@ -1065,7 +1065,7 @@ def application_register_walk_in(
         raise ValidationFailed(errors)
     enterprise_name, enterprise_uscc = _enterprise(item, enterprise_name, enterprise_uscc)
     community = _community(item.org, community)
-    _check_materials_of(item, uploads)
+    check_materials_belong_to(item, uploads)
     checked = _check_uploads(uploads)
     now = _now(at)
     with transaction.atomic():

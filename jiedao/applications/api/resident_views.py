@@ -42,7 +42,7 @@ from jiedao.applications.api.resident_serializers import (
     ResidentWithdrawSerializer,
 )
 from jiedao.applications.api.serializers import SupplyDeferredSerializer
-from jiedao.applications.api.views import _walk_in_uploads
+from jiedao.applications.api.views import uploads_with_materials
 from jiedao.applications.choices import NoticeKind
 from jiedao.applications.models import Application
 from jiedao.applications.selectors import with_clock_status
@@ -206,8 +206,8 @@ def _form_errors(form) -> dict[str, list[str]]:
 
 def _item_uploads(item, files: list, material_ids: list) -> list[services.Upload]:
     """Each file with the item's material it is said to be (`materials[i]` for `files[i]`, 0: another)."""
-    uploads = _walk_in_uploads(files, material_ids)
-    services._check_materials_of(item, uploads)
+    uploads = uploads_with_materials(files, material_ids)
+    services.check_materials_belong_to(item, uploads)
     for upload in uploads:
         upload.field = "files"
     return uploads
@@ -342,7 +342,7 @@ class ResidentApplicationViewSet(
             services.application_supply_deferred(
                 resident=self.resident,
                 application=application,
-                uploads=_walk_in_uploads(data["files"], data["materials"]),
+                uploads=uploads_with_materials(data["files"], data["materials"]),
             )
         )
 

@@ -78,7 +78,7 @@ ERRORS = {
 }
 
 
-def _walk_in_uploads(files: list, material_ids: list) -> list:
+def uploads_with_materials(files: list, material_ids: list) -> list:
     """Each file with the catalog material it is (`materials[i]` for `files[i]`); the service checks what
     they may be (the item's materials on registration, outstanding 容缺 materials when supplied)."""
     if len(material_ids) > len(files):
@@ -236,7 +236,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             enterprise_uscc=data["enterprise_uscc"],
             delivery_method=data["delivery_method"],
             delivery_address=data["delivery_address"],
-            uploads=_walk_in_uploads(data["files"], data["materials"]),
+            uploads=uploads_with_materials(data["files"], data["materials"]),
         )
         return self._done(application, status=201)
 
@@ -284,7 +284,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             services.application_supply_deferred(
                 actor=request.user,
                 application=application,
-                uploads=_walk_in_uploads(data["files"], data["materials"]),
+                uploads=uploads_with_materials(data["files"], data["materials"]),
             )
         )
 
