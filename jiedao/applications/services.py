@@ -655,6 +655,15 @@ def resident_token_revoke(*, record: ResidentToken, now: dt.datetime | None = No
     ResidentToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=_now(now))
 
 
+def resident_tokens_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the resident API tokens that can no longer sign anyone in (expired or signed out): a resident who
+    never signs in again would otherwise keep them for good. Returns how many were deleted."""
+    deleted, _by_model = ResidentToken.objects.filter(
+        Q(expires_at__lte=_now(now)) | Q(revoked_at__isnull=False)
+    ).delete()
+    return deleted
+
+
 # --- uploads -----------------------------------------------------------------------------------------------
 
 

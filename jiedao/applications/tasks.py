@@ -27,3 +27,11 @@ def deferral_reminders() -> int:
     from jiedao.applications.services import deferral_reminders_run
 
     return deferral_reminders_run()
+
+
+@task()
+def purge_resident_tokens() -> int:
+    """Delete expired and signed-out resident API tokens."""
+    from jiedao.applications.services import resident_tokens_purge
+
+    return resident_tokens_purge()

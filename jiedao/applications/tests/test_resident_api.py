@@ -282,6 +282,24 @@ def test_tokens_expire_end_on_logout_on_a_phone_change_and_with_the_closed_accou
     assert response.status_code == 401 and not ResidentToken.objects.exists()
 
 
+def test_the_daily_purge_deletes_expired_and_signed_out_tokens_and_keeps_live_ones(tree):
+    def next_device() -> str:
+        SmsCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))  # the 60 s between codes
+        return sign_in()
+
+    live = sign_in()
+    signed_out, expired = next_device(), next_device()
+    assert client(signed_out).post(f"{BASE}/auth/logout/").status_code == 204
+    ResidentToken.objects.filter(token_hash=hashlib.sha256(expired.encode()).hexdigest()).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert ResidentToken.objects.count() == 3
+
+    assert services.resident_tokens_purge() == 2
+    assert ResidentToken.objects.count() == 1
+    assert client(live).get(f"{BASE}/me/").status_code == 200
+
+
 STAFF_SAMPLE = [
     ("get", "/api/v1/applications/"),
     ("get", "/api/v1/applications/statistics/"),
