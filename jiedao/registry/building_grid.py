@@ -1,6 +1,8 @@
 """楼盘表 (以房管人): a building's rooms laid out by floor and unit, each with its use or occupancy, how many
 live there and what a grid worker must notice, read in a fixed number of queries whatever the building's size.
 The page and `GET /api/v1/buildings/{id}/grid/` both read it here; only the API lists the occupants.
+A reader who may see 入户走访核查 also sees which rooms are due for a visit, as 待核查房屋 decides
+(`selectors.houses_due_for_visit`, read into the rooms' query rather than re-stated here).
 
 The house has no floor of its own: it is read from the room number as Chinese buildings number rooms
 (1203 → 12层, 301 → 3层); a room numbered otherwise (B101, 商铺3) goes to the 其他 row rather than a guess.
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -24,7 +26,13 @@ from jiedao.core.scope import has_permission
 from jiedao.registry.choices import HouseRelation, HouseUse, PersonStatus
 from jiedao.registry.home_panels import PERMIT_WARNING_DAYS
 from jiedao.registry.models import Building, Migrant, Person, SpecialGroupTag
-from jiedao.registry.selectors import houses_for, persons_for
+from jiedao.registry.selectors import (
+    houses_due_for_visit,
+    houses_for,
+    persons_for,
+    visit_due_cutoff,
+    with_last_visit,
+)
 
 # floor (1–3 digits) then a two-digit room: 301, 1203, 0301; full-width digits and a trailing 室 accepted
 ROOM_NUMBER = re.compile(r"^(\d{1,3})(\d{2})室?$")
@@ -106,6 +114,9 @@ class Room:
     use: str = HouseUse.RESIDENTIAL
     is_rented: bool = False
     unregistered_rental: bool = False  # 出租无人登记
+    # 入户走访核查, None when the reader may not see visits: due as 待核查房屋 decides, and the latest visit's day
+    visit_due: bool | None = None
+    last_visited_on: date | None = None
     occupants: tuple[Occupant, ...] = ()  # read only when asked for (`building_grid(occupants=True)`)
 
 
@@ -125,6 +136,7 @@ class GridSummary:
     residents: int = 0
     migrants: int = 0
     unregistered_rentals: int = 0  # rooms 出租无人登记
+    visit_due: int | None = None  # rooms 待核查; None when the reader may not see visits
     # persons behind each marker (rooms for none: a room with two 独居老人 is two people to visit)
     marked: dict[Marker, int] = field(default_factory=dict)
 
@@ -136,6 +148,9 @@ class BuildingGrid:
     rows: list[FloorRow]
     summary: GridSummary
     markers: list[Marker]  # the markers this reader may see, for the legend
+    shows_visits: bool = (
+        False  # the reader may see 入户走访核查: rooms carry `visit_due`, the summary counts them
+    )
 
 
 def floor_of(room: str, top_floor: int | None = None) -> int | None:
@@ -229,12 +244,19 @@ def _visible_markers(user) -> list[Marker]:
 
 
 def building_grid(
-    user, building: Building, *, today: date | None = None, occupants: bool = False
+    user,
+    building: Building,
+    *,
+    today: date | None = None,
+    occupants: bool = False,
+    cutoff: date | None = None,
 ) -> BuildingGrid:
     """The 楼盘表 of `building` for `user`: the houses they may see, by floor (top first, the 其他 row last)
     and unit, with counts and markers from the tags and migrants they may see. Three queries for the rooms,
     tags and migrants, whatever the number of rooms; `occupants` (the API) adds one for the residents'
-    names and masked numbers, which the page never shows."""
+    names and masked numbers, which the page never shows. A reader who may see visits gets each room's
+    latest visit and whether it is due within the rooms' query (plus, at most, the visit interval
+    parameter's read, cached per process); `cutoff` is that of 待核查房屋 (`visit_due_cutoff()`)."""
     today = today or timezone.localdate()
     living = Q(residents__status=PersonStatus.LIVING)
     houses = (
@@ -246,21 +268,39 @@ def building_grid(
                 "residents", filter=living & Q(residents__house_relation=HouseRelation.TENANT)
             ),
         )
-        .values_list(
-            "pk", "unit", "room", "full_address", "use", "is_rented", "resident_count", "tenant_count"
-        )
         .order_by()
+    )
+    shows_visits = has_permission(user, "registry.view_housevisit")
+    if shows_visits:
+        # the work list's own queryset, so that a room is marked exactly when 待核查房屋 lists it
+        due = houses_due_for_visit(user, cutoff=cutoff or visit_due_cutoff(today))
+        houses = with_last_visit(houses).annotate(visit_due=Exists(due.filter(pk=OuterRef("pk"))))
+    else:
+        houses = houses.annotate(
+            last_visited_on=Value(None, models.DateField()), visit_due=Value(None, models.BooleanField())
+        )
+    houses = houses.values_list(
+        "pk",
+        "unit",
+        "room",
+        "full_address",
+        "use",
+        "is_rented",
+        "resident_count",
+        "tenant_count",
+        "last_visited_on",
+        "visit_due",
     )
     markers = _visible_markers(user)
     tagged = _tagged_persons(user, building, today) if Marker.ELDERLY_ALONE in markers else {}
     migrants = _migrants(user, building, today) if Marker.MIGRANT in markers else {}
     listed = _occupants(user, building) if occupants else {}
 
-    summary = GridSummary(marked=dict.fromkeys(markers, 0))
+    summary = GridSummary(marked=dict.fromkeys(markers, 0), visit_due=0 if shows_visits else None)
     placed: dict[tuple[int | None, str], list[Room]] = defaultdict(list)
     units: set[str] = set()
     top = 0
-    for pk, unit, room, address, use, is_rented, residents, tenants in houses:
+    for pk, unit, room, address, use, is_rented, residents, tenants, last_visited_on, visit_due in houses:
         marks = []
         for marker, persons in sorted(tagged.get(pk, {}).items(), key=lambda item: markers.index(item[0])):
             marks.append(RoomMark(marker, len(persons)))
@@ -286,6 +326,8 @@ def building_grid(
                 use=use,
                 is_rented=is_rented,
                 unregistered_rental=unregistered,
+                visit_due=bool(visit_due) if shows_visits else None,
+                last_visited_on=last_visited_on,
                 occupants=tuple(listed.get(pk, ())),
             )
         )
@@ -299,6 +341,8 @@ def building_grid(
         summary.vacant += occupancy == Occupancy.VACANT
         summary.commercial += occupancy == Occupancy.COMMERCIAL
         summary.unregistered_rentals += unregistered
+        if shows_visits:
+            summary.visit_due += bool(visit_due)
 
     ordered_units = sorted(units, key=lambda unit: (unit == "", natural_key(unit)))
     floors: list[int | None] = list(range(max(top, building.floors or 0), 0, -1))
@@ -314,4 +358,4 @@ def building_grid(
         )
         for floor in floors
     ]
-    return BuildingGrid(building, ordered_units, rows, summary, markers)
+    return BuildingGrid(building, ordered_units, rows, summary, markers, shows_visits=shows_visits)

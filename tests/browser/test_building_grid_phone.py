@@ -1,6 +1,6 @@
 """楼盘表 on a 390 px phone: the grid of a four-unit building scrolls in its own box, which the keyboard reaches,
 and the page itself never scrolls sideways; a room is opened from the keyboard; a let room nobody is registered in
-says so in words."""
+says so in words, and so does a room due for a visit (待核查)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +14,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 
 
 def test_a_four_unit_building_scrolls_in_its_own_box_and_a_room_opens_from_the_keyboard(open_page, tree):
-    clerk = people.staff(tree.community_a1)
+    clerk = people.staff(tree.community_a1, "registry.view_housevisit")
     building = services.building_create(
         actor=clerk,
         data=services.BuildingData(org=tree.community_a1, street_address="和睦路8号", name="5幢", floors=3),
@@ -45,6 +45,8 @@ def test_a_four_unit_building_scrolls_in_its_own_box_and_a_room_opens_from_the_k
     expect(first).to_contain_text("301")
     expect(first.get_by_test_id("grid-unregistered-rental")).to_have_text("无人登记")
     expect(first.get_by_test_id("grid-unregistered-rental")).to_be_visible()
+    expect(first.get_by_test_id("grid-visit-due-room")).to_have_text("待核查")  # never visited
+    expect(first.get_by_test_id("grid-visit-due-room")).to_be_visible()
     page.keyboard.press("Enter")
     page.wait_for_url("**/registry/houses/*/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("和睦路8号5幢1单元301")

@@ -45,6 +45,14 @@ class GridRoomSerializer(serializers.Serializer):
     unregistered_rental = serializers.BooleanField(
         help_text="出租无人登记：出租（或用途为出租）而无人登记现居住，需上门核实；商用房屋不计"
     )
+    visit_due = serializers.BooleanField(
+        allow_null=True,
+        help_text="待核查：与网页“待核查房屋”同一规则——从未核查、最近一次核查早于"
+        "系统参数 registry.visit_interval_days 天前，或上次无人应门；没有入户核查查看权限时为 null",
+    )
+    last_visited_on = serializers.DateField(
+        allow_null=True, help_text="最近一次入户核查的日期；从未核查或没有入户核查查看权限时为 null"
+    )
     marks = GridMarkSerializer(
         many=True, help_text="需要关注的人员标记及人数，只含您有权查看的特殊人群与流动人口"
     )
@@ -80,6 +88,10 @@ class GridSummarySerializer(serializers.Serializer):
     residents = serializers.IntegerField(label="现居住人数")
     migrants = serializers.IntegerField(label="流动人口")
     unregistered_rentals = serializers.IntegerField(label="出租无人登记")
+    visit_due = serializers.IntegerField(
+        allow_null=True,
+        help_text="待核查的房屋数（rooms 中 visit_due 为 true 的个数）；没有入户核查查看权限时为 null",
+    )
     marked = serializers.SerializerMethodField(help_text="各类人员标记的人数（您有权查看的标记）")
 
     @extend_schema_field(GridMarkSerializer(many=True))

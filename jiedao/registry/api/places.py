@@ -104,7 +104,8 @@ class BuildingViewSet(ServiceWriteMixin, RegistryViewSet):
         summary="楼盘表",
         description="楼栋页面的楼盘表：按单元、楼层（自顶层向下）排列您可查看的房屋，每间房屋的用途、出租、"
         "现居住人数、出租无人登记标记、人员标记，以及现居住人员（证件号码与电话只返回打码值；"
-        "需 registry.view_person）。概况中的数字与页面相同。",
+        "需 registry.view_person）；有入户核查查看权限（registry.view_housevisit）时另有最近核查日期和"
+        "是否待核查（与网页“待核查房屋”同一规则），否则二者为 null。概况中的数字与页面相同。",
         parameters=[ID_PATH],
         responses={200: BuildingGridSerializer, **READ_ERRORS},
     )

@@ -272,10 +272,15 @@ class VisitDueSearchForm(FilterForm):
         choices=[(OLDEST, _("最久未核查在前")), (ADDRESS, _("按地址"))],
         required=False,
     )
+    # 楼盘表's link: the rooms of one building due for a visit (a building of the reader's scope only)
+    building = forms.ModelChoiceField(
+        label=_("楼栋"), queryset=Building.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = community_choices(self.user, "registry.view_housevisit")
+        self.fields["building"].queryset = Building.objects.visible_to(self.user, "registry.view_housevisit")
 
     def apply(self, queryset):
         data = self.cleaned_data
@@ -291,6 +296,8 @@ class VisitDueSearchForm(FilterForm):
             queryset = queryset.filter(last_visited_on__lt=visit_due_cutoff())
         elif reason == self.NO_ANSWER:
             queryset = queryset.filter(last_visit_result=VisitResult.NO_ANSWER)
+        if data.get("building") is not None:
+            queryset = queryset.filter(building=data["building"])
         if data.get("sort") == self.ADDRESS:
             queryset = queryset.order_by("full_address")
         return queryset

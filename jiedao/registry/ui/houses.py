@@ -71,7 +71,7 @@ class BuildingDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            grid=building_grid(user, self.object),
+            grid=building_grid(user, self.object, cutoff=visit_due_cutoff()),
             occupancies=Occupancy,
             unregistered_label=UNREGISTERED_RENTAL,
             unregistered_sign=UNREGISTERED_RENTAL_SIGN,

@@ -50,6 +50,10 @@ class VisitDueListView(RegistryListView):
             % {"d": f"{self.cutoff:%Y-%m-%d}"},
             no_answer=VisitResult.NO_ANSWER,
         )
+        form = self.get_filter_form()
+        if form.is_bound and form.is_valid() and form.cleaned_data.get("building"):
+            # reached from the 楼盘表: say which building, the filter itself being hidden
+            context["list_note"] += " " + _("楼栋：%(b)s") % {"b": form.cleaned_data["building"]}
         return context
 
 
