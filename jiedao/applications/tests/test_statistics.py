@@ -5,6 +5,7 @@ same number of queries for 4 or 12 applications."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 
 import pytest
@@ -322,3 +323,20 @@ def test_the_rating_statistics_page_title_is_its_name(tree):
     html = client_for(leader).get("/hall/staff/ratings/").content.decode()
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "好差评统计" in title and "<" not in title and html.count('data-testid="by-channel"') == 1
+
+
+def test_a_month_begins_at_midnight_beijing_time_summer_time_included(tree):
+    """Counted in SQL at UTC+8 since the last summer time (1991); before it, in Beijing's time of the day: an
+    application of 00:30 on 1 August 1991 (UTC+9 then) belongs to August, as one of 00:30 on 1 November 2026."""
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    item = make_item(tree.community_a1, name="居住证明", promised_limit_days=3)
+    utc = dt.UTC
+    walk_in(clerk, item, at=dt.datetime(1991, 7, 31, 15, 30, tzinfo=utc))
+    walk_in(clerk, item, at=dt.datetime(2026, 10, 31, 16, 30, tzinfo=utc))
+    client = client_for(clerk)
+
+    summer = figures(client.get(PAGE, {"start": "1991-07-01", "end": "1991-08-31"}), "month")
+    autumn = figures(client.get(PAGE, {"start": "2026-10-01", "end": "2026-11-30"}), "month")
+
+    assert named(summer["1991年7月"])["received"] == "0" and named(summer["1991年8月"])["received"] == "1"
+    assert named(autumn["2026年10月"])["received"] == "0" and named(autumn["2026年11月"])["received"] == "1"
