@@ -207,7 +207,9 @@ def _queue_batch(
             (message.dedupe_key, message) for message in OutboundMessage.objects.filter(dedupe_key__in=lost)
         )
     for index, row in slots:
-        results[index] = stored.get(row.uuid) or queued[row.dedupe_key]
+        # PostgreSQL's unique check waits for the other sweep's commit, so its row is readable here; were it
+        # not, the slot stays empty (not queued) rather than failing the whole sweep
+        results[index] = stored.get(row.uuid) or queued.get(row.dedupe_key)
     written = [stored[row.uuid] for row in new if row.uuid in stored]
     queued.update((message.dedupe_key, message) for message in written if message.dedupe_key)
     groups: dict[tuple[int, str], list[OutboundMessage]] = defaultdict(list)

@@ -356,7 +356,7 @@ def declares_business_only(xml: str) -> bool:
     return len(processes) == 1 and _business_only(processes[0])
 
 
-def _split(value: str) -> list[str]:
+def split_handlers(value: str) -> list[str]:
     """The comma-separated parts of a handler list. A comma inside brackets or quotes belongs to an expression
     (``${svc.find(execution, 'a,b')}``, FEEL ``=["a", "b"]``), which stays one part."""
     text = value or ""
@@ -599,8 +599,8 @@ def read_process(root: etree._Element) -> tuple[etree._Element, ProcessModel, li
 
 def _read_user_task(node, element: Element, errors: list[str]) -> None:
     element.assignee = _vendor_attr(node, "assignee")
-    element.candidate_users = _split(_vendor_attr(node, "candidateUsers"))
-    element.candidate_groups = _split(_vendor_attr(node, "candidateGroups"))
+    element.candidate_users = split_handlers(_vendor_attr(node, "candidateUsers"))
+    element.candidate_groups = split_handlers(_vendor_attr(node, "candidateGroups"))
     element.form_key = _form_key(node)
     element.exclude_initiator = _jiedao_attr(node, "excludeInitiator").lower() in ("true", "1")
     _read_due(node, element, errors)

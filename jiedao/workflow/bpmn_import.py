@@ -610,7 +610,7 @@ class _Importer:
             value = node.get(attr) or ""
             if local in ("assignee", "candidateUsers"):
                 kept = []
-                for part in [value] if local == "assignee" else bpmn._split(value):
+                for part in [value] if local == "assignee" else bpmn.split_handlers(value):
                     ref, why = self.user_ref(part, candidate=local == "candidateUsers")
                     kept.append(ref)
                     if why:
@@ -629,7 +629,7 @@ class _Importer:
                 self.put(node, attr, local, ",".join(kept))
             elif local == "candidateGroups":
                 kept = []
-                for part in bpmn._split(value):
+                for part in bpmn.split_handlers(value):
                     ref = self.group_ref(node, part)
                     if ref is None:
                         kept.append(part)
