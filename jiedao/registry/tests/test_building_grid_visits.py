@@ -1,17 +1,20 @@
 """入户走访核查 on the 楼盘表: each room says in words whether it is due for a visit, by the rule of 待核查房屋
 (the same rooms, never a second definition); the 概况 counts them and leads to the work list filtered to
-the building; the API carries the same."""
+the building; the API carries the same; 待核查房屋 exports to .xlsx for the printed round."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from jiedao.audit.models import AuditEvent
 from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.parameters.models import SystemParameter
 from jiedao.parameters.services import clear_cache as clear_parameter_cache
@@ -25,6 +28,8 @@ from jiedao.registry.tests.test_building_grid import read_grid
 
 VISITS = ("registry.view_housevisit", "registry.add_housevisit")
 DUE = "/registry/houses/due-for-visit/"
+EXPORT = "/registry/houses/due-for-visit/export/"
+INJECTION = "=cmd|' /C calc'!A0"
 
 
 @pytest.fixture
@@ -188,3 +193,69 @@ def test_the_grid_reads_the_due_rooms_within_its_queries(tree, clerk, django_ass
     with django_assert_max_num_queries(3):  # rooms with their visits, tags, migrants
         grid = building_grid(clerk, large)
     assert grid.summary.visit_due == 80
+
+
+def sheet_rows(response) -> list[list]:
+    assert response.status_code == 200, response.status_code
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_the_work_list_exports_what_it_shows_with_its_filter_and_is_audited(tree, clerk, block):
+    client = client_for(clerk)
+    building = building_of(block)
+    html = page(client.get(DUE, {"building": building.pk}))
+    assert f'href="{EXPORT}?building={building.pk}"' in html
+
+    rows = sheet_rows(client.get(EXPORT, {"building": building.pk}))
+    assert rows[0] == ["地址", "所属社区/网格", "待核查原因", "最近核查日期", "最近核查结果", "住户数"]
+    assert [row[0] for row in rows[1:]] == listed(client, building=building.pk)
+    by_address = {row[0]: row for row in rows[1:]}
+    community = tree.community_a1.name
+    today = timezone.localdate()
+    assert by_address[block["never"].full_address][1:] == [community, "从未核查", None, None, 0]
+    overdue = by_address[block["overdue"].full_address]
+    assert overdue[2:] == [
+        "超过核查周期",
+        overdue[3],
+        "信息属实",
+        0,
+    ] and overdue[3].date() == today - timedelta(days=200)
+    assert by_address[block["nobody_home"].full_address][2] == "上次无人应门"
+    assert by_address[block["nobody_home"].full_address][4] == "无人应门（需再访）"
+
+    event = AuditEvent.objects.filter(event_name="registry.list.exported").get()
+    assert event.actor == clerk and event.after["rows"] == 3 and event.after["list"] == "house"
+    assert event.after["filter"] == {"楼栋": str(building)}
+    assert "待核查房屋 3 条" in event.message
+
+    # the reason filter and the whole list; a filter of another community's building changes nothing
+    rows = sheet_rows(client.get(EXPORT, {"reason": "no_answer"}))
+    assert [row[0] for row in rows[1:]] == [block["nobody_home"].full_address]
+    assert len(sheet_rows(client.get(EXPORT))) - 1 == len(listed(client)) == 4
+    elsewhere = house(staff(tree.community_a2), tree.community_a2, street="和平路1号", room="101")
+    response = client.get(EXPORT, {"building": elsewhere.building.pk})
+    assert response.status_code == 302 and response["Location"].startswith(DUE)
+    assert AuditEvent.objects.filter(event_name="registry.list.exported").count() == 3
+
+
+def test_the_export_neutralises_formulas_and_needs_the_visit_permission(tree, clerk):
+    home = house(clerk, tree.community_a1, room="101")
+    House.objects.filter(pk=home.pk).update(full_address=INJECTION)  # as an old import might have stored it
+    rows = sheet_rows(client_for(clerk).get(EXPORT))
+    assert rows[1][0] == "'" + INJECTION
+    assert client_for(staff(tree.community_a1)).get(EXPORT).status_code == 403
+    assert (
+        not AuditEvent.objects.filter(event_name="registry.list.exported", actor__isnull=False)
+        .exclude(actor=clerk)
+        .exists()
+    )
+
+
+def test_the_reason_names_both_when_overdue_and_nobody_answered(clerk, tree):
+    home = house(clerk, tree.community_a1, room="101")
+    visit(clerk, home, 400, VisitResult.NO_ANSWER)
+    rows = sheet_rows(client_for(clerk).get(EXPORT))
+    assert rows[1][2] == "超过核查周期、上次无人应门"
+    assert isinstance(rows[1][3].date(), date)

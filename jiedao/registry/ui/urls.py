@@ -68,6 +68,7 @@ urlpatterns = [
     path("houses/<int:pk>/edit/", houses.HouseEditView.as_view(), name="house_edit"),
     # 入户走访核查
     path("houses/due-for-visit/", visits.VisitDueListView.as_view(), name="house_visit_due"),
+    path("houses/due-for-visit/export/", visits.VisitDueExportView.as_view(), name="house_visit_due_export"),
     path("houses/<int:pk>/visits/new/", visits.HouseVisitCreateView.as_view(), name="house_visit_create"),
     # enterprises
     path("enterprises/", enterprises.EnterpriseListView.as_view(), name="enterprise_list"),
