@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from jiedao.core.scope import has_permission
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry.choices import PersonStatus, VisitResult
 from jiedao.registry.identity import lookup_hash_for_query
@@ -49,6 +50,22 @@ class PersonFilter:
     migrant: bool | None = None
     residence_split: str = ""  # a ResidenceSplit value: 人户一致 / 户在人不在 / 人在户不在
     on: date | None = None
+
+
+# Person-list filters that reveal another record kind: offered only to readers who may see that kind (a reader
+# who may not see households must not learn, by filtering, who is a member of one).
+PERSON_FILTER_PERMISSIONS = {
+    "tags": "registry.view_specialgrouptag",
+    "migrant": "registry.view_migrant",
+    "residence_split": "registry.view_household",
+}
+
+
+def person_filters_refused(user) -> set[str]:
+    """The `PersonFilter` fields `user` may not filter by (`PERSON_FILTER_PERMISSIONS`)."""
+    return {
+        name for name, permission in PERSON_FILTER_PERMISSIONS.items() if not has_permission(user, permission)
+    }
 
 
 def address_condition(fragment: str) -> Q:
@@ -188,7 +205,8 @@ def houses_due_for_visit(
     visit found nobody at home (无人应门) — one query, oldest (never visited) first."""
     cutoff = cutoff or visit_due_cutoff()
     return (
-        with_last_visit(House.objects.visible_to(user, action))
+        # the visit permission's scope, within the houses the reader may see at all
+        with_last_visit(House.objects.visible_to(user, action).visible_to(user, "view"))
         .filter(
             Q(last_visited_on__isnull=True)
             | Q(last_visited_on__lt=cutoff)

@@ -46,7 +46,12 @@ from jiedao.registry.api.serializers import (
 )
 from jiedao.registry.choices import PersonStatus, ResidenceSplit
 from jiedao.registry.models import Migrant, Person, SpecialGroupTag
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, PersonFilter, search_persons
+from jiedao.registry.selectors import (
+    ENCRYPTED_PERSON_FIELDS,
+    PersonFilter,
+    person_filters_refused,
+    search_persons,
+)
 from jiedao.registry.services.common import community_errors
 from jiedao.registry.services.persons import person_set_photo
 
@@ -224,6 +229,10 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             and criteria.age_max < criteria.age_min
         ):
             params.errors["age_max"] = [_("年龄上限不能小于下限。")]
+        for name in person_filters_refused(self.request.user):
+            if getattr(criteria, name):
+                parameter = "tag" if name == "tags" else name
+                params.errors[parameter] = [_("您没有查看相应信息的权限，不能按此条件筛选。")]
         params.check()
         return criteria
 

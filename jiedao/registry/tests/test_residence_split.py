@@ -231,6 +231,23 @@ def test_the_person_page_says_the_category_in_words(split_town):
     )
 
 
+def test_a_reader_who_may_not_see_households_cannot_filter_or_read_the_category(split_town):
+    """人户状态 says whether a person is a member of a household here: not for readers of persons only. The same
+    holds for the special-group and migrant filters."""
+    reader = make_user(split_town.community_a1, VIEW)
+    html = client_for(reader).get(LIST).content.decode()
+    assert 'name="residence_split"' not in html and 'name="tags"' not in html and 'name="migrant"' not in html
+    # a hand-written address does not filter either: the field is not there
+    assert len(names_on(client_for(reader).get(LIST, {"residence_split": AWAY}))) > 1
+    refused = api_client_for(reader).get(API, {"residence_split": AWAY, "tag": "dibao", "migrant": "true"})
+    assert refused.status_code == 400
+    assert set(refused.json()["errors"]) == {"residence_split", "tag", "migrant"}
+    assert refused.json()["errors"]["residence_split"] == ["您没有查看相应信息的权限，不能按此条件筛选。"]
+    person_id = Person.objects.get(name="户在外住").pk
+    page = client_for(reader).get(f"/registry/persons/{person_id}/").content.decode()
+    assert "户在外住" in page and 'data-testid="residence-split"' not in page
+
+
 def residence_by_community(data) -> dict:
     return {row["name"]: row["residence"] for row in data["by_community"]}
 

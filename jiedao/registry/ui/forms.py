@@ -31,6 +31,7 @@ from jiedao.registry.selectors import (
     community_choices,
     migrant_term_condition,
     name_condition,
+    person_filters_refused,
     persons_for,
     visit_due_cutoff,
 )
@@ -128,6 +129,8 @@ class PersonSearchForm(FilterForm):
         self.fields["org"].queryset = community_choices(self.user, "registry.view_person")
         self.fields["gender"].choices = ALL + dictionaries.choices("gender")
         self.fields["tags"].choices = dictionaries.choices("special_group")
+        for name in person_filters_refused(self.user):
+            del self.fields[name]
 
     def clean(self):
         data = super().clean()

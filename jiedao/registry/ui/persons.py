@@ -199,7 +199,8 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
         "can_reveal": _can(user, "registry.view_full_person", person),
         "can_change": can_change,
         "living": living,
-        "residence_words": residence_words(person),
+        # the category says whether the person is a member of a household here: for household readers only
+        "residence_words": residence_words(person) if has_permission(user, "registry.view_household") else "",
         "today": today,
     }
     if can_change:
