@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.audit import services as audit
-from jiedao.core.exceptions import ValidationFailed
+from jiedao.core.exceptions import Conflict, ValidationFailed
 from jiedao.core.scope import require
 from jiedao.registry import audit_events as events
 from jiedao.registry.choices import VisitResult
@@ -60,6 +60,18 @@ def house_visit_record(*, actor, house: House, data: VisitData) -> HouseVisit:
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        # The house's row lock orders two saves of the same visit (a double click, an API retry): the second
+        # finds the first and is refused instead of recording the visit twice.
+        House.objects.select_for_update().filter(pk=house.pk).first()
+        if HouseVisit.objects.filter(
+            house=house,
+            visited_on=data.visited_on,
+            visited_by=actor if getattr(actor, "pk", None) else None,
+            result=data.result,
+            companion=data.companion.strip(),
+            note=data.note.strip(),
+        ).exists():
+            raise Conflict(_("这次核查已经登记过了，请勿重复提交。"))
         visit = HouseVisit.objects.create(
             house=house,
             visited_on=data.visited_on,

@@ -83,6 +83,25 @@ def test_a_visit_recorded_on_the_house_page_shows_there_and_leaves_the_work_list
     assert event.after["result"] == "confirmed" and event.after["companion"] == "社区民警李军"
 
 
+def test_the_same_visit_sent_twice_is_recorded_once(tree, clerk):
+    """A double click on 保存 or an app retrying its request: the second save is refused, nothing doubled."""
+    home = house(clerk, tree.community_a1)
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    form = {"visited_on": today, "result": "no_answer", "companion": "", "note": "已留联系卡"}
+    client = client_for(clerk)
+    assert client.post(f"/registry/houses/{home.pk}/visits/new/", form).status_code == 302
+    again = client.post(f"/registry/houses/{home.pk}/visits/new/", form)
+    assert "这次核查已经登记过了，请勿重复提交。" in again.content.decode()
+    retry = api_client_for(clerk).post("/api/v1/house-visits/", {"house": home.pk, **form}, format="json")
+    assert retry.status_code == 409 and retry.json()["detail"] == "这次核查已经登记过了，请勿重复提交。"
+    assert HouseVisit.objects.count() == 1
+    assert AuditEvent.objects.filter(event_name="registry.house.visited").count() == 1
+    # the evening's second knock that finds someone is another visit
+    evening = {**form, "result": "confirmed", "note": ""}
+    assert client.post(f"/registry/houses/{home.pk}/visits/new/", evening).status_code == 302
+    assert HouseVisit.objects.count() == 2
+
+
 def test_a_visit_recorded_through_the_api_is_listed_filtered_and_leaves_the_work_list(tree, clerk):
     home = house(clerk, tree.community_a1)
     other = house(clerk, tree.community_a1, room="302")

@@ -17,9 +17,14 @@ from jiedao.registry.building_grid import (
     Occupancy,
     building_grid,
 )
-from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus, VisitResult
+from jiedao.registry.choices import HouseRelation, HouseUse, Ownership, PersonStatus
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseVisit
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, persons_for, visit_due_cutoff
+from jiedao.registry.selectors import (
+    ENCRYPTED_PERSON_FIELDS,
+    houses_due_for_visit,
+    persons_for,
+    visit_due_cutoff,
+)
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin
 from jiedao.registry.ui.export import ExportView, choice_labels, yes_no_text
@@ -313,9 +318,7 @@ class HouseDetailView(ScopedDetailView):
         )
         can_add = House.objects.visible_to(user, "registry.add_housevisit").filter(pk=house.pk).exists()
         last = visits[0] if visits else None
-        due = can_see and (
-            last is None or last.visited_on < visit_due_cutoff() or last.result == VisitResult.NO_ANSWER
-        )
+        due = can_see and houses_due_for_visit(user).filter(pk=house.pk).exists()
         return {
             "can_see_visits": can_see,
             "visits": visits,
