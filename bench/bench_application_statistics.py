@@ -26,7 +26,8 @@ the median of `--repeat` runs after a warm-up — one run counts all four groups
 API's `group` only chooses which table it returns); the queries it ran; and the floor, those same statements
 replayed on a raw cursor (what the database alone costs), with the ratio ours / floor. Then the page
 (/hall/staff/statistics/) through Django's test client in process, median of `--repeat` requests.
-`--explain` prints each statement's query plan (EXPLAIN QUERY PLAN / EXPLAIN) for the year of the clerk.
+`--explain` prints each statement's query plan (EXPLAIN QUERY PLAN / EXPLAIN) for the year of the last user
+(the clerk by default); `--users`, `--ranges`, `--no-page` and `--no-saves` narrow a run.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ranges", default="month,quarter,year", help="which ranges to measure")
     parser.add_argument("--no-saves", action="store_true", help="skip the write-cost measurement")
     parser.add_argument("--no-page", action="store_true", help="skip the page over HTTP")
-    parser.add_argument("--explain", action="store_true", help="print the query plans of the clerk's year")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the query plans of the last user's year"
+    )
     return parser.parse_args()
 
 
@@ -551,9 +554,9 @@ def main() -> None:
             )
             if args.explain and username == users[-1] and label == "year":
                 explain(row["selects"])
-    print(
-        f"\nan application saved (conclude / reopen, one transaction each): {measure_saves():.2f} ms (median)"
-    )
+    if not args.no_saves:
+        saved = measure_saves()
+        print(f"\nan application saved (conclude / reopen, one transaction each): {saved:.2f} ms (median)")
 
 
 if __name__ == "__main__":
