@@ -124,17 +124,17 @@ def quick_periods(today: dt.date | None = None) -> list[tuple[str, str, Period]]
 
 
 def parse_period(params: Mapping[str, str], *, today: dt.date | None = None) -> Period:
-    """The range asked for by `start` and `end` (YYYY-MM-DD); this month where one is not given.
+    """The range asked for by `start` and `end` (YYYY-MM-DD): this month when neither is given; the month of
+    the one given when only one is (`start=2025-01-01` alone is January 2025, not January 2025 to today).
 
     Raises ValidationFailed naming the field: a date that is not one, a start after the end, a range longer
     than 366 days (a year's report, leap year included)."""
-    default = quick_periods(today)[0][2]
     errors: dict[str, list[str]] = {}
-    days = {}
-    for name, fallback in (("start", default.start), ("end", default.end)):
+    days: dict[str, dt.date | None] = {}
+    for name in ("start", "end"):
         raw = (params.get(name) or "").strip()
         if not raw:
-            days[name] = fallback
+            days[name] = None
             continue
         try:
             days[name] = dt.date.fromisoformat(raw)
@@ -146,6 +146,12 @@ def parse_period(params: Mapping[str, str], *, today: dt.date | None = None) -> 
     if errors:
         raise ValidationFailed(errors)
     start, end = days["start"], days["end"]
+    if start is None and end is None:
+        return quick_periods(today)[0][2]
+    if end is None:
+        end = _month_end(start.replace(day=1))
+    if start is None:
+        start = end.replace(day=1)
     if start > end:
         raise ValidationFailed({"end": [_("结束日期不能早于开始日期。")]})
     if (end - start).days + 1 > MAX_DAYS:
@@ -165,6 +171,24 @@ def parse_group(params: Mapping[str, str]) -> str:
             }
         )
     return group
+
+
+def parse_request(params: Mapping[str, str]) -> tuple[str, Period]:
+    """The API's `group` and range together: a bad group and a bad range are reported at once, each under
+    its own field."""
+    errors: dict[str, list[str]] = {}
+    group, period = "", None
+    try:
+        group = parse_group(params)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    try:
+        period = parse_period(params)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return group, period
 
 
 # --- counting ------------------------------------------------------------------------------------------

@@ -517,15 +517,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def statistics(self, request):
         # The scope alone, as the page and the list count (not `readable_by`: taking part in one
         # application's process opens it to be read, never to be counted in an office's figures).
-        errors: dict[str, list[str]] = {}
-        for check in (statistics.parse_group, statistics.parse_period):
-            try:
-                check(request.query_params)
-            except ValidationFailed as error:
-                errors.update(error.errors)
-        if errors:
-            raise ValidationFailed(errors)
-        group = statistics.parse_group(request.query_params)
+        group, _period = statistics.parse_request(request.query_params)
         figures = statistics.statistics_for(request.user, request.query_params)
         rows = [
             {**row, "key": None if row["key"] is None else str(row["key"])} for row in figures.tables[group]

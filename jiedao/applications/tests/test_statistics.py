@@ -242,6 +242,24 @@ def test_the_default_is_this_month_and_the_quick_choices_are_offered(tree, octob
     assert 'aria-current="page"' in html and "办件统计 · 本月" in html
 
 
+def test_one_end_given_is_read_as_that_month(tree, october):
+    """`start=2025-01-01` alone is January 2025 — not January 2025 to today (refused as too long), nor an
+    end the user never typed."""
+    api = api_client_for(october["clerk"])
+    answer = api.get(API, {"start": "2025-01-01"})
+    assert answer.status_code == 200 and (answer.json()["start"], answer.json()["end"]) == (
+        "2025-01-01",
+        "2025-01-31",
+    )
+    answer = api.get(API, {"end": "2027-02-10"})
+    assert answer.status_code == 200 and (answer.json()["start"], answer.json()["end"]) == (
+        "2027-02-01",
+        "2027-02-10",
+    )
+    answer = api.get(API, {"start": "2026-13-01", "group": "week"})
+    assert answer.status_code == 400 and set(answer.json()["errors"]) == {"start", "group"}
+
+
 def test_the_export_holds_the_tables_and_is_audited(tree, october):
     response = client_for(october["clerk"]).get(EXPORT, OCTOBER)
 
