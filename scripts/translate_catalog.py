@@ -4120,6 +4120,7 @@ PDF 的接口地址；已作废的为空 => The API address of the PDF; empty wh
 住户数 => Residents
 这次核查已经登记过了，请勿重复提交。 => This visit has already been recorded; please do not submit it again.
 您没有查看相应信息的权限，不能按此条件筛选。 => You may not see that information, so you cannot filter by it.
+短信编号 => Message ids
 """
 )
 
