@@ -70,6 +70,44 @@ def setup_django(database: str = "sqlite", name: str = "jiedao_bench") -> dict[s
     return env
 
 
+def reuse_django(database: str, where: str) -> dict[str, str]:
+    """Point Django at a kept build instead of a fresh one (`--reuse`): the SQLite file's directory, or the
+    PostgreSQL database named `where`, migrated to this checkout (new indexes). Returns the environment a
+    server subprocess needs."""
+    env = {"DJANGO_SETTINGS_MODULE": "jiedao.settings.dev", "JIEDAO_DEBUG": "0"}
+    if database == "postgresql":
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{where}"
+        env["JIEDAO_VAR_DIR"] = tempfile.mkdtemp(prefix="jiedao-bench-")
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        env["JIEDAO_VAR_DIR"] = where
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return env
+
+
+def analyse() -> None:
+    """Planner statistics, as production keeps them (an import's `PRAGMA optimize`, the scheduler's
+    `optimize_database`); on PostgreSQL also the visibility map autovacuum keeps (index-only scans)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def plain_static_files() -> None:
+    """The test client renders templates: without `collectstatic` the manifest storage has no entries."""
+    from django.conf import settings
+
+    backend = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -38,13 +38,12 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import client_for, replay, setup_django
+from _common import analyse, client_for, plain_static_files, replay, reuse_django, setup_django
 
 DB = "jiedao_bench_statistics"
 USERS = ("quleader", "leader", "shequ")
@@ -80,41 +79,6 @@ def parse_args() -> argparse.Namespace:
         "--explain", action="store_true", help="print the query plans of the last user's year"
     )
     return parser.parse_args()
-
-
-def use_existing(database: str, where: str) -> None:
-    env = {"DJANGO_SETTINGS_MODULE": "jiedao.settings.dev", "JIEDAO_DEBUG": "0"}
-    if database == "postgresql" or os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{where}"
-        env["JIEDAO_VAR_DIR"] = tempfile.mkdtemp(prefix="jiedao-bench-")
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        env["JIEDAO_VAR_DIR"] = where
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)  # this checkout's migrations (indexes) on the kept data
-    analyse()
-
-
-def plain_static_files() -> None:
-    """The test client renders templates: without `collectstatic` the manifest storage has no entries."""
-    from django.conf import settings
-
-    backend = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
-
-
-def analyse() -> None:
-    """Planner statistics (the scheduler's `optimize_database` does it in production); on PostgreSQL also
-    the visibility map autovacuum keeps."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 # --- the build -------------------------------------------------------------------------------------------
@@ -511,7 +475,8 @@ def explain(selects: list[str]) -> None:
 def main() -> None:
     args = parse_args()
     if args.reuse:
-        use_existing(args.database, args.reuse)
+        reuse_django("postgresql" if os.environ.get("DATABASE_URL") else args.database, args.reuse)
+        analyse()  # the planner's statistics for the indexes the migration may have added
     else:
         env = setup_django(args.database, name=args.name)
         plain_static_files()  # before the demo, which renders pages

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import client_for, percentile, replay, setup_django
+from _common import client_for, percentile, plain_static_files, replay, setup_django
 
 DB = "jiedao_bench_hall"
 OPEN_APPLICATIONS = 5_000
@@ -73,14 +73,6 @@ def use_existing() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # this checkout's migrations (indexes) on the kept data
-
-
-def plain_static_files() -> None:
-    """The test client renders templates: without `collectstatic` the manifest storage has no entries."""
-    from django.conf import settings
-
-    backend = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
 
 
 def build(total: int) -> None:

@@ -33,13 +33,12 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, client_for, replay, setup_django, timed
+from _common import ROOT, analyse, client_for, plain_static_files, replay, reuse_django, setup_django, timed
 
 BIG_HOUSEHOLD = "330110001001999999"
 BIG_MEMBERS = 1000
@@ -60,32 +59,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed requests per page; the median (3)")
     parser.add_argument("--export-child", nargs=2, metavar=("USER", "URL"), help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def use_existing(database: str, where: str) -> dict[str, str]:
-    env = {"DJANGO_SETTINGS_MODULE": "jiedao.settings.dev", "JIEDAO_DEBUG": "0"}
-    if database == "postgresql":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{where}"
-        env["JIEDAO_VAR_DIR"] = tempfile.mkdtemp(prefix="jiedao-bench-")
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        env["JIEDAO_VAR_DIR"] = where
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)  # this checkout's migrations (indexes) on the kept district
-    return env
-
-
-def plain_static_files() -> None:
-    """The test client renders templates: without `collectstatic` the manifest storage has no entries."""
-    from django.conf import settings
-
-    backend = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
 
 
 def build(persons: int) -> None:
@@ -134,15 +107,6 @@ def build(persons: int) -> None:
         cursor.execute(f"DELETE FROM registry_householdmember WHERE household_id IN ({loose})")
     analyse()
     print(f"built in {time.perf_counter() - started:.0f} s")
-
-
-def analyse() -> None:
-    """Planner statistics, as after an import (its job runs `PRAGMA optimize` in the connection that wrote);
-    on PostgreSQL also the visibility map autovacuum keeps (index-only scans)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def samples() -> dict[str, int]:
@@ -322,7 +286,7 @@ def main() -> None:
         export_child(*args.export_child)
         return
     if args.reuse:
-        env = use_existing(args.database, args.reuse)
+        env = reuse_django(args.database, args.reuse)
     else:
         env = setup_django(args.database, name="jiedao_bench_pages")
         build(args.persons)
