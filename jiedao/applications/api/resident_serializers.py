@@ -12,6 +12,7 @@ from jiedao.applications import certificates, services, written_notices
 from jiedao.applications.api.serializers import (
     ApplicationMaterialSerializer,
     DeferredMaterialSerializer,
+    EnterpriseAndDeliveryFields,
     TrackHistorySerializer,
 )
 from jiedao.applications.choices import OPEN_STATUSES, ApplicationStatus, RatingLevel
@@ -267,7 +268,7 @@ class ResidentApplicationDetailSerializer(ResidentApplicationSerializer):
         return ResidentCertificateSerializer(rows, many=True).data
 
 
-class ResidentApplySerializer(serializers.Serializer):
+class ResidentApplySerializer(EnterpriseAndDeliveryFields):
     """在线申请 (multipart): the item, its materials, and what the item asks besides."""
 
     item = serializers.IntegerField(help_text=_("事项编号（已发布、可网上办理的事项）"))
@@ -284,22 +285,6 @@ class ResidentApplySerializer(serializers.Serializer):
             "与 files 按顺序一一对应：每个文件是事项的哪一项申请材料（材料编号，见事项的 materials）；"
             "0 或缺省为其他材料。事项标明“必须”的材料都要提交"
         ),
-    )
-    enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    delivery_method = serializers.CharField(
-        max_length=10,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("办理结果送达方式（事项的 delivery_methods 之一）：window 窗口领取、mail 邮寄送达"),
-    )
-    delivery_address = serializers.CharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("邮寄送达的地址、收件人和电话"),
     )
 
 

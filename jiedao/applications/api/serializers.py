@@ -232,13 +232,10 @@ class CertificateSerializer(serializers.ModelSerializer):
         return f"/api/v1/applications/{certificate.application_id}/certificates/{certificate.pk}/"
 
 
-class SubmitSerializer(serializers.Serializer):
-    """Window registration of a visitor's application (multipart)."""
+class EnterpriseAndDeliveryFields(serializers.Serializer):
+    """What an application asks besides its materials, at a window or online: the enterprise applied for (an
+    enterprise item) and how the result is handed over."""
 
-    item = serializers.IntegerField(help_text=_("事项编号"))
-    applicant_name = serializers.CharField(max_length=50)
-    applicant_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    applicant_phone = serializers.CharField(max_length=20)
     enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     enterprise_uscc = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     delivery_method = serializers.CharField(
@@ -255,6 +252,15 @@ class SubmitSerializer(serializers.Serializer):
         default="",
         help_text=_("邮寄送达的地址、收件人和电话"),
     )
+
+
+class SubmitSerializer(EnterpriseAndDeliveryFields):
+    """Window registration of a visitor's application (multipart)."""
+
+    item = serializers.IntegerField(help_text=_("事项编号"))
+    applicant_name = serializers.CharField(max_length=50)
+    applicant_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    applicant_phone = serializers.CharField(max_length=20)
     files = serializers.ListField(
         # An empty file is named by the service, with the others refused in the same answer.
         child=serializers.FileField(allow_empty_file=True),
@@ -291,6 +297,13 @@ class SupplyDeferredSerializer(serializers.Serializer):
             "material）；同一项材料有多个文件的，重复填写该编号"
         ),
     )
+
+    def validate(self, attrs):
+        if len(attrs["materials"]) != len(attrs["files"]):
+            raise serializers.ValidationError(
+                {"materials": [_("materials 须与 files 按顺序一一对应，注明每个文件是哪一项容缺材料。")]}
+            )
+        return attrs
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -371,6 +384,13 @@ class TrackResultSerializer(serializers.Serializer):
     history = TrackHistorySerializer(many=True)
 
 
+def _percent(help_text) -> serializers.DecimalField:
+    """A share in per cent to one decimal (a JSON number), null when there is nothing to divide by."""
+    return serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, coerce_to_string=False, help_text=help_text
+    )
+
+
 class StatisticsRowSerializer(serializers.Serializer):
     """One row of 办件统计: a service item, an implementing body, a window or a month, or the total."""
 
@@ -386,21 +406,9 @@ class StatisticsRowSerializer(serializers.Serializer):
     concluded = serializers.IntegerField(help_text=_("办结量：统计区间内办结（准予或不予准予）的办件数"))
     on_time = serializers.IntegerField(help_text=_("按期办结：办结时未超过办理时限的"))
     overdue = serializers.IntegerField(help_text=_("超期办结：办结时已超过办理时限的"))
-    on_time_rate = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text=_("按期办结率（%，一位小数）；没有办结的为 null"),
-    )
+    on_time_rate = _percent(_("按期办结率（%，一位小数）；没有办结的为 null"))
     instant = serializers.IntegerField(help_text=_("办结的即办件数"))
-    instant_share = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text=_("即办件占办结量的比例（%，一位小数）；没有办结的为 null"),
-    )
+    instant_share = _percent(_("即办件占办结量的比例（%，一位小数）；没有办结的为 null"))
     average_days = serializers.DecimalField(
         max_digits=8,
         decimal_places=1,
@@ -418,13 +426,7 @@ class StatisticsRowSerializer(serializers.Serializer):
     red = serializers.IntegerField(allow_null=True, help_text=_("当前在办中已超期的"))
     ratings = serializers.IntegerField(help_text=_("统计区间内收到的评价数"))
     satisfied = serializers.IntegerField(help_text=_("其中满意和非常满意的"))
-    satisfaction = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=1,
-        allow_null=True,
-        coerce_to_string=False,
-        help_text=_("满意度（%，一位小数）：满意和非常满意占评价数的比例；没有评价的为 null"),
-    )
+    satisfaction = _percent(_("满意度（%，一位小数）：满意和非常满意占评价数的比例；没有评价的为 null"))
 
 
 class StatisticsSerializer(serializers.Serializer):

@@ -275,10 +275,6 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"], url_path="supply-deferred")
     def supply_deferred(self, request, pk=None):
         data = self._input(SupplyDeferredSerializer)
-        if len(data["materials"]) != len(data["files"]):
-            raise ValidationFailed(
-                {"materials": [_("materials 须与 files 按顺序一一对应，注明每个文件是哪一项容缺材料。")]}
-            )
         application = self.get_object()
         return self._done(
             services.application_supply_deferred(

@@ -213,23 +213,24 @@ class BuildingSearchForm(FilterForm):
         return queryset
 
 
-class HouseSearchForm(FilterForm):
+class HouseLocationFilterForm(FilterForm):
+    """Where the houses are: an address fragment, a community or grid, and (楼盘表's links) one building, each
+    among those the reader reaches through `permission`."""
+
+    permission = "registry.view_house"
+
     q = forms.CharField(
         label=_("地址包含"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
     )
     org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
-    use = forms.ChoiceField(label=_("用途"), choices=ALL + HouseUse.choices, required=False)
-    rented = forms.ChoiceField(
-        label=_("是否出租"), choices=[*YES_NO, (UNREGISTERED, UNREGISTERED_RENTAL)], required=False
-    )
     building = forms.ModelChoiceField(
         label=_("楼栋"), queryset=Building.objects.none(), required=False, widget=forms.HiddenInput
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = community_choices(self.user, "registry.view_house")
-        self.fields["building"].queryset = Building.objects.visible_to(self.user, "registry.view_house")
+        self.fields["org"].queryset = community_choices(self.user, self.permission)
+        self.fields["building"].queryset = Building.objects.visible_to(self.user, self.permission)
 
     def apply(self, queryset):
         data = self.cleaned_data
@@ -238,6 +239,20 @@ class HouseSearchForm(FilterForm):
             queryset = queryset.filter(full_address__contains=term)
         if data.get("org") is not None:
             queryset = queryset.filter(org__path__startswith=data["org"].path)
+        if data.get("building") is not None:
+            queryset = queryset.filter(building=data["building"])
+        return queryset
+
+
+class HouseSearchForm(HouseLocationFilterForm):
+    use = forms.ChoiceField(label=_("用途"), choices=ALL + HouseUse.choices, required=False)
+    rented = forms.ChoiceField(
+        label=_("是否出租"), choices=[*YES_NO, (UNREGISTERED, UNREGISTERED_RENTAL)], required=False
+    )
+
+    def apply(self, queryset):
+        queryset = super().apply(queryset)
+        data = self.cleaned_data
         if data.get("use"):
             queryset = queryset.filter(use=data["use"])
         rented = yes_no(data.get("rented"))
@@ -245,21 +260,16 @@ class HouseSearchForm(FilterForm):
             queryset = queryset.filter(is_rented=rented)
         elif data.get("rented") == UNREGISTERED:  # the rooms to visit: 楼盘表's 走访名单
             queryset = queryset.filter(unregistered_rentals())
-        if data.get("building") is not None:
-            queryset = queryset.filter(building=data["building"])
         return queryset
 
 
-class VisitDueSearchForm(FilterForm):
-    """The filter of 待核查房屋: where, why the house is due, and the order."""
+class VisitDueSearchForm(HouseLocationFilterForm):
+    """The filter of 待核查房屋: where (楼盘表 links one building), why the house is due, and the order."""
 
+    permission = "registry.view_housevisit"
     NEVER, STALE, NO_ANSWER = "never", "stale", "no_answer"
     OLDEST, ADDRESS = "oldest", "address"
 
-    q = forms.CharField(
-        label=_("地址包含"), required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
-    )
-    org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
     reason = forms.ChoiceField(
         label=_("待核查原因"),
         choices=[
@@ -275,33 +285,17 @@ class VisitDueSearchForm(FilterForm):
         choices=[(OLDEST, _("最久未核查在前")), (ADDRESS, _("按地址"))],
         required=False,
     )
-    # 楼盘表's link: the rooms of one building due for a visit (a building of the reader's scope only)
-    building = forms.ModelChoiceField(
-        label=_("楼栋"), queryset=Building.objects.none(), required=False, widget=forms.HiddenInput
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = community_choices(self.user, "registry.view_housevisit")
-        self.fields["building"].queryset = Building.objects.visible_to(self.user, "registry.view_housevisit")
 
     def apply(self, queryset):
-        data = self.cleaned_data
-        term = squash(data.get("q") or "")
-        if term:
-            queryset = queryset.filter(full_address__contains=term)
-        if data.get("org") is not None:
-            queryset = queryset.filter(org__path__startswith=data["org"].path)
-        reason = data.get("reason")
+        queryset = super().apply(queryset)
+        reason = self.cleaned_data.get("reason")
         if reason == self.NEVER:
             queryset = queryset.filter(last_visited_on__isnull=True)
         elif reason == self.STALE:
             queryset = queryset.filter(last_visited_on__lt=visit_due_cutoff())
         elif reason == self.NO_ANSWER:
             queryset = queryset.filter(last_visit_result=VisitResult.NO_ANSWER)
-        if data.get("building") is not None:
-            queryset = queryset.filter(building=data["building"])
-        if data.get("sort") == self.ADDRESS:
+        if self.cleaned_data.get("sort") == self.ADDRESS:
             queryset = queryset.order_by("full_address")
         return queryset
 
