@@ -11,6 +11,7 @@ RESIDENT_VERIFY_REFUSED = event_type(
 )
 RESIDENT_PHONE_CHANGED = event_type(5106, "applications.resident.phone_changed", _("群众账号更换绑定手机号"))
 RESIDENT_CLOSED = event_type(5107, "applications.resident.closed", _("群众注销账号"))
+RESIDENT_API_LOGGED_OUT = event_type(5108, "applications.resident.api_logged_out", _("群众退出接口登录"))
 
 APPLICATION_SUBMITTED = event_type(5111, "applications.application.submitted", _("网上提交办件"))
 APPLICATION_REGISTERED = event_type(5112, "applications.application.registered", _("窗口登记办件"))
@@ -103,6 +104,8 @@ detail_labels(
     records=_("转交的记录"),
     records_left=_("未能转交的记录"),
     full_values=_("含完整号码"),
+    sign_in_via=_("登录途径"),
+    api_token=_("群众接口令牌编号"),
     period_start=_("统计开始日期"),
     period_end=_("统计结束日期"),
 )

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from jiedao.applications import audit_events as events
 from jiedao.applications import processing, written_notices
@@ -290,8 +290,29 @@ def _spend_code(sms_code: SmsCode, now: dt.datetime) -> None:
         raise ValidationFailed({"code": [_("验证码错误或已失效，请重新获取。")]}, code="bad_code")
 
 
+# What a sign-in's audit event says when it came through the resident API, not the resident pages.
+API_SIGN_IN = gettext_lazy("群众接口（小程序、移动端）")
+
+
 def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> Resident:
     """Check the SMS code; sign the resident up on first login. A wrong code counts against the code."""
+    resident, _issued = _resident_sign_in(phone=phone, code=code, now=now, api=False)
+    return resident
+
+
+def resident_api_login(
+    *, phone: str, code: str, now: dt.datetime | None = None
+) -> tuple[Resident, str, ResidentToken]:
+    """Signing in through the resident API: `resident_login`'s check, and a token (`resident_token_issue`)
+    issued in the same transaction that spends the code, so the audit event names the token it signed in."""
+    resident, issued = _resident_sign_in(phone=phone, code=code, now=now, api=True)
+    token, record = issued
+    return resident, token, record
+
+
+def _resident_sign_in(
+    *, phone: str, code: str, now: dt.datetime | None, api: bool
+) -> tuple[Resident, tuple[str, ResidentToken] | None]:
     parsed = _phone(phone, mobile_only=True)
     now = _now(now)
     key = phone_hash(parsed.national)
@@ -309,12 +330,15 @@ def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> 
             defaults={"phone": parsed.national, "phone_masked": crypto.mask_phone(parsed.national)},
         )
         Resident.objects.filter(pk=resident.pk).update(last_login_at=now)
+        issued = resident_token_issue(resident=resident, now=now) if api else None
         audit.record(
             events.RESIDENT_SIGNED_UP if created else events.RESIDENT_LOGGED_IN,
             actor_name=_resident_name(resident),
             target=resident,
+            # The token by its number: the token itself would sign the auditor in.
+            after={"sign_in_via": API_SIGN_IN, "api_token": issued[1].pk} if issued else None,
         )
-    return resident
+    return resident, issued
 
 
 def resident_verify_identity(*, resident: Resident, real_name: str, id_number: str) -> Resident:
@@ -611,7 +635,7 @@ def _resident_token_hash(token: str) -> str:
 
 
 def resident_token_issue(*, resident: Resident, now: dt.datetime | None = None) -> tuple[str, ResidentToken]:
-    """A token for the resident API, after `resident_login` has checked the SMS code: random, returned once
+    """A token for the resident API, issued by `resident_api_login` with the checked SMS code: random, returned once
     (only its hash is kept), valid `applications.resident_token_days` days. The account's expired and
     signed-out tokens are cleared on the way."""
     now = _now(now)
@@ -652,7 +676,15 @@ def resident_token_check(token: str, *, now: dt.datetime | None = None) -> Resid
 
 def resident_token_revoke(*, record: ResidentToken, now: dt.datetime | None = None) -> None:
     """退出登录 in the app: this token stops working at once; the account's other devices stay signed in."""
-    ResidentToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=_now(now))
+    with transaction.atomic():
+        # Audited once: a second sign-out racing this one finds the token already revoked.
+        if ResidentToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=_now(now)):
+            audit.record(
+                events.RESIDENT_API_LOGGED_OUT,
+                actor_name=_resident_name(record.resident),
+                target=record.resident,
+                before={"api_token": record.pk},
+            )
 
 
 def resident_tokens_purge(*, now: dt.datetime | None = None) -> int:

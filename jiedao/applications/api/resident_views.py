@@ -142,8 +142,7 @@ class ResidentTokenView(APIView):
     )
     def post(self, request):
         data = _input(request, ResidentTokenRequestSerializer)
-        resident = services.resident_login(phone=data["phone"], code=data["code"])
-        token, record = services.resident_token_issue(resident=resident)
+        resident, token, record = services.resident_api_login(phone=data["phone"], code=data["code"])
         resident.refresh_from_db()
         return Response(
             ResidentTokenSerializer(

@@ -34,9 +34,11 @@ from jiedao.applications.tests.factories import (
     make_resident,
     pdf,
 )
+from jiedao.audit.models import AuditEvent
 from jiedao.catalog.choices import Availability
 from jiedao.catalog.models import Material
-from jiedao.core.testing import api_client_for, make_user
+from jiedao.core.scope import DataScope
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.parameters.models import SystemParameter
 from jiedao.registry.validators import make_id_number
 
@@ -298,6 +300,67 @@ def test_the_daily_purge_deletes_expired_and_signed_out_tokens_and_keeps_live_on
     assert services.resident_tokens_purge() == 2
     assert ResidentToken.objects.count() == 1
     assert client(live).get(f"{BASE}/me/").status_code == 200
+
+
+def test_an_api_sign_in_and_sign_out_are_audited_as_the_api_and_name_the_token_by_its_number(tree):
+    auditor = make_user(
+        tree.district, "audit.view_auditevent", scope=DataScope.ALL, username="auditor", admin_duty="audit"
+    )
+    app = client(HTTP_USER_AGENT="政务小程序/2.1")
+    assert app.post(f"{BASE}/auth/code/", {"phone": PHONE}, format="json").status_code == 200
+    token = app.post(
+        f"{BASE}/auth/token/", {"phone": PHONE, "code": last_sms_code(PHONE)}, format="json"
+    ).json()["token"]
+    record = ResidentToken.objects.get()
+    signed_up = AuditEvent.objects.get(event_name="applications.resident.signed_up")
+    assert signed_up.after == {"sign_in_via": "群众接口（小程序、移动端）", "api_token": record.pk}
+    assert signed_up.user_agent == "政务小程序/2.1"  # which client
+
+    SmsCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=2))  # the 60 s between codes
+    second = sign_in()
+    logged_in = AuditEvent.objects.get(event_name="applications.resident.logged_in")
+    assert logged_in.after == {
+        "sign_in_via": "群众接口（小程序、移动端）",
+        "api_token": ResidentToken.objects.latest("pk").pk,
+    }
+
+    assert client(token).post(f"{BASE}/auth/logout/").status_code == 204
+    signed_out = AuditEvent.objects.get(event_name="applications.resident.api_logged_out")
+    resident = Resident.objects.get()
+    assert signed_out.before == {"api_token": record.pk} and signed_out.after is None
+    assert signed_out.actor_name == f"resident:{resident.pk}" and signed_out.target_id == str(resident.pk)
+    events = list(AuditEvent.objects.values("before", "after", "message"))
+    assert token not in str(events) and second not in str(events)
+    assert record.token_hash not in str(events)
+
+    # What the auditor reads: the way in and the token's number, labelled.
+    page = client_for(auditor).get(f"/audit/{signed_out.pk}/").content.decode()
+    assert "群众退出接口登录" in page and "群众接口令牌编号（api_token）" in page
+    page = client_for(auditor).get(f"/audit/{logged_in.pk}/").content.decode()
+    assert "登录途径（sign_in_via）" in page and "群众接口（小程序、移动端）" in page
+
+    # A signed-out, an expired and a purged token cannot sign out again: 401 in Chinese, nothing written.
+    written = AuditEvent.objects.count()
+    refused = client(token).post(f"{BASE}/auth/logout/")
+    assert refused.status_code == 401 and refused.json() == {
+        "code": "invalid_token",
+        "detail": "令牌无效或已失效。",
+    }
+    ResidentToken.objects.filter(revoked_at__isnull=True).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert client(second).post(f"{BASE}/auth/logout/").json()["detail"] == "令牌无效或已失效。"
+    assert services.resident_tokens_purge() == 2
+    refused = client(second).post(f"{BASE}/auth/logout/")
+    assert refused.status_code == 401 and refused.json()["detail"] == "令牌无效或已失效。"
+    assert AuditEvent.objects.count() == written
+
+
+def test_a_web_sign_in_is_audited_as_before_without_an_api_token(tree):
+    services.resident_send_code(phone=PHONE, ip=None)
+    services.resident_login(phone=PHONE, code=last_sms_code(PHONE))
+    signed_up = AuditEvent.objects.get(event_name="applications.resident.signed_up")
+    assert signed_up.after is None and not ResidentToken.objects.exists()
 
 
 STAFF_SAMPLE = [
