@@ -1,8 +1,9 @@
 """楼盘表 (以房管人): a building's rooms laid out by floor and unit, each with its use or occupancy, how many
 live there and what a grid worker must notice, read in a fixed number of queries whatever the building's size.
 The page and `GET /api/v1/buildings/{id}/grid/` both read it here; only the API lists the occupants.
-A reader who may see 入户走访核查 also sees which rooms are due for a visit, as 待核查房屋 decides
-(`selectors.houses_due_for_visit`, read into the rooms' query rather than re-stated here).
+A reader who may see 入户走访核查 also sees each room's last visit (day and finding) and which rooms are due
+for a visit, as 待核查房屋 decides (`selectors.houses_due_for_visit`, read into the rooms' query rather than
+re-stated here).
 
 The house has no floor of its own: it is read from the room number as Chinese buildings number rooms
 (1203 → 12层, 301 → 3层); a room numbered otherwise (B101, 商铺3) goes to the 其他 row rather than a guess.
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jiedao.core.scope import has_permission
-from jiedao.registry.choices import HouseRelation, HouseUse, PersonStatus
+from jiedao.registry.choices import HouseRelation, HouseUse, PersonStatus, VisitResult
 from jiedao.registry.home_panels import PERMIT_WARNING_DAYS
 from jiedao.registry.models import Building, Migrant, Person, SpecialGroupTag
 from jiedao.registry.selectors import (
@@ -73,6 +74,16 @@ MARKER_SIGNS = {
 UNREGISTERED_RENTAL = _("出租无人登记")
 UNREGISTERED_RENTAL_SIGN = pgettext_lazy("楼盘表标记", "无人登记")
 
+# A visit's finding in the few characters a cell has room for; the full result is read out beside it.
+VISIT_RESULT_SIGNS = {
+    VisitResult.CONFIRMED: pgettext_lazy("楼盘表核查结果", "属实"),
+    VisitResult.CORRECTED: pgettext_lazy("楼盘表核查结果", "已更正"),
+    VisitResult.SEPARATED: pgettext_lazy("楼盘表核查结果", "人户分离"),
+    VisitResult.VACANT: pgettext_lazy("楼盘表核查结果", "空置"),
+    VisitResult.NO_ANSWER: pgettext_lazy("楼盘表核查结果", "无人应门"),
+    VisitResult.REFUSED: pgettext_lazy("楼盘表核查结果", "拒绝配合"),
+}
+
 TAG_MARKERS = {
     "elderly_alone": Marker.ELDERLY_ALONE,
     "dibao": Marker.HARDSHIP,
@@ -114,10 +125,20 @@ class Room:
     use: str = HouseUse.RESIDENTIAL
     is_rented: bool = False
     unregistered_rental: bool = False  # 出租无人登记
-    # 入户走访核查, None when the reader may not see visits: due as 待核查房屋 decides, and the latest visit's day
+    # 入户走访核查, None when the reader may not see visits: due as 待核查房屋 decides, the latest visit's day and
+    # what it found
     visit_due: bool | None = None
     last_visited_on: date | None = None
+    last_visit_result: str | None = None  # a VisitResult
     occupants: tuple[Occupant, ...] = ()  # read only when asked for (`building_grid(occupants=True)`)
+
+    @property
+    def last_visit_result_display(self) -> str:
+        return str(VisitResult(self.last_visit_result).label) if self.last_visit_result else ""
+
+    @property
+    def last_visit_result_sign(self) -> str:
+        return str(VISIT_RESULT_SIGNS[self.last_visit_result]) if self.last_visit_result else ""
 
 
 @dataclass
@@ -277,7 +298,9 @@ def building_grid(
         houses = with_last_visit(houses).annotate(visit_due=Exists(due.filter(pk=OuterRef("pk"))))
     else:
         houses = houses.annotate(
-            last_visited_on=Value(None, models.DateField()), visit_due=Value(None, models.BooleanField())
+            last_visited_on=Value(None, models.DateField()),
+            last_visit_result=Value(None, models.CharField()),
+            visit_due=Value(None, models.BooleanField()),
         )
     houses = houses.values_list(
         "pk",
@@ -289,6 +312,7 @@ def building_grid(
         "resident_count",
         "tenant_count",
         "last_visited_on",
+        "last_visit_result",
         "visit_due",
     )
     markers = _visible_markers(user)
@@ -300,7 +324,7 @@ def building_grid(
     placed: dict[tuple[int | None, str], list[Room]] = defaultdict(list)
     units: set[str] = set()
     top = 0
-    for pk, unit, room, address, use, is_rented, residents, tenants, last_visited_on, visit_due in houses:
+    for pk, unit, room, address, use, is_rented, residents, tenants, visited_on, finding, visit_due in houses:
         marks = []
         for marker, persons in sorted(tagged.get(pk, {}).items(), key=lambda item: markers.index(item[0])):
             marks.append(RoomMark(marker, len(persons)))
@@ -327,7 +351,8 @@ def building_grid(
                 is_rented=is_rented,
                 unregistered_rental=unregistered,
                 visit_due=bool(visit_due) if shows_visits else None,
-                last_visited_on=last_visited_on,
+                last_visited_on=visited_on,
+                last_visit_result=finding,
                 occupants=tuple(listed.get(pk, ())),
             )
         )

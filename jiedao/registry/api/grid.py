@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.registry.building_grid import BuildingGrid, Marker, Occupancy
-from jiedao.registry.choices import HouseRelation, HouseUse
+from jiedao.registry.choices import HouseRelation, HouseUse, VisitResult
 
 
 def _values_help(choices) -> str:
@@ -52,6 +52,12 @@ class GridRoomSerializer(serializers.Serializer):
     )
     last_visited_on = serializers.DateField(
         allow_null=True, help_text="最近一次入户核查的日期；从未核查或没有入户核查查看权限时为 null"
+    )
+    last_visit_result = serializers.CharField(
+        allow_null=True,
+        help_text="最近一次入户核查的结果："
+        + _values_help(VisitResult)
+        + "；从未核查或没有入户核查查看权限时为 null",
     )
     marks = GridMarkSerializer(
         many=True, help_text="需要关注的人员标记及人数，只含您有权查看的特殊人群与流动人口"

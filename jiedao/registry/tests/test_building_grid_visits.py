@@ -107,10 +107,46 @@ def test_the_grid_marks_exactly_the_rooms_the_work_list_lists_and_links_to_them(
     assert len(listed(client, building=building.pk)) == 5
 
 
+def last_visits_on_page(html) -> dict[str, tuple[str, str]]:
+    """Each room's 最近核查 line by room number: (what is on the screen, what a screen reader reads out)."""
+    found = {}
+    for cell in re.findall(r'data-testid="grid-room">(.*?)</a>', html, re.S):
+        room = re.search(r'text-decoration-underline">([^<]+)<', cell).group(1)
+        line = re.search(
+            r'data-testid="grid-last-visit">(.*?)</span>\s*(?:<span class="d-block|$)', cell, re.S
+        )
+        if line is None:
+            continue
+        shown = re.sub(r'<span class="visually-hidden">.*?</span>', "", line.group(1))
+        spoken = re.sub(r'<span aria-hidden="true"[^>]*>.*?</span>', "", line.group(1))
+        found[room] = tuple(" ".join(re.sub(r"<[^>]+>", " ", text).split()) for text in (shown, spoken))
+    return found
+
+
+def test_each_room_shows_the_day_and_finding_of_its_last_visit(clerk, block):
+    html = page(client_for(clerk).get(f"/registry/buildings/{building_of(block).pk}/"))
+    today = timezone.localdate()
+
+    def day(days_ago: int) -> tuple[str, str]:
+        on = today - timedelta(days=days_ago)
+        return f"{on:%Y-%m-%d}", f"{on.year}年{on.month}月{on.day}日"
+
+    assert last_visits_on_page(html) == {
+        "101": ("从未核查", "从未核查"),
+        "102": (f"{day(200)[0]} 属实", f"最近核查：{day(200)[1]}（信息属实）"),
+        "201": (f"{day(10)[0]} 属实", f"最近核查：{day(10)[1]}（信息属实）"),
+        # the latest visit's finding, not the earlier one's
+        "202": (f"{day(5)[0]} 无人应门", f"最近核查：{day(5)[1]}（无人应门（需再访））"),
+        "301": (f"{day(20)[0]} 空置", f"最近核查：{day(20)[1]}（房屋空置）"),
+    }
+    assert "格中日期为最近一次入户核查的日期，其后为核查结果" in html
+
+
 def test_without_the_permission_to_see_visits_the_grid_says_nothing_of_them(tree, block):
     reader = staff(tree.community_a1)  # houses, persons, no visits
     html = page(client_for(reader).get(f"/registry/buildings/{building_of(block).pk}/"))
     assert 'data-testid="grid-visit-due"' not in html and due_on_page(html) == set()
+    assert last_visits_on_page(html) == {} and "最近核查" not in html
     assert building_grid(reader, building_of(block)).summary.visit_due is None
 
 
@@ -135,13 +171,17 @@ def test_the_api_grid_carries_the_same_rooms_and_count(clerk, block):
         rooms[block["nobody_home"].full_address]["last_visited_on"] == f"{today - timedelta(days=5):%Y-%m-%d}"
     )
     assert rooms[block["recent"].full_address]["visit_due"] is False
+    assert rooms[block["never"].full_address]["last_visit_result"] is None
+    assert rooms[block["nobody_home"].full_address]["last_visit_result"] == "no_answer"
+    assert rooms[block["visited_again"].full_address]["last_visit_result"] == "vacant"
 
     plain = api_client_for(staff(clerk.org))
     body = plain.get(f"/api/v1/buildings/{building.pk}/grid/").json()
     assert body["summary"]["visit_due"] is None
-    assert {room["visit_due"] for unit in body["units"] for f in unit["floors"] for room in f["rooms"]} == {
-        None
-    }
+    plain_rooms = [room for unit in body["units"] for f in unit["floors"] for room in f["rooms"]]
+    assert {
+        (room["visit_due"], room["last_visited_on"], room["last_visit_result"]) for room in plain_rooms
+    } == {(None, None, None)}
 
 
 def test_the_building_filter_is_scoped_as_the_list(tree, clerk, block):
@@ -188,6 +228,9 @@ def test_the_grid_reads_the_due_rooms_within_its_queries(tree, clerk, django_ass
     due = houses_due_for_visit(clerk).filter(building=large)
     assert due_on_page(html) == {f"1单元{room}" for room in due.values_list("room", flat=True)}
     assert len(due_on_page(html)) == 80
+    # every room's last visit is on the page, read with the rooms
+    shown = last_visits_on_page(html)
+    assert len(shown) == 120 and sum(text.endswith(" 属实") for text, _spoken in shown.values()) == 60
 
     building_grid(clerk, large)  # the user's permissions and the visit cycle, read once
     with django_assert_max_num_queries(3):  # rooms with their visits, tags, migrants
