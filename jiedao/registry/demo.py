@@ -57,6 +57,7 @@ from jiedao.registry.models import (
     Person,
     SpecialGroupTag,
 )
+from jiedao.registry.selectors import shift_years
 from jiedao.registry.services.houses import house_full_address
 from jiedao.registry.validators import InvalidNumber, make_id_number, make_uscc, parse_phone
 
@@ -260,13 +261,6 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices(items, weights=weights)[0]
 
 
-def _shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
 def _age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -369,8 +363,8 @@ class CommunityBuilder:
         return self.rng.choice(GIVEN_NAMES[(era, gender)])
 
     def birth_date(self, age: int) -> date:
-        latest = _shift_years(self.today, age)
-        earliest = _shift_years(self.today, age + 1) + timedelta(days=1)
+        latest = shift_years(self.today, age)
+        earliest = shift_years(self.today, age + 1) + timedelta(days=1)
         return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
 
     def id_number(self, region: str, born: date, gender: str) -> str:
@@ -775,7 +769,7 @@ class CommunityBuilder:
                 valid_until = self.today + timedelta(days=rng.randint(31, 720))
             latest_arrival = valid_until - timedelta(days=180)
             if arrival > latest_arrival:
-                arrival = max(latest_arrival, _shift_years(person.birth_date, -16))
+                arrival = max(latest_arrival, shift_years(person.birth_date, -16))
             # The whole community code: the serial restarts in each community (all share one county code);
             # numbers already in the database (an earlier, smaller run) are skipped.
             issued = max(arrival, valid_until - timedelta(days=365)).year
@@ -1047,7 +1041,7 @@ class CommunityBuilder:
                     self._tag(
                         person,
                         "elderly_alone",
-                        self._random_day(max(_shift_years(person.birth_date, -70), date(2018, 1, 1))),
+                        self._random_day(max(shift_years(person.birth_date, -70), date(2018, 1, 1))),
                         evidence="社区走访核实",
                     )
                 if rng.random() < (0.065 if age >= 60 else 0.02):
@@ -1064,12 +1058,12 @@ class CommunityBuilder:
                     self._tag(
                         person,
                         "veteran",
-                        self._random_day(max(_shift_years(person.birth_date, -22), date(2019, 1, 1))),
+                        self._random_day(max(shift_years(person.birth_date, -22), date(2019, 1, 1))),
                         evidence="退役军人优待证",
                     )
                 if person.political_status == "01":
                     joined = self._random_day(
-                        _shift_years(person.birth_date, -22), _shift_years(person.birth_date, -35)
+                        shift_years(person.birth_date, -22), shift_years(person.birth_date, -35)
                     )
                     self._tag(
                         person,

@@ -30,7 +30,8 @@ ENCRYPTED_PERSON_FIELDS = ("id_number", "phone", "other_phones")
 ASCII_NAME = re.compile(r"^[a-z]+$")
 
 
-def _shift_years(day: date, years: int) -> date:
+def shift_years(day: date, years: int) -> date:
+    """The same day `years` earlier (later when negative); 29 February becomes the 28th in a common year."""
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
@@ -148,9 +149,9 @@ def search_persons(user, criteria: PersonFilter) -> QuerySet[Person]:
         queryset = queryset.filter(gender=criteria.gender)
     today = criteria.on or timezone.localdate()
     if criteria.age_min is not None:
-        queryset = queryset.filter(birth_date__lte=_shift_years(today, criteria.age_min))
+        queryset = queryset.filter(birth_date__lte=shift_years(today, criteria.age_min))
     if criteria.age_max is not None:
-        queryset = queryset.filter(birth_date__gt=_shift_years(today, criteria.age_max + 1))
+        queryset = queryset.filter(birth_date__gt=shift_years(today, criteria.age_max + 1))
     if criteria.tags:
         # The persons of the tags (by the group index), not a tag look-up per person: counting a district's
         # 低保 recipients reads their few thousand tags instead of probing 1,000,000 persons (0.44 s → 15 ms).

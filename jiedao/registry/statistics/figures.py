@@ -27,6 +27,7 @@ from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
 from jiedao.registry.choices import EnterpriseStatus, PersonStatus, ResidenceSplit
 from jiedao.registry.models import Enterprise, Household, Migrant, Person, SpecialGroupTag
+from jiedao.registry.selectors import shift_years
 from jiedao.registry.statistics.regions import province_name
 
 PERMISSION = "registry.view_person"
@@ -36,14 +37,6 @@ BAND_COUNT = OLDEST_BAND_START // BAND_YEARS + 1
 LARGEST_SIZE = 6  # households of 6 or more members share one bucket
 TOP_ORIGINS = 10
 MALE, FEMALE = "1", "2"
-
-
-def shift_years(day: date, years: int) -> date:
-    """The same calendar day `years` earlier (28 February for a 29 February that does not exist)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def band_labels() -> list[str]:

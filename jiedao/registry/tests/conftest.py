@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jiedao.registry import services
-from jiedao.registry.statistics.figures import shift_years
+from jiedao.registry.selectors import shift_years
 from jiedao.registry.tests.factories import new_id_number, person, staff
 
 

@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiedao.core.testing import client_for, make_user
-from jiedao.registry.statistics.figures import band_labels, compute, shift_years
+from jiedao.registry.selectors import shift_years
+from jiedao.registry.statistics.figures import band_labels, compute
 from jiedao.registry.tests.factories import new_id_number, person, staff
 
 URL = "/registry/stats/"
