@@ -74,4 +74,5 @@ detail_labels(
     enterprises=_("企业数"),
     tags=_("特殊人群标记数"),
     visits=_("入户核查记录数"),
+    check=_("数据质量核查项"),
 )

@@ -17,3 +17,4 @@ add(
 )
 add("registry", MenuItem(_("企业信息"), "registry:enterprise_list", "registry.view_enterprise", "briefcase"))
 add("registry", MenuItem(_("统计分析"), "registry:statistics", "registry.view_person", "bar-chart"))
+add("registry", MenuItem(_("数据质量核查"), "registry:quality", "registry.view_person", "clipboard-data"))

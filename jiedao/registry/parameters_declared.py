@@ -21,3 +21,16 @@ VISIT_INTERVAL_DAYS = declare(
     group=_("人口信息"),
     help_text=_("房屋最近一次入户核查距今超过这么多天（或从未核查、上次无人应门）时，列入“待核查房屋”。"),
 )
+
+CROWDED_AREA_PER_PERSON = declare(
+    "registry.crowded_area_per_person",
+    _("群租认定人均面积（㎡）"),
+    5,
+    minimum=1,
+    maximum=50,
+    group=_("人口信息"),
+    help_text=_(
+        "房屋现居住 2 人以上、人均建筑面积低于此值时，数据质量核查将其列为“疑似群租房”（多地规定出租房屋人均"
+        "居住面积不得低于 5 平方米）。"
+    ),
+)

@@ -60,9 +60,15 @@ class ExportView(ScopedViewMixin, View):
         queryset = self.base_queryset()
         return form.apply(queryset) if form.is_bound else queryset
 
+    def list_url(self) -> str:
+        return reverse(self.list_url_name)
+
+    def get_filter_form(self):
+        return self.filter_form_class(self.request.GET or None, user=self.request.user)
+
     def get(self, request, *args, **kwargs):
-        back = reverse(self.list_url_name) + (f"?{request.GET.urlencode()}" if request.GET else "")
-        form = self.filter_form_class(request.GET or None, user=request.user)
+        back = self.list_url() + (f"?{request.GET.urlencode()}" if request.GET else "")
+        form = self.get_filter_form()
         if form.is_bound and not form.is_valid():
             messages.error(request, _("筛选条件有误，请修改后再导出。"))
             return HttpResponseRedirect(back)

@@ -2,9 +2,13 @@
 
 from django.urls import path
 
-from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons, visits
+from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons, quality, visits
 
 urlpatterns = [
+    # 数据质量核查
+    path("quality/", quality.QualityOverviewView.as_view(), name="quality"),
+    path("quality/<slug:key>/", quality.QualityCheckListView.as_view(), name="quality_check"),
+    path("quality/<slug:key>/export/", quality.QualityCheckExportView.as_view(), name="quality_export"),
     # persons
     path("persons/", persons.PersonListView.as_view(), name="person_list"),
     path("persons/export/", persons.PersonExportView.as_view(), name="person_export"),
