@@ -19,8 +19,9 @@ Converted:
 * JUEL gateway conditions (``${days > 3}``, ``${approved == true}``, ``eq``/``gt``/… operators) → the
   platform's expression language;
 * Camunda 8: ``zeebe:assignmentDefinition`` (FEEL literal lists too), ``zeebe:taskSchedule`` due dates
-  (``P3D``, ``=now() + duration("P3D")``), ``zeebe:loopCharacteristics`` and embedded Camunda Forms
-  (``zeebe:userTaskForm``, form-js like the platform's: the field types the platform's forms have) go
+  (``P3D``, ``=now() + duration("P3D")``), ``zeebe:loopCharacteristics`` and Camunda Forms, embedded
+  (``zeebe:userTaskForm``) or linked (``zeebe:formDefinition formId``, its ``.form`` file imported with the
+  .bpmn, see `read_upload`) — form-js like the platform's: the field types the platform's forms have — go
   through the same conversions; FEEL gateway conditions (``=decision = "approve" and amount > 1000``) →
   the platform's expression language;
 * a file without a diagram (``bpmndi:BPMNDiagram``) gets a generated left-to-right layout, so the designer
@@ -42,12 +43,16 @@ import io
 import json
 import re
 import tokenize
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from jiedao.core.exceptions import ValidationFailed
 from jiedao.workflow import bpmn, expressions, formschema
 from jiedao.workflow.bpmn import (
     ACTIVITI_NS,
@@ -117,6 +122,12 @@ _MANY_VALUES = ("checklist",)
 _CAMUNDA_FORM_TYPES = (*formschema.INPUT_TYPES, "text", "html", "spacer", "separator")
 # The FEEL way of writing a duration from now: =now() + duration("P3D").
 _FEEL_DURATION = re.compile(r'^=\s*(?:now|today)\(\)\s*\+\s*duration\(\s*"([^"]+)"\s*\)$')
+# An import of a Camunda Modeler project (the .bpmn with the .form files it links, chosen together or in one
+# .zip): each file within the .bpmn's own limit, all of them together (a .zip's members as they inflate)
+# within MAX_UPLOAD_BYTES and MAX_UPLOAD_FILES, so a small .zip cannot inflate into a large one (zip bomb).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_FILES = 50
 
 
 def _variable(value: str) -> str | None:
@@ -189,7 +200,7 @@ class Conversion:
 
 
 class _Importer:
-    def __init__(self, root, process, forms: dict):
+    def __init__(self, root, process, forms: dict, form_files: Iterable[tuple[str, str]] = ()):
         from jiedao.accounts.models import Role
 
         self.root, self.process = root, process
@@ -199,6 +210,11 @@ class _Importer:
         self.problems: list[str] = []
         self.reported: set[tuple[str, str, str]] = set()
         self.touched = False
+        # Camunda 8.4+ linked forms: the .form files imported with the document, by their form id.
+        self.linked_forms: dict[str, tuple[str, str]] = {}
+        self.linked_used: set[str] = set()
+        for name, text in form_files:
+            self.linked_form_file(name, text)
         self.roles = list(Role.objects.filter(is_active=True).values_list("code", "name"))
         # Camunda 8 (Zeebe): told by its namespace; its embedded forms, by id (zeebe:userTaskForm).
         self.is_zeebe = (
@@ -279,6 +295,41 @@ class _Importer:
         """A condition of the file's engine (FEEL in Camunda 8, JUEL in the others) in the platform's language."""
         return _feel(text) if self.is_zeebe else _juel(text)
 
+    def linked_form_file(self, name: str, text: str) -> None:
+        """A .form file imported with the document, kept by its form id for the formIds linking it."""
+        try:
+            schema = json.loads(text)
+            form_id = schema["id"]
+            if not isinstance(form_id, str) or not form_id or not isinstance(schema["components"], list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            self.problem(
+                _("表单文件「%(f)s」不是有效的 Camunda 表单（应为含 id 和 components 的 JSON），未导入。")
+                % {"f": name[:100]}
+            )
+            return
+        if form_id in self.linked_forms:
+            self.problem(
+                _(
+                    "表单文件「%(f)s」与「%(g)s」的表单标识同为「%(k)s」，只使用了「%(g)s」：请只保留其中一个。"
+                )
+                % {"f": name[:100], "g": self.linked_forms[form_id][0][:100], "k": form_id[:64]}
+            )
+            return
+        self.linked_forms[form_id] = (name, text)
+
+    def unused_form_files(self) -> None:
+        """A .form file no element links was most likely meant for one whose link got lost: said, never
+        dropped without a word."""
+        for form_id, (name, _text) in self.linked_forms.items():
+            if form_id not in self.linked_used:
+                self.problem(
+                    _(
+                        "表单文件「%(f)s」（表单标识「%(k)s」）没有环节链接它（zeebe:formDefinition formId），未导入：请在 Camunda Modeler 中为环节链接该表单，或不选择该文件。"
+                    )
+                    % {"f": name[:100], "k": form_id[:64]}
+                )
+
     # --- the walk ------------------------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -317,6 +368,7 @@ class _Importer:
                 self.generic(node, handled=())
             else:
                 self.generic(node, handled=())
+        self.unused_form_files()
 
     def drop_named(self, node, name: str) -> None:
         for attr, _vns, local in self.vendor_attrs(node):
@@ -478,20 +530,28 @@ class _Importer:
                 self.touched = True
 
     def zeebe_form(self, node, definition) -> None:
-        """An embedded Camunda Form becomes the element's form; a linked or external one (formId,
-        externalReference, a custom formKey) is lifted for `form_key`, which says what to create."""
+        """An embedded Camunda Form, or a linked one whose .form file came with the document, becomes the
+        element's form; any other (a formId without its file, externalReference, a custom formKey) is lifted
+        for `form_key`, which says what to create."""
         form_key = definition.get("formKey") or ""
         embedded = form_key.removeprefix("camunda-forms:bpmn:")
         if embedded != form_key and embedded in self.zeebe_forms:
             self.camunda_form(node, embedded, self.zeebe_forms[embedded])
             return
+        linked = definition.get("formId") or ""
+        if linked in self.linked_forms:
+            self.linked_used.add(linked)
+            name, text = self.linked_forms[linked]
+            self.camunda_form(node, linked, text, source=name)
+            return
         for name in ("formKey", "formId", "externalReference"):
             if definition.get(name):
                 self.set(node, ZEEBE_NS, name, definition.get(name))
 
-    def camunda_form(self, node, form_id: str, text: str) -> None:
+    def camunda_form(self, node, form_id: str, text: str, *, source: str = "") -> None:
         """A Camunda Form (form-js JSON, as the platform's forms are): its fields of the types the platform's
-        forms have are kept as they are, each other one is reported by name and left out."""
+        forms have are kept as they are, each other one is reported by name and left out. `source` names a
+        linked form's .form file (checked when it was read); an embedded one is checked here."""
         try:
             schema = json.loads(text)
             components = schema["components"]
@@ -505,7 +565,9 @@ class _Importer:
                 % {"e": self.label(node), "f": form_id[:64]}
             )
             return
-        self.add_form(node, self.camunda_components(node, components), f"zeebe:userTaskForm {form_id}")
+        self.add_form(
+            node, self.camunda_components(node, components), source or f"zeebe:userTaskForm {form_id}"
+        )
 
     def camunda_components(self, node, components: list) -> list[dict]:
         kept = []
@@ -1043,13 +1105,14 @@ def add_layout(root, process) -> None:
 # --- entry point ---------------------------------------------------------------------------------------------
 
 
-def convert(xml: str, forms: dict | None = None) -> Conversion:
+def convert(xml: str, forms: dict | None = None, form_files: Iterable[tuple[str, str]] = ()) -> Conversion:
     """The document with vendor extensions mapped onto the platform's convention (see the module doc).
-    A document that needs nothing comes back as it was. Raises `bpmn.BpmnError` for an unsafe or malformed
-    file, as `bpmn.load` does."""
+    `form_files` are the (file name, text) of the Camunda .form files imported with it. A document that
+    needs nothing comes back as it was. Raises `bpmn.BpmnError` for an unsafe or malformed file, as
+    `bpmn.load` does."""
     root = bpmn.parse_tree(xml)
     process, _model, _errors = bpmn.read_process(root)
-    importer = _Importer(root, process, forms or {})
+    importer = _Importer(root, process, forms or {}, form_files)
     importer.run()
     if not has_diagram(root, process.get("id") or ""):
         add_layout(root, process)
@@ -1065,3 +1128,146 @@ def convert(xml: str, forms: dict | None = None) -> Conversion:
         problems=importer.problems,
         reported=frozenset(importer.reported),
     )
+
+
+# --- reading an upload ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Upload:
+    """What an import was given: the document and the (file name, text) of the Camunda .form files."""
+
+    xml: str
+    form_files: list[tuple[str, str]]
+
+
+def _is_form(name: str) -> bool:
+    return name.lower().endswith(".form")
+
+
+def _too_big(name: str) -> ValidationFailed:
+    if _is_form(name) or name.lower().endswith(".zip"):
+        return ValidationFailed({"bpmn_file": [_("文件「%(f)s」过大（不超过 2 MB）。") % {"f": name[:100]}]})
+    return ValidationFailed({"bpmn_file": [_("BPMN 文件过大（不超过 2 MB）。")]})
+
+
+def _zip_members(upload, name: str) -> list[tuple[str, bytes]]:
+    """The .bpmn and .form files of a .zip (a Camunda Modeler project folder may hold others: .dmn tables,
+    notes, the macOS ``__MACOSX/._*`` copies, which are passed over). The sizes the archive declares are
+    checked before anything is inflated, and zipfile never inflates a member beyond its declared size."""
+    unreadable = ValidationFailed(
+        {
+            "bpmn_file": [
+                _(
+                    "压缩包「%(f)s」无法读取：请上传由流程文件（.bpmn）和表单文件（.form）直接压缩成的 .zip 文件。"
+                )
+                % {"f": name[:100]}
+            ]
+        }
+    )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if len(members) > MAX_UPLOAD_FILES:
+                raise _too_many()
+            if sum(info.file_size for info in members) > MAX_UPLOAD_BYTES:
+                raise _too_large()
+            found = []
+            for info in members:
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.filename.startswith("__MACOSX/") or base.startswith("."):
+                    continue
+                if not (_is_form(base) or base.lower().endswith((".bpmn", ".bpmn20.xml"))):
+                    continue
+                if info.file_size > MAX_FILE_BYTES:
+                    raise _too_big(base)
+                with archive.open(info) as member:
+                    found.append((info.filename, member.read(MAX_FILE_BYTES + 1)))
+            return found
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+    ):
+        # (RuntimeError: an encrypted member; NotImplementedError: a compression zipfile does not have.)
+        raise unreadable from None
+
+
+def _too_many() -> ValidationFailed:
+    return ValidationFailed(
+        {
+            "bpmn_file": [
+                _("文件过多：一次最多导入 %(n)d 个文件（含压缩包中的文件）。") % {"n": MAX_UPLOAD_FILES}
+            ]
+        }
+    )
+
+
+def _too_large() -> ValidationFailed:
+    return ValidationFailed(
+        {
+            "bpmn_file": [
+                _("导入的文件合计过大（含压缩包解压后的大小，不超过 %(n)d MB）。")
+                % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            ]
+        }
+    )
+
+
+def read_upload(files: Sequence) -> Upload:
+    """The document and the .form files of an import's uploaded files: one .bpmn (any file that is not a
+    .form or a .zip, as a single upload always was), the .form files it links, or a .zip holding them.
+    Raises ValidationFailed (under ``bpmn_file``) for files too large or too many, an unreadable .zip, no
+    or several documents, or a document that is not UTF-8; a .form that cannot be read is reported by
+    `convert`, naming it."""
+    if len(files) > MAX_UPLOAD_FILES:
+        raise _too_many()
+    entries: list[tuple[str, bytes]] = []
+    for upload in files:
+        name = upload.name or ""
+        if upload.size > MAX_FILE_BYTES:
+            raise _too_big(name)
+        if name.lower().endswith(".zip"):
+            entries.extend(_zip_members(upload, name))
+        else:
+            entries.append((name, upload.read()))
+    if len(entries) > MAX_UPLOAD_FILES:
+        raise _too_many()
+    if sum(len(raw) for _name, raw in entries) > MAX_UPLOAD_BYTES:
+        raise _too_large()
+    documents = [(name, raw) for name, raw in entries if not _is_form(name)]
+    if not documents:
+        raise ValidationFailed(
+            {
+                "bpmn_file": [
+                    _(
+                        "没有流程文件：请选择流程的 .bpmn 文件（可同时选择它链接的表单文件 .form），或包含它们的 .zip 压缩包。"
+                    )
+                ]
+            }
+        )
+    if len(documents) > 1:
+        raise ValidationFailed(
+            {
+                "bpmn_file": [
+                    _("一次只能导入一个流程文件，收到了 %(n)d 个：%(f)s。")
+                    % {"n": len(documents), "f": "、".join(name[:100] for name, _raw in documents)}
+                ]
+            }
+        )
+    try:
+        xml = documents[0][1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed({"bpmn_file": [_("BPMN 文件应为 UTF-8 编码。")]}) from None
+    form_files = []
+    for name, raw in entries:
+        if _is_form(name):
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = ""  # reported by `convert` as not a Camunda form, naming the file
+            form_files.append((name, text))
+    return Upload(xml=xml, form_files=form_files)

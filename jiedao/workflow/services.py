@@ -27,6 +27,7 @@ import logging
 import math
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -79,6 +80,8 @@ ACTIVATION_KEY = "jiedao_activation"
 SYSTEM_ACTOR_NAME = "system"
 MAX_DATA_BYTES = 256 * 1024
 DEFINITION_FIELDS = ["key", "name", "version", "status", "org", "deployed_at"]
+# The Camunda .form files imported beside a document (Camunda 8 linked forms): (file name, text).
+FormFiles = Iterable[tuple[str, str]]
 # The instance columns a step writes (the rest of the row does not change after the start).
 STEP_FIELDS = [
     "state",
@@ -242,26 +245,30 @@ def _validated_model(
     return model
 
 
-def _imported(bpmn_xml: str, forms: dict) -> bpmn_import.Conversion:
+def _imported(bpmn_xml: str, forms: dict, form_files: FormFiles = ()) -> bpmn_import.Conversion:
     """A file from another engine (Flowable, Activiti, Camunda 7 or 8) in the platform's convention, with the
-    forms it brought added (forms given by name win). A document that is not safe, well-formed BPMN comes
+    forms it brought added (forms given by name win); `form_files` are the Camunda .form files (file name,
+    text) imported with it, which its linked forms name. A document that is not safe, well-formed BPMN comes
     back as it is: its errors are reported where it is read."""
     try:
-        conversion = bpmn_import.convert(bpmn_xml, forms)
+        conversion = bpmn_import.convert(bpmn_xml, forms, form_files)
     except bpmn.BpmnError:
         return bpmn_import.Conversion(xml=bpmn_xml, forms=dict(forms))
     conversion.forms = {**conversion.forms, **forms}
     return conversion
 
 
-def definition_import(*, actor, org: OrgUnit, bpmn_xml: str, forms=None) -> bpmn_import.Conversion:
+def definition_import(
+    *, actor, org: OrgUnit, bpmn_xml: str, forms=None, form_files: FormFiles = ()
+) -> bpmn_import.Conversion:
     """What the designer's 导入 shows before anything is saved: the file converted from its modeler's
-    extensions, the forms it carries, what was converted and what the administrator must fix before deploy.
-    Raises ValidationFailed for a file that is not safe, well-formed BPMN."""
+    extensions (with the Camunda .form files imported beside it), the forms it carries, what was converted
+    and what the administrator must fix before deploy. Raises ValidationFailed for a file that is not safe,
+    well-formed BPMN."""
     require(actor, PERM_DEPLOY, org)
     bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
     _read_head(bpmn_xml)
-    return _imported(bpmn_xml, forms)
+    return _imported(bpmn_xml, forms, form_files)
 
 
 def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
@@ -307,15 +314,22 @@ def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinit
 
 
 def definition_deploy_xml(
-    *, actor, org: OrgUnit, bpmn_xml: str, forms=None, name: str = "", description: str = ""
+    *,
+    actor,
+    org: OrgUnit,
+    bpmn_xml: str,
+    forms=None,
+    form_files: FormFiles = (),
+    name: str = "",
+    description: str = "",
 ) -> ProcessDefinition:
-    """Validate and deploy a document as the next version of its process at `org`, in one go. Nothing is
-    saved when validation fails."""
+    """Validate and deploy a document as the next version of its process at `org`, in one go (`form_files`:
+    the Camunda .form files its linked forms name). Nothing is saved when validation fails."""
     require(actor, PERM_DEPLOY, org)
     bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
     # A file exported by another modeler is deployed in the platform's convention, or refused with what
     # could not be converted (never with an assignee silently dropped).
-    conversion = _imported(bpmn_xml, forms)
+    conversion = _imported(bpmn_xml, forms, form_files)
     bpmn_xml, forms = conversion.xml, conversion.forms
     model = _validated_model(bpmn_xml, forms, actor=actor, org=org, conversion=conversion)
     with transaction.atomic():

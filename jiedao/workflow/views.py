@@ -28,7 +28,7 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin
 from jiedao.workcalendar.choices import CountingRule
-from jiedao.workflow import formschema, opinions, proxies, selectors, services
+from jiedao.workflow import bpmn_import, formschema, opinions, proxies, selectors, services
 from jiedao.workflow.api.views import inbox_items
 from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, InstanceStatus, Outcome, TaskStatus
 from jiedao.workflow.models import OpinionPhrase, ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
@@ -906,21 +906,12 @@ class _DesignMixin(ScopedViewMixin):
 
 
 class DefinitionCreateView(_DesignMixin, View):
-    """POST: a new draft, from an uploaded .bpmn file or from a minimal template."""
+    """POST: a new draft, from an uploaded .bpmn file (with the Camunda .form files it links, or a .zip of
+    them) or from a minimal template."""
 
     def post(self, request):
-        upload = request.FILES.get("bpmn_file")
-        if upload is not None:
-            if upload.size > 2 * 1024 * 1024:
-                messages.error(request, _("BPMN 文件过大（不超过 2 MB）。"))
-                return HttpResponseRedirect(reverse("workflow:definition_list"))
-            raw = upload.read()
-            try:
-                xml = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                messages.error(request, _("BPMN 文件应为 UTF-8 编码。"))
-                return HttpResponseRedirect(reverse("workflow:definition_list"))
-        else:
+        uploads = request.FILES.getlist("bpmn_file")
+        if not uploads:
             key = request.POST.get("key", "").strip()
             name = request.POST.get("name", "").strip() or key
             from jiedao.workflow.bpmn import PROCESS_KEY_RE
@@ -935,11 +926,15 @@ class DefinitionCreateView(_DesignMixin, View):
 
         def call():
             forms: dict = {}
-            if upload is not None:
+            if uploads:
                 # A file from Flowable, Activiti or Camunda Modeler: in the platform's convention, with a
                 # diagram if it had none, and what the administrator must fix said on the designer page.
+                upload = bpmn_import.read_upload(uploads)
                 created["import"] = services.definition_import(
-                    actor=request.user, org=request.user.org, bpmn_xml=xml
+                    actor=request.user,
+                    org=request.user.org,
+                    bpmn_xml=upload.xml,
+                    form_files=upload.form_files,
                 )
                 xml_, forms = created["import"].xml, created["import"].forms
             else:
@@ -1030,19 +1025,29 @@ class DefinitionSaveView(_DesignMixin, View):
 
 
 class DefinitionImportView(_DesignMixin, View):
-    """POST JSON {bpmn_xml}: the designer's 导入 of a file, possibly from another modeler. Answers with the
-    file in the platform's convention (and a diagram if it had none), the forms it carries, what was
-    converted (``notes``) and what must be fixed before deploy (``problems``); nothing is saved."""
+    """POST the designer's 导入 of a file, possibly from another modeler: the chosen files as ``bpmn_file``
+    (multipart: a .bpmn with the Camunda .form files it links, or a .zip of them), or JSON {bpmn_xml}.
+    Answers with the file in the platform's convention (and a diagram if it had none), the forms it carries,
+    what was converted (``notes``) and what must be fixed before deploy (``problems``); nothing is saved."""
 
     def post(self, request, pk):
         definition = self.get_definition(pk)
-        body = _designer_body(request)
-        if isinstance(body, JsonResponse):
-            return body
+        if request.FILES:
+            upload, errors = _call(
+                request, lambda: bpmn_import.read_upload(request.FILES.getlist("bpmn_file"))
+            )
+            if errors:
+                return _designer_error(errors)
+            bpmn_xml, form_files = upload.xml, upload.form_files
+        else:
+            body = _designer_body(request)
+            if isinstance(body, JsonResponse):
+                return body
+            bpmn_xml, form_files = str(body.get("bpmn_xml") or ""), []
         conversion, errors = _call(
             request,
             lambda: services.definition_import(
-                actor=request.user, org=definition.org, bpmn_xml=str(body.get("bpmn_xml") or "")
+                actor=request.user, org=definition.org, bpmn_xml=bpmn_xml, form_files=form_files
             ),
         )
         if errors:

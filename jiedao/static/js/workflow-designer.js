@@ -456,13 +456,14 @@
     const importInput = document.getElementById("wf-import");
     if (importInput) {
       importInput.addEventListener("change", () => {
-        const file = importInput.files[0];
-        if (!file) return;
-        file.text().then(async (text) => {
-          // The server reads the file first: a file from Flowable, Activiti or Camunda Modeler comes back in
+        const files = Array.from(importInput.files);
+        if (!files.length) return;
+        (async () => {
+          // The server reads the files first: a file from Flowable, Activiti or Camunda Modeler comes back in
           // the platform's convention (with a diagram if it had none), with the forms it carries (those
-          // exported here too), what was converted and what must be fixed before deploy.
-          const report = await importOnServer(text);
+          // exported here too, and the Camunda .form files chosen with it or zipped with it), what was
+          // converted and what must be fixed before deploy.
+          const report = await importOnServer(files);
           if (!report) return;
           const carried = report.forms || {};
           if (Object.keys(carried).length) {
@@ -474,18 +475,20 @@
           }
           await importXml(report.xml);
           showImportReport(report.problems || [], report.notes || []);
-        });
+        })();
         importInput.value = "";
       });
     }
-    async function importOnServer(text) {
+    async function importOnServer(files) {
       let response;
       let body = {};
+      const upload = new FormData();
+      files.forEach((file) => upload.append("bpmn_file", file, file.name));
       try {
         response = await fetch(config.importUrl, {
           method: "POST",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-          body: JSON.stringify({ bpmn_xml: text }),
+          headers: { "X-CSRFToken": csrfToken() },
+          body: upload,
           credentials: "same-origin",
         });
         body = await response.json();

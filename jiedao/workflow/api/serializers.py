@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiedao.workflow import bpmn_import
 from jiedao.workflow.choices import DECISIONS
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
 from jiedao.workflow.services import MAX_BATCH
@@ -58,12 +59,27 @@ class DefinitionDetailSerializer(DefinitionSerializer):
         read_only_fields = fields
 
 
+class FormFileSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255, help_text="文件名，如 apply.form（问题中以它指明文件）")
+    content = serializers.CharField(
+        trim_whitespace=False, help_text="文件内容：Camunda 表单（form-js JSON，含 id 与 components）"
+    )
+
+
 class DefinitionDeploySerializer(serializers.Serializer):
     bpmn_xml = serializers.CharField(
         help_text="BPMN 2.0 XML（不超过 2 MB；不得含 DOCTYPE/实体）", trim_whitespace=False
     )
     forms = serializers.DictField(
         required=False, default=dict, help_text="form-js 表单，按表单标识（formKey）为键"
+    )
+    form_files = serializers.ListField(
+        child=FormFileSerializer(),
+        required=False,
+        default=list,
+        max_length=bpmn_import.MAX_UPLOAD_FILES,
+        help_text="Camunda 8 流程链接的表单文件（.form）：环节的 zeebe:formDefinition formId 按表单的 id 对应，"
+        "转换为该环节的表单；没有环节链接的文件、不是有效 Camunda 表单的文件作为问题列出（发布被拒绝）",
     )
     org = serializers.IntegerField(required=False, help_text="所属组织节点编号；默认为您所在的节点")
     name = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)

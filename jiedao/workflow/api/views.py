@@ -87,7 +87,8 @@ def _org(request, value) -> OrgUnit:
         summary=gettext_lazy("发布流程（上传 BPMN）"),
         description=gettext_lazy(
             "校验后作为该流程在该节点的新版本发布；校验不通过时返回 400，errors.bpmn_xml 逐条列出问题（指明元素），"
-            "不保存任何内容。需要 workflow.add_processdefinition 权限。"
+            "不保存任何内容。Camunda 8 流程链接的表单（.form 文件）放在 form_files 中一并提交。"
+            "需要 workflow.add_processdefinition 权限。"
         ),
         request=s.DefinitionDeploySerializer,
         responses={201: s.DefinitionDetailSerializer, **_errors(400, 403, 404)},
@@ -144,6 +145,7 @@ class ProcessDefinitionViewSet(
             org=_org(request, data.get("org")),
             bpmn_xml=data["bpmn_xml"],
             forms=data.get("forms") or {},
+            form_files=[(each["name"], each["content"]) for each in data["form_files"]],
             name=data.get("name", ""),
             description=data.get("description", ""),
         )
