@@ -760,6 +760,16 @@ class _Importer:
             value = (node.get(attr) or "").strip()
             if value in self.new_forms or value in self.forms:
                 self.put(node, attr, local, value)  # a form of the file (or generated from its fields)
+            elif vns == ZEEBE_NS and local == "formId":
+                # a Camunda 8 linked form whose .form file did not come with the process
+                self.drop(node, attr)
+                self.problem(
+                    _(
+                        "%(e)s链接的表单「%(k)s」（zeebe:formDefinition formId）的表单文件没有一起导入，已移除：请同时选择"
+                        "流程文件和该表单的 .form 文件（或把它们压缩成一个 .zip）重新导入，或在设计器中为该环节新建表单。"
+                    )
+                    % {"e": label, "k": value[:64]}
+                )
             elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", value):
                 self.put(node, attr, local, value)
                 if vns == CAMUNDA_NS:

@@ -113,12 +113,13 @@ def test_a_zip_of_the_project_imports_like_the_files_chosen_together(dept_leader
     services.definition_deploy(actor=people.deployer, definition=draft)
 
 
-def test_a_linked_form_without_its_file_keeps_saying_what_to_create(dept_leaders, people):
+def test_a_linked_form_without_its_file_says_to_import_the_form_file_with_it(dept_leaders, people):
     draft, errors, warnings = import_files(people, upload(BPMN), upload(FORMS[0]))
     assert errors == []
     assert warnings == [
-        "用户任务「领导审批」（Activity_1approve）的表单 zeebe:formId=baoxiu-approve 不是本平台的表单标识，"
-        "已移除：请在设计器中为该环节新建表单。"
+        "用户任务「领导审批」（Activity_1approve）链接的表单「baoxiu-approve」（zeebe:formDefinition formId）的表单文件"
+        "没有一起导入，已移除：请同时选择流程文件和该表单的 .form 文件（或把它们压缩成一个 .zip）重新导入，"
+        "或在设计器中为该环节新建表单。"
     ]
     assert sorted(draft.forms) == ["form_Activity_0check"]
 
@@ -231,7 +232,9 @@ def test_the_designers_import_takes_the_form_files_or_a_zip_and_answers_with_the
         "checkResult",
         "estimatedCost",
     ]
-    assert any("zeebe:formId=baoxiu-approve" in problem for problem in body["problems"]), body["problems"]
+    assert any(
+        "链接的表单「baoxiu-approve」" in problem and ".form 文件" in problem for problem in body["problems"]
+    ), body["problems"]
     project = zipped(
         {"baoxiu.bpmn": vendor_file(BPMN).encode()} | {n: vendor_file(n).encode() for n in FORMS}
     )

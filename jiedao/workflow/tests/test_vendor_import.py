@@ -415,8 +415,9 @@ def test_camunda_8_settings_that_map_are_converted_and_the_others_refused_naming
         "而本流程的表单没有该字段）：请在设计器中重新指定办理人。"
     ) in conversion.problems
     assert (
-        "用户任务「发文登记」（Activity_2register）的表单 zeebe:formId=fawen-register 不是本平台的表单标识，"
-        "已移除：请在设计器中为该环节新建表单。"
+        "用户任务「发文登记」（Activity_2register）链接的表单「fawen-register」（zeebe:formDefinition formId）的"
+        "表单文件没有一起导入，已移除：请同时选择流程文件和该表单的 .form 文件（或把它们压缩成一个 .zip）重新导入，"
+        "或在设计器中为该环节新建表单。"
     ) in conversion.problems
     assert any(
         p.startswith(
