@@ -54,8 +54,10 @@ ELDERLY_AGE = 60
 
 @dataclass(frozen=True)
 class Finding:
-    """One record a check lists, as the list and the export show it."""
+    """One record a check lists, as the list, the export and the API show it."""
 
+    kind: str  # person, household or house: the record's API list (/api/v1/<kind>s/{record_id}/)
+    record_id: int
     record: str
     url: str
     org: str
@@ -96,6 +98,8 @@ def _age(person: Person, today: date) -> int:
 
 def _person_finding(person: Person, problem: str) -> Finding:
     return Finding(
+        kind="person",
+        record_id=person.pk,
         record=person.name,
         url=reverse("registry:person_detail", args=[person.pk]),
         org=person.org.name,
@@ -206,6 +210,8 @@ def _households(user) -> QuerySet[Household]:
 
 def _household_finding(household: Household, problem: str) -> Finding:
     return Finding(
+        kind="household",
+        record_id=household.pk,
         record=_("户号 %(n)s") % {"n": household.number},
         url=reverse("registry:household_detail", args=[household.pk]),
         org=household.org.name,
@@ -302,6 +308,8 @@ def _crowded_rows(queryset: QuerySet[House], user, today: date) -> QuerySet[Hous
 
 def _describe_crowded_house(house: House, today: date) -> Finding:
     return Finding(
+        kind="house",
+        record_id=house.pk,
         record=house.full_address,
         url=reverse("registry:house_detail", args=[house.pk]),
         org=house.org.name,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.parameters.models import SystemParameter
 from jiedao.parameters.services import clear_cache as clear_parameter_cache
 from jiedao.registry import services
@@ -232,3 +232,39 @@ def test_a_checks_list_exports_to_excel_with_an_audit_event(tree, clerk):
     response = client_for(clerk).get(f"{QUALITY}centenarians/export/", {"org": "x"}, follow=True)
     assert "筛选条件有误，请修改后再导出。" in response.content.decode()
     assert AuditEvent.objects.filter(event_name="registry.list.exported").count() == 1
+
+
+def test_the_api_gives_the_counts_and_each_checks_records_in_scope(tree, clerk):
+    mine = resident(clerk, tree.community_a1, "接口寿星", 104)
+    resident(staff(tree.community_b1), tree.community_b1, "外社区寿星", 103)
+    api = api_client_for(clerk)
+
+    overview = api.get("/api/v1/registry-quality/")
+    assert overview.status_code == 200
+    by_key = {row["key"]: row for row in overview.json()}
+    assert by_key["centenarians"]["count"] == 1 and by_key["centenarians"]["title"] == "百岁以上在册人员"
+
+    response = api.get("/api/v1/registry-quality/centenarians/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1
+    assert body["results"] == [
+        {
+            "kind": "person",
+            "record_id": mine.pk,
+            "record": "接口寿星",
+            "url": f"/registry/persons/{mine.pk}/",
+            "org": tree.community_a1.name,
+            "problem": "104 岁，请入户核实是否健在",
+        }
+    ]
+    # another community's node is refused by name, not probed
+    response = api.get("/api/v1/registry-quality/centenarians/", {"org": tree.community_b1.pk})
+    assert response.status_code == 400 and "org" in response.json()["errors"]
+    reader = api_client_for(make_user(tree.community_a1, "registry.view_person"))
+    assert reader.get("/api/v1/registry-quality/expired-permits/").status_code == 404
+    assert {row["key"] for row in reader.get("/api/v1/registry-quality/").json()} == {
+        "centenarians",
+        "elderly-without-phone",
+        "without-house",
+    }
