@@ -236,12 +236,15 @@ def _with_head(queryset: QuerySet[Household], user, today: date) -> QuerySet[Hou
 def _describe_head_problem(household: Household, today: date) -> Finding:
     head = household.head
     if head is None:
-        problem = _("未设户主")
+        problem = _("未设户主，请指定户主")
     elif head.status != PersonStatus.LIVING:
-        problem = _("户主 %(name)s %(status)s") % {"name": head.name, "status": head.get_status_display()}
+        problem = _("户主 %(name)s %(status)s，请变更户主") % {
+            "name": head.name,
+            "status": head.get_status_display(),
+        }
     else:
-        problem = _("户主 %(name)s 不是本户成员") % {"name": head.name}
-    return _household_finding(household, problem + _("，请变更户主"))
+        problem = _("户主 %(name)s 不是本户成员，请变更户主") % {"name": head.name}
+    return _household_finding(household, problem)
 
 
 def _empty_households(user, today: date) -> QuerySet[Household]:

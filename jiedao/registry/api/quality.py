@@ -29,8 +29,7 @@ class QualityCheckSerializer(serializers.Serializer):
 
 
 class QualityFindingSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["person", "household", "house"],
+    kind = serializers.CharField(
         help_text="记录类型：person 人员（/api/v1/persons/{id}/）、household 户、house 房屋",
     )
     record_id = serializers.IntegerField(help_text="记录编号")
@@ -44,6 +43,7 @@ class QualityOverviewView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="registry_quality_overview",
         summary="数据质量核查汇总",
         description="您有权查看的各项核查及其问题记录数（只计您管辖范围内的记录）；每项需要其所读记录的查看权限。",
         responses={200: QualityCheckSerializer(many=True), 403: LIST_ERRORS[403]},
@@ -65,6 +65,7 @@ class QualityFindingsView(APIView):
     pagination_class = KeyedPagination
 
     @extend_schema(
+        operation_id="registry_quality_findings",
         summary="数据质量核查问题记录",
         description="一项核查列出的记录，顺序同网页；没有该项所需权限或核查项不存在时返回 404。",
         parameters=[
