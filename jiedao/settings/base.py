@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "jiedao.sms",
     "jiedao.catalog",
     "jiedao.applications",
+    "jiedao.appointments",
     "jiedao.public",
 ]
 

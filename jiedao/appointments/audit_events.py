@@ -1,0 +1,16 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.audit.registry import detail_labels, event_type
+
+SCHEDULE_SET = event_type(5201, "appointments.schedule.set", _("设置预约时段"))
+APPOINTMENT_BOOKED = event_type(5202, "appointments.appointment.booked", _("群众预约办理"))
+APPOINTMENT_CANCELLED = event_type(5203, "appointments.appointment.cancelled", _("群众取消预约"))
+APPOINTMENT_CHECKED_IN = event_type(5204, "appointments.appointment.checked_in", _("预约签到"))
+APPOINTMENT_NO_SHOW = event_type(5205, "appointments.appointment.no_show", _("预约未到记为爽约"))
+
+detail_labels(
+    "appointments",
+    slots=_("开放的时段"),
+    closed=_("停止预约的时段"),
+    capacity=_("每个时段可预约人数"),
+)

@@ -1,0 +1,109 @@
+"""预约办理: the bookable time slots of a service hall and residents' bookings of them.
+
+A hall is the org node that implements a service item (`ServiceItem.org`); its slots (`Slot`) are the same on
+every working day of the project's calendar. A booking (`Appointment`) takes one place of one slot on one
+date; a slot's places are counted under a lock of the slot's row (`services.appointment_book`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.core.fields import EncryptedTextField
+from jiedao.core.scope import ScopedModel
+
+
+class Slot(ScopedModel):
+    """A bookable time of a hall's working day (09:00–09:30) with its places. A slot taken out of the
+    schedule is kept inactive, so the bookings made for it stay readable."""
+
+    start = models.TimeField(_("开始时间"))
+    end = models.TimeField(_("结束时间"))
+    capacity = models.PositiveSmallIntegerField(_("可预约人数"))
+    is_active = models.BooleanField(_("开放预约"), default=True)
+
+    class Meta:
+        verbose_name = _("预约时段")
+        verbose_name_plural = _("预约时段")
+        ordering = ["org_id", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "start"], name="appointments_slot_start"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="appointments_slot_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def is_morning(self) -> bool:
+        return self.start.hour < 12
+
+
+class Appointment(ScopedModel):
+    """One resident's booking of one slot on one date for one item. `org` is the hall (the item's
+    implementing node). Name and phone are copied from the account: the booking stays readable for the hall
+    when the resident closes the account."""
+
+    item = models.ForeignKey(
+        "catalog.ServiceItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("事项")
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("时段")
+    )
+    date = models.DateField(_("预约日期"))
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    resident = models.ForeignKey(
+        "applications.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("群众账号"),
+    )
+    name = models.CharField(_("预约人"), max_length=50)
+    phone = EncryptedTextField(_("手机号码"))
+    phone_masked = models.CharField(_("手机号码"), max_length=20)
+    id_number_masked = models.CharField(_("身份证件号码"), max_length=30, blank=True)
+    code = models.CharField(_("预约码"), max_length=12, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签到人"),
+    )
+    no_show_at = models.DateTimeField(_("记为爽约时间"), null=True, blank=True)
+
+    scope_owner_field = None  # booked by residents, not by staff
+
+    class Meta:
+        verbose_name = _("预约")
+        verbose_name_plural = _("预约")
+        ordering = ["starts_at", "id"]
+        permissions = [("checkin_appointment", _("预约签到"))]
+        constraints = [
+            # One open booking per resident and item, whatever reaches the database at the same moment.
+            models.UniqueConstraint(
+                fields=["resident", "item"],
+                condition=Q(status=AppointmentStatus.BOOKED),
+                name="appointments_one_open_per_item",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["slot", "date"], name="appointments_slot_date"),
+            models.Index(fields=["org", "date"], name="appointments_org_date"),
+            models.Index(fields=["status", "ends_at"], name="appointments_status_ends"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('预约')} {self.code}"

@@ -1,0 +1,50 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.parameters.registry import declare
+
+GROUP = _("预约办理")
+
+DAYS_AHEAD = declare(
+    "appointments.days_ahead",
+    _("可提前预约的工作日数"),
+    7,
+    minimum=1,
+    maximum=30,
+    group=GROUP,
+    help_text=_("群众可预约自下一个工作日起这么多个工作日内的时段（节假日不开放，调休上班日开放）。"),
+)
+NO_SHOW_LIMIT = declare(
+    "appointments.no_show_limit",
+    _("爽约次数上限"),
+    3,
+    minimum=1,
+    maximum=20,
+    group=GROUP,
+    help_text=_("统计期内爽约达到这么多次的，暂停预约。"),
+)
+NO_SHOW_WINDOW_DAYS = declare(
+    "appointments.no_show_window_days",
+    _("爽约统计期（自然日）"),
+    90,
+    minimum=7,
+    maximum=365,
+    group=GROUP,
+)
+BAN_DAYS = declare(
+    "appointments.ban_days",
+    _("爽约后暂停预约（自然日）"),
+    30,
+    minimum=1,
+    maximum=365,
+    group=GROUP,
+    help_text=_("自最近一次爽约的预约日起，在这么多天内不能预约。"),
+)
+GRACE_MINUTES = declare(
+    "appointments.grace_minutes",
+    _("签到宽限（分钟）"),
+    15,
+    minimum=0,
+    maximum=120,
+    group=GROUP,
+    help_text=_("预约时段结束后这么多分钟仍未签到的，记为爽约。"),
+)

@@ -1,0 +1,448 @@
+"""Every write of 预约办理: a hall's schedule, a resident's booking and its cancelling, the window's check-in
+and the periodic marking of no-shows (爽约).
+
+Rules are checked first, in the user's language, and nothing is written when one refuses; the records and
+the SMS are written in the site's language (`core.i18n.records_language`). A booking counts the places of
+its slot under a lock of the slot's row, so two residents racing for the last place never both get it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.applications.models import Resident
+from jiedao.applications.services import TRACKING_ALPHABET, unique_code
+from jiedao.appointments import audit_events as events
+from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
+from jiedao.appointments.models import Appointment, Slot
+from jiedao.audit import services as audit
+from jiedao.catalog.models import ServiceItem
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
+from jiedao.core.scope import require
+from jiedao.orgs.models import OrgUnit
+from jiedao.parameters.services import get_parameter
+from jiedao.registry.validators import InvalidNumber, parse_phone
+from jiedao.sms.services import sms_queue
+from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.services import CHINA_TZ
+
+CODE_LENGTH = 8
+SYSTEM = "system"
+MAX_SLOTS = 48  # a day cut into 10-minute slots from 8:00 to 16:00; more is a typing mistake
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def _resident_name(resident: Resident) -> str:
+    return f"resident:{resident.pk}"
+
+
+def _date_text(day: dt.date) -> str:
+    return f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def bookable_dates(*, now: dt.datetime | None = None) -> list[dt.date]:
+    """The working days a resident may book: from the next working day, `appointments.days_ahead` of them
+    (statutory holidays closed, 调休 make-up days open)."""
+    today = timezone.localtime(_now(now), CHINA_TZ).date()
+    wanted = int(get_parameter("appointments.days_ahead"))
+    return [workcalendar.add_working_days(today, n) for n in range(1, wanted + 1)]
+
+
+def bookable_items() -> QuerySet[ServiceItem]:
+    """Published items whose hall (the implementing node) has opened slots for booking."""
+    return ServiceItem.objects.filter(
+        is_published=True, org_id__in=Slot.objects.filter(is_active=True).values("org_id")
+    ).order_by("code")
+
+
+@dataclass(frozen=True)
+class SlotPlaces:
+    slot: Slot
+    taken: int
+    begun: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(self.slot.capacity - self.taken, 0)
+
+    @property
+    def bookable(self) -> bool:
+        return self.remaining > 0 and not self.begun
+
+
+def _starts_at(day: dt.date, slot: Slot) -> dt.datetime:
+    return dt.datetime.combine(day, slot.start, tzinfo=CHINA_TZ)
+
+
+def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
+    """The open slots of the item's hall on `day` with the places left (one query for all the counts)."""
+    now = _now(now)
+    taken = dict(
+        Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
+        .values("slot_id")
+        .annotate(n=Count("id"))
+        .values_list("slot_id", "n")
+    )
+    slots = Slot.objects.filter(org_id=item.org_id, is_active=True).order_by("start")
+    return [SlotPlaces(slot, taken.get(slot.pk, 0), _starts_at(day, slot) <= now) for slot in slots]
+
+
+def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> dt.date | None:
+    """The date until which `resident` may not book (exclusive) after too many no-shows, or None.
+
+    `appointments.no_show_limit` no-shows within `appointments.no_show_window_days` stop booking for
+    `appointments.ban_days` from the latest no-show's date."""
+    now = _now(now)
+    window = dt.timedelta(days=int(get_parameter("appointments.no_show_window_days")))
+    recent = list(
+        Appointment.objects.filter(
+            resident=resident, status=AppointmentStatus.NO_SHOW, starts_at__gte=now - window
+        ).values_list("date", flat=True)
+    )
+    if len(recent) < int(get_parameter("appointments.no_show_limit")):
+        return None
+    until = max(recent) + dt.timedelta(days=int(get_parameter("appointments.ban_days")))
+    return until if timezone.localtime(now, CHINA_TZ).date() < until else None
+
+
+def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(resident=resident)
+        .select_related("item", "slot", "org")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def open_appointment(resident: Resident, item: ServiceItem) -> Appointment | None:
+    return Appointment.objects.filter(resident=resident, item=item, status=AppointmentStatus.BOOKED).first()
+
+
+# --- the schedule ------------------------------------------------------------------------------------------
+
+
+def _time_cuts(first: dt.time, last: dt.time, minutes: int) -> list[tuple[dt.time, dt.time]]:
+    day = dt.date(2000, 1, 1)
+    at, end = dt.datetime.combine(day, first), dt.datetime.combine(day, last)
+    cuts = []
+    while at + dt.timedelta(minutes=minutes) <= end:
+        cuts.append((at.time(), (at + dt.timedelta(minutes=minutes)).time()))
+        at += dt.timedelta(minutes=minutes)
+    return cuts
+
+
+def schedule_set(
+    *,
+    actor,
+    org: OrgUnit,
+    morning: tuple[dt.time, dt.time] | None,
+    afternoon: tuple[dt.time, dt.time] | None,
+    minutes: int,
+    capacity: int,
+) -> list[Slot]:
+    """The hall's working day cut into slots of `minutes` (morning and afternoon, either may be closed), each
+    with `capacity` places. Slots no longer in the schedule are closed (kept for their bookings), slots
+    already there get the new capacity, and a booking already made stays valid."""
+    require(actor, "appointments.change_slot", org)
+    errors: dict[str, list[str]] = {}
+    if not 5 <= minutes <= 240:
+        errors["minutes"] = [_("每个时段须在 5 至 240 分钟之间。")]
+    if not 1 <= capacity <= 500:
+        errors["capacity"] = [_("每个时段可预约人数须在 1 至 500 人之间。")]
+    for field, span in (("morning", morning), ("afternoon", afternoon)):
+        if span is not None and span[0] >= span[1]:
+            errors[field] = [_("结束时间须晚于开始时间。")]
+    if morning and afternoon and not errors and afternoon[0] < morning[1]:
+        errors["afternoon"] = [_("下午的时间不能早于上午结束的时间。")]
+    if errors:
+        raise ValidationFailed(errors)
+    cuts = [cut for span in (morning, afternoon) if span for cut in _time_cuts(span[0], span[1], minutes)]
+    if not cuts and (morning or afternoon):
+        raise ValidationFailed({"minutes": [_("上下午的时间都不够一个时段。")]})
+    if len(cuts) > MAX_SLOTS:
+        raise ValidationFailed({"minutes": [_("一天最多 %(n)d 个时段，请加长每个时段。") % {"n": MAX_SLOTS}]})
+    with transaction.atomic():
+        existing = {slot.start: slot for slot in Slot.objects.select_for_update().filter(org=org)}
+        wanted = {start for start, _end in cuts}
+        closed = []
+        for start, slot in existing.items():
+            if start not in wanted and slot.is_active:
+                slot.is_active = False
+                slot.save(update_fields=["is_active", "updated_at"])
+                closed.append(str(slot))
+        slots = []
+        for start, end in cuts:
+            slot = existing.get(start)
+            if slot is None:
+                slot = Slot.objects.create(org=org, start=start, end=end, capacity=capacity, created_by=actor)
+            else:
+                slot.end, slot.capacity, slot.is_active = end, capacity, True
+                slot.save(update_fields=["end", "capacity", "is_active", "updated_at"])
+            slots.append(slot)
+        audit.record(
+            events.SCHEDULE_SET,
+            actor=actor,
+            target=org,
+            after={"slots": [str(slot) for slot in slots], "capacity": capacity, "closed": closed},
+        )
+    return slots
+
+
+# --- booking -----------------------------------------------------------------------------------------------
+
+
+def _check_day(day: dt.date, now: dt.datetime) -> None:
+    dates = bookable_dates(now=now)
+    if not workcalendar.is_workday(day):
+        raise ValidationFailed(
+            {"date": [_("%(date)s 不是工作日，不办理预约。") % {"date": _date_text(day)}]}, code="not_workday"
+        )
+    if day not in dates:
+        raise ValidationFailed(
+            {
+                "date": [
+                    _("只能预约 %(first)s 至 %(last)s 的工作日。")
+                    % {"first": f"{dates[0]:%Y-%m-%d}", "last": f"{dates[-1]:%Y-%m-%d}"}
+                ]
+            },
+            code="out_of_range",
+        )
+
+
+def _refuse_banned(resident: Resident, now: dt.datetime) -> None:
+    until = booking_ban_until(resident, now=now)
+    if until is not None:
+        raise ServiceError(
+            _("您在 %(days)d 天内爽约已达 %(count)d 次，%(until)s 前不能预约。")
+            % {
+                "days": int(get_parameter("appointments.no_show_window_days")),
+                "count": int(get_parameter("appointments.no_show_limit")),
+                "until": f"{until:%Y-%m-%d}",
+            },
+            code="banned",
+        )
+
+
+def _refuse_duplicate(resident: Resident, item: ServiceItem) -> None:
+    booked = open_appointment(resident, item)
+    if booked is not None:
+        raise ServiceError(
+            _("您已预约“%(item)s”（%(date)s %(slot)s，预约码 %(code)s），如需改期请先取消原预约。")
+            % {
+                "item": item.name,
+                "date": f"{booked.date:%Y-%m-%d}",
+                "slot": booked.slot,
+                "code": booked.code,
+            },
+            code="duplicate",
+        )
+
+
+def appointment_book(
+    *, resident: Resident, item: ServiceItem, day: dt.date, slot: Slot, now: dt.datetime | None = None
+) -> Appointment:
+    """Book one place of `slot` on `day` for `item` at its hall; text the booking code to the resident."""
+    now = _now(now)
+    if not resident.is_verified:
+        raise ServiceError(_("请先完成实名认证再预约。"), code="not_verified")
+    if not item.is_published or slot.org_id != item.org_id:
+        raise OutOfScope()
+    if not slot.is_active:
+        raise ValidationFailed({"slot": [_("该时段不开放预约，请选择其他时段。")]}, code="closed")
+    if _starts_at(day, slot) <= now:
+        raise ValidationFailed({"slot": [_("该时段已开始，请选择其他时段。")]}, code="begun")
+    _check_day(day, now)
+    _refuse_banned(resident, now)
+    with transaction.atomic():
+        # The resident first (one open booking per item), then the slot (its places): always in this order.
+        Resident.objects.select_for_update().filter(pk=resident.pk).first()
+        _refuse_duplicate(resident, item)
+        locked = Slot.objects.select_for_update().get(pk=slot.pk)
+        taken = Appointment.objects.filter(slot=locked, date=day, status__in=TAKING_PLACE).count()
+        if taken >= locked.capacity:
+            raise ServiceError(_("该时段已约满，请选择其他时段。"), code="full")
+        appointment = Appointment.objects.create(
+            org_id=item.org_id,
+            item=item,
+            slot=locked,
+            date=day,
+            starts_at=_starts_at(day, locked),
+            ends_at=dt.datetime.combine(day, locked.end, tzinfo=CHINA_TZ),
+            resident=resident,
+            name=resident.real_name,
+            phone=resident.phone,
+            phone_masked=resident.phone_masked,
+            id_number_masked=resident.id_number_masked,
+            code=unique_code(TRACKING_ALPHABET, CODE_LENGTH, Appointment, "code"),
+        )
+        audit.record(
+            events.APPOINTMENT_BOOKED,
+            actor_name=_resident_name(resident),
+            target=appointment,
+            after={"item": item.name, "date": day, "slot": str(locked), "code": appointment.code},
+        )
+        _text(appointment, "booked")
+    return appointment
+
+
+def _text(appointment: Appointment, what: str) -> None:
+    try:
+        parsed = parse_phone(appointment.phone)
+    except InvalidNumber:
+        return
+    if parsed.kind != "mobile":
+        return
+    values = {
+        "item": appointment.item.name,
+        "date": _date_text(appointment.date),
+        "slot": appointment.slot,
+        "code": appointment.code,
+        "address": appointment.item.window_address,
+    }
+    with records_language():  # SMS templates are registered with the gateway in Chinese
+        if what == "booked":
+            body = (
+                _(
+                    "您已预约办理“%(item)s”：%(date)s %(slot)s，地点：%(address)s，预约码 %(code)s。"
+                    "请携带身份证件按时到窗口签到；不能前来的，请在时段开始前取消预约。"
+                )
+                % values
+            )
+        else:
+            body = _("您预约办理“%(item)s”（%(date)s %(slot)s，预约码 %(code)s）已取消。") % values
+    sms_queue(
+        actor=None,
+        phone=parsed.national,
+        body=body,
+        org=appointment.org,
+        purpose=f"appointments.{what}",
+        dedupe_key=f"appointments.{what}.{appointment.pk}",
+    )
+
+
+def appointment_cancel(
+    *, resident: Resident, appointment: Appointment, now: dt.datetime | None = None
+) -> Appointment:
+    """The resident cancels their own booking, until its slot starts."""
+    now = _now(now)
+    if appointment.resident_id != resident.pk:
+        raise OutOfScope()
+    with transaction.atomic():
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("item", "slot", "org")
+            .get(pk=appointment.pk)
+        )
+        if locked.status != AppointmentStatus.BOOKED:
+            raise ServiceError(
+                _("该预约%(status)s，不能取消。") % {"status": locked.get_status_display()}, code="bad_status"
+            )
+        if locked.starts_at <= now:
+            raise ServiceError(_("预约时段已开始，不能取消。"), code="begun")
+        locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
+        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit.record(
+            events.APPOINTMENT_CANCELLED,
+            actor_name=_resident_name(resident),
+            target=locked,
+            before={"status": AppointmentStatus.BOOKED},
+            after={"status": locked.status},
+        )
+        _text(locked, "cancelled")
+    return locked
+
+
+# --- the window --------------------------------------------------------------------------------------------
+
+
+def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
+    """The bookings of today at the halls in `user`'s scope."""
+    today = timezone.localtime(_now(now), CHINA_TZ).date()
+    return (
+        Appointment.objects.visible_to(user, "appointments.view_appointment")
+        .filter(date=today)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("item", "slot", "org")
+        .order_by("starts_at", "id")
+    )
+
+
+def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) -> Appointment:
+    """签到 at the window by the booking code: a booking of today at a hall in the actor's scope."""
+    now = _now(now)
+    code = (code or "").strip().upper()
+    found = (
+        Appointment.objects.visible_to(actor, "appointments.checkin_appointment").filter(code=code).first()
+    )
+    if found is None:
+        require(actor, "appointments.checkin_appointment", None)  # no permission at all: 403, not "not found"
+        raise ValidationFailed({"code": [_("没有这个预约码，或不是本中心的预约。")]}, code="not_found")
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("item", "slot").get(pk=found.pk)
+        require(actor, "appointments.checkin_appointment", locked)
+        if locked.status != AppointmentStatus.BOOKED:
+            raise ValidationFailed(
+                {"code": [_("该预约%(status)s，不能签到。") % {"status": locked.get_status_display()}]},
+                code="bad_status",
+            )
+        today = timezone.localtime(now, CHINA_TZ).date()
+        if locked.date != today:
+            raise ValidationFailed(
+                {"code": [_("该预约的日期是 %(date)s，不是今天。") % {"date": _date_text(locked.date)}]},
+                code="not_today",
+            )
+        locked.status, locked.checked_in_at, locked.checked_in_by = AppointmentStatus.CHECKED_IN, now, actor
+        locked.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+        audit.record(
+            events.APPOINTMENT_CHECKED_IN,
+            actor=actor,
+            target=locked,
+            before={"status": AppointmentStatus.BOOKED},
+            after={"status": locked.status},
+        )
+    return locked
+
+
+def no_shows_mark(*, now: dt.datetime | None = None) -> int:
+    """爽约: bookings not checked in by their slot's end plus `appointments.grace_minutes`. Each is marked
+    under its own lock, so a check-in at the same moment either comes first or finds it marked."""
+    now = _now(now)
+    cutoff = now - dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
+    marked = 0
+    for pk in Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().filter(pk=pk).first()
+            if locked is None or locked.status != AppointmentStatus.BOOKED or locked.ends_at > cutoff:
+                continue
+            locked.status, locked.no_show_at = AppointmentStatus.NO_SHOW, now
+            locked.save(update_fields=["status", "no_show_at", "updated_at"])
+            audit.record(
+                events.APPOINTMENT_NO_SHOW,
+                actor_name=SYSTEM,
+                target=locked,
+                before={"status": AppointmentStatus.BOOKED},
+                after={"status": locked.status},
+            )
+            marked += 1
+    return marked
+
+
+def today_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Today's bookings at the halls in scope: all of them, and those still waiting to check in."""
+    return todays_appointments(user, now=now).aggregate(
+        total=Count("id"), waiting=Count("id", filter=Q(status=AppointmentStatus.BOOKED))
+    )

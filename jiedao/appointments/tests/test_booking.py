@@ -1,0 +1,321 @@
+"""预约办理 as residents and the window meet it: the places of a slot, the rules that refuse a booking (each
+with its Chinese message and nothing written), cancelling, check-in at the window and 爽约."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from jiedao.applications.tests.factories import make_item, make_resident, resident_client
+from jiedao.appointments import services
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.appointments.models import Appointment, Slot
+from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
+from jiedao.audit.models import AuditEvent
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.testing import client_for, make_user
+from jiedao.sms.models import OutboundMessage
+from jiedao.workcalendar.services import CHINA_TZ
+
+pytestmark = pytest.mark.django_db
+
+# A Friday before the National Day holiday of 2025: Sunday 28 September is a make-up working day (调休),
+# 1–8 October are the holiday, Saturday 11 October is a make-up day again.
+FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+def item(tree):
+    return make_item(tree.subdistrict_a, window_address="甲街道便民服务中心 2 号窗口")
+
+
+@pytest.fixture
+def slots(tree):
+    return open_hall(tree.subdistrict_a, capacity=2)
+
+
+def book(resident, item, slot, day, now=FRIDAY):
+    return services.appointment_book(resident=resident, item=item, day=day, slot=slot, now=now)
+
+
+def refusal(call) -> str:
+    with pytest.raises(ServiceError) as refused:
+        call()
+    return str(refused.value.message)
+
+
+def test_bookable_days_follow_the_calendar_holidays_closed_and_make_up_days_open(slots):
+    assert services.bookable_dates(now=FRIDAY) == [
+        dt.date(2025, 9, 28),  # Sunday, 调休上班
+        dt.date(2025, 9, 29),
+        dt.date(2025, 9, 30),
+        dt.date(2025, 10, 9),  # after the holiday
+        dt.date(2025, 10, 10),
+        dt.date(2025, 10, 11),  # Saturday, 调休上班
+        dt.date(2025, 10, 13),
+    ]
+
+
+def test_the_schedule_cuts_the_day_into_slots(slots):
+    assert [str(slot) for slot in slots][:2] == ["09:00–09:30", "09:30–10:00"]
+    assert len(slots) == 6 + 7
+    assert {slot.capacity for slot in slots} == {2}
+
+
+def test_a_booking_gives_a_code_texted_to_the_resident_and_takes_a_place(item, slots):
+    resident = make_resident()
+    day = dt.date(2025, 9, 29)
+    appointment = book(resident, item, slots[0], day)
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert appointment.starts_at == at(day, 9)
+    text = OutboundMessage.objects.get(purpose="appointments.booked")
+    assert appointment.code in text.body
+    assert (
+        "2025-09-29" in text.body
+        and "09:00–09:30" in text.body
+        and "甲街道便民服务中心 2 号窗口" in text.body
+    )
+    places = {p.slot.pk: p for p in services.slot_places(item, day, now=FRIDAY)}
+    assert places[slots[0].pk].remaining == 1
+    assert places[slots[1].pk].remaining == 2
+    assert AuditEvent.objects.filter(
+        event_name="appointments.appointment.booked", target_id=str(appointment.pk)
+    ).exists()
+
+
+def test_a_full_slot_is_refused(item, slots):
+    day = dt.date(2025, 9, 29)
+    book(make_resident(), item, slots[0], day)
+    book(make_resident(), item, slots[0], day)
+    late = make_resident()
+    assert refusal(lambda: book(late, item, slots[0], day)) == "该时段已约满，请选择其他时段。"
+    assert not Appointment.objects.filter(resident=late).exists()
+    book(late, item, slots[0], dt.date(2025, 9, 30))  # the same time on another day has its own places
+
+
+def test_one_open_booking_per_item(item, slots):
+    resident = make_resident()
+    first = book(resident, item, slots[0], dt.date(2025, 9, 29))
+    message = refusal(lambda: book(resident, item, slots[3], dt.date(2025, 9, 30)))
+    assert message == (
+        f"您已预约“{item.name}”（2025-09-29 09:00–09:30，预约码 {first.code}），如需改期请先取消原预约。"
+    )
+    services.appointment_cancel(resident=resident, appointment=first, now=FRIDAY)
+    book(resident, item, slots[3], dt.date(2025, 9, 30))  # once cancelled, another day may be booked
+
+
+def test_a_holiday_a_weekend_and_a_day_out_of_range_are_refused(item, slots):
+    resident = make_resident()
+    assert refusal(lambda: book(resident, item, slots[0], dt.date(2025, 10, 2))) == (
+        "2025-10-02（星期四） 不是工作日，不办理预约。"
+    )
+    assert refusal(lambda: book(resident, item, slots[0], dt.date(2025, 9, 27))) == (
+        "2025-09-27（星期六） 不是工作日，不办理预约。"
+    )
+    assert refusal(lambda: book(resident, item, slots[0], dt.date(2025, 10, 14))) == (
+        "只能预约 2025-09-28 至 2025-10-13 的工作日。"
+    )
+    assert refusal(lambda: book(resident, item, slots[6], dt.date(2025, 9, 26))) == (
+        "只能预约 2025-09-28 至 2025-10-13 的工作日。"  # today is not bookable: from the next working day
+    )
+    assert not Appointment.objects.exists()
+
+
+def test_a_slot_already_begun_is_refused(item, slots):
+    resident = make_resident()
+    assert (
+        refusal(lambda: book(resident, item, slots[0], dt.date(2025, 9, 26)))
+        == "该时段已开始，请选择其他时段。"
+    )
+    assert not Appointment.objects.exists()
+
+
+def test_three_no_shows_in_90_days_stop_booking_for_30_days_saying_until_when(item, slots):
+    resident = make_resident()
+    other_items = [make_item(item.org) for _n in range(2)]
+    for booked_item, day in zip(
+        [item, *other_items], (dt.date(2025, 9, 28), dt.date(2025, 9, 29), dt.date(2025, 9, 30)), strict=True
+    ):
+        book(resident, booked_item, slots[0], day)
+    assert services.no_shows_mark(now=at(dt.date(2025, 9, 30), 12)) == 3
+    assert set(Appointment.objects.values_list("status", flat=True)) == {AppointmentStatus.NO_SHOW}
+    after = at(dt.date(2025, 10, 9), 10)
+    message = refusal(lambda: book(resident, item, slots[0], dt.date(2025, 10, 10), now=after))
+    assert message == "您在 90 天内爽约已达 3 次，2025-10-30 前不能预约。"
+    # From 30 October on, booking is open again.
+    book(resident, item, slots[0], dt.date(2025, 10, 31), now=at(dt.date(2025, 10, 30), 10))
+
+
+def test_cancel_until_the_slot_starts(item, slots):
+    resident = make_resident()
+    day = dt.date(2025, 9, 29)
+    appointment = book(resident, item, slots[0], day)
+    message = refusal(
+        lambda: services.appointment_cancel(resident=resident, appointment=appointment, now=at(day, 9))
+    )
+    assert message == "预约时段已开始，不能取消。"
+    cancelled = services.appointment_cancel(resident=resident, appointment=appointment, now=at(day, 8, 59))
+    assert cancelled.status == AppointmentStatus.CANCELLED
+    assert OutboundMessage.objects.filter(purpose="appointments.cancelled").count() == 1
+    # The place is free again.
+    assert {p.slot.pk: p.remaining for p in services.slot_places(item, day, now=FRIDAY)}[slots[0].pk] == 2
+    with pytest.raises(OutOfScope):
+        services.appointment_cancel(resident=make_resident(), appointment=appointment, now=FRIDAY)
+
+
+def test_no_shows_are_marked_after_the_slot_end_and_the_grace(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    late, came = make_resident(), make_resident()
+    missed = book(late, item, slots[0], day)
+    arrived = book(came, item, slots[0], day)
+    window = make_user(tree.subdistrict_a, *WINDOW)
+    services.appointment_check_in(actor=window, code=arrived.code, now=at(day, 9, 5))
+    assert services.no_shows_mark(now=at(day, 9, 44)) == 0  # 09:30 + 15 minutes' grace not yet over
+    assert services.no_shows_mark(now=at(day, 9, 45)) == 1
+    missed.refresh_from_db()
+    arrived.refresh_from_db()
+    assert (missed.status, arrived.status) == (AppointmentStatus.NO_SHOW, AppointmentStatus.CHECKED_IN)
+    assert (
+        AuditEvent.objects.filter(event_name="appointments.appointment.no_show", actor_name="system").count()
+        == 1
+    )
+
+
+def test_check_in_only_today_and_only_at_the_own_hall(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    appointment = book(make_resident(), item, slots[0], day)
+    window = make_user(tree.subdistrict_a, *WINDOW)
+    other_hall = make_user(tree.subdistrict_b, *WINDOW)
+    with pytest.raises(ValidationFailed) as refused:
+        services.appointment_check_in(actor=window, code=appointment.code, now=FRIDAY)
+    assert refused.value.errors["code"] == ["该预约的日期是 2025-09-29（星期一），不是今天。"]
+    with pytest.raises(ValidationFailed) as refused:
+        services.appointment_check_in(actor=other_hall, code=appointment.code, now=at(day, 9))
+    assert refused.value.errors["code"] == ["没有这个预约码，或不是本中心的预约。"]
+    done = services.appointment_check_in(actor=window, code=appointment.code.lower(), now=at(day, 9))
+    assert (done.status, done.checked_in_by) == (AppointmentStatus.CHECKED_IN, window)
+    with pytest.raises(ValidationFailed) as refused:
+        services.appointment_check_in(actor=window, code=appointment.code, now=at(day, 9, 1))
+    assert refused.value.errors["code"] == ["该预约已签到，不能签到。"]
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+def test_resident_books_on_the_page_and_cancels(item, slots):
+    resident = make_resident()
+    client = resident_client(resident)
+    day = services.bookable_dates()[0]
+    page = client.get(reverse("appointments:book", args=[item.pk]), {"date": day.isoformat()})
+    text = page.content.decode()
+    assert "余 2 个" in text and "09:00–09:30" in text
+    response = client.post(
+        reverse("appointments:book", args=[item.pk]),
+        {"date": day.isoformat(), "slot": slots[0].pk},
+        follow=True,
+    )
+    appointment = Appointment.objects.get(resident=resident)
+    assert f"预约成功，预约码：{appointment.code}。" in response.content.decode()
+    assert appointment.code in client.get(reverse("appointments:mine")).content.decode()
+    response = client.post(reverse("appointments:cancel", args=[appointment.pk]), follow=True)
+    assert f"已取消预约 {appointment.code}。" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+
+
+def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
+    [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
+    day = services.bookable_dates()[0]
+    services.appointment_book(resident=make_resident(), item=item, day=day, slot=slot)
+    late = make_resident()
+    response = resident_client(late).post(
+        reverse("appointments:book", args=[item.pk]), {"date": day.isoformat(), "slot": slot.pk}
+    )
+    assert "该时段已约满，请选择其他时段。" in response.content.decode()
+    assert not Appointment.objects.filter(resident=late).exists()
+
+
+def test_another_residents_booking_cannot_be_cancelled(item, slots):
+    day = services.bookable_dates()[0]
+    appointment = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
+    response = resident_client(make_resident()).post(reverse("appointments:cancel", args=[appointment.pk]))
+    assert response.status_code == 404
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_an_item_of_a_hall_without_slots_says_so(tree):
+    item = make_item(tree.subdistrict_b)
+    response = resident_client(make_resident()).get(reverse("appointments:book", args=[item.pk]))
+    assert "该事项的办理大厅暂未开放网上预约，请直接到窗口办理。" in response.content.decode()
+
+
+def test_staff_cannot_use_the_resident_pages(item, tree):
+    client = client_for(make_user(tree.subdistrict_a, *WINDOW))
+    assert client.get(reverse("appointments:mine")).status_code == 403
+
+
+def test_window_sees_todays_bookings_of_its_hall_masked_and_checks_in(item, tree, slots):
+    """Bookings of today are made in the past for the test: a slot begun cannot be booked."""
+    today = dt.datetime.now(CHINA_TZ).date()
+    resident = make_resident(name="王小明")
+    other_item = make_item(tree.subdistrict_b)
+    [other_slot, *_rest] = open_hall(tree.subdistrict_b)
+    mine = _booked_for_today(resident, item, slots[-1], today)
+    theirs = _booked_for_today(make_resident(name="赵其他"), other_item, other_slot, today)
+    client = client_for(make_user(tree.subdistrict_a, *WINDOW))
+    text = client.get(reverse("appointments:today")).content.decode()
+    assert "王小明" in text and mine.code in text
+    assert "赵其他" not in text and theirs.code not in text
+    assert resident.phone not in text and resident.phone_masked in text
+    assert resident.id_number not in text and resident.id_number_masked in text
+    response = client.post(reverse("appointments:check_in"), {"code": theirs.code}, follow=True)
+    assert "没有这个预约码，或不是本中心的预约。" in response.content.decode()
+    response = client.post(reverse("appointments:check_in"), {"code": mine.code}, follow=True)
+    text = response.content.decode()
+    assert f"王小明 已签到（{item.name}，16:30–17:00）。" in text
+    assert f"{reverse('applications:walk_in')}?item={item.pk}" in text  # 窗口收件 for this item, next
+
+
+def _booked_for_today(resident, item, slot, today):
+    """A booking of today's `slot`, made on an earlier working day (as residents book)."""
+    from jiedao.workcalendar import services as workcalendar
+
+    previous = today - dt.timedelta(days=1)
+    while not workcalendar.is_workday(previous):
+        previous -= dt.timedelta(days=1)
+    if not workcalendar.is_workday(today):
+        pytest.skip("today is not a working day: no bookings for it")
+    return services.appointment_book(resident=resident, item=item, day=today, slot=slot, now=at(previous, 10))
+
+
+def test_a_hall_administrator_sets_the_slots_of_a_hall_in_scope_only(tree):
+    admin = make_user(tree.subdistrict_a, *HALL_ADMIN)
+    client = client_for(admin)
+    form = {
+        "org": tree.subdistrict_a.pk,
+        "morning_start": "09:00",
+        "morning_end": "11:00",
+        "afternoon_start": "",
+        "afternoon_end": "",
+        "minutes": "60",
+        "capacity": "3",
+    }
+    response = client.post(reverse("appointments:schedule"), form, follow=True)
+    assert "预约时段已保存，共 2 个时段。" in response.content.decode()
+    response = client.post(reverse("appointments:schedule"), {**form, "org": tree.subdistrict_b.pk})
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
+    assert not Slot.objects.filter(org=tree.subdistrict_b).exists()
+    response = client.post(reverse("appointments:schedule"), {**form, "morning_end": ""})
+    assert "请同时填写开始和结束时间，或都不填（该半天不开放）。" in response.content.decode()
+    assert (
+        client_for(make_user(tree.subdistrict_a, *WINDOW)).get(reverse("appointments:schedule")).status_code
+        == 403
+    )

@@ -1,0 +1,189 @@
+"""Pages of 预约办理: residents book and cancel; the window sees today's bookings and checks visitors in; a
+hall administrator sets the hall's slots. Each write is one service call."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from jiedao.applications.views import ResidentRequiredMixin
+from jiedao.appointments import forms, services
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.appointments.models import Appointment, Slot
+from jiedao.catalog.models import ServiceItem
+from jiedao.core.exceptions import ServiceError
+from jiedao.core.scope import has_permission
+from jiedao.core.views import ScopedListView, ServiceFormView
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
+
+# --- residents ---------------------------------------------------------------------------------------------
+
+
+class MyAppointmentsView(ResidentRequiredMixin, TemplateView):
+    """我的预约: the resident's bookings (cancel while the slot has not begun) and the items to book."""
+
+    template_name = "appointments/mine.html"
+
+    def get_context_data(self, **kwargs):
+        resident = self.request.resident
+        return super().get_context_data(
+            appointments=services.resident_appointments(resident)[:50],
+            items=services.bookable_items(),
+            ban_until=services.booking_ban_until(resident),
+            booked=AppointmentStatus.BOOKED,
+            **kwargs,
+        )
+
+
+class BookView(ResidentRequiredMixin, FormView):
+    """预约: the item's working days to choose from, then the slots of the chosen day with the places left."""
+
+    template_name = "appointments/book.html"
+    form_class = forms.BookForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.item = get_object_or_404(ServiceItem, pk=kwargs["item_pk"], is_published=True)
+        self.dates = services.bookable_dates()
+        source = request.POST if request.method == "POST" else request.GET
+        try:
+            self.day = dt.date.fromisoformat(source.get("date", ""))
+        except ValueError:
+            self.day = self.dates[0]
+        self.places = services.slot_places(self.item, self.day)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "slots": [p.slot for p in self.places]}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            item=self.item,
+            dates=self.dates,
+            day=self.day,
+            places=self.places,
+            open_one=services.open_appointment(self.request.resident, self.item),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        slot = Slot.objects.filter(pk=form.cleaned_data["slot"], org_id=self.item.org_id).first()
+        appointment = self.run(
+            form,
+            lambda: services.appointment_book(
+                resident=self.request.resident, item=self.item, day=form.cleaned_data["date"], slot=slot
+            ),
+        )
+        if appointment is None:
+            self.places = services.slot_places(self.item, self.day)  # what is left now, beside the error
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("预约成功，预约码：%(code)s。已发短信告知，请按时携带身份证件到窗口签到。")
+            % {"code": appointment.code},
+        )
+        return redirect("appointments:mine")
+
+
+class CancelView(ResidentRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        appointment = get_object_or_404(Appointment, pk=pk, resident=request.resident)
+        try:
+            services.appointment_cancel(resident=request.resident, appointment=appointment)
+            messages.success(request, _("已取消预约 %(code)s。") % {"code": appointment.code})
+        except ServiceError as refused:
+            messages.error(request, str(refused.message))
+        return redirect("appointments:mine")
+
+
+# --- the window --------------------------------------------------------------------------------------------
+
+
+class TodayView(ScopedListView):
+    """今日预约 of the halls in scope, with 签到 by booking code and, once checked in, 窗口收件 for the item."""
+
+    model = Appointment
+    template_name = "appointments/today.html"
+    context_object_name = "appointments"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return services.todays_appointments(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            form=kwargs.pop("form", None) or forms.CheckInForm(),
+            can_check_in=has_permission(user, "appointments.checkin_appointment"),
+            can_register=has_permission(user, "applications.add_application"),
+            statuses=AppointmentStatus,
+            **kwargs,
+        )
+
+
+class CheckInView(ServiceFormView):
+    model = Appointment
+    permission = "appointments.checkin_appointment"
+    form_class = forms.CheckInForm
+    http_method_names = ["post"]
+
+    def perform(self, form):
+        return services.appointment_check_in(actor=self.request.user, code=form.cleaned_data["code"])
+
+    def form_invalid(self, form):
+        view = TodayView()
+        view.setup(self.request)
+        view.object_list = view.get_queryset()
+        return view.render_to_response(view.get_context_data(form=form))
+
+    def get_success_url(self, result=None):
+        messages.success(
+            self.request,
+            _("%(name)s 已签到（%(item)s，%(slot)s）。")
+            % {"name": result.name, "item": result.item.name, "slot": result.slot},
+        )
+        return reverse("appointments:today") + f"#appointment-{result.pk}"
+
+
+class ScheduleView(ServiceFormView):
+    """预约时段 of the halls in scope: the current slots, and the form that sets a hall's day anew."""
+
+    model = Slot
+    permission = "change"
+    template_name = "appointments/schedule.html"
+    form_class = forms.ScheduleForm
+
+    def halls(self):
+        return OrgUnit.objects.visible_to(self.request.user, "appointments.change_slot").filter(
+            level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "orgs": self.halls()}
+
+    def get_context_data(self, **kwargs):
+        slots = self.get_queryset().filter(is_active=True).select_related("org").order_by("org_id", "start")
+        return super().get_context_data(slots=slots, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.schedule_set(
+            actor=self.request.user,
+            org=data["org"],
+            morning=form.morning,
+            afternoon=form.afternoon,
+            minutes=data["minutes"],
+            capacity=data["capacity"],
+        )
+
+    def get_success_url(self, result=None):
+        messages.success(self.request, _("预约时段已保存，共 %(n)d 个时段。") % {"n": len(result)})
+        return reverse("appointments:schedule")
