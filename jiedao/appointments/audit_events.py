@@ -13,4 +13,8 @@ detail_labels(
     slots=_("开放的时段"),
     closed=_("停止预约的时段"),
     capacity=_("每个时段可预约人数"),
+    code=_("预约码"),
+    date=_("预约日期"),
+    item=_("事项"),
+    slot=_("预约时段"),
 )

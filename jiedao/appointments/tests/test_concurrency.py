@@ -1,0 +1,59 @@
+"""Two residents booking the last place of a slot at the same moment, on PostgreSQL with real threads
+(`jiedao.workflow.tests.racing`): exactly one gets it, the other is told 该时段已约满, the slot never holds more
+bookings than places, and the audit chain verifies. Also one resident booking the same item twice at once (a
+double click, two devices): one booking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from jiedao.applications.tests.factories import make_item, make_resident
+from jiedao.appointments import services
+from jiedao.appointments.models import Appointment
+from jiedao.appointments.tests.factories import open_hall
+from jiedao.workcalendar.services import CHINA_TZ
+from jiedao.workflow.tests.racing import assert_chain_verifies, both_orders, require_postgresql, run, winner
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
+MONDAY = dt.date(2025, 9, 29)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    require_postgresql()
+
+
+def _book(resident, item, slot):
+    return lambda: services.appointment_book(resident=resident, item=item, day=MONDAY, slot=slot, now=FRIDAY)
+
+
+def test_two_residents_racing_for_the_last_place(tree):
+    item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
+    for runner, order in both_orders("first", "second"):
+        Appointment.objects.all().delete()
+        residents = {"first": make_resident(), "second": make_resident()}
+        results = run(runner, order, {name: _book(r, item, slot) for name, r in residents.items()})
+        loser = ({"first", "second"} - {winner(results)}).pop()
+        assert results[loser] == ("refused", "该时段已约满，请选择其他时段。")
+        assert Appointment.objects.filter(slot=slot, date=MONDAY).count() == 1
+    assert_chain_verifies()
+
+
+def test_one_resident_booking_one_item_twice_at_once(tree):
+    item = make_item(tree.subdistrict_a)
+    slots = open_hall(tree.subdistrict_a, capacity=5)
+    resident = make_resident()
+    for runner, order in both_orders("morning", "afternoon"):
+        Appointment.objects.all().delete()
+        calls = {"morning": _book(resident, item, slots[0]), "afternoon": _book(resident, item, slots[-1])}
+        results = run(runner, order, calls)
+        loser = ({"morning", "afternoon"} - {winner(results)}).pop()
+        assert results[loser][0] == "refused"
+        assert results[loser][1].startswith(f"您已预约“{item.name}”")
+        assert Appointment.objects.filter(resident=resident).count() == 1
+    assert_chain_verifies()
