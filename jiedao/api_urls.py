@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("jiedao.workflow.api.urls")),
     path("", include("jiedao.catalog.api.urls")),
     path("", include("jiedao.applications.api.urls")),
+    path("", include("jiedao.appointments.api.urls")),
 ]
