@@ -9,9 +9,17 @@ from playwright.sync_api import expect
 from jiedao.applications.tests.factories import make_item, make_resident
 from jiedao.appointments import services
 from jiedao.appointments.models import Appointment
-from jiedao.appointments.tests.factories import open_hall
+from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
 from jiedao.core.crypto import mask_phone
+from jiedao.core.testing import make_user
 from jiedao.sms.models import OutboundMessage
+from tests.browser.test_accessibility import MODES
+from tests.browser.test_accessibility import PHONE as PHONE_SIZE
+from tests.browser.test_accessibility import audit as resident_audit
+from tests.browser.test_accessibility import visit as visit  # a fixture
+from tests.browser.test_staff_accessibility import audit as staff_audit
+from tests.browser.test_staff_accessibility import audit_all as staff_audit_all
+from tests.browser.test_staff_accessibility import staff_page as staff_page  # a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = "13900004321"
@@ -52,3 +60,40 @@ def test_book_a_slot_and_cancel(page, tree):
     row.get_by_role("button", name="取消预约").click()
     expect(page.get_by_role("alert")).to_contain_text(f"已取消预约 {booked.code}。")
     expect(row).to_contain_text("已取消")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_serious_wcag_violation_on_the_booking_pages(visit, tree, mode):
+    options = MODES[mode]
+    resident = make_resident(phone=PHONE, name="钱晓燕")
+    item = make_item(tree.subdistrict_a, name="居住证明开具")
+    [first, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
+    services.appointment_book(
+        resident=make_resident(), item=item, day=services.bookable_dates()[0], slot=first
+    )
+    problems: list[str] = []
+    page = visit(**options, resident=resident)
+    for url in ("/appointments/me/", f"/appointments/me/book/{item.pk}/"):
+        page.goto(url)
+        resident_audit(page, url, problems, phone=options["size"] == PHONE_SIZE)
+    page.locator("#booking-form button[type=submit]").click()  # no slot chosen: the error above the slots
+    page.wait_for_selector("#booking-form [role=alert]")
+    resident_audit(page, "booking with an error", problems, phone=options["size"] == PHONE_SIZE)
+    assert not problems, f"{mode}: {len(problems)} accessibility problems:\n" + "\n".join(problems)
+
+
+def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
+    item = make_item(tree.subdistrict_a, name="居住证明开具")
+    [first, *_rest] = open_hall(tree.subdistrict_a)
+    services.appointment_book(
+        resident=make_resident(), item=item, day=services.bookable_dates()[0], slot=first
+    )
+    staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN)
+    page = staff_page(staff)
+    problems: list[str] = []
+    staff_audit_all(page, ["/appointments/staff/today/", "/appointments/staff/schedule/"], problems)
+    page.goto("/appointments/staff/today/")
+    page.get_by_role("button", name="签到").click()  # no code: the error under the field
+    page.wait_for_selector("#id_code[aria-invalid=true]")
+    staff_audit(page, "check-in with an error", problems)
+    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
