@@ -15,7 +15,7 @@ from jiedao.appointments.models import Appointment, Slot
 from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import ScopedModelContract, client_for, make_user
 from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar.services import CHINA_TZ
 
@@ -319,3 +319,83 @@ def test_a_hall_administrator_sets_the_slots_of_a_hall_in_scope_only(tree):
         client_for(make_user(tree.subdistrict_a, *WINDOW)).get(reverse("appointments:schedule")).status_code
         == 403
     )
+
+
+def test_the_item_guide_and_the_hall_offer_booking(item, slots, client):
+    guide = client.get(reverse("public:guide_detail", args=[item.code])).content.decode()
+    assert "预约窗口办理" in guide and reverse("appointments:book", args=[item.pk]) in guide
+    mine = resident_client(make_resident()).get(reverse("appointments:mine")).content.decode()
+    assert item.name in mine and reverse("appointments:book", args=[item.pk]) in mine
+
+
+def test_a_resident_stopped_for_no_shows_reads_until_when_on_the_page(item, slots):
+    resident = make_resident()
+    today = dt.datetime.now(CHINA_TZ).date()
+    for n in range(3):
+        Appointment.objects.create(
+            org=item.org,
+            item=make_item(item.org),
+            slot=slots[0],
+            date=today - dt.timedelta(days=n + 1),
+            starts_at=at(today - dt.timedelta(days=n + 1), 9),
+            ends_at=at(today - dt.timedelta(days=n + 1), 9, 30),
+            resident=resident,
+            name=resident.real_name,
+            phone=resident.phone,
+            phone_masked=resident.phone_masked,
+            code=f"NOSHOW{n}",
+            status=AppointmentStatus.NO_SHOW,
+        )
+    until = today - dt.timedelta(days=1) + dt.timedelta(days=30)
+    text = resident_client(resident).get(reverse("appointments:mine")).content.decode()
+    assert f"因多次爽约，{until:%Y-%m-%d} 前不能预约。" in text
+
+
+def test_setting_the_schedule_again_keeps_the_bookings_made(item, slots, tree):
+    resident = make_resident()
+    booked = book(resident, item, slots[0], dt.date(2025, 9, 29))
+    admin = make_user(tree.subdistrict_a, *HALL_ADMIN)
+    services.schedule_set(
+        actor=admin,
+        org=tree.subdistrict_a,
+        morning=None,
+        afternoon=(dt.time(14), dt.time(16)),
+        minutes=60,
+        capacity=9,
+    )
+    assert [str(p.slot) for p in services.slot_places(item, dt.date(2025, 9, 29), now=FRIDAY)] == [
+        "14:00–15:00",
+        "15:00–16:00",
+    ]
+    booked.refresh_from_db()
+    assert booked.status == AppointmentStatus.BOOKED and str(booked.slot) == "09:00–09:30"
+    with pytest.raises(ValidationFailed) as refused:
+        book(make_resident(), item, booked.slot, dt.date(2025, 9, 30))
+    assert refused.value.errors["slot"] == ["该时段不开放预约，请选择其他时段。"]
+    with pytest.raises(OutOfScope):
+        services.schedule_set(
+            actor=admin,
+            org=tree.subdistrict_b,
+            morning=(dt.time(9), dt.time(10)),
+            afternoon=None,
+            minutes=30,
+            capacity=1,
+        )
+
+
+def test_window_staff_home_counts_todays_bookings(tree):
+    client = client_for(make_user(tree.subdistrict_a, *WINDOW))
+    text = client.get("/workbench/").content.decode()
+    assert "今日预约" in text and "其中 0 人尚未签到" in text
+    assert reverse("appointments:today") in text
+
+
+class TestAppointmentScope(ScopedModelContract):
+    view_permission = "appointments.view_appointment"
+
+    def make_object(self, org):
+        item = make_item(org)
+        [slot, *_rest] = open_hall(org)
+        return services.appointment_book(
+            resident=make_resident(), item=item, day=dt.date(2025, 9, 29), slot=slot, now=FRIDAY
+        )
