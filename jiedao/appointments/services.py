@@ -298,8 +298,10 @@ def appointment_book(
 
 
 def _text(appointment: Appointment, what: str) -> None:
+    # The account's number when it still exists: the resident may have moved it to a new phone since booking.
+    phone = appointment.resident.phone if appointment.resident_id else appointment.phone
     try:
-        parsed = parse_phone(appointment.phone)
+        parsed = parse_phone(phone)
     except InvalidNumber:
         return
     if parsed.kind != "mobile":

@@ -57,6 +57,8 @@ class BookView(ResidentRequiredMixin, FormView):
             self.day = dt.date.fromisoformat(source.get("date", ""))
         except ValueError:
             self.day = self.dates[0]
+        if request.method != "POST" and self.day not in self.dates:
+            self.day = self.dates[0]  # a date sent with the form is left to the service, which says why not
         self.places = services.slot_places(self.item, self.day)
 
     def get_form_kwargs(self):
