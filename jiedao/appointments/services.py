@@ -366,6 +366,28 @@ def appointment_cancel(
     return locked
 
 
+def appointments_cancel_with_account(resident: Resident, *, now: dt.datetime | None = None) -> int:
+    """The open bookings of an account being deleted (closed by the resident, or merged into another on a
+    phone change), cancelled in the deleting transaction so that their places are free again and no 爽约 is
+    counted for them. No SMS: the resident is leaving, and was told by the account's own notice."""
+    now = _now(now)
+    cancelled = 0
+    for locked in Appointment.objects.select_for_update().filter(
+        resident=resident, status=AppointmentStatus.BOOKED
+    ):
+        locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
+        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit.record(
+            events.APPOINTMENT_CANCELLED,
+            actor_name=_resident_name(resident),
+            target=locked,
+            before={"status": AppointmentStatus.BOOKED},
+            after={"status": locked.status},
+        )
+        cancelled += 1
+    return cancelled
+
+
 # --- the window --------------------------------------------------------------------------------------------
 
 

@@ -399,3 +399,17 @@ class TestAppointmentScope(ScopedModelContract):
         return services.appointment_book(
             resident=make_resident(), item=item, day=dt.date(2025, 9, 29), slot=slot, now=FRIDAY
         )
+
+
+def test_closing_the_account_cancels_its_open_bookings_and_frees_the_places(item, slots):
+    from jiedao.applications import services as applications
+
+    resident = make_resident()
+    day = services.bookable_dates()[0]
+    booked = services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+    code = applications.resident_close_start(resident=resident, ip=None)
+    applications.resident_close(resident=resident, code=code)
+    booked.refresh_from_db()
+    assert (booked.status, booked.resident) == (AppointmentStatus.CANCELLED, None)
+    assert booked.name == resident.real_name  # still readable for the hall
+    assert {p.slot.pk: p.remaining for p in services.slot_places(item, day)}[slots[0].pk] == 2
