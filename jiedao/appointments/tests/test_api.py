@@ -64,7 +64,9 @@ def test_free_slots_booking_listing_and_cancelling(item, slots):
 def test_refusals_come_with_their_code_and_chinese_message(item, slots):
     day = services.bookable_dates()[0].isoformat()
     client_of(make_resident()).post(BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json")
-    full = client_of(make_resident()).post(BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json")
+    full = client_of(make_resident()).post(
+        BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json"
+    )
     assert full.status_code == 400
     assert full.json()["code"] == "full" and full.json()["detail"] == "该时段已约满，请选择其他时段。"
     assert Appointment.objects.count() == 1

@@ -185,6 +185,9 @@ def test_no_shows_are_marked_after_the_slot_end_and_the_grace(item, slots, tree)
         AuditEvent.objects.filter(event_name="appointments.appointment.no_show", actor_name="system").count()
         == 1
     )
+    with pytest.raises(ValidationFailed) as refused:  # too late: the window registers without the booking
+        services.appointment_check_in(actor=window, code=missed.code, now=at(day, 9, 50))
+    assert refused.value.errors["code"] == ["该预约已记爽约，不能签到。"]
 
 
 def test_check_in_only_today_and_only_at_the_own_hall(item, slots, tree):
