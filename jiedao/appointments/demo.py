@@ -16,7 +16,7 @@ from django.utils import timezone
 from jiedao.accounts.models import Role, User
 from jiedao.applications.demo import DEMO_PHONE
 from jiedao.applications.models import Resident
-from jiedao.appointments import services
+from jiedao.appointments import selectors, services
 from jiedao.appointments.models import Appointment, Slot
 from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto
@@ -88,7 +88,7 @@ def load_bookings(hall: OrgUnit, stdout=None) -> None:
     made = []
     resident = Resident.objects.filter(phone_hash=phone_hash(DEMO_PHONE)).first()
     if resident is not None:
-        day = services.bookable_dates()[0]
+        day = selectors.bookable_dates()[0]
         made.append(services.appointment_book(resident=resident, item=items[0], day=day, slot=slots[2]))
     today = timezone.localtime(timezone.now(), CHINA_TZ).date()
     if workcalendar.is_workday(today):

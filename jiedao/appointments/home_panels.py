@@ -11,7 +11,7 @@ from jiedao.core.scope import has_permission
 def todays_appointments_panel(user):
     if not has_permission(user, "appointments.view_appointment"):
         return None
-    from jiedao.appointments.services import today_counts
+    from jiedao.appointments.selectors import today_counts
 
     counts = today_counts(user)
     return {

@@ -9,10 +9,8 @@ its slot under a lock of the slot's row, so two residents racing for the last pl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +19,7 @@ from jiedao.applications.services import TRACKING_ALPHABET, unique_code
 from jiedao.appointments import audit_events as events
 from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
 from jiedao.appointments.models import Appointment, Slot
+from jiedao.appointments.selectors import bookable_dates, booking_ban_until, open_appointment, starts_at
 from jiedao.audit import services as audit
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
@@ -48,86 +47,6 @@ def _resident_name(resident: Resident) -> str:
 
 def _date_text(day: dt.date) -> str:
     return f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
-
-
-# --- reading ---------------------------------------------------------------------------------------------
-
-
-def bookable_dates(*, now: dt.datetime | None = None) -> list[dt.date]:
-    """The working days a resident may book: from the next working day, `appointments.days_ahead` of them
-    (statutory holidays closed, 调休 make-up days open)."""
-    today = timezone.localtime(_now(now), CHINA_TZ).date()
-    wanted = int(get_parameter("appointments.days_ahead"))
-    return [workcalendar.add_working_days(today, n) for n in range(1, wanted + 1)]
-
-
-def bookable_items() -> QuerySet[ServiceItem]:
-    """Published items whose hall (the implementing node) has opened slots for booking."""
-    return ServiceItem.objects.filter(
-        is_published=True, org_id__in=Slot.objects.filter(is_active=True).values("org_id")
-    ).order_by("code")
-
-
-@dataclass(frozen=True)
-class SlotPlaces:
-    slot: Slot
-    taken: int
-    begun: bool
-
-    @property
-    def remaining(self) -> int:
-        return max(self.slot.capacity - self.taken, 0)
-
-    @property
-    def bookable(self) -> bool:
-        return self.remaining > 0 and not self.begun
-
-
-def _starts_at(day: dt.date, slot: Slot) -> dt.datetime:
-    return dt.datetime.combine(day, slot.start, tzinfo=CHINA_TZ)
-
-
-def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
-    """The open slots of the item's hall on `day` with the places left (one query for all the counts)."""
-    now = _now(now)
-    taken = dict(
-        Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
-        .values("slot_id")
-        .annotate(n=Count("id"))
-        .values_list("slot_id", "n")
-    )
-    slots = Slot.objects.filter(org_id=item.org_id, is_active=True).order_by("start")
-    return [SlotPlaces(slot, taken.get(slot.pk, 0), _starts_at(day, slot) <= now) for slot in slots]
-
-
-def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> dt.date | None:
-    """The date until which `resident` may not book (exclusive) after too many no-shows, or None.
-
-    `appointments.no_show_limit` no-shows within `appointments.no_show_window_days` stop booking for
-    `appointments.ban_days` from the latest no-show's date."""
-    now = _now(now)
-    window = dt.timedelta(days=int(get_parameter("appointments.no_show_window_days")))
-    recent = list(
-        Appointment.objects.filter(
-            resident=resident, status=AppointmentStatus.NO_SHOW, starts_at__gte=now - window
-        ).values_list("date", flat=True)
-    )
-    if len(recent) < int(get_parameter("appointments.no_show_limit")):
-        return None
-    until = max(recent) + dt.timedelta(days=int(get_parameter("appointments.ban_days")))
-    return until if timezone.localtime(now, CHINA_TZ).date() < until else None
-
-
-def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
-    return (
-        Appointment.objects.filter(resident=resident)
-        .select_related("item", "slot", "org")
-        .order_by("-starts_at", "-id")
-    )
-
-
-def open_appointment(resident: Resident, item: ServiceItem) -> Appointment | None:
-    return Appointment.objects.filter(resident=resident, item=item, status=AppointmentStatus.BOOKED).first()
 
 
 # --- the schedule ------------------------------------------------------------------------------------------
@@ -261,7 +180,7 @@ def appointment_book(
         raise OutOfScope()
     if not slot.is_active:
         raise ValidationFailed({"slot": [_("该时段不开放预约，请选择其他时段。")]}, code="closed")
-    if _starts_at(day, slot) <= now:
+    if starts_at(day, slot) <= now:
         raise ValidationFailed({"slot": [_("该时段已开始，请选择其他时段。")]}, code="begun")
     _check_day(day, now)
     _refuse_banned(resident, now)
@@ -278,7 +197,7 @@ def appointment_book(
             item=item,
             slot=locked,
             date=day,
-            starts_at=_starts_at(day, locked),
+            starts_at=starts_at(day, locked),
             ends_at=dt.datetime.combine(day, locked.end, tzinfo=CHINA_TZ),
             resident=resident,
             name=resident.real_name,
@@ -391,18 +310,6 @@ def appointments_cancel_with_account(resident: Resident, *, now: dt.datetime | N
 # --- the window --------------------------------------------------------------------------------------------
 
 
-def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
-    """The bookings of today at the halls in `user`'s scope."""
-    today = timezone.localtime(_now(now), CHINA_TZ).date()
-    return (
-        Appointment.objects.visible_to(user, "appointments.view_appointment")
-        .filter(date=today)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("item", "slot", "org")
-        .order_by("starts_at", "id")
-    )
-
-
 def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) -> Appointment:
     """签到 at the window by the booking code: a booking of today at a hall in the actor's scope."""
     now = _now(now)
@@ -463,10 +370,3 @@ def no_shows_mark(*, now: dt.datetime | None = None) -> int:
             )
             marked += 1
     return marked
-
-
-def today_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Today's bookings at the halls in scope: all of them, and those still waiting to check in."""
-    return todays_appointments(user, now=now).aggregate(
-        total=Count("id"), waiting=Count("id", filter=Q(status=AppointmentStatus.BOOKED))
-    )

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from jiedao.applications.views import ResidentRequiredMixin
-from jiedao.appointments import forms, services
+from jiedao.appointments import forms, selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment, Slot
 from jiedao.catalog.models import ServiceItem
@@ -34,9 +34,9 @@ class MyAppointmentsView(ResidentRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         resident = self.request.resident
         return super().get_context_data(
-            appointments=services.resident_appointments(resident)[:50],
-            items=services.bookable_items(),
-            ban_until=services.booking_ban_until(resident),
+            appointments=selectors.resident_appointments(resident)[:50],
+            items=selectors.bookable_items(),
+            ban_until=selectors.booking_ban_until(resident),
             booked=AppointmentStatus.BOOKED,
             **kwargs,
         )
@@ -51,7 +51,7 @@ class BookView(ResidentRequiredMixin, FormView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.item = get_object_or_404(ServiceItem, pk=kwargs["item_pk"], is_published=True)
-        self.dates = services.bookable_dates()
+        self.dates = selectors.bookable_dates()
         source = request.POST if request.method == "POST" else request.GET
         try:
             self.day = dt.date.fromisoformat(source.get("date", ""))
@@ -59,7 +59,7 @@ class BookView(ResidentRequiredMixin, FormView):
             self.day = self.dates[0]
         if request.method != "POST" and self.day not in self.dates:
             self.day = self.dates[0]  # a date sent with the form is left to the service, which says why not
-        self.places = services.slot_places(self.item, self.day)
+        self.places = selectors.slot_places(self.item, self.day)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "slots": [p.slot for p in self.places]}
@@ -70,7 +70,7 @@ class BookView(ResidentRequiredMixin, FormView):
             dates=self.dates,
             day=self.day,
             places=self.places,
-            open_one=services.open_appointment(self.request.resident, self.item),
+            open_one=selectors.open_appointment(self.request.resident, self.item),
             **kwargs,
         )
 
@@ -83,7 +83,7 @@ class BookView(ResidentRequiredMixin, FormView):
             ),
         )
         if appointment is None:
-            self.places = services.slot_places(self.item, self.day)  # what is left now, beside the error
+            self.places = selectors.slot_places(self.item, self.day)  # what is left now, beside the error
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -118,7 +118,7 @@ class TodayView(ScopedListView):
     paginate_by = 100
 
     def get_queryset(self):
-        return services.todays_appointments(self.request.user)
+        return selectors.todays_appointments(self.request.user)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jiedao.applications.tests.factories import make_item, make_resident
-from jiedao.appointments import services
+from jiedao.appointments import selectors, services
 from jiedao.appointments.models import Appointment
 from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
 from jiedao.core.crypto import mask_phone
@@ -33,7 +33,7 @@ def test_book_a_slot_and_cancel(page, tree):
     make_resident(phone=PHONE, name="钱晓燕")
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     open_hall(tree.subdistrict_a, capacity=3)
-    second_day = services.bookable_dates()[1]
+    second_day = selectors.bookable_dates()[1]
 
     page.goto("/appointments/me/")
     page.get_by_label("手机号码").fill(PHONE)
@@ -69,7 +69,7 @@ def test_no_serious_wcag_violation_on_the_booking_pages(visit, tree, mode):
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     [first, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
     services.appointment_book(
-        resident=make_resident(), item=item, day=services.bookable_dates()[0], slot=first
+        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
     )
     problems: list[str] = []
     page = visit(**options, resident=resident)
@@ -86,7 +86,7 @@ def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     [first, *_rest] = open_hall(tree.subdistrict_a)
     services.appointment_book(
-        resident=make_resident(), item=item, day=services.bookable_dates()[0], slot=first
+        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
     )
     staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN)
     page = staff_page(staff)

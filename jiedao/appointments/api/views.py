@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jiedao.applications.api.resident_views import ERRORS, TAGS, UNAUTHORIZED, ResidentMixin, _error, _input
-from jiedao.appointments import services
+from jiedao.appointments import selectors, services
 from jiedao.appointments.api.serializers import (
     AppointmentSerializer,
     BookSerializer,
@@ -54,7 +54,7 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
     queryset = Appointment.objects.none()  # for the schema; get_queryset reads the resident's own
 
     def get_queryset(self):
-        return services.resident_appointments(self.resident)
+        return selectors.resident_appointments(self.resident)
 
     @extend_schema(
         summary=gettext_lazy("预约窗口办理"),
@@ -101,7 +101,7 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         item = _item(query.validated_data["item"])
-        dates = services.bookable_dates()
+        dates = selectors.bookable_dates()
         day = query.validated_data.get("date") or dates[0]
-        places = services.slot_places(item, day)
+        places = selectors.slot_places(item, day)
         return Response(FreeSlotsSerializer({"dates": dates, "date": day, "slots": places}).data)

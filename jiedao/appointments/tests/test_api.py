@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from jiedao.applications import services as applications
 from jiedao.applications.tests.factories import make_item, make_resident
-from jiedao.appointments import services
+from jiedao.appointments import selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 from jiedao.appointments.tests.factories import WINDOW, open_hall
@@ -42,7 +42,7 @@ def test_free_slots_booking_listing_and_cancelling(item, slots):
     assert free.status_code == 200
     body = free.json()
     day = body["date"]
-    assert day == body["dates"][0] == services.bookable_dates()[0].isoformat()
+    assert day == body["dates"][0] == selectors.bookable_dates()[0].isoformat()
     assert body["slots"][0] == {
         "id": slots[0].pk,
         "start": "09:00",
@@ -62,7 +62,7 @@ def test_free_slots_booking_listing_and_cancelling(item, slots):
 
 
 def test_refusals_come_with_their_code_and_chinese_message(item, slots):
-    day = services.bookable_dates()[0].isoformat()
+    day = selectors.bookable_dates()[0].isoformat()
     client_of(make_resident()).post(BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json")
     full = client_of(make_resident()).post(
         BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json"
@@ -73,7 +73,7 @@ def test_refusals_come_with_their_code_and_chinese_message(item, slots):
 
 
 def test_another_residents_booking_is_404_and_staff_credentials_are_refused(item, slots, tree):
-    day = services.bookable_dates()[0]
+    day = selectors.bookable_dates()[0]
     theirs = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
     assert client_of(make_resident()).post(f"{BASE}{theirs.pk}/cancel/").status_code == 404
     theirs.refresh_from_db()

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from jiedao.applications.tests.factories import make_item, make_resident, resident_client
-from jiedao.appointments import services
+from jiedao.appointments import selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment, Slot
 from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
@@ -51,7 +51,7 @@ def refusal(call) -> str:
 
 
 def test_bookable_days_follow_the_calendar_holidays_closed_and_make_up_days_open(slots):
-    assert services.bookable_dates(now=FRIDAY) == [
+    assert selectors.bookable_dates(now=FRIDAY) == [
         dt.date(2025, 9, 28),  # Sunday, 调休上班
         dt.date(2025, 9, 29),
         dt.date(2025, 9, 30),
@@ -81,7 +81,7 @@ def test_a_booking_gives_a_code_texted_to_the_resident_and_takes_a_place(item, s
         and "09:00–09:30" in text.body
         and "甲街道便民服务中心 2 号窗口" in text.body
     )
-    places = {p.slot.pk: p for p in services.slot_places(item, day, now=FRIDAY)}
+    places = {p.slot.pk: p for p in selectors.slot_places(item, day, now=FRIDAY)}
     assert places[slots[0].pk].remaining == 1
     assert places[slots[1].pk].remaining == 2
     assert AuditEvent.objects.filter(
@@ -164,7 +164,7 @@ def test_cancel_until_the_slot_starts(item, slots):
     assert cancelled.status == AppointmentStatus.CANCELLED
     assert OutboundMessage.objects.filter(purpose="appointments.cancelled").count() == 1
     # The place is free again.
-    assert {p.slot.pk: p.remaining for p in services.slot_places(item, day, now=FRIDAY)}[slots[0].pk] == 2
+    assert {p.slot.pk: p.remaining for p in selectors.slot_places(item, day, now=FRIDAY)}[slots[0].pk] == 2
     with pytest.raises(OutOfScope):
         services.appointment_cancel(resident=make_resident(), appointment=appointment, now=FRIDAY)
 
@@ -214,7 +214,7 @@ def test_check_in_only_today_and_only_at_the_own_hall(item, slots, tree):
 def test_resident_books_on_the_page_and_cancels(item, slots):
     resident = make_resident()
     client = resident_client(resident)
-    day = services.bookable_dates()[0]
+    day = selectors.bookable_dates()[0]
     page = client.get(reverse("appointments:book", args=[item.pk]), {"date": day.isoformat()})
     text = page.content.decode()
     assert "余 2 个" in text and "09:00–09:30" in text
@@ -234,7 +234,7 @@ def test_resident_books_on_the_page_and_cancels(item, slots):
 
 def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
     [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
-    day = services.bookable_dates()[0]
+    day = selectors.bookable_dates()[0]
     services.appointment_book(resident=make_resident(), item=item, day=day, slot=slot)
     late = make_resident()
     response = resident_client(late).post(
@@ -245,7 +245,7 @@ def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
 
 
 def test_another_residents_booking_cannot_be_cancelled(item, slots):
-    day = services.bookable_dates()[0]
+    day = selectors.bookable_dates()[0]
     appointment = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
     response = resident_client(make_resident()).post(reverse("appointments:cancel", args=[appointment.pk]))
     assert response.status_code == 404
@@ -366,7 +366,7 @@ def test_setting_the_schedule_again_keeps_the_bookings_made(item, slots, tree):
         minutes=60,
         capacity=9,
     )
-    assert [str(p.slot) for p in services.slot_places(item, dt.date(2025, 9, 29), now=FRIDAY)] == [
+    assert [str(p.slot) for p in selectors.slot_places(item, dt.date(2025, 9, 29), now=FRIDAY)] == [
         "14:00–15:00",
         "15:00–16:00",
     ]
@@ -408,11 +408,11 @@ def test_closing_the_account_cancels_its_open_bookings_and_frees_the_places(item
     from jiedao.applications import services as applications
 
     resident = make_resident()
-    day = services.bookable_dates()[0]
+    day = selectors.bookable_dates()[0]
     booked = services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
     code = applications.resident_close_start(resident=resident, ip=None)
     applications.resident_close(resident=resident, code=code)
     booked.refresh_from_db()
     assert (booked.status, booked.resident) == (AppointmentStatus.CANCELLED, None)
     assert booked.name == resident.real_name  # still readable for the hall
-    assert {p.slot.pk: p.remaining for p in services.slot_places(item, day)}[slots[0].pk] == 2
+    assert {p.slot.pk: p.remaining for p in selectors.slot_places(item, day)}[slots[0].pk] == 2

@@ -1,0 +1,121 @@
+"""Reads of 预约办理 that pages, the API, the home panel and the services share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jiedao.applications.models import Resident
+from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
+from jiedao.appointments.models import Appointment, Slot
+from jiedao.catalog.models import ServiceItem
+from jiedao.parameters.services import get_parameter
+from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.services import CHINA_TZ
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def bookable_dates(*, now: dt.datetime | None = None) -> list[dt.date]:
+    """The working days a resident may book: from the next working day, `appointments.days_ahead` of them
+    (statutory holidays closed, 调休 make-up days open)."""
+    today = timezone.localtime(_now(now), CHINA_TZ).date()
+    wanted = int(get_parameter("appointments.days_ahead"))
+    return [workcalendar.add_working_days(today, n) for n in range(1, wanted + 1)]
+
+
+def bookable_items() -> QuerySet[ServiceItem]:
+    """Published items whose hall (the implementing node) has opened slots for booking."""
+    return (
+        ServiceItem.objects.filter(
+            is_published=True, org_id__in=Slot.objects.filter(is_active=True).values("org_id")
+        )
+        .select_related("org")
+        .order_by("code")
+    )
+
+
+@dataclass(frozen=True)
+class SlotPlaces:
+    slot: Slot
+    taken: int
+    begun: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(self.slot.capacity - self.taken, 0)
+
+    @property
+    def bookable(self) -> bool:
+        return self.remaining > 0 and not self.begun
+
+
+def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
+    return dt.datetime.combine(day, slot.start, tzinfo=CHINA_TZ)
+
+
+def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
+    """The open slots of the item's hall on `day` with the places left (one query for all the counts)."""
+    now = _now(now)
+    taken = dict(
+        Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
+        .values("slot_id")
+        .annotate(n=Count("id"))
+        .values_list("slot_id", "n")
+    )
+    slots = Slot.objects.filter(org_id=item.org_id, is_active=True).order_by("start")
+    return [SlotPlaces(slot, taken.get(slot.pk, 0), starts_at(day, slot) <= now) for slot in slots]
+
+
+def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> dt.date | None:
+    """The date until which `resident` may not book (exclusive) after too many no-shows, or None.
+
+    `appointments.no_show_limit` no-shows within `appointments.no_show_window_days` stop booking for
+    `appointments.ban_days` from the latest no-show's date."""
+    now = _now(now)
+    window = dt.timedelta(days=int(get_parameter("appointments.no_show_window_days")))
+    recent = list(
+        Appointment.objects.filter(
+            resident=resident, status=AppointmentStatus.NO_SHOW, starts_at__gte=now - window
+        ).values_list("date", flat=True)
+    )
+    if len(recent) < int(get_parameter("appointments.no_show_limit")):
+        return None
+    until = max(recent) + dt.timedelta(days=int(get_parameter("appointments.ban_days")))
+    return until if timezone.localtime(now, CHINA_TZ).date() < until else None
+
+
+def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(resident=resident)
+        .select_related("item", "slot", "org")
+        .order_by("-starts_at", "-id")
+    )
+
+
+def open_appointment(resident: Resident, item: ServiceItem) -> Appointment | None:
+    return Appointment.objects.filter(resident=resident, item=item, status=AppointmentStatus.BOOKED).first()
+
+
+def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
+    """The bookings of today at the halls in `user`'s scope."""
+    today = timezone.localtime(_now(now), CHINA_TZ).date()
+    return (
+        Appointment.objects.visible_to(user, "appointments.view_appointment")
+        .filter(date=today)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("item", "slot", "org")
+        .order_by("starts_at", "id")
+    )
+
+
+def today_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Today's bookings at the halls in scope: all of them, and those still waiting to check in."""
+    return todays_appointments(user, now=now).aggregate(
+        total=Count("id"), waiting=Count("id", filter=Q(status=AppointmentStatus.BOOKED))
+    )
