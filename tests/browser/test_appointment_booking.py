@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from jiedao.applications.tests.factories import make_item, make_resident
 from jiedao.appointments import selectors, services
 from jiedao.appointments.models import Appointment
-from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
+from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, booked_for_today, open_hall
 from jiedao.core.crypto import mask_phone
 from jiedao.core.testing import make_user
 from jiedao.sms.models import OutboundMessage
@@ -88,12 +88,18 @@ def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     services.appointment_book(
         resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
     )
+    booked_for_today(make_resident(name="孙立新"), item, _rest[-1])  # its row: 签到, then 窗口收件
     staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN)
     page = staff_page(staff)
     problems: list[str] = []
     staff_audit_all(page, ["/appointments/staff/today/", "/appointments/staff/schedule/"], problems)
     page.goto("/appointments/staff/today/")
-    page.get_by_role("button", name="签到").click()  # no code: the error under the field
+    page.get_by_role("button", name="签到", exact=True).click()  # no code: the error under the field
     page.wait_for_selector("#id_code[aria-invalid=true]")
     staff_audit(page, "check-in with an error", problems)
+    page.get_by_role("button", name="签到 孙立新").click()
+    expect(page.get_by_role("alert")).to_contain_text("孙立新 已签到")
+    staff_audit(page, "checked in, 窗口收件 next", problems)
+    page.get_by_role("link", name="窗口收件 孙立新").click()
+    expect(page.get_by_role("heading", name="窗口收件登记")).to_be_visible()
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)

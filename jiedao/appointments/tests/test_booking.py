@@ -12,7 +12,7 @@ from jiedao.applications.tests.factories import make_item, make_resident, reside
 from jiedao.appointments import selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment, Slot
-from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, open_hall
+from jiedao.appointments.tests.factories import HALL_ADMIN, WINDOW, booked_for_today, open_hall
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.testing import ScopedModelContract, client_for, make_user
@@ -265,13 +265,12 @@ def test_staff_cannot_use_the_resident_pages(item, tree):
 
 
 def test_window_sees_todays_bookings_of_its_hall_masked_and_checks_in(item, tree, slots):
-    """Bookings of today are made in the past for the test: a slot begun cannot be booked."""
-    today = dt.datetime.now(CHINA_TZ).date()
+    """Bookings of today were made on the working day before (a slot begun cannot be booked)."""
     resident = make_resident(name="王小明")
     other_item = make_item(tree.subdistrict_b)
     [other_slot, *_rest] = open_hall(tree.subdistrict_b)
-    mine = _booked_for_today(resident, item, slots[-1], today)
-    theirs = _booked_for_today(make_resident(name="赵其他"), other_item, other_slot, today)
+    mine = booked_for_today(resident, item, slots[-1])
+    theirs = booked_for_today(make_resident(name="赵其他"), other_item, other_slot)
     client = client_for(make_user(tree.subdistrict_a, *WINDOW))
     text = client.get(reverse("appointments:today")).content.decode()
     assert "王小明" in text and mine.code in text
@@ -284,18 +283,8 @@ def test_window_sees_todays_bookings_of_its_hall_masked_and_checks_in(item, tree
     text = response.content.decode()
     assert f"王小明 已签到（{item.name}，16:30–17:00）。" in text
     assert f"{reverse('applications:walk_in')}?item={item.pk}" in text  # 窗口收件 for this item, next
-
-
-def _booked_for_today(resident, item, slot, today):
-    """A booking of today's `slot`, made on an earlier working day (as residents book)."""
-    from jiedao.workcalendar import services as workcalendar
-
-    previous = today - dt.timedelta(days=1)
-    while not workcalendar.is_workday(previous):
-        previous -= dt.timedelta(days=1)
-    if not workcalendar.is_workday(today):
-        pytest.skip("today is not a working day: no bookings for it")
-    return services.appointment_book(resident=resident, item=item, day=today, slot=slot, now=at(previous, 10))
+    mine.refresh_from_db()
+    assert mine.status == AppointmentStatus.CHECKED_IN and mine.checked_in_at is not None
 
 
 def test_a_hall_administrator_sets_the_slots_of_a_hall_in_scope_only(tree):
