@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.appointments.choices import AppointmentStatus
@@ -107,3 +108,8 @@ class Appointment(ScopedModel):
 
     def __str__(self) -> str:
         return f"{_('预约')} {self.code}"
+
+    @property
+    def cancellable(self) -> bool:
+        """Booked and its slot not begun: the resident may still cancel (`services.appointment_cancel`)."""
+        return self.status == AppointmentStatus.BOOKED and self.starts_at > timezone.now()

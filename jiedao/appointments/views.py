@@ -37,7 +37,6 @@ class MyAppointmentsView(ResidentRequiredMixin, TemplateView):
             appointments=selectors.resident_appointments(resident)[:50],
             items=selectors.bookable_items(),
             ban_until=selectors.booking_ban_until(resident),
-            booked=AppointmentStatus.BOOKED,
             **kwargs,
         )
 

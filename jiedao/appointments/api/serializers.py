@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 
 
@@ -16,7 +14,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     address = serializers.CharField(source="item.window_address", read_only=True, help_text=_("办理地点"))
     slot = serializers.CharField(source="slot.__str__", read_only=True, help_text=_("时段，如 09:00–09:30"))
     status_display = serializers.CharField(source="get_status_display", read_only=True, help_text=_("状态"))
-    cancellable = serializers.SerializerMethodField(help_text=_("时段开始前的预约可以取消"))
+    cancellable = serializers.BooleanField(read_only=True, help_text=_("时段开始前的预约可以取消"))
 
     class Meta:
         model = Appointment
@@ -39,9 +37,6 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "checked_in_at",
         ]
         read_only_fields = fields
-
-    def get_cancellable(self, appointment: Appointment) -> bool:
-        return appointment.status == AppointmentStatus.BOOKED and appointment.starts_at > timezone.now()
 
 
 class BookSerializer(serializers.Serializer):
