@@ -424,6 +424,10 @@ class HallView(PublicPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["resident"] = None if self.request.user.is_authenticated else current_resident(self.request)
         context["online"] = Availability.ONLINE
+        # 预约 only where the hall takes bookings (an import here: 预约办理 builds on this app, not the reverse)
+        from jiedao.appointments.selectors import halls_taking_bookings
+
+        context["booking_halls"] = halls_taking_bookings()
         return context
 
 

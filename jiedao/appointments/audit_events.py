@@ -7,6 +7,10 @@ APPOINTMENT_BOOKED = event_type(5202, "appointments.appointment.booked", _("群�
 APPOINTMENT_CANCELLED = event_type(5203, "appointments.appointment.cancelled", _("群众取消预约"))
 APPOINTMENT_CHECKED_IN = event_type(5204, "appointments.appointment.checked_in", _("预约签到"))
 APPOINTMENT_NO_SHOW = event_type(5205, "appointments.appointment.no_show", _("预约未到记为爽约"))
+APPOINTMENT_CANCELLED_BY_HALL = event_type(
+    5206, "appointments.appointment.cancelled_by_hall", _("服务大厅取消预约")
+)
+APPOINTMENTS_REMINDED = event_type(5207, "appointments.appointments.reminded", _("短信提醒次日预约"))
 
 detail_labels(
     "appointments",
@@ -17,4 +21,5 @@ detail_labels(
     date=_("预约日期"),
     item=_("事项"),
     slot=_("预约时段"),
+    codes=_("预约码"),
 )

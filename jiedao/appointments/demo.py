@@ -1,5 +1,5 @@
 """Demo data of 预约办理: permissions of the demo roles (the window checks visitors in, the sub-district leader
-sets the hall's slots, as for its service windows), the slots of 清波街道's service center, and bookings: the
+sets the hall's slots and cancels bookings when the hall must close, as for its service windows), the slots of 清波街道's service center, and bookings: the
 demo resident's own for the next working day, which they can cancel on their page, and two of today, so that
 `window` finds them in 今日预约 to check in. Idempotent.
 
@@ -35,6 +35,7 @@ ROLE_PERMISSIONS = {
         "appointments.view_slot",
         "appointments.change_slot",
         "appointments.view_appointment",
+        "appointments.cancel_appointment",
     ),
     "supervisor": ("appointments.view_appointment",),
 }

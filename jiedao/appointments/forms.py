@@ -72,3 +72,42 @@ class ScheduleForm(StyledForm):
         if not self.errors and self.morning is None and self.afternoon is None:
             raise forms.ValidationError(_("上午和下午至少开放一个。"))
         return cleaned
+
+
+class DayForm(StyledForm):
+    """The date of the bookings the window looks at (今日预约 by default)."""
+
+    date = forms.DateField(
+        label=_("预约日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+def _reason():
+    return forms.CharField(
+        label=_("取消原因"),
+        max_length=60,
+        help_text=_("将以短信告知群众，如：停电临时闭厅、系统故障暂停办理。"),
+        error_messages={"required": _("请填写取消预约的原因，将以短信告知群众。")},
+    )
+
+
+class HallCancelForm(StyledForm):
+    """The hall cancels one booking: the reason the resident is told."""
+
+    reason = _reason()
+
+
+class DayCancelForm(StyledForm):
+    """临时闭厅: every booking of one hall on one date not yet checked in, with the reason."""
+
+    org = forms.ModelChoiceField(label=_("服务大厅（事项的实施单位）"), queryset=None)
+    date = forms.DateField(
+        label=_("预约日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请选择预约日期。")},
+    )
+    reason = _reason()
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs

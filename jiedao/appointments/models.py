@@ -74,6 +74,17 @@ class Appointment(ScopedModel):
         _("状态"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    # Set when the hall cancelled (停止预约), not the resident: the reason texted to them and shown on their page.
+    cancelled_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取消人"),
+    )
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(_("提醒短信时间"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
         "accounts.User",
@@ -91,7 +102,10 @@ class Appointment(ScopedModel):
         verbose_name = _("预约")
         verbose_name_plural = _("预约")
         ordering = ["starts_at", "id"]
-        permissions = [("checkin_appointment", _("预约签到"))]
+        permissions = [
+            ("checkin_appointment", _("预约签到")),
+            ("cancel_appointment", _("取消群众的预约（停止预约）")),
+        ]
         constraints = [
             # One open booking per resident and item, whatever reaches the database at the same moment.
             models.UniqueConstraint(
@@ -104,6 +118,7 @@ class Appointment(ScopedModel):
             models.Index(fields=["slot", "date"], name="appointments_slot_date"),
             models.Index(fields=["org", "date"], name="appointments_org_date"),
             models.Index(fields=["status", "ends_at"], name="appointments_status_ends"),
+            models.Index(fields=["date", "status"], name="appointments_date_status"),
         ]
 
     def __str__(self) -> str:

@@ -48,3 +48,12 @@ GRACE_MINUTES = declare(
     group=GROUP,
     help_text=_("预约时段结束后这么多分钟仍未签到的，记为爽约。"),
 )
+REMINDER_HOUR = declare(
+    "appointments.reminder_hour",
+    _("预约提醒短信时间（时，北京时间）"),
+    16,
+    minimum=8,
+    maximum=20,
+    group=GROUP,
+    help_text=_("每个工作日这个钟点起，短信提醒下一个工作日有预约的群众（每个预约只提醒一次）。"),
+)

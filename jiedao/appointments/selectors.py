@@ -29,15 +29,26 @@ def bookable_dates(*, now: dt.datetime | None = None) -> list[dt.date]:
     return [workcalendar.add_working_days(today, n) for n in range(1, wanted + 1)]
 
 
+def _halls_taking_bookings() -> QuerySet[Slot]:
+    return Slot.objects.filter(is_active=True).values("org_id")
+
+
 def bookable_items() -> QuerySet[ServiceItem]:
     """Published items whose hall (the implementing node) has opened slots for booking."""
     return (
-        ServiceItem.objects.filter(
-            is_published=True, org_id__in=Slot.objects.filter(is_active=True).values("org_id")
-        )
+        ServiceItem.objects.filter(is_published=True, org_id__in=_halls_taking_bookings())
         .select_related("org")
         .order_by("code")
     )
+
+
+def halls_taking_bookings() -> set[int]:
+    """The org nodes with open slots: the lists of items offer 预约 for theirs only (one query)."""
+    return set(_halls_taking_bookings().distinct().values_list("org_id", flat=True))
+
+
+def takes_bookings(item: ServiceItem) -> bool:
+    return Slot.objects.filter(org_id=item.org_id, is_active=True).exists()
 
 
 @dataclass(frozen=True)
@@ -102,14 +113,32 @@ def open_appointment(resident: Resident, item: ServiceItem) -> Appointment | Non
     return Appointment.objects.filter(resident=resident, item=item, status=AppointmentStatus.BOOKED).first()
 
 
-def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
-    """The bookings of today at the halls in `user`'s scope."""
-    today = timezone.localtime(_now(now), CHINA_TZ).date()
+def today(*, now: dt.datetime | None = None) -> dt.date:
+    return timezone.localtime(_now(now), CHINA_TZ).date()
+
+
+def day_appointments(user, day: dt.date) -> QuerySet[Appointment]:
+    """The bookings of `day` at the halls in `user`'s scope, cancelled ones left out."""
     return (
         Appointment.objects.visible_to(user, "appointments.view_appointment")
-        .filter(date=today)
+        .filter(date=day)
         .exclude(status=AppointmentStatus.CANCELLED)
         .select_related("item", "slot", "org")
+        .order_by("starts_at", "id")
+    )
+
+
+def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
+    """The bookings of today at the halls in `user`'s scope."""
+    return day_appointments(user, today(now=now))
+
+
+def hall_cancelled_appointments(user, day: dt.date) -> QuerySet[Appointment]:
+    """The bookings of `day` the halls in `user`'s scope cancelled (停止预约), with who and why."""
+    return (
+        Appointment.objects.visible_to(user, "appointments.view_appointment")
+        .filter(date=day, status=AppointmentStatus.CANCELLED, cancelled_by__isnull=False)
+        .select_related("item", "slot", "org", "cancelled_by")
         .order_by("starts_at", "id")
     )
 

@@ -1,5 +1,5 @@
-"""Every write of 预约办理: a hall's schedule, a resident's booking and its cancelling, the window's check-in
-and the periodic marking of no-shows (爽约).
+"""Every write of 预约办理: a hall's schedule, a resident's booking and its cancelling, the window's check-in,
+the hall's cancelling (停止预约), the periodic marking of no-shows (爽约) and the reminder of the day before.
 
 Rules are checked first, in the user's language, and nothing is written when one refuses; the records and
 the SMS are written in the site's language (`core.i18n.records_language`). A booking counts the places of
@@ -28,13 +28,15 @@ from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
 from jiedao.registry.validators import InvalidNumber, parse_phone
-from jiedao.sms.services import sms_queue
+from jiedao.sms.services import SmsText, after_quiet_hours, sms_queue, sms_queue_many
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
 
 CODE_LENGTH = 8
 SYSTEM = "system"
 MAX_SLOTS = 48  # a day cut into 10-minute slots from 8:00 to 16:00; more is a typing mistake
+REASON_LENGTH = 60  # the reason goes into the SMS, which has to stay short
+REMINDER_CHUNK = 500  # bookings locked, marked and texted per transaction (`sms_queue_many`'s batch)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -216,41 +218,83 @@ def appointment_book(
     return appointment
 
 
-def _text(appointment: Appointment, what: str) -> None:
+def _mobile(appointment: Appointment) -> str | None:
+    """The national mobile number to text about `appointment`, or None (a landline, a number gone bad)."""
     # The account's number when it still exists: the resident may have moved it to a new phone since booking.
     phone = appointment.resident.phone if appointment.resident_id else appointment.phone
     try:
         parsed = parse_phone(phone)
     except InvalidNumber:
-        return
-    if parsed.kind != "mobile":
-        return
+        return None
+    return parsed.national if parsed.kind == "mobile" else None
+
+
+def _body(appointment: Appointment, what: str) -> str:
     values = {
         "item": appointment.item.name,
         "date": _date_text(appointment.date),
         "slot": appointment.slot,
         "code": appointment.code,
         "address": appointment.item.window_address,
+        "reason": appointment.cancel_reason,
     }
     with records_language():  # SMS templates are registered with the gateway in Chinese
         if what == "booked":
-            body = (
+            return (
                 _(
                     "您已预约办理“%(item)s”：%(date)s %(slot)s，地点：%(address)s，预约码 %(code)s。"
                     "请携带身份证件按时到窗口签到；不能前来的，请在时段开始前取消预约。"
                 )
                 % values
             )
-        else:
-            body = _("您预约办理“%(item)s”（%(date)s %(slot)s，预约码 %(code)s）已取消。") % values
+        if what == "reminder":
+            return (
+                _(
+                    "温馨提醒：您预约办理“%(item)s”的时间是 %(date)s %(slot)s，地点：%(address)s，"
+                    "预约码 %(code)s。请携带身份证件按时到窗口签到；不能前来的，请在时段开始前取消预约。"
+                )
+                % values
+            )
+        if what == "hall_cancelled":
+            return (
+                _(
+                    "很抱歉，因%(reason)s，您预约办理“%(item)s”（%(date)s %(slot)s，预约码 %(code)s）已由服务大厅"
+                    "取消，不计爽约。请另选时间重新预约，给您带来不便，敬请谅解。"
+                )
+                % values
+            )
+        return _("您预约办理“%(item)s”（%(date)s %(slot)s，预约码 %(code)s）已取消。") % values
+
+
+def _text(appointment: Appointment, what: str) -> None:
+    phone = _mobile(appointment)
+    if phone is None:
+        return
     sms_queue(
         actor=None,
-        phone=parsed.national,
-        body=body,
+        phone=phone,
+        body=_body(appointment, what),
         org=appointment.org,
         purpose=f"appointments.{what}",
         dedupe_key=f"appointments.{what}.{appointment.pk}",
     )
+
+
+def _texts(
+    appointments: list[Appointment], what: str, not_before: dt.datetime | None = None
+) -> list[SmsText]:
+    return [
+        SmsText(
+            phone=phone,
+            body=_body(appointment, what),
+            org=appointment.org,
+            purpose=f"appointments.{what}",
+            dedupe_key=f"appointments.{what}.{appointment.pk}",
+            not_before=not_before,
+        )
+        for appointment in appointments
+        if (phone := _mobile(appointment)) is not None
+    ]
 
 
 def appointment_cancel(
@@ -305,6 +349,140 @@ def appointments_cancel_with_account(resident: Resident, *, now: dt.datetime | N
         )
         cancelled += 1
     return cancelled
+
+
+# --- the hall cancels (停止预约) -----------------------------------------------------------------------------
+
+
+def _clean_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationFailed({"reason": [_("请填写取消预约的原因，将以短信告知群众。")]}, code="no_reason")
+    if len(reason) > REASON_LENGTH:
+        raise ValidationFailed(
+            {"reason": [_("取消原因不超过 %(n)d 字。") % {"n": REASON_LENGTH}]}, code="long_reason"
+        )
+    return reason
+
+
+def _cancel_by_hall(locked: Appointment, *, actor, reason: str, now: dt.datetime) -> None:
+    """Cancel one locked booking for the hall: its place is free again, and, being cancelled rather than
+    a no-show, it never counts against the resident (`selectors.booking_ban_until` counts no-shows only)."""
+    locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
+    locked.cancelled_by, locked.cancel_reason = actor, reason
+    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+    audit.record(
+        events.APPOINTMENT_CANCELLED_BY_HALL,
+        actor=actor,
+        target=locked,
+        message=reason,
+        before={"status": AppointmentStatus.BOOKED},
+        after={"status": locked.status, "reason": reason},
+    )
+
+
+def appointment_cancel_by_hall(
+    *, actor, appointment: Appointment, reason: str, now: dt.datetime | None = None
+) -> Appointment:
+    """The hall cancels one booking not yet checked in (the window cannot serve the item that day, say),
+    with the reason texted to the resident, who is invited to book again."""
+    require(actor, "appointments.cancel_appointment", appointment)
+    reason = _clean_reason(reason)
+    now = _now(now)
+    with transaction.atomic():
+        locked = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("item", "slot", "org", "resident")
+            .get(pk=appointment.pk)
+        )
+        if locked.status != AppointmentStatus.BOOKED:
+            raise ServiceError(
+                _("该预约%(status)s，不能取消。") % {"status": locked.get_status_display()}, code="bad_status"
+            )
+        _cancel_by_hall(locked, actor=actor, reason=reason, now=now)
+        _text(locked, "hall_cancelled")
+    return locked
+
+
+def appointments_cancel_day(
+    *, actor, org: OrgUnit, day: dt.date, reason: str, now: dt.datetime | None = None
+) -> list[Appointment]:
+    """临时闭厅: the hall cancels all its bookings of `day` not yet checked in (停电, 临时闭厅), each audited
+    and texted with the reason. Bookings already checked in or marked 爽约 stay as they are."""
+    require(actor, "appointments.cancel_appointment", org)
+    reason = _clean_reason(reason)
+    now = _now(now)
+    with transaction.atomic():
+        cancelled = list(
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("item", "slot", "org", "resident")
+            .filter(org=org, date=day, status=AppointmentStatus.BOOKED)
+            .order_by("starts_at", "id")
+        )
+        if not cancelled:
+            raise ServiceError(
+                _("%(org)s %(date)s 没有待签到的预约。") % {"org": org.name, "date": _date_text(day)},
+                code="none",
+            )
+        for locked in cancelled:
+            _cancel_by_hall(locked, actor=actor, reason=reason, now=now)
+        # Every text in one batch: a full day of a busy hall is a few hundred bookings.
+        sms_queue_many(_texts(cancelled, "hall_cancelled"), actor=None, skip_invalid=True)
+    return cancelled
+
+
+# --- the reminder of the day before (预约提醒) --------------------------------------------------------------
+
+
+def reminders_run(*, now: dt.datetime | None = None) -> int:
+    """On a working day, from `appointments.reminder_hour` o'clock (Beijing time) on, text every resident
+    booked for the next working day (Friday: Monday, or a 调休 Saturday) once. A booking made after that
+    hour is left out: its confirmation has just said the same. Each booking is marked reminded in the
+    transaction that queues its text, so a second run, or two runs at once, send nothing twice."""
+    now = _now(now)
+    local = timezone.localtime(now, CHINA_TZ)
+    hour = int(get_parameter("appointments.reminder_hour"))
+    if local.hour < hour or not workcalendar.is_workday(local.date()):
+        return 0
+    day = workcalendar.add_working_days(local.date(), 1)
+    cutoff = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    pks = list(
+        Appointment.objects.filter(
+            date=day, status=AppointmentStatus.BOOKED, reminded_at__isnull=True, created_at__lt=cutoff
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    # Quiet hours as the other reminders keep them: a parameter set late, or a job run late, waits for morning.
+    send_at = after_quiet_hours(now)
+    sent = 0
+    for start in range(0, len(pks), REMINDER_CHUNK):
+        with transaction.atomic():
+            due = list(
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("item", "slot", "org", "resident")
+                .filter(
+                    pk__in=pks[start : start + REMINDER_CHUNK],
+                    status=AppointmentStatus.BOOKED,
+                    reminded_at__isnull=True,
+                )
+            )
+            if not due:
+                continue
+            Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now, updated_at=now)
+            by_hall: dict[int, list[Appointment]] = {}
+            for appointment in due:
+                by_hall.setdefault(appointment.org_id, []).append(appointment)
+            for org_id, reminded in by_hall.items():
+                audit.record(
+                    events.APPOINTMENTS_REMINDED,
+                    actor_name=SYSTEM,
+                    org=org_id,
+                    after={"date": day, "count": len(reminded), "codes": [a.code for a in reminded]},
+                )
+            sms_queue_many(_texts(due, "reminder", send_at), actor=None, skip_invalid=True)
+        sent += len(due)
+    return sent
 
 
 # --- the window --------------------------------------------------------------------------------------------

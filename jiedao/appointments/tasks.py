@@ -11,3 +11,11 @@ def mark_no_shows() -> int:
     from jiedao.appointments.services import no_shows_mark
 
     return no_shows_mark()
+
+
+@task()
+def send_reminders() -> int:
+    """预约提醒: text the residents booked for the next working day, once each."""
+    from jiedao.appointments.services import reminders_run
+
+    return reminders_run()

@@ -12,4 +12,6 @@ urlpatterns = [
     path("staff/today/", views.TodayView.as_view(), name="today"),
     path("staff/check-in/", views.CheckInView.as_view(), name="check_in"),
     path("staff/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("staff/<int:pk>/cancel/", views.HallCancelView.as_view(), name="hall_cancel"),
+    path("staff/cancel-day/", views.DayCancelView.as_view(), name="cancel_day"),
 ]

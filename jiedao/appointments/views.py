@@ -109,25 +109,50 @@ class CancelView(ResidentRequiredMixin, View):
 
 
 class TodayView(ScopedListView):
-    """今日预约 of the halls in scope, with 签到 by booking code and, once checked in, 窗口收件 for the item."""
+    """今日预约 of the halls in scope, with 签到 by booking code and, once checked in, 窗口收件 for the item;
+    another date's bookings by the date picker, and for those who may, 取消预约 one by one or the whole day."""
 
     model = Appointment
     template_name = "appointments/today.html"
     context_object_name = "appointments"
     paginate_by = 100
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.today = selectors.today()
+        self.day_form = forms.DayForm(request.GET if "date" in request.GET else None)
+        self.day = self.day_form.cleaned_data["date"] if self.day_form.is_valid() else self.today
+
     def get_queryset(self):
-        return selectors.todays_appointments(self.request.user)
+        return selectors.day_appointments(self.request.user, self.day)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        return super().get_context_data(
+        can_cancel = has_permission(user, "appointments.cancel_appointment")
+        context = super().get_context_data(
             form=kwargs.pop("form", None) or forms.CheckInForm(),
+            day=self.day,
+            is_today=self.day == self.today,
+            day_form=self.day_form if self.day_form.is_bound else forms.DayForm(initial={"date": self.today}),
             can_check_in=has_permission(user, "appointments.checkin_appointment"),
             can_register=has_permission(user, "applications.add_application"),
+            can_cancel=can_cancel,
+            hall_cancelled=selectors.hall_cancelled_appointments(user, self.day),
             statuses=AppointmentStatus,
             **kwargs,
         )
+        shown = [a.pk for a in context["appointments"] if a.status == AppointmentStatus.BOOKED]
+        # 取消 on the rows of the halls where the user may cancel, not on every row they may see.
+        context["cancellable"] = (
+            set(
+                Appointment.objects.visible_to(user, "appointments.cancel_appointment")
+                .filter(pk__in=shown)
+                .values_list("pk", flat=True)
+            )
+            if can_cancel and shown
+            else set()
+        )
+        return context
 
 
 class CheckInView(ServiceFormView):
@@ -188,3 +213,79 @@ class ScheduleView(ServiceFormView):
     def get_success_url(self, result=None):
         messages.success(self.request, _("预约时段已保存，共 %(n)d 个时段。") % {"n": len(result)})
         return reverse("appointments:schedule")
+
+
+# --- the hall cancels (停止预约) -----------------------------------------------------------------------------
+
+
+def _day_url(day: dt.date) -> str:
+    return reverse("appointments:today") + f"?date={day:%Y-%m-%d}"
+
+
+class HallCancelView(ServiceFormView):
+    """取消预约 of one booking by the hall, with the reason texted to the resident."""
+
+    model = Appointment
+    permission = "appointments.cancel_appointment"
+    template_name = "appointments/cancel.html"
+    form_class = forms.HallCancelForm
+
+    def get_object(self) -> Appointment:
+        if not hasattr(self, "object"):
+            self.object = get_object_or_404(
+                self.get_queryset().select_related("item", "slot", "org"), pk=self.kwargs["pk"]
+            )
+        return self.object
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(appointment=self.get_object(), statuses=AppointmentStatus, **kwargs)
+
+    def perform(self, form):
+        return services.appointment_cancel_by_hall(
+            actor=self.request.user, appointment=self.get_object(), reason=form.cleaned_data["reason"]
+        )
+
+    def get_success_url(self, result=None):
+        messages.success(
+            self.request,
+            _("已取消 %(name)s 的预约（%(code)s），已短信告知原因并请其重新预约。")
+            % {"name": result.name, "code": result.code},
+        )
+        return _day_url(result.date)
+
+
+class DayCancelView(ServiceFormView):
+    """停止当日预约 (停电, 临时闭厅): every booking of one hall on one date not yet checked in."""
+
+    model = Appointment
+    permission = "appointments.cancel_appointment"
+    template_name = "appointments/cancel_day.html"
+    form_class = forms.DayCancelForm
+
+    def get_form_kwargs(self):
+        halls = OrgUnit.objects.visible_to(self.request.user, "appointments.cancel_appointment").filter(
+            level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
+        )
+        return {**super().get_form_kwargs(), "orgs": halls}
+
+    def get_initial(self):
+        try:
+            day = dt.date.fromisoformat(self.request.GET.get("date", ""))
+        except ValueError:
+            day = selectors.today()
+        return {"date": day}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.appointments_cancel_day(
+            actor=self.request.user, org=data["org"], day=data["date"], reason=data["reason"]
+        )
+
+    def get_success_url(self, result=None):
+        first = result[0]
+        messages.success(
+            self.request,
+            _("已取消 %(org)s %(date)s 的 %(n)d 个预约，已短信告知群众原因并请其重新预约。")
+            % {"org": first.org.name, "date": f"{first.date:%Y-%m-%d}", "n": len(result)},
+        )
+        return _day_url(first.date)

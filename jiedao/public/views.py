@@ -84,7 +84,10 @@ class GuideDetailView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
         item = selectors.published_item(self.kwargs["code"])
         if item is None:
             raise Http404(_("未找到该事项。"))
-        return super().get_context_data(item=item, **kwargs)
+        # Cached with the page: saving a hall's slots marks the public pages stale (appointments.apps).
+        from jiedao.appointments.selectors import takes_bookings
+
+        return super().get_context_data(item=item, takes_bookings=takes_bookings(item), **kwargs)
 
 
 class MaterialFileView(View):

@@ -85,14 +85,33 @@ def test_no_serious_wcag_violation_on_the_booking_pages(visit, tree, mode):
 def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     [first, *_rest] = open_hall(tree.subdistrict_a)
-    services.appointment_book(
+    ahead = services.appointment_book(
         resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
     )
     booked_for_today(make_resident(name="孙立新"), item, _rest[-1])  # its row: 签到, then 窗口收件
-    staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN)
+    staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN, "appointments.cancel_appointment")
     page = staff_page(staff)
     problems: list[str] = []
-    staff_audit_all(page, ["/appointments/staff/today/", "/appointments/staff/schedule/"], problems)
+    staff_audit_all(
+        page,
+        [
+            "/appointments/staff/today/",
+            "/appointments/staff/schedule/",
+            f"/appointments/staff/today/?date={ahead.date:%Y-%m-%d}",  # another day: 取消 on the row
+            f"/appointments/staff/{ahead.pk}/cancel/",
+            "/appointments/staff/cancel-day/",
+        ],
+        problems,
+    )
+    page.goto(f"/appointments/staff/{ahead.pk}/cancel/")
+    page.get_by_role("button", name="取消预约").click()  # no reason: the error under the field
+    page.wait_for_selector("#id_reason[aria-invalid=true]")
+    staff_audit(page, "hall cancel without a reason", problems)
+    page.get_by_label("取消原因").fill("窗口系统升级")
+    page.get_by_role("button", name="取消预约").click()
+    expect(page.get_by_role("alert")).to_contain_text("已短信告知原因并请其重新预约")
+    expect(page.get_by_test_id("hall-cancelled")).to_contain_text("窗口系统升级")
+    staff_audit(page, "the day's page with the hall's cancellations", problems)
     page.goto("/appointments/staff/today/")
     page.get_by_role("button", name="签到", exact=True).click()  # no code: the error under the field
     page.wait_for_selector("#id_code[aria-invalid=true]")

@@ -15,6 +15,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     slot = serializers.CharField(source="slot.__str__", read_only=True, help_text=_("时段，如 09:00–09:30"))
     status_display = serializers.CharField(source="get_status_display", read_only=True, help_text=_("状态"))
     cancellable = serializers.BooleanField(read_only=True, help_text=_("时段开始前的预约可以取消"))
+    cancel_reason = serializers.CharField(
+        read_only=True, help_text=_("服务大厅取消预约的原因（不计爽约）；群众自己取消的为空")
+    )
 
     class Meta:
         model = Appointment
@@ -32,6 +35,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "cancellable",
+            "cancel_reason",
             "created_at",
             "cancelled_at",
             "checked_in_at",

@@ -1,0 +1,261 @@
+"""预约提醒 the working day before, the hall's 取消预约 / 停止当日预约, and 预约 offered only where the hall
+takes bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from jiedao.applications.tests.factories import make_item, make_resident, resident_client
+from jiedao.appointments import selectors, services
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.appointments.models import Appointment
+from jiedao.appointments.tests.factories import WINDOW, open_hall
+from jiedao.audit.models import AuditEvent
+from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
+from jiedao.core.testing import client_for, make_user
+from jiedao.parameters.services import parameter_set
+from jiedao.sms.models import OutboundMessage
+from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.services import CHINA_TZ
+
+pytestmark = pytest.mark.django_db
+
+# The National Day holiday of 2025 in the shipped calendar: Sunday 28 September is a make-up working day
+# (调休), 1–8 October are the holiday, Saturday 11 October is a make-up day again.
+FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
+CANCELLER = ("appointments.view_appointment", "appointments.cancel_appointment")
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+def item(tree):
+    return make_item(tree.subdistrict_a, window_address="甲街道便民服务中心 2 号窗口")
+
+
+@pytest.fixture
+def slots(tree):
+    return open_hall(tree.subdistrict_a, capacity=2)
+
+
+def book(item, slot, day, *, booked_at=FRIDAY, resident=None) -> Appointment:
+    """A booking made at `booked_at` (its creation time too, which the reminder reads)."""
+    appointment = services.appointment_book(
+        resident=resident or make_resident(), item=item, day=day, slot=slot, now=booked_at
+    )
+    Appointment.objects.filter(pk=appointment.pk).update(created_at=booked_at)
+    return appointment
+
+
+def reminders() -> list[OutboundMessage]:
+    return list(OutboundMessage.objects.filter(purpose="appointments.reminder").order_by("id"))
+
+
+# --- 预约提醒 -----------------------------------------------------------------------------------------------
+
+
+def test_friday_reminds_the_make_up_sunday_once_and_not_the_cancelled(item, slots):
+    sunday, monday = dt.date(2025, 9, 28), dt.date(2025, 9, 29)
+    due = book(item, slots[0], sunday)
+    cancelled = book(item, slots[1], sunday)
+    services.appointment_cancel(resident=cancelled.resident, appointment=cancelled, now=FRIDAY)
+    later = book(item, slots[0], monday)
+    friday = FRIDAY.date()
+    assert services.reminders_run(now=at(friday, 15, 59)) == 0  # before 16:00, the default hour
+    assert services.reminders_run(now=at(friday, 16, 0)) == 1
+    [text] = reminders()
+    assert text.body == (
+        f"温馨提醒：您预约办理“{item.name}”的时间是 2025-09-28（星期日） 09:00–09:30，"
+        f"地点：甲街道便民服务中心 2 号窗口，预约码 {due.code}。请携带身份证件按时到窗口签到；"
+        "不能前来的，请在时段开始前取消预约。"
+    )
+    assert text.phone_masked == due.phone_masked
+    # The next hourly run, or the job run twice after a restart, sends nothing again.
+    assert services.reminders_run(now=at(friday, 17, 0)) == 0
+    assert services.reminders_run(now=at(friday, 16, 0)) == 0
+    assert len(reminders()) == 1
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert due.reminded_at == at(friday, 16) and later.reminded_at is None
+    event = AuditEvent.objects.get(event_name="appointments.appointments.reminded")
+    assert (event.actor_name, event.after["count"], event.after["codes"]) == ("system", 1, [due.code])
+
+
+def test_before_a_holiday_the_first_day_after_it_and_friday_a_make_up_saturday(item, slots):
+    after_holiday = book(item, slots[0], dt.date(2025, 10, 9))
+    saturday = book(item, slots[1], dt.date(2025, 10, 11), booked_at=at(dt.date(2025, 10, 9), 10))
+    # A day of the holiday is no working day: no reminders are sent on it.
+    assert services.reminders_run(now=at(dt.date(2025, 10, 1), 16)) == 0
+    assert services.reminders_run(now=at(dt.date(2025, 9, 30), 16)) == 1
+    assert services.reminders_run(now=at(dt.date(2025, 10, 10), 16)) == 1  # Friday: the 调休 Saturday
+    assert [m.body.split("预约码 ")[1][:8] for m in reminders()] == [after_holiday.code, saturday.code]
+    assert "2025-10-11（星期六）" in reminders()[1].body
+
+
+def test_a_booking_made_after_the_reminder_hour_is_not_reminded(item, slots):
+    """Its confirmation, just sent, says the same."""
+    book(item, slots[0], dt.date(2025, 9, 28), booked_at=at(FRIDAY.date(), 18))
+    assert services.reminders_run(now=at(FRIDAY.date(), 19)) == 0
+    assert not reminders()
+
+
+def test_the_reminder_hour_is_a_parameter_and_quiet_hours_hold_a_late_text(item, slots, tree):
+    admin = make_user(tree.district, "parameters.manage_systemparameter")
+    parameter_set(actor=admin, key="appointments.reminder_hour", raw_value="20")
+    parameter_set(actor=admin, key="sms.quiet_start", raw_value="20")
+    # A working day ahead of the clock: the outbox holds a text until its time only when that is still to come.
+    day = workcalendar.add_working_days(timezone.localdate(), 5)
+    booked = book(item, slots[0], workcalendar.add_working_days(day, 1), booked_at=at(day, 10))
+    assert services.reminders_run(now=at(day, 19)) == 0
+    assert services.reminders_run(now=at(day, 20, 5)) == 1
+    [text] = reminders()
+    assert booked.code in text.body
+    assert text.next_attempt_at == at(day + dt.timedelta(days=1), 8)  # the end of the night's quiet hours
+
+
+# --- 取消预约 by the hall -----------------------------------------------------------------------------------
+
+
+def test_the_hall_cancels_one_booking_with_the_reason_texted_and_no_no_show(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    appointment = book(item, slots[0], day)
+    leader = make_user(tree.subdistrict_a, *CANCELLER)
+    with pytest.raises(ValidationFailed) as refused:
+        services.appointment_cancel_by_hall(actor=leader, appointment=appointment, reason="  ", now=FRIDAY)
+    assert refused.value.errors["reason"] == ["请填写取消预约的原因，将以短信告知群众。"]
+    done = services.appointment_cancel_by_hall(
+        actor=leader, appointment=appointment, reason="窗口系统升级", now=FRIDAY
+    )
+    assert (done.status, done.cancelled_by, done.cancel_reason) == (
+        AppointmentStatus.CANCELLED,
+        leader,
+        "窗口系统升级",
+    )
+    text = OutboundMessage.objects.get(purpose="appointments.hall_cancelled")
+    assert text.body == (
+        f"很抱歉，因窗口系统升级，您预约办理“{item.name}”（2025-09-29（星期一） 09:00–09:30，"
+        f"预约码 {appointment.code}）已由服务大厅取消，不计爽约。请另选时间重新预约，给您带来不便，敬请谅解。"
+    )
+    event = AuditEvent.objects.get(
+        event_name="appointments.appointment.cancelled_by_hall", target_id=str(appointment.pk)
+    )
+    assert (event.actor, event.after) == (leader, {"status": "cancelled", "reason": "窗口系统升级"})
+    # The place is free, the slot's end passes without a no-show, and the resident books the item again.
+    assert {p.slot.pk: p.remaining for p in selectors.slot_places(item, day, now=FRIDAY)}[slots[0].pk] == 2
+    assert services.no_shows_mark(now=at(day, 12)) == 0
+    assert selectors.booking_ban_until(appointment.resident, now=at(day, 12)) is None
+    book(item, slots[0], day, resident=appointment.resident)
+    page = resident_client(appointment.resident).get(reverse("appointments:mine")).content.decode()
+    assert "服务大厅取消：窗口系统升级（不计爽约）" in page
+
+
+def test_a_booking_checked_in_is_not_cancelled(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    appointment = book(item, slots[0], day)
+    services.appointment_check_in(
+        actor=make_user(tree.subdistrict_a, *WINDOW), code=appointment.code, now=at(day, 9)
+    )
+    with pytest.raises(ServiceError) as refused:
+        services.appointment_cancel_by_hall(
+            actor=make_user(tree.subdistrict_a, *CANCELLER), appointment=appointment, reason="停电"
+        )
+    assert str(refused.value.message) == "该预约已签到，不能取消。"
+
+
+def test_closing_the_hall_for_a_day_cancels_its_bookings_of_that_day_only(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    waiting = [book(item, slots[n], day) for n in (0, 1, 2)]
+    arrived = waiting.pop()
+    services.appointment_check_in(
+        actor=make_user(tree.subdistrict_a, *WINDOW), code=arrived.code, now=at(day, 10)
+    )
+    next_day = book(item, slots[0], dt.date(2025, 9, 30))
+    other_hall = book(make_item(tree.subdistrict_b), open_hall(tree.subdistrict_b)[0], day)
+    leader = make_user(tree.subdistrict_a, *CANCELLER)
+    cancelled = services.appointments_cancel_day(
+        actor=leader, org=tree.subdistrict_a, day=day, reason="停电临时闭厅", now=at(day, 10, 5)
+    )
+    assert {a.pk for a in cancelled} == {a.pk for a in waiting}
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert [statuses[a.pk] for a in waiting] == [AppointmentStatus.CANCELLED] * 2
+    assert statuses[arrived.pk] == AppointmentStatus.CHECKED_IN
+    assert statuses[next_day.pk] == statuses[other_hall.pk] == AppointmentStatus.BOOKED
+    texts = OutboundMessage.objects.filter(purpose="appointments.hall_cancelled")
+    assert sorted(t.phone_masked for t in texts) == sorted(a.phone_masked for a in waiting)
+    assert all(t.body.startswith("很抱歉，因停电临时闭厅，") for t in texts)
+    assert AuditEvent.objects.filter(event_name="appointments.appointment.cancelled_by_hall").count() == 2
+    with pytest.raises(ServiceError) as refused:  # nothing left to cancel
+        services.appointments_cancel_day(actor=leader, org=tree.subdistrict_a, day=day, reason="停电")
+    assert str(refused.value.message) == f"{tree.subdistrict_a.name} 2025-09-29（星期一） 没有待签到的预约。"
+    with pytest.raises(OutOfScope):
+        services.appointments_cancel_day(actor=leader, org=tree.subdistrict_b, day=day, reason="停电")
+    assert OutboundMessage.objects.filter(purpose="appointments.hall_cancelled").count() == 2
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+def test_the_date_page_cancels_a_booking_of_the_own_hall_only(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    mine = book(item, slots[0], day, resident=make_resident(name="王小明"))
+    theirs = book(make_item(tree.subdistrict_b), open_hall(tree.subdistrict_b)[0], day)
+    client = client_for(make_user(tree.subdistrict_a, *CANCELLER))
+    page = client.get(reverse("appointments:today"), {"date": "2025-09-29"}).content.decode()
+    assert "2025-09-29 的预约" in page and mine.code in page and theirs.code not in page
+    assert reverse("appointments:hall_cancel", args=[mine.pk]) in page
+    assert client.get(reverse("appointments:hall_cancel", args=[theirs.pk])).status_code == 404
+    assert (
+        client.post(reverse("appointments:hall_cancel", args=[theirs.pk]), {"reason": "停电"}).status_code
+        == 404
+    )
+    response = client.post(reverse("appointments:hall_cancel", args=[mine.pk]), {"reason": ""})
+    assert "请填写取消预约的原因，将以短信告知群众。" in response.content.decode()
+    response = client.post(
+        reverse("appointments:hall_cancel", args=[mine.pk]), {"reason": "窗口人员外出培训"}, follow=True
+    )
+    text = response.content.decode()
+    assert f"已取消 王小明 的预约（{mine.code}），已短信告知原因并请其重新预约。" in text
+    assert "服务大厅取消的预约" in text and "窗口人员外出培训" in text
+    theirs.refresh_from_db()
+    assert theirs.status == AppointmentStatus.BOOKED
+    # The window without the permission sees no 取消 and may not open the page.
+    window = client_for(make_user(tree.subdistrict_a, *WINDOW))
+    assert window.get(reverse("appointments:cancel_day")).status_code == 403
+
+
+def test_the_day_page_closes_a_hall_in_scope(item, slots, tree):
+    day = dt.date(2025, 9, 29)
+    booked = book(item, slots[0], day)
+    client = client_for(make_user(tree.subdistrict_a, *CANCELLER))
+    form = {"org": tree.subdistrict_a.pk, "date": "2025-09-29", "reason": "停电临时闭厅"}
+    response = client.post(reverse("appointments:cancel_day"), {**form, "org": tree.subdistrict_b.pk})
+    assert "选择一个有效的选项" in response.content.decode()
+    response = client.post(reverse("appointments:cancel_day"), {**form, "date": "2025-09-30"})
+    assert "没有待签到的预约。" in response.content.decode()
+    response = client.post(reverse("appointments:cancel_day"), form, follow=True)
+    assert (
+        f"已取消 {tree.subdistrict_a.name} 2025-09-29 的 1 个预约，已短信告知群众原因并请其重新预约。"
+        in response.content.decode()
+    )
+    booked.refresh_from_db()
+    assert booked.status == AppointmentStatus.CANCELLED
+
+
+# --- 预约 offered where the hall takes bookings --------------------------------------------------------------
+
+
+def test_booking_is_offered_only_for_items_of_halls_with_open_slots(item, slots, tree, client):
+    closed = make_item(tree.subdistrict_b)
+    hall = client.get(reverse("applications:hall")).content.decode()
+    assert reverse("appointments:book", args=[item.pk]) in hall
+    assert reverse("appointments:book", args=[closed.pk]) not in hall
+    guide_url = reverse("public:guide_detail", args=[closed.code])
+    assert "预约窗口办理" not in client.get(guide_url).content.decode()
+    open_hall(tree.subdistrict_b)  # the cached guide page is rendered afresh
+    assert reverse("appointments:book", args=[closed.pk]) in client.get(guide_url).content.decode()
