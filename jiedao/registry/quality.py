@@ -220,11 +220,14 @@ def _household_finding(household: Household, problem: str) -> Finding:
 
 
 def _head_problems(user, today: date) -> QuerySet[Household]:
-    head_is_member = Exists(HouseholdMember.objects.filter(household=OuterRef("pk"), person=OuterRef("head")))
+    # sound: the head is a living member of this household; no head (NULL) matches no member either
+    sound_head = HouseholdMember.objects.filter(
+        household=OuterRef("pk"), person=OuterRef("head"), person__status=PersonStatus.LIVING
+    )
     return (
         _households(user)
         .filter(Exists(HouseholdMember.objects.filter(household=OuterRef("pk"))))
-        .filter(Q(head__isnull=True) | ~Q(head__status=PersonStatus.LIVING) | ~head_is_member)
+        .filter(~Exists(sound_head))
         .order_by("number")
     )
 
@@ -293,16 +296,22 @@ def _crowded_houses(user, today: date) -> QuerySet[House]:
     from jiedao.parameters.services import get_parameter
 
     per_person = Decimal(get_parameter(CROWDED_AREA_PER_PERSON.key))
-    needed = ExpressionWrapper(
-        F("living") * Value(per_person), output_field=DecimalField(max_digits=12, decimal_places=2)
-    )
-    return (
-        _with_living_count(House.objects.visible_to(user, "registry.view_house").filter(area__gt=0))
+    scoped = House.objects.visible_to(user, "registry.view_house").filter(area__gt=0)
+    # The living residents counted per house from the persons' side (the `registry_person_living_house`
+    # index), not by joining every scoped house to its residents and grouping the join.
+    crowded = (
+        Person.objects.filter(status=PersonStatus.LIVING, house__in=scoped.values("pk"))
+        .values("house")
+        .annotate(living=Count("*"))
         .filter(living__gte=2)
-        .annotate(needed=needed)
-        .filter(area__lt=F("needed"))
-        .order_by("full_address")
+        .filter(
+            house__area__lt=ExpressionWrapper(
+                F("living") * Value(per_person), output_field=DecimalField(max_digits=12, decimal_places=2)
+            )
+        )
+        .values("house")
     )
+    return House.objects.filter(pk__in=crowded).order_by("full_address")
 
 
 def _crowded_rows(queryset: QuerySet[House], user, today: date) -> QuerySet[House]:
