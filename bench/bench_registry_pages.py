@@ -57,6 +57,11 @@ def parse_args() -> argparse.Namespace:
         help="a district built by an earlier run: its JIEDAO_VAR_DIR (SQLite) or database name (PostgreSQL)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="timed requests per page; the median (3)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="measure only the pages whose label contains this text (e.g. 数据质量核查), nothing else",
+    )
     parser.add_argument("--export-child", nargs=2, metavar=("USER", "URL"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -301,6 +306,9 @@ def main() -> None:
     clients = {name: client_for(name) for name in ("quleader", "shequ", "sysadmin")}
     print(f"\n{args.database}, {ids['count']:,} persons; median of {args.repeat} requests after a warm-up")
     print(f"{'user':<9} {'time':>9} {'queries':>8} {'SQL floor':>10} {'ratio':>7} {'size':>8}  page")
+    if args.only:
+        print_pages(clients, [page for page in pages(ids) if args.only in page[0]], args.repeat)
+        return
     live = [(f"{label}（无快照，实时计算）", url, who) for label, url, who in pages(ids) if "/stats/" in url]
     drop_statistics_snapshots()
     print_pages(clients, live, args.repeat)
