@@ -10,6 +10,8 @@ APPOINTMENT_NO_SHOW = event_type(5205, "appointments.appointment.no_show", _("�
 APPOINTMENT_CANCELLED_BY_HALL = event_type(
     5206, "appointments.appointment.cancelled_by_hall", _("服务大厅取消预约")
 )
+DAY_CLOSED = event_type(5208, "appointments.day.closed", _("服务大厅停止当日预约"))
+DAY_REOPENED = event_type(5209, "appointments.day.reopened", _("服务大厅恢复当日预约"))
 APPOINTMENTS_REMINDED = event_type(5207, "appointments.appointments.reminded", _("短信提醒次日预约"))
 
 detail_labels(

@@ -128,3 +128,21 @@ class Appointment(ScopedModel):
     def cancellable(self) -> bool:
         """Booked and its slot not begun: the resident may still cancel (`services.appointment_cancel`)."""
         return self.status == AppointmentStatus.BOOKED and self.starts_at > timezone.now()
+
+
+class DayClosure(ScopedModel):
+    """停止预约 of a hall on one date (停电, 临时闭厅): no booking is taken for it while the row exists.
+    Written with the cancelling of the day's bookings (`services.appointments_cancel_day`), so that the
+    places freed are not booked again for the day the hall is closed."""
+
+    date = models.DateField(_("停止预约日期"))
+    reason = models.CharField(_("停止预约原因"), max_length=200)
+
+    class Meta:
+        verbose_name = _("停止预约")
+        verbose_name_plural = _("停止预约")
+        ordering = ["date", "org_id"]
+        constraints = [models.UniqueConstraint(fields=["org", "date"], name="appointments_closure_day")]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.date:%Y-%m-%d}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jiedao.applications.models import Resident
 from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
-from jiedao.appointments.models import Appointment, Slot
+from jiedao.appointments.models import Appointment, DayClosure, Slot
 from jiedao.catalog.models import ServiceItem
 from jiedao.parameters.services import get_parameter
 from jiedao.workcalendar import services as workcalendar
@@ -56,6 +56,7 @@ class SlotPlaces:
     slot: Slot
     taken: int
     begun: bool
+    closed: bool = False  # the hall stopped booking for the day (`DayClosure`)
 
     @property
     def remaining(self) -> int:
@@ -63,7 +64,11 @@ class SlotPlaces:
 
     @property
     def bookable(self) -> bool:
-        return self.remaining > 0 and not self.begun
+        return self.remaining > 0 and not self.begun and not self.closed
+
+
+def day_closure(org_id: int, day: dt.date) -> DayClosure | None:
+    return DayClosure.objects.filter(org_id=org_id, date=day).first()
 
 
 def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
@@ -71,7 +76,8 @@ def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
 
 
 def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
-    """The open slots of the item's hall on `day` with the places left (one query for all the counts)."""
+    """The open slots of the item's hall on `day` with the places left (one query for all the counts), none
+    bookable when the hall stopped booking for the day."""
     now = _now(now)
     taken = dict(
         Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
@@ -80,7 +86,8 @@ def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = No
         .values_list("slot_id", "n")
     )
     slots = Slot.objects.filter(org_id=item.org_id, is_active=True).order_by("start")
-    return [SlotPlaces(slot, taken.get(slot.pk, 0), starts_at(day, slot) <= now) for slot in slots]
+    closed = day_closure(item.org_id, day) is not None
+    return [SlotPlaces(slot, taken.get(slot.pk, 0), starts_at(day, slot) <= now, closed) for slot in slots]
 
 
 def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> dt.date | None:
@@ -131,6 +138,15 @@ def day_appointments(user, day: dt.date) -> QuerySet[Appointment]:
 def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
     """The bookings of today at the halls in `user`'s scope."""
     return day_appointments(user, today(now=now))
+
+
+def day_closures(user, day: dt.date) -> QuerySet[DayClosure]:
+    """The halls in `user`'s scope that stopped booking for `day`."""
+    return (
+        DayClosure.objects.visible_to(user, "appointments.view_appointment")
+        .filter(date=day)
+        .select_related("org", "created_by")
+    )
 
 
 def hall_cancelled_appointments(user, day: dt.date) -> QuerySet[Appointment]:

@@ -18,8 +18,14 @@ from jiedao.applications.models import Resident
 from jiedao.applications.services import TRACKING_ALPHABET, unique_code
 from jiedao.appointments import audit_events as events
 from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
-from jiedao.appointments.models import Appointment, Slot
-from jiedao.appointments.selectors import bookable_dates, booking_ban_until, open_appointment, starts_at
+from jiedao.appointments.models import Appointment, DayClosure, Slot
+from jiedao.appointments.selectors import (
+    bookable_dates,
+    booking_ban_until,
+    day_closure,
+    open_appointment,
+    starts_at,
+)
 from jiedao.audit import services as audit
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
@@ -191,6 +197,18 @@ def appointment_book(
         Resident.objects.select_for_update().filter(pk=resident.pk).first()
         _refuse_duplicate(resident, item)
         locked = Slot.objects.select_for_update().get(pk=slot.pk)
+        # Under the slot's lock, which 停止当日预约 takes too: a booking and a closing of the day never cross.
+        closure = day_closure(item.org_id, day)
+        if closure is not None:
+            raise ValidationFailed(
+                {
+                    "date": [
+                        _("%(date)s 服务大厅停止预约（%(reason)s），请选择其他日期。")
+                        % {"date": _date_text(day), "reason": closure.reason}
+                    ]
+                },
+                code="closed_day",
+            )
         taken = Appointment.objects.filter(slot=locked, date=day, status__in=TAKING_PLACE).count()
         if taken >= locked.capacity:
             raise ServiceError(_("该时段已约满，请选择其他时段。"), code="full")
@@ -406,29 +424,58 @@ def appointment_cancel_by_hall(
 
 def appointments_cancel_day(
     *, actor, org: OrgUnit, day: dt.date, reason: str, now: dt.datetime | None = None
-) -> list[Appointment]:
-    """临时闭厅: the hall cancels all its bookings of `day` not yet checked in (停电, 临时闭厅), each audited
-    and texted with the reason. Bookings already checked in or marked 爽约 stay as they are."""
+) -> tuple[DayClosure, list[Appointment]]:
+    """停止当日预约 (停电, 临时闭厅): the hall takes no more bookings for `day`, and its bookings of that day not
+    yet checked in are cancelled, each audited and texted with the reason. Bookings already checked in or
+    marked 爽约 stay as they are. A day may be closed ahead, before anyone booked it."""
     require(actor, "appointments.cancel_appointment", org)
     reason = _clean_reason(reason)
     now = _now(now)
+    if day < timezone.localtime(now, CHINA_TZ).date():
+        raise ValidationFailed({"date": [_("不能停止已过去日期的预约。")]}, code="past")
     with transaction.atomic():
+        # The hall's slots first, as a booking locks its slot: a booking being made either commits before
+        # and is cancelled here, or waits and finds the day closed.
+        list(Slot.objects.select_for_update().filter(org=org))
+        if day_closure(org.pk, day) is not None:
+            raise ServiceError(
+                _("%(org)s %(date)s 已停止预约。") % {"org": org.name, "date": _date_text(day)},
+                code="already_closed",
+            )
+        closure = DayClosure.objects.create(org=org, date=day, reason=reason, created_by=actor)
         cancelled = list(
             Appointment.objects.select_for_update(of=("self",))
             .select_related("item", "slot", "org", "resident")
             .filter(org=org, date=day, status=AppointmentStatus.BOOKED)
             .order_by("starts_at", "id")
         )
-        if not cancelled:
-            raise ServiceError(
-                _("%(org)s %(date)s 没有待签到的预约。") % {"org": org.name, "date": _date_text(day)},
-                code="none",
-            )
+        audit.record(
+            events.DAY_CLOSED,
+            actor=actor,
+            target=closure,
+            message=reason,
+            after={"date": day, "reason": reason, "count": len(cancelled)},
+        )
         for locked in cancelled:
             _cancel_by_hall(locked, actor=actor, reason=reason, now=now)
         # Every text in one batch: a full day of a busy hall is a few hundred bookings.
         sms_queue_many(_texts(cancelled, "hall_cancelled"), actor=None, skip_invalid=True)
-    return cancelled
+    return closure, cancelled
+
+
+def day_reopen(*, actor, closure: DayClosure) -> None:
+    """恢复预约 of a day closed by mistake or opened again: its places may be booked anew. The bookings
+    cancelled with the closing stay cancelled (their residents were told, and may book again)."""
+    require(actor, "appointments.cancel_appointment", closure)
+    with transaction.atomic():
+        list(Slot.objects.select_for_update().filter(org_id=closure.org_id))
+        audit.record(
+            events.DAY_REOPENED,
+            actor=actor,
+            target=closure,
+            before={"date": closure.date, "reason": closure.reason},
+        )
+        closure.delete()
 
 
 # --- the reminder of the day before (预约提醒) --------------------------------------------------------------

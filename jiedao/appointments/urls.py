@@ -14,4 +14,5 @@ urlpatterns = [
     path("staff/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("staff/<int:pk>/cancel/", views.HallCancelView.as_view(), name="hall_cancel"),
     path("staff/cancel-day/", views.DayCancelView.as_view(), name="cancel_day"),
+    path("staff/closures/<int:pk>/reopen/", views.DayReopenView.as_view(), name="reopen_day"),
 ]

@@ -15,11 +15,11 @@ from django.views.generic import FormView, TemplateView
 from jiedao.applications.views import ResidentRequiredMixin
 from jiedao.appointments import forms, selectors, services
 from jiedao.appointments.choices import AppointmentStatus
-from jiedao.appointments.models import Appointment, Slot
+from jiedao.appointments.models import Appointment, DayClosure, Slot
 from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import ServiceError
 from jiedao.core.scope import has_permission
-from jiedao.core.views import ScopedListView, ServiceFormView
+from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
 
@@ -70,6 +70,7 @@ class BookView(ResidentRequiredMixin, FormView):
             day=self.day,
             places=self.places,
             open_one=selectors.open_appointment(self.request.resident, self.item),
+            closure=selectors.day_closure(self.item.org_id, self.day),
             **kwargs,
         )
 
@@ -138,6 +139,7 @@ class TodayView(ScopedListView):
             can_register=has_permission(user, "applications.add_application"),
             can_cancel=can_cancel,
             hall_cancelled=selectors.hall_cancelled_appointments(user, self.day),
+            closures=selectors.day_closures(user, self.day),
             statuses=AppointmentStatus,
             **kwargs,
         )
@@ -282,10 +284,28 @@ class DayCancelView(ServiceFormView):
         )
 
     def get_success_url(self, result=None):
-        first = result[0]
+        closure, cancelled = result
         messages.success(
             self.request,
-            _("已取消 %(org)s %(date)s 的 %(n)d 个预约，已短信告知群众原因并请其重新预约。")
-            % {"org": first.org.name, "date": f"{first.date:%Y-%m-%d}", "n": len(result)},
+            _("已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。")
+            % {"org": closure.org.name, "date": f"{closure.date:%Y-%m-%d}", "n": len(cancelled)},
         )
-        return _day_url(first.date)
+        return _day_url(closure.date)
+
+
+class DayReopenView(ScopedViewMixin, View):
+    """恢复预约 of a day a hall in scope stopped: its places may be booked again."""
+
+    model = DayClosure
+    permission = "appointments.cancel_appointment"
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        closure = get_object_or_404(self.get_queryset().select_related("org"), pk=pk)
+        services.day_reopen(actor=request.user, closure=closure)
+        messages.success(
+            request,
+            _("已恢复 %(org)s %(date)s 的预约。")
+            % {"org": closure.org.name, "date": f"{closure.date:%Y-%m-%d}"},
+        )
+        return redirect(_day_url(closure.date))

@@ -112,6 +112,12 @@ def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     expect(page.get_by_role("alert")).to_contain_text("已短信告知原因并请其重新预约")
     expect(page.get_by_test_id("hall-cancelled")).to_contain_text("窗口系统升级")
     staff_audit(page, "the day's page with the hall's cancellations", problems)
+    page.goto(f"/appointments/staff/cancel-day/?date={ahead.date:%Y-%m-%d}")
+    page.get_by_label("服务大厅（事项的实施单位）").select_option(str(tree.subdistrict_a.pk))
+    page.get_by_label("取消原因").fill("停电临时闭厅")
+    page.get_by_role("button", name="停止当日预约").click()
+    expect(page.get_by_test_id("closure")).to_contain_text("当天已停止预约：停电临时闭厅")
+    staff_audit(page, "a day the hall stopped, 恢复预约 offered", problems)
     page.goto("/appointments/staff/today/")
     page.get_by_role("button", name="签到", exact=True).click()  # no code: the error under the field
     page.wait_for_selector("#id_code[aria-invalid=true]")

@@ -178,7 +178,7 @@ def test_closing_the_hall_for_a_day_cancels_its_bookings_of_that_day_only(item, 
     next_day = book(item, slots[0], dt.date(2025, 9, 30))
     other_hall = book(make_item(tree.subdistrict_b), open_hall(tree.subdistrict_b)[0], day)
     leader = make_user(tree.subdistrict_a, *CANCELLER)
-    cancelled = services.appointments_cancel_day(
+    closure, cancelled = services.appointments_cancel_day(
         actor=leader, org=tree.subdistrict_a, day=day, reason="停电临时闭厅", now=at(day, 10, 5)
     )
     assert {a.pk for a in cancelled} == {a.pk for a in waiting}
@@ -190,12 +190,50 @@ def test_closing_the_hall_for_a_day_cancels_its_bookings_of_that_day_only(item, 
     assert sorted(t.phone_masked for t in texts) == sorted(a.phone_masked for a in waiting)
     assert all(t.body.startswith("很抱歉，因停电临时闭厅，") for t in texts)
     assert AuditEvent.objects.filter(event_name="appointments.appointment.cancelled_by_hall").count() == 2
-    with pytest.raises(ServiceError) as refused:  # nothing left to cancel
-        services.appointments_cancel_day(actor=leader, org=tree.subdistrict_a, day=day, reason="停电")
-    assert str(refused.value.message) == f"{tree.subdistrict_a.name} 2025-09-29（星期一） 没有待签到的预约。"
+    closed = AuditEvent.objects.get(event_name="appointments.day.closed")
+    assert (closed.actor, closed.after["count"], closed.message) == (leader, 2, "停电临时闭厅")
+    with pytest.raises(ServiceError) as refused:
+        services.appointments_cancel_day(
+            actor=leader, org=tree.subdistrict_a, day=day, reason="停电", now=at(day, 11)
+        )
+    assert str(refused.value.message) == f"{tree.subdistrict_a.name} 2025-09-29（星期一） 已停止预约。"
     with pytest.raises(OutOfScope):
-        services.appointments_cancel_day(actor=leader, org=tree.subdistrict_b, day=day, reason="停电")
+        services.appointments_cancel_day(
+            actor=leader, org=tree.subdistrict_b, day=day, reason="停电", now=at(day, 11)
+        )
     assert OutboundMessage.objects.filter(purpose="appointments.hall_cancelled").count() == 2
+
+
+def test_a_closed_day_takes_no_bookings_until_reopened(item, slots, tree):
+    day = selectors.bookable_dates()[1]
+    shown = f"{day:%Y-%m-%d}"
+    leader = make_user(tree.subdistrict_a, *CANCELLER)
+    resident = make_resident()
+    # Closed ahead, before anyone booked the day.
+    closure, cancelled = services.appointments_cancel_day(
+        actor=leader, org=tree.subdistrict_a, day=day, reason="消防演练"
+    )
+    assert cancelled == []
+    assert not any(p.bookable for p in selectors.slot_places(item, day))
+    with pytest.raises(ValidationFailed) as refused:
+        services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+    [message] = refused.value.errors["date"]
+    assert message.startswith(f"{shown}（") and message.endswith(
+        " 服务大厅停止预约（消防演练），请选择其他日期。"
+    )
+    page = resident_client(resident).get(reverse("appointments:book", args=[item.pk]), {"date": shown})
+    assert f"{shown} 服务大厅停止预约（消防演练），请选择其他日期。" in page.content.decode()
+    # Another hall's staff may not reopen it; the hall's own may.
+    other = client_for(make_user(tree.subdistrict_b, *CANCELLER))
+    assert other.post(reverse("appointments:reopen_day", args=[closure.pk])).status_code == 404
+    client = client_for(leader)
+    text = client.get(reverse("appointments:today"), {"date": shown}).content.decode()
+    assert f"{tree.subdistrict_a.name} 当天已停止预约：消防演练" in text
+    response = client.post(reverse("appointments:reopen_day", args=[closure.pk]), follow=True)
+    assert f"已恢复 {tree.subdistrict_a.name} {shown} 的预约。" in response.content.decode()
+    assert AuditEvent.objects.filter(event_name="appointments.day.reopened", actor=leader).count() == 1
+    booked = services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+    assert booked.status == AppointmentStatus.BOOKED
 
 
 # --- pages ----------------------------------------------------------------------------------------------
@@ -230,18 +268,18 @@ def test_the_date_page_cancels_a_booking_of_the_own_hall_only(item, slots, tree)
 
 
 def test_the_day_page_closes_a_hall_in_scope(item, slots, tree):
-    day = dt.date(2025, 9, 29)
-    booked = book(item, slots[0], day)
+    day = selectors.bookable_dates()[0]
+    booked = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
     client = client_for(make_user(tree.subdistrict_a, *CANCELLER))
-    form = {"org": tree.subdistrict_a.pk, "date": "2025-09-29", "reason": "停电临时闭厅"}
+    form = {"org": tree.subdistrict_a.pk, "date": f"{day:%Y-%m-%d}", "reason": "停电临时闭厅"}
     response = client.post(reverse("appointments:cancel_day"), {**form, "org": tree.subdistrict_b.pk})
     assert "选择一个有效的选项" in response.content.decode()
-    response = client.post(reverse("appointments:cancel_day"), {**form, "date": "2025-09-30"})
-    assert "没有待签到的预约。" in response.content.decode()
+    response = client.post(reverse("appointments:cancel_day"), {**form, "date": "2020-01-06"})
+    assert "不能停止已过去日期的预约。" in response.content.decode()
     response = client.post(reverse("appointments:cancel_day"), form, follow=True)
     assert (
-        f"已取消 {tree.subdistrict_a.name} 2025-09-29 的 1 个预约，已短信告知群众原因并请其重新预约。"
-        in response.content.decode()
+        f"已停止 {tree.subdistrict_a.name} {day:%Y-%m-%d} 的预约，取消 1 个待签到的预约，"
+        "已短信告知群众原因并请其重新预约。" in response.content.decode()
     )
     booked.refresh_from_db()
     assert booked.status == AppointmentStatus.CANCELLED
