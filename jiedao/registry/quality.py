@@ -21,6 +21,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -67,6 +68,7 @@ class Finding:
 @dataclass(frozen=True)
 class QualityCheck:
     key: str
+    model: type[Model]  # what `records` lists
     title: Promise
     explanation: Promise
     permissions: tuple[str, ...]  # all needed; the first one scopes the records
@@ -333,6 +335,7 @@ def _describe_crowded_house(house: House, today: date) -> Finding:
 CHECKS: tuple[QualityCheck, ...] = (
     QualityCheck(
         key="centenarians",
+        model=Person,
         title=gettext_lazy("百岁以上在册人员"),
         explanation=gettext_lazy("登记为现居住、年满 100 周岁的人员：请入户核实，已故的登记死亡。"),
         permissions=("registry.view_person",),
@@ -341,6 +344,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="tags-on-departed",
+        model=Person,
         title=gettext_lazy("已死亡或迁出人员仍有有效标记"),
         explanation=gettext_lazy(
             "已登记死亡或迁出、但仍有有效特殊人群标记（如低保、特困）的人员：请核实并解除标记，防止待遇继续发放。"
@@ -352,6 +356,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="elderly-without-phone",
+        model=Person,
         title=gettext_lazy("老人未登记联系电话"),
         explanation=gettext_lazy(
             "60 周岁以上、现居住但没有任何联系电话的人员：走访、e键通和紧急联络都需要电话，请补登。"
@@ -362,6 +367,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="without-house",
+        model=Person,
         title=gettext_lazy("现居住人员未关联房屋"),
         explanation=gettext_lazy(
             "现居住、未关联本辖区房屋、也不在本社区户内的人员（户在人不在的不列入）：请变更住址，关联实际居住的房屋。"
@@ -372,6 +378,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="head-problems",
+        model=Household,
         title=gettext_lazy("户主信息有误"),
         explanation=gettext_lazy("未设户主、户主已死亡或迁出、或户主不是本户成员的在册户：请变更户主。"),
         permissions=("registry.view_household",),
@@ -381,6 +388,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="empty-households",
+        model=Household,
         title=gettext_lazy("空挂户"),
         explanation=gettext_lazy("未销户但已没有任何成员的户：请核实后销户。"),
         permissions=("registry.view_household",),
@@ -389,6 +397,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="expired-permits",
+        model=Migrant,
         title=gettext_lazy("居住证已过期仍在住"),
         explanation=gettext_lazy(
             "居住证已过有效期、仍登记为现居住的流动人口：请提醒续签，或核实是否已离开。"
@@ -401,6 +410,7 @@ CHECKS: tuple[QualityCheck, ...] = (
     ),
     QualityCheck(
         key="crowded-houses",
+        model=House,
         title=gettext_lazy("疑似群租房"),
         explanation=gettext_lazy(
             "现居住人数 2 人以上、人均建筑面积低于参数“群租认定人均面积”的房屋：请入户核查，是否存在群租。"

@@ -9,14 +9,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import serializers, viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from jiedao.core.api.viewsets import ScopedViewSetMixin
 from jiedao.registry import quality
 from jiedao.registry.api.base import KeyedPagination
 from jiedao.registry.api.params import LIST_ERRORS, ORG_PARAMETER, READ_ERRORS, QueryParams
+from jiedao.registry.models import Person
 
 KEY_HELP = "核查项：" + "；".join(f"{check.key} {check.title}" for check in quality.CHECKS)
 
@@ -39,30 +39,56 @@ class QualityFindingSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="记录在网页中的地址，在那里更正")
 
 
-class QualityOverviewView(APIView):
-    permission_classes = [IsAuthenticated]
+class QualityFindingPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="该项问题记录总数")
+    next = serializers.URLField(allow_null=True, help_text="下一页")
+    previous = serializers.URLField(allow_null=True, help_text="上一页")
+    results = QualityFindingSerializer(many=True)
+
+
+OVERVIEW_PERMISSION = "registry.view_person"
+
+
+@extend_schema(tags=["registry-quality"])
+class QualityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    """The checks (list) and one check's records (retrieve by key), each read through the check's scoped
+    queryset (`jiedao.registry.quality`); the list needs the registry reader's permission, as the page does."""
+
+    lookup_field = "key"
+    lookup_value_regex = "[a-z-]+"
+    pagination_class = None  # the checks are few; a check's records are paged in `retrieve`
+
+    def quality_check(self) -> quality.QualityCheck | None:
+        check = quality.CHECKS_BY_KEY.get(self.kwargs.get("key", ""))
+        return check if check is not None and check.allowed(self.request.user) else None
+
+    def required_permission(self) -> str:
+        check = self.quality_check() if self.action == "retrieve" else None
+        return check.permissions[0] if check else OVERVIEW_PERMISSION
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Person.objects.none()
+        check = self.quality_check()
+        if check is None:
+            raise Http404(_("没有这项核查。"))
+        return check.queryset(self.request.user)
+
+    def with_extras(self, queryset):
+        return self.quality_check().page_rows(queryset, self.request.user)
 
     @extend_schema(
         operation_id="registry_quality_overview",
         summary="数据质量核查汇总",
         description="您有权查看的各项核查及其问题记录数（只计您管辖范围内的记录）；每项需要其所读记录的查看权限。",
         responses={200: QualityCheckSerializer(many=True), 403: LIST_ERRORS[403]},
-        tags=["registry-quality"],
     )
-    def get(self, request):
-        counts = quality.check_counts(request.user)
+    def list(self, request):
         rows = [
             {"key": check.key, "title": check.title, "explanation": check.explanation, "count": count}
-            for check, count in counts
+            for check, count in quality.check_counts(request.user)
         ]
         return Response(QualityCheckSerializer(rows, many=True).data)
-
-
-class QualityFindingsView(APIView):
-    """One check's records, paged like every registry list (`limit`, `offset`)."""
-
-    permission_classes = [IsAuthenticated]
-    pagination_class = KeyedPagination
 
     @extend_schema(
         operation_id="registry_quality_findings",
@@ -71,24 +97,20 @@ class QualityFindingsView(APIView):
         parameters=[
             OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description=KEY_HELP),
             ORG_PARAMETER,
+            OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数"),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="起始位置"),
         ],
-        responses={200: QualityFindingSerializer(many=True), 400: LIST_ERRORS[400], **READ_ERRORS},
-        tags=["registry-quality"],
+        responses={200: QualityFindingPageSerializer, 400: LIST_ERRORS[400], **READ_ERRORS},
     )
-    def get(self, request, key: str):
-        self.check = quality.CHECKS_BY_KEY.get(key)
-        if self.check is None or not self.check.allowed(request.user):
-            raise Http404(_("没有这项核查。"))
-        params = QueryParams(request, self.check.permissions[0])
+    def retrieve(self, request, key: str):
+        queryset = self.get_queryset()
+        check = self.quality_check()
+        params = QueryParams(request, self.required_permission())
         org = params.org()
         params.check()
-        queryset = self.check.queryset(request.user)
         if org is not None:
-            queryset = queryset.filter(**{f"{self.check.org_field}__path__startswith": org.path})
-        paginator = self.pagination_class()
+            queryset = queryset.filter(**{f"{check.org_field}__path__startswith": org.path})
+        paginator = KeyedPagination()
         rows = paginator.paginate_queryset(queryset, request, view=self)
-        findings = [asdict(finding) for finding in self.check.findings(rows)]
+        findings = [asdict(finding) for finding in check.findings(rows)]
         return paginator.get_paginated_response(QualityFindingSerializer(findings, many=True).data)
-
-    def with_extras(self, queryset):
-        return self.check.page_rows(queryset, self.request.user)

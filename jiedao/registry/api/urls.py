@@ -1,13 +1,12 @@
 """/api/v1/ routes of the registry app (included by jiedao/api_urls.py)."""
 
-from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from jiedao.registry.api.households import HouseholdViewSet
 from jiedao.registry.api.migrants import MigrantViewSet
 from jiedao.registry.api.persons import PersonViewSet
 from jiedao.registry.api.places import BuildingViewSet, EnterpriseViewSet, HouseViewSet
-from jiedao.registry.api.quality import QualityFindingsView, QualityOverviewView
+from jiedao.registry.api.quality import QualityViewSet
 from jiedao.registry.api.visits import HouseVisitViewSet
 
 router = SimpleRouter()
@@ -18,8 +17,5 @@ router.register("buildings", BuildingViewSet, basename="building")
 router.register("houses", HouseViewSet, basename="house")
 router.register("house-visits", HouseVisitViewSet, basename="house-visit")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
-urlpatterns = [
-    *router.urls,
-    path("registry-quality/", QualityOverviewView.as_view(), name="registry-quality"),
-    path("registry-quality/<slug:key>/", QualityFindingsView.as_view(), name="registry-quality-findings"),
-]
+router.register("registry-quality", QualityViewSet, basename="registry-quality")
+urlpatterns = router.urls

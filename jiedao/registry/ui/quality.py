@@ -52,6 +52,7 @@ class CheckMixin:
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.check = quality.CHECKS_BY_KEY.get(kwargs.get("key", ""))
+        self.model = self.check.model if self.check else None
 
     def required_permission(self) -> str:
         return self.check.permissions[0] if self.check else OVERVIEW_PERMISSION
@@ -100,10 +101,6 @@ class QualityCheckExportView(CheckMixin, ExportView):
 
     filter_form_class = QualityFilterForm
     chunk = 500
-
-    @property
-    def model(self):
-        return self.base_queryset().model
 
     @property
     def list_label(self):
