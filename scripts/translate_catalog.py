@@ -4304,6 +4304,43 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 已取消预约 %(code)s。 => Booking %(code)s cancelled.
 %(name)s 已签到（%(item)s，%(slot)s）。 => %(name)s checked in (%(item)s, %(slot)s).
 预约时段已保存，共 %(n)d 个时段。 => Booking slots saved: %(n)d slots.
+服务大厅取消预约的原因（不计爽约）；群众自己取消的为空 => Reason the service hall cancelled (not a no-show); empty when the resident cancelled
+服务大厅取消预约 => Booking cancelled by the service hall
+服务大厅停止当日预约 => Service hall stopped booking for a day
+服务大厅恢复当日预约 => Service hall reopened booking for a day
+短信提醒次日预约 => Next-day bookings reminded by SMS
+取消原因 => Reason for cancelling
+将以短信告知群众，如：停电临时闭厅、系统故障暂停办理。 => Sent to residents by SMS, e.g. “power cut, hall temporarily closed” or “system failure, service suspended”.
+请填写取消预约的原因，将以短信告知群众。 => Please give the reason for cancelling; the resident will be told by SMS.
+停止预约 => Stop booking
+取消人 => Cancelled by
+提醒短信时间 => Reminder SMS sent at
+取消群众的预约（停止预约） => Cancel residents' bookings (stop booking)
+停止预约日期 => Date booking stopped
+停止预约原因 => Reason booking stopped
+预约提醒短信时间（时，北京时间） => Reminder SMS hour (Beijing time)
+每个工作日这个钟点起，短信提醒下一个工作日有预约的群众（每个预约只提醒一次）。 => From this hour on each working day, residents booked for the next working day are reminded by SMS (once per booking).
+%(date)s 服务大厅停止预约（%(reason)s），请选择其他日期。 => On %(date)s the service hall takes no bookings (%(reason)s); please choose another date.
+温馨提醒：您预约办理“%(item)s”的时间是 %(date)s %(slot)s，地点：%(address)s，预约码 %(code)s。请携带身份证件按时到窗口签到；不能前来的，请在时段开始前取消预约。 => Reminder: your appointment for “%(item)s” is on %(date)s %(slot)s at %(address)s, booking code %(code)s. Please bring your ID and check in at the window on time; if you cannot come, cancel before the slot starts.
+很抱歉，因%(reason)s，您预约办理“%(item)s”（%(date)s %(slot)s，预约码 %(code)s）已由服务大厅取消，不计爽约。请另选时间重新预约，给您带来不便，敬请谅解。 => We are sorry: because of %(reason)s, the service hall has cancelled your appointment for “%(item)s” (%(date)s %(slot)s, booking code %(code)s). It does not count as a no-show. Please book another time; we apologise for the inconvenience.
+取消原因不超过 %(n)d 字。 => The reason may be at most %(n)d characters.
+不能停止已过去日期的预约。 => Bookings of a past date cannot be stopped.
+%(org)s %(date)s 已停止预约。 => Booking at %(org)s on %(date)s is already stopped.
+%(d)s 服务大厅停止预约（%(reason)s），请选择其他日期。 => On %(d)s the service hall takes no bookings (%(reason)s); please choose another date.
+取消后该时段的名额重新开放；群众将收到短信，告知原因并请其重新预约，不计爽约。 => Once cancelled, the place is free again; the resident is told the reason by SMS and asked to book again; it does not count as a no-show.
+只有待签到的预约可以取消。 => Only bookings waiting for check-in can be cancelled.
+停止当日预约 => Stop booking for the day
+停电、临时闭厅等情况下，停止一个服务大厅当天的预约，并取消当天所有待签到的预约：群众将收到短信，告知原因并请其另选日期重新预约，不计爽约。已签到的预约不受影响。可以提前停止以后某一天的预约；误操作的，可在当天的预约页面恢复预约。 => For a power cut or temporary closure: stop a service hall's booking for a day and cancel all its bookings of that day still waiting for check-in. Residents are told the reason by SMS and asked to book another date; it does not count as a no-show. Checked-in bookings are not affected. A later day can be stopped in advance; a mistake can be undone with “Reopen booking” on that day's page.
+服务大厅取消：%(reason)s（不计爽约） => Cancelled by the service hall: %(reason)s (not a no-show)
+%(date)s 的预约 => Bookings of %(date)s
+回到今天 => Back to today
+%(org)s 当天已停止预约：%(reason)s => %(org)s stopped booking for this day: %(reason)s
+恢复预约 => Reopen booking
+当天没有预约。 => No bookings that day.
+服务大厅取消的预约 => Bookings cancelled by the service hall
+已取消 %(name)s 的预约（%(code)s），已短信告知原因并请其重新预约。 => %(name)s's booking (%(code)s) is cancelled; they have been told the reason by SMS and asked to book again.
+已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。 => Booking at %(org)s on %(date)s is stopped; %(n)d waiting bookings were cancelled and the residents told the reason by SMS and asked to book again.
+已恢复 %(org)s %(date)s 的预约。 => Booking at %(org)s on %(date)s is open again.
 """
 )
 
