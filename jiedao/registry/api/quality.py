@@ -47,6 +47,11 @@ class QualityFindingPageSerializer(serializers.Serializer):
 
 
 OVERVIEW_PERMISSION = "registry.view_person"
+# `limit` and `offset` as every paged list describes them (the viewset pages only `retrieve` itself)
+PAGE_PARAMETERS = [
+    OpenApiParameter(parameter["name"], OpenApiTypes.INT, description=parameter["description"])
+    for parameter in KeyedPagination().get_schema_operation_parameters(view=None)
+]
 
 
 @extend_schema(tags=["registry-quality"])
@@ -55,7 +60,7 @@ class QualityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     queryset (`jiedao.registry.quality`); the list needs the registry reader's permission, as the page does."""
 
     lookup_field = "key"
-    lookup_value_regex = "[a-z-]+"
+    lookup_value_regex = "[^/.]+"
     pagination_class = None  # the checks are few; a check's records are paged in `retrieve`
 
     def quality_check(self) -> quality.QualityCheck | None:
@@ -97,8 +102,7 @@ class QualityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         parameters=[
             OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH, description=KEY_HELP),
             ORG_PARAMETER,
-            OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数"),
-            OpenApiParameter("offset", OpenApiTypes.INT, description="起始位置"),
+            *PAGE_PARAMETERS,
         ],
         responses={200: QualityFindingPageSerializer, 400: LIST_ERRORS[400], **READ_ERRORS},
     )
