@@ -4341,6 +4341,9 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 已取消 %(name)s 的预约（%(code)s），已短信告知原因并请其重新预约。 => %(name)s's booking (%(code)s) is cancelled; they have been told the reason by SMS and asked to book again.
 已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。 => Booking at %(org)s on %(date)s is stopped; %(n)d waiting bookings were cancelled and the residents told the reason by SMS and asked to book again.
 已恢复 %(org)s %(date)s 的预约。 => Booking at %(org)s on %(date)s is open again.
+预约时段::停止预约 => Closed
+办结时已超期 => Overdue at conclusion
+办结时暂停顺延天数 => Days paused at conclusion
 """
 )
 
