@@ -12,8 +12,9 @@ applications of a community that has its own item (柳浪社区, 江城社区: �
 for the items of its sub-district, one in ten of them 即办件. Fates, as a hall sees them: 4% 不予受理 the day
 after, 2% withdrawn, 5% 不予准予, the rest 准予; accepted within two days, concluded 1–20 days later (即办件 on
 the spot); 15% asked to correct (一次性告知) after acceptance, their clocks paused two working days; 6% of the
-concluded overdue; those whose conclusion falls after 1 December still open (accepted, suspended or in
-correction, their clocks green / yellow / red). Each application has its history events (submitted,
+concluded overdue (the clock's verdict and paused days copied onto the application, as concluding does);
+those whose conclusion falls after 1 December still open (accepted, suspended or in correction, their clocks
+green / yellow / red). Each application has its history events (submitted,
 accepted, correction, concluded), a time-limit clock once accepted, and 55% of the concluded a rating a day
 or so later (60% 非常满意, 25% 满意, 8% 基本满意, 5% 不满意, 2% 非常不满意). The planner's statistics are
 gathered after the build.
@@ -281,6 +282,9 @@ def seed(total: int) -> None:
                 "concluded_by_id": f"CASE WHEN con <= {now} OR ended <= {now} THEN {clerk} END",
                 "outcome": f"CASE WHEN con <= {now} AND fate = 'concluded_denied' THEN 'denied' "
                 f"WHEN con <= {now} THEN 'approved' ELSE '' END",
+                # what the clock inserted below says at its stop, as `services._conclude` copies it
+                "concluded_overdue": f"CASE WHEN con <= {now} THEN overdue = 1 END",
+                "concluded_paused_days": f"CASE WHEN con <= {now} THEN 2 * corrected END",
             },
         )
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM applications_application")

@@ -197,6 +197,13 @@ class Application(ScopedModel):
     concluded_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("办结人")
     )
+    # The time-limit clock's verdict as it stopped at conclusion (`services._conclude`), kept here so that
+    # 办件统计 counts 超期办结 and 平均办理用时 from the applications alone instead of looking up each one's
+    # clock (a generic relation). A stopped clock does not change afterwards. Empty until concluded.
+    concluded_overdue = models.BooleanField(_("办结时已超期"), null=True, blank=True, editable=False)
+    concluded_paused_days = models.PositiveIntegerField(
+        _("办结时暂停顺延天数"), null=True, blank=True, editable=False
+    )
     outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
     outcome_text = models.TextField(_("结果说明"), blank=True)
     outcome_document = models.FileField(
@@ -248,13 +255,23 @@ class Application(ScopedModel):
             # 办件统计 (statistics.service_statistics) counts the applications submitted, accepted and
             # concluded within a range, over the orgs of the reader's scope: each index reads that range
             # within each org (a district's 27, a community's 4) and holds the columns the count groups by
-            # (and, for 办结, filters on), so SQLite answers from the index without reading the rows.
+            # (and, for 办结, filters on and adds up: the clock's facts kept at conclusion), so SQLite
+            # answers from the index without reading the rows.
             models.Index(
                 fields=["org", "submitted_at", "item", "window"], name="applications_stats_submitted"
             ),
             models.Index(fields=["org", "accepted_at", "item", "window"], name="applications_stats_accepted"),
             models.Index(
-                fields=["org", "concluded_at", "status", "item", "window", "accepted_at"],
+                fields=[
+                    "org",
+                    "concluded_at",
+                    "status",
+                    "item",
+                    "window",
+                    "accepted_at",
+                    "concluded_overdue",
+                    "concluded_paused_days",
+                ],
                 name="applications_stats_concluded",
             ),
         ]

@@ -2119,7 +2119,8 @@ def application_extension_decide(
 def _conclude(locked: Application, *, actor, outcome: str, text: str | Text, at: dt.datetime) -> None:
     note, text = text, for_record(text)[0]
     before = locked.status
-    clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+    clock = clocks.clock_stop(actor=actor, clock=clocks.clock_for(locked), at=at)
+    locked.concluded_overdue, locked.concluded_paused_days = clock.overdue_at_stop, clock.paused_days
     locked.status = (
         ApplicationStatus.CONCLUDED_APPROVED
         if outcome == Outcome.APPROVED

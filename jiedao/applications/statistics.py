@@ -7,9 +7,10 @@ What each figure counts, by the day (Beijing time) of its own event within the r
 - 受理量: accepted (deemed acceptance included); 不予受理: refused at acceptance;
 - 补正次数: 一次性告知 requests sent (an application asked twice counts twice);
 - 办结量: concluded (准予 or 不予准予); 按期办结 / 超期办结 as the time-limit clock judged when it stopped
-  (`Clock.overdue_at_stop`); 即办件 among them;
+  (`Clock.overdue_at_stop`, kept on the application as `concluded_overdue`); 即办件 among them;
 - 平均办理用时: working days from acceptance to conclusion on the work calendar, the paused working days the
-  clock kept (补正, 中止) left out — the clock's own way of counting, `(accepted day, concluded day]`;
+  clock kept (补正, 中止; `concluded_paused_days`) left out — the clock's own way of counting,
+  `(accepted day, concluded day]`;
 - 满意度: ratings given in the range that are 满意 or 非常满意, out of all ratings given in the range;
 - 当前在办 (not bound to the range: as of now) with the time-limit colours of those being handled.
 
@@ -276,9 +277,7 @@ def _counted(applications: QuerySet, period: Period) -> tuple[list[tuple[dict, d
 
     add(_grouped(applications.filter(in_range("submitted_at")), "submitted_at", received=Count("pk")))
     add(_grouped(applications.filter(in_range("accepted_at")), "accepted_at", accepted=Count("pk")))
-    ended = applications.filter(in_range("concluded_at")).annotate(
-        late=Exists(clock.filter(overdue_at_stop=True))
-    )
+    ended = applications.filter(in_range("concluded_at"))
     add(
         _grouped(
             ended,
@@ -286,22 +285,20 @@ def _counted(applications: QuerySet, period: Period) -> tuple[list[tuple[dict, d
             ("day", LocalDate("concluded_at")),
             rejected=Count("pk", filter=Q(status=ApplicationStatus.REJECTED)),
             concluded=Count("pk", filter=concluded),
-            overdue=Count("pk", filter=concluded & Q(late=True)),
+            overdue=Count("pk", filter=concluded & Q(concluded_overdue=True)),
             instant=Count("pk", filter=concluded & Q(item__kind=ItemKind.INSTANT)),
             timed=Count("pk", filter=concluded & Q(accepted_at__isnull=False)),
         ),
         day_field="stop_day",
     )
-    timed = applications.filter(concluded, in_range("concluded_at"), accepted_at__isnull=False).annotate(
-        paused=Subquery(clock.values("paused_days")[:1])
-    )
+    timed = applications.filter(concluded, in_range("concluded_at"), accepted_at__isnull=False)
     add(
         _grouped(
             timed,
             "concluded_at",
             ("day", LocalDate("accepted_at")),
             started=Count("pk"),
-            paused_days=Sum("paused"),
+            paused_days=Sum("concluded_paused_days"),
         ),
         day_field="start_day",
     )

@@ -6,6 +6,7 @@ same number of queries for 4 or 12 applications."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from io import BytesIO
 
 import pytest
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 
 from jiedao.applications import services
 from jiedao.applications.choices import Outcome, RatingLevel
-from jiedao.applications.models import Rating, ServiceWindow
+from jiedao.applications.models import Application, Rating, ServiceWindow
 from jiedao.applications.tests.factories import (
     CLERK_PERMISSIONS,
     local,
@@ -358,3 +359,54 @@ def test_a_month_begins_at_midnight_beijing_time_summer_time_included(tree):
 
     assert named(summer["1991年7月"])["received"] == "0" and named(summer["1991年8月"])["received"] == "1"
     assert named(autumn["2026年10月"])["received"] == "0" and named(autumn["2026年11月"])["received"] == "1"
+
+
+def test_concluding_keeps_the_clocks_verdict_and_paused_days_on_the_application(tree, october):
+    """超期办结 and the paused days are counted from what concluding recorded: A2 (一次性告知, overdue) and an
+    application suspended (中止) for a week and concluded late, as their clocks judged them."""
+    clerk = october["clerk"]
+    suspended = accepted(clerk, october["promised"], local(2026, 10, 12))
+    services.application_suspend(
+        actor=clerk, application=suspended, reason="等待产权核查", at=local(2026, 10, 13)
+    )
+    services.application_resume(actor=clerk, application=suspended, at=local(2026, 10, 19))
+    conclude(clerk, suspended, local(2026, 10, 23))
+    still_open = accepted(clerk, october["promised"], local(2026, 10, 26))
+
+    for application, paused in ((october["a2"], 3), (suspended, 4)):
+        application.refresh_from_db()
+        clock = clock_for(application)
+        assert (application.concluded_overdue, application.concluded_paused_days) == (True, paused)
+        assert (clock.overdue_at_stop, clock.paused_days) == (True, paused)
+    assert (still_open.concluded_overdue, still_open.concluded_paused_days) == (None, None)
+    by_item = {name: named(cells) for name, cells in figures(client_for(clerk).get(PAGE, OCTOBER)).items()}
+    # A1 2 days on time, A2 4 overdue, the suspended one (12, 23 Oct] 9 working days less 4 paused = 5, overdue
+    assert by_item["居住证明"]["concluded"] == "3" and by_item["居住证明"]["overdue"] == "2"
+    assert by_item["居住证明"]["average_days"] == "3.7"
+
+
+def test_the_migration_fills_in_the_facts_of_applications_concluded_before_it(tree, october, monkeypatch):
+    """Applications concluded before the facts were kept get them from their clocks (one id at a time here, to
+    go through several batches), and the statistics read the same."""
+    from django.apps import apps
+
+    migration = importlib.import_module("jiedao.applications.migrations.0029_concluded_clock_facts")
+    leader = make_user(tree.subdistrict_a, "applications.view_application")
+    client = client_for(leader)
+    pages = {group: figures(client.get(PAGE, OCTOBER), group) for group in ("item", "org", "window", "month")}
+    recorded = dict(Application.objects.values_list("pk", "concluded_overdue"))
+    Application.objects.update(concluded_overdue=None, concluded_paused_days=None)
+    assert named(figures(client.get(PAGE, OCTOBER))["合计"])["overdue"] == "0"
+
+    monkeypatch.setattr(migration, "BATCH", 1)
+    migration.record_concluded_clock_facts(apps, None)
+
+    assert dict(Application.objects.values_list("pk", "concluded_overdue")) == recorded
+    for application in Application.objects.all():
+        clock = clock_for(application)
+        if application.is_concluded:
+            assert application.concluded_overdue == clock.overdue_at_stop
+            assert application.concluded_paused_days == clock.paused_days
+        else:
+            assert application.concluded_paused_days is None
+    assert {group: figures(client.get(PAGE, OCTOBER), group) for group in pages} == pages
