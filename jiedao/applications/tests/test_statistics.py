@@ -390,7 +390,7 @@ def test_the_migration_fills_in_the_facts_of_applications_concluded_before_it(tr
     go through several batches), and the statistics read the same."""
     from django.apps import apps
 
-    migration = importlib.import_module("jiedao.applications.migrations.0029_concluded_clock_facts")
+    migration = importlib.import_module("jiedao.applications.migrations.0030_concluded_clock_facts_backfill")
     leader = make_user(tree.subdistrict_a, "applications.view_application")
     client = client_for(leader)
     pages = {group: figures(client.get(PAGE, OCTOBER), group) for group in ("item", "org", "window", "month")}
