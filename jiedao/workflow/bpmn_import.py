@@ -125,7 +125,7 @@ _FEEL_DURATION = re.compile(r'^=\s*(?:now|today)\(\)\s*\+\s*duration\(\s*"([^"]+
 # An import of a Camunda Modeler project (the .bpmn with the .form files it links, chosen together or in one
 # .zip): each file within the .bpmn's own limit, all of them together (a .zip's members as they inflate)
 # within MAX_UPLOAD_BYTES and MAX_UPLOAD_FILES, so a small .zip cannot inflate into a large one (zip bomb).
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILE_BYTES = bpmn.MAX_BPMN_BYTES
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_FILES = 50
 
@@ -1155,10 +1155,10 @@ def _is_form(name: str) -> bool:
     return name.lower().endswith(".form")
 
 
-def _too_big(name: str) -> ValidationFailed:
+def _too_big(name: str, field: str = "bpmn_file") -> ValidationFailed:
     if _is_form(name) or name.lower().endswith(".zip"):
-        return ValidationFailed({"bpmn_file": [_("文件「%(f)s」过大（不超过 2 MB）。") % {"f": name[:100]}]})
-    return ValidationFailed({"bpmn_file": [_("BPMN 文件过大（不超过 2 MB）。")]})
+        return ValidationFailed({field: [_("文件「%(f)s」过大（不超过 2 MB）。") % {"f": name[:100]}]})
+    return ValidationFailed({field: [_("BPMN 文件过大（不超过 2 MB）。")]})
 
 
 def _zip_members(upload, name: str) -> list[tuple[str, bytes]]:
@@ -1206,25 +1206,34 @@ def _zip_members(upload, name: str) -> list[tuple[str, bytes]]:
         raise unreadable from None
 
 
-def _too_many() -> ValidationFailed:
+def _too_many(field: str = "bpmn_file") -> ValidationFailed:
     return ValidationFailed(
-        {
-            "bpmn_file": [
-                _("文件过多：一次最多导入 %(n)d 个文件（含压缩包中的文件）。") % {"n": MAX_UPLOAD_FILES}
-            ]
-        }
+        {field: [_("文件过多：一次最多导入 %(n)d 个文件（含压缩包中的文件）。") % {"n": MAX_UPLOAD_FILES}]}
     )
 
 
-def _too_large() -> ValidationFailed:
+def _too_large(field: str = "bpmn_file") -> ValidationFailed:
     return ValidationFailed(
         {
-            "bpmn_file": [
+            field: [
                 _("导入的文件合计过大（含压缩包解压后的大小，不超过 %(n)d MB）。")
                 % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
             ]
         }
     )
+
+
+def check_form_files(form_files: Sequence[tuple[str, str]], field: str = "form_files") -> None:
+    """The limits `read_upload` keeps for the files chosen on a page, for .form texts given another way (the
+    API's `form_files`): at most MAX_UPLOAD_FILES, each within MAX_FILE_BYTES, all within MAX_UPLOAD_BYTES."""
+    if len(form_files) > MAX_UPLOAD_FILES:
+        raise _too_many(field)
+    sizes = [(name, len(text.encode())) for name, text in form_files]
+    for name, size in sizes:
+        if size > MAX_FILE_BYTES:
+            raise _too_big(name if _is_form(name) else f"{name}.form", field)
+    if sum(size for _name, size in sizes) > MAX_UPLOAD_BYTES:
+        raise _too_large(field)
 
 
 def read_upload(files: Sequence) -> Upload:

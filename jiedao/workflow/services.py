@@ -249,7 +249,9 @@ def _imported(bpmn_xml: str, forms: dict, form_files: FormFiles = ()) -> bpmn_im
     """A file from another engine (Flowable, Activiti, Camunda 7 or 8) in the platform's convention, with the
     forms it brought added (forms given by name win); `form_files` are the Camunda .form files (file name,
     text) imported with it, which its linked forms name. A document that is not safe, well-formed BPMN comes
-    back as it is: its errors are reported where it is read."""
+    back as it is: its errors are reported where it is read. Form files over the import's limits are refused
+    (ValidationFailed under `form_files`)."""
+    bpmn_import.check_form_files(list(form_files))
     try:
         conversion = bpmn_import.convert(bpmn_xml, forms, form_files)
     except bpmn.BpmnError:

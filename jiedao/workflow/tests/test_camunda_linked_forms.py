@@ -172,6 +172,31 @@ def test_a_form_file_no_task_links_is_reported_and_refused_on_deploy(dept_leader
     assert sorted(deployed.json()["forms"]) == ["form_Activity_0check", "form_Activity_1approve"]
 
 
+def test_the_apis_form_files_keep_the_imports_size_limits(dept_leaders, people):
+    api = api_client_for(people.deployer)
+    form_files = [{"name": name, "content": vendor_file(name)} for name in FORMS]
+    padded = vendor_file(FORMS[1]).replace(
+        '"type": "default"', '"type": "default", "pad": "' + "x" * 2_100_000 + '"'
+    )
+    refused = api.post(
+        "/api/v1/process-definitions/",
+        {"bpmn_xml": vendor_file(BPMN), "form_files": [form_files[0], {"name": FORMS[1], "content": padded}]},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["form_files"] == [f"文件「{FORMS[1]}」过大（不超过 2 MB）。"]
+    # together over 5 MB (more than one JSON request carries: given to the service as another caller would)
+    three = [(f"part{n}.form", "x" * 1_900_000) for n in range(3)]
+    with pytest.raises(ValidationFailed) as refused:
+        services.definition_deploy_xml(
+            actor=people.deployer, org=people.deployer.org, bpmn_xml=vendor_file(BPMN), form_files=three
+        )
+    assert refused.value.errors == {
+        "form_files": ["导入的文件合计过大（含压缩包解压后的大小，不超过 5 MB）。"]
+    }
+    assert not ProcessDefinition.objects.filter(key="baoxiu_review").exists()
+
+
 def test_two_form_files_with_the_same_id_are_named(dept_leaders, people):
     _draft, _errors, warnings = import_files(
         people, upload(BPMN), *(upload(name) for name in FORMS), upload("copy.form", vendor_file(FORMS[0]))
