@@ -49,6 +49,8 @@ from jiedao.registry.models import (
 from jiedao.registry.parameters_declared import CROWDED_AREA_PER_PERSON
 from jiedao.registry.selectors import shift_years
 
+# The overview's permission (a registry reader's), the page's and the API's
+OVERVIEW_PERMISSION = "registry.view_person"
 CENTENARIAN_AGE = 100
 ELDERLY_AGE = 60
 
@@ -84,6 +86,10 @@ class QualityCheck:
     def queryset(self, user, today: date | None = None) -> QuerySet:
         return self.records(user, today or timezone.localdate())
 
+    def in_org(self, queryset: QuerySet, org) -> QuerySet:
+        """The records of `org` and the nodes below it (a list narrowed to one community or grid)."""
+        return queryset.filter(**{f"{self.org_field}__path__startswith": org.path})
+
     def page_rows(self, queryset: QuerySet, user, today: date | None = None) -> QuerySet:
         if self.rows is not None:
             return self.rows(queryset, user, today or timezone.localdate())
@@ -92,10 +98,6 @@ class QualityCheck:
     def findings(self, rows, today: date | None = None) -> list[Finding]:
         today = today or timezone.localdate()
         return [self.describe(row, today) for row in rows]
-
-
-def _age(person: Person, today: date) -> int:
-    return person.age_on(today)
 
 
 def _person_finding(person: Person, problem: str) -> Finding:
@@ -125,7 +127,7 @@ def _centenarians(user, today: date) -> QuerySet[Person]:
 
 
 def _describe_centenarian(person: Person, today: date) -> Finding:
-    return _person_finding(person, _("%(n)d 岁，请入户核实是否健在") % {"n": _age(person, today)})
+    return _person_finding(person, _("%(n)d 岁，请入户核实是否健在") % {"n": person.age_on(today)})
 
 
 # 老人未登记联系电话 -----------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def _elderly_without_phone(user, today: date) -> QuerySet[Person]:
 
 
 def _describe_elderly_without_phone(person: Person, today: date) -> Finding:
-    return _person_finding(person, _("%(n)d 岁，未登记任何联系电话") % {"n": _age(person, today)})
+    return _person_finding(person, _("%(n)d 岁，未登记任何联系电话") % {"n": person.age_on(today)})
 
 
 # 未关联房屋 ------------------------------------------------------------------------------------------------
@@ -423,6 +425,12 @@ CHECKS: tuple[QualityCheck, ...] = (
 )
 
 CHECKS_BY_KEY = {check.key: check for check in CHECKS}
+
+
+def check_for(user, key: str) -> QualityCheck | None:
+    """The check named `key` if the user may run it; None for an unknown one or one they may not."""
+    check = CHECKS_BY_KEY.get(key)
+    return check if check is not None and check.allowed(user) else None
 
 
 def checks_for(user) -> list[QualityCheck]:

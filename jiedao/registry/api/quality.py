@@ -46,7 +46,6 @@ class QualityFindingPageSerializer(serializers.Serializer):
     results = QualityFindingSerializer(many=True)
 
 
-OVERVIEW_PERMISSION = "registry.view_person"
 # `limit` and `offset` as every paged list describes them (the viewset pages only `retrieve` itself)
 PAGE_PARAMETERS = [
     OpenApiParameter(parameter["name"], OpenApiTypes.INT, description=parameter["description"])
@@ -64,12 +63,11 @@ class QualityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     pagination_class = None  # the checks are few; a check's records are paged in `retrieve`
 
     def quality_check(self) -> quality.QualityCheck | None:
-        check = quality.CHECKS_BY_KEY.get(self.kwargs.get("key", ""))
-        return check if check is not None and check.allowed(self.request.user) else None
+        return quality.check_for(self.request.user, self.kwargs.get("key", ""))
 
     def required_permission(self) -> str:
         check = self.quality_check() if self.action == "retrieve" else None
-        return check.permissions[0] if check else OVERVIEW_PERMISSION
+        return check.permissions[0] if check else quality.OVERVIEW_PERMISSION
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -113,7 +111,7 @@ class QualityViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         org = params.org()
         params.check()
         if org is not None:
-            queryset = queryset.filter(**{f"{check.org_field}__path__startswith": org.path})
+            queryset = check.in_org(queryset, org)
         paginator = KeyedPagination()
         rows = paginator.paginate_queryset(queryset, request, view=self)
         findings = [asdict(finding) for finding in check.findings(rows)]

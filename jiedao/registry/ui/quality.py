@@ -15,8 +15,6 @@ from jiedao.registry.selectors import community_choices
 from jiedao.registry.ui.common import FilterForm, OrgChoiceField, RegistryListView
 from jiedao.registry.ui.export import ExportView
 
-OVERVIEW_PERMISSION = "registry.view_person"
-
 
 class QualityFilterForm(FilterForm):
     """A check's list narrowed to one community or grid."""
@@ -33,12 +31,12 @@ class QualityFilterForm(FilterForm):
     def apply(self, queryset):
         org = self.cleaned_data.get("org")
         if org is not None:
-            queryset = queryset.filter(**{f"{self.check.org_field}__path__startswith": org.path})
+            queryset = self.check.in_org(queryset, org)
         return queryset
 
 
 class QualityOverviewView(ScopedViewMixin, TemplateView):
-    permission = OVERVIEW_PERMISSION
+    permission = quality.OVERVIEW_PERMISSION
     template_name = "registry/quality.html"
 
     def get_context_data(self, **kwargs):
@@ -51,14 +49,14 @@ class CheckMixin:
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.check = quality.CHECKS_BY_KEY.get(kwargs.get("key", ""))
+        self.check = quality.check_for(request.user, kwargs.get("key", ""))
         self.model = self.check.model if self.check else None
 
     def required_permission(self) -> str:
-        return self.check.permissions[0] if self.check else OVERVIEW_PERMISSION
+        return self.check.permissions[0] if self.check else quality.OVERVIEW_PERMISSION
 
     def dispatch(self, request, *args, **kwargs):
-        if self.check is None or (request.user.is_authenticated and not self.check.allowed(request.user)):
+        if self.check is None and request.user.is_authenticated:
             raise Http404(_("没有这项核查。"))
         return super().dispatch(request, *args, **kwargs)
 
