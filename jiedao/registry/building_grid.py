@@ -134,11 +134,12 @@ class Room:
 
     @property
     def last_visit_result_display(self) -> str:
-        return str(VisitResult(self.last_visit_result).label) if self.last_visit_result else ""
+        return VisitResult.label_of(self.last_visit_result)
 
     @property
     def last_visit_result_sign(self) -> str:
-        return str(VISIT_RESULT_SIGNS[self.last_visit_result]) if self.last_visit_result else ""
+        code = self.last_visit_result
+        return str(VISIT_RESULT_SIGNS.get(code, code)) if code else ""
 
 
 @dataclass

@@ -85,6 +85,13 @@ class VisitResult(models.TextChoices):
     NO_ANSWER = "no_answer", _("无人应门（需再访）")
     REFUSED = "refused", _("拒绝配合")
 
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        """The label of a stored finding; a code no longer among the choices (an old import) is shown as it is."""
+        if not code:
+            return ""
+        return str(cls(code).label) if code in cls.values else code
+
 
 class StatisticsKind(models.TextChoices):
     """What one row of a statistics snapshot counts (its `key` says which bucket)."""

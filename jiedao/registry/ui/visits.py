@@ -16,14 +16,11 @@ from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView, ScopedObjectMixin
 from jiedao.registry.ui.export import ExportView, choice_labels
 
-RESULT_LABELS = dict(VisitResult.choices)
-
 
 def label_last_visits(houses) -> None:
     """The label of each house's `last_visit_result` (annotated by `with_last_visit`), for the templates."""
     for house in houses:
-        code = getattr(house, "last_visit_result", None)
-        house.last_visit_label = RESULT_LABELS.get(code, code) if code else ""
+        house.last_visit_label = VisitResult.label_of(getattr(house, "last_visit_result", None))
 
 
 class VisitDueListView(RegistryListView):
