@@ -125,7 +125,7 @@ def _now(at: dt.datetime | None = None) -> dt.datetime:
     return at or timezone.now()
 
 
-def _resident_name(resident: Resident) -> str:
+def resident_name(resident: Resident) -> str:
     return f"resident:{resident.pk}"
 
 
@@ -333,7 +333,7 @@ def _resident_sign_in(
         issued = resident_token_issue(resident=resident, now=now) if api else None
         audit.record(
             events.RESIDENT_SIGNED_UP if created else events.RESIDENT_LOGGED_IN,
-            actor_name=_resident_name(resident),
+            actor_name=resident_name(resident),
             target=resident,
             # The token by its number: the token itself would sign the auditor in.
             after={"sign_in_via": API_SIGN_IN, "api_token": issued[1].pk} if issued else None,
@@ -376,7 +376,7 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         # have the household checked) as that person. Refused without telling whose number it is.
         audit.record(
             events.RESIDENT_VERIFY_REFUSED,
-            actor_name=_resident_name(resident),
+            actor_name=resident_name(resident),
             target=resident,
             success=False,
             message="name does not match the registry",
@@ -402,7 +402,7 @@ def resident_verify_identity(*, resident: Resident, real_name: str, id_number: s
         resident.save()
         audit.record(
             events.RESIDENT_VERIFIED,
-            actor_name=_resident_name(resident),
+            actor_name=resident_name(resident),
             target=resident,
             after={"matched_person": person.pk if person else None},
         )
@@ -446,7 +446,7 @@ def _link_window_applications(resident: Resident) -> None:
         _event(application, EventAction.LINKED, by_applicant=True, note=note)
         audit.record(
             events.APPLICATION_LINKED,
-            actor_name=_resident_name(resident),
+            actor_name=resident_name(resident),
             target=application,
             message="real-name verification of the applicant's account",
         )
@@ -544,7 +544,7 @@ def resident_change_phone(
         audit.record(
             events.RESIDENT_PHONE_CHANGED,
             actor=actor,
-            actor_name="" if actor is not None else _resident_name(locked),
+            actor_name="" if actor is not None else resident_name(locked),
             target=locked,
             before={"phone": crypto.mask_phone(old_phone)},
             after={"phone": locked.phone_masked, "applications": moved, "merged_account": other is not None},
@@ -598,7 +598,7 @@ def resident_close(*, resident: Resident, code: str, now: dt.datetime | None = N
         kept = Application.objects.filter(resident=locked).update(resident=None)
         audit.record(
             events.RESIDENT_CLOSED,
-            actor_name=_resident_name(locked),
+            actor_name=resident_name(locked),
             target=locked,
             after={"applications_kept": kept},
         )
@@ -681,7 +681,7 @@ def resident_token_revoke(*, record: ResidentToken, now: dt.datetime | None = No
         if ResidentToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=_now(now)):
             audit.record(
                 events.RESIDENT_API_LOGGED_OUT,
-                actor_name=_resident_name(record.resident),
+                actor_name=resident_name(record.resident),
                 target=record.resident,
                 before={"api_token": record.pk},
             )
@@ -899,7 +899,7 @@ def _by_applicant_or_clerk(
         event_type,
         application,
         actor=actor,
-        actor_name=_resident_name(resident) if resident else "",
+        actor_name=resident_name(resident) if resident else "",
         before=before,
         message=message,
     )
@@ -1046,7 +1046,7 @@ def application_submit(
         )
         _attach(application, checked)
         _event(application, EventAction.SUBMITTED, by_applicant=True, at=now)
-        _audit(events.APPLICATION_SUBMITTED, application, actor_name=_resident_name(resident))
+        _audit(events.APPLICATION_SUBMITTED, application, actor_name=resident_name(resident))
     return application
 
 
@@ -1167,7 +1167,7 @@ def application_register_walk_in(
                 events.APPLICATION_LINKED,
                 actor=actor,
                 target=application,
-                message=f"the applicant's real-name account {_resident_name(account)}",
+                message=f"the applicant's real-name account {resident_name(account)}",
             )
     return application
 
@@ -2663,7 +2663,7 @@ def _rating_create(
         audit.record(
             events.RATING_RECORDED,
             actor=actor,
-            actor_name=_resident_name(resident) if resident else "",
+            actor_name=resident_name(resident) if resident else "",
             target=locked,
             after={"level": level, "channel": channel, "paper_number": paper_number},
         )

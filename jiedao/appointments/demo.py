@@ -90,7 +90,7 @@ def load_bookings(hall: OrgUnit, stdout=None) -> None:
     resident = Resident.objects.filter(phone_hash=phone_hash(DEMO_PHONE)).first()
     if resident is not None:
         day = selectors.bookable_dates()[0]
-        made.append(services.appointment_book(resident=resident, item=items[0], day=day, slot=slots[2]))
+        made.append(services.appointment_book(resident=resident, item=items[0], day=day, slot_id=slots[2].pk))
     today = timezone.localtime(timezone.now(), CHINA_TZ).date()
     if workcalendar.is_workday(today):
         # Booked on an earlier working day, as residents book: the afternoon's slots are still ahead today.
@@ -102,7 +102,7 @@ def load_bookings(hall: OrgUnit, stdout=None) -> None:
             visitor = _visitor(phone, name, serial)
             made.append(
                 services.appointment_book(
-                    resident=visitor, item=item, day=today, slot=slots[-1 - serial], now=booked_at
+                    resident=visitor, item=item, day=today, slot_id=slots[-1 - serial].pk, now=booked_at
                 )
             )
     if stdout is not None:

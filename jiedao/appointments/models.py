@@ -7,6 +7,8 @@ date; a slot's places are counted under a lock of the slot's row (`services.appo
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -124,10 +126,14 @@ class Appointment(ScopedModel):
     def __str__(self) -> str:
         return f"{_('预约')} {self.code}"
 
+    def cancellable_at(self, now: dt.datetime) -> bool:
+        """Booked and its slot not begun at `now`: the resident may still cancel (`services.appointment_cancel`
+        refuses otherwise)."""
+        return self.status == AppointmentStatus.BOOKED and self.starts_at > now
+
     @property
     def cancellable(self) -> bool:
-        """Booked and its slot not begun: the resident may still cancel (`services.appointment_cancel`)."""
-        return self.status == AppointmentStatus.BOOKED and self.starts_at > timezone.now()
+        return self.cancellable_at(timezone.now())
 
 
 class DayClosure(ScopedModel):

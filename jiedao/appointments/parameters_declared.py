@@ -55,5 +55,5 @@ REMINDER_HOUR = declare(
     minimum=8,
     maximum=20,
     group=GROUP,
-    help_text=_("每个工作日这个钟点起，短信提醒下一个工作日有预约的群众（每个预约只提醒一次）。"),
+    help_text=_("每天（周末、节假日也一样）这个钟点起，短信提醒次日有预约的群众（每个预约只提醒一次）。"),
 )

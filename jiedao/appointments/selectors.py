@@ -12,21 +12,37 @@ from jiedao.applications.models import Resident
 from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
 from jiedao.appointments.models import Appointment, DayClosure, Slot
 from jiedao.catalog.models import ServiceItem
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
+from jiedao.timelimits.services import local_date
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
 
 
-def _now(at: dt.datetime | None) -> dt.datetime:
+def now_or(at: dt.datetime | None) -> dt.datetime:
+    """The moment a read or a write of the app happens at: the one given (tests, a job's run), else now."""
     return at or timezone.now()
+
+
+def today(*, now: dt.datetime | None = None) -> dt.date:
+    """Today in Beijing, the date bookings, check-ins and reminders are counted by."""
+    return local_date(now_or(now))
 
 
 def bookable_dates(*, now: dt.datetime | None = None) -> list[dt.date]:
     """The working days a resident may book: from the next working day, `appointments.days_ahead` of them
     (statutory holidays closed, 调休 make-up days open)."""
-    today = timezone.localtime(_now(now), CHINA_TZ).date()
+    start = today(now=now)
     wanted = int(get_parameter("appointments.days_ahead"))
-    return [workcalendar.add_working_days(today, n) for n in range(1, wanted + 1)]
+    return [workcalendar.add_working_days(start, n) for n in range(1, wanted + 1)]
+
+
+def halls(user, permission: str) -> QuerySet[OrgUnit]:
+    """The halls in `user`'s scope for `permission`: the active sub-district and community nodes."""
+    return OrgUnit.objects.visible_to(user, permission).filter(
+        level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
+    )
 
 
 def _halls_taking_bookings() -> QuerySet[Slot]:
@@ -78,7 +94,7 @@ def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
 def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
     """The open slots of the item's hall on `day` with the places left (one query for all the counts), none
     bookable when the hall stopped booking for the day."""
-    now = _now(now)
+    now = now_or(now)
     taken = dict(
         Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
         .values("slot_id")
@@ -95,7 +111,7 @@ def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> 
 
     `appointments.no_show_limit` no-shows within `appointments.no_show_window_days` stop booking for
     `appointments.ban_days` from the latest no-show's date."""
-    now = _now(now)
+    now = now_or(now)
     window = dt.timedelta(days=int(get_parameter("appointments.no_show_window_days")))
     recent = list(
         Appointment.objects.filter(
@@ -105,7 +121,7 @@ def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> 
     if len(recent) < int(get_parameter("appointments.no_show_limit")):
         return None
     until = max(recent) + dt.timedelta(days=int(get_parameter("appointments.ban_days")))
-    return until if timezone.localtime(now, CHINA_TZ).date() < until else None
+    return until if today(now=now) < until else None
 
 
 def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
@@ -118,10 +134,6 @@ def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
 
 def open_appointment(resident: Resident, item: ServiceItem) -> Appointment | None:
     return Appointment.objects.filter(resident=resident, item=item, status=AppointmentStatus.BOOKED).first()
-
-
-def today(*, now: dt.datetime | None = None) -> dt.date:
-    return timezone.localtime(_now(now), CHINA_TZ).date()
 
 
 def day_appointments(user, day: dt.date) -> QuerySet[Appointment]:
@@ -163,4 +175,15 @@ def today_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Today's bookings at the halls in scope: all of them, and those still waiting to check in."""
     return todays_appointments(user, now=now).aggregate(
         total=Count("id"), waiting=Count("id", filter=Q(status=AppointmentStatus.BOOKED))
+    )
+
+
+def cancellable_by(user, pks: list[int]) -> set[int]:
+    """Of the bookings `pks`, those at the halls where `user` may cancel (取消 on their rows only)."""
+    if not pks:
+        return set()
+    return set(
+        Appointment.objects.visible_to(user, "appointments.cancel_appointment")
+        .filter(pk__in=pks)
+        .values_list("pk", flat=True)
     )

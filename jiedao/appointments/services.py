@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import Resident
-from jiedao.applications.services import TRACKING_ALPHABET, unique_code
+from jiedao.applications.services import TRACKING_ALPHABET, resident_name, unique_code
 from jiedao.appointments import audit_events as events
 from jiedao.appointments.choices import TAKING_PLACE, AppointmentStatus
 from jiedao.appointments.models import Appointment, DayClosure, Slot
@@ -23,8 +22,10 @@ from jiedao.appointments.selectors import (
     bookable_dates,
     booking_ban_until,
     day_closure,
+    now_or,
     open_appointment,
     starts_at,
+    today,
 )
 from jiedao.audit import services as audit
 from jiedao.catalog.models import ServiceItem
@@ -43,14 +44,6 @@ SYSTEM = "system"
 MAX_SLOTS = 48  # a day cut into 10-minute slots from 8:00 to 16:00; more is a typing mistake
 REASON_LENGTH = 60  # the reason goes into the SMS, which has to stay short
 REMINDER_CHUNK = 500  # bookings locked, marked and texted per transaction (`sms_queue_many`'s batch)
-
-
-def _now(at: dt.datetime | None) -> dt.datetime:
-    return at or timezone.now()
-
-
-def _resident_name(resident: Resident) -> str:
-    return f"resident:{resident.pk}"
 
 
 def _date_text(day: dt.date) -> str:
@@ -78,10 +71,13 @@ def schedule_set(
     afternoon: tuple[dt.time, dt.time] | None,
     minutes: int,
     capacity: int,
+    now: dt.datetime | None = None,
 ) -> list[Slot]:
     """The hall's working day cut into slots of `minutes` (morning and afternoon, either may be closed), each
     with `capacity` places. Slots no longer in the schedule are closed (kept for their bookings), slots
-    already there get the new capacity, and a booking already made stays valid."""
+    already there get the new capacity, and a booking already made stays valid. A schedule whose new slots
+    overlap a slot left out that still has bookings to come is refused, naming them: the new slots' places
+    would come on top of those visitors (staff cancel them by hall first, or keep the old cut)."""
     require(actor, "appointments.change_slot", org)
     errors: dict[str, list[str]] = {}
     if not 5 <= minutes <= 240:
@@ -103,6 +99,9 @@ def schedule_set(
     with transaction.atomic():
         existing = {slot.start: slot for slot in Slot.objects.select_for_update().filter(org=org)}
         wanted = {start for start, _end in cuts}
+        _refuse_overlapping_bookings(
+            [slot for start, slot in existing.items() if start not in wanted], cuts, today(now=now)
+        )
         closed = []
         for start, slot in existing.items():
             if start not in wanted and slot.is_active:
@@ -127,10 +126,36 @@ def schedule_set(
     return slots
 
 
+def _refuse_overlapping_bookings(
+    left_out: list[Slot], cuts: list[tuple[dt.time, dt.time]], first_day: dt.date
+) -> None:
+    overlapping = [
+        slot for slot in left_out if any(start < slot.end and slot.start < end for start, end in cuts)
+    ]
+    booked = list(
+        Appointment.objects.filter(slot__in=overlapping, date__gte=first_day, status=AppointmentStatus.BOOKED)
+        .values_list("date", "slot__start", "slot__end")
+        .distinct()
+        .order_by("date", "slot__start")
+    )
+    if booked:
+        listed = "、".join(f"{day:%Y-%m-%d} {start:%H:%M}–{end:%H:%M}" for day, start, end in booked)
+        raise ServiceError(
+            _(
+                "新的时段与以下仍有预约的原时段重叠，同一时间会超出可接待人数：%(slots)s。"
+                "请先取消这些预约（取消预约或停止当日预约），或保留原来的时段长度。"
+            )
+            % {"slots": listed},
+            code="booked_overlap",
+        )
+
+
 # --- booking -----------------------------------------------------------------------------------------------
 
 
-def _check_day(day: dt.date, now: dt.datetime) -> None:
+def bookable_day_check(day: dt.date, *, now: dt.datetime | None = None) -> None:
+    """Refuse, on `date`, a day a resident may not book: not a working day, or out of the bookable range.
+    The booking and the API's list of slots both ask it."""
     dates = bookable_dates(now=now)
     if not workcalendar.is_workday(day):
         raise ValidationFailed(
@@ -177,26 +202,35 @@ def _refuse_duplicate(resident: Resident, item: ServiceItem) -> None:
         )
 
 
-def appointment_book(
-    *, resident: Resident, item: ServiceItem, day: dt.date, slot: Slot, now: dt.datetime | None = None
-) -> Appointment:
-    """Book one place of `slot` on `day` for `item` at its hall; text the booking code to the resident."""
-    now = _now(now)
-    if not resident.is_verified:
-        raise ServiceError(_("请先完成实名认证再预约。"), code="not_verified")
-    if not item.is_published or slot.org_id != item.org_id:
-        raise OutOfScope()
-    if not slot.is_active:
+def _require_bookable_slot(slot: Slot | None, day: dt.date, now: dt.datetime) -> None:
+    # A slot gone, closed, or of another hall (the form offers the item's hall's only) since the form was
+    # shown: the resident chooses again.
+    if slot is None or not slot.is_active:
         raise ValidationFailed({"slot": [_("该时段不开放预约，请选择其他时段。")]}, code="closed")
     if starts_at(day, slot) <= now:
         raise ValidationFailed({"slot": [_("该时段已开始，请选择其他时段。")]}, code="begun")
-    _check_day(day, now)
+
+
+def appointment_book(
+    *, resident: Resident, item: ServiceItem, day: dt.date, slot_id: int, now: dt.datetime | None = None
+) -> Appointment:
+    """Book one place of the slot `slot_id` of the item's hall on `day`; text the booking code to the
+    resident. The slot is read under its lock: one closed or gone since the form was shown is refused."""
+    now = now_or(now)
+    if not resident.is_verified:
+        raise ServiceError(_("请先完成实名认证再预约。"), code="not_verified")
+    if not item.is_published:
+        raise OutOfScope()
+    _require_bookable_slot(Slot.objects.filter(pk=slot_id, org_id=item.org_id).first(), day, now)
+    bookable_day_check(day, now=now)
     _refuse_banned(resident, now)
     with transaction.atomic():
         # The resident first (one open booking per item), then the slot (its places): always in this order.
         Resident.objects.select_for_update().filter(pk=resident.pk).first()
         _refuse_duplicate(resident, item)
-        locked = Slot.objects.select_for_update().get(pk=slot.pk)
+        # Again under the lock, which a new schedule takes too: a slot closed meanwhile takes no booking.
+        locked = Slot.objects.select_for_update().filter(pk=slot_id, org_id=item.org_id).first()
+        _require_bookable_slot(locked, day, now)
         # Under the slot's lock, which 停止当日预约 takes too: a booking and a closing of the day never cross.
         closure = day_closure(item.org_id, day)
         if closure is not None:
@@ -228,7 +262,7 @@ def appointment_book(
         )
         audit.record(
             events.APPOINTMENT_BOOKED,
-            actor_name=_resident_name(resident),
+            actor_name=resident_name(resident),
             target=appointment,
             after={"item": item.name, "date": day, "slot": str(locked), "code": appointment.code},
         )
@@ -319,7 +353,7 @@ def appointment_cancel(
     *, resident: Resident, appointment: Appointment, now: dt.datetime | None = None
 ) -> Appointment:
     """The resident cancels their own booking, until its slot starts."""
-    now = _now(now)
+    now = now_or(now)
     if appointment.resident_id != resident.pk:
         raise OutOfScope()
     with transaction.atomic():
@@ -328,21 +362,10 @@ def appointment_cancel(
             .select_related("item", "slot", "org")
             .get(pk=appointment.pk)
         )
-        if locked.status != AppointmentStatus.BOOKED:
-            raise ServiceError(
-                _("该预约%(status)s，不能取消。") % {"status": locked.get_status_display()}, code="bad_status"
-            )
-        if locked.starts_at <= now:
+        _require_booked(locked)
+        if not locked.cancellable_at(now):
             raise ServiceError(_("预约时段已开始，不能取消。"), code="begun")
-        locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
-        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
-        audit.record(
-            events.APPOINTMENT_CANCELLED,
-            actor_name=_resident_name(resident),
-            target=locked,
-            before={"status": AppointmentStatus.BOOKED},
-            after={"status": locked.status},
-        )
+        _cancel(locked, now=now, actor_name=resident_name(resident))
         _text(locked, "cancelled")
     return locked
 
@@ -351,20 +374,12 @@ def appointments_cancel_with_account(resident: Resident, *, now: dt.datetime | N
     """The open bookings of an account being deleted (closed by the resident, or merged into another on a
     phone change), cancelled in the deleting transaction so that their places are free again and no 爽约 is
     counted for them. No SMS: the resident is leaving, and was told by the account's own notice."""
-    now = _now(now)
+    now = now_or(now)
     cancelled = 0
     for locked in Appointment.objects.select_for_update().filter(
         resident=resident, status=AppointmentStatus.BOOKED
     ):
-        locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
-        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
-        audit.record(
-            events.APPOINTMENT_CANCELLED,
-            actor_name=_resident_name(resident),
-            target=locked,
-            before={"status": AppointmentStatus.BOOKED},
-            after={"status": locked.status},
-        )
+        _cancel(locked, now=now, actor_name=resident_name(resident))
         cancelled += 1
     return cancelled
 
@@ -383,10 +398,30 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-def _cancel_by_hall(locked: Appointment, *, actor, reason: str, now: dt.datetime) -> None:
-    """Cancel one locked booking for the hall: its place is free again, and, being cancelled rather than
-    a no-show, it never counts against the resident (`selectors.booking_ban_until` counts no-shows only)."""
+def _require_booked(locked: Appointment) -> None:
+    if locked.status != AppointmentStatus.BOOKED:
+        raise ServiceError(
+            _("该预约%(status)s，不能取消。") % {"status": locked.get_status_display()}, code="bad_status"
+        )
+
+
+def _cancel(
+    locked: Appointment, *, now: dt.datetime, actor=None, actor_name: str = "", reason: str = ""
+) -> None:
+    """Cancel one locked booking, by its resident (`actor_name`) or by the hall (`actor`, with the reason):
+    its place is free again, and, being cancelled rather than a no-show, it never counts against the
+    resident (`selectors.booking_ban_until` counts no-shows only)."""
     locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
+    if actor is None:
+        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit.record(
+            events.APPOINTMENT_CANCELLED,
+            actor_name=actor_name,
+            target=locked,
+            before={"status": AppointmentStatus.BOOKED},
+            after={"status": locked.status},
+        )
+        return
     locked.cancelled_by, locked.cancel_reason = actor, reason
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
     audit.record(
@@ -406,18 +441,15 @@ def appointment_cancel_by_hall(
     with the reason texted to the resident, who is invited to book again."""
     require(actor, "appointments.cancel_appointment", appointment)
     reason = _clean_reason(reason)
-    now = _now(now)
+    now = now_or(now)
     with transaction.atomic():
         locked = (
             Appointment.objects.select_for_update(of=("self",))
             .select_related("item", "slot", "org", "resident")
             .get(pk=appointment.pk)
         )
-        if locked.status != AppointmentStatus.BOOKED:
-            raise ServiceError(
-                _("该预约%(status)s，不能取消。") % {"status": locked.get_status_display()}, code="bad_status"
-            )
-        _cancel_by_hall(locked, actor=actor, reason=reason, now=now)
+        _require_booked(locked)
+        _cancel(locked, now=now, actor=actor, reason=reason)
         _text(locked, "hall_cancelled")
     return locked
 
@@ -430,8 +462,8 @@ def appointments_cancel_day(
     marked 爽约 stay as they are. A day may be closed ahead, before anyone booked it."""
     require(actor, "appointments.cancel_appointment", org)
     reason = _clean_reason(reason)
-    now = _now(now)
-    if day < timezone.localtime(now, CHINA_TZ).date():
+    now = now_or(now)
+    if day < today(now=now):
         raise ValidationFailed({"date": [_("不能停止已过去日期的预约。")]}, code="past")
     with transaction.atomic():
         # The hall's slots first, as a booking locks its slot: a booking being made either commits before
@@ -457,7 +489,7 @@ def appointments_cancel_day(
             after={"date": day, "reason": reason, "count": len(cancelled)},
         )
         for locked in cancelled:
-            _cancel_by_hall(locked, actor=actor, reason=reason, now=now)
+            _cancel(locked, now=now, actor=actor, reason=reason)
         # Every text in one batch: a full day of a busy hall is a few hundred bookings.
         sms_queue_many(_texts(cancelled, "hall_cancelled"), actor=None, skip_invalid=True)
     return closure, cancelled
@@ -482,16 +514,19 @@ def day_reopen(*, actor, closure: DayClosure) -> None:
 
 
 def reminders_run(*, now: dt.datetime | None = None) -> int:
-    """On a working day, from `appointments.reminder_hour` o'clock (Beijing time) on, text every resident
-    booked for the next working day (Friday: Monday, or a 调休 Saturday) once. A booking made after that
-    hour is left out: its confirmation has just said the same. Each booking is marked reminded in the
-    transaction that queues its text, so a second run, or two runs at once, send nothing twice."""
-    now = _now(now)
-    local = timezone.localtime(now, CHINA_TZ)
+    """The afternoon before the visit: every day, working or not, from `appointments.reminder_hour` o'clock
+    (Beijing time) on, text every resident booked for tomorrow once — on Sunday for a Monday visit, on the
+    last day of a holiday for the first working day after it, on Friday for a 调休 Saturday. A visit is
+    never reminded days ahead of it, and a booking made on a weekend or during a holiday is reminded all
+    the same. A booking made after today's hour is left out: its confirmation has just said the same.
+    Each booking is marked reminded in the transaction that queues its text, so a second run, or two runs
+    at once, send nothing twice."""
+    now = now_or(now)
+    local = now.astimezone(CHINA_TZ)
     hour = int(get_parameter("appointments.reminder_hour"))
-    if local.hour < hour or not workcalendar.is_workday(local.date()):
+    if local.hour < hour:
         return 0
-    day = workcalendar.add_working_days(local.date(), 1)
+    day = local.date() + dt.timedelta(days=1)
     cutoff = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     pks = list(
         Appointment.objects.filter(
@@ -537,7 +572,7 @@ def reminders_run(*, now: dt.datetime | None = None) -> int:
 
 def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) -> Appointment:
     """签到 at the window by the booking code: a booking of today at a hall in the actor's scope."""
-    now = _now(now)
+    now = now_or(now)
     code = (code or "").strip().upper()
     found = (
         Appointment.objects.visible_to(actor, "appointments.checkin_appointment").filter(code=code).first()
@@ -553,8 +588,7 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
                 {"code": [_("该预约%(status)s，不能签到。") % {"status": locked.get_status_display()}]},
                 code="bad_status",
             )
-        today = timezone.localtime(now, CHINA_TZ).date()
-        if locked.date != today:
+        if locked.date != today(now=now):
             raise ValidationFailed(
                 {"code": [_("该预约的日期是 %(date)s，不是今天。") % {"date": _date_text(locked.date)}]},
                 code="not_today",
@@ -574,7 +608,7 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
 def no_shows_mark(*, now: dt.datetime | None = None) -> int:
     """爽约: bookings not checked in by their slot's end plus `appointments.grace_minutes`. Each is marked
     under its own lock, so a check-in at the same moment either comes first or finds it marked."""
-    now = _now(now)
+    now = now_or(now)
     cutoff = now - dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
     marked = 0
     for pk in Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff).values_list(

@@ -20,8 +20,6 @@ from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import ServiceError
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
-from jiedao.orgs.choices import OrgLevel
-from jiedao.orgs.models import OrgUnit
 
 # --- residents ---------------------------------------------------------------------------------------------
 
@@ -75,11 +73,11 @@ class BookView(ResidentRequiredMixin, FormView):
         )
 
     def form_valid(self, form):
-        slot = Slot.objects.filter(pk=form.cleaned_data["slot"], org_id=self.item.org_id).first()
+        data = form.cleaned_data
         appointment = self.run(
             form,
             lambda: services.appointment_book(
-                resident=self.request.resident, item=self.item, day=form.cleaned_data["date"], slot=slot
+                resident=self.request.resident, item=self.item, day=data["date"], slot_id=data["slot"]
             ),
         )
         if appointment is None:
@@ -145,15 +143,7 @@ class TodayView(ScopedListView):
         )
         shown = [a.pk for a in context["appointments"] if a.status == AppointmentStatus.BOOKED]
         # 取消 on the rows of the halls where the user may cancel, not on every row they may see.
-        context["cancellable"] = (
-            set(
-                Appointment.objects.visible_to(user, "appointments.cancel_appointment")
-                .filter(pk__in=shown)
-                .values_list("pk", flat=True)
-            )
-            if can_cancel and shown
-            else set()
-        )
+        context["cancellable"] = selectors.cancellable_by(user, shown) if can_cancel else set()
         return context
 
 
@@ -189,13 +179,11 @@ class ScheduleView(ServiceFormView):
     template_name = "appointments/schedule.html"
     form_class = forms.ScheduleForm
 
-    def halls(self):
-        return OrgUnit.objects.visible_to(self.request.user, "appointments.change_slot").filter(
-            level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
-        )
-
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "orgs": self.halls()}
+        return {
+            **super().get_form_kwargs(),
+            "orgs": selectors.halls(self.request.user, "appointments.change_slot"),
+        }
 
     def get_context_data(self, **kwargs):
         slots = self.get_queryset().filter(is_active=True).select_related("org").order_by("org_id", "start")
@@ -265,9 +253,7 @@ class DayCancelView(ServiceFormView):
     form_class = forms.DayCancelForm
 
     def get_form_kwargs(self):
-        halls = OrgUnit.objects.visible_to(self.request.user, "appointments.cancel_appointment").filter(
-            level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
-        )
+        halls = selectors.halls(self.request.user, "appointments.cancel_appointment")
         return {**super().get_form_kwargs(), "orgs": halls}
 
     def get_initial(self):

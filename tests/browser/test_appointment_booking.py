@@ -69,7 +69,7 @@ def test_no_serious_wcag_violation_on_the_booking_pages(visit, tree, mode):
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     [first, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
     services.appointment_book(
-        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
+        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot_id=first.pk
     )
     problems: list[str] = []
     page = visit(**options, resident=resident)
@@ -86,7 +86,7 @@ def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     item = make_item(tree.subdistrict_a, name="居住证明开具")
     [first, *_rest] = open_hall(tree.subdistrict_a)
     ahead = services.appointment_book(
-        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot=first
+        resident=make_resident(), item=item, day=selectors.bookable_dates()[0], slot_id=first.pk
     )
     booked_for_today(make_resident(name="孙立新"), item, _rest[-1])  # its row: 签到, then 窗口收件
     staff = make_user(tree.subdistrict_a, *WINDOW, *HALL_ADMIN, "appointments.cancel_appointment")

@@ -3,7 +3,6 @@ resident pages (`appointments.views`), with the same Chinese errors. Another res
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -18,9 +17,9 @@ from jiedao.appointments.api.serializers import (
     FreeSlotsSerializer,
     SlotQuerySerializer,
 )
-from jiedao.appointments.models import Appointment, Slot
+from jiedao.appointments.models import Appointment
 from jiedao.catalog.models import ServiceItem
-from jiedao.core.exceptions import OutOfScope, ValidationFailed
+from jiedao.core.exceptions import OutOfScope
 
 BOOKING_ERRORS = {
     **ERRORS,
@@ -68,12 +67,8 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
     )
     def create(self, request):
         data = _input(request, BookSerializer)
-        item = _item(data["item"])
-        slot = Slot.objects.filter(pk=data["slot"], org_id=item.org_id).first()
-        if slot is None:
-            raise ValidationFailed({"slot": [_("该时段不开放预约，请选择其他时段。")]}, code="closed")
         appointment = services.appointment_book(
-            resident=self.resident, item=item, day=data["date"], slot=slot
+            resident=self.resident, item=_item(data["item"]), day=data["date"], slot_id=data["slot"]
         )
         return Response(AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data, status=201)
 
@@ -93,7 +88,17 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
     @extend_schema(
         summary=gettext_lazy("可预约的日期和时段（剩余名额）"),
         parameters=[SlotQuerySerializer],
-        responses={200: FreeSlotsSerializer, 401: UNAUTHORIZED, 404: BOOKING_ERRORS[404]},
+        responses={
+            200: FreeSlotsSerializer,
+            400: _error(
+                gettext_lazy(
+                    "该日期不能预约：不是工作日（code 为 not_workday）或不在可预约的日期内（out_of_range）；"
+                    "原因见 errors 的 date"
+                )
+            ),
+            401: UNAUTHORIZED,
+            404: BOOKING_ERRORS[404],
+        },
         tags=TAGS,
     )
     @action(detail=False, methods=["get"])
@@ -103,5 +108,6 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
         item = _item(query.validated_data["item"])
         dates = selectors.bookable_dates()
         day = query.validated_data.get("date") or dates[0]
+        services.bookable_day_check(day)  # a Sunday, a holiday or a date out of range: 400, as a booking says
         places = selectors.slot_places(item, day)
         return Response(FreeSlotsSerializer({"dates": dates, "date": day, "slots": places}).data)

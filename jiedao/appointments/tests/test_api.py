@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -9,9 +11,10 @@ from jiedao.applications import services as applications
 from jiedao.applications.tests.factories import make_item, make_resident
 from jiedao.appointments import selectors, services
 from jiedao.appointments.choices import AppointmentStatus
-from jiedao.appointments.models import Appointment
+from jiedao.appointments.models import Appointment, Slot
 from jiedao.appointments.tests.factories import WINDOW, open_hall
 from jiedao.core.testing import api_client_for, make_user
+from jiedao.workcalendar import services as workcalendar
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +77,41 @@ def test_refusals_come_with_their_code_and_chinese_message(item, slots):
 
 def test_another_residents_booking_is_404_and_staff_credentials_are_refused(item, slots, tree):
     day = selectors.bookable_dates()[0]
-    theirs = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
+    theirs = services.appointment_book(resident=make_resident(), item=item, day=day, slot_id=slots[0].pk)
     assert client_of(make_resident()).post(f"{BASE}{theirs.pk}/cancel/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == AppointmentStatus.BOOKED
     assert api_client_for(make_user(tree.subdistrict_a, *WINDOW)).get(BASE).status_code == 401
     assert APIClient().get(BASE).status_code == 401
+
+
+def test_slots_of_a_day_that_cannot_be_booked_are_refused_like_a_booking(item, slots):
+    api = client_of(make_resident())
+    dates = selectors.bookable_dates()
+    day_off = dates[0] + dt.timedelta(days=1)
+    while workcalendar.is_workday(day_off):
+        day_off += dt.timedelta(days=1)
+    refused = api.get(f"{BASE}slots/", {"item": item.pk, "date": day_off.isoformat()})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "not_workday"
+    assert refused.json()["errors"]["date"] == [
+        f"{day_off:%Y-%m-%d}（{workcalendar.weekday_name(day_off)}） 不是工作日，不办理预约。"
+    ]
+    beyond = workcalendar.add_working_days(dates[-1], 1)
+    refused = api.get(f"{BASE}slots/", {"item": item.pk, "date": beyond.isoformat()})
+    assert refused.status_code == 400 and refused.json()["code"] == "out_of_range"
+    assert refused.json()["errors"]["date"] == [
+        f"只能预约 {dates[0]:%Y-%m-%d} 至 {dates[-1]:%Y-%m-%d} 的工作日。"
+    ]
+    assert api.get(f"{BASE}slots/", {"item": item.pk, "date": dates[-1].isoformat()}).status_code == 200
+
+
+def test_booking_a_slot_deleted_since_it_was_listed_is_refused(item, slots):
+    day = selectors.bookable_dates()[0].isoformat()
+    gone = slots[0].pk
+    Slot.objects.filter(pk=gone).delete()
+    refused = client_of(make_resident()).post(
+        BASE, {"item": item.pk, "date": day, "slot": gone}, format="json"
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "closed"
+    assert refused.json()["errors"]["slot"] == ["该时段不开放预约，请选择其他时段。"]

@@ -41,7 +41,7 @@ def slots(tree):
 
 
 def book(resident, item, slot, day, now=FRIDAY):
-    return services.appointment_book(resident=resident, item=item, day=day, slot=slot, now=now)
+    return services.appointment_book(resident=resident, item=item, day=day, slot_id=slot.pk, now=now)
 
 
 def refusal(call) -> str:
@@ -235,7 +235,7 @@ def test_resident_books_on_the_page_and_cancels(item, slots):
 def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
     [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
     day = selectors.bookable_dates()[0]
-    services.appointment_book(resident=make_resident(), item=item, day=day, slot=slot)
+    services.appointment_book(resident=make_resident(), item=item, day=day, slot_id=slot.pk)
     late = make_resident()
     response = resident_client(late).post(
         reverse("appointments:book", args=[item.pk]), {"date": day.isoformat(), "slot": slot.pk}
@@ -246,7 +246,7 @@ def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
 
 def test_another_residents_booking_cannot_be_cancelled(item, slots):
     day = selectors.bookable_dates()[0]
-    appointment = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
+    appointment = services.appointment_book(resident=make_resident(), item=item, day=day, slot_id=slots[0].pk)
     response = resident_client(make_resident()).post(reverse("appointments:cancel", args=[appointment.pk]))
     assert response.status_code == 404
     appointment.refresh_from_db()
@@ -375,10 +375,21 @@ def test_setting_the_schedule_again_keeps_the_bookings_made(item, slots, tree):
         )
 
 
-def test_window_staff_home_counts_todays_bookings(tree):
-    client = client_for(make_user(tree.subdistrict_a, *WINDOW))
-    text = client.get("/workbench/").content.decode()
-    assert "今日预约" in text and "其中 0 人尚未签到" in text
+def test_window_staff_home_counts_todays_bookings_of_their_hall(item, tree, slots):
+    window = make_user(tree.subdistrict_a, *WINDOW)
+    checked_in, _waiting = (booked_for_today(make_resident(), item, slot) for slot in slots[-2:])
+    cancelled = booked_for_today(make_resident(), item, slots[-3])
+    services.appointment_cancel_by_hall(
+        actor=make_user(tree.subdistrict_a, "appointments.cancel_appointment"),
+        appointment=cancelled,
+        reason="窗口系统升级",
+    )
+    services.appointment_check_in(actor=window, code=checked_in.code)
+    [other_slot, *_rest] = open_hall(tree.subdistrict_b)
+    booked_for_today(make_resident(), make_item(tree.subdistrict_b), other_slot)  # another hall's
+    text = client_for(window).get("/workbench/").content.decode()
+    assert "今日预约" in text and "其中 1 人尚未签到" in text
+    assert selectors.today_counts(window) == {"total": 2, "waiting": 1}  # the cancelled one is not counted
     assert reverse("appointments:today") in text
 
 
@@ -389,7 +400,7 @@ class TestAppointmentScope(ScopedModelContract):
         item = make_item(org)
         [slot, *_rest] = open_hall(org)
         return services.appointment_book(
-            resident=make_resident(), item=item, day=dt.date(2025, 9, 29), slot=slot, now=FRIDAY
+            resident=make_resident(), item=item, day=dt.date(2025, 9, 29), slot_id=slot.pk, now=FRIDAY
         )
 
 
@@ -398,10 +409,105 @@ def test_closing_the_account_cancels_its_open_bookings_and_frees_the_places(item
 
     resident = make_resident()
     day = selectors.bookable_dates()[0]
-    booked = services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+    booked = services.appointment_book(resident=resident, item=item, day=day, slot_id=slots[0].pk)
     code = applications.resident_close_start(resident=resident, ip=None)
     applications.resident_close(resident=resident, code=code)
     booked.refresh_from_db()
     assert (booked.status, booked.resident) == (AppointmentStatus.CANCELLED, None)
     assert booked.name == resident.real_name  # still readable for the hall
     assert {p.slot.pk: p.remaining for p in selectors.slot_places(item, day)}[slots[0].pk] == 2
+
+
+# --- the slot chosen is gone or closed since the form was shown ------------------------------------------
+
+
+def test_a_slot_deleted_after_the_form_was_shown_is_refused_on_the_page(item, slots):
+    resident = make_resident()
+    day = selectors.bookable_dates()[0]
+    client = resident_client(resident)
+    gone = slots[0].pk
+    Slot.objects.filter(pk=gone).delete()
+    response = client.post(
+        reverse("appointments:book", args=[item.pk]), {"date": day.isoformat(), "slot": gone}
+    )
+    assert response.status_code == 200
+    assert "该时段不开放预约，请选择其他时段。" in response.content.decode()
+    assert not Appointment.objects.exists() and not OutboundMessage.objects.exists()
+
+
+def test_another_halls_or_a_closed_slot_is_refused_by_the_service(item, slots, tree):
+    [other_slot, *_rest] = open_hall(tree.subdistrict_b)
+    resident = make_resident()
+    monday = dt.date(2025, 9, 29)
+    with pytest.raises(ValidationFailed) as refused:
+        book(resident, item, other_slot, monday)
+    assert (refused.value.code, refused.value.errors["slot"]) == (
+        "closed",
+        ["该时段不开放预约，请选择其他时段。"],
+    )
+    Slot.objects.filter(pk=slots[0].pk).update(is_active=False)
+    assert refusal(lambda: book(resident, item, slots[0], monday)) == "该时段不开放预约，请选择其他时段。"
+    assert not Appointment.objects.exists()
+
+
+# --- a new cut of the day over bookings to come (schedule_set) ---------------------------------------------
+
+
+def test_a_longer_slot_over_a_booked_one_is_refused_until_the_hall_cancels_it(item, slots, tree):
+    admin = make_user(tree.subdistrict_a, *HALL_ADMIN)
+    booked = book(make_resident(), item, slots[1], dt.date(2025, 9, 29))  # 09:30–10:00, two places
+
+    def hourly():
+        return services.schedule_set(
+            actor=admin,
+            org=tree.subdistrict_a,
+            morning=(dt.time(9), dt.time(12)),
+            afternoon=None,
+            minutes=60,
+            capacity=2,
+            now=FRIDAY,
+        )
+
+    assert refusal(hourly) == (
+        "新的时段与以下仍有预约的原时段重叠，同一时间会超出可接待人数：2025-09-29 09:30–10:00。"
+        "请先取消这些预约（取消预约或停止当日预约），或保留原来的时段长度。"
+    )
+    assert Slot.objects.filter(org=tree.subdistrict_a, is_active=True).count() == len(
+        slots
+    )  # nothing changed
+    services.appointment_cancel_by_hall(
+        actor=make_user(tree.subdistrict_a, "appointments.cancel_appointment"),
+        appointment=booked,
+        reason="调整预约时段",
+        now=FRIDAY,
+    )
+    assert [str(slot) for slot in hourly()] == ["09:00–10:00", "10:00–11:00", "11:00–12:00"]
+
+
+def test_closing_the_afternoon_keeps_its_bookings_and_a_past_booking_blocks_nothing(item, slots, tree):
+    admin = make_user(tree.subdistrict_a, *HALL_ADMIN)
+    afternoon = book(make_resident(), item, slots[-1], dt.date(2025, 9, 29))
+    book(make_resident(), item, slots[1], dt.date(2025, 9, 29))
+    kept = services.schedule_set(
+        actor=admin,
+        org=tree.subdistrict_a,
+        morning=(dt.time(9), dt.time(12)),
+        afternoon=None,
+        minutes=30,
+        capacity=2,
+        now=FRIDAY,
+    )
+    assert len(kept) == 6  # the afternoon closed, its booking still valid: no new slot over it
+    afternoon.refresh_from_db()
+    assert afternoon.status == AppointmentStatus.BOOKED
+    # Once the day of the 09:30 booking is past, a longer cut over it is no overbooking.
+    hourly = services.schedule_set(
+        actor=admin,
+        org=tree.subdistrict_a,
+        morning=(dt.time(9), dt.time(12)),
+        afternoon=None,
+        minutes=60,
+        capacity=2,
+        now=at(dt.date(2025, 9, 30), 8),
+    )
+    assert len(hourly) == 3

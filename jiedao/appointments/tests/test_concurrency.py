@@ -12,9 +12,17 @@ import pytest
 from jiedao.applications.tests.factories import make_item, make_resident
 from jiedao.appointments import services
 from jiedao.appointments.models import Appointment
-from jiedao.appointments.tests.factories import open_hall
+from jiedao.appointments.tests.factories import HALL_ADMIN, open_hall
+from jiedao.core.testing import make_user
 from jiedao.workcalendar.services import CHINA_TZ
-from jiedao.workflow.tests.racing import assert_chain_verifies, both_orders, require_postgresql, run, winner
+from jiedao.workflow.tests.racing import (
+    assert_chain_verifies,
+    both_orders,
+    one_during_the_other,
+    require_postgresql,
+    run,
+    winner,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +36,9 @@ def _postgresql_only():
 
 
 def _book(resident, item, slot):
-    return lambda: services.appointment_book(resident=resident, item=item, day=MONDAY, slot=slot, now=FRIDAY)
+    return lambda: services.appointment_book(
+        resident=resident, item=item, day=MONDAY, slot_id=slot.pk, now=FRIDAY
+    )
 
 
 def test_two_residents_racing_for_the_last_place(tree):
@@ -56,4 +66,29 @@ def test_one_resident_booking_one_item_twice_at_once(tree):
         assert results[loser][0] == "refused"
         assert results[loser][1].startswith(f"您已预约“{item.name}”")
         assert Appointment.objects.filter(resident=resident).count() == 1
+    assert_chain_verifies()
+
+
+def test_a_booking_waiting_on_a_new_schedule_that_closes_its_slot_is_refused(tree):
+    """The booking checked the slot open before the hall's new schedule committed; it then waits for the
+    slot's lock and must read the slot again: the morning is closed, no booking is made on it."""
+    item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=5)
+    admin = make_user(tree.subdistrict_a, *HALL_ADMIN)
+
+    def afternoon_only():
+        return services.schedule_set(
+            actor=admin,
+            org=tree.subdistrict_a,
+            morning=None,
+            afternoon=(dt.time(13, 30), dt.time(17)),
+            minutes=30,
+            capacity=5,
+            now=FRIDAY,
+        )
+
+    results = one_during_the_other(schedule=afternoon_only, book=_book(make_resident(), item, slot))
+    assert results["schedule"][0] == "ok"
+    assert results["book"] == ("refused", "该时段不开放预约，请选择其他时段。")
+    assert not Appointment.objects.filter(slot=slot).exists()
     assert_chain_verifies()

@@ -1,4 +1,4 @@
-"""预约提醒 the working day before, the hall's 取消预约 / 停止当日预约, and 预约 offered only where the hall
+"""预约提醒 the afternoon before the visit, the hall's 取消预约 / 停止当日预约, and 预约 offered only where the hall
 takes bookings."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def slots(tree):
 def book(item, slot, day, *, booked_at=FRIDAY, resident=None) -> Appointment:
     """A booking made at `booked_at` (its creation time too, which the reminder reads)."""
     appointment = services.appointment_book(
-        resident=resident or make_resident(), item=item, day=day, slot=slot, now=booked_at
+        resident=resident or make_resident(), item=item, day=day, slot_id=slot.pk, now=booked_at
     )
     Appointment.objects.filter(pk=appointment.pk).update(created_at=booked_at)
     return appointment
@@ -60,15 +60,19 @@ def reminders() -> list[OutboundMessage]:
 # --- 预约提醒 -----------------------------------------------------------------------------------------------
 
 
-def test_friday_reminds_the_make_up_sunday_once_and_not_the_cancelled(item, slots):
+def test_the_afternoon_before_reminds_the_make_up_sunday_once_and_not_the_cancelled(item, slots):
     sunday, monday = dt.date(2025, 9, 28), dt.date(2025, 9, 29)
     due = book(item, slots[0], sunday)
     cancelled = book(item, slots[1], sunday)
     services.appointment_cancel(resident=cancelled.resident, appointment=cancelled, now=FRIDAY)
     later = book(item, slots[0], monday)
-    friday = FRIDAY.date()
-    assert services.reminders_run(now=at(friday, 15, 59)) == 0  # before 16:00, the default hour
-    assert services.reminders_run(now=at(friday, 16, 0)) == 1
+    saturday = dt.date(2025, 9, 27)
+    # Friday is two days ahead of Sunday's visit: not yet.
+    assert services.reminders_run(now=at(FRIDAY.date(), 16)) == 0
+    assert services.reminders_run(now=at(saturday, 15, 59)) == 0  # before 16:00, the default hour
+    assert (
+        services.reminders_run(now=at(saturday, 16, 0)) == 1
+    )  # a day off: the afternoon before all the same
     [text] = reminders()
     assert text.body == (
         f"温馨提醒：您预约办理“{item.name}”的时间是 2025-09-28（星期日） 09:00–09:30，"
@@ -77,25 +81,34 @@ def test_friday_reminds_the_make_up_sunday_once_and_not_the_cancelled(item, slot
     )
     assert text.phone_masked == due.phone_masked
     # The next hourly run, or the job run twice after a restart, sends nothing again.
-    assert services.reminders_run(now=at(friday, 17, 0)) == 0
-    assert services.reminders_run(now=at(friday, 16, 0)) == 0
+    assert services.reminders_run(now=at(saturday, 17, 0)) == 0
+    assert services.reminders_run(now=at(saturday, 16, 0)) == 0
     assert len(reminders()) == 1
     due.refresh_from_db()
     later.refresh_from_db()
-    assert due.reminded_at == at(friday, 16) and later.reminded_at is None
+    assert due.reminded_at == at(saturday, 16) and later.reminded_at is None
     event = AuditEvent.objects.get(event_name="appointments.appointments.reminded")
     assert (event.actor_name, event.after["count"], event.after["codes"]) == ("system", 1, [due.code])
+    # Monday's visit: on Sunday afternoon.
+    assert services.reminders_run(now=at(sunday, 16)) == 1
+    assert later.code in reminders()[1].body
 
 
-def test_before_a_holiday_the_first_day_after_it_and_friday_a_make_up_saturday(item, slots):
+def test_around_a_holiday_the_last_day_off_reminds_the_first_working_day_and_friday_a_make_up_saturday(
+    item, slots
+):
     after_holiday = book(item, slots[0], dt.date(2025, 10, 9))
+    # Booked on a day of the holiday for the first working day after it: reminded too.
+    during = book(item, slots[1], dt.date(2025, 10, 9), booked_at=at(dt.date(2025, 10, 3), 10))
     saturday = book(item, slots[1], dt.date(2025, 10, 11), booked_at=at(dt.date(2025, 10, 9), 10))
-    # A day of the holiday is no working day: no reminders are sent on it.
+    # Not nine days ahead, on the last working day before the holiday, nor on its first days.
+    assert services.reminders_run(now=at(dt.date(2025, 9, 30), 16)) == 0
     assert services.reminders_run(now=at(dt.date(2025, 10, 1), 16)) == 0
-    assert services.reminders_run(now=at(dt.date(2025, 9, 30), 16)) == 1
+    assert services.reminders_run(now=at(dt.date(2025, 10, 8), 16)) == 2  # the holiday's last day
     assert services.reminders_run(now=at(dt.date(2025, 10, 10), 16)) == 1  # Friday: the 调休 Saturday
-    assert [m.body.split("预约码 ")[1][:8] for m in reminders()] == [after_holiday.code, saturday.code]
-    assert "2025-10-11（星期六）" in reminders()[1].body
+    codes = [m.body.split("预约码 ")[1][:8] for m in reminders()]
+    assert sorted(codes[:2]) == sorted([after_holiday.code, during.code]) and codes[2] == saturday.code
+    assert "2025-10-09（星期四）" in reminders()[0].body and "2025-10-11（星期六）" in reminders()[2].body
 
 
 def test_a_booking_made_after_the_reminder_hour_is_not_reminded(item, slots):
@@ -110,8 +123,11 @@ def test_the_reminder_hour_is_a_parameter_and_quiet_hours_hold_a_late_text(item,
     parameter_set(actor=admin, key="appointments.reminder_hour", raw_value="20")
     parameter_set(actor=admin, key="sms.quiet_start", raw_value="20")
     # A working day ahead of the clock: the outbox holds a text until its time only when that is still to come.
-    day = workcalendar.add_working_days(timezone.localdate(), 5)
-    booked = book(item, slots[0], workcalendar.add_working_days(day, 1), booked_at=at(day, 10))
+    # A visit on a working day ahead of the clock, reminded the day before it.
+    visit = workcalendar.add_working_days(timezone.localdate(), 6)
+    day = visit - dt.timedelta(days=1)
+    booked_at = at(workcalendar.add_working_days(timezone.localdate(), 5), 10)
+    booked = book(item, slots[0], visit, booked_at=booked_at)
     assert services.reminders_run(now=at(day, 19)) == 0
     assert services.reminders_run(now=at(day, 20, 5)) == 1
     [text] = reminders()
@@ -216,7 +232,7 @@ def test_a_closed_day_takes_no_bookings_until_reopened(item, slots, tree):
     assert cancelled == []
     assert not any(p.bookable for p in selectors.slot_places(item, day))
     with pytest.raises(ValidationFailed) as refused:
-        services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+        services.appointment_book(resident=resident, item=item, day=day, slot_id=slots[0].pk)
     [message] = refused.value.errors["date"]
     assert message.startswith(f"{shown}（") and message.endswith(
         " 服务大厅停止预约（消防演练），请选择其他日期。"
@@ -232,7 +248,7 @@ def test_a_closed_day_takes_no_bookings_until_reopened(item, slots, tree):
     response = client.post(reverse("appointments:reopen_day", args=[closure.pk]), follow=True)
     assert f"已恢复 {tree.subdistrict_a.name} {shown} 的预约。" in response.content.decode()
     assert AuditEvent.objects.filter(event_name="appointments.day.reopened", actor=leader).count() == 1
-    booked = services.appointment_book(resident=resident, item=item, day=day, slot=slots[0])
+    booked = services.appointment_book(resident=resident, item=item, day=day, slot_id=slots[0].pk)
     assert booked.status == AppointmentStatus.BOOKED
 
 
@@ -269,7 +285,7 @@ def test_the_date_page_cancels_a_booking_of_the_own_hall_only(item, slots, tree)
 
 def test_the_day_page_closes_a_hall_in_scope(item, slots, tree):
     day = selectors.bookable_dates()[0]
-    booked = services.appointment_book(resident=make_resident(), item=item, day=day, slot=slots[0])
+    booked = services.appointment_book(resident=make_resident(), item=item, day=day, slot_id=slots[0].pk)
     client = client_for(make_user(tree.subdistrict_a, *CANCELLER))
     form = {"org": tree.subdistrict_a.pk, "date": f"{day:%Y-%m-%d}", "reason": "停电临时闭厅"}
     response = client.post(reverse("appointments:cancel_day"), {**form, "org": tree.subdistrict_b.pk})
