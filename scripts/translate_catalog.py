@@ -4344,6 +4344,9 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 预约时段::停止预约 => Closed
 办结时已超期 => Overdue at conclusion
 办结时暂停顺延天数 => Days paused at conclusion
+新的时段与以下仍有预约的原时段重叠，同一时间会超出可接待人数：%(slots)s。请先取消这些预约（取消预约或停止当日预约），或保留原来的时段长度。 => The new slots overlap these earlier slots that still have bookings, so the hall would take more visitors at the same time than it can serve: %(slots)s. Cancel those bookings first (Cancel booking or Stop booking for the day), or keep the previous slot length.
+该日期不能预约：不是工作日（code 为 not_workday）或不在可预约的日期内（out_of_range）；原因见 errors 的 date => This date cannot be booked: not a working day (code not_workday) or outside the bookable dates (out_of_range); the reason is in errors.date
+每天（周末、节假日也一样）这个钟点起，短信提醒次日有预约的群众（每个预约只提醒一次）。 => Every day (weekends and holidays included), from this hour on, residents with a booking for the next day are reminded by SMS (once per booking).
 """
 )
 
