@@ -294,25 +294,27 @@ def _spend_code(sms_code: SmsCode, now: dt.datetime) -> None:
 API_SIGN_IN = gettext_lazy("群众接口（小程序、移动端）")
 
 
+@dataclass(frozen=True)
+class ResidentSignIn:
+    """A checked SMS sign-in; through the resident API also the token issued with it (returned once)."""
+
+    resident: Resident
+    token: str = ""
+    token_record: ResidentToken | None = None
+
+
 def resident_login(*, phone: str, code: str, now: dt.datetime | None = None) -> Resident:
     """Check the SMS code; sign the resident up on first login. A wrong code counts against the code."""
-    resident, _issued = _resident_sign_in(phone=phone, code=code, now=now, api=False)
-    return resident
+    return _resident_sign_in(phone=phone, code=code, now=now, issue_token=False).resident
 
 
-def resident_api_login(
-    *, phone: str, code: str, now: dt.datetime | None = None
-) -> tuple[Resident, str, ResidentToken]:
+def resident_api_login(*, phone: str, code: str, now: dt.datetime | None = None) -> ResidentSignIn:
     """Signing in through the resident API: `resident_login`'s check, and a token (`resident_token_issue`)
     issued in the same transaction that spends the code, so the audit event names the token it signed in."""
-    resident, issued = _resident_sign_in(phone=phone, code=code, now=now, api=True)
-    token, record = issued
-    return resident, token, record
+    return _resident_sign_in(phone=phone, code=code, now=now, issue_token=True)
 
 
-def _resident_sign_in(
-    *, phone: str, code: str, now: dt.datetime | None, api: bool
-) -> tuple[Resident, tuple[str, ResidentToken] | None]:
+def _resident_sign_in(*, phone: str, code: str, now: dt.datetime | None, issue_token: bool) -> ResidentSignIn:
     parsed = _phone(phone, mobile_only=True)
     now = _now(now)
     key = phone_hash(parsed.national)
@@ -330,15 +332,18 @@ def _resident_sign_in(
             defaults={"phone": parsed.national, "phone_masked": crypto.mask_phone(parsed.national)},
         )
         Resident.objects.filter(pk=resident.pk).update(last_login_at=now)
-        issued = resident_token_issue(resident=resident, now=now) if api else None
+        signed = ResidentSignIn(resident)
+        if issue_token:
+            token, record = resident_token_issue(resident=resident, now=now)
+            signed = ResidentSignIn(resident, token, record)
         audit.record(
             events.RESIDENT_SIGNED_UP if created else events.RESIDENT_LOGGED_IN,
             actor_name=resident_name(resident),
             target=resident,
             # The token by its number: the token itself would sign the auditor in.
-            after={"sign_in_via": API_SIGN_IN, "api_token": issued[1].pk} if issued else None,
+            after={"sign_in_via": API_SIGN_IN, "api_token": signed.token_record.pk} if issue_token else None,
         )
-    return resident, issued
+    return signed
 
 
 def resident_verify_identity(*, resident: Resident, real_name: str, id_number: str) -> Resident:

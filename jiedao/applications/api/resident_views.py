@@ -142,11 +142,15 @@ class ResidentTokenView(APIView):
     )
     def post(self, request):
         data = _input(request, ResidentTokenRequestSerializer)
-        resident, token, record = services.resident_api_login(phone=data["phone"], code=data["code"])
-        resident.refresh_from_db()
+        signed = services.resident_api_login(phone=data["phone"], code=data["code"])
+        signed.resident.refresh_from_db()
         return Response(
             ResidentTokenSerializer(
-                {"token": token, "expires_at": record.expires_at, "resident": resident}
+                {
+                    "token": signed.token,
+                    "expires_at": signed.token_record.expires_at,
+                    "resident": signed.resident,
+                }
             ).data
         )
 
