@@ -11,6 +11,7 @@ document looks the same on any machine and its text can be searched and copied.
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import Outcome
@@ -63,4 +64,17 @@ def outcome_document_store(application) -> None:
     application.outcome_document.save(name, ContentFile(content), save=False)
     type(application).objects.filter(pk=application.pk).update(
         outcome_document=application.outcome_document.name
+    )
+
+
+def outcome_document_response(application) -> FileResponse:
+    """The stored document as a download (the staff page, the resident's page and the resident API); an
+    application with none (not concluded) is not found."""
+    if not application.outcome_document:
+        raise Http404()
+    return FileResponse(
+        application.outcome_document.open("rb"),
+        as_attachment=True,
+        filename=f"办结通知书-{application.tracking_code}.pdf",
+        content_type="application/pdf",
     )

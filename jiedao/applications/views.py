@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from jiedao.applications import certificates, forms, ledger, services, statistics, written_notices
+from jiedao.applications import certificates, forms, ledger, outcome, services, statistics, written_notices
 from jiedao.applications.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
@@ -520,14 +520,7 @@ class ResidentOutcomeDocumentView(ResidentApplicationMixin, View):
 
     def get(self, request, pk):
         application = self.get_application()
-        if not application.outcome_document:
-            raise Http404()
-        return FileResponse(
-            application.outcome_document.open("rb"),
-            as_attachment=True,
-            filename=f"办结通知书-{application.tracking_code}.pdf",
-            content_type="application/pdf",
-        )
+        return outcome.outcome_document_response(application)
 
 
 class ResidentCertificateView(ResidentApplicationMixin, View):
@@ -1457,14 +1450,7 @@ class OutcomeDocumentDownloadView(ApplicationReadMixin, ScopedViewMixin, View):
 
     def get(self, request, pk):
         application = get_object_or_404(self.get_queryset(), pk=pk)
-        if not application.outcome_document:
-            raise Http404()
-        return FileResponse(
-            application.outcome_document.open("rb"),
-            as_attachment=True,
-            filename=f"办结通知书-{application.tracking_code}.pdf",
-            content_type="application/pdf",
-        )
+        return outcome.outcome_document_response(application)
 
 
 class WrittenNoticeView(ApplicationReadMixin, ScopedViewMixin, View):

@@ -7,7 +7,6 @@ another's answering 404. Residents sign in by SMS code and get a token (`residen
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiedao.applications import certificates, forms, services, written_notices
+from jiedao.applications import certificates, forms, outcome, services
 from jiedao.applications.api.resident_auth import IsResident, ResidentTokenAuthentication
 from jiedao.applications.api.resident_serializers import (
     ResidentApplicationDetailSerializer,
@@ -42,8 +41,12 @@ from jiedao.applications.api.resident_serializers import (
     ResidentWithdrawSerializer,
 )
 from jiedao.applications.api.serializers import SupplyDeferredSerializer
-from jiedao.applications.api.views import uploads_with_materials
-from jiedao.applications.choices import NoticeKind
+from jiedao.applications.api.views import (
+    NOTICE_PARAMETERS,
+    NOTICE_PATH,
+    notice_pdf_response,
+    uploads_with_materials,
+)
 from jiedao.applications.models import Application
 from jiedao.applications.selectors import with_clock_status
 from jiedao.catalog.api.serializers import HallErrorSerializer
@@ -382,14 +385,7 @@ class ResidentApplicationViewSet(
     @action(detail=True, methods=["get"], url_path="outcome-document")
     def outcome_document(self, request, pk=None):
         application = self.get_object()
-        if not application.outcome_document:
-            raise OutOfScope()
-        return FileResponse(
-            application.outcome_document.open("rb"),
-            as_attachment=True,
-            filename=f"办结通知书-{application.tracking_code}.pdf",
-            content_type="application/pdf",
-        )
+        return outcome.outcome_document_response(application)
 
     @extend_schema(
         summary=gettext_lazy("打印书面凭证（PDF）"),
@@ -397,30 +393,13 @@ class ResidentApplicationViewSet(
             "受理通知书、不予受理通知书、补正材料通知书和材料接收凭证，与“我的办件”页面打印的相同；"
             "没有的，返回 400（code 为 bad_status）并说明原因。"
         ),
-        parameters=[
-            OpenApiParameter(
-                "kind",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                enum=NoticeKind.values,
-                description=gettext_lazy("文书"),
-            ),
-            OpenApiParameter(
-                "number",
-                OpenApiTypes.INT,
-                description=gettext_lazy("第几份（补正告知、窗口收取材料可有多份）；不填为最近一份"),
-            ),
-        ],
+        parameters=NOTICE_PARAMETERS,
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
         tags=TAGS,
     )
-    @action(detail=True, methods=["get"], url_path=r"notices/(?P<kind>acceptance|refusal|correction|receipt)")
+    @action(detail=True, methods=["get"], url_path=NOTICE_PATH)
     def notice_pdf(self, request, pk=None, kind=None):
-        raw = request.query_params.get("number", "").strip()
-        if raw and not (raw.isdigit() and int(raw) > 0):
-            raise ValidationFailed({"number": [_("请填写正整数。")]})
-        notice = written_notices.written_notice_get(self.get_object(), kind, int(raw) if raw else None)
-        return written_notices.pdf_response(notice, inline=False)
+        return notice_pdf_response(self.get_object(), kind, request)
 
     @extend_schema(
         summary=gettext_lazy("下载证明（PDF）"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -76,6 +77,29 @@ ERRORS = {
         description=_("办件在处理本请求时已被他人改变（code 为 conflict），请重新读取后再操作"),
     ),
 }
+
+
+# 书面凭证 of an application as PDF, for the staff and the resident API alike
+NOTICE_PATH = r"notices/(?P<kind>acceptance|refusal|correction|receipt)"
+NOTICE_PARAMETERS = [
+    OpenApiParameter(
+        "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=NoticeKind.values, description=_("文书")
+    ),
+    OpenApiParameter(
+        "number",
+        OpenApiTypes.INT,
+        description=_("第几份（补正告知、窗口收取材料可有多份）；不填为最近一份"),
+    ),
+]
+
+
+def notice_pdf_response(application, kind: str, request) -> HttpResponse:
+    """The application's written notice of `kind` (the `number`-th, else the latest) as a PDF download."""
+    raw = request.query_params.get("number", "").strip()
+    if raw and not (raw.isdigit() and int(raw) > 0):
+        raise ValidationFailed({"number": [_("请填写正整数。")]})
+    notice = written_notices.written_notice_get(application, kind, int(raw) if raw else None)
+    return written_notices.pdf_response(notice, inline=False)
 
 
 def uploads_with_materials(files: list, material_ids: list) -> list:
@@ -420,27 +444,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
             "受理后才有受理通知书，作出不予受理决定后才有不予受理通知书，告知补正后才有补正材料通知书，"
             "窗口收取材料后才有材料接收凭证；没有的，返回 400（code 为 bad_status）并说明原因。"
         ),
-        parameters=[
-            OpenApiParameter(
-                "kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=NoticeKind.values, description=_("文书")
-            ),
-            OpenApiParameter(
-                "number",
-                OpenApiTypes.INT,
-                description=_("第几份（补正告知、窗口收取材料可有多份）；不填为最近一份"),
-            ),
-        ],
+        parameters=NOTICE_PARAMETERS,
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
         tags=TAGS,
     )
-    @action(detail=True, methods=["get"], url_path=r"notices/(?P<kind>acceptance|refusal|correction|receipt)")
+    @action(detail=True, methods=["get"], url_path=NOTICE_PATH)
     def notice_pdf(self, request, pk=None, kind=None):
-        raw = request.query_params.get("number", "").strip()
-        if raw and not (raw.isdigit() and int(raw) > 0):
-            raise ValidationFailed({"number": [_("请填写正整数。")]})
-        application = self.get_object()
-        notice = written_notices.written_notice_get(application, kind, int(raw) if raw else None)
-        return written_notices.pdf_response(notice, inline=False)
+        return notice_pdf_response(self.get_object(), kind, request)
 
     @extend_schema(
         summary=_("办件开具的证明"),
