@@ -412,25 +412,21 @@ def _cancel(
     its place is free again, and, being cancelled rather than a no-show, it never counts against the
     resident (`selectors.booking_ban_until` counts no-shows only)."""
     locked.status, locked.cancelled_at = AppointmentStatus.CANCELLED, now
-    if actor is None:
-        locked.save(update_fields=["status", "cancelled_at", "updated_at"])
-        audit.record(
-            events.APPOINTMENT_CANCELLED,
-            actor_name=actor_name,
-            target=locked,
-            before={"status": AppointmentStatus.BOOKED},
-            after={"status": locked.status},
-        )
-        return
-    locked.cancelled_by, locked.cancel_reason = actor, reason
-    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"])
+    fields = ["status", "cancelled_at", "updated_at"]
+    after = {"status": locked.status}
+    if actor is not None:
+        locked.cancelled_by, locked.cancel_reason = actor, reason
+        fields += ["cancelled_by", "cancel_reason"]
+        after["reason"] = reason
+    locked.save(update_fields=fields)
     audit.record(
-        events.APPOINTMENT_CANCELLED_BY_HALL,
+        events.APPOINTMENT_CANCELLED if actor is None else events.APPOINTMENT_CANCELLED_BY_HALL,
         actor=actor,
+        actor_name=actor_name,
         target=locked,
         message=reason,
         before={"status": AppointmentStatus.BOOKED},
-        after={"status": locked.status, "reason": reason},
+        after=after,
     )
 
 
