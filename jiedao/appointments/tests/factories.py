@@ -11,6 +11,14 @@ from jiedao.workcalendar.services import CHINA_TZ
 
 HALL_ADMIN = ("appointments.view_slot", "appointments.change_slot")
 WINDOW = ("appointments.view_appointment", "appointments.checkin_appointment", "applications.add_application")
+# A Friday before the National Day holiday of 2025: Sunday 28 September is a make-up working day (调休),
+# 1–8 October are the holiday, Saturday 11 October is a make-up day again.
+FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """That day at that time, Beijing time."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
 
 
 def open_hall(org, *, capacity: int = 2, minutes: int = 30) -> list[Slot]:

@@ -12,9 +12,8 @@ import pytest
 from jiedao.applications.tests.factories import make_item, make_resident
 from jiedao.appointments import services
 from jiedao.appointments.models import Appointment
-from jiedao.appointments.tests.factories import HALL_ADMIN, open_hall
+from jiedao.appointments.tests.factories import FRIDAY, HALL_ADMIN, open_hall
 from jiedao.core.testing import make_user
-from jiedao.workcalendar.services import CHINA_TZ
 from jiedao.workflow.tests.racing import (
     assert_chain_verifies,
     both_orders,
@@ -26,7 +25,6 @@ from jiedao.workflow.tests.racing import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
 MONDAY = dt.date(2025, 9, 29)
 
 

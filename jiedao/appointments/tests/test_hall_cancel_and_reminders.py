@@ -13,35 +13,17 @@ from jiedao.applications.tests.factories import make_item, make_resident, reside
 from jiedao.appointments import selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
-from jiedao.appointments.tests.factories import WINDOW, open_hall
+from jiedao.appointments.tests.factories import FRIDAY, WINDOW, at, open_hall
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, ServiceError, ValidationFailed
 from jiedao.core.testing import client_for, make_user
 from jiedao.parameters.services import parameter_set
 from jiedao.sms.models import OutboundMessage
 from jiedao.workcalendar import services as workcalendar
-from jiedao.workcalendar.services import CHINA_TZ
 
 pytestmark = pytest.mark.django_db
 
-# The National Day holiday of 2025 in the shipped calendar: Sunday 28 September is a make-up working day
-# (调休), 1–8 October are the holiday, Saturday 11 October is a make-up day again.
-FRIDAY = dt.datetime(2025, 9, 26, 10, 0, tzinfo=CHINA_TZ)
 CANCELLER = ("appointments.view_appointment", "appointments.cancel_appointment")
-
-
-def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA_TZ)
-
-
-@pytest.fixture
-def item(tree):
-    return make_item(tree.subdistrict_a, window_address="甲街道便民服务中心 2 号窗口")
-
-
-@pytest.fixture
-def slots(tree):
-    return open_hall(tree.subdistrict_a, capacity=2)
 
 
 def book(item, slot, day, *, booked_at=FRIDAY, resident=None) -> Appointment:
