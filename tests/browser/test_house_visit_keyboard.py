@@ -6,22 +6,17 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from jiedao.core import demo
-from jiedao.registry import demo as registry_demo
 from jiedao.registry.models import HouseVisit
-from tests.browser.test_staff_accessibility import AXE, audit
-from tests.browser.test_staff_accessibility import staff_page as staff_page  # a fixture
+from tests.browser.test_staff_accessibility import audit
+from tests.browser.test_staff_accessibility import district as district  # fixtures
+from tests.browser.test_staff_accessibility import staff_page as staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shequ():
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make setup installs the development dependencies)")
-    users = {user.username: user for user, _role in demo.load()}
-    registry_demo.load(persons_per_community=6)
-    return users["shequ"]
+def shequ(district):
+    return district["users"]["shequ"]
 
 
 def test_a_community_worker_records_a_visit_from_the_work_list_with_the_keyboard(staff_page, shequ):

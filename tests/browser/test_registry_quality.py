@@ -7,22 +7,17 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from jiedao.core import demo
-from jiedao.registry import demo as registry_demo
 from jiedao.registry.tests.factories import new_id_number, person
-from tests.browser.test_staff_accessibility import AXE, audit
-from tests.browser.test_staff_accessibility import staff_page as staff_page  # a fixture
+from tests.browser.test_staff_accessibility import audit
+from tests.browser.test_staff_accessibility import district as district  # fixtures
+from tests.browser.test_staff_accessibility import staff_page as staff_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def shequ():
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (make setup installs the development dependencies)")
-    users = {user.username: user for user, _role in demo.load()}
-    registry_demo.load(persons_per_community=6)
-    worker = users["shequ"]
+def shequ(district):
+    worker = district["users"]["shequ"]
     # an elderly resident registered without any phone, as paper cards often left them
     person(worker, worker.org, name="钱阿婆", id_number=new_id_number(date(1948, 3, 8), female=True))
     return worker
