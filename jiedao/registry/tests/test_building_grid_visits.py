@@ -25,32 +25,11 @@ from jiedao.registry.models import Building, House
 from jiedao.registry.selectors import houses_due_for_visit
 from jiedao.registry.tests.factories import house, person, staff
 from jiedao.registry.tests.test_building_grid import read_grid
+from jiedao.registry.tests.test_house_visits import DUE, listed, page, visit
+from jiedao.registry.tests.test_house_visits import clerk as clerk  # a fixture
 
-VISITS = ("registry.view_housevisit", "registry.add_housevisit")
-DUE = "/registry/houses/due-for-visit/"
 EXPORT = "/registry/houses/due-for-visit/export/"
 INJECTION = "=cmd|' /C calc'!A0"
-
-
-@pytest.fixture
-def clerk(tree):
-    return staff(tree.community_a1, *VISITS)
-
-
-def page(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def visit(actor, home, days_ago: int, result=VisitResult.CONFIRMED):
-    data = services.VisitData(visited_on=timezone.localdate() - timedelta(days=days_ago), result=result)
-    return services.house_visit_record(actor=actor, house=home, data=data)
-
-
-def listed(client, **params) -> list[str]:
-    """The addresses 待核查房屋 shows, in its order."""
-    html = page(client.get(DUE, params))
-    return re.findall(r'<a href="/registry/houses/\d+/">([^<]+)</a>', html)
 
 
 @pytest.fixture
