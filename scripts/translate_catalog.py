@@ -4347,6 +4347,26 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 新的时段与以下仍有预约的原时段重叠，同一时间会超出可接待人数：%(slots)s。请先取消这些预约（取消预约或停止当日预约），或保留原来的时段长度。 => The new slots overlap these earlier slots that still have bookings, so the hall would take more visitors at the same time than it can serve: %(slots)s. Cancel those bookings first (Cancel booking or Stop booking for the day), or keep the previous slot length.
 该日期不能预约：不是工作日（code 为 not_workday）或不在可预约的日期内（out_of_range）；原因见 errors 的 date => This date cannot be booked: not a working day (code not_workday) or outside the bookable dates (out_of_range); the reason is in errors.date
 每天（周末、节假日也一样）这个钟点起，短信提醒次日有预约的群众（每个预约只提醒一次）。 => Every day (weekends and holidays included), from this hour on, residents with a booking for the next day are reminded by SMS (once per booking).
+特殊人群待复核 => Special groups due for review
+%(d)d 天内到期、尚未续期的特殊人群标记 => Special-group tags ending within %(d)d days and not yet renewed
+特殊人群到期复核 => Special-group reviews due
+特殊人群标记到期复核提前天数 => Days ahead to review special-group tags before they end
+低保、特困、残疾等标记在这么多天内到期且尚未续期的，列入“特殊人群到期复核”，并在首页提示。 => Tags (minimum living allowance, extreme hardship, disability…) ending within this many days and not yet renewed are listed under "Special-group reviews due" and shown on the home page.
+该标记长期有效，无需续期。 => This tag has no end date and needs no renewal.
+续期后的截止日期应晚于原截止日期 %(d)s。 => The renewed end date must be after the current end date %(d)s.
+剩余天数 => Days left
+今日到期 => Ends today
+%(n)s 天 => %(n)s day || %(n)s days
+没有需要复核的标记。 => No tags are due for review.
+续期 => Renew
+续期至 => Renew until
+自 %(d)s 次日起；不填表示长期有效。 => From the day after %(d)s; leave empty for no end date.
+不填表示长期有效。 => Leave empty for no end date.
+如：年审批准文号、新残疾人证号 => E.g. the annual review approval number, the new disability card number
+PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, WebP, HEIC).
+截止日期在 %(a)s 至 %(b)s 之间、尚未续期的现居住人员标记。复核后在人员页面续期，或任其到期。 => Tags of current residents ending between %(a)s and %(b)s and not yet renewed. After the review, renew them on the person's page or let them end.
+已续期特殊人群标记。 => The special-group tag has been renewed.
+续期特殊人群标记：%(g)s（原截止日期 %(d)s） => Renew special-group tag: %(g)s (current end date %(d)s)
 """
 )
 

@@ -1029,6 +1029,10 @@ class CommunityBuilder:
                 start = self._random_day(date(2015, 1, 1))
                 ended = rng.random() < 0.12
                 until = self._random_day(start + timedelta(days=180)) if ended else None
+                if until is None and n % 8 == 0:
+                    # approved for a year, its review (低保年审) due within the month: 特殊人群到期复核 has work
+                    # (from the counter, not the generator, so the rest of the demo stays as it was)
+                    until = self.today + timedelta(days=n % 31)
                 self._tag(head, "dibao", start, until=until, evidence=f"明民低〔{start.year}〕{n:03d}号")
             if not household.is_migrant and size == 1 and head_age >= 60 and rng.random() < 0.03:
                 n += 1

@@ -1,5 +1,5 @@
 """Home page panels of the registry: residents in the user's scope, residence permits about to expire, houses
-due for a visit (入户走访核查)."""
+due for a visit (入户走访核查), special-group tags due for review."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -56,5 +56,23 @@ def houses_due_for_visit_panel(user):
         "value": count,
         "text": _("从未核查、超过核查周期或上次无人应门的房屋"),
         "url": reverse("registry:house_visit_due"),
+        "link_text": _("查看名单"),
+    }
+
+
+@home_panel
+def tags_due_for_review_panel(user):
+    """低保年审 and the like: the tags ending soon that nobody has renewed yet."""
+    if not has_permission(user, "registry.view_specialgrouptag"):
+        return None
+    from jiedao.registry.selectors import tag_review_window, tags_due_for_review
+
+    first, last = tag_review_window()
+    count = tags_due_for_review(user, window=(first, last)).count()
+    return {
+        "title": _("特殊人群待复核"),
+        "value": count,
+        "text": _("%(d)d 天内到期、尚未续期的特殊人群标记") % {"d": (last - first).days},
+        "url": reverse("registry:tag_review"),
         "link_text": _("查看名单"),
     }

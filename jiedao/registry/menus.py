@@ -15,6 +15,10 @@ add(
     "registry",
     MenuItem(_("待核查房屋"), "registry:house_visit_due", "registry.view_housevisit", "clipboard-check"),
 )
+add(
+    "registry",
+    MenuItem(_("特殊人群到期复核"), "registry:tag_review", "registry.view_specialgrouptag", "calendar-check"),
+)
 add("registry", MenuItem(_("企业信息"), "registry:enterprise_list", "registry.view_enterprise", "briefcase"))
 add("registry", MenuItem(_("统计分析"), "registry:statistics", "registry.view_person", "bar-chart"))
 add("registry", MenuItem(_("数据质量核查"), "registry:quality", "registry.view_person", "clipboard-data"))

@@ -463,6 +463,8 @@ class SpecialGroupTag(PersonScoped):
         verbose_name = _("特殊人群标记")
         verbose_name_plural = _("特殊人群标记")
         ordering = ["person", "group", "-valid_from"]
+        # 特殊人群到期复核 reads the tags ending within a few weeks, not every tag of a district
+        indexes = [models.Index(fields=["valid_until"], name="registry_tag_valid_until")]
 
     def __str__(self) -> str:
         return f"{self.person.name}：{self.group}"

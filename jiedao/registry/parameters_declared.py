@@ -12,6 +12,16 @@ PERMIT_REMINDER_DAYS = declare(
     help_text=_("流动人口居住证在这么多天内到期时，每日提醒任务将其列入到期提醒（每个有效期只提醒一次）。"),
 )
 
+TAG_REVIEW_DAYS = declare(
+    "registry.tag_review_days",
+    _("特殊人群标记到期复核提前天数"),
+    30,
+    minimum=1,
+    maximum=180,
+    group=_("人口信息"),
+    help_text=_("低保、特困、残疾等标记在这么多天内到期且尚未续期的，列入“特殊人群到期复核”，并在首页提示。"),
+)
+
 VISIT_INTERVAL_DAYS = declare(
     "registry.visit_interval_days",
     _("房屋入户核查周期（天）"),

@@ -178,6 +178,7 @@ def houses_for(user, action: str = "view") -> QuerySet[House]:
 
 
 VISIT_INTERVAL_PARAMETER = "registry.visit_interval_days"
+TAG_REVIEW_PARAMETER = "registry.tag_review_days"
 
 
 def with_last_visit(queryset: QuerySet[House]) -> QuerySet[House]:
@@ -233,6 +234,34 @@ def expiring_permits(user, *, within_days: int, today: date | None = None) -> Qu
         person__status="living",
         permit_valid_until__gte=today,
         permit_valid_until__lte=today + timedelta(days=within_days),
+    )
+
+
+def tag_review_window(today: date | None = None, within_days: int | None = None) -> tuple[date, date]:
+    """The days whose tag ends are due for review now: today to `registry.tag_review_days` from now."""
+    from jiedao.parameters.services import get_parameter
+
+    if within_days is None:
+        within_days = int(get_parameter(TAG_REVIEW_PARAMETER))
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=within_days)
+
+
+def tags_due_for_review(
+    user, *, action: str = "registry.view_specialgrouptag", window: tuple[date, date] | None = None
+) -> QuerySet[SpecialGroupTag]:
+    """特殊人群到期复核: tags of living residents in the user's scope that end within `window` and have no
+    follow-on period of the same group yet (a renewal is a new tag from the next day, `services.tag_renew`;
+    one entered by hand from any later day counts as well) — soonest end first."""
+    first, last = window or tag_review_window()
+    renewed = SpecialGroupTag.objects.filter(
+        person=OuterRef("person"), group=OuterRef("group"), valid_from__gt=OuterRef("valid_until")
+    )
+    return (
+        SpecialGroupTag.objects.visible_to(user, action)
+        .filter(valid_until__gte=first, valid_until__lte=last, person__status=PersonStatus.LIVING)
+        .exclude(Exists(renewed))
+        .order_by("valid_until", "pk")
     )
 
 

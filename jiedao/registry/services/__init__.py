@@ -33,5 +33,6 @@ from jiedao.registry.services.persons import (  # noqa: F401
     person_update,
     tag_add,
     tag_end,
+    tag_renew,
 )
 from jiedao.registry.services.visits import VisitData, house_visit_record  # noqa: F401

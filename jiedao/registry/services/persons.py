@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -1035,6 +1035,40 @@ def tag_end(
             raise ValidationFailed({"valid_until": [_overlap_message(later, tag.group)]})
         _end_tag(tag, valid_until=valid_until, actor=actor, reason=reason)
     return tag
+
+
+def tag_renew(
+    *,
+    actor,
+    tag: SpecialGroupTag,
+    valid_until: date | None,
+    evidence: str = "",
+    evidence_file=None,
+) -> SpecialGroupTag:
+    """续期 after a review (低保年审, a new 残疾人证): the same group for the next period, from the day after
+    `tag` ends, with the new period's evidence and the details (disability type and grade) carried over.
+    A tag without an end needs none; one already followed by another period of its group is refused by
+    `tag_add`'s overlap check, which names that period."""
+    if tag.valid_until is None:
+        raise ValidationFailed({"valid_until": [_("该标记长期有效，无需续期。")]})
+    if valid_until is not None and valid_until <= tag.valid_until:
+        raise ValidationFailed(
+            {
+                "valid_until": [
+                    _("续期后的截止日期应晚于原截止日期 %(d)s。") % {"d": tag.valid_until.isoformat()}
+                ]
+            }
+        )
+    return tag_add(
+        actor=actor,
+        person=tag.person,
+        group=tag.group,
+        valid_from=tag.valid_until + timedelta(days=1),
+        valid_until=valid_until,
+        evidence=evidence,
+        details=tag.details,
+        evidence_file=evidence_file,
+    )
 
 
 def _check_end_after_leaving(person: Person, valid_until: date) -> None:

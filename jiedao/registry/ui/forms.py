@@ -300,6 +300,26 @@ class VisitDueSearchForm(HouseLocationFilterForm):
         return queryset
 
 
+class TagReviewSearchForm(FilterForm):
+    """The filter of 特殊人群到期复核: where, and which group (低保 reviewed by one clerk, 残疾 by another)."""
+
+    org = OrgChoiceField(label=_("社区/网格"), queryset=None, required=False, empty_label=_("全部"))
+    group = forms.ChoiceField(label=_("人群类别"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = community_choices(self.user, "registry.view_specialgrouptag")
+        self.fields["group"].choices = [("", _("全部")), *dictionaries.choices("special_group", blank=False)]
+
+    def apply(self, queryset):
+        data = self.cleaned_data
+        if data.get("org") is not None:
+            queryset = queryset.filter(person__org__path__startswith=data["org"].path)
+        if data.get("group"):
+            queryset = queryset.filter(group=data["group"])
+        return queryset
+
+
 class EnterpriseSearchForm(FilterForm):
     q = forms.CharField(
         label=_("名称 / 统一社会信用代码"),
@@ -561,6 +581,22 @@ class TagAddForm(IdPrefixedForm):
             for key, name in (("type", "disability_type"), ("grade", "disability_grade"))
             if data.get(name)
         }
+
+
+class TagRenewForm(IdPrefixedForm):
+    """续期 of one tag: the new period's end and evidence (the group, its details and the start are the old
+    tag's)."""
+
+    valid_until = date_field(_("续期至"), required=False, help_text=_("不填表示长期有效。"))
+    evidence = forms.CharField(
+        label=_("依据"), max_length=300, required=False, help_text=_("如：年审批准文号、新残疾人证号")
+    )
+    evidence_file = forms.FileField(
+        label=_("证明材料"),
+        required=False,
+        help_text=_("PDF 或照片（JPG、PNG、WebP、HEIC）。"),
+        widget=forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
 
 
 class TagEndForm(IdPrefixedForm):

@@ -212,6 +212,7 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
             ),
             tag_form=forms.TagAddForm(initial={"valid_from": today}),
             tagend_form=forms.TagEndForm(initial={"valid_until": today}),
+            evidence_accept=forms.EVIDENCE_ACCEPT,
         )
     context.update(forms_ or {})
     return context
@@ -227,6 +228,9 @@ class PersonDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(person_context(self.request.user, self.object))
+        renew = self.request.GET.get("renew", "")
+        # from 特殊人群到期复核: that tag's 续期 form is shown open
+        context["renew_tag"] = int(renew) if renew.isascii() and renew.isdigit() else None
         return context
 
 

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from jiedao.registry.ui import duplicates, enterprises, households, houses, migrants, persons, quality, visits
+from jiedao.registry.ui import (
+    duplicates,
+    enterprises,
+    households,
+    houses,
+    migrants,
+    persons,
+    quality,
+    tag_reviews,
+    visits,
+)
 
 urlpatterns = [
     # 数据质量核查
@@ -34,6 +44,13 @@ urlpatterns = [
     path(
         "persons/<int:pk>/tags/<int:tag_pk>/end/", persons.PersonTagEndView.as_view(), name="person_tag_end"
     ),
+    path(
+        "persons/<int:pk>/tags/<int:tag_pk>/renew/",
+        tag_reviews.PersonTagRenewView.as_view(),
+        name="person_tag_renew",
+    ),
+    path("tags/due-for-review/", tag_reviews.TagReviewListView.as_view(), name="tag_review"),
+    path("tags/due-for-review/export/", tag_reviews.TagReviewExportView.as_view(), name="tag_review_export"),
     path("persons/<int:pk>/migrant/", persons.PersonMigrantView.as_view(), name="person_migrant"),
     # households
     path("households/", households.HouseholdListView.as_view(), name="household_list"),

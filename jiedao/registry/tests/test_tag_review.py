@@ -1,0 +1,164 @@
+"""特殊人群到期复核: the tags a community must review soon (低保年审, a disability card running out), until they
+are renewed (续期) or left to end; within the clerk's scope, by group, on the home page and in Excel."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from jiedao.audit.models import AuditEvent
+from jiedao.core.testing import client_for, make_user
+from jiedao.registry import services
+from jiedao.registry.home_panels import tags_due_for_review_panel
+from jiedao.registry.models import SpecialGroupTag
+from jiedao.registry.tests.factories import person, staff
+
+REVIEW = "/registry/tags/due-for-review/"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def clerk(tree):
+    return staff(tree.community_a1)
+
+
+def tagged(actor, org, name, group, ends_in_days, *, starts_days_ago=300, **tag):
+    today = timezone.localdate()
+    resident = person(actor, org, name=name)
+    services.tag_add(
+        actor=actor,
+        person=resident,
+        group=group,
+        valid_from=today - timedelta(days=starts_days_ago),
+        valid_until=None if ends_in_days is None else today + timedelta(days=ends_in_days),
+        **tag,
+    )
+    return resident
+
+
+def only_tag(resident) -> SpecialGroupTag:
+    return SpecialGroupTag.objects.get(person=resident)
+
+
+def test_lists_unrenewed_tags_ending_within_the_window_soonest_first(tree, clerk):
+    a1 = tree.community_a1
+    tagged(clerk, a1, "低保甲", "dibao", 20, evidence="民发〔2025〕12号")
+    tagged(clerk, a1, "低保乙", "dibao", 3)
+    tagged(clerk, a1, "今日止", "dibao", 0)
+    tagged(clerk, a1, "远未到", "dibao", 45)  # beyond the 30 days
+    tagged(clerk, a1, "已过期", "dibao", -2)  # ended already: nothing to review any more
+    tagged(clerk, a1, "长期有", "dibao", None)  # no end
+    moved = tagged(clerk, a1, "已迁出", "dibao", 10)
+    services.person_move_out(actor=clerk, person=moved, moved_on=timezone.localdate(), destination="外省")
+    other = staff(tree.community_b1)
+    tagged(other, tree.community_b1, "他社区", "dibao", 5)
+
+    html = client_for(clerk).get(REVIEW).content.decode()
+
+    assert html.index("今日止") < html.index("低保乙") < html.index("低保甲")
+    for absent in ("远未到", "已过期", "长期有", "已迁出", "他社区"):
+        assert absent not in html
+    assert "共 3 条" in html and "今日到期" in html and "民发〔2025〕12号" in html
+    # masked in the list, the full number only on the person page with its permission
+    tag = SpecialGroupTag.objects.get(person__name="低保甲")
+    assert tag.person.id_number_masked in html and tag.person.id_number not in html
+    assert tags_due_for_review_panel(clerk)["value"] == 3
+
+
+def test_a_renewed_tag_leaves_the_list_and_the_new_period_follows_the_old(tree, clerk):
+    resident = tagged(
+        clerk,
+        tree.community_a1,
+        "残疾人",
+        "disabled",
+        10,
+        details={"type": "1", "grade": "2"},
+        evidence="残疾人证 33011019800517101X",
+    )
+    old = only_tag(resident)
+    client = client_for(clerk)
+    listing = client.get(REVIEW).content.decode()
+    assert f"?renew={old.pk}#tag-{old.pk}" in listing
+    page = client.get(f"/registry/persons/{resident.pk}/?renew={old.pk}").content.decode()
+    assert 'data-testid="tag-renew" open' in page
+
+    new_end = old.valid_until + timedelta(days=365)
+    response = client.post(
+        f"/registry/persons/{resident.pk}/tags/{old.pk}/renew/",
+        {
+            "valid_until": new_end.isoformat(),
+            "evidence": "新证 2026-0001",
+            "evidence_file": SimpleUploadedFile("证.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+
+    assert response.status_code == 302
+    renewed = SpecialGroupTag.objects.filter(person=resident).exclude(pk=old.pk).get()
+    assert (renewed.group, renewed.valid_from, renewed.valid_until) == (
+        "disabled",
+        old.valid_until + timedelta(days=1),
+        new_end,
+    )
+    assert renewed.details == {"type": "1", "grade": "2"} and renewed.evidence == "新证 2026-0001"
+    assert renewed.evidence_file.name
+    assert "共 0 条" in client.get(REVIEW).content.decode()
+    assert AuditEvent.objects.filter(event_name="registry.tag.added", target_id=str(resident.pk)).count() == 2
+
+
+def test_renewal_refusals_say_why_and_write_nothing(tree, clerk):
+    resident = tagged(clerk, tree.community_a1, "低保丙", "dibao", 10)
+    old = only_tag(resident)
+    client = client_for(clerk)
+    url = f"/registry/persons/{resident.pk}/tags/{old.pk}/renew/"
+
+    earlier = client.post(url, {"valid_until": (old.valid_until - timedelta(days=1)).isoformat()})
+    assert "续期后的截止日期应晚于原截止日期" in earlier.content.decode()
+
+    client.post(url, {"valid_until": (old.valid_until + timedelta(days=30)).isoformat()})
+    again = client.post(url, {"valid_until": (old.valid_until + timedelta(days=60)).isoformat()})
+    assert "与所填期间重叠" in again.content.decode()  # renewed already (a double click, another clerk)
+    assert SpecialGroupTag.objects.filter(person=resident).count() == 2
+
+    lasting = tagged(clerk, tree.community_a1, "长期标记", "dibao", None)
+    refused = client.post(
+        f"/registry/persons/{lasting.pk}/tags/{only_tag(lasting).pk}/renew/", {"valid_until": ""}
+    )
+    assert "该标记长期有效，无需续期。" in refused.content.decode()
+    assert SpecialGroupTag.objects.filter(person=lasting).count() == 1
+
+
+def test_another_communitys_tag_cannot_be_renewed_and_readers_without_the_permission_see_nothing(tree, clerk):
+    other_clerk = staff(tree.community_b1)
+    theirs = tagged(other_clerk, tree.community_b1, "乙社区人", "dibao", 10)
+    response = client_for(clerk).post(
+        f"/registry/persons/{theirs.pk}/tags/{only_tag(theirs).pk}/renew/", {"valid_until": "2030-01-01"}
+    )
+    assert response.status_code == 404
+    assert SpecialGroupTag.objects.filter(person=theirs).count() == 1
+
+    reader = make_user(tree.community_a1, "registry.view_person")
+    assert client_for(reader).get(REVIEW).status_code == 403
+    assert tags_due_for_review_panel(reader) is None
+
+
+def test_filter_by_group_and_export_with_an_audit_event(tree, clerk):
+    a1 = tree.community_a1
+    tagged(clerk, a1, "低保丁", "dibao", 5)
+    tagged(clerk, a1, "特困戊", "tekun", 6)
+    client = client_for(clerk)
+
+    html = client.get(REVIEW, {"group": "tekun"}).content.decode()
+    assert "特困戊" in html and "低保丁" not in html
+
+    response = client.get(REVIEW + "export/", {"group": "tekun"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("姓名", "证件号码", "联系电话", "所属社区/网格", "现住址", "人群类别")
+    assert [row[0] for row in rows[1:]] == ["特困戊"]
+    assert rows[1][8] == 6  # days left
+    event = AuditEvent.objects.get(event_name="registry.list.exported")
+    assert "特殊人群到期复核" in event.message and "特困" in event.message
