@@ -42,6 +42,7 @@ from jiedao.registry.api.serializers import (
     SpecialGroupTagSerializer,
     TagAddSerializer,
     TagEndSerializer,
+    TagRenewSerializer,
     overlay,
 )
 from jiedao.registry.choices import PersonStatus, ResidenceSplit
@@ -188,6 +189,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
         "address": "change",
         "tags": "change",
         "end_tag": "change",
+        "renew_tag": "change",
         "tag_evidence": "registry.view_specialgrouptag",
         "upload_photo": "change",
         "delete_photo": "change",
@@ -450,6 +452,33 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             seen_updated_at=validated.get("updated_at"),
         )
         return self.respond(tag, SpecialGroupTagSerializer)
+
+    @extend_schema(
+        summary="续期特殊人群标记",
+        description="由 `tag_renew` 办理：同一类别自原截止日期次日起的新一期，残疾类别与等级沿用；"
+        "长期有效的标记无需续期，已续期的再次续期因期间重叠被拒绝。待复核的标记见 /api/v1/tag-reviews/。",
+        request=TagRenewSerializer,
+        parameters=[ID_PATH, TAG_ID],
+        responses={201: SpecialGroupTagSerializer, **EDIT_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"tags/(?P<tag_id>[0-9]+)/renew",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def renew_tag(self, request, pk=None, tag_id=None):
+        person = self.get_object()
+        tag = get_object_or_404(SpecialGroupTag, pk=tag_id, person=person)
+        validated = self.parse(TagRenewSerializer)
+        renewed = services.tag_renew(
+            actor=request.user,
+            tag=tag,
+            valid_until=validated.get("valid_until"),
+            evidence=validated.get("evidence", ""),
+            evidence_file=validated.get("evidence_file"),
+        )
+        return self.respond(renewed, SpecialGroupTagSerializer, created=True)
 
     @extend_schema(
         summary="流动人口登记或修改",

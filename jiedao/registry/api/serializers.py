@@ -189,6 +189,19 @@ class TagAddSerializer(InputSerializer):
         return value
 
 
+class TagRenewSerializer(InputSerializer):
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, label="续期至", help_text="新一期的截止日期；不填表示长期有效"
+    )
+    evidence = text(SpecialGroupTag, "evidence")
+    evidence_file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        label="证明材料",
+        help_text="新一期的证明材料，要求同标记特殊人群；上传时请用 multipart/form-data",
+    )
+
+
 class TagEndSerializer(InputSerializer):
     valid_until = serializers.DateField(label="截止日期")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, label="解除原因")

@@ -7,6 +7,7 @@ from jiedao.registry.api.migrants import MigrantViewSet
 from jiedao.registry.api.persons import PersonViewSet
 from jiedao.registry.api.places import BuildingViewSet, EnterpriseViewSet, HouseViewSet
 from jiedao.registry.api.quality import QualityViewSet
+from jiedao.registry.api.tag_reviews import TagReviewViewSet
 from jiedao.registry.api.visits import HouseVisitViewSet
 
 router = SimpleRouter()
@@ -18,4 +19,5 @@ router.register("houses", HouseViewSet, basename="house")
 router.register("house-visits", HouseVisitViewSet, basename="house-visit")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("registry-quality", QualityViewSet, basename="registry-quality")
+router.register("tag-reviews", TagReviewViewSet, basename="tag-review")
 urlpatterns = router.urls

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.registry import services
 from jiedao.registry.home_panels import tags_due_for_review_panel
 from jiedao.registry.models import SpecialGroupTag
@@ -162,3 +162,32 @@ def test_filter_by_group_and_export_with_an_audit_event(tree, clerk):
     assert rows[1][8] == 6  # days left
     event = AuditEvent.objects.get(event_name="registry.list.exported")
     assert "特殊人群到期复核" in event.message and "特困" in event.message
+
+
+def test_api_lists_the_same_tags_and_renews_one(tree, clerk):
+    a1 = tree.community_a1
+    due = tagged(clerk, a1, "接口低保", "dibao", 4)
+    tagged(clerk, a1, "接口特困", "tekun", 12)
+    tagged(staff(tree.community_b1), tree.community_b1, "乙社区", "dibao", 4)
+    api = api_client_for(clerk)
+
+    listed = api.get("/api/v1/tag-reviews/", {"group": "dibao"}).json()
+    assert [row["person_name"] for row in listed["results"]] == ["接口低保"]
+    row = listed["results"][0]
+    assert row["days_left"] == 4 and row["group_label"] == "低保对象"
+    assert row["person_id_number_masked"] == due.id_number_masked and due.id_number not in str(listed)
+    wrong = api.get("/api/v1/tag-reviews/", {"group": "nothing"})
+    assert wrong.status_code == 400 and "不是有效的选项" in wrong.json()["errors"]["group"][0]
+
+    old = only_tag(due)
+    renewed = api.post(
+        f"/api/v1/persons/{due.pk}/tags/{old.pk}/renew/",
+        {"valid_until": (old.valid_until + timedelta(days=365)).isoformat(), "evidence": "年审通过"},
+        format="json",
+    )
+    assert renewed.status_code == 201, renewed.content
+    assert renewed.json()["valid_from"] == (old.valid_until + timedelta(days=1)).isoformat()
+    assert [r["person_name"] for r in api.get("/api/v1/tag-reviews/").json()["results"]] == ["接口特困"]
+    again = api.post(f"/api/v1/persons/{due.pk}/tags/{old.pk}/renew/", {"valid_until": None}, format="json")
+    assert again.status_code == 400 and "重叠" in str(again.json())
+    assert SpecialGroupTag.objects.filter(person=due).count() == 2
