@@ -12,6 +12,7 @@ import functools
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -199,6 +200,24 @@ def mask_id_number(value: str) -> str:
 
 def mask_phone(value: str) -> str:
     return mask_middle(value, 3, 4) if len(value) == 11 else mask_middle(value, 3, 2)
+
+
+_LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
+
+
+def mask_numbers(value):
+    """Mask ID-like (15+ digits) and phone-like (11–14 digits) runs inside free text or JSON (a tag's 依据, a
+    life event's summary), wherever a list or an API shows what a clerk typed."""
+    if isinstance(value, str):
+        return _LONG_NUMBER.sub(
+            lambda m: mask_id_number(m.group()) if len(m.group()) >= 15 else mask_phone(m.group()),
+            value,
+        )
+    if isinstance(value, dict):
+        return {key: mask_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_numbers(item) for item in value]
+    return value
 
 
 def mask_name(value: str) -> str:

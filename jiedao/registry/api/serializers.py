@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -75,25 +74,6 @@ def overlay(data_class, validated: dict, *, instance=None, base: dict | None = N
     return data_class(**values)
 
 
-_LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
-
-
-def mask_numbers(value):
-    """Mask ID-like (15+ digits) and phone-like (11–14 digits) runs inside free text or JSON."""
-    if isinstance(value, str):
-        return _LONG_NUMBER.sub(
-            lambda m: (
-                crypto.mask_id_number(m.group()) if len(m.group()) >= 15 else crypto.mask_phone(m.group())
-            ),
-            value,
-        )
-    if isinstance(value, dict):
-        return {key: mask_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask_numbers(item) for item in value]
-    return value
-
-
 def _coordinate_fields():
     return {
         "latitude": serializers.DecimalField(
@@ -151,11 +131,11 @@ class SpecialGroupTagSerializer(serializers.ModelSerializer):
         return bool(tag.evidence_file)
 
     def get_evidence(self, tag) -> str:
-        return mask_numbers(tag.evidence)
+        return crypto.mask_numbers(tag.evidence)
 
     @extend_schema_field({"type": "object", "additionalProperties": {}})
     def get_details(self, tag):
-        return mask_numbers(tag.details or {})
+        return crypto.mask_numbers(tag.details or {})
 
 
 class TagAddSerializer(InputSerializer):
@@ -237,14 +217,14 @@ class LifeEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_summary(self, event) -> str:
-        return mask_numbers(event.summary)
+        return crypto.mask_numbers(event.summary)
 
     def get_summary_display(self, event) -> str:
-        return mask_numbers(event.summary_text)
+        return crypto.mask_numbers(event.summary_text)
 
     @extend_schema_field({"type": "object", "additionalProperties": {}})
     def get_details(self, event):
-        return mask_numbers(event.details or {})
+        return crypto.mask_numbers(event.details or {})
 
 
 # --- persons ------------------------------------------------------------------------------------------

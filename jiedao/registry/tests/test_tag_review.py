@@ -147,11 +147,12 @@ def test_another_communitys_tag_cannot_be_renewed_and_readers_without_the_permis
 def test_filter_by_group_and_export_with_an_audit_event(tree, clerk):
     a1 = tree.community_a1
     tagged(clerk, a1, "低保丁", "dibao", 5)
-    tagged(clerk, a1, "特困戊", "tekun", 6)
+    tagged(clerk, a1, "特困戊", "tekun", 6, evidence="经办人电话 13912345678")
     client = client_for(clerk)
 
     html = client.get(REVIEW, {"group": "tekun"}).content.decode()
     assert "特困戊" in html and "低保丁" not in html
+    assert "139****5678" in html and "13912345678" not in html  # a number typed into 依据, masked in lists
 
     response = client.get(REVIEW + "export/", {"group": "tekun"})
     assert response.status_code == 200
@@ -160,6 +161,7 @@ def test_filter_by_group_and_export_with_an_audit_event(tree, clerk):
     assert rows[0][:6] == ("姓名", "证件号码", "联系电话", "所属社区/网格", "现住址", "人群类别")
     assert [row[0] for row in rows[1:]] == ["特困戊"]
     assert rows[1][8] == 6  # days left
+    assert rows[1][9] == "经办人电话 139****5678"
     event = AuditEvent.objects.get(event_name="registry.list.exported")
     assert "特殊人群到期复核" in event.message and "特困" in event.message
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiedao.core import crypto
 from jiedao.core.views import ServiceFormView
 from jiedao.dictionaries.selectors import label, labels
 from jiedao.registry import services
@@ -48,6 +49,7 @@ class TagReviewListView(RegistryListView):
         today = self.window[0]
         for tag in context["object_list"]:
             tag.days_left = (tag.valid_until - today).days
+            tag.evidence_masked = crypto.mask_numbers(tag.evidence)  # a 残疾人证号 typed as the 依据
         context["list_note"] = _(
             "截止日期在 %(a)s 至 %(b)s 之间、尚未续期的现居住人员标记。复核后在人员页面续期，或任其到期。"
         ) % {"a": f"{self.window[0]:%Y-%m-%d}", "b": f"{self.window[1]:%Y-%m-%d}"}
@@ -69,7 +71,9 @@ class TagReviewExportView(PersonalDataExport):
         queryset = tags_due_for_review(
             self.request.user, action=self.required_permission(), window=self.window
         )
-        return queryset.select_related("person", "person__org")
+        return (
+            queryset.select_related("person", "person__org") if self.shows_full() else _with_person(queryset)
+        )
 
     def headers(self):
         return [
@@ -90,6 +94,7 @@ class TagReviewExportView(PersonalDataExport):
         today = self.window[0]
         for tag in queryset.iterator(chunk_size=2000):
             person = tag.person
+            full = self.shows_full() and self.may_see_full(person)
             id_number, phone = self.identity(person)
             yield [
                 person.name,
@@ -101,7 +106,7 @@ class TagReviewExportView(PersonalDataExport):
                 tag.valid_from,
                 tag.valid_until,
                 (tag.valid_until - today).days,
-                tag.evidence,
+                tag.evidence if full else crypto.mask_numbers(tag.evidence),
             ]
 
 
