@@ -57,3 +57,15 @@ REMINDER_HOUR = declare(
     group=GROUP,
     help_text=_("每天（周末、节假日也一样）这个钟点起，短信提醒次日有预约的群众（每个预约只提醒一次）。"),
 )
+MAX_OPEN_BOOKINGS = declare(
+    "appointments.max_open_bookings",
+    _("同时未办理的预约个数上限"),
+    3,
+    minimum=1,
+    maximum=10,
+    group=GROUP,
+    help_text=_(
+        "一个群众同时最多可有这么多个未办理的预约（每个事项仍只能有一个）；已签到、已取消、已记爽约的不计。"
+        "达到上限的，须先办理或取消一个才能再预约。"
+    ),
+)

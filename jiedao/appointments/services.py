@@ -202,6 +202,23 @@ def _refuse_duplicate(resident: Resident, item: ServiceItem) -> None:
         )
 
 
+def _refuse_too_many(resident: Resident) -> None:
+    """At most `appointments.max_open_bookings` open bookings across items: one resident holding places of
+    many halls' days would keep them from others, and most of them would end as 爽约. Called under the
+    resident's row lock, which every booking takes first, so two bookings at once count each other."""
+    limit = int(get_parameter("appointments.max_open_bookings"))
+    count = Appointment.objects.filter(resident=resident, status=AppointmentStatus.BOOKED).count()
+    if count >= limit:
+        raise ServiceError(
+            _(
+                "您已有 %(count)d 个未办理的预约，同时最多只能有 %(limit)d 个。"
+                "请先办理或取消其中一个（我的预约），再预约新的事项。"
+            )
+            % {"count": count, "limit": limit},
+            code="too_many",
+        )
+
+
 def _require_bookable_slot(slot: Slot | None, day: dt.date, now: dt.datetime) -> None:
     # A slot gone, closed, or of another hall (the form offers the item's hall's only) since the form was
     # shown: the resident chooses again.
@@ -225,9 +242,11 @@ def appointment_book(
     bookable_day_check(day, now=now)
     _refuse_banned(resident, now)
     with transaction.atomic():
-        # The resident first (one open booking per item), then the slot (its places): always in this order.
+        # The resident first (one open booking per item, and their number across items), then the slot (its
+        # places): always in this order.
         Resident.objects.select_for_update().filter(pk=resident.pk).first()
         _refuse_duplicate(resident, item)
+        _refuse_too_many(resident)
         # Again under the lock, which a new schedule takes too: a slot closed meanwhile takes no booking.
         locked = Slot.objects.select_for_update().filter(pk=slot_id, org_id=item.org_id).first()
         _require_bookable_slot(locked, day, now)

@@ -25,9 +25,9 @@ BOOKING_ERRORS = {
     **ERRORS,
     400: _error(
         gettext_lazy(
-            "不能预约：时段已约满（code 为 full）、同一事项已有预约（duplicate）、不是工作日（not_workday）或"
-            "不在可预约的日期内（out_of_range）、时段已开始（begun）、多次爽约暂停预约（banned）、未实名认证"
-            "（not_verified）；字段错误见 errors"
+            "不能预约：时段已约满（code 为 full）、同一事项已有预约（duplicate）、未办理的预约已达上限"
+            "（too_many）、不是工作日（not_workday）或不在可预约的日期内（out_of_range）、时段已开始（begun）、"
+            "多次爽约暂停预约（banned）、未实名认证（not_verified）；字段错误见 errors"
         )
     ),
     404: _error(gettext_lazy("事项或预约不存在，或不是您本人的预约")),
@@ -59,7 +59,7 @@ class ResidentAppointmentViewSet(ResidentMixin, mixins.ListModelMixin, viewsets.
         summary=gettext_lazy("预约窗口办理"),
         description=gettext_lazy(
             "与“我的预约”页面相同：须已实名认证；自下一个工作日起可预约的工作日内、尚有名额的时段；同一事项只能有一个"
-            "未办理的预约；预约成功后以短信告知预约码。"
+            "未办理的预约，各事项未办理的预约合计不超过参数 appointments.max_open_bookings；预约成功后以短信告知预约码。"
         ),
         request=BookSerializer,
         responses={201: AppointmentSerializer, **BOOKING_ERRORS},

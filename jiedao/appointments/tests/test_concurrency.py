@@ -90,3 +90,24 @@ def test_a_booking_waiting_on_a_new_schedule_that_closes_its_slot_is_refused(tre
     assert results["book"] == ("refused", "该时段不开放预约，请选择其他时段。")
     assert not Appointment.objects.filter(slot=slot).exists()
     assert_chain_verifies()
+
+
+def test_one_resident_booking_two_items_at_once_at_the_limit_of_open_bookings(tree):
+    """Two open bookings of three allowed, and two items booked at the same moment (two devices): the
+    resident's row lock makes the second count the first, so one is refused and three stay open."""
+    items = [make_item(tree.subdistrict_a) for _n in range(4)]
+    slots = open_hall(tree.subdistrict_a, capacity=5)
+    resident = make_resident()
+    for n in range(2):
+        _book(resident, items[n], slots[n])()
+    for runner, order in both_orders("third", "fourth"):
+        Appointment.objects.filter(item__in=items[2:]).delete()
+        calls = {"third": _book(resident, items[2], slots[2]), "fourth": _book(resident, items[3], slots[3])}
+        results = run(runner, order, calls)
+        loser = ({"third", "fourth"} - {winner(results)}).pop()
+        assert results[loser] == (
+            "refused",
+            "您已有 3 个未办理的预约，同时最多只能有 3 个。请先办理或取消其中一个（我的预约），再预约新的事项。",
+        )
+        assert Appointment.objects.filter(resident=resident, status="booked").count() == 3
+    assert_chain_verifies()
