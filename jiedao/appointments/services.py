@@ -1,5 +1,6 @@
 """Every write of 预约办理: a hall's schedule, a resident's booking and its cancelling, the window's check-in,
-the hall's cancelling (停止预约), the periodic marking of no-shows (爽约) and the reminder of the day before.
+the hall's cancelling (停止预约), the periodic marking of no-shows (爽约) and the reminder of the day before
+(caught up on the day when the evening's runs were missed).
 
 Rules are checked first, in the user's language, and nothing is written when one refuses; the records and
 the SMS are written in the site's language (`core.i18n.records_language`). A booking counts the places of
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import Resident
@@ -44,6 +46,9 @@ SYSTEM = "system"
 MAX_SLOTS = 48  # a day cut into 10-minute slots from 8:00 to 16:00; more is a typing mistake
 REASON_LENGTH = 60  # the reason goes into the SMS, which has to stay short
 REMINDER_CHUNK = 500  # bookings locked, marked and texted per transaction (`sms_queue_many`'s batch)
+# A same-day reminder caught up after a missed evening (`reminders_run`) goes out at least this long before the
+# slot starts: time to read it, cancel, or come from home.
+CATCH_UP_LEAD = dt.timedelta(minutes=60)
 
 
 def _date_text(day: dt.date) -> str:
@@ -528,30 +533,43 @@ def day_reopen(*, actor, closure: DayClosure) -> None:
 # --- the reminder of the day before (预约提醒) --------------------------------------------------------------
 
 
+def _reminders_due(now: dt.datetime, hour: int, send_at: dt.datetime) -> list[int]:
+    """The bookings `reminders_run` texts at `now`: tomorrow's from the hour on, and today's the evening run
+    missed (see there)."""
+    local = now.astimezone(CHINA_TZ)
+    today_cutoff = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    open_unreminded = Appointment.objects.filter(status=AppointmentStatus.BOOKED, reminded_at__isnull=True)
+    due = Q(
+        date=local.date(),
+        created_at__lt=today_cutoff - dt.timedelta(days=1),
+        starts_at__gte=send_at + CATCH_UP_LEAD,
+    )
+    if local >= today_cutoff:
+        due |= Q(date=local.date() + dt.timedelta(days=1), created_at__lt=today_cutoff)
+    return list(open_unreminded.filter(due).order_by("id").values_list("pk", flat=True))
+
+
 def reminders_run(*, now: dt.datetime | None = None) -> int:
     """The afternoon before the visit: every day, working or not, from `appointments.reminder_hour` o'clock
     (Beijing time) on, text every resident booked for tomorrow once — on Sunday for a Monday visit, on the
     last day of a holiday for the first working day after it, on Friday for a 调休 Saturday. A visit is
     never reminded days ahead of it, and a booking made on a weekend or during a holiday is reminded all
     the same. A booking made after today's hour is left out: its confirmation has just said the same.
+
+    Catching up: a booking of today that yesterday's runs missed (the scheduler down from the hour to
+    midnight) is texted by the first run after midnight, when it was made before yesterday's hour (one made
+    later had its confirmation then) and its slot starts at least `CATCH_UP_LEAD` after the text goes out
+    (quiet hours hold a text written at night until morning): a resident may still come or cancel, where a
+    text about a visit already under way would only confuse. The text is the same: it names the date
+    (2025-09-29（星期一）), never 明天, so it reads right on the day itself.
+
     Each booking is marked reminded in the transaction that queues its text, so a second run, or two runs
     at once, send nothing twice."""
     now = now_or(now)
-    local = now.astimezone(CHINA_TZ)
     hour = int(get_parameter("appointments.reminder_hour"))
-    if local.hour < hour:
-        return 0
-    day = local.date() + dt.timedelta(days=1)
-    cutoff = local.replace(hour=hour, minute=0, second=0, microsecond=0)
-    pks = list(
-        Appointment.objects.filter(
-            date=day, status=AppointmentStatus.BOOKED, reminded_at__isnull=True, created_at__lt=cutoff
-        )
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
     # Quiet hours as the other reminders keep them: a parameter set late, or a job run late, waits for morning.
     send_at = after_quiet_hours(now)
+    pks = _reminders_due(now, hour, send_at)
     sent = 0
     for start in range(0, len(pks), REMINDER_CHUNK):
         with transaction.atomic():
@@ -563,14 +581,15 @@ def reminders_run(*, now: dt.datetime | None = None) -> int:
                     status=AppointmentStatus.BOOKED,
                     reminded_at__isnull=True,
                 )
+                .order_by("id")
             )
             if not due:
                 continue
             Appointment.objects.filter(pk__in=[a.pk for a in due]).update(reminded_at=now, updated_at=now)
-            by_hall: dict[int, list[Appointment]] = {}
+            by_hall_and_day: dict[tuple[int, dt.date], list[Appointment]] = {}
             for appointment in due:
-                by_hall.setdefault(appointment.org_id, []).append(appointment)
-            for org_id, reminded in by_hall.items():
+                by_hall_and_day.setdefault((appointment.org_id, appointment.date), []).append(appointment)
+            for (org_id, day), reminded in by_hall_and_day.items():
                 audit.record(
                     events.APPOINTMENTS_REMINDED,
                     actor_name=SYSTEM,

@@ -15,7 +15,8 @@ def mark_no_shows() -> int:
 
 @task()
 def send_reminders() -> int:
-    """预约提醒: text the residents booked for tomorrow, once each, every day (`services.reminders_run`)."""
+    """预约提醒: text the residents booked for tomorrow, once each, every day, and those of today the
+    evening's runs missed (`services.reminders_run`)."""
     from jiedao.appointments.services import reminders_run
 
     return reminders_run()

@@ -117,6 +117,66 @@ def test_the_reminder_hour_is_a_parameter_and_quiet_hours_hold_a_late_text(item,
     assert text.next_attempt_at == at(day + dt.timedelta(days=1), 8)  # the end of the night's quiet hours
 
 
+def test_a_scheduler_down_all_evening_reminds_todays_visits_after_midnight_held_to_morning(item, slots):
+    """Sunday's runs from 16:00 to midnight missed: the first run on Monday texts Monday's 09:00 visit, made
+    on Friday, once; the text waits for the end of the quiet hours (08:00), an hour before the slot, and
+    names the date rather than saying 明天. A booking made on Sunday evening had its confirmation then. (The
+    text's hold until 08:00 is the outbox's, `sms.after_quiet_hours`, and shows on a date still to come only.)"""
+    sunday, monday = dt.date(2025, 9, 28), dt.date(2025, 9, 29)
+    due = book(item, slots[0], monday)
+    evening = book(item, slots[1], monday, booked_at=at(sunday, 17))
+    assert services.reminders_run(now=at(sunday, 15)) == 0  # before the hour: Monday is not yet due
+    assert services.reminders_run(now=at(monday, 0, 30)) == 1
+    [text] = reminders()
+    assert text.body == (
+        f"温馨提醒：您预约办理“{item.name}”的时间是 2025-09-29（星期一） 09:00–09:30，"
+        f"地点：甲街道便民服务中心 2 号窗口，预约码 {due.code}。请携带身份证件按时到窗口签到；"
+        "不能前来的，请在时段开始前取消预约。"
+    )
+    assert "明天" not in text.body
+    assert services.reminders_run(now=at(monday, 1, 30)) == 0
+    assert services.reminders_run(now=at(monday, 16)) == 0  # Monday's own evening run: Tuesday's only
+    due.refresh_from_db()
+    evening.refresh_from_db()
+    assert due.reminded_at == at(monday, 0, 30) and evening.reminded_at is None
+    event = AuditEvent.objects.get(event_name="appointments.appointments.reminded")
+    assert (event.after["date"], event.after["codes"]) == ("2025-09-29", [due.code])
+
+
+def test_quiet_hours_ending_later_leave_the_first_slot_too_close_for_a_catch_up(item, slots, tree):
+    """Quiet until 09:00: a text written at 00:30 goes out at 09:00, too late for the 09:00 visit, in time for
+    10:00."""
+    parameter_set(
+        actor=make_user(tree.district, "parameters.manage_systemparameter"),
+        key="sms.quiet_end",
+        raw_value="9",
+    )
+    monday = dt.date(2025, 9, 29)
+    nine, ten = book(item, slots[0], monday), book(item, slots[2], monday)
+    assert services.reminders_run(now=at(monday, 0, 30)) == 1
+    [text] = reminders()
+    assert ten.code in text.body and nine.code not in text.body
+
+
+def test_a_late_catch_up_texts_only_the_slots_an_hour_or_more_away(item, slots):
+    """The scheduler back at 10:30 on Monday: the 11:00 visit is too close to be of use, 11:30 and the
+    afternoon are texted at once; one the Sunday run had reminded is not texted again."""
+    sunday, monday = dt.date(2025, 9, 28), dt.date(2025, 9, 29)
+    reminded = book(item, slots[0], monday)
+    assert services.reminders_run(now=at(sunday, 16)) == 1
+    eleven, half_past, afternoon = (book(item, slots[n], monday) for n in (4, 5, 6))
+    Appointment.objects.filter(pk__in=[eleven.pk, half_past.pk, afternoon.pk]).update(
+        created_at=at(sunday, 15)
+    )
+    assert services.reminders_run(now=at(monday, 10, 30)) == 2
+    texted = {m.body.split("预约码 ")[1][:8]: m for m in reminders()[1:]}
+    assert set(texted) == {half_past.code, afternoon.code}
+    assert "2025-09-29（星期一） 11:30–12:00" in texted[half_past.code].body
+    assert services.reminders_run(now=at(monday, 11, 30)) == 0
+    assert Appointment.objects.get(pk=reminded.pk).reminded_at == at(sunday, 16)
+    assert Appointment.objects.get(pk=eleven.pk).reminded_at is None
+
+
 # --- 取消预约 by the hall -----------------------------------------------------------------------------------
 
 
