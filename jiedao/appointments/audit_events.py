@@ -12,6 +12,8 @@ APPOINTMENT_CANCELLED_BY_HALL = event_type(
 )
 DAY_CLOSED = event_type(5208, "appointments.day.closed", _("服务大厅停止当日预约"))
 DAY_REOPENED = event_type(5209, "appointments.day.reopened", _("服务大厅恢复当日预约"))
+SLOTS_CLOSED = event_type(5210, "appointments.slots.closed", _("服务大厅停止部分时段预约"))
+SLOT_REOPENED = event_type(5211, "appointments.slot.reopened", _("服务大厅恢复时段预约"))
 APPOINTMENTS_REMINDED = event_type(
     5207, "appointments.appointments.reminded", _("短信提醒预约（次日及补发当日）")
 )

@@ -98,7 +98,11 @@ class HallCancelForm(StyledForm):
 
 
 class DayCancelForm(StyledForm):
-    """临时闭厅: every booking of one hall on one date not yet checked in, with the reason."""
+    """停止预约 of one hall on one date, with the reason: the whole day (停电, 临时闭厅), or the slots ticked
+    (下午停电, 会议占用大厅). Slots ticked with 全天 still chosen are refused rather than read as a whole day:
+    closing the day cancels every booking of it."""
+
+    DAY, SLOTS = "day", "slots"
 
     org = forms.ModelChoiceField(label=_("服务大厅（事项的实施单位）"), queryset=None)
     date = forms.DateField(
@@ -106,8 +110,39 @@ class DayCancelForm(StyledForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("请选择预约日期。")},
     )
+    span = forms.ChoiceField(
+        label=_("停止范围"),
+        choices=[(DAY, _("全天")), (SLOTS, _("部分时段（在下面勾选）"))],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=DAY,
+    )
+    slots = forms.TypedMultipleChoiceField(
+        label=_("停止预约的时段"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("选择“部分时段”时勾选。只取消这些时段当天的预约，其余时段照常预约。"),
+        error_messages={"invalid_choice": _("所选时段不是该服务大厅开放预约的时段，请重新选择。")},
+    )
     reason = _reason()
 
-    def __init__(self, *args, orgs=None, **kwargs):
+    def __init__(self, *args, orgs=None, slots=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
+        several = len({slot.org_id for slot in slots}) > 1
+        self.fields["slots"].choices = [
+            (slot.pk, f"{slot.org.name} {slot}" if several else str(slot)) for slot in slots
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["span"] = cleaned.get("span") or self.DAY
+        chosen = cleaned.get("slots")
+        if cleaned["span"] == self.SLOTS and not chosen and "slots" not in self.errors:
+            self.add_error("slots", _("请选择要停止预约的时段。"))
+        if cleaned["span"] == self.DAY and chosen:
+            self.add_error(
+                "slots", _("选择了“全天”就不用勾选时段；只停止部分时段的，请在停止范围中选择“部分时段”。")
+            )
+        return cleaned

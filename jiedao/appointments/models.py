@@ -137,18 +137,40 @@ class Appointment(ScopedModel):
 
 
 class DayClosure(ScopedModel):
-    """停止预约 of a hall on one date (停电, 临时闭厅): no booking is taken for it while the row exists.
-    Written with the cancelling of the day's bookings (`services.appointments_cancel_day`), so that the
-    places freed are not booked again for the day the hall is closed."""
+    """停止预约 of a hall on one date (停电, 临时闭厅), the whole day or one slot of it (下午停电, 会议占用大厅:
+    a row per slot): no booking is taken for the day, or the slot on that day, while the row exists. Written
+    with the cancelling of those bookings (`services.appointments_cancel_day`, `appointments_cancel_slots`),
+    so that the places freed are not booked again while the hall is closed. One model for both: the booking,
+    the hall's page and 恢复预约 read the day's closures in one place."""
 
     date = models.DateField(_("停止预约日期"))
+    # None: the whole day. A slot deleted from the schedule takes its closures along (it takes no booking).
+    slot = models.ForeignKey(
+        Slot,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("停止预约的时段"),
+    )
     reason = models.CharField(_("停止预约原因"), max_length=200)
 
     class Meta:
         verbose_name = _("停止预约")
         verbose_name_plural = _("停止预约")
         ordering = ["date", "org_id"]
-        constraints = [models.UniqueConstraint(fields=["org", "date"], name="appointments_closure_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "date"], condition=Q(slot__isnull=True), name="appointments_closure_day"
+            ),
+            models.UniqueConstraint(
+                fields=["org", "date", "slot"],
+                condition=Q(slot__isnull=False),
+                name="appointments_closure_slot",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.org} {self.date:%Y-%m-%d}"
+        if self.slot_id is None:
+            return f"{self.org} {self.date:%Y-%m-%d}"
+        return f"{self.org} {self.date:%Y-%m-%d} {self.slot}"

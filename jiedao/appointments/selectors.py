@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from jiedao.applications.models import Resident
@@ -49,6 +49,11 @@ def _halls_taking_bookings() -> QuerySet[Slot]:
     return Slot.objects.filter(is_active=True).values("org_id")
 
 
+def open_slots(orgs: QuerySet[OrgUnit]) -> QuerySet[Slot]:
+    """The slots open for booking at `orgs`, a hall's in the order of the day: those 停止预约 may choose."""
+    return Slot.objects.filter(org__in=orgs, is_active=True).select_related("org").order_by("org_id", "start")
+
+
 def bookable_items() -> QuerySet[ServiceItem]:
     """Published items whose hall (the implementing node) has opened slots for booking."""
     return (
@@ -72,7 +77,8 @@ class SlotPlaces:
     slot: Slot
     taken: int
     begun: bool
-    closed: bool = False  # the hall stopped booking for the day (`DayClosure`)
+    closed: bool = False  # the hall stopped booking for the day or for this slot of it (`DayClosure`)
+    closed_reason: str = ""  # why: the closing of this slot's, else the whole day's
 
     @property
     def remaining(self) -> int:
@@ -84,7 +90,16 @@ class SlotPlaces:
 
 
 def day_closure(org_id: int, day: dt.date) -> DayClosure | None:
-    return DayClosure.objects.filter(org_id=org_id, date=day).first()
+    """The hall's closing of the whole of `day`, or None (a closing of some slots is `slot_closures`')."""
+    return DayClosure.objects.filter(org_id=org_id, date=day, slot__isnull=True).first()
+
+
+def slot_closures(org_id: int, day: dt.date) -> dict[int, DayClosure]:
+    """The hall's slots closed on `day` (停止部分时段预约), by slot id."""
+    return {
+        closure.slot_id: closure
+        for closure in DayClosure.objects.filter(org_id=org_id, date=day, slot__isnull=False)
+    }
 
 
 def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
@@ -93,7 +108,7 @@ def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
 
 def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = None) -> list[SlotPlaces]:
     """The open slots of the item's hall on `day` with the places left (one query for all the counts), none
-    bookable when the hall stopped booking for the day."""
+    bookable when the hall stopped booking for the day, and those it stopped for that day closed."""
     now = now_or(now)
     taken = dict(
         Appointment.objects.filter(org_id=item.org_id, date=day, status__in=TAKING_PLACE)
@@ -102,8 +117,15 @@ def slot_places(item: ServiceItem, day: dt.date, *, now: dt.datetime | None = No
         .values_list("slot_id", "n")
     )
     slots = Slot.objects.filter(org_id=item.org_id, is_active=True).order_by("start")
-    closed = day_closure(item.org_id, day) is not None
-    return [SlotPlaces(slot, taken.get(slot.pk, 0), starts_at(day, slot) <= now, closed) for slot in slots]
+    whole_day = day_closure(item.org_id, day)
+    closed_slots = slot_closures(item.org_id, day)
+    places = []
+    for slot in slots:
+        closure = closed_slots.get(slot.pk, whole_day)
+        begun = starts_at(day, slot) <= now
+        reason = closure.reason if closure else ""
+        places.append(SlotPlaces(slot, taken.get(slot.pk, 0), begun, closure is not None, reason))
+    return places
 
 
 def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> dt.date | None:
@@ -153,11 +175,13 @@ def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[App
 
 
 def day_closures(user, day: dt.date) -> QuerySet[DayClosure]:
-    """The halls in `user`'s scope that stopped booking for `day`."""
+    """The halls in `user`'s scope that stopped booking for `day`, the whole day or some slots (a row each),
+    a hall's whole day before its slots."""
     return (
         DayClosure.objects.visible_to(user, "appointments.view_appointment")
         .filter(date=day)
-        .select_related("org", "created_by")
+        .select_related("org", "slot", "created_by")
+        .order_by("org_id", F("slot__start").asc(nulls_first=True), "id")
     )
 
 

@@ -26,6 +26,7 @@ from jiedao.appointments.selectors import (
     day_closure,
     now_or,
     open_appointment,
+    slot_closures,
     starts_at,
     today,
 )
@@ -255,7 +256,8 @@ def appointment_book(
         # Again under the lock, which a new schedule takes too: a slot closed meanwhile takes no booking.
         locked = Slot.objects.select_for_update().filter(pk=slot_id, org_id=item.org_id).first()
         _require_bookable_slot(locked, day, now)
-        # Under the slot's lock, which 停止当日预约 takes too: a booking and a closing of the day never cross.
+        # Under the slot's lock, which 停止预约 takes too: a booking and a closing of the day or of the slot
+        # never cross.
         closure = day_closure(item.org_id, day)
         if closure is not None:
             raise ValidationFailed(
@@ -266,6 +268,17 @@ def appointment_book(
                     ]
                 },
                 code="closed_day",
+            )
+        closed = slot_closures(item.org_id, day).get(locked.pk)
+        if closed is not None:
+            raise ValidationFailed(
+                {
+                    "slot": [
+                        _("%(date)s %(slot)s 服务大厅停止预约（%(reason)s），请选择其他时段。")
+                        % {"date": _date_text(day), "slot": locked, "reason": closed.reason}
+                    ]
+                },
+                code="closed_slot",
             )
         taken = Appointment.objects.filter(slot=locked, date=day, status__in=TAKING_PLACE).count()
         if taken >= locked.capacity:
@@ -474,33 +487,57 @@ def appointment_cancel_by_hall(
     return locked
 
 
+def _refuse_past(day: dt.date, now: dt.datetime) -> None:
+    if day < today(now=now):
+        raise ValidationFailed({"date": [_("不能停止已过去日期的预约。")]}, code="past")
+
+
+def _refuse_closed_day(org: OrgUnit, day: dt.date) -> None:
+    if day_closure(org.pk, day) is not None:
+        raise ServiceError(
+            _("%(org)s %(date)s 已停止预约。") % {"org": org.name, "date": _date_text(day)},
+            code="already_closed",
+        )
+
+
+def _bookings_to_cancel(org: OrgUnit, day: dt.date, slots: list[Slot] | None) -> list[Appointment]:
+    """The bookings of `day` at the hall (of `slots` only, when given) not yet checked in, locked: those
+    checked in or marked 爽约 stay as they are."""
+    booked = Appointment.objects.filter(org=org, date=day, status=AppointmentStatus.BOOKED)
+    if slots is not None:
+        booked = booked.filter(slot__in=slots)
+    return list(
+        booked.select_for_update(of=("self",))
+        .select_related("item", "slot", "org", "resident")
+        .order_by("starts_at", "id")
+    )
+
+
+def _cancel_closed(cancelled: list[Appointment], *, actor, reason: str, now: dt.datetime) -> None:
+    for locked in cancelled:
+        _cancel(locked, now=now, actor=actor, reason=reason)
+    # Every text in one batch: a full day of a busy hall is a few hundred bookings.
+    sms_queue_many(_texts(cancelled, "hall_cancelled"), actor=None, skip_invalid=True)
+
+
 def appointments_cancel_day(
     *, actor, org: OrgUnit, day: dt.date, reason: str, now: dt.datetime | None = None
 ) -> tuple[DayClosure, list[Appointment]]:
     """停止当日预约 (停电, 临时闭厅): the hall takes no more bookings for `day`, and its bookings of that day not
     yet checked in are cancelled, each audited and texted with the reason. Bookings already checked in or
-    marked 爽约 stay as they are. A day may be closed ahead, before anyone booked it."""
+    marked 爽约 stay as they are. A day may be closed ahead, before anyone booked it. Slots of the day closed
+    before stay closed by their own rows: reopening the day does not reopen them."""
     require(actor, "appointments.cancel_appointment", org)
     reason = _clean_reason(reason)
     now = now_or(now)
-    if day < today(now=now):
-        raise ValidationFailed({"date": [_("不能停止已过去日期的预约。")]}, code="past")
+    _refuse_past(day, now)
     with transaction.atomic():
         # The hall's slots first, as a booking locks its slot: a booking being made either commits before
         # and is cancelled here, or waits and finds the day closed.
         list(Slot.objects.select_for_update().filter(org=org))
-        if day_closure(org.pk, day) is not None:
-            raise ServiceError(
-                _("%(org)s %(date)s 已停止预约。") % {"org": org.name, "date": _date_text(day)},
-                code="already_closed",
-            )
+        _refuse_closed_day(org, day)
         closure = DayClosure.objects.create(org=org, date=day, reason=reason, created_by=actor)
-        cancelled = list(
-            Appointment.objects.select_for_update(of=("self",))
-            .select_related("item", "slot", "org", "resident")
-            .filter(org=org, date=day, status=AppointmentStatus.BOOKED)
-            .order_by("starts_at", "id")
-        )
+        cancelled = _bookings_to_cancel(org, day, None)
         audit.record(
             events.DAY_CLOSED,
             actor=actor,
@@ -508,24 +545,87 @@ def appointments_cancel_day(
             message=reason,
             after={"date": day, "reason": reason, "count": len(cancelled)},
         )
-        for locked in cancelled:
-            _cancel(locked, now=now, actor=actor, reason=reason)
-        # Every text in one batch: a full day of a busy hall is a few hundred bookings.
-        sms_queue_many(_texts(cancelled, "hall_cancelled"), actor=None, skip_invalid=True)
+        _cancel_closed(cancelled, actor=actor, reason=reason, now=now)
     return closure, cancelled
 
 
+def appointments_cancel_slots(
+    *,
+    actor,
+    org: OrgUnit,
+    day: dt.date,
+    slot_ids: list[int],
+    reason: str,
+    now: dt.datetime | None = None,
+) -> tuple[list[DayClosure], list[Appointment]]:
+    """停止部分时段预约 (下午停电, 会议占用大厅): as `appointments_cancel_day` for the chosen slots of `day` only —
+    the hall takes no booking for them on that date, and their bookings not yet checked in are cancelled with
+    the reason texted, never counted as 爽约. The other slots of the day, and the same slots on other days,
+    stay open. A slot already closed that day is refused by name, so nobody is texted twice."""
+    require(actor, "appointments.cancel_appointment", org)
+    reason = _clean_reason(reason)
+    now = now_or(now)
+    if not slot_ids:
+        raise ValidationFailed({"slots": [_("请选择要停止预约的时段。")]}, code="no_slots")
+    _refuse_past(day, now)
+    with transaction.atomic():
+        # All the hall's slots, as the day's closing locks them: the two never cross, nor a booking.
+        hall_slots = list(Slot.objects.select_for_update().filter(org=org).order_by("start"))
+        wanted = set(slot_ids)
+        chosen = [slot for slot in hall_slots if slot.pk in wanted and slot.is_active]
+        if len(chosen) != len(wanted):
+            raise ValidationFailed(
+                {"slots": [_("所选时段不是该服务大厅开放预约的时段，请重新选择。")]}, code="bad_slots"
+            )
+        _refuse_closed_day(org, day)
+        closed_before = slot_closures(org.pk, day)
+        already = [slot for slot in chosen if slot.pk in closed_before]
+        if already:
+            raise ServiceError(
+                _("%(org)s %(date)s 的以下时段已停止预约：%(slots)s。请不要重复选择。")
+                % {
+                    "org": org.name,
+                    "date": _date_text(day),
+                    "slots": "、".join(str(slot) for slot in already),
+                },
+                code="already_closed",
+            )
+        closures = [
+            DayClosure.objects.create(org=org, date=day, slot=slot, reason=reason, created_by=actor)
+            for slot in chosen
+        ]
+        cancelled = _bookings_to_cancel(org, day, chosen)
+        audit.record(
+            events.SLOTS_CLOSED,
+            actor=actor,
+            target=org,
+            message=reason,
+            after={
+                "date": day,
+                "slots": [str(slot) for slot in chosen],
+                "reason": reason,
+                "count": len(cancelled),
+            },
+        )
+        _cancel_closed(cancelled, actor=actor, reason=reason, now=now)
+    return closures, cancelled
+
+
 def day_reopen(*, actor, closure: DayClosure) -> None:
-    """恢复预约 of a day closed by mistake or opened again: its places may be booked anew. The bookings
-    cancelled with the closing stay cancelled (their residents were told, and may book again)."""
+    """恢复预约 of a day, or of one slot of it, closed by mistake or opened again: its places may be booked
+    anew. The bookings cancelled with the closing stay cancelled (their residents were told, and may book
+    again)."""
     require(actor, "appointments.cancel_appointment", closure)
     with transaction.atomic():
         list(Slot.objects.select_for_update().filter(org_id=closure.org_id))
+        before = {"date": closure.date, "reason": closure.reason}
+        if closure.slot_id is not None:
+            before["slot"] = str(closure.slot)
         audit.record(
-            events.DAY_REOPENED,
+            events.DAY_REOPENED if closure.slot_id is None else events.SLOT_REOPENED,
             actor=actor,
             target=closure,
-            before={"date": closure.date, "reason": closure.reason},
+            before=before,
         )
         closure.delete()
 

@@ -245,7 +245,8 @@ class HallCancelView(ServiceFormView):
 
 
 class DayCancelView(ServiceFormView):
-    """停止当日预约 (停电, 临时闭厅): every booking of one hall on one date not yet checked in."""
+    """停止当日预约 (停电, 临时闭厅): every booking of one hall on one date not yet checked in, or those of the
+    slots chosen (停止部分时段预约: 下午停电, 会议占用大厅)."""
 
     model = Appointment
     permission = "appointments.cancel_appointment"
@@ -254,7 +255,7 @@ class DayCancelView(ServiceFormView):
 
     def get_form_kwargs(self):
         halls = selectors.halls(self.request.user, "appointments.cancel_appointment")
-        return {**super().get_form_kwargs(), "orgs": halls}
+        return {**super().get_form_kwargs(), "orgs": halls, "slots": selectors.open_slots(halls)}
 
     def get_initial(self):
         try:
@@ -265,33 +266,51 @@ class DayCancelView(ServiceFormView):
 
     def perform(self, form):
         data = form.cleaned_data
-        return services.appointments_cancel_day(
+        if data["span"] == forms.DayCancelForm.SLOTS:
+            return services.appointments_cancel_slots(
+                actor=self.request.user,
+                org=data["org"],
+                day=data["date"],
+                slot_ids=data["slots"],
+                reason=data["reason"],
+            )
+        closure, cancelled = services.appointments_cancel_day(
             actor=self.request.user, org=data["org"], day=data["date"], reason=data["reason"]
         )
+        return [closure], cancelled
 
     def get_success_url(self, result=None):
-        closure, cancelled = result
-        messages.success(
-            self.request,
-            _("已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。")
-            % {"org": closure.org.name, "date": f"{closure.date:%Y-%m-%d}", "n": len(cancelled)},
-        )
-        return _day_url(closure.date)
+        closures, cancelled = result
+        [first, *_rest] = closures
+        values = {"org": first.org.name, "date": f"{first.date:%Y-%m-%d}", "n": len(cancelled)}
+        if first.slot_id is None:
+            message = _(
+                "已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。"
+            )
+        else:
+            values["slots"] = "、".join(str(closure.slot) for closure in closures)
+            message = _(
+                "已停止 %(org)s %(date)s %(slots)s 的预约，取消 %(n)d 个待签到的预约，"
+                "已短信告知群众原因并请其重新预约。"
+            )
+        messages.success(self.request, message % values)
+        return _day_url(first.date)
 
 
 class DayReopenView(ScopedViewMixin, View):
-    """恢复预约 of a day a hall in scope stopped: its places may be booked again."""
+    """恢复预约 of a day, or a slot of a day, a hall in scope stopped: its places may be booked again."""
 
     model = DayClosure
     permission = "appointments.cancel_appointment"
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        closure = get_object_or_404(self.get_queryset().select_related("org"), pk=pk)
+        closure = get_object_or_404(self.get_queryset().select_related("org", "slot"), pk=pk)
         services.day_reopen(actor=request.user, closure=closure)
-        messages.success(
-            request,
-            _("已恢复 %(org)s %(date)s 的预约。")
-            % {"org": closure.org.name, "date": f"{closure.date:%Y-%m-%d}"},
-        )
+        values = {"org": closure.org.name, "date": f"{closure.date:%Y-%m-%d}"}
+        if closure.slot_id is None:
+            messages.success(request, _("已恢复 %(org)s %(date)s 的预约。") % values)
+        else:
+            values["slot"] = str(closure.slot)
+            messages.success(request, _("已恢复 %(org)s %(date)s %(slot)s 的预约。") % values)
         return redirect(_day_url(closure.date))

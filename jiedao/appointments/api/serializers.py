@@ -60,7 +60,9 @@ class SlotPlacesSerializer(serializers.Serializer):
     end = serializers.TimeField(source="slot.end", format="%H:%M", help_text=_("结束时间"))
     capacity = serializers.IntegerField(source="slot.capacity", help_text=_("可预约人数"))
     remaining = serializers.IntegerField(help_text=_("剩余名额"))
-    bookable = serializers.BooleanField(help_text=_("尚有名额且未开始"))
+    bookable = serializers.BooleanField(help_text=_("尚有名额、未开始且未停止预约"))
+    closed = serializers.BooleanField(help_text=_("服务大厅停止了该日期全天或该时段的预约"))
+    closed_reason = serializers.CharField(help_text=_("停止预约的原因；未停止的为空"))
 
 
 class FreeSlotsSerializer(serializers.Serializer):

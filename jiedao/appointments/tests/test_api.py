@@ -53,6 +53,8 @@ def test_free_slots_booking_listing_and_cancelling(item, slots):
         "capacity": 1,
         "remaining": 1,
         "bookable": True,
+        "closed": False,
+        "closed_reason": "",
     }
     booked = api.post(BASE, {"item": item.pk, "date": day, "slot": slots[0].pk}, format="json")
     assert booked.status_code == 201, booked.json()
