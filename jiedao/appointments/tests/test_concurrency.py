@@ -111,3 +111,31 @@ def test_one_resident_booking_two_items_at_once_at_the_limit_of_open_bookings(tr
         )
         assert Appointment.objects.filter(resident=resident, status="booked").count() == 3
     assert_chain_verifies()
+
+
+def test_a_booking_waiting_on_the_closing_of_its_slot_is_refused_and_nothing_is_left_booked(tree):
+    """停止部分时段预约 takes the hall's slot locks before its audit record: a booking of the slot arriving
+    meanwhile waits, then finds the slot closed for the day; another slot of the day still books."""
+    item = make_item(tree.subdistrict_a)
+    slots = open_hall(tree.subdistrict_a, capacity=5)
+    leader = make_user(tree.subdistrict_a, "appointments.view_appointment", "appointments.cancel_appointment")
+
+    def close_first_slot():
+        return services.appointments_cancel_slots(
+            actor=leader,
+            org=tree.subdistrict_a,
+            day=MONDAY,
+            slot_ids=[slots[0].pk],
+            reason="会议",
+            now=FRIDAY,
+        )
+
+    results = one_during_the_other(close=close_first_slot, book=_book(make_resident(), item, slots[0]))
+    assert results["close"][0] == "ok"
+    assert results["book"] == (
+        "refused",
+        "2025-09-29（星期一） 09:00–09:30 服务大厅停止预约（会议），请选择其他时段。",
+    )
+    assert not Appointment.objects.filter(slot=slots[0], status="booked").exists()
+    assert _book(make_resident(), item, slots[1])().status == "booked"
+    assert_chain_verifies()
