@@ -208,21 +208,25 @@ def _refuse_duplicate(resident: Resident, item: ServiceItem) -> None:
         )
 
 
-def _refuse_too_many(resident: Resident) -> None:
-    """At most `appointments.max_open_bookings` open bookings across items: one resident holding places of
-    many halls' days would keep them from others, and most of them would end as 爽约. Called under the
-    resident's row lock, which every booking takes first, so two bookings at once count each other."""
+def too_many_open_bookings(resident: Resident) -> str | None:
+    """What refuses a booking by `resident` for holding `appointments.max_open_bookings` open bookings across
+    items, or None: one resident holding places of many halls' days would keep them from others, and most of
+    them would end as 爽约. The booking page says it before a slot is chosen."""
     limit = int(get_parameter("appointments.max_open_bookings"))
     count = Appointment.objects.filter(resident=resident, status=AppointmentStatus.BOOKED).count()
-    if count >= limit:
-        raise ServiceError(
-            _(
-                "您已有 %(count)d 个未办理的预约，同时最多只能有 %(limit)d 个。"
-                "请先办理或取消其中一个（我的预约），再预约新的事项。"
-            )
-            % {"count": count, "limit": limit},
-            code="too_many",
-        )
+    if count < limit:
+        return None
+    return _(
+        "您已有 %(count)d 个未办理的预约，同时最多只能有 %(limit)d 个。"
+        "请先办理或取消其中一个（我的预约），再预约新的事项。"
+    ) % {"count": count, "limit": limit}
+
+
+def _refuse_too_many(resident: Resident) -> None:
+    # Under the resident's row lock, which every booking takes first: two bookings at once count each other.
+    refusal = too_many_open_bookings(resident)
+    if refusal is not None:
+        raise ServiceError(refusal, code="too_many")
 
 
 def _require_bookable_slot(slot: Slot | None, day: dt.date, now: dt.datetime) -> None:

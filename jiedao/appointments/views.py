@@ -68,6 +68,7 @@ class BookView(ResidentRequiredMixin, FormView):
             day=self.day,
             places=self.places,
             open_one=selectors.open_appointment(self.request.resident, self.item),
+            too_many=services.too_many_open_bookings(self.request.resident),
             closure=selectors.day_closure(self.item.org_id, self.day),
             **kwargs,
         )

@@ -89,6 +89,9 @@ def test_the_page_and_the_api_say_the_limit_and_write_nothing(item, slots, tree)
     for n in range(3):
         services.appointment_book(resident=resident, item=items[n], day=day, slot_id=slots[n].pk)
     before = written()
+    page = resident_client(resident).get(reverse("appointments:book", args=[items[3].pk]))
+    assert 'data-testid="too-many"' in page.content.decode()
+    assert LIMIT_OF_3 in page.content.decode()  # said before a slot is chosen
     response = resident_client(resident).post(
         reverse("appointments:book", args=[items[3].pk]), {"date": day.isoformat(), "slot": slots[3].pk}
     )
