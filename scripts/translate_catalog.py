@@ -4200,7 +4200,6 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 时段 id => Slot id
 可预约人数 => Places
 剩余名额 => Places left
-尚有名额且未开始 => Places left and not yet begun
 可预约的工作日 => Bookable working days
 以下时段的日期 => Date of the slots below
 该日的时段及剩余名额；事项的服务大厅未开放预约时为空 => That day's slots with places left; empty when the item's hall takes no bookings
@@ -4308,7 +4307,6 @@ Camunda 8 流程链接的表单文件（.form）可与 .bpmn 一起选择，或�
 服务大厅取消预约 => Booking cancelled by the service hall
 服务大厅停止当日预约 => Service hall stopped booking for a day
 服务大厅恢复当日预约 => Service hall reopened booking for a day
-短信提醒次日预约 => Next-day bookings reminded by SMS
 取消原因 => Reason for cancelling
 将以短信告知群众，如：停电临时闭厅、系统故障暂停办理。 => Sent to residents by SMS, e.g. “power cut, hall temporarily closed” or “system failure, service suspended”.
 请填写取消预约的原因，将以短信告知群众。 => Please give the reason for cancelling; the resident will be told by SMS.
@@ -4367,6 +4365,30 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 截止日期在 %(a)s 至 %(b)s 之间、尚未续期的现居住人员标记。复核后在人员页面续期，或任其到期。 => Tags of current residents ending between %(a)s and %(b)s and not yet renewed. After the review, renew them on the person's page or let them end.
 已续期特殊人群标记。 => The special-group tag has been renewed.
 续期特殊人群标记：%(g)s（原截止日期 %(d)s） => Renew special-group tag: %(g)s (current end date %(d)s)
+尚有名额、未开始且未停止预约 => Places left, not begun, and not stopped
+服务大厅停止了该日期全天或该时段的预约 => The service hall stopped booking for this whole date or this slot
+停止预约的原因；未停止的为空 => Why booking was stopped; empty when it was not
+不能预约：时段已约满（code 为 full）、同一事项已有预约（duplicate）、未办理的预约已达上限（too_many）、不是工作日（not_workday）或不在可预约的日期内（out_of_range）、时段已开始（begun）、服务大厅停止该日预约（closed_day）或该时段预约（closed_slot）、多次爽约暂停预约（banned）、未实名认证（not_verified）；字段错误见 errors => Cannot book: slot full (code full), an open booking of the same item (duplicate), open bookings at the limit (too_many), not a working day (not_workday) or outside the bookable dates (out_of_range), slot already begun (begun), the service hall stopped booking for that day (closed_day) or that slot (closed_slot), booking suspended after repeated no-shows (banned), identity not verified (not_verified); field errors in errors
+与“我的预约”页面相同：须已实名认证；自下一个工作日起可预约的工作日内、尚有名额的时段；同一事项只能有一个未办理的预约，各事项未办理的预约合计不超过参数 appointments.max_open_bookings；预约成功后以短信告知预约码。 => As on the My bookings page: identity verified; a slot with places left on a bookable working day from the next working day on; one open booking per item, and no more open bookings across items than the parameter appointments.max_open_bookings; the booking code is sent by SMS once booked.
+服务大厅停止部分时段预约 => Service hall stopped booking for some slots
+服务大厅恢复时段预约 => Service hall reopened a slot for booking
+短信提醒预约（次日及补发当日） => Bookings reminded by SMS (next day, or same day when caught up)
+停止范围 => Stop for
+全天 => Whole day
+部分时段（在下面勾选） => Some slots (tick them below)
+选择“部分时段”时勾选。只取消这些时段当天的预约，其余时段照常预约。 => Tick when "Some slots" is chosen. Only these slots' bookings on that date are cancelled; the other slots stay open.
+所选时段不是该服务大厅开放预约的时段，请重新选择。 => The chosen slots are not open slots of this service hall. Please choose again.
+请选择要停止预约的时段。 => Please choose the slots to stop booking for.
+选择了“全天”就不用勾选时段；只停止部分时段的，请在停止范围中选择“部分时段”。 => With "Whole day" chosen, do not tick slots; to stop only some slots, choose "Some slots" under Stop for.
+同时未办理的预约个数上限 => Maximum open bookings at a time
+一个群众同时最多可有这么多个未办理的预约（每个事项仍只能有一个）；已签到、已取消、已记爽约的不计。达到上限的，须先办理或取消一个才能再预约。 => A resident may hold at most this many open bookings at a time (still one per item); bookings checked in, cancelled or marked as no-show do not count. At the limit, one must be attended or cancelled before booking again.
+您已有 %(count)d 个未办理的预约，同时最多只能有 %(limit)d 个。请先办理或取消其中一个（我的预约），再预约新的事项。 => You already have %(count)d open bookings; at most %(limit)d are allowed at a time. Please attend or cancel one of them (My bookings) before booking another item.
+%(date)s %(slot)s 服务大厅停止预约（%(reason)s），请选择其他时段。 => The service hall has stopped booking for %(date)s %(slot)s (%(reason)s). Please choose another slot.
+%(org)s %(date)s 的以下时段已停止预约：%(slots)s。请不要重复选择。 => Booking is already stopped for these slots of %(org)s on %(date)s: %(slots)s. Please do not choose them again.
+只停半天或几个时段的（如下午停电、会议占用大厅），在停止范围中选择“部分时段”并勾选时段：只取消这些时段当天的预约，其余时段照常预约。 => To stop half a day or a few slots (an afternoon power cut, the hall taken by a meeting), choose "Some slots" under Stop for and tick them: only those slots' bookings that day are cancelled, and the other slots stay open.
+%(org)s %(slot)s 已停止预约：%(reason)s => %(org)s %(slot)s: booking stopped: %(reason)s
+已停止 %(org)s %(date)s %(slots)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。 => Booking stopped for %(org)s %(date)s %(slots)s; %(n)d bookings not yet checked in were cancelled, and the residents were told the reason by SMS and asked to book again.
+已恢复 %(org)s %(date)s %(slot)s 的预约。 => Booking reopened for %(org)s %(date)s %(slot)s.
 """
 )
 
