@@ -5,7 +5,10 @@ Everything here is public: only published items and published, currently valid a
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from functools import reduce
+from operator import and_, or_
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -22,19 +25,40 @@ def published_items() -> QuerySet[ServiceItem]:
     )
 
 
+# What separates the words of a search: spaces (full-width too) and the punctuation people type between them.
+SEARCH_SEPARATORS = re.compile(r"[\s,，、;；。.]+")
+
+
+def search_terms(q: str) -> list[str]:
+    return [term for term in SEARCH_SEPARATORS.split(q or "") if term][:10]
+
+
+def matching_items(
+    items: QuerySet[ServiceItem], q: str, fields: tuple[str, ...] = ("name", "code")
+) -> QuerySet[ServiceItem]:
+    """Items whose `fields` contain every word of `q` (居住证 办理 finds 居住证办理). Where none does, the
+    items whose name holds every character of each word: Chinese is typed without spaces, and 养老补贴 or
+    低保申请 should find 居家养老服务补贴申请 and 最低生活保障（低保）申请 without a word list (the catalog is
+    a few hundred items; the names alone keep the looser match from reaching into long texts)."""
+    terms = search_terms(q)
+    if not terms:
+        return items
+    exact = items.filter(
+        reduce(
+            and_, (reduce(or_, (Q(**{f"{field}__icontains": term}) for field in fields)) for term in terms)
+        )
+    )
+    if exact.exists():
+        return exact
+    characters = {character for term in terms for character in term}
+    return items.filter(reduce(and_, (Q(name__icontains=character) for character in sorted(characters))))
+
+
 def search_items(
     *, q: str = "", audience: str = "", life_event: str = "", org_id: int | None = None
 ) -> list[ServiceItem]:
-    """Published items matching a search text, an audience (个人 / 企业) and a life event."""
-    items = published_items()
-    q = (q or "").strip()
-    if q:
-        items = items.filter(
-            Q(name__icontains=q)
-            | Q(code__icontains=q)
-            | Q(department__icontains=q)
-            | Q(conditions__icontains=q)
-        )
+    """Published items matching a search text (`matching_items`), an audience (个人 / 企业) and a life event."""
+    items = matching_items(published_items(), q, ("name", "code", "department", "conditions"))
     if audience in (Audience.PERSON, Audience.ENTERPRISE):
         items = items.filter(audience__in=[audience, Audience.BOTH])
     if org_id:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -58,9 +57,7 @@ class ItemListView(ScopedListView):
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("org")
-        q = self.request.GET.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
+        queryset = selectors.matching_items(queryset, self.request.GET.get("q", ""))
         status = self.request.GET.get("status")
         if status in ("published", "draft"):
             queryset = queryset.filter(is_published=status == "published")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -59,9 +58,7 @@ def _check_filters(params) -> None:
 
 def _filter(queryset, params):
     _check_filters(params)
-    q = params.get("q", "").strip()
-    if q:
-        queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    queryset = selectors.matching_items(queryset, params.get("q", ""))
     audience = params.get("audience", "")
     if audience in (Audience.PERSON, Audience.ENTERPRISE):
         queryset = queryset.filter(audience__in=[audience, Audience.BOTH])

@@ -1,0 +1,59 @@
+"""办事指南 search as residents type it: several words, words run together without spaces, and the public API
+and the staff catalog list finding the same items."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from jiedao.catalog.tests.factories import make_item
+from jiedao.core.testing import client_for, make_user
+
+
+@pytest.fixture
+def items(tree):
+    org = tree.subdistrict_a
+    return {
+        name: make_item(org, name=name, conditions="")
+        for name in ("居家养老服务补贴申请", "最低生活保障（低保）申请", "居住证办理", "老年优待证办理")
+    }
+
+
+def found(q: str) -> set[str]:
+    html = Client().get("/guide/", {"q": q}).content.decode()
+    return {
+        name
+        for name in ("居家养老服务补贴申请", "最低生活保障（低保）申请", "居住证办理", "老年优待证办理")
+        if name in html
+    }
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("低保", {"最低生活保障（低保）申请"}),  # a word in the name: the exact match alone
+        ("养老补贴", {"居家养老服务补贴申请"}),  # words run together, not a substring of any name
+        ("低保申请", {"最低生活保障（低保）申请"}),
+        ("居住证 办理", {"居住证办理"}),  # two words, each must match
+        ("居住证，办理", {"居住证办理"}),
+        ("老年　优待", {"老年优待证办理"}),  # a full-width space
+        ("护照", set()),
+    ],
+)
+def test_the_guide_finds_what_residents_type(items, q, expected):
+    assert found(q) == expected
+
+
+def test_a_word_found_exactly_is_not_widened_by_its_characters(items):
+    # 办理 is in two names: both, and nothing that merely has 办 and 理 apart
+    make_item(items["居住证办理"].org, name="理发店卫生许可代办", conditions="")
+    html = Client().get("/guide/", {"q": "办理"}).content.decode()
+    assert "居住证办理" in html and "老年优待证办理" in html and "理发店卫生许可代办" not in html
+
+
+def test_the_public_api_and_the_staff_list_search_alike(tree, items):
+    public = APIClient().get("/api/v1/public/service-items/", {"q": "养老补贴"}).json()
+    rows = public["results"] if isinstance(public, dict) else public
+    assert [row["name"] for row in rows] == ["居家养老服务补贴申请"]
+    clerk = make_user(tree.subdistrict_a, "catalog.view_serviceitem")
+    html = client_for(clerk).get("/catalog/items/", {"q": "居住证 办理"}).content.decode()
+    assert "居住证办理" in html and "老年优待证办理" not in html
