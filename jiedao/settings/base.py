@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jiedao.catalog",
     "jiedao.applications",
     "jiedao.appointments",
+    "jiedao.queueing",
     "jiedao.public",
 ]
 

@@ -1,0 +1,19 @@
+from django.utils.translation import gettext_lazy as _
+
+from jiedao.audit.registry import detail_labels, event_type
+
+LINE_SAVED = event_type(5301, "queueing.line.saved", _("保存业务队列"))
+TICKET_TAKEN = event_type(5302, "queueing.ticket.taken", _("群众取号"))
+TICKET_CALLED = event_type(5303, "queueing.ticket.called", _("窗口叫号"))
+TICKET_RECALLED = event_type(5304, "queueing.ticket.recalled", _("窗口重呼"))
+TICKET_SKIPPED = event_type(5305, "queueing.ticket.skipped", _("窗口过号"))
+TICKET_REQUEUED = event_type(5306, "queueing.ticket.requeued", _("过号重新排队"))
+TICKET_FINISHED = event_type(5307, "queueing.ticket.finished", _("窗口办结排队号"))
+
+detail_labels(
+    "queueing",
+    line=_("业务队列"),
+    window=_("叫号窗口"),
+    windows=_("叫号窗口"),
+    appointment=_("预约码"),
+)

@@ -1,0 +1,148 @@
+"""Reads of 排队叫号 that the pages and the services share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jiedao.applications.models import ServiceWindow
+from jiedao.orgs.choices import OrgLevel
+from jiedao.orgs.models import OrgUnit
+from jiedao.queueing.choices import TicketStatus
+from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.timelimits.services import local_date
+
+# The order waiting tickets are called in: 预约优先 first, then who joined the queue first.
+CALL_ORDER = ("-priority", "queued_at", "id")
+SCREEN_ROWS = 8
+
+
+def now_or(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def today(*, now: dt.datetime | None = None) -> dt.date:
+    """Today in Beijing: tickets are numbered per line and per this date."""
+    return local_date(now_or(now))
+
+
+def public_hall(division_code: str) -> OrgUnit | None:
+    """The hall of a kiosk or display address: an active node with at least one queue line."""
+    return (
+        OrgUnit.objects.filter(division_code=division_code, is_active=True)
+        .filter(pk__in=QueueLine.objects.values("org_id"))
+        .first()
+    )
+
+
+def halls(user, permission: str) -> QuerySet[OrgUnit]:
+    """The halls in `user`'s scope for `permission`: the active sub-district and community nodes."""
+    return OrgUnit.objects.visible_to(user, permission).filter(
+        level__in=(OrgLevel.SUBDISTRICT, OrgLevel.COMMUNITY), is_active=True
+    )
+
+
+def active_lines(hall: OrgUnit) -> QuerySet[QueueLine]:
+    return QueueLine.objects.filter(org=hall, is_active=True).order_by("prefix")
+
+
+def waiting(line_ids, day: dt.date) -> QuerySet[Ticket]:
+    """The waiting tickets of the lines on `day`, in the order they are called."""
+    return Ticket.objects.filter(line_id__in=line_ids, date=day, status=TicketStatus.WAITING).order_by(
+        *CALL_ORDER
+    )
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """How many waiting tickets of its line are called before `ticket` (0 for one not waiting)."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    same_rank_before = Q(priority=ticket.priority) & (
+        Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, id__lt=ticket.pk)
+    )
+    before = same_rank_before if ticket.priority else Q(priority=True) | same_rank_before
+    return waiting([ticket.line_id], ticket.date).filter(before).count()
+
+
+def waiting_counts(lines, day: dt.date) -> dict[int, int]:
+    """{line id: waiting tickets on `day`} for `lines`, one query."""
+    rows = (
+        Ticket.objects.filter(line__in=lines, date=day, status=TicketStatus.WAITING)
+        .values("line_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["line_id"]: row["n"] for row in rows}
+    return {line.pk: counts.get(line.pk, 0) for line in lines}
+
+
+def latest_called(hall: OrgUnit, day: dt.date, limit: int = SCREEN_ROWS) -> QuerySet[Ticket]:
+    """The tickets last called (or called again) at the hall's windows on `day`, newest first: the display."""
+    return (
+        Ticket.objects.filter(org=hall, date=day, announced_at__isnull=False)
+        .filter(status__in=(TicketStatus.CALLED, TicketStatus.DONE))
+        .select_related("line", "called_window")
+        .order_by("-announced_at", "-id")[:limit]
+    )
+
+
+def window_of(user, window_id: int, permission: str = "queueing.call_ticket") -> ServiceWindow | None:
+    """A window of a hall in `user`'s scope, or None (another hall's window is not found)."""
+    return ServiceWindow.objects.visible_to(user, permission).filter(pk=window_id, is_active=True).first()
+
+
+def current_at(window: ServiceWindow, day: dt.date) -> Ticket | None:
+    """The ticket the window is serving (called, not yet finished or skipped)."""
+    return (
+        Ticket.objects.filter(called_window=window, date=day, status=TicketStatus.CALLED)
+        .select_related("line")
+        .order_by("-called_at")
+        .first()
+    )
+
+
+def skipped_for(window: ServiceWindow, day: dt.date) -> QuerySet[Ticket]:
+    """Today's skipped tickets of the lines `window` serves: 重新排队 when the visitor comes back."""
+    return (
+        Ticket.objects.filter(line__windows=window, date=day, status=TicketStatus.SKIPPED)
+        .select_related("line", "called_window")
+        .order_by("-called_at")
+    )
+
+
+@dataclass(frozen=True)
+class LineStats:
+    line: QueueLine
+    taken: int
+    called: int
+    done: int
+    skipped: int
+    waiting: int
+    average_wait: dt.timedelta | None  # from taking the number to its first call
+
+
+def day_stats(lines, day: dt.date) -> list[LineStats]:
+    """今日排队统计 of `lines` on `day`: read in one query, summed here (a busy hall gives a few hundred a day)."""
+    by_line: dict[int, list[Ticket]] = {line.pk: [] for line in lines}
+    for ticket in Ticket.objects.filter(line__in=lines, date=day).only(
+        "line_id", "status", "taken_at", "called_at"
+    ):
+        by_line[ticket.line_id].append(ticket)
+    stats = []
+    for line in lines:
+        tickets = by_line[line.pk]
+        waits = [t.called_at - t.taken_at for t in tickets if t.called_at is not None]
+        stats.append(
+            LineStats(
+                line=line,
+                taken=len(tickets),
+                called=len(waits),
+                done=sum(t.status == TicketStatus.DONE for t in tickets),
+                skipped=sum(t.status == TicketStatus.SKIPPED for t in tickets),
+                waiting=sum(t.status == TicketStatus.WAITING for t in tickets),
+                average_wait=sum(waits, dt.timedelta()) / len(waits) if waits else None,
+            )
+        )
+    return stats

@@ -1,0 +1,408 @@
+"""Every write of 排队叫号: a hall's queue lines, a visitor taking a number at the kiosk, and the window calling,
+calling again (重呼), skipping (过号), putting back (重新排队) and finishing (办结) tickets.
+
+Rules are checked first, in the user's language, and nothing is written when one refuses. A number is given
+under a lock of the line's row, so two visitors taking one at the same moment never get the same number; a
+window takes the next waiting ticket under a lock of that ticket's row, skipping rows another window holds
+(PostgreSQL), so two windows calling at once never call the same visitor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from jiedao.applications.models import ServiceWindow
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.appointments.models import Appointment
+from jiedao.audit import services as audit
+from jiedao.core import crypto
+from jiedao.core.exceptions import PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.i18n import records_language
+from jiedao.core.scope import require
+from jiedao.orgs.models import OrgUnit
+from jiedao.parameters.services import get_parameter
+from jiedao.queueing import audit_events as events
+from jiedao.queueing import selectors
+from jiedao.queueing.choices import TicketStatus
+from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.queueing.selectors import now_or, today
+from jiedao.registry.validators import InvalidNumber, parse_phone
+from jiedao.sms.services import sms_queue
+from jiedao.workcalendar import services as workcalendar
+
+KIOSK = "kiosk"
+NEAR_AHEAD = 3  # the visitor with this many waiting ahead is texted 临近叫号, once
+PREFIX = re.compile(r"[A-Z]")
+# Visitors may still come back to the hall from this stage on: the tickets a window may answer for.
+USABLE_BOOKING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+# --- the hall's lines --------------------------------------------------------------------------------------
+
+
+def line_save(
+    *,
+    actor,
+    org: OrgUnit,
+    name: str,
+    prefix: str,
+    window_ids: list[int],
+    is_active: bool = True,
+    line: QueueLine | None = None,
+) -> QueueLine:
+    """Create a line of the hall `org`, or change `line` (its hall stays): name, prefix letter (unique in the
+    hall), the hall's windows that call it, and whether the kiosk offers it."""
+    require(actor, "queueing.add_queueline" if line is None else "queueing.change_queueline", line or org)
+    if line is not None:
+        org = line.org
+    name = " ".join((name or "").split())
+    prefix = (prefix or "").strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("请填写业务队列名称。")]
+    if not PREFIX.fullmatch(prefix):
+        errors["prefix"] = [_("号码字头须为一个英文大写字母（A–Z）。")]
+    elif QueueLine.objects.filter(org=org, prefix=prefix).exclude(pk=getattr(line, "pk", None)).exists():
+        errors["prefix"] = [
+            _("本服务大厅已有字头为 %(prefix)s 的业务队列，请换一个字母。") % {"prefix": prefix}
+        ]
+    windows = list(ServiceWindow.objects.filter(org=org, pk__in=window_ids or []))
+    if len(windows) != len(set(window_ids or [])):
+        errors["windows"] = [_("所选窗口不是本服务大厅的窗口，请重新选择。")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        before = None
+        if line is None:
+            line = QueueLine.objects.create(
+                org=org, name=name, prefix=prefix, is_active=is_active, created_by=actor
+            )
+        else:
+            line = QueueLine.objects.select_for_update().get(pk=line.pk)
+            before = {
+                "name": line.name,
+                "prefix": line.prefix,
+                "is_active": line.is_active,
+                "windows": [str(w) for w in line.windows.order_by("number")],
+            }
+            line.name, line.prefix, line.is_active = name, prefix, is_active
+            line.save(update_fields=["name", "prefix", "is_active", "updated_at"])
+        line.windows.set(windows)
+        audit.record(
+            events.LINE_SAVED,
+            actor=actor,
+            target=line,
+            before=before,
+            after={
+                "name": name,
+                "prefix": prefix,
+                "is_active": is_active,
+                "windows": [str(w) for w in sorted(windows, key=lambda w: w.number)],
+            },
+        )
+    return line
+
+
+# --- the kiosk ---------------------------------------------------------------------------------------------
+
+
+def _clean_phone(phone: str | None) -> str:
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    try:
+        parsed = parse_phone(phone)
+    except InvalidNumber:
+        parsed = None
+    if parsed is None or parsed.kind != "mobile":
+        raise ValidationFailed(
+            {"phone": [_("请填写正确的 11 位手机号码，或留空（留空则不发送临近叫号短信）。")]},
+            code="bad_phone",
+        )
+    return parsed.national
+
+
+def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
+    """Today's booking `code` at the line's hall, locked; refused when it is not one or was used already."""
+    found = Appointment.objects.select_for_update().filter(code=code).first()
+    if (
+        found is None
+        or found.org_id != line.org_id
+        or found.date != day
+        or found.status not in USABLE_BOOKING
+    ):
+        raise ValidationFailed(
+            {
+                "appointment_code": [
+                    _("预约码不正确，或不是本服务大厅今天的预约。没有预约的，请留空直接取号。")
+                ]
+            },
+            code="bad_booking",
+        )
+    used = Ticket.objects.filter(appointment=found).first()
+    if used is not None:
+        raise ValidationFailed(
+            {
+                "appointment_code": [
+                    _("该预约码已经取过号（%(code)s），每个预约只能优先取号一次。") % {"code": used.code}
+                ]
+            },
+            code="booking_used",
+        )
+    return found
+
+
+def _require_open(day: dt.date) -> None:
+    if not workcalendar.is_workday(day):
+        raise ServiceError(
+            _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。")
+            % {"date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"},
+            code="closed_day",
+        )
+
+
+def ticket_take(
+    line: QueueLine,
+    phone: str | None = None,
+    appointment_code: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """取号: the next number of today for `line`. With today's booking code of the hall, a 预约优先 ticket (once
+    per booking); with a mobile number, the 临近叫号 text when three visitors are left ahead."""
+    now = now_or(now)
+    day = today(now=now)
+    phone = _clean_phone(phone)
+    code = (appointment_code or "").strip().upper()
+    _require_open(day)
+    with transaction.atomic():
+        # The booking first, then the line: a booking code used at two lines at once gives one ticket.
+        booking = _booking(code, line, day) if code else None
+        locked = QueueLine.objects.select_for_update().get(pk=line.pk)
+        if not locked.is_active:
+            raise ServiceError(
+                _("“%(line)s”暂停取号，请咨询大厅工作人员。") % {"line": locked.name}, code="line_closed"
+            )
+        last = Ticket.objects.filter(line=locked, date=day).aggregate(last=Max("number"))["last"] or 0
+        cap = int(get_parameter("queueing.daily_cap"))
+        if cap and last >= cap:
+            raise ServiceError(
+                _("“%(line)s”今天的 %(n)d 个号已经发完，请改日再来或咨询大厅工作人员。")
+                % {"line": locked.name, "n": cap},
+                code="full",
+            )
+        number = last + 1
+        ticket = Ticket.objects.create(
+            org_id=locked.org_id,
+            line=locked,
+            date=day,
+            number=number,
+            code=f"{locked.prefix}{number:03d}",
+            token=secrets.token_urlsafe(18),
+            priority=booking is not None,
+            appointment=booking,
+            phone=phone,
+            phone_masked=crypto.mask_phone(phone) if phone else "",
+            taken_at=now,
+            queued_at=now,
+        )
+        audit.record(
+            events.TICKET_TAKEN,
+            actor_name=KIOSK,
+            target=ticket,
+            after={
+                "line": locked.name,
+                "code": ticket.code,
+                "priority": ticket.priority,
+                "appointment": booking.code if booking else "",
+            },
+        )
+    return ticket
+
+
+# --- the window --------------------------------------------------------------------------------------------
+
+
+def _require_at_window(actor, window: ServiceWindow) -> None:
+    """The actor calls for a window of a hall in scope that they work at."""
+    require(actor, "queueing.call_ticket", window)
+    if not window.is_active or not window.staff.filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("您不是%(window)s的工作人员，不能在该窗口叫号。") % {"window": window})
+
+
+def _locked_ticket(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("line", "called_window").get(pk=ticket.pk)
+
+
+def _require_status(ticket: Ticket, *statuses: str) -> None:
+    if ticket.status not in statuses:
+        raise ServiceError(
+            _("%(code)s 号%(status)s，不能这样操作，请刷新页面。")
+            % {"code": ticket.code, "status": ticket.get_status_display()},
+            code="bad_status",
+        )
+
+
+def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
+    """Text the visitor with `NEAR_AHEAD` waiting ahead in the line, once (`near_texted_at`)."""
+    candidate = selectors.waiting([line_id], day)[NEAR_AHEAD : NEAR_AHEAD + 1].first()
+    if candidate is None or not candidate.phone_masked or candidate.near_texted_at is not None:
+        return
+    locked = Ticket.objects.select_for_update().select_related("line", "org").get(pk=candidate.pk)
+    if locked.near_texted_at is not None or locked.status != TicketStatus.WAITING:
+        return
+    locked.near_texted_at = now
+    locked.save(update_fields=["near_texted_at", "updated_at"])
+    with records_language():  # SMS templates are registered with the gateway in Chinese
+        body = _(
+            "您在%(hall)s取的 %(code)s 号（%(line)s）前面还有 %(n)d 位，即将叫到，请回到大厅留意叫号屏。"
+        ) % {"hall": locked.org.name, "code": locked.code, "line": locked.line.name, "n": NEAR_AHEAD}
+    sms_queue(
+        actor=None,
+        phone=locked.phone,
+        body=body,
+        org=locked.org,
+        purpose="queueing.near",
+        dedupe_key=f"queueing.near.{locked.pk}",
+    )
+
+
+def _finish(locked: Ticket, actor, now: dt.datetime) -> None:
+    locked.status, locked.finished_at = TicketStatus.DONE, now
+    locked.save(update_fields=["status", "finished_at", "updated_at"])
+    audit.record(
+        events.TICKET_FINISHED,
+        actor=actor,
+        target=locked,
+        before={"status": TicketStatus.CALLED},
+        after={"status": locked.status, "window": str(locked.called_window)},
+    )
+
+
+def ticket_call_next(actor, window: ServiceWindow, *, now: dt.datetime | None = None) -> Ticket:
+    """叫下一位 at `window`: the first waiting ticket of today among the lines it serves (预约优先 first, then
+    who has waited longest). The visitor the window was serving is finished (办结) with it."""
+    _require_at_window(actor, window)
+    now = now_or(now)
+    day = today(now=now)
+    line_ids = list(window.queue_lines.values_list("pk", flat=True))
+    if not line_ids:
+        raise ServiceError(
+            _("%(window)s还没有分配业务队列，请大厅管理员在“排队叫号设置”中为业务队列选择叫号窗口。")
+            % {"window": window},
+            code="no_lines",
+        )
+    with transaction.atomic():
+        # Another window's ticket being called is skipped, not waited for: that window calls it.
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        ticket = selectors.waiting(line_ids, day).select_for_update(skip_locked=skip_locked).first()
+        if ticket is None:
+            raise ServiceError(_("目前没有等候的群众。"), code="empty")
+        for serving in Ticket.objects.select_for_update().filter(
+            called_window=window, date=day, status=TicketStatus.CALLED
+        ):
+            _finish(serving, actor, now)
+        ticket.status = TicketStatus.CALLED
+        ticket.called_at = ticket.called_at or now
+        ticket.announced_at, ticket.called_window, ticket.called_by = now, window, actor
+        ticket.save(
+            update_fields=["status", "called_at", "announced_at", "called_window", "called_by", "updated_at"]
+        )
+        audit.record(
+            events.TICKET_CALLED,
+            actor=actor,
+            target=ticket,
+            before={"status": TicketStatus.WAITING},
+            after={"status": ticket.status, "window": str(window), "priority": ticket.priority},
+        )
+        # After the audit record, whose lock orders the windows: the line's queue as the last call left it.
+        _near_text(ticket.line_id, day, now)
+    ticket.line = QueueLine.objects.get(pk=ticket.line_id)
+    return ticket
+
+
+def _at_own_window(actor, ticket: Ticket) -> Ticket:
+    """The ticket, read again under its lock, called at a window the actor works at."""
+    locked = _locked_ticket(ticket)
+    if locked.called_window is None:
+        raise ServiceError(_("%(code)s 号还没有被叫号。") % {"code": locked.code}, code="not_called")
+    _require_at_window(actor, locked.called_window)
+    return locked
+
+
+def ticket_recall(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """重呼: the display shows the ticket again at the top; the count is kept."""
+    now = now_or(now)
+    with transaction.atomic():
+        locked = _at_own_window(actor, ticket)
+        _require_status(locked, TicketStatus.CALLED)
+        locked.recall_count += 1
+        locked.announced_at = now
+        locked.save(update_fields=["recall_count", "announced_at", "updated_at"])
+        audit.record(
+            events.TICKET_RECALLED,
+            actor=actor,
+            target=locked,
+            after={"recall_count": locked.recall_count, "window": str(locked.called_window)},
+        )
+    return locked
+
+
+def ticket_skip(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """过号: the visitor called did not come; the window may put the ticket back when they do (`ticket_requeue`)."""
+    with transaction.atomic():
+        locked = _at_own_window(actor, ticket)
+        _require_status(locked, TicketStatus.CALLED)
+        locked.status = TicketStatus.SKIPPED
+        locked.save(update_fields=["status", "updated_at"])
+        audit.record(
+            events.TICKET_SKIPPED,
+            actor=actor,
+            target=locked,
+            before={"status": TicketStatus.CALLED},
+            after={"status": locked.status, "window": str(locked.called_window)},
+        )
+    return locked
+
+
+def ticket_finish(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """办结 at the window: the visitor has been served."""
+    now = now_or(now)
+    with transaction.atomic():
+        locked = _at_own_window(actor, ticket)
+        _require_status(locked, TicketStatus.CALLED)
+        _finish(locked, actor, now)
+    return locked
+
+
+def ticket_requeue(actor, window: ServiceWindow, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """重新排队: a skipped visitor came back; the ticket waits again at the end of its line (as a plain ticket,
+    its 预约优先 used up). Only today's tickets, by a window that serves the ticket's line."""
+    _require_at_window(actor, window)
+    now = now_or(now)
+    with transaction.atomic():
+        locked = _locked_ticket(ticket)
+        if not locked.line.windows.filter(pk=window.pk).exists() or locked.org_id != window.org_id:
+            raise ServiceError(
+                _("%(code)s 号不属于%(window)s叫号的业务队列。") % {"code": locked.code, "window": window},
+                code="other_line",
+            )
+        _require_status(locked, TicketStatus.SKIPPED)
+        if locked.date != today(now=now):
+            raise ServiceError(_("%(code)s 号不是今天的号。") % {"code": locked.code}, code="not_today")
+        locked.status, locked.queued_at, locked.priority = TicketStatus.WAITING, now, False
+        locked.save(update_fields=["status", "queued_at", "priority", "updated_at"])
+        audit.record(
+            events.TICKET_REQUEUED,
+            actor=actor,
+            target=locked,
+            before={"status": TicketStatus.SKIPPED},
+            after={"status": locked.status, "window": str(window)},
+        )
+    return locked

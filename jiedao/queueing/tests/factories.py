@@ -1,0 +1,61 @@
+"""Test data of 排队叫号: a hall's windows and lines, bookings of the day the tests queue on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import count
+
+from jiedao.applications.models import ServiceWindow
+from jiedao.applications.tests.factories import make_item, make_resident
+from jiedao.appointments.models import Appointment
+from jiedao.appointments.tests.factories import booked_for_today, open_hall
+from jiedao.core.testing import make_user
+from jiedao.queueing import services
+from jiedao.queueing.models import QueueLine
+from jiedao.workcalendar.services import CHINA_TZ
+
+CALLER = ("queueing.call_ticket", "queueing.view_ticket")
+LINE_ADMIN = ("queueing.view_queueline", "queueing.add_queueline", "queueing.change_queueline")
+# A Monday, a working day: every service call of the tests passes `now`, so they run on any day.
+MONDAY = dt.date(2025, 9, 29)
+SATURDAY = dt.date(2025, 10, 4)  # National Day holiday
+_serial = count(1)
+
+
+def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=CHINA_TZ)
+
+
+def make_window(org, *staff, number: str | None = None) -> ServiceWindow:
+    window = ServiceWindow.objects.create(org=org, number=number or f"{next(_serial)}号窗口", name="综合受理")
+    window.staff.add(*staff)
+    return window
+
+
+def make_caller(org, window=None):
+    """A window staff member of `org` who may call, working at `window` when given."""
+    user = make_user(org, *CALLER)
+    if window is not None:
+        window.staff.add(user)
+    return user
+
+
+def make_line(org, prefix: str, *windows, name: str | None = None) -> QueueLine:
+    admin = make_user(org, *LINE_ADMIN)
+    return services.line_save(
+        actor=admin, org=org, name=name or f"业务{prefix}", prefix=prefix, window_ids=[w.pk for w in windows]
+    )
+
+
+def booking_on(org, day: dt.date) -> Appointment:
+    """A booking of `org`'s hall moved to `day`, whatever day the tests run."""
+    slots = open_hall(org, capacity=5)
+    booked = booked_for_today(make_resident(), make_item(org), slots[0])
+    Appointment.objects.filter(pk=booked.pk).update(date=day)
+    booked.refresh_from_db()
+    return booked
+
+
+def take(line, n: int = 1, *, minute: int = 0, **kwargs):
+    """`n` tickets of `line` on MONDAY, a second apart from 9:`minute`."""
+    return [services.ticket_take(line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]
