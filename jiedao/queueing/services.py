@@ -237,7 +237,11 @@ def _require_at_window(actor, window: ServiceWindow) -> None:
 
 
 def _locked_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("line", "called_window").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("line", "called_window")
+        .get(pk=ticket.pk)
+    )
 
 
 def _require_status(ticket: Ticket, *statuses: str) -> None:
@@ -254,7 +258,7 @@ def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
     candidate = selectors.waiting([line_id], day)[NEAR_AHEAD : NEAR_AHEAD + 1].first()
     if candidate is None or not candidate.phone_masked or candidate.near_texted_at is not None:
         return
-    locked = Ticket.objects.select_for_update().select_related("line", "org").get(pk=candidate.pk)
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("line", "org").get(pk=candidate.pk)
     if locked.near_texted_at is not None or locked.status != TicketStatus.WAITING:
         return
     locked.near_texted_at = now

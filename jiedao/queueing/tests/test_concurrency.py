@@ -1,0 +1,94 @@
+"""Real people at the same moment, on PostgreSQL with real threads (`jiedao.workflow.tests.racing`): two
+visitors taking a number of one line get two numbers, two windows pressing 叫下一位 together call two
+visitors, one booking code used at two lines at once gives one priority ticket; the audit chain verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiedao.queueing import services
+from jiedao.queueing.models import Ticket
+from jiedao.queueing.tests.factories import MONDAY, at, booking_on, make_caller, make_line, make_window, take
+from jiedao.workflow.tests.racing import (
+    assert_chain_verifies,
+    at_once,
+    both_orders,
+    require_postgresql,
+    run,
+    winner,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    require_postgresql()
+
+
+def test_two_visitors_taking_a_number_at_once_get_two_numbers(tree):
+    line = make_line(tree.subdistrict_a, "A", make_window(tree.subdistrict_a))
+    for runner, order in both_orders("first", "second"):
+        Ticket.objects.all().delete()
+        calls = {
+            name: (lambda: services.ticket_take(line, now=at(MONDAY, 9))) for name in ("first", "second")
+        }
+        results = run(runner, order, calls)
+        assert sorted(result.code for _kind, result in results.values()) == ["A001", "A002"]
+    assert_chain_verifies()
+
+
+def test_two_windows_calling_at_once_never_call_the_same_visitor(tree):
+    hall = tree.subdistrict_a
+    windows = [make_window(hall, number="1号窗口"), make_window(hall, number="2号窗口")]
+    callers = [make_caller(hall, window) for window in windows]
+    line = make_line(hall, "A", *windows)
+    for runner, order in both_orders("one", "two"):
+        Ticket.objects.all().delete()
+        take(line, 3)
+        calls = {
+            name: (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 10)))
+            for name, caller, window in zip(("one", "two"), callers, windows, strict=True)
+        }
+        results = run(runner, order, calls)
+        assert all(kind == "ok" for kind, _ticket in results.values()), results
+        assert sorted(ticket.code for _kind, ticket in results.values()) == ["A001", "A002"]
+        called = Ticket.objects.filter(status="called")
+        assert sorted(called.values_list("called_window__number", flat=True)) == ["1号窗口", "2号窗口"]
+        assert Ticket.objects.get(code="A003").status == "waiting"
+    # Many at once, more windows than visitors: each visitor called once, the rest told nobody waits.
+    more = [make_window(hall, number=f"{n}号窗口") for n in range(3, 7)]
+    more_callers = [make_caller(hall, window) for window in more]
+    line.windows.add(*more)
+    Ticket.objects.all().delete()
+    take(line, 4)
+    calls = {
+        f"w{n}": (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 11)))
+        for n, (caller, window) in enumerate(zip(callers + more_callers, windows + more, strict=True))
+    }
+    results = at_once(**calls)
+    called = [ticket.code for kind, ticket in results.values() if kind == "ok"]
+    assert sorted(called) == ["A001", "A002", "A003", "A004"]
+    assert [value for kind, value in results.values() if kind == "refused"] == ["目前没有等候的群众。"] * 2
+    assert_chain_verifies()
+
+
+def test_one_booking_code_at_two_lines_at_once_gives_one_priority_ticket(tree):
+    hall = tree.subdistrict_a
+    window = make_window(hall)
+    lines = {"a": make_line(hall, "A", window), "b": make_line(hall, "B", window)}
+    booking = booking_on(hall, MONDAY)
+    for runner, order in both_orders("a", "b"):
+        Ticket.objects.all().delete()
+        calls = {
+            name: (
+                lambda line=line: services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9))
+            )
+            for name, line in lines.items()
+        }
+        results = run(runner, order, calls)
+        loser = ({"a", "b"} - {winner(results)}).pop()
+        assert results[loser][0] == "refused"
+        assert results[loser][1].startswith("该预约码已经取过号")
+        assert Ticket.objects.filter(appointment=booking).count() == 1
+    assert_chain_verifies()
