@@ -28,6 +28,7 @@ urlpatterns = [
     path("catalog/", include("jiedao.catalog.urls")),
     path("hall/", include("jiedao.applications.urls")),
     path("appointments/", include("jiedao.appointments.urls")),
+    path("queue/", include("jiedao.queueing.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # The rating link sent by SMS: short, at the root (every character counts in an SMS).
     path("r/<str:token>", RatingLinkView.as_view(), name="rating_link"),

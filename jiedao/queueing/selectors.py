@@ -29,6 +29,13 @@ def today(*, now: dt.datetime | None = None) -> dt.date:
     return local_date(now_or(now))
 
 
+def closed_today(*, now: dt.datetime | None = None) -> str:
+    """Why the hall takes no number today (not a working day), or ""."""
+    from jiedao.queueing.services import closed_message
+
+    return closed_message(today(now=now))
+
+
 def public_hall(division_code: str) -> OrgUnit | None:
     """The hall of a kiosk or display address: an active node with at least one queue line."""
     return (
@@ -68,14 +75,16 @@ def ahead_of(ticket: Ticket) -> int:
 
 
 def waiting_counts(lines, day: dt.date) -> dict[int, int]:
-    """{line id: waiting tickets on `day`} for `lines`, one query."""
+    """{line id: waiting tickets on `day`} for `lines`, one query; each line gets it as `waiting` too."""
     rows = (
         Ticket.objects.filter(line__in=lines, date=day, status=TicketStatus.WAITING)
         .values("line_id")
         .annotate(n=Count("id"))
     )
     counts = {row["line_id"]: row["n"] for row in rows}
-    return {line.pk: counts.get(line.pk, 0) for line in lines}
+    for line in lines:
+        line.waiting = counts.get(line.pk, 0)
+    return {line.pk: line.waiting for line in lines}
 
 
 def latest_called(hall: OrgUnit, day: dt.date, limit: int = SCREEN_ROWS) -> QuerySet[Ticket]:
@@ -121,6 +130,10 @@ class LineStats:
     skipped: int
     waiting: int
     average_wait: dt.timedelta | None  # from taking the number to its first call
+
+    @property
+    def average_minutes(self) -> int | None:
+        return None if self.average_wait is None else round(self.average_wait.total_seconds() / 60)
 
 
 def day_stats(lines, day: dt.date) -> list[LineStats]:

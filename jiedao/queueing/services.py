@@ -158,13 +158,23 @@ def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
     return found
 
 
+def closed_message(day: dt.date) -> str:
+    """Why no number is taken on `day` (not a working day of the calendar), or ""."""
+    try:
+        workday = workcalendar.is_workday(day)
+    except ServiceError as error:  # a year the calendar does not cover: said as it is
+        return str(error.message)
+    if workday:
+        return ""
+    return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
+        "date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
+    }
+
+
 def _require_open(day: dt.date) -> None:
-    if not workcalendar.is_workday(day):
-        raise ServiceError(
-            _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。")
-            % {"date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"},
-            code="closed_day",
-        )
+    closed = closed_message(day)
+    if closed:
+        raise ServiceError(closed, code="closed_day")
 
 
 def ticket_take(

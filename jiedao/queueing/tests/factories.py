@@ -32,9 +32,10 @@ def make_window(org, *staff, number: str | None = None) -> ServiceWindow:
     return window
 
 
-def make_caller(org, window=None):
-    """A window staff member of `org` who may call, working at `window` when given."""
-    user = make_user(org, *CALLER)
+def make_caller(org, window=None, *extra: str):
+    """A window staff member of `org` who may call (and hold the `extra` permissions), working at `window`
+    when given."""
+    user = make_user(org, *CALLER, *extra)
     if window is not None:
         window.staff.add(user)
     return user
@@ -59,3 +60,17 @@ def booking_on(org, day: dt.date) -> Appointment:
 def take(line, n: int = 1, *, minute: int = 0, **kwargs):
     """`n` tickets of `line` on MONDAY, a second apart from 9:`minute`."""
     return [services.ticket_take(line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]
+
+
+def today_is_workday(org, wanted: bool = True) -> dt.date:
+    """Today made a working day (or a day off) by the calendar, so that the pages, which read the real clock,
+    behave the same on any day the tests run."""
+    from jiedao.queueing.selectors import today
+    from jiedao.workcalendar import services as workcalendar
+
+    day = today()
+    if workcalendar.is_workday(day) != wanted:
+        admin = make_user(org, "workcalendar.change_calendarday", scope="all")
+        reason = "测试：今天上班" if wanted else "测试：今天休息"
+        workcalendar.calendar_day_set(actor=admin, date=day, is_workday=wanted, reason=reason)
+    return day

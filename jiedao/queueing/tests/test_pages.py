@@ -1,0 +1,207 @@
+"""The pages of 排队叫号 as visitors and window staff see them: Chinese, the kiosk's refusals, no personal data
+on the public pages, and the window's buttons only for its own staff."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from jiedao.applications.tests.factories import make_item
+from jiedao.core.testing import client_for, make_user
+from jiedao.queueing import services
+from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.queueing.tests.factories import (
+    LINE_ADMIN,
+    booking_on,
+    make_caller,
+    make_line,
+    make_window,
+    today_is_workday,
+)
+
+pytestmark = pytest.mark.django_db
+PHONE = "13900005678"
+
+
+@pytest.fixture
+def window(tree):
+    return make_window(tree.subdistrict_a, number="3号窗口")
+
+
+@pytest.fixture
+def caller(tree, window):
+    return make_caller(tree.subdistrict_a, window, "applications.add_application")
+
+
+@pytest.fixture
+def line(tree, window):
+    return make_line(tree.subdistrict_a, "A", window, name="社会救助")
+
+
+@pytest.fixture
+def kiosk_url(tree):
+    return f"/queue/hall/{tree.subdistrict_a.division_code}/"
+
+
+def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url):
+    today_is_workday(tree.district)
+    page = Client().get(kiosk_url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "甲街道 取号" in text and "社会救助" in text and "0 人等候" in text
+    response = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE, "appointment_code": ""})
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/queue/t/{ticket.token}/"
+    shown = Client().get(response["Location"]).content.decode()
+    assert "A001" in shown and "社会救助" in shown and "下一位就是您" in shown
+    assert PHONE not in shown and "139****5678" not in shown
+    services.ticket_take(line)
+    second = Ticket.objects.get(code="A002")
+    status = Client().get(f"/queue/t/{second.token}/status/").content.decode()
+    assert "前面还有 1 位" in status
+    assert Client().get("/queue/t/not-a-token/").status_code == 404
+
+
+def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url):
+    today_is_workday(tree.district)
+    response = Client().post(kiosk_url, {"line": line.pk, "phone": "12345", "appointment_code": "nope"})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "请填写正确的 11 位手机号码" in text and 'value="12345"' in text
+    response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": "WRONG123"})
+    assert "预约码不正确，或不是本服务大厅今天的预约" in response.content.decode()
+    response = Client().post(kiosk_url, {"phone": PHONE})
+    assert "请选择要办理的业务。" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url):
+    day = today_is_workday(tree.district)
+    booking = booking_on(tree.subdistrict_a, day)
+    response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
+    shown = Client().get(response["Location"]).content.decode()
+    assert "预约优先" in shown
+    again = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code}).content.decode()
+    assert "该预约码已经取过号（A001），每个预约只能优先取号一次。" in again
+    assert Ticket.objects.count() == 1
+
+
+def test_the_kiosk_refuses_a_closed_day(tree, line, kiosk_url):
+    today_is_workday(tree.district, False)
+    page = Client().get(kiosk_url).content.decode()
+    assert "不是工作日，服务大厅不办理业务，不能取号" in page
+    response = Client().post(kiosk_url, {"line": line.pk})
+    assert "不是工作日，服务大厅不办理业务，不能取号" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_hall_without_lines_has_no_kiosk(tree):
+    assert Client().get(f"/queue/hall/{tree.subdistrict_b.division_code}/").status_code == 404
+    assert Client().get(f"/queue/hall/{tree.subdistrict_b.division_code}/screen/").status_code == 404
+
+
+def test_the_window_calls_and_the_display_shows_without_personal_data(tree, caller, window, line):
+    today_is_workday(tree.district)
+    services.ticket_take(line, phone=PHONE)
+    services.ticket_take(line)
+    client = client_for(caller)
+    page = client.get("/queue/staff/window/", follow=True)
+    text = page.content.decode()
+    assert "窗口叫号：3号窗口 综合受理" in text and "2 人等候" in text
+    response = client.post(f"/queue/staff/windows/{window.pk}/call/", follow=True)
+    text = response.content.decode()
+    assert "已叫号 A001（社会救助）。" in text and "139****5678" in text and "窗口收件" in text
+    for url in (
+        f"/queue/hall/{tree.subdistrict_a.division_code}/screen/",
+        f"/queue/hall/{tree.subdistrict_a.division_code}/screen/board/",
+    ):
+        screen = Client().get(url).content.decode()
+        assert "A001" in screen and "3号窗口" in screen and "1 人" in screen
+        assert PHONE not in screen and "139****5678" not in screen and caller.full_name not in screen
+    kiosk = Client().get(f"/queue/hall/{tree.subdistrict_a.division_code}/").content.decode()
+    assert PHONE not in kiosk and "139****5678" not in kiosk
+
+
+def test_skip_and_requeue_at_the_window(tree, caller, window, line):
+    today_is_workday(tree.district)
+    [first, _second] = [services.ticket_take(line), services.ticket_take(line)]
+    client = client_for(caller)
+    client.post(f"/queue/staff/windows/{window.pk}/call/")
+    text = client.post(
+        f"/queue/staff/windows/{window.pk}/tickets/{first.pk}/skip/", follow=True
+    ).content.decode()
+    assert "A001 已过号" in text and "重新排队" in text
+    text = client.post(
+        f"/queue/staff/windows/{window.pk}/tickets/{first.pk}/requeue/", follow=True
+    ).content.decode()
+    assert "A001 已重新排队，排在队尾。" in text
+    first.refresh_from_db()
+    assert first.status == "waiting"
+    text = client.post(
+        f"/queue/staff/windows/{window.pk}/tickets/{first.pk}/finish/", follow=True
+    ).content.decode()
+    assert "A001 号等候中，不能这样操作，请刷新页面。" in text
+
+
+def test_staff_of_another_window_or_hall_are_refused_and_nothing_changes(tree, caller, window, line):
+    today_is_workday(tree.district)
+    ticket = services.ticket_take(line)
+    colleague = make_caller(tree.subdistrict_a, make_window(tree.subdistrict_a))
+    stranger = make_caller(tree.subdistrict_b, make_window(tree.subdistrict_b))
+    for user, status in ((colleague, 403), (stranger, 404)):
+        client = client_for(user)
+        assert client.get(f"/queue/staff/windows/{window.pk}/").status_code == status
+        assert client.post(f"/queue/staff/windows/{window.pk}/call/").status_code == status
+    client_for(caller).post(f"/queue/staff/windows/{window.pk}/call/")
+    for user, status in ((colleague, 403), (stranger, 404)):
+        for action in ("recall", "skip", "finish"):
+            url = f"/queue/staff/windows/{window.pk}/tickets/{ticket.pk}/{action}/"
+            assert client_for(user).post(url).status_code == status
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.recall_count, ticket.called_by) == ("called", 0, caller)
+    nobody = make_user(tree.subdistrict_a)
+    assert client_for(nobody).get("/queue/staff/window/").status_code == 403
+
+
+def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window, line):
+    today_is_workday(tree.district)
+    admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
+    client = client_for(admin)
+    page = client.get("/queue/staff/lines/").content.decode()
+    assert "排队叫号设置" in page and "今日排队统计" in page and "社会救助" in page
+    response = client.post(
+        "/queue/staff/lines/new/",
+        {
+            "org": tree.subdistrict_a.pk,
+            "name": "户籍",
+            "prefix": "a",
+            "windows": [window.pk],
+            "is_active": "on",
+        },
+    )
+    assert "本服务大厅已有字头为 A 的业务队列" in response.content.decode()
+    response = client.post(
+        "/queue/staff/lines/new/",
+        {
+            "org": tree.subdistrict_a.pk,
+            "name": "户籍",
+            "prefix": "b",
+            "windows": [window.pk],
+            "is_active": "on",
+        },
+        follow=True,
+    )
+    assert "业务队列“B 户籍”已保存。" in response.content.decode()
+    created = QueueLine.objects.get(prefix="B")
+    assert list(created.windows.all()) == [window]
+    response = client.post(
+        f"/queue/staff/lines/{created.pk}/", {"name": "户籍办理", "prefix": "B"}, follow=True
+    )
+    created.refresh_from_db()
+    assert created.name == "户籍办理" and not created.is_active and not created.windows.exists()
+    outsider = client_for(make_user(tree.subdistrict_b, *LINE_ADMIN))
+    assert outsider.get(f"/queue/staff/lines/{created.pk}/").status_code == 404
+    make_item(tree.subdistrict_a)
+    services.ticket_take(line)
+    stats = client.get("/queue/staff/lines/").content.decode()
+    assert "甲街道 A 社会救助" in stats

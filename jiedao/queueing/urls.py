@@ -1,0 +1,25 @@
+from django.urls import path
+
+from jiedao.queueing import views
+
+app_name = "queueing"
+urlpatterns = [
+    # public: the kiosk and the display of a hall (by its division code), a visitor's ticket
+    path("hall/<str:code>/", views.KioskView.as_view(), name="kiosk"),
+    path("hall/<str:code>/screen/", views.ScreenView.as_view(), name="screen"),
+    path("hall/<str:code>/screen/board/", views.ScreenBoardView.as_view(), name="screen_board"),
+    path("t/<str:token>/", views.TicketView.as_view(), name="ticket"),
+    path("t/<str:token>/status/", views.TicketStatusView.as_view(), name="ticket_status"),
+    # staff
+    path("staff/window/", views.MyWindowView.as_view(), name="my_window"),
+    path("staff/windows/<int:pk>/", views.WindowView.as_view(), name="window"),
+    path("staff/windows/<int:pk>/call/", views.CallNextView.as_view(), name="call_next"),
+    path(
+        "staff/windows/<int:pk>/tickets/<int:ticket_pk>/<slug:action>/",
+        views.TicketActionView.as_view(),
+        name="ticket_action",
+    ),
+    path("staff/lines/", views.LinesView.as_view(), name="lines"),
+    path("staff/lines/new/", views.LineCreateView.as_view(), name="line_create"),
+    path("staff/lines/<int:pk>/", views.LineEditView.as_view(), name="line_edit"),
+]

@@ -1,0 +1,338 @@
+"""Pages of 排队叫号: the public kiosk (取号), the visitor's ticket and the hall's display (叫号大屏), no login and
+no personal data; the window's page (叫号) for its staff; the hall's lines and today's statistics for the hall
+administrator. Each write is one service call."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from jiedao.applications.models import ServiceWindow
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.scope import has_permission
+from jiedao.core.views import ScopedViewMixin, ServiceFormView
+from jiedao.queueing import forms, selectors, services
+from jiedao.queueing.choices import TicketStatus
+from jiedao.queueing.models import QueueLine, Ticket
+
+# --- public: the kiosk, the ticket, the display -----------------------------------------------------------
+
+
+class PublicHallMixin:
+    """A hall's public page, found by the hall's division code; 404 for a hall without queue lines."""
+
+    scope_exempt = "public hall page: line names, ticket codes and window numbers only, no personal data"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.hall = selectors.public_hall(kwargs["code"])
+        if self.hall is None:
+            raise Http404(_("未找到该服务大厅的排队叫号。"))
+
+
+class KioskView(PublicHallMixin, TemplateView):
+    """取号: a big button per open line, the optional phone and booking code above them."""
+
+    template_name = "queueing/kiosk.html"
+
+    def get_context_data(self, **kwargs):
+        lines = list(selectors.active_lines(self.hall))
+        return super().get_context_data(
+            hall=self.hall,
+            lines=lines,
+            counts=selectors.waiting_counts(lines, selectors.today()),
+            closed=selectors.closed_today(),
+            form=kwargs.pop("form", None) or forms.TakeForm(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = forms.TakeForm(request.POST)
+        line = None
+        line_id = request.POST.get("line", "")
+        if line_id.isdigit():
+            line = selectors.active_lines(self.hall).filter(pk=line_id).first()
+        if form.is_valid():
+            if line is None:
+                form.add_error(None, _("请选择要办理的业务。"))
+            else:
+                try:
+                    ticket = services.ticket_take(
+                        line,
+                        phone=form.cleaned_data["phone"],
+                        appointment_code=form.cleaned_data["appointment_code"],
+                    )
+                except ValidationFailed as error:
+                    for field, errors in error.errors.items():
+                        for message in errors:
+                            form.add_error(field if field in form.fields else None, message)
+                except ServiceError as error:
+                    form.add_error(None, str(error.message))
+                else:
+                    return redirect("queueing:ticket", token=ticket.token)
+        return self.render_to_response(self.get_context_data(form=form), status=200)
+
+
+class TicketMixin:
+    scope_exempt = "a visitor's own ticket, reached by its unguessable token; no personal data shown"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.ticket = get_object_or_404(
+            Ticket.objects.select_related("line", "org", "called_window"), token=kwargs["token"]
+        )
+
+    def get_context_data(self, **kwargs):
+        ticket = self.ticket
+        return super().get_context_data(
+            ticket=ticket,
+            ahead=selectors.ahead_of(ticket),
+            is_today=ticket.date == selectors.today(),
+            statuses=TicketStatus,
+            **kwargs,
+        )
+
+
+class TicketView(TicketMixin, TemplateView):
+    """The ticket, printable: code, line, how many wait ahead (refreshed every 10 s), when it was taken."""
+
+    template_name = "queueing/ticket.html"
+
+
+class TicketStatusView(TicketMixin, TemplateView):
+    template_name = "queueing/_ticket_status.html"
+
+
+class ScreenMixin(PublicHallMixin):
+    def get_context_data(self, **kwargs):
+        day = selectors.today()
+        lines = list(selectors.active_lines(self.hall))
+        return super().get_context_data(
+            hall=self.hall,
+            called=selectors.latest_called(self.hall, day),
+            lines=lines,
+            counts=selectors.waiting_counts(lines, day),
+            **kwargs,
+        )
+
+
+class ScreenView(ScreenMixin, TemplateView):
+    """叫号大屏: the tickets called last and their windows, the waiting count per line; refreshed every 4 s."""
+
+    template_name = "queueing/screen.html"
+
+
+class ScreenBoardView(ScreenMixin, TemplateView):
+    template_name = "queueing/_screen_board.html"
+
+
+# --- the window --------------------------------------------------------------------------------------------
+
+
+class MyWindowView(ScopedViewMixin, TemplateView):
+    """窗口叫号 from the menu: the window the user works at, or the list when there are several or none."""
+
+    model = Ticket
+    permission = "queueing.call_ticket"
+    template_name = "queueing/my_windows.html"
+
+    def get(self, request, *args, **kwargs):
+        self.windows = list(
+            ServiceWindow.objects.visible_to(request.user, self.permission)
+            .filter(staff=request.user, is_active=True)
+            .select_related("org")
+            .order_by("org_id", "number")
+        )
+        if len(self.windows) == 1:
+            return redirect("queueing:window", pk=self.windows[0].pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(windows=self.windows, **kwargs)
+
+
+class WindowMixin(ScopedViewMixin):
+    model = Ticket
+    permission = "queueing.call_ticket"
+
+    def get_window(self) -> ServiceWindow:
+        if not hasattr(self, "window"):
+            window = selectors.window_of(self.request.user, self.kwargs["pk"])
+            if window is None:
+                raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。"))
+            self.window = window
+        return self.window
+
+    def window_url(self) -> str:
+        return reverse("queueing:window", args=[self.get_window().pk])
+
+    def run(self, call):
+        """One service call; a refusal is said on the window's page, out-of-scope is 404, no right 403."""
+        try:
+            return call()
+        except OutOfScope:
+            raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。")) from None
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(str(error.message)) from None
+        except ServiceError as error:
+            messages.error(self.request, str(error.message))
+            return None
+
+
+class WindowView(WindowMixin, TemplateView):
+    """窗口叫号: the visitor being served and its buttons, the lines served and their waiting counts, today's
+    skipped tickets with 重新排队."""
+
+    template_name = "queueing/window.html"
+
+    def get(self, request, *args, **kwargs):
+        window = self.get_window()
+        if not window.staff.filter(pk=request.user.pk).exists():
+            raise DjangoPermissionDenied(
+                _("您不是%(window)s的工作人员，不能在该窗口叫号。") % {"window": window}
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        window = self.get_window()
+        day = selectors.today()
+        lines = list(window.queue_lines.order_by("prefix"))
+        return super().get_context_data(
+            window=window,
+            current=selectors.current_at(window, day),
+            lines=lines,
+            counts=selectors.waiting_counts(lines, day),
+            skipped=selectors.skipped_for(window, day),
+            can_register=has_permission(self.request.user, "applications.add_application"),
+            **kwargs,
+        )
+
+
+class CallNextView(WindowMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        ticket = self.run(lambda: services.ticket_call_next(request.user, self.get_window()))
+        if ticket is not None:
+            messages.success(
+                request, _("已叫号 %(code)s（%(line)s）。") % {"code": ticket.code, "line": ticket.line.name}
+            )
+        return redirect(self.window_url())
+
+
+class TicketActionView(WindowMixin, View):
+    """重呼, 过号, 办结 of the ticket at the window; 重新排队 of a skipped ticket of the lines it serves."""
+
+    http_method_names = ["post"]
+    DONE = {
+        "recall": _("已重呼 %(code)s。"),
+        "skip": _("%(code)s 已过号；群众回来后可在“今日过号”中重新排队。"),
+        "finish": _("%(code)s 已办结。"),
+        "requeue": _("%(code)s 已重新排队，排在队尾。"),
+    }
+
+    def post(self, request, pk: int, ticket_pk: int, action: str):
+        window = self.get_window()
+        ticket = get_object_or_404(self.get_queryset(), pk=ticket_pk)
+        calls = {
+            "recall": lambda: services.ticket_recall(request.user, ticket),
+            "skip": lambda: services.ticket_skip(request.user, ticket),
+            "finish": lambda: services.ticket_finish(request.user, ticket),
+            "requeue": lambda: services.ticket_requeue(request.user, window, ticket),
+        }
+        if action not in calls:
+            raise Http404
+        done = self.run(calls[action])
+        if done is not None:
+            messages.success(request, self.DONE[action] % {"code": done.code})
+        return redirect(self.window_url())
+
+
+# --- the hall's lines --------------------------------------------------------------------------------------
+
+
+class LinesView(ScopedViewMixin, TemplateView):
+    """排队叫号设置: the lines of the halls in scope, their windows, the public addresses, 今日排队统计."""
+
+    model = QueueLine
+    permission = "view"
+    template_name = "queueing/lines.html"
+
+    def get_context_data(self, **kwargs):
+        lines = list(
+            self.get_queryset().select_related("org").prefetch_related("windows").order_by("org_id", "prefix")
+        )
+        halls = {line.org_id: line.org for line in lines}
+        return super().get_context_data(
+            lines=lines,
+            halls=halls.values(),
+            stats=selectors.day_stats(lines, selectors.today()),
+            can_add=has_permission(self.request.user, "queueing.add_queueline"),
+            can_change=has_permission(self.request.user, "queueing.change_queueline"),
+            **kwargs,
+        )
+
+
+class LineFormView(ServiceFormView):
+    model = QueueLine
+    template_name = "queueing/line_form.html"
+    form_class = forms.LineForm
+
+    def get_line(self) -> QueueLine | None:
+        if "pk" not in self.kwargs:
+            return None
+        if not hasattr(self, "line"):
+            self.line = get_object_or_404(self.get_queryset().select_related("org"), pk=self.kwargs["pk"])
+        return self.line
+
+    def get_form_kwargs(self):
+        line = self.get_line()
+        kwargs = super().get_form_kwargs()
+        halls = selectors.halls(self.request.user, self.required_permission())
+        windows = (
+            ServiceWindow.objects.filter(is_active=True).select_related("org").order_by("org_id", "number")
+        )
+        windows = windows.filter(org=line.org) if line else windows.filter(org__in=halls)
+        kwargs.update(orgs=halls, windows=windows, editing=line is not None)
+        if line is not None and self.request.method == "GET":
+            kwargs["initial"] = {
+                "name": line.name,
+                "prefix": line.prefix,
+                "windows": list(line.windows.all()),
+                "is_active": line.is_active,
+            }
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(line=self.get_line(), **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        line = self.get_line()
+        return services.line_save(
+            actor=self.request.user,
+            org=line.org if line else data["org"],
+            name=data["name"],
+            prefix=data["prefix"],
+            window_ids=[w.pk for w in data["windows"]],
+            is_active=data["is_active"],
+            line=line,
+        )
+
+    def get_success_url(self, result=None):
+        messages.success(self.request, _("业务队列“%(line)s”已保存。") % {"line": result})
+        return reverse("queueing:lines")
+
+
+class LineCreateView(LineFormView):
+    permission = "add"
+
+
+class LineEditView(LineFormView):
+    permission = "change"
