@@ -1,0 +1,76 @@
+"""Demo data of 排队叫号: permissions of the demo roles (the window calls, the sub-district leader sets up the
+hall's lines), two lines at 清波街道's service center called by its 1号窗口 (`window` works there), and, on a
+working day, a few tickets of today, so that `window` finds visitors waiting on 窗口叫号 and the kiosk and
+display (/queue/hall/330110001000/, …/screen/) show them. Idempotent.
+
+Needs the applications demo (the hall's window), loaded before this app by `manage.py demo`.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from jiedao.accounts.models import Role, User
+from jiedao.applications.models import ServiceWindow
+from jiedao.core.demo import resolve_permissions
+from jiedao.core.exceptions import ServiceError
+from jiedao.orgs.models import OrgUnit
+from jiedao.queueing import selectors, services
+from jiedao.queueing.models import QueueLine, Ticket
+
+HALL_CODE = "330110001000"  # 清波街道
+ROLE_PERMISSIONS = {
+    "window-staff": ("queueing.call_ticket", "queueing.view_ticket"),
+    "subdistrict-leader": (
+        "queueing.view_queueline",
+        "queueing.add_queueline",
+        "queueing.change_queueline",
+        "queueing.view_ticket",
+    ),
+    "supervisor": ("queueing.view_queueline", "queueing.view_ticket"),
+}
+LINES = [("A", "社会救助"), ("B", "户籍与居住证明")]
+TICKETS = {"A": 3, "B": 2}
+
+
+def load_permissions() -> None:
+    for code, patterns in ROLE_PERMISSIONS.items():
+        role = Role.objects.filter(code=code).first()
+        if role is not None:
+            role.permissions.add(*resolve_permissions(patterns))
+
+
+def load_lines(hall: OrgUnit) -> list[QueueLine]:
+    leader = User.objects.filter(username="leader").first()
+    if leader is None or QueueLine.objects.filter(org=hall).exists():
+        return list(QueueLine.objects.filter(org=hall).order_by("prefix"))
+    windows = [w.pk for w in ServiceWindow.objects.filter(org=hall, is_active=True)]
+    return [
+        services.line_save(actor=leader, org=hall, name=name, prefix=prefix, window_ids=windows)
+        for prefix, name in LINES
+    ]
+
+
+def load_tickets(lines: list[QueueLine], stdout=None) -> None:
+    day = selectors.today()
+    if selectors.closed_today() or Ticket.objects.filter(line__in=lines, date=day).exists():
+        return
+    for line in lines:
+        for _n in range(TICKETS.get(line.prefix, 0)):
+            services.ticket_take(line)
+    if stdout is not None:
+        stdout.write(f"演示排队：{', '.join(f'{line.prefix} {line.name}' for line in lines)}，今日已取号。")
+
+
+@transaction.atomic
+def load(stdout=None) -> None:
+    load_permissions()
+    hall = OrgUnit.objects.filter(division_code=HALL_CODE).first()
+    if hall is None:
+        return
+    lines = load_lines(hall)
+    try:
+        load_tickets(lines, stdout)
+    except ServiceError as refused:  # a calendar year not entered yet, say: the demo goes on without tickets
+        if stdout is not None:
+            stdout.write(f"演示排队号未载入：{refused.message}")
