@@ -9,6 +9,7 @@ window takes the next waiting ticket under a lock of that ticket's row, skipping
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import secrets
@@ -18,13 +19,14 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
+from jiedao.appointments import services as appointments
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 from jiedao.audit import services as audit
-from jiedao.core import crypto
-from jiedao.core.exceptions import PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core import crypto, ratelimit
+from jiedao.core.exceptions import PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
-from jiedao.core.scope import require
+from jiedao.core.scope import has_permission, require
 from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
 from jiedao.queueing import audit_events as events
@@ -37,6 +39,8 @@ from jiedao.sms.services import sms_queue
 from jiedao.workcalendar import services as workcalendar
 
 KIOSK = "kiosk"
+# A kiosk in a busy hall gives a few hundred numbers an hour at most, all from one address.
+TAKES_PER_HOUR = 600
 NEAR_AHEAD = 3  # the visitor with this many waiting ahead is texted 临近叫号, once
 PREFIX = re.compile(r"[A-Z]")
 # Visitors may still come back to the hall from this stage on: the tickets a window may answer for.
@@ -182,15 +186,19 @@ def ticket_take(
     phone: str | None = None,
     appointment_code: str | None = None,
     *,
+    ip: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """取号: the next number of today for `line`. With today's booking code of the hall, a 预约优先 ticket (once
-    per booking); with a mobile number, the 临近叫号 text when three visitors are left ahead."""
+    per booking); with a mobile number, the 临近叫号 text when three visitors are left ahead. The kiosk's page
+    is public: numbers taken from one address (`ip`) are counted, so that nobody far away empties a line."""
     now = now_or(now)
     day = today(now=now)
     phone = _clean_phone(phone)
     code = (appointment_code or "").strip().upper()
     _require_open(day)
+    if ip and not ratelimit.attempt("queueing_take", ip, limit=TAKES_PER_HOUR, window=dt.timedelta(hours=1)):
+        raise RateLimited(_("本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"))
     with transaction.atomic():
         # The booking first, then the line: a booking code used at two lines at once gives one ticket.
         booking = _booking(code, line, day) if code else None
@@ -287,6 +295,19 @@ def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
     )
 
 
+def _check_in_booking(actor, ticket: Ticket, now: dt.datetime) -> None:
+    """签到 of the booking a 预约优先 ticket came with, by the window calling it (through 预约办理's own check-in):
+    the visitor is at the window, and is not to be marked 爽约 when the slot ends. Left to 今日预约 when the
+    window's staff may not check in, or the booking is no longer open (checked in at the window already)."""
+    if ticket.appointment_id is None or not has_permission(actor, "appointments.checkin_appointment"):
+        return
+    booking = Appointment.objects.filter(pk=ticket.appointment_id).first()
+    if booking is None or booking.status != AppointmentStatus.BOOKED:
+        return
+    with contextlib.suppress(ServiceError):  # out of the actor's scope, or not of today: the call goes on
+        appointments.appointment_check_in(actor=actor, code=booking.code, now=now)
+
+
 def _finish(locked: Ticket, actor, now: dt.datetime) -> None:
     locked.status, locked.finished_at = TicketStatus.DONE, now
     locked.save(update_fields=["status", "finished_at", "updated_at"])
@@ -318,6 +339,8 @@ def ticket_call_next(actor, window: ServiceWindow, *, now: dt.datetime | None = 
         ticket = selectors.waiting(line_ids, day).select_for_update(skip_locked=skip_locked).first()
         if ticket is None:
             raise ServiceError(_("目前没有等候的群众。"), code="empty")
+        # Before any audit record: the booking's row, then the audit chain, as 预约签到 takes them.
+        _check_in_booking(actor, ticket, now)
         for serving in Ticket.objects.select_for_update().filter(
             called_window=window, date=day, status=TicketStatus.CALLED
         ):

@@ -14,7 +14,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from jiedao.applications.models import ServiceWindow
+from jiedao.applications.services import public_url
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.middleware import client_ip
+from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin, ServiceFormView
 from jiedao.queueing import forms, selectors, services
@@ -67,6 +70,7 @@ class KioskView(PublicHallMixin, TemplateView):
                         line,
                         phone=form.cleaned_data["phone"],
                         appointment_code=form.cleaned_data["appointment_code"],
+                        ip=client_ip(request),
                     )
                 except ValidationFailed as error:
                     for field, errors in error.errors.items():
@@ -100,9 +104,15 @@ class TicketMixin:
 
 
 class TicketView(TicketMixin, TemplateView):
-    """The ticket, printable: code, line, how many wait ahead (refreshed every 10 s), when it was taken."""
+    """The ticket, printable: code, line, how many wait ahead (refreshed every 10 s), when it was taken, and
+    the page's QR code, to follow the queue on one's own phone."""
 
     template_name = "queueing/ticket.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            qr_svg=qr_svg(public_url("queueing:ticket", self.ticket.token)), **kwargs
+        )
 
 
 class TicketStatusView(TicketMixin, TemplateView):

@@ -27,7 +27,9 @@ def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime
 
 
 def make_window(org, *staff, number: str | None = None) -> ServiceWindow:
-    window = ServiceWindow.objects.create(org=org, number=number or f"{next(_serial)}号窗口", name="综合受理")
+    window = ServiceWindow.objects.create(
+        org=org, number=number or f"{100 + next(_serial)}号窗口", name="综合受理"
+    )
     window.staff.add(*staff)
     return window
 

@@ -213,3 +213,21 @@ def test_day_statistics(caller, window, line):
     [stats] = selectors.day_stats([line], MONDAY)
     assert (stats.taken, stats.called, stats.done, stats.skipped, stats.waiting) == (3, 2, 1, 1, 1)
     assert stats.average_wait == dt.timedelta(minutes=65) - dt.timedelta(seconds=0.5)
+
+
+def test_calling_a_priority_ticket_checks_its_booking_in(tree, window, line):
+    booking = booking_on(tree.subdistrict_a, MONDAY)
+    services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9))
+    caller = make_caller(tree.subdistrict_a, window, "appointments.checkin_appointment")
+    call(caller, window)
+    booking.refresh_from_db()
+    assert (booking.status, booking.checked_in_by) == ("checked_in", caller)
+
+
+def test_numbers_taken_from_one_address_are_counted(line, monkeypatch):
+    monkeypatch.setattr(services, "TAKES_PER_HOUR", 2)
+    take(line, 2, ip="10.0.0.8")
+    with pytest.raises(ServiceError) as refused:
+        take(line, 1, minute=1, ip="10.0.0.8")
+    assert refused.value.message == "本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"
+    assert take(line, 1, minute=2, ip="10.0.0.9")[0].code == "A003"
