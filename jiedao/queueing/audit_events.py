@@ -9,6 +9,7 @@ TICKET_RECALLED = event_type(5304, "queueing.ticket.recalled", _("窗口重呼")
 TICKET_SKIPPED = event_type(5305, "queueing.ticket.skipped", _("窗口过号"))
 TICKET_REQUEUED = event_type(5306, "queueing.ticket.requeued", _("过号重新排队"))
 TICKET_FINISHED = event_type(5307, "queueing.ticket.finished", _("窗口办结排队号"))
+TICKET_CANCELLED = event_type(5308, "queueing.ticket.cancelled", _("群众取消排队"))
 
 detail_labels(
     "queueing",

@@ -244,6 +244,24 @@ def ticket_take(
     return ticket
 
 
+def ticket_cancel(ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+    """取消排队 by the visitor, from the ticket's page: a waiting ticket leaves the queue, and those behind move
+    up. Nothing else can be done by the token's holder."""
+    with transaction.atomic():
+        locked = _locked_ticket(ticket)
+        _require_status(locked, TicketStatus.WAITING)
+        locked.status = TicketStatus.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+        audit.record(
+            events.TICKET_CANCELLED,
+            actor_name=KIOSK,
+            target=locked,
+            before={"status": TicketStatus.WAITING},
+            after={"status": locked.status},
+        )
+    return locked
+
+
 # --- the window --------------------------------------------------------------------------------------------
 
 

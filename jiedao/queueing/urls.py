@@ -10,9 +10,11 @@ urlpatterns = [
     path("hall/<str:code>/screen/board/", views.ScreenBoardView.as_view(), name="screen_board"),
     path("t/<str:token>/", views.TicketView.as_view(), name="ticket"),
     path("t/<str:token>/status/", views.TicketStatusView.as_view(), name="ticket_status"),
+    path("t/<str:token>/cancel/", views.TicketCancelView.as_view(), name="ticket_cancel"),
     # staff
     path("staff/window/", views.MyWindowView.as_view(), name="my_window"),
     path("staff/windows/<int:pk>/", views.WindowView.as_view(), name="window"),
+    path("staff/windows/<int:pk>/lines/", views.WindowLinesView.as_view(), name="window_lines"),
     path("staff/windows/<int:pk>/call/", views.CallNextView.as_view(), name="call_next"),
     path(
         "staff/windows/<int:pk>/tickets/<int:ticket_pk>/<slug:action>/",

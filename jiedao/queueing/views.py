@@ -4,6 +4,8 @@ administrator. Each write is one service call."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -119,6 +121,19 @@ class TicketStatusView(TicketMixin, TemplateView):
     template_name = "queueing/_ticket_status.html"
 
 
+class TicketCancelView(TicketMixin, View):
+    """取消排队 by the visitor: the ticket's page says so afterwards."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, token: str):
+        with contextlib.suppress(
+            ServiceError
+        ):  # called meanwhile, say: the page shows where the ticket stands
+            services.ticket_cancel(self.ticket)
+        return redirect("queueing:ticket", token=token)
+
+
 class ScreenMixin(PublicHallMixin):
     def get_context_data(self, **kwargs):
         day = selectors.today()
@@ -222,6 +237,12 @@ class WindowView(WindowMixin, TemplateView):
             can_register=has_permission(self.request.user, "applications.add_application"),
             **kwargs,
         )
+
+
+class WindowLinesView(WindowView):
+    """The lines served and their waiting counts, refreshed on the window's page every 10 s."""
+
+    template_name = "queueing/_window_lines.html"
 
 
 class CallNextView(WindowMixin, View):

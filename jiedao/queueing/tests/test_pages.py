@@ -205,3 +205,20 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
     services.ticket_take(line)
     stats = client.get("/queue/staff/lines/").content.decode()
     assert "甲街道 A 社会救助" in stats
+
+
+def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line):
+    today_is_workday(tree.district)
+    first, second = services.ticket_take(line), services.ticket_take(line)
+    assert "取消排队" in Client().get(f"/queue/t/{first.token}/").content.decode()
+    response = Client().post(f"/queue/t/{first.token}/cancel/", follow=True)
+    assert "已取消" in response.content.decode() and "取消排队" not in response.content.decode()
+    assert "下一位就是您" in Client().get(f"/queue/t/{second.token}/status/").content.decode()
+    lines = client_for(caller).get(f"/queue/staff/windows/{window.pk}/lines/").content.decode()
+    assert "1 人等候" in lines
+    client_for(caller).post(f"/queue/staff/windows/{window.pk}/call/")
+    second.refresh_from_db()
+    assert second.status == "called"
+    Client().post(f"/queue/t/{second.token}/cancel/")  # called already: the window serves them
+    second.refresh_from_db()
+    assert second.status == "called"
