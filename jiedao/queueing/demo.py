@@ -8,6 +8,8 @@ Needs the applications demo (the hall's window), loaded before this app by `mana
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 
 from jiedao.accounts.models import Role, User
@@ -15,8 +17,10 @@ from jiedao.applications.models import ServiceWindow
 from jiedao.core.demo import resolve_permissions
 from jiedao.core.exceptions import ServiceError
 from jiedao.orgs.models import OrgUnit
+from jiedao.parameters.services import get_parameter
 from jiedao.queueing import selectors, services
 from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.workcalendar.services import CHINA_TZ
 
 HALL_CODE = "330110001000"  # 清波街道
 ROLE_PERMISSIONS = {
@@ -52,12 +56,14 @@ def load_lines(hall: OrgUnit) -> list[QueueLine]:
 
 
 def load_tickets(lines: list[QueueLine], stdout=None) -> None:
+    """Today's first numbers, taken from the opening hour on (whatever the hour the demo is loaded at)."""
     day = selectors.today()
-    if selectors.closed_today() or Ticket.objects.filter(line__in=lines, date=day).exists():
+    opening = dt.datetime.combine(day, dt.time(int(get_parameter("queueing.take_from"))), tzinfo=CHINA_TZ)
+    if selectors.closed_now(now=opening) or Ticket.objects.filter(line__in=lines, date=day).exists():
         return
     for line in lines:
-        for _n in range(TICKETS.get(line.prefix, 0)):
-            services.ticket_take(line)
+        for n in range(TICKETS.get(line.prefix, 0)):
+            services.ticket_take(line, now=opening + dt.timedelta(minutes=5 * n + 1))
     if stdout is not None:
         stdout.write(f"演示排队：{', '.join(f'{line.prefix} {line.name}' for line in lines)}，今日已取号。")
 

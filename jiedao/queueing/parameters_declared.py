@@ -13,3 +13,21 @@ DAILY_CAP = declare(
     group=GROUP,
     help_text=_("每个业务队列每天最多发放这么多个号（预约优先号也计入）；0 表示不限。"),
 )
+TAKE_FROM = declare(
+    "queueing.take_from",
+    _("取号开始时间（时，北京时间）"),
+    8,
+    minimum=0,
+    maximum=23,
+    group=GROUP,
+    help_text=_("每个工作日从这个钟点起可以取号。"),
+)
+TAKE_UNTIL = declare(
+    "queueing.take_until",
+    _("取号截止时间（时，北京时间）"),
+    17,
+    minimum=1,
+    maximum=24,
+    group=GROUP,
+    help_text=_("每个工作日到这个钟点停止取号（如 17：16:59 前可以取号）。"),
+)

@@ -29,11 +29,11 @@ def today(*, now: dt.datetime | None = None) -> dt.date:
     return local_date(now_or(now))
 
 
-def closed_today(*, now: dt.datetime | None = None) -> str:
-    """Why the hall takes no number today (not a working day), or ""."""
+def closed_now(*, now: dt.datetime | None = None) -> str:
+    """Why the kiosk takes no number now (not a working day, outside the hours), or ""."""
     from jiedao.queueing.services import closed_message
 
-    return closed_message(today(now=now))
+    return closed_message(now_or(now))
 
 
 def public_hall(division_code: str) -> OrgUnit | None:

@@ -37,6 +37,7 @@ from jiedao.queueing.selectors import now_or, today
 from jiedao.registry.validators import InvalidNumber, parse_phone
 from jiedao.sms.services import sms_queue
 from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.services import CHINA_TZ
 
 KIOSK = "kiosk"
 # A kiosk in a busy hall gives a few hundred numbers an hour at most, all from one address.
@@ -162,23 +163,31 @@ def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
     return found
 
 
-def closed_message(day: dt.date) -> str:
-    """Why no number is taken on `day` (not a working day of the calendar), or ""."""
+def closed_message(now: dt.datetime) -> str:
+    """Why no number is taken at `now` (not a working day of the calendar, or outside the hours of
+    `queueing.take_from` to `queueing.take_until`), or ""."""
+    day = today(now=now)
     try:
         workday = workcalendar.is_workday(day)
     except ServiceError as error:  # a year the calendar does not cover: said as it is
         return str(error.message)
-    if workday:
-        return ""
-    return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
-        "date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
-    }
+    if not workday:
+        return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
+            "date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
+        }
+    start, end = int(get_parameter("queueing.take_from")), int(get_parameter("queueing.take_until"))
+    if not start <= now.astimezone(CHINA_TZ).hour < end:
+        return _("现在不是取号时间。工作日 %(start)d:00 至 %(end)d:00 可以取号。") % {
+            "start": start,
+            "end": end,
+        }
+    return ""
 
 
-def _require_open(day: dt.date) -> None:
-    closed = closed_message(day)
+def _require_open(now: dt.datetime) -> None:
+    closed = closed_message(now)
     if closed:
-        raise ServiceError(closed, code="closed_day")
+        raise ServiceError(closed, code="closed")
 
 
 def ticket_take(
@@ -196,7 +205,7 @@ def ticket_take(
     day = today(now=now)
     phone = _clean_phone(phone)
     code = (appointment_code or "").strip().upper()
-    _require_open(day)
+    _require_open(now)
     if ip and not ratelimit.attempt("queueing_take", ip, limit=TAKES_PER_HOUR, window=dt.timedelta(hours=1)):
         raise RateLimited(_("本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"))
     with transaction.atomic():

@@ -52,7 +52,7 @@ class KioskView(PublicHallMixin, TemplateView):
             hall=self.hall,
             lines=lines,
             counts=selectors.waiting_counts(lines, selectors.today()),
-            closed=selectors.closed_today(),
+            closed=selectors.closed_now(),
             form=kwargs.pop("form", None) or forms.TakeForm(),
             **kwargs,
         )

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from jiedao.core.testing import make_user
 from jiedao.queueing.models import Ticket
-from jiedao.queueing.tests.factories import LINE_ADMIN, make_caller, make_line, make_window, today_is_workday
+from jiedao.queueing.tests.factories import LINE_ADMIN, hall_open_now, make_caller, make_line, make_window
 from tests.browser.test_staff_accessibility import audit
 from tests.browser.test_staff_accessibility import staff_page as staff_page  # a fixture
 
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_take_a_number_call_it_and_see_it_on_the_display(staff_page, tree):
     hall = tree.subdistrict_a
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     window = make_window(hall, number="3号窗口")
     caller = make_caller(hall, window, "applications.add_application")
     make_line(hall, "A", window, name="社会救助")

@@ -64,15 +64,19 @@ def take(line, n: int = 1, *, minute: int = 0, **kwargs):
     return [services.ticket_take(line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]
 
 
-def today_is_workday(org, wanted: bool = True) -> dt.date:
-    """Today made a working day (or a day off) by the calendar, so that the pages, which read the real clock,
-    behave the same on any day the tests run."""
+def hall_open_now(org, workday: bool = True) -> dt.date:
+    """Today made a working day (or a day off) by the calendar, and numbers taken at any hour, so that the
+    pages, which read the real clock, behave the same whenever the tests run."""
+    from jiedao.parameters.services import parameter_set
     from jiedao.queueing.selectors import today
     from jiedao.workcalendar import services as workcalendar
 
     day = today()
-    if workcalendar.is_workday(day) != wanted:
+    if workcalendar.is_workday(day) != workday:
         admin = make_user(org, "workcalendar.change_calendarday", scope="all")
-        reason = "测试：今天上班" if wanted else "测试：今天休息"
-        workcalendar.calendar_day_set(actor=admin, date=day, is_workday=wanted, reason=reason)
+        reason = "测试：今天上班" if workday else "测试：今天休息"
+        workcalendar.calendar_day_set(actor=admin, date=day, is_workday=workday, reason=reason)
+    admin = make_user(org, "parameters.manage_systemparameter", scope="all")
+    parameter_set(actor=admin, key="queueing.take_from", raw_value="0")
+    parameter_set(actor=admin, key="queueing.take_until", raw_value="24")
     return day

@@ -13,10 +13,10 @@ from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.tests.factories import (
     LINE_ADMIN,
     booking_on,
+    hall_open_now,
     make_caller,
     make_line,
     make_window,
-    today_is_workday,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def kiosk_url(tree):
 
 
 def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     page = Client().get(kiosk_url)
     assert page.status_code == 200
     text = page.content.decode()
@@ -63,7 +63,7 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
 
 
 def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     response = Client().post(kiosk_url, {"line": line.pk, "phone": "12345", "appointment_code": "nope"})
     text = response.content.decode()
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url):
 
 
 def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url):
-    day = today_is_workday(tree.district)
+    day = hall_open_now(tree.district)
     booking = booking_on(tree.subdistrict_a, day)
     response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
     shown = Client().get(response["Location"]).content.decode()
@@ -87,7 +87,7 @@ def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_u
 
 
 def test_the_kiosk_refuses_a_closed_day(tree, line, kiosk_url):
-    today_is_workday(tree.district, False)
+    hall_open_now(tree.district, False)
     page = Client().get(kiosk_url).content.decode()
     assert "不是工作日，服务大厅不办理业务，不能取号" in page
     response = Client().post(kiosk_url, {"line": line.pk})
@@ -101,7 +101,7 @@ def test_a_hall_without_lines_has_no_kiosk(tree):
 
 
 def test_the_window_calls_and_the_display_shows_without_personal_data(tree, caller, window, line):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     services.ticket_take(line, phone=PHONE)
     services.ticket_take(line)
     client = client_for(caller)
@@ -123,7 +123,7 @@ def test_the_window_calls_and_the_display_shows_without_personal_data(tree, call
 
 
 def test_skip_and_requeue_at_the_window(tree, caller, window, line):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     [first, _second] = [services.ticket_take(line), services.ticket_take(line)]
     client = client_for(caller)
     client.post(f"/queue/staff/windows/{window.pk}/call/")
@@ -144,7 +144,7 @@ def test_skip_and_requeue_at_the_window(tree, caller, window, line):
 
 
 def test_staff_of_another_window_or_hall_are_refused_and_nothing_changes(tree, caller, window, line):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     ticket = services.ticket_take(line)
     colleague = make_caller(tree.subdistrict_a, make_window(tree.subdistrict_a))
     stranger = make_caller(tree.subdistrict_b, make_window(tree.subdistrict_b))
@@ -164,7 +164,7 @@ def test_staff_of_another_window_or_hall_are_refused_and_nothing_changes(tree, c
 
 
 def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window, line):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
     client = client_for(admin)
     page = client.get("/queue/staff/lines/").content.decode()
@@ -208,7 +208,7 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
 
 
 def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line):
-    today_is_workday(tree.district)
+    hall_open_now(tree.district)
     first, second = services.ticket_take(line), services.ticket_take(line)
     assert "取消排队" in Client().get(f"/queue/t/{first.token}/").content.decode()
     response = Client().post(f"/queue/t/{first.token}/cancel/", follow=True)

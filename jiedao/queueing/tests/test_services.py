@@ -92,6 +92,12 @@ def test_no_number_on_a_day_off_nor_at_a_paused_line_nor_beyond_the_daily_cap(tr
     with pytest.raises(ServiceError) as refused:
         services.ticket_take(line, now=at(SATURDAY, 9))
     assert refused.value.message == "今天（2025-10-04（星期六））不是工作日，服务大厅不办理业务，不能取号。"
+    for hour, minute in ((7, 59), (17, 0)):
+        with pytest.raises(ServiceError) as refused:
+            services.ticket_take(line, now=at(MONDAY, hour, minute))
+        assert refused.value.message == "现在不是取号时间。工作日 8:00 至 17:00 可以取号。"
+    assert services.ticket_take(line, now=at(MONDAY, 16, 59)).code == "A001"
+    Ticket.objects.all().delete()
     admin = make_user(tree.district, "parameters.manage_systemparameter")
     parameter_set(actor=admin, key="queueing.daily_cap", raw_value="2")
     take(line, 2)
