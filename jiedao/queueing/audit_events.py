@@ -17,4 +17,10 @@ detail_labels(
     window=_("叫号窗口"),
     windows=_("叫号窗口"),
     appointment=_("预约码"),
+    code=_("排队号"),
+    name=_("业务队列名称"),
+    prefix=_("号码字头"),
+    is_active=_("开放取号"),
+    priority=_("预约优先"),
+    recall_count=_("重呼次数"),
 )
