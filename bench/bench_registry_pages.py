@@ -60,7 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="measure only the pages whose label contains this text (e.g. 数据质量核查), nothing else",
+        help="measure only the pages whose label contains one of these texts, comma-separated (e.g. 数据质量核查,人户分离), nothing else",
     )
     parser.add_argument("--export-child", nargs=2, metavar=("USER", "URL"), help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -158,6 +158,10 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str, str]]:
         ("数据质量核查 老人未登记联系电话", "/registry/quality/elderly-without-phone/", "both"),
         ("数据质量核查 未关联房屋", "/registry/quality/without-house/", "both"),
         ("数据质量核查 疑似群租房", "/registry/quality/crowded-houses/", "both"),
+        ("特殊人群到期复核", "/registry/tags/due-for-review/", "both"),
+        ("API tag-reviews", "/api/v1/tag-reviews/", "both"),
+        ("人口 人户分离 户在人不在", "/registry/persons/?residence_split=away", "both"),
+        ("人口 人户分离 人在户不在", "/registry/persons/?residence_split=elsewhere", "both"),
         ("API persons", "/api/v1/persons/", "both"),
         ("API persons 末页 offset", f"/api/v1/persons/?offset={last_offset}", "quleader"),
         ("API households", "/api/v1/households/", "both"),
@@ -307,7 +311,9 @@ def main() -> None:
     print(f"\n{args.database}, {ids['count']:,} persons; median of {args.repeat} requests after a warm-up")
     print(f"{'user':<9} {'time':>9} {'queries':>8} {'SQL floor':>10} {'ratio':>7} {'size':>8}  page")
     if args.only:
-        print_pages(clients, [page for page in pages(ids) if args.only in page[0]], args.repeat)
+        wanted = [text for text in args.only.split(",") if text]
+        chosen = [page for page in pages(ids) if any(text in page[0] for text in wanted)]
+        print_pages(clients, chosen, args.repeat)
         return
     live = [(f"{label}（无快照，实时计算）", url, who) for label, url, who in pages(ids) if "/stats/" in url]
     drop_statistics_snapshots()
