@@ -175,21 +175,35 @@ def _describe_without_house(person: Person, today: date) -> Finding:
 # 死亡或迁出人员仍有有效特殊人群标记 ---------------------------------------------------------------------------
 
 
+def _runs_past_departure(person_date) -> Q:
+    """A tag still holding after the person died or moved out on `person_date` (a field reference): an open
+    end or a last day after it. The services end a tag on that very day, which is sound; a person recorded
+    departed without a date keeps the old rule, a tag valid today."""
+    return Q(valid_until__isnull=True) | Q(valid_until__gt=person_date)
+
+
 def _tags_on_departed(user, today: date) -> QuerySet[Person]:
-    valid_tags = SpecialGroupTag.objects.visible_to(user, "registry.view_specialgrouptag").filter(
-        SpecialGroupTag.valid_on(today), person=OuterRef("pk")
+    tags = SpecialGroupTag.objects.visible_to(user, "registry.view_specialgrouptag").filter(
+        person=OuterRef("pk")
     )
+    dated = tags.filter(_runs_past_departure(OuterRef("status_date")))
+    undated = tags.filter(SpecialGroupTag.valid_on(today))
     return (
         _persons(user)
         .filter(status__in=[PersonStatus.DECEASED, PersonStatus.MOVED_OUT])
-        .filter(Exists(valid_tags))
+        .filter(
+            (Q(status_date__isnull=False) & Exists(dated)) | (Q(status_date__isnull=True) & Exists(undated))
+        )
         .order_by("status_date", "pk")
     )
 
 
 def _with_valid_tags(queryset: QuerySet[Person], user, today: date) -> QuerySet[Person]:
+    """Each person's tags the check is about, as `valid_tags`: those running past the departure date (or
+    valid today where no date is recorded), read with one query for the page."""
     tags = SpecialGroupTag.objects.visible_to(user, "registry.view_specialgrouptag").filter(
-        SpecialGroupTag.valid_on(today)
+        (Q(person__status_date__isnull=False) & _runs_past_departure(F("person__status_date")))
+        | (Q(person__status_date__isnull=True) & SpecialGroupTag.valid_on(today))
     )
     return queryset.select_related("org").prefetch_related(Prefetch("tags", tags, to_attr="valid_tags"))
 

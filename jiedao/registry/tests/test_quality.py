@@ -268,3 +268,39 @@ def test_the_api_gives_the_counts_and_each_checks_records_in_scope(tree, clerk):
         "elderly-without-phone",
         "without-house",
     }
+
+
+def test_a_tag_ended_on_the_day_of_death_or_moving_out_is_not_listed_nor_offered_for_renewal(tree, clerk):
+    """The services end a tag on the very day its holder died or moved out: that is sound, even on that day
+    (the tag is still valid today). A tag running past the day is what the check is about."""
+    today = timezone.localdate()
+    a1 = tree.community_a1
+    moved = resident(clerk, a1, "今天迁出", 40)
+    dead = resident(clerk, a1, "昨天去世", 80)
+    for who, until in ((moved, today + timedelta(days=200)), (dead, None)):
+        services.tag_add(
+            actor=clerk, person=who, group="dibao", valid_from=today - timedelta(days=100), valid_until=until
+        )
+    services.person_move_out(actor=clerk, person=moved, moved_on=today, destination="杭州")
+    services.person_register_death(actor=clerk, person=dead, died_on=today - timedelta(days=1))
+    # recorded moved out 30 days ago outside the services, its tag still running to 10 days ago
+    stale = resident(clerk, a1, "旧迁出", 50)
+    services.tag_add(
+        actor=clerk,
+        person=stale,
+        group="tekun",
+        valid_from=today - timedelta(days=300),
+        valid_until=today - timedelta(days=10),
+    )
+    Person.objects.filter(pk=stale.pk).update(
+        status=PersonStatus.MOVED_OUT, status_date=today - timedelta(days=30)
+    )
+
+    client = client_for(clerk)
+    assert counts(client)["tags-on-departed"] == 1
+    html = listed(client, "tags-on-departed")
+    assert "旧迁出" in html and "仍有有效标记：特困" in html
+    assert "今天迁出" not in html and "昨天去世" not in html
+
+    page = client.get(f"/registry/persons/{moved.pk}/").content.decode()
+    assert "低保" in page and 'data-testid="tag-renew"' not in page
