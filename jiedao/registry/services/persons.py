@@ -912,10 +912,16 @@ def _ensure_taggable(person: Person) -> None:
 
 
 def _overlap_message(existing: SpecialGroupTag, group: str) -> str:
+    label = dictionaries.label("special_group", group)
+    if existing.valid_until is None:
+        return _("该居民已有“%(g)s”标记（自 %(a)s 起长期有效），与所填期间重叠。") % {
+            "g": label,
+            "a": existing.valid_from.isoformat(),
+        }
     return _("该居民已有“%(g)s”标记（%(a)s 至 %(b)s），与所填期间重叠。") % {
-        "g": dictionaries.label("special_group", group),
+        "g": label,
         "a": existing.valid_from.isoformat(),
-        "b": existing.valid_until.isoformat() if existing.valid_until else _("今"),
+        "b": existing.valid_until.isoformat(),
     }
 
 

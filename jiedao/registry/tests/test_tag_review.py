@@ -193,3 +193,45 @@ def test_api_lists_the_same_tags_and_renews_one(tree, clerk):
     again = api.post(f"/api/v1/persons/{due.pk}/tags/{old.pk}/renew/", {"valid_until": None}, format="json")
     assert again.status_code == 400 and "重叠" in str(again.json())
     assert SpecialGroupTag.objects.filter(person=due).count() == 2
+
+
+def section(page: str, testid: str) -> str:
+    start = page.index(f'data-testid="{testid}"')
+    return page[start : page.index("</ul>", start)]
+
+
+def test_a_renewals_next_period_is_shown_as_upcoming_not_as_history(tree, clerk):
+    today = timezone.localdate()
+    resident = tagged(clerk, tree.community_a1, "续期人", "dibao", 10)
+    old = only_tag(resident)
+    client = client_for(clerk)
+    client.post(f"/registry/persons/{resident.pk}/tags/{old.pk}/renew/", {"valid_until": ""})
+    ended = services.tag_add(
+        actor=clerk,
+        person=resident,
+        group="tekun",
+        valid_from=today - timedelta(days=400),
+        valid_until=today - timedelta(days=100),
+    )
+
+    page = client.get(f"/registry/persons/{resident.pk}/").content.decode()
+    start = old.valid_until + timedelta(days=1)
+    assert "即将生效" in page
+    upcoming = section(page, "upcoming-tags")
+    assert f"自 {start:%Y-%m-%d} 起，长期有效" in upcoming and "低保" in upcoming
+    assert "低保" in section(page, "active-tags")
+    history = section(page, "past-tags")
+    assert "特困" in history and f"{ended.valid_until:%Y-%m-%d}" in history
+    assert "低保" not in history and "至今" not in history
+
+
+def test_an_overlap_with_an_open_ended_tag_says_it_lasts(tree, clerk):
+    today = timezone.localdate()
+    resident = tagged(clerk, tree.community_a1, "长期低保", "dibao", None, starts_days_ago=30)
+    response = client_for(clerk).post(
+        f"/registry/persons/{resident.pk}/tags/new/", {"group": "dibao", "valid_from": today.isoformat()}
+    )
+    message = response.content.decode()
+    assert f"（自 {today - timedelta(days=30):%Y-%m-%d} 起长期有效），与所填期间重叠" in message
+    assert "至 今" not in message
+    assert SpecialGroupTag.objects.filter(person=resident).count() == 1

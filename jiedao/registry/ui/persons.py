@@ -192,7 +192,11 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
         "migrant": Migrant.objects.visible_to(user, "view").filter(person=person).first(),
         "can_see_migrant": has_permission(user, "registry.view_migrant"),
         "active_tags": [t for t in tags if t.is_valid_on(today)],
-        "past_tags": [t for t in tags if not t.is_valid_on(today)],
+        # a renewal's next period, not yet begun, soonest first; past ones are those ended before today
+        "upcoming_tags": sorted(
+            (t for t in tags if t.valid_from > today), key=lambda t: (t.valid_from, t.pk)
+        ),
+        "past_tags": [t for t in tags if t.valid_until is not None and t.valid_until < today],
         "can_see_tags": has_permission(user, "registry.view_specialgrouptag"),
         "events": LifeEvent.objects.visible_to(user, "view").filter(person=person).select_related("actor"),
         "can_see_events": has_permission(user, "registry.view_lifeevent"),
