@@ -235,3 +235,34 @@ def test_an_overlap_with_an_open_ended_tag_says_it_lasts(tree, clerk):
     assert f"（自 {today - timedelta(days=30):%Y-%m-%d} 起长期有效），与所填期间重叠" in message
     assert "至 今" not in message
     assert SpecialGroupTag.objects.filter(person=resident).count() == 1
+
+
+def test_a_number_typed_as_a_tags_evidence_is_masked_on_the_person_page_unless_full_data_is_allowed(
+    tree, clerk
+):
+    today = timezone.localdate()
+    card = "残疾人证 33011019800517101X42"
+    resident = tagged(
+        clerk, tree.community_a1, "持证人", "disabled", 10, details={"type": "1", "grade": "2"}, evidence=card
+    )
+    old = only_tag(resident)
+    services.tag_renew(actor=clerk, tag=old, valid_until=None, evidence="新证 33011019800517101X43")
+    services.tag_add(
+        actor=clerk,
+        person=resident,
+        group="dibao",
+        valid_from=today - timedelta(days=500),
+        valid_until=today - timedelta(days=400),
+        evidence="批准文号 13900001111",
+    )
+
+    page = client_for(clerk).get(f"/registry/persons/{resident.pk}/").content.decode()
+    for typed in ("33011019800517101X42", "33011019800517101X43", "13900001111"):
+        assert typed not in page
+    assert "残疾人证 330110" in section(page, "active-tags")
+    assert "新证 330110" in section(page, "upcoming-tags")
+    assert "批准文号 139" in section(page, "past-tags")
+
+    officer = staff(tree.community_a1, "registry.view_full_person")
+    page = client_for(officer).get(f"/registry/persons/{resident.pk}/").content.decode()
+    assert card in page and "新证 33011019800517101X43" in page and "批准文号 13900001111" in page

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from jiedao.core import crypto
 from jiedao.core.exceptions import OutOfScope, PermissionDenied
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedDetailView, ScopedViewMixin, ServiceFormView
@@ -184,6 +185,11 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
     # a merged record is read-only (`ensure_not_merged`): no edit buttons that could only be refused
     can_change = person.status != PersonStatus.MERGED and _can(user, "registry.change_person", person)
     living = person.status == PersonStatus.LIVING
+    can_reveal = _can(user, "registry.view_full_person", person)
+    for tag in tags:
+        # a 残疾人证号 typed as the 依据: masked as the API and 特殊人群到期复核 show it, unless the clerk may
+        # see this person's full data
+        tag.evidence_shown = tag.evidence if can_reveal else crypto.mask_numbers(tag.evidence)
     context = {
         "person": person,
         "membership": membership,
@@ -200,7 +206,7 @@ def person_context(user, person: Person, *, forms_=None) -> dict:
         "can_see_tags": has_permission(user, "registry.view_specialgrouptag"),
         "events": LifeEvent.objects.visible_to(user, "view").filter(person=person).select_related("actor"),
         "can_see_events": has_permission(user, "registry.view_lifeevent"),
-        "can_reveal": _can(user, "registry.view_full_person", person),
+        "can_reveal": can_reveal,
         "can_change": can_change,
         "living": living,
         # the category says whether the person is a member of a household here: for household readers only
