@@ -591,6 +591,7 @@ def _phone_error(text: str) -> InvalidNumber:
     )
 
 
+_LOCAL_NUMBER = re.compile(r"[1-9]\d{6,7}")  # a fixed line's number after its area code
 MOBILE_PREFIX = 5  # leading digits that decide whether 11 digits are a valid mobile number
 # First digits of plain 11-digit numbers phonenumbers accepted as mobiles (at most 7,000: 13000–19999).
 _ACCEPTED_MOBILE_PREFIXES: set[str] = set()
@@ -671,7 +672,16 @@ def parse_phone_with_metadata(text: str) -> Phone:
     else:
         national = "0" + nsn
         area_length = phonenumbers.length_of_geographical_area_code(parsed)
-        display = f"0{nsn[:area_length]}-{nsn[area_length:]}" if area_length else national
+        local = nsn[area_length:]
+        # phonenumbers also takes an area code with a short service code (0571-12345, 0571-1234, 95xxx):
+        # no resident's phone; a subscriber's number after the area code has 7 or 8 digits
+        if not area_length or not _LOCAL_NUMBER.fullmatch(local):
+            raise InvalidNumber(
+                _("电话号码格式不正确：固定电话“%(value)s”区号后应为 7 位或 8 位号码，如 0571-87654321。")
+                % {"value": text},
+                "format",
+            )
+        display = f"0{nsn[:area_length]}-{local}"
     return Phone(
         e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
         national=national,

@@ -206,6 +206,18 @@ def test_create_with_bad_id_number_shows_chinese_error_and_saves_nothing(tree, c
     assert not Person.objects.exists()
 
 
+def test_a_landline_too_short_after_its_area_code_is_refused_with_the_reason(tree, clerk):
+    """0571-1234 was taken (phonenumbers reads 1234 as a service code) and stored as 057-11234."""
+    client = client_for(clerk)
+    html = page(client.post("/registry/persons/new/", _form(tree.community_a1, phone="0571-1234")))
+    assert "固定电话“0571-1234”区号后应为 7 位或 8 位号码" in html and "is-invalid" in html
+    assert not Person.objects.exists()
+    response = client.post(
+        "/registry/persons/new/", _form(tree.community_a1, phone="０５７１－８７００１２３４")
+    )
+    assert response.status_code == 302 and Person.objects.get().phone == "057187001234"
+
+
 def test_create_with_unknown_house_address_is_refused(tree, clerk):
     html = page(
         client_for(clerk).post("/registry/persons/new/", _form(tree.community_a1, house="不存在路1号"))

@@ -548,6 +548,14 @@ class TestParsePhone:
         assert err.code == "format"
         assert err.message.startswith("电话号码格式不正确：")
 
+    @pytest.mark.parametrize("raw", ["0571-1234", "05711234", "+86 571 1234", "010-95588", "0571-12345"])
+    def test_an_area_code_with_a_short_number_is_rejected(self, raw):
+        err = _error(parse_phone, raw)
+        assert err.code == "format" and err.message.startswith("电话号码格式不正确：")
+
+    def test_a_seven_digit_local_number_is_a_landline(self):
+        assert parse_phone("0951-5012345").display == "0951-5012345"
+
     def test_fixed_line_without_area_code(self):
         err = _error(parse_phone, "87654321")
         assert (
