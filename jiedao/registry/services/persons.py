@@ -543,8 +543,15 @@ def person_register_birth(*, actor, household, data: PersonData, relation: str) 
 def person_register_death(*, actor, person: Person, died_on: date, note: str = "") -> Person:
     require(actor, "registry.change_person", person)
     _ensure_living(person)
-    if died_on is None or died_on > timezone.localdate() or died_on < person.birth_date:
-        raise ValidationFailed({"died_on": [_("死亡日期不正确。")]})
+    if died_on is None:
+        raise ValidationFailed({"died_on": [_("请填写死亡日期。")]})
+    _check_event_day(
+        "died_on",
+        died_on,
+        late=_("死亡日期不能晚于今天。"),
+        early=_("死亡日期不能早于出生日期 %(d)s。") % {"d": person.birth_date.isoformat()},
+        born=person.birth_date,
+    )
     with transaction.atomic():
         lock_person(person)
         _ensure_living(person)

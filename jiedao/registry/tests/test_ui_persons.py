@@ -338,9 +338,14 @@ def test_death_registration(tree, clerk):
     someone = person(clerk, tree.community_a1)
     client = client_for(clerk)
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
-    assert "死亡日期不正确" in page(
+    assert "死亡日期不能晚于今天。" in page(
         client.post(f"/registry/persons/{someone.pk}/death/", {"died_on": future})
     )
+    before_birth = (someone.birth_date - timedelta(days=1)).isoformat()
+    assert f"死亡日期不能早于出生日期 {someone.birth_date:%Y-%m-%d}。" in page(
+        client.post(f"/registry/persons/{someone.pk}/death/", {"died_on": before_birth})
+    )
+    assert Person.objects.get(pk=someone.pk).status == PersonStatus.LIVING
     client.post(f"/registry/persons/{someone.pk}/death/", {"died_on": "2026-01-01", "note": "病故"})
     assert Person.objects.get(pk=someone.pk).status == PersonStatus.DECEASED
     assert "病故" in _timeline(client, someone)
