@@ -84,8 +84,10 @@ def address_condition(fragment: str) -> Q:
 
 
 def name_condition(text: str) -> Q:
-    term = text.strip()
-    lowered = term.lower().replace(" ", "")
+    """A name prefix, full pinyin or initials; whitespace typed inside a name (“丁 丽”, a full-width space)
+    is no part of it."""
+    term = "".join(text.split())
+    lowered = term.lower()
     if ASCII_NAME.match(lowered):
         return Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
     return Q(name__startswith=term)

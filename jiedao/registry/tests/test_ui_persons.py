@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.testing import ScopedModelContract, client_for, make_user
+from jiedao.core.testing import ScopedModelContract, api_client_for, client_for, make_user
 from jiedao.registry import services
 from jiedao.registry.choices import PersonStatus
 from jiedao.registry.identity import stored_identity
@@ -121,6 +121,23 @@ def test_list_is_paginated_by_50_and_ordered_by_name(tree, clerk):
     assert rows(first) == 50 and "共 51 条" in first and first.index("居民AA") < first.index("居民AB")
     second = page(client.get("/registry/persons/", {"page": 2}))
     assert rows(second) == 1 and "居民BY" in second
+    # a page past the end (a bookmark of a list that has since shrunk) shows the last one, not 404
+    beyond = page(client.get("/registry/persons/", {"page": 9999}))
+    assert rows(beyond) == 1 and "居民BY" in beyond and "共 51 条" in beyond
+    assert rows(page(client.get("/registry/persons/", {"page": "last"}))) == 1
+
+
+def test_a_space_typed_inside_a_chinese_name_is_ignored(tree, clerk):
+    person(clerk, tree.community_a1, name="丁丽")
+    person(clerk, tree.community_a1, name="丁大伟")
+    client = client_for(clerk)
+    for typed in ("丁 丽", "丁\u3000丽", " 丁丽 "):
+        html = page(client.get("/registry/persons/", {"q": typed}))
+        assert rows(html) == 1 and "丁丽" in html, typed
+    api = api_client_for(clerk)
+    found = api.get("/api/v1/persons/", {"q": "丁 丽"}).json()
+    assert [row["name"] for row in found["results"]] == ["丁丽"]
+    assert "完整证件号码或电话" in page(client.get("/registry/persons/"))
 
 
 # --- detail and reveal -------------------------------------------------------------------------------------

@@ -160,6 +160,19 @@ class RegistryListView(ScopedListView):
             queryset, per_page, orphans, allow_empty_first_page, rows_for=self.page_rows, **kwargs
         )
 
+    def paginate_queryset(self, queryset, page_size):
+        """As Django's, but a page past the end (a bookmarked `?page=9999` of a list that has since shrunk)
+        shows the last page, and one that is no number the first, instead of a 404."""
+        paginator = self.get_paginator(
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )
+        asked = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or 1
+        page = paginator.get_page(paginator.num_pages if asked == "last" else asked)
+        return (paginator, page, page.object_list, page.has_other_pages())
+
     def get_queryset(self):
         queryset = self.base_queryset()
         form = self.get_filter_form()

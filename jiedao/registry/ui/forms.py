@@ -100,7 +100,7 @@ class PersonSearchForm(FilterForm):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("姓名、拼音、首字母、证件号码或电话"),
+                "placeholder": _("姓名、拼音、首字母、完整证件号码或电话"),
                 "autofocus": True,
             }
         ),
