@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -148,6 +150,8 @@ def test_each_check_lists_the_record_at_fault_and_not_the_sound_one(tree, clerk)
     assert "-0200" not in html and "-0100" not in html
     html = listed(client, "expired-permits")
     assert "外来工" in html and "已过期 12 天" in html and "新来的" not in html
+    exported_row = exported(client, "expired-permits")[1]
+    assert exported_row[:3] == ("外来工", migrant.id_number_masked, migrant.phone_masked)
     assert Household.objects.count() == 3  # the checks only read
 
 
@@ -217,14 +221,28 @@ def test_checks_follow_the_permissions_of_the_records_they_read(tree):
     assert client_for(outsider).get(QUALITY).status_code == 403
 
 
-def test_a_checks_list_exports_to_excel_with_an_audit_event(tree, clerk):
-    resident(clerk, tree.community_a1, "导出寿星", 100)
-    response = client_for(clerk).get(f"{QUALITY}centenarians/export/", {"org": tree.community_a1.pk})
+def exported(client, key: str, **params) -> list[tuple]:
+    response = client.get(f"{QUALITY}{key}/export/", params)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("记录", "所属社区/网格", "问题")
-    assert rows[1] == ("导出寿星", tree.community_a1.name, "100 岁，请入户核实是否健在")
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_a_checks_list_exports_to_excel_with_an_audit_event(tree, clerk):
+    old = resident(
+        clerk, tree.community_a1, "导出寿星", 100, phone="13800000001", residence_address="幸福路1号"
+    )
+    rows = exported(client_for(clerk), "centenarians", org=tree.community_a1.pk)
+    assert rows[0] == ("姓名", "证件号码", "联系电话", "现住址", "所属社区/网格", "问题")
+    assert rows[1] == (
+        "导出寿星",
+        old.id_number_masked,
+        old.phone_masked,
+        "幸福路1号",
+        tree.community_a1.name,
+        "100 岁，请入户核实是否健在",
+    )
+    assert old.id_number not in str(rows) and "13800000001" not in str(rows)
     event = AuditEvent.objects.get(event_name="registry.list.exported")
     assert event.actor == clerk and "数据质量核查-百岁以上在册人员" in event.message
     assert event.after["check"] == "centenarians" and event.after["rows"] == 1
@@ -304,3 +322,56 @@ def test_a_tag_ended_on_the_day_of_death_or_moving_out_is_not_listed_nor_offered
 
     page = client.get(f"/registry/persons/{moved.pk}/").content.decode()
     assert "低保" in page and 'data-testid="tag-renew"' not in page
+
+
+def test_quality_exports_say_where_to_find_each_record_full_numbers_only_for_who_may_see_them(tree, clerk):
+    a1 = tree.community_a1
+    home = house(clerk, a1, room="501")
+    services.house_update(
+        actor=clerk,
+        house=home,
+        data=services.HouseData(building=home.building, unit=home.unit, room=home.room, area=Decimal("9")),
+    )
+    for n in range(3):
+        resident(clerk, a1, "老人" + "甲乙丙"[n], 70 + n, house=home)
+    lone = resident(clerk, a1, "独户主", 50, phone="13800000010")
+    empty = services.household_create(
+        actor=clerk, org=a1, number="330110001001-0300", registered_address="幸福路3号", head=lone, members=[]
+    )
+    Household.objects.filter(pk=empty.pk).update(house=home)
+    HouseholdMember.objects.filter(household=empty).delete()
+
+    client = client_for(clerk)
+    with CaptureQueriesContext(connection) as three:
+        rows = exported(client, "elderly-without-phone")
+    assert rows[0] == ("姓名", "证件号码", "联系电话", "现住址", "所属社区/网格", "问题")
+    by_name = {row[0]: row for row in rows[1:]}
+    eldest = Person.objects.get(name="老人丙")
+    assert by_name["老人丙"][1:4] == (eldest.id_number_masked, None, home.full_address)
+    assert eldest.id_number not in str(rows)
+
+    rows = exported(client, "empty-households")
+    assert rows[0] == ("户号", "户籍地址", "实际居住地址", "所属社区/网格", "问题")
+    assert rows[1] == (
+        "330110001001-0300",
+        "幸福路3号",
+        home.full_address,
+        a1.name,
+        "户内已无成员，请核实后销户",
+    )
+
+    rows = exported(client, "crowded-houses")
+    assert rows[0] == ("房屋地址", "所属社区/网格", "问题")
+    assert rows[1][:2] == (home.full_address, a1.name)
+
+    for n in range(3):  # more rows, no more queries
+        resident(clerk, a1, "长者" + "甲乙丙"[n], 70 + n, house=home)
+    with CaptureQueriesContext(connection) as six:
+        assert len(exported(client, "elderly-without-phone")) == 7
+    assert len(six.captured_queries) == len(three.captured_queries)
+
+    officer = staff(a1, "registry.view_full_person")
+    rows = exported(client_for(officer), "elderly-without-phone")
+    assert {row[1] for row in rows[1:]} == {
+        p.id_number for p in Person.objects.filter(status="living", phone_hash="")
+    }

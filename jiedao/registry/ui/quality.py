@@ -10,10 +10,11 @@ from django.views.generic import TemplateView
 
 from jiedao.core.views import ScopedViewMixin
 from jiedao.registry import quality
+from jiedao.registry.models import House, Household, Migrant
 from jiedao.registry.paging import rows_in_order, total_order
 from jiedao.registry.selectors import community_choices
 from jiedao.registry.ui.common import FilterForm, OrgChoiceField, RegistryListView
-from jiedao.registry.ui.export import ExportView
+from jiedao.registry.ui.export import PersonalDataExport
 
 
 class QualityFilterForm(FilterForm):
@@ -94,8 +95,10 @@ class QualityCheckListView(CheckMixin, RegistryListView):
         return context
 
 
-class QualityCheckExportView(CheckMixin, ExportView):
-    """A check's list as .xlsx (the list's community filter), for the clerk who takes it on the round."""
+class QualityCheckExportView(CheckMixin, PersonalDataExport):
+    """A check's list as .xlsx (the list's community filter), for the clerk who takes it on the round: with
+    what finds the record — a person's ID number, phone and address (masked, or full for a user who may see
+    the person's full data, as the other exports), a household's number and addresses, a house's address."""
 
     filter_form_class = QualityFilterForm
     chunk = 500
@@ -104,22 +107,40 @@ class QualityCheckExportView(CheckMixin, ExportView):
     def list_label(self):
         return _("数据质量核查-%(c)s") % {"c": self.check.title}
 
+    @property
+    def text_columns(self):
+        return (1, 2) if self.check.model not in (Household, House) else (0,)
+
     def list_url(self) -> str:
         return reverse("registry:quality_check", args=[self.check.key])
 
     def headers(self):
-        return [_("记录"), _("所属社区/网格"), _("问题")]
+        if self.check.model is Household:
+            return [_("户号"), _("户籍地址"), _("实际居住地址"), _("所属社区/网格"), _("问题")]
+        if self.check.model is House:
+            return [_("房屋地址"), _("所属社区/网格"), _("问题")]
+        return [_("姓名"), _("证件号码"), _("联系电话"), _("现住址"), _("所属社区/网格"), _("问题")]
+
+    def page_rows(self, page):
+        rows = self.check.page_rows(page, self.request.user)
+        return rows.select_related("house") if self.check.model is Household else rows
+
+    def locating(self, row) -> list:
+        """What finds the record of `row` on the ground, before its community and problem."""
+        if isinstance(row, Household):
+            return [row.number, row.registered_address, row.house.full_address if row.house else ""]
+        if isinstance(row, House):
+            return [row.full_address]
+        person = row.person if isinstance(row, Migrant) else row
+        id_number, phone = self.identity(person)
+        return [person.name, id_number, phone, person.residence_address]
 
     def rows(self, queryset):
         keys = list(total_order(queryset).values_list("pk", flat=True))
         for start in range(0, len(keys), self.chunk):
-            rows = rows_in_order(
-                queryset.model,
-                keys[start : start + self.chunk],
-                lambda page: self.check.page_rows(page, self.request.user),
-            )
-            for finding in self.check.findings(rows):
-                yield [finding.record, finding.org, finding.problem]
+            rows = rows_in_order(queryset.model, keys[start : start + self.chunk], self.page_rows)
+            for row, finding in zip(rows, self.check.findings(rows), strict=True):
+                yield [*self.locating(row), finding.org, finding.problem]
 
     def audit_extra(self) -> dict:
         return {"check": self.check.key}
