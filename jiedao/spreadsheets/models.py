@@ -41,6 +41,8 @@ class ImportJob(ScopedModel):
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     error_count = models.PositiveIntegerField(_("错误行数"), default=0)
     issue_count = models.PositiveIntegerField(_("已记录错误条数"), default=0)
+    # rows left as the template's grey example (`ImportSpec.is_template_example`): skipped, not errors
+    example_count = models.PositiveIntegerField(_("已跳过示例行"), default=0)
     resume_after_row = models.PositiveIntegerField(_("已提交至行"), default=0)
     run_token = models.CharField(max_length=32, blank=True, editable=False)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)

@@ -500,7 +500,8 @@ class ImportRun:
         self.issue_budget = max(0, max_stored_issues() - job.issue_count)
         self.pending_rows: list[ValidatedRow] = []
         self.pending_issues: list[ImportRowError] = []
-        self.processed = self.error_rows = 0
+        self.processed = self.error_rows = self.examples = 0
+        self.template_examples = spec.template_examples()
         self.batch_limit = min(spec.batch_size, FIRST_BATCH)
         self.last_row = 0
         self.first_row = 0
@@ -528,6 +529,12 @@ class ImportRun:
                     key: (unneutralise(cells[index]) if index < width else None) for index, key in columns
                 }
                 if all(value is None for value in values.values()):
+                    continue
+                if spec.is_template_example(values, self.template_examples):
+                    # the template's grey example row left in: skipped and counted, neither imported nor an error
+                    if number > resume_after:
+                        self.examples += 1
+                        self.last_row = number
                     continue
                 if number <= resume_after:
                     self._remember(number, values)
@@ -629,7 +636,7 @@ class ImportRun:
             setattr(self.job, name, value)
 
     def _flush(self) -> None:
-        if not self.processed:
+        if not self.processed and not self.examples:
             return
         started = monotonic()
         with transaction.atomic():
@@ -648,12 +655,13 @@ class ImportRun:
                 updated_count=F("updated_count") + updated,
                 error_count=F("error_count") + self.error_rows,
                 issue_count=F("issue_count") + len(self.pending_issues),
+                example_count=F("example_count") + self.examples,
                 resume_after_row=self.last_row,
                 updated_at=timezone.now(),
             )
         self.job.resume_after_row = self.last_row
         self.pending_rows, self.pending_issues = [], []
-        self.processed = self.error_rows = 0
+        self.processed = self.error_rows = self.examples = 0
         self._adapt_batch(monotonic() - started)
 
     def _serialise_batch(self) -> None:
@@ -686,6 +694,7 @@ class ImportRun:
                 "created": job.created_count,
                 "updated": job.updated_count,
                 "errors": job.error_count,
+                "examples": job.example_count,
             }
             audit.record(
                 events.IMPORT_FINISHED,

@@ -149,6 +149,36 @@ class ImportSpec:
         example = {column.key: column.example for column in self.columns if column.example not in ("", None)}
         return [example] if example else []
 
+    def template_examples(self) -> list[dict[str, str | None]]:
+        """`template_rows` as `is_template_example` compares them: {column key: text}, None for a date or a
+        number (a CSV may write it otherwise: any value will do)."""
+        return [
+            {
+                key: value.strip() if isinstance(value, str) else None
+                for key, value in row.items()
+                if value != ""
+            }
+            for row in self.template_rows()
+        ]
+
+    def is_template_example(self, values: dict[str, Any], examples: list[dict[str, str | None]]) -> bool:
+        """Whether a row of the file is the template's own grey example row left in (“张三
+        110105199001011232”), whatever the file type: the file has every column the example fills, and each
+        holds the example's text (a number read from an .xls or a CSV compares as its digits), some value
+        where the example has a date or a number, and nothing where the example has nothing. A row with
+        anything else is a real row, and so is any row of a file without some of the example's columns."""
+        for example in examples:
+            if any(
+                (key not in example and value is not None)
+                or (key in example and value is None)
+                or (example.get(key) is not None and _cell_text(value) != example[key])
+                for key, value in values.items()
+            ):
+                continue
+            if example and all(key in values for key in example):
+                return True
+        return False
+
     def begin(self, context: ImportContext) -> None:
         """Called once per run before the first row (e.g. to load look-up tables into `context.cache`)."""
 
@@ -166,6 +196,15 @@ class ImportSpec:
 
     def __str__(self) -> str:
         return str(self.label or self.key)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the text a template's example row holds: an integral number as its digits."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
 
 
 class UnknownSpec(ServiceError):

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, PermissionDenied
-from jiedao.core.testing import make_user
+from jiedao.core.testing import client_for, make_user
 from jiedao.registry.models import Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
 from jiedao.registry.validators import compute_check_char
@@ -471,3 +471,60 @@ def test_mobile_validity_depends_on_five_digits():
             parse_phone(f"{prefix}{tails[0]}")  # accepted through phonenumbers: the prefix is now known
             number = f"{prefix}{tails[-1]}"
             assert parse_phone(number) == parse_phone_with_metadata(number), number
+
+
+def template_with(rows: list[dict[str, object]]) -> bytes:
+    """The downloadable template, its grey example row left in, with `rows` ({header: value}) typed below."""
+    from jiedao.spreadsheets.services import template_workbook
+
+    book = openpyxl.load_workbook(io.BytesIO(template_workbook(get_spec(SPEC))))
+    sheet = book.worksheets[0]
+    headers = {str(cell.value).lstrip("*"): cell.column for cell in sheet[2]}
+    for offset, row in enumerate(rows):
+        for header, value in row.items():
+            sheet.cell(row=4 + offset, column=headers[header], value=value)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def as_csv(data: bytes) -> bytes:
+    """The workbook saved as CSV (what a clerk's “另存为 CSV” writes): every cell as text."""
+    import csv
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    output = io.StringIO()
+    writer = csv.writer(output)
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        writer.writerow(
+            ["" if v is None else v.strftime("%Y/%m/%d") if isinstance(v, date) else v for v in row]
+        )
+    return output.getvalue().encode("utf-8-sig")
+
+
+@run_jobs
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_the_templates_example_row_left_in_is_skipped_and_said_so_not_imported_as_zhang_san(world, kind):
+    tree, _clerk, _other, _home = world
+    clerk = staff(tree.community_a1, "spreadsheets.view_importjob")
+    real = new_id_number(date(1988, 4, 5), female=True)
+    # the example's name with another ID number is a real person: imported
+    data = template_with(
+        [
+            {"姓名": "丁丽", "身份证号": real, "性别": "女"},
+            {"姓名": "张三", "身份证号": new_id_number(date(1990, 1, 1)), "性别": "男"},
+        ]
+    )
+    if kind == "csv":
+        data = as_csv(data)
+    job = import_start(
+        actor=clerk, spec_key=SPEC, org=tree.community_a1, uploaded_file=upload(data, f"人口模板.{kind}")
+    )
+    job.refresh_from_db()
+    assert job.status == "done", job.failure_message
+    assert (job.created_count, job.error_count, job.example_count) == (2, 0, 1)
+    names = sorted(Person.objects.values_list("name", flat=True))
+    assert names == ["丁丽", "张三"] and Person.objects.filter(name="丁丽").get().id_number == real
+    assert not any(p.id_number == "110105199001011232" for p in Person.objects.all())
+    page = client_for(clerk).get(f"/imports/{job.pk}/").content.decode()
+    assert "示例行已跳过" in page and "1 行（模板中的灰色示例行，未导入）" in page

@@ -47,7 +47,7 @@ class SampleSpec(ImportSpec):
             example="110105199001011234",
         ),
         Column("birth_date", "出生日期", help="如 1990-01-01 或 1990年1月1日", example=date(1990, 1, 1)),
-        Column("phone", "联系电话", aliases=("手机",), text=True, example="13800138000"),
+        Column("phone", "联系电话", aliases=("手机",), text=True, example="13912345678"),
     )
     natural_key_columns = ("id_number",)
 

@@ -410,3 +410,46 @@ def make_job_row(tree, user) -> ImportJob:
     return ImportJob.objects.create(
         org=tree.community_a1, created_by=user, spec_key="selftest-person", original_name="a.xlsx"
     )
+
+
+@run_jobs
+def test_the_templates_example_row_is_skipped_in_any_file_type_and_a_real_row_below_it_imports(
+    world, sample_spec, media
+):
+    tree, user = world
+    template = openpyxl.load_workbook(io.BytesIO(template_workbook(sample_spec)))
+    sheet = template.worksheets[0]
+    sheet.append(["王五", "110105198505053456", None, "13912345678"])  # the example's phone, a real person
+    output = io.BytesIO()
+    template.save(output)
+    as_xls = xls_bytes(
+        [
+            ["姓名", "身份证号", "出生日期", "联系电话"],
+            ["张三", "110105199001011234", date(1990, 1, 1), 13912345678],
+        ]
+    )
+    as_csv = "姓名,身份证号,出生日期,联系电话\r\n张三,110105199001011234,1990/1/1,13912345678\r\n".encode(
+        "gb18030"
+    )
+    for data, name, created in (
+        (output.getvalue(), "模板.xlsx", 1),
+        (as_xls, "模板.xls", 0),
+        (as_csv, "模板.csv", 0),
+    ):
+        job = import_start(
+            actor=user, spec_key=sample_spec.key, org=tree.community_a1, uploaded_file=upload(data, name)
+        )
+        job.refresh_from_db()
+        assert (job.status, job.created_count, job.error_count, job.example_count) == (
+            "done",
+            created,
+            0,
+            1,
+        ), name
+        assert (
+            AuditEvent.objects.filter(event_name="spreadsheets.import.finished", target_id=str(job.pk))
+            .get()
+            .after["examples"]
+            == 1
+        )
+    assert set(STORE) == {"110105198505053456"}  # 张三 of the example never imported
