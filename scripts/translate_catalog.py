@@ -1174,7 +1174,6 @@ Excel 日期序号 %(serial)s 超出范围（最大为 9999-12-31）。 => Excel
 该居民当前状态为“%(s)s”，不能办理此事项。 => This resident is "%(s)s"; this cannot be done.
 该居民是户 %(n)s 的户主且户内还有其他成员，请先变更户主。 => This resident heads household %(n)s, which has other members. Change the head of household first.
 出生，入户 %(n)s => Born, joined household %(n)s
-死亡日期不正确。 => Invalid date of death.
 请填写迁往地。 => Please enter the destination.
 迁往%(d)s => Moved to %(d)s
 自%(o)s迁入%(org)s => Moved from %(o)s to %(org)s
@@ -1308,7 +1307,6 @@ JSON 数据 => JSON data
 修改企业信息 => Edit enterprise
 导出%(list)s %(n)d 条；筛选条件：%(f)s => Exported %(list)s, %(n)d records; filter: %(f)s
 姓名 / 证件号码 / 电话 => Name / ID number / phone
-姓名、拼音、首字母、证件号码或电话 => Name, pinyin, initials, ID number or phone
 地址包含 => Address contains
 年龄自 => Age from
 年龄至 => Age to
@@ -4515,6 +4513,21 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 %(code)s 已办结。 => %(code)s finished.
 %(code)s 已重新排队，排在队尾。 => %(code)s re-queued at the end.
 业务队列“%(line)s”已保存。 => Queue line "%(line)s" saved.
+请填写死亡日期。 => Please enter the date of death.
+死亡日期不能晚于今天。 => The date of death cannot be later than today.
+死亡日期不能早于出生日期 %(d)s。 => The date of death cannot be earlier than the date of birth, %(d)s.
+该居民已有“%(g)s”标记（自 %(a)s 起长期有效），与所填期间重叠。 => The resident already has a "%(g)s" tag (open-ended from %(a)s), which overlaps the period entered.
+即将生效 => Upcoming
+自 %(d)s 起 => from %(d)s
+至 %(d)s => until %(d)s
+长期有效 => open-ended
+姓名、拼音、首字母、完整证件号码或电话 => Name, pinyin, initials, full ID or phone number
+实际居住地址 => Actual residence address
+房屋地址 => House address
+电话号码格式不正确：固定电话“%(value)s”区号后应为 7 位或 8 位号码，如 0571-87654321。 => Invalid phone number: the landline "%(value)s" needs 7 or 8 digits after the area code, e.g. 0571-87654321.
+已跳过示例行 => Example rows skipped
+示例行已跳过 => Example rows skipped
+%(n)s 行（模板中的灰色示例行，未导入） => %(n)s row(s) (the template's grey example row, not imported)
 """
 )
 

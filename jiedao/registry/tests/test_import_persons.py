@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import OutOfScope, PermissionDenied
-from jiedao.core.testing import client_for, make_user
+from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.registry.models import Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.tests.factories import house, new_id_number, person, staff
 from jiedao.registry.validators import compute_check_char
@@ -528,3 +528,4 @@ def test_the_templates_example_row_left_in_is_skipped_and_said_so_not_imported_a
     assert not any(p.id_number == "110105199001011232" for p in Person.objects.all())
     page = client_for(clerk).get(f"/imports/{job.pk}/").content.decode()
     assert "示例行已跳过" in page and "1 行（模板中的灰色示例行，未导入）" in page
+    assert api_client_for(clerk).get(f"/api/v1/imports/{job.pk}/").json()["example_count"] == 1

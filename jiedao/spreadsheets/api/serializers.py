@@ -27,6 +27,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "created_count",
             "updated_count",
             "error_count",
+            "example_count",
             "resume_after_row",
             "percent",
             "started_at",
