@@ -1396,7 +1396,8 @@ class WalkInView(ServiceFormView):
         return {**super().get_form_kwargs(), "items": self.items(), "item": self.selected_item()}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **upload_rules()}
+        context = super().get_context_data(**kwargs)
+        return {**context, **upload_rules(), "chosen_item": context["form"].item}
 
     def perform(self, form):
         data = form.cleaned_data
