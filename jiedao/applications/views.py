@@ -1388,16 +1388,46 @@ class WalkInView(ServiceFormView):
             is_published=True
         )
 
+    def prefill(self):
+        """?appointment=: the booking checked in on 今日预约, read through the user's scope (another hall's
+        booking is ignored); it gives the item and the booker's name, phone and identity number."""
+        from jiedao.appointments.selectors import walk_in_prefill
+
+        if not hasattr(self, "_prefill"):
+            self._prefill = walk_in_prefill(self.request.user, self.request.GET.get("appointment"))
+        return self._prefill
+
     def selected_item(self):
-        pk = self.request.POST.get("item") or self.request.GET.get("item")
+        prefill = self.prefill()
+        pk = (
+            self.request.POST.get("item")
+            or self.request.GET.get("item")
+            or (prefill.item_id if prefill else None)
+        )
         return self.items().filter(pk=pk).first() if pk and str(pk).isdigit() else None
+
+    def get_initial(self):
+        prefill = self.prefill()
+        if prefill is None:
+            return super().get_initial()
+        return {
+            **super().get_initial(),
+            "applicant_name": prefill.name,
+            "applicant_phone": prefill.phone,
+            "applicant_id_number": prefill.id_number,
+        }
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "items": self.items(), "item": self.selected_item()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        return {**context, **upload_rules(), "chosen_item": context["form"].item}
+        return {
+            **context,
+            **upload_rules(),
+            "chosen_item": context["form"].item,
+            "appointment": self.prefill().appointment if self.prefill() else None,
+        }
 
     def perform(self, form):
         data = form.cleaned_data

@@ -169,6 +169,42 @@ def day_appointments(user, day: dt.date) -> QuerySet[Appointment]:
     )
 
 
+@dataclass(frozen=True)
+class WalkInPrefill:
+    """What 窗口收件 fills in from a checked-in booking: the booked item and the booker's name and phone, and
+    the identity number when the booking's resident account holds a verified one."""
+
+    appointment: Appointment
+    item_id: int
+    name: str
+    phone: str
+    id_number: str
+
+
+def walk_in_prefill(user, pk: int | str | None) -> WalkInPrefill | None:
+    """The checked-in booking `pk` at a hall in `user`'s scope, for 窗口收件 after 签到; None for a booking
+    out of scope, not checked in, or not found (the page then starts empty)."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    appointment = (
+        Appointment.objects.visible_to(user, "appointments.view_appointment")
+        .filter(pk=int(pk), status=AppointmentStatus.CHECKED_IN)
+        .select_related("resident")
+        .first()
+    )
+    if appointment is None:
+        return None
+    resident = appointment.resident
+    id_number = resident.id_number if resident is not None and resident.is_verified else ""
+    return WalkInPrefill(
+        appointment=appointment,
+        item_id=appointment.item_id,
+        name=appointment.name,
+        phone=appointment.phone,
+        id_number=id_number or "",
+    )
+
+
 def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
     """The bookings of today at the halls in `user`'s scope."""
     return day_appointments(user, today(now=now))

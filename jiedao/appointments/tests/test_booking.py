@@ -264,7 +264,9 @@ def test_window_sees_todays_bookings_of_its_hall_masked_and_checks_in(item, tree
     response = client.post(reverse("appointments:check_in"), {"code": mine.code}, follow=True)
     text = response.content.decode()
     assert f"王小明 已签到（{item.name}，16:30–17:00）。" in text
-    assert f"{reverse('applications:walk_in')}?item={item.pk}" in text  # 窗口收件 for this item, next
+    assert (
+        f"{reverse('applications:walk_in')}?appointment={mine.pk}" in text
+    )  # 窗口收件 for this booking, next
     mine.refresh_from_db()
     assert mine.status == AppointmentStatus.CHECKED_IN and mine.checked_in_at is not None
 

@@ -1,0 +1,47 @@
+"""Exploratory-testing fixes of 预约办理: 窗口收件 after 签到, the hall's and the resident's pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident
+from jiedao.appointments import services
+from jiedao.appointments.tests.factories import WINDOW, booked_for_today, open_hall
+from jiedao.core.testing import client_for, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def checked_in(resident, item, slot):
+    appointment = booked_for_today(resident, item, slot)
+    services.appointment_check_in(actor=make_user(item.org, *WINDOW), code=appointment.code)
+    appointment.refresh_from_db()
+    return appointment
+
+
+class TestWalkInAfterCheckIn:
+    def test_the_walk_in_form_is_filled_from_the_checked_in_booking(self, item, slots, tree):
+        resident = make_resident(name="王小明")
+        appointment = checked_in(resident, item, slots[-1])
+        client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+        today = client.get(reverse("appointments:today")).content.decode()
+        link = f"{reverse('applications:walk_in')}?appointment={appointment.pk}"
+        assert link in today and resident.phone not in today
+        page = client.get(link).content.decode()
+        assert f"<strong>{item.name}</strong>" in page
+        assert 'value="王小明"' in page
+        assert f'value="{resident.phone}"' in page
+        assert f'value="{resident.id_number}"' in page
+        assert appointment.code in page
+
+    def test_another_halls_booking_fills_nothing(self, item, slots, tree):
+        other_item = make_item(tree.subdistrict_b)
+        [other_slot, *_rest] = open_hall(tree.subdistrict_b)
+        resident = make_resident(name="赵其他")
+        theirs = checked_in(resident, other_item, other_slot)
+        client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+        page = client.get(f"{reverse('applications:walk_in')}?appointment={theirs.pk}")
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "赵其他" not in text and resident.phone not in text and other_item.name not in text
