@@ -45,3 +45,14 @@ class TestWalkInAfterCheckIn:
         text = page.content.decode()
         assert page.status_code == 200
         assert "赵其他" not in text and resident.phone not in text and other_item.name not in text
+
+
+def test_the_hall_cancellations_name_who_cancelled_by_their_name(item, slots, tree):
+    appointment = booked_for_today(make_resident(), item, slots[-1])
+    canceller = make_user(tree.subdistrict_a, "appointments.cancel_appointment", username="chuangkou7")
+    canceller.full_name = "周晓梅"
+    canceller.save()
+    services.appointment_cancel_by_hall(actor=canceller, appointment=appointment, reason="系统维护")
+    page = client_for(make_user(tree.subdistrict_a, *WINDOW)).get(reverse("appointments:today"))
+    table = page.content.decode().split('data-testid="hall-cancelled"')[1].split("</table>")[0]
+    assert "周晓梅" in table and "chuangkou7" not in table
