@@ -1187,7 +1187,13 @@ def _start_clock(application: Application, *, actor, at: dt.datetime):
         org=application.org,
         started_at=at,
     )
-    application.due_at = clock.due_at
+    if application.item.kind == ItemKind.INSTANT:
+        # 即办件 are concluded on the spot (当场办结): the deadline the applicant and the ledger see is the day
+        # of acceptance, not the next working day the clock's least limit of one day would give. The clock
+        # itself is stopped in the same transaction, so its colour and 超期 are unaffected.
+        application.due_at = clocks.end_of_day(clocks.local_date(at))
+    else:
+        application.due_at = clock.due_at
     return clock
 
 
@@ -2299,6 +2305,7 @@ class TrackResult:
     status: str
     due_at: dt.datetime | None
     history: list[dict]
+    instant: bool = False
 
     @property
     def status_display(self) -> str:
@@ -2309,7 +2316,7 @@ class TrackResult:
 # plain query because compiling the two ORM queries cost twenty times what the database took.
 _TRACK_SQL = (
     "SELECT a.applicant_phone_hash, a.status, a.due_at, i.name, e.action, e.at, e.to_status, e.note, "
-    "e.note_message "
+    "e.note_message, i.kind "
     f"FROM {Application._meta.db_table} a "
     f"JOIN {ServiceItem._meta.db_table} i ON i.id = a.item_id "
     f"LEFT JOIN {ApplicationEvent._meta.db_table} e ON e.application_id = a.id AND e.action <> %s "
@@ -2339,6 +2346,7 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
         item_name=item_name,
         status=status,
         due_at=_aware(due_at),
+        instant=rows[0][9] == ItemKind.INSTANT,
         # Without events the LEFT JOIN still gives the application's row, with NULL event columns.
         history=[
             _public_event(row[4], _aware(row[5]), row[6], row[7], _json(row[8]))

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item
+import pytest
+from django.test import Client
+
+from jiedao.applications import services
+from jiedao.applications.tests.factories import (
+    CLERK_PERMISSIONS,
+    local,
+    make_item,
+    make_resident,
+    resident_client,
+    submit,
+    walk_in,
+)
+from jiedao.catalog.choices import ItemKind
 from jiedao.core.testing import client_for, make_user
+from jiedao.timelimits.choices import ClockStatus
+from jiedao.timelimits.services import clock_for
+from jiedao.workcalendar.services import CHINA_TZ
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +47,53 @@ class TestWalkInItemName:
         make_item(tree.community_a1)
         page = client_for(clerk).get(WALK_IN).content.decode()
         assert 'data-testid="walk-in-item"' not in page and "先选择事项" in page
+
+
+class TestInstantItemsDeadline:
+    """即办件 are concluded on the spot: their deadline is the day of acceptance, shown as 即办, not a date."""
+
+    @pytest.fixture
+    def instant(self, tree):
+        return make_item(
+            tree.community_a1,
+            name="老年优待证办理",
+            kind=ItemKind.INSTANT,
+            promised_limit_days=0,
+            statutory_limit_days=1,
+        )
+
+    def test_the_due_date_is_the_day_of_acceptance(self, clerk, instant):
+        application = walk_in(clerk, instant, at=local(2026, 3, 6, 10))  # a Friday
+        application = services.application_accept(
+            actor=clerk, application=application, at=local(2026, 3, 6, 10, 5)
+        )
+        assert application.due_at.astimezone(CHINA_TZ).date() == dt.date(2026, 3, 6)  # not Monday 9 March
+        assert not application.concluded_overdue
+        assert clock_for(application).status == ClockStatus.STOPPED
+
+    def test_staff_list_resident_page_and_tracking_say_instant(self, clerk, instant):
+        resident = make_resident(phone="13800138123")
+        application = submit(resident, instant)
+        application = services.application_accept(actor=clerk, application=application)
+        staff = client_for(clerk)
+        row = staff.get("/hall/staff/applications/").content.decode().split(application.tracking_code)[1]
+        assert "即办（当场办结）" in row.split("</tr>")[0]
+        detail = staff.get(f"/hall/staff/applications/{application.pk}/").content.decode()
+        assert "即办（当场办结）" in detail
+        mine = resident_client(resident)
+        assert "即办（当场办结）" in mine.get("/hall/me/").content.decode()
+        assert "即办（当场办结）" in mine.get(f"/hall/me/applications/{application.pk}/").content.decode()
+        tracked = Client().post(
+            "/hall/track/",
+            {"code": application.tracking_code, "phone": "13800138123"},
+            REMOTE_ADDR="10.9.9.9",
+        )
+        due = tracked.content.decode().split('data-field="due">')[1].split("</dd>")[0]
+        assert "即办（当场办结）" in due
+
+    def test_a_promised_item_still_shows_its_date(self, clerk, tree):
+        application = walk_in(clerk, make_item(tree.community_a1), at=local(2026, 3, 6, 10))
+        services.application_accept(actor=clerk, application=application, at=local(2026, 3, 6, 10, 5))
+        row = client_for(clerk).get("/hall/staff/applications/").content.decode()
+        assert "2026-03-20" in row and "即办（当场办结）" not in row
+
