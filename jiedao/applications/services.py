@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -2328,7 +2329,8 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     """Look up an application by tracking code + the applicant's phone. A wrong code and a wrong phone give
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
     limit_lookup("track", ip, _("查询过于频繁，请 10 分钟后再试。"))
-    normalized = "".join((code or "").split()).upper()
+    # Full-width letters and digits (ＲＬＶＶ…, typed with a Chinese input method) count as their ASCII forms.
+    normalized = "".join(unicodedata.normalize("NFKC", code or "").split()).upper()
     try:
         national = parse_phone(phone or "").national
     except InvalidNumber:

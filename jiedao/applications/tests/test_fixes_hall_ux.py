@@ -97,3 +97,24 @@ class TestInstantItemsDeadline:
         row = client_for(clerk).get("/hall/staff/applications/").content.decode()
         assert "2026-03-20" in row and "即办（当场办结）" not in row
 
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+class TestFullWidthTrackingCode:
+    def test_a_code_typed_in_full_width_finds_the_application_on_the_page_and_the_api(self, clerk, tree):
+        from rest_framework.test import APIClient
+
+        application = walk_in(clerk, make_item(tree.community_a1, name="临时救助"), phone="13800138000")
+        code = _full_width(application.tracking_code.lower())
+        assert code != application.tracking_code
+        page = Client().post("/hall/track/", {"code": code, "phone": "13800138000"}, REMOTE_ADDR="10.8.8.1")
+        assert page.status_code == 200 and "临时救助" in page.content.decode()
+        response = APIClient().post(
+            "/api/v1/public/track/",
+            {"code": code, "phone": "13800138000"},
+            format="json",
+            REMOTE_ADDR="10.8.8.2",
+        )
+        assert response.status_code == 200 and response.json()["tracking_code"] == application.tracking_code
