@@ -359,6 +359,11 @@ class ApplicationMaterial(models.Model):
         return self.label
 
     @property
+    def is_photo(self) -> bool:
+        """A photo (stored as an image, turned upright and stripped of its EXIF), not a PDF."""
+        return self.content_type.startswith("image/")
+
+    @property
     def download_name(self) -> str:
         """The name the file is saved under: the applicant's name for it (at most 80 characters: a longer one
         is refused by file systems in bytes) with the extension of what is stored — a photo sent as

@@ -1022,6 +1022,7 @@ class ApplicationDetailView(ApplicationReadMixin, ScopedDetailView):
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
         context["materials"] = application.materials.all()
+        context["has_photo"] = any(material.is_photo for material in context["materials"])
         # Asked for while the application is handled; once it ended (withdrawn, refused, concluded) nothing is
         # to be collected any more.
         context["missing_materials"] = missing if status in OPEN_STATUSES else []

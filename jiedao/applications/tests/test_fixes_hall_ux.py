@@ -118,3 +118,30 @@ class TestFullWidthTrackingCode:
             REMOTE_ADDR="10.8.8.2",
         )
         assert response.status_code == 200 and response.json()["tracking_code"] == application.tracking_code
+
+
+class TestPhotoNotice:
+    def test_only_an_application_with_a_photo_says_photos_were_turned_upright(self, clerk, tree):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from jiedao.applications.tests.factories import PNG
+
+        item = make_item(tree.community_a1)
+        client = client_for(clerk)
+        pdf_only = walk_in(clerk, item)
+        page = client.get(f"/hall/staff/applications/{pdf_only.pk}/").content.decode()
+        assert "照片已按拍摄方向转正" not in page
+        with_photo = services.application_register_walk_in(
+            actor=clerk,
+            item=item,
+            applicant_name="李四",
+            applicant_id_number="110105197505050017",
+            applicant_phone="13800138000",
+            uploads=[
+                services.Upload(
+                    file=SimpleUploadedFile("证件.png", PNG, content_type="image/png"), label="身份证"
+                )
+            ],
+        )
+        page = client.get(f"/hall/staff/applications/{with_photo.pk}/").content.decode()
+        assert "照片已按拍摄方向转正" in page
