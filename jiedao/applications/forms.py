@@ -273,7 +273,13 @@ class CorrectionForm(StyledForm):
 
 
 class ReasonForm(StyledForm):
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    """中止办理: the reason is required (marked so; the service refuses an empty one too)."""
+
+    reason = forms.CharField(
+        label=_("理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写中止办理的原因。")},
+    )
 
 
 class DeliverForm(StyledForm):

@@ -120,6 +120,21 @@ class TestFullWidthTrackingCode:
         assert response.status_code == 200 and response.json()["tracking_code"] == application.tracking_code
 
 
+class TestSuspendReason:
+    def test_the_reason_is_marked_required_and_an_empty_one_is_refused_in_chinese(self, clerk, tree):
+        application = walk_in(clerk, make_item(tree.community_a1))
+        services.application_accept(actor=clerk, application=application)
+        client = client_for(clerk)
+        page = client.get(f"/hall/staff/applications/{application.pk}/").content.decode()
+        suspend = page.split(f'action="/hall/staff/applications/{application.pk}/suspend/"')[1]
+        label = suspend.split('for="id_suspend_reason"')[1].split("</label>")[0]
+        assert "理由" in label and "*" in label
+        response = client.post(f"/hall/staff/applications/{application.pk}/suspend/", {"reason": " "})
+        assert "请填写中止办理的原因。" in response.content.decode()
+        application.refresh_from_db()
+        assert application.status == "accepted"
+
+
 class TestPhotoNotice:
     def test_only_an_application_with_a_photo_says_photos_were_turned_upright(self, clerk, tree):
         from django.core.files.uploadedfile import SimpleUploadedFile
