@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jiedao.applications.models import Resident
@@ -146,11 +146,18 @@ def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> 
     return until if today(now=now) < until else None
 
 
-def resident_appointments(resident: Resident) -> QuerySet[Appointment]:
+def resident_appointments(resident: Resident, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
+    """我的预约: the bookings still to come (booked, slot not begun) first, the soonest first; then the rest
+    (past, checked in, cancelled, 爽约), the newest first."""
+    upcoming = Q(status=AppointmentStatus.BOOKED, starts_at__gt=now_or(now))
     return (
         Appointment.objects.filter(resident=resident)
         .select_related("item", "slot", "org")
-        .order_by("-starts_at", "-id")
+        .annotate(
+            later=Case(When(upcoming, then=Value(0)), default=Value(1)),
+            upcoming_at=Case(When(upcoming, then=F("starts_at")), default=None),
+        )
+        .order_by("later", F("upcoming_at").asc(nulls_last=True), "-starts_at", "-id")
     )
 
 

@@ -56,3 +56,34 @@ def test_the_hall_cancellations_name_who_cancelled_by_their_name(item, slots, tr
     page = client_for(make_user(tree.subdistrict_a, *WINDOW)).get(reverse("appointments:today"))
     table = page.content.decode().split('data-testid="hall-cancelled"')[1].split("</table>")[0]
     assert "周晓梅" in table and "chuangkou7" not in table
+
+
+class TestMyAppointmentsOrder:
+    def test_upcoming_bookings_come_first_soonest_first_then_the_rest_newest_first(self, item, slots, tree):
+        from jiedao.applications.tests.factories import resident_client
+        from jiedao.appointments import selectors
+        from jiedao.appointments.models import Appointment
+        from jiedao.appointments.tests.test_api import client_of
+
+        resident = make_resident()
+        first_day, second_day = selectors.bookable_dates()[:2]
+        other = make_item(tree.subdistrict_a)
+        third = make_item(tree.subdistrict_a)
+        later = services.appointment_book(resident=resident, item=item, day=second_day, slot_id=slots[0].pk)
+        sooner = services.appointment_book(resident=resident, item=other, day=first_day, slot_id=slots[3].pk)
+        cancelled = services.appointment_book(
+            resident=resident, item=third, day=second_day, slot_id=slots[5].pk
+        )
+        services.appointment_cancel(resident=resident, appointment=cancelled)
+        past = checked_in(resident, make_item(tree.subdistrict_a), slots[-1])
+        Appointment.objects.filter(pk=past.pk).update(
+            date=past.date.replace(year=past.date.year - 1),
+            starts_at=past.starts_at.replace(year=past.starts_at.year - 1),
+            ends_at=past.ends_at.replace(year=past.ends_at.year - 1),
+        )
+        expected = [sooner.code, later.code, cancelled.code, past.code]
+        page = resident_client(resident).get(reverse("appointments:mine")).content.decode()
+        assert sorted(expected, key=page.index) == expected
+        listed = client_of(resident).get("/api/v1/resident/appointments/").json()
+        rows = listed["results"] if isinstance(listed, dict) else listed
+        assert [row["code"] for row in rows] == expected
