@@ -62,13 +62,17 @@ class BookView(ResidentRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "slots": [p.slot for p in self.places]}
 
     def get_context_data(self, **kwargs):
+        too_many = services.too_many_open_bookings(self.request.resident)
+        form = kwargs.get("form")
+        if too_many and form is not None and too_many in [str(e) for e in form.non_field_errors()]:
+            too_many = None  # the refusal of the booking just sent says it already, once is enough
         return super().get_context_data(
             item=self.item,
             dates=self.dates,
             day=self.day,
             places=self.places,
             open_one=selectors.open_appointment(self.request.resident, self.item),
-            too_many=services.too_many_open_bookings(self.request.resident),
+            too_many=too_many,
             closure=selectors.day_closure(self.item.org_id, self.day),
             **kwargs,
         )

@@ -87,3 +87,19 @@ class TestMyAppointmentsOrder:
         listed = client_of(resident).get("/api/v1/resident/appointments/").json()
         rows = listed["results"] if isinstance(listed, dict) else listed
         assert [row["code"] for row in rows] == expected
+
+
+def test_a_booking_over_the_limit_says_the_limit_once(item, slots, tree):
+    from jiedao.applications.tests.factories import resident_client
+    from jiedao.appointments import selectors
+
+    resident = make_resident()
+    day = selectors.bookable_dates()[0]
+    items = [item, *(make_item(tree.subdistrict_a) for _n in range(3))]
+    for n in range(3):
+        services.appointment_book(resident=resident, item=items[n], day=day, slot_id=slots[n].pk)
+    response = resident_client(resident).post(
+        reverse("appointments:book", args=[items[3].pk]), {"date": day.isoformat(), "slot": slots[3].pk}
+    )
+    text = response.content.decode()
+    assert text.count("同时最多只能有 3 个") == 1
