@@ -57,6 +57,15 @@ def test_book_a_slot_and_cancel(page, tree):
     expect(row).to_contain_text(f"{second_day:%Y-%m-%d} 14:00–14:30")
     expect(row).to_contain_text("已预约")
 
+    # 取消预约 asks first: answered 取消 (dismissed), the booking stays.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="取消预约").click()
+    page.wait_for_timeout(300)
+    assert asked == [f"确定取消 {second_day:%Y-%m-%d} 14:00–14:30 的“居住证明开具”预约？"]
+    booked.refresh_from_db()
+    assert booked.status == "booked"
+    page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="取消预约").click()
     expect(page.get_by_role("alert")).to_contain_text(f"已取消预约 {booked.code}。")
     expect(row).to_contain_text("已取消")
