@@ -208,6 +208,34 @@ def _refuse_duplicate(resident: Resident, item: ServiceItem) -> None:
         )
 
 
+def _refuse_overlap(resident: Resident, begins: dt.datetime, ends: dt.datetime) -> None:
+    """One person cannot be at two windows at once: a booking overlapping in time one of the resident's open
+    bookings (another item, another window or hall) is refused. Under the resident's row lock, as the
+    booking holds it: two bookings at once see each other."""
+    clash = (
+        Appointment.objects.filter(
+            resident=resident, status=AppointmentStatus.BOOKED, starts_at__lt=ends, ends_at__gt=begins
+        )
+        .select_related("item", "slot")
+        .order_by("starts_at", "id")
+        .first()
+    )
+    if clash is not None:
+        raise ServiceError(
+            _(
+                "您在 %(date)s %(slot)s 已预约“%(item)s”（预约码 %(code)s），与所选时段时间重叠。"
+                "请选择其他时段，或先取消原预约。"
+            )
+            % {
+                "date": f"{clash.date:%Y-%m-%d}",
+                "slot": clash.slot,
+                "item": clash.item.name,
+                "code": clash.code,
+            },
+            code="overlap",
+        )
+
+
 def too_many_open_bookings(resident: Resident) -> str | None:
     """What refuses a booking by `resident` for holding `appointments.max_open_bookings` open bookings across
     items, or None: one resident holding places of many halls' days would keep them from others, and most of
@@ -284,6 +312,8 @@ def appointment_book(
                 },
                 code="closed_slot",
             )
+        begins, ends = starts_at(day, locked), dt.datetime.combine(day, locked.end, tzinfo=CHINA_TZ)
+        _refuse_overlap(resident, begins, ends)
         taken = Appointment.objects.filter(slot=locked, date=day, status__in=TAKING_PLACE).count()
         if taken >= locked.capacity:
             raise ServiceError(_("该时段已约满，请选择其他时段。"), code="full")
@@ -292,8 +322,8 @@ def appointment_book(
             item=item,
             slot=locked,
             date=day,
-            starts_at=starts_at(day, locked),
-            ends_at=dt.datetime.combine(day, locked.end, tzinfo=CHINA_TZ),
+            starts_at=begins,
+            ends_at=ends,
             resident=resident,
             name=resident.real_name,
             phone=resident.phone,

@@ -27,7 +27,8 @@ BOOKING_ERRORS = {
         gettext_lazy(
             "不能预约：时段已约满（code 为 full）、同一事项已有预约（duplicate）、未办理的预约已达上限"
             "（too_many）、不是工作日（not_workday）或不在可预约的日期内（out_of_range）、时段已开始（begun）、"
-            "服务大厅停止该日预约（closed_day）或该时段预约（closed_slot）、多次爽约暂停预约（banned）、"
+            "服务大厅停止该日预约（closed_day）或该时段预约（closed_slot）、与本人其他未办理的预约时间重叠（overlap）、"
+            "多次爽约暂停预约（banned）、"
             "未实名认证（not_verified）；字段错误见 errors"
         )
     ),

@@ -103,3 +103,53 @@ def test_a_booking_over_the_limit_says_the_limit_once(item, slots, tree):
     )
     text = response.content.decode()
     assert text.count("同时最多只能有 3 个") == 1
+
+
+class TestOverlappingBookings:
+    def test_a_second_item_at_the_same_time_is_refused_and_nothing_written(self, item, slots, tree):
+        from jiedao.appointments import selectors
+        from jiedao.appointments.models import Appointment
+        from jiedao.appointments.tests.test_api import client_of
+        from jiedao.core.exceptions import ServiceError
+
+        resident = make_resident()
+        day = selectors.bookable_dates()[0]
+        ten = next(slot for slot in slots if str(slot) == "10:00–10:30")
+        first = services.appointment_book(resident=resident, item=item, day=day, slot_id=ten.pk)
+        other = make_item(tree.subdistrict_a, window_address="甲街道便民服务中心 6 号窗口")
+        with pytest.raises(ServiceError) as refused:
+            services.appointment_book(resident=resident, item=other, day=day, slot_id=ten.pk)
+        assert refused.value.code == "overlap"
+        message = str(refused.value.message)
+        assert f"{day:%Y-%m-%d} 10:00–10:30" in message and first.code in message and "重叠" in message
+        response = client_of(resident).post(
+            "/api/v1/resident/appointments/",
+            {"item": other.pk, "date": day.isoformat(), "slot": ten.pk},
+            format="json",
+        )
+        assert response.status_code == 400 and response.json()["code"] == "overlap"
+        from jiedao.applications.tests.factories import resident_client
+
+        page = resident_client(resident).post(
+            reverse("appointments:book", args=[other.pk]), {"date": day.isoformat(), "slot": ten.pk}
+        )
+        assert "与所选时段时间重叠" in page.content.decode()
+        assert Appointment.objects.filter(resident=resident).count() == 1
+        half_past = next(slot for slot in slots if str(slot) == "10:30–11:00")
+        assert services.appointment_book(resident=resident, item=other, day=day, slot_id=half_past.pk)
+
+    def test_an_hour_long_slot_of_another_hall_overlapping_half_an_hour_is_refused(self, item, slots, tree):
+        from jiedao.appointments import selectors
+        from jiedao.core.exceptions import ServiceError
+
+        resident = make_resident()
+        day = selectors.bookable_dates()[0]
+        half_past = next(slot for slot in slots if str(slot) == "10:30–11:00")
+        services.appointment_book(resident=resident, item=item, day=day, slot_id=half_past.pk)
+        hour_slots = open_hall(tree.subdistrict_b, minutes=60)
+        ten_to_eleven = next(slot for slot in hour_slots if str(slot) == "10:00–11:00")
+        with pytest.raises(ServiceError) as refused:
+            services.appointment_book(
+                resident=resident, item=make_item(tree.subdistrict_b), day=day, slot_id=ten_to_eleven.pk
+            )
+        assert refused.value.code == "overlap"
