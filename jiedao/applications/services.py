@@ -963,6 +963,10 @@ def offline_only_message(item) -> str:
     }
 
 
+# A mail address shorter than this cannot hold the 省市区, the street and number and the addressee.
+MAIL_ADDRESS_MIN_LENGTH = 8
+
+
 def _delivery(item, method: str, address: str) -> tuple[str, str]:
     """送达方式 chosen for an item's result: one the item offers (the only one when it offers one), with an
     address when by mail; ("", "") for an item without a result to hand over."""
@@ -974,9 +978,18 @@ def _delivery(item, method: str, address: str) -> tuple[str, str]:
     if method not in offered:
         labels = "、".join(item.delivery_method_labels())
         raise ValidationFailed({"delivery_method": [_("请选择送达方式：%(labels)s。") % {"labels": labels}]})
-    if method == DeliveryMethod.MAIL and len(address) < 8:
+    if method == DeliveryMethod.MAIL and not address:
         raise ValidationFailed(
             {"delivery_address": [_("请填写邮寄地址（省市区、街道门牌号、收件人姓名和电话）。")]}
+        )
+    if method == DeliveryMethod.MAIL and len(address) < MAIL_ADDRESS_MIN_LENGTH:
+        raise ValidationFailed(
+            {
+                "delivery_address": [
+                    _("邮寄地址不完整（至少 %(n)d 个字）：请写明省市区、街道门牌号、收件人姓名和电话。")
+                    % {"n": MAIL_ADDRESS_MIN_LENGTH}
+                ]
+            }
         )
     return method, address if method == DeliveryMethod.MAIL else ""
 

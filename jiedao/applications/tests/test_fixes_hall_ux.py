@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from jiedao.applications import services
+from jiedao.applications.models import Application
 from jiedao.applications.tests.factories import (
     CLERK_PERMISSIONS,
     local,
@@ -160,3 +161,26 @@ class TestPhotoNotice:
         )
         page = client.get(f"/hall/staff/applications/{with_photo.pk}/").content.decode()
         assert "照片已按拍摄方向转正" in page
+
+
+class TestMailAddress:
+    def test_a_too_short_address_is_called_incomplete_and_an_empty_one_missing(self, clerk, tree):
+        from jiedao.catalog.choices import DeliveryMethod
+
+        item = make_item(tree.community_a1, delivery_methods=[DeliveryMethod.WINDOW, DeliveryMethod.MAIL])
+        data = {
+            "item": str(item.pk),
+            "applicant_name": "李四",
+            "applicant_id_number": "110105197505050017",
+            "applicant_phone": "13800138000",
+            "delivery_method": "mail",
+            "delivery_address": "杭州",
+        }
+        client = client_for(clerk)
+        page = client.post(f"{WALK_IN}?item={item.pk}", data).content.decode()
+        assert "邮寄地址不完整（至少 8 个字）" in page and "请填写邮寄地址" not in page
+        assert 'value="李四"' in page and "杭州</textarea>" in page  # nothing typed is lost
+        page = client.post(f"{WALK_IN}?item={item.pk}", {**data, "delivery_address": ""}).content.decode()
+        assert "请填写邮寄地址" in page
+        assert not Application.objects.filter(item=item).exists()
+
