@@ -38,7 +38,7 @@ from jiedao.applications.letter import (
     remedy_sentence,
 )
 from jiedao.applications.models import Application, ServiceWindow, WrittenNotice
-from jiedao.catalog.choices import ItemKind
+from jiedao.catalog.choices import ItemKind, PowerType
 from jiedao.core import pdf
 from jiedao.core.exceptions import OutOfScope, ServiceError
 from jiedao.core.i18n import records_language
@@ -54,6 +54,8 @@ def _common(application: Application, at: dt.datetime) -> dict:
     return {
         "applicant": applicant_of(application),
         "item": item.name,
+        # 行政许可 items cite 《行政许可法》 in the notices; other items (给付, 公共服务…) are not licences.
+        "licensing": item.power_type == PowerType.LICENSING,
         "tracking_code": application.tracking_code,
         "issuer": application.org.name,
         "issued_on": _day(at),
@@ -278,9 +280,18 @@ def render_pdf(notice: WrittenNotice) -> bytes:
         return letter.pdf()
 
 
+def applied_for(item: str) -> str:
+    """“<item>”申请, the thing the applicant handed in; an item named …申请 (“临时救助（困难救助）申请”) is not
+    followed by 申请 once more."""
+    if item.endswith("申请"):
+        return _("“%(item)s”") % {"item": item}
+    return _("“%(item)s”申请") % {"item": item}
+
+
 def _values(facts: dict) -> dict:
     return {
         "item": facts["item"],
+        "applied_for": applied_for(facts["item"]),
         "code": facts["tracking_code"],
         "submitted": chinese_date(facts["submitted_on"]),
         "phone": facts["phone_masked"],
@@ -313,7 +324,7 @@ def _acceptance(letter: Letter, facts: dict) -> None:
     if facts["deemed"]:
         letter.paragraph(
             _(
-                "您于%(submitted)s提交的“%(item)s”申请（查询码 %(code)s），本机关未在规定期限内作出是否受理的"
+                "您于%(submitted)s提交的%(applied_for)s（查询码 %(code)s），本机关未在规定期限内作出是否受理的"
                 "决定，依照《中华人民共和国行政许可法》第三十二条，自收到申请材料之日起即为受理。"
             )
             % values
@@ -321,7 +332,7 @@ def _acceptance(letter: Letter, facts: dict) -> None:
     elif facts.get("deferred"):
         letter.paragraph(
             _(
-                "您于%(submitted)s提交的“%(item)s”申请（查询码 %(code)s），经审查，主要申请材料齐全、"
+                "您于%(submitted)s提交的%(applied_for)s（查询码 %(code)s），经审查，主要申请材料齐全、"
                 "符合法定形式，以下次要材料暂缺，您已签署容缺承诺书，本机关决定予以容缺受理："
             )
             % values
@@ -337,7 +348,7 @@ def _acceptance(letter: Letter, facts: dict) -> None:
     else:
         letter.paragraph(
             _(
-                "您于%(submitted)s提交的“%(item)s”申请（查询码 %(code)s），经审查，申请材料齐全、"
+                "您于%(submitted)s提交的%(applied_for)s（查询码 %(code)s），经审查，申请材料齐全、"
                 "符合法定形式，本机关决定予以受理。"
             )
             % values
@@ -362,7 +373,7 @@ def _refusal(letter: Letter, facts: dict) -> None:
     values = _values(facts)
     letter.addressee(facts["applicant"])
     letter.paragraph(
-        _("您于%(submitted)s提交的“%(item)s”申请（查询码 %(code)s），经审查，本机关决定不予受理，理由如下：")
+        _("您于%(submitted)s提交的%(applied_for)s（查询码 %(code)s），经审查，本机关决定不予受理，理由如下：")
         % values
     )
     letter.paragraph(facts["reason"])
@@ -381,13 +392,18 @@ def _refusal(letter: Letter, facts: dict) -> None:
 def _correction(letter: Letter, facts: dict) -> None:
     values = {**_values(facts), "received": chinese_date(facts["received_on"])}
     letter.addressee(facts["applicant"])
-    letter.paragraph(
-        _(
-            "您于%(received)s提交的“%(item)s”申请（查询码 %(code)s），经审查，申请材料不齐全或者不符合法定"
+    # A notice issued before `licensing` was kept cited the statute: it reprints as it first printed.
+    if facts.get("licensing", True):
+        opening = _(
+            "您于%(received)s提交的%(applied_for)s（查询码 %(code)s），经审查，申请材料不齐全或者不符合法定"
             "形式。依照《中华人民共和国行政许可法》第三十二条，现一次性告知您需要补正的全部内容如下："
         )
-        % values
-    )
+    else:
+        opening = _(
+            "您于%(received)s提交的%(applied_for)s（查询码 %(code)s），经审查，申请材料不齐全或者不符合规定"
+            "形式。现一次性告知您需要补正的全部内容如下："
+        )
+    letter.paragraph(opening % values)
     letter.numbered(facts["items"])
     if facts["accepted"]:
         letter.paragraph(

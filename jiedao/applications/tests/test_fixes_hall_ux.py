@@ -184,3 +184,32 @@ class TestMailAddress:
         assert "请填写邮寄地址" in page
         assert not Application.objects.filter(item=item).exists()
 
+
+class TestCorrectionNoticeWording:
+    def _text(self, clerk, item) -> str:
+        from jiedao.applications import written_notices
+        from jiedao.applications.choices import NoticeKind
+        from jiedao.applications.tests.pdftext import pdf_text
+
+        application = walk_in(clerk, item, at=local(2026, 3, 2, 9))
+        services.application_request_correction(
+            actor=clerk, application=application, items=["身份证复印件不清晰"], at=local(2026, 3, 3, 9)
+        )
+        notice = written_notices.written_notice_get(application, NoticeKind.CORRECTION)
+        return pdf_text(written_notices.render_pdf(notice)).replace("\n", "")
+
+    def test_an_item_named_apply_is_not_followed_by_apply_again_nor_a_licence_statute(self, clerk, tree):
+        from jiedao.catalog.choices import PowerType
+
+        item = make_item(tree.community_a1, name="临时救助（困难救助）申请", power_type=PowerType.BENEFIT)
+        text = self._text(clerk, item)
+        assert "“临时救助（困难救助）申请”（查询码" in text and "申请”申请" not in text
+        assert "行政许可法" not in text and "现一次性告知您需要补正的全部内容如下：" in text
+
+    def test_a_licence_cites_article_32(self, clerk, tree):
+        from jiedao.catalog.choices import PowerType
+
+        item = make_item(tree.community_a1, name="食品经营许可", power_type=PowerType.LICENSING)
+        text = self._text(clerk, item)
+        assert "“食品经营许可”申请（查询码" in text
+        assert "依照《中华人民共和国行政许可法》第三十二条" in text
