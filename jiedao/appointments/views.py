@@ -17,7 +17,7 @@ from jiedao.appointments import forms, selectors, services
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment, DayClosure, Slot
 from jiedao.catalog.models import ServiceItem
-from jiedao.core.exceptions import ServiceError
+from jiedao.core.exceptions import ServiceError, ValidationFailed
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin, ServiceFormView
 
@@ -50,12 +50,27 @@ class BookView(ResidentRequiredMixin, FormView):
         self.item = get_object_or_404(ServiceItem, pk=kwargs["item_pk"], is_published=True)
         self.dates = selectors.bookable_dates()
         source = request.POST if request.method == "POST" else request.GET
+        asked = source.get("date", "")
+        self.date_notice = ""
         try:
-            self.day = dt.date.fromisoformat(source.get("date", ""))
+            self.day = dt.date.fromisoformat(asked)
         except ValueError:
             self.day = self.dates[0]
+            if asked and request.method != "POST":
+                self.date_notice = _("日期“%(date)s”无法识别。") % {"date": asked[:20]}
         if request.method != "POST" and self.day not in self.dates:
-            self.day = self.dates[0]  # a date sent with the form is left to the service, which says why not
+            # A date sent with the form is left to the service, which says why not; one in the address (a
+            # Saturday, a day gone) shows the first bookable date, and says so.
+            try:
+                services.bookable_day_check(self.day)
+            except ValidationFailed as refused:
+                self.date_notice = str(refused.errors["date"][0])
+            self.day = self.dates[0]
+        if self.date_notice:
+            self.date_notice = _("%(reason)s下面显示的是 %(shown)s 的时段。") % {
+                "reason": self.date_notice,
+                "shown": f"{self.day:%Y-%m-%d}",
+            }
         self.places = selectors.slot_places(self.item, self.day)
 
     def get_form_kwargs(self):
@@ -73,6 +88,7 @@ class BookView(ResidentRequiredMixin, FormView):
             places=self.places,
             open_one=selectors.open_appointment(self.request.resident, self.item),
             too_many=too_many,
+            date_notice=self.date_notice,
             closure=selectors.day_closure(self.item.org_id, self.day),
             **kwargs,
         )

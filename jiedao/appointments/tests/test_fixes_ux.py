@@ -153,3 +153,48 @@ class TestOverlappingBookings:
                 resident=resident, item=make_item(tree.subdistrict_b), day=day, slot_id=ten_to_eleven.pk
             )
         assert refused.value.code == "overlap"
+
+
+class TestBookingPageDate:
+    def _page(self, item, date: str) -> str:
+        from jiedao.applications.tests.factories import resident_client
+
+        url = reverse("appointments:book", args=[item.pk])
+        return resident_client(make_resident()).get(url, {"date": date}).content.decode()
+
+    def test_a_day_off_in_the_address_is_said_and_the_date_shown_named(self, item, slots):
+        import datetime as dt
+
+        from jiedao.appointments import selectors
+        from jiedao.workcalendar import services as workcalendar
+
+        first = selectors.bookable_dates()[0]
+        day_off = next(
+            first + dt.timedelta(days=n)
+            for n in range(1, 30)
+            if not workcalendar.is_workday(first + dt.timedelta(days=n))
+        )
+        page = self._page(item, day_off.isoformat())
+        notice = page.split('data-testid="date-not-bookable">')[1].split("</div>")[0]
+        assert (
+            f"{day_off:%Y-%m-%d}" in notice
+            and "不是工作日" in notice
+            and f"下面显示的是 {first:%Y-%m-%d} 的时段" in notice
+        )
+
+    def test_a_past_day_in_the_address_is_said(self, item, slots):
+        import datetime as dt
+
+        from jiedao.appointments import selectors
+
+        first = selectors.bookable_dates()[0]
+        past = selectors.today() - dt.timedelta(days=7)
+        page = self._page(item, past.isoformat())
+        assert 'data-testid="date-not-bookable"' in page
+        assert f"下面显示的是 {first:%Y-%m-%d} 的时段" in page
+
+    def test_a_bookable_day_shows_no_notice(self, item, slots):
+        from jiedao.appointments import selectors
+
+        page = self._page(item, selectors.bookable_dates()[1].isoformat())
+        assert 'data-testid="date-not-bookable"' not in page
