@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.catalog.choices import DeliveryMethod, LifeEvent
@@ -79,10 +80,54 @@ class ServiceItemForm(ServiceFormModelForm):
         return choices
 
 
+MATERIAL_FILE_FIELDS = {"blank": "blank_form", "sample": "sample"}
+MATERIAL_FILE_LABELS = {"blank": _("空白表格"), "sample": _("示例样表")}
+
+
+def material_file_name(material: Material, kind: str) -> str:
+    """The name a blank form or sample downloads under: 材料名（空白表格）.xlsx, as on the public guide."""
+    stored = getattr(material, MATERIAL_FILE_FIELDS[kind])
+    base = stored.name.rsplit("/", 1)[-1]
+    extension = base.rsplit(".", 1)[-1] if "." in base else ""
+    return f"{material.name}（{MATERIAL_FILE_LABELS[kind]}）" + (f".{extension}" if extension else "")
+
+
 FORM_FILE_HELP = _("供群众下载：PDF、OFD、Word、Excel、WPS 或图片（JPG、PNG），不超过 10 MB。")
 
 
+class StoredFileInput(forms.ClearableFileInput):
+    """A blank form or sample already stored: its name, linked to the staff download (the storage's own URL
+    under /media/ is not served), a box to delete it, and the input to replace it, in Chinese."""
+
+    template_name = "catalog/widgets/stored_file_input.html"
+    initial_text = _("当前文件")
+    clear_checkbox_label = _("删除该文件")
+    input_text = _("选择新文件替换；不选择则保留当前文件")
+    download_url = ""
+    file_name = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["download_url"] = self.download_url
+        context["widget"]["file_name"] = self.file_name or (str(value).rsplit("/", 1)[-1] if value else "")
+        return context
+
+
 class MaterialForm(ServiceFormModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        material = self.instance
+        if material.pk is None:
+            return
+        for name, kind in (("blank_form", "blank"), ("sample", "sample")):
+            stored = getattr(material, name)
+            if stored:
+                widget = self.fields[name].widget
+                widget.download_url = reverse(
+                    "catalog:material_file", args=[material.item_id, material.pk, kind]
+                )
+                widget.file_name = material_file_name(material, kind)
+
     class Meta:
         model = Material
         fields = [
@@ -98,7 +143,7 @@ class MaterialForm(ServiceFormModelForm):
         ]
         help_texts = {"blank_form": FORM_FILE_HELP, "sample": FORM_FILE_HELP}
         widgets = {
-            name: forms.ClearableFileInput(
+            name: StoredFileInput(
                 attrs={"accept": ",".join(f".{ext}" for ext in sorted(FORM_FILE_EXTENSIONS))}
             )
             for name in ("blank_form", "sample")

@@ -17,6 +17,11 @@ urlpatterns = [
         name="material_edit",
     ),
     path(
+        "items/<int:pk>/materials/<int:material_pk>/files/<str:kind>/",
+        views.MaterialFileView.as_view(),
+        name="material_file",
+    ),
+    path(
         "items/<int:pk>/materials/<int:material_pk>/delete/",
         views.MaterialDeleteView.as_view(),
         name="material_delete",

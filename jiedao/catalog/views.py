@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,13 @@ from django.views.generic import TemplateView
 
 from jiedao.catalog import selectors, services
 from jiedao.catalog.choices import AnnouncementCategory, ItemKind, PowerType
-from jiedao.catalog.forms import AnnouncementForm, MaterialForm, ServiceItemForm
+from jiedao.catalog.forms import (
+    MATERIAL_FILE_FIELDS,
+    AnnouncementForm,
+    MaterialForm,
+    ServiceItemForm,
+    material_file_name,
+)
 from jiedao.catalog.models import Announcement, Material, ServiceItem
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError
 from jiedao.core.scope import has_permission
@@ -263,6 +269,25 @@ class MaterialEditView(MaterialMixin, ServiceFormView):
             elif not data.get(name) or data[name] == getattr(self.get_material(), name):
                 data.pop(name, None)
         return services.material_update(actor=self.request.user, material=self.get_material(), data=data)
+
+
+class MaterialFileView(MaterialMixin, ScopedViewMixin, View):
+    """The blank form or sample of a material, for staff who may see the item (published or not yet): the
+    link of the material's edit page (the public guide's download serves published items only)."""
+
+    permission = "view"
+
+    def get(self, request, pk, material_pk, kind):
+        field_name = MATERIAL_FILE_FIELDS.get(kind)
+        if field_name is None:
+            raise Http404
+        material = self.get_material()
+        stored = getattr(material, field_name)
+        if not stored or not stored.storage.exists(stored.name):
+            raise Http404(_("该材料没有可下载的文件。"))
+        return FileResponse(
+            stored.open("rb"), as_attachment=True, filename=material_file_name(material, kind)
+        )
 
 
 class MaterialDeleteView(MaterialMixin, ScopedViewMixin, View):
