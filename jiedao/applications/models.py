@@ -182,6 +182,15 @@ class Application(ScopedModel):
         verbose_name=_("居住社区"),
         help_text=_("申请人居住的社区（实施主体辖区内）；申请人不在实有人口库时，据此确定由哪个社区办理"),
     )
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("预约"),
+        help_text=_("窗口收件时来人已签到的预约"),
+    )
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
     status = models.CharField(
         _("状态"), max_length=24, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT

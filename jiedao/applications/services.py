@@ -1074,6 +1074,18 @@ def _registered_under_another_name(number_hash: str, name: str) -> bool:
     return registered and person is None
 
 
+def _check_checked_in(actor, appointment) -> None:
+    """The booking a walk-in registration names: checked in at a hall the actor sees."""
+    from jiedao.appointments.choices import AppointmentStatus
+    from jiedao.appointments.models import Appointment
+
+    visible = Appointment.objects.visible_to(actor, "appointments.view_appointment")
+    if not visible.filter(pk=appointment.pk).exists():
+        raise OutOfScope()
+    if appointment.status != AppointmentStatus.CHECKED_IN:
+        raise ServiceError(_("该预约尚未签到，请先签到再窗口收件。"), code="not_checked_in")
+
+
 def application_register_walk_in(
     *,
     actor,
@@ -1087,14 +1099,18 @@ def application_register_walk_in(
     community=None,
     delivery_method: str = "",
     delivery_address: str = "",
+    appointment=None,
     at: dt.datetime | None = None,
 ) -> Application:
-    """A visitor's application registered at the window by staff; `community`: as in `application_submit`.
+    """A visitor's application registered at the window by staff; `community`: as in `application_submit`;
+    `appointment`: the booking the visitor checked in with (at a hall in the actor's scope), kept on it.
 
     When the applicant has a real-name account (same ID number and name) the application goes on it: the
     applicant follows it online, supplies 容缺 materials, downloads the certificate and rates it there."""
     require(actor, "applications.add_application", item.org)
     _check_item(item)
+    if appointment is not None:
+        _check_checked_in(actor, appointment)
     errors: dict[str, list[str]] = {}
     try:
         applicant_name = clean_person_name(applicant_name)
@@ -1163,6 +1179,7 @@ def application_register_walk_in(
             channel=Channel.WINDOW,
             delivery_method=delivery_method,
             delivery_address=delivery_address,
+            appointment=appointment,
             window=ServiceWindow.of(actor),
             tracking_code=new_tracking_code(),
             status=ApplicationStatus.SUBMITTED,

@@ -889,7 +889,7 @@ class ApplicationDetailView(ApplicationReadMixin, ScopedDetailView):
         return with_clock_status(
             super()
             .get_queryset()
-            .select_related("item", "org", "concluded_by")
+            .select_related("item", "org", "concluded_by", "appointment__slot")
             .prefetch_related("materials", "item__materials", "deferred_materials")
         )
 
@@ -1443,6 +1443,7 @@ class WalkInView(ServiceFormView):
             enterprise_uscc=data.get("enterprise_uscc", ""),
             delivery_method=data.get("delivery_method", ""),
             delivery_address=data.get("delivery_address", ""),
+            appointment=self.prefill().appointment if self.prefill() else None,
         )
         missing = form.missing_required()
         if missing:

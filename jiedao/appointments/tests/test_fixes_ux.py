@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, PDF, make_item, make_resident
 from jiedao.appointments import services
 from jiedao.appointments.tests.factories import WINDOW, booked_for_today, open_hall
 from jiedao.core.testing import client_for, make_user
@@ -34,6 +35,50 @@ class TestWalkInAfterCheckIn:
         assert f'value="{resident.phone}"' in page
         assert f'value="{resident.id_number}"' in page
         assert appointment.code in page
+
+    def test_the_application_registered_from_the_booking_keeps_it(self, item, slots, tree):
+        from jiedao.applications.models import Application
+
+        resident = make_resident(name="王小明")
+        appointment = checked_in(resident, item, slots[-1])
+        client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+        url = f"{reverse('applications:walk_in')}?appointment={appointment.pk}"
+        data = {
+            "item": str(item.pk),
+            "applicant_name": "王小明",
+            "applicant_id_number": resident.id_number,
+            "applicant_phone": resident.phone,
+            "other": SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf"),
+        }
+        response = client.post(url, data, follow=True)
+        application = Application.objects.get(item=item)
+        assert application.appointment_id == appointment.pk
+        shown = response.content.decode().split('data-testid="appointment">')[1].split("</dd>")[0]
+        assert appointment.code in shown and "已签到" in shown
+
+    def test_a_booking_not_checked_in_or_out_of_scope_is_refused_by_the_service(self, item, slots, tree):
+        from jiedao.applications import services as applications
+        from jiedao.applications.tests.factories import uploads
+        from jiedao.core.exceptions import OutOfScope, ServiceError
+
+        clerk = make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS)
+        booked = booked_for_today(make_resident(), item, slots[-1])
+        fields = {
+            "actor": clerk,
+            "item": item,
+            "applicant_name": "王小明",
+            "applicant_id_number": "110105197505050017",
+            "applicant_phone": "13800138000",
+            "uploads": uploads(),
+        }
+        with pytest.raises(ServiceError) as refused:
+            applications.application_register_walk_in(**fields, appointment=booked)
+        assert refused.value.code == "not_checked_in"
+        other_item = make_item(tree.subdistrict_b)
+        [other_slot, *_rest] = open_hall(tree.subdistrict_b)
+        theirs = checked_in(make_resident(), other_item, other_slot)
+        with pytest.raises(OutOfScope):
+            applications.application_register_walk_in(**fields, appointment=theirs)
 
     def test_another_halls_booking_fills_nothing(self, item, slots, tree):
         other_item = make_item(tree.subdistrict_b)
