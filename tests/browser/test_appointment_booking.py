@@ -136,4 +136,9 @@ def test_no_serious_wcag_violation_on_the_window_pages(staff_page, tree):
     staff_audit(page, "checked in, 窗口收件 next", problems)
     page.get_by_role("link", name="窗口收件 孙立新").click()
     expect(page.get_by_role("heading", name="窗口收件登记")).to_be_visible()
+    # Filled from the booking: the item booked, the name and the phone (never in the address).
+    expect(page.get_by_test_id("walk-in-item")).to_contain_text("居住证明开具")
+    expect(page.get_by_label("申请人姓名")).to_have_value("孙立新")
+    assert re.search(r"/hall/staff/applications/new/\?appointment=\d+$", page.url)
+    staff_audit(page, "窗口收件 filled from the booking", problems)
     assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
