@@ -35,7 +35,7 @@ from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.selectors import now_or, today
 from jiedao.registry.validators import InvalidNumber, parse_phone
-from jiedao.sms.services import sms_queue
+from jiedao.sms.services import SmsText, sms_queue_many
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
 
@@ -299,27 +299,53 @@ def _require_status(ticket: Ticket, *statuses: str) -> None:
 
 
 def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
-    """Text the visitor with `NEAR_AHEAD` waiting ahead in the line, once (`near_texted_at`)."""
-    candidate = selectors.waiting([line_id], day)[NEAR_AHEAD : NEAR_AHEAD + 1].first()
-    if candidate is None or not candidate.phone_masked or candidate.near_texted_at is not None:
-        return
-    locked = Ticket.objects.select_for_update(of=("self",)).select_related("line", "org").get(pk=candidate.pk)
-    if locked.near_texted_at is not None or locked.status != TicketStatus.WAITING:
-        return
-    locked.near_texted_at = now
-    locked.save(update_fields=["near_texted_at", "updated_at"])
-    with records_language():  # SMS templates are registered with the gateway in Chinese
-        body = _(
-            "您在%(hall)s取的 %(code)s 号（%(line)s）前面还有 %(n)d 位，即将叫到，请回到大厅留意叫号屏。"
-        ) % {"hall": locked.org.name, "code": locked.code, "line": locked.line.name, "n": NEAR_AHEAD}
-    sms_queue(
-        actor=None,
-        phone=locked.phone,
-        body=body,
-        org=locked.org,
-        purpose="queueing.near",
-        dedupe_key=f"queueing.near.{locked.pk}",
+    """Text the visitor with `NEAR_AHEAD` waiting ahead in the line, once (`near_texted_at`).
+
+    Called last in a transaction that already holds the audit chain: the ticket is locked with SKIP LOCKED
+    (PostgreSQL), never waited for. A ticket another transaction holds is being called, cancelled or texted
+    by it; a ticket that is still waiting and untexted once that lock is gone is texted by the next call.
+    A stored phone the gateway refuses is left out (`skip_invalid`), so the call goes on."""
+    queue = list(
+        selectors.waiting([line_id], day).values_list("pk", "near_texted_at", "phone_masked")[
+            : NEAR_AHEAD + 1
+        ]
     )
+    ahead = {
+        pk: n for n, (pk, texted, masked) in enumerate(queue) if n == NEAR_AHEAD and texted is None and masked
+    }
+    if not ahead:
+        return
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    locked = list(
+        Ticket.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .select_related("line", "org")
+        .filter(pk__in=ahead, status=TicketStatus.WAITING, near_texted_at__isnull=True)
+        .order_by("pk")
+    )
+    if not locked:
+        return
+    texts = []
+    with records_language():  # SMS templates are registered with the gateway in Chinese
+        for ticket in locked:
+            body = _(
+                "您在%(hall)s取的 %(code)s 号（%(line)s）前面还有 %(n)d 位，即将叫到，请回到大厅留意叫号屏。"
+            ) % {
+                "hall": ticket.org.name,
+                "code": ticket.code,
+                "line": ticket.line.name,
+                "n": ahead[ticket.pk],
+            }
+            texts.append(
+                SmsText(
+                    phone=ticket.phone,
+                    body=body,
+                    org=ticket.org,
+                    purpose="queueing.near",
+                    dedupe_key=f"queueing.near.{ticket.pk}",
+                )
+            )
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in locked]).update(near_texted_at=now, updated_at=now)
+    sms_queue_many(texts, actor=None, skip_invalid=True)
 
 
 def _check_in_booking(actor, ticket: Ticket, now: dt.datetime) -> None:

@@ -73,6 +73,30 @@ def test_two_windows_calling_at_once_never_call_the_same_visitor(tree):
     assert_chain_verifies()
 
 
+def test_windows_calling_at_once_with_a_phone_left_in_the_queue_all_call(tree):
+    """The visitor a few places back left a phone: each call may text them (临近叫号) while other windows
+    are calling that very ticket. No window waits on another's ticket after taking the audit chain."""
+    hall = tree.subdistrict_a
+    windows = [make_window(hall, number=f"{n}号窗口") for n in range(1, 6)]
+    callers = [make_caller(hall, window) for window in windows]
+    line = make_line(hall, "A", *windows)
+    for _attempt in range(6):
+        Ticket.objects.all().delete()
+        take(line, 4)
+        services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 1))  # A005
+        take(line, 4, minute=2)
+        calls = {
+            f"w{n}": (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 10)))
+            for n, (caller, window) in enumerate(zip(callers, windows, strict=True))
+        }
+        results = at_once(**calls)
+        assert all(kind == "ok" for kind, _ticket in results.values()), results
+        # Five visitors called, each once (a ticket held by another window's text may be passed over).
+        assert len({ticket.code for _kind, ticket in results.values()}) == 5
+        assert Ticket.objects.filter(status="called").count() == 5
+    assert_chain_verifies()
+
+
 def test_one_booking_code_at_two_lines_at_once_gives_one_priority_ticket(tree):
     hall = tree.subdistrict_a
     window = make_window(hall)
