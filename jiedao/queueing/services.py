@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import re
 import secrets
+from types import EllipsisType
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -24,7 +25,7 @@ from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 from jiedao.audit import services as audit
 from jiedao.core import crypto, ratelimit
-from jiedao.core.exceptions import PermissionDenied, RateLimited, ServiceError, ValidationFailed
+from jiedao.core.exceptions import Conflict, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
 from jiedao.core.scope import has_permission, require
 from jiedao.orgs.models import OrgUnit
@@ -373,9 +374,20 @@ def _finish(locked: Ticket, actor, now: dt.datetime) -> None:
     )
 
 
-def ticket_call_next(actor, window: ServiceWindow, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_call_next(
+    actor,
+    window: ServiceWindow,
+    *,
+    seen_current: int | None | EllipsisType = ...,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """叫下一位 at `window`: the first waiting ticket of today among the lines it serves (预约优先 first, then
-    who has waited longest). The visitor the window was serving is finished (办结) with it."""
+    who has waited longest). The visitor the window was serving is finished (办结) with it.
+
+    The window's row is locked first (window → ticket → booking → audit), so one window calls one visitor at
+    a time. `seen_current` is the pk of the ticket the window's page showed as being served (None: nobody);
+    when the window now serves another (the button pressed twice, an old tab, two staff at one window), the
+    call is refused with Conflict and nothing changes."""
     _require_at_window(actor, window)
     now = now_or(now)
     day = today(now=now)
@@ -387,6 +399,15 @@ def ticket_call_next(actor, window: ServiceWindow, *, now: dt.datetime | None = 
             code="no_lines",
         )
     with transaction.atomic():
+        ServiceWindow.objects.select_for_update().filter(pk=window.pk).first()
+        if seen_current is not ...:
+            serving = selectors.current_at(window, day)
+            if (serving.pk if serving else None) != seen_current:
+                raise Conflict(
+                    _("%(window)s刚刚已叫号（正在办理 %(code)s），本次没有再叫号，请看页面上的最新情况。")
+                    % {"window": window.number, "code": serving.code if serving else _("无")},
+                    code="window_changed",
+                )
         # Another window's ticket being called is skipped, not waited for: that window calls it.
         skip_locked = connection.features.has_select_for_update_skip_locked
         ticket = selectors.waiting(line_ids, day).select_for_update(skip_locked=skip_locked).first()

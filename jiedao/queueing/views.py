@@ -249,7 +249,12 @@ class CallNextView(WindowMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        ticket = self.run(lambda: services.ticket_call_next(request.user, self.get_window()))
+        seen = request.POST.get("current", "")
+        ticket = self.run(
+            lambda: services.ticket_call_next(
+                request.user, self.get_window(), seen_current=int(seen) if seen.isdigit() else None
+            )
+        )
         if ticket is not None:
             messages.success(
                 request, _("已叫号 %(code)s（%(line)s）。") % {"code": ticket.code, "line": ticket.line.name}

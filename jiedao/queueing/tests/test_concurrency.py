@@ -116,3 +116,29 @@ def test_one_booking_code_at_two_lines_at_once_gives_one_priority_ticket(tree):
         assert results[loser][1].startswith("该预约码已经取过号")
         assert Ticket.objects.filter(appointment=booking).count() == 1
     assert_chain_verifies()
+
+
+def test_one_window_pressing_call_next_twice_at_once_calls_one_visitor(tree):
+    """A double click, or two staff at one window, both from a page showing nobody being served."""
+    from jiedao.accounts.models import User
+
+    hall = tree.subdistrict_a
+    window = make_window(hall, number="1号窗口")
+    caller = make_caller(hall, window)
+    line = make_line(hall, "A", window)
+    for runner, order in both_orders("first", "second"):
+        Ticket.objects.all().delete()
+        take(line, 3)
+        users = {name: User.objects.get(pk=caller.pk) for name in ("first", "second")}
+        calls = {
+            name: (lambda u=user: services.ticket_call_next(u, window, seen_current=None, now=at(MONDAY, 10)))
+            for name, user in users.items()
+        }
+        results = run(runner, order, calls)
+        assert sorted(kind for kind, _value in results.values()) == ["ok", "refused"], results
+        assert dict(Ticket.objects.values_list("code", "status")) == {
+            "A001": "called",
+            "A002": "waiting",
+            "A003": "waiting",
+        }
+    assert_chain_verifies()

@@ -108,9 +108,18 @@ def test_the_window_calls_and_the_display_shows_without_personal_data(tree, call
     page = client.get("/queue/staff/window/", follow=True)
     text = page.content.decode()
     assert "窗口叫号：3号窗口 综合受理" in text and "2 人等候" in text
-    response = client.post(f"/queue/staff/windows/{window.pk}/call/", follow=True)
+    response = client.post(f"/queue/staff/windows/{window.pk}/call/", {"current": ""}, follow=True)
     text = response.content.decode()
     assert "已叫号 A001（社会救助）。" in text and "139****5678" in text and "窗口收件" in text
+    # The same form sent again (a double click, an old tab): refused, A001 stays the one being served.
+    again = client.post(
+        f"/queue/staff/windows/{window.pk}/call/", {"current": ""}, follow=True
+    ).content.decode()
+    assert "3号窗口刚刚已叫号（正在办理 A001）" in again
+    assert (
+        Ticket.objects.get(code="A001").status == "called"
+        and Ticket.objects.get(code="A002").status == "waiting"
+    )
     for url in (
         f"/queue/hall/{tree.subdistrict_a.division_code}/screen/",
         f"/queue/hall/{tree.subdistrict_a.division_code}/screen/board/",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
 from jiedao.core.testing import make_user
 from jiedao.parameters.services import parameter_set
 from jiedao.queueing import selectors, services
@@ -237,3 +237,25 @@ def test_numbers_taken_from_one_address_are_counted(line, monkeypatch):
         take(line, 1, minute=1, ip="10.0.0.8")
     assert refused.value.message == "本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"
     assert take(line, 1, minute=2, ip="10.0.0.9")[0].code == "A003"
+
+
+def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
+    """叫下一位 pressed again on a page that still shows nobody (or an earlier visitor) being served: the
+    visitor called meanwhile is not finished unserved, nobody else is called."""
+    take(line, 3)
+    first = services.ticket_call_next(caller, window, seen_current=None, now=at(MONDAY, 10))
+    events = AuditEvent.objects.count()
+    for stale in (None, first.pk + 100):
+        with pytest.raises(Conflict, match="3号窗口刚刚已叫号（正在办理 A001）"):
+            services.ticket_call_next(caller, window, seen_current=stale, now=at(MONDAY, 10))
+    assert dict(Ticket.objects.values_list("code", "status")) == {
+        "A001": "called",
+        "A002": "waiting",
+        "A003": "waiting",
+    }
+    assert AuditEvent.objects.count() == events
+    # The page showing A001 calls the next one.
+    assert (
+        services.ticket_call_next(caller, window, seen_current=first.pk, now=at(MONDAY, 10, 5)).code == "A002"
+    )
+    assert Ticket.objects.get(code="A001").status == "done"
