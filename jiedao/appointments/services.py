@@ -773,18 +773,29 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
     return locked
 
 
+# The statuses of a 排队叫号 ticket (`queueing.Ticket.status`) whose visitor is in the hall or was served.
+QUEUE_TICKET_CAME = ("waiting", "called", "done")
+
+
 def no_shows_mark(*, now: dt.datetime | None = None) -> int:
     """爽约: bookings not checked in by their slot's end plus `appointments.grace_minutes`. Each is marked
-    under its own lock, so a check-in at the same moment either comes first or finds it marked."""
+    under its own lock, so a check-in at the same moment either comes first or finds it marked. A booking
+    whose 排队叫号 priority ticket is waiting, being called or was served is not: the visitor came to the
+    hall (the window checks the booking in when it calls the ticket)."""
     now = now_or(now)
     cutoff = now - dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
+    came = Q(queue_ticket__status__in=QUEUE_TICKET_CAME)
     marked = 0
-    for pk in Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff).values_list(
-        "pk", flat=True
+    for pk in (
+        Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff)
+        .exclude(came)
+        .values_list("pk", flat=True)
     ):
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().filter(pk=pk).first()
             if locked is None or locked.status != AppointmentStatus.BOOKED or locked.ends_at > cutoff:
+                continue
+            if Appointment.objects.filter(pk=pk).filter(came).exists():  # took a number meanwhile
                 continue
             locked.status, locked.no_show_at = AppointmentStatus.NO_SHOW, now
             locked.save(update_fields=["status", "no_show_at", "updated_at"])

@@ -259,3 +259,27 @@ def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
         services.ticket_call_next(caller, window, seen_current=first.pk, now=at(MONDAY, 10, 5)).code == "A002"
     )
     assert Ticket.objects.get(code="A001").status == "done"
+
+
+def test_a_visitor_waiting_with_a_priority_ticket_is_not_marked_no_show(tree, caller, window, line):
+    """The slot and its grace pass while the visitor waits in the hall: not 爽约. A booking whose number was
+    skipped (the visitor went away) is."""
+    from jiedao.appointments import services as appointments
+    from jiedao.appointments.models import Appointment
+    from jiedao.workcalendar.services import CHINA_TZ
+
+    bookings = [booking_on(tree.subdistrict_a, MONDAY) for _n in range(2)]
+    for booking in bookings:
+        start = dt.datetime.combine(MONDAY, booking.slot.start, tzinfo=CHINA_TZ)
+        end = dt.datetime.combine(MONDAY, booking.slot.end, tzinfo=CHINA_TZ)
+        Appointment.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=end)
+    waiting, gone = (
+        services.ticket_take(line, appointment_code=booking.code, now=start - dt.timedelta(minutes=5))
+        for booking in bookings
+    )
+    Ticket.objects.filter(pk=gone.pk).update(status="skipped")
+    assert appointments.no_shows_mark(now=end + dt.timedelta(hours=1)) == 1
+    statuses = dict(Appointment.objects.filter(pk__in=[b.pk for b in bookings]).values_list("pk", "status"))
+    assert statuses == {bookings[0].pk: "booked", bookings[1].pk: "no_show"}
+    waiting.refresh_from_db()
+    assert waiting.status == "waiting"
