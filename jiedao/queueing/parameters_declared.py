@@ -31,3 +31,14 @@ TAKE_UNTIL = declare(
     group=GROUP,
     help_text=_("每个工作日到这个钟点停止取号（如 17：16:59 前可以取号）。"),
 )
+PRIORITY_MINUTES_BEFORE = declare(
+    "queueing.priority_minutes_before",
+    _("预约优先提前取号时间（分钟）"),
+    30,
+    minimum=0,
+    maximum=1440,
+    group=GROUP,
+    help_text=_(
+        "凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。"
+    ),
+)

@@ -200,7 +200,9 @@ def ticket_take(
     now: dt.datetime | None = None,
 ) -> Ticket:
     """取号: the next number of today for `line`. With today's booking code of the hall, a 预约优先 ticket (once
-    per booking); with a mobile number, the 临近叫号 text when three visitors are left ahead. The kiosk's page
+    per booking) from `queueing.priority_minutes_before` before the slot's start on, a plain one (of that
+    booking) when taken earlier. Lines are not tied to a 事项, so the booking's hall and date are what is
+    checked; with a mobile number, the 临近叫号 text when three visitors are left ahead. The kiosk's page
     is public: numbers taken from one address (`ip`) are counted, so that nobody far away empties a line."""
     now = now_or(now)
     day = today(now=now)
@@ -226,6 +228,9 @@ def ticket_take(
                 code="full",
             )
         number = last + 1
+        # 预约优先 from a while before the slot on: a visitor hours early waits as everyone does.
+        lead = dt.timedelta(minutes=int(get_parameter("queueing.priority_minutes_before")))
+        priority = booking is not None and now >= booking.starts_at - lead
         ticket = Ticket.objects.create(
             org_id=locked.org_id,
             line=locked,
@@ -233,7 +238,7 @@ def ticket_take(
             number=number,
             code=f"{locked.prefix}{number:03d}",
             token=secrets.token_urlsafe(18),
-            priority=booking is not None,
+            priority=priority,
             appointment=booking,
             phone=phone,
             phone_masked=crypto.mask_phone(phone) if phone else "",

@@ -22,6 +22,7 @@ from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin, ServiceFormView
+from jiedao.parameters.services import get_parameter
 from jiedao.queueing import forms, selectors, services
 from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import QueueLine, Ticket
@@ -91,7 +92,8 @@ class TicketMixin:
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.ticket = get_object_or_404(
-            Ticket.objects.select_related("line", "org", "called_window"), token=kwargs["token"]
+            Ticket.objects.select_related("line", "org", "called_window", "appointment"),
+            token=kwargs["token"],
         )
 
     def get_context_data(self, **kwargs):
@@ -101,6 +103,7 @@ class TicketMixin:
             ahead=selectors.ahead_of(ticket),
             is_today=ticket.date == selectors.today(),
             statuses=TicketStatus,
+            priority_minutes=int(get_parameter("queueing.priority_minutes_before")),
             **kwargs,
         )
 

@@ -54,7 +54,11 @@ def booking_on(org, day: dt.date) -> Appointment:
     """A booking of `org`'s hall moved to `day`, whatever day the tests run."""
     slots = open_hall(org, capacity=5)
     booked = booked_for_today(make_resident(), make_item(org), slots[0])
-    Appointment.objects.filter(pk=booked.pk).update(date=day)
+    Appointment.objects.filter(pk=booked.pk).update(
+        date=day,
+        starts_at=dt.datetime.combine(day, booked.slot.start, tzinfo=CHINA_TZ),
+        ends_at=dt.datetime.combine(day, booked.slot.end, tzinfo=CHINA_TZ),
+    )
     booked.refresh_from_db()
     return booked
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from jiedao.applications.tests.factories import make_item
 from jiedao.core.testing import client_for, make_user
+from jiedao.parameters.services import parameter_set
 from jiedao.queueing import services
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.tests.factories import (
@@ -77,6 +78,8 @@ def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url):
 
 def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url):
     day = hall_open_now(tree.district)
+    admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
+    parameter_set(actor=admin, key="queueing.priority_minutes_before", raw_value="1440")  # whatever the hour
     booking = booking_on(tree.subdistrict_a, day)
     response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
     shown = Client().get(response["Location"]).content.decode()
@@ -231,3 +234,12 @@ def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line
     Client().post(f"/queue/t/{second.token}/cancel/")  # called already: the window serves them
     second.refresh_from_db()
     assert second.status == "called"
+
+
+def test_a_booking_code_taken_long_before_the_slot_says_it_waits_as_plain(tree, line):
+    from jiedao.queueing.tests.factories import MONDAY, at
+
+    booking = booking_on(tree.subdistrict_a, MONDAY)  # 09:00
+    ticket = services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 8, 29))
+    shown = Client().get(f"/queue/t/{ticket.token}/").content.decode()
+    assert "您的预约时段 09:00 开始；预约码在开始前 30 分钟内取号才优先叫号，本号按普通号排队。" in shown

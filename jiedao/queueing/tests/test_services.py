@@ -283,3 +283,15 @@ def test_a_visitor_waiting_with_a_priority_ticket_is_not_marked_no_show(tree, ca
     assert statuses == {bookings[0].pk: "booked", bookings[1].pk: "no_show"}
     waiting.refresh_from_db()
     assert waiting.status == "waiting"
+
+
+def test_a_booking_code_gives_priority_only_from_a_while_before_the_slot(tree, caller, window, line):
+    """The 09:00 booking taken at 08:29 waits as a plain number (still the booking's: used once); from
+    08:30 (`queueing.priority_minutes_before`, 30) on it is 预约优先."""
+    early, on_time = booking_on(tree.subdistrict_a, MONDAY), booking_on(tree.subdistrict_a, MONDAY)
+    services.ticket_take(line, now=at(MONDAY, 8))
+    plain = services.ticket_take(line, appointment_code=early.code, now=at(MONDAY, 8, 29))
+    assert not plain.priority and plain.appointment == early
+    first = services.ticket_take(line, appointment_code=on_time.code, now=at(MONDAY, 8, 30))
+    assert first.priority
+    assert [call(caller, window, minute=n).code for n in range(3)] == ["A003", "A001", "A002"]
