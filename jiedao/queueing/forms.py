@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.forms import StyledForm
+from jiedao.queueing.services import NEAR_AHEAD
 
 
 class TakeForm(StyledForm):
@@ -13,7 +15,7 @@ class TakeForm(StyledForm):
         label=_("手机号码（选填）"),
         required=False,
         max_length=20,
-        help_text=_("留下手机号码的，快轮到您时（前面还有 3 位）发短信提醒。"),
+        help_text=format_lazy(_("留下手机号码的，快轮到您时（前面还有 {n} 位）发短信提醒。"), n=NEAR_AHEAD),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     appointment_code = forms.CharField(

@@ -202,7 +202,8 @@ def ticket_take(
     """取号: the next number of today for `line`. With today's booking code of the hall, a 预约优先 ticket (once
     per booking) from `queueing.priority_minutes_before` before the slot's start on, a plain one (of that
     booking) when taken earlier. Lines are not tied to a 事项, so the booking's hall and date are what is
-    checked; with a mobile number, the 临近叫号 text when three visitors are left ahead. The kiosk's page
+    checked; with a mobile number, the 临近叫号 text when `NEAR_AHEAD` or fewer
+    visitors are left ahead. The kiosk's page
     is public: numbers taken from one address (`ip`) are counted, so that nobody far away empties a line."""
     now = now_or(now)
     day = today(now=now)
@@ -256,6 +257,7 @@ def ticket_take(
                 "appointment": booking.code if booking else "",
             },
         )
+        _near_text(locked.pk, day, now)  # a short queue: texted at once
     return ticket
 
 
@@ -274,6 +276,7 @@ def ticket_cancel(ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
             before={"status": TicketStatus.WAITING},
             after={"status": locked.status},
         )
+        _near_text(locked.line_id, locked.date, now_or(now))
     return locked
 
 
@@ -305,19 +308,16 @@ def _require_status(ticket: Ticket, *statuses: str) -> None:
 
 
 def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
-    """Text the visitor with `NEAR_AHEAD` waiting ahead in the line, once (`near_texted_at`).
+    """Text every visitor of the line with `NEAR_AHEAD` or fewer waiting ahead who left a phone and was not
+    texted yet, once each (`near_texted_at`): after a call, a 过号, a cancel or a take, however many moved up.
 
-    Called last in a transaction that already holds the audit chain: the ticket is locked with SKIP LOCKED
+    Called last in a transaction that already holds the audit chain: the tickets are locked with SKIP LOCKED
     (PostgreSQL), never waited for. A ticket another transaction holds is being called, cancelled or texted
-    by it; a ticket that is still waiting and untexted once that lock is gone is texted by the next call.
+    by it; one still waiting and untexted once that lock is gone is texted by the line's next change.
     A stored phone the gateway refuses is left out (`skip_invalid`), so the call goes on."""
-    queue = list(
-        selectors.waiting([line_id], day).values_list("pk", "near_texted_at", "phone_masked")[
-            : NEAR_AHEAD + 1
-        ]
-    )
+    queue = selectors.waiting([line_id], day).values_list("pk", "near_texted_at", "phone_masked")
     ahead = {
-        pk: n for n, (pk, texted, masked) in enumerate(queue) if n == NEAR_AHEAD and texted is None and masked
+        pk: n for n, (pk, texted, masked) in enumerate(queue[: NEAR_AHEAD + 1]) if texted is None and masked
     }
     if not ahead:
         return
@@ -333,14 +333,15 @@ def _near_text(line_id: int, day: dt.date, now: dt.datetime) -> None:
     texts = []
     with records_language():  # SMS templates are registered with the gateway in Chinese
         for ticket in locked:
-            body = _(
-                "您在%(hall)s取的 %(code)s 号（%(line)s）前面还有 %(n)d 位，即将叫到，请回到大厅留意叫号屏。"
-            ) % {
-                "hall": ticket.org.name,
-                "code": ticket.code,
-                "line": ticket.line.name,
-                "n": ahead[ticket.pk],
-            }
+            n = ahead[ticket.pk]
+            text = (
+                _(
+                    "您在%(hall)s取的 %(code)s 号（%(line)s）前面还有 %(n)d 位，即将叫到，请回到大厅留意叫号屏。"
+                )
+                if n
+                else _("您在%(hall)s取的 %(code)s 号（%(line)s）下一位就叫到，请回到大厅留意叫号屏。")
+            )
+            body = text % {"hall": ticket.org.name, "code": ticket.code, "line": ticket.line.name, "n": n}
             texts.append(
                 SmsText(
                     phone=ticket.phone,
@@ -484,6 +485,7 @@ def ticket_skip(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Tic
             before={"status": TicketStatus.CALLED},
             after={"status": locked.status, "window": str(locked.called_window)},
         )
+        _near_text(locked.line_id, locked.date, now_or(now))
     return locked
 
 

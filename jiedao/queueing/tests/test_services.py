@@ -295,3 +295,50 @@ def test_a_booking_code_gives_priority_only_from_a_while_before_the_slot(tree, c
     first = services.ticket_take(line, appointment_code=on_time.code, now=at(MONDAY, 8, 30))
     assert first.priority
     assert [call(caller, window, minute=n).code for n in range(3)] == ["A003", "A001", "A002"]
+
+
+def test_the_near_text_is_not_missed_after_a_cancel_a_skip_or_a_take(caller, window, line):
+    messages = OutboundMessage.objects.filter(purpose="queueing.near")
+    first, second, *_rest = take(line, 4)
+    texted = services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 5))  # A005: four ahead
+    take(line, 3, minute=6)
+    services.ticket_cancel(second, now=at(MONDAY, 9, 30))  # three ahead now
+    texted.refresh_from_db()
+    assert texted.near_texted_at == at(MONDAY, 9, 30)
+    assert (
+        messages.get().body
+        == "您在甲街道取的 A005 号（社会救助）前面还有 3 位，即将叫到，请回到大厅留意叫号屏。"
+    )
+    call(caller, window)
+    call(caller, window, minute=1)
+    assert messages.count() == 1  # once
+    # Called, then 过号: the one with three ahead after it is texted.
+    Ticket.objects.all().delete()
+    take(line, 3)
+    later = services.ticket_take(line, phone="13900001235", now=at(MONDAY, 9, 10))  # three ahead: at once
+    later.refresh_from_db()
+    assert later.near_texted_at == at(MONDAY, 9, 10)
+    Ticket.objects.all().delete()
+    take(line, 4)
+    behind = services.ticket_take(line, phone="13900001236", now=at(MONDAY, 9, 10))  # four ahead
+    called = call(caller, window)
+    Ticket.objects.filter(pk=behind.pk).update(near_texted_at=None)  # as if the call found it locked
+    services.ticket_skip(caller, called, now=at(MONDAY, 10, 2))
+    behind.refresh_from_db()
+    assert behind.near_texted_at == at(MONDAY, 10, 2)
+
+
+def test_visitors_moved_up_past_the_mark_at_once_are_all_texted(caller, window, line):
+    """Two cancel together ahead: the visitor now two ahead, never three ahead at a call, is texted too."""
+    tickets = take(line, 3)
+    near = services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 5))  # three ahead: texted
+    near.refresh_from_db()
+    assert near.near_texted_at is not None
+    far = services.ticket_take(line, phone="13900001235", now=at(MONDAY, 9, 6))  # four ahead
+    Ticket.objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(status="cancelled")
+    call(caller, window)  # A003 called: A005 has one ahead
+    far.refresh_from_db()
+    assert far.near_texted_at == at(MONDAY, 10)
+    assert OutboundMessage.objects.get(purpose="queueing.near", body__contains="A005").body == (
+        "您在甲街道取的 A005 号（社会救助）前面还有 1 位，即将叫到，请回到大厅留意叫号屏。"
+    )
