@@ -10,6 +10,7 @@ TICKET_SKIPPED = event_type(5305, "queueing.ticket.skipped", _("窗口过号"))
 TICKET_REQUEUED = event_type(5306, "queueing.ticket.requeued", _("过号重新排队"))
 TICKET_FINISHED = event_type(5307, "queueing.ticket.finished", _("窗口办结排队号"))
 TICKET_CANCELLED = event_type(5308, "queueing.ticket.cancelled", _("群众取消排队"))
+DAY_CLOSED = event_type(5309, "queueing.day.closed", _("排队叫号日终处理"))
 
 detail_labels(
     "queueing",
@@ -23,4 +24,7 @@ detail_labels(
     is_active=_("开放取号"),
     priority=_("预约优先"),
     recall_count=_("重呼次数"),
+    expired=_("未叫到而失效的号"),
+    finished=_("自动办结的号"),
+    phones_cleared=_("清除手机号码的号数"),
 )

@@ -8,3 +8,4 @@ class TicketStatus(models.TextChoices):
     DONE = "done", _("已办结")
     SKIPPED = "skipped", _("已过号")
     CANCELLED = "cancelled", _("已取消")
+    EXPIRED = "expired", _("已失效")  # still waiting when the day ended (`services.days_close`)

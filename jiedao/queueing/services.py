@@ -16,7 +16,7 @@ import secrets
 from types import EllipsisType
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
@@ -41,6 +41,7 @@ from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
 
 KIOSK = "kiosk"
+SYSTEM = "system"
 # A kiosk in a busy hall gives a few hundred numbers an hour at most, all from one address.
 TAKES_PER_HOUR = 600
 NEAR_AHEAD = 3  # the visitor with this many waiting ahead is texted 临近叫号, once
@@ -524,3 +525,41 @@ def ticket_requeue(actor, window: ServiceWindow, ticket: Ticket, *, now: dt.date
             after={"status": locked.status, "window": str(window)},
         )
     return locked
+
+
+# --- the end of the day -------------------------------------------------------------------------------------
+
+
+def days_close(*, now: dt.datetime | None = None) -> int:
+    """日终处理 of the days before today, hall by hall: tickets still waiting become 已失效, tickets still
+    being served are finished (办结), and the phones left for the 临近叫号 text are erased, the masked copy
+    too. One audit event per hall and run; a day already closed is left alone. Returns the tickets changed."""
+    now = now_or(now)
+    day = today(now=now)
+    left = Q(date__lt=day) & (Q(status__in=(TicketStatus.WAITING, TicketStatus.CALLED)) | ~Q(phone_masked=""))
+    changed = 0
+    for org_id in Ticket.objects.filter(left).values_list("org_id", flat=True).distinct().order_by("org_id"):
+        with transaction.atomic():
+            tickets = list(Ticket.objects.select_for_update().filter(left, org_id=org_id).order_by("pk"))
+            expired = [t for t in tickets if t.status == TicketStatus.WAITING]
+            finished = [t for t in tickets if t.status == TicketStatus.CALLED]
+            Ticket.objects.filter(pk__in=[t.pk for t in expired]).update(
+                status=TicketStatus.EXPIRED, updated_at=now
+            )
+            Ticket.objects.filter(pk__in=[t.pk for t in finished]).update(
+                status=TicketStatus.DONE, finished_at=now, updated_at=now
+            )
+            with_phone = [t.pk for t in tickets if t.phone_masked]
+            Ticket.objects.filter(pk__in=with_phone).update(phone="", phone_masked="", updated_at=now)
+            audit.record(
+                events.DAY_CLOSED,
+                actor_name=SYSTEM,
+                org=org_id,
+                after={
+                    "expired": [f"{t.date:%Y-%m-%d} {t.code}" for t in expired],
+                    "finished": [f"{t.date:%Y-%m-%d} {t.code}" for t in finished],
+                    "phones_cleared": len(with_phone),
+                },
+            )
+            changed += len(tickets)
+    return changed

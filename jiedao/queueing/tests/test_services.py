@@ -342,3 +342,25 @@ def test_visitors_moved_up_past_the_mark_at_once_are_all_texted(caller, window, 
     assert OutboundMessage.objects.get(purpose="queueing.near", body__contains="A005").body == (
         "您在甲街道取的 A005 号（社会救助）前面还有 1 位，即将叫到，请回到大厅留意叫号屏。"
     )
+
+
+def test_the_daily_job_closes_past_days(tree, caller, window, line):
+    from jiedao.core.schedule import JOBS
+
+    take(line, 2, phone="13900001234")
+    call(caller, window)  # A001 being served when the day ends, A002 waiting
+    today = services.ticket_take(line, phone="13900001235", now=at(TUESDAY, 9))
+    job = JOBS["queueing.close_days"]
+    assert job.every == dt.timedelta(days=1)
+    assert services.days_close(now=at(TUESDAY, 9, 30)) == 2
+    rows = {t.code + str(t.date.day): t for t in Ticket.objects.all()}
+    assert (rows["A00129"].status, rows["A00129"].finished_at) == ("done", at(TUESDAY, 9, 30))
+    assert rows["A00229"].status == "expired" and rows["A00229"].get_status_display() == "已失效"
+    assert all(t.phone == "" and t.phone_masked == "" for t in (rows["A00129"], rows["A00229"]))
+    assert (rows["A00130"].status, rows["A00130"].phone_masked) == ("waiting", "139****1235")  # today's
+    event = AuditEvent.objects.get(event_name="queueing.day.closed")
+    assert event.org_id == tree.subdistrict_a.pk
+    assert event.after["expired"] == ["2025-09-29 A002"] and event.after["finished"] == ["2025-09-29 A001"]
+    assert services.days_close(now=at(TUESDAY, 10)) == 0  # once
+    assert AuditEvent.objects.filter(event_name="queueing.day.closed").count() == 1
+    assert today.pk == rows["A00130"].pk
