@@ -15,7 +15,7 @@ import re
 import secrets
 from types import EllipsisType
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
@@ -62,9 +62,11 @@ def line_save(
     window_ids: list[int],
     is_active: bool = True,
     line: QueueLine | None = None,
+    now: dt.datetime | None = None,
 ) -> QueueLine:
     """Create a line of the hall `org`, or change `line` (its hall stays): name, prefix letter (unique in the
-    hall), the hall's windows that call it, and whether the kiosk offers it."""
+    hall; not changed while the line has numbers today, which keep counting from theirs), the hall's windows
+    that call it, and whether the kiosk offers it."""
     require(actor, "queueing.add_queueline" if line is None else "queueing.change_queueline", line or org)
     if line is not None:
         org = line.org
@@ -79,11 +81,36 @@ def line_save(
         errors["prefix"] = [
             _("本服务大厅已有字头为 %(prefix)s 的业务队列，请换一个字母。") % {"prefix": prefix}
         ]
+    elif line is not None and prefix != line.prefix and line.tickets.filter(date=today(now=now)).exists():
+        errors["prefix"] = [
+            _("本队列今天已有排队号（%(prefix)s 字头），今天不能改号码字头，请在没有取号的日子修改。")
+            % {"prefix": line.prefix}
+        ]
     windows = list(ServiceWindow.objects.filter(org=org, pk__in=window_ids or []))
     if len(windows) != len(set(window_ids or [])):
         errors["windows"] = [_("所选窗口不是本服务大厅的窗口，请重新选择。")]
     if errors:
         raise ValidationFailed(errors)
+    try:
+        return _line_write(actor, org, name, prefix, windows, is_active, line, now)
+    except IntegrityError as error:  # the same letter saved for the hall at the same moment
+        if "queueing_line_prefix" not in str(error) and "queueing_queueline.prefix" not in str(error):
+            raise
+        raise ValidationFailed(
+            {"prefix": [_("本服务大厅已有字头为 %(prefix)s 的业务队列，请换一个字母。") % {"prefix": prefix}]}
+        ) from None
+
+
+def _line_write(
+    actor,
+    org: OrgUnit,
+    name: str,
+    prefix: str,
+    windows: list[ServiceWindow],
+    is_active: bool,
+    line: QueueLine | None,
+    now: dt.datetime | None,
+) -> QueueLine:
     with transaction.atomic():
         before = None
         if line is None:
@@ -92,6 +119,17 @@ def line_save(
             )
         else:
             line = QueueLine.objects.select_for_update().get(pk=line.pk)
+            if line.prefix != prefix and line.tickets.filter(date=today(now=now)).exists():
+                raise ValidationFailed(
+                    {
+                        "prefix": [
+                            _(
+                                "本队列今天已有排队号（%(prefix)s 字头），今天不能改号码字头，请在没有取号的日子修改。"
+                            )
+                            % {"prefix": line.prefix}
+                        ]
+                    }
+                )
             before = {
                 "name": line.name,
                 "prefix": line.prefix,

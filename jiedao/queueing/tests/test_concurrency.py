@@ -142,3 +142,21 @@ def test_one_window_pressing_call_next_twice_at_once_calls_one_visitor(tree):
             "A003": "waiting",
         }
     assert_chain_verifies()
+
+
+def test_two_admins_giving_one_letter_at_once_get_one_line(tree):
+    from jiedao.core.testing import make_user
+    from jiedao.queueing.models import QueueLine
+    from jiedao.queueing.tests.factories import LINE_ADMIN
+
+    hall = tree.subdistrict_a
+    admins = {name: make_user(hall, *LINE_ADMIN) for name in ("one", "two")}
+    calls = {
+        name: (
+            lambda a=admin, n=name: services.line_save(actor=a, org=hall, name=n, prefix="B", window_ids=[])
+        )
+        for name, admin in admins.items()
+    }
+    results = at_once(**calls)
+    assert sorted(kind for kind, _value in results.values()) == ["ok", "refused"], results
+    assert QueueLine.objects.filter(org=hall, prefix="B").count() == 1

@@ -364,3 +364,29 @@ def test_the_daily_job_closes_past_days(tree, caller, window, line):
     assert services.days_close(now=at(TUESDAY, 10)) == 0  # once
     assert AuditEvent.objects.filter(event_name="queueing.day.closed").count() == 1
     assert today.pk == rows["A00130"].pk
+
+
+def test_the_prefix_is_not_changed_while_the_line_has_numbers_today(tree, window, line):
+    admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
+    take(line, 2)
+
+    def save(prefix, day):
+        return services.line_save(
+            actor=admin,
+            name="社会救助",
+            prefix=prefix,
+            window_ids=[window.pk],
+            line=line,
+            now=at(day, 10),
+            org=None,
+        )
+
+    with pytest.raises(ValidationFailed) as refused:
+        save("C", MONDAY)
+    assert refused.value.errors["prefix"] == [
+        "本队列今天已有排队号（A 字头），今天不能改号码字头，请在没有取号的日子修改。"
+    ]
+    line.refresh_from_db()
+    assert line.prefix == "A"
+    assert save("A", MONDAY).prefix == "A"  # the rest of the line may change
+    assert save("C", TUESDAY).prefix == "C"  # a day without numbers yet
