@@ -41,6 +41,7 @@ from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
 
 KIOSK = "kiosk"
+VISITOR = "visitor"  # the ticket's holder, on the ticket's own page (by its token)
 SYSTEM = "system"
 # A kiosk in a busy hall gives a few hundred numbers an hour at most, all from one address.
 TAKES_PER_HOUR = 600
@@ -310,7 +311,7 @@ def ticket_cancel(ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
         locked.save(update_fields=["status", "updated_at"])
         audit.record(
             events.TICKET_CANCELLED,
-            actor_name=KIOSK,
+            actor_name=VISITOR,
             target=locked,
             before={"status": TicketStatus.WAITING},
             after={"status": locked.status},

@@ -9,6 +9,7 @@ urlpatterns = [
     path("hall/<str:code>/screen/", views.ScreenView.as_view(), name="screen"),
     path("hall/<str:code>/screen/board/", views.ScreenBoardView.as_view(), name="screen_board"),
     path("t/<str:token>/", views.TicketView.as_view(), name="ticket"),
+    path("t/<str:token>/taken/", views.TicketTakenView.as_view(), name="ticket_taken"),
     path("t/<str:token>/status/", views.TicketStatusView.as_view(), name="ticket_status"),
     path("t/<str:token>/cancel/", views.TicketCancelView.as_view(), name="ticket_cancel"),
     # staff

@@ -8,7 +8,7 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +28,8 @@ from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import QueueLine, Ticket
 
 # --- public: the kiosk, the ticket, the display -----------------------------------------------------------
+
+KIOSK_RETURN_SECONDS = 30  # the kiosk's confirmation page goes back to the take page after this long
 
 
 class PublicHallMixin:
@@ -82,7 +84,7 @@ class KioskView(PublicHallMixin, TemplateView):
                 except ServiceError as error:
                     form.add_error(None, str(error.message))
                 else:
-                    return redirect("queueing:ticket", token=ticket.token)
+                    return redirect("queueing:ticket_taken", token=ticket.token)
         return self.render_to_response(self.get_context_data(form=form), status=200)
 
 
@@ -118,6 +120,22 @@ class TicketView(TicketMixin, TemplateView):
         return super().get_context_data(
             qr_svg=qr_svg(public_url("queueing:ticket", self.ticket.token)), **kwargs
         )
+
+
+class TicketTakenView(TicketView):
+    """The ticket as the kiosk shows it right after 取号: printable, with the QR code of the visitor's own
+    page (`TicketView`, where 取消排队 is), without any button that acts on the ticket; the kiosk goes back to
+    the take page by itself, so the next visitor does not find this one's ticket open."""
+
+    def get(self, request, *args, **kwargs):
+        if request.headers.get("HX-Request"):  # the page's own timer: back to the take page
+            return HttpResponse(
+                headers={"HX-Redirect": reverse("queueing:kiosk", args=[self.ticket.org.division_code])}
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(at_kiosk=True, kiosk_return_seconds=KIOSK_RETURN_SECONDS, **kwargs)
 
 
 class TicketStatusView(TicketMixin, TemplateView):

@@ -35,10 +35,17 @@ def test_take_a_number_call_it_and_see_it_on_the_display(staff_page, tree):
     visitor.get_by_label("手机号码（选填）").fill("13900002468")
     visitor.get_by_role("button", name=re.compile("社会救助")).click()
     expect(visitor.get_by_test_id("ticket-code")).to_have_text("A001")
-    expect(visitor.get_by_role("status")).to_contain_text("下一位就是您")
+    expect(visitor.get_by_test_id("taken")).to_contain_text("取号成功")
+    expect(visitor.get_by_role("button", name="取消排队")).to_have_count(0)  # the kiosk is shared
     expect(visitor.locator("main")).not_to_contain_text("13900002468")
+    audit(visitor, "ticket at the kiosk", problems)
+    ticket = Ticket.objects.get()
+    assert ticket.phone_masked == "139****2468"
+    # The QR code opens the ticket on the visitor's own phone: there, 取消排队.
+    visitor.goto(f"/queue/t/{ticket.token}/")
+    expect(visitor.get_by_role("status")).to_contain_text("下一位就是您")
+    expect(visitor.get_by_role("button", name="取消排队")).to_be_visible()
     audit(visitor, "ticket", problems)
-    assert Ticket.objects.get().phone_masked == "139****2468"
 
     window_page = staff_page(caller)
     window_page.goto("/queue/staff/window/")

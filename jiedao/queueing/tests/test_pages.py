@@ -52,10 +52,19 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
     assert "甲街道 取号" in text and "社会救助" in text and "0 人等候" in text
     response = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE, "appointment_code": ""})
     ticket = Ticket.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/queue/t/{ticket.token}/"
+    assert response.status_code == 302 and response["Location"] == f"/queue/t/{ticket.token}/taken/"
     shown = Client().get(response["Location"]).content.decode()
     assert "A001" in shown and "社会救助" in shown and "下一位就是您" in shown
     assert PHONE not in shown and "139****5678" not in shown
+    # The shared kiosk: no button acting on the ticket, and back to the take page by itself.
+    assert "取号成功" in shown and "30 秒后自动回到取号页面" in shown
+    assert 'hx-trigger="load delay:30s"' in shown
+    back = Client().get(response["Location"], headers={"HX-Request": "true"})
+    assert back["HX-Redirect"] == kiosk_url
+    assert "取消排队" not in shown and f"/queue/t/{ticket.token}/cancel/" not in shown
+    # The QR code's page, on the visitor's own phone, lets them cancel.
+    own = Client().get(f"/queue/t/{ticket.token}/").content.decode()
+    assert "取消排队" in own and "取号成功" not in own and "load delay" not in own
     services.ticket_take(line)
     second = Ticket.objects.get(code="A002")
     status = Client().get(f"/queue/t/{second.token}/status/").content.decode()
@@ -225,6 +234,9 @@ def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line
     assert "取消排队" in Client().get(f"/queue/t/{first.token}/").content.decode()
     response = Client().post(f"/queue/t/{first.token}/cancel/", follow=True)
     assert "已取消" in response.content.decode() and "取消排队" not in response.content.decode()
+    from jiedao.audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(event_name="queueing.ticket.cancelled").actor_name == "visitor"
     assert "下一位就是您" in Client().get(f"/queue/t/{second.token}/status/").content.decode()
     lines = client_for(caller).get(f"/queue/staff/windows/{window.pk}/lines/").content.decode()
     assert "1 人等候" in lines
