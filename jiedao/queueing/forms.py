@@ -16,7 +16,7 @@ class TakeForm(StyledForm):
         required=False,
         max_length=20,
         help_text=format_lazy(_("留下手机号码的，快轮到您时（前面还有 {n} 位）发短信提醒。"), n=NEAR_AHEAD),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),  # a shared kiosk
     )
     appointment_code = forms.CharField(
         label=_("预约码（选填）"),

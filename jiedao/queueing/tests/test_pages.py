@@ -3,6 +3,8 @@ on the public pages, and the window's buttons only for its own staff."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -50,6 +52,10 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
     assert page.status_code == 200
     text = page.content.decode()
     assert "甲街道 取号" in text and "社会救助" in text and "0 人等候" in text
+    # A shared kiosk: the browser neither offers nor keeps the previous visitor's phone.
+    assert re.search(r'<input[^>]*name="phone"[^>]*autocomplete="off"', text) or re.search(
+        r'<input[^>]*autocomplete="off"[^>]*name="phone"', text
+    )
     response = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE, "appointment_code": ""})
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/queue/t/{ticket.token}/taken/"
