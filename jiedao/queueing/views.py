@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -287,11 +288,11 @@ class TicketActionView(WindowMixin, View):
     """重呼, 过号, 办结 of the ticket at the window; 重新排队 of a skipped ticket of the lines it serves."""
 
     http_method_names = ["post"]
-    DONE = {
-        "recall": _("已重呼 %(code)s。"),
-        "skip": _("%(code)s 已过号；群众回来后可在“今日过号”中重新排队。"),
-        "finish": _("%(code)s 已办结。"),
-        "requeue": _("%(code)s 已重新排队，排在队尾。"),
+    DONE = {  # lazy: said in the language of the request, not of the server's start
+        "recall": gettext_lazy("已重呼 %(code)s。"),
+        "skip": gettext_lazy("%(code)s 已过号；群众回来后可在“今日过号”中重新排队。"),
+        "finish": gettext_lazy("%(code)s 已办结。"),
+        "requeue": gettext_lazy("%(code)s 已重新排队，排在队尾。"),
     }
 
     def post(self, request, pk: int, ticket_pk: int, action: str):
@@ -307,7 +308,7 @@ class TicketActionView(WindowMixin, View):
             raise Http404
         done = self.run(calls[action])
         if done is not None:
-            messages.success(request, self.DONE[action] % {"code": done.code})
+            messages.success(request, str(self.DONE[action]) % {"code": done.code})
         return redirect(self.window_url())
 
 

@@ -261,3 +261,19 @@ def test_a_booking_code_taken_long_before_the_slot_says_it_waits_as_plain(tree, 
     ticket = services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 8, 29))
     shown = Client().get(f"/queue/t/{ticket.token}/").content.decode()
     assert "您的预约时段 09:00 开始；预约码在开始前 30 分钟内取号才优先叫号，本号按普通号排队。" in shown
+
+
+def test_the_windows_messages_are_in_the_users_language(tree, caller, window, line):
+    hall_open_now(tree.district)
+    services.ticket_take(line)
+    client = client_for(caller)
+    client.post(f"/queue/staff/windows/{window.pk}/call/", {"current": ""})
+    ticket = Ticket.objects.get(code="A001")
+    english = client.post(
+        f"/queue/staff/windows/{window.pk}/tickets/{ticket.pk}/recall/",
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "Called A001 again." in english and "已重呼" not in english
+    chinese = client.post(f"/queue/staff/windows/{window.pk}/tickets/{ticket.pk}/recall/", follow=True)
+    assert "已重呼 A001。" in chinese.content.decode()
