@@ -330,7 +330,7 @@ class LinesView(ScopedViewMixin, TemplateView):
         return super().get_context_data(
             lines=lines,
             halls=halls.values(),
-            stats=selectors.day_stats(lines, selectors.today()),
+            stats=selectors.day_stats(self.request.user, selectors.today()),
             can_add=has_permission(self.request.user, "queueing.add_queueline"),
             can_change=has_permission(self.request.user, "queueing.change_queueline"),
             **kwargs,

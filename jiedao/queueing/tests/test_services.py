@@ -212,13 +212,22 @@ def test_line_prefix_is_unique_in_the_hall_and_windows_are_the_halls(tree, windo
     assert make_line(tree.subdistrict_b, "A").prefix == "A"  # another hall may use A
 
 
-def test_day_statistics(caller, window, line):
+def test_day_statistics(tree, caller, window, line, django_assert_num_queries):
     take(line, 3)
     call(caller, window, minute=0)  # A001 waited 60 minutes
     services.ticket_skip(caller, call(caller, window, minute=10))  # A002 waited 70 minutes, skipped
-    [stats] = selectors.day_stats([line], MONDAY)
+    services.ticket_take(line, now=at(TUESDAY, 9))  # another day: not counted
+    other_hall = make_line(tree.subdistrict_b, "A")
+    services.ticket_take(other_hall, now=at(MONDAY, 9))
+    admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
+    selectors.day_stats(admin, MONDAY)  # the admin's scope, read once per request
+    with django_assert_num_queries(1):  # the tickets: counted by the database, however many
+        stats = selectors.day_stats(admin, MONDAY)
+    assert [s.line for s in stats] == [line]  # the lines in the admin's scope only
+    [stats] = stats
     assert (stats.taken, stats.called, stats.done, stats.skipped, stats.waiting) == (3, 2, 1, 1, 1)
     assert stats.average_wait == dt.timedelta(minutes=65) - dt.timedelta(seconds=0.5)
+    assert stats.average_minutes == 65
 
 
 def test_calling_a_priority_ticket_checks_its_booking_in(tree, window, line):
