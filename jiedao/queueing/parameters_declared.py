@@ -42,3 +42,15 @@ PRIORITY_MINUTES_BEFORE = declare(
         "凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。"
     ),
 )
+TAKES_PER_HOUR = declare(
+    "queueing.takes_per_hour",
+    _("每个地址每小时可取号数"),
+    600,
+    minimum=1,
+    maximum=10000,
+    group=GROUP,
+    help_text=_(
+        "同一网络地址（如大厅的取号机）一小时内最多取这么多个号，超过的请稍后再取；防止他人远程把号取光。"
+        "繁忙大厅的取号机每小时取号数百个。"
+    ),
+)

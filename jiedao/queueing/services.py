@@ -43,8 +43,8 @@ from jiedao.workcalendar.services import CHINA_TZ
 KIOSK = "kiosk"
 VISITOR = "visitor"  # the ticket's holder, on the ticket's own page (by its token)
 SYSTEM = "system"
-# A kiosk in a busy hall gives a few hundred numbers an hour at most, all from one address.
-TAKES_PER_HOUR = 600
+TAKE_WINDOW = dt.timedelta(hours=1)  # numbers counted per address over this long (`queueing.takes_per_hour`)
+TAKE_RETRY_AFTER = 600  # seconds: said to the kiosk refused
 NEAR_AHEAD = 3  # the visitor with this many waiting ahead is texted 临近叫号, once
 PREFIX = re.compile(r"[A-Z]")
 # Visitors may still come back to the hall from this stage on: the tickets a window may answer for.
@@ -250,8 +250,12 @@ def ticket_take(
     phone = _clean_phone(phone)
     code = (appointment_code or "").strip().upper()
     _require_open(now)
-    if ip and not ratelimit.attempt("queueing_take", ip, limit=TAKES_PER_HOUR, window=dt.timedelta(hours=1)):
-        raise RateLimited(_("本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"))
+    # A kiosk in a busy hall gives a few hundred numbers an hour, all from one address; no address, one count.
+    limit = int(get_parameter("queueing.takes_per_hour"))
+    if not ratelimit.attempt("queueing_take", ip or "unknown", limit=limit, window=TAKE_WINDOW):
+        raise RateLimited(
+            _("本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"), retry_after=TAKE_RETRY_AFTER
+        )
     with transaction.atomic():
         # The booking first, then the line: a booking code used at two lines at once gives one ticket.
         booking = _booking(code, line, day) if code else None

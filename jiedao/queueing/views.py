@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from jiedao.applications.models import ServiceWindow
 from jiedao.applications.services import public_url
-from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
@@ -63,7 +63,7 @@ class KioskView(PublicHallMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = forms.TakeForm(request.POST)
-        line = None
+        line, status = None, 200
         line_id = request.POST.get("line", "")
         if line_id.isdigit():
             line = selectors.active_lines(self.hall).filter(pk=line_id).first()
@@ -82,11 +82,14 @@ class KioskView(PublicHallMixin, TemplateView):
                     for field, errors in error.errors.items():
                         for message in errors:
                             form.add_error(field if field in form.fields else None, message)
+                except RateLimited as error:
+                    form.add_error(None, str(error.message))
+                    status = 429
                 except ServiceError as error:
                     form.add_error(None, str(error.message))
                 else:
                     return redirect("queueing:ticket_taken", token=ticket.token)
-        return self.render_to_response(self.get_context_data(form=form), status=200)
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 class TicketMixin:

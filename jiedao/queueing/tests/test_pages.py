@@ -277,3 +277,17 @@ def test_the_windows_messages_are_in_the_users_language(tree, caller, window, li
     assert "Called A001 again." in english and "已重呼" not in english
     chinese = client.post(f"/queue/staff/windows/{window.pk}/tickets/{ticket.pk}/recall/", follow=True)
     assert "已重呼 A001。" in chinese.content.decode()
+
+
+def test_the_kiosk_refused_for_too_many_numbers_answers_429(tree, line, kiosk_url):
+    hall_open_now(tree.district)
+    admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
+    parameter_set(actor=admin, key="queueing.takes_per_hour", raw_value="1")
+    assert Client().post(kiosk_url, {"line": line.pk, "phone": PHONE}).status_code == 302
+    refused = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE})
+    assert refused.status_code == 429
+    text = refused.content.decode()
+    assert (
+        "本机取号过于频繁，请稍后再试，或咨询大厅工作人员。" in text and PHONE in text
+    )  # what was typed stays
+    assert Ticket.objects.count() == 1

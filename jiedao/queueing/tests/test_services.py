@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 
 from jiedao.audit.models import AuditEvent
-from jiedao.core.exceptions import Conflict, OutOfScope, PermissionDenied, ServiceError, ValidationFailed
+from jiedao.core.exceptions import (
+    Conflict,
+    OutOfScope,
+    PermissionDenied,
+    RateLimited,
+    ServiceError,
+    ValidationFailed,
+)
 from jiedao.core.testing import make_user
 from jiedao.parameters.services import parameter_set
 from jiedao.queueing import selectors, services
@@ -239,13 +246,19 @@ def test_calling_a_priority_ticket_checks_its_booking_in(tree, window, line):
     assert (booking.status, booking.checked_in_by) == ("checked_in", caller)
 
 
-def test_numbers_taken_from_one_address_are_counted(line, monkeypatch):
-    monkeypatch.setattr(services, "TAKES_PER_HOUR", 2)
+def test_numbers_taken_from_one_address_are_counted(tree, line):
+    admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
+    parameter_set(actor=admin, key="queueing.takes_per_hour", raw_value="2")
     take(line, 2, ip="10.0.0.8")
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(RateLimited) as refused:
         take(line, 1, minute=1, ip="10.0.0.8")
     assert refused.value.message == "本机取号过于频繁，请稍后再试，或咨询大厅工作人员。"
     assert take(line, 1, minute=2, ip="10.0.0.9")[0].code == "A003"
+    # No address known: counted all the same, as one.
+    take(line, 2, minute=3, ip=None)
+    with pytest.raises(RateLimited):
+        take(line, 1, minute=4, ip="")
+    assert Ticket.objects.count() == 5
 
 
 def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
