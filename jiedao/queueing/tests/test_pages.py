@@ -8,7 +8,6 @@ import re
 import pytest
 from django.test import Client
 
-from jiedao.applications.tests.factories import make_item
 from jiedao.core.testing import client_for, make_user
 from jiedao.parameters.services import parameter_set
 from jiedao.queueing import services
@@ -228,10 +227,14 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
     assert created.name == "户籍办理" and not created.is_active and not created.windows.exists()
     outsider = client_for(make_user(tree.subdistrict_b, *LINE_ADMIN))
     assert outsider.get(f"/queue/staff/lines/{created.pk}/").status_code == 404
-    make_item(tree.subdistrict_a)
+    services.ticket_take(line)
     services.ticket_take(line)
     stats = client.get("/queue/staff/lines/").content.decode()
-    assert "甲街道 A 社会救助" in stats
+    # 取号数 2, 已叫号 0, 已办结 0, 已过号 0, 等候中 2, no average wait yet
+    assert (
+        "<tr><td>甲街道 A 社会救助</td><td>2</td><td>0</td><td>0</td><td>0</td><td>2</td>\n<td>—</td></tr>"
+        in stats
+    )
 
 
 def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line):

@@ -161,6 +161,8 @@ def test_recall_skip_and_requeue_at_the_end(caller, window, line):
     back = services.ticket_requeue(caller, window, first, now=at(MONDAY, 10, 5))
     assert back.status == "waiting" and selectors.ahead_of(back) == 2
     assert [call(caller, window, minute=m).code for m in (6, 7, 8)] == ["A002", "A003", "A001"]
+    back.refresh_from_db()  # called again at 10:08
+    assert (back.status, back.announced_at) == ("called", at(MONDAY, 10, 8))
     assert back.called_at == at(MONDAY, 10)  # the wait counted to the first call
     with pytest.raises(ServiceError):
         services.ticket_requeue(caller, window, first, now=at(MONDAY, 10, 9))
@@ -184,8 +186,9 @@ def test_staff_of_another_window_or_hall_change_nothing(tree, caller, window, li
     ticket.refresh_from_db()
     assert (ticket.status, ticket.recall_count, ticket.called_by) == ("called", 0, caller)
     assert not AuditEvent.objects.filter(
-        event_name__in=["queueing.ticket.recalled", "queueing.ticket.skipped"]
-    )
+        event_name__in=["queueing.ticket.recalled", "queueing.ticket.skipped", "queueing.ticket.finished"]
+    ).exists()
+    assert AuditEvent.objects.filter(event_name="queueing.ticket.called").count() == 1  # the caller's own
 
 
 def test_the_visitor_three_ahead_is_texted_once(caller, window, line):
