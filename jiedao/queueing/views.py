@@ -235,11 +235,10 @@ class WindowMixin(ScopedViewMixin):
             return None
 
 
-class WindowView(WindowMixin, TemplateView):
-    """窗口叫号: the visitor being served and its buttons, the lines served and their waiting counts, today's
-    skipped tickets with 重新排队."""
+class WindowLinesView(WindowMixin, TemplateView):
+    """The lines served and their waiting counts, refreshed on the window's page every 10 s: only that."""
 
-    template_name = "queueing/window.html"
+    template_name = "queueing/_window_lines.html"
 
     def get(self, request, *args, **kwargs):
         window = self.get_window()
@@ -251,23 +250,26 @@ class WindowView(WindowMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         window = self.get_window()
-        day = selectors.today()
         lines = list(window.queue_lines.order_by("prefix"))
+        selectors.waiting_counts(lines, selectors.today())
+        return super().get_context_data(window=window, lines=lines, **kwargs)
+
+
+class WindowView(WindowLinesView):
+    """窗口叫号: the visitor being served and its buttons, the lines served and their waiting counts, today's
+    skipped tickets with 重新排队."""
+
+    template_name = "queueing/window.html"
+
+    def get_context_data(self, **kwargs):
+        window = self.get_window()
+        day = selectors.today()
         return super().get_context_data(
-            window=window,
             current=selectors.current_at(window, day),
-            lines=lines,
-            counts=selectors.waiting_counts(lines, day),
             skipped=selectors.skipped_for(window, day),
             can_register=has_permission(self.request.user, "applications.add_application"),
             **kwargs,
         )
-
-
-class WindowLinesView(WindowView):
-    """The lines served and their waiting counts, refreshed on the window's page every 10 s."""
-
-    template_name = "queueing/_window_lines.html"
 
 
 class CallNextView(WindowMixin, View):

@@ -294,3 +294,19 @@ def test_the_kiosk_refused_for_too_many_numbers_answers_429(tree, line, kiosk_ur
         "本机取号过于频繁，请稍后再试，或咨询大厅工作人员。" in text and PHONE in text
     )  # what was typed stays
     assert Ticket.objects.count() == 1
+
+
+def test_the_windows_poll_reads_only_the_lines(tree, caller, window, line):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hall_open_now(tree.district)
+    services.ticket_take(line)
+    client = client_for(caller)
+    client.post(f"/queue/staff/windows/{window.pk}/call/", {"current": ""})
+    services.ticket_take(line)
+    with CaptureQueriesContext(connection) as queries:
+        text = client.get(f"/queue/staff/windows/{window.pk}/lines/").content.decode()
+    assert "A 社会救助" in text and "1 人等候" in text
+    tickets = [q["sql"] for q in queries.captured_queries if '"queueing_ticket"' in q["sql"]]
+    assert len(tickets) == 1, tickets  # the waiting counts; not the visitor served nor the skipped
