@@ -105,6 +105,8 @@ class Ticket(ScopedModel):
             ),
             models.Index(fields=["org", "date", "status"], name="queueing_ticket_org_date"),
             models.Index(fields=["called_window", "date", "status"], name="queueing_ticket_window"),
+            # The display, every 4 s: the hall's latest calls of the day.
+            models.Index(fields=["org", "date", "-announced_at"], name="queueing_ticket_display"),
         ]
 
     def __str__(self) -> str:
