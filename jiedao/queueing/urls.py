@@ -6,6 +6,7 @@ app_name = "queueing"
 urlpatterns = [
     # public: the kiosk and the display of a hall (by its division code), a visitor's ticket
     path("hall/<str:code>/", views.KioskView.as_view(), name="kiosk"),
+    path("hall/<str:code>/lines/", views.KioskLinesView.as_view(), name="kiosk_lines"),
     path("hall/<str:code>/screen/", views.ScreenView.as_view(), name="screen"),
     path("hall/<str:code>/screen/board/", views.ScreenBoardView.as_view(), name="screen_board"),
     path("t/<str:token>/", views.TicketView.as_view(), name="ticket"),

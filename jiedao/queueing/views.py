@@ -92,6 +92,17 @@ class KioskView(PublicHallMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
+class KioskLinesView(PublicHallMixin, TemplateView):
+    """The kiosk's buttons and why it is closed, refreshed every 60 s; the phone typed above them stays."""
+
+    template_name = "queueing/_kiosk_lines.html"
+
+    def get_context_data(self, **kwargs):
+        lines = list(selectors.active_lines(self.hall))
+        selectors.waiting_counts(lines, selectors.today())
+        return super().get_context_data(hall=self.hall, lines=lines, closed=selectors.closed_now(), **kwargs)
+
+
 class TicketMixin:
     scope_exempt = "a visitor's own ticket, reached by its unguessable token; no personal data shown"
 

@@ -310,3 +310,17 @@ def test_the_windows_poll_reads_only_the_lines(tree, caller, window, line):
     assert "A 社会救助" in text and "1 人等候" in text
     tickets = [q["sql"] for q in queries.captured_queries if '"queueing_ticket"' in q["sql"]]
     assert len(tickets) == 1, tickets  # the waiting counts; not the visitor served nor the skipped
+
+
+def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_url):
+    hall_open_now(tree.district)
+    page = Client().get(kiosk_url).content.decode()
+    region = re.search(r'<div hx-get="([^"]+)" hx-trigger="every 60s"[^>]*data-testid="kiosk-lines">', page)
+    assert region is not None and region.group(1) == f"{kiosk_url}lines/"
+    services.ticket_take(line)
+    buttons = Client().get(region.group(1)).content.decode()
+    assert "社会救助" in buttons and "1 人等候" in buttons and 'name="line"' in buttons
+    assert 'name="phone"' not in buttons and 'name="appointment_code"' not in buttons  # what was typed stays
+    hall_open_now(tree.district, workday=False)
+    closed = Client().get(region.group(1)).content.decode()
+    assert "不是工作日" in closed and "disabled" in closed
