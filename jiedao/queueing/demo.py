@@ -63,7 +63,7 @@ def load_tickets(lines: list[QueueLine], stdout=None) -> None:
         return
     for line in lines:
         for n in range(TICKETS.get(line.prefix, 0)):
-            services.ticket_take(line, now=opening + dt.timedelta(minutes=5 * n + 1))
+            services.ticket_take(line=line, now=opening + dt.timedelta(minutes=5 * n + 1))
     if stdout is not None:
         stdout.write(f"演示排队：{', '.join(f'{line.prefix} {line.name}' for line in lines)}，今日已取号。")
 

@@ -232,10 +232,10 @@ def _require_open(now: dt.datetime) -> None:
 
 
 def ticket_take(
+    *,
     line: QueueLine,
     phone: str | None = None,
     appointment_code: str | None = None,
-    *,
     ip: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
@@ -305,7 +305,7 @@ def ticket_take(
     return ticket
 
 
-def ticket_cancel(ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """取消排队 by the visitor, from the ticket's page: a waiting ticket leaves the queue, and those behind move
     up. Nothing else can be done by the token's holder."""
     with transaction.atomic():
@@ -425,9 +425,9 @@ def _finish(locked: Ticket, actor, now: dt.datetime) -> None:
 
 
 def ticket_call_next(
+    *,
     actor,
     window: ServiceWindow,
-    *,
     seen_current: int | None | EllipsisType = ...,
     now: dt.datetime | None = None,
 ) -> Ticket:
@@ -497,7 +497,7 @@ def _at_own_window(actor, ticket: Ticket) -> Ticket:
     return locked
 
 
-def ticket_recall(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_recall(*, actor, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """重呼: the display shows the ticket again at the top; the count is kept."""
     now = now_or(now)
     with transaction.atomic():
@@ -515,7 +515,7 @@ def ticket_recall(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> T
     return locked
 
 
-def ticket_skip(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_skip(*, actor, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """过号: the visitor called did not come; the window may put the ticket back when they do (`ticket_requeue`)."""
     with transaction.atomic():
         locked = _at_own_window(actor, ticket)
@@ -533,7 +533,7 @@ def ticket_skip(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Tic
     return locked
 
 
-def ticket_finish(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_finish(*, actor, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """办结 at the window: the visitor has been served."""
     now = now_or(now)
     with transaction.atomic():
@@ -543,7 +543,7 @@ def ticket_finish(actor, ticket: Ticket, *, now: dt.datetime | None = None) -> T
     return locked
 
 
-def ticket_requeue(actor, window: ServiceWindow, ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
+def ticket_requeue(*, actor, window: ServiceWindow, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """重新排队: a skipped visitor came back; the ticket waits again at the end of its line (as a plain ticket,
     its 预约优先 used up). Only today's tickets, by a window that serves the ticket's line."""
     _require_at_window(actor, window)

@@ -73,7 +73,7 @@ class KioskView(PublicHallMixin, TemplateView):
             else:
                 try:
                     ticket = services.ticket_take(
-                        line,
+                        line=line,
                         phone=form.cleaned_data["phone"],
                         appointment_code=form.cleaned_data["appointment_code"],
                         ip=client_ip(request),
@@ -166,7 +166,7 @@ class TicketCancelView(TicketMixin, View):
         with contextlib.suppress(
             ServiceError
         ):  # called meanwhile, say: the page shows where the ticket stands
-            services.ticket_cancel(self.ticket)
+            services.ticket_cancel(ticket=self.ticket)
         return redirect("queueing:ticket", token=token)
 
 
@@ -290,7 +290,9 @@ class CallNextView(WindowMixin, View):
         seen = request.POST.get("current", "")
         ticket = self.run(
             lambda: services.ticket_call_next(
-                request.user, self.get_window(), seen_current=int(seen) if seen.isdigit() else None
+                actor=request.user,
+                window=self.get_window(),
+                seen_current=int(seen) if seen.isdigit() else None,
             )
         )
         if ticket is not None:
@@ -315,10 +317,10 @@ class TicketActionView(WindowMixin, View):
         window = self.get_window()
         ticket = get_object_or_404(self.get_queryset(), pk=ticket_pk)
         calls = {
-            "recall": lambda: services.ticket_recall(request.user, ticket),
-            "skip": lambda: services.ticket_skip(request.user, ticket),
-            "finish": lambda: services.ticket_finish(request.user, ticket),
-            "requeue": lambda: services.ticket_requeue(request.user, window, ticket),
+            "recall": lambda: services.ticket_recall(actor=request.user, ticket=ticket),
+            "skip": lambda: services.ticket_skip(actor=request.user, ticket=ticket),
+            "finish": lambda: services.ticket_finish(actor=request.user, ticket=ticket),
+            "requeue": lambda: services.ticket_requeue(actor=request.user, window=window, ticket=ticket),
         }
         if action not in calls:
             raise Http404

@@ -65,7 +65,7 @@ def booking_on(org, day: dt.date) -> Appointment:
 
 def take(line, n: int = 1, *, minute: int = 0, **kwargs):
     """`n` tickets of `line` on MONDAY, a second apart from 9:`minute`."""
-    return [services.ticket_take(line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]
+    return [services.ticket_take(line=line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]
 
 
 def hall_open_now(org, workday: bool = True) -> dt.date:

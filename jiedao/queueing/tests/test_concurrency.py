@@ -31,7 +31,7 @@ def test_two_visitors_taking_a_number_at_once_get_two_numbers(tree):
     for runner, order in both_orders("first", "second"):
         Ticket.objects.all().delete()
         calls = {
-            name: (lambda: services.ticket_take(line, now=at(MONDAY, 9))) for name in ("first", "second")
+            name: (lambda: services.ticket_take(line=line, now=at(MONDAY, 9))) for name in ("first", "second")
         }
         results = run(runner, order, calls)
         assert sorted(result.code for _kind, result in results.values()) == ["A001", "A002"]
@@ -47,7 +47,9 @@ def test_two_windows_calling_at_once_never_call_the_same_visitor(tree):
         Ticket.objects.all().delete()
         take(line, 3)
         calls = {
-            name: (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 10)))
+            name: (
+                lambda c=caller, w=window: services.ticket_call_next(actor=c, window=w, now=at(MONDAY, 10))
+            )
             for name, caller, window in zip(("one", "two"), callers, windows, strict=True)
         }
         results = run(runner, order, calls)
@@ -63,7 +65,7 @@ def test_two_windows_calling_at_once_never_call_the_same_visitor(tree):
     Ticket.objects.all().delete()
     take(line, 4)
     calls = {
-        f"w{n}": (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 11)))
+        f"w{n}": (lambda c=caller, w=window: services.ticket_call_next(actor=c, window=w, now=at(MONDAY, 11)))
         for n, (caller, window) in enumerate(zip(callers + more_callers, windows + more, strict=True))
     }
     results = at_once(**calls)
@@ -83,10 +85,12 @@ def test_windows_calling_at_once_with_a_phone_left_in_the_queue_all_call(tree):
     for _attempt in range(6):
         Ticket.objects.all().delete()
         take(line, 4)
-        services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 1))  # A005
+        services.ticket_take(line=line, phone="13900001234", now=at(MONDAY, 9, 1))  # A005
         take(line, 4, minute=2)
         calls = {
-            f"w{n}": (lambda c=caller, w=window: services.ticket_call_next(c, w, now=at(MONDAY, 10)))
+            f"w{n}": (
+                lambda c=caller, w=window: services.ticket_call_next(actor=c, window=w, now=at(MONDAY, 10))
+            )
             for n, (caller, window) in enumerate(zip(callers, windows, strict=True))
         }
         results = at_once(**calls)
@@ -106,7 +110,9 @@ def test_one_booking_code_at_two_lines_at_once_gives_one_priority_ticket(tree):
         Ticket.objects.all().delete()
         calls = {
             name: (
-                lambda line=line: services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9))
+                lambda line=line: services.ticket_take(
+                    line=line, appointment_code=booking.code, now=at(MONDAY, 9)
+                )
             )
             for name, line in lines.items()
         }
@@ -131,7 +137,11 @@ def test_one_window_pressing_call_next_twice_at_once_calls_one_visitor(tree):
         take(line, 3)
         users = {name: User.objects.get(pk=caller.pk) for name in ("first", "second")}
         calls = {
-            name: (lambda u=user: services.ticket_call_next(u, window, seen_current=None, now=at(MONDAY, 10)))
+            name: (
+                lambda u=user: services.ticket_call_next(
+                    actor=u, window=window, seen_current=None, now=at(MONDAY, 10)
+                )
+            )
             for name, user in users.items()
         }
         results = run(runner, order, calls)

@@ -70,7 +70,7 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
     # The QR code's page, on the visitor's own phone, lets them cancel.
     own = Client().get(f"/queue/t/{ticket.token}/").content.decode()
     assert "取消排队" in own and "取号成功" not in own and "load delay" not in own
-    services.ticket_take(line)
+    services.ticket_take(line=line)
     second = Ticket.objects.get(code="A002")
     status = Client().get(f"/queue/t/{second.token}/status/").content.decode()
     assert "前面还有 1 位" in status
@@ -119,8 +119,8 @@ def test_a_hall_without_lines_has_no_kiosk(tree):
 
 def test_the_window_calls_and_the_display_shows_without_personal_data(tree, caller, window, line):
     hall_open_now(tree.district)
-    services.ticket_take(line, phone=PHONE)
-    services.ticket_take(line)
+    services.ticket_take(line=line, phone=PHONE)
+    services.ticket_take(line=line)
     client = client_for(caller)
     page = client.get("/queue/staff/window/", follow=True)
     text = page.content.decode()
@@ -150,7 +150,7 @@ def test_the_window_calls_and_the_display_shows_without_personal_data(tree, call
 
 def test_skip_and_requeue_at_the_window(tree, caller, window, line):
     hall_open_now(tree.district)
-    [first, _second] = [services.ticket_take(line), services.ticket_take(line)]
+    [first, _second] = [services.ticket_take(line=line), services.ticket_take(line=line)]
     client = client_for(caller)
     client.post(f"/queue/staff/windows/{window.pk}/call/")
     text = client.post(
@@ -171,7 +171,7 @@ def test_skip_and_requeue_at_the_window(tree, caller, window, line):
 
 def test_staff_of_another_window_or_hall_are_refused_and_nothing_changes(tree, caller, window, line):
     hall_open_now(tree.district)
-    ticket = services.ticket_take(line)
+    ticket = services.ticket_take(line=line)
     colleague = make_caller(tree.subdistrict_a, make_window(tree.subdistrict_a))
     stranger = make_caller(tree.subdistrict_b, make_window(tree.subdistrict_b))
     for user, status in ((colleague, 403), (stranger, 404)):
@@ -227,8 +227,8 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
     assert created.name == "户籍办理" and not created.is_active and not created.windows.exists()
     outsider = client_for(make_user(tree.subdistrict_b, *LINE_ADMIN))
     assert outsider.get(f"/queue/staff/lines/{created.pk}/").status_code == 404
-    services.ticket_take(line)
-    services.ticket_take(line)
+    services.ticket_take(line=line)
+    services.ticket_take(line=line)
     stats = client.get("/queue/staff/lines/").content.decode()
     # 取号数 2, 已叫号 0, 已办结 0, 已过号 0, 等候中 2, no average wait yet
     assert (
@@ -239,7 +239,7 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
 
 def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line):
     hall_open_now(tree.district)
-    first, second = services.ticket_take(line), services.ticket_take(line)
+    first, second = services.ticket_take(line=line), services.ticket_take(line=line)
     assert "取消排队" in Client().get(f"/queue/t/{first.token}/").content.decode()
     response = Client().post(f"/queue/t/{first.token}/cancel/", follow=True)
     assert "已取消" in response.content.decode() and "取消排队" not in response.content.decode()
@@ -261,14 +261,14 @@ def test_a_booking_code_taken_long_before_the_slot_says_it_waits_as_plain(tree, 
     from jiedao.queueing.tests.factories import MONDAY, at
 
     booking = booking_on(tree.subdistrict_a, MONDAY)  # 09:00
-    ticket = services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 8, 29))
+    ticket = services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 8, 29))
     shown = Client().get(f"/queue/t/{ticket.token}/").content.decode()
     assert "您的预约时段 09:00 开始；预约码在开始前 30 分钟内取号才优先叫号，本号按普通号排队。" in shown
 
 
 def test_the_windows_messages_are_in_the_users_language(tree, caller, window, line):
     hall_open_now(tree.district)
-    services.ticket_take(line)
+    services.ticket_take(line=line)
     client = client_for(caller)
     client.post(f"/queue/staff/windows/{window.pk}/call/", {"current": ""})
     ticket = Ticket.objects.get(code="A001")
@@ -301,10 +301,10 @@ def test_the_windows_poll_reads_only_the_lines(tree, caller, window, line):
     from django.test.utils import CaptureQueriesContext
 
     hall_open_now(tree.district)
-    services.ticket_take(line)
+    services.ticket_take(line=line)
     client = client_for(caller)
     client.post(f"/queue/staff/windows/{window.pk}/call/", {"current": ""})
-    services.ticket_take(line)
+    services.ticket_take(line=line)
     with CaptureQueriesContext(connection) as queries:
         text = client.get(f"/queue/staff/windows/{window.pk}/lines/").content.decode()
     assert "A 社会救助" in text and "1 人等候" in text
@@ -317,7 +317,7 @@ def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_ur
     page = Client().get(kiosk_url).content.decode()
     region = re.search(r'<div hx-get="([^"]+)" hx-trigger="every 60s"[^>]*data-testid="kiosk-lines">', page)
     assert region is not None and region.group(1) == f"{kiosk_url}lines/"
-    services.ticket_take(line)
+    services.ticket_take(line=line)
     buttons = Client().get(region.group(1)).content.decode()
     assert "社会救助" in buttons and "1 人等候" in buttons and 'name="line"' in buttons
     assert 'name="phone"' not in buttons and 'name="appointment_code"' not in buttons  # what was typed stays

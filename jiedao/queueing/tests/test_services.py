@@ -53,14 +53,14 @@ def line(tree, window):
 
 
 def call(caller, window, hour=10, minute=0):
-    return services.ticket_call_next(caller, window, now=at(MONDAY, hour, minute))
+    return services.ticket_call_next(actor=caller, window=window, now=at(MONDAY, hour, minute))
 
 
 def test_numbers_run_per_line_and_start_again_the_next_day(tree, window, line):
     other = make_line(tree.subdistrict_a, "B", window, name="户籍")
     assert [t.code for t in take(line, 3)] == ["A001", "A002", "A003"]
     assert [t.code for t in take(other, 2)] == ["B001", "B002"]
-    tuesday = services.ticket_take(line, now=at(TUESDAY, 9))
+    tuesday = services.ticket_take(line=line, now=at(TUESDAY, 9))
     assert (tuesday.code, tuesday.date) == ("A001", TUESDAY)
     assert AuditEvent.objects.filter(event_name="queueing.ticket.taken").count() == 6
 
@@ -73,12 +73,12 @@ def test_the_ticket_counts_who_is_waiting_ahead(line):
 def test_a_booking_code_of_today_gives_priority_once(tree, window, caller, line):
     plain = take(line, 2)
     booking = booking_on(tree.subdistrict_a, MONDAY)
-    priority = services.ticket_take(line, appointment_code=booking.code.lower(), now=at(MONDAY, 9, 30))
+    priority = services.ticket_take(line=line, appointment_code=booking.code.lower(), now=at(MONDAY, 9, 30))
     assert priority.priority and priority.appointment == booking
     assert selectors.ahead_of(priority) == 0
     assert selectors.ahead_of(plain[0]) == 1
     with pytest.raises(ValidationFailed) as refused:
-        services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9, 31))
+        services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 9, 31))
     assert refused.value.errors["appointment_code"] == [
         "该预约码已经取过号（A003），每个预约只能优先取号一次。"
     ]
@@ -90,20 +90,20 @@ def test_a_booking_code_of_today_gives_priority_once(tree, window, caller, line)
 def test_a_booking_code_of_another_day_or_hall_is_refused(tree, line):
     for booking in (booking_on(tree.subdistrict_a, TUESDAY), booking_on(tree.subdistrict_b, MONDAY)):
         with pytest.raises(ValidationFailed) as refused:
-            services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9))
+            services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 9))
         assert refused.value.errors["appointment_code"][0].startswith("预约码不正确")
     assert not Ticket.objects.exists()
 
 
 def test_no_number_on_a_day_off_nor_at_a_paused_line_nor_beyond_the_daily_cap(tree, line):
     with pytest.raises(ServiceError) as refused:
-        services.ticket_take(line, now=at(SATURDAY, 9))
+        services.ticket_take(line=line, now=at(SATURDAY, 9))
     assert refused.value.message == "今天（2025-10-04（星期六））不是工作日，服务大厅不办理业务，不能取号。"
     for hour, minute in ((7, 59), (17, 0)):
         with pytest.raises(ServiceError) as refused:
-            services.ticket_take(line, now=at(MONDAY, hour, minute))
+            services.ticket_take(line=line, now=at(MONDAY, hour, minute))
         assert refused.value.message == "现在不是取号时间。工作日 8:00 至 17:00 可以取号。"
-    assert services.ticket_take(line, now=at(MONDAY, 16, 59)).code == "A001"
+    assert services.ticket_take(line=line, now=at(MONDAY, 16, 59)).code == "A001"
     Ticket.objects.all().delete()
     admin = make_user(tree.district, "parameters.manage_systemparameter")
     parameter_set(actor=admin, key="queueing.daily_cap", raw_value="2")
@@ -114,16 +114,16 @@ def test_no_number_on_a_day_off_nor_at_a_paused_line_nor_beyond_the_daily_cap(tr
     line.is_active = False
     line.save()
     with pytest.raises(ServiceError) as refused:
-        services.ticket_take(line, now=at(TUESDAY, 9))
+        services.ticket_take(line=line, now=at(TUESDAY, 9))
     assert refused.value.message == "“社会救助”暂停取号，请咨询大厅工作人员。"
     assert Ticket.objects.count() == 2
 
 
 def test_a_bad_phone_is_refused_and_a_good_one_is_kept_masked(line):
     with pytest.raises(ValidationFailed) as refused:
-        services.ticket_take(line, phone="010-1234", now=at(MONDAY, 9))
+        services.ticket_take(line=line, phone="010-1234", now=at(MONDAY, 9))
     assert "11 位手机号码" in refused.value.errors["phone"][0]
-    ticket = services.ticket_take(line, phone="139 0000 1234", now=at(MONDAY, 9))
+    ticket = services.ticket_take(line=line, phone="139 0000 1234", now=at(MONDAY, 9))
     assert (ticket.phone, ticket.phone_masked) == ("13900001234", "139****1234")
 
 
@@ -135,9 +135,9 @@ def test_calling_the_next_finishes_the_one_served(caller, window, line):
     first.refresh_from_db()
     assert first.status == "done" and first.finished_at == at(MONDAY, 10, 10)
     with pytest.raises(ServiceError) as refused:
-        services.ticket_finish(caller, first, now=at(MONDAY, 10, 11))
+        services.ticket_finish(actor=caller, ticket=first, now=at(MONDAY, 10, 11))
     assert refused.value.message == "A001 号已办结，不能这样操作，请刷新页面。"
-    services.ticket_finish(caller, second, now=at(MONDAY, 10, 12))
+    services.ticket_finish(actor=caller, ticket=second, now=at(MONDAY, 10, 12))
     with pytest.raises(ServiceError) as refused:
         call(caller, window, minute=20)
     assert refused.value.message == "目前没有等候的群众。"
@@ -153,36 +153,36 @@ def test_a_window_calls_only_the_lines_it_serves(tree, caller, window, line):
 def test_recall_skip_and_requeue_at_the_end(caller, window, line):
     first, *_rest = take(line, 3)
     call(caller, window)
-    recalled = services.ticket_recall(caller, first, now=at(MONDAY, 10, 1))
-    recalled = services.ticket_recall(caller, first, now=at(MONDAY, 10, 2))
+    recalled = services.ticket_recall(actor=caller, ticket=first, now=at(MONDAY, 10, 1))
+    recalled = services.ticket_recall(actor=caller, ticket=first, now=at(MONDAY, 10, 2))
     assert recalled.recall_count == 2 and recalled.announced_at == at(MONDAY, 10, 2)
-    services.ticket_skip(caller, first)
+    services.ticket_skip(actor=caller, ticket=first)
     assert [t.code for t in selectors.skipped_for(window, MONDAY)] == ["A001"]
-    back = services.ticket_requeue(caller, window, first, now=at(MONDAY, 10, 5))
+    back = services.ticket_requeue(actor=caller, window=window, ticket=first, now=at(MONDAY, 10, 5))
     assert back.status == "waiting" and selectors.ahead_of(back) == 2
     assert [call(caller, window, minute=m).code for m in (6, 7, 8)] == ["A002", "A003", "A001"]
     back.refresh_from_db()  # called again at 10:08
     assert (back.status, back.announced_at) == ("called", at(MONDAY, 10, 8))
     assert back.called_at == at(MONDAY, 10)  # the wait counted to the first call
     with pytest.raises(ServiceError):
-        services.ticket_requeue(caller, window, first, now=at(MONDAY, 10, 9))
+        services.ticket_requeue(actor=caller, window=window, ticket=first, now=at(MONDAY, 10, 9))
 
 
 def test_staff_of_another_window_or_hall_change_nothing(tree, caller, window, line):
     [ticket] = take(line, 1)
     colleague = make_caller(tree.subdistrict_a, make_window(tree.subdistrict_a))
     with pytest.raises(PermissionDenied) as refused:
-        services.ticket_call_next(colleague, window, now=at(MONDAY, 10))
+        services.ticket_call_next(actor=colleague, window=window, now=at(MONDAY, 10))
     assert refused.value.message == "您不是3号窗口 综合受理的工作人员，不能在该窗口叫号。"
     stranger = make_caller(tree.subdistrict_b, make_window(tree.subdistrict_b))
     window.staff.add(stranger)  # listed by mistake: the hall is still out of their scope
     with pytest.raises(OutOfScope):
-        services.ticket_call_next(stranger, window, now=at(MONDAY, 10))
+        services.ticket_call_next(actor=stranger, window=window, now=at(MONDAY, 10))
     call(caller, window)
     for outsider in (colleague, stranger):
         for action in (services.ticket_recall, services.ticket_skip, services.ticket_finish):
             with pytest.raises((PermissionDenied, OutOfScope)):
-                action(outsider, ticket, now=at(MONDAY, 10, 1))
+                action(actor=outsider, ticket=ticket, now=at(MONDAY, 10, 1))
     ticket.refresh_from_db()
     assert (ticket.status, ticket.recall_count, ticket.called_by) == ("called", 0, caller)
     assert not AuditEvent.objects.filter(
@@ -193,7 +193,7 @@ def test_staff_of_another_window_or_hall_change_nothing(tree, caller, window, li
 
 def test_the_visitor_three_ahead_is_texted_once(caller, window, line):
     take(line, 4)
-    texted = services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 5))  # A005: four ahead
+    texted = services.ticket_take(line=line, phone="13900001234", now=at(MONDAY, 9, 5))  # A005: four ahead
     take(line, 2, minute=6)
     call(caller, window)  # A001 called: A005 has three ahead
     messages = OutboundMessage.objects.filter(purpose="queueing.near")
@@ -225,10 +225,12 @@ def test_line_prefix_is_unique_in_the_hall_and_windows_are_the_halls(tree, windo
 def test_day_statistics(tree, caller, window, line, django_assert_num_queries):
     take(line, 3)
     call(caller, window, minute=0)  # A001 waited 60 minutes
-    services.ticket_skip(caller, call(caller, window, minute=10))  # A002 waited 70 minutes, skipped
-    services.ticket_take(line, now=at(TUESDAY, 9))  # another day: not counted
+    services.ticket_skip(
+        actor=caller, ticket=call(caller, window, minute=10)
+    )  # A002 waited 70 minutes, skipped
+    services.ticket_take(line=line, now=at(TUESDAY, 9))  # another day: not counted
     other_hall = make_line(tree.subdistrict_b, "A")
-    services.ticket_take(other_hall, now=at(MONDAY, 9))
+    services.ticket_take(line=other_hall, now=at(MONDAY, 9))
     admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
     selectors.day_stats(admin, MONDAY)  # the admin's scope, read once per request
     with django_assert_num_queries(1):  # the tickets: counted by the database, however many
@@ -242,7 +244,7 @@ def test_day_statistics(tree, caller, window, line, django_assert_num_queries):
 
 def test_calling_a_priority_ticket_checks_its_booking_in(tree, window, line):
     booking = booking_on(tree.subdistrict_a, MONDAY)
-    services.ticket_take(line, appointment_code=booking.code, now=at(MONDAY, 9))
+    services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 9))
     caller = make_caller(tree.subdistrict_a, window, "appointments.checkin_appointment")
     call(caller, window)
     booking.refresh_from_db()
@@ -268,11 +270,11 @@ def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
     """叫下一位 pressed again on a page that still shows nobody (or an earlier visitor) being served: the
     visitor called meanwhile is not finished unserved, nobody else is called."""
     take(line, 3)
-    first = services.ticket_call_next(caller, window, seen_current=None, now=at(MONDAY, 10))
+    first = services.ticket_call_next(actor=caller, window=window, seen_current=None, now=at(MONDAY, 10))
     events = AuditEvent.objects.count()
     for stale in (None, first.pk + 100):
         with pytest.raises(Conflict, match="3号窗口刚刚已叫号（正在办理 A001）"):
-            services.ticket_call_next(caller, window, seen_current=stale, now=at(MONDAY, 10))
+            services.ticket_call_next(actor=caller, window=window, seen_current=stale, now=at(MONDAY, 10))
     assert dict(Ticket.objects.values_list("code", "status")) == {
         "A001": "called",
         "A002": "waiting",
@@ -281,7 +283,10 @@ def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
     assert AuditEvent.objects.count() == events
     # The page showing A001 calls the next one.
     assert (
-        services.ticket_call_next(caller, window, seen_current=first.pk, now=at(MONDAY, 10, 5)).code == "A002"
+        services.ticket_call_next(
+            actor=caller, window=window, seen_current=first.pk, now=at(MONDAY, 10, 5)
+        ).code
+        == "A002"
     )
     assert Ticket.objects.get(code="A001").status == "done"
 
@@ -299,7 +304,7 @@ def test_a_visitor_waiting_with_a_priority_ticket_is_not_marked_no_show(tree, ca
         end = dt.datetime.combine(MONDAY, booking.slot.end, tzinfo=CHINA_TZ)
         Appointment.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=end)
     waiting, gone = (
-        services.ticket_take(line, appointment_code=booking.code, now=start - dt.timedelta(minutes=5))
+        services.ticket_take(line=line, appointment_code=booking.code, now=start - dt.timedelta(minutes=5))
         for booking in bookings
     )
     Ticket.objects.filter(pk=gone.pk).update(status="skipped")
@@ -314,10 +319,10 @@ def test_a_booking_code_gives_priority_only_from_a_while_before_the_slot(tree, c
     """The 09:00 booking taken at 08:29 waits as a plain number (still the booking's: used once); from
     08:30 (`queueing.priority_minutes_before`, 30) on it is 预约优先."""
     early, on_time = booking_on(tree.subdistrict_a, MONDAY), booking_on(tree.subdistrict_a, MONDAY)
-    services.ticket_take(line, now=at(MONDAY, 8))
-    plain = services.ticket_take(line, appointment_code=early.code, now=at(MONDAY, 8, 29))
+    services.ticket_take(line=line, now=at(MONDAY, 8))
+    plain = services.ticket_take(line=line, appointment_code=early.code, now=at(MONDAY, 8, 29))
     assert not plain.priority and plain.appointment == early
-    first = services.ticket_take(line, appointment_code=on_time.code, now=at(MONDAY, 8, 30))
+    first = services.ticket_take(line=line, appointment_code=on_time.code, now=at(MONDAY, 8, 30))
     assert first.priority
     assert [call(caller, window, minute=n).code for n in range(3)] == ["A003", "A001", "A002"]
 
@@ -325,9 +330,9 @@ def test_a_booking_code_gives_priority_only_from_a_while_before_the_slot(tree, c
 def test_the_near_text_is_not_missed_after_a_cancel_a_skip_or_a_take(caller, window, line):
     messages = OutboundMessage.objects.filter(purpose="queueing.near")
     first, second, *_rest = take(line, 4)
-    texted = services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 5))  # A005: four ahead
+    texted = services.ticket_take(line=line, phone="13900001234", now=at(MONDAY, 9, 5))  # A005: four ahead
     take(line, 3, minute=6)
-    services.ticket_cancel(second, now=at(MONDAY, 9, 30))  # three ahead now
+    services.ticket_cancel(ticket=second, now=at(MONDAY, 9, 30))  # three ahead now
     texted.refresh_from_db()
     assert texted.near_texted_at == at(MONDAY, 9, 30)
     assert (
@@ -340,15 +345,17 @@ def test_the_near_text_is_not_missed_after_a_cancel_a_skip_or_a_take(caller, win
     # Called, then 过号: the one with three ahead after it is texted.
     Ticket.objects.all().delete()
     take(line, 3)
-    later = services.ticket_take(line, phone="13900001235", now=at(MONDAY, 9, 10))  # three ahead: at once
+    later = services.ticket_take(
+        line=line, phone="13900001235", now=at(MONDAY, 9, 10)
+    )  # three ahead: at once
     later.refresh_from_db()
     assert later.near_texted_at == at(MONDAY, 9, 10)
     Ticket.objects.all().delete()
     take(line, 4)
-    behind = services.ticket_take(line, phone="13900001236", now=at(MONDAY, 9, 10))  # four ahead
+    behind = services.ticket_take(line=line, phone="13900001236", now=at(MONDAY, 9, 10))  # four ahead
     called = call(caller, window)
     Ticket.objects.filter(pk=behind.pk).update(near_texted_at=None)  # as if the call found it locked
-    services.ticket_skip(caller, called, now=at(MONDAY, 10, 2))
+    services.ticket_skip(actor=caller, ticket=called, now=at(MONDAY, 10, 2))
     behind.refresh_from_db()
     assert behind.near_texted_at == at(MONDAY, 10, 2)
 
@@ -356,10 +363,10 @@ def test_the_near_text_is_not_missed_after_a_cancel_a_skip_or_a_take(caller, win
 def test_visitors_moved_up_past_the_mark_at_once_are_all_texted(caller, window, line):
     """Two cancel together ahead: the visitor now two ahead, never three ahead at a call, is texted too."""
     tickets = take(line, 3)
-    near = services.ticket_take(line, phone="13900001234", now=at(MONDAY, 9, 5))  # three ahead: texted
+    near = services.ticket_take(line=line, phone="13900001234", now=at(MONDAY, 9, 5))  # three ahead: texted
     near.refresh_from_db()
     assert near.near_texted_at is not None
-    far = services.ticket_take(line, phone="13900001235", now=at(MONDAY, 9, 6))  # four ahead
+    far = services.ticket_take(line=line, phone="13900001235", now=at(MONDAY, 9, 6))  # four ahead
     Ticket.objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(status="cancelled")
     call(caller, window)  # A003 called: A005 has one ahead
     far.refresh_from_db()
@@ -374,7 +381,7 @@ def test_the_daily_job_closes_past_days(tree, caller, window, line):
 
     take(line, 2, phone="13900001234")
     call(caller, window)  # A001 being served when the day ends, A002 waiting
-    today = services.ticket_take(line, phone="13900001235", now=at(TUESDAY, 9))
+    today = services.ticket_take(line=line, phone="13900001235", now=at(TUESDAY, 9))
     job = JOBS["queueing.close_days"]
     assert job.every == dt.timedelta(days=1)
     assert services.days_close(now=at(TUESDAY, 9, 30)) == 2
@@ -415,3 +422,18 @@ def test_the_prefix_is_not_changed_while_the_line_has_numbers_today(tree, window
     assert line.prefix == "A"
     assert save("A", MONDAY).prefix == "A"  # the rest of the line may change
     assert save("C", TUESDAY).prefix == "C"  # a day without numbers yet
+
+
+def test_the_ticket_services_take_keywords_only(caller, window, line):
+    """An actor and a ticket, or a window and a ticket, are never swapped by position."""
+    [ticket] = take(line, 1)
+    for refused in (
+        lambda: services.ticket_take(line),
+        lambda: services.ticket_cancel(ticket),
+        lambda: services.ticket_call_next(caller, window),
+        lambda: services.ticket_recall(caller, ticket),
+        lambda: services.ticket_requeue(caller, window, ticket),
+    ):
+        with pytest.raises(TypeError):
+            refused()
+    assert Ticket.objects.get().status == "waiting"
