@@ -4406,7 +4406,6 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 已叫号 => Called
 已过号 => Skipped
 手机号码（选填） => Mobile number (optional)
-留下手机号码的，快轮到您时（前面还有 3 位）发短信提醒。 => Leave a mobile number and we will text you when your turn is near (3 people ahead).
 预约码（选填） => Booking code (optional)
 今天已预约的，填写预约短信中的预约码，优先叫号。 => If you booked for today, enter the booking code from the SMS to be called first.
 如“社会救助”，显示在取号机的按钮上 => E.g. "Social assistance"; shown on the kiosk button
@@ -4543,6 +4542,21 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 当前文件 => Current file
 删除该文件 => Delete this file
 选择新文件替换；不选择则保留当前文件 => Choose a new file to replace it; choose none to keep the current file
+排队叫号日终处理 => Queue day closed
+未叫到而失效的号 => Numbers expired uncalled
+自动办结的号 => Numbers finished automatically
+清除手机号码的号数 => Numbers whose phone was erased
+已失效 => Expired
+留下手机号码的，快轮到您时（前面还有 {n} 位）发短信提醒。 => Leave a mobile number and we will text you when your turn is near ({n} ahead).
+预约优先提前取号时间（分钟） => Booking priority from (minutes before the slot)
+凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。 => A number taken with a booking code is called first from this many minutes before the slot starts; one taken earlier waits as a plain number (still the booking's).
+每个地址每小时可取号数 => Numbers per address per hour
+同一网络地址（如大厅的取号机）一小时内最多取这么多个号，超过的请稍后再取；防止他人远程把号取光。繁忙大厅的取号机每小时取号数百个。 => At most this many numbers are taken from one network address (such as the hall's kiosk) in an hour; more must wait. This keeps anyone from emptying a line from afar. A busy hall's kiosk gives a few hundred an hour.
+本队列今天已有排队号（%(prefix)s 字头），今天不能改号码字头，请在没有取号的日子修改。 => This line has numbers today (prefix %(prefix)s), so its prefix cannot change today. Change it on a day before anyone takes a number.
+您在%(hall)s取的 %(code)s 号（%(line)s）下一位就叫到，请回到大厅留意叫号屏。 => Your number %(code)s (%(line)s) at %(hall)s is next. Please come back to the hall and watch the display.
+%(window)s刚刚已叫号（正在办理 %(code)s），本次没有再叫号，请看页面上的最新情况。 => %(window)s has just called a number (now serving %(code)s); nothing more was called. Please look at the page as it is now.
+取号成功。请打印或用手机扫描下方二维码保存排队号；本页 %(n)s 秒后自动回到取号页面。 => Number taken. Print it, or scan the QR code below with your phone to keep it; this page returns to the kiosk in %(n)s seconds.
+您的预约时段 %(start)s 开始；预约码在开始前 %(n)s 分钟内取号才优先叫号，本号按普通号排队。 => Your booking starts at %(start)s; a booking code gives priority only when taken within %(n)s minutes of the start, so this number waits as a plain one.
 """
 )
 
