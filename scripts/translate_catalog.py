@@ -4557,6 +4557,8 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 %(window)s刚刚已叫号（正在办理 %(code)s），本次没有再叫号，请看页面上的最新情况。 => %(window)s has just called a number (now serving %(code)s); nothing more was called. Please look at the page as it is now.
 取号成功。请打印或用手机扫描下方二维码保存排队号；本页 %(n)s 秒后自动回到取号页面。 => Number taken. Print it, or scan the QR code below with your phone to keep it; this page returns to the kiosk in %(n)s seconds.
 您的预约时段 %(start)s 开始；预约码在开始前 %(n)s 分钟内取号才优先叫号，本号按普通号排队。 => Your booking starts at %(start)s; a booking code gives priority only when taken within %(n)s minutes of the start, so this number waits as a plain one.
+解除时间 => Ended at
+该标记已解除，不能续期；如需重新纳入，请新增标记。 => This tag was ended and cannot be renewed; to include the resident again, add a new tag.
 """
 )
 

@@ -458,6 +458,9 @@ class SpecialGroupTag(PersonScoped):
     # the version the person page shows with each tag's end form: ending it from a page shown before
     # another clerk's end (or a 迁出 ending it) is refused
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Set by 解除 (`services.tag_end`, a death or 迁出): the end was decided, not the period running out, so the
+    # tag is not due for review (特殊人群到期复核) and is not renewed.
+    ended_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("特殊人群标记")

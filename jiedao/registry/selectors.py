@@ -252,16 +252,23 @@ def tag_review_window(today: date | None = None, within_days: int | None = None)
 def tags_due_for_review(
     user, *, action: str = "registry.view_specialgrouptag", window: tuple[date, date] | None = None
 ) -> QuerySet[SpecialGroupTag]:
-    """特殊人群到期复核: tags of living residents in the user's scope that end within `window` and have no
-    follow-on period of the same group yet (a renewal is a new tag from the next day, `services.tag_renew`;
+    """特殊人群到期复核: tags of living residents in the user's scope that end within `window` as given (not by a
+    解除) and have no follow-on period of the same group yet (a renewal is a new tag from the next day, `services.tag_renew`;
     one entered by hand from any later day counts as well) — soonest end first."""
     first, last = window or tag_review_window()
     renewed = SpecialGroupTag.objects.filter(
         person=OuterRef("person"), group=OuterRef("group"), valid_from__gt=OuterRef("valid_until")
     )
     return (
+        # the tag permission's scope, within the persons the reader may see at all (the list shows them)
         SpecialGroupTag.objects.visible_to(user, action)
-        .filter(valid_until__gte=first, valid_until__lte=last, person__status=PersonStatus.LIVING)
+        .visible_to(user, "registry.view_person")
+        .filter(
+            valid_until__gte=first,
+            valid_until__lte=last,
+            ended_at__isnull=True,  # a 解除 is decided, not due for review
+            person__status=PersonStatus.LIVING,
+        )
         .exclude(Exists(renewed))
         .order_by("valid_until", "pk")
     )

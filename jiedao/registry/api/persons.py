@@ -477,6 +477,7 @@ class PersonViewSet(ServiceWriteMixin, RegistryViewSet):
             valid_until=validated.get("valid_until"),
             evidence=validated.get("evidence", ""),
             evidence_file=validated.get("evidence_file"),
+            seen_updated_at=validated.get("updated_at"),
         )
         return self.respond(renewed, SpecialGroupTagSerializer, created=True)
 

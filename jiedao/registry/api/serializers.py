@@ -180,6 +180,7 @@ class TagRenewSerializer(InputSerializer):
         label="证明材料",
         help_text="新一期的证明材料，要求同标记特殊人群；上传时请用 multipart/form-data",
     )
+    updated_at = version_field("续期时")
 
 
 class TagEndSerializer(InputSerializer):

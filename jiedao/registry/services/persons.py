@@ -1057,31 +1057,46 @@ def tag_renew(
     valid_until: date | None,
     evidence: str = "",
     evidence_file=None,
+    seen_updated_at: datetime | None = None,
 ) -> SpecialGroupTag:
     """续期 after a review (低保年审, a new 残疾人证): the same group for the next period, from the day after
     `tag` ends, with the new period's evidence and the details (disability type and grade) carried over.
-    A tag without an end needs none; one already followed by another period of its group is refused by
-    `tag_add`'s overlap check, which names that period."""
-    if tag.valid_until is None:
-        raise ValidationFailed({"valid_until": [_("该标记长期有效，无需续期。")]})
-    if valid_until is not None and valid_until <= tag.valid_until:
-        raise ValidationFailed(
-            {
-                "valid_until": [
-                    _("续期后的截止日期应晚于原截止日期 %(d)s。") % {"d": tag.valid_until.isoformat()}
-                ]
-            }
+    Decided on the tag as it is under the person's lock: one ended since the page showed it (`seen_updated_at`)
+    is refused (Conflict) rather than renewed from its new end, and a 解除 tag is never renewed. A tag without
+    an end needs none; one already followed by another period of its group is refused by `tag_add`'s overlap
+    check, which names that period."""
+    with transaction.atomic():
+        lock_person(tag.person)
+        try:
+            tag.refresh_from_db()
+        except SpecialGroupTag.DoesNotExist:  # a 迁出 or death removed a tag not yet begun
+            raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
+        if seen_updated_at is not None and tag.updated_at != seen_updated_at:
+            raise Conflict(_("该标记已被他人修改，请刷新后重试。"))
+        if tag.ended_at is not None:
+            raise ValidationFailed(
+                {"valid_until": [_("该标记已解除，不能续期；如需重新纳入，请新增标记。")]}
+            )
+        if tag.valid_until is None:
+            raise ValidationFailed({"valid_until": [_("该标记长期有效，无需续期。")]})
+        if valid_until is not None and valid_until <= tag.valid_until:
+            raise ValidationFailed(
+                {
+                    "valid_until": [
+                        _("续期后的截止日期应晚于原截止日期 %(d)s。") % {"d": tag.valid_until.isoformat()}
+                    ]
+                }
+            )
+        return tag_add(
+            actor=actor,
+            person=tag.person,
+            group=tag.group,
+            valid_from=tag.valid_until + timedelta(days=1),
+            valid_until=valid_until,
+            evidence=evidence,
+            details=tag.details,
+            evidence_file=evidence_file,
         )
-    return tag_add(
-        actor=actor,
-        person=tag.person,
-        group=tag.group,
-        valid_from=tag.valid_until + timedelta(days=1),
-        valid_until=valid_until,
-        evidence=evidence,
-        details=tag.details,
-        evidence_file=evidence_file,
-    )
 
 
 def _check_end_after_leaving(person: Person, valid_until: date) -> None:
@@ -1103,7 +1118,8 @@ def _end_tag(tag: SpecialGroupTag, *, valid_until: date, actor, reason: str | Te
     """Write a tag's end (the last day it holds), its timeline entry and its audit event."""
     before = {"valid_until": tag.valid_until}
     tag.valid_until = valid_until
-    tag.save(update_fields=["valid_until", "updated_at"])
+    tag.ended_at = timezone.now()
+    tag.save(update_fields=["valid_until", "ended_at", "updated_at"])
     label = dictionaries.label_message("special_group", tag.group)
     record_life_event(
         tag.person,

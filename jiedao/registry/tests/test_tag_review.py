@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiedao.audit.models import AuditEvent
+from jiedao.core.exceptions import Conflict, ValidationFailed
 from jiedao.core.testing import api_client_for, client_for, make_user
 from jiedao.registry import services
 from jiedao.registry.home_panels import tags_due_for_review_panel
@@ -266,3 +267,36 @@ def test_a_number_typed_as_a_tags_evidence_is_masked_on_the_person_page_unless_f
     officer = staff(tree.community_a1, "registry.view_full_person")
     page = client_for(officer).get(f"/registry/persons/{resident.pk}/").content.decode()
     assert card in page and "新证 33011019800517101X43" in page and "批准文号 13900001111" in page
+
+
+def test_a_tag_ended_by_decision_is_not_due_for_review_and_is_never_renewed(tree, clerk):
+    resident = tagged(clerk, tree.community_a1, "停保者", "dibao", None)
+    tag = only_tag(resident)
+    services.tag_end(actor=clerk, tag=tag, valid_until=timezone.localdate(), reason="收入超标，停保")
+
+    assert "停保者" not in client_for(clerk).get(REVIEW).content.decode()
+    with pytest.raises(ValidationFailed) as refused:
+        services.tag_renew(actor=clerk, tag=only_tag(resident), valid_until=None)
+    assert "该标记已解除，不能续期" in str(refused.value.errors)
+    assert SpecialGroupTag.objects.filter(person=resident).count() == 1
+
+
+def test_a_renewal_from_a_page_shown_before_another_clerks_end_is_refused(tree, clerk):
+    resident = tagged(clerk, tree.community_a1, "过期页", "dibao", 20)
+    shown = only_tag(resident)
+    seen = shown.updated_at
+    services.tag_end(actor=staff(tree.community_a1), tag=only_tag(resident), valid_until=timezone.localdate())
+
+    with pytest.raises(Conflict):
+        services.tag_renew(
+            actor=clerk, tag=shown, valid_until=shown.valid_until + timedelta(days=365), seen_updated_at=seen
+        )
+    assert SpecialGroupTag.objects.filter(person=resident).count() == 1
+
+
+def test_the_review_needs_the_person_reader_too(tree, clerk):
+    tagged(clerk, tree.community_a1, "只看标记", "dibao", 5)
+    tags_only = make_user(tree.community_a1, "registry.view_specialgrouptag")
+    html = client_for(tags_only).get(REVIEW).content.decode()
+    assert "共 0 条" in html and "只看标记" not in html
+    assert tags_due_for_review_panel(tags_only)["value"] == 0

@@ -597,6 +597,8 @@ class TagRenewForm(IdPrefixedForm):
         help_text=_("PDF 或照片（JPG、PNG、WebP、HEIC）。"),
         widget=forms.FileInput(attrs={"accept": EVIDENCE_ACCEPT}),
     )
+    # the tag as the person page showed it: renewing after someone else ended it (or a 迁出) is refused
+    updated_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
 class TagEndForm(IdPrefixedForm):

@@ -138,4 +138,5 @@ class PersonTagRenewView(PersonObjectMixin, ServiceFormView):
             valid_until=data.get("valid_until"),
             evidence=data.get("evidence") or "",
             evidence_file=data.get("evidence_file"),
+            seen_updated_at=data.get("updated_at"),
         )
