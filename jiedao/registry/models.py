@@ -475,6 +475,10 @@ class SpecialGroupTag(PersonScoped):
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
+    def days_left_on(self, day: date) -> int | None:
+        """Days from `day` to the tag's last day (0: it ends that day); None for a tag without an end."""
+        return None if self.valid_until is None else (self.valid_until - day).days
+
     @staticmethod
     def valid_on(day: date) -> Q:
         return Q(valid_from__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))

@@ -274,6 +274,14 @@ def tags_due_for_review(
     )
 
 
+def with_tag_person(queryset: QuerySet[SpecialGroupTag]) -> QuerySet[SpecialGroupTag]:
+    """A tag list's rows with their person and community, the person's encrypted numbers left unread (lists
+    show the masked copies)."""
+    return queryset.select_related("person", "person__org").defer(
+        *(f"person__{field}" for field in ENCRYPTED_PERSON_FIELDS)
+    )
+
+
 def active_tags(person: Person, on: date | None = None) -> QuerySet[SpecialGroupTag]:
     return person.tags.filter(SpecialGroupTag.valid_on(on or timezone.localdate()))
 

@@ -15,7 +15,7 @@ from jiedao.registry.api.base import KeyedPagination
 from jiedao.registry.api.params import LIST_ERRORS, ORG_PARAMETER, QueryParams
 from jiedao.registry.api.serializers import SpecialGroupTagSerializer
 from jiedao.registry.models import SpecialGroupTag
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, tags_due_for_review
+from jiedao.registry.selectors import tags_due_for_review, with_tag_person
 
 
 class TagReviewSerializer(SpecialGroupTagSerializer):
@@ -39,7 +39,7 @@ class TagReviewSerializer(SpecialGroupTagSerializer):
         read_only_fields = fields
 
     def get_days_left(self, tag) -> int:
-        return (tag.valid_until - timezone.localdate()).days
+        return tag.days_left_on(timezone.localdate())
 
 
 @extend_schema(tags=["registry-persons"])
@@ -51,9 +51,7 @@ class TagReviewViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     pagination_class = KeyedPagination
 
     def with_extras(self, queryset):
-        return queryset.select_related("person", "person__org").defer(
-            *(f"person__{f}" for f in ENCRYPTED_PERSON_FIELDS)
-        )
+        return with_tag_person(queryset)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1074,9 +1074,7 @@ def tag_renew(
         if seen_updated_at is not None and tag.updated_at != seen_updated_at:
             raise Conflict(_("该标记已被他人修改，请刷新后重试。"))
         if tag.ended_at is not None:
-            raise ValidationFailed(
-                {"valid_until": [_("该标记已解除，不能续期；如需重新纳入，请新增标记。")]}
-            )
+            raise ValidationFailed({"valid_until": [_("该标记已解除，不能续期；如需重新纳入，请新增标记。")]})
         if tag.valid_until is None:
             raise ValidationFailed({"valid_until": [_("该标记长期有效，无需续期。")]})
         if valid_until is not None and valid_until <= tag.valid_until:

@@ -12,17 +12,11 @@ from jiedao.core.views import ServiceFormView
 from jiedao.dictionaries.selectors import label, labels
 from jiedao.registry import services
 from jiedao.registry.models import SpecialGroupTag
-from jiedao.registry.selectors import ENCRYPTED_PERSON_FIELDS, tag_review_window, tags_due_for_review
+from jiedao.registry.selectors import tag_review_window, tags_due_for_review, with_tag_person
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView
 from jiedao.registry.ui.export import PersonalDataExport
 from jiedao.registry.ui.persons import PersonObjectMixin
-
-
-def _with_person(queryset):
-    return queryset.select_related("person", "person__org").defer(
-        *(f"person__{f}" for f in ENCRYPTED_PERSON_FIELDS)
-    )
 
 
 class TagReviewListView(RegistryListView):
@@ -42,13 +36,13 @@ class TagReviewListView(RegistryListView):
         return tags_due_for_review(self.request.user, action=self.required_permission(), window=self.window)
 
     def page_rows(self, queryset):
-        return _with_person(queryset)
+        return with_tag_person(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = self.window[0]
         for tag in context["object_list"]:
-            tag.days_left = (tag.valid_until - today).days
+            tag.days_left = tag.days_left_on(today)
             tag.evidence_masked = crypto.mask_numbers(tag.evidence)  # a 残疾人证号 typed as the 依据
         context["list_note"] = _(
             "截止日期在 %(a)s 至 %(b)s 之间、尚未续期的现居住人员标记。复核后在人员页面续期，或任其到期。"
@@ -72,7 +66,9 @@ class TagReviewExportView(PersonalDataExport):
             self.request.user, action=self.required_permission(), window=self.window
         )
         return (
-            queryset.select_related("person", "person__org") if self.shows_full() else _with_person(queryset)
+            queryset.select_related("person", "person__org")
+            if self.shows_full()
+            else with_tag_person(queryset)
         )
 
     def headers(self):
@@ -105,7 +101,7 @@ class TagReviewExportView(PersonalDataExport):
                 groups.get(tag.group, tag.group),
                 tag.valid_from,
                 tag.valid_until,
-                (tag.valid_until - today).days,
+                tag.days_left_on(today),
                 tag.evidence if full else crypto.mask_numbers(tag.evidence),
             ]
 
