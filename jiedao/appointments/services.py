@@ -37,6 +37,7 @@ from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
+from jiedao.queueing.choices import TicketStatus
 from jiedao.registry.validators import InvalidNumber, parse_phone
 from jiedao.sms.services import SmsText, after_quiet_hours, sms_queue, sms_queue_many
 from jiedao.workcalendar import services as workcalendar
@@ -774,7 +775,7 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
 
 
 # The statuses of a 排队叫号 ticket (`queueing.Ticket.status`) whose visitor is in the hall or was served.
-QUEUE_TICKET_CAME = ("waiting", "called", "done")
+QUEUE_TICKET_CAME = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.DONE)
 
 
 def no_shows_mark(*, now: dt.datetime | None = None) -> int:
