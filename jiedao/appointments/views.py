@@ -78,8 +78,7 @@ class BookView(ResidentRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         too_many = services.too_many_open_bookings(self.request.resident)
-        form = kwargs.get("form")
-        if too_many and form is not None and too_many in [str(e) for e in form.non_field_errors()]:
+        if self.refusal_code == "too_many":
             too_many = None  # the refusal of the booking just sent says it already, once is enough
         return super().get_context_data(
             item=self.item,
@@ -92,6 +91,18 @@ class BookView(ResidentRequiredMixin, FormView):
             closure=selectors.day_closure(self.item.org_id, self.day),
             **kwargs,
         )
+
+    refusal_code: str | None = None  # the code of the service's refusal of the booking just sent
+
+    def run(self, form, action):
+        def remembered():
+            try:
+                return action()
+            except ServiceError as refused:
+                self.refusal_code = refused.code
+                raise
+
+        return super().run(form, remembered)
 
     def form_valid(self, form):
         data = form.cleaned_data
