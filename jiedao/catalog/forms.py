@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.catalog.choices import DeliveryMethod, LifeEvent
+from jiedao.catalog.files import material_file_name
 from jiedao.catalog.models import Announcement, Material, ServiceItem
 from jiedao.catalog.services import FORM_FILE_EXTENSIONS, ITEM_FIELDS
 from jiedao.core.forms import StyledFormMixin
@@ -78,18 +79,6 @@ class ServiceItemForm(ServiceFormModelForm):
         choices = [("", _("不指定（仅窗口办理）"))]
         choices += [(key, f"{name}（{key}）") for key, name in sorted(names.items(), key=lambda kv: kv[1])]
         return choices
-
-
-MATERIAL_FILE_FIELDS = {"blank": "blank_form", "sample": "sample"}
-MATERIAL_FILE_LABELS = {"blank": _("空白表格"), "sample": _("示例样表")}
-
-
-def material_file_name(material: Material, kind: str) -> str:
-    """The name a blank form or sample downloads under: 材料名（空白表格）.xlsx, as on the public guide."""
-    stored = getattr(material, MATERIAL_FILE_FIELDS[kind])
-    base = stored.name.rsplit("/", 1)[-1]
-    extension = base.rsplit(".", 1)[-1] if "." in base else ""
-    return f"{material.name}（{MATERIAL_FILE_LABELS[kind]}）" + (f".{extension}" if extension else "")
 
 
 FORM_FILE_HELP = _("供群众下载：PDF、OFD、Word、Excel、WPS 或图片（JPG、PNG），不超过 10 MB。")

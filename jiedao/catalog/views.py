@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +16,8 @@ from django.views.generic import TemplateView
 
 from jiedao.catalog import selectors, services
 from jiedao.catalog.choices import AnnouncementCategory, ItemKind, PowerType
-from jiedao.catalog.forms import (
-    MATERIAL_FILE_FIELDS,
-    AnnouncementForm,
-    MaterialForm,
-    ServiceItemForm,
-    material_file_name,
-)
+from jiedao.catalog.files import material_file_response
+from jiedao.catalog.forms import AnnouncementForm, MaterialForm, ServiceItemForm
 from jiedao.catalog.models import Announcement, Material, ServiceItem
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError
 from jiedao.core.scope import has_permission
@@ -278,16 +273,7 @@ class MaterialFileView(MaterialMixin, ScopedViewMixin, View):
     permission = "view"
 
     def get(self, request, pk, material_pk, kind):
-        field_name = MATERIAL_FILE_FIELDS.get(kind)
-        if field_name is None:
-            raise Http404
-        material = self.get_material()
-        stored = getattr(material, field_name)
-        if not stored or not stored.storage.exists(stored.name):
-            raise Http404(_("该材料没有可下载的文件。"))
-        return FileResponse(
-            stored.open("rb"), as_attachment=True, filename=material_file_name(material, kind)
-        )
+        return material_file_response(self.get_material(), kind)
 
 
 class MaterialDeleteView(MaterialMixin, ScopedViewMixin, View):

@@ -1,4 +1,4 @@
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +10,7 @@ from django.views.i18n import set_language
 
 from jiedao.catalog import selectors
 from jiedao.catalog.choices import AnnouncementCategory, Audience, LifeEvent
+from jiedao.catalog.files import material_file_response
 from jiedao.catalog.models import Material
 from jiedao.public.page_cache import CachedPublicPageMixin
 
@@ -94,20 +95,10 @@ class MaterialFileView(View):
     """Download the blank form or the filled-in sample of a published item's material."""
 
     scope_exempt = "public download of blank forms of published items"
-    FIELDS = {"blank": "blank_form", "sample": "sample"}
-    LABELS = {"blank": _("空白表格"), "sample": _("示例样表")}
 
     def get(self, request, pk, kind):
-        field_name = self.FIELDS.get(kind)
-        if field_name is None:
-            raise Http404
         material = get_object_or_404(Material, pk=pk, item__is_published=True, item__org__is_active=True)
-        stored = getattr(material, field_name)
-        if not stored or not stored.storage.exists(stored.name):
-            raise Http404(_("该材料没有可下载的文件。"))
-        extension = stored.name.rsplit(".", 1)[-1] if "." in stored.name.rsplit("/", 1)[-1] else ""
-        filename = f"{material.name}（{self.LABELS[kind]}）" + (f".{extension}" if extension else "")
-        return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+        return material_file_response(material, kind)
 
 
 class AnnouncementListView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
