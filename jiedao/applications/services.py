@@ -1074,16 +1074,37 @@ def _registered_under_another_name(number_hash: str, name: str) -> bool:
     return registered and person is None
 
 
-def _check_checked_in(actor, appointment) -> None:
-    """The booking a walk-in registration names: checked in at a hall the actor sees."""
+def _check_checked_in(actor, appointment, item: ServiceItem) -> None:
+    """The booking a walk-in registration names: checked in at a hall the actor sees, the hall of `item`."""
     from jiedao.appointments.choices import AppointmentStatus
     from jiedao.appointments.models import Appointment
 
     visible = Appointment.objects.visible_to(actor, "appointments.view_appointment")
     if not visible.filter(pk=appointment.pk).exists():
         raise OutOfScope()
+    if appointment.org_id != item.org_id:
+        raise ServiceError(
+            _("该预约是其他大厅的预约，不能用于“%(item)s”的窗口收件；请选择预约所在大厅的事项。")
+            % {"item": item.name},
+            code="other_hall",
+        )
     if appointment.status != AppointmentStatus.CHECKED_IN:
         raise ServiceError(_("该预约尚未签到，请先签到再窗口收件。"), code="not_checked_in")
+
+
+def _check_booking_unused(appointment) -> None:
+    """Inside the registration's transaction: the booking's row locked, so two windows registering the same
+    booking at once get one application; the second is told of the first."""
+    from jiedao.appointments.models import Appointment
+
+    Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    holder = Application.objects.filter(appointment_id=appointment.pk).order_by("pk").first()
+    if holder is not None:
+        raise ServiceError(
+            _("预约 %(booking)s 已登记为办件（查询码 %(code)s），请勿重复收件；补充材料请在该办件中收取。")
+            % {"booking": appointment.code, "code": holder.tracking_code},
+            code="appointment_used",
+        )
 
 
 def application_register_walk_in(
@@ -1110,7 +1131,7 @@ def application_register_walk_in(
     require(actor, "applications.add_application", item.org)
     _check_item(item)
     if appointment is not None:
-        _check_checked_in(actor, appointment)
+        _check_checked_in(actor, appointment, item)
     errors: dict[str, list[str]] = {}
     try:
         applicant_name = clean_person_name(applicant_name)
@@ -1148,6 +1169,8 @@ def application_register_walk_in(
         # The item's row is the lock: the same visitor registered from two tabs (or by two windows) at once
         # gets one application; the second is told of the first.
         ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
+        if appointment is not None:
+            _check_booking_unused(appointment)
         open_one = (
             _open_application(item, enterprise_uscc, applicant_id_hash=id_number_hash(number))
             if number

@@ -1,0 +1,61 @@
+"""窗口收件 from a checked-in booking: the booking must be of the item's hall and not already registered."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiedao.applications import services
+from jiedao.applications.models import Application
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident, uploads
+from jiedao.appointments import services as appointments
+from jiedao.appointments.tests.factories import WINDOW, booked_for_today, open_hall
+from jiedao.core.exceptions import ServiceError
+from jiedao.core.testing import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def checked_in(item, slot):
+    appointment = booked_for_today(make_resident(), item, slot)
+    appointments.appointment_check_in(actor=make_user(item.org, *WINDOW), code=appointment.code)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def register(actor, item, appointment):
+    return services.application_register_walk_in(
+        actor=actor,
+        item=item,
+        applicant_name="王小明",
+        applicant_id_number="110105197505050017",
+        applicant_phone="13800138000",
+        uploads=uploads(),
+        appointment=appointment,
+    )
+
+
+def test_a_booking_of_another_hall_is_refused_and_nothing_is_registered(tree):
+    item_a = make_item(tree.subdistrict_a)
+    item_b = make_item(tree.subdistrict_b)
+    [slot_b, *_rest] = open_hall(tree.subdistrict_b)
+    booking_b = checked_in(item_b, slot_b)
+    district_clerk = make_user(tree.district, *WINDOW, *CLERK_PERMISSIONS)  # sees both halls
+    with pytest.raises(ServiceError) as refused:
+        register(district_clerk, item_a, booking_b)
+    assert refused.value.code == "other_hall"
+    assert "其他大厅的预约" in str(refused.value.message) and item_a.name in str(refused.value.message)
+    assert not Application.objects.exists()
+
+
+def test_a_booking_already_registered_is_refused_naming_the_application(tree):
+    item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a)
+    booking = checked_in(item, slot)
+    clerk = make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS)
+    first = register(clerk, item, booking)
+    other_item = make_item(tree.subdistrict_a)  # not the open-application duplicate check: another item
+    with pytest.raises(ServiceError) as refused:
+        register(clerk, other_item, booking)
+    assert refused.value.code == "appointment_used"
+    assert first.tracking_code in str(refused.value.message) and booking.code in str(refused.value.message)
+    assert list(Application.objects.values_list("pk", flat=True)) == [first.pk]
