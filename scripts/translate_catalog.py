@@ -4559,6 +4559,8 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 您的预约时段 %(start)s 开始；预约码在开始前 %(n)s 分钟内取号才优先叫号，本号按普通号排队。 => Your booking starts at %(start)s; a booking code gives priority only when taken within %(n)s minutes of the start, so this number waits as a plain one.
 解除时间 => Ended at
 该标记已解除，不能续期；如需重新纳入，请新增标记。 => This tag was ended and cannot be renewed; to include the resident again, add a new tag.
+该预约是其他大厅的预约，不能用于“%(item)s”的窗口收件；请选择预约所在大厅的事项。 => This booking is for another hall and cannot be used to register "%(item)s" at the window; choose an item of the booking's hall.
+预约 %(booking)s 已登记为办件（查询码 %(code)s），请勿重复收件；补充材料请在该办件中收取。 => Booking %(booking)s is already registered as an application (tracking code %(code)s); do not register it again. Take any further materials in that application.
 """
 )
 
