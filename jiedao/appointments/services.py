@@ -38,7 +38,7 @@ from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
 from jiedao.queueing.choices import TicketStatus
-from jiedao.registry.validators import InvalidNumber, parse_phone
+from jiedao.registry.validators import mobile_number
 from jiedao.sms.services import SmsText, after_quiet_hours, sms_queue, sms_queue_many
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.services import CHINA_TZ
@@ -51,10 +51,6 @@ REMINDER_CHUNK = 500  # bookings locked, marked and texted per transaction (`sms
 # A same-day reminder caught up after a missed evening (`reminders_run`) goes out at least this long before the
 # slot starts: time to read it, cancel, or come from home.
 CATCH_UP_LEAD = dt.timedelta(minutes=60)
-
-
-def _date_text(day: dt.date) -> str:
-    return f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
 
 
 # --- the schedule ------------------------------------------------------------------------------------------
@@ -166,7 +162,12 @@ def bookable_day_check(day: dt.date, *, now: dt.datetime | None = None) -> None:
     dates = bookable_dates(now=now)
     if not workcalendar.is_workday(day):
         raise ValidationFailed(
-            {"date": [_("%(date)s 不是工作日，不办理预约。") % {"date": _date_text(day)}]}, code="not_workday"
+            {
+                "date": [
+                    _("%(date)s 不是工作日，不办理预约。") % {"date": workcalendar.date_with_weekday(day)}
+                ]
+            },
+            code="not_workday",
         )
     if day not in dates:
         raise ValidationFailed(
@@ -297,7 +298,7 @@ def appointment_book(
                 {
                     "date": [
                         _("%(date)s 服务大厅停止预约（%(reason)s），请选择其他日期。")
-                        % {"date": _date_text(day), "reason": closure.reason}
+                        % {"date": workcalendar.date_with_weekday(day), "reason": closure.reason}
                     ]
                 },
                 code="closed_day",
@@ -308,7 +309,11 @@ def appointment_book(
                 {
                     "slot": [
                         _("%(date)s %(slot)s 服务大厅停止预约（%(reason)s），请选择其他时段。")
-                        % {"date": _date_text(day), "slot": locked, "reason": closed.reason}
+                        % {
+                            "date": workcalendar.date_with_weekday(day),
+                            "slot": locked,
+                            "reason": closed.reason,
+                        }
                     ]
                 },
                 code="closed_slot",
@@ -345,18 +350,13 @@ def appointment_book(
 def _mobile(appointment: Appointment) -> str | None:
     """The national mobile number to text about `appointment`, or None (a landline, a number gone bad)."""
     # The account's number when it still exists: the resident may have moved it to a new phone since booking.
-    phone = appointment.resident.phone if appointment.resident_id else appointment.phone
-    try:
-        parsed = parse_phone(phone)
-    except InvalidNumber:
-        return None
-    return parsed.national if parsed.kind == "mobile" else None
+    return mobile_number(appointment.resident.phone if appointment.resident_id else appointment.phone)
 
 
 def _body(appointment: Appointment, what: str) -> str:
     values = {
         "item": appointment.item.name,
-        "date": _date_text(appointment.date),
+        "date": workcalendar.date_with_weekday(appointment.date),
         "slot": appointment.slot,
         "code": appointment.code,
         "address": appointment.item.window_address,
@@ -530,7 +530,8 @@ def _refuse_past(day: dt.date, now: dt.datetime) -> None:
 def _refuse_closed_day(org: OrgUnit, day: dt.date) -> None:
     if day_closure(org.pk, day) is not None:
         raise ServiceError(
-            _("%(org)s %(date)s 已停止预约。") % {"org": org.name, "date": _date_text(day)},
+            _("%(org)s %(date)s 已停止预约。")
+            % {"org": org.name, "date": workcalendar.date_with_weekday(day)},
             code="already_closed",
         )
 
@@ -620,7 +621,7 @@ def appointments_cancel_slots(
                 _("%(org)s %(date)s 的以下时段已停止预约：%(slots)s。请不要重复选择。")
                 % {
                     "org": org.name,
-                    "date": _date_text(day),
+                    "date": workcalendar.date_with_weekday(day),
                     "slots": "、".join(str(slot) for slot in already),
                 },
                 code="already_closed",
@@ -759,7 +760,12 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
             )
         if locked.date != today(now=now):
             raise ValidationFailed(
-                {"code": [_("该预约的日期是 %(date)s，不是今天。") % {"date": _date_text(locked.date)}]},
+                {
+                    "code": [
+                        _("该预约的日期是 %(date)s，不是今天。")
+                        % {"date": workcalendar.date_with_weekday(locked.date)}
+                    ]
+                },
                 code="not_today",
             )
         locked.status, locked.checked_in_at, locked.checked_in_by = AppointmentStatus.CHECKED_IN, now, actor

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
+from jiedao.core.exceptions import ServiceError
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
+from jiedao.parameters.services import get_parameter
 from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.timelimits.services import local_date
+from jiedao.workcalendar import services as workcalendar
+from jiedao.workcalendar.services import CHINA_TZ
 
 # The order waiting tickets are called in: 预约优先 first, then who joined the queue first.
 CALL_ORDER = ("-priority", "queued_at", "id")
@@ -30,10 +35,25 @@ def today(*, now: dt.datetime | None = None) -> dt.date:
 
 
 def closed_now(*, now: dt.datetime | None = None) -> str:
-    """Why the kiosk takes no number now (not a working day, outside the hours), or ""."""
-    from jiedao.queueing.services import closed_message
-
-    return closed_message(now_or(now))
+    """Why no number is taken at `now` (not a working day of the calendar, or outside the hours of
+    `queueing.take_from` to `queueing.take_until`), or ""."""
+    now = now_or(now)
+    day = today(now=now)
+    try:
+        workday = workcalendar.is_workday(day)
+    except ServiceError as error:  # a year the calendar does not cover: said as it is
+        return str(error.message)
+    if not workday:
+        return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
+            "date": workcalendar.date_with_weekday(day)
+        }
+    start, end = int(get_parameter("queueing.take_from")), int(get_parameter("queueing.take_until"))
+    if not start <= now.astimezone(CHINA_TZ).hour < end:
+        return _("现在不是取号时间。工作日 %(start)d:00 至 %(end)d:00 可以取号。") % {
+            "start": start,
+            "end": end,
+        }
+    return ""
 
 
 def public_hall(division_code: str) -> OrgUnit | None:

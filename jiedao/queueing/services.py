@@ -35,10 +35,8 @@ from jiedao.queueing import selectors
 from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.selectors import now_or, today
-from jiedao.registry.validators import InvalidNumber, parse_phone
+from jiedao.registry.validators import mobile_number
 from jiedao.sms.services import SmsText, sms_queue_many
-from jiedao.workcalendar import services as workcalendar
-from jiedao.workcalendar.services import CHINA_TZ
 
 KIOSK = "kiosk"
 VISITOR = "visitor"  # the ticket's holder, on the ticket's own page (by its token)
@@ -162,16 +160,13 @@ def _clean_phone(phone: str | None) -> str:
     phone = (phone or "").strip()
     if not phone:
         return ""
-    try:
-        parsed = parse_phone(phone)
-    except InvalidNumber:
-        parsed = None
-    if parsed is None or parsed.kind != "mobile":
+    national = mobile_number(phone)
+    if national is None:
         raise ValidationFailed(
             {"phone": [_("请填写正确的 11 位手机号码，或留空（留空则不发送临近叫号短信）。")]},
             code="bad_phone",
         )
-    return parsed.national
+    return national
 
 
 def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
@@ -204,29 +199,8 @@ def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
     return found
 
 
-def closed_message(now: dt.datetime) -> str:
-    """Why no number is taken at `now` (not a working day of the calendar, or outside the hours of
-    `queueing.take_from` to `queueing.take_until`), or ""."""
-    day = today(now=now)
-    try:
-        workday = workcalendar.is_workday(day)
-    except ServiceError as error:  # a year the calendar does not cover: said as it is
-        return str(error.message)
-    if not workday:
-        return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
-            "date": f"{day:%Y-%m-%d}（{workcalendar.weekday_name(day)}）"
-        }
-    start, end = int(get_parameter("queueing.take_from")), int(get_parameter("queueing.take_until"))
-    if not start <= now.astimezone(CHINA_TZ).hour < end:
-        return _("现在不是取号时间。工作日 %(start)d:00 至 %(end)d:00 可以取号。") % {
-            "start": start,
-            "end": end,
-        }
-    return ""
-
-
 def _require_open(now: dt.datetime) -> None:
-    closed = closed_message(now)
+    closed = selectors.closed_now(now=now)
     if closed:
         raise ServiceError(closed, code="closed")
 

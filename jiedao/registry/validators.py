@@ -620,6 +620,15 @@ def parse_phone(raw: str) -> Phone:
     return phone
 
 
+def mobile_number(raw: str | None) -> str | None:
+    """The national mobile number `raw` is (what an SMS goes to), or None for a landline or no valid number."""
+    try:
+        parsed = parse_phone(raw or "")
+    except InvalidNumber:
+        return None
+    return parsed.national if parsed.kind == "mobile" else None
+
+
 def _mobile_display(nsn: str) -> str:
     return f"{nsn[:3]} {nsn[3:7]} {nsn[7:]}"
 

@@ -518,6 +518,11 @@ def weekday_name(day: dt.date) -> str:
     return str(WEEKDAY_NAMES[day.weekday()])
 
 
+def date_with_weekday(day: dt.date) -> str:
+    """`2026-12-08（星期二）`: a date as a notice or an SMS to a visitor gives it."""
+    return f"{day:%Y-%m-%d}（{weekday_name(day)}）"
+
+
 def _check_year(year: int, field: str) -> None:
     if not FIRST_EDITABLE_YEAR <= year <= LAST_EDITABLE_YEAR:
         raise ValidationFailed(
