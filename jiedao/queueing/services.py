@@ -434,7 +434,12 @@ def ticket_call_next(
                 )
         # Another window's ticket being called is skipped, not waited for: that window calls it.
         skip_locked = connection.features.has_select_for_update_skip_locked
-        ticket = selectors.waiting(line_ids, day).select_for_update(skip_locked=skip_locked).first()
+        ticket = (
+            selectors.waiting(line_ids, day)
+            .select_related("line")
+            .select_for_update(skip_locked=skip_locked, of=("self",))
+            .first()
+        )
         if ticket is None:
             raise ServiceError(_("目前没有等候的群众。"), code="empty")
         # Before any audit record: the booking's row, then the audit chain, as 预约签到 takes them.
@@ -458,7 +463,6 @@ def ticket_call_next(
         )
         # After the audit record, whose lock orders the windows: the line's queue as the last call left it.
         _near_text(ticket.line_id, day, now)
-    ticket.line = QueueLine.objects.get(pk=ticket.line_id)
     return ticket
 
 
