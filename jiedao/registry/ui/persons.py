@@ -545,14 +545,18 @@ class PersonTagEvidenceView(ScopedViewMixin, View):
         return evidence_response(tag)
 
 
-class PersonTagEndView(PersonObjectMixin, ServiceFormView):
-    form_class = forms.TagEndForm
-    success_message = gettext_lazy("已解除特殊人群标记。")
+class PersonTagMixin(PersonObjectMixin):
+    """A form about one special-group tag of a person in scope (`tag_pk` of that person's, else 404)."""
 
     def get_tag(self) -> SpecialGroupTag:
         return get_object_or_404(
             SpecialGroupTag.objects.filter(person=self.get_person()), pk=self.kwargs["tag_pk"]
         )
+
+
+class PersonTagEndView(PersonTagMixin, ServiceFormView):
+    form_class = forms.TagEndForm
+    success_message = gettext_lazy("已解除特殊人群标记。")
 
     def get_context_data(self, **kwargs):
         tag = self.get_tag()

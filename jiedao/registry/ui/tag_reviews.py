@@ -3,7 +3,6 @@ and the 续期 of one tag from the person page."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,7 +15,7 @@ from jiedao.registry.selectors import tag_review_window, tags_due_for_review, wi
 from jiedao.registry.ui import forms
 from jiedao.registry.ui.common import RegistryListView
 from jiedao.registry.ui.export import PersonalDataExport
-from jiedao.registry.ui.persons import PersonObjectMixin
+from jiedao.registry.ui.persons import PersonTagMixin
 
 
 class TagReviewListView(RegistryListView):
@@ -106,17 +105,12 @@ class TagReviewExportView(PersonalDataExport):
             ]
 
 
-class PersonTagRenewView(PersonObjectMixin, ServiceFormView):
+class PersonTagRenewView(PersonTagMixin, ServiceFormView):
     """续期: the person page's renewal form of one tag posts here; with an error it is shown on its own page."""
 
     form_class = forms.TagRenewForm
     template_name = "registry/person_form.html"
     success_message = gettext_lazy("已续期特殊人群标记。")
-
-    def get_tag(self) -> SpecialGroupTag:
-        return get_object_or_404(
-            SpecialGroupTag.objects.filter(person=self.get_person()), pk=self.kwargs["tag_pk"]
-        )
 
     def get_context_data(self, **kwargs):
         tag = self.get_tag()
