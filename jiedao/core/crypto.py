@@ -202,17 +202,51 @@ def mask_phone(value: str) -> str:
     return mask_middle(value, 3, 4) if len(value) == 11 else mask_middle(value, 3, 2)
 
 
-_LONG_NUMBER = re.compile(r"\d{11,}[Xx]?")
+# Numbers as clerks type them into free text: an ID number or a mobile number in groups ("138 1234 5678",
+# "+86-138-1234-5678", "110105 19491231 002X"), a landline with its area code ("010-12345678"), or any
+# unbroken run of 11 or more digits (a 残疾人证号 is an ID number and two more digits). Each shape allows one
+# space or hyphen between its groups only, so a date range ("2024-01-01 2026-12-31") is not taken for a
+# number. `\d` also matches full-width digits.
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<!\d)(?:"
+    r"(?P<id>\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx])"
+    r"|(?P<country>\+?86[ -]?)?(?P<mobile>1\d{2}[ -]?\d{4}[ -]?\d{4})"
+    r"|(?P<area>0\d{2,3}[ -])(?P<local>\d{7,8})"
+    r"|(?P<run>\d{11,}(?:[Xx]\d*)?)"
+    r")(?!\d)"
+)
+
+
+def _mask_digits_between(text: str, keep_start: int, keep_end: int) -> str:
+    """Mask the digits (and a check character X) of `text` but the first `keep_start` and the last `keep_end`,
+    keeping the spaces and hyphens where the clerk put them."""
+    total = sum(1 for char in text if char not in " -")
+    masked, seen = [], 0
+    for char in text:
+        if char in " -":
+            masked.append(char)
+            continue
+        masked.append(char if seen < keep_start or seen >= total - keep_end else "*")
+        seen += 1
+    return "".join(masked)
+
+
+def _mask_number_match(match: re.Match) -> str:
+    if match["id"]:
+        return _mask_digits_between(match["id"], 6, 4)
+    if match["mobile"]:
+        return (match["country"] or "") + _mask_digits_between(match["mobile"], 3, 4)
+    if match["local"]:
+        return match["area"] + _mask_digits_between(match["local"], 0, 4)
+    run = match["run"]
+    return mask_id_number(run) if len(run) >= 15 else mask_phone(run)
 
 
 def mask_numbers(value):
-    """Mask ID-like (15+ digits) and phone-like (11–14 digits) runs inside free text or JSON (a tag's 依据, a
-    life event's summary), wherever a list or an API shows what a clerk typed."""
+    """Mask ID-like and phone-like numbers inside free text or JSON (a tag's 依据, a life event's summary),
+    wherever a list or an API shows what a clerk typed: see `_NUMBER_IN_TEXT` for the shapes."""
     if isinstance(value, str):
-        return _LONG_NUMBER.sub(
-            lambda m: mask_id_number(m.group()) if len(m.group()) >= 15 else mask_phone(m.group()),
-            value,
-        )
+        return _NUMBER_IN_TEXT.sub(_mask_number_match, value)
     if isinstance(value, dict):
         return {key: mask_numbers(item) for key, item in value.items()}
     if isinstance(value, list):

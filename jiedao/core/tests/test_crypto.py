@@ -67,3 +67,23 @@ def test_key_rotation_covers_every_row_past_a_chunk_and_can_run_again(tree, sett
     assert [
         u.totp_secret for u in type(users[0]).objects.filter(pk__in=[u.pk for u in users]).order_by("pk")
     ] == [f"JBSWY3DPEHPK3PX{u.pk % 10}" for u in users]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("电话 138 1234 5678", "电话 138 **** 5678"),
+        ("+86-138-1234-5678", "+86-138-****-5678"),
+        ("身份证 110105 19491231 002X 复印件", "身份证 110105 ******** 002X 复印件"),
+        ("残疾人证 11010519491231002X42", "残疾人证 110105**********2X42"),
+        ("证号110105194912310021号", "证号110105********0021号"),
+        ("座机 010-12345678 或 0571 8765432", "座机 010-****5678 或 0571 ***5432"),
+        ("１３８１２３４５６７８", "１３８****５６７８"),
+        ("Box13812345678", "Box138****5678"),
+        # Not numbers of a person: dates, amounts, short codes.
+        ("有效期 2024-01-01 2026-12-31，补助 1234567 元", "有效期 2024-01-01 2026-12-31，补助 1234567 元"),
+    ],
+)
+def test_numbers_typed_into_free_text_are_masked_as_typed(typed, shown):
+    assert crypto.mask_numbers(typed) == shown
+    assert crypto.mask_numbers({"依据": [typed]}) == {"依据": [shown]}
