@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from openpyxl import load_workbook
 
 from jiedao.core.testing import api_client_for
 from jiedao.registry.identity import COMPOUND_SURNAMES, SURNAME_READINGS, pinyin_keys
@@ -104,3 +106,22 @@ def test_rebuild_command_updates_only_stale_keys_in_batches(tree, clerk):
     call_command("rebuild_pinyin_keys", "--batch-size", "3", stdout=out)
     assert out.getvalue().strip() == "完成：检查 7 人，更新 1 人的拼音检索键。"
     assert Person.objects.get(pk=zeng.pk).name_pinyin == "zengli"
+
+
+def test_person_lists_and_exports_are_in_pinyin_order(tree, clerk):
+    # Code-point order would be 安 张 曾 李 张; a register is read as an lie zeng zhang zhang.
+    for n, name in enumerate(("张三", "李四", "曾丽", "安娜", "章三")):
+        person(clerk, tree.community_a1, name=name, id_number=new_id_number(date(1980, 1, n + 1)))
+    expected = ["安娜", "李四", "曾丽", "张三", "章三"]
+
+    api = api_client_for(clerk).get("/api/v1/persons/")
+    assert [row["name"] for row in api.json()["results"]] == expected
+
+    page = Client()
+    page.force_login(clerk)
+    html = page.get("/registry/persons/").content.decode()
+    assert sorted(expected, key=html.index) == expected
+
+    export = page.get("/registry/persons/export/")
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] in expected] == expected

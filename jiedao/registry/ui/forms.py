@@ -24,7 +24,7 @@ from jiedao.registry.choices import (
     ResidenceSplit,
     VisitResult,
 )
-from jiedao.registry.models import Building, HouseholdMember, Person
+from jiedao.registry.models import PERSON_LIST_ORDER, Building, HouseholdMember, Person
 from jiedao.registry.selectors import (
     PersonFilter,
     address_condition,
@@ -949,4 +949,4 @@ def household_candidates(persons, org=None):
     if org is not None:
         community = org.community() or org
         queryset = queryset.filter(org__path__startswith=community.path)
-    return queryset.order_by("name", "id")
+    return queryset.order_by(*PERSON_LIST_ORDER)

@@ -23,6 +23,7 @@ from jiedao.registry import services
 from jiedao.registry.api.persons import evidence_response, photo_response
 from jiedao.registry.choices import PersonStatus, ResidenceSplit
 from jiedao.registry.models import (
+    PERSON_LIST_ORDER,
     House,
     Household,
     HouseholdMember,
@@ -57,7 +58,7 @@ class PersonListView(RegistryListView):
         if form.is_bound and not form.is_valid():
             return Person.objects.none()
         criteria = form.criteria()
-        return search_persons(self.request.user, criteria).order_by("name", "id")
+        return search_persons(self.request.user, criteria).order_by(*PERSON_LIST_ORDER)
 
     def page_rows(self, queryset):
         return queryset.defer(*ENCRYPTED_PERSON_FIELDS).select_related("org")
@@ -78,7 +79,7 @@ class PersonExportView(PersonalDataExport):
 
     def filtered(self, form):
         criteria = form.criteria()
-        queryset = search_persons(self.request.user, criteria).order_by("name", "id")
+        queryset = search_persons(self.request.user, criteria).order_by(*PERSON_LIST_ORDER)
         if self.shows_full():
             queryset = queryset.defer(None).select_related("org")
         return queryset
