@@ -102,6 +102,30 @@ def slot_closures(org_id: int, day: dt.date) -> dict[int, DayClosure]:
     }
 
 
+def closure_at(org_id: int, moment: dt.datetime) -> tuple[DayClosure, dt.time | None] | None:
+    """The hall's closing in effect at `moment` and when it ends that day (None: the whole day), or None.
+
+    A closed slot joined by the next closed one (下午停电: a row per slot) ends with the last of them, so that
+    the kiosk says the end of the whole closed span, not of the half hour it happens to be in."""
+    local = moment.astimezone(CHINA_TZ)
+    closures = list(
+        DayClosure.objects.filter(org_id=org_id, date=local.date())
+        .select_related("slot")
+        .order_by(F("slot__start").asc(nulls_first=True), "id")
+    )
+    if closures and closures[0].slot_id is None:
+        return closures[0], None
+    now = local.time()
+    current = next((c for c in closures if c.slot.start <= now < c.slot.end), None)
+    if current is None:
+        return None
+    end = current.slot.end
+    for closure in closures:
+        if closure.slot.start <= end < closure.slot.end:
+            end = closure.slot.end
+    return current, end
+
+
 def starts_at(day: dt.date, slot: Slot) -> dt.datetime:
     return dt.datetime.combine(day, slot.start, tzinfo=CHINA_TZ)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
+from jiedao.appointments import selectors as appointments
 from jiedao.core.exceptions import ServiceError
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
@@ -34,9 +35,10 @@ def today(*, now: dt.datetime | None = None) -> dt.date:
     return local_date(now_or(now))
 
 
-def closed_now(*, now: dt.datetime | None = None) -> str:
-    """Why no number is taken at `now` (not a working day of the calendar, or outside the hours of
-    `queueing.take_from` to `queueing.take_until`), or ""."""
+def closed_now(*, hall_id: int | None = None, now: dt.datetime | None = None) -> str:
+    """Why no number is taken at `now` (not a working day of the calendar, the hall `hall_id` stopped
+    booking (停止预约) for the day or the slot `now` falls in, or outside the hours of `queueing.take_from` to
+    `queueing.take_until`), or ""."""
     now = now_or(now)
     day = today(now=now)
     try:
@@ -47,6 +49,9 @@ def closed_now(*, now: dt.datetime | None = None) -> str:
         return _("今天（%(date)s）不是工作日，服务大厅不办理业务，不能取号。") % {
             "date": workcalendar.date_with_weekday(day)
         }
+    closure = hall_closure(hall_id, now=now) if hall_id is not None else ""
+    if closure:
+        return closure
     start, end = int(get_parameter("queueing.take_from")), int(get_parameter("queueing.take_until"))
     if not start <= now.astimezone(CHINA_TZ).hour < end:
         return _("现在不是取号时间。工作日 %(start)d:00 至 %(end)d:00 可以取号。") % {
@@ -54,6 +59,19 @@ def closed_now(*, now: dt.datetime | None = None) -> str:
             "end": end,
         }
     return ""
+
+
+def hall_closure(hall_id: int, *, now: dt.datetime | None = None) -> str:
+    """Why the hall takes no number at `now` because it stopped booking (停止预约: a holiday switch, 停电,
+    临时闭厅) for the day or for the slot `now` falls in, or "": a hall closed to bookings is closed to walk-ins
+    too, and bookings cancelled for it would otherwise come back as tickets."""
+    found = appointments.closure_at(hall_id, now_or(now))
+    if found is None:
+        return ""
+    closure, until = found  # the reason is required of every closing (`appointments.services._clean_reason`)
+    if until is None:
+        return _("今日大厅暂停取号：%(reason)s") % {"reason": closure.reason}
+    return _("大厅暂停取号至 %(until)s：%(reason)s") % {"until": f"{until:%H:%M}", "reason": closure.reason}
 
 
 def public_hall(division_code: str) -> OrgUnit | None:

@@ -199,8 +199,8 @@ def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
     return found
 
 
-def _require_open(now: dt.datetime) -> None:
-    closed = selectors.closed_now(now=now)
+def _require_open(line: QueueLine, now: dt.datetime) -> None:
+    closed = selectors.closed_now(hall_id=line.org_id, now=now)
     if closed:
         raise ServiceError(closed, code="closed")
 
@@ -223,7 +223,7 @@ def ticket_take(
     day = today(now=now)
     phone = _clean_phone(phone)
     code = (appointment_code or "").strip().upper()
-    _require_open(now)
+    _require_open(line, now)
     # A kiosk in a busy hall gives a few hundred numbers an hour, all from one address; no address, one count.
     limit = int(get_parameter("queueing.takes_per_hour"))
     if not ratelimit.attempt("queueing_take", ip or "unknown", limit=limit, window=TAKE_WINDOW):

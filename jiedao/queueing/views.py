@@ -44,6 +44,12 @@ class PublicHallMixin:
         if self.hall is None:
             raise Http404(_("未找到该服务大厅的排队叫号。"))
 
+    def closed(self) -> dict:
+        """Why the kiosk gives no number now; `stopped` when the hall stopped booking (停止预约) for now, which
+        shows the reason instead of the take buttons (closed for the hour or the day, they show, disabled)."""
+        closed = selectors.closed_now(hall_id=self.hall.pk)
+        return {"closed": closed, "stopped": bool(closed) and closed == selectors.hall_closure(self.hall.pk)}
+
 
 class KioskView(PublicHallMixin, TemplateView):
     """取号: a big button per open line, the optional phone and booking code above them."""
@@ -56,7 +62,7 @@ class KioskView(PublicHallMixin, TemplateView):
             hall=self.hall,
             lines=lines,
             counts=selectors.waiting_counts(lines, selectors.today()),
-            closed=selectors.closed_now(),
+            **self.closed(),
             form=kwargs.pop("form", None) or forms.TakeForm(),
             **kwargs,
         )
@@ -100,7 +106,7 @@ class KioskLinesView(PublicHallMixin, TemplateView):
     def get_context_data(self, **kwargs):
         lines = list(selectors.active_lines(self.hall))
         selectors.waiting_counts(lines, selectors.today())
-        return super().get_context_data(hall=self.hall, lines=lines, closed=selectors.closed_now(), **kwargs)
+        return super().get_context_data(hall=self.hall, lines=lines, **self.closed(), **kwargs)
 
 
 class TicketMixin:
