@@ -155,7 +155,11 @@ class TodayView(ScopedListView):
         self.day = self.day_form.cleaned_data["date"] if self.day_form.is_valid() else self.today
 
     def get_queryset(self):
-        return selectors.day_appointments(self.request.user, self.day)
+        # The queue ticket taken with the booking's code at the kiosk (排队叫号), with the row: where the
+        # visitor stands in the hall's queue, one join.
+        return selectors.day_appointments(self.request.user, self.day).select_related(
+            "queue_ticket", "queue_ticket__called_window"
+        )
 
     def get_context_data(self, **kwargs):
         user = self.request.user
