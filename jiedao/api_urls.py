@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("jiedao.catalog.api.urls")),
     path("", include("jiedao.applications.api.urls")),
     path("", include("jiedao.appointments.api.urls")),
+    path("", include("jiedao.queueing.api.urls")),
 ]

@@ -317,8 +317,9 @@ def _locked_ticket(ticket: Ticket) -> Ticket:
 
 
 def _require_status(ticket: Ticket, *statuses: str) -> None:
+    # A conflict: the ticket changed since the page or terminal read it (finished twice, another's 过号).
     if ticket.status not in statuses:
-        raise ServiceError(
+        raise Conflict(
             _("%(code)s 号%(status)s，不能这样操作，请刷新页面。")
             % {"code": ticket.code, "status": ticket.get_status_display()},
             code="bad_status",
