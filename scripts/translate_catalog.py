@@ -4561,6 +4561,30 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 该标记已解除，不能续期；如需重新纳入，请新增标记。 => This tag was ended and cannot be renewed; to include the resident again, add a new tag.
 该预约是其他大厅的预约，不能用于“%(item)s”的窗口收件；请选择预约所在大厅的事项。 => This booking is for another hall and cannot be used to register "%(item)s" at the window; choose an item of the booking's hall.
 预约 %(booking)s 已登记为办件（查询码 %(code)s），请勿重复收件；补充材料请在该办件中收取。 => Booking %(booking)s is already registered as an application (tracking code %(code)s); do not register it again. Take any further materials in that application.
+今日大厅暂停取号：%(reason)s => Ticket issuing at the hall is suspended today: %(reason)s
+大厅暂停取号至 %(until)s：%(reason)s => Ticket issuing at the hall is suspended until %(until)s: %(reason)s
+未取号 => No ticket taken
+业务队列及等候人数 => Queue lines and waiting counts
+您管辖范围内服务大厅的业务队列（含暂停取号的），及各队列今天等候中的人数。 => The queue lines of the service halls in your scope (paused ones included) and how many are waiting in each today.
+我的叫号窗口 => My calling windows
+您作为窗口人员所在的窗口，及各窗口正在办理的排队号。 => The windows you staff, and the ticket each is serving.
+叫本窗口所叫业务队列中今天的下一位（预约优先的先叫，其余按排队先后）；本窗口正在办理的号同时办结。没有等候的群众时返回 400（code 为 empty），窗口未分配业务队列为 no_lines；给出的 current 与窗口实际正在办理的不一致时返回 409（window_changed），不叫号。 => Calls today's next visitor of the lines this window serves (booking priority first, then in queue order); the ticket the window was serving is finished with it. 400 when nobody is waiting (code empty), no_lines when the window has no lines; 409 (window_changed) when the given current is not what the window is actually serving, and nobody is called.
+没有等候的群众（code 为 empty），或窗口还没有分配业务队列（no_lines） => Nobody is waiting (code empty), or the window has no queue lines yet (no_lines)
+窗口刚刚已叫号（code 为 window_changed），本次没有叫号，请重新读取窗口 => The window has just called (code window_changed); nobody was called this time, read the window again
+没有窗口叫号权限，或您不是该窗口的工作人员（code 为 permission_denied） => No window-calling permission, or you are not staff of this window (code permission_denied)
+窗口或排队号不存在，或不在您的管辖范围内（其他服务大厅的） => The window or ticket does not exist or is outside your scope (another hall's)
+该号还没有被叫号（code 为 not_called），或不属于该窗口叫号的业务队列（other_line）、不是今天的号（not_today） => The ticket has not been called yet (code not_called), or is not of a line this window calls (other_line), or not of today (not_today)
+该号的状态已经改变（已办结、已过号、已取消等，code 为 bad_status），本次没有操作，请重新读取 => The ticket's state has changed (finished, skipped, cancelled…, code bad_status); nothing was done, read it again
+再次叫号：叫号屏重新显示该号。只能重呼在您的窗口叫到、尚未办结或过号的号。 => Call again: the display shows the ticket again. Only a ticket called at your window and not yet finished or skipped.
+叫到的群众未到：该号记为已过号，群众回来后可重新排队。 => The visitor called did not come: the ticket is marked skipped; they can rejoin the queue when they come back.
+在窗口办理完毕。已办结的号再次办结返回 409（code 为 bad_status）。 => Served at the window. Finishing a finished ticket again returns 409 (code bad_status).
+过号的群众回来了：今天的号排到其业务队列的队尾（不再预约优先），由叫该队列的窗口操作。 => A skipped visitor came back: today's ticket goes to the end of its line (no booking priority any more), done by a window that calls that line.
+叫号窗口的窗口号 => Number of the calling window
+今天等候中的人数 => Number waiting today
+本窗口叫号的业务队列 => Queue lines this window calls
+正在办理的排队号；没有为 null => The ticket being served; null if none
+终端显示的本窗口正在办理的排队号 id（没有为 null）；窗口实际正在办理的不是它时（已被他人叫号），返回 409 且不叫号。不传则不作此检查。 => Id of the ticket the terminal shows as being served at this window (null if none); if the window is actually serving another (someone else called), 409 and nobody is called. Leave it out to skip this check.
+重新排队的窗口 id（须为叫该号所属业务队列的窗口） => Id of the window doing the requeue (must be a window that calls the ticket's line)
 """
 )
 
