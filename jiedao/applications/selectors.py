@@ -26,9 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import ApplicationStatus, RatingChannel, RatingLevel
-from jiedao.applications.models import Application, DeferredMaterial, ExtensionStatus
+from jiedao.applications.models import Application, DeferredMaterial, ExtensionStatus, Resident
 from jiedao.catalog.models import ServiceItem
+from jiedao.orgs.models import OrgUnit
 from jiedao.orgs.selectors import node_in_scope
+from jiedao.registry.choices import PersonStatus
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.timelimits.models import Clock
 
@@ -278,3 +280,17 @@ def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
                 )
         result[name] = sorted(rows.values(), key=lambda row: -row["total"])
     return result
+
+
+def home_outside_item_area(resident: Resident, item: ServiceItem) -> OrgUnit | None:
+    """The community a resident is registered in (实有人口), when it lies outside the area of the item's
+    implementing body: such an application is usually meant for the resident's own sub-district and would be
+    refused there (不属于本机关受理范围). Said as a hint, not refused: a resident may live, work or own a house in
+    another area. None when the resident is matched to no living person of the registry, or lives inside."""
+    person = resident.person
+    if person is None or person.status != PersonStatus.LIVING:
+        return None
+    home = person.org.community() or person.org
+    if home.path.startswith(item.org.path):
+        return None
+    return home

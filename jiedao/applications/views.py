@@ -47,6 +47,7 @@ from jiedao.applications.selectors import (
     CLOCK_FILTERS,
     DEFERRAL_STATUSES,
     filter_applications,
+    home_outside_item_area,
     missing_required,
     missing_required_materials,
     rating_tables,
@@ -455,6 +456,7 @@ class ResidentApplyView(ResidentRequiredMixin, FormView):
         if not self.item.is_online:
             # Said before the resident chooses files, not after they have uploaded them for nothing.
             context["offline_message"] = services.offline_only_message(self.item)
+        context["home_outside"] = home_outside_item_area(self.request.resident, self.item)
         return context
 
     def form_valid(self, form):

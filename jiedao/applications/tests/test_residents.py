@@ -147,3 +147,33 @@ def test_staff_login_does_not_see_resident_pages(tree):
 def test_anonymous_visitor_is_sent_to_resident_login(tree):
     response = Client().get("/hall/me/")
     assert response.status_code == 302 and "/hall/account/login/" in response["Location"]
+
+
+def test_apply_page_hints_when_the_resident_is_registered_in_another_sub_district(tree):
+    from jiedao.registry.models import Person
+
+    resident = make_resident()
+    resident.person = Person.objects.create(
+        org=tree.community_b1,
+        name=resident.real_name,
+        id_number=resident.id_number,
+        id_number_hash=resident.id_number_hash,
+        id_number_masked=resident.id_number_masked,
+        gender="1",
+        birth_date=dt.date(1980, 1, 1),
+    )
+    resident.save()
+    elsewhere = make_item(tree.subdistrict_a, name="居住证明开具")
+    at_home = make_item(tree.subdistrict_b, name="居住证明开具")
+    client = resident_client(resident)
+
+    hint = client.get(f"/hall/me/apply/{elsewhere.pk}/").content.decode()
+    assert 'data-testid="home-outside"' in hint
+    assert f"本事项由“{tree.subdistrict_a.name}”受理" in hint and tree.community_b1.name in hint
+    assert "可继续提交" in hint  # a hint, not a refusal: the form is there
+    assert "提交申请" in hint
+
+    assert 'data-testid="home-outside"' not in client.get(f"/hall/me/apply/{at_home.pk}/").content.decode()
+    resident.person.status = "moved_out"
+    resident.person.save()
+    assert 'data-testid="home-outside"' not in client.get(f"/hall/me/apply/{elsewhere.pk}/").content.decode()
