@@ -1075,7 +1075,7 @@ def _registered_under_another_name(number_hash: str, name: str) -> bool:
 
 
 def _check_checked_in(actor, appointment, item: ServiceItem) -> None:
-    """The booking a walk-in registration names: checked in at a hall the actor sees, the hall of `item`."""
+    """The booking a walk-in registration names: checked in at a hall the actor sees, for `item` itself."""
     from jiedao.appointments.choices import AppointmentStatus
     from jiedao.appointments.models import Appointment
 
@@ -1087,6 +1087,14 @@ def _check_checked_in(actor, appointment, item: ServiceItem) -> None:
             _("该预约是其他大厅的预约，不能用于“%(item)s”的窗口收件；请选择预约所在大厅的事项。")
             % {"item": item.name},
             code="other_hall",
+        )
+    # The booking was for one item: registering it under another would count the visitor's booking (and its
+    # 预约码 on the application) for a service they did not book.
+    if appointment.item_id != item.pk:
+        raise ServiceError(
+            _("该预约办理的是「%(booked)s」，与所选事项「%(item)s」不一致。")
+            % {"booked": appointment.item.name, "item": item.name},
+            code="other_item",
         )
     if appointment.status != AppointmentStatus.CHECKED_IN:
         raise ServiceError(_("该预约尚未签到，请先签到再窗口收件。"), code="not_checked_in")

@@ -1,16 +1,18 @@
-"""窗口收件 from a checked-in booking: the booking must be of the item's hall and not already registered."""
+"""窗口收件 from a checked-in booking: the booking must be for the item (so of its hall) and not already registered."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from jiedao.applications import services
 from jiedao.applications.models import Application
-from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, make_resident, uploads
+from jiedao.applications.tests.factories import CLERK_PERMISSIONS, PDF, make_item, make_resident, uploads
 from jiedao.appointments import services as appointments
 from jiedao.appointments.tests.factories import WINDOW, booked_for_today, open_hall
 from jiedao.core.exceptions import ServiceError
-from jiedao.core.testing import make_user
+from jiedao.core.testing import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +55,43 @@ def test_a_booking_already_registered_is_refused_naming_the_application(tree):
     booking = checked_in(item, slot)
     clerk = make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS)
     first = register(clerk, item, booking)
-    other_item = make_item(tree.subdistrict_a)  # not the open-application duplicate check: another item
+    # The booking's check comes before the open-application duplicate check of the same item.
     with pytest.raises(ServiceError) as refused:
-        register(clerk, other_item, booking)
+        register(clerk, item, booking)
     assert refused.value.code == "appointment_used"
     assert first.tracking_code in str(refused.value.message) and booking.code in str(refused.value.message)
     assert list(Application.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_a_booking_for_another_item_of_the_same_hall_is_refused_naming_the_booked_item(tree):
+    booked_item = make_item(tree.subdistrict_a)
+    chosen_item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a)
+    booking = checked_in(booked_item, slot)
+    clerk = make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS)
+    with pytest.raises(ServiceError) as refused:
+        register(clerk, chosen_item, booking)
+    assert refused.value.code == "other_item"
+    assert str(refused.value.message) == (
+        f"该预约办理的是「{booked_item.name}」，与所选事项「{chosen_item.name}」不一致。"
+    )
+    assert not Application.objects.exists()
+
+
+def test_the_walk_in_page_says_the_booking_is_for_another_item_and_registers_nothing(tree):
+    booked_item = make_item(tree.subdistrict_a)
+    chosen_item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a)
+    booking = checked_in(booked_item, slot)
+    client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+    data = {
+        "item": str(chosen_item.pk),
+        "applicant_name": "王小明",
+        "applicant_id_number": "110105197505050017",
+        "applicant_phone": "13800138000",
+        "other": SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf"),
+    }
+    response = client.post(f"{reverse('applications:walk_in')}?appointment={booking.pk}", data)
+    assert response.status_code == 200
+    assert f"该预约办理的是「{booked_item.name}」" in response.content.decode()
+    assert not Application.objects.exists()
