@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import ApplicationStatus, RatingChannel, RatingLevel
 from jiedao.applications.models import Application, DeferredMaterial, ExtensionStatus, Resident
+from jiedao.catalog.choices import ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.models import OrgUnit
 from jiedao.orgs.selectors import node_in_scope
@@ -59,6 +60,11 @@ def with_clock_in(queryset, status: str):
 
 def overdue(queryset):
     return with_clock_in(queryset, ClockStatus.RED)
+
+
+def is_instant(application: Application) -> bool:
+    """即办件: concluded on the spot, so a page shows 即办（当场办结） where others show the due date."""
+    return application.item.kind == ItemKind.INSTANT
 
 
 def missing_required(application: Application) -> list:

@@ -48,6 +48,7 @@ from jiedao.applications.selectors import (
     DEFERRAL_STATUSES,
     filter_applications,
     home_outside_item_area,
+    is_instant,
     missing_required,
     missing_required_materials,
     rating_tables,
@@ -1023,6 +1024,7 @@ class ApplicationDetailView(ApplicationReadMixin, ScopedDetailView):
         ]
         context["events"] = application.events.select_related("actor")
         context["clock"] = clock_for(application)
+        context["instant"] = is_instant(application)
         context["materials"] = application.materials.all()
         context["has_photo"] = any(material.is_photo for material in context["materials"])
         # Asked for while the application is handled; once it ended (withdrawn, refused, concluded) nothing is

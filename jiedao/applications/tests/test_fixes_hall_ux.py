@@ -92,6 +92,20 @@ class TestInstantItemsDeadline:
         due = tracked.content.decode().split('data-field="due">')[1].split("</dd>")[0]
         assert "即办（当场办结）" in due
 
+    def test_is_instant_is_decided_once_for_the_staff_detail_page(self, clerk, instant, tree):
+        from jiedao.applications.selectors import is_instant
+
+        quick = services.application_accept(actor=clerk, application=walk_in(clerk, instant))
+        promised = walk_in(clerk, make_item(tree.community_a1), at=local(2026, 3, 6, 10))
+        promised = services.application_accept(actor=clerk, application=promised, at=local(2026, 3, 6, 10, 5))
+        assert is_instant(quick) and not is_instant(promised)
+        staff = client_for(clerk)
+        quick_page = staff.get(f"/hall/staff/applications/{quick.pk}/")
+        promised_page = staff.get(f"/hall/staff/applications/{promised.pk}/")
+        assert quick_page.context["instant"] is True and promised_page.context["instant"] is False
+        assert 'data-testid="due-instant"' not in promised_page.content.decode()
+        assert "2026-03-20" in promised_page.content.decode()
+
     def test_a_promised_item_still_shows_its_date(self, clerk, tree):
         application = walk_in(clerk, make_item(tree.community_a1), at=local(2026, 3, 6, 10))
         services.application_accept(actor=clerk, application=application, at=local(2026, 3, 6, 10, 5))
