@@ -6,6 +6,7 @@ Everything here is public: only published items and published, currently valid a
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 from operator import and_, or_
@@ -33,32 +34,57 @@ def search_terms(q: str) -> list[str]:
     return [term for term in SEARCH_SEPARATORS.split(q or "") if term][:10]
 
 
-def matching_items(
+@dataclass(frozen=True)
+class ItemMatches:
+    items: QuerySet[ServiceItem]
+    # No item holds every word: `items` are those whose name holds the words' characters, which the page
+    # must call approximate (居家养老服务补贴申请 for 养老补贴 is a guess, not a match).
+    approximate: bool = False
+
+
+def item_matches(
     items: QuerySet[ServiceItem], q: str, fields: tuple[str, ...] = ("name", "code")
-) -> QuerySet[ServiceItem]:
+) -> ItemMatches:
     """Items whose `fields` contain every word of `q` (居住证 办理 finds 居住证办理). Where none does, the
     items whose name holds every character of each word: Chinese is typed without spaces, and 养老补贴 or
     低保申请 should find 居家养老服务补贴申请 and 最低生活保障（低保）申请 without a word list (the catalog is
     a few hundred items; the names alone keep the looser match from reaching into long texts)."""
     terms = search_terms(q)
     if not terms:
-        return items
+        return ItemMatches(items)
     exact = items.filter(
         reduce(
             and_, (reduce(or_, (Q(**{f"{field}__icontains": term}) for field in fields)) for term in terms)
         )
     )
     if exact.exists():
-        return exact
+        return ItemMatches(exact)
     characters = {character for term in terms for character in term}
-    return items.filter(reduce(and_, (Q(name__icontains=character) for character in sorted(characters))))
+    return ItemMatches(
+        items.filter(reduce(and_, (Q(name__icontains=character) for character in sorted(characters)))),
+        approximate=True,
+    )
 
 
-def search_items(
+def matching_items(
+    items: QuerySet[ServiceItem], q: str, fields: tuple[str, ...] = ("name", "code")
+) -> QuerySet[ServiceItem]:
+    """`item_matches`, the items alone."""
+    return item_matches(items, q, fields).items
+
+
+@dataclass(frozen=True)
+class GuideSearch:
+    items: list[ServiceItem]
+    approximate: bool = False  # as in ItemMatches
+
+
+def guide_search(
     *, q: str = "", audience: str = "", life_event: str = "", org_id: int | None = None
-) -> list[ServiceItem]:
-    """Published items matching a search text (`matching_items`), an audience (个人 / 企业) and a life event."""
-    items = matching_items(published_items(), q, ("name", "code", "department", "conditions"))
+) -> GuideSearch:
+    """Published items matching a search text (`item_matches`), an audience (个人 / 企业) and a life event."""
+    matches = item_matches(published_items(), q, ("name", "code", "department", "conditions"))
+    items = matches.items
     if audience in (Audience.PERSON, Audience.ENTERPRISE):
         items = items.filter(audience__in=[audience, Audience.BOTH])
     if org_id:
@@ -67,7 +93,14 @@ def search_items(
     if life_event:
         # JSON containment differs between SQLite and PostgreSQL; the public catalog is small.
         result = [item for item in result if life_event in (item.life_events or [])]
-    return result
+    return GuideSearch(result, approximate=matches.approximate)
+
+
+def search_items(
+    *, q: str = "", audience: str = "", life_event: str = "", org_id: int | None = None
+) -> list[ServiceItem]:
+    """`guide_search`, the items alone."""
+    return guide_search(q=q, audience=audience, life_event=life_event, org_id=org_id).items
 
 
 def published_item(code: str) -> ServiceItem | None:

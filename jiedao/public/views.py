@@ -64,14 +64,21 @@ class GuideListView(CachedPublicPageMixin, PublicPageMixin, TemplateView):
         audience = audience if audience in (Audience.PERSON, Audience.ENTERPRISE) else ""
         event = params.get("event", "")
         event = event if event in LifeEvent.values else ""
-        items = selectors.search_items(q=q, audience=audience, life_event=event)
+        search = selectors.guide_search(q=q, audience=audience, life_event=event)
         heading = _("办事指南")
         if event:
             heading = _("人生事件：%(event)s") % {"event": LifeEvent(event).label}
         elif audience:
             heading = _("个人办事") if audience == Audience.PERSON else _("企业办事")
         return super().get_context_data(
-            items=items, q=q, audience=audience, event=event, heading=heading, **_browse_context(), **kwargs
+            items=search.items,
+            approximate=search.approximate,
+            q=q,
+            audience=audience,
+            event=event,
+            heading=heading,
+            **_browse_context(),
+            **kwargs,
         )
 
 

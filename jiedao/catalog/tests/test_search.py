@@ -57,3 +57,13 @@ def test_the_public_api_and_the_staff_list_search_alike(tree, items):
     clerk = make_user(tree.subdistrict_a, "catalog.view_serviceitem")
     html = client_for(clerk).get("/catalog/items/", {"q": "居住证 办理"}).content.decode()
     assert "居住证办理" in html and "老年优待证办理" not in html
+
+
+def test_the_guide_says_when_it_shows_names_alike_instead_of_matches(items):
+    notice = "没有完全符合「养老补贴」的事项，以下是名称相近的事项。"
+    html = Client().get("/guide/", {"q": "养老补贴"}).content.decode()
+    assert notice in html and "居家养老服务补贴申请" in html
+    exact = Client().get("/guide/", {"q": "低保"}).content.decode()
+    assert "没有完全符合" not in exact
+    nothing = Client().get("/guide/", {"q": "护照"}).content.decode()
+    assert "没有完全符合" not in nothing and "没有找到符合条件的事项" in nothing
