@@ -4585,6 +4585,9 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 正在办理的排队号；没有为 null => The ticket being served; null if none
 终端显示的本窗口正在办理的排队号 id（没有为 null）；窗口实际正在办理的不是它时（已被他人叫号），返回 409 且不叫号。不传则不作此检查。 => Id of the ticket the terminal shows as being served at this window (null if none); if the window is actually serving another (someone else called), 409 and nobody is called. Leave it out to skip this check.
 重新排队的窗口 id（须为叫该号所属业务队列的窗口） => Id of the window doing the requeue (must be a window that calls the ticket's line)
+该预约办理的是「%(booked)s」，与所选事项「%(item)s」不一致。 => This booking is for “%(booked)s”, not for the selected item “%(item)s”.
+提示：本事项由“%(body)s”受理，您在本平台登记的所属社区是“%(home)s”，不在其受理范围内。通常应向所属街道、社区申请；如您在本辖区居住、工作或有房产等，可继续提交。 => Note: this item is handled by “%(body)s”, and the community you are registered in on this platform, “%(home)s”, is outside its area. Applications usually go to your own sub-district or community; if you live, work or own property in this area, you may still apply.
+没有完全符合「%(q)s」的事项，以下是名称相近的事项。 => No item matches “%(q)s” exactly; these items have similar names.
 """
 )
 
