@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import BinaryIO
 
@@ -202,51 +203,55 @@ def mask_phone(value: str) -> str:
     return mask_middle(value, 3, 4) if len(value) == 11 else mask_middle(value, 3, 2)
 
 
-# Numbers as clerks type them into free text: an ID number or a mobile number in groups ("138 1234 5678",
-# "+86-138-1234-5678", "110105 19491231 002X"), a landline with its area code ("010-12345678"), or any
-# unbroken run of 11 or more digits (a 残疾人证号 is an ID number and two more digits). Each shape allows one
-# space or hyphen between its groups only, so a date range ("2024-01-01 2026-12-31") is not taken for a
-# number. `\d` also matches full-width digits.
-_NUMBER_IN_TEXT = re.compile(
-    r"(?<!\d)(?:"
-    r"(?P<id>\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx])"
-    r"|(?P<country>\+?86[ -]?)?(?P<mobile>1\d{2}[ -]?\d{4}[ -]?\d{4})"
-    r"|(?P<area>0\d{2,3}[ -])(?P<local>\d{7,8})"
-    r"|(?P<run>\d{11,}(?:[Xx]\d*)?)"
-    r")(?!\d)"
-)
+# A number as clerks type it into free text: digits, possibly in groups split by spaces, hyphens, dots or
+# brackets (half- or full-width: "138 1234 5678", "(010)8765-4321", "110105 19491231 002X"), after an
+# optional "+" or bracket, ending in a check character X and, for a 残疾人证号, its two more digits. What it
+# is, and so what stays visible, is decided by counting its digits (`_mask_number`). `\d` also matches
+# full-width digits.
+_GROUP_BREAK = r"[ \u3000\-－–—.．()（）]{1,3}"
+_NUMBER_IN_TEXT = re.compile(rf"(?<!\d)[+＋(（]?\d(?:(?:{_GROUP_BREAK})?\d)*(?:[XxＸｘ]\d{{0,2}})?(?!\d)")
+_DATE_IN_TEXT = re.compile(r"\d{4}[\-－./．]\d{1,2}[\-－./．]\d{1,2}")
+_CHECK_CHARACTERS = "XxＸｘ"
 
 
-def _mask_digits_between(text: str, keep_start: int, keep_end: int) -> str:
-    """Mask the digits (and a check character X) of `text` but the first `keep_start` and the last `keep_end`,
-    keeping the spaces and hyphens where the clerk put them."""
-    total = sum(1 for char in text if char not in " -")
+def _mask_characters(text: str, keep_start: int, keep_end: int) -> str:
+    """Mask the digits (and check character) of `text` but the first `keep_start` and the last `keep_end`,
+    keeping the separators where the clerk put them."""
+    total = sum(1 for char in text if char.isdigit() or char in _CHECK_CHARACTERS)
     masked, seen = [], 0
     for char in text:
-        if char in " -":
+        if char.isdigit() or char in _CHECK_CHARACTERS:
+            masked.append(char if seen < keep_start or seen >= total - keep_end else "*")
+            seen += 1
+        else:
             masked.append(char)
-            continue
-        masked.append(char if seen < keep_start or seen >= total - keep_end else "*")
-        seen += 1
     return "".join(masked)
 
 
-def _mask_number_match(match: re.Match) -> str:
-    if match["id"]:
-        return _mask_digits_between(match["id"], 6, 4)
-    if match["mobile"]:
-        return (match["country"] or "") + _mask_digits_between(match["mobile"], 3, 4)
-    if match["local"]:
-        return match["area"] + _mask_digits_between(match["local"], 0, 4)
-    run = match["run"]
-    return mask_id_number(run) if len(run) >= 15 else mask_phone(run)
+def _mask_number(match: re.Match) -> str:
+    text = match.group()
+    digits = "".join(char for char in text if char.isdigit())
+    count = len(digits) + sum(1 for char in text if char in _CHECK_CHARACTERS)
+    if _DATE_IN_TEXT.sub("", text).strip(" \u3000-－–—") == "":
+        return text  # a date or a date range ("2024-01-01 2026-12-31"), not a number of a person
+    first = unicodedata.digit(digits[0])
+    if first == 0 and 10 <= count <= 12:  # a landline with its area code: 010 / 02x are three digits
+        area = 3 if unicodedata.digit(digits[1]) in (1, 2) else 4
+        return _mask_characters(text, area, 4)
+    if count == 13 and digits[:3] in ("861", "８６１"):
+        return _mask_characters(text, 5, 4)  # a mobile number after the country code
+    if count >= 15:  # an ID number (15 or 18), a 残疾人证号, a bank card: region or bank code and last four
+        return _mask_characters(text, 6, 4)
+    if count >= 11:  # a mobile number, or another long number
+        return _mask_characters(text, 3, 4 if count == 11 else 2)
+    return text
 
 
 def mask_numbers(value):
     """Mask ID-like and phone-like numbers inside free text or JSON (a tag's 依据, a life event's summary),
-    wherever a list or an API shows what a clerk typed: see `_NUMBER_IN_TEXT` for the shapes."""
+    wherever a list or an API shows what a clerk typed: see `_NUMBER_IN_TEXT` and `_mask_number`."""
     if isinstance(value, str):
-        return _NUMBER_IN_TEXT.sub(_mask_number_match, value)
+        return _NUMBER_IN_TEXT.sub(_mask_number, value)
     if isinstance(value, dict):
         return {key: mask_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
