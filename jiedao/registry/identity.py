@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -118,13 +119,24 @@ def split_surname(name: str) -> tuple[list[str], str]:
     return [], name
 
 
+LATIN_WORD = re.compile(r"[a-z]+")
+LATIN_LETTER_IN_NAME = r"[A-Za-z]"  # names whose keys `latin_words` gives (rebuild_pinyin_keys)
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of a name's part without Chinese characters (`Li Na` → ["li", "na"]), read as its
+    syllables: a foreign resident's name is then found by "lina" / "ln" and listed under L, not before A."""
+    return LATIN_WORD.findall(text.lower())
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
-    """`张三` → ("zhangsan", "zs"), `曾丽` → ("zengli", "zl"): full pinyin and initials, lower-case ASCII, for
-    prefix search. The surname is read as a surname (see `split_surname`)."""
+    """`张三` → ("zhangsan", "zs"), `曾丽` → ("zengli", "zl"), `Li Na` → ("lina", "ln"): full pinyin and
+    initials, lower-case ASCII, for prefix search and the list order. The surname is read as a surname (see
+    `split_surname`)."""
     surname, rest = split_surname(name)
-    full = "".join(surname) + "".join(lazy_pinyin(rest, errors="ignore"))
+    full = "".join(surname) + "".join(lazy_pinyin(rest, errors=latin_words))
     initials = "".join(s[:1] for s in surname) + "".join(
-        lazy_pinyin(rest, style=Style.FIRST_LETTER, errors="ignore")
+        lazy_pinyin(rest, style=Style.FIRST_LETTER, errors=lambda text: [w[0] for w in latin_words(text)])
     )
     return full.lower()[:200], initials.lower()[:50]
 

@@ -56,7 +56,7 @@ from jiedao.registry.choices import (
     Ownership,
     PersonStatus,
 )
-from jiedao.registry.identity import split_surname, stored_identity, stored_national_phone
+from jiedao.registry.identity import latin_words, split_surname, stored_identity, stored_national_phone
 from jiedao.registry.models import Building, Enterprise, House, Household, HouseholdMember, LifeEvent, Person
 from jiedao.registry.normalize import clean_text, parse_date_cell, parse_decimal_cell, parse_int_cell
 from jiedao.registry.search_indexes import AddressIndexBatch
@@ -280,7 +280,7 @@ def fast_pinyin_keys(name: str) -> tuple[str, str]:
                 known = _CHAR_SYLLABLES[char] = lazy_pinyin(char, errors="ignore")
             syllables.extend(known)
     elif name:
-        syllables.extend(lazy_pinyin(name, errors="ignore"))
+        syllables.extend(lazy_pinyin(name, errors=latin_words))
     return "".join(syllables).lower()[:200], "".join(s[:1] for s in syllables).lower()[:50]
 
 

@@ -42,7 +42,9 @@ SURNAMES = [
     ("张三", "zhangsan", "zs"),
     ("王重阳", "wangchongyang", "wcy"),
     ("阿卜杜·热合曼", "abodureheman", "abdrhm"),
-    ("Li Na", "", ""),
+    ("Li Na", "lina", "ln"),
+    ("John Smith", "johnsmith", "js"),
+    ("李Na", "lina", "ln"),
     ("", "", ""),
 ]
 
@@ -109,10 +111,10 @@ def test_rebuild_command_updates_only_stale_keys_in_batches(tree, clerk):
 
 
 def test_person_lists_and_exports_are_in_pinyin_order(tree, clerk):
-    # Code-point order would be 安 张 曾 李 张; a register is read as an lie zeng zhang zhang.
-    for n, name in enumerate(("张三", "李四", "曾丽", "安娜", "章三")):
+    # Code-point order would be Kim, 安 张 曾 李 章; a register is read as an kim li zeng zhang zhang.
+    for n, name in enumerate(("张三", "李四", "曾丽", "安娜", "章三", "Kim Ji")):
         person(clerk, tree.community_a1, name=name, id_number=new_id_number(date(1980, 1, n + 1)))
-    expected = ["安娜", "李四", "曾丽", "张三", "章三"]
+    expected = ["安娜", "Kim Ji", "李四", "曾丽", "张三", "章三"]
 
     api = api_client_for(clerk).get("/api/v1/persons/")
     assert [row["name"] for row in api.json()["results"]] == expected
@@ -125,3 +127,14 @@ def test_person_lists_and_exports_are_in_pinyin_order(tree, clerk):
     export = page.get("/registry/persons/export/")
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] in expected] == expected
+
+
+def test_rebuild_gives_latin_names_their_keys(tree, clerk):
+    foreign = person(clerk, tree.community_a1, name="Li Na")
+    person(clerk, tree.community_a1, name="王五")
+    Person.objects.filter(pk=foreign.pk).update(name_pinyin="", name_initials="")  # as stored before
+
+    assert rebuild_pinyin_keys() == (1, 1)  # names without a listed surname or a Latin letter are not read
+    foreign.refresh_from_db()
+    assert (foreign.name_pinyin, foreign.name_initials) == ("lina", "ln")
+    assert names(clerk, "lina") == ["Li Na"] and names(clerk, "ln") == ["Li Na"]

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
-from jiedao.registry.identity import pinyin_keys, surname_prefixes
+from jiedao.registry.identity import LATIN_LETTER_IN_NAME, pinyin_keys, surname_prefixes
 from jiedao.registry.models import Person
 
 
@@ -13,13 +13,17 @@ def rebuild_pinyin_keys(*, everyone: bool = False, batch_size: int = 2000, model
     """Recompute the stored pinyin search keys of persons; (persons read, persons changed).
 
     By default only names that begin with a surname `identity.split_surname` reads as a surname (曾, 单…,
-    欧阳…): the keys of every other name are what they were. `everyone` reads the whole table (after a
-    pypinyin upgrade). Batched by primary key, one short transaction per batch, so it can run on a live
+    欧阳…) and names with Latin letters (`identity.latin_words`): the keys of every other name are what they
+    were. `everyone` reads the whole table (after a pypinyin upgrade). Batched by primary key, one short transaction per batch, so it can run on a live
     system and be interrupted and run again. `model`: the historical model, when a migration runs it.
     """
     queryset = model.objects.all()
     if not everyone:
-        queryset = queryset.filter(reduce(or_, (Q(name__startswith=p) for p in surname_prefixes())))
+        queryset = queryset.filter(
+            reduce(
+                or_, (Q(name__startswith=p) for p in surname_prefixes()), Q(name__regex=LATIN_LETTER_IN_NAME)
+            )
+        )
     rows = queryset.order_by("pk").values_list("pk", "name", "name_pinyin", "name_initials")
     seen = changed = 0
     last = 0
