@@ -1046,6 +1046,16 @@ def tag_end(
         later = _overlapping_tag(tag.person, tag.group, tag.valid_from, valid_until, exclude_pk=tag.pk)
         if later is not None:
             raise ValidationFailed({"valid_until": [_overlap_message(later, tag.group)]})
+        if tag.ended_at is not None and valid_until > tag.valid_until:
+            # an earlier end corrects it; a later one would revive an ended tag (a new period is a new tag)
+            raise ValidationFailed(
+                {
+                    "valid_until": [
+                        _("该标记已于 %(date)s 解除，截止日期只能提前，不能延后；恢复请重新添加标记。")
+                        % {"date": date_format(timezone.localdate(tag.ended_at))}
+                    ]
+                }
+            )
         _end_tag(tag, valid_until=valid_until, actor=actor, reason=reason)
     return tag
 

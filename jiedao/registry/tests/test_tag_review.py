@@ -300,3 +300,26 @@ def test_the_review_needs_the_person_reader_too(tree, clerk):
     html = client_for(tags_only).get(REVIEW).content.decode()
     assert "共 0 条" in html and "只看标记" not in html
     assert tags_due_for_review_panel(tags_only)["value"] == 0
+
+
+def test_a_tag_ended_today_shows_as_ended_and_can_be_corrected_not_renewed_or_revived(tree, clerk):
+    resident = tagged(clerk, tree.community_a1, "李低保", "dibao", ends_in_days=20)
+    tag = only_tag(resident)
+    today = timezone.localdate()
+    services.tag_end(actor=clerk, tag=tag, valid_until=today, reason="收入超标")
+
+    page = client_for(clerk).get(f"/registry/persons/{resident.pk}/").content.decode()
+    assert 'data-testid="tag-ended"' in page and f"已于 {today:%Y-%m-%d} 解除" in page
+    assert f"/tags/{tag.pk}/renew/" not in page  # 续期 would only be refused
+    assert f"/tags/{tag.pk}/end/" in page and "更正截止日期" in page and "解除标记" not in page
+
+    tag.refresh_from_db()
+    with pytest.raises(ValidationFailed) as refused:  # moving the end later would revive the ended tag
+        services.tag_end(actor=clerk, tag=tag, valid_until=today + timedelta(days=10))
+    assert "只能提前" in refused.value.errors["valid_until"][0]
+    tag.refresh_from_db()
+    assert tag.valid_until == today
+    # the same end sent twice (a double click) is no error, and an earlier end corrects it
+    assert services.tag_end(actor=clerk, tag=tag, valid_until=today).valid_until == today
+    earlier = today - timedelta(days=3)
+    assert services.tag_end(actor=clerk, tag=tag, valid_until=earlier).valid_until == earlier
