@@ -39,7 +39,10 @@ User tasks (``bpmn:userTask``, ``bpmn:manualTask``):
   initiator is its only holder at a level, and nobody left is refused like any step without a handler.
 
 The process (``bpmn:process``): ``jiedao:businessOnly="true"`` — the process handles a business record (a
-service-hall application) and is started only by the service that owns the record, never from 发起流程.
+service-hall application) and is started only by the service that owns the record, never from 发起流程;
+``jiedao:confidential="true"`` — 仅经办人可见: a personnel matter (请销假) whose instances are read only by
+their initiator, those who hold or held one of their steps, their copies' recipients and the process
+administrators, not by everyone with the view permission over the org.
 
 Service tasks: ``jiedao:action="workflow.set_variable"`` (or ``camunda:topic``) names a registered action;
 its parameters are ``camunda:property`` entries in ``extensionElements/camunda:properties``, or a JSON
@@ -346,14 +349,26 @@ def _business_only(process) -> bool:
 def declares_business_only(xml: str) -> bool:
     """Whether the document's executable process is marked ``jiedao:businessOnly`` (read without building the
     process, so also for a draft that does not validate yet; False for a document that does not parse)."""
+    process = _declared_process(xml)
+    return process is not None and _business_only(process)
+
+
+def declares_confidential(xml: str) -> bool:
+    """Whether the document's executable process is marked ``jiedao:confidential`` (仅经办人可见), read like
+    `declares_business_only`."""
+    process = _declared_process(xml)
+    return process is not None and _jiedao_attr(process, "confidential").lower() in ("true", "1")
+
+
+def _declared_process(xml: str):
     try:
         root = parse_tree(xml)
     except BpmnError:
-        return False
+        return None
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if len(processes) > 1:
         processes = [p for p in processes if p.get("isExecutable", "true").lower() == "true"]
-    return len(processes) == 1 and _business_only(processes[0])
+    return processes[0] if len(processes) == 1 else None
 
 
 def split_handlers(value: str) -> list[str]:

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.i18n import shown
-from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet, permission_name, scope_for
 from jiedao.core.storage import private_files
 from jiedao.workflow.choices import (
     DefinitionStatus,
@@ -48,6 +49,9 @@ class ProcessDefinition(ScopedModel):
     deployed_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     # Read from the BPMN on every save (jiedao:businessOnly), so lists can filter on it without parsing.
     business_only = models.BooleanField(_("仅由办件发起"), default=False, editable=False)
+    # Likewise read from the BPMN (jiedao:confidential): a personnel matter (请销假) whose instances only
+    # those taking part and the process administrators may read, see `ProcessInstanceQuerySet.visible_to`.
+    confidential = models.BooleanField(_("仅经办人可见"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("流程定义")
@@ -62,19 +66,64 @@ class ProcessDefinition(ScopedModel):
         return f"{self.name} v{self.version}"
 
     def save(self, *args, **kwargs):
-        from jiedao.workflow.bpmn import declares_business_only
+        from jiedao.workflow.bpmn import declares_business_only, declares_confidential
 
         self.business_only = declares_business_only(self.bpmn_xml)
+        self.confidential = declares_confidential(self.bpmn_xml)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "bpmn_xml" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "business_only"}
+            kwargs["update_fields"] = {*update_fields, "business_only", "confidential"}
         super().save(*args, **kwargs)
+
+
+# 流程管理员: administers the running instances in their scope, a confidential one's included.
+PERM_ADMINISTER = "workflow.change_processinstance"
+
+
+def confidential_gate(user, prefix: str = "") -> Q:
+    """The instances (reached through `prefix`, e.g. ``instance__`` from a task) whose data `user` may read
+    beyond taking part in them: every instance of an ordinary process, and those of a confidential one
+    (仅经办人可见, a leave request and its illness reasons) only when they take part in it — started it,
+    hold or held one of its steps (a candidate of an open one included), received a copy — or administer
+    the processes (`PERM_ADMINISTER`) over its org. The view permission's scope alone reads no
+    confidential instance."""
+    from jiedao.workflow.selectors import taking_part
+
+    admin = scope_for(user, PERM_ADMINISTER)
+    if admin.everything:
+        return Q()
+    gate = Q(**{f"{prefix}definition__confidential": False}) | Q(
+        **{f"{prefix}pk__in": ProcessInstance.objects.filter(taking_part(user)).values("pk")}
+    )
+    if admin.org_ids:
+        gate |= Q(**{f"{prefix}org_id__in": admin.org_ids})
+    return gate
+
+
+class ProcessInstanceQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view") -> ScopedQuerySet:
+        """The data scope of `action`, less the confidential instances `user` neither takes part in nor
+        administers (`confidential_gate`): the one place every read of instances by scope goes through
+        (the instance list, the API, `selectors.instances_for`)."""
+        scoped = super().visible_to(user, action)
+        if permission_name(self.model, action) == PERM_ADMINISTER:
+            return scoped
+        return scoped.filter(confidential_gate(user))
+
+
+class WorkTaskQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view") -> ScopedQuerySet:
+        """The data scope of `action`, less the steps of confidential instances `user` may not read: a
+        supervisor's ``view_worktask`` opens no step of someone's leave request."""
+        return super().visible_to(user, action).filter(confidential_gate(user, "instance__"))
 
 
 class ProcessInstance(ScopedModel):
     """One run of a process. `state` is the serialized SpiffWorkflow task tree (JSON text)."""
 
     scope_owner_field = "initiator"
+
+    objects = ProcessInstanceQuerySet.as_manager()
 
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances", verbose_name=_("流程定义")
@@ -174,6 +223,8 @@ class WorkTask(ScopedModel):
     """
 
     scope_owner_field = "assignee"
+
+    objects = WorkTaskQuerySet.as_manager()
 
     instance = models.ForeignKey(
         ProcessInstance, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("流程实例")

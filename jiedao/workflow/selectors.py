@@ -118,16 +118,22 @@ def tasks_for(user) -> QuerySet[WorkTask]:
     return WorkTask.objects.filter(own)
 
 
-def instances_for(user) -> QuerySet[ProcessInstance]:
-    """Instances a user may open: within the data scope of ``workflow.view_processinstance``, or those they
-    take part in (started, have or had a task, received a copy)."""
-    involved = (
+def taking_part(user) -> Q:
+    """The instances `user` takes part in: started, have or had a task (a candidate's included), delegated
+    one, received a copy."""
+    return (
         Q(initiator_id=user.pk)
         | Exists(involved_tasks(user).filter(instance_id=OuterRef("pk")))
         | Exists(CarbonCopy.objects.filter(recipient_id=user.pk, instance_id=OuterRef("pk")))
     )
+
+
+def instances_for(user) -> QuerySet[ProcessInstance]:
+    """Instances a user may open: within the data scope of ``workflow.view_processinstance`` (a confidential
+    process's only for its process administrators, see `ProcessInstanceQuerySet.visible_to`), or those they
+    take part in."""
     scoped = ProcessInstance.objects.visible_to(user, "view")
-    return ProcessInstance.objects.filter(involved | Q(pk__in=scoped.values("pk")))
+    return ProcessInstance.objects.filter(taking_part(user) | Q(pk__in=scoped.values("pk")))
 
 
 def takes_part_in_process(user, model) -> Exists:

@@ -53,6 +53,9 @@ DESIGNER_LABELS = {
     "dueHours": CountingRule.HOURS.label,
     "excludeInitiator": gettext_lazy("发起人不能办理本环节（不能审批自己的申请）"),
     "businessOnly": gettext_lazy("仅由办件发起（不在“发起流程”中列出，如网上办事事项的审批流程）"),
+    "confidential": gettext_lazy(
+        "仅经办人可见（如请销假等人事事项：流程实例只有发起人、办理人、抄送对象和流程管理员能查看）"
+    ),
     "countersign": gettext_lazy("会签（每位候选人各办一份）"),
     "completion": gettext_lazy("会签规则：all 全部同意 / any 任一同意 / 比例如 0.6"),
     "action": gettext_lazy("动作"),

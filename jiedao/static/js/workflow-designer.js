@@ -266,6 +266,14 @@
         businessOnly.addEventListener("change", () =>
           setAttr(element, bo, "jiedao:businessOnly", businessOnly.checked ? "true" : ""),
         );
+        // A personnel matter (请销假): instances readable only by those taking part (bpmn.py confidential).
+        const confidential = field(panel, "confidential", attr(bo, "jiedao:confidential") === "true", {
+          checkbox: true,
+          readonly,
+        });
+        confidential.addEventListener("change", () =>
+          setAttr(element, bo, "jiedao:confidential", confidential.checked ? "true" : ""),
+        );
       }
       const formChoices = [["", LABELS.none], ...Object.keys(forms).map((k) => [k, k])];
       if (USER_TASKS.includes(bo.$type)) {

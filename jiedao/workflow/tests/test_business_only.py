@@ -16,7 +16,7 @@ def hall_process(business_only: bool = True) -> tuple[str, dict]:
     xml, forms = processes.shipped("leave")
     marker = ' jiedao:businessOnly="true"' if business_only else ""
     xml = xml.replace(
-        '<bpmn:process id="leave" name="请销假" isExecutable="true">',
+        '<bpmn:process id="leave" name="请销假" isExecutable="true" jiedao:confidential="true">',
         f'<bpmn:process id="hall_review" name="办件审批" isExecutable="true"{marker}>',
     ).replace('bpmnElement="leave"', 'bpmnElement="hall_review"')
     return xml, forms

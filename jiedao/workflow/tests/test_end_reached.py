@@ -35,7 +35,8 @@ def test_an_approved_request_names_its_own_end(leave, people):
     complete(instance, "report", people.applicant, {"back_date": "2026-10-14", "actual_days": 2})
     instance.refresh_from_db()
     assert instance.get_status_display() == "已办结（请假结束）"
-    listing = text(client_for(people.supervisor).get("/workflow/instances/").content.decode())
+    # the applicant's list (a leave request is 仅经办人可见: not in a supervisor's)
+    listing = text(client_for(people.applicant).get("/workflow/instances/").content.decode())
     assert "已办结（请假结束）" in listing
 
 
