@@ -1,0 +1,45 @@
+"""The workflow's staff pages on a 390 × 844 phone, as the demo department head (`approver`): the page never
+scrolls sideways, the 常用意见 picker keeps a usable width (on the task page and in the inbox's 批量审批)."""
+
+import pytest
+
+from jiedao.core import demo
+from jiedao.workflow import demo as workflow_demo
+from jiedao.workflow.models import ProcessInstance
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = (390, 844)
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def requests_waiting():
+    """The demo accounts and processes, the leave request waiting for the department head."""
+    users = {user.username: user for user, _role in demo.load()}
+    workflow_demo.load_permissions()
+    workflow_demo.load_processes()
+    workflow_demo.load_requests()
+    leave = ProcessInstance.objects.get(definition__key="leave")
+    return {"users": users, "leave": leave, "leave_task": leave.tasks.get(element_id="head")}
+
+
+def within_screen(locator) -> dict:
+    box = locator.bounding_box()
+    assert box is not None, "not shown"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], f"off the screen's width: {box}"
+    return box
+
+
+def test_the_phrase_picker_keeps_its_width_on_a_phone(open_page, requests_waiting):
+    page = open_page(*PHONE, user=requests_waiting["users"]["approver"])
+    page.goto(f"/workflow/tasks/{requests_waiting['leave_task'].pk}/")
+    assert page.evaluate(OVERFLOW) <= 0
+    assert within_screen(page.locator("#opinion-phrase"))["width"] >= 200
+    within_screen(page.get_by_role("button", name="填入意见"))
+    within_screen(page.get_by_role("link", name="管理常用意见"))
+
+    page.goto("/workflow/inbox/")
+    assert page.evaluate(OVERFLOW) <= 0
+    assert within_screen(page.locator("#batch-opinion-phrase"))["width"] >= 200
+    within_screen(page.get_by_test_id("batch-form").get_by_role("button", name="填入意见"))
