@@ -1,9 +1,15 @@
 """The workflow's staff pages on a 390 × 844 phone, as the demo department head (`approver`): the page never
-scrolls sideways, the 常用意见 picker keeps a usable width (on the task page and in the inbox's 批量审批)."""
+scrolls sideways, the 常用意见 picker keeps a usable width (on the task page and in the inbox's 批量审批), the
+inbox's rows are cards whose time limit and status (已超期) are in view."""
+
+import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from jiedao.core import demo
+from jiedao.timelimits.choices import ClockStatus
+from jiedao.timelimits.models import Clock
 from jiedao.workflow import demo as workflow_demo
 from jiedao.workflow.models import ProcessInstance
 
@@ -43,3 +49,20 @@ def test_the_phrase_picker_keeps_its_width_on_a_phone(open_page, requests_waitin
     assert page.evaluate(OVERFLOW) <= 0
     assert within_screen(page.locator("#batch-opinion-phrase"))["width"] >= 200
     within_screen(page.get_by_test_id("batch-form").get_by_role("button", name="填入意见"))
+
+
+def test_an_overdue_step_shows_its_time_limit_and_status_in_the_inbox_on_a_phone(open_page, requests_waiting):
+    task = requests_waiting["leave_task"]
+    past = timezone.now() - dt.timedelta(days=2)
+    Clock.objects.filter(pk=task.clock_id).update(status=ClockStatus.RED, due_at=past)
+    type(task).objects.filter(pk=task.pk).update(due_at=past)
+    page = open_page(*PHONE, user=requests_waiting["users"]["approver"])
+    page.goto("/workflow/inbox/")
+    assert page.evaluate(OVERFLOW) <= 0
+    row = page.get_by_test_id("inbox-table").locator("tr", has_text=requests_waiting["leave"].title)
+    within_screen(row.get_by_role("link", name=requests_waiting["leave"].title))
+    within_screen(row.get_by_text("部门负责人审批"))
+    within_screen(row.get_by_test_id("inbox-due").get_by_text(timezone.localtime(past).strftime("%Y-%m-%d")))
+    within_screen(row.get_by_test_id("due-red"))
+    assert row.get_by_test_id("due-red").inner_text() == "已超期"
+    within_screen(row.get_by_test_id("inbox-status"))
