@@ -1,11 +1,13 @@
 """The workflow's staff pages on a 390 × 844 phone, as the demo department head (`approver`): the page never
 scrolls sideways, the 常用意见 picker keeps a usable width (on the task page and in the inbox's 批量审批), the
-inbox's rows are cards whose time limit and status (已超期) are in view."""
+inbox's rows are cards whose time limit and status (已超期) are in view, an instance's diagram is drawn at a
+legible scale in a box as tall as the drawing, scrolling sideways in its own box."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from jiedao.core import demo
 from jiedao.timelimits.choices import ClockStatus
@@ -66,3 +68,24 @@ def test_an_overdue_step_shows_its_time_limit_and_status_in_the_inbox_on_a_phone
     within_screen(row.get_by_test_id("due-red"))
     assert row.get_by_test_id("due-red").inner_text() == "已超期"
     within_screen(row.get_by_test_id("inbox-status"))
+
+
+def test_the_instance_diagram_is_legible_on_a_phone(open_page, requests_waiting):
+    page = open_page(*PHONE, user=requests_waiting["users"]["approver"])
+    page.goto(f"/workflow/instances/{requests_waiting['leave'].pk}/")
+    diagram = page.get_by_role("region", name="流程图", exact=True)
+    step = diagram.locator('.djs-element[data-element-id="head"]')  # 部门负责人审批, 100 units wide
+    expect(step).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0
+    frame = within_screen(diagram)
+    assert within_screen(step)["width"] >= 70  # it was 25 px: the whole process squeezed into 358 px
+    # no tall blank canvas under the drawing: the box is about as tall as the drawing
+    drawn = diagram.evaluate(
+        "el => el.querySelector('.djs-container svg .viewport').getBoundingClientRect().height"
+    )
+    assert frame["height"] - drawn <= 60, (frame, drawn)
+    # the rest of the process is reached by scrolling the box sideways, not the page
+    assert diagram.evaluate("el => el.scrollWidth > el.clientWidth")
+    diagram.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    within_screen(diagram.locator('.djs-element[data-element-id="end"]'))
+    assert page.evaluate(OVERFLOW) <= 0

@@ -26,5 +26,50 @@ document.addEventListener("DOMContentLoaded", async () => {
   (state.completed || []).forEach((id) => mark(id, "wf-done"));
   (state.flows || []).forEach((id) => mark(id, "wf-flow-done"));
   (state.active || []).forEach((id) => mark(id, "wf-active"));
-  canvas.zoom("fit-viewport");
+  const current = (state.active || []).map((id) => registry.get(id)).find(Boolean);
+  const fit = () => {
+    fitDiagram(canvas, holder);
+    // Scrolled sideways, the box starts at the current step rather than at the start event.
+    if (current && holder.scrollWidth > holder.clientWidth) {
+      const box = canvas.viewbox();
+      const middle = (current.x + current.width / 2 - box.x) * box.scale;
+      holder.scrollLeft = Math.max(0, middle - holder.clientWidth / 2);
+    }
+  };
+  fit();
+  let width = holder.clientWidth;
+  window.addEventListener("resize", () => {
+    if (holder.clientWidth === width) return;
+    width = holder.clientWidth;
+    fit();
+  });
 });
+
+// Draw the diagram at its width's scale, but never below a legible one: on a phone a wide process was shrunk
+// to a strip of unreadable boxes over a tall blank canvas. Narrower than the diagram, the drawing keeps
+// LEGIBLE and scrolls sideways in its own box (touch scrolling, the page's pinch zoom); the box is as tall as
+// the drawing at that scale, at most most of the screen.
+const LEGIBLE = 0.75;
+const PAD = 16;
+function fitDiagram(canvas, holder) {
+  const drawing = canvas.viewbox().inner;
+  if (!drawing || !drawing.width || !drawing.height) {
+    canvas.zoom("fit-viewport");
+    return;
+  }
+  const room = holder.clientWidth;
+  const scale = Math.min(1, Math.max(LEGIBLE, (room - 2 * PAD) / drawing.width));
+  const width = Math.max(room, Math.ceil(drawing.width * scale + 2 * PAD));
+  const height = Math.ceil(drawing.height * scale + 2 * PAD);
+  const container = holder.querySelector(".bjs-container") || holder.firstElementChild;
+  container.style.width = width > room ? `${width}px` : "100%";
+  container.style.height = `${height}px`;
+  holder.style.height = "auto";
+  canvas.resized();
+  canvas.viewbox({
+    x: drawing.x + drawing.width / 2 - width / scale / 2,
+    y: drawing.y - PAD / scale,
+    width: width / scale,
+    height: height / scale,
+  });
+}
