@@ -67,7 +67,7 @@ def test_an_overdue_step_shows_its_time_limit_and_status_in_the_inbox_on_a_phone
     within_screen(row.get_by_test_id("inbox-due").get_by_text(timezone.localtime(past).strftime("%Y-%m-%d")))
     within_screen(row.get_by_test_id("due-red"))
     assert row.get_by_test_id("due-red").inner_text() == "已超期"
-    within_screen(row.get_by_test_id("inbox-status"))
+    within_screen(row.get_by_test_id("inbox-row-status"))
 
 
 def test_the_instance_diagram_is_legible_on_a_phone(open_page, requests_waiting):
