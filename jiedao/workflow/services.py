@@ -891,8 +891,14 @@ def process_start(
     business_object=None,
     title: str = "",
     start_token: str = "",
+    from_form: bool = False,
 ) -> ProcessInstance:
     """Start the process `definition_key` that applies at `org` (see `resolve_definition`).
+
+    `from_form`: `data` is what a person sent (the 发起 page, the API), not what code sets (an application's
+    data, the demo): only the fields its start form declares are kept, as when a step is completed, so an
+    initiator cannot pre-seed the variables a gateway or an assignment reads (``outcome``, ``days``).
+    Without a start form nothing of it is kept.
 
     `start_token`: the 发起 form's one-time token. The same form sent again (a double click, the back button,
     even at the same moment) raises `StartedAlready` with the instance the first one started."""
@@ -919,8 +925,12 @@ def process_start(
         data_from_form, errors = formschema.validate_data(schema, data)
         if errors:
             raise ValidationFailed(errors)
-        extra = {k: v for k, v in data.items() if k not in formschema.field_labels(schema)}
+        extra = (
+            {} if from_form else {k: v for k, v in data.items() if k not in formschema.field_labels(schema)}
+        )
         data = {**extra, **data_from_form}
+    elif from_form:
+        data = {}
     data["initiator"] = actor.username
     moment = engine.now()
     content_type, object_id = None, ""

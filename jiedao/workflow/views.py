@@ -860,6 +860,7 @@ class StartView(ScopedViewMixin, View):
                     data=data,
                     title=request.POST.get("title", ""),
                     start_token=request.POST.get("start_token", ""),
+                    from_form=True,
                 )
             except services.StartedAlready as again:  # the form sent twice: go where the first one went
                 started["instance"], started["again"] = again.instance, again.message

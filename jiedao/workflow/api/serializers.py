@@ -293,7 +293,9 @@ class InstanceStartSerializer(serializers.Serializer):
     definition_key = serializers.CharField(max_length=64, help_text="流程标识，如 leave")
     org = serializers.IntegerField(required=False, help_text="在哪个组织节点发起；默认为您所在的节点")
     data = serializers.DictField(
-        required=False, default=dict, help_text="开始表单数据（有开始表单时按表单校验）"
+        required=False,
+        default=dict,
+        help_text="开始表单数据：按开始表单校验，只保留表单声明的字段，其余的键忽略（流程没有开始表单时全部忽略）",
     )
     title = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 

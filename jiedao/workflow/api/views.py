@@ -241,6 +241,7 @@ class ProcessInstanceViewSet(
             org=_org(request, data.get("org")),
             data=data.get("data") or {},
             title=data.get("title", ""),
+            from_form=True,
         )
         return Response(s.InstanceDetailSerializer(instance).data, status=status.HTTP_201_CREATED)
 
