@@ -1826,10 +1826,19 @@ def _may_administer(user, instance: ProcessInstance) -> bool:
 
 
 def can_urge(instance: ProcessInstance, user) -> bool:
-    """催办: the initiator, or an administrator of the instance's processes, while it waits on a step."""
+    """催办: the initiator, or an administrator of the instance's processes, while it waits on a step that
+    someone other than them holds (the recipients `process_urge` would remind): not while the request is
+    back in the initiator's own hands."""
     if instance.status != InstanceStatus.RUNNING or user is None:
         return False
-    return instance.initiator_id == user.pk or _may_administer(user, instance)
+    if instance.initiator_id != user.pk and not _may_administer(user, instance):
+        return False
+    tasks = (
+        WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES)
+        .select_related("assignee")
+        .prefetch_related("candidates")
+    )
+    return any(_urge_recipients(task, user) for task in tasks)
 
 
 def _urge_recipients(task: WorkTask, actor) -> list[User]:
