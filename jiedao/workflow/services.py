@@ -1811,7 +1811,36 @@ def can_revoke(instance: ProcessInstance, user) -> bool:
     action (the request is in their hands, or the next step has not acted)."""
     if instance.status != InstanceStatus.RUNNING or user is None or instance.initiator_id != user.pk:
         return False
-    return _withdraw_point(instance) is not None
+    return _revocable(instance)
+
+
+def _revocable(instance: ProcessInstance) -> bool:
+    """Nobody else has acted since the initiator's last action, or the request was sent back (退回) to the
+    initiator and is in their hands: every open step is one of their own and held by them. Someone else
+    acted last, yet the request waits on nobody but them. Not an approved request waiting for their report
+    (销假): an approver completed the step before it, and cancelling would undo the approval."""
+    if _withdraw_point(instance) is not None:
+        return True
+    last_other = (
+        instance.history.filter(action__in=ACTED)
+        .exclude(actor_id=instance.initiator_id)
+        .order_by("-id")
+        .first()
+    )
+    if last_other is None or last_other.action != HistoryAction.RETURN:
+        return False
+    open_steps = list(
+        WorkTask.objects.filter(instance=instance, status__in=OPEN_TASK_STATUSES).values_list(
+            "element_id", "assignee_id"
+        )
+    )
+    if not open_steps:
+        return False
+    model = bpmn.model_for(instance.definition)
+    return all(
+        assignee_id == instance.initiator_id and is_initiator_step(model, element_id)
+        for element_id, assignee_id in open_steps
+    )
 
 
 URGE_INTERVAL = dt.timedelta(hours=2)
@@ -1981,14 +2010,15 @@ def process_withdraw(*, actor, instance: ProcessInstance) -> ProcessInstance:
 
 
 def process_revoke(*, actor, instance: ProcessInstance) -> ProcessInstance:
-    """撤销申请 by the initiator while nobody else has acted since their last action: the whole request is
-    cancelled and its open steps leave the inboxes."""
+    """撤销申请 by the initiator while nobody else has acted since their last action, or while the request is
+    in their hands (sent back to their own step): the whole request is cancelled and its open steps leave
+    the inboxes."""
     if instance.initiator_id != actor.pk:
         raise PermissionDenied(_("只有发起人可以撤销申请。"))
     with transaction.atomic():
         instance = lock_instance(instance.pk)
         _require_running(instance, ended=_("流程已结束，不能撤销。"))
-        if _withdraw_point(instance) is None:
+        if not _revocable(instance):
             raise Conflict(_("下一环节已有人办理，不能撤销申请。"))
         step = _Step(instance, actor)
         _cancel_instance(step, HistoryAction.WITHDRAW, opinion=Message(gettext_noop("申请人撤销了申请。")))
