@@ -1281,6 +1281,7 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
                 step.write_history()
                 instance.save(update_fields=["updated_at"])
                 return current
+            _cancel_other_signers(step, current, decision, actor)
             votes = [row for row in group if row["status"] == TaskStatus.COMPLETED]
             data = {}
             for vote in votes:
@@ -1300,6 +1301,29 @@ def task_complete(*, actor, task: WorkTask, form_data=None, opinion: str = "") -
         step.run(complete)
         step.finish()
     return current
+
+
+# Why the copies of the other signers are cancelled when a 会签 is decided before they signed.
+COUNTERSIGN_DECIDED = {
+    Outcome.APPROVE: gettext_noop("会签已有结果（%(who)s 同意后会签已通过），无需再签。"),
+    Outcome.REJECT: gettext_noop("会签已有结果（%(who)s 不同意，会签未通过），无需再签。"),
+}
+
+
+def _cancel_other_signers(step: _Step, task: WorkTask, decision: str, actor) -> None:
+    """The vote of `actor` decided the countersign of `task`: the signers still to sign are told why their
+    copy is cancelled (whose vote decided it, and how), not the generic note of a process that moved on."""
+    opinion = Message(COUNTERSIGN_DECIDED[decision], who=actor_name(actor))
+    others = (
+        WorkTask.objects.filter(
+            instance_id=task.instance_id, activation=task.activation, status__in=OPEN_TASK_STATUSES
+        )
+        .select_related("clock")
+        .order_by("created_at", "id")
+    )
+    for other in others:
+        _close_task(other, TaskStatus.CANCELLED, moment=step.moment)
+        step.history(HistoryAction.AUTO, task=other, opinion=opinion, at=step.moment)
 
 
 MAX_BATCH = 50
