@@ -27,9 +27,16 @@ def handled_condition(user) -> Q:
     return Q(completed_by_id=user.pk, status=TaskStatus.COMPLETED)
 
 
+def todo_condition(user) -> Q:
+    """The user's 待办: the open steps they hold, and those they delegated (委派) — still theirs to decide
+    once handled, so they stay in the list (marked 已委派给…) rather than vanish until they come back."""
+    return held_condition(user, delegated=True)
+
+
 def todo_tasks(user) -> QuerySet[WorkTask]:
-    """Open tasks the user may act on: assigned to them, or unclaimed with them among the candidates."""
-    return WorkTask.objects.filter(held_condition(user))
+    """Open tasks the user may act on (assigned to them, or unclaimed with them among the candidates), and
+    those they delegated and wait for (see `todo_condition`)."""
+    return WorkTask.objects.filter(todo_condition(user))
 
 
 def _candidate_ids(user):
@@ -87,7 +94,7 @@ def filtered_counts(user, *, q: str = "", key: str = "") -> dict[str, int]:
             queryset = queryset.filter(**{f"{prefix}definition__key": key})
         return queryset
 
-    todo, done = held_condition(user), handled_condition(user)
+    todo, done = todo_condition(user), handled_condition(user)
     tasks = narrow(WorkTask.objects.filter(todo | done), "instance__").aggregate(
         todo=Count("pk", filter=todo), done=Count("pk", filter=done)
     )

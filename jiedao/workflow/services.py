@@ -1499,11 +1499,34 @@ def task_transfer(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
     with transaction.atomic():
         instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
+        _require_not_delegated_to(current, actor, DELEGATED_NO_TRANSFER)
         to_user = _check_target_user(actor, to_user, instance, current)
         if current.countersign:
             _require_not_signing(current, to_user)
         _hand_to(current, to_user, actor=actor, reason=reason)
     return current
+
+
+# What the one a task was delegated to (委派) is told when they try to pass it on or send it back: the
+# decision stays with whoever delegated it (the owner), to whom the task returns once it is handled.
+DELEGATED_NO_TRANSFER = gettext_noop("该任务由 %(who)s 委派给您，办理后将交回委派人决定，不能转办。")
+DELEGATED_NO_DELEGATE = gettext_noop("该任务由 %(who)s 委派给您，办理后将交回委派人决定，不能再委派。")
+DELEGATED_NO_RETURN = gettext_noop(
+    "该任务由 %(who)s 委派给您，办理后将交回委派人决定，不能退回；如认为应当退回，请在意见中说明。"
+)
+
+
+def delegated_by(task: WorkTask, user) -> User | None:
+    """Who delegated (委派) the open `task` to `user`, or None when it is not a task delegated to them."""
+    if task.owner_id is None or task.owner_id == getattr(user, "pk", None) or not task.is_open:
+        return None
+    return task.owner if task.assignee_id == getattr(user, "pk", None) else None
+
+
+def _require_not_delegated_to(task: WorkTask, actor, message: str) -> None:
+    owner = delegated_by(task, actor)
+    if owner is not None:
+        raise ServiceError(_(message) % {"who": actor_name(owner)}, code="delegated")
 
 
 def _hand_to(
@@ -1641,6 +1664,7 @@ def task_delegate(*, actor, task: WorkTask, to_user, reason: str) -> WorkTask:
         current = _current_task(actor, task, instance)
         if current.countersign:
             raise ServiceError(_("会签任务不能委派，可以转办。"), code="countersign")
+        _require_not_delegated_to(current, actor, DELEGATED_NO_DELEGATE)
         to_user = _check_target_user(actor, to_user, instance, current)
         current.owner = current.owner or actor
         current.assignee, current.status = to_user, TaskStatus.CLAIMED
@@ -1755,6 +1779,7 @@ def task_return(*, actor, task: WorkTask, reason: str, to_element: str | None = 
     with transaction.atomic():
         instance = lock_instance(task.instance_id)
         current = _current_task(actor, task, instance)
+        _require_not_delegated_to(current, actor, DELEGATED_NO_RETURN)
         step = _Step(instance, actor)
         spiff_task = step.spiff_task(current.spiff_task_id)
         if spiff_task is None or spiff_task.state != TaskState.READY:

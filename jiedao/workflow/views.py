@@ -199,7 +199,9 @@ class InboxView(LoginRequiredMixin, TemplateView):
             refusals = selectors.batch_refusals(page.object_list)
             for item in items:
                 item["returned"] = item["id"] in reopened
-                item["batch_refusal"] = refusals.get(item["id"])
+                item["batch_refusal"] = (
+                    _("已委派，交回后办理") if item["delegated_to"] else refusals.get(item["id"])
+                )
             batchable = any(item["batch_refusal"] is None for item in items)
         counts = selectors.filtered_counts(user, q=q, key=key)
         context.update(
@@ -290,6 +292,8 @@ class TaskDetailView(LoginRequiredMixin, View):
         instance = task.instance
         schema = instance.definition.forms.get(task.form_key) if task.form_key else None
         mine = services.may_act(request.user, task)
+        # A task delegated (委派) to the user goes back to whoever delegated it: handled, not passed on.
+        delegated_by = services.delegated_by(task, request.user) if mine else None
         initial = selectors.task_initial(task, schema)
         if submitted:
             initial.update(submitted)
@@ -305,14 +309,22 @@ class TaskDetailView(LoginRequiredMixin, View):
             and task.assignee_id == request.user.pk
             and not task.countersign
             and task.candidates.count() > 1,
-            "return_targets": services.return_targets(task) if mine else [],
+            "return_targets": services.return_targets(task) if mine and delegated_by is None else [],
+            "delegated_by": delegated_by,
+            # The user delegated it and waits for it to come back.
+            "delegated_to": task.assignee
+            if task.is_open and task.owner_id == request.user.pk and task.assignee_id != request.user.pk
+            else None,
+            "may_hand_on": mine and delegated_by is None,
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "business_object_openable": selectors.business_object_for(request.user, instance) is not None,
             "errors": errors or [],
             # What was typed into the 退回, 加签 or 转办 form that was sent back, so the reason is not lost.
             "typed": typed or {},
             "returned": selectors.return_that_opened(task) if mine else None,
-            "handover_choices": selectors.handover_choices(task, request.user) if mine else [],
+            "handover_choices": selectors.handover_choices(task, request.user)
+            if mine and delegated_by is None
+            else [],
             "phrases": opinions.phrases_for(request.user) if mine else [],
             "field_labels": formschema.field_labels(schema),
             "data_rows": selectors.data_rows(

@@ -320,6 +320,11 @@ class InboxItemSerializer(serializers.Serializer):
     urged_at = serializers.DateTimeField(allow_null=True, help_text="待办最近一次被催办的时间")
     urge_count = serializers.IntegerField(help_text="待办被催办的次数")
     on_behalf_of = serializers.CharField(allow_null=True, help_text="流程代理：代其办理的委托人姓名")
+    delegated_to = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="待办中您已委派（委派给他人处理、办理后交回您决定）的任务：受委派人姓名；其余为 null",
+    )
 
 
 class InboxCountsSerializer(serializers.Serializer):

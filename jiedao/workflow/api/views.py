@@ -381,8 +381,10 @@ class ProcessInstanceViewSet(
 # --- the inbox -----------------------------------------------------------------------------------------------
 
 
-def _task_item(task: WorkTask) -> dict:
+def _task_item(task: WorkTask, user=None) -> dict:
     instance = task.instance
+    # A step the user delegated (委派) and waits for: with whom it is.
+    delegated = user is not None and task.owner_id == user.pk and task.is_open and task.assignee_id != user.pk
     return {
         "kind": "task",
         "id": task.pk,
@@ -402,6 +404,7 @@ def _task_item(task: WorkTask) -> dict:
         "urge_count": task.urge_count,
         "on_behalf_of": _name(task.on_behalf_of) if task.on_behalf_of_id else None,
         "on_behalf_of_id": task.on_behalf_of_id,  # the page's own use (not a serializer field)
+        "delegated_to": _name(task.assignee) if delegated and task.assignee_id else None,
     }
 
 
@@ -418,7 +421,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
     """The queryset of one inbox tab and the function turning a row into an inbox item."""
     if box in ("todo", "done"):
         queryset = selectors.todo_tasks(user) if box == "todo" else selectors.done_tasks(user)
-        queryset = queryset.select_related("instance__definition", "clock", "on_behalf_of")
+        queryset = queryset.select_related("instance__definition", "clock", "on_behalf_of", "assignee")
         if q:
             queryset = queryset.filter(instance__title__icontains=q)
         if key:
@@ -426,7 +429,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
         order = ("-created_at", "-id") if box == "todo" else ("-completed_at", "-id")
         deferred = ("instance__state", "instance__data", "form_data")
         deferred += tuple(f"instance__definition__{name}" for name in _DEFINITION_BULK)
-        return queryset.defer(*deferred).order_by(*order), _task_item
+        return queryset.defer(*deferred).order_by(*order), lambda task: _task_item(task, user)
     if box == "started":
         queryset = selectors.started_instances(user).select_related("definition")
         if q:
