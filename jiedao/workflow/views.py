@@ -28,7 +28,7 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedListView, ScopedViewMixin
 from jiedao.workcalendar.choices import CountingRule
-from jiedao.workflow import bpmn_import, formschema, opinions, proxies, selectors, services
+from jiedao.workflow import bpmn, bpmn_import, formschema, opinions, proxies, selectors, services
 from jiedao.workflow.api.views import inbox_items
 from jiedao.workflow.choices import OPEN_TASK_STATUSES, DefinitionStatus, InstanceStatus, Outcome, TaskStatus
 from jiedao.workflow.models import OpinionPhrase, ProcessDefinition, ProcessInstance, TaskProxy, WorkTask
@@ -294,6 +294,9 @@ class TaskDetailView(LoginRequiredMixin, View):
         mine = services.may_act(request.user, task)
         # A task delegated (委派) to the user goes back to whoever delegated it: handled, not passed on.
         delegated_by = services.delegated_by(task, request.user) if mine else None
+        # The initiator's own step (filling in, correcting after a 退回, reporting back) is no approval: no
+        # 常用意见, opinion or 同意/不同意, and no 转办/委派 offered — a plain 提交 of the form.
+        own_step = services.is_initiator_step(bpmn.model_for(instance.definition), task.element_id)
         initial = selectors.task_initial(task, schema)
         if submitted:
             initial.update(submitted)
@@ -315,7 +318,8 @@ class TaskDetailView(LoginRequiredMixin, View):
             "delegated_to": task.assignee
             if task.is_open and task.owner_id == request.user.pk and task.assignee_id != request.user.pk
             else None,
-            "may_hand_on": mine and delegated_by is None,
+            "may_hand_on": mine and delegated_by is None and not own_step,
+            "own_step": own_step,
             "history": instance.history.select_related("actor").order_by("at", "id"),
             "business_object_openable": selectors.business_object_for(request.user, instance) is not None,
             "errors": errors or [],
@@ -325,7 +329,7 @@ class TaskDetailView(LoginRequiredMixin, View):
             "handover_choices": selectors.handover_choices(task, request.user)
             if mine and delegated_by is None
             else [],
-            "phrases": opinions.phrases_for(request.user) if mine else [],
+            "phrases": opinions.phrases_for(request.user) if mine and not own_step else [],
             "field_labels": formschema.field_labels(schema),
             "data_rows": selectors.data_rows(
                 instance.definition, instance.data, leave_out=formschema.editable_keys(schema)

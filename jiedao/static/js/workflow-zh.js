@@ -486,7 +486,19 @@
     "Learn more": "了解更多",
   });
 
+  // form-js writes a date field's placeholder from the browser's own date format, in English letters
+  // (yyyy/mm/dd on a Chinese browser, mm/dd/yyyy on an American one): the same order, in Chinese (年/月/日,
+  // as the browser's own date input shows it).
+  const DATE_PARTS = { yyyy: "年", mm: "月", dd: "日" };
+  const FORM_VIEWER_PATTERNS = [
+    [
+      /^(yyyy|mm|dd)([./-])(yyyy|mm|dd)\2(yyyy|mm|dd)$/,
+      (m) => [m[1], m[3], m[4]].map((part) => DATE_PARTS[part]).join(m[2]),
+    ],
+  ];
+
   const FORM_EDITOR_PATTERNS = [
+    ...FORM_VIEWER_PATTERNS,
     [/^Create an? (.+) element$/, (m) => "添加" + m[1]],
     [/^Remove (.+)$/, (m) => "删除" + m[1]],
     [/^List contains (\d+) items?$/, (m) => "共 " + m[1] + " 项"],
@@ -630,7 +642,7 @@
     },
     localizeFormViewer(root) {
       localizeDatePickers(root);
-      return localize(root, FORM_VIEWER_TEXT, { textAllowed: viewerTextAllowed });
+      return localize(root, FORM_VIEWER_TEXT, { patterns: FORM_VIEWER_PATTERNS, textAllowed: viewerTextAllowed });
     },
   };
 })();
