@@ -7,6 +7,15 @@ components (``text``, ``html``, ``spacer``, ``separator``, ``group`` without a `
 carry no value. Keys not in the schema, and disabled or read-only fields, are ignored.
 
 Fields with a ``conditional`` (FEEL) rule are not required on the server, since FEEL is not evaluated here.
+
+Rules across fields are custom properties of a field (the form editor's 自定义属性, `CROSS_FIELD_RULES`),
+checked here on every submission against the other fields of the form and the process data:
+
+* ``notBefore``: the key of another date or number field (of this form or an earlier one): the value may not
+  be earlier (smaller). 销假's 返岗日期 is not before the leave's 开始日期.
+* ``requiredIf``: a condition in the platform's expression language (`expressions`) over the process data
+  and this form's values; when it holds, the field is required. ``requiredIfText`` says why, after the
+  required message: 销假's 超假说明 when the actual days exceed the approved ones.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,20}$")
 RESERVED_KEYS = ("initiator",)
+CROSS_FIELD_RULES = ("notBefore", "requiredIf")
 
 
 def _components(schema: dict) -> Iterator[dict]:
@@ -95,6 +105,7 @@ def validate_schema(form_key: str, schema: Any) -> list[str]:
             values = component.get("values")
             if not isinstance(values, list) or not values:
                 errors.append(_("%(w)s的字段「%(l)s」没有可选项。") % {"w": where, "l": _label(component)})
+        errors += _rule_errors(where, component)
         pattern = (component.get("validate") or {}).get("pattern")
         if pattern:
             if len(str(pattern)) > MAX_PATTERN:
@@ -121,6 +132,37 @@ def validate_schema(form_key: str, schema: Any) -> list[str]:
         json.dumps(schema)
     except (TypeError, ValueError):
         errors.append(_("%(w)s无法保存为 JSON。") % {"w": where})
+    return errors
+
+
+def _rule_errors(where: str, component: dict) -> list[str]:
+    """Deploy-time check of a field's cross-field rules (see the module's docstring)."""
+    from jiedao.workflow import expressions
+
+    properties = component.get("properties") or {}
+    if not isinstance(properties, dict):
+        return []
+    errors: list[str] = []
+    label = _label(component)
+    other = properties.get("notBefore")
+    if other is not None:
+        if component.get("type") not in ("datetime", "number"):
+            errors.append(
+                _("%(w)s的字段「%(l)s」不是日期或数字，不能设置 notBefore。") % {"w": where, "l": label}
+            )
+        elif not isinstance(other, str) or not _KEY_RE.match(other) or other == component.get("key"):
+            errors.append(
+                _("%(w)s的字段「%(l)s」的 notBefore 应为另一个字段的 key。") % {"w": where, "l": label}
+            )
+    condition = properties.get("requiredIf")
+    if condition is not None:
+        try:
+            expressions.check(str(condition))
+        except expressions.ExpressionError as error:
+            errors.append(
+                _("%(w)s的字段「%(l)s」的 requiredIf 条件无效：%(e)s")
+                % {"w": where, "l": label, "e": error.args[0]}
+            )
     return errors
 
 
@@ -288,9 +330,12 @@ def _check_one(component: dict, value: Any, context: dict) -> tuple[Any, str | N
 
 
 def validate_data(
-    schema: dict | None, data: Any, context: dict | None = None
+    schema: dict | None, data: Any, context: dict | None = None, labels: dict[str, str] | None = None
 ) -> tuple[dict, dict[str, list[str]]]:
-    """(cleaned data, errors by field key). Only the schema's enabled input fields are kept."""
+    """(cleaned data, errors by field key). Only the schema's enabled input fields are kept.
+
+    `context`: the process data (option lists named by ``valuesKey``, the other side of a cross-field rule);
+    `labels`: the labels of the process's fields in its other forms, to name them in a rule's message."""
     context = context or {}
     if data is None:
         data = {}
@@ -317,7 +362,62 @@ def validate_data(
             errors[key] = [error]
         else:
             cleaned[key] = clean
+    _check_rules(schema, cleaned, errors, context, {**(labels or {}), **field_labels(schema)})
     return cleaned, errors
+
+
+def _check_rules(
+    schema: dict | None, cleaned: dict, errors: dict[str, list[str]], context: dict, labels: dict[str, str]
+) -> None:
+    """The cross-field rules of the form's fields (see the module's docstring), on what passed the checks
+    of each field: `errors` gets a message per field that breaks one."""
+    from jiedao.workflow import expressions
+
+    values = {**context, **cleaned}
+    for component in fields(schema):
+        key, properties = component["key"], component.get("properties") or {}
+        if key in errors or not isinstance(properties, dict):
+            continue
+        other = properties.get("notBefore")
+        if isinstance(other, str) and key in cleaned:
+            floor = _comparable(component, values.get(other))
+            value = _comparable(component, cleaned[key])
+            if floor is not None and value is not None and value < floor:
+                message = (
+                    _("「%(l)s」不能早于「%(o)s」（%(v)s）。")
+                    if component["type"] == "datetime"
+                    else _("「%(l)s」不能小于「%(o)s」（%(v)s）。")
+                )
+                errors[key] = [
+                    message % {"l": _label(component), "o": labels.get(other, other), "v": values[other]}
+                ]
+                continue
+        condition = properties.get("requiredIf")
+        if condition and key not in cleaned and not component.get("disabled"):
+            try:
+                required = bool(expressions.evaluate(str(condition), values))
+            except expressions.ExpressionError:
+                required = False  # the data the rule reads is missing: nothing to enforce
+            if required:
+                why = str(properties.get("requiredIfText") or "").strip()[:200]
+                errors[key] = [
+                    _("「%(l)s」为必填项：%(why)s") % {"l": _label(component), "why": why}
+                    if why
+                    else _("「%(l)s」为必填项。") % {"l": _label(component)}
+                ]
+
+
+def _comparable(component: dict, value: Any) -> dt.date | float | None:
+    """`value` as the `component`'s type compares it (a date, a number), or None when it is not one."""
+    if component["type"] == "number":
+        number = _number(value)
+        return float(number) if number is not None else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
 
 
 def editable_keys(schema: dict | None) -> set[str]:

@@ -1171,7 +1171,12 @@ def _validate_form(instance: ProcessInstance, task: WorkTask, form_data) -> tupl
             raise ValidationFailed({"outcome": [_("办理结果应为同意或不同意。")]})
         cleaned = {"outcome": outcome} if outcome else {}
         return cleaned, _outcome(cleaned)
-    cleaned, errors = formschema.validate_data(schema, form_data, instance.data)
+    labels = {
+        key: label
+        for other in (instance.definition.forms or {}).values()
+        for key, label in formschema.field_labels(other).items()
+    }
+    cleaned, errors = formschema.validate_data(schema, form_data, instance.data, labels)
     if errors:
         raise ValidationFailed(errors)
     return cleaned, _outcome(cleaned)
