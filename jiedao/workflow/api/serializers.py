@@ -322,7 +322,6 @@ class InboxItemSerializer(serializers.Serializer):
     on_behalf_of = serializers.CharField(allow_null=True, help_text="流程代理：代其办理的委托人姓名")
     delegated_to = serializers.CharField(
         allow_null=True,
-        required=False,
         help_text="待办中您已委派（委派给他人处理、办理后交回您决定）的任务：受委派人姓名；其余为 null",
     )
 

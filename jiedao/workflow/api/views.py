@@ -456,6 +456,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
                 "urged_at": None,
                 "urge_count": 0,
                 "on_behalf_of": None,
+                "delegated_to": None,
             }
 
         deferred = ("state", "data", *(f"definition__{name}" for name in _DEFINITION_BULK))
@@ -486,6 +487,7 @@ def inbox_items(user, box: str, *, q: str = "", key: str = "") -> tuple[QuerySet
             "urged_at": None,
             "urge_count": 0,
             "on_behalf_of": None,
+            "delegated_to": None,
         }
 
     deferred = (

@@ -66,3 +66,12 @@ def test_the_delegators_inbox_keeps_the_task_marked_with_whom_it_is(leave, peopl
     assert [(item["id"], item["delegated_to"]) for item in todo] == [(task.pk, "office1")]
     mine = api_client_for(people.office1).get("/api/v1/tasks/", {"box": "todo"}).json()["results"]
     assert [(item["id"], item["delegated_to"]) for item in mine] == [(task.pk, None)]
+
+
+def test_every_inbox_item_of_the_api_says_whether_it_is_delegated(leave, people):
+    delegated(people)
+    api = api_client_for(people.applicant)
+    for box in ("started", "cc", "todo", "done"):
+        for item in api.get("/api/v1/tasks/", {"box": box}).json()["results"]:
+            assert item["delegated_to"] is None, (box, item)
+    assert api.get("/api/v1/tasks/", {"box": "started"}).json()["results"]
