@@ -11,6 +11,9 @@ TICKET_REQUEUED = event_type(5306, "queueing.ticket.requeued", _("过号重新�
 TICKET_FINISHED = event_type(5307, "queueing.ticket.finished", _("窗口办结排队号"))
 TICKET_CANCELLED = event_type(5308, "queueing.ticket.cancelled", _("群众取消排队"))
 DAY_CLOSED = event_type(5309, "queueing.day.closed", _("排队叫号日终处理"))
+KIOSK_LINK_ISSUED = event_type(5310, "queueing.kiosk.link_issued", _("生成取号机登记链接"))
+KIOSK_PAIRED = event_type(5311, "queueing.kiosk.paired", _("取号机登记"))
+KIOSK_REVOKED = event_type(5312, "queueing.kiosk.revoked", _("停用取号机"))
 
 detail_labels(
     "queueing",
@@ -27,4 +30,8 @@ detail_labels(
     expired=_("未叫到而失效的号"),
     finished=_("自动办结的号"),
     phones_cleared=_("清除手机号码的号数"),
+    kiosk=_("取号机"),
+    link_expires_at=_("登记链接有效期至"),
+    paired_at=_("登记时间"),
+    last_seen_at=_("最近使用"),
 )

@@ -1,7 +1,11 @@
 """Demo data of 排队叫号: permissions of the demo roles (the window calls, the sub-district leader sets up the
 hall's lines), two lines at 清波街道's service center called by its 1号窗口 (`window` works there), and, on a
-working day, a few tickets of today, so that `window` finds visitors waiting on 窗口叫号 and the kiosk and
-display (/queue/hall/330110001000/, …/screen/) show them. Idempotent.
+working day, a few tickets of today, so that `window` finds visitors waiting on 窗口叫号 and the display
+(/queue/hall/330110001000/screen/) shows them. Idempotent.
+
+The kiosk (/queue/hall/330110001000/) opens only on a device registered to the hall: no kiosk is registered
+by the demo (a registered one is a secret cookie, which a demo cannot hand to whoever opens it), the demo
+says instead how `leader` registers one in a minute (`kiosk_hint`).
 
 Needs the applications demo (the hall's window), loaded before this app by `manage.py demo`.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 
 from jiedao.accounts.models import Role, User
 from jiedao.applications.models import ServiceWindow
@@ -68,6 +73,16 @@ def load_tickets(lines: list[QueueLine], stdout=None) -> None:
         stdout.write(f"演示排队：{', '.join(f'{line.prefix} {line.name}' for line in lines)}，今日已取号。")
 
 
+def kiosk_hint(hall: OrgUnit) -> str:
+    kiosks = reverse("queueing:kiosks", args=[hall.pk])
+    screen = reverse("queueing:screen", args=[hall.division_code])
+    return (
+        f"演示取号机：取号页面只能在已登记的取号机上使用。以 leader 登录，打开“排队叫号设置”中{hall.name}的"
+        f"“取号机”（{kiosks}），点击“登记取号机”，在取号设备（或另一个浏览器）上打开登记链接并确认登记；"
+        f"叫号屏（{screen}）无需登记。"
+    )
+
+
 @transaction.atomic
 def load(stdout=None) -> None:
     load_permissions()
@@ -75,6 +90,8 @@ def load(stdout=None) -> None:
     if hall is None:
         return
     lines = load_lines(hall)
+    if stdout is not None and lines:
+        stdout.write(kiosk_hint(hall))
     try:
         load_tickets(lines, stdout)
     except ServiceError as refused:  # a calendar year not entered yet, say: the demo goes on without tickets

@@ -56,3 +56,12 @@ class LineForm(StyledForm):
         else:
             self.fields["org"].queryset = orgs
         self.fields["windows"].queryset = windows
+
+
+class KioskForm(StyledForm):
+    name = forms.CharField(
+        label=_("取号机名称（选填）"),
+        required=False,
+        max_length=50,
+        help_text=_("如“一楼入口”，便于在列表中区分各台取号机。"),
+    )

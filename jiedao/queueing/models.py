@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.fields import EncryptedTextField
-from jiedao.core.scope import ScopedModel
+from jiedao.core.scope import ScopeAware, ScopedModel, ScopedQuerySet
 from jiedao.queueing.choices import TicketStatus
 
 
@@ -111,3 +111,47 @@ class Ticket(ScopedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class KioskDevice(ScopeAware, models.Model):
+    """取号机: a terminal at a hall where visitors take numbers, registered (登记) by a single-use link shown to
+    the hall's queue administrator instead of being a public page anyone anywhere could take numbers from.
+    The device keeps a random token in a cookie; only hashes are kept, of the link's token and the device's.
+    The cookie opens the kiosk of its hall and nothing else (the same shape as the 评价器 pads of
+    `applications.PadDevice`, which belong to a window rather than a hall)."""
+
+    org = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("服务大厅")
+    )
+    name = models.CharField(_("取号机名称"), max_length=50, blank=True, help_text=_("如“一楼入口”"))
+    link_hash = models.CharField(max_length=64, unique=True)
+    link_expires_at = models.DateTimeField(_("登记链接有效期至"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    created_at = models.DateTimeField(_("生成时间"))
+    device_hash = models.CharField(max_length=64, unique=True, null=True)
+    paired_at = models.DateTimeField(_("登记时间"), null=True)
+    last_seen_at = models.DateTimeField(_("最近使用"), null=True)
+    revoked_at = models.DateTimeField(_("停用时间"), null=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("停用人"),
+    )
+
+    scope_owner_field = None
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("取号机")
+        verbose_name_plural = _("取号机")
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"

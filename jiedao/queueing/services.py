@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
 import secrets
 from types import EllipsisType
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
+from jiedao.applications.services import public_url
 from jiedao.appointments import services as appointments
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
@@ -33,7 +36,7 @@ from jiedao.parameters.services import get_parameter
 from jiedao.queueing import audit_events as events
 from jiedao.queueing import selectors
 from jiedao.queueing.choices import TicketStatus
-from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
 from jiedao.queueing.selectors import now_or, today
 from jiedao.registry.validators import mobile_number
 from jiedao.sms.services import SmsText, sms_queue_many
@@ -151,6 +154,148 @@ def _line_write(
             },
         )
     return line
+
+
+# --- 取号机 registration: the kiosk is a device registered to its hall, never a public page ---------------
+
+KIOSK_LINK_TTL = dt.timedelta(minutes=10)
+# A registered kiosk works for a year without anyone signing in; one lost or taken out of use without 停用 stops
+# by itself after that.
+KIOSK_DEVICE_TTL = dt.timedelta(days=365)
+KIOSK_SEEN_EVERY = dt.timedelta(
+    minutes=1
+)  # the kiosk asks every minute; "last seen" written at most this often
+KIOSK_MANAGER = "queueing.change_queueline"  # who sets the hall's lines registers and stops its kiosks
+
+
+def _kiosk_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def kiosk_link_start(*, actor, hall: OrgUnit, name: str = "") -> str:
+    """A single-use registration link's token for a kiosk of `hall`, valid KIOSK_LINK_TTL: the hall's 取号机
+    page shows it as a link and a QR code for the device to open. Only its hash is kept."""
+    require(actor, KIOSK_MANAGER, hall)
+    name = " ".join((name or "").split())[:50]
+    token = secrets.token_urlsafe(32)
+    at = timezone.now()
+    with transaction.atomic():
+        device = KioskDevice.objects.create(
+            org=hall,
+            name=name,
+            link_hash=_kiosk_hash(token),
+            link_expires_at=at + KIOSK_LINK_TTL,
+            created_by=actor,
+            created_at=at,
+        )
+        audit.record(
+            events.KIOSK_LINK_ISSUED,
+            actor=actor,
+            org=hall.pk,
+            target=device,
+            after={"kiosk": str(device), "link_expires_at": device.link_expires_at},
+        )
+    return token
+
+
+def kiosk_link_url(token: str) -> str:
+    return public_url("queueing:kiosk_pair", token)
+
+
+def _kiosk_link(token: str, *, lock: bool = False) -> KioskDevice:
+    """The registration link's record, or a Chinese refusal: unknown, used, expired, or the hall closed."""
+    token = (token or "").strip()
+    devices = KioskDevice.objects.select_related("org")
+    if lock:
+        devices = devices.select_for_update(of=("self",))
+    device = devices.filter(link_hash=_kiosk_hash(token)).first() if 0 < len(token) <= 64 else None
+    if device is None:
+        raise ServiceError(_("登记链接无效，请大厅管理员重新生成取号机登记链接。"), code="bad_link")
+    if device.paired_at is not None or device.revoked_at is not None:
+        raise ServiceError(
+            _("该登记链接已使用，不能再次使用，请大厅管理员重新生成取号机登记链接。"), code="used"
+        )
+    if device.link_expires_at <= timezone.now():
+        raise ServiceError(
+            _("该登记链接已过期（10 分钟内有效），请大厅管理员重新生成取号机登记链接。"), code="expired"
+        )
+    if not device.org.is_active:
+        raise ServiceError(_("该服务大厅已停用，不能登记取号机。"), code="inactive")
+    return device
+
+
+def kiosk_link_device(token: str) -> KioskDevice:
+    """The kiosk a registration link would make of this device (the device confirms before it is registered)."""
+    return _kiosk_link(token)
+
+
+def kiosk_pair(*, token: str) -> tuple[KioskDevice, str]:
+    """The device confirms the registration link: the link is used up and the device gets a random token of
+    its own (returned once, for its cookie; only the hash is kept) that opens its hall's kiosk only."""
+    device_token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = _kiosk_link(token, lock=True)
+        at = timezone.now()
+        device.device_hash = _kiosk_hash(device_token)
+        device.paired_at = device.last_seen_at = at
+        device.save(update_fields=["device_hash", "paired_at", "last_seen_at"])
+        # The device has no account: it is registered on the authority of who made the link.
+        audit.record(
+            events.KIOSK_PAIRED,
+            actor=device.created_by,
+            org=device.org_id,
+            target=device,
+            after={"kiosk": str(device), "paired_at": at},
+        )
+    return device, device_token
+
+
+def kiosk_device(*, token: str, hall: OrgUnit) -> KioskDevice | None:
+    """The registered, not stopped, not expired kiosk whose cookie holds `token`, if it is one of `hall`'s;
+    notes when it was last seen."""
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        return None
+    now = timezone.now()
+    device = KioskDevice.objects.filter(
+        device_hash=_kiosk_hash(token),
+        org=hall,
+        revoked_at__isnull=True,
+        paired_at__gt=now - KIOSK_DEVICE_TTL,
+    ).first()
+    if device is not None and device.last_seen_at < now - KIOSK_SEEN_EVERY:
+        KioskDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+def kiosk_devices(hall: OrgUnit) -> QuerySet[KioskDevice]:
+    """The hall's working kiosks (registered, not stopped, not expired), first registered first."""
+    return (
+        KioskDevice.objects.filter(
+            org=hall, paired_at__gt=timezone.now() - KIOSK_DEVICE_TTL, revoked_at__isnull=True
+        )
+        .select_related("created_by")
+        .order_by("paired_at", "pk")
+    )
+
+
+def kiosk_revoke(*, actor, device: KioskDevice) -> KioskDevice:
+    """停用 of a kiosk: its cookie stops working at once; the device shows that it is not registered."""
+    require(actor, KIOSK_MANAGER, device)
+    with transaction.atomic():
+        locked = KioskDevice.objects.select_for_update().get(pk=device.pk)
+        if locked.paired_at is None or locked.revoked_at is not None:
+            raise ServiceError(_("该取号机已停用。"), code="revoked")
+        locked.revoked_at, locked.revoked_by = timezone.now(), actor
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(
+            events.KIOSK_REVOKED,
+            actor=actor,
+            org=locked.org_id,
+            target=locked,
+            before={"kiosk": str(locked), "paired_at": locked.paired_at, "last_seen_at": locked.last_seen_at},
+        )
+    return locked
 
 
 # --- the kiosk ---------------------------------------------------------------------------------------------

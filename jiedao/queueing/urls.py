@@ -4,11 +4,13 @@ from jiedao.queueing import views
 
 app_name = "queueing"
 urlpatterns = [
-    # public: the kiosk and the display of a hall (by its division code), a visitor's ticket
+    # the kiosk of a hall (by its division code, on a registered device), its registration link; public: the
+    # display of a hall, a visitor's ticket
     path("hall/<str:code>/", views.KioskView.as_view(), name="kiosk"),
     path("hall/<str:code>/lines/", views.KioskLinesView.as_view(), name="kiosk_lines"),
     path("hall/<str:code>/screen/", views.ScreenView.as_view(), name="screen"),
     path("hall/<str:code>/screen/board/", views.ScreenBoardView.as_view(), name="screen_board"),
+    path("kiosk/pair/<str:token>/", views.KioskPairView.as_view(), name="kiosk_pair"),
     path("t/<str:token>/", views.TicketView.as_view(), name="ticket"),
     path("t/<str:token>/taken/", views.TicketTakenView.as_view(), name="ticket_taken"),
     path("t/<str:token>/status/", views.TicketStatusView.as_view(), name="ticket_status"),
@@ -26,4 +28,10 @@ urlpatterns = [
     path("staff/lines/", views.LinesView.as_view(), name="lines"),
     path("staff/lines/new/", views.LineCreateView.as_view(), name="line_create"),
     path("staff/lines/<int:pk>/", views.LineEditView.as_view(), name="line_edit"),
+    path("staff/halls/<int:hall_pk>/kiosks/", views.KioskDevicesView.as_view(), name="kiosks"),
+    path(
+        "staff/halls/<int:hall_pk>/kiosks/<int:pk>/stop/",
+        views.KioskRevokeView.as_view(),
+        name="kiosk_revoke",
+    ),
 ]

@@ -1,15 +1,17 @@
-"""Pages of 排队叫号: the public kiosk (取号), the visitor's ticket and the hall's display (叫号大屏), no login and
-no personal data; the window's page (叫号) for its staff; the hall's lines and today's statistics for the hall
-administrator. Each write is one service call."""
+"""Pages of 排队叫号: the kiosk (取号), open only on a device registered to its hall (取号机, a cookie, no login);
+the visitor's ticket and the hall's display (叫号大屏), public, no login and no personal data; the window's page
+(叫号) for its staff; the hall's lines, its kiosks and today's statistics for the hall administrator. Each
+write is one service call."""
 
 from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,11 +28,12 @@ from jiedao.core.views import ScopedViewMixin, ServiceFormView
 from jiedao.parameters.services import get_parameter
 from jiedao.queueing import forms, selectors, services
 from jiedao.queueing.choices import TicketStatus
-from jiedao.queueing.models import QueueLine, Ticket
+from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
 
 # --- public: the kiosk, the ticket, the display -----------------------------------------------------------
 
 KIOSK_RETURN_SECONDS = 30  # the kiosk's confirmation page goes back to the take page after this long
+KIOSK_COOKIE = "jiedao_kiosk"
 
 
 class PublicHallMixin:
@@ -51,7 +54,25 @@ class PublicHallMixin:
         return {"closed": closed, "stopped": bool(closed) and closed == selectors.hall_closure(self.hall.pk)}
 
 
-class KioskView(PublicHallMixin, TemplateView):
+class RegisteredKioskMixin(PublicHallMixin):
+    """A page of the hall's kiosk: only on a device registered to this hall (its cookie). Any other browser
+    is told that it is not a registered kiosk and how staff register one, and nothing is taken from it:
+    numbers are not given to whoever, wherever, opens the hall's address."""
+
+    scope_exempt = "the registered kiosk's cookie is the authority; line names and waiting counts only"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.device = services.kiosk_device(token=request.COOKIES.get(KIOSK_COOKIE, ""), hall=self.hall)
+        if self.device is None:
+            response = render(request, "queueing/kiosk_unregistered.html", {"hall": self.hall}, status=403)
+            response["HX-Refresh"] = "true"  # a kiosk stopped meanwhile shows the whole page on its next poll
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class KioskView(RegisteredKioskMixin, TemplateView):
     """取号: a big button per open line, the optional phone and booking code above them."""
 
     template_name = "queueing/kiosk.html"
@@ -98,7 +119,7 @@ class KioskView(PublicHallMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
-class KioskLinesView(PublicHallMixin, TemplateView):
+class KioskLinesView(RegisteredKioskMixin, TemplateView):
     """The kiosk's buttons and why it is closed, refreshed every 60 s; the phone typed above them stays."""
 
     template_name = "queueing/_kiosk_lines.html"
@@ -177,6 +198,9 @@ class TicketCancelView(TicketMixin, View):
 
 
 class ScreenMixin(PublicHallMixin):
+    """The display stays a public page, unlike the kiosk: it only reads, and shows ticket codes, window
+    numbers, line names and waiting counts, nothing of a person."""
+
     def get_context_data(self, **kwargs):
         day = selectors.today()
         lines = list(selectors.active_lines(self.hall))
@@ -197,6 +221,51 @@ class ScreenView(ScreenMixin, TemplateView):
 
 class ScreenBoardView(ScreenMixin, TemplateView):
     template_name = "queueing/_screen_board.html"
+
+
+class KioskPairView(TemplateView):
+    """The registration link, opened on the kiosk device (no login): it names the hall; the device confirms
+    and gets its own long-lived cookie (a random token, only its hash kept), then goes to the hall's kiosk.
+    A confirmation rather than registering on opening: a link previewer or a scan with the wrong device must
+    not use up the single-use link."""
+
+    scope_exempt = "registration link: the single-use token is the authority; shows only the hall's name"
+    template_name = "queueing/kiosk_pair.html"
+
+    def show(self, *, device=None, error: str = "", status: int = 200):
+        response = self.render_to_response(self.get_context_data(device=device, error=error), status=status)
+        response["Cache-Control"] = "no-store"
+        # The token must not leave in a Referer header; not "no-referrer", with which Chromium sends the
+        # confirmation's Origin as "null" and the CSRF check refuses it.
+        response["Referrer-Policy"] = "strict-origin"
+        return response
+
+    def refused(self, error: ServiceError):
+        return self.show(error=str(error.message), status=404 if error.code == "bad_link" else 410)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return self.show(device=services.kiosk_link_device(self.kwargs["token"]))
+        except ServiceError as refused:
+            return self.refused(refused)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            device, device_token = services.kiosk_pair(token=self.kwargs["token"])
+        except ServiceError as refused:
+            return self.refused(refused)
+        kiosk = reverse("queueing:kiosk", args=[device.org.division_code])
+        response = redirect(kiosk)
+        response.set_cookie(
+            KIOSK_COOKIE,
+            device_token,
+            max_age=int(services.KIOSK_DEVICE_TTL.total_seconds()),
+            path=kiosk,  # sent to the hall's kiosk pages only
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+        return response
 
 
 # --- the window --------------------------------------------------------------------------------------------
@@ -359,6 +428,74 @@ class LinesView(ScopedViewMixin, TemplateView):
             can_change=has_permission(self.request.user, "queueing.change_queueline"),
             **kwargs,
         )
+
+
+class HallKioskMixin(ScopedViewMixin):
+    """A hall in the user's scope for setting its lines: its kiosks are registered and stopped by the same."""
+
+    model = QueueLine
+    permission = "change"
+
+    def get_hall(self):
+        if not hasattr(self, "hall"):
+            self.hall = get_object_or_404(
+                selectors.halls(self.request.user, self.required_permission()), pk=self.kwargs["hall_pk"]
+            )
+        return self.hall
+
+
+class KioskDevicesView(HallKioskMixin, TemplateView):
+    """取号机 of a hall: the registered devices (when registered, last seen) with 停用, and 登记取号机, which
+    shows a single-use registration link and its QR code for the device to open (valid ten minutes)."""
+
+    template_name = "queueing/kiosk_devices.html"
+
+    def get_context_data(self, **kwargs):
+        hall = self.get_hall()
+        return super().get_context_data(
+            hall=hall,
+            devices=services.kiosk_devices(hall),
+            form=kwargs.pop("form", None) or forms.KioskForm(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = forms.KioskForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            token = services.kiosk_link_start(
+                actor=request.user, hall=self.get_hall(), name=form.cleaned_data["name"]
+            )
+        except OutOfScope:
+            raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。")) from None
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(str(error.message)) from None
+        url = services.kiosk_link_url(token)
+        response = self.render_to_response(
+            self.get_context_data(
+                pairing_url=url, pairing_qr=qr_svg(url), pairing_name=form.cleaned_data["name"]
+            )
+        )
+        response["Cache-Control"] = "no-store"  # the link registers a device: not kept in a cache
+        return response
+
+
+class KioskRevokeView(HallKioskMixin, View):
+    """停用 of one of the hall's kiosks."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, hall_pk: int, pk: int):
+        device = get_object_or_404(KioskDevice.objects.filter(org=self.get_hall()), pk=pk)
+        try:
+            services.kiosk_revoke(actor=request.user, device=device)
+            messages.success(request, _("取号机“%(kiosk)s”已停用，不能再取号。") % {"kiosk": device})
+        except (OutOfScope, PermissionDenied):
+            raise Http404(_("未找到该记录，或该记录不在您的管辖范围内。")) from None
+        except ServiceError as refused:
+            messages.error(request, str(refused.message))
+        return redirect("queueing:kiosks", hall_pk=hall_pk)
 
 
 class LineFormView(ServiceFormView):

@@ -1,7 +1,9 @@
-"""排队叫号 in the real browser: a visitor takes a number at the hall's kiosk, the window calls it, the ticket
-page (refreshed by htmx) sends the visitor to the window, the display shows the call; every page passes axe."""
+"""排队叫号 in the real browser: the hall's administrator registers the kiosk (an unregistered browser is told
+it is not one), a visitor takes a number there, the window calls it, the ticket page (refreshed by htmx) sends
+the visitor to the window, the display shows the call; every page passes axe."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -26,6 +28,21 @@ def test_take_a_number_call_it_and_see_it_on_the_display(staff_page, tree):
 
     visitor = staff_page()
     visitor.goto(f"/queue/hall/{hall.division_code}/")
+    expect(visitor.get_by_role("heading", name="本终端未登记为取号机")).to_be_visible()
+    expect(visitor.get_by_role("button", name=re.compile("社会救助"))).to_have_count(0)
+    audit(visitor, "unregistered kiosk", problems)
+    admin = staff_page(make_user(hall, *LINE_ADMIN))
+    admin.goto("/queue/staff/lines/")
+    admin.get_by_role("link", name="取号机").click()
+    admin.get_by_label("取号机名称（选填）").fill("一楼入口")
+    admin.get_by_role("button", name="登记取号机").click()
+    link = admin.get_by_test_id("kiosk-pairing-link")
+    expect(link).to_be_visible()
+    audit(admin, "kiosk registration link", problems)
+    visitor.goto(urlsplit(link.get_attribute("href")).path)
+    expect(visitor.get_by_test_id("kiosk-pair-hall")).to_have_text("甲街道 · 一楼入口")
+    audit(visitor, "kiosk registration", problems)
+    visitor.get_by_role("button", name="确认登记").click()
     expect(visitor.get_by_role("heading", name="甲街道 取号")).to_be_visible()
     audit(visitor, "kiosk", problems)
     visitor.get_by_label("手机号码（选填）").fill("12345")
@@ -72,7 +89,9 @@ def test_take_a_number_call_it_and_see_it_on_the_display(staff_page, tree):
     expect(window_page.get_by_test_id("skipped")).to_contain_text("A001")
     audit(window_page, "window with a skipped ticket", problems)
 
-    admin = staff_page(make_user(hall, *LINE_ADMIN))
+    admin.goto(f"/queue/staff/halls/{hall.pk}/kiosks/")
+    expect(admin.get_by_test_id("kiosk-devices")).to_contain_text("一楼入口")
+    audit(admin, "kiosks", problems)
     for url in ("/queue/staff/lines/", "/queue/staff/lines/new/"):
         admin.goto(url)
         audit(admin, url, problems)

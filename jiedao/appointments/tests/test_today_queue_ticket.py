@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from jiedao.applications.tests.factories import make_resident
@@ -14,7 +13,7 @@ from jiedao.appointments.tests.factories import WINDOW, booked_for_today
 from jiedao.core.testing import client_for, make_user
 from jiedao.queueing import services as queueing
 from jiedao.queueing.models import Ticket
-from jiedao.queueing.tests.factories import hall_open_now, make_caller, make_line, make_window
+from jiedao.queueing.tests.factories import hall_open_now, make_caller, make_line, make_window, paired_kiosk
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def test_the_booking_row_shows_the_ticket_taken_with_it_and_its_state(tree, item
     came = booked_for_today(make_resident(), item, slots[0])
     away = booked_for_today(make_resident(), item, slots[1])
     kiosk = f"/queue/hall/{tree.subdistrict_a.division_code}/"
-    Client().post(kiosk, {"line": line.pk, "appointment_code": came.code})
+    paired_kiosk(tree.subdistrict_a).post(kiosk, {"line": line.pk, "appointment_code": came.code})
     ticket = Ticket.objects.get(appointment=came)
 
     client = client_for(make_user(tree.subdistrict_a, *WINDOW))

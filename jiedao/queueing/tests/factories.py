@@ -84,3 +84,16 @@ def hall_open_now(org, workday: bool = True) -> dt.date:
     parameter_set(actor=admin, key="queueing.take_from", raw_value="0")
     parameter_set(actor=admin, key="queueing.take_until", raw_value="24")
     return day
+
+
+def paired_kiosk(hall, **client_kwargs):
+    """A browser registered as a kiosk of `hall` (取号机), by the hall's queue administrator's link."""
+    from django.test import Client
+
+    from jiedao.queueing.views import KIOSK_COOKIE
+
+    admin = make_user(hall, *LINE_ADMIN)
+    _device, token = services.kiosk_pair(token=services.kiosk_link_start(actor=admin, hall=hall))
+    client = Client(**client_kwargs)
+    client.cookies[KIOSK_COOKIE] = token
+    return client

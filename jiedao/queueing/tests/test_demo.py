@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from jiedao.core.testing import make_user
@@ -22,3 +24,14 @@ def test_the_demo_hall_gets_two_lines_once(tree):
     lines = QueueLine.objects.filter(org=tree.subdistrict_a).order_by("prefix")
     assert [(line.prefix, line.name) for line in lines] == [("A", "社会救助"), ("B", "户籍与居住证明")]
     assert all(list(line.windows.all()) == [window] for line in lines)
+
+
+def test_the_demo_says_how_to_register_a_kiosk(tree):
+    OrgUnit.objects.filter(pk=tree.subdistrict_a.pk).update(division_code=demo.HALL_CODE)
+    make_window(tree.subdistrict_a, number="1号窗口")
+    make_user(tree.subdistrict_a, *LINE_ADMIN, username="leader")
+    out = io.StringIO()
+    demo.load(stdout=out)
+    said = out.getvalue()
+    assert "取号页面只能在已登记的取号机上使用" in said and "以 leader 登录" in said
+    assert f"/queue/staff/halls/{tree.subdistrict_a.pk}/kiosks/" in said and "登记取号机" in said

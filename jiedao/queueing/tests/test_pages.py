@@ -19,6 +19,7 @@ from jiedao.queueing.tests.factories import (
     make_caller,
     make_line,
     make_window,
+    paired_kiosk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,9 +46,15 @@ def kiosk_url(tree):
     return f"/queue/hall/{tree.subdistrict_a.division_code}/"
 
 
-def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url):
+@pytest.fixture
+def kiosk(tree):
+    """The hall's registered 取号机."""
+    return paired_kiosk(tree.subdistrict_a)
+
+
+def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url, kiosk):
     hall_open_now(tree.district)
-    page = Client().get(kiosk_url)
+    page = kiosk.get(kiosk_url)
     assert page.status_code == 200
     text = page.content.decode()
     assert "甲街道 取号" in text and "社会救助" in text and "0 人等候" in text
@@ -55,7 +62,7 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
     assert re.search(r'<input[^>]*name="phone"[^>]*autocomplete="off"', text) or re.search(
         r'<input[^>]*autocomplete="off"[^>]*name="phone"', text
     )
-    response = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE, "appointment_code": ""})
+    response = kiosk.post(kiosk_url, {"line": line.pk, "phone": PHONE, "appointment_code": ""})
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/queue/t/{ticket.token}/taken/"
     shown = Client().get(response["Location"]).content.decode()
@@ -77,37 +84,37 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url)
     assert Client().get("/queue/t/not-a-token/").status_code == 404
 
 
-def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url):
+def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url, kiosk):
     hall_open_now(tree.district)
-    response = Client().post(kiosk_url, {"line": line.pk, "phone": "12345", "appointment_code": "nope"})
+    response = kiosk.post(kiosk_url, {"line": line.pk, "phone": "12345", "appointment_code": "nope"})
     text = response.content.decode()
     assert response.status_code == 200
     assert "请填写正确的 11 位手机号码" in text and 'value="12345"' in text
-    response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": "WRONG123"})
+    response = kiosk.post(kiosk_url, {"line": line.pk, "appointment_code": "WRONG123"})
     assert "预约码不正确，或不是本服务大厅今天的预约" in response.content.decode()
-    response = Client().post(kiosk_url, {"phone": PHONE})
+    response = kiosk.post(kiosk_url, {"phone": PHONE})
     assert "请选择要办理的业务。" in response.content.decode()
     assert not Ticket.objects.exists()
 
 
-def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url):
+def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url, kiosk):
     day = hall_open_now(tree.district)
     admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
     parameter_set(actor=admin, key="queueing.priority_minutes_before", raw_value="1440")  # whatever the hour
     booking = booking_on(tree.subdistrict_a, day)
-    response = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
+    response = kiosk.post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
     shown = Client().get(response["Location"]).content.decode()
     assert "预约优先" in shown
-    again = Client().post(kiosk_url, {"line": line.pk, "appointment_code": booking.code}).content.decode()
+    again = kiosk.post(kiosk_url, {"line": line.pk, "appointment_code": booking.code}).content.decode()
     assert "该预约码已经取过号（A001），每个预约只能优先取号一次。" in again
     assert Ticket.objects.count() == 1
 
 
-def test_the_kiosk_refuses_a_closed_day(tree, line, kiosk_url):
+def test_the_kiosk_refuses_a_closed_day(tree, line, kiosk_url, kiosk):
     hall_open_now(tree.district, False)
-    page = Client().get(kiosk_url).content.decode()
+    page = kiosk.get(kiosk_url).content.decode()
     assert "不是工作日，服务大厅不办理业务，不能取号" in page
-    response = Client().post(kiosk_url, {"line": line.pk})
+    response = kiosk.post(kiosk_url, {"line": line.pk})
     assert "不是工作日，服务大厅不办理业务，不能取号" in response.content.decode()
     assert not Ticket.objects.exists()
 
@@ -144,8 +151,8 @@ def test_the_window_calls_and_the_display_shows_without_personal_data(tree, call
         screen = Client().get(url).content.decode()
         assert "A001" in screen and "3号窗口" in screen and "1 人" in screen
         assert PHONE not in screen and "139****5678" not in screen and caller.full_name not in screen
-    kiosk = Client().get(f"/queue/hall/{tree.subdistrict_a.division_code}/").content.decode()
-    assert PHONE not in kiosk and "139****5678" not in kiosk
+    page = paired_kiosk(tree.subdistrict_a).get(f"/queue/hall/{tree.subdistrict_a.division_code}/")
+    assert PHONE not in page.content.decode() and "139****5678" not in page.content.decode()
 
 
 def test_skip_and_requeue_at_the_window(tree, caller, window, line):
@@ -282,12 +289,12 @@ def test_the_windows_messages_are_in_the_users_language(tree, caller, window, li
     assert "已重呼 A001。" in chinese.content.decode()
 
 
-def test_the_kiosk_refused_for_too_many_numbers_answers_429(tree, line, kiosk_url):
+def test_the_kiosk_refused_for_too_many_numbers_answers_429(tree, line, kiosk_url, kiosk):
     hall_open_now(tree.district)
     admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
     parameter_set(actor=admin, key="queueing.takes_per_hour", raw_value="1")
-    assert Client().post(kiosk_url, {"line": line.pk, "phone": PHONE}).status_code == 302
-    refused = Client().post(kiosk_url, {"line": line.pk, "phone": PHONE})
+    assert kiosk.post(kiosk_url, {"line": line.pk, "phone": PHONE}).status_code == 302
+    refused = kiosk.post(kiosk_url, {"line": line.pk, "phone": PHONE})
     assert refused.status_code == 429
     text = refused.content.decode()
     assert (
@@ -312,15 +319,15 @@ def test_the_windows_poll_reads_only_the_lines(tree, caller, window, line):
     assert len(tickets) == 1, tickets  # the waiting counts; not the visitor served nor the skipped
 
 
-def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_url):
+def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_url, kiosk):
     hall_open_now(tree.district)
-    page = Client().get(kiosk_url).content.decode()
+    page = kiosk.get(kiosk_url).content.decode()
     region = re.search(r'<div hx-get="([^"]+)" hx-trigger="every 60s"[^>]*data-testid="kiosk-lines">', page)
     assert region is not None and region.group(1) == f"{kiosk_url}lines/"
     services.ticket_take(line=line)
-    buttons = Client().get(region.group(1)).content.decode()
+    buttons = kiosk.get(region.group(1)).content.decode()
     assert "社会救助" in buttons and "1 人等候" in buttons and 'name="line"' in buttons
     assert 'name="phone"' not in buttons and 'name="appointment_code"' not in buttons  # what was typed stays
     hall_open_now(tree.district, workday=False)
-    closed = Client().get(region.group(1)).content.decode()
+    closed = kiosk.get(region.group(1)).content.decode()
     assert "不是工作日" in closed and "disabled" in closed
