@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from jiedao.appointments import services as appointments
 from jiedao.appointments.tests.factories import open_hall
@@ -15,7 +14,15 @@ from jiedao.core.testing import make_user
 from jiedao.queueing import services
 from jiedao.queueing.models import Ticket
 from jiedao.queueing.selectors import today
-from jiedao.queueing.tests.factories import MONDAY, SATURDAY, at, hall_open_now, make_line, make_window
+from jiedao.queueing.tests.factories import (
+    MONDAY,
+    SATURDAY,
+    at,
+    hall_open_now,
+    make_line,
+    make_window,
+    paired_kiosk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +85,13 @@ def test_the_calendar_and_the_hours_are_still_said_first(tree, line):
 def test_the_kiosk_shows_the_closing_instead_of_the_buttons(tree, line):
     hall_open_now(tree.district)
     kiosk = f"/queue/hall/{tree.subdistrict_a.division_code}/"
-    assert 'name="line"' in Client().get(kiosk).content.decode()
+    device = paired_kiosk(tree.subdistrict_a)
+    assert 'name="line"' in device.get(kiosk).content.decode()
     close_day(tree.subdistrict_a, today(), reason="国庆调休，大厅闭厅")
     for url in (kiosk, f"{kiosk}lines/"):
-        page = Client().get(url).content.decode()
+        page = device.get(url).content.decode()
         assert "今日大厅暂停取号：国庆调休，大厅闭厅" in page
         assert 'name="line"' not in page
-    response = Client().post(kiosk, {"line": line.pk})
+    response = device.post(kiosk, {"line": line.pk})
     assert "今日大厅暂停取号：国庆调休，大厅闭厅" in response.content.decode()
     assert not Ticket.objects.exists()
