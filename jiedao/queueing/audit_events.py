@@ -20,6 +20,7 @@ detail_labels(
     line=_("业务队列"),
     window=_("叫号窗口"),
     windows=_("叫号窗口"),
+    items=_("办理事项"),
     appointment=_("预约码"),
     code=_("排队号"),
     name=_("业务队列名称"),

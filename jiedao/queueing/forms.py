@@ -32,6 +32,11 @@ class WindowChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.org.name} {obj.number} {obj.name}"
 
 
+class ItemChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.org.name} {obj.name}"
+
+
 class LineForm(StyledForm):
     org = forms.ModelChoiceField(label=_("服务大厅"), queryset=None)
     name = forms.CharField(
@@ -47,15 +52,26 @@ class LineForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("这些窗口的工作人员可以叫本队列的号；只能选择本服务大厅的窗口。"),
     )
+    items = ItemChoiceField(
+        label=_("办理事项"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "群众凭预约码取号时，取到办理所预约事项的业务队列的号，优先叫号；只能选择本服务大厅的事项。"
+            "不选则本队列不限事项，本大厅任何事项的预约都可在本队列优先取号。"
+        ),
+    )
     is_active = forms.BooleanField(label=_("开放取号"), required=False, initial=True)
 
-    def __init__(self, *args, orgs=None, windows=None, editing=False, **kwargs):
+    def __init__(self, *args, orgs=None, windows=None, items=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["org"]
         else:
             self.fields["org"].queryset = orgs
         self.fields["windows"].queryset = windows
+        self.fields["items"].queryset = items
 
 
 class KioskForm(StyledForm):

@@ -16,12 +16,18 @@ from jiedao.queueing.choices import TicketStatus
 
 
 class QueueLine(ScopedModel):
-    """业务队列 of a hall: its tickets are called by the windows listed in `windows` (of the same hall)."""
+    """业务队列 of a hall: its tickets are called by the windows listed in `windows` (of the same hall); a
+    booking of one of its `items` takes its ticket here."""
 
     name = models.CharField(_("业务队列名称"), max_length=50, help_text=_("如“社会救助”"))
     prefix = models.CharField(_("号码字头"), max_length=1, help_text=_("一个大写字母，如 A，号码显示为 A001"))
     windows = models.ManyToManyField(
         "applications.ServiceWindow", blank=True, related_name="queue_lines", verbose_name=_("叫号窗口")
+    )
+    # The 事项 (of the hall) the line serves: a booking of one of them is queued here, with priority. None set:
+    # the line takes any booking of the hall, as before lines had items.
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", blank=True, related_name="queue_lines", verbose_name=_("办理事项")
     )
     is_active = models.BooleanField(_("开放取号"), default=True)
 

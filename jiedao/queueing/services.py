@@ -27,6 +27,7 @@ from jiedao.appointments import services as appointments
 from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 from jiedao.audit import services as audit
+from jiedao.catalog.models import ServiceItem
 from jiedao.core import crypto, ratelimit
 from jiedao.core.exceptions import Conflict, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
@@ -64,11 +65,13 @@ def line_save(
     window_ids: list[int],
     is_active: bool = True,
     line: QueueLine | None = None,
+    item_ids: list[int] | None = None,
     now: dt.datetime | None = None,
 ) -> QueueLine:
     """Create a line of the hall `org`, or change `line` (its hall stays): name, prefix letter (unique in the
     hall; not changed while the line has numbers today, which keep counting from theirs), the hall's windows
-    that call it, and whether the kiosk offers it."""
+    that call it, the hall's 事项 it serves (`item_ids`; None leaves a line's as they are), and whether the
+    kiosk offers it."""
     require(actor, "queueing.add_queueline" if line is None else "queueing.change_queueline", line or org)
     if line is not None:
         org = line.org
@@ -91,10 +94,17 @@ def line_save(
     windows = list(ServiceWindow.objects.filter(org=org, pk__in=window_ids or []))
     if len(windows) != len(set(window_ids or [])):
         errors["windows"] = [_("所选窗口不是本服务大厅的窗口，请重新选择。")]
+    items = None
+    if item_ids is not None:
+        items = list(ServiceItem.objects.filter(org=org, pk__in=item_ids).order_by("name"))
+        if len(items) != len(set(item_ids)):
+            errors["items"] = [_("所选事项不是本服务大厅办理的事项，请重新选择。")]
+    elif line is None:
+        items = []
     if errors:
         raise ValidationFailed(errors)
     try:
-        return _line_write(actor, org, name, prefix, windows, is_active, line, now)
+        return _line_write(actor, org, name, prefix, windows, items, is_active, line, now)
     except IntegrityError as error:  # the same letter saved for the hall at the same moment
         if "queueing_line_prefix" not in str(error) and "queueing_queueline.prefix" not in str(error):
             raise
@@ -109,6 +119,7 @@ def _line_write(
     name: str,
     prefix: str,
     windows: list[ServiceWindow],
+    items: list[ServiceItem] | None,
     is_active: bool,
     line: QueueLine | None,
     now: dt.datetime | None,
@@ -137,10 +148,13 @@ def _line_write(
                 "prefix": line.prefix,
                 "is_active": line.is_active,
                 "windows": [str(w) for w in line.windows.order_by("number")],
+                "items": [item.name for item in line.items.order_by("name")],
             }
             line.name, line.prefix, line.is_active = name, prefix, is_active
             line.save(update_fields=["name", "prefix", "is_active", "updated_at"])
         line.windows.set(windows)
+        if items is not None:
+            line.items.set(items)
         audit.record(
             events.LINE_SAVED,
             actor=actor,
@@ -151,6 +165,7 @@ def _line_write(
                 "prefix": prefix,
                 "is_active": is_active,
                 "windows": [str(w) for w in sorted(windows, key=lambda w: w.number)],
+                "items": [item.name for item in line.items.order_by("name")],
             },
         )
     return line
@@ -314,15 +329,10 @@ def _clean_phone(phone: str | None) -> str:
     return national
 
 
-def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
-    """Today's booking `code` at the line's hall, locked; refused when it is not one or was used already."""
+def _booking(code: str, hall_id: int, day: dt.date) -> Appointment:
+    """Today's booking `code` at the hall, locked; refused when it is not one or was used already."""
     found = Appointment.objects.select_for_update().filter(code=code).first()
-    if (
-        found is None
-        or found.org_id != line.org_id
-        or found.date != day
-        or found.status not in USABLE_BOOKING
-    ):
+    if found is None or found.org_id != hall_id or found.date != day or found.status not in USABLE_BOOKING:
         raise ValidationFailed(
             {
                 "appointment_code": [
@@ -344,31 +354,61 @@ def _booking(code: str, line: QueueLine, day: dt.date) -> Appointment:
     return found
 
 
-def _require_open(line: QueueLine, now: dt.datetime) -> None:
-    closed = selectors.closed_now(hall_id=line.org_id, now=now)
+def _require_open(hall_id: int, now: dt.datetime) -> None:
+    closed = selectors.closed_now(hall_id=hall_id, now=now)
     if closed:
         raise ServiceError(closed, code="closed")
 
 
+def _line_for_booking(booking: Appointment, chosen: QueueLine | None) -> QueueLine:
+    """The open line of the booking's hall a booking's ticket is taken in: the chosen one when it serves the
+    booked item, else the first (by prefix) that does; failing that, the chosen one or the first of those
+    that serve no item in particular (as every line did before lines had items). Refused when no open line
+    of the hall serves the booked item."""
+    lines = list(selectors.active_lines(booking.org).prefetch_related("items"))
+    serving = [line for line in lines if any(item.pk == booking.item_id for item in line.items.all())]
+    open_to_all = [line for line in lines if not line.items.all()]
+    chosen_id = getattr(chosen, "pk", None)
+    for candidates in (serving, open_to_all):
+        if candidates:
+            return next((line for line in candidates if line.pk == chosen_id), candidates[0])
+    raise ValidationFailed(
+        {
+            "appointment_code": [
+                _(
+                    "您预约的事项“%(item)s”不在本大厅目前开放取号的业务队列中，不能凭预约码取号，"
+                    "请咨询大厅工作人员。"
+                )
+                % {"item": booking.item.name}
+            ]
+        },
+        code="no_line_for_item",
+    )
+
+
 def ticket_take(
     *,
-    line: QueueLine,
+    line: QueueLine | None = None,
+    hall: OrgUnit | None = None,
     phone: str | None = None,
     appointment_code: str | None = None,
     ip: str | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """取号: the next number of today for `line`. With today's booking code of the hall, a 预约优先 ticket (once
-    per booking) from `queueing.priority_minutes_before` before the slot's start on, a plain one (of that
-    booking) when taken earlier. Lines are not tied to a 事项, so the booking's hall and date are what is
-    checked; with a mobile number, the 临近叫号 text when `NEAR_AHEAD` or fewer
-    visitors are left ahead. The kiosk's page
-    is public: numbers taken from one address (`ip`) are counted, so that nobody far away empties a line."""
+    """取号: the next number of today for `line`. With today's booking code of the hall, the ticket is taken
+    in the open line that serves the booked 事项 (`_line_for_booking`: `line` itself when it does; with a
+    code, `line` may be left out and the `hall` given) — a 预约优先 ticket (once per booking) from
+    `queueing.priority_minutes_before` before the slot's start on, a plain one (of that booking) when taken
+    earlier. With a mobile number, the 临近叫号 text when `NEAR_AHEAD` or fewer visitors are left ahead.
+    Numbers taken from one address (`ip`) are counted, so that no one kiosk empties a line."""
     now = now_or(now)
     day = today(now=now)
     phone = _clean_phone(phone)
     code = (appointment_code or "").strip().upper()
-    _require_open(line, now)
+    hall_id = line.org_id if line is not None else getattr(hall, "pk", None)
+    if hall_id is None or (line is None and not code):
+        raise ValidationFailed({"line": [_("请选择要办理的业务。")]}, code="no_line")
+    _require_open(hall_id, now)
     # A kiosk in a busy hall gives a few hundred numbers an hour, all from one address; no address, one count.
     limit = int(get_parameter("queueing.takes_per_hour"))
     if not ratelimit.attempt("queueing_take", ip or "unknown", limit=limit, window=TAKE_WINDOW):
@@ -377,7 +417,9 @@ def ticket_take(
         )
     with transaction.atomic():
         # The booking first, then the line: a booking code used at two lines at once gives one ticket.
-        booking = _booking(code, line, day) if code else None
+        booking = _booking(code, hall_id, day) if code else None
+        if booking is not None:
+            line = _line_for_booking(booking, line)
         locked = QueueLine.objects.select_for_update().get(pk=line.pk)
         if not locked.is_active:
             raise ServiceError(

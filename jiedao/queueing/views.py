@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from jiedao.applications.models import ServiceWindow
 from jiedao.applications.services import public_url
+from jiedao.catalog.models import ServiceItem
 from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
@@ -34,6 +35,7 @@ from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
 
 KIOSK_RETURN_SECONDS = 30  # the kiosk's confirmation page goes back to the take page after this long
 KIOSK_COOKIE = "jiedao_kiosk"
+BY_BOOKING = "booking"  # the kiosk's 凭预约码取号 button: no line chosen
 
 
 class PublicHallMixin:
@@ -78,13 +80,14 @@ class KioskView(RegisteredKioskMixin, TemplateView):
     template_name = "queueing/kiosk.html"
 
     def get_context_data(self, **kwargs):
-        lines = list(selectors.active_lines(self.hall))
+        lines = list(selectors.active_lines(self.hall).prefetch_related("items"))
         return super().get_context_data(
             hall=self.hall,
             lines=lines,
             counts=selectors.waiting_counts(lines, selectors.today()),
             **self.closed(),
             form=kwargs.pop("form", None) or forms.TakeForm(),
+            by_booking=BY_BOOKING,
             **kwargs,
         )
 
@@ -94,13 +97,19 @@ class KioskView(RegisteredKioskMixin, TemplateView):
         line_id = request.POST.get("line", "")
         if line_id.isdigit():
             line = selectors.active_lines(self.hall).filter(pk=line_id).first()
+        by_booking = line_id == BY_BOOKING  # the line is the one serving the booked item
         if form.is_valid():
-            if line is None:
+            if by_booking and not form.cleaned_data["appointment_code"]:
+                form.add_error(
+                    "appointment_code", _("请填写预约短信中的预约码；没有预约的，请点击要办理的业务取号。")
+                )
+            elif line is None and not by_booking:
                 form.add_error(None, _("请选择要办理的业务。"))
             else:
                 try:
                     ticket = services.ticket_take(
                         line=line,
+                        hall=self.hall,
                         phone=form.cleaned_data["phone"],
                         appointment_code=form.cleaned_data["appointment_code"],
                         ip=client_ip(request),
@@ -125,7 +134,7 @@ class KioskLinesView(RegisteredKioskMixin, TemplateView):
     template_name = "queueing/_kiosk_lines.html"
 
     def get_context_data(self, **kwargs):
-        lines = list(selectors.active_lines(self.hall))
+        lines = list(selectors.active_lines(self.hall).prefetch_related("items"))
         selectors.waiting_counts(lines, selectors.today())
         return super().get_context_data(hall=self.hall, lines=lines, **self.closed(), **kwargs)
 
@@ -417,7 +426,10 @@ class LinesView(ScopedViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         lines = list(
-            self.get_queryset().select_related("org").prefetch_related("windows").order_by("org_id", "prefix")
+            self.get_queryset()
+            .select_related("org")
+            .prefetch_related("windows", "items")
+            .order_by("org_id", "prefix")
         )
         halls = {line.org_id: line.org for line in lines}
         return super().get_context_data(
@@ -518,12 +530,15 @@ class LineFormView(ServiceFormView):
             ServiceWindow.objects.filter(is_active=True).select_related("org").order_by("org_id", "number")
         )
         windows = windows.filter(org=line.org) if line else windows.filter(org__in=halls)
-        kwargs.update(orgs=halls, windows=windows, editing=line is not None)
+        items = ServiceItem.objects.select_related("org").order_by("org_id", "name")
+        items = items.filter(org=line.org) if line else items.filter(org__in=halls)
+        kwargs.update(orgs=halls, windows=windows, items=items, editing=line is not None)
         if line is not None and self.request.method == "GET":
             kwargs["initial"] = {
                 "name": line.name,
                 "prefix": line.prefix,
                 "windows": list(line.windows.all()),
+                "items": list(line.items.all()),
                 "is_active": line.is_active,
             }
         return kwargs
@@ -540,6 +555,7 @@ class LineFormView(ServiceFormView):
             name=data["name"],
             prefix=data["prefix"],
             window_ids=[w.pk for w in data["windows"]],
+            item_ids=[item.pk for item in data["items"]],
             is_active=data["is_active"],
             line=line,
         )

@@ -40,10 +40,15 @@ class QueueTicketSerializer(serializers.ModelSerializer):
 class QueueLineSerializer(serializers.ModelSerializer):
     hall_name = serializers.CharField(source="org.name", read_only=True, help_text=_("服务大厅"))
     waiting = serializers.IntegerField(read_only=True, help_text=_("今天等候中的人数"))
+    items = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text=_("本队列办理的事项 id；凭预约码取号时，取到办理所预约事项的队列的号。为空则不限事项"),
+    )
 
     class Meta:
         model = QueueLine
-        fields = ["id", "org", "hall_name", "name", "prefix", "is_active", "windows", "waiting"]
+        fields = ["id", "org", "hall_name", "name", "prefix", "is_active", "windows", "items", "waiting"]
         read_only_fields = fields
 
 

@@ -77,7 +77,7 @@ class QueueLineViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
             super()
             .get_queryset()
             .select_related("org")
-            .prefetch_related("windows")
+            .prefetch_related("windows", "items")
             .order_by("org_id", "prefix")
         )
 
