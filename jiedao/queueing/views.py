@@ -27,6 +27,7 @@ from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin, ServiceFormView
 from jiedao.parameters.services import get_parameter
+from jiedao.public.views import PublicPageMixin
 from jiedao.queueing import forms, selectors, services
 from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
@@ -66,7 +67,8 @@ class RegisteredKioskMixin(PublicHallMixin):
     def dispatch(self, request, *args, **kwargs):
         self.device = services.kiosk_device(token=request.COOKIES.get(KIOSK_COOKIE, ""), hall=self.hall)
         if self.device is None:
-            response = render(request, "queueing/kiosk_unregistered.html", {"hall": self.hall}, status=403)
+            context = {"hall": self.hall, "elder_mode": PublicPageMixin.elder_mode_requested(request)}
+            response = render(request, "queueing/kiosk_unregistered.html", context, status=403)
             response["HX-Refresh"] = "true"  # a kiosk stopped meanwhile shows the whole page on its next poll
         else:
             response = super().dispatch(request, *args, **kwargs)
@@ -74,7 +76,7 @@ class RegisteredKioskMixin(PublicHallMixin):
         return response
 
 
-class KioskView(RegisteredKioskMixin, TemplateView):
+class KioskView(RegisteredKioskMixin, PublicPageMixin, TemplateView):
     """取号: a big button per open line, the optional phone and booking code above them."""
 
     template_name = "queueing/kiosk.html"
@@ -139,7 +141,7 @@ class KioskLinesView(RegisteredKioskMixin, TemplateView):
         return super().get_context_data(hall=self.hall, lines=lines, **self.closed(), **kwargs)
 
 
-class TicketMixin:
+class TicketMixin(PublicPageMixin):
     scope_exempt = "a visitor's own ticket, reached by its unguessable token; no personal data shown"
 
     def setup(self, request, *args, **kwargs):
@@ -168,6 +170,7 @@ class TicketView(TicketMixin, TemplateView):
     template_name = "queueing/ticket.html"
 
     def get_context_data(self, **kwargs):
+        kwargs.setdefault("base_template", "queueing/hall_base.html")  # the visitor's phone: the public site
         return super().get_context_data(
             qr_svg=qr_svg(public_url("queueing:ticket", self.ticket.token)), **kwargs
         )
@@ -186,7 +189,12 @@ class TicketTakenView(TicketView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(at_kiosk=True, kiosk_return_seconds=KIOSK_RETURN_SECONDS, **kwargs)
+        return super().get_context_data(
+            at_kiosk=True,
+            kiosk_return_seconds=KIOSK_RETURN_SECONDS,
+            base_template="queueing/kiosk_base.html",
+            **kwargs,
+        )
 
 
 class TicketStatusView(TicketMixin, TemplateView):
@@ -232,7 +240,7 @@ class ScreenBoardView(ScreenMixin, TemplateView):
     template_name = "queueing/_screen_board.html"
 
 
-class KioskPairView(TemplateView):
+class KioskPairView(PublicPageMixin, TemplateView):
     """The registration link, opened on the kiosk device (no login): it names the hall; the device confirms
     and gets its own long-lived cookie (a random token, only its hash kept), then goes to the hall's kiosk.
     A confirmation rather than registering on opening: a link previewer or a scan with the wrong device must
