@@ -157,6 +157,21 @@ def _next_version(org, key: str) -> int:
     return (latest or 0) + 1
 
 
+class DraftExists(Conflict):
+    """A new draft (新建, 导入为草稿) of a process that already has one: the open draft is kept as it is and
+    named, with its version, so the administrator opens it or deletes it first."""
+
+    code = "draft_exists"
+
+    def __init__(self, draft: ProcessDefinition):
+        self.draft = draft
+        super().__init__(
+            _("流程「%(name)s」已有草稿第 %(v)d 版，请打开该草稿继续编辑，或先删除它。")
+            % {"name": draft.name, "v": draft.version},
+            code="draft_exists",
+        )
+
+
 def definition_save_draft(
     *,
     actor,
@@ -167,7 +182,9 @@ def definition_save_draft(
     description: str = "",
     definition: ProcessDefinition | None = None,
 ) -> ProcessDefinition:
-    """Save a draft (a well-formed, safe document; full validation happens on deploy)."""
+    """Save a draft (a well-formed, safe document; full validation happens on deploy). Without
+    `definition` it is a new draft: refused (`DraftExists`) when the process already has one, which would
+    otherwise be overwritten and its work lost."""
     target_org = definition.org if definition is not None else org
     require(actor, PERM_DEPLOY, target_org)
     bpmn_xml, forms = _unpack_forms(forms, bpmn_xml)
@@ -175,11 +192,13 @@ def definition_save_draft(
     name = (name or process_name or key).strip()[:100]
     with transaction.atomic():
         if definition is None:
-            definition = (
+            existing = (
                 ProcessDefinition.objects.select_for_update()
                 .filter(org=org, key=key, status=DefinitionStatus.DRAFT)
                 .first()
             )
+            if existing is not None:
+                raise DraftExists(existing)
         else:
             definition = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
             if definition.status != DefinitionStatus.DRAFT:

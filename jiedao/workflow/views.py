@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -959,14 +960,30 @@ class DefinitionCreateView(_DesignMixin, View):
                 xml_, forms = created["import"].xml, created["import"].forms
             else:
                 xml_ = xml
-            created["definition"] = services.definition_save_draft(
-                actor=request.user, org=request.user.org, bpmn_xml=xml_, forms=forms
-            )
+            try:
+                created["definition"] = services.definition_save_draft(
+                    actor=request.user, org=request.user.org, bpmn_xml=xml_, forms=forms
+                )
+            except services.DraftExists as exists:
+                created["exists"] = exists
 
         errors = _run(request, call)
         if errors:
             for message in errors:
                 messages.error(request, message)
+            return HttpResponseRedirect(reverse("workflow:definition_list"))
+        if "exists" in created:
+            # The open draft is kept; the message links to it so the work goes on there.
+            exists = created["exists"]
+            messages.error(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    exists.message,
+                    reverse("workflow:definition_edit", args=[exists.draft.pk]),
+                    _("打开草稿"),
+                ),
+            )
             return HttpResponseRedirect(reverse("workflow:definition_list"))
         conversion = created.get("import")
         if conversion is not None:

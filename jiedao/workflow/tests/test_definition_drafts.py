@@ -1,0 +1,57 @@
+"""Drafts on /workflow/definitions/: a new draft never overwrites an open one, a draft older than the
+version in use takes the next number when it is deployed, the version in use is marked, and a draft can be
+deleted."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from jiedao.core.testing import client_for
+from jiedao.workflow import services
+from jiedao.workflow.choices import DefinitionStatus
+from jiedao.workflow.models import ProcessDefinition
+
+pytestmark = pytest.mark.django_db
+
+
+def _imported_draft(people, leave):
+    """leave v2: the exported v1 imported as a draft (its forms and diagram, as in the tester's steps)."""
+    web = client_for(people.deployer)
+    exported = web.get(f"/workflow/definitions/{leave.pk}/bpmn/").content
+    web.post("/workflow/definitions/new/", {"bpmn_file": SimpleUploadedFile("leave.bpmn", exported)})
+    return ProcessDefinition.objects.get(key="leave", status=DefinitionStatus.DRAFT)
+
+
+def test_new_with_the_key_of_an_open_draft_keeps_the_draft_and_points_to_it(people, leave):
+    draft = _imported_draft(people, leave)
+    before = (draft.name, draft.bpmn_xml, draft.forms)
+    web = client_for(people.deployer)
+    answer = web.post("/workflow/definitions/new/", {"key": "leave", "name": "请销假2"}, follow=True)
+    page = answer.content.decode()
+    assert "流程「请销假」已有草稿第 2 版，请打开该草稿继续编辑，或先删除它。" in page
+    assert f'href="/workflow/definitions/{draft.pk}/edit/"' in page
+    draft.refresh_from_db()
+    assert (draft.name, draft.bpmn_xml, draft.forms) == before
+    assert ProcessDefinition.objects.filter(key="leave").count() == 2
+
+
+def test_importing_a_file_of_a_process_with_an_open_draft_keeps_the_draft(people, leave):
+    draft = _imported_draft(people, leave)
+    before = draft.bpmn_xml
+    xml = leave.bpmn_xml.replace('name="请销假"', 'name="另一份请销假"')
+    answer = client_for(people.deployer).post(
+        "/workflow/definitions/new/",
+        {"bpmn_file": SimpleUploadedFile("again.bpmn", xml.encode())},
+        follow=True,
+    )
+    assert "已有草稿第 2 版" in answer.content.decode()
+    draft.refresh_from_db()
+    assert draft.bpmn_xml == before and draft.name == "请销假"
+
+
+def test_a_new_draft_through_the_service_is_refused_naming_the_open_one(people, leave):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)
+    with pytest.raises(services.DraftExists) as refused:
+        services.definition_save_draft(
+            actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=leave.bpmn_xml, forms={}
+        )
+    assert refused.value.draft == draft and refused.value.code == "draft_exists"
