@@ -314,12 +314,24 @@ def definition_deploy(*, actor, definition: ProcessDefinition) -> ProcessDefinit
     if model.process_id != locked.key:
         raise ValidationFailed({"bpmn_xml": [_("流程标识与草稿不一致。")]})
     with transaction.atomic():
+        # The process's other versions are locked too: a deploy beside this one cannot take the same number.
+        others = list(
+            ProcessDefinition.objects.select_for_update()
+            .filter(org=definition.org, key=definition.key)
+            .exclude(pk=definition.pk)
+            .values_list("version", flat=True)
+        )
         locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
         if locked.status != DefinitionStatus.DRAFT:
             raise ServiceError(_("只有草稿可以发布。"), code="not_draft")
         if (locked.bpmn_xml, locked.forms) != (saved_xml, saved_forms):
             # Saved again while it was being validated: what was checked is not what would be deployed.
             raise Conflict(_("草稿刚被修改，请重新发布。"), code="draft_changed")
+        if others and max(others) > locked.version:
+            # A newer version was deployed while this draft was open (through the API, or an import): the
+            # highest version is the one in use (`resolve_definition`), so the draft takes the next number
+            # and its publication takes effect, instead of being deployed under a number nobody starts.
+            locked.version = max(others) + 1
         locked.bpmn_xml, locked.forms = conversion.xml, conversion.forms
         locked.status = DefinitionStatus.DEPLOYED
         locked.deployed_by, locked.deployed_at = actor, timezone.now()
@@ -394,6 +406,29 @@ def definition_new_version(*, actor, definition: ProcessDefinition) -> ProcessDe
         name=definition.name,
         description=definition.description,
     )
+
+
+def current_definition_ids(definitions: Iterable[ProcessDefinition]) -> set[int]:
+    """Of these definitions, those in use: the highest deployed version of its process at its own org node,
+    the one `resolve_definition` gives there."""
+    definitions = list(definitions)
+    if not definitions:
+        return set()
+    latest = (
+        ProcessDefinition.objects.filter(
+            status=DefinitionStatus.DEPLOYED,
+            org__in={d.org_id for d in definitions},
+            key__in={d.key for d in definitions},
+        )
+        .values("org", "key")
+        .annotate(top=Max("version"))
+    )
+    tops = {(row["org"], row["key"]): row["top"] for row in latest}
+    return {
+        d.pk
+        for d in definitions
+        if d.status == DefinitionStatus.DEPLOYED and tops.get((d.org_id, d.key)) == d.version
+    }
 
 
 def definition_retire(*, actor, definition: ProcessDefinition) -> ProcessDefinition:

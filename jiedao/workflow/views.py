@@ -915,6 +915,8 @@ class DefinitionListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_design"] = has_permission(self.request.user, services.PERM_DEPLOY)
+        # which version of each process is the one started (当前版本), the others deployed being superseded
+        context["current_ids"] = services.current_definition_ids(context["object_list"])
         return context
 
 
@@ -1018,7 +1020,12 @@ class DesignerView(_DesignMixin, View):
             else [],
             "anchors": [{"value": value, "label": str(label)} for value, label in DESIGNER_ANCHORS],
         }
-        return render(request, "workflow/designer.html", {"definition": definition, "config": config})
+        is_current = definition.pk in services.current_definition_ids([definition])
+        return render(
+            request,
+            "workflow/designer.html",
+            {"definition": definition, "config": config, "is_current": is_current},
+        )
 
 
 class DefinitionSaveView(_DesignMixin, View):
@@ -1049,6 +1056,10 @@ class DefinitionSaveView(_DesignMixin, View):
         if errors:
             return _designer_error(errors)
         message = _("已发布为第 %(v)d 版。") % {"v": saved.version} if self.deploy else _("草稿已保存。")
+        if self.deploy and saved.version != definition.version:
+            message = _(
+                "已发布为第 %(v)d 版，现为当前版本：草稿原为第 %(old)d 版，其间已发布了更新的版本，版本号已顺延。"
+            ) % {"v": saved.version, "old": definition.version}
         if self.deploy:
             messages.success(request, message)
         return JsonResponse(

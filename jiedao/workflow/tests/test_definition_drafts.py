@@ -2,6 +2,8 @@
 version in use takes the next number when it is deployed, the version in use is marked, and a draft can be
 deleted."""
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -9,6 +11,7 @@ from jiedao.core.testing import client_for
 from jiedao.workflow import services
 from jiedao.workflow.choices import DefinitionStatus
 from jiedao.workflow.models import ProcessDefinition
+from jiedao.workflow.tests import processes
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,38 @@ def test_a_new_draft_through_the_service_is_refused_naming_the_open_one(people, 
             actor=people.deployer, org=people.tree.subdistrict_a, bpmn_xml=leave.bpmn_xml, forms={}
         )
     assert refused.value.draft == draft and refused.value.code == "draft_exists"
+
+
+def test_deploying_a_draft_older_than_the_version_in_use_makes_it_the_version_in_use(people, leave):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)  # v2
+    newer = processes.deploy(people, "leave")  # v3, through the API's path, while v2 is open
+    assert (draft.version, newer.version) == (2, 3)
+    web = client_for(people.deployer)
+    answer = web.post(
+        f"/workflow/definitions/{draft.pk}/deploy/",
+        json.dumps({"bpmn_xml": draft.bpmn_xml, "forms": draft.forms, "name": "请销假（新）"}),
+        content_type="application/json",
+    )
+    body = answer.json()
+    assert body["ok"], body
+    assert "已发布为第 4 版，现为当前版本" in body["message"]
+    draft.refresh_from_db()
+    assert (draft.status, draft.version) == (DefinitionStatus.DEPLOYED, 4)
+    assert services.resolve_definition("leave", people.applicant.org) == draft
+    instance = services.process_start(
+        actor=people.applicant, definition_key="leave", org=people.applicant.org, data={}
+    )
+    assert instance.definition == draft
+
+
+def test_the_list_and_the_designer_mark_the_version_in_use(people, leave):
+    newer = processes.deploy(people, "leave")
+    web = client_for(people.deployer)
+    page = web.get("/workflow/definitions/").content.decode()
+    assert page.count("当前版本") == 1 and page.count("已被新版本取代") == 1
+    rows = page.split("<tr>")
+    (current_row,) = [row for row in rows if "当前版本" in row]
+    assert f"/workflow/definitions/{newer.pk}/edit/" in current_row
+    assert "当前版本" in web.get(f"/workflow/definitions/{newer.pk}/edit/").content.decode()
+    old = web.get(f"/workflow/definitions/{leave.pk}/edit/").content.decode()
+    assert "当前版本" not in old and "已被新版本取代" in old
