@@ -6,6 +6,7 @@ DEFINITION_SAVED = event_type(3001, "workflow.definition.saved", _("保存流程
 DEFINITION_DEPLOYED = event_type(3002, "workflow.definition.deployed", _("发布流程"))
 DEFINITION_RETIRED = event_type(3003, "workflow.definition.retired", _("停用流程"))
 DEFINITION_DEPLOY_REFUSED = event_type(3004, "workflow.definition.deploy_refused", _("流程发布未通过校验"))
+DEFINITION_DELETED = event_type(3005, "workflow.definition.deleted", _("删除流程草稿"))
 
 INSTANCE_STARTED = event_type(3010, "workflow.instance.started", _("发起流程"))
 INSTANCE_COMPLETED = event_type(3011, "workflow.instance.completed", _("流程办结"))

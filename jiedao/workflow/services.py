@@ -1,7 +1,7 @@
 """Every write of the workflow engine.
 
 Definitions: `definition_save_draft`, `definition_deploy`, `definition_deploy_xml`,
-`definition_new_version`, `definition_retire`.
+`definition_new_version`, `definition_delete_draft`, `definition_retire`.
 
 Instances and tasks: `process_start`, `process_withdraw`, `process_revoke`, `process_cancel`, `task_claim`,
 `task_unclaim`, `task_complete`, `task_complete_batch` (批量审批: one `task_complete` per task), `task_return`,
@@ -406,6 +406,23 @@ def definition_new_version(*, actor, definition: ProcessDefinition) -> ProcessDe
         name=definition.name,
         description=definition.description,
     )
+
+
+def definition_delete_draft(*, actor, definition: ProcessDefinition) -> None:
+    """Delete a draft nobody needs (an accidental 新建 or import). A deployed or retired version stays:
+    instances and the audit trail refer to it."""
+    require(actor, PERM_DEPLOY, definition.org)
+    with transaction.atomic():
+        locked = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+        if locked.status != DefinitionStatus.DRAFT:
+            raise ServiceError(_("只有未发布的草稿可以删除；已发布的版本请停用。"), code="not_draft")
+        audit.record(
+            events.DEFINITION_DELETED,
+            actor=actor,
+            target=locked,
+            before=audit.snapshot(locked, DEFINITION_FIELDS),
+        )
+        locked.delete()
 
 
 def current_definition_ids(definitions: Iterable[ProcessDefinition]) -> set[int]:

@@ -48,5 +48,6 @@ urlpatterns = [
         views.DefinitionNewVersionView.as_view(),
         name="definition_new_version",
     ),
+    path("definitions/<int:pk>/delete/", views.DefinitionDeleteView.as_view(), name="definition_delete"),
     path("definitions/<int:pk>/retire/", views.DefinitionRetireView.as_view(), name="definition_retire"),
 ]

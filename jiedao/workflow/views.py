@@ -1138,6 +1138,24 @@ class DefinitionNewVersionView(_DesignMixin, View):
         return HttpResponseRedirect(reverse("workflow:definition_edit", args=[created.pk]))
 
 
+class DefinitionDeleteView(_DesignMixin, View):
+    """POST: delete a draft (the list asks for confirmation first)."""
+
+    def post(self, request, pk):
+        definition = self.get_definition(pk)
+        errors = _run(
+            request, lambda: services.definition_delete_draft(actor=request.user, definition=definition)
+        )
+        for message in errors or []:
+            messages.error(request, message)
+        if not errors:
+            messages.success(
+                request,
+                _("已删除草稿：%(name)s 第 %(v)d 版。") % {"name": definition.name, "v": definition.version},
+            )
+        return HttpResponseRedirect(reverse("workflow:definition_list"))
+
+
 class DefinitionRetireView(ScopedViewMixin, View):
     model = ProcessDefinition
     permission = "change"

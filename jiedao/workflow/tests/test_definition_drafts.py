@@ -7,6 +7,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jiedao.audit.models import AuditEvent
+from jiedao.core.exceptions import PermissionDenied, ServiceError
 from jiedao.core.testing import client_for
 from jiedao.workflow import services
 from jiedao.workflow.choices import DefinitionStatus
@@ -93,3 +95,36 @@ def test_the_list_and_the_designer_mark_the_version_in_use(people, leave):
     assert "当前版本" in web.get(f"/workflow/definitions/{newer.pk}/edit/").content.decode()
     old = web.get(f"/workflow/definitions/{leave.pk}/edit/").content.decode()
     assert "当前版本" not in old and "已被新版本取代" in old
+
+
+def test_a_draft_can_be_deleted_with_a_confirmation_and_is_audited(people, leave):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)
+    web = client_for(people.deployer)
+    page = web.get("/workflow/definitions/").content.decode()
+    assert f'action="/workflow/definitions/{draft.pk}/delete/"' in page
+    assert "删除草稿「请销假」第 2 版？删除后不能恢复。" in page
+    assert f'action="/workflow/definitions/{leave.pk}/delete/"' not in page  # deployed: 停用 only
+    answer = web.post(f"/workflow/definitions/{draft.pk}/delete/", follow=True)
+    assert "已删除草稿：请销假 第 2 版。" in answer.content.decode()
+    assert not ProcessDefinition.objects.filter(pk=draft.pk).exists()
+    event = AuditEvent.objects.get(event_name="workflow.definition.deleted")
+    assert event.actor_id == people.deployer.pk
+    # and a new draft can be made again
+    again = services.definition_new_version(actor=people.deployer, definition=leave)
+    assert again.status == DefinitionStatus.DRAFT
+
+
+def test_a_deployed_version_cannot_be_deleted(people, leave):
+    answer = client_for(people.deployer).post(f"/workflow/definitions/{leave.pk}/delete/", follow=True)
+    assert "只有未发布的草稿可以删除" in answer.content.decode()
+    assert ProcessDefinition.objects.filter(pk=leave.pk).exists()
+    with pytest.raises(ServiceError):
+        services.definition_delete_draft(actor=people.deployer, definition=leave)
+
+
+def test_deleting_a_draft_needs_the_right_to_edit_definitions(people, leave):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)
+    assert client_for(people.head).post(f"/workflow/definitions/{draft.pk}/delete/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.definition_delete_draft(actor=people.head, definition=draft)
+    assert ProcessDefinition.objects.filter(pk=draft.pk).exists()
