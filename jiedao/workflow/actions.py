@@ -50,6 +50,9 @@ class WorkflowAction:
     func: Callable
     label: str
     params: dict[str, Param] = field(default_factory=dict)
+    # The process variables the action writes (besides those its ``identifier`` parameters name); None: not
+    # declared, it may write any (deploy then cannot tell which variables a condition may rely on).
+    provides: tuple[str, ...] | None = None
 
 
 ACTIONS: dict[str, WorkflowAction] = {}
@@ -59,7 +62,9 @@ class ActionError(Exception):
     """An action could not run; the message is Chinese. The step is rolled back."""
 
 
-def workflow_action(name: str, *, params: dict | None = None, label: str = ""):
+def workflow_action(
+    name: str, *, params: dict | None = None, label: str = "", provides: tuple[str, ...] | None = None
+):
     specs: dict[str, Param] = {}
     for key, spec in (params or {}).items():
         param = spec if isinstance(spec, Param) else Param(**spec)
@@ -68,10 +73,28 @@ def workflow_action(name: str, *, params: dict | None = None, label: str = ""):
         specs[key] = param
 
     def register(func: Callable) -> Callable:
-        ACTIONS[name] = WorkflowAction(name=name, func=func, label=label or name, params=specs)
+        ACTIONS[name] = WorkflowAction(
+            name=name, func=func, label=label or name, params=specs, provides=provides
+        )
         return func
 
     return register
+
+
+def variables_set(name: str, raw: dict[str, str]) -> set[str] | None:
+    """The process variables a service task running action `name` with parameters `raw` writes; None when
+    the action does not declare them (or is unknown)."""
+    action = ACTIONS.get(name)
+    if action is None or action.provides is None:
+        return None
+    named = {
+        str(raw[key]).strip()
+        for key, param in action.params.items()
+        if param.type == "identifier" and raw.get(key)
+    }
+    if any(_expression(value) is not None for value in named):
+        return None  # the variable's name is computed when the step runs
+    return {*action.provides, *named}
 
 
 def choices() -> list[tuple[str, str]]:

@@ -811,7 +811,103 @@ def validate_model(
     for form_key, schema in (forms or {}).items():
         errors.extend(formschema.validate_schema(form_key, schema))
     errors.extend(_loops_without_exit(elements, outgoing))
+    # (An element refused above, or an untyped task, is a step once fixed: said by its own message.)
+    if not model.refused and not any(
+        e.is_user_task or e.type in ("serviceTask", "task") for e in elements.values()
+    ):
+        errors.append(
+            _(
+                "流程中没有用户任务（由人办理）也没有服务任务（自动执行动作），发起后不会有任何环节办理：请至少添加一个环节。"
+            )
+        )
+    errors.extend(_conditions_without_source(model, forms, reported))
     return errors
+
+
+def provided_variables(model: ProcessModel, forms: dict) -> set[str] | None:
+    """The process variables a running instance of `model` can have: what its start and task forms fill,
+    what the platform writes (the initiator, each step's outcome, a countersign's votes) and what its service
+    tasks declare they write. None when that cannot be told: the data of a process a business record starts
+    (`business_only`), or a service task whose action does not declare what it writes."""
+    from jiedao.workflow import actions, formschema
+
+    if model.business_only:
+        return None
+    provided = {"initiator"}
+    for element in model.elements.values():
+        if element.is_user_task:
+            provided |= {"outcome", f"{element.id}_outcome"}
+            if element.countersign:
+                provided.add(f"{element.id}_votes")
+        if element.type == "serviceTask" and element.action:
+            written = actions.variables_set(element.action, element.params)
+            if written is None:
+                return None
+            provided |= written
+        schema = (forms or {}).get(element.form_key) if element.form_key else None
+        if isinstance(schema, dict):
+            for field_ in formschema.fields(schema):
+                provided.add(str(field_["key"]).split(".")[0])
+            provided |= {
+                str(c["path"]).split(".")[0]
+                for c in formschema.walk_components(schema)
+                if isinstance(c.get("path"), str) and c["path"]
+            }
+    return provided
+
+
+def _conditions_without_source(
+    model: ProcessModel, forms: dict, reported: Collection[tuple[str, str, str]]
+) -> list[str]:
+    """Conditions on a variable nothing in the process fills: they cannot be evaluated when reached, so every
+    request would stop there (a clerk only finds out on 发起)."""
+    provided = provided_variables(model, forms)
+    if provided is None:
+        return []
+    errors = []
+    for flow in model.flows.values():
+        if flow.condition is None or (flow.id, "condition", "") in reported:
+            continue
+        try:
+            names = expressions.variables(flow.condition)
+        except expressions.ExpressionError:
+            continue  # reported as an invalid condition
+        for name in sorted(names - provided):
+            errors.append(
+                _(
+                    "连线%(f)s的条件用到流程变量「%(v)s」，但本流程的表单中没有填写它的字段，也没有环节设置它，"
+                    "该条件将无法计算：请在开始表单或之前环节的表单中添加标识为「%(v)s」的字段"
+                    "（由办件发起的流程请勾选“仅由办件发起”）。"
+                )
+                % {"f": flow.label, "v": name}
+            )
+    return errors
+
+
+def publish_warnings(model: ProcessModel) -> list[str]:
+    """What does not stop a deploy but may stop a request: an exclusive or inclusive gateway whose outgoing
+    flows all carry conditions, without a default flow, stops every request for which none holds (whether
+    the conditions cover every case cannot be told without running them)."""
+    warnings = []
+    outgoing: dict[str, list[Flow]] = {}
+    for flow in model.flows.values():
+        outgoing.setdefault(flow.source, []).append(flow)
+    for element in model.elements.values():
+        out = outgoing.get(element.id, [])
+        if (
+            element.type in ("exclusiveGateway", "inclusiveGateway")
+            and out
+            and not element.default_flow
+            and all(flow.condition is not None for flow in out)
+        ):
+            warnings.append(
+                _(
+                    "网关%(g)s的出口连线都带条件，且没有默认连线：条件都不成立时申请会停在这里、无法发起或继续。"
+                    "建议把其中一条设为默认连线（如“其他情况”）。"
+                )
+                % {"g": element.label}
+            )
+    return warnings
 
 
 def _loops_without_exit(elements: dict[str, Element], outgoing: dict[str, list[Flow]]) -> list[str]:

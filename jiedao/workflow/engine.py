@@ -47,6 +47,11 @@ class EngineError(Exception):
     `str()` in the active language for whoever acted, kept as a message on an instance it stops."""
 
 
+class ActionFailed(EngineError):
+    """A registered action refused the data it was given (a person outside the org, a number that is not a
+    mobile…): about this request, not about how the process is drawn."""
+
+
 # --- timers --------------------------------------------------------------------------------------------------
 
 
@@ -184,7 +189,7 @@ class PlatformScriptEngine(PythonScriptEngine):
             params = actions.resolve_params(element.action, element.params, task.data)
             action.func(ActionContext(self.context, element.id, task.data), **params)
         except actions.ActionError as error:
-            raise EngineError(
+            raise ActionFailed(
                 Message(
                     gettext_noop("动作「%(a)s」执行失败（环节「%(t)s」）：%(m)s"),
                     a=action.label,

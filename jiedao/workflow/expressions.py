@@ -167,6 +167,16 @@ def check(source: str) -> None:
     compile_expression(source)
 
 
+def variables(source: str) -> set[str]:
+    """The process variables an (allowed) expression reads: ``form["days"] > 3`` reads ``form``."""
+    literals = {"true", "True", "false", "False", "null", "None"}
+    return {
+        node.id
+        for node in ast.walk(compile_expression(source))
+        if isinstance(node, ast.Name) and node.id not in literals
+    }
+
+
 def _check_size(value: Any) -> Any:
     if isinstance(value, bool):
         return value

@@ -51,6 +51,11 @@ def _components(schema: dict) -> Iterator[dict]:
             yield from _components(component)
 
 
+def walk_components(schema: dict | None) -> list[dict]:
+    """Every component of a schema, those inside groups too."""
+    return list(_components(schema)) if isinstance(schema, dict) else []
+
+
 def fields(schema: dict | None) -> list[dict]:
     """The input components of a schema, groups flattened."""
     if not isinstance(schema, dict):

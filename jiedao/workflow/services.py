@@ -49,7 +49,7 @@ from jiedao.core.exceptions import (
     ValidationFailed,
 )
 from jiedao.core.i18n import Joined, Message, Text, for_record, in_records_language, records_language
-from jiedao.core.scope import require
+from jiedao.core.scope import require, scope_for
 from jiedao.orgs.models import OrgUnit
 from jiedao.timelimits import services as timelimits
 from jiedao.timelimits.choices import ClockStatus
@@ -390,6 +390,11 @@ def definition_deploy_xml(
     return definition
 
 
+def definition_warnings(definition: ProcessDefinition) -> list[str]:
+    """What may stop requests of a deployed version without having stopped its deploy (said on publishing)."""
+    return bpmn.publish_warnings(bpmn.model_for(definition))
+
+
 def definition_new_version(*, actor, definition: ProcessDefinition) -> ProcessDefinition:
     """A draft copy of a deployed (or retired) version, to edit in the designer."""
     require(actor, PERM_DEPLOY, definition.org)
@@ -594,9 +599,11 @@ class EngineFailure(ServiceError):
     """A step the engine could not take, in the platform's words: the message answers whoever acted in their
     language, `text` is what an instance it stops keeps (each administrator reads it in theirs)."""
 
-    def __init__(self, text: Text, *, code: str):
+    def __init__(self, text: Text, *, code: str, configuration: bool = True):
         super().__init__(str(text), code=code)
         self.text = text
+        # False when the data of this request was refused (by an action), not the process's drawing.
+        self.configuration = configuration
 
 
 class _Step:
@@ -648,7 +655,11 @@ class _Step:
                     operation(self.workflow)
                 engine.run_engine(self.workflow)
         except engine.EngineError as error:
-            raise EngineFailure(error.args[0], code="engine_error") from None
+            raise EngineFailure(
+                error.args[0],
+                code="engine_error",
+                configuration=not isinstance(error, engine.ActionFailed),
+            ) from None
         except WorkflowException as error:
             raise EngineFailure(
                 Message(gettext_noop("流程引擎出错：%(m)s"), m=str(error)[:300]), code="engine_error"
@@ -1011,46 +1022,84 @@ def process_start(
         content_type = ContentType.objects.get_for_model(business_object, for_concrete_model=False)
         object_id = str(business_object.pk)
         _require_no_live_process(content_type, object_id)
-    with transaction.atomic(), records_language():
-        instance = ProcessInstance(
-            org=org,
-            definition=definition,
-            title=(title or _default_title(definition, actor, data, moment)).strip()[:200],
-            status=InstanceStatus.RUNNING,
-            data=data,
-            content_type=content_type,
-            object_id=object_id,
-            initiator=actor,
-            started_at=moment,
-            created_by=actor,
-            start_token=start_token,
-        )
-        if content_type is None and not start_token:
-            instance.save(force_insert=True)
-        else:
-            # Two starts at once (two clerks, two tabs, a double click) both pass the checks above; the second
-            # waits here on the first's row of a unique index and is refused once the first has committed.
+    try:
+        with transaction.atomic(), records_language():
+            instance = ProcessInstance(
+                org=org,
+                definition=definition,
+                title=(title or _default_title(definition, actor, data, moment)).strip()[:200],
+                status=InstanceStatus.RUNNING,
+                data=data,
+                content_type=content_type,
+                object_id=object_id,
+                initiator=actor,
+                started_at=moment,
+                created_by=actor,
+                start_token=start_token,
+            )
+            if content_type is None and not start_token:
+                instance.save(force_insert=True)
+            else:
+                # Two starts at once (two clerks, two tabs, a double click) both pass the checks above; the second
+                # waits here on the first's row of a unique index and is refused once the first has committed.
+                try:
+                    with transaction.atomic():
+                        instance.save(force_insert=True)
+                except IntegrityError:
+                    if start_token:
+                        _require_not_started(actor, start_token)
+                    if content_type is not None:
+                        _require_no_live_process(content_type, object_id)
+                    raise
+            record_history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
+            step = _Step(instance, actor, moment)
+            step.workflow = engine.new_workflow(model, data, step.context)
             try:
-                with transaction.atomic():
-                    instance.save(force_insert=True)
-            except IntegrityError:
-                if start_token:
-                    _require_not_started(actor, start_token)
-                if content_type is not None:
-                    _require_no_live_process(content_type, object_id)
-                raise
-        record_history(instance, HistoryAction.START, actor=actor, detail={"step": _("发起")}, at=moment)
-        step = _Step(instance, actor, moment)
-        step.workflow = engine.new_workflow(model, data, step.context)
-        step.run()
-        step.finish()
-        _audit(
-            events.INSTANCE_STARTED,
-            actor=actor,
-            target=instance,
-            after={"definition": definition.pk, "key": definition.key, "version": definition.version},
-        )
+                step.run()
+            except EngineFailure as failure:
+                if failure.code != "engine_error" or not failure.configuration:
+                    raise
+                raise _Misconfigured(failure) from None
+            step.finish()
+            _audit(
+                events.INSTANCE_STARTED,
+                actor=actor,
+                target=instance,
+                after={"definition": definition.pk, "key": definition.key, "version": definition.version},
+            )
+    except _Misconfigured as refused:
+        # Rolled back: nothing of the start is kept but the audit of the refusal.
+        raise _start_refused(actor, definition, refused.failure) from None
     return instance
+
+
+class _Misconfigured(Exception):
+    def __init__(self, failure: EngineFailure):
+        super().__init__(str(failure.message))
+        self.failure = failure
+
+
+def _start_refused(actor, definition: ProcessDefinition, failure: EngineFailure) -> ServiceError:
+    """A start the process's own configuration stops (a condition on a missing variable, no path out of a
+    gateway, a loop): nothing was started. The clerk is told plainly whom to ask — the engine's words name
+    expressions and element ids they cannot act on; whoever may edit the process reads them, and the audit
+    keeps them for the process administrator."""
+    detail = str(failure.message)
+    logger.warning("start of %s v%s refused by the engine: %s", definition.key, definition.version, detail)
+    with transaction.atomic():
+        _audit(
+            events.INSTANCE_FAILED,
+            actor=actor,
+            target=definition,
+            success=False,
+            message=detail,
+            after={"key": definition.key, "version": definition.version},
+        )
+    if scope_for(actor, PERM_DEPLOY).covers_org(definition.org_id):
+        text = _("流程「%(name)s」配置有误，暂时无法发起：%(m)s") % {"name": definition.name, "m": detail}
+    else:
+        text = _("流程「%(name)s」配置有误，暂时无法发起，请联系流程管理员。") % {"name": definition.name}
+    return ServiceError(text, code="process_misconfigured")
 
 
 LIVE_STATUSES = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)

@@ -1062,6 +1062,8 @@ class DefinitionSaveView(_DesignMixin, View):
             ) % {"v": saved.version, "old": definition.version}
         if self.deploy:
             messages.success(request, message)
+            for warning in services.definition_warnings(saved):
+                messages.warning(request, warning)
         return JsonResponse(
             {
                 "ok": True,

@@ -14,6 +14,7 @@ from jiedao.workflow.actions import ActionError, workflow_action
 @workflow_action(
     "workflow.set_variable",
     label=_("设置流程变量"),
+    provides=(),  # and the variable its `name` gives
     params={
         "name": {"type": "identifier", "label": _("变量名")},
         "value": {"type": "value", "label": _("值（可写 ${表达式}）")},
@@ -26,6 +27,7 @@ def set_variable(ctx, *, name, value):
 @workflow_action(
     "workflow.notify_copy",
     label=_("抄送"),
+    provides=(),
     params={
         "users": {"type": "users", "label": _("抄送对象（用户、角色，逗号分隔）")},
         "note": {"type": "str", "required": False, "label": _("说明"), "default": ""},
@@ -68,6 +70,7 @@ def notify_copy(ctx, *, users, note=""):
 @workflow_action(
     "workflow.generate_document",
     label=_("生成审批单（PDF）"),
+    provides=("document_id",),
     params={
         "title": {"type": "str", "label": _("标题")},
         "history": {"type": "bool", "required": False, "default": True, "label": _("附办理记录")},

@@ -26,6 +26,18 @@ APPROVE_FORM = {
 }
 
 
+def form_of(**fields: str) -> dict:
+    """A form-js schema with optional fields, key=type (number, textfield, checklist), for a test process
+    whose conditions read them: deploy refuses a condition on a variable no form fills."""
+    components = []
+    for key, kind in fields.items():
+        component = {"type": kind, "key": key, "label": key}
+        if kind == "checklist":
+            component["values"] = [{"label": v, "value": v} for v in ("house", "aid", "other")]
+        components.append(component)
+    return {"type": "default", "components": components}
+
+
 def shipped(name: str) -> tuple[str, dict]:
     xml = (PROCESSES / f"{name}.bpmn").read_text(encoding="utf-8")
     forms = json.loads((PROCESSES / f"{name}.forms.json").read_text(encoding="utf-8"))

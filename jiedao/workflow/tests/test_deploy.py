@@ -110,7 +110,7 @@ class TestRefused:
     def test_gateway_flow_without_condition(self, people):
         xml = (
             Bpmn("g", "网关")
-            .start()
+            .start(form="apply")
             .gateway("gw", name="是否超过三天")
             .user("a", "甲", groups="role:approver")
             .user("b", "乙", groups="role:approver")
@@ -122,7 +122,7 @@ class TestRefused:
             .chain("b", "end")
             .xml()
         )
-        errors = deploy_errors(people, xml)
+        errors = deploy_errors(people, xml, {"apply": processes.form_of(days="number")})
         assert errors == [
             "网关「是否超过三天」（gw）的出口连线「其他」（f_short）没有条件（只有默认连线可以不设条件）。"
         ]

@@ -445,7 +445,7 @@ class TestDurability:
     def test_a_failing_step_leaves_the_last_completed_step(self, people):
         xml = (
             Bpmn("broken", "条件缺变量")
-            .start()
+            .start(form="apply")
             .user("a", "审核", groups="role:approver")
             .gateway("gw", default="f2")
             .end()
@@ -454,7 +454,8 @@ class TestDurability:
             .flow("gw", "end", flow_id="f2")
             .xml()
         )
-        processes.deploy(people, "broken", xml=xml, forms={})
+        # "missing" is an optional field of the start form, left empty
+        processes.deploy(people, "broken", xml=xml, forms={"apply": processes.form_of(missing="number")})
         instance = services.process_start(
             actor=people.applicant, definition_key="broken", org=people.applicant.org
         )
@@ -516,7 +517,7 @@ class TestInclusiveGateway:
     def deploy(self, people):
         xml = (
             Bpmn("multi", "多部门会办")
-            .start()
+            .start(form="apply")
             .gateway("split", "inclusive", default="f_general")
             .user("housing", "住建意见", groups="role:dept-a")
             .user("civil", "民政意见", groups="role:dept-b")
@@ -533,7 +534,7 @@ class TestInclusiveGateway:
             .chain("join", "end")
             .xml()
         )
-        processes.deploy(people, "multi", xml=xml, forms={})
+        processes.deploy(people, "multi", xml=xml, forms={"apply": processes.form_of(topics="checklist")})
 
     def test_every_true_branch_runs_and_the_join_waits_for_them(self, people):
         self.deploy(people)
@@ -552,7 +553,10 @@ class TestInclusiveGateway:
     def test_default_branch_when_no_condition_holds(self, people):
         self.deploy(people)
         instance = services.process_start(
-            actor=people.applicant, definition_key="multi", org=people.applicant.org, data={"topics": []}
+            actor=people.applicant,
+            definition_key="multi",
+            org=people.applicant.org,
+            data={"topics": ["other"]},
         )
         assert steps(instance) == ["general"]
 
