@@ -963,10 +963,12 @@ class _Importer:
         try:
             expressions.check(text)
         except expressions.ExpressionError as error:
+            if text == original:
+                return  # nothing to convert: the deploy's validation says what is wrong with it, once
+            # Said here, as a conversion that failed; the deploy's validation does not report it again.
+            self.reported.add((node.get("id") or "", "condition", ""))
             self.problem(
-                _(
-                    "%(e)s的条件「%(c)s」无法转换为本平台的条件表达式（%(m)s）：请在设计器中改写（如 days > 3）。"
-                )
+                _("%(e)s的条件「%(c)s」无法转换为本平台的条件表达式：%(m)s请在设计器中改写（如 days > 3）。")
                 % {"e": self.label(node), "c": original[:100], "m": error}
             )
             return

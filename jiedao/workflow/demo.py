@@ -17,18 +17,21 @@ as ``process-admin`` administers the running instances of the sub-district and i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiedao.accounts.models import Role, User
 from jiedao.core.demo import resolve_permissions
 from jiedao.core.scope import DataScope
 from jiedao.orgs.models import OrgUnit
-from jiedao.workflow import bpmn, services
+from jiedao.workcalendar.services import CHINA_TZ
+from jiedao.workflow import bpmn, engine, services
 from jiedao.workflow.choices import DefinitionStatus
 from jiedao.workflow.models import ProcessDefinition, ProcessInstance
 
@@ -166,6 +169,15 @@ def load_item_processes(stdout=None) -> list[ProcessDefinition]:
     return deployed
 
 
+def demo_leave_start(today: dt.date | None = None) -> dt.date:
+    """When the demo's leave starts: the first Monday at least a week after the day the demo is loaded, so
+    a request waiting for approval is plausible whenever the demo is loaded (not a date long past)."""
+    if today is None:
+        today = timezone.localtime(engine.now(), CHINA_TZ).date()
+    start = today + dt.timedelta(days=7)
+    return start + dt.timedelta(days=(7 - start.weekday()) % 7)
+
+
 def load_requests(stdout=None) -> None:
     """A leave request waiting for the department head, and a joint review waiting for three departments."""
     shequ = User.objects.filter(username="shequ").first()
@@ -179,7 +191,12 @@ def load_requests(stdout=None) -> None:
         services.task_complete(
             actor=shequ,
             task=task,
-            form_data={"leave_type": "annual", "start_date": "2026-10-12", "days": 4, "reason": "回乡探亲"},
+            form_data={
+                "leave_type": "annual",
+                "start_date": demo_leave_start().isoformat(),
+                "days": 4,
+                "reason": "回乡探亲",
+            },
         )
         if stdout is not None:
             stdout.write(f"演示流程：{instance.title}（待部门负责人 approver 审批）")

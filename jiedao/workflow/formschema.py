@@ -325,11 +325,12 @@ def _check_one(component: dict, value: Any, context: dict) -> tuple[Any, str | N
         subtype = component.get("subtype") or "date"
         clean = _datetime_value(value, subtype)
         if clean is None:
-            formats = {"date": "YYYY-MM-DD", "time": "HH:MM", "datetime": "YYYY-MM-DDTHH:MM"}
-            return None, _("「%(l)s」应为有效的日期时间（%(f)s）。") % {
-                "l": label,
-                "f": formats.get(subtype, "YYYY-MM-DD"),
-            }
+            # Named as what the field asks for: a date field is not a 日期时间.
+            if subtype == "time":
+                return None, _("「%(l)s」应为有效的时间（HH:MM）。") % {"l": label}
+            if subtype == "datetime":
+                return None, _("「%(l)s」应为有效的日期时间（YYYY-MM-DDTHH:MM）。") % {"l": label}
+            return None, _("「%(l)s」应为有效的日期（YYYY-MM-DD）。") % {"l": label}
         return clean, None
     return None, _("「%(l)s」的类型不受支持。") % {"l": label}
 

@@ -990,8 +990,15 @@ def process_start(
         _require_not_started(actor, start_token)
     definition = resolve_definition(definition_key, org)
     if definition is None:
+        # Named as people know it (请销假), not by its key (leave), when any version of it has a name.
+        known = (
+            ProcessDefinition.objects.filter(key=definition_key)
+            .order_by("-version")
+            .values_list("name", flat=True)
+            .first()
+        )
         raise ServiceError(
-            _("「%(k)s」流程尚未发布，或不适用于%(org)s。") % {"k": definition_key, "org": org.name},
+            _("「%(k)s」流程尚未发布，或不适用于%(org)s。") % {"k": known or definition_key, "org": org.name},
             code="no_definition",
         )
     model = bpmn.model_for(definition)

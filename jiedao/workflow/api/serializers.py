@@ -289,6 +289,10 @@ class InstanceDetailSerializer(InstanceSerializer):
         return diagram_state(instance)["active"]
 
 
+# DRF's own words ("期望是包含类目的字典，得到类型为 “str”。") mean nothing to the person who filled the form.
+FORM_DATA_ERRORS = {"not_a_dict": gettext_lazy("表单数据应为以字段标识为键的 JSON 对象。")}
+
+
 class InstanceStartSerializer(serializers.Serializer):
     definition_key = serializers.CharField(max_length=64, help_text="流程标识，如 leave")
     org = serializers.IntegerField(required=False, help_text="在哪个组织节点发起；默认为您所在的节点")
@@ -296,6 +300,7 @@ class InstanceStartSerializer(serializers.Serializer):
         required=False,
         default=dict,
         help_text="开始表单数据：按开始表单校验，只保留表单声明的字段，其余的键忽略（流程没有开始表单时全部忽略）",
+        error_messages=FORM_DATA_ERRORS,
     )
     title = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
@@ -373,7 +378,10 @@ class TaskDetailSerializer(TaskBriefSerializer):
 
 class TaskCompleteSerializer(serializers.Serializer):
     form_data = serializers.DictField(
-        required=False, default=dict, help_text="按任务表单（form-js）校验的数据"
+        required=False,
+        default=dict,
+        help_text="按任务表单（form-js）校验的数据",
+        error_messages=FORM_DATA_ERRORS,
     )
     opinion = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     version = serializers.IntegerField(required=False, help_text="打开任务时的版本；不一致时拒绝（409）")

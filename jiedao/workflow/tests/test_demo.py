@@ -88,3 +88,18 @@ def test_the_demo_office_administers_its_communities_processes_and_a_community_c
     # Deploying processes stays at the 党政办's own node: not at a community.
     with pytest.raises(OutOfScope):
         require(office, "workflow.add_processdefinition", shequ.org)
+
+
+def test_the_demo_leave_starts_after_the_day_the_demo_is_loaded(db, clock):
+    """The leave request waits for approval: it starts a Monday at least a week after the demo's today, not
+    on a fixed date that lies months in the past by the time the demo is shown."""
+    import datetime as dt
+
+    clock.set(2026, 12, 8)  # a Tuesday
+    core_demo.load()
+    demo.load()
+    instance = ProcessInstance.objects.get(definition__key="leave")
+    start = dt.date.fromisoformat(instance.data["start_date"])
+    assert start == dt.date(2026, 12, 21) and start.weekday() == 0
+    assert "12月21日起4天" in instance.title
+    assert demo.demo_leave_start(dt.date(2027, 3, 1)) == dt.date(2027, 3, 8)

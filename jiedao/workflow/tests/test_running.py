@@ -72,7 +72,7 @@ class TestForms:
             services.task_complete(actor=people.applicant, task=task, form_data=bad)
         assert error.value.errors == {
             "leave_type": ["「请假类型」的取值不在可选范围内。"],
-            "start_date": ["「开始日期」应为有效的日期时间（YYYY-MM-DD）。"],
+            "start_date": ["「开始日期」应为有效的日期（YYYY-MM-DD）。"],
             "days": ["「请假天数」应为数字。"],
             "reason": ["「请假事由」为必填项。"],
         }

@@ -60,7 +60,7 @@ def test_date_and_time_fields_are_named_by_their_date_and_time_labels():
     }
     assert formschema.field_labels(schema) == {"use_date": "使用日期", "use_time": "使用时间"}
     _cleaned, errors = formschema.validate_data(schema, {"use_date": "明天"})
-    assert errors == {"use_date": ["「使用日期」应为有效的日期时间（YYYY-MM-DD）。"]}
+    assert errors == {"use_date": ["「使用日期」应为有效的日期（YYYY-MM-DD）。"]}
 
 
 @pytest.mark.parametrize("action", ["transfer", "delegate"])
