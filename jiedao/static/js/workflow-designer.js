@@ -363,6 +363,14 @@
     }
 
     function refreshFormList() {
+      // No forms: the select, 删除表单 and the editor's box are hidden, a line says so instead.
+      const none = !Object.keys(forms).length;
+      formSelect.hidden = none;
+      formHolder.hidden = none;
+      const removeForm = document.getElementById("wf-form-remove");
+      if (removeForm) removeForm.hidden = none;
+      const noneNote = document.getElementById("wf-forms-none");
+      if (noneNote) noneNote.hidden = !none;
       formSelect.replaceChildren();
       Object.keys(forms).forEach((key) => {
         const option = document.createElement("option");

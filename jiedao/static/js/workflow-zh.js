@@ -632,8 +632,26 @@
     return Boolean(element.closest(".fjs-select-placeholder, .fjs-dropdownlist-empty"));
   }
 
+  // diagram-js 15 names a palette entry only in aria-label (translated above): a mouse user hovering an
+  // icon saw nothing. Each entry gets the same Chinese text as its tooltip (title) whenever the palette is
+  // (re)drawn, as the context pad's entries already have.
+  function PaletteTitles(eventBus, canvas) {
+    function sync() {
+      canvas
+        .getContainer()
+        .querySelectorAll(".djs-palette .entry[aria-label]")
+        .forEach((entry) => entry.setAttribute("title", entry.getAttribute("aria-label")));
+    }
+    eventBus.on(["palette.create", "palette.changed", "import.done"], sync);
+  }
+  PaletteTitles.$inject = ["eventBus", "canvas"];
+
   window.JiedaoZh = {
-    bpmnModule: { translate: ["value", bpmnTranslate] },
+    bpmnModule: {
+      __init__: ["jiedaoPaletteTitles"],
+      jiedaoPaletteTitles: ["type", PaletteTitles],
+      translate: ["value", bpmnTranslate],
+    },
     importError,
     formEditorModule,
     formViewerModule,
