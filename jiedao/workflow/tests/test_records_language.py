@@ -58,7 +58,7 @@ def test_the_end_copy_to_the_initiator_is_chinese_when_the_last_approver_works_i
     response = client_for(people.head).post(f"/workflow/tasks/{task.pk}/complete/", form, **EN)
     assert response.status_code == 302, response.content.decode()[:2000]
     report = instance.tasks.get(element_id=steps(instance)[0])
-    form = {"form_data": json.dumps(REPORT), "version": report.version}
+    form = {"form_data": json.dumps({**REPORT, "actual_days": 1}), "version": report.version}
     response = client_for(people.applicant).post(f"/workflow/tasks/{report.pk}/complete/", form, **EN)
     assert response.status_code == 302, response.content.decode()[:2000]
     instance.refresh_from_db()
