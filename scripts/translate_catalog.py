@@ -4654,6 +4654,27 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 该环节没有表单，直接提交即可。 => This step has no form; just submit it.
 仅经办人可见（如请销假等人事事项：流程实例只有发起人、办理人、抄送对象和流程管理员能查看） => Visible to participants only (personnel matters such as leave requests: instances can be viewed only by the initiator, handlers, copy recipients and process administrators)
 已委派，交回后办理 => Delegated: handle it once it comes back
+表单数据应为以字段标识为键的 JSON 对象。 => Form data must be a JSON object keyed by field key.
+删除流程草稿 => Delete process draft
+流程中没有用户任务（由人办理）也没有服务任务（自动执行动作），发起后不会有任何环节办理：请至少添加一个环节。 => The process has no user task (handled by a person) and no service task (an automatic action): nothing would happen once it is started. Add at least one step.
+连线%(f)s的条件用到流程变量「%(v)s」，但本流程的表单中没有填写它的字段，也没有环节设置它，该条件将无法计算：请在开始表单或之前环节的表单中添加标识为「%(v)s」的字段（由办件发起的流程请勾选“仅由办件发起”）。 => The condition of flow %(f)s uses the process variable “%(v)s”, but no form of this process has a field for it and no step sets it, so it cannot be evaluated: add a field with the key “%(v)s” to the start form or to an earlier step's form (for a process started by applications, tick “Started by applications only”).
+网关%(g)s的出口连线都带条件，且没有默认连线：条件都不成立时申请会停在这里、无法发起或继续。建议把其中一条设为默认连线（如“其他情况”）。 => Every outgoing flow of gateway %(g)s has a condition and none is the default: when no condition holds, a request stops here and cannot start or continue. Consider making one of them the default flow (e.g. “otherwise”).
+%(e)s的条件「%(c)s」无法转换为本平台的条件表达式：%(m)s请在设计器中改写（如 days > 3）。 => The condition “%(c)s” of %(e)s cannot be converted to this platform's condition expressions: %(m)s Rewrite it in the designer (e.g. days > 3).
+「%(l)s」应为有效的时间（HH:MM）。 => “%(l)s” must be a valid time (HH:MM).
+「%(l)s」应为有效的日期时间（YYYY-MM-DDTHH:MM）。 => “%(l)s” must be a valid date and time (YYYY-MM-DDTHH:MM).
+「%(l)s」应为有效的日期（YYYY-MM-DD）。 => “%(l)s” must be a valid date (YYYY-MM-DD).
+流程「%(name)s」已有草稿第 %(v)d 版，请打开该草稿继续编辑，或先删除它。 => The process “%(name)s” already has a draft, version %(v)d: open that draft to continue editing it, or delete it first.
+只有未发布的草稿可以删除；已发布的版本请停用。 => Only an unpublished draft can be deleted; retire a published version instead.
+流程「%(name)s」配置有误，暂时无法发起：%(m)s => The process “%(name)s” is misconfigured and cannot be started for now: %(m)s
+流程「%(name)s」配置有误，暂时无法发起，请联系流程管理员。 => The process “%(name)s” is misconfigured and cannot be started for now. Please contact the process administrator.
+当前版本 => Current version
+已被新版本取代 => Superseded by a newer version
+删除草稿「%(name)s」第 %(v)s 版？删除后不能恢复。 => Delete the draft “%(name)s”, version %(v)s? This cannot be undone.
+本流程还没有表单；需要时在右侧填写标识后新建。 => This process has no forms yet; to add one, enter its key alongside and create it.
+本流程没有表单。 => This process has no forms.
+打开草稿 => Open the draft
+已发布为第 %(v)d 版，现为当前版本：草稿原为第 %(old)d 版，其间已发布了更新的版本，版本号已顺延。 => Published as version %(v)d, now the current version: the draft was version %(old)d, but a newer version was published meanwhile, so its number was moved up.
+已删除草稿：%(name)s 第 %(v)d 版。 => Draft deleted: %(name)s, version %(v)d.
 """
 )
 
