@@ -160,7 +160,10 @@ def bookable_day_check(day: dt.date, *, now: dt.datetime | None = None) -> None:
     """Refuse, on `date`, a day a resident may not book: not a working day, or out of the bookable range.
     The booking and the API's list of slots both ask it."""
     dates = bookable_dates(now=now)
-    if not workcalendar.is_workday(day):
+    # The calendar is asked only about days between today and the last bookable one, which it had to cover
+    # to list them: a typed year far off would otherwise raise CalendarNotCovered, and open an alert asking
+    # the administrator to enter a year nobody can book anyway.
+    if today(now=now) <= day <= dates[-1] and not workcalendar.is_workday(day):
         raise ValidationFailed(
             {
                 "date": [

@@ -65,6 +65,8 @@ class BookView(ResidentRequiredMixin, FormView):
                 services.bookable_day_check(self.day)
             except ValidationFailed as refused:
                 self.date_notice = str(refused.errors["date"][0])
+            except ServiceError as refused:  # e.g. the calendar not covering the date: a notice, not a 500
+                self.date_notice = str(refused.message)
             self.day = self.dates[0]
         if self.date_notice:
             self.date_notice = _("%(reason)s下面显示的是 %(shown)s 的时段。") % {

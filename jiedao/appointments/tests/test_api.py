@@ -117,3 +117,16 @@ def test_booking_a_slot_deleted_since_it_was_listed_is_refused(item, slots):
     )
     assert refused.status_code == 400 and refused.json()["code"] == "closed"
     assert refused.json()["errors"]["slot"] == ["该时段不开放预约，请选择其他时段。"]
+
+
+@pytest.mark.parametrize("far", ["1900-01-05", "2150-01-05"])
+def test_slots_of_a_far_year_are_out_of_range_and_open_no_alert(item, slots, far):
+    from jiedao.core.models import SystemAlert
+
+    dates = selectors.bookable_dates()
+    refused = client_of(make_resident()).get(f"{BASE}slots/", {"item": item.pk, "date": far})
+    assert refused.status_code == 400 and refused.json()["code"] == "out_of_range"
+    assert refused.json()["errors"]["date"] == [
+        f"只能预约 {dates[0]:%Y-%m-%d} 至 {dates[-1]:%Y-%m-%d} 的工作日。"
+    ]
+    assert not SystemAlert.objects.exists()

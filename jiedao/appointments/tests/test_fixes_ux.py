@@ -243,3 +243,28 @@ class TestBookingPageDate:
 
         page = self._page(item, selectors.bookable_dates()[1].isoformat())
         assert 'data-testid="date-not-bookable"' not in page
+
+    @pytest.mark.parametrize("far", ["1900-01-05", "2150-01-05", "2099-01-05"])
+    def test_a_far_year_in_the_address_is_said_without_error_or_alert(self, item, slots, far):
+        from jiedao.appointments import selectors
+        from jiedao.core.models import SystemAlert
+
+        first, last = selectors.bookable_dates()[0], selectors.bookable_dates()[-1]
+        before = SystemAlert.objects.count()
+        page = self._page(item, far)
+        notice = page.split('data-testid="date-not-bookable">')[1].split("</div>")[0]
+        assert f"只能预约 {first:%Y-%m-%d} 至 {last:%Y-%m-%d} 的工作日。" in notice
+        assert f"下面显示的是 {first:%Y-%m-%d} 的时段" in notice
+        assert SystemAlert.objects.count() == before  # no alert asking to enter a year nobody can book
+
+    def test_a_far_year_sent_with_the_form_is_refused_on_the_page(self, item, slots):
+        from jiedao.applications.tests.factories import resident_client
+        from jiedao.appointments.models import Appointment
+        from jiedao.core.models import SystemAlert
+
+        url = reverse("appointments:book", args=[item.pk])
+        before = SystemAlert.objects.count()
+        response = resident_client(make_resident()).post(url, {"date": "2150-01-05", "slot": slots[0].pk})
+        assert response.status_code == 200
+        assert "只能预约" in response.content.decode()
+        assert not Appointment.objects.exists() and SystemAlert.objects.count() == before
