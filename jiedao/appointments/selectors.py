@@ -171,9 +171,11 @@ def booking_ban_until(resident: Resident, *, now: dt.datetime | None = None) -> 
 
 
 def resident_appointments(resident: Resident, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:
-    """我的预约: the bookings still to come (booked, slot not begun) first, the soonest first; then the rest
+    """我的预约: the bookings still to come (booked, slot not ended) first, the soonest first; then the rest
     (past, checked in, cancelled, 爽约), the newest first."""
-    upcoming = Q(status=AppointmentStatus.BOOKED, starts_at__gt=now_or(now))
+    # A slot in progress is still usable (签到 and the kiosk's priority number until its end and after): the
+    # resident looking for its code finds it at the top, not among the history.
+    upcoming = Q(status=AppointmentStatus.BOOKED, ends_at__gt=now_or(now))
     return (
         Appointment.objects.filter(resident=resident)
         .select_related("item", "slot", "org")

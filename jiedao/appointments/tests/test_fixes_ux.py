@@ -133,6 +133,37 @@ class TestMyAppointmentsOrder:
         rows = listed["results"] if isinstance(listed, dict) else listed
         assert [row["code"] for row in rows] == expected
 
+    def test_a_booking_whose_slot_is_in_progress_is_among_the_upcoming_ones(self, item, slots, tree):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from jiedao.applications.tests.factories import resident_client
+        from jiedao.appointments import selectors
+        from jiedao.appointments.models import Appointment
+        from jiedao.appointments.tests.test_api import client_of
+
+        resident = make_resident()
+        first_day, second_day = selectors.bookable_dates()[:2]
+        cancelled = services.appointment_book(
+            resident=resident, item=item, day=second_day, slot_id=slots[0].pk
+        )
+        services.appointment_cancel(resident=resident, appointment=cancelled)
+        other = make_item(tree.subdistrict_a)
+        going_on = services.appointment_book(
+            resident=resident, item=other, day=first_day, slot_id=slots[1].pk
+        )
+        Appointment.objects.filter(pk=going_on.pk).update(
+            starts_at=timezone.now() - dt.timedelta(minutes=10),
+            ends_at=timezone.now() + dt.timedelta(minutes=20),
+        )
+        expected = [going_on.code, cancelled.code]
+        page = resident_client(resident).get(reverse("appointments:mine")).content.decode()
+        assert sorted(expected, key=page.index) == expected
+        listed = client_of(resident).get("/api/v1/resident/appointments/").json()
+        rows = listed["results"] if isinstance(listed, dict) else listed
+        assert [row["code"] for row in rows] == expected
+
 
 def test_a_booking_over_the_limit_says_the_limit_once(item, slots, tree):
     from jiedao.applications.tests.factories import resident_client
