@@ -1074,14 +1074,20 @@ def _registered_under_another_name(number_hash: str, name: str) -> bool:
     return registered and person is None
 
 
-def _check_checked_in(actor, appointment, item: ServiceItem) -> None:
-    """The booking a walk-in registration names: checked in at a hall the actor sees, for `item` itself."""
+def _check_checked_in(actor, appointment, item: ServiceItem, now: dt.datetime) -> None:
+    """The booking a walk-in registration names: checked in today at a hall the actor sees, for `item`
+    itself."""
     from jiedao.appointments.choices import AppointmentStatus
     from jiedao.appointments.models import Appointment
+    from jiedao.appointments.selectors import today
 
     visible = Appointment.objects.visible_to(actor, "appointments.view_appointment")
     if not visible.filter(pk=appointment.pk).exists():
         raise OutOfScope()
+    # 窗口收件 follows today's 签到: an old booking would attach a visit of another day to this application
+    # (and give its booker's numbers to whoever types its id).
+    if appointment.date != today(now=now):
+        raise ServiceError(_("该预约不是今天的预约，不能用于窗口收件。"), code="not_today")
     if appointment.org_id != item.org_id:
         raise ServiceError(
             _("该预约是其他大厅的预约，不能用于“%(item)s”的窗口收件；请选择预约所在大厅的事项。")
@@ -1139,7 +1145,13 @@ def application_register_walk_in(
     require(actor, "applications.add_application", item.org)
     _check_item(item)
     if appointment is not None:
-        _check_checked_in(actor, appointment, item)
+        from jiedao.appointments.selectors import booking_numbers
+
+        _check_checked_in(actor, appointment, item, _now(at))
+        # The page fills in the booker's numbers masked: left unchanged, they stand for the booking's own.
+        applicant_id_number, applicant_phone = booking_numbers(
+            appointment, applicant_id_number, applicant_phone
+        )
     errors: dict[str, list[str]] = {}
     try:
         applicant_name = clean_person_name(applicant_name)

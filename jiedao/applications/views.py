@@ -1394,8 +1394,10 @@ class WalkInView(ServiceFormView):
         )
 
     def prefill(self):
-        """?appointment=: the booking checked in on 今日预约, read through the user's scope (another hall's
-        booking is ignored); it gives the item and the booker's name, phone and identity number."""
+        """?appointment=: the booking checked in today on 今日预约, read through the user's scope (another
+        hall's or another day's booking is ignored, and the page says so); it gives the item and the booker's
+        name, and their phone and identity number masked (the service keeps the full ones when left as
+        they are)."""
         from jiedao.appointments.selectors import walk_in_prefill
 
         if not hasattr(self, "_prefill"):
@@ -1432,6 +1434,7 @@ class WalkInView(ServiceFormView):
             **upload_rules(),
             "chosen_item": context["form"].item,
             "appointment": self.prefill().appointment if self.prefill() else None,
+            "appointment_ignored": bool(self.request.GET.get("appointment")) and self.prefill() is None,
         }
 
     def perform(self, form):

@@ -204,8 +204,12 @@ def day_appointments(user, day: dt.date) -> QuerySet[Appointment]:
 
 @dataclass(frozen=True)
 class WalkInPrefill:
-    """What 窗口收件 fills in from a checked-in booking: the booked item and the booker's name and phone, and
-    the identity number when the booking's resident account holds a verified one."""
+    """What 窗口收件 fills in from a booking checked in today: the booked item, the booker's name, and their
+    phone and identity number (when the booking's resident account holds a verified one) masked.
+
+    The page shows staff masked numbers only, as everywhere else: the clerk compares the last digits with the
+    card in hand, and `booking_numbers` puts the full ones on the application when they are left unchanged —
+    no full number on the page, so nothing to audit, and nothing to type for the usual visitor."""
 
     appointment: Appointment
     item_id: int
@@ -214,28 +218,44 @@ class WalkInPrefill:
     id_number: str
 
 
-def walk_in_prefill(user, pk: int | str | None) -> WalkInPrefill | None:
-    """The checked-in booking `pk` at a hall in `user`'s scope, for 窗口收件 after 签到; None for a booking
-    out of scope, not checked in, or not found (the page then starts empty)."""
+def _verified_resident(appointment: Appointment):
+    resident = appointment.resident
+    return resident if resident is not None and resident.is_verified and resident.id_number else None
+
+
+def walk_in_prefill(user, pk: int | str | None, *, now: dt.datetime | None = None) -> WalkInPrefill | None:
+    """The booking `pk` checked in today at a hall in `user`'s scope, for 窗口收件 after 签到; None for a
+    booking out of scope, not checked in, of another day, or not found (the page then starts empty)."""
     if pk is None or not str(pk).isdigit():
         return None
     appointment = (
         Appointment.objects.visible_to(user, "appointments.view_appointment")
-        .filter(pk=int(pk), status=AppointmentStatus.CHECKED_IN)
-        .select_related("resident")
+        .filter(pk=int(pk), status=AppointmentStatus.CHECKED_IN, date=today(now=now))
+        .select_related("resident", "item")
         .first()
     )
     if appointment is None:
         return None
-    resident = appointment.resident
-    id_number = resident.id_number if resident is not None and resident.is_verified else ""
+    resident = _verified_resident(appointment)
     return WalkInPrefill(
         appointment=appointment,
         item_id=appointment.item_id,
         name=appointment.name,
-        phone=appointment.phone,
-        id_number=id_number or "",
+        phone=appointment.phone_masked,
+        id_number=resident.id_number_masked if resident is not None else "",
     )
+
+
+def booking_numbers(appointment: Appointment, id_number: str, phone: str) -> tuple[str, str]:
+    """The identity number and phone a walk-in registration from `appointment` is to keep: a value left as
+    the masked one the page filled in stands for the booking's own full number; anything typed is kept."""
+    id_number, phone = (id_number or "").strip(), (phone or "").strip()
+    resident = _verified_resident(appointment)
+    if resident is not None and id_number and id_number == resident.id_number_masked:
+        id_number = resident.id_number
+    if phone and phone == appointment.phone_masked:
+        phone = appointment.phone
+    return id_number, phone
 
 
 def todays_appointments(user, *, now: dt.datetime | None = None) -> QuerySet[Appointment]:

@@ -95,3 +95,38 @@ def test_the_walk_in_page_says_the_booking_is_for_another_item_and_registers_not
     assert response.status_code == 200
     assert f"该预约办理的是「{booked_item.name}」" in response.content.decode()
     assert not Application.objects.exists()
+
+
+def _moved_back(booking, days: int):
+    import datetime as dt
+
+    from jiedao.appointments.models import Appointment
+
+    back = dt.timedelta(days=days)
+    Appointment.objects.filter(pk=booking.pk).update(
+        date=booking.date - back, starts_at=booking.starts_at - back, ends_at=booking.ends_at - back
+    )
+    booking.refresh_from_db()
+    return booking
+
+
+def test_a_booking_checked_in_on_another_day_fills_nothing_and_is_refused(tree):
+    from jiedao.audit.models import AuditEvent
+
+    item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a)
+    booking = _moved_back(checked_in(item, slot), 40)
+    resident = booking.resident
+    clerk = make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS)
+    audited = AuditEvent.objects.count()
+    page = client_for(clerk).get(f"{reverse('applications:walk_in')}?appointment={booking.pk}")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="walk-in-appointment-ignored"' in text
+    assert resident.id_number not in text and resident.id_number_masked not in text
+    assert resident.phone not in text and booking.name not in text
+    assert AuditEvent.objects.count() == audited
+    with pytest.raises(ServiceError) as refused:
+        register(clerk, item, booking)
+    assert refused.value.code == "not_today"
+    assert str(refused.value.message) == "该预约不是今天的预约，不能用于窗口收件。"
+    assert not Application.objects.exists()

@@ -32,8 +32,9 @@ class TestWalkInAfterCheckIn:
         page = client.get(link).content.decode()
         assert f"<strong>{item.name}</strong>" in page
         assert 'value="王小明"' in page
-        assert f'value="{resident.phone}"' in page
-        assert f'value="{resident.id_number}"' in page
+        # Masked, as staff see them everywhere else; the full numbers are not on the page.
+        assert f'value="{resident.phone_masked}"' in page and resident.phone not in page
+        assert f'value="{resident.id_number_masked}"' in page and resident.id_number not in page
         assert appointment.code in page
 
     def test_the_application_registered_from_the_booking_keeps_it(self, item, slots, tree):
@@ -53,8 +54,36 @@ class TestWalkInAfterCheckIn:
         response = client.post(url, data, follow=True)
         application = Application.objects.get(item=item)
         assert application.appointment_id == appointment.pk
+        assert (application.applicant_id_number, application.applicant_phone) == (
+            resident.id_number,
+            resident.phone,
+        )
         shown = response.content.decode().split('data-testid="appointment">')[1].split("</dd>")[0]
         assert appointment.code in shown and "已签到" in shown
+
+    def test_the_masked_numbers_left_as_filled_in_register_the_bookers_full_numbers(self, item, slots, tree):
+        from jiedao.applications.models import Application
+
+        resident = make_resident(name="王小明")
+        appointment = checked_in(resident, item, slots[-1])
+        client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+        url = f"{reverse('applications:walk_in')}?appointment={appointment.pk}"
+        data = {
+            "item": str(item.pk),
+            "applicant_name": "王小明",
+            "applicant_id_number": resident.id_number_masked,
+            "applicant_phone": resident.phone_masked,
+            "other": SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf"),
+        }
+        client.post(url, data)
+        application = Application.objects.get(item=item)
+        assert application.applicant_id_number == resident.id_number
+        assert application.applicant_phone == resident.phone
+        # Typed over, the visitor's own number is kept (a booking made with another phone).
+        Application.objects.all().delete()
+        again = SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf")
+        client.post(url, {**data, "applicant_phone": "13900139000", "other": again})
+        assert Application.objects.get(item=item).applicant_phone == "13900139000"
 
     def test_a_booking_not_checked_in_or_out_of_scope_is_refused_by_the_service(self, item, slots, tree):
         from jiedao.applications import services as applications
