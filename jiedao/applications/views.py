@@ -1435,7 +1435,16 @@ class WalkInView(ServiceFormView):
             "chosen_item": context["form"].item,
             "appointment": self.prefill().appointment if self.prefill() else None,
             "appointment_ignored": bool(self.request.GET.get("appointment")) and self.prefill() is None,
+            "booked_item": self.booked_item_not_chosen(context["form"].item),
         }
+
+    def booked_item_not_chosen(self, chosen):
+        """The booking's item when the clerk chose another one (更换事项): the service would refuse the
+        booking with it, so the page says so before the form (and its files) and offers to drop the booking."""
+        prefill = self.prefill()
+        if prefill is None or chosen is None or chosen.pk == prefill.item_id:
+            return None
+        return prefill.appointment.item
 
     def perform(self, form):
         data = form.cleaned_data

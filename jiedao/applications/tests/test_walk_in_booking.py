@@ -130,3 +130,31 @@ def test_a_booking_checked_in_on_another_day_fills_nothing_and_is_refused(tree):
     assert refused.value.code == "not_today"
     assert str(refused.value.message) == "该预约不是今天的预约，不能用于窗口收件。"
     assert not Application.objects.exists()
+
+
+def test_choosing_another_item_says_so_before_the_form_and_offers_to_drop_the_booking(tree):
+    booked_item = make_item(tree.subdistrict_a)
+    chosen_item = make_item(tree.subdistrict_a)
+    [slot, *_rest] = open_hall(tree.subdistrict_a)
+    booking = checked_in(booked_item, slot)
+    client = client_for(make_user(tree.subdistrict_a, *WINDOW, *CLERK_PERMISSIONS))
+    url = reverse("applications:walk_in")
+    # 更换事项: the picker sends the chosen item with the booking.
+    page = client.get(url, {"item": chosen_item.pk, "appointment": booking.pk}).content.decode()
+    notice = page.split('data-testid="walk-in-other-item">')[1].split("</div>")[0]
+    assert f"该预约办理的是「{booked_item.name}」，与所选事项「{chosen_item.name}」不一致。" in notice
+    assert 'type="file"' not in page  # no materials chosen only to be refused
+    drop = notice.split('data-testid="walk-in-drop-appointment" href="')[1].split('"')[0]
+    assert drop == f"{url}?item={chosen_item.pk}" and "不关联预约，直接收件" in notice
+    form = client.get(drop).content.decode()
+    assert 'type="file"' in form and "walk-in-other-item" not in form
+    data = {
+        "item": str(chosen_item.pk),
+        "applicant_name": "王小明",
+        "applicant_id_number": "110105197505050017",
+        "applicant_phone": "13800138000",
+        "other": SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf"),
+    }
+    client.post(drop, data)
+    application = Application.objects.get(item=chosen_item)
+    assert application.appointment_id is None
