@@ -83,17 +83,27 @@ def guide_search(
     *, q: str = "", audience: str = "", life_event: str = "", org_id: int | None = None
 ) -> GuideSearch:
     """Published items matching a search text (`item_matches`), an audience (个人 / 企业) and a life event."""
-    matches = item_matches(published_items(), q, ("name", "code", "department", "conditions"))
-    items = matches.items
-    if audience in (Audience.PERSON, Audience.ENTERPRISE):
-        items = items.filter(audience__in=[audience, Audience.BOTH])
+    items = filter_items(published_items(), audience=audience, life_event=life_event)
     if org_id:
         items = items.filter(org_id=org_id)
-    result = list(items.order_by("org__path", "code"))
+    # Matched within the filters: 居住证 among 企业办事 looks for names alike among the enterprise items
+    # rather than finding the personal 居住证办理 exactly, filtering it out and saying 没有找到.
+    matches = item_matches(items, q, ("name", "code", "department", "conditions"))
+    return GuideSearch(list(matches.items.order_by("org__path", "code")), approximate=matches.approximate)
+
+
+def filter_items(
+    items: QuerySet[ServiceItem], *, audience: str = "", life_event: str = ""
+) -> QuerySet[ServiceItem]:
+    """`items` for an audience (个人 / 企业, an item for both counts for each) and a life event; an empty or
+    unknown value does not filter."""
+    if audience in (Audience.PERSON, Audience.ENTERPRISE):
+        items = items.filter(audience__in=[audience, Audience.BOTH])
     if life_event:
-        # JSON containment differs between SQLite and PostgreSQL; the public catalog is small.
-        result = [item for item in result if life_event in (item.life_events or [])]
-    return GuideSearch(result, approximate=matches.approximate)
+        # JSON containment differs between SQLite and PostgreSQL; match on the ids (the catalog is small).
+        ids = [pk for pk, events in items.values_list("pk", "life_events") if life_event in (events or [])]
+        items = items.filter(pk__in=ids)
+    return items
 
 
 def search_items(

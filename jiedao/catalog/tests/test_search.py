@@ -67,3 +67,16 @@ def test_the_guide_says_when_it_shows_names_alike_instead_of_matches(items):
     assert "没有完全符合" not in exact
     nothing = Client().get("/guide/", {"q": "护照"}).content.decode()
     assert "没有完全符合" not in nothing and "没有找到符合条件的事项" in nothing
+
+
+def test_the_guide_matches_within_the_audience_chosen(items):
+    from jiedao.catalog.choices import Audience
+
+    org = items["居住证办理"].org
+    make_item(org, name="企业员工居所住址证明", conditions="", audience=Audience.ENTERPRISE)
+    # 居住证 is in a personal item's name only: among 企业办事 the names alike are shown, and called so.
+    html = Client().get("/guide/", {"q": "居住证", "audience": Audience.ENTERPRISE}).content.decode()
+    assert "企业员工居所住址证明" in html and "居住证办理" not in html
+    assert "没有完全符合「居住证」的事项，以下是名称相近的事项。" in html
+    exact = Client().get("/guide/", {"q": "居住证", "audience": Audience.PERSON}).content.decode()
+    assert "居住证办理" in exact and "企业员工居所住址证明" not in exact and "没有完全符合" not in exact
