@@ -58,14 +58,16 @@ class ItemListView(ScopedListView):
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("org")
-        queryset = selectors.matching_items(queryset, self.request.GET.get("q", ""))
         status = self.request.GET.get("status")
         if status in ("published", "draft"):
             queryset = queryset.filter(is_published=status == "published")
-        return queryset.order_by("org__path", "code")
+        matches = selectors.item_matches(queryset, self.request.GET.get("q", ""))
+        self.approximate = matches.approximate  # names alike, not matches: the page says so
+        return matches.items.order_by("org__path", "code")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
+            approximate=self.approximate,
             q=self.request.GET.get("q", ""),
             status=self.request.GET.get("status", ""),
             can_add=has_permission(self.request.user, "catalog.add_serviceitem"),

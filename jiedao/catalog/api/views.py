@@ -23,12 +23,32 @@ from jiedao.core.exceptions import ValidationFailed
 
 CODE_REGEX = "[A-Za-z0-9_.-]+"
 
+APPROXIMATE_HEADER = "X-Search-Approximate"
+
 ITEM_FILTERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="事项名称或编码（包含匹配）"),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description=(
+            "事项名称或编码，多个词语用空格或标点分开，须全部包含；没有事项全部包含时，返回名称含有这些字的"
+            f"近似事项，响应头 {APPROXIMATE_HEADER} 为 true"
+        ),
+    ),
     OpenApiParameter(
         "audience", OpenApiTypes.STR, enum=[Audience.PERSON, Audience.ENTERPRISE], description="服务对象"
     ),
     OpenApiParameter("event", OpenApiTypes.STR, enum=LifeEvent.values, description="人生事件"),
+    OpenApiParameter(
+        APPROXIMATE_HEADER,
+        OpenApiTypes.STR,
+        location=OpenApiParameter.HEADER,
+        response=[200],
+        enum=["true", "false"],
+        description=(
+            "true：没有事项包含 q 的全部词语，列出的是名称含有这些字的近似事项（请向用户说明是“名称相近的事项”）；"
+            "false：完全匹配，或未按 q 查询"
+        ),
+    ),
 ]
 
 
@@ -56,18 +76,31 @@ def _check_filters(params) -> None:
         raise ValidationFailed(errors)
 
 
-def _filter(queryset, params):
+def _filter(queryset, params) -> tuple:
+    """The items for the list's filters and whether the search by `q` is approximate (`item_matches`),
+    decided within the audience and life event asked for."""
     _check_filters(params)
-    queryset = selectors.matching_items(queryset, params.get("q", ""))
-    audience = params.get("audience", "")
-    if audience in (Audience.PERSON, Audience.ENTERPRISE):
-        queryset = queryset.filter(audience__in=[audience, Audience.BOTH])
-    event = params.get("event", "")
-    if event in LifeEvent.values:
-        # JSON containment differs between SQLite and PostgreSQL; match on the ids instead.
-        ids = [pk for pk, events in queryset.values_list("pk", "life_events") if event in (events or [])]
-        queryset = queryset.filter(pk__in=ids)
-    return queryset
+    queryset = selectors.filter_items(
+        queryset, audience=params.get("audience", ""), life_event=params.get("event", "")
+    )
+    matches = selectors.item_matches(queryset, params.get("q", ""))
+    return matches.items, matches.approximate
+
+
+class ApproximateSearchMixin:
+    """The list says in `X-Search-Approximate` whether its search found names alike rather than matches: the
+    client must not present a guess (居家养老服务补贴申请 for 养老补贴) as what was asked for."""
+
+    search_approximate = False
+
+    def filtered(self, queryset):
+        queryset, self.search_approximate = _filter(queryset, self.request.query_params)
+        return queryset.order_by("org__path", "code")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        response[APPROXIMATE_HEADER] = "true" if self.search_approximate else "false"
+        return response
 
 
 @extend_schema_view(
@@ -81,6 +114,7 @@ def _filter(queryset, params):
     destroy=extend_schema(summary="删除未发布的服务事项", responses={204: None, **ERRORS}),
 )
 class ServiceItemViewSet(
+    ApproximateSearchMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -103,7 +137,7 @@ class ServiceItemViewSet(
             return ServiceItem.objects.none()
         queryset = super().get_queryset().select_related("org").prefetch_related("materials")
         if self.action == "list":
-            queryset = _filter(queryset, self.request.query_params).order_by("org__path", "code")
+            queryset = self.filtered(queryset)
         return queryset
 
     def _read_back(self, pk: int) -> ServiceItem:
@@ -151,7 +185,7 @@ class ServiceItemViewSet(
     list=extend_schema(summary="已发布的服务事项（公开，无需登录）", parameters=ITEM_FILTERS, auth=[]),
     retrieve=extend_schema(summary="已发布服务事项的办事指南（公开，无需登录）", auth=[]),
 )
-class PublicServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
+class PublicServiceItemViewSet(ApproximateSearchMixin, viewsets.ReadOnlyModelViewSet):
     """The public catalog: published items only, by code; no authentication."""
 
     scope_exempt = "public catalog, published items only, no personal data"
@@ -170,5 +204,5 @@ class PublicServiceItemViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         queryset = selectors.published_items()
         if self.action == "list":
-            queryset = _filter(queryset, self.request.query_params).order_by("org__path", "code")
+            queryset = self.filtered(queryset)
         return queryset

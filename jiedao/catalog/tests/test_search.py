@@ -80,3 +80,22 @@ def test_the_guide_matches_within_the_audience_chosen(items):
     assert "没有完全符合「居住证」的事项，以下是名称相近的事项。" in html
     exact = Client().get("/guide/", {"q": "居住证", "audience": Audience.PERSON}).content.decode()
     assert "居住证办理" in exact and "企业员工居所住址证明" not in exact and "没有完全符合" not in exact
+
+
+def test_the_catalog_api_and_the_staff_list_say_when_they_show_names_alike(tree, items):
+    from jiedao.core.testing import api_client_for
+
+    clerk = make_user(tree.subdistrict_a, "catalog.view_serviceitem")
+    for api, url in (
+        (APIClient(), "/api/v1/public/service-items/"),
+        (api_client_for(clerk), "/api/v1/service-items/"),
+    ):
+        alike = api.get(url, {"q": "养老补贴"})
+        rows = alike.json()["results"] if isinstance(alike.json(), dict) else alike.json()
+        assert [row["name"] for row in rows] == ["居家养老服务补贴申请"]
+        assert alike["X-Search-Approximate"] == "true"
+        exact = api.get(url, {"q": "低保"})
+        assert exact["X-Search-Approximate"] == "false"
+    notice = "没有完全符合「养老补贴」的事项，以下是名称相近的事项。"
+    assert notice in client_for(clerk).get("/catalog/items/", {"q": "养老补贴"}).content.decode()
+    assert "没有完全符合" not in client_for(clerk).get("/catalog/items/", {"q": "低保"}).content.decode()
