@@ -4675,6 +4675,12 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 打开草稿 => Open the draft
 已发布为第 %(v)d 版，现为当前版本：草稿原为第 %(old)d 版，其间已发布了更新的版本，版本号已顺延。 => Published as version %(v)d, now the current version: the draft was version %(old)d, but a newer version was published meanwhile, so its number was moved up.
 已删除草稿：%(name)s 第 %(v)d 版。 => Draft deleted: %(name)s, version %(v)d.
+该预约不是今天的预约，不能用于窗口收件。 => This booking is not for today and cannot be used for window registration.
+身份证件号码和电话只显示部分：不改动即按预约人账号中的号码登记；来人的号码不同时，请清除后填写完整号码。 => The ID number and phone are partly hidden: if left unchanged, the numbers in the booker's account are registered; if the visitor's numbers differ, clear them and enter the full numbers.
+该预约不是今天已签到的预约，或不在您的管辖范围内，未带出申请人信息，也不会关联到办件。 => This booking was not checked in today or is outside your scope: no applicant details were filled in, and it will not be linked to the application.
+预约只能用于所预约的事项；办理所选事项请不关联预约直接收件（申请人信息需重新填写）。 => A booking can only be used for the item booked; to handle the chosen item, register without the booking (the applicant's details must be entered again).
+不关联预约，直接收件 => Register without the booking
+按预约事项「%(booked)s」收件 => Register for the booked item “%(booked)s”
 """
 )
 
