@@ -62,7 +62,13 @@ from jiedao.core.exceptions import OutOfScope, RateLimited, ServiceError, Valida
 from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission, require
-from jiedao.core.views import ScopedDetailView, ScopedListView, ScopedViewMixin, ServiceFormView
+from jiedao.core.views import (
+    ScopedDetailView,
+    ScopedListView,
+    ScopedViewMixin,
+    ServiceFormView,
+    keep_address_private,
+)
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
 from jiedao.public import page_cache
@@ -674,8 +680,7 @@ class RatingLinkView(PublicPageMixin, TemplateView):
             form=form, link=state, error=error, done=done, via_qr="q" in self.request.GET
         )
         response = self.render_to_response(context, status=status)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"  # the token must not leave in a Referer header
+        keep_address_private(response)
         if status == 429:
             response["Retry-After"] = str(services.LOOKUP_RETRY_AFTER)
         return response
@@ -1356,8 +1361,7 @@ class CertificateVerifyView(PublicPageMixin, TemplateView):
         except ServiceError as refused:
             status, error = 404, str(refused.message)
         response = self.render_to_response(self.get_context_data(result=result, error=error), status=status)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"  # the code must not leave in a Referer header
+        keep_address_private(response)
         if status == 429:
             response["Retry-After"] = str(services.LOOKUP_RETRY_AFTER)
         return response
@@ -1944,8 +1948,7 @@ class PadPairView(TemplateView):
 
     def show(self, *, window=None, error: str = "", status: int = 200):
         response = self.render_to_response(self.get_context_data(window=window, error=error), status=status)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"  # the token must not leave in a Referer header
+        keep_address_private(response)
         return response
 
     def get(self, request, *args, **kwargs):
@@ -1989,8 +1992,7 @@ class PadView(TemplateView):
             response["HX-Refresh"] = "true"  # a polling pad that was revoked shows the whole page
         else:
             response = super().dispatch(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        keep_address_private(response)
         return response
 
     def get_template_names(self):

@@ -21,6 +21,16 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, ServiceError, V
 from jiedao.core.scope import has_permission, permission_name
 
 
+def keep_address_private(response):
+    """For a page whose address carries a secret (a rating or pairing token, a certificate's 查验码): never
+    cached, and the address never sent on in a Referer header. Not "no-referrer": with it Chromium sends
+    the page's own form posts (rating, pairing, the language switch) with `Origin: null`, which Django's
+    CSRF check refuses."""
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "strict-origin"
+    return response
+
+
 class ScopedViewMixin(LoginRequiredMixin):
     """Requires login and a permission; querysets are always `visible_to(user, permission)`."""
 

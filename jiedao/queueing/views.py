@@ -25,7 +25,7 @@ from jiedao.core.exceptions import OutOfScope, PermissionDenied, RateLimited, Se
 from jiedao.core.middleware import client_ip
 from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
-from jiedao.core.views import ScopedViewMixin, ServiceFormView
+from jiedao.core.views import ScopedViewMixin, ServiceFormView, keep_address_private
 from jiedao.parameters.services import get_parameter
 from jiedao.public.views import PublicPageMixin
 from jiedao.queueing import forms, selectors, services
@@ -251,10 +251,7 @@ class KioskPairView(PublicPageMixin, TemplateView):
 
     def show(self, *, device=None, error: str = "", status: int = 200):
         response = self.render_to_response(self.get_context_data(device=device, error=error), status=status)
-        response["Cache-Control"] = "no-store"
-        # The token must not leave in a Referer header; not "no-referrer", with which Chromium sends the
-        # confirmation's Origin as "null" and the CSRF check refuses it.
-        response["Referrer-Policy"] = "strict-origin"
+        keep_address_private(response)
         return response
 
     def refused(self, error: ServiceError):
