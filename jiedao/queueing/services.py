@@ -596,8 +596,8 @@ def ticket_call_next(
     """叫下一位 at `window`: the first waiting ticket of today among the lines it serves (预约优先 first, then
     who has waited longest). The visitor the window was serving is finished (办结) with it.
 
-    The window's row is locked first (window → ticket → booking → audit), so one window calls one visitor at
-    a time. `seen_current` is the pk of the ticket the window's page showed as being served (None: nobody);
+    The window's row is locked first (window → the tickets it serves → the next ticket → booking → audit), so
+    one window calls one visitor at a time, in the order 办结/过号/重呼 take their locks. `seen_current` is the pk of the ticket the window's page showed as being served (None: nobody);
     when the window now serves another (the button pressed twice, an old tab, two staff at one window), the
     call is refused with Conflict and nothing changes."""
     _require_at_window(actor, window)
@@ -620,6 +620,14 @@ def ticket_call_next(
                     % {"window": window.number, "code": serving.code if serving else _("无")},
                     code="window_changed",
                 )
+        # The visitors being served, before anything else is locked: 办结/过号/重呼 lock such a ticket and then
+        # the audit chain, so the booking's check-in below (which writes the chain) must come after.
+        being_served = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("called_window")
+            .filter(called_window=window, date=day, status=TicketStatus.CALLED)
+            .order_by("pk")
+        )
         # Another window's ticket being called is skipped, not waited for: that window calls it.
         skip_locked = connection.features.has_select_for_update_skip_locked
         ticket = (
@@ -632,10 +640,8 @@ def ticket_call_next(
             raise ServiceError(_("目前没有等候的群众。"), code="empty")
         # Before any audit record: the booking's row, then the audit chain, as 预约签到 takes them.
         _check_in_booking(actor, ticket, now)
-        for serving in Ticket.objects.select_for_update().filter(
-            called_window=window, date=day, status=TicketStatus.CALLED
-        ):
-            _finish(serving, actor, now)
+        for current in being_served:
+            _finish(current, actor, now)
         ticket.status = TicketStatus.CALLED
         ticket.called_at = ticket.called_at or now
         ticket.announced_at, ticket.called_window, ticket.called_by = now, window, actor

@@ -170,3 +170,40 @@ def test_two_admins_giving_one_letter_at_once_get_one_line(tree):
     results = at_once(**calls)
     assert sorted(kind for kind, _value in results.values()) == ["ok", "refused"], results
     assert QueueLine.objects.filter(org=hall, prefix="B").count() == 1
+
+
+@pytest.mark.parametrize("action", ["ticket_finish", "ticket_skip", "ticket_recall"])
+def test_call_next_of_a_booked_visitor_while_another_clerk_ends_the_current_one(tree, action):
+    """Two staff at one window: one presses 叫下一位 (the next visitor came with a booking, checked in by the
+    call), the other 办结/过号/重呼 of the visitor being served, at the same moment. Both are answered (one may
+    be told the page is out of date), never a database error; the booked visitor is called and checked in."""
+    from jiedao.appointments.models import Appointment
+
+    hall = tree.subdistrict_a
+    window = make_window(hall, number="1号窗口")
+    caller = make_caller(hall, window, "appointments.checkin_appointment")
+    colleague = make_caller(hall, window)
+    line = make_line(hall, "A", window)
+    booking = booking_on(hall, MONDAY)
+    for runner, order in both_orders("call", "other"):
+        Ticket.objects.all().delete()
+        Appointment.objects.filter(pk=booking.pk).update(
+            status="booked", checked_in_at=None, checked_in_by=None
+        )
+        (serving,) = take(line)
+        services.ticket_call_next(actor=caller, window=window, now=at(MONDAY, 9, 30))
+        services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 9, 31))
+        calls = {
+            "call": lambda: services.ticket_call_next(actor=caller, window=window, now=at(MONDAY, 10)),
+            "other": lambda t=serving: getattr(services, action)(
+                actor=colleague, ticket=t, now=at(MONDAY, 10)
+            ),
+        }
+        results = run(runner, order, calls)
+        assert results["call"][0] == "ok", results
+        assert results["call"][1].code == "A002"
+        assert results["other"][0] in ("ok", "refused"), results
+        booking.refresh_from_db()
+        assert booking.status == "checked_in"
+        assert Ticket.objects.get(code="A001").status in ("done", "skipped")
+    assert_chain_verifies()
