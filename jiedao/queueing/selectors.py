@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from jiedao.applications.models import ServiceWindow
 from jiedao.appointments import selectors as appointments
+from jiedao.appointments.choices import AppointmentStatus
+from jiedao.appointments.models import Appointment
 from jiedao.core.exceptions import ServiceError
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.models import OrgUnit
@@ -144,10 +146,23 @@ def current_at(window: ServiceWindow, day: dt.date) -> Ticket | None:
     """The ticket the window is serving (called, not yet finished or skipped)."""
     return (
         Ticket.objects.filter(called_window=window, date=day, status=TicketStatus.CALLED)
-        .select_related("line")
+        .select_related("line", "appointment")
         .order_by("-called_at")
         .first()
     )
+
+
+def walk_in_query(user, ticket: Ticket) -> str:
+    """The query of the 窗口收件 link for the visitor of `ticket`: the booking they came with once checked in
+    today and readable by `user` (the form is filled from it and the application carries it), else the
+    booked item; nothing for a visitor without a booking."""
+    booking = ticket.appointment
+    if booking is None:
+        return ""
+    readable = Appointment.objects.visible_to(user, "appointments.view_appointment").filter(pk=booking.pk)
+    if booking.status == AppointmentStatus.CHECKED_IN and booking.date == ticket.date and readable.exists():
+        return f"?appointment={booking.pk}"
+    return f"?item={booking.item_id}"
 
 
 def skipped_for(window: ServiceWindow, day: dt.date) -> QuerySet[Ticket]:

@@ -364,8 +364,10 @@ class WindowView(WindowLinesView):
     def get_context_data(self, **kwargs):
         window = self.get_window()
         day = selectors.today()
+        current = selectors.current_at(window, day)
         return super().get_context_data(
-            current=selectors.current_at(window, day),
+            current=current,
+            walk_in_query=selectors.walk_in_query(self.request.user, current) if current else "",
             skipped=selectors.skipped_for(window, day),
             can_register=has_permission(self.request.user, "applications.add_application"),
             **kwargs,

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from jiedao.core.testing import client_for, make_user
 from jiedao.parameters.services import parameter_set
@@ -331,3 +332,56 @@ def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_ur
     hall_open_now(tree.district, workday=False)
     closed = kiosk.get(region.group(1)).content.decode()
     assert "不是工作日" in closed and "disabled" in closed
+
+
+def test_walk_in_from_the_window_of_a_visitor_who_came_with_a_booking_registers_the_booking(
+    tree, window, line
+):
+    """The visitor took the number with a booking code; 叫下一位 checks the booking in, and 窗口收件 on the
+    window's page opens the form filled from the booking, whose application then carries the booking."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jiedao.applications.models import Application
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, PDF
+    from jiedao.appointments.tests.factories import WINDOW
+
+    day = hall_open_now(tree.district)
+    clerk = make_caller(tree.subdistrict_a, window, *WINDOW, *CLERK_PERMISSIONS)
+    booking = booking_on(tree.subdistrict_a, day)
+    services.ticket_take(line=line, appointment_code=booking.code)
+    client = client_for(clerk)
+    page = client.post(
+        f"/queue/staff/windows/{window.pk}/call/", {"current": ""}, follow=True
+    ).content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "checked_in"
+    walk_in = reverse("applications:walk_in")
+    current = page[page.index('data-testid="current"') :]
+    link = re.search(rf'href="({re.escape(walk_in)}[^"]*)"', current)
+    assert link is not None, page
+    url = link.group(1).replace("&amp;", "&")
+    assert url == f"{walk_in}?appointment={booking.pk}"
+    form = client.get(url).content.decode()
+    assert booking.name in form and booking.item.name in form
+    response = client.post(
+        url,
+        {
+            "item": str(booking.item_id),
+            "applicant_name": booking.name,
+            "applicant_id_number": "110105197505050017",
+            "applicant_phone": "13800138000",
+            "other": SimpleUploadedFile("申请表.pdf", PDF, content_type="application/pdf"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert Application.objects.get().appointment_id == booking.pk
+
+
+def test_walk_in_from_the_window_without_a_checked_in_booking_keeps_the_item(tree, window, line):
+    """The caller may not check in: the booking is left to 今日预约, and 窗口收件 opens the booked item."""
+    day = hall_open_now(tree.district)
+    caller = make_caller(tree.subdistrict_a, window, "applications.add_application")
+    booking = booking_on(tree.subdistrict_a, day)
+    services.ticket_take(line=line, appointment_code=booking.code)
+    page = client_for(caller).post(f"/queue/staff/windows/{window.pk}/call/", follow=True).content.decode()
+    assert f'href="{reverse("applications:walk_in")}?item={booking.item_id}"' in page
