@@ -40,6 +40,7 @@ PRIORITY_MINUTES_BEFORE = declare(
     group=GROUP,
     help_text=_(
         "凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。"
+        "时段结束超过预约办理的“签到宽限”后取的号，同样按普通号排队。"
     ),
 )
 TAKES_PER_HOUR = declare(

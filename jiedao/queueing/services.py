@@ -330,8 +330,28 @@ def _clean_phone(phone: str | None) -> str:
 
 
 def _booking(code: str, hall_id: int, day: dt.date) -> Appointment:
-    """Today's booking `code` at the hall, locked; refused when it is not one or was used already."""
+    """Today's booking `code` at the hall, locked; refused when it is not one, was cancelled or marked 爽约, or
+    was used already."""
     found = Appointment.objects.select_for_update().filter(code=code).first()
+    if found is not None and found.org_id == hall_id and found.date == day:
+        # The code is right: the visitor is told why it gives no number, not that they typed it wrong.
+        if found.status == AppointmentStatus.NO_SHOW:
+            raise ValidationFailed(
+                {
+                    "appointment_code": [
+                        _(
+                            "该预约已过预约时段未签到，已记爽约，预约码不能再取号。"
+                            "请清空预约码，直接取普通号。"
+                        )
+                    ]
+                },
+                code="booking_no_show",
+            )
+        if found.status == AppointmentStatus.CANCELLED:
+            raise ValidationFailed(
+                {"appointment_code": [_("该预约已取消，预约码不能再取号。请清空预约码，直接取普通号。")]},
+                code="booking_cancelled",
+            )
     if found is None or found.org_id != hall_id or found.date != day or found.status not in USABLE_BOOKING:
         raise ValidationFailed(
             {
@@ -386,6 +406,15 @@ def _line_for_booking(booking: Appointment, chosen: QueueLine | None) -> QueueLi
     )
 
 
+def priority_applies(booking: Appointment, now: dt.datetime) -> bool:
+    """预约优先 from `queueing.priority_minutes_before` before the slot until its end plus the check-in grace
+    (`appointments.grace_minutes`, after which the booking counts as 爽约): a visitor hours early or late
+    waits as everyone does, whether or not the no-show job has run yet."""
+    lead = dt.timedelta(minutes=int(get_parameter("queueing.priority_minutes_before")))
+    grace = dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
+    return booking.starts_at - lead <= now < booking.ends_at + grace
+
+
 def ticket_take(
     *,
     line: QueueLine | None = None,
@@ -398,8 +427,8 @@ def ticket_take(
     """取号: the next number of today for `line`. With today's booking code of the hall, the ticket is taken
     in the open line that serves the booked 事项 (`_line_for_booking`: `line` itself when it does; with a
     code, `line` may be left out and the `hall` given) — a 预约优先 ticket (once per booking) from
-    `queueing.priority_minutes_before` before the slot's start on, a plain one (of that booking) when taken
-    earlier. With a mobile number, the 临近叫号 text when `NEAR_AHEAD` or fewer visitors are left ahead.
+    `queueing.priority_minutes_before` before the slot's start until its end plus the check-in grace, a plain
+    one (of that booking) when taken earlier or later (`priority_applies`). With a mobile number, the 临近叫号 text when `NEAR_AHEAD` or fewer visitors are left ahead.
     Numbers taken from one address (`ip`) are counted, so that no one kiosk empties a line."""
     now = now_or(now)
     day = today(now=now)
@@ -434,9 +463,7 @@ def ticket_take(
                 code="full",
             )
         number = last + 1
-        # 预约优先 from a while before the slot on: a visitor hours early waits as everyone does.
-        lead = dt.timedelta(minutes=int(get_parameter("queueing.priority_minutes_before")))
-        priority = booking is not None and now >= booking.starts_at - lead
+        priority = booking is not None and priority_applies(booking, now)
         ticket = Ticket.objects.create(
             org_id=locked.org_id,
             line=locked,

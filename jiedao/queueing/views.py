@@ -159,6 +159,7 @@ class TicketMixin(PublicPageMixin):
             is_today=ticket.date == selectors.today(),
             statuses=TicketStatus,
             priority_minutes=int(get_parameter("queueing.priority_minutes_before")),
+            grace_minutes=int(get_parameter("appointments.grace_minutes")),
             **kwargs,
         )
 

@@ -63,6 +63,22 @@ def booking_on(org, day: dt.date) -> Appointment:
     return booked
 
 
+def booking_now(org) -> Appointment:
+    """A booking of `org`'s hall today whose slot is going on now (began ten minutes ago), for the pages,
+    which read the real clock: its code gives priority at any hour the tests run."""
+    from django.utils import timezone
+
+    from jiedao.queueing.selectors import today
+
+    booked = booking_on(org, today())
+    now = timezone.now()
+    Appointment.objects.filter(pk=booked.pk).update(
+        starts_at=now - dt.timedelta(minutes=10), ends_at=now + dt.timedelta(minutes=20)
+    )
+    booked.refresh_from_db()
+    return booked
+
+
 def take(line, n: int = 1, *, minute: int = 0, **kwargs):
     """`n` tickets of `line` on MONDAY, a second apart from 9:`minute`."""
     return [services.ticket_take(line=line, now=at(MONDAY, 9, minute, i), **kwargs) for i in range(n)]

@@ -10,13 +10,13 @@ from jiedao.applications.tests.factories import make_item
 from jiedao.audit.models import AuditEvent
 from jiedao.core.exceptions import ValidationFailed
 from jiedao.core.testing import client_for, make_user
-from jiedao.parameters.services import parameter_set
 from jiedao.queueing import services
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.tests.factories import (
     LINE_ADMIN,
     MONDAY,
     at,
+    booking_now,
     booking_on,
     hall_open_now,
     make_line,
@@ -110,13 +110,8 @@ def test_a_line_serves_only_items_of_its_own_hall(tree, window, admin):
 
 
 def test_the_line_form_sets_the_items_and_the_kiosk_routes_a_booking_code(tree, window, admin):
-    day = hall_open_now(tree.district)
-    parameter_set(
-        actor=make_user(tree.district, "parameters.manage_systemparameter", scope="all"),
-        key="queueing.priority_minutes_before",
-        raw_value="1440",
-    )
-    booking = booking_on(tree.subdistrict_a, day)
+    hall_open_now(tree.district)
+    booking = booking_now(tree.subdistrict_a)
     elsewhere = make_item(tree.subdistrict_b, name="外街道事项")
     household = make_line(tree.subdistrict_a, "B", window, name="户籍")
     staff = client_for(admin)

@@ -15,6 +15,7 @@ from jiedao.queueing import services
 from jiedao.queueing.models import QueueLine, Ticket
 from jiedao.queueing.tests.factories import (
     LINE_ADMIN,
+    booking_now,
     booking_on,
     hall_open_now,
     make_caller,
@@ -99,10 +100,8 @@ def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url, kios
 
 
 def test_a_booking_code_at_the_kiosk_gives_a_priority_ticket(tree, line, kiosk_url, kiosk):
-    day = hall_open_now(tree.district)
-    admin = make_user(tree.district, "parameters.manage_systemparameter", scope="all")
-    parameter_set(actor=admin, key="queueing.priority_minutes_before", raw_value="1440")  # whatever the hour
-    booking = booking_on(tree.subdistrict_a, day)
+    hall_open_now(tree.district)
+    booking = booking_now(tree.subdistrict_a)
     response = kiosk.post(kiosk_url, {"line": line.pk, "appointment_code": booking.code})
     shown = Client().get(response["Location"]).content.decode()
     assert "预约优先" in shown
@@ -272,6 +271,16 @@ def test_a_booking_code_taken_long_before_the_slot_says_it_waits_as_plain(tree, 
     ticket = services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 8, 29))
     shown = Client().get(f"/queue/t/{ticket.token}/").content.decode()
     assert "您的预约时段 09:00 开始；预约码在开始前 30 分钟内取号才优先叫号，本号按普通号排队。" in shown
+
+
+def test_a_booking_code_taken_after_the_slot_and_grace_says_it_waits_as_plain(tree, line):
+    from jiedao.queueing.tests.factories import MONDAY, at
+
+    booking = booking_on(tree.subdistrict_a, MONDAY)  # 09:00–09:30, 15 minutes' grace
+    ticket = services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 10))
+    shown = Client().get(f"/queue/t/{ticket.token}/").content.decode()
+    assert "您的预约时段 09:00–09:30 已过（结束后 15 分钟内取号仍优先叫号），本号按普通号排队。" in shown
+    assert "开始前 30 分钟内取号才优先叫号" not in shown
 
 
 def test_the_windows_messages_are_in_the_users_language(tree, caller, window, line):

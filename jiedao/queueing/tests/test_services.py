@@ -437,3 +437,33 @@ def test_the_ticket_services_take_keywords_only(caller, window, line):
         with pytest.raises(TypeError):
             refused()
     assert Ticket.objects.get().status == "waiting"
+
+
+def test_a_booking_code_gives_priority_only_until_the_slots_end_and_grace(tree, caller, window, line):
+    """The 09:00–09:30 booking: its code taken at 09:44 (within `appointments.grace_minutes`, 15) is 预约优先;
+    taken at 09:45 or later it waits as a plain number of that booking, though no 爽约 has been marked yet."""
+    in_grace, late = booking_on(tree.subdistrict_a, MONDAY), booking_on(tree.subdistrict_a, MONDAY)
+    services.ticket_take(line=line, now=at(MONDAY, 9, 40))
+    on_time = services.ticket_take(line=line, appointment_code=in_grace.code, now=at(MONDAY, 9, 44, 59))
+    plain = services.ticket_take(line=line, appointment_code=late.code, now=at(MONDAY, 9, 45))
+    assert on_time.priority and not plain.priority and plain.appointment == late
+    late.refresh_from_db()
+    assert late.status == "booked"
+    assert [call(caller, window, minute=n).code for n in range(3)] == ["A002", "A001", "A003"]
+
+
+def test_a_no_show_or_cancelled_booking_code_is_told_so_not_that_it_is_wrong(tree, line):
+    from jiedao.appointments import services as appointments
+
+    no_show, cancelled = booking_on(tree.subdistrict_a, MONDAY), booking_on(tree.subdistrict_a, MONDAY)
+    appointments.appointment_cancel(resident=cancelled.resident, appointment=cancelled, now=at(MONDAY, 8))
+    assert appointments.no_shows_mark(now=at(MONDAY, 9, 45)) == 1
+    expected = {
+        no_show.code: "该预约已过预约时段未签到，已记爽约，预约码不能再取号。请清空预约码，直接取普通号。",
+        cancelled.code: "该预约已取消，预约码不能再取号。请清空预约码，直接取普通号。",
+    }
+    for code, message in expected.items():
+        with pytest.raises(ValidationFailed) as refused:
+            services.ticket_take(line=line, appointment_code=code, now=at(MONDAY, 9, 50))
+        assert refused.value.errors["appointment_code"] == [message]
+    assert not Ticket.objects.exists()
