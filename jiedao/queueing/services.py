@@ -495,18 +495,23 @@ def ticket_take(
 
 def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
     """取消排队 by the visitor, from the ticket's page: a waiting ticket leaves the queue, and those behind move
-    up. Nothing else can be done by the token's holder."""
+    up. Nothing else can be done by the token's holder. A ticket taken with a booking code lets go of the
+    booking: its code gives a number again (a cancel by mistake, or at the wrong line), and the booking is
+    judged by whether its visitor comes, not by the cancelled ticket."""
     with transaction.atomic():
         locked = _locked_ticket(ticket)
         _require_status(locked, TicketStatus.WAITING)
-        locked.status = TicketStatus.CANCELLED
-        locked.save(update_fields=["status", "updated_at"])
+        booking_code = (
+            Appointment.objects.filter(pk=locked.appointment_id).values_list("code", flat=True).first() or ""
+        )
+        locked.status, locked.appointment = TicketStatus.CANCELLED, None
+        locked.save(update_fields=["status", "appointment", "updated_at"])
         audit.record(
             events.TICKET_CANCELLED,
             actor_name=VISITOR,
             target=locked,
-            before={"status": TicketStatus.WAITING},
-            after={"status": locked.status},
+            before={"status": TicketStatus.WAITING, "appointment": booking_code},
+            after={"status": locked.status, "appointment": ""},
         )
         _near_text(locked.line_id, locked.date, now_or(now))
     return locked

@@ -467,3 +467,23 @@ def test_a_no_show_or_cancelled_booking_code_is_told_so_not_that_it_is_wrong(tre
             services.ticket_take(line=line, appointment_code=code, now=at(MONDAY, 9, 50))
         assert refused.value.errors["appointment_code"] == [message]
     assert not Ticket.objects.exists()
+
+
+def test_a_ticket_cancelled_lets_its_booking_code_take_a_number_again(tree, caller, window, line):
+    """取消排队 by mistake: the booking code gives the priority number again, and the booking, whose visitor
+    is waiting in the hall, is not marked 爽约 when its slot ends."""
+    from jiedao.appointments import services as appointments
+
+    booking = booking_on(tree.subdistrict_a, MONDAY)  # 09:00–09:30
+    first = services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 8, 50))
+    services.ticket_cancel(ticket=first, now=at(MONDAY, 8, 51))
+    again = services.ticket_take(line=line, appointment_code=booking.code, now=at(MONDAY, 8, 52))
+    assert (again.code, again.priority, again.appointment) == ("A002", True, booking)
+    first.refresh_from_db()
+    assert (first.status, first.appointment) == ("cancelled", None)
+    cancelled = AuditEvent.objects.get(event_name="queueing.ticket.cancelled")
+    assert cancelled.before["appointment"] == booking.code
+    assert appointments.no_shows_mark(now=at(MONDAY, 16)) == 0
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+    assert call(caller, window).code == "A002"
