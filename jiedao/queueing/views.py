@@ -6,6 +6,7 @@ write is one service call."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -35,6 +37,8 @@ from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
 # --- public: the kiosk, the ticket, the display -----------------------------------------------------------
 
 KIOSK_RETURN_SECONDS = 30  # the kiosk's confirmation page goes back to the take page after this long
+# The confirmation page is shown this long after 取号 (a slow kiosk, a reload); later the take page instead.
+KIOSK_TAKEN_SHOWN = dt.timedelta(seconds=KIOSK_RETURN_SECONDS + 30)
 KIOSK_COOKIE = "jiedao_kiosk"
 BY_BOOKING = "booking"  # the kiosk's 凭预约码取号 button: no line chosen
 
@@ -179,20 +183,27 @@ class TicketView(TicketMixin, TemplateView):
 
 class TicketTakenView(TicketView):
     """The ticket as the kiosk shows it right after 取号: printable, with the QR code of the visitor's own
-    page (`TicketView`, where 取消排队 is), without any button that acts on the ticket; the kiosk goes back to
-    the take page by itself, so the next visitor does not find this one's ticket open."""
+    page (`TicketView`, where 取消排队 is), without any button that acts on the ticket. The kiosk goes back to
+    the take page by itself, putting it in this page's place in the browser's history, so the next visitor
+    does not find this one's ticket open nor reach it with Back: the page is not stored, and once
+    `KIOSK_TAKEN_SHOWN` has passed it sends the browser to the take page instead."""
 
     def get(self, request, *args, **kwargs):
-        if request.headers.get("HX-Request"):  # the page's own timer: back to the take page
-            return HttpResponse(
-                headers={"HX-Redirect": reverse("queueing:kiosk", args=[self.ticket.org.division_code])}
-            )
-        return super().get(request, *args, **kwargs)
+        kiosk_url = reverse("queueing:kiosk", args=[self.ticket.org.division_code])
+        if request.headers.get("HX-Request"):  # the timer of a page served by an earlier release (htmx)
+            response = HttpResponse(headers={"HX-Redirect": kiosk_url})
+        elif timezone.now() - self.ticket.taken_at > KIOSK_TAKEN_SHOWN:
+            response = redirect(kiosk_url)
+        else:
+            response = super().get(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             at_kiosk=True,
             kiosk_return_seconds=KIOSK_RETURN_SECONDS,
+            kiosk_url=reverse("queueing:kiosk", args=[self.ticket.org.division_code]),
             base_template="queueing/kiosk_base.html",
             **kwargs,
         )
