@@ -1,5 +1,6 @@
 """The hall's shared devices in the real browser: the 取号机 (kiosk) does not give the next visitor the previous
-one's ticket through Back."""
+one's ticket through Back, and a 评价器 (pad) is paired through its pages and rates: the pairing page keeps its
+token out of referrers without making Chromium send its confirmation with `Origin: null` (refused by CSRF)."""
 
 import re
 from urllib.parse import urlsplit
@@ -7,6 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from jiedao.applications.models import PadDevice, Rating, ServiceWindow
+from jiedao.core.testing import make_user
 from jiedao.queueing.models import Ticket
 from jiedao.queueing.tests.factories import hall_open_now, make_line, make_window, paired_kiosk
 
@@ -41,3 +44,42 @@ def test_the_next_visitor_pressing_back_at_the_kiosk_does_not_see_the_previous_t
         kiosk.go_forward()
     assert Ticket.objects.count() == 2
     assert not kiosk.problems, kiosk.problems
+
+
+def test_a_pad_is_paired_through_its_pages_and_rates(open_page, tree):
+    from jiedao.applications import services
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+
+    window = ServiceWindow.objects.create(org=tree.community_a1, number="1号窗口", name="综合受理")
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    window.staff.add(clerk)
+    admin = make_user(
+        tree.community_a1, "applications.view_servicewindow", "applications.change_servicewindow"
+    )
+    staff = open_page(user=admin, console=False)
+    staff.goto(f"/hall/staff/windows/{window.pk}/pads/")
+    staff.get_by_role("button", name="配对评价器").click()
+    link = staff.get_by_test_id("pad-pairing-link")
+    expect(link).to_be_visible()
+
+    pad = open_page()
+    requests: list = []
+    pad.on("request", lambda request: request.method == "POST" and requests.append(request))
+    pad.goto(urlsplit(link.inner_text()).path)
+    expect(pad.get_by_test_id("pad-pair-window")).to_contain_text("1号窗口 综合受理")
+    pad.get_by_role("button", name="确认配对").click()
+    expect(pad.get_by_test_id("pad-idle")).to_be_visible()
+    assert urlsplit(pad.url).path == f"/hall/pad/{window.pk}/"
+    assert PadDevice.objects.get().paired_at is not None
+    # The token did not leave in a Referer header (the origin only, at most).
+    pairing = requests[0]
+    assert "/pad/pair/" not in (pairing.headers.get("referer") or "")
+
+    application = walk_in(clerk, make_item(tree.community_a1, name="低保申请"))
+    services.application_accept(actor=clerk, application=application)
+    services.application_conclude(actor=clerk, application=application, outcome="approved", text="准予")
+    expect(pad.get_by_test_id("pad-item")).to_have_text("低保申请", timeout=10000)
+    pad.get_by_role("button", name="非常满意").click()
+    expect(pad.get_by_role("status")).to_contain_text("感谢您的评价")
+    assert (Rating.objects.get().channel, Rating.objects.get().level) == ("pad", 5)
+    assert not pad.problems, pad.problems

@@ -227,3 +227,11 @@ def test_a_stopped_window_cannot_be_paired(admin, windows):
     assert "配对评价器</button>" not in staff.get(f"/hall/staff/windows/{one.pk}/pads/").content.decode()
     refused = staff.post(f"/hall/staff/windows/{one.pk}/pads/", follow=True).content.decode()
     assert "该窗口已停用，不能配对评价器" in refused and not PadDevice.objects.exists()
+
+
+def test_the_pairing_page_keeps_its_token_out_of_referrers_but_not_its_origin(admin, windows):
+    """With "no-referrer" Chromium would send the confirmation with `Origin: null`, which the CSRF check
+    refuses (tests/browser/test_hall_devices.py pairs a pad in the browser)."""
+    one, _two = windows
+    page = Client().get(pairing_link(admin, one))
+    assert page.status_code == 200 and page["Referrer-Policy"] == "strict-origin"
