@@ -29,7 +29,8 @@ class TakeForm(StyledForm):
 
 class WindowChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.org.name} {obj.number} {obj.name}"
+        label = f"{obj.org.name} {obj.number} {obj.name}"
+        return label if obj.is_active else _("%(window)s（已停用）") % {"window": label}
 
 
 class ItemChoiceField(forms.ModelMultipleChoiceField):

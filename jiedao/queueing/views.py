@@ -11,6 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -545,9 +546,10 @@ class LineFormView(ServiceFormView):
         line = self.get_line()
         kwargs = super().get_form_kwargs()
         halls = selectors.halls(self.request.user, self.required_permission())
-        windows = (
-            ServiceWindow.objects.filter(is_active=True).select_related("org").order_by("org_id", "number")
-        )
+        # A stopped window already calling the line stays a choice (marked 已停用, ticked): saving the line
+        # keeps it unless the administrator unticks it.
+        active = (Q(is_active=True) | Q(pk__in=line.windows.values("pk"))) if line else Q(is_active=True)
+        windows = ServiceWindow.objects.filter(active).select_related("org").order_by("org_id", "number")
         windows = windows.filter(org=line.org) if line else windows.filter(org__in=halls)
         items = ServiceItem.objects.select_related("org").order_by("org_id", "name")
         items = items.filter(org=line.org) if line else items.filter(org__in=halls)

@@ -263,6 +263,29 @@ def test_the_hall_admin_sets_up_a_line_and_reads_todays_statistics(tree, window,
     )
 
 
+def test_saving_a_line_keeps_a_stopped_window_unless_unticked(tree, window):
+    """A window stopped (停用) while it calls a line is shown on the line's form, marked 已停用 and ticked;
+    saving the form as it is keeps it, unticking it removes it. A new line offers only working windows."""
+    from jiedao.applications.models import ServiceWindow
+
+    stopped = make_window(tree.subdistrict_a, number="5号窗口")
+    line = make_line(tree.subdistrict_a, "A", window, stopped, name="社会救助")
+    ServiceWindow.objects.filter(pk=stopped.pk).update(is_active=False)
+    client = client_for(make_user(tree.subdistrict_a, *LINE_ADMIN))
+    url = f"/queue/staff/lines/{line.pk}/"
+    form = client.get(url).content.decode()
+    assert "甲街道 5号窗口 综合受理（已停用）" in form
+    ticked = re.findall(r'<input type="checkbox" name="windows" value="(\d+)"[^>]*checked', form)
+    assert sorted(map(int, ticked)) == sorted([window.pk, stopped.pk])
+    data = {"name": "社会救助", "prefix": "A", "windows": ticked, "is_active": "on"}
+    assert client.post(url, data).status_code == 302
+    assert set(line.windows.all()) == {window, stopped}
+    client.post(url, {**data, "windows": [window.pk]})
+    assert list(line.windows.all()) == [window]
+    assert "5号窗口" not in client.get(url).content.decode()
+    assert "5号窗口" not in client.get("/queue/staff/lines/new/").content.decode()
+
+
 def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line):
     hall_open_now(tree.district)
     first, second = services.ticket_take(line=line), services.ticket_take(line=line)
