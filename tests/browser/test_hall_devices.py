@@ -1,6 +1,7 @@
 """The hall's shared devices in the real browser: the 取号机 (kiosk) does not give the next visitor the previous
-one's ticket through Back, and a 评价器 (pad) is paired through its pages and rates: the pairing page keeps its
-token out of referrers without making Chromium send its confirmation with `Origin: null` (refused by CSRF)."""
+one's ticket through Back, and a 评价器 (pad) is paired through its pages and rates; the applicant rates
+through the rating link too. The pages with a token in their address keep it out of referrers without making
+Chromium send their form with `Origin: null` (refused by CSRF)."""
 
 import re
 from urllib.parse import urlsplit
@@ -83,3 +84,26 @@ def test_a_pad_is_paired_through_its_pages_and_rates(open_page, tree):
     expect(pad.get_by_role("status")).to_contain_text("感谢您的评价")
     assert (Rating.objects.get().channel, Rating.objects.get().level) == ("pad", 5)
     assert not pad.problems, pad.problems
+
+
+def test_the_applicant_rates_through_the_rating_link(open_page, tree):
+    """The link of the conclusion SMS (or the window's QR code), opened on the applicant's phone: the
+    rating is sent and taken, its token not given away in a Referer header."""
+    from jiedao.applications import services
+    from jiedao.applications.tests.factories import CLERK_PERMISSIONS, make_item, walk_in
+
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    application = walk_in(clerk, make_item(tree.community_a1, name="低保申请"))
+    services.application_accept(actor=clerk, application=application)
+    services.application_conclude(actor=clerk, application=application, outcome="approved", text="准予")
+    phone = open_page(390, 844)
+    requests: list = []
+    phone.on("request", lambda request: request.method == "POST" and requests.append(request))
+    phone.goto(f"/r/{services.rating_link_for_window(application)}")
+    expect(phone.get_by_test_id("rating-item")).to_have_text("低保申请")
+    phone.get_by_text("非常满意").click()
+    phone.get_by_role("button", name="提交评价").click()
+    expect(phone.get_by_test_id("rating-done")).to_be_visible()
+    assert Rating.objects.get().level == 5
+    assert "/r/" not in (requests[0].headers.get("referer") or "")
+    assert not phone.problems, phone.problems

@@ -239,3 +239,11 @@ def test_statistics_show_the_channel(clerk, tree):
     page = client_for(clerk).get("/hall/staff/ratings/").content.decode()
     by_channel = page.split('data-testid="by-channel"')[1].split("</table>")[0]
     assert "短信评价链接" in by_channel and "扫码评价" in by_channel
+
+
+def test_the_rating_page_keeps_its_token_out_of_referrers_but_not_its_origin(clerk, tree):
+    """With "no-referrer" Chromium would send the rating form with `Origin: null`, which the CSRF check
+    refuses (tests/browser/test_hall_devices.py rates through the link in the browser)."""
+    application = concluded(clerk, walk_in(clerk, make_item(tree.community_a1)))
+    page = Client().get(f"/r/{services.rating_link_for_window(application)}")
+    assert page.status_code == 200 and page["Referrer-Policy"] == "strict-origin"
