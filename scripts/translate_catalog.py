@@ -4549,7 +4549,6 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 已失效 => Expired
 留下手机号码的，快轮到您时（前面还有 {n} 位）发短信提醒。 => Leave a mobile number and we will text you when your turn is near ({n} ahead).
 预约优先提前取号时间（分钟） => Booking priority from (minutes before the slot)
-凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。 => A number taken with a booking code is called first from this many minutes before the slot starts; one taken earlier waits as a plain number (still the booking's).
 每个地址每小时可取号数 => Numbers per address per hour
 同一网络地址（如大厅的取号机）一小时内最多取这么多个号，超过的请稍后再取；防止他人远程把号取光。繁忙大厅的取号机每小时取号数百个。 => At most this many numbers are taken from one network address (such as the hall's kiosk) in an hour; more must wait. This keeps anyone from emptying a line from afar. A busy hall's kiosk gives a few hundred an hour.
 本队列今天已有排队号（%(prefix)s 字头），今天不能改号码字头，请在没有取号的日子修改。 => This line has numbers today (prefix %(prefix)s), so its prefix cannot change today. Change it on a day before anyone takes a number.
@@ -4681,6 +4680,11 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 预约只能用于所预约的事项；办理所选事项请不关联预约直接收件（申请人信息需重新填写）。 => A booking can only be used for the item booked; to handle the chosen item, register without the booking (the applicant's details must be entered again).
 不关联预约，直接收件 => Register without the booking
 按预约事项「%(booked)s」收件 => Register for the booked item “%(booked)s”
+%(window)s（已停用） => %(window)s (stopped)
+凭预约码取号，从预约时段开始前这么多分钟起才优先叫号；更早取的号按普通号排队（仍记为该预约的号）。时段结束超过预约办理的“签到宽限”后取的号，同样按普通号排队。 => A number taken with a booking code is called first from this many minutes before the slot starts; one taken earlier waits as a plain number (still the booking's). One taken after the slot's end plus the booking check-in grace also waits as a plain number.
+该预约已过预约时段未签到，已记爽约，预约码不能再取号。请清空预约码，直接取普通号。 => This booking's slot passed without check-in and it was recorded as a no-show; its booking code can no longer take a number. Please clear the booking code and take a plain number.
+该预约已取消，预约码不能再取号。请清空预约码，直接取普通号。 => This booking was cancelled; its booking code can no longer take a number. Please clear the booking code and take a plain number.
+您的预约时段 %(start)s–%(end)s 已过（结束后 %(n)s 分钟内取号仍优先叫号），本号按普通号排队。 => Your booked slot %(start)s–%(end)s has passed (a number taken within %(n)s minutes after it ends is still called first); this number waits as a plain number.
 """
 )
 
