@@ -701,6 +701,34 @@ def _in_notice_window(day: dt.date, year: int) -> bool:
     return day.year == year or (day.year == year - 1 and day.month == 12)
 
 
+def _holiday_of(day: CalendarDay) -> str:
+    """The holiday an override day is part of: its reason, or the holiday its make-up reason names."""
+    return holiday_of_makeup(day.reason) if day.is_workday else day.reason
+
+
+def _of_notice(rows: list[CalendarDay], year: int, names: set[str] = frozenset()) -> list[CalendarDay]:
+    """Of the override days of `year`'s notice window, those that belong to `year`'s notice: every day of
+    the year, and the December days before it that are part of a holiday resting in January of `year`
+    (元旦 2026-12-31 to 2027-01-03 is the 2027 notice's, with its make-up days). Other December days —
+    a local adjustment, the previous notice — belong to their own year. `names`: holidays to count as
+    resting in January besides the stored ones (the notice being entered)."""
+    january = {
+        day.reason for day in rows if day.date.year == year and day.date.month == 1 and not day.is_workday
+    } | set(names)
+    return [day for day in rows if day.date.year == year or _holiday_of(day) in january]
+
+
+def _notice_window(year: int):
+    return CalendarDay.objects.filter(date__gte=dt.date(year - 1, 12, 1), date__lte=dt.date(year, 12, 31))
+
+
+def notice_days(year: int) -> list[CalendarDay]:
+    """The override days `year`'s notice entered, in date order: the year's own and those of its holidays
+    that start in the December before (see `_of_notice`). What the year's form shows and a replacing
+    entry replaces."""
+    return _of_notice(list(_notice_window(year).order_by("date")), year)
+
+
 def calendar_year_enter(
     *,
     actor,
@@ -796,9 +824,13 @@ def calendar_year_enter(
     wanted.update({day: (True, makeup_reason(name)) for day, (_i, name) in work.items()})
     # The note, the reasons and the audit message are records: in the site's language.
     with transaction.atomic(), records_language():
-        affected = CalendarDay.objects.select_for_update().filter(date__in=list(wanted))
+        affected = list(CalendarDay.objects.select_for_update().filter(date__in=list(wanted)))
         if replace:
-            affected = affected | CalendarDay.objects.select_for_update().filter(date__year=year)
+            # The notice's own days, also those it put in the December before (元旦 from 12-31): a
+            # corrected notice that no longer has them takes them away.
+            january = {name for day, (_i, name) in rest.items() if day.year == year and day.month == 1}
+            window = list(_notice_window(year).select_for_update().order_by("date"))
+            affected += _of_notice(window, year, january)
         old = {day.date: (day.is_workday, day.reason) for day in affected}
         CalendarDay.objects.filter(date__in=list(old)).delete()
         CalendarDay.objects.bulk_create(

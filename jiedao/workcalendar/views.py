@@ -173,7 +173,7 @@ class CalendarYearFormView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         year = self.kwargs["year"]
-        entered = CalendarDay.objects.filter(date__year=year).count()
+        entered = len(services.notice_days(year))
         intro = _("%(year)d年已录入 %(n)d 个调整日。") % {"year": year, "n": entered}
         return super().get_context_data(
             title=_("设置%(year)d年节假日安排状态") % {"year": year},
@@ -215,7 +215,7 @@ class CalendarYearEntryView(ServiceFormView):
         initial = {"note": row.note if row and row.status == YearStatus.PUBLISHED else ""}
         rest: dict[str, list[dt.date]] = {}
         work: dict[str, list[dt.date]] = {}
-        for day in CalendarDay.objects.filter(date__year=year).order_by("date"):
+        for day in services.notice_days(year):
             if day.is_workday:
                 work.setdefault(services.holiday_of_makeup(day.reason), []).append(day.date)
             else:
@@ -232,7 +232,7 @@ class CalendarYearEntryView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         year = self.get_year()
-        existing = CalendarDay.objects.filter(date__year=year).count()
+        existing = len(services.notice_days(year))
         return super().get_context_data(
             title=_("录入%(year)d年放假安排") % {"year": year},
             year=year,

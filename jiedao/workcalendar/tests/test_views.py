@@ -161,3 +161,31 @@ def test_notice_form_errors_are_shown_in_chinese_on_their_row(admin):
     assert not CalendarDay.objects.exists()
     empty = client.post("/calendar/years/2027/notice/", _notice_post()).content.decode()
     assert "请至少填写一个节日的放假日期。" in empty
+
+
+def test_a_corrected_notice_replaces_its_new_year_days_in_the_december_before(admin):
+    client = client_for(admin)
+    client.post(
+        "/calendar/years/2027/notice/",
+        _notice_post(
+            rest_from_0="2026-12-31", rest_to_0="2027-01-03", rest_from_1="2027-02-06", rest_to_1="2027-02-13"
+        ),
+    )
+    # A local adjustment in that December is not part of the 2027 notice.
+    client.post("/calendar/days/new/", {"date": "2026-12-14", "is_workday": "0", "reason": "防汛应急"})
+    assert CalendarDay.objects.filter(date=dt.date(2026, 12, 31), is_workday=False).exists()
+    # Reopening the form shows the whole 元旦 period, from the December before.
+    form = client.get("/calendar/years/2027/notice/").content.decode()
+    assert 'value="2026-12-31"' in form and 'value="2027-01-03"' in form
+    # The corrected notice no longer rests on 2026-12-31: replacing takes that day away.
+    response = client.post(
+        "/calendar/years/2027/notice/",
+        _notice_post(
+            rest_from_0="2027-01-01", rest_to_0="2027-01-03", rest_from_1="2027-02-06", rest_to_1="2027-02-13"
+        ),
+    )
+    assert response.status_code == 302
+    assert not CalendarDay.objects.filter(date=dt.date(2026, 12, 31)).exists()
+    assert CalendarDay.objects.filter(date=dt.date(2026, 12, 14), reason="防汛应急").exists()
+    again = client.get("/calendar/years/2027/notice/").content.decode()
+    assert 'value="2026-12-31"' not in again and 'value="2027-01-01"' in again
