@@ -12,8 +12,8 @@ marked the year ``published``. A later year that is not confirmed — marked ``p
 administrator, or not entered at all — is counted *provisionally*: Saturday and Sunday off, plus the
 fixed-date statutory holidays of 全国年节及纪念日放假办法 第二条 (元旦 1 Jan, 劳动节 1–2 May, 国庆节 1–3 Oct);
 the lunar holidays, bridging days and make-up workdays come only with the notice. Such a deadline is never
-silent: `provisional_years()` tells callers to mark it 临时, a year not entered at all keeps a `SystemAlert`
-open for the administrator, and entering the notice sends `signals.calendar_changed`, on which the
+silent: `provisional_years()` tells callers to mark it 临时, a year that matters (this year, next year near
+year end, a year real deadlines reach) keeps a `SystemAlert` open for the administrator, and entering the notice sends `signals.calendar_changed`, on which the
 time-limit clocks recompute their due dates. Only a year before the package's first year with no row
 raises `CalendarNotCovered` (history cannot be guessed).
 
@@ -204,7 +204,7 @@ def _check_units(n: int, field: str = "n") -> None:
 
 
 class Calendar:
-    """A snapshot of the calendar data. Its methods never query the database (except to open an alert)."""
+    """A snapshot of the calendar data. Its methods never query the database."""
 
     def __init__(self, overrides: dict[dt.date, tuple[bool, str]], years: dict[int, str]):
         self._years = dict(years)
@@ -244,11 +244,10 @@ class Calendar:
         if data is not None:
             return data
         counting = self.counting(year)
+        # No alert from here: a read (the calendar page of 2028, an API call) is no reason to remind the
+        # administrator. Alerts come from `check_coverage` and from deadlines that reach a year.
         if counting is None:
-            open_year_alert(year)
             raise CalendarNotCovered(year)
-        if counting == "unentered":
-            open_year_alert(year)
         overrides = self._overrides_by_year.get(year, {})
         status: dict[dt.date, bool] = {}
         if counting == "package":

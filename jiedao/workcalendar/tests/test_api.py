@@ -58,7 +58,7 @@ def test_bad_parameters_give_400_with_chinese_detail(api, params, field):
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"])
 
 
-def test_a_year_not_entered_gives_a_provisional_result_and_an_alert(api):
+def test_a_year_not_entered_gives_a_provisional_result_and_no_alert_for_a_mere_look_up(api):
     # 2027 is not in the package and nobody entered it: Saturday, Sunday and 元旦 are off, flagged provisional.
     response = api.get("/api/v1/calendar/working-days/", {"start": "2026-12-07", "add": "20"})
     assert response.status_code == 200
@@ -69,10 +69,17 @@ def test_a_year_not_entered_gives_a_provisional_result_and_an_alert(api):
         "rule": "working_days",
         "provisional": True,
     }
-    assert SystemAlert.objects.filter(key="workcalendar.year.2027", resolved_at__isnull=True).exists()
+    # A look-up is no deadline: the administrator is reminded by the coverage check, not by every caller.
     days = api.get("/api/v1/calendar/days/", {"from": "2027-01-01", "to": "2027-01-04"}).json()
     assert days[0] == {"date": "2027-01-01", "workday": False, "reason": "元旦", "source": "statutory"}
     assert days[3] == {"date": "2027-01-04", "workday": True, "reason": "", "source": "provisional"}
+
+
+def test_reading_a_far_year_opens_no_alert(api):
+    assert api.get("/api/v1/calendar/days/", {"from": "2028-01-01", "to": "2028-01-31"}).status_code == 200
+    response = api.get("/api/v1/calendar/working-days/", {"start": "2027-12-20", "add": "30"})
+    assert response.json()["provisional"] is True
+    assert not SystemAlert.objects.exists()
 
 
 def test_a_year_before_any_data_gives_400(api):

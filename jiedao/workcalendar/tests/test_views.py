@@ -52,6 +52,17 @@ def test_uncovered_and_provisional_years_are_flagged(admin):
     assert AuditEvent.objects.filter(event_code=1703, actor=admin).exists()
 
 
+def test_browsing_a_far_year_leaves_no_standing_alert(admin):
+    from jiedao.core.models import SystemAlert
+
+    html = client_for(admin).get("/calendar/?year=2028").content.decode()
+    assert "2028年的法定节假日安排尚未录入" in html  # the page itself says so
+    assert not SystemAlert.objects.exists()
+    assert (
+        'data-testid="calendar-alert"' not in client_for(admin).get("/calendar/?year=2026").content.decode()
+    )
+
+
 def test_admin_adds_edits_and_deletes_an_override_day(admin):
     client = client_for(admin)
     assert client.get("/calendar/days/new/?date=2026-10-09").status_code == 200
