@@ -351,6 +351,9 @@ def clock_start(
             _audit(events.CLOCK_STARTED, actor=actor, clock=clock)
     except IntegrityError:
         raise exists from None
+    if provisional:
+        # The administrator is reminded of a year not entered once a real deadline reaches it.
+        workcalendar.deadlines_reach(local_date(started_at), local_date(due_at))
     if clock.status != ClockStatus.GREEN:
         _notify_on_commit({(clock.kind, clock.status): [clock.pk]})
     return clock
@@ -571,6 +574,7 @@ def clocks_recompute(
     turned: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     memo: dict[tuple, tuple[dt.datetime, dt.datetime, bool]] = {}
+    reached: dict[tuple[dt.date, dt.date], object] = {}  # provisional (start, due) spans → their calendar
     # The candidates' ids first, in one query the (status, due_at) index answers, then batches looked up by
     # id: a filtered "next 1,000" query per batch rescans the matching rows each time (SQLite prefers the
     # status index to an id range). Clocks started meanwhile were computed with the new calendar already.
@@ -642,6 +646,8 @@ def clocks_recompute(
                         calendar, rule=rule, started_at=started_at, due_units=key[2], yellow_units=key[3]
                     )
                 due, yellow, provisional = points
+                if provisional:
+                    reached[(key[1], local_date(due))] = calendar
                 if not key[3]:
                     yellow = started_at
                 if (due, yellow, provisional, paused_days) == (
@@ -689,6 +695,8 @@ def clocks_recompute(
                     clock_deadlines_changed.send(sender=Clock, kind=kind, changes=changes)
                 changed += len(updates)
             _notify_on_commit(dict(statuses))
+    for (start, due), calendar in reached.items():
+        workcalendar.deadlines_reach(start, due, calendar)
     result = RecomputeResult(examined=examined, changed=changed, turned=dict(turned))
     with transaction.atomic():
         audit.record(

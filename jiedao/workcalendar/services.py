@@ -212,6 +212,8 @@ class Calendar:
         for day, entry in overrides.items():
             self._overrides_by_year.setdefault(day.year, {})[day] = entry
         self._data: dict[int, _YearData] = {}
+        # Years whose alert `deadline_reaches` made sure of, with this snapshot.
+        self.alerted: set[int] = set()
 
     # coverage ----------------------------------------------------------------------------------------
 
@@ -450,21 +452,48 @@ def alert_key(year: int) -> str:
     return f"workcalendar.year.{year}"
 
 
-def open_year_alert(year: int) -> None:
-    """Create, or reopen, the unresolved alert asking the administrator to enter `year`.
+def provisional_message(year: int, clocks: int) -> str:
+    """The standing reminder while `year`, which deadlines reach, is counted provisionally."""
+    return _(
+        "%(year)d年的法定节假日安排尚未录入，%(n)d 项在办事项的办理期限落在该年度、暂按周六、周日和元旦、劳动节、"
+        "国庆节的法定假日临时计算。请系统管理员在国务院放假通知发布后在工作日历中录入，录入后期限会自动重新计算。"
+    ) % {"year": year, "n": clocks}
+
+
+def open_year_alert(year: int, message: str | None = None) -> None:
+    """Create, or reopen, the unresolved alert asking the administrator to enter `year`; an open one takes
+    `message` when given (the count of provisional deadlines changes).
 
     Runs in a savepoint and never raises: the caller is about to report the missing year anyway.
     """
     key = alert_key(year)
-    message = unentered_message(year) if year > PACKAGE_LAST_YEAR else not_covered_message(year)
+    if message is None:
+        message = unentered_message(year) if year > PACKAGE_LAST_YEAR else not_covered_message(year)
+    message = message[:500]
     try:
         with transaction.atomic():
-            if not SystemAlert.objects.filter(key=key, resolved_at__isnull=True).exists():
+            current = SystemAlert.objects.filter(key=key, resolved_at__isnull=True).first()
+            if current is None:
                 SystemAlert.objects.update_or_create(
                     key=key, defaults={"message": message, "resolved_at": None}
                 )
+            elif current.message != message:
+                SystemAlert.objects.filter(pk=current.pk).update(message=message)
     except DatabaseError:
         logger.exception("could not record the calendar alert for %s", year)
+
+
+def deadlines_reach(start: dt.date, end: dt.date, calendar: Calendar | None = None) -> None:
+    """Real deadlines were computed over [start, end]: remind the administrator of each year there whose
+    notice is not entered. Once per calendar snapshot and year, with the snapshot the deadline was computed
+    on (no query per deadline); the daily `check_coverage` keeps the count in the message current."""
+    if calendar is None:
+        snapshot = _snapshot
+        calendar = snapshot[1] if snapshot is not None else current_calendar()
+    for year in calendar.provisional_years(start, end):
+        if year not in calendar.alerted:
+            calendar.alerted.add(year)
+            open_year_alert(year)
 
 
 def _resolve_year_alert(year: int) -> None:
@@ -473,28 +502,49 @@ def _resolve_year_alert(year: int) -> None:
     )
 
 
+def _provisional_deadline_years() -> dict[int, int]:
+    """Year → number of open clocks whose provisional due date falls in it (one grouped query)."""
+    from django.db.models import Count
+    from django.db.models.functions import ExtractYear
+
+    from jiedao.timelimits.selectors import provisional_open_clocks
+
+    rows = (
+        provisional_open_clocks()
+        .annotate(due_year=ExtractYear("due_at", tzinfo=CHINA_TZ))
+        .order_by()
+        .values("due_year")
+        .annotate(n=Count("id"))
+        .values_list("due_year", "n")
+    )
+    return dict(rows)
+
+
 def check_coverage(*, today: dt.date | None = None) -> list[int]:
-    """Open alerts for the current year and, close to year end, the next one when they are not covered;
-    resolve alerts of years that became covered (e.g. after a package upgrade). Returns the uncovered years."""
+    """Keep one alert open for each year that matters and does not follow the official schedule yet (not
+    entered, or counted provisionally): the current year, the next one from `next_year_alert_days` before
+    year end, and every year open deadlines reach provisionally. Resolve the others — years entered since,
+    and years nothing needs (one browsed on the calendar page). Returns the years alerted."""
     from jiedao.parameters.services import get_parameter
 
     today = today or timezone.localdate(timezone=CHINA_TZ)
     lead_days = get_parameter("workcalendar.next_year_alert_days")
-    wanted = [today.year]
+    reached = _provisional_deadline_years()
+    wanted = {today.year, *reached}
     if lead_days and (dt.date(today.year, 12, 31) - today).days < lead_days:
-        wanted.append(today.year + 1)
+        wanted.add(today.year + 1)
     calendar = current_calendar()
-    uncovered = [year for year in wanted if calendar.basis(year) is None]
-    for year in uncovered:
-        open_year_alert(year)
+    alerted = sorted(year for year in wanted if not calendar.confirmed(year))
+    for year in alerted:
+        open_year_alert(year, provisional_message(year, reached[year]) if reached.get(year) else None)
     prefix = "workcalendar.year."
     for key in SystemAlert.objects.filter(key__startswith=prefix, resolved_at__isnull=True).values_list(
         "key", flat=True
     ):
         suffix = key[len(prefix) :]
-        if suffix.isdigit() and calendar.basis(int(suffix)) is not None:
+        if suffix.isdigit() and int(suffix) not in alerted:
             _resolve_year_alert(int(suffix))
-    return uncovered
+    return alerted
 
 
 # --- administration ----------------------------------------------------------------------------------
@@ -630,7 +680,9 @@ def _save_year_row(*, actor, year: int, status: str, note: str) -> tuple[Calenda
         row = CalendarYear(year=year)
     row.status, row.note, row.updated_by = status, note, actor
     row.save()
-    _resolve_year_alert(year)
+    if status == YearStatus.PUBLISHED:
+        # Only the entered notice settles the year: "provisional" keeps the reminder while it matters.
+        _resolve_year_alert(year)
     audit.record(
         events.CALENDAR_YEAR_SET,
         actor=actor,
@@ -642,7 +694,7 @@ def _save_year_row(*, actor, year: int, status: str, note: str) -> tuple[Calenda
 
 
 def calendar_year_set(*, actor, year: int, status: str, note: str = "") -> CalendarYear:
-    """Declare how a year the built-in data does not know is covered; resolves the year's alert."""
+    """Declare how a year the built-in data does not know is covered; "published" resolves the year's alert."""
     require(actor, CHANGE_PERMISSION, None)
     note = (note or "").strip()
     _check_year(year, "year")

@@ -258,3 +258,24 @@ def test_the_clock_page_shows_the_platforms_reasons_in_the_readers_language(
     assert "Request corrected materials (all at once)" in english and "等待现场核查" in english
     chinese = client_for(viewer).get(url).content.decode()
     assert "录入2027年放假安排" in chinese and "一次性告知补正材料" in chinese
+
+
+class TestTheAdministratorIsReminded:
+    def test_a_deadline_reaching_a_provisional_year_opens_a_standing_reminder(self, tree, admin):
+        from jiedao.core.models import SystemAlert
+
+        def open_alerts():
+            return SystemAlert.objects.filter(key="workcalendar.year.2027", resolved_at__isnull=True)
+
+        # 2027 is marked provisional (weekends only): no deadline reaches it yet, no reminder.
+        start(tree.community_a1, limit=5, started_at=at(2026, 12, 7, 10))
+        assert not open_alerts().exists()
+        start(tree.community_a1, limit=20, started_at=at(2026, 12, 7, 10))  # due 5 January 2027
+        assert open_alerts().count() == 1
+        start(tree.community_a1, limit=25, started_at=at(2026, 12, 7, 10))
+        assert open_alerts().count() == 1
+        # The daily check says how many deadlines are counted provisionally.
+        workcalendar.check_coverage(today=D(2026, 12, 7))
+        assert "2 项在办事项的办理期限落在该年度" in open_alerts().get().message
+        enter_notice(admin)
+        assert not open_alerts().exists()

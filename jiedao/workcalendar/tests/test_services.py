@@ -187,8 +187,25 @@ class TestCoverage:
         assert not SystemAlert.objects.exists()
         assert services.check_coverage(today=D(2026, 12, 1)) == [2027]
         assert SystemAlert.objects.filter(key="workcalendar.year.2027", resolved_at__isnull=True).exists()
-        services.calendar_year_set(actor=admin, year=2027, status="provisional")
-        assert services.check_coverage(today=D(2026, 12, 1)) == []
+
+    def test_a_provisional_year_keeps_its_reminder_until_the_notice_is_entered(self, admin):
+        services.check_coverage(today=D(2026, 12, 1))
+        # Marking the year "provisional" is no answer: its holidays are still unknown.
+        services.calendar_year_set(actor=admin, year=2027, status="provisional", note="通知未发布")
+        assert services.check_coverage(today=D(2026, 12, 7)) == [2027]
+        alert = SystemAlert.objects.get(key="workcalendar.year.2027", resolved_at__isnull=True)
+        assert "2027年的法定节假日安排尚未录入" in alert.message
+        services.calendar_year_enter(
+            actor=admin, year=2027, holidays=[services.HolidayEntry("元旦", D(2027, 1, 1), D(2027, 1, 3))]
+        )
+        assert not SystemAlert.objects.filter(key="workcalendar.year.2027", resolved_at__isnull=True).exists()
+        assert services.check_coverage(today=D(2026, 12, 7)) == []
+
+    def test_a_reminder_for_a_year_nothing_needs_is_closed(self, admin):
+        # e.g. left by a visit to the 2028 calendar: no deadline reaches 2028, it is not next year yet.
+        services.open_year_alert(2028)
+        services.check_coverage(today=D(2026, 12, 7))
+        assert not SystemAlert.objects.filter(key="workcalendar.year.2028", resolved_at__isnull=True).exists()
 
     def test_coverage_task_runs_through_the_task_backend(self, db):
         from jiedao.core.schedule import JOBS
