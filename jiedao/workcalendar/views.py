@@ -175,6 +175,8 @@ class CalendarYearFormView(ServiceFormView):
         year = self.kwargs["year"]
         entered = len(services.notice_days(year))
         intro = _("%(year)d年已录入 %(n)d 个调整日。") % {"year": year, "n": entered}
+        if entered:
+            intro += _("改为“暂按周末和法定节日计算”时，这些调整日仍然生效，但涉及该年度的期限标为“临时”。")
         return super().get_context_data(
             title=_("设置%(year)d年节假日安排状态") % {"year": year},
             form_intro=intro,

@@ -200,3 +200,17 @@ def test_a_corrected_notice_replaces_its_new_year_days_in_the_december_before(ad
     assert CalendarDay.objects.filter(date=dt.date(2026, 12, 14), reason="防汛应急").exists()
     again = client.get("/calendar/years/2027/notice/").content.decode()
     assert 'value="2026-12-31"' not in again and 'value="2027-01-01"' in again
+
+
+def test_a_provisional_year_with_entered_days_says_so(admin):
+    client = client_for(admin)
+    client.post(
+        "/calendar/years/2027/notice/", _notice_post(rest_from_1="2027-02-06", rest_to_1="2027-02-13")
+    )
+    form = client.get("/calendar/years/2027/").content.decode()
+    assert "这些调整日仍然生效" in form
+    client.post("/calendar/years/2027/", {"status": "provisional", "note": ""})
+    html = client.get("/calendar/?year=2027").content.decode()
+    assert 'data-testid="provisional-with-days"' in html
+    assert "2027年已录入 8 个调整日，但年度状态仍为“暂按周末和法定节日计算”" in html
+    assert "2027年的法定节假日安排尚未录入，涉及该年度的期限" not in html
