@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -99,6 +100,7 @@ from jiedao.registry.validators import (
 )
 from jiedao.sms.services import sms_queue
 from jiedao.timelimits import services as clocks
+from jiedao.timelimits.models import Clock
 from jiedao.workcalendar import services as workcalendar
 from jiedao.workcalendar.choices import CountingRule
 from jiedao.workcalendar.services import CHINA_TZ
@@ -2380,6 +2382,8 @@ class TrackResult:
     due_at: dt.datetime | None
     history: list[dict]
     instant: bool = False
+    # The due date reaches a year whose holiday notice is not entered yet (counted on weekends, may move).
+    due_provisional: bool = False
 
     @property
     def status_display(self) -> str:
@@ -2390,7 +2394,12 @@ class TrackResult:
 # plain query because compiling the two ORM queries cost twenty times what the database took.
 _TRACK_SQL = (
     "SELECT a.applicant_phone_hash, a.status, a.due_at, i.name, e.action, e.at, e.to_status, e.note, "
-    "e.note_message, i.kind "
+    "e.note_message, i.kind, "
+    # Whether the open clock's due date is provisional, read in the same query (the look-up stays one).
+    f"(SELECT c.due_provisional FROM {Clock._meta.db_table} c "
+    f"JOIN {ContentType._meta.db_table} ct ON ct.id = c.content_type_id "
+    "WHERE ct.app_label = 'applications' AND ct.model = 'application' "
+    "AND c.object_id = CAST(a.id AS VARCHAR(64)) AND c.status <> 'stopped') "
     f"FROM {Application._meta.db_table} a "
     f"JOIN {ServiceItem._meta.db_table} i ON i.id = a.item_id "
     f"LEFT JOIN {ApplicationEvent._meta.db_table} e ON e.application_id = a.id AND e.action <> %s "
@@ -2422,6 +2431,7 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
         status=status,
         due_at=_aware(due_at),
         instant=rows[0][9] == ItemKind.INSTANT,
+        due_provisional=bool(rows[0][10]),
         # Without events the LEFT JOIN still gives the application's row, with NULL event columns.
         history=[
             _public_event(row[4], _aware(row[5]), row[6], row[7], _json(row[8]))

@@ -444,7 +444,10 @@ class ResidentHomeView(ResidentRequiredMixin, ListView):
     context_object_name = "applications"
 
     def get_queryset(self):
-        return Application.objects.filter(resident=self.request.resident).select_related("item")
+        # with_clock_status: whether each due date is provisional, in the same query.
+        return with_clock_status(
+            Application.objects.filter(resident=self.request.resident).select_related("item")
+        )
 
 
 class ResidentApplyView(ResidentRequiredMixin, FormView):
@@ -493,7 +496,7 @@ class ResidentApplicationMixin(ResidentRequiredMixin):
 
     def get_application(self):
         return get_object_or_404(
-            Application.objects.select_related("item", "window__org"),
+            with_clock_status(Application.objects.select_related("item", "window__org")),
             pk=self.kwargs["pk"],
             resident=self.request.resident,
         )

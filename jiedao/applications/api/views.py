@@ -581,6 +581,7 @@ class PublicTrackView(APIView):
                 "status": result.status,
                 "status_display": str(result.status_display),
                 "due_at": _iso(result.due_at),
+                "due_provisional": result.due_provisional,
                 "history": [
                     {
                         "action": str(h["action"]),
