@@ -54,6 +54,7 @@ class EventAction(models.TextChoices):
     RATED = "rated", _("评价")
     PHONE_CHANGED = "phone_changed", _("变更联系电话")
     LINKED = "linked", _("归入群众账号")
+    DEADLINE_MOVED = "deadline_moved", _("办结期限调整")
 
 
 class InquiryStatus(models.TextChoices):

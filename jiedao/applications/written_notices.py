@@ -95,6 +95,8 @@ def acceptance_facts(application: Application, at: dt.datetime) -> dict:
         "instant": application.item.kind == ItemKind.INSTANT,
         "limit_days": clock.limit if clock else max(1, application.item.promised_limit_days),
         "due_on": _day(application.due_at),
+        # Counted before the year's holiday notice was entered: the notice says the date may move.
+        "due_provisional": bool(clock and clock.due_provisional),
         "deferred": list(application.deferred_materials.values_list("name", flat=True)),
         "defer_until": application.defer_until.isoformat() if application.defer_until else "",
     }
@@ -364,6 +366,13 @@ def _acceptance(letter: Letter, facts: dict) -> None:
             )
             % values
         )
+        if facts.get("due_provisional"):
+            letter.paragraph(
+                _(
+                    "上述办结日期暂按周末计算，如遇国家法定节假日安排将相应顺延，调整后的日期以短信告知，"
+                    "也可凭查询码查询。"
+                )
+            )
     _tracking(letter, values)
     letter.paragraph(_("咨询电话：%(consultation)s；投诉电话：%(complaint)s。") % values)
     letter.paragraph(_("特此通知。"))

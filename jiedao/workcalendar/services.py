@@ -572,6 +572,13 @@ def date_with_weekday(day: dt.date) -> str:
     return f"{day:%Y-%m-%d}（{weekday_name(day)}）"
 
 
+def sms_date(day: dt.date, *, weekday: bool = False) -> str:
+    """A date as an SMS or a notice to the public gives it: always with its year, as Chinese offices write
+    it (2027年1月6日), so a January date sent in December is not ambiguous; `weekday` adds （星期三）."""
+    text = _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
+    return f"{text}（{weekday_name(day)}）" if weekday else text
+
+
 def _check_year(year: int, field: str) -> None:
     if not FIRST_EDITABLE_YEAR <= year <= LAST_EDITABLE_YEAR:
         raise ValidationFailed(
