@@ -208,6 +208,17 @@ def _deferral_cells(application: Application) -> list:
     ]
 
 
+def _due_cell(application: Application, provisional: str):
+    """The due date as a date cell; as text marked 临时 while it is provisional (counted before the year's
+    holiday notice was entered), so the mark travels with the ledger to the district."""
+    if not application.due_at:
+        return None
+    due = timezone.localtime(application.due_at).date()
+    if application.due_provisional:
+        return _("%(date)s（%(mark)s）") % {"date": chinese_date(due), "mark": provisional}
+    return due
+
+
 def ledger_rows(user, queryset, grant: ScopeGrant) -> Iterator[list]:
     full = not grant.nothing
     statuses = {value: str(label) for value, label in ApplicationStatus.choices}
@@ -215,7 +226,7 @@ def ledger_rows(user, queryset, grant: ScopeGrant) -> Iterator[list]:
     clocks = {value: str(label) for value, label in ClockStatus.choices}
     outcomes = {value: str(label) for value, label in Outcome.choices}
     levels = {value: str(label) for value, label in RatingLevel.choices}
-    extended, pending = _("已延期"), _("延期待审批")
+    extended, pending, provisional = _("已延期"), _("延期待审批"), _("临时")
     for number, application in enumerate(
         _rows_queryset(queryset, full=full).iterator(chunk_size=2000), start=1
     ):
@@ -243,7 +254,7 @@ def ledger_rows(user, queryset, grant: ScopeGrant) -> Iterator[list]:
             application.accepted_by or "",
             application.submitted_at,
             application.accepted_at,
-            timezone.localtime(application.due_at).date() if application.due_at else None,
+            _due_cell(application, provisional),
             application.concluded_at,
             statuses.get(application.status, application.status),
             "、".join(clock),

@@ -340,3 +340,31 @@ def test_the_ledger_shows_what_was_deferred_by_when_and_whether_it_arrived(tree)
     assert codes(filtered) == [overdue.tracking_code]
     assert "容缺材料：容缺逾期" in title[0]
     assert exports().last().after["filter"] == {"容缺材料": "容缺逾期"}
+
+
+def test_a_provisional_due_date_is_marked_in_the_ledger(tree):
+    item = make_item(tree.community_a1)
+    content_type = ContentType.objects.get_for_model(Application)
+    due = dt.datetime(2027, 1, 6, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for provisional in (True, False):
+        application = make_application(item, due_at=due)
+        Clock.objects.create(
+            org=application.org,
+            content_type=content_type,
+            object_id=str(application.pk),
+            kind=APPLICATION_CLOCK,
+            rule="working_days",
+            limit=20,
+            started_at=due - dt.timedelta(days=30),
+            due_at=due,
+            yellow_at=due - dt.timedelta(days=5),
+            due_provisional=provisional,
+            status="green",
+        )
+    clerk = make_user(tree.community_a1, VIEW, EXPORT)
+
+    rows = data_rows(client_for(clerk).get(EXPORT_URL))
+
+    # Newest first: the plain one, then the provisional one.
+    assert rows[0][12].date() == dt.date(2027, 1, 6)
+    assert rows[1][12] == "2027年1月6日（临时）"
