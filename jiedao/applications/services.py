@@ -199,6 +199,11 @@ def _sms(application: Application, event: ApplicationEvent, body: str, *, actor=
     )
 
 
+def _sms_date(moment: dt.datetime) -> str:
+    """A due date in an SMS to the applicant: with its year, the one format of every SMS date."""
+    return workcalendar.sms_date(moment.astimezone(CHINA_TZ).date())
+
+
 def _site_org():
     from jiedao.orgs.models import OrgUnit
 
@@ -1345,11 +1350,11 @@ def _accept(
         body = promise % {
             "item": application.item.name,
             "code": application.tracking_code,
-            "due": application.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+            "due": _sms_date(application.due_at),
         }
         if deferred:
             body += _("本件为容缺受理，请于 %(until)s 前补交：%(names)s。") % {
-                "until": deferred[1].isoformat(),
+                "until": workcalendar.sms_date(deferred[1]),
                 "names": "、".join(material.name for material in deferred[0]),
             }
         _sms(application, event, body[:480], actor=actor)
@@ -1809,7 +1814,7 @@ def deferral_reminders_run(*, now: dt.datetime | None = None) -> int:
                         % {
                             "item": application.item.name,
                             "code": application.tracking_code,
-                            "until": application.defer_until.isoformat(),
+                            "until": workcalendar.sms_date(application.defer_until),
                             "names": "、".join(left),
                         }
                     )[:480],
@@ -2015,7 +2020,7 @@ def application_resume(*, actor, application: Application, at: dt.datetime | Non
                 % {
                     "item": locked.item.name,
                     "code": locked.tracking_code,
-                    "due": locked.due_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d"),
+                    "due": _sms_date(locked.due_at),
                 },
                 actor=actor,
             )
@@ -2164,7 +2169,7 @@ def application_extension_decide(
                         "item": locked.item.name,
                         "code": locked.tracking_code,
                         "d": extension.days,
-                        "due": new_due,
+                        "due": _sms_date(locked.due_at),
                         "reason": extension.reason[:300],
                     },
                     actor=actor,

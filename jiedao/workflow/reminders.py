@@ -18,6 +18,7 @@ from jiedao.core.i18n import records_language
 from jiedao.parameters.services import get_parameter
 from jiedao.sms.services import SmsText, after_quiet_hours, sms_queue_many
 from jiedao.timelimits.choices import ClockStatus
+from jiedao.workcalendar import services as workcalendar
 from jiedao.workflow.choices import OPEN_TASK_STATUSES
 from jiedao.workflow.models import WorkTask
 
@@ -38,7 +39,12 @@ def _holders(task: WorkTask) -> list:
 
 
 def _due_text(task: WorkTask) -> str:
-    return timezone.localtime(task.due_at).strftime("%m月%d日%H:%M") if task.due_at else ""
+    """With its year (a January deadline texted in December is not ambiguous), as every SMS date."""
+    if not task.due_at:
+        return ""
+    local = timezone.localtime(task.due_at)
+    with records_language():  # SMS templates are registered with the gateway in Chinese
+        return f"{workcalendar.sms_date(local.date())}{local:%H:%M}"
 
 
 def _texts(tasks, occasion: str, template: str, send_at: dt.datetime) -> list[SmsText]:

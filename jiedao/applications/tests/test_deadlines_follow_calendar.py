@@ -33,7 +33,7 @@ def test_the_applications_due_date_follows_the_entered_notice(tree, admin):  # n
     assert 'data-testid="due-provisional"' in web.get("/hall/staff/applications/").content.decode()
     assert api.get(f"/api/v1/applications/{application.pk}/").json()["due_provisional"] is True
     accepted_sms = OutboundMessage.objects.get(purpose="applications.accepted").body
-    assert "承诺于 2027-02-12 前办结（如遇国家节假日安排调整，相应顺延）" in accepted_sms
+    assert "承诺于 2027年2月12日 前办结（如遇国家节假日安排调整，相应顺延）" in accepted_sms
 
     enter_notice(admin)
     recompute(now=local(2026, 12, 8))

@@ -115,7 +115,7 @@ def test_acceptance_with_deferral_records_the_materials_deadline_notice_and_sms(
     text = pdf_text(written_notices.render_pdf(notice)).replace("\n", "")
     assert "予以容缺受理" in text and "户口簿复印件" in text and "2026年3月9日前补交" in text
     sms = OutboundMessage.objects.get(purpose="applications.accepted")
-    assert "2026-03-09 前补交：户口簿复印件、近期免冠照片" in sms.body
+    assert "2026年3月9日 前补交：户口簿复印件、近期免冠照片" in sms.body
     event = application.events.get(action=EventAction.ACCEPTED)
     assert "容缺受理" in event.note and "承诺书" in event.note
 
@@ -277,7 +277,7 @@ def test_one_reminder_on_the_working_day_before_the_deadline(clerk, item, materi
     assert services.deferral_reminders_run(now=local(2026, 3, 9, 10)) == 0
     assert reminders().count() == 1
     body = reminders().get().body
-    assert "2026-03-09 前补交：户口簿复印件、近期免冠照片" in body
+    assert "2026年3月9日 前补交：户口簿复印件、近期免冠照片" in body
 
 
 def test_no_reminder_once_everything_is_supplied(clerk, item, materials):

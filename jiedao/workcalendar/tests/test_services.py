@@ -352,3 +352,8 @@ class TestEnteringANotice:
         finally:
             calendar_changed.disconnect(dispatch_uid="t")
         assert heard == [D(2027, 3, 6), D(2027, 3, 6)]
+
+
+def test_sms_dates_always_carry_their_year():
+    assert services.sms_date(D(2027, 1, 6)) == "2027年1月6日"
+    assert services.sms_date(D(2026, 12, 9), weekday=True) == "2026年12月9日（星期三）"

@@ -2,6 +2,7 @@
 holder who switched reminders off, or a system with them off, sends nothing; night-time reminders wait."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -58,6 +59,8 @@ def test_a_new_step_texts_its_candidates_and_a_transfer_texts_the_new_handler(
         [message] = texts(name, "workflow.new_task")
         assert "您有新的待办" in message.body and instance.title in message.body
         assert "部门负责人审批" in message.body and "前办理" in message.body  # its three working days
+        # The due date carries its year (a January date texted in December is not ambiguous).
+        assert re.search(r"请于 \d{4}年\d{1,2}月\d{1,2}日\d{2}:\d{2} 前办理", message.body)
     assert not texts("applicant", "workflow.new_task")
 
     task = task_for(instance, "head", people.head)
