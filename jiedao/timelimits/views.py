@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from jiedao.timelimits.choices import OPEN_STATUSES, ClockStatus
 from jiedao.timelimits.forms import ClockPolicyEditForm, ClockPolicyForm
 from jiedao.timelimits.models import DEFAULT_YELLOW_RATIO, Clock, ClockPolicy
 from jiedao.timelimits.registry import KINDS, kind_label, target_querysets
-from jiedao.timelimits.selectors import provisional_open_clocks
+from jiedao.timelimits.selectors import provisional_open_clocks, time_left
 
 POLICY_PERMISSION = "timelimits.change_clockpolicy"
 
@@ -62,6 +63,9 @@ class ClockListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for clock in context["object_list"]:
+            clock.time_left = time_left(clock, now)
         visible = super().get_queryset().filter(status__in=OPEN_STATUSES)
         counts = dict(visible.order_by().values_list("status").annotate(n=Count("pk")))
         context.update(
