@@ -14,6 +14,9 @@ What each figure counts, by the day (Beijing time) of its own event within the r
 - 满意度: ratings given in the range that are 满意 or 非常满意, out of all ratings given in the range;
 - 当前在办 (not bound to the range: as of now) with the time-limit colours of those being handled.
 
+按窗口 counts a window registration under its window and the applications that came in online in a row of
+their own (ONLINE), not under the window of the clerk who accepted them.
+
 Every figure is counted by the database (`Count(filter=Q(...))`), grouped by item, org, window and month at
 once: a constant number of queries however many applications there are. The working-day average needs the
 calendar, which the database does not hold; it is summed as Σ W(concluded day) − Σ W(accepted day) − Σ paused
@@ -43,6 +46,7 @@ from jiedao.applications.choices import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
     ApplicationStatus,
+    Channel,
     EventAction,
     RatingLevel,
 )
@@ -247,7 +251,19 @@ class LocalDate(_SQLiteLocal, TruncDate):
         super().__init__(expression, tzinfo=CHINA_TZ)
 
 
-KEYS = ("item_id", "org_id", "window_id")
+# `channel` as well as the window: an application that came in online is counted under no window (see
+# `window_key`), though it records the window of the clerk who accepted it.
+KEYS = ("item_id", "org_id", "window_id", "channel")
+# The 按窗口 row of applications submitted online: its key in the table and the API.
+ONLINE = "online"
+
+
+def window_key(window_id: int | None, channel: str) -> int | str | None:
+    """The 按窗口 row an application is counted in: its window when it was registered at one; the row of
+    online applications when it came in online, even once a clerk at a window accepted it (the window it
+    records then is the accepting clerk's, and counting it there read as if the applicant had come in);
+    None (未记录窗口) when a window registration names none."""
+    return ONLINE if channel == Channel.ONLINE else window_id
 
 
 def _grouped(queryset: QuerySet, month_of: str, *extra, **measures) -> list[dict]:
@@ -314,6 +330,7 @@ def _counted(applications: QuerySet, period: Period) -> tuple[list[tuple[dict, d
             item_id=F("application__item_id"),
             org_id=F("application__org_id"),
             window_id=F("application__window_id"),
+            channel=F("application__channel"),
             month=LocalMonth("at"),
         )
         .annotate(corrections=Count("pk"))
@@ -417,7 +434,7 @@ def service_statistics(applications: QuerySet, period: Period) -> Statistics:
         targets = [
             tables["item"][keys["item_id"]],
             tables["org"][keys["org_id"]],
-            tables["window"][keys["window_id"]],
+            tables["window"][window_key(keys["window_id"], keys["channel"])],
             total,
         ]
         if keys["month"] is not None and keys["month"] in tables["month"]:
@@ -438,8 +455,10 @@ def service_statistics(applications: QuerySet, period: Period) -> Statistics:
                     key=key.strftime("%Y-%m"),
                     name=_("%(year)d年%(month)d月") % {"year": key.year, "month": key.month},
                 )
+            elif group == "window" and key == ONLINE:
+                row.update(key=key, name=_("网上申请（未经窗口）"))
             else:
-                row.update(key=key, name=names[group].get(key) or _("未记录窗口（网上申请未经窗口受理等）"))
+                row.update(key=key, name=names[group].get(key) or _("未记录窗口"))
             listed.append(row)
         if group != "month":
             listed.sort(key=lambda row: (-row["received"], -row["concluded"], row["name"]))
@@ -449,7 +468,7 @@ def service_statistics(applications: QuerySet, period: Period) -> Statistics:
 
 def _names(tables: dict[str, dict]) -> dict[str, dict]:
     def ids(group: str) -> list:
-        return [key for key in tables[group] if key is not None]
+        return [key for key in tables[group] if isinstance(key, int)]
 
     windows = ServiceWindow.objects.filter(pk__in=ids("window")).values_list(
         "pk", "number", "name", "org__name"

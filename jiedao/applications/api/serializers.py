@@ -401,9 +401,14 @@ class StatisticsRowSerializer(serializers.Serializer):
 
     key = serializers.CharField(
         allow_null=True,
-        help_text=_("事项、组织或窗口的编号，月份为 YYYY-MM；未记录窗口的为 null，合计行为 null"),
+        help_text=_(
+            "事项、组织或窗口的编号，月份为 YYYY-MM；按窗口统计时，网上申请的办件不计入受理窗口，"
+            "单列一行，为 online；窗口登记而未记录窗口的为 null；合计行为 null"
+        ),
     )
-    name = serializers.CharField(help_text=_("事项名称、组织名称、窗口或月份"))
+    name = serializers.CharField(
+        help_text=_("事项名称、组织名称、窗口（网上申请的为“网上申请（未经窗口）”）或月份")
+    )
     received = serializers.IntegerField(help_text=_("收件量：统计区间内提交（含窗口登记）的办件数"))
     accepted = serializers.IntegerField(help_text=_("受理量：统计区间内受理（含视为受理）的办件数"))
     rejected = serializers.IntegerField(help_text=_("不予受理：统计区间内不予受理的办件数"))
@@ -437,6 +442,8 @@ class StatisticsRowSerializer(serializers.Serializer):
 class StatisticsSerializer(serializers.Serializer):
     start = serializers.DateField(help_text=_("统计区间的第一天"))
     end = serializers.DateField(help_text=_("统计区间的最后一天（含）"))
-    group = serializers.CharField(help_text=_("分组：item 事项、org 办理机构、window 窗口、month 月份"))
+    group = serializers.CharField(
+        help_text=_("分组：item 事项、org 办理机构、window 窗口（网上申请单列）、month 月份")
+    )
     rows = StatisticsRowSerializer(many=True)
     total = StatisticsRowSerializer()

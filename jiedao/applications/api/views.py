@@ -505,7 +505,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
                 "group",
                 OpenApiTypes.STR,
                 enum=list(statistics.GROUPS),
-                description=_("分组：item 事项（缺省）、org 办理机构、window 窗口、month 月份"),
+                description=_(
+                    "分组：item 事项（缺省）、org 办理机构、window 窗口（窗口登记的计入登记人所在窗口，"
+                    "网上申请的单列一行，不计入受理窗口）、month 月份"
+                ),
             ),
         ],
         responses={
