@@ -110,7 +110,7 @@ def figures(response, group="item") -> dict[str, list[str]]:
     html = response.content.decode()
     table = html.split(f'data-testid="stats-{group}"', 1)[1].split("</table>", 1)[0]
     rows = {}
-    for row in table.split("<tr")[2:]:
+    for row in table.split("<tbody", 1)[1].split("<tr")[1:]:
         cells = [part.split("<", 1)[0].split(">", 1)[-1].strip() for part in row.split("<t")[1:]]
         cells = [cell for cell in cells if cell or cell == ""]
         rows[cells[0]] = cells[1:]
