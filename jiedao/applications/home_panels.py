@@ -104,3 +104,45 @@ def my_rectifications_panel(user):
         "url": reverse("applications:rectification_list"),
         "link_text": _("去整改"),
     }
+
+
+@home_panel
+def rectifications_in_scope_panel(user):
+    """A supervisor's (or leader's) overview of 差评整改 in their scope: how many are open and how many of
+    those are past their 整改期限, whoever is responsible."""
+    if not has_permission(user, "applications.view_rectification"):
+        return None
+    from jiedao.applications.selectors import rectification_counts
+
+    counts = rectification_counts(user)
+    return {
+        "title": _("差评整改（管辖范围）"),
+        "value": counts.open,
+        "text": _("整改中 %(open)d 件，其中已超过整改期限 %(late)d 件")
+        % {"open": counts.open, "late": counts.overdue},
+        "url": reverse("applications:rectification_list")
+        + ("?status=overdue" if counts.overdue else "?status=open"),
+        "link_text": _("查看差评整改"),
+    }
+
+
+@home_panel
+def overdue_applications_panel(user):
+    """For those who oversee rather than accept (leaders, supervisors): the 办件 in scope past their time
+    limit or in their warning period. Window staff read the same count on 待受理办件."""
+    if not has_permission(user, "applications.view_application") or has_permission(
+        user, "applications.accept_application"
+    ):
+        return None
+    from jiedao.applications.models import Application
+    from jiedao.applications.selectors import overdue, with_clock_in
+    from jiedao.timelimits.choices import ClockStatus
+
+    visible = Application.objects.visible_to(user, "applications.view_application")
+    return {
+        "title": _("超期未办结的办件"),
+        "value": overdue(visible).count(),
+        "text": _("另有 %(n)d 件已进入预警期") % {"n": with_clock_in(visible, ClockStatus.YELLOW).count()},
+        "url": reverse("applications:staff_list") + "?clock=red",
+        "link_text": _("查看超期办件"),
+    }

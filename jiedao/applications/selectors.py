@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
@@ -25,8 +26,19 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiedao.applications.choices import ApplicationStatus, RatingChannel, RatingLevel
-from jiedao.applications.models import Application, DeferredMaterial, ExtensionStatus, Resident
+from jiedao.applications.choices import (
+    ApplicationStatus,
+    RatingChannel,
+    RatingLevel,
+    RectificationStatus,
+)
+from jiedao.applications.models import (
+    Application,
+    DeferredMaterial,
+    ExtensionStatus,
+    Rectification,
+    Resident,
+)
 from jiedao.catalog.choices import ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.models import OrgUnit
@@ -300,3 +312,33 @@ def home_outside_item_area(resident: Resident, item: ServiceItem) -> OrgUnit | N
     if home.path.startswith(item.org.path):
         return None
     return home
+
+
+@dataclass(frozen=True)
+class RectificationCounts:
+    open: int
+    overdue: int  # open and past the 整改期限
+
+
+RECTIFICATION_FILTERS = ("open", "overdue", "closed")
+
+
+def filter_rectifications(queryset: QuerySet, status: str, now: dt.datetime | None = None) -> QuerySet:
+    """The 差评整改 list by state: open (整改中), overdue (整改中 and past the 整改期限) or closed; any other
+    value lists them all."""
+    if status == "open":
+        return queryset.filter(status=RectificationStatus.OPEN)
+    if status == "overdue":
+        return queryset.filter(status=RectificationStatus.OPEN, due_at__lt=now or timezone.now())
+    if status == "closed":
+        return queryset.filter(status=RectificationStatus.CLOSED)
+    return queryset
+
+
+def rectification_counts(user) -> RectificationCounts:
+    """Open and overdue 差评整改 in the scope of the user's `applications.view_rectification`."""
+    visible = Rectification.objects.visible_to(user, "applications.view_rectification")
+    counted = filter_rectifications(visible, "open").aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=timezone.now()))
+    )
+    return RectificationCounts(open=counted["open"], overdue=counted["overdue"])

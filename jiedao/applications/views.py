@@ -47,6 +47,7 @@ from jiedao.applications.selectors import (
     CLOCK_FILTERS,
     DEFERRAL_STATUSES,
     filter_applications,
+    filter_rectifications,
     home_outside_item_area,
     is_instant,
     missing_required,
@@ -1814,12 +1815,26 @@ class ApplicationStatisticsExportView(ScopedViewMixin, View):
 
 
 class RectificationListView(ScopedListView):
+    """差评整改 in scope, by state (整改中, 已超期, 已办结), each row linking to its application."""
+
     model = Rectification
     template_name = "applications/rectification_list.html"
     context_object_name = "rectifications"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("rating__application__item", "responsible")
+        queryset = filter_rectifications(super().get_queryset(), self.request.GET.get("status", ""))
+        return queryset.select_related("rating__application__item", "responsible")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["now"] = timezone.now()
+        context["current_status"] = self.request.GET.get("status", "")
+        context["status_choices"] = [
+            ("open", _("整改中")),
+            ("overdue", _("已超过整改期限")),
+            ("closed", _("已办结")),
+        ]
+        return context
 
 
 class RectificationCloseView(ServiceFormView):
