@@ -75,6 +75,7 @@ PAD_REVOKED = event_type(5175, "applications.pad.revoked", _("评价器解除配
 
 LEDGER_EXPORTED = event_type(5181, "applications.ledger.exported", _("导出办件台账"))
 STATISTICS_EXPORTED = event_type(5182, "applications.statistics.exported", _("导出办件统计"))
+RATINGS_EXPORTED = event_type(5183, "applications.ratings.exported", _("导出好差评统计"))
 
 CERTIFICATE_ISSUED = event_type(5191, "applications.certificate.issued", _("开具证明"))
 CERTIFICATE_REVOKED = event_type(5192, "applications.certificate.revoked", _("作废证明"))

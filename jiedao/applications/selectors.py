@@ -237,17 +237,22 @@ def _rating_names(groups: list[dict]) -> dict[str, dict]:
     }
 
 
-def rating_tables(applications: QuerySet) -> dict[str, list[dict]]:
+def rating_tables(
+    applications: QuerySet, between: tuple[dt.datetime, dt.datetime] | None = None
+) -> dict[str, list[dict]]:
     """好差评统计 of `applications` (already scoped) per item, window, staff member rated and implementing
     body: rows of the fields in RATING_TABLES with `total`, `good` (满意 and above), `bad` (不满意 and below)
-    and `score` (the mean level), most rated first.
+    and `score` (the mean level), most rated first; with `between` ([first, after)), only the ratings given
+    in that time.
 
     One pass over the rated applications grouped by the five keys at once (a few hundred groups, integers
     only), then summed per table here with the names read for those keys: each table read by itself walked
     a district's ratings and their applications again, and grouping by the names sorted them on disk."""
+    rated = applications.filter(rating__isnull=False)
+    if between is not None:
+        rated = rated.filter(rating__created_at__gte=between[0], rating__created_at__lt=between[1])
     groups = list(
-        applications.filter(rating__isnull=False)
-        .values(
+        rated.values(
             "item_id",
             "window_id",
             "org_id",

@@ -135,6 +135,7 @@ urlpatterns = [
     path("staff/agency/new/", views.AgencyCreateView.as_view(), name="agency_create"),
     path("staff/agency/mine/", views.MyAgencyApplicationsView.as_view(), name="agency_mine"),
     path("staff/ratings/", views.RatingStatsView.as_view(), name="rating_stats"),
+    path("staff/ratings/export/", views.RatingStatsExportView.as_view(), name="rating_stats_export"),
     path("staff/statistics/", views.ApplicationStatisticsView.as_view(), name="statistics"),
     path(
         "staff/statistics/export/",

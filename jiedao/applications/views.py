@@ -52,7 +52,6 @@ from jiedao.applications.selectors import (
     is_instant,
     missing_required,
     missing_required_materials,
-    rating_tables,
     with_clock_status,
     with_deferral_overdue,
 )
@@ -1685,33 +1684,21 @@ class MyAgencyApplicationsView(ListView):
 # --- staff: ratings, rectifications, objections ------------------------------------------------------------
 
 
-class RatingStatsView(ScopedViewMixin, TemplateView):
-    """好差评统计 per item, per service window (the window the application was registered or accepted at),
-    per staff member rated and per implementing body, over the applications in scope."""
+class StatisticsPeriodMixin:
+    """A statistics page over a date range (`start`, `end`; this month by default) with the quick choices
+    本月, 上月, 本季度, 本年: `figures_for` counts, `figures_context` shows; a range that is not valid is
+    refused with the reason, and nothing is counted."""
 
-    model = Application
-    permission = "applications.view_rating"
-    template_name = "applications/rating_stats.html"
+    def figures_for(self, user, params):
+        raise NotImplementedError
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(rating_tables(self.get_queryset()))
-        return context
-
-
-class ApplicationStatisticsView(ScopedViewMixin, TemplateView):
-    """办件统计 over a date range (this month by default) of the applications in scope, per item, org,
-    window and month, with the chart of 收件量 and 办结量 by month; a range that is not valid is refused
-    with the reason, and nothing is counted."""
-
-    model = Application
-    permission = "view"
-    template_name = "applications/statistics.html"
+    def figures_context(self, figures) -> dict:
+        raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
         context = self.get_context_data(**kwargs)
         try:
-            figures = statistics.statistics_for(request.user, request.GET)
+            figures = self.figures_for(request.user, request.GET)
         except ValidationFailed as error:
             context["errors"] = [message for messages_ in error.errors.values() for message in messages_]
             return self.render_to_response(context, status=400)
@@ -1729,6 +1716,59 @@ class ApplicationStatisticsView(ScopedViewMixin, TemplateView):
             for _key, label, p in statistics.quick_periods()
         ]
         return context
+
+
+class RatingStatsView(StatisticsPeriodMixin, ScopedViewMixin, TemplateView):
+    """好差评统计 of the ratings given in a date range (this month by default, as 办件统计) per item, per
+    service window (the window the application was registered or accepted at), per staff member rated,
+    per implementing body and per channel, over the applications in scope; exported as .xlsx."""
+
+    model = Application
+    permission = "applications.view_rating"
+    template_name = "applications/rating_stats.html"
+
+    def figures_for(self, user, params):
+        return statistics.rating_statistics_for(user, params)
+
+    def figures_context(self, figures: statistics.RatingStatistics) -> dict:
+        period = figures.period
+        query = urlencode({"start": period.start, "end": period.end})
+        return {
+            **figures.tables,
+            "period": period,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "export_url": reverse("applications:rating_stats_export") + "?" + query,
+        }
+
+
+class RatingStatsExportView(ScopedViewMixin, View):
+    """好差评统计 of the range as .xlsx (counts only), audited with the range."""
+
+    model = Application
+    permission = "applications.view_rating"
+    http_method_names = ["get"]
+
+    def get(self, request):
+        try:
+            exported = statistics.export_ratings(user=request.user, params=request.GET)
+        except ValidationFailed:
+            # The page says what is wrong with the range, beside the fields to correct.
+            return redirect(reverse("applications:rating_stats") + "?" + request.GET.urlencode())
+        return file_response(exported.path, exported.filename)
+
+
+class ApplicationStatisticsView(StatisticsPeriodMixin, ScopedViewMixin, TemplateView):
+    """办件统计 over a date range (this month by default) of the applications in scope, per item, org,
+    window and month, with the chart of 收件量 and 办结量 by month; a range that is not valid is refused
+    with the reason, and nothing is counted."""
+
+    model = Application
+    permission = "view"
+    template_name = "applications/statistics.html"
+
+    def figures_for(self, user, params):
+        return statistics.statistics_for(user, params)
 
     def figures_context(self, figures: statistics.Statistics) -> dict:
         columns = statistics.column_labels()
