@@ -30,11 +30,14 @@ class TimeLeft:
     text: str
 
 
-def time_left(clock: Clock, now: dt.datetime | None = None) -> TimeLeft | None:
+def time_left(
+    clock: Clock, now: dt.datetime | None = None, calendar: workcalendar.Calendar | None = None
+) -> TimeLeft | None:
     """The countdown of a running clock in the unit it is limited in: working days on the work calendar for
     a working-day limit (a limit of 20 working days is not "4 weeks" across 春节), calendar days for a
     calendar-day limit, hours for an hour limit. None for a paused or stopped clock, whose due date does not
-    run."""
+    run. A page of clocks passes one `calendar` (`workcalendar.current_calendar()`): each module-level
+    look-up checks the calendar tables for changes, a query a clock."""
     if clock.stopped_at is not None or clock.paused_at is not None:
         return None
     now = now or timezone.now()
@@ -52,7 +55,7 @@ def time_left(clock: Clock, now: dt.datetime | None = None) -> TimeLeft | None:
     first, last = sorted((today, due_day))
     if clock.rule == CountingRule.WORKING_DAYS:
         try:
-            days = workcalendar.working_days_between(first, last)
+            days = (calendar or workcalendar.current_calendar()).working_days_between(first, last)
         except workcalendar.CalendarNotCovered:
             days = None
         if days is not None:

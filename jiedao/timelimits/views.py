@@ -20,6 +20,7 @@ from jiedao.timelimits.forms import ClockPolicyEditForm, ClockPolicyForm
 from jiedao.timelimits.models import DEFAULT_YELLOW_RATIO, Clock, ClockPolicy
 from jiedao.timelimits.registry import KINDS, kind_label, target_querysets
 from jiedao.timelimits.selectors import provisional_open_clocks, time_left
+from jiedao.workcalendar import services as workcalendar
 
 POLICY_PERMISSION = "timelimits.change_clockpolicy"
 
@@ -63,9 +64,9 @@ class ClockListView(ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
+        now, calendar = timezone.now(), workcalendar.current_calendar()
         for clock in context["object_list"]:
-            clock.time_left = time_left(clock, now)
+            clock.time_left = time_left(clock, now, calendar)
         visible = super().get_queryset().filter(status__in=OPEN_STATUSES)
         counts = dict(visible.order_by().values_list("status").annotate(n=Count("pk")))
         context.update(
