@@ -48,7 +48,9 @@ class TestApplicantIsTold:
             actor=leader, application=accepted, approve=True, note="同意延长。", at=local(2026, 3, 5)
         )
         sms = OutboundMessage.objects.get(purpose="applications.extended")
-        assert accepted.tracking_code in sms.body and "2026-03-23" in sms.body and "需要现场勘验" in sms.body
+        assert (
+            accepted.tracking_code in sms.body and "2026年3月23日" in sms.body and "需要现场勘验" in sms.body
+        )
         assert "陈海燕" not in sms.body and "王晓梅" not in sms.body
 
     def test_the_public_history_shows_no_staff_names_nor_the_approval_opinion(self, clerk, leader, accepted):
@@ -85,7 +87,8 @@ class TestApplicantIsTold:
         services.application_resume(actor=clerk, application=accepted, at=local(2026, 3, 6))
         resumed = OutboundMessage.objects.get(purpose="applications.resumed")
         accepted.refresh_from_db()
-        due = accepted.due_at.astimezone(local(2026, 3, 6).tzinfo).strftime("%Y-%m-%d")
+        due_day = accepted.due_at.astimezone(local(2026, 3, 6).tzinfo)
+        due = f"{due_day.year}年{due_day.month}月{due_day.day}日"
         assert "恢复办理" in resumed.body and due in resumed.body
 
 

@@ -145,7 +145,7 @@ def test_accept_starts_the_clock_on_the_promised_limit(clerk, item):
     assert application.due_at == clock.due_at
     assert application.due_at.date().isoformat() == "2026-03-16"
     assert OutboundMessage.objects.filter(
-        purpose="applications.accepted", body__contains="2026-03-16"
+        purpose="applications.accepted", body__contains="2026年3月16日"
     ).exists()
 
 
