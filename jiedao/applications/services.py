@@ -68,7 +68,7 @@ from jiedao.applications.selectors import missing_required
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, DeliveryMethod, ItemKind
 from jiedao.catalog.models import Material, ServiceItem
-from jiedao.core import crypto, ratelimit
+from jiedao.core import crypto, devices, ratelimit
 from jiedao.core import uploads as uploads_core
 from jiedao.core.exceptions import (
     Conflict,
@@ -2954,22 +2954,18 @@ PAD_DEVICE_TTL = dt.timedelta(days=365)
 PAD_SEEN_EVERY = dt.timedelta(minutes=1)
 
 
-def _pad_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def pad_pairing_start(*, actor, window: ServiceWindow) -> str:
     """A single-use pairing link's token for `window`, valid PAD_PAIRING_TTL: the window's page shows it as a
     link and a QR code for the device to open. Only its hash is kept."""
     require(actor, "applications.change_servicewindow", window)
     if not window.is_active:
         raise ServiceError(_("该窗口已停用，不能配对评价器。"), code="inactive")
-    token = secrets.token_urlsafe(32)
+    token = devices.new_token()
     at = timezone.now()
     with transaction.atomic():
         device = PadDevice.objects.create(
             window=window,
-            link_hash=_pad_hash(token),
+            link_hash=devices.token_hash(token),
             link_expires_at=at + PAD_PAIRING_TTL,
             created_by=actor,
             created_at=at,
@@ -2989,16 +2985,12 @@ def pad_pairing_url(token: str) -> str:
 
 def _pad_link(token: str, *, lock: bool = False) -> PadDevice:
     """The pairing link's record, or a Chinese refusal: unknown, used, expired, or the window stopped."""
-    token = (token or "").strip()
-    devices = PadDevice.objects.select_related("window__org")
-    if lock:
-        devices = devices.select_for_update(of=("self",))
-    device = devices.filter(link_hash=_pad_hash(token)).first() if 0 < len(token) <= 64 else None
+    device = devices.find_by_link(PadDevice.objects.select_related("window__org"), token, lock=lock)
     if device is None:
         raise ServiceError(_("配对链接无效，请窗口管理员重新生成配对链接。"), code="bad_link")
-    if device.paired_at is not None or device.revoked_at is not None:
+    if devices.link_used(device):
         raise ServiceError(_("该配对链接已使用，不能再次使用，请窗口管理员重新生成配对链接。"), code="used")
-    if device.link_expires_at <= timezone.now():
+    if devices.link_expired(device):
         raise ServiceError(
             _("该配对链接已过期（10 分钟内有效），请窗口管理员重新生成配对链接。"), code="expired"
         )
@@ -3015,13 +3007,9 @@ def pad_pairing_window(token: str) -> ServiceWindow:
 def pad_pair(*, token: str) -> tuple[PadDevice, str]:
     """The device confirms the pairing link: the link is used up and the device gets a random token of its
     own (returned once, for its cookie; only the hash is kept) that works at that window only."""
-    device_token = secrets.token_urlsafe(32)
     with transaction.atomic():
         device = _pad_link(token, lock=True)
-        at = timezone.now()
-        device.device_hash = _pad_hash(device_token)
-        device.paired_at = device.last_seen_at = at
-        device.save(update_fields=["device_hash", "paired_at", "last_seen_at"])
+        device_token, at = devices.use_link(device)
         # The device has no account: the pairing is done on the authority of who made the link.
         audit.record(
             events.PAD_PAIRED,
@@ -3035,23 +3023,12 @@ def pad_pair(*, token: str) -> tuple[PadDevice, str]:
 def pad_device(*, token: str, window_pk: int) -> PadDevice | None:
     """The paired, unrevoked, unexpired device whose cookie holds `token`, if it is `window_pk`'s pad; notes
     when it was last seen."""
-    token = (token or "").strip()
-    if not token or len(token) > 64:
-        return None
-    now = timezone.now()
-    device = (
-        PadDevice.objects.filter(
-            device_hash=_pad_hash(token),
-            window_id=window_pk,
-            revoked_at__isnull=True,
-            paired_at__gt=now - PAD_DEVICE_TTL,
-        )
-        .select_related("window")
-        .first()
+    return devices.find_by_cookie(
+        PadDevice.objects.filter(window_id=window_pk).select_related("window"),
+        token,
+        lifetime=PAD_DEVICE_TTL,
+        seen_every=PAD_SEEN_EVERY,
     )
-    if device is not None and device.last_seen_at < now - PAD_SEEN_EVERY:
-        PadDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-    return device
 
 
 def pad_devices_paired(window: ServiceWindow):

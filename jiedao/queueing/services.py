@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import re
 import secrets
 from types import EllipsisType
@@ -28,7 +27,7 @@ from jiedao.appointments.choices import AppointmentStatus
 from jiedao.appointments.models import Appointment
 from jiedao.audit import services as audit
 from jiedao.catalog.models import ServiceItem
-from jiedao.core import crypto, ratelimit
+from jiedao.core import crypto, devices, ratelimit
 from jiedao.core.exceptions import Conflict, PermissionDenied, RateLimited, ServiceError, ValidationFailed
 from jiedao.core.i18n import records_language
 from jiedao.core.scope import has_permission, require
@@ -183,22 +182,18 @@ KIOSK_SEEN_EVERY = dt.timedelta(
 KIOSK_MANAGER = "queueing.change_queueline"  # who sets the hall's lines registers and stops its kiosks
 
 
-def _kiosk_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def kiosk_link_start(*, actor, hall: OrgUnit, name: str = "") -> str:
     """A single-use registration link's token for a kiosk of `hall`, valid KIOSK_LINK_TTL: the hall's 取号机
     page shows it as a link and a QR code for the device to open. Only its hash is kept."""
     require(actor, KIOSK_MANAGER, hall)
     name = " ".join((name or "").split())[:50]
-    token = secrets.token_urlsafe(32)
+    token = devices.new_token()
     at = timezone.now()
     with transaction.atomic():
         device = KioskDevice.objects.create(
             org=hall,
             name=name,
-            link_hash=_kiosk_hash(token),
+            link_hash=devices.token_hash(token),
             link_expires_at=at + KIOSK_LINK_TTL,
             created_by=actor,
             created_at=at,
@@ -219,18 +214,14 @@ def kiosk_link_url(token: str) -> str:
 
 def _kiosk_link(token: str, *, lock: bool = False) -> KioskDevice:
     """The registration link's record, or a Chinese refusal: unknown, used, expired, or the hall closed."""
-    token = (token or "").strip()
-    devices = KioskDevice.objects.select_related("org")
-    if lock:
-        devices = devices.select_for_update(of=("self",))
-    device = devices.filter(link_hash=_kiosk_hash(token)).first() if 0 < len(token) <= 64 else None
+    device = devices.find_by_link(KioskDevice.objects.select_related("org"), token, lock=lock)
     if device is None:
         raise ServiceError(_("登记链接无效，请大厅管理员重新生成取号机登记链接。"), code="bad_link")
-    if device.paired_at is not None or device.revoked_at is not None:
+    if devices.link_used(device):
         raise ServiceError(
             _("该登记链接已使用，不能再次使用，请大厅管理员重新生成取号机登记链接。"), code="used"
         )
-    if device.link_expires_at <= timezone.now():
+    if devices.link_expired(device):
         raise ServiceError(
             _("该登记链接已过期（10 分钟内有效），请大厅管理员重新生成取号机登记链接。"), code="expired"
         )
@@ -247,13 +238,9 @@ def kiosk_link_device(token: str) -> KioskDevice:
 def kiosk_pair(*, token: str) -> tuple[KioskDevice, str]:
     """The device confirms the registration link: the link is used up and the device gets a random token of
     its own (returned once, for its cookie; only the hash is kept) that opens its hall's kiosk only."""
-    device_token = secrets.token_urlsafe(32)
     with transaction.atomic():
         device = _kiosk_link(token, lock=True)
-        at = timezone.now()
-        device.device_hash = _kiosk_hash(device_token)
-        device.paired_at = device.last_seen_at = at
-        device.save(update_fields=["device_hash", "paired_at", "last_seen_at"])
+        device_token, at = devices.use_link(device)
         # The device has no account: it is registered on the authority of who made the link.
         audit.record(
             events.KIOSK_PAIRED,
@@ -268,19 +255,9 @@ def kiosk_pair(*, token: str) -> tuple[KioskDevice, str]:
 def kiosk_device(*, token: str, hall: OrgUnit) -> KioskDevice | None:
     """The registered, not stopped, not expired kiosk whose cookie holds `token`, if it is one of `hall`'s;
     notes when it was last seen."""
-    token = (token or "").strip()
-    if not token or len(token) > 64:
-        return None
-    now = timezone.now()
-    device = KioskDevice.objects.filter(
-        device_hash=_kiosk_hash(token),
-        org=hall,
-        revoked_at__isnull=True,
-        paired_at__gt=now - KIOSK_DEVICE_TTL,
-    ).first()
-    if device is not None and device.last_seen_at < now - KIOSK_SEEN_EVERY:
-        KioskDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-    return device
+    return devices.find_by_cookie(
+        KioskDevice.objects.filter(org=hall), token, lifetime=KIOSK_DEVICE_TTL, seen_every=KIOSK_SEEN_EVERY
+    )
 
 
 def kiosk_devices(hall: OrgUnit) -> QuerySet[KioskDevice]:
