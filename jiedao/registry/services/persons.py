@@ -1012,6 +1012,16 @@ def tag_add(
     return tag
 
 
+def _lock_tag(tag: SpecialGroupTag) -> None:
+    """Take the person's lock, which serialises every writer of their tags (tag_add, a 迁出 or death ending
+    them, an end, a renewal), and read the tag again under it; a tag removed meanwhile is a Conflict."""
+    lock_person(tag.person)
+    try:
+        tag.refresh_from_db()
+    except SpecialGroupTag.DoesNotExist:  # a 迁出 or death removed a tag not yet begun
+        raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
+
+
 def tag_end(
     *,
     actor,
@@ -1032,11 +1042,7 @@ def tag_end(
         # The person's lock serialises every writer of their tags (tag_add, a 迁出 or death ending them, this);
         # the tag is then decided on as it is now. Unlocked, a double click ended it twice (two timeline
         # entries) and an end written after a 迁出 made a moved-out resident 低保 again until that date.
-        lock_person(tag.person)
-        try:
-            tag.refresh_from_db()
-        except SpecialGroupTag.DoesNotExist:  # a 迁出 or death removed a tag not yet begun
-            raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
+        _lock_tag(tag)
         if tag.valid_until == valid_until:
             return tag  # it ends that day already (the same end sent twice): nothing to write again
         if tag.valid_until != seen or (seen_updated_at is not None and tag.updated_at != seen_updated_at):
@@ -1076,11 +1082,7 @@ def tag_renew(
     an end needs none; one already followed by another period of its group is refused by `tag_add`'s overlap
     check, which names that period."""
     with transaction.atomic():
-        lock_person(tag.person)
-        try:
-            tag.refresh_from_db()
-        except SpecialGroupTag.DoesNotExist:  # a 迁出 or death removed a tag not yet begun
-            raise Conflict(_("该标记已被撤销，请刷新后查看。")) from None
+        _lock_tag(tag)
         if seen_updated_at is not None and tag.updated_at != seen_updated_at:
             raise Conflict(_("该标记已被他人修改，请刷新后重试。"))
         if tag.ended_at is not None:
