@@ -142,14 +142,23 @@ def window_of(user, window_id: int, permission: str = "queueing.call_ticket") ->
     return ServiceWindow.objects.visible_to(user, permission).filter(pk=window_id, is_active=True).first()
 
 
+def serving_at(windows, day: dt.date) -> dict[int, Ticket]:
+    """The ticket each of `windows` is serving (called, not yet finished or skipped), by window id, read in
+    one query for all of them."""
+    tickets = (
+        Ticket.objects.filter(called_window__in=windows, date=day, status=TicketStatus.CALLED)
+        .select_related("line", "appointment")
+        .order_by("called_window_id", "-called_at")
+    )
+    serving: dict[int, Ticket] = {}
+    for ticket in tickets:
+        serving.setdefault(ticket.called_window_id, ticket)
+    return serving
+
+
 def current_at(window: ServiceWindow, day: dt.date) -> Ticket | None:
     """The ticket the window is serving (called, not yet finished or skipped)."""
-    return (
-        Ticket.objects.filter(called_window=window, date=day, status=TicketStatus.CALLED)
-        .select_related("line", "appointment")
-        .order_by("-called_at")
-        .first()
-    )
+    return serving_at([window], day).get(window.pk)
 
 
 def walk_in_query(user, ticket: Ticket) -> str:

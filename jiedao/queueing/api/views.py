@@ -110,8 +110,9 @@ class QueueWindowViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     def list(self, request):
         day = selectors.today()
         windows = list(self.get_queryset().filter(staff=request.user).prefetch_related("queue_lines"))
+        serving = selectors.serving_at(windows, day)
         for window in windows:
-            window.current = selectors.current_at(window, day)
+            window.current = serving.get(window.pk)
         return Response(QueueWindowSerializer(windows, many=True).data)
 
     @extend_schema(
