@@ -566,7 +566,7 @@ def resident_change_phone(
             notice = _(
                 "您的政务服务账号绑定手机号已于 %(time)s 更换为 %(phone)s。如非本人办理，"
                 "请立即携带身份证件到政务服务中心窗口处理。"
-            ) % {"time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"), "phone": locked.phone_masked}
+            ) % {"time": workcalendar.sms_datetime(now), "phone": locked.phone_masked}
         sms_queue(
             actor=actor, phone=old_phone, body=notice, org=_site_org(), purpose="applications.phone_changed"
         )

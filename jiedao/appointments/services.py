@@ -357,15 +357,16 @@ def _mobile(appointment: Appointment) -> str | None:
 
 
 def _body(appointment: Appointment, what: str) -> str:
-    values = {
-        "item": appointment.item.name,
-        "date": workcalendar.date_with_weekday(appointment.date),
-        "slot": appointment.slot,
-        "code": appointment.code,
-        "address": appointment.item.window_address,
-        "reason": appointment.cancel_reason,
-    }
     with records_language():  # SMS templates are registered with the gateway in Chinese
+        values = {
+            "item": appointment.item.name,
+            # As every SMS writes a date (2025年9月29日（星期一）), not as the booking pages do.
+            "date": workcalendar.sms_date(appointment.date, weekday=True),
+            "slot": appointment.slot,
+            "code": appointment.code,
+            "address": appointment.item.window_address,
+            "reason": appointment.cancel_reason,
+        }
         if what == "booked":
             return (
                 _(
@@ -700,7 +701,7 @@ def reminders_run(*, now: dt.datetime | None = None) -> int:
     later had its confirmation then) and its slot starts at least `CATCH_UP_LEAD` after the text goes out
     (quiet hours hold a text written at night until morning): a resident may still come or cancel, where a
     text about a visit already under way would only confuse. The text is the same: it names the date
-    (2025-09-29（星期一）), never 明天, so it reads right on the day itself.
+    (2025年9月29日（星期一）), never 明天, so it reads right on the day itself.
 
     Each booking is marked reminded in the transaction that queues its text, so a second run, or two runs
     at once, send nothing twice."""

@@ -568,7 +568,8 @@ def weekday_name(day: dt.date) -> str:
 
 
 def date_with_weekday(day: dt.date) -> str:
-    """`2026-12-08（星期二）`: a date as a notice or an SMS to a visitor gives it."""
+    """`2026-12-08（星期二）`: a date as a page or a refusal on screen gives it, next to the date pickers'
+    numbers. An SMS writes its dates with `sms_date` instead."""
     return f"{day:%Y-%m-%d}（{weekday_name(day)}）"
 
 
@@ -577,6 +578,13 @@ def sms_date(day: dt.date, *, weekday: bool = False) -> str:
     it (2027年1月6日), so a January date sent in December is not ambiguous; `weekday` adds （星期三）."""
     text = _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
     return f"{text}（{weekday_name(day)}）" if weekday else text
+
+
+def sms_datetime(moment: dt.datetime) -> str:
+    """A moment as an SMS gives it: its Beijing date as `sms_date` writes it, then the time (2026年12月9日14:30).
+    Call it inside `records_language`, as the rest of the text."""
+    local = moment.astimezone(CHINA_TZ)
+    return f"{sms_date(local.date())}{local:%H:%M}"
 
 
 def _check_year(year: int, field: str) -> None:

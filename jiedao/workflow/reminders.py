@@ -42,9 +42,8 @@ def _due_text(task: WorkTask) -> str:
     """With its year (a January deadline texted in December is not ambiguous), as every SMS date."""
     if not task.due_at:
         return ""
-    local = timezone.localtime(task.due_at)
     with records_language():  # SMS templates are registered with the gateway in Chinese
-        return f"{workcalendar.sms_date(local.date())}{local:%H:%M}"
+        return workcalendar.sms_datetime(task.due_at)
 
 
 def _texts(tasks, occasion: str, template: str, send_at: dt.datetime) -> list[SmsText]:

@@ -76,6 +76,16 @@ def test_resident_changes_phone_and_keeps_applications(tree):
     assert event.before == {"phone": "139****2222"} and event.after["applications"] == 1
 
 
+def test_the_old_number_is_told_when_in_the_date_style_of_every_sms(tree):
+    resident = make_resident(phone="13900005555")
+    changed_at = dt.datetime(2026, 12, 9, 6, 5, tzinfo=dt.UTC)  # 14:05 in Beijing
+    services.resident_phone_change_start(resident=resident, phone=NEW, ip=None, now=changed_at)
+    code = last_sms_code(NEW)
+    services.resident_change_phone(resident=resident, new_phone=NEW, code=code, now=changed_at)
+    warning = OutboundMessage.objects.get(purpose="applications.phone_changed")
+    assert warning.body.startswith("您的政务服务账号绑定手机号已于 2026年12月9日14:05 更换为 137****1111。")
+
+
 def test_a_wrong_code_changes_nothing_and_counts(tree):
     resident = make_resident(phone="13900003333")
     services.resident_phone_change_start(resident=resident, phone=NEW, ip=None)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from jiedao.applications.tests.factories import make_item, make_resident, resident_client
 from jiedao.appointments import selectors, services
@@ -58,17 +59,24 @@ def test_a_booking_gives_a_code_texted_to_the_resident_and_takes_a_place(item, s
     assert appointment.starts_at == at(day, 9)
     text = OutboundMessage.objects.get(purpose="appointments.booked")
     assert appointment.code in text.body
-    assert (
-        "2025-09-29" in text.body
-        and "09:00–09:30" in text.body
-        and "甲街道便民服务中心 2 号窗口" in text.body
-    )
+    # The date as every SMS writes it, with the weekday a resident plans the visit by.
+    assert "：2025年9月29日（星期一） 09:00–09:30，地点：甲街道便民服务中心 2 号窗口" in text.body
     places = {p.slot.pk: p for p in selectors.slot_places(item, day, now=FRIDAY)}
     assert places[slots[0].pk].remaining == 1
     assert places[slots[1].pk].remaining == 2
     assert AuditEvent.objects.filter(
         event_name="appointments.appointment.booked", target_id=str(appointment.pk)
     ).exists()
+
+
+def test_the_booking_text_is_chinese_whatever_language_the_resident_browses_in(item, slots):
+    """The gateway's templates are registered in Chinese: a booking made on the English pages is texted
+    as any other, weekday included."""
+    with translation.override("en"):
+        appointment = book(make_resident(), item, slots[0], dt.date(2025, 9, 30))
+    text = OutboundMessage.objects.get(purpose="appointments.booked")
+    assert text.body.startswith(f"您已预约办理“{item.name}”：2025年9月30日（星期二） 09:00–09:30，")
+    assert appointment.code in text.body
 
 
 def test_a_full_slot_is_refused(item, slots):
@@ -144,7 +152,11 @@ def test_cancel_until_the_slot_starts(item, slots):
     assert message == "预约时段已开始，不能取消。"
     cancelled = services.appointment_cancel(resident=resident, appointment=appointment, now=at(day, 8, 59))
     assert cancelled.status == AppointmentStatus.CANCELLED
-    assert OutboundMessage.objects.filter(purpose="appointments.cancelled").count() == 1
+    [text] = OutboundMessage.objects.filter(purpose="appointments.cancelled")
+    assert (
+        text.body
+        == f"您预约办理“{item.name}”（2025年9月29日（星期一） 09:00–09:30，预约码 {appointment.code}）已取消。"
+    )
     # The place is free again.
     assert {p.slot.pk: p.remaining for p in selectors.slot_places(item, day, now=FRIDAY)}[slots[0].pk] == 2
     with pytest.raises(OutOfScope):

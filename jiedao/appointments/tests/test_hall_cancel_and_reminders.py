@@ -57,7 +57,7 @@ def test_the_afternoon_before_reminds_the_make_up_sunday_once_and_not_the_cancel
     )  # a day off: the afternoon before all the same
     [text] = reminders()
     assert text.body == (
-        f"温馨提醒：您预约办理“{item.name}”的时间是 2025-09-28（星期日） 09:00–09:30，"
+        f"温馨提醒：您预约办理“{item.name}”的时间是 2025年9月28日（星期日） 09:00–09:30，"
         f"地点：甲街道便民服务中心 2 号窗口，预约码 {due.code}。请携带身份证件按时到窗口签到；"
         "不能前来的，请在时段开始前取消预约。"
     )
@@ -90,7 +90,9 @@ def test_around_a_holiday_the_last_day_off_reminds_the_first_working_day_and_fri
     assert services.reminders_run(now=at(dt.date(2025, 10, 10), 16)) == 1  # Friday: the 调休 Saturday
     codes = [m.body.split("预约码 ")[1][:8] for m in reminders()]
     assert sorted(codes[:2]) == sorted([after_holiday.code, during.code]) and codes[2] == saturday.code
-    assert "2025-10-09（星期四）" in reminders()[0].body and "2025-10-11（星期六）" in reminders()[2].body
+    assert (
+        "2025年10月9日（星期四）" in reminders()[0].body and "2025年10月11日（星期六）" in reminders()[2].body
+    )
 
 
 def test_a_booking_made_after_the_reminder_hour_is_not_reminded(item, slots):
@@ -129,7 +131,7 @@ def test_a_scheduler_down_all_evening_reminds_todays_visits_after_midnight_held_
     assert services.reminders_run(now=at(monday, 0, 30)) == 1
     [text] = reminders()
     assert text.body == (
-        f"温馨提醒：您预约办理“{item.name}”的时间是 2025-09-29（星期一） 09:00–09:30，"
+        f"温馨提醒：您预约办理“{item.name}”的时间是 2025年9月29日（星期一） 09:00–09:30，"
         f"地点：甲街道便民服务中心 2 号窗口，预约码 {due.code}。请携带身份证件按时到窗口签到；"
         "不能前来的，请在时段开始前取消预约。"
     )
@@ -171,7 +173,7 @@ def test_a_late_catch_up_texts_only_the_slots_an_hour_or_more_away(item, slots):
     assert services.reminders_run(now=at(monday, 10, 30)) == 2
     texted = {m.body.split("预约码 ")[1][:8]: m for m in reminders()[1:]}
     assert set(texted) == {half_past.code, afternoon.code}
-    assert "2025-09-29（星期一） 11:30–12:00" in texted[half_past.code].body
+    assert "2025年9月29日（星期一） 11:30–12:00" in texted[half_past.code].body
     assert services.reminders_run(now=at(monday, 11, 30)) == 0
     assert Appointment.objects.get(pk=reminded.pk).reminded_at == at(sunday, 16)
     assert Appointment.objects.get(pk=eleven.pk).reminded_at is None
@@ -197,7 +199,7 @@ def test_the_hall_cancels_one_booking_with_the_reason_texted_and_no_no_show(item
     )
     text = OutboundMessage.objects.get(purpose="appointments.hall_cancelled")
     assert text.body == (
-        f"很抱歉，因窗口系统升级，您预约办理“{item.name}”（2025-09-29（星期一） 09:00–09:30，"
+        f"很抱歉，因窗口系统升级，您预约办理“{item.name}”（2025年9月29日（星期一） 09:00–09:30，"
         f"预约码 {appointment.code}）已由服务大厅取消，不计爽约。请另选时间重新预约，给您带来不便，敬请谅解。"
     )
     event = AuditEvent.objects.get(

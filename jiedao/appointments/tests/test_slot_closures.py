@@ -61,7 +61,7 @@ def test_closing_the_afternoon_cancels_its_bookings_only_with_the_reason_and_no_
     assert statuses[arrived.pk] == AppointmentStatus.CHECKED_IN
     texts = OutboundMessage.objects.filter(purpose="appointments.hall_cancelled").order_by("id")
     assert [t.body for t in texts] == [
-        f"很抱歉，因下午停电，您预约办理“{item.name}”（2025-09-29（星期一） {a.slot}，预约码 {a.code}）已由服务大厅"
+        f"很抱歉，因下午停电，您预约办理“{item.name}”（2025年9月29日（星期一） {a.slot}，预约码 {a.code}）已由服务大厅"
         "取消，不计爽约。请另选时间重新预约，给您带来不便，敬请谅解。"
         for a in (first, second)
     ]

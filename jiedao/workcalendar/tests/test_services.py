@@ -357,3 +357,9 @@ class TestEnteringANotice:
 def test_sms_dates_always_carry_their_year():
     assert services.sms_date(D(2027, 1, 6)) == "2027年1月6日"
     assert services.sms_date(D(2026, 12, 9), weekday=True) == "2026年12月9日（星期三）"
+
+
+def test_sms_times_are_the_beijing_date_and_time():
+    # 23:30 UTC on 8 December is 07:30 on the 9th in Beijing: the date the reader's clock shows.
+    moment = dt.datetime(2026, 12, 8, 23, 30, tzinfo=dt.UTC)
+    assert services.sms_datetime(moment) == "2026年12月9日07:30"
