@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jiedao.workflow import bpmn_import
+from jiedao.workflow import bpmn_import, services
 from jiedao.workflow.choices import DECISIONS
 from jiedao.workflow.models import CarbonCopy, ProcessDefinition, ProcessInstance, TaskHistory, WorkTask
 from jiedao.workflow.services import MAX_BATCH
@@ -33,6 +33,10 @@ class DefinitionSerializer(serializers.ModelSerializer):
     org_name = serializers.CharField(source="org.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     deployed_by = UserBriefSerializer(read_only=True, allow_null=True)
+    is_current = serializers.SerializerMethodField(
+        help_text="是否为当前版本：该流程在其节点已发布的最高版本，新发起的流程用它；"
+        "其他已发布的版本已被新版本取代，只供运行中的流程办完"
+    )
 
     class Meta:
         model = ProcessDefinition
@@ -44,6 +48,7 @@ class DefinitionSerializer(serializers.ModelSerializer):
             "description",
             "status",
             "status_display",
+            "is_current",
             "org",
             "org_name",
             "deployed_by",
@@ -52,11 +57,36 @@ class DefinitionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_is_current(self, definition: ProcessDefinition) -> bool:
+        # A list computes them for its page at once (`current_ids` in the context), as the web list does.
+        current = self.context.get("current_ids")
+        if current is None:
+            current = services.current_definition_ids([definition])
+        return definition.pk in current
+
 
 class DefinitionDetailSerializer(DefinitionSerializer):
     class Meta(DefinitionSerializer.Meta):
         fields = [*DefinitionSerializer.Meta.fields, "bpmn_xml", "forms"]
         read_only_fields = fields
+
+
+class DefinitionDeployedSerializer(DefinitionDetailSerializer):
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(DefinitionDetailSerializer.Meta):
+        fields = [*DefinitionDetailSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.CharField(),
+            help_text="发布成功但可能使申请停住的问题（中文），与流程设计器发布时的提示相同，"
+            "如网关的出口连线都带条件且没有默认连线；没有则为空列表",
+        )
+    )
+    def get_warnings(self, definition: ProcessDefinition) -> list[str]:
+        return services.definition_warnings(definition)
 
 
 class FormFileSerializer(serializers.Serializer):

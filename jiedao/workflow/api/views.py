@@ -91,7 +91,18 @@ def _org(request, value) -> OrgUnit:
             "需要 workflow.add_processdefinition 权限。"
         ),
         request=s.DefinitionDeploySerializer,
-        responses={201: s.DefinitionDetailSerializer, **_errors(400, 403, 404)},
+        responses={201: s.DefinitionDeployedSerializer, **_errors(400, 403, 404)},
+        tags=["workflow"],
+    ),
+    destroy=extend_schema(
+        summary=gettext_lazy("删除流程草稿"),
+        description=gettext_lazy(
+            "删除未发布的草稿（如误建或误导入的），记入审计日志。已发布或已停用的版本不能删除"
+            "（返回 400，code 为 not_draft），请停用。需要 workflow.add_processdefinition 权限，"
+            "且草稿在您的管辖范围内。"
+        ),
+        parameters=[ID],
+        responses={204: None, **_errors(400, 403, 404)},
         tags=["workflow"],
     ),
 )
@@ -102,7 +113,8 @@ class ProcessDefinitionViewSet(
     queryset = ProcessDefinition.objects.all()
     serializer_class = s.DefinitionSerializer
     lookup_value_regex = "[0-9]+"
-    action_permissions = {"retire": "change"}
+    # Deleting a draft is the designer's right, as on the definitions page (`DefinitionDeleteView`).
+    action_permissions = {"retire": "change", "destroy": "add"}
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
@@ -127,6 +139,13 @@ class ProcessDefinitionViewSet(
     def get_serializer_class(self):
         return s.DefinitionDetailSerializer if self.action == "retrieve" else s.DefinitionSerializer
 
+    def get_serializer(self, *args, **kwargs):
+        if self.action == "list" and args:
+            # 当前版本 for the whole page in one query, not one per row.
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["current_ids"] = services.current_definition_ids(args[0])
+        return super().get_serializer(*args, **kwargs)
+
     def required_permission(self) -> str:
         # Listing what one may start needs no definition permission: starting does.
         if self.action in ("list", "retrieve") and not self._can_view_definitions():
@@ -149,7 +168,11 @@ class ProcessDefinitionViewSet(
             name=data.get("name", ""),
             description=data.get("description", ""),
         )
-        return Response(s.DefinitionDetailSerializer(definition).data, status=status.HTTP_201_CREATED)
+        return Response(s.DefinitionDeployedSerializer(definition).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        services.definition_delete_draft(actor=request.user, definition=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary=gettext_lazy("停用流程版本"),

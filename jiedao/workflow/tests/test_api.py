@@ -1,5 +1,6 @@
 import pytest
 
+from jiedao.audit.models import AuditEvent
 from jiedao.core.scope import DataScope
 from jiedao.core.testing import ScopedModelContract, api_client_for, make_user
 from jiedao.workflow import services
@@ -164,3 +165,77 @@ def test_schema_documents_the_endpoints(people, api):
         "/api/v1/tasks/{id}/complete/",
     ):
         assert path in text
+
+
+# --- what the definitions page offers, through the API ---------------------------------------------------------
+
+
+def test_the_api_marks_the_version_in_use_as_the_list_does(people, leave, api):
+    newer = processes.deploy(people, "leave")
+    draft = services.definition_new_version(actor=people.deployer, definition=newer)
+    listed = api["deployer"].get("/api/v1/process-definitions/?key=leave").json()["results"]
+    assert {(d["version"], d["status"], d["is_current"]) for d in listed} == {
+        (1, "deployed", False),  # 已被新版本取代
+        (2, "deployed", True),  # 当前版本
+        (3, "draft", False),
+    }
+    detail = api["deployer"].get(f"/api/v1/process-definitions/{newer.pk}/").json()
+    assert detail["is_current"] is True
+    assert api["deployer"].get(f"/api/v1/process-definitions/{draft.pk}/").json()["is_current"] is False
+    retired = api["deployer"].post(f"/api/v1/process-definitions/{newer.pk}/retire/").json()
+    assert retired["is_current"] is False
+    # Version 1, deployed and not retired, is the one started again.
+    assert api["deployer"].get(f"/api/v1/process-definitions/{leave.pk}/").json()["is_current"] is True
+
+
+def test_a_draft_is_deleted_through_the_api_audited_and_a_published_version_refused(people, leave, api):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)
+    refused = api["deployer"].delete(f"/api/v1/process-definitions/{leave.pk}/")
+    assert refused.status_code == 400
+    assert refused.json() == {"code": "not_draft", "detail": "只有未发布的草稿可以删除；已发布的版本请停用。"}
+    assert ProcessDefinition.objects.filter(pk=leave.pk).exists()
+    deleted = api["deployer"].delete(f"/api/v1/process-definitions/{draft.pk}/")
+    assert deleted.status_code == 204
+    assert not ProcessDefinition.objects.filter(pk=draft.pk).exists()
+    event = AuditEvent.objects.get(event_name="workflow.definition.deleted")
+    assert (event.event_code, event.actor_id, event.target_id) == (3005, people.deployer.pk, str(draft.pk))
+
+
+def test_deleting_a_draft_through_the_api_needs_the_designers_right_in_scope(people, leave, api):
+    draft = services.definition_new_version(actor=people.deployer, definition=leave)
+    # An approver may list and start, not design: refused as on the page.
+    assert api["head"].delete(f"/api/v1/process-definitions/{draft.pk}/").status_code == 403
+    # A designer of another sub-district does not see it.
+    elsewhere = make_user(people.tree.subdistrict_b, "workflow.add_processdefinition")
+    assert api_client_for(elsewhere).delete(f"/api/v1/process-definitions/{draft.pk}/").status_code == 404
+    assert ProcessDefinition.objects.filter(pk=draft.pk).exists()
+    assert not AuditEvent.objects.filter(event_name="workflow.definition.deleted").exists()
+
+
+def test_publishing_through_the_api_gives_the_designers_warnings(people, api):
+    xml = (
+        Bpmn("amount", "金额审批")
+        .start(form="apply")
+        .gateway("gw", name="金额判断")
+        .user("big", "大额", groups="role:approver")
+        .user("small", "小额", groups="role:approver")
+        .end()
+        .chain("start", "gw")
+        .flow("gw", "big", "amount > 100")
+        .flow("gw", "small", "amount < 10")
+        .chain("big", "end")
+        .chain("small", "end")
+        .xml()
+    )
+    forms = {"apply": processes.form_of(amount="number")}
+    response = api["deployer"].post(
+        "/api/v1/process-definitions/", {"bpmn_xml": xml, "forms": forms}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    [warning] = response.json()["warnings"]
+    assert warning.startswith("网关「金额判断」（gw）的出口连线都带条件，且没有默认连线")
+    shipped, shipped_forms = processes.shipped("leave")
+    clean = api["deployer"].post(
+        "/api/v1/process-definitions/", {"bpmn_xml": shipped, "forms": shipped_forms}, format="json"
+    )
+    assert clean.json()["warnings"] == []
