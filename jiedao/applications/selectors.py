@@ -39,6 +39,7 @@ from jiedao.applications.models import (
     Rectification,
     Resident,
 )
+from jiedao.applications.statistics import ONLINE, window_key
 from jiedao.catalog.choices import ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.models import OrgUnit
@@ -245,9 +246,13 @@ def rating_tables(
     and `score` (the mean level), most rated first; with `between` ([first, after)), only the ratings given
     in that time.
 
-    One pass over the rated applications grouped by the five keys at once (a few hundred groups, integers
-    only), then summed per table here with the names read for those keys: each table read by itself walked
-    a district's ratings and their applications again, and grouping by the names sorted them on disk."""
+    按窗口 as 办件统计 counts: the ratings of applications that came in online are a row of their own (`window`
+    is `statistics.ONLINE`), not the accepting clerk's window, so a window's figures here and its 满意度 there
+    are of the same applications (`statistics.window_key`). The staff member rated still gets them.
+
+    One pass over the rated applications grouped by the six keys at once (a few hundred groups, integers and
+    the channel), then summed per table here with the names read for those keys: each table read by itself
+    walked a district's ratings and their applications again, and grouping by the names sorted them on disk."""
     rated = applications.filter(rating__isnull=False)
     if between is not None:
         rated = rated.filter(rating__created_at__gte=between[0], rating__created_at__lt=between[1])
@@ -255,6 +260,7 @@ def rating_tables(
         rated.values(
             "item_id",
             "window_id",
+            "channel",
             "org_id",
             staff_id=F("rating__staff_id"),
             rating_channel=F("rating__channel"),
@@ -272,11 +278,12 @@ def rating_tables(
     no_staff = {"full_name": None, "username": None}
     tables: dict[str, dict[tuple, dict]] = {name: {} for name in RATING_TABLES}
     for group in groups:
-        window = names["window"].get(group["window_id"], no_window)
+        window_row = window_key(group["window_id"], group["channel"])
+        window = no_window if window_row == ONLINE else names["window"].get(window_row, no_window)
         staff = names["staff"].get(group["staff_id"], no_staff)
         values = {
             "item__name": names["item"].get(group["item_id"]),
-            "window": group["window_id"],
+            "window": window_row,
             "window__number": window["number"],
             "window__name": window["name"],
             "window__org__name": window["org__name"],

@@ -635,8 +635,10 @@ def rating_row_name(table: str, row: dict) -> str:
     if table == "by_item":
         return row["item__name"] or ""
     if table == "by_window":
+        if row["window"] == ONLINE:
+            return _("网上申请（未经窗口）")
         if not row["window"]:
-            return _("未记录窗口（网上申请未经窗口受理等）")
+            return _("未记录窗口")
         return f"{row['window__number']} {row['window__name']}（{row['window__org__name']}）"
     if table == "by_staff":
         return row["rating__staff__full_name"] or row["rating__staff__username"] or _("系统")

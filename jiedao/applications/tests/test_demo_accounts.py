@@ -126,7 +126,8 @@ def test_the_demo_windows_and_their_staff(demo_site):
 
 
 def test_window_is_recorded_and_rated_per_window(demo_site):
-    """Walk-in: the registering staff member's window; online: the accepting staff member's, if any."""
+    """Walk-in: the registering staff member's window; online: the accepting staff member's, if any (the
+    pad at that window rates it), though 好差评统计 按窗口 counts it with the online applications."""
     window = user("window")
     counter = ServiceWindow.of(window)
     item = factories.make_item(OrgUnit.objects.get(name="清波街道"), kind="instant", promised_limit_days=0)
@@ -156,4 +157,7 @@ def test_window_is_recorded_and_rated_per_window(demo_site):
     html = client_for(user("leader")).get("/hall/staff/ratings/").content.decode()
     by_window = html.split('data-testid="by-window"')[1].split("</table>")[0]
     assert "1号窗口 综合受理" in by_window and "清波街道" in by_window
-    assert "<td>2</td><td>1</td><td>1</td><td>3.50</td>" in by_window  # 非常满意 (5) and 不满意 (2)
+    assert "<td>1</td><td>1</td><td>0</td><td>5.00</td>" in by_window  # the walk-in: 非常满意 (5)
+    # The online application the window accepted is rated in the row of online applications, as 办件统计
+    # counts it: 不满意 (2).
+    assert '<td colspan="2">网上申请（未经窗口）</td><td>1</td><td>0</td><td>1</td><td>2.00</td>' in by_window

@@ -19,7 +19,7 @@ from jiedao.applications.tests.test_statistics import (
     october,  # noqa: F401 (the fixture)
     rate,
 )
-from jiedao.core.testing import api_client_for, client_for
+from jiedao.core.testing import api_client_for, client_for, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,29 @@ def test_every_grouping_adds_up_to_the_same_total(online, group):
             (str(online["window"].pk), WINDOW),
             ("online", ONLINE),
         ]
+
+
+RATINGS = "/hall/staff/ratings/"
+
+
+def test_ratings_by_window_put_online_applications_in_the_same_row_as_the_statistics(online):
+    """好差评统计 按窗口 counts as 办件统计 does: the rating of the application that came in online is not
+    the accepting window's, so the window's ratings on both pages are of the same applications."""
+    reader = make_user(online["window"].org, "applications.view_application", "applications.view_rating")
+    page = client_for(reader).get(RATINGS, OCTOBER)
+    assert page.status_code == 200
+    by_window = {row["window"]: (row["total"], row["good"], row["bad"]) for row in page.context["by_window"]}
+    # the window: A1 非常满意, A2 不满意, B1 满意; online: the first online application, 满意
+    assert by_window == {online["window"].pk: (3, 2, 1), "online": (1, 1, 0)}
+    table = page.content.decode().split('data-testid="by-window"')[1].split("</table>")[0]
+    assert f'<td colspan="2">{ONLINE}</td><td>1</td><td>1</td><td>0</td><td>4.00</td>' in table
+    assert "不计入受理窗口（与办件统计相同）" in page.content.decode()
+    # the staff member rated is the clerk who accepted it, whichever row the window table gives it
+    assert [(row["rating__staff"], row["total"]) for row in page.context["by_staff"]] == [
+        (online["clerk"].pk, 4)
+    ]
+    statistics = api_client_for(reader).get(API, {**OCTOBER, "group": "window"}).json()
+    assert {row["key"]: row["ratings"] for row in statistics["rows"]} == {
+        str(online["window"].pk): 3,
+        "online": 1,
+    }
