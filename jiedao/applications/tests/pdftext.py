@@ -12,7 +12,9 @@ import re
 import zlib
 
 OBJECT = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.DOTALL)
-STREAM = re.compile(rb"stream\r?\n(.*?)\s*endstream", re.DOTALL)
+# The end of line before `endstream` is kept: stripping whitespace there would cut a compressed stream whose last
+# byte happens to be one; the decompressor leaves what follows the data alone.
+STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 TEXT = re.compile(rb"/([^\s/\[\]()<>]+)\s+[\d.]+\s+Tf|\(((?:\\.|[^\\)])*)\)\s*Tj", re.DOTALL)
 
 
@@ -25,10 +27,10 @@ def stream_of(body: bytes) -> bytes | None:
     if found is None:
         return None
     stream = found.group(1)
-    if stream.endswith(b"~>"):  # ReportLab's ASCII85 over Flate
-        stream = base64.a85decode(b"".join(stream[:-2].split()))
+    if stream.rstrip().endswith(b"~>"):  # ReportLab's ASCII85 over Flate
+        stream = base64.a85decode(b"".join(stream.rstrip()[:-2].split()))
     try:
-        return zlib.decompress(stream)
+        return zlib.decompressobj().decompress(stream)
     except zlib.error:
         return stream
 
