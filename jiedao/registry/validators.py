@@ -57,9 +57,9 @@ class InvalidNumber(ValueError):
 
     ``message`` is a complete Chinese sentence for the user; ``code`` is stable
     English for programs: ``empty``, ``length``, ``charset``, ``region``,
-    ``birth_date``, ``check_digit``, ``excel_precision``, ``unsupported`` (ID
-    numbers); ``authority``, ``org_check_digit`` (USCC); ``format``, ``type``
-    (phones).
+    ``birth_date``, ``check_digit``, ``excel_precision``, ``unsupported``, ``masked``
+    (ID numbers); ``authority``, ``org_check_digit`` (USCC); ``format``, ``type``,
+    ``masked`` (phones).
     """
 
     def __init__(self, message: str, code: str) -> None:
@@ -70,6 +70,9 @@ class InvalidNumber(ValueError):
     def __str__(self) -> str:
         return self.message
 
+
+# What masked numbers hide their middle digits with (`jiedao.core.crypto.mask_middle`, and most other systems).
+MASK_CHAR = "*"
 
 _INVISIBLE = dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD), None)
 _WHITESPACE = re.compile(r"\s+")  # includes NBSP (U+00A0) and the full-width space (U+3000)
@@ -336,6 +339,14 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     number = _compact(raw)
     if not number:
         raise InvalidNumber(_("公民身份号码不能为空。"), "empty")
+    if MASK_CHAR in number:
+        # A number copied from an export (or another system's list) with its middle digits hidden: say so,
+        # rather than "第7位“*”不是数字", which sends the clerk looking for a typo.
+        raise InvalidNumber(
+            _("“%(value)s”是隐去了中间几位的号码（如导出表格中的号码），无法识别：请填写完整的公民身份号码。")
+            % {"value": number},
+            "masked",
+        )
     if _SCIENTIFIC.fullmatch(number):
         raise _excel_precision_error()
     tail = _DECIMAL_TAIL.fullmatch(number)
@@ -637,6 +648,12 @@ def parse_phone_with_metadata(text: str) -> Phone:
     """`parse_phone` of cleaned text, always through phonenumbers."""
     if not text:
         raise InvalidNumber(_("电话号码不能为空。"), "empty")
+    if MASK_CHAR in to_halfwidth(text):  # copied from an export: 138****8000
+        raise InvalidNumber(
+            _("电话号码格式不正确：“%(value)s”隐去了中间几位（如导出表格中的号码），请填写完整号码。")
+            % {"value": text},
+            "masked",
+        )
     if not _PHONE_ALLOWED.fullmatch(text):
         raise InvalidNumber(
             _("电话号码格式不正确：“%(value)s”含有数字、空格、横线、括号和开头的 + 以外的字符。")
