@@ -158,7 +158,8 @@ def _trim(row: list) -> list:
 
 
 class RowSource:
-    """Rows of the first worksheet, one list per spreadsheet row. Iterate once; close when done."""
+    """Rows of one worksheet (the first visible one unless named), one list per spreadsheet row. Iterate once;
+    close when done."""
 
     def __init__(
         self,
@@ -207,10 +208,13 @@ def sniff_format(path: str | Path) -> str:
     return "csv"
 
 
-def open_rows(path: str | Path, *, engine: str = "auto", limits: Limits | None = None) -> RowSource:
+def open_rows(
+    path: str | Path, *, engine: str = "auto", limits: Limits | None = None, sheet: str | None = None
+) -> RowSource:
     """Open an uploaded spreadsheet for reading; see the module docstring.
 
-    `engine` forces the .xlsx reader: "calamine" or "stream" (benchmarks, the quick header check).
+    `engine` forces the .xlsx reader: "calamine" or "stream" (benchmarks, the quick header check). `sheet`
+    names the worksheet to read (`data_sheet`); None reads the first visible one. A CSV file ignores it.
     """
     limits = limits or Limits.from_settings()
     path = Path(path)
@@ -224,9 +228,9 @@ def open_rows(path: str | Path, *, engine: str = "auto", limits: Limits | None =
         raise UnreadableFile(_("文件是空的。"))
     file_format = sniff_format(path)
     if file_format == "xlsx":
-        return _open_xlsx(path, engine=engine, limits=limits)
+        return _open_xlsx(path, engine=engine, limits=limits, sheet=sheet)
     if file_format == "xls":
-        return _open_xls(path)
+        return _open_xls(path, sheet=sheet)
     return _open_csv(path)
 
 
@@ -241,9 +245,11 @@ def _calamine_rows(sheet) -> Iterator[list]:
         yield _trim([*pad, *map(_clean_value, raw)]) if pad else _trim([_clean_value(v) for v in raw])
 
 
-def _first_calamine_sheet(workbook):
+def _first_calamine_sheet(workbook, name: str | None = None):
     import python_calamine as calamine
 
+    if name is not None:
+        return workbook.get_sheet_by_name(name)
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.typ == calamine.SheetTypeEnum.WorkSheet and meta.visible == calamine.SheetVisibleEnum.Visible:
             return workbook.get_sheet_by_index(index)
@@ -253,13 +259,13 @@ def _first_calamine_sheet(workbook):
     raise UnreadableFile(_("文件中没有工作表。"))
 
 
-def _calamine_source(path: Path, file_format: str) -> RowSource:
+def _calamine_source(path: Path, file_format: str, sheet_name: str | None = None) -> RowSource:
     import python_calamine as calamine
 
     handle = open(path, "rb")  # noqa: SIM115 - closed by the RowSource
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(handle)
-        sheet = _first_calamine_sheet(workbook)
+        sheet = _first_calamine_sheet(workbook, sheet_name)
     except calamine.PasswordError as error:
         handle.close()
         raise EncryptedFile() from error
@@ -279,12 +285,12 @@ def _calamine_source(path: Path, file_format: str) -> RowSource:
     )
 
 
-def _open_xls(path: Path) -> RowSource:
+def _open_xls(path: Path, sheet: str | None = None) -> RowSource:
     with open(path, "rb") as source, mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as data:
         # An encrypted .xlsx is an OLE2 container holding an "EncryptedPackage" stream.
         if data.find("EncryptedPackage".encode("utf-16-le")) != -1:
             raise EncryptedFile()
-    return _calamine_source(path, "xls")
+    return _calamine_source(path, "xls", sheet)
 
 
 # --- .xlsx: the package ------------------------------------------------------------------------------------
@@ -326,8 +332,9 @@ class _Sheet:
 class XlsxPackage:
     """A checked .xlsx package: guards against zip bombs, finds the workbook, its first sheet and its parts."""
 
-    def __init__(self, path: Path, limits: Limits):
+    def __init__(self, path: Path, limits: Limits, sheet: str | None = None):
         self.limits = limits
+        self.sheet_name = sheet
         self.file = open(path, "rb")  # noqa: SIM115 - closed by close()
         try:
             self._open()
@@ -452,7 +459,10 @@ class XlsxPackage:
         _parse_bytes(self._read_small(self.workbook_part) or b"", start)
         if not sheets:
             raise UnreadableFile(_("文件中没有工作表。"))
-        sheet = next((s for s in sheets if s.visible), sheets[0])
+        self.sheets = sheets
+        sheet = next((s for s in sheets if s.name == self.sheet_name), None) or next(
+            (s for s in sheets if s.visible), sheets[0]
+        )
         shared = next(
             (t for kind, t in rels.values() if kind.endswith("/sharedstrings") and self.member(t)), None
         )
@@ -968,8 +978,8 @@ def _stream_rows(package: XlsxPackage, shared, styles, header: dict) -> Iterator
         raise UnreadableFile() from error
 
 
-def _open_xlsx(path: Path, *, engine: str, limits: Limits) -> RowSource:
-    package = XlsxPackage(path, limits)
+def _open_xlsx(path: Path, *, engine: str, limits: Limits, sheet: str | None = None) -> RowSource:
+    package = XlsxPackage(path, limits, sheet)
     shared = None
     try:
         sheet_size = package.member(package.sheet.part).file_size
@@ -979,7 +989,7 @@ def _open_xlsx(path: Path, *, engine: str, limits: Limits) -> RowSource:
         if use_calamine:
             package.verify_all()
             package.close()
-            return _calamine_source(path, "xlsx")
+            return _calamine_source(path, "xlsx", package.sheet.name if sheet is not None else None)
         shared = LazySharedStrings(path, limits)
         styles = load_date_styles(package)
         # The dimension element comes before the rows: read the first chunk to learn the row count.
@@ -1241,6 +1251,71 @@ def detect_header(rows: Iterator[list], spec, *, scan_rows: int = HEADER_SCAN_RO
     return HeaderMatch(header_row=index + 1, columns=columns, labels=labels, buffered=scanned[index + 1 :])
 
 
+def visible_sheet_names(path: str | Path, limits: Limits | None = None) -> list[str]:
+    """The names of a workbook's visible worksheets, in the workbook's order; [] for a CSV file."""
+    limits = limits or Limits.from_settings()
+    path = Path(path)
+    file_format = sniff_format(path)
+    if file_format == "xlsx":
+        package = XlsxPackage(path, limits)
+        try:
+            return [sheet.name for sheet in package.sheets if sheet.visible]
+        finally:
+            package.close()
+    if file_format == "xls":
+        import python_calamine as calamine
+
+        with open(path, "rb") as handle:
+            try:
+                workbook = calamine.CalamineWorkbook.from_filelike(handle)
+            except Exception:  # unreadable or encrypted: open_rows says which
+                return []
+            try:
+                return [
+                    meta.name
+                    for meta in workbook.sheets_metadata
+                    if meta.typ == calamine.SheetTypeEnum.WorkSheet
+                    and meta.visible == calamine.SheetVisibleEnum.Visible
+                ]
+            finally:
+                workbook.close()
+    return []
+
+
+def data_sheet(
+    path: str | Path, spec, limits: Limits | None = None, *, refuse_several: bool = False
+) -> str | None:
+    """The name of the worksheet to import: the first visible one whose header matches `spec` (a workbook
+    may open on a 填表说明 sheet), or None to read the first visible sheet as before (a CSV file, a single
+    sheet, or no sheet with the header: reading the first one then reports what its header lacks).
+
+    `refuse_several` (at upload): more than one visible sheet with the header — one sheet per 网格, say —
+    raises HeaderNotFound naming them, rather than importing the first and silently leaving the others out.
+    Only each sheet's first rows are read (streaming reader)."""
+    names = visible_sheet_names(path, limits)
+    if len(names) < 2:
+        return None
+    matching: list[str] = []
+    for name in names:
+        with open_rows(path, engine="stream", limits=limits, sheet=name) as source:
+            try:
+                detect_header(source, spec)
+            except HeaderNotFound:
+                continue
+        matching.append(name)
+        if not refuse_several:
+            break
+    if len(matching) > 1:
+        raise HeaderNotFound(
+            _(
+                "文件中有 %(n)d 个工作表都有表头（%(sheets)s），一次只能导入一个工作表。"
+                "请把数据合并到一个工作表中，或把各工作表分别保存为文件后逐个上传。"
+            )
+            % {"n": len(matching), "sheets": "、".join(f"“{name}”" for name in matching)}
+        )
+    return matching[0] if matching else None
+
+
 __all__ = [
     "EncryptedFile",
     "FileTooLarge",
@@ -1253,7 +1328,9 @@ __all__ = [
     "check_size",
     "column_index",
     "column_letter",
+    "data_sheet",
     "detect_header",
     "open_rows",
     "sniff_format",
+    "visible_sheet_names",
 ]

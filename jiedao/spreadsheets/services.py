@@ -52,12 +52,13 @@ from jiedao.spreadsheets.readers import (
     RowSource,
     UnreadableFile,
     column_letter,
+    data_sheet,
     detect_header,
     merged_header_row,
     open_rows,
     too_large,
 )
-from jiedao.spreadsheets.specs import ImportContext, ImportSpec, RowIssue, ValidatedRow, get_spec
+from jiedao.spreadsheets.specs import ImportContext, ImportSpec, RowIssue, ValidatedRow, find_spec, get_spec
 
 logger = logging.getLogger(__name__)
 
@@ -287,8 +288,10 @@ NO_ROWS_LOOKAHEAD = 1000  # blank (formatted) rows under a header before decidin
 
 def inspect_file(path: Path, spec: ImportSpec, limits: Limits | None = None) -> tuple[str, int, int | None]:
     """Check that a stored upload can be read and has the spec's header: (format, header row, data rows if
-    known). Reads only the first rows (an .xlsx with the streaming reader, whatever its size)."""
-    with open_rows(path, engine="stream", limits=limits) as source:
+    known). Reads only the first rows (an .xlsx with the streaming reader, whatever its size); a workbook with
+    the header on more than one sheet is refused (`data_sheet`)."""
+    sheet = data_sheet(path, spec, limits, refuse_several=True)
+    with open_rows(path, engine="stream", limits=limits, sheet=sheet) as source:
         header = detect_header(source, spec)
         total = source.total_rows
         # Nothing under the header (the rows read past it, and the next ones, all blank): refused, or the job
@@ -515,7 +518,10 @@ class ImportRun:
 
     def execute(self) -> dict[str, Any]:
         job, spec = self.job, self.spec
-        with working_copy(job, for_run=True) as path, open_rows(path) as source:
+        with (
+            working_copy(job, for_run=True) as path,
+            open_rows(path, sheet=data_sheet(path, spec)) as source,
+        ):
             header = self.header = detect_header(source, spec)
             total = max(0, source.total_rows - header.header_row) if source.total_rows else None
             self._commit_state(header_row=header.header_row, total_rows=total)
@@ -834,8 +840,10 @@ def _upload_rows(job: ImportJob) -> Iterator[RowSource | None]:
     with ExitStack() as stack:
         try:
             plain = stack.enter_context(working_copy(job))
-            source = stack.enter_context(open_rows(plain, engine="stream"))
-        except (UnreadableFile, OSError):
+            spec = find_spec(job.spec_key)
+            sheet = data_sheet(plain, spec) if spec is not None else None
+            source = stack.enter_context(open_rows(plain, engine="stream", sheet=sheet))
+        except (UnreadableFile, HeaderNotFound, OSError):
             source = None
         yield source
 
