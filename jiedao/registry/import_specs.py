@@ -1716,12 +1716,17 @@ class EnterpriseImport(RegistryImport):
         status, issue = _code_issue(ENTERPRISE_STATUSES, values.get("status"), "status", _("经营状态"))
         if issue:
             issues.append(issue)
-        phone = None
+        phone = masked_phone = None
         if values.get("contact_phone") is not None:
             try:
                 phone = parse_phone(_text(values["contact_phone"])).national
             except InvalidNumber as error:
-                issues.append(RowIssue(error.message, "contact_phone"))
+                if error.code == "masked":
+                    # The enterprise list exported without the right to full numbers, edited and imported
+                    # back: the saving step keeps the stored number when it is the one the mask hides.
+                    masked_phone = (_text(values["contact_phone"]), error.message)
+                else:
+                    issues.append(RowIssue(error.message, "contact_phone"))
         if issues:
             return issues
         return ValidatedRow(
@@ -1733,6 +1738,7 @@ class EnterpriseImport(RegistryImport):
                 "established_on": established,
                 "status": status or None,
                 "contact_phone": phone,
+                "contact_phone_masked": masked_phone,  # (cell text, message) or None
             }
         )
 
@@ -1747,7 +1753,11 @@ class EnterpriseImport(RegistryImport):
             data = row.data
             house = houses.get(data["house_key"])
             enterprise = existing.get(data["uscc"])
+            masked = data["contact_phone_masked"]
             if enterprise is None:
+                if masked is not None:
+                    _reject(context, row, "contact_phone", masked[1], masked[0])
+                    continue
                 created.append(
                     Enterprise(
                         org=context.org,
@@ -1770,6 +1780,9 @@ class EnterpriseImport(RegistryImport):
                 continue
             if not self.in_community(context, enterprise.org_id):
                 _reject(context, row, "uscc", _("该统一社会信用代码已登记在其他社区。"), data["uscc"])
+                continue
+            if masked is not None and crypto.mask_phone(enterprise.contact_phone) != masked[0]:
+                _reject(context, row, "contact_phone", masked[1], masked[0])
                 continue
             before = _state(enterprise, ENTERPRISE_AUDITED)
             for name in ("name", "legal_representative", "address"):
