@@ -1,11 +1,13 @@
 """A clerk edits the list they exported and imports it back: the export hides the middle digits of ID and
 phone numbers unless the clerk may see them in full, and the error report says so in words the clerk
 understands, instead of “第7位“*”不是数字”. A masked phone that is the mask of the number on record (the
-enterprise list, whose key is not masked) keeps that number, so the edited list imports."""
+enterprise list, whose key is not masked) keeps that number, so the edited list imports; the house list
+carries the import's address columns, so it imports back onto the same houses."""
 
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -13,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiedao.core.testing import client_for
 from jiedao.registry import services
-from jiedao.registry.models import Enterprise, Person
-from jiedao.registry.tests.factories import person, staff
+from jiedao.registry.models import Enterprise, House, Person
+from jiedao.registry.tests.factories import house, person, staff
 from jiedao.registry.tests.test_import_persons import errors_of
 from jiedao.registry.validators import InvalidNumber, make_uscc, parse_id_number, parse_phone
 from jiedao.spreadsheets.services import import_start
@@ -124,4 +126,31 @@ def test_the_enterprise_list_exported_masked_edited_and_imported_back_updates_an
             "057****6666",
             "电话号码格式不正确：“057****6666”隐去了中间几位（如导出表格中的号码），请填写完整号码。",
         )
+    ]
+
+
+@run_jobs
+def test_the_house_list_exported_edited_and_imported_back_updates_the_same_houses(tree, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    clerk = staff(tree.community_a1)
+    home = house(clerk, tree.community_a1, street="幸福路12号", building="3幢", unit="2单元", room="301")
+    response = client_for(clerk).get("/registry/houses/export/")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(2, header.index("建筑面积（㎡）") + 1).value = 88.5  # what the clerk came to fill in
+    edited = io.BytesIO()
+    book.save(edited)
+
+    job = import_start(
+        actor=clerk,
+        spec_key="registry-houses",
+        org=tree.community_a1,
+        uploaded_file=SimpleUploadedFile("房屋名单.xlsx", edited.getvalue()),
+    )
+    job.refresh_from_db()
+
+    assert (job.status, job.created_count, job.updated_count, job.error_count) == ("done", 0, 1, 0)
+    assert [(h.pk, h.full_address, h.area) for h in House.objects.all()] == [
+        (home.pk, "幸福路12号3幢2单元301", Decimal("88.50"))
     ]

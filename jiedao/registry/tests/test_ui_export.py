@@ -141,7 +141,7 @@ def test_household_house_building_and_enterprise_exports(tree, clerk):
     _header, *rows = sheet_rows(client.get("/registry/households/export/"))
     assert rows == [["0001", "家庭户", "户主甲", 1, "某地", home.full_address, "甲一社区", None]]
     _header, *rows = sheet_rows(client.get("/registry/houses/export/", {"q": "幸福路"}))
-    assert rows[0][0] == home.full_address and rows[0][8] == "否" and rows[0][9] == 1
+    assert rows[0][0] == home.full_address and rows[0][9] == "否" and rows[0][10] == 1
     _header, *rows = sheet_rows(client.get("/registry/buildings/export/"))
     assert rows[0][:4] == ["幸福路12号", "3幢", None, 1]
     _header, *rows = sheet_rows(client.get("/registry/enterprises/export/"))

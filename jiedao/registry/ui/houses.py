@@ -230,7 +230,7 @@ class HouseExportView(ExportView):
     filter_form_class = forms.HouseSearchForm
     list_url_name = "registry:house_list"
     list_label = gettext_lazy("房屋名单")
-    text_columns = (2, 3)
+    text_columns = (1, 2, 3, 4)
 
     def base_queryset(self):
         return _houses(self.get_queryset())
@@ -239,8 +239,11 @@ class HouseExportView(ExportView):
         return super().filtered(form).order_by("full_address")
 
     def headers(self):
+        # 楼栋地址 and 楼栋 apart, under the import's headers: the list exported, edited and imported back
+        # updates the same houses (the import's key is built from these four columns).
         return [
             _("地址"),
+            _("楼栋地址"),
             _("楼栋"),
             _("单元"),
             _("室号"),
@@ -258,7 +261,8 @@ class HouseExportView(ExportView):
         for house in queryset.iterator(chunk_size=2000):
             yield [
                 house.full_address,
-                str(house.building),
+                house.building.street_address,
+                house.building.name,
                 house.unit,
                 house.room,
                 uses.get(house.use, house.use),
