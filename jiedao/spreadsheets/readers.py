@@ -1106,11 +1106,26 @@ def _count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
+# How other systems' CSV exports keep a long number as text for Excel: ="330102195802141575" (Excel shows
+# the text the formula gives) or a leading apostrophe before the digits ('13800138000). Read as the text.
+_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')
+_APOSTROPHE_DIGITS = re.compile(r"'([0-9][0-9 ()+\-]*[0-9Xx]?)")
+
+
+def _csv_cell(cell: str) -> str | None:
+    cell = cell.strip(BLANKS)
+    if cell[:1] in ("=", "'"):
+        match = _TEXT_FORMULA.fullmatch(cell) or _APOSTROPHE_DIGITS.fullmatch(cell)
+        if match:
+            cell = match.group(1).replace('""', '"').strip(BLANKS)
+    return cell or None
+
+
 def _csv_rows(handle: io.TextIOBase, delimiter: str) -> Iterator[list]:
     reader = csv.reader(handle, delimiter=delimiter)
     try:
         for raw in reader:
-            yield _trim([(cell.strip(BLANKS) or None) for cell in raw])
+            yield _trim([_csv_cell(cell) for cell in raw])
     except csv.Error as error:
         raise UnreadableFile(_("CSV 文件格式错误（第 %(n)d 行附近）。") % {"n": reader.line_num}) from error
 
