@@ -209,12 +209,19 @@ def sniff_format(path: str | Path) -> str:
 
 
 def open_rows(
-    path: str | Path, *, engine: str = "auto", limits: Limits | None = None, sheet: str | None = None
+    path: str | Path,
+    *,
+    engine: str = "auto",
+    limits: Limits | None = None,
+    sheet: str | None = None,
+    fill_merged: bool = True,
 ) -> RowSource:
     """Open an uploaded spreadsheet for reading; see the module docstring.
 
     `engine` forces the .xlsx reader: "calamine" or "stream" (benchmarks, the quick header check). `sheet`
     names the worksheet to read (`data_sheet`); None reads the first visible one. A CSV file ignores it.
+    `fill_merged=False` leaves the cells under a merged range empty: a look at the header only, where
+    `detect_header` fills them itself, spares the streaming reader its pass over the whole sheet.
     """
     limits = limits or Limits.from_settings()
     path = Path(path)
@@ -228,7 +235,7 @@ def open_rows(
         raise UnreadableFile(_("文件是空的。"))
     file_format = sniff_format(path)
     if file_format == "xlsx":
-        return _open_xlsx(path, engine=engine, limits=limits, sheet=sheet)
+        return _open_xlsx(path, engine=engine, limits=limits, sheet=sheet, fill_merged=fill_merged)
     if file_format == "xls":
         return _open_xls(path, sheet=sheet)
     return _open_csv(path)
@@ -241,8 +248,45 @@ def _calamine_rows(sheet) -> Iterator[list]:
     # iter_rows() starts at spreadsheet row 1 but at the sheet's first used column.
     start = sheet.start
     pad = [None] * (start[1] if start else 0)
-    for raw in sheet.iter_rows():
-        yield _trim([*pad, *map(_clean_value, raw)]) if pad else _trim([_clean_value(v) for v in raw])
+    rows = (
+        _trim([*pad, *map(_clean_value, raw)]) if pad else _trim([_clean_value(v) for v in raw])
+        for raw in sheet.iter_rows()
+    )
+    merges = [
+        (top, left, bottom, right)
+        for (top, left), (bottom, right) in (getattr(sheet, "merged_cell_ranges", None) or ())
+        if bottom > top
+    ]
+    return _fill_merged_down(rows, merges) if merges else rows
+
+
+def _fill_merged_down(rows: Iterator[list], merges: list[tuple[int, int, int, int]]) -> Iterator[list]:
+    """Every cell of a merged range spanning several rows holds the range's value, as Excel shows it: a
+    roster merges 户号 and 户籍地址 down over a household's members, and each member's row needs them. A
+    range within one row (a title, a group header over its columns) is left alone, and so is a row with
+    nothing else in it.
+
+    Both readers do it: the streaming one finds the ranges first (`_vertical_merges`)."""
+    starting: dict[int, list[tuple[int, int, int]]] = {}
+    for top, left, bottom, right in merges:
+        starting.setdefault(top, []).append((left, bottom, right))
+    active: list[tuple[int, int, int, int, Any]] = []  # (top, left, bottom, right, value)
+    for index, row in enumerate(rows):
+        for left, bottom, right in starting.pop(index, ()):
+            value = row[left] if left < len(row) else None
+            if value is not None:
+                active.append((index, left, bottom, right, value))
+        # A row with nothing of its own stays blank (skipped), even inside a range merged down past the data.
+        if active and any(cell is not None for cell in row):
+            for top, left, _bottom, right, value in active:
+                if len(row) <= right:
+                    row.extend([None] * (right + 1 - len(row)))
+                for column in range(left, right + 1):
+                    if index > top or column > left:
+                        row[column] = value
+        if active:
+            active = [merge for merge in active if merge[2] > index]
+        yield row
 
 
 def _first_calamine_sheet(workbook, name: str | None = None):
@@ -949,6 +993,38 @@ def _sheet_parser(
     return parser, state
 
 
+# <mergeCell ref="A3:A5"/>, whatever the namespace prefix; absolute references ($A$3) as some writers do
+_MERGE_CELL = re.compile(
+    rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)"'
+)
+
+
+def _vertical_merges(package: XlsxPackage) -> list[tuple[int, int, int, int]]:
+    """(top, left, bottom, right), zero-based, of the sheet's merged ranges spanning several rows. They are
+    listed after the rows, so the sheet is inflated once more here (no XML parsing, a byte search)."""
+    merges: list[tuple[int, int, int, int]] = []
+    tail = b""
+    for chunk in package.inflate(package.member(package.sheet.part)):
+        data = tail + chunk
+        end = 0
+        if b"mergeCell" in data:
+            for match in _MERGE_CELL.finditer(data):
+                left, top, right, bottom = match.groups()
+                top_index, bottom_index = int(top) - 1, int(bottom) - 1
+                if bottom_index > top_index:
+                    merges.append(
+                        (
+                            top_index,
+                            column_index(left.decode()),
+                            bottom_index,
+                            column_index(right.decode()),
+                        )
+                    )
+                end = match.end()
+        tail = data[max(end, len(data) - 256) :]  # a tag cut in two by the chunk boundary
+    return merges
+
+
 def _stream_rows(package: XlsxPackage, shared, styles, header: dict) -> Iterator[list]:
     parser, state = _sheet_parser(shared, styles, package.epoch_1904)
     info = package.member(package.sheet.part)
@@ -978,7 +1054,9 @@ def _stream_rows(package: XlsxPackage, shared, styles, header: dict) -> Iterator
         raise UnreadableFile() from error
 
 
-def _open_xlsx(path: Path, *, engine: str, limits: Limits, sheet: str | None = None) -> RowSource:
+def _open_xlsx(
+    path: Path, *, engine: str, limits: Limits, sheet: str | None = None, fill_merged: bool = True
+) -> RowSource:
     package = XlsxPackage(path, limits, sheet)
     shared = None
     try:
@@ -994,7 +1072,10 @@ def _open_xlsx(path: Path, *, engine: str, limits: Limits, sheet: str | None = N
         styles = load_date_styles(package)
         # The dimension element comes before the rows: read the first chunk to learn the row count.
         state: dict[str, int | None] = {"last_row": None}
+        merges = _vertical_merges(package) if fill_merged else []
         rows = _stream_rows(package, shared, styles, state)
+        if merges:
+            rows = _fill_merged_down(rows, merges)
         first = next(rows, None)
         source = RowSource(
             _prepend(first, rows),
@@ -1312,7 +1393,7 @@ def data_sheet(
         return None
     matching: list[str] = []
     for name in names:
-        with open_rows(path, engine="stream", limits=limits, sheet=name) as source:
+        with open_rows(path, engine="stream", limits=limits, sheet=name, fill_merged=False) as source:
             try:
                 detect_header(source, spec)
             except HeaderNotFound:

@@ -291,7 +291,7 @@ def inspect_file(path: Path, spec: ImportSpec, limits: Limits | None = None) -> 
     known). Reads only the first rows (an .xlsx with the streaming reader, whatever its size); a workbook with
     the header on more than one sheet is refused (`data_sheet`)."""
     sheet = data_sheet(path, spec, limits, refuse_several=True)
-    with open_rows(path, engine="stream", limits=limits, sheet=sheet) as source:
+    with open_rows(path, engine="stream", limits=limits, sheet=sheet, fill_merged=False) as source:
         header = detect_header(source, spec)
         total = source.total_rows
         # Nothing under the header (the rows read past it, and the next ones, all blank): refused, or the job

@@ -56,7 +56,8 @@ def test_messy_xlsx_rows_come_back_numbered_stripped_and_typed(tmp_path, engine)
     path = _write(tmp_path, "roster.bin", messy_workbook())  # the extension does not matter
     rows = _read(path, engine=engine)
     assert rows[0] == ["柳浪社区人口花名册（2026年1月）"]
-    assert rows[2] == [None, "*姓名", "公民身份号码（必填）", "出生\u3000日期", "手机", "备注"]
+    # 序号 is merged down over both header rows: the lower one reads it too, as Excel shows it
+    assert rows[2] == ["序号", "*姓名", "公民身份号码（必填）", "出生\u3000日期", "手机", "备注"]
     assert rows[3] == [1, "张三", "110105199001011234", date(1990, 1, 1), 13800138000]  # stray spaces gone
     assert rows[4][2] == "110105199202022345".translate(FULLWIDTH)  # the spec decides about full-width
     assert rows[4][3] == "2026年1月5日"
