@@ -19,7 +19,7 @@ import os
 import tempfile
 import uuid
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -848,13 +848,19 @@ def _upload_rows(job: ImportJob) -> Iterator[RowSource | None]:
         yield source
 
 
+def _joined_reasons(errors: Iterable[tuple[int, str, str]]) -> str:
+    """A refused row's reasons in one cell: “身份证号：…；联系电话：…。”, not “…号码。；联系电话：…”."""
+    parts = [(f"{column}：{message}" if column else message).rstrip("。") for _n, column, message in errors]
+    return "；".join(parts) + "。"
+
+
 def _write_refused_rows(workbook, job: ImportJob, source: RowSource) -> None:
     """The 待修正数据 sheet: the header row (cells merged down from a group header row filled in), then
     each refused row's cells with its reasons; reads the upload only up to the last refused row."""
     refused = ImportRowError.objects.filter(job=job, row_number__gt=job.header_row)
     last = refused.aggregate(last=Max("row_number"))["last"] or 0
     reasons = (
-        (number, "；".join(f"{column}：{message}" if column else message for _n, column, message in group))
+        (number, _joined_reasons(group))
         for number, group in groupby(
             refused.order_by("row_number", "id")
             .values_list("row_number", "column", "message")

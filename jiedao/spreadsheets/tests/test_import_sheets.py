@@ -62,7 +62,7 @@ def test_the_data_behind_an_instructions_sheet_is_imported_and_its_errors_report
     assert (job.status, job.header_row, job.created_count, job.error_count) == ("done", 2, 1, 1)
     assert STORE["110105199001011234"]["name"] == "张三"
     refused = read_workbook(error_workbook(job), "待修正数据")
-    assert refused == [(*HEADER, "错误原因"), ("李四", "1101051990", None, "身份证号：身份证号应为 18 位")]
+    assert refused == [(*HEADER, "错误原因"), ("李四", "1101051990", None, "身份证号：身份证号应为 18 位。")]
 
 
 @pytest.mark.django_db
