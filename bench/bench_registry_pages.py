@@ -72,6 +72,7 @@ def build(persons: int) -> None:
     from jiedao.core import demo as core_demo
     from jiedao.orgs.models import OrgUnit
     from jiedao.registry import demo
+    from jiedao.registry.services.residence import refresh_residence_split
 
     started = time.perf_counter()
     core_demo.load()
@@ -109,7 +110,12 @@ def build(persons: int) -> None:
         )
         loose = ", ".join(str(row[0]) for row in cursor.fetchall())
         cursor.execute(f"UPDATE registry_household SET head_id = NULL WHERE id IN ({loose})")
+        loose_members = f"SELECT person_id FROM registry_householdmember WHERE household_id IN ({loose})"
+        cursor.execute(loose_members)
+        unregistered = [row[0] for row in cursor.fetchall()]
         cursor.execute(f"DELETE FROM registry_householdmember WHERE household_id IN ({loose})")
+        # what an import does after its batches: the stored 人户分离 of the persons these statements moved
+        refresh_residence_split([person_id for _member, person_id in moved] + unregistered)
     analyse()
     print(f"built in {time.perf_counter() - started:.0f} s")
 

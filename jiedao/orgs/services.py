@@ -15,6 +15,7 @@ from jiedao.orgs import audit_events as events
 from jiedao.orgs.choices import OrgLevel
 from jiedao.orgs.division_codes import SIGNIFICANT_DIGITS, division_code_errors, normalize_division_code
 from jiedao.orgs.models import REMEDY_NAME_MAX, OrgUnit
+from jiedao.orgs.signals import org_moved
 
 FIELDS = [
     "name",
@@ -164,6 +165,7 @@ def org_move(*, actor, node: OrgUnit, new_parent: OrgUnit, division_code: str | 
         OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=node.pk).update(
             path=Concat(Value(node.path), Substr(F("path"), len(old_path) + 1))
         )
+        org_moved.send(sender=OrgUnit, node=node)
         audit.record(
             events.ORG_MOVED, actor=actor, target=node, before=before, after=audit.snapshot(node, FIELDS)
         )

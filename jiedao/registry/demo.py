@@ -59,6 +59,7 @@ from jiedao.registry.models import (
 )
 from jiedao.registry.selectors import shift_years
 from jiedao.registry.services.houses import house_full_address
+from jiedao.registry.services.residence import refresh_residence_split
 from jiedao.registry.validators import InvalidNumber, make_id_number, make_uscc, parse_phone
 
 PERSONS_PER_COMMUNITY = 3400  # × 6 communities = 20,400
@@ -1236,6 +1237,8 @@ def _save(created: Created) -> None:
     SpecialGroupTag.objects.bulk_create(created.tags, batch_size=BATCH)
     LifeEvent.objects.bulk_create(created.events, batch_size=BATCH)
     HouseVisit.objects.bulk_create(created.visits, batch_size=BATCH)
+    # 人户分离 by the rule over what was just written, set-based (the builder does not decide it)
+    refresh_residence_split([person.pk for person in created.persons])
 
 
 def _community_nodes() -> list[tuple[CommunityPlan, OrgUnit, list[OrgUnit]]]:

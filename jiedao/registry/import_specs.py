@@ -67,6 +67,7 @@ from jiedao.registry.services.persons import (
     split_phones,
     stored_other_phones,
 )
+from jiedao.registry.services.residence import refresh_residence_split
 from jiedao.registry.statistics import snapshots
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone, parse_uscc
 from jiedao.spreadsheets.specs import Column, ImportContext, ImportSpec, RowIssue, ValidatedRow, register_spec
@@ -1003,6 +1004,8 @@ class PersonImport(RegistryImport):
             insert_rows(LifeEvent, timeline)  # one executemany for the batch's registrations and changes
         if numbers:
             self._save_households(context, accepted, households, memberships, new_heads)
+        # 人户分离 of the batch's persons (house, grid, household may have changed): set-based, once a batch
+        refresh_residence_split([*created_ids, *(p.pk for p in updated)])
         return self.finish_batch(context, rows, created_ids, [p.pk for p in updated], changes)
 
     def _household_ok(self, context, row, person, households, memberships, new_heads) -> bool:
@@ -1364,6 +1367,8 @@ class HouseholdImport(RegistryImport):
             HouseholdMember.objects.bulk_create(new_members, batch_size=500)
         if changed_members:
             HouseholdMember.objects.bulk_update(changed_members, ["relation"], batch_size=250)
+        # 人户分离 of the heads who joined: set-based, once a batch
+        refresh_residence_split([member.person_id for member in new_members])
         return self.finish_batch(context, rows, [h.pk for h in created], [h.pk for h in updated], changes)
 
 

@@ -30,6 +30,7 @@ from jiedao.registry.models import (
     SpecialGroupTag,
 )
 from jiedao.registry.services.persons import lock_persons, person_snapshot, record_life_event
+from jiedao.registry.services.residence import refresh_residence_split
 
 PERMISSION = "registry.merge_person"
 PAIR_LIMIT = 200
@@ -273,6 +274,8 @@ def person_merge(*, actor, survivor: Person, merged: Person) -> Person:
             None,
         )
         merged.save(update_fields=merged_fields)
+        # the merged record is no longer living; the survivor may have taken its membership or house
+        refresh_residence_split([survivor.pk, merged.pk])
         record_life_event(
             survivor,
             LifeEventKind.PERSON_MERGED,

@@ -20,6 +20,7 @@ from jiedao.registry.choices import HouseholdKind, LifeEventKind, PersonStatus
 from jiedao.registry.models import House, Household, HouseholdMember, Person
 from jiedao.registry.services.common import community_errors, length_errors, same_community
 from jiedao.registry.services.persons import lock_person, lock_persons, record_life_event
+from jiedao.registry.services.residence import refresh_residence_split
 from jiedao.registry.validators import InvalidNumber, parse_household_number
 
 HEAD_RELATION = "02"
@@ -118,6 +119,7 @@ def join_household(
         number = current.household.number if current else household.number
         problem = _("%(n)s 已在户 %(h)s 中，请先办理出户或分户。") % {"n": person.name, "h": number}
         raise ValidationFailed({field or "person": [problem]}) from None
+    refresh_residence_split([person.pk])
     if timeline:
         record_life_event(
             person,
@@ -291,6 +293,7 @@ def household_remove_member(*, actor, household: Household, person: Person) -> N
         deleted, _rows = HouseholdMember.objects.filter(household=household, person=person).delete()
         if not deleted:
             raise ValidationFailed({"person": [_("%(n)s 不是该户成员。") % {"n": person.name}]})
+        refresh_residence_split([person.pk])
         record_life_event(
             person,
             LifeEventKind.HOUSEHOLD_LEAVE,
@@ -449,6 +452,7 @@ def _split(*, actor, household, moving, new_number, new_head, relations, registe
                 relation=relations[person_id],
                 joined_on=timezone.localdate(),
             )
+        refresh_residence_split(moving)  # the new household is of the same community, as a rule
         for person in Person.objects.filter(pk__in=moving):
             record_life_event(
                 person,
@@ -503,6 +507,7 @@ def household_merge(*, actor, source: Household, target: Household, relations: d
             )
         source.head, source.dissolved_on = None, timezone.localdate()
         source.save(update_fields=["head", "dissolved_on", "updated_at"])
+        refresh_residence_split([member.person_id for member in moving])
         audit.record(
             events.HOUSEHOLD_MERGED,
             actor=actor,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,6 +26,7 @@ from jiedao.registry.services.common import (
     merge_errors,
     same_community,
 )
+from jiedao.registry.services.residence import refresh_residence_split
 
 BUILDING_FIELDS = ["street_address", "name", "floors", "latitude", "longitude", "coordinate_system", "org"]
 HOUSE_FIELDS = [
@@ -146,6 +147,7 @@ def _follow_building(actor, building: Building) -> None:
     now, today = timezone.now(), timezone.localdate()
     changed: list[tuple[House, dict]] = []
     old_addresses: dict[int, str] = {}
+    moved: list[int] = []
     for house in building.houses.all():
         before = audit.snapshot(house, HOUSE_FIELDS)
         old_address, old_org_id = house.full_address, house.org_id
@@ -159,9 +161,13 @@ def _follow_building(actor, building: Building) -> None:
         changed.append((house, before))
         if house.full_address != old_address:
             old_addresses[house.pk] = old_address
+        if house.org_id != old_org_id:
+            moved.append(house.pk)
     if not changed:
         return
     House.objects.bulk_update([house for house, _before in changed], ["full_address", "org", "updated_at"])
+    if moved:  # another node: its residents' 人户分离 compares that node's community
+        refresh_residence_split(Q(house_id__in=moved))
     if old_addresses:
         new_addresses = {house.pk: house.full_address for house, _before in changed}
         residents = list(Person.objects.filter(house_id__in=old_addresses).values_list("pk", "house_id"))
@@ -337,11 +343,14 @@ def house_update(*, actor, house: House, data: HouseData) -> House:
     if moving:
         raise ValidationFailed(moving)
     before = audit.snapshot(house, HOUSE_FIELDS)
-    old_address = house.full_address
+    old_address, old_org_id = house.full_address, house.org_id
     with transaction.atomic():
         for name, value in values.items():
             setattr(house, name, value)
         house.save()
+        if house.org_id != old_org_id:
+            # another building's node: its residents' 人户分离 compares that node's community
+            refresh_residence_split(house.residents.all())
         if house.full_address != old_address:
             # the residents' address follows, and their timelines say so (as for a renamed building)
             residents = list(house.residents.values_list("pk", flat=True))

@@ -38,6 +38,7 @@ from jiedao.registry.services.common import (
     merge_errors,
     same_community,
 )
+from jiedao.registry.services.residence import refresh_residence_split
 from jiedao.registry.validators import InvalidNumber, clean_person_name, parse_phone
 
 # What the audit log keeps of a person: never the full ID number or phone, only the masked copies.
@@ -303,6 +304,7 @@ def person_create(
     values = _person_values(data, actor=actor)
     with transaction.atomic():
         person = Person.objects.create(created_by=actor, **values)
+        refresh_residence_split([person.pk])
         with records_language():
             record_life_event(
                 person,
@@ -342,6 +344,7 @@ def person_update(*, actor, person: Person, data: PersonData, seen_updated_at=No
         for name, value in values.items():
             setattr(person, name, value)
         person.save()
+        refresh_residence_split([person.pk])  # the house or the grid may have changed
         after = person_snapshot(person)
         changed = sorted(k for k in after if after[k] != before.get(k))
         if changed:
@@ -559,6 +562,7 @@ def person_register_death(*, actor, person: Person, died_on: date, note: str = "
         _leave_household(person)
         person.status, person.status_date = PersonStatus.DECEASED, died_on
         person.save(update_fields=["status", "status_date", "updated_at"])
+        refresh_residence_split([person.pk])  # no longer living, out of the household
         _end_open_tags(person, ended_on=died_on, actor=actor, reason=Message(gettext_noop("死亡")))
         with records_language():
             record_life_event(
@@ -595,6 +599,7 @@ def person_move_out(*, actor, person: Person, moved_on: date, destination: str) 
         _leave_household(person)
         person.status, person.status_date = PersonStatus.MOVED_OUT, moved_on
         person.save(update_fields=["status", "status_date", "updated_at"])
+        refresh_residence_split([person.pk])  # no longer living, out of the household
         # Moving away ends the community's special-group status and the benefits it administers (低保,
         # 特困…): the new community registers them again.
         _end_open_tags(person, ended_on=moved_on, actor=actor, reason=Message(gettext_noop("迁出")))
@@ -669,6 +674,7 @@ def person_move_in(*, actor, data: PersonData, moved_on: date, origin: str) -> P
             setattr(existing, name, value)
         existing.status, existing.status_date = PersonStatus.LIVING, moved_on
         existing.save()
+        refresh_residence_split([existing.pk])
         with records_language():
             record_life_event(
                 existing,
@@ -729,6 +735,7 @@ def person_change_address(
         person.house, person.house_relation = house, relation
         person.residence_address = house.full_address if house else residence_address.strip()
         person.save(update_fields=["house", "house_relation", "residence_address", "updated_at"])
+        refresh_residence_split([person.pk])
         with records_language():
             record_life_event(
                 person,

@@ -139,11 +139,14 @@ def _residence_by_org(persons: QuerySet) -> dict[int, dict[str, int]]:
     """Living persons per org node and 人户分离 category (`ResidenceRule`); those in none are left out."""
     by_org: dict[int, dict[str, int]] = {}
     rows = (
-        persons.order_by().with_residence_split().values("org_id", "residence_split").annotate(n=Count("*"))
+        persons.order_by()
+        .with_residence_split()
+        .values("org_id", "live_residence_split")
+        .annotate(n=Count("*"))
     )
     for row in rows:  # at most (org nodes × 4) rows
-        if row["residence_split"]:
-            by_org.setdefault(row["org_id"], {})[row["residence_split"]] = row["n"]
+        if row["live_residence_split"]:
+            by_org.setdefault(row["org_id"], {})[row["live_residence_split"]] = row["n"]
     return by_org
 
 

@@ -95,12 +95,12 @@ def _residence_counts() -> Iterator[Row]:
         Person.objects.filter(status=PersonStatus.LIVING)
         .order_by()
         .with_residence_split()
-        .values("org_id", "residence_split")
+        .values("org_id", "live_residence_split")
         .annotate(n=Count("*"))
     )
     for row in rows:
-        if row["residence_split"]:  # in none of the categories
-            yield row["org_id"], StatisticsKind.RESIDENCE, row["residence_split"], row["n"]
+        if row["live_residence_split"]:  # in none of the categories
+            yield row["org_id"], StatisticsKind.RESIDENCE, row["live_residence_split"], row["n"]
 
 
 def _enterprise_counts() -> Iterator[Row]:

@@ -144,7 +144,7 @@ def residence_words(person: Person) -> str:
     split = (
         Person.objects.filter(pk=person.pk)
         .with_residence_split()
-        .values_list("residence_split", flat=True)
+        .values_list("live_residence_split", flat=True)
         .first()
     )
     return str(RESIDENCE_WORDS[split or ""])
