@@ -93,7 +93,15 @@ def halls(user, permission: str) -> QuerySet[OrgUnit]:
 
 
 def active_lines(hall: OrgUnit) -> QuerySet[QueueLine]:
-    return QueueLine.objects.filter(org=hall, is_active=True).order_by("prefix")
+    """The hall's lines the kiosk offers: open for numbers and called by at least one working window. A line
+    with no window, or only stopped ones, is left out: a number taken there would never be called."""
+    return (
+        QueueLine.objects.filter(org=hall, is_active=True)
+        .filter(
+            pk__in=QueueLine.windows.through.objects.filter(servicewindow__is_active=True).values("queueline")
+        )
+        .order_by("prefix")
+    )
 
 
 def waiting(line_ids, day: dt.date) -> QuerySet[Ticket]:

@@ -431,6 +431,11 @@ def ticket_take(
             raise ServiceError(
                 _("“%(line)s”暂停取号，请咨询大厅工作人员。") % {"line": locked.name}, code="line_closed"
             )
+        if not locked.windows.filter(is_active=True).exists():  # nobody would ever call the number
+            raise ServiceError(
+                _("“%(line)s”暂时没有窗口叫号，暂停取号，请咨询大厅工作人员。") % {"line": locked.name},
+                code="no_window",
+            )
         last = Ticket.objects.filter(line=locked, date=day).aggregate(last=Max("number"))["last"] or 0
         cap = int(get_parameter("queueing.daily_cap"))
         if cap and last >= cap:

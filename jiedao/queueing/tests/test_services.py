@@ -229,7 +229,7 @@ def test_day_statistics(tree, caller, window, line, django_assert_num_queries):
         actor=caller, ticket=call(caller, window, minute=10)
     )  # A002 waited 70 minutes, skipped
     services.ticket_take(line=line, now=at(TUESDAY, 9))  # another day: not counted
-    other_hall = make_line(tree.subdistrict_b, "A")
+    other_hall = make_line(tree.subdistrict_b, "A", make_window(tree.subdistrict_b))
     services.ticket_take(line=other_hall, now=at(MONDAY, 9))
     admin = make_user(tree.subdistrict_a, *LINE_ADMIN)
     selectors.day_stats(admin, MONDAY)  # the admin's scope, read once per request
