@@ -30,7 +30,7 @@ from jiedao.core.qr import qr_svg
 from jiedao.core.scope import has_permission
 from jiedao.core.views import ScopedViewMixin, ServiceFormView, keep_address_private
 from jiedao.parameters.services import get_parameter
-from jiedao.public.views import PublicPageMixin
+from jiedao.public.views import ELDER_COOKIE, PublicPageMixin
 from jiedao.queueing import forms, selectors, services
 from jiedao.queueing.choices import TicketStatus
 from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
@@ -42,6 +42,9 @@ KIOSK_RETURN_SECONDS = 30  # the kiosk's confirmation page goes back to the take
 KIOSK_TAKEN_SHOWN = dt.timedelta(seconds=KIOSK_RETURN_SECONDS + 30)
 KIOSK_COOKIE = "jiedao_kiosk"
 BY_BOOKING = "booking"  # the kiosk's 凭预约码取号 button: no line chosen
+# The kiosk's way back from a ticket (by itself or by 返回取号): the next visitor finds the take page as the hall
+# set it up, in Chinese and normal type, not in the 长者模式 or English the previous visitor chose.
+NEXT_VISITOR = "next_visitor"
 
 
 class PublicHallMixin:
@@ -97,6 +100,14 @@ class KioskView(RegisteredKioskMixin, PublicPageMixin, TemplateView):
             by_booking=BY_BOOKING,
             **kwargs,
         )
+
+    def get(self, request, *args, **kwargs):
+        if NEXT_VISITOR in request.GET:
+            response = redirect(request.path)
+            response.delete_cookie(ELDER_COOKIE)
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+            return response
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = forms.TakeForm(request.POST)
@@ -189,8 +200,11 @@ class TicketTakenView(TicketView):
     does not find this one's ticket open nor reach it with Back: the page is not stored, and once
     `KIOSK_TAKEN_SHOWN` has passed it sends the browser to the take page instead."""
 
+    def kiosk_url(self) -> str:
+        return f"{reverse('queueing:kiosk', args=[self.ticket.org.division_code])}?{NEXT_VISITOR}=1"
+
     def get(self, request, *args, **kwargs):
-        kiosk_url = reverse("queueing:kiosk", args=[self.ticket.org.division_code])
+        kiosk_url = self.kiosk_url()
         if request.headers.get("HX-Request"):  # the timer of a page served by an earlier release (htmx)
             response = HttpResponse(headers={"HX-Redirect": kiosk_url})
         elif timezone.now() - self.ticket.taken_at > KIOSK_TAKEN_SHOWN:
@@ -204,7 +218,7 @@ class TicketTakenView(TicketView):
         return super().get_context_data(
             at_kiosk=True,
             kiosk_return_seconds=KIOSK_RETURN_SECONDS,
-            kiosk_url=reverse("queueing:kiosk", args=[self.ticket.org.division_code]),
+            kiosk_url=self.kiosk_url(),
             base_template="queueing/kiosk_base.html",
             **kwargs,
         )

@@ -72,7 +72,7 @@ def test_take_a_number_at_the_kiosk_and_follow_the_ticket(tree, line, kiosk_url,
     assert PHONE not in shown and "139****5678" not in shown
     # The shared kiosk: no button acting on the ticket, and back to the take page by itself.
     assert "取号成功" in shown and "30 秒后自动回到取号页面" in shown
-    assert f'data-kiosk-return="{kiosk_url}" data-kiosk-return-after="30"' in shown
+    assert f'data-kiosk-return="{kiosk_url}?next_visitor=1" data-kiosk-return-after="30"' in shown
     assert "取消排队" not in shown and f"/queue/t/{ticket.token}/cancel/" not in shown
     # The QR code's page, on the visitor's own phone, lets them cancel.
     own = Client().get(f"/queue/t/{ticket.token}/").content.decode()
@@ -94,15 +94,32 @@ def test_the_kiosk_ticket_page_is_not_kept_for_the_next_visitors_back_button(tre
     page = kiosk.get(taken)
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     text = page.content.decode()
-    assert "A001" in text and f'data-kiosk-return="{kiosk_url}"' in text
-    assert re.search(rf'<a [^>]*href="{re.escape(kiosk_url)}" data-replace-history>返回取号</a>', text)
+    back_url = f"{kiosk_url}?next_visitor=1"  # the take page as the hall set it up (see below)
+    assert "A001" in text and f'data-kiosk-return="{back_url}"' in text
+    assert re.search(rf'<a [^>]*href="{re.escape(back_url)}" data-replace-history>返回取号</a>', text)
     Ticket.objects.update(taken_at=Ticket.objects.get().taken_at - dt.timedelta(seconds=61))
     back = kiosk.get(taken)
-    assert back.status_code == 302 and back["Location"] == kiosk_url
+    assert back.status_code == 302 and back["Location"] == back_url
     assert back["Cache-Control"] == "no-store"
     # The visitor's own page (the QR code's, on their phone) stays as it was.
     token = Ticket.objects.get().token
     assert "A001" in Client().get(f"/queue/t/{token}/").content.decode()
+
+
+def test_the_next_visitor_finds_the_kiosk_in_chinese_and_normal_type(tree, line, kiosk_url, kiosk):
+    """A visitor switched the kiosk to 长者模式 and English: once their ticket page goes back to the take page,
+    the next visitor finds it as the hall set it up, not in the previous visitor's choice."""
+    hall_open_now(tree.district)
+    kiosk.post("/elder-mode/", {"on": "1", "next": kiosk_url})
+    kiosk.post("/language/", {"language": "en", "next": kiosk_url})
+    chosen = kiosk.get(kiosk_url).content.decode()
+    assert 'class="public elder"' in chosen and 'lang="en"' in chosen
+    taken = kiosk.get(kiosk.post(kiosk_url, {"line": line.pk, "appointment_code": ""})["Location"])
+    back = re.search(r'data-kiosk-return="([^"]+)"', taken.content.decode())[1]
+    page = kiosk.get(back, follow=True)
+    assert page.redirect_chain == [(kiosk_url, 302)]
+    text = page.content.decode()
+    assert "甲街道 取号" in text and 'lang="zh-hans"' in text and "public elder" not in text
 
 
 def test_the_kiosk_says_why_and_keeps_what_was_typed(tree, line, kiosk_url, kiosk):
