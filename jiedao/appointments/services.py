@@ -542,8 +542,11 @@ def _refuse_closed_day(org: OrgUnit, day: dt.date) -> None:
 
 def _bookings_to_cancel(org: OrgUnit, day: dt.date, slots: list[Slot] | None) -> list[Appointment]:
     """The bookings of `day` at the hall (of `slots` only, when given) not yet checked in, locked: those
-    checked in or marked 爽约 stay as they are."""
-    booked = Appointment.objects.filter(org=org, date=day, status=AppointmentStatus.BOOKED)
+    checked in or marked 爽约 stay as they are, and so do those whose visitor is in the hall with the number
+    the booking code gave (waiting, being called or served: see `no_shows_mark`), whom the windows still call."""
+    booked = Appointment.objects.filter(org=org, date=day, status=AppointmentStatus.BOOKED).exclude(
+        queue_ticket__status__in=QUEUE_TICKET_CAME
+    )
     if slots is not None:
         booked = booked.filter(slot__in=slots)
     return list(
