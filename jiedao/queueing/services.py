@@ -340,14 +340,13 @@ def _booking(code: str, hall_id: int, day: dt.date) -> Appointment:
         )
     used = Ticket.objects.filter(appointment=found).first()
     if used is not None:
-        raise ValidationFailed(
-            {
-                "appointment_code": [
-                    _("该预约码已经取过号（%(code)s），每个预约只能优先取号一次。") % {"code": used.code}
-                ]
-            },
-            code="booking_used",
+        # A number taken hours early waits as a plain one: the visitor was never given 优先, only told so.
+        message = (
+            _("该预约码已经取过号（%(code)s），每个预约只能优先取号一次。")
+            if used.priority
+            else _("该预约码已经取过号（%(code)s，按普通号排队），每个预约码只能取一次号，请凭该号等候叫号。")
         )
+        raise ValidationFailed({"appointment_code": [message % {"code": used.code}]}, code="booking_used")
     return found
 
 

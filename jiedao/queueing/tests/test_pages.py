@@ -323,6 +323,30 @@ def test_the_visitor_cancels_and_those_behind_move_up(tree, caller, window, line
     assert second.status == "called"
 
 
+def test_a_booking_code_used_early_for_a_plain_number_is_not_said_to_have_had_priority(
+    tree, line, kiosk_url, kiosk
+):
+    """A visitor hours before their slot got a plain number with the code; trying the code again they are
+    told that number waits as a plain one, not that their priority was used."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiedao.appointments.models import Appointment
+
+    hall_open_now(tree.district)
+    booking = booking_now(tree.subdistrict_a)
+    later = timezone.now() + dt.timedelta(hours=3)  # the slot begins in three hours: too early for 优先
+    Appointment.objects.filter(pk=booking.pk).update(
+        starts_at=later, ends_at=later + dt.timedelta(minutes=30)
+    )
+    first = kiosk.post(kiosk_url, {"line": "booking", "appointment_code": booking.code})
+    assert first.status_code == 302 and not Ticket.objects.get().priority
+    again = kiosk.post(kiosk_url, {"line": "booking", "appointment_code": booking.code}).content.decode()
+    assert "该预约码已经取过号（A001，按普通号排队），每个预约码只能取一次号，请凭该号等候叫号。" in again
+    assert "优先取号一次" not in again
+
+
 def test_a_booking_code_taken_long_before_the_slot_says_it_waits_as_plain(tree, line):
     from jiedao.queueing.tests.factories import MONDAY, at
 
