@@ -321,12 +321,21 @@ class DayCancelView(ServiceFormView):
         closures, cancelled = result
         [first, *_rest] = closures
         values = {"org": first.org.name, "date": f"{first.date:%Y-%m-%d}", "n": len(cancelled)}
-        if first.slot_id is None:
+        if first.slot_id is not None:
+            values["slots"] = "、".join(str(closure.slot) for closure in closures)
+        if not cancelled:  # nobody to cancel: nobody was texted either
+            message = (
+                _("已停止 %(org)s %(date)s 的预约；当天没有待签到的预约，无需取消，未发送短信。")
+                if first.slot_id is None
+                else _(
+                    "已停止 %(org)s %(date)s %(slots)s 的预约；这些时段没有待签到的预约，无需取消，未发送短信。"
+                )
+            )
+        elif first.slot_id is None:
             message = _(
                 "已停止 %(org)s %(date)s 的预约，取消 %(n)d 个待签到的预约，已短信告知群众原因并请其重新预约。"
             )
         else:
-            values["slots"] = "、".join(str(closure.slot) for closure in closures)
             message = _(
                 "已停止 %(org)s %(date)s %(slots)s 的预约，取消 %(n)d 个待签到的预约，"
                 "已短信告知群众原因并请其重新预约。"

@@ -345,6 +345,25 @@ def test_the_day_page_closes_a_hall_in_scope(item, slots, tree):
     assert booked.status == AppointmentStatus.CANCELLED
 
 
+def test_closing_a_day_without_bookings_does_not_say_anyone_was_texted(slots, tree):
+    day, next_day = selectors.bookable_dates()[:2]
+    client = client_for(make_user(tree.subdistrict_a, *CANCELLER))
+    form = {"org": tree.subdistrict_a.pk, "date": f"{day:%Y-%m-%d}", "reason": "停电临时闭厅"}
+    text = client.post(reverse("appointments:cancel_day"), form, follow=True).content.decode()
+    assert (
+        f"已停止 {tree.subdistrict_a.name} {day:%Y-%m-%d} 的预约；当天没有待签到的预约，无需取消，未发送短信。"
+        in text
+    )
+    assert "已短信告知" not in text
+    form = {**form, "date": f"{next_day:%Y-%m-%d}", "span": "slots", "slots": [slots[0].pk]}
+    text = client.post(reverse("appointments:cancel_day"), form, follow=True).content.decode()
+    assert (
+        "的预约；这些时段没有待签到的预约，无需取消，未发送短信。" in text
+        and slots[0].start.strftime("%H:%M") in text
+    )
+    assert "已短信告知" not in text
+
+
 # --- 预约 offered where the hall takes bookings --------------------------------------------------------------
 
 
