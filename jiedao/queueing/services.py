@@ -628,9 +628,20 @@ def ticket_call_next(
         if seen_current is not ...:
             serving = selectors.current_at(window, day)
             if (serving.pk if serving else None) != seen_current:
+                if (
+                    serving is None
+                ):  # the one the page showed was finished or skipped meanwhile: nobody called
+                    raise Conflict(
+                        _(
+                            "%(window)s正在办理的号刚刚已办结或过号，本次没有叫号，"
+                            "请看页面上的最新情况后再叫下一位。"
+                        )
+                        % {"window": window.number},
+                        code="window_changed",
+                    )
                 raise Conflict(
                     _("%(window)s刚刚已叫号（正在办理 %(code)s），本次没有再叫号，请看页面上的最新情况。")
-                    % {"window": window.number, "code": serving.code if serving else _("无")},
+                    % {"window": window.number, "code": serving.code},
                     code="window_changed",
                 )
         # The visitors being served, before anything else is locked: 办结/过号/重呼 lock such a ticket and then

@@ -191,6 +191,24 @@ def test_the_window_calls_and_the_display_shows_without_personal_data(tree, call
     assert PHONE not in page.content.decode() and "139****5678" not in page.content.decode()
 
 
+def test_calling_from_a_page_whose_visitor_was_finished_meanwhile_says_so(tree, caller, window, line):
+    """Two staff at one window: one finishes the visitor the other's page still shows; the other's 叫下一位 is
+    refused (nothing called twice) and told that visitor was finished, not "正在办理 无"."""
+    hall_open_now(tree.district)
+    services.ticket_take(line=line)
+    services.ticket_take(line=line)
+    first = services.ticket_call_next(actor=caller, window=window)
+    services.ticket_finish(actor=caller, ticket=first)
+    text = (
+        client_for(caller)
+        .post(f"/queue/staff/windows/{window.pk}/call/", {"current": first.pk}, follow=True)
+        .content.decode()
+    )
+    assert "3号窗口正在办理的号刚刚已办结或过号，本次没有叫号，请看页面上的最新情况后再叫下一位。" in text
+    assert "正在办理 无" not in text
+    assert Ticket.objects.get(code="A002").status == "waiting"
+
+
 def test_skip_and_requeue_at_the_window(tree, caller, window, line):
     hall_open_now(tree.district)
     [first, _second] = [services.ticket_take(line=line), services.ticket_take(line=line)]
