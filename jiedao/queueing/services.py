@@ -40,6 +40,7 @@ from jiedao.queueing.models import KioskDevice, QueueLine, Ticket
 from jiedao.queueing.selectors import now_or, today
 from jiedao.registry.validators import mobile_number
 from jiedao.sms.services import SmsText, sms_queue_many
+from jiedao.workcalendar import services as workcalendar
 
 KIOSK = "kiosk"
 VISITOR = "visitor"  # the ticket's holder, on the ticket's own page (by its token)
@@ -310,6 +311,25 @@ def _booking(code: str, hall_id: int, day: dt.date) -> Appointment:
     """Today's booking `code` at the hall, locked; refused when it is not one, was cancelled or marked 爽约, or
     was used already."""
     found = Appointment.objects.select_for_update().filter(code=code).first()
+    if (
+        found is not None
+        and found.org_id == hall_id
+        and found.date != day
+        and found.status == AppointmentStatus.BOOKED
+    ):
+        # The right code on the wrong day: the visitor is told the day booked, not that they typed it wrong.
+        raise ValidationFailed(
+            {
+                "appointment_code": [
+                    _(
+                        "该预约的日期是 %(date)s，不是今天，预约码只能在预约当天取号。"
+                        "今天要办理的，请清空预约码，直接取普通号。"
+                    )
+                    % {"date": workcalendar.date_with_weekday(found.date)}
+                ]
+            },
+            code="booking_other_day",
+        )
     if found is not None and found.org_id == hall_id and found.date == day:
         # The code is right: the visitor is told why it gives no number, not that they typed it wrong.
         if found.status == AppointmentStatus.NO_SHOW:

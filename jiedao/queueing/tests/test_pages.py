@@ -209,6 +209,21 @@ def test_calling_from_a_page_whose_visitor_was_finished_meanwhile_says_so(tree, 
     assert Ticket.objects.get(code="A002").status == "waiting"
 
 
+def test_a_booking_code_of_another_day_at_the_kiosk_says_the_day_booked(tree, line, kiosk_url, kiosk):
+    """The visitor came on the wrong day: told the day of their booking, not that the code is wrong."""
+    import datetime as dt
+
+    from jiedao.queueing.selectors import today
+    from jiedao.workcalendar.services import date_with_weekday
+
+    hall_open_now(tree.district)
+    tomorrow = today() + dt.timedelta(days=1)
+    booking = booking_on(tree.subdistrict_a, tomorrow)
+    text = kiosk.post(kiosk_url, {"line": "booking", "appointment_code": booking.code}).content.decode()
+    assert f"该预约的日期是 {date_with_weekday(tomorrow)}，不是今天，预约码只能在预约当天取号。" in text
+    assert "预约码不正确" not in text and not Ticket.objects.exists()
+
+
 def test_skip_and_requeue_at_the_window(tree, caller, window, line):
     hall_open_now(tree.district)
     [first, _second] = [services.ticket_take(line=line), services.ticket_take(line=line)]
