@@ -169,10 +169,14 @@ class TicketMixin(PublicPageMixin):
 
     def get_context_data(self, **kwargs):
         ticket = self.ticket
+        is_today = ticket.date == selectors.today()
         return super().get_context_data(
             ticket=ticket,
             ahead=selectors.ahead_of(ticket),
-            is_today=ticket.date == selectors.today(),
+            is_today=is_today,
+            # Still in the queue: the QR code, the hints and 打印 are shown; not once finished, cancelled or gone.
+            live=is_today
+            and ticket.status in (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SKIPPED),
             statuses=TicketStatus,
             priority_minutes=int(get_parameter("queueing.priority_minutes_before")),
             grace_minutes=int(get_parameter("appointments.grace_minutes")),

@@ -510,3 +510,21 @@ def test_walk_in_from_the_window_without_a_checked_in_booking_keeps_the_item(tre
     services.ticket_take(line=line, appointment_code=booking.code)
     page = client_for(caller).post(f"/queue/staff/windows/{window.pk}/call/", follow=True).content.decode()
     assert f'href="{reverse("applications:walk_in")}?item={booking.item_id}"' in page
+
+
+def test_a_ticket_no_longer_in_the_queue_says_so_without_the_ways_to_follow_it(tree, caller, window, line):
+    """Finished, or gone at the day's end: the page says where the ticket stands, and no longer offers its QR
+    code, 打印 and the hints for following the queue (过号的请到窗口说明…), which no longer apply."""
+    hall_open_now(tree.district)
+    finished, waiting = services.ticket_take(line=line), services.ticket_take(line=line)
+    live = Client().get(f"/queue/t/{waiting.token}/").content.decode()
+    assert 'data-testid="ticket-qr"' in live and "过号的请到窗口说明" in live and "data-print" in live
+    services.ticket_finish(actor=caller, ticket=services.ticket_call_next(actor=caller, window=window))
+    Ticket.objects.filter(pk=waiting.pk).update(status="expired")
+    done = Client().get(f"/queue/t/{finished.token}/").content.decode()
+    assert "已办结" in done
+    expired = Client().get(f"/queue/t/{waiting.token}/").content.decode()
+    assert "这是以前的排队号，已失效，请重新取号。" in expired
+    for page in (done, expired):
+        assert 'data-testid="ticket-qr"' not in page and "过号的请到窗口说明" not in page
+        assert "data-print" not in page and "取消排队" not in page
