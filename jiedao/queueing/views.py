@@ -62,7 +62,10 @@ class PublicHallMixin:
         """Why the kiosk gives no number now; `stopped` when the hall stopped booking (停止预约) for now, which
         shows the reason instead of the take buttons (closed for the hour or the day, they show, disabled)."""
         closed = selectors.closed_now(hall_id=self.hall.pk)
-        return {"closed": closed, "stopped": bool(closed) and closed == selectors.hall_closure(self.hall.pk)}
+        stopped = bool(closed) and closed == selectors.hall_closure(self.hall.pk)
+        # What the kiosk shows beside the refreshed buttons (凭预约码取号) follows this state: see KioskLinesView.
+        state = "stopped" if stopped else "closed" if closed else "open"
+        return {"closed": closed, "stopped": stopped, "kiosk_state": state}
 
 
 class RegisteredKioskMixin(PublicHallMixin):
@@ -150,6 +153,16 @@ class KioskLinesView(RegisteredKioskMixin, TemplateView):
     """The kiosk's buttons and why it is closed, refreshed every 60 s; the phone typed above them stays."""
 
     template_name = "queueing/_kiosk_lines.html"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        response = self.render_to_response(context)
+        shown = request.GET.get("shown", "")
+        if shown and shown != context["kiosk_state"]:
+            # The hall opened, closed or stopped since the page was drawn: the 凭预约码取号 button beside the
+            # buttons changes too (a kiosk left on overnight kept it disabled all day), so the whole page.
+            response["HX-Refresh"] = "true"
+        return response
 
     def get_context_data(self, **kwargs):
         lines = list(selectors.active_lines(self.hall).prefetch_related("items"))

@@ -449,14 +449,25 @@ def test_the_kiosks_buttons_refresh_without_the_typed_phone(tree, line, kiosk_ur
     hall_open_now(tree.district)
     page = kiosk.get(kiosk_url).content.decode()
     region = re.search(r'<div hx-get="([^"]+)" hx-trigger="every 60s"[^>]*data-testid="kiosk-lines">', page)
-    assert region is not None and region.group(1) == f"{kiosk_url}lines/"
+    assert region is not None and region.group(1) == f"{kiosk_url}lines/?shown=open"
     services.ticket_take(line=line)
-    buttons = kiosk.get(region.group(1)).content.decode()
+    refreshed = kiosk.get(region.group(1))
+    buttons = refreshed.content.decode()
     assert "社会救助" in buttons and "1 人等候" in buttons and 'name="line"' in buttons
     assert 'name="phone"' not in buttons and 'name="appointment_code"' not in buttons  # what was typed stays
+    assert "HX-Refresh" not in refreshed
     hall_open_now(tree.district, workday=False)
-    closed = kiosk.get(region.group(1)).content.decode()
+    closing = kiosk.get(region.group(1))
+    closed = closing.content.decode()
     assert "不是工作日" in closed and "disabled" in closed
+    # The kiosk left on from the day before: 凭预约码取号 beside the buttons changes with them, by a reload.
+    assert closing["HX-Refresh"] == "true"
+    page = kiosk.get(kiosk_url).content.decode()
+    assert re.search(r'data-testid="take-by-booking" disabled', page)
+    region = re.search(r'<div hx-get="([^"]+)" hx-trigger="every 60s"[^>]*data-testid="kiosk-lines">', page)
+    hall_open_now(tree.district)
+    assert kiosk.get(region.group(1))["HX-Refresh"] == "true"
+    assert 'data-testid="take-by-booking" disabled' not in kiosk.get(kiosk_url).content.decode()
 
 
 def test_walk_in_from_the_window_of_a_visitor_who_came_with_a_booking_registers_the_booking(
