@@ -94,6 +94,14 @@ def line_save(
     windows = list(ServiceWindow.objects.filter(org=org, pk__in=window_ids or []))
     if len(windows) != len(set(window_ids or [])):
         errors["windows"] = [_("所选窗口不是本服务大厅的窗口，请重新选择。")]
+    elif line is not None and not any(window.is_active for window in windows):
+        # Those already waiting would never be called: the kiosk stops giving numbers, not the windows calling.
+        waiting = selectors.waiting([line.pk], today(now=now)).count()
+        if waiting:
+            errors["windows"] = [
+                _("本队列现在还有 %(n)d 人等候，请至少保留一个在用的叫号窗口，否则这些群众无人叫号。")
+                % {"n": waiting}
+            ]
     items = None
     if item_ids is not None:
         items = list(ServiceItem.objects.filter(org=org, pk__in=item_ids).order_by("name"))

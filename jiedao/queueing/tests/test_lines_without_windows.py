@@ -6,10 +6,18 @@ from __future__ import annotations
 import pytest
 
 from jiedao.applications.models import ServiceWindow
-from jiedao.core.exceptions import ServiceError
+from jiedao.core.exceptions import ServiceError, ValidationFailed
+from jiedao.core.testing import client_for, make_user
 from jiedao.queueing import services
 from jiedao.queueing.models import Ticket
-from jiedao.queueing.tests.factories import booking_now, hall_open_now, make_line, make_window, paired_kiosk
+from jiedao.queueing.tests.factories import (
+    LINE_ADMIN,
+    booking_now,
+    hall_open_now,
+    make_line,
+    make_window,
+    paired_kiosk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +52,31 @@ def test_a_booking_code_takes_the_number_in_a_line_a_window_calls(tree):
     ticket = services.ticket_take(hall=hall, appointment_code=booking.code)
 
     assert ticket.line == called
+
+
+def test_the_last_working_window_is_not_taken_from_a_line_with_visitors_waiting(tree):
+    hall = tree.subdistrict_a
+    hall_open_now(tree.district)
+    window = make_window(hall, number="3号窗口")
+    line = make_line(hall, "A", window, name="社会救助")
+    services.ticket_take(line=line)
+    client = client_for(make_user(hall, *LINE_ADMIN))
+    data = {"name": "社会救助", "prefix": "A", "windows": [], "is_active": "on"}
+    page = client.post(f"/queue/staff/lines/{line.pk}/", data).content.decode()
+    assert "本队列现在还有 1 人等候，请至少保留一个在用的叫号窗口，否则这些群众无人叫号。" in page
+    assert list(line.windows.all()) == [window]
+    ServiceWindow.objects.filter(pk=window.pk).update(
+        is_active=False
+    )  # stopped: keeping it alone is refused too
+    with pytest.raises(ValidationFailed, match="还有 1 人等候"):
+        services.line_save(
+            actor=make_user(hall, *LINE_ADMIN),
+            org=hall,
+            name="社会救助",
+            prefix="A",
+            window_ids=[window.pk],
+            line=line,
+        )
+    Ticket.objects.update(status="done")  # nobody waiting: the line may be left without windows
+    assert client.post(f"/queue/staff/lines/{line.pk}/", data).status_code == 302
+    assert not line.windows.exists()
