@@ -656,9 +656,8 @@ def ticket_call_next(
         if seen_current is not ...:
             serving = selectors.current_at(window, day)
             if (serving.pk if serving else None) != seen_current:
-                if (
-                    serving is None
-                ):  # the one the page showed was finished or skipped meanwhile: nobody called
+                # The one the page showed was finished or skipped meanwhile: nobody was called.
+                if serving is None:
                     raise Conflict(
                         _(
                             "%(window)s正在办理的号刚刚已办结或过号，本次没有叫号，"
