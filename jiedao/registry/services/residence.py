@@ -47,17 +47,12 @@ def _refresh(persons: QuerySet[Person]) -> int:
 
 def refresh_residence_split(persons: QuerySet[Person] | Q | Iterable[int]) -> int:
     """Recompute and store 人户分离 for `persons`: a queryset, a condition on Person, or person ids. Set-based,
-    in batches of `BATCH` persons (ids in chunks; a queryset or condition by primary-key ranges); call it
-    inside the transaction of the write. Returns how many persons changed category."""
+    in batches of `BATCH` ids (a queryset or condition is read for its ids first: the persons of one house can be
+    far apart in id, and ranges between them would cost a statement per 5,000 ids of the table); call it inside
+    the transaction of the write. Returns how many persons changed category."""
     if isinstance(persons, QuerySet | Q):
         queryset = persons if isinstance(persons, QuerySet) else Person.objects.filter(persons)
-        bounds = queryset.order_by().aggregate(low=Min("pk"), high=Max("pk"))
-        if bounds["low"] is None:
-            return 0
-        return sum(
-            _refresh(queryset.filter(pk__gte=start, pk__lt=start + BATCH))
-            for start in range(bounds["low"], bounds["high"] + 1, BATCH)
-        )
+        persons = queryset.order_by().values_list("pk", flat=True)
     ids = sorted(set(persons))
     return sum(
         _refresh(Person.objects.filter(pk__in=ids[start : start + BATCH]))

@@ -324,3 +324,22 @@ def test_the_demo_district_stores_every_category(db):
     demo.load(persons_per_community=60)
     assert stale() == {}
     assert CONSISTENT in set(stored().values())  # refreshed, not left at ""
+
+
+def test_a_refresh_of_a_few_persons_far_apart_in_id_reads_only_them(
+    split_town, monkeypatch, django_assert_max_num_queries
+):
+    # The residents of one house may have been registered years apart: their refresh must not walk the ids
+    # between them (a statement per batch of the table).
+    from django.db.models import Q
+
+    from jiedao.registry.services import residence
+
+    monkeypatch.setattr(residence, "BATCH", 1)
+    first, last = Person.objects.order_by("pk")[0], Person.objects.order_by("-pk")[0]
+    assert last.pk - first.pk > 4  # more batches of ids lie between them than the statements allowed below
+    spoil(first.name, last.name)
+    # Their ids, then each (a batch of one): its read and its one UPDATE.
+    with django_assert_max_num_queries(5):
+        assert refresh_residence_split(Q(pk__in=[first.pk, last.pk])) == 2
+    assert stale() == {}
