@@ -74,6 +74,7 @@ from jiedao.orgs.models import OrgUnit
 from jiedao.public import page_cache
 from jiedao.public.views import PublicPageMixin
 from jiedao.registry.paging import LateRowPaginator
+from jiedao.registry.validators import parse_phone
 from jiedao.spreadsheets.exporters import file_response
 from jiedao.timelimits.choices import ClockStatus
 from jiedao.workflow.choices import InstanceStatus
@@ -207,7 +208,9 @@ class ResidentLoginView(PublicFormMixin, FormView):
         sent = self.run(form, lambda: services.resident_send_code(phone=phone, ip=client_ip(self.request)))
         if sent is None:
             return self.form_invalid(form)
-        self.request.session[LOGIN_PHONE_KEY] = phone
+        # The number as the service read it (１３８…, 138 1234 5678 and +86 typed as 138…), so the code page
+        # names it in the digits the SMS came to, not as it was typed.
+        self.request.session[LOGIN_PHONE_KEY] = parse_phone(phone).national
         return redirect(_with_next(reverse("applications:resident_verify"), safe_next(self.request)))
 
 
@@ -317,7 +320,7 @@ class ResidentPhoneView(ResidentRequiredMixin, FormView):
         )
         if sent is None:
             return self.form_invalid(form)
-        self.request.session[NEW_PHONE_KEY] = phone
+        self.request.session[NEW_PHONE_KEY] = parse_phone(phone).national
         return redirect("applications:resident_phone_verify")
 
 

@@ -223,6 +223,30 @@ class TestSignUpNext:
         response = client.post(identity, {"real_name": "赵六", "id_number": number})
         assert response.status_code == 302 and response["Location"] == apply
 
+    def test_the_code_page_names_the_number_in_plain_digits_however_it_was_typed(self, tree):
+        from django.test import Client
+
+        from jiedao.applications.tests.factories import make_resident
+        from jiedao.applications.views import SESSION_KEY
+
+        client = Client()
+        # Typed with a Chinese input method: full-width digits and a space.
+        verify = client.post("/hall/account/login/", {"phone": "１３９ １２３４ ００７８"}, follow=True)
+        page = verify.content.decode()
+        assert "139****0078" in page and "１３９" not in page
+        # The code it sent signs in the number.
+        from jiedao.sms.models import OutboundMessage
+
+        code = OutboundMessage.objects.get().body.split("验证码为 ")[1][:6]
+        assert client.post("/hall/account/verify/", {"code": code}).status_code == 302
+
+        client = Client()
+        session = client.session
+        session[SESSION_KEY] = make_resident(verified=True).pk
+        session.save()
+        change = client.post("/hall/me/phone/", {"phone": "+86 139-1234-0079"}, follow=True)
+        assert "139****0079" in change.content.decode()
+
     def test_only_same_site_paths_are_followed(self, tree):
         import datetime as dt
 
