@@ -105,3 +105,19 @@ def test_resident_bar_and_print_buttons_keep_their_labels_on_one_line(
     for control in controls.all():
         assert control.evaluate(LINES_OF) == 1, control.inner_text()
     assert overflow(page) <= 0
+
+
+def test_the_provisional_due_date_note_is_readable_in_elder_mode(phone_page, tree):
+    """The note beside a provisional due date (暂按周末计算…) was Bootstrap's dark grey on the black page."""
+    from jiedao.applications.tests.factories import local
+
+    page = phone_page
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    item = make_item(tree.community_a1, promised_limit_days=48, statutory_limit_days=60)
+    application = submit(page.resident, item, at=local(2026, 12, 7, 9))
+    services.application_accept(actor=clerk, application=application, at=local(2026, 12, 7))
+    for path in ("/hall/me/", f"/hall/me/applications/{application.pk}/"):
+        page.goto(path)
+        note = page.get_by_test_id("due-provisional-note").first
+        assert "暂按周末计算" in note.inner_text()
+        assert note.evaluate("el => getComputedStyle(el).color") == "rgb(255, 255, 0)", path
