@@ -403,7 +403,11 @@ class CertificateRevokeForm(StyledForm):
 
 class RatingForm(StyledForm):
     level = forms.TypedChoiceField(
-        label=_("评价"), choices=RatingLevel.choices, coerce=int, widget=forms.RadioSelect
+        label=_("评价"),
+        choices=RatingLevel.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择您对本次服务的评价（从“非常满意”到“非常不满意”选一项）。")},
     )
     comment = forms.CharField(label=_("意见建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

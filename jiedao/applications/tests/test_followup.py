@@ -66,6 +66,17 @@ class TestRatings:
         assert "不能重复评价" in str(caught.value.message)
         assert Rating.objects.count() == 1 and not Rectification.objects.exists()
 
+    def test_a_rating_without_a_level_asks_for_one_in_plain_words(self, clerk, tree):
+        resident = make_resident()
+        application = concluded(clerk, submit(resident, make_item(tree.community_a1)))
+        response = resident_client(resident).post(
+            f"/hall/me/applications/{application.pk}/rate/", {"comment": "排队太久"}
+        )
+        page = response.content.decode()
+        assert "请选择您对本次服务的评价" in page and "该字段是必填项" not in page
+        assert "排队太久" in page  # what was typed stays
+        assert not Rating.objects.exists()
+
     def test_rating_someone_elses_application_is_refused(self, clerk, tree):
         application = concluded(clerk, submit(make_resident(), make_item(tree.community_a1)))
         with pytest.raises(ServiceError) as caught:
