@@ -77,6 +77,32 @@ class TestRatings:
         assert "排队太久" in page  # what was typed stays
         assert not Rating.objects.exists()
 
+    def test_after_a_bad_rating_the_resident_is_told_what_follows_then_the_feedback(self, clerk, tree):
+        resident = make_resident()
+        application = concluded(clerk, submit(resident, make_item(tree.community_a1)))
+        client = resident_client(resident)
+        client.post(f"/hall/me/applications/{application.pk}/rate/", {"level": 2, "comment": "排队太久"})
+        page = client.get(f"/hall/me/applications/{application.pk}/").content.decode()
+        assert "您的评价：不满意" in page and "意见建议：排队太久" in page
+        assert "整改情况将以短信告知您" in page
+        services.rectification_close(
+            actor=clerk,
+            rectification=Rectification.objects.get(),
+            measures="增开窗口",
+            return_visit="电话回访",
+            feedback="已在高峰时段增开一个窗口。",
+        )
+        page = client.get(f"/hall/me/applications/{application.pk}/").content.decode()
+        assert "整改反馈：已在高峰时段增开一个窗口。" in page and "整改情况将以短信告知您" not in page
+
+    def test_a_good_rating_promises_no_rectification(self, clerk, tree):
+        resident = make_resident()
+        application = concluded(clerk, submit(resident, make_item(tree.community_a1)))
+        client = resident_client(resident)
+        client.post(f"/hall/me/applications/{application.pk}/rate/", {"level": 5})
+        page = client.get(f"/hall/me/applications/{application.pk}/").content.decode()
+        assert "您的评价：非常满意" in page and "整改" not in page
+
     def test_rating_someone_elses_application_is_refused(self, clerk, tree):
         application = concluded(clerk, submit(make_resident(), make_item(tree.community_a1)))
         with pytest.raises(ServiceError) as caught:
