@@ -1,6 +1,7 @@
-"""A resident's tables on a 390 px phone: the service hall, 我的办件 and a guide's materials show every row as a
-card, so the 在线申请 button, an application's 状态 and a guide's 下载空白表格 link are on the screen without
-scrolling sideways (before, they were to the right of the screen, in a box few residents think of scrolling)."""
+"""A resident's tables on a 390 px phone: the service hall, 我的办件, 我的预约 and a guide's materials show every
+row as a card, so the 在线申请 button, an application's 状态, 取消预约 and a guide's 下载空白表格 link are on the
+screen without scrolling sideways (before, they were to the right of the screen, in a box few residents think
+of scrolling)."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -9,6 +10,9 @@ from playwright.sync_api import expect
 
 from jiedao.applications.tests.factories import make_item, make_resident, submit
 from jiedao.applications.views import SESSION_EPOCH_KEY, SESSION_KEY
+from jiedao.appointments import selectors
+from jiedao.appointments import services as appointments
+from jiedao.appointments.tests.factories import open_hall
 from jiedao.catalog.tests.factories import make_material
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +67,15 @@ def test_the_residents_tables_fit_a_phone_row_by_row(resident_page, live_server,
     assert on_screen(page.get_by_role("link", name=application.tracking_code))
     # Each value is under its column's name.
     assert "状态" in status.evaluate("el => getComputedStyle(el, '::before').content")
+
+    slot = open_hall(tree.subdistrict_a)[0]
+    appointments.appointment_book(
+        resident=page.resident, item=item, day=selectors.bookable_dates()[0], slot_id=slot.pk
+    )
+    page.goto("/appointments/me/")
+    cancel = page.get_by_role("button", name="取消预约")
+    expect(cancel).to_be_visible()
+    assert on_screen(cancel)
 
     page.goto(f"/guide/{item.code}/")
     download = page.get_by_role("link", name="下载空白表格：最低生活保障申请书")
