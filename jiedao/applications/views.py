@@ -562,9 +562,18 @@ class ResidentWrittenNoticeView(ResidentApplicationMixin, View):
         return _written_notice_response(request, application, kind, number, back)
 
 
-class ResidentResubmitView(ResidentApplicationView):
-    http_method_names = ["post"]
+class ResidentApplicationActionView(ResidentApplicationView):
+    """A form posted from the resident's application page (补正, 容缺补交, 撤回, 评价). Its errors are shown at
+    this address; opened again by GET (长者模式 or English switched on the error page, a reload, the back
+    button) it leads to the application page instead of the browser's bare "HTTP ERROR 405"."""
 
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        return redirect("applications:resident_application", pk=kwargs["pk"])
+
+
+class ResidentResubmitView(ResidentApplicationActionView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
         form = forms.MaterialsForm(request.POST, request.FILES, item=application.item)
@@ -589,9 +598,7 @@ def _supply_form(application, *args):
     return forms.DeferredMaterialsForm(*args, item=application.item, outstanding=outstanding)
 
 
-class ResidentSupplyView(ResidentApplicationView):
-    http_method_names = ["post"]
-
+class ResidentSupplyView(ResidentApplicationActionView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
         form = _supply_form(application, request.POST, request.FILES)
@@ -611,9 +618,7 @@ class ResidentSupplyView(ResidentApplicationView):
         return self.render_to_response(self.get_context_data(supply_form=form), status=400)
 
 
-class ResidentWithdrawView(ResidentApplicationView):
-    http_method_names = ["post"]
-
+class ResidentWithdrawView(ResidentApplicationActionView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
         form = forms.WithdrawForm(request.POST)
@@ -630,9 +635,7 @@ class ResidentWithdrawView(ResidentApplicationView):
         return self.render_to_response(self.get_context_data(withdraw_form=form), status=400)
 
 
-class ResidentRateView(ResidentApplicationView):
-    http_method_names = ["post"]
-
+class ResidentRateView(ResidentApplicationActionView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
         form = forms.RatingForm(request.POST)

@@ -365,3 +365,41 @@ class TestNoConcludeWhileAProcessRuns:
         page = client_for(clerk).get(url).content.decode()
         assert 'data-testid="process"' in page
         assert f'action="{url}conclude/"' not in page
+
+
+class TestResidentFormAddressesOpenedAgain:
+    """A form on the resident's application page shows its errors at its own address (…/resubmit/ and so on).
+    Switching 长者模式 or English there returns to that address by GET, which gave the browser's bare
+    "HTTP ERROR 405"; now it leads back to the application page."""
+
+    def test_switching_elder_mode_on_an_error_page_leads_back_to_the_application(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, resident_client, submit
+
+        resident = make_resident()
+        application = submit(resident, make_item(tree.community_a1))
+        client = resident_client(resident)
+        page = f"/hall/me/applications/{application.pk}/"
+        error = client.post(page + "withdraw/", {"reason": "不办了"})
+        assert error.status_code == 400 and "请勾选确认撤回" in error.content.decode()
+        switched = client.post("/elder-mode/", {"on": "1", "next": page + "withdraw/"}, follow=True)
+        assert switched.status_code == 200
+        assert switched.redirect_chain[-1][0] == page
+        assert application.tracking_code in switched.content.decode()
+
+    def test_each_form_address_leads_to_the_application_page(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, resident_client, submit
+
+        resident = make_resident()
+        application = submit(resident, make_item(tree.community_a1))
+        client = resident_client(resident)
+        page = f"/hall/me/applications/{application.pk}/"
+        for action in ("resubmit", "supply", "withdraw", "rate"):
+            response = client.get(f"{page}{action}/")
+            assert response.status_code == 302 and response["Location"] == page, action
+        # Someone else's application: the address leads to the same 404 as its page.
+        other = resident_client(make_resident())
+        assert other.get(f"{page}rate/", follow=True).status_code == 404
+        # Signed out: to the login page, as the application page.
+        from django.test import Client
+
+        assert Client().get(f"{page}rate/")["Location"].startswith("/hall/account/login/")
