@@ -98,6 +98,16 @@ class MaterialsForm(StyledForm):
         return found
 
 
+class CorrectionMaterialsForm(MaterialsForm):
+    """补正材料: the item's materials without 必须 / 视情提供. The applicant hands in only what the one-time
+    correction notice lists; a label saying 必须 read as if every material had to be uploaded again."""
+
+    def __init__(self, *args, item=None, **kwargs):
+        super().__init__(*args, item=item, **kwargs)
+        for material in self.item_materials:
+            self.fields[f"material_{material.pk}"].label = material.name
+
+
 class DeferredMaterialsForm(MaterialsForm):
     """补交容缺材料: one file input per 容缺 material still outstanding, and nothing else."""
 

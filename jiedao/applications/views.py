@@ -514,7 +514,7 @@ class ResidentApplicationView(ResidentApplicationMixin, TemplateView):
         context.update(
             application=application,
             history=services.public_history(application),
-            resubmit_form=kwargs.get("resubmit_form") or forms.MaterialsForm(item=application.item),
+            resubmit_form=kwargs.get("resubmit_form") or forms.CorrectionMaterialsForm(item=application.item),
             deferred=list(application.deferred_materials.all()),
             supply_form=kwargs.get("supply_form") or _supply_form(application),
             rating_form=kwargs.get("rating_form") or forms.RatingForm(),
@@ -576,7 +576,7 @@ class ResidentApplicationActionView(ResidentApplicationView):
 class ResidentResubmitView(ResidentApplicationActionView):
     def post(self, request, *args, **kwargs):
         application = self.get_application()
-        form = forms.MaterialsForm(request.POST, request.FILES, item=application.item)
+        form = forms.CorrectionMaterialsForm(request.POST, request.FILES, item=application.item)
         if form.is_valid():
             done = self.run(
                 form,
@@ -943,7 +943,7 @@ class ApplicationDetailView(ApplicationReadMixin, ScopedDetailView):
                 (
                     "resubmit",
                     _("窗口收取补正材料"),
-                    forms.MaterialsForm(item=application.item, auto_id="id_resubmit_%s"),
+                    forms.CorrectionMaterialsForm(item=application.item, auto_id="id_resubmit_%s"),
                 )
             )
         supply_form = _supply_form(application) if can_accept else None
@@ -1184,7 +1184,7 @@ class CorrectView(ApplicationActionView):
 
 class StaffResubmitView(ApplicationActionView):
     title = gettext_lazy("窗口收取补正材料")
-    form_class = forms.MaterialsForm
+    form_class = forms.CorrectionMaterialsForm
     success_message = gettext_lazy("补正材料已收取。")
 
     def perform(self, form):

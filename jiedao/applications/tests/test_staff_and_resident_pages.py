@@ -403,3 +403,32 @@ class TestResidentFormAddressesOpenedAgain:
         from django.test import Client
 
         assert Client().get(f"{page}rate/")["Location"].startswith("/hall/account/login/")
+
+
+class TestCorrectionForm:
+    """补正: the form lists the item's materials to upload the corrected ones under; none is marked 必须 there
+    (that read as if everything had to be uploaded again), and the resident is told to upload only those."""
+
+    def test_the_resident_and_window_correction_forms_mark_no_material_required(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, resident_client, submit
+        from jiedao.catalog.tests.factories import make_material
+
+        item = make_item(tree.community_a1)
+        make_material(item, name="户口簿")
+        make_material(item, name="残疾证", required=False)
+        resident = make_resident()
+        application = submit(resident, item)
+        services.application_request_correction(
+            actor=clerk, application=application, items=["户口簿照片模糊"]
+        )
+
+        page = resident_client(resident).get(f"/hall/me/applications/{application.pk}/").content.decode()
+        assert "户口簿照片模糊" in page and "只需在对应的材料下上传上面列出的补正材料" in page
+        assert "户口簿（必须）" not in page and "残疾证（视情提供）" not in page
+        assert ">户口簿</label>" in page
+
+        window = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
+        assert "户口簿（必须）" not in window and ">户口簿</label>" in window
+        # The apply form still says which materials must come with an application.
+        apply = resident_client(resident).get(f"/hall/me/apply/{item.pk}/").content.decode()
+        assert "户口簿（必须）" in apply
