@@ -432,3 +432,25 @@ class TestCorrectionForm:
         # The apply form still says which materials must come with an application.
         apply = resident_client(resident).get(f"/hall/me/apply/{item.pk}/").content.decode()
         assert "户口簿（必须）" in apply
+
+    def test_the_window_no_longer_reads_待补正_once_the_corrections_came_in(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, pdf, submit, uploads
+        from jiedao.catalog.tests.factories import make_material
+
+        item = make_item(tree.community_a1)
+        make_material(item, name="户口簿")
+        resident = make_resident()
+        application = submit(resident, item)
+        services.application_request_correction(
+            actor=clerk, application=application, items=["户口簿照片模糊"]
+        )
+        detail = f"/hall/staff/applications/{application.pk}/"
+        page = client_for(clerk).get(detail).content.decode()
+        assert "待补正</dt>" in page and "户口簿照片模糊" in page
+
+        services.application_resubmit(
+            resident=resident, application=application, uploads=uploads(pdf("户口簿.pdf"))
+        )
+        page = client_for(clerk).get(detail).content.decode()
+        assert "待补正</dt>" not in page
+        assert "已告知补正</dt>" in page and "户口簿照片模糊" in page
