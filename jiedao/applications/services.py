@@ -3219,7 +3219,11 @@ def _notice_subject(application: Application) -> tuple[str, str]:
 
 
 def _notice_title(application: Application, who: str, community: str, *, proposed: bool) -> str:
-    values = {"who": who, "community": community, "item": application.item.name}
+    # The title says "…%(item)s申请…": an item named "…申请" (最低生活保障（低保）申请) is named without it, or the
+    # notice read "最低生活保障（低保）申请申请拟办理结果的公示".
+    item = application.item.name
+    item = item.removesuffix("申请") or item
+    values = {"who": who, "community": community, "item": item}
     if proposed:
         title = (
             _("关于%(community)s%(who)s%(item)s申请拟办理结果的公示")

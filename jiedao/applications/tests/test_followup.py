@@ -49,6 +49,20 @@ def concluded(clerk, application, outcome=Outcome.APPROVED):
     return services.application_conclude(actor=clerk, application=application, outcome=outcome, text="结果")
 
 
+class TestNoticeTitles:
+    def test_an_item_named_申请_is_not_followed_by_申请_again(self, clerk, tree):
+        item = make_item(tree.community_a1, name="居家养老服务补贴申请", publishes_result=True)
+        application = concluded(clerk, walk_in(clerk, item))
+        title = PublicNotice.objects.get(application=application).title
+        assert "申请申请" not in title
+        assert title.endswith("居家养老服务补贴申请办理结果的公示")
+        other = make_item(tree.community_a1, name="老年优待证办理", publishes_result=True)
+        application = concluded(clerk, walk_in(clerk, other))
+        assert PublicNotice.objects.get(application=application).title.endswith(
+            "老年优待证办理申请办理结果的公示"
+        )
+
+
 class TestRatings:
     def test_resident_rates_once_online(self, clerk, tree):
         resident = make_resident()
