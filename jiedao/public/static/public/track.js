@@ -15,7 +15,12 @@ document.addEventListener("DOMContentLoaded", () => {
     status.textContent = data.status_display;
     status.dataset.testid = "status"; // as on the card the server renders (the empty template has none)
     // Times come in the server's time zone (ISO 8601): its wall-clock digits are what the page shows.
-    node.querySelector('[data-field="due"]').textContent = data.due_at ? data.due_at.slice(0, 10) : "—";
+    const due = node.querySelector('[data-field="due"]');
+    due.textContent = data.due_at ? data.due_at.slice(0, 10) : "—";
+    // A due date reaching a year whose holidays are not entered yet may move: marked 临时 with the same note
+    // as on the page the server renders.
+    const provisional = document.getElementById("track-provisional");
+    if (data.due_provisional && provisional) due.append(provisional.content.cloneNode(true));
     const list = node.querySelector('[data-field="history"]');
     for (const step of data.history) {
       const item = document.createElement("li");
