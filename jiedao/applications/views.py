@@ -231,6 +231,8 @@ class ResidentVerifyView(PublicFormMixin, FormView):
 
         context = super().get_context_data(**kwargs)
         context["phone_masked"] = mask_phone(self.request.session.get(LOGIN_PHONE_KEY, ""))
+        # 重新获取 keeps where the resident set out for (在线申请), as the first code did.
+        context["again_url"] = _with_next(reverse("applications:resident_login"), safe_next(self.request))
         return context
 
     def form_valid(self, form):

@@ -247,6 +247,26 @@ class TestSignUpNext:
         change = client.post("/hall/me/phone/", {"phone": "+86 139-1234-0079"}, follow=True)
         assert "139****0079" in change.content.decode()
 
+    def test_getting_a_new_code_keeps_the_page_the_resident_set_out_for(self, tree):
+        import datetime as dt
+
+        from django.db.models import F
+        from django.test import Client
+
+        from jiedao.applications.models import SmsCode
+
+        item = make_item(tree.community_a1)
+        apply = f"/hall/me/apply/{item.pk}/"
+        client = Client()
+        login = client.get(apply)["Location"]
+        verify = client.post(login, {"phone": "13912340078"})["Location"]
+        page = client.get(verify).content.decode()
+        again = f'href="{login}"'.replace("&", "&amp;")
+        assert again in page and "重新获取" in page
+        # The new code (a minute later) leads on to the same page.
+        SmsCode.objects.update(created_at=F("created_at") - dt.timedelta(minutes=2))
+        assert client.post(login, {"phone": "13912340078"})["Location"] == verify
+
     def test_only_same_site_paths_are_followed(self, tree):
         import datetime as dt
 
