@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiedao.applications.choices import (
+    OPEN_STATUSES,
     ApplicationStatus,
     RatingChannel,
     RatingLevel,
@@ -40,7 +41,7 @@ from jiedao.applications.models import (
     Resident,
 )
 from jiedao.applications.statistics import ONLINE, window_key
-from jiedao.catalog.choices import ItemKind
+from jiedao.catalog.choices import Audience, ItemKind
 from jiedao.catalog.models import ServiceItem
 from jiedao.orgs.models import OrgUnit
 from jiedao.orgs.selectors import node_in_scope
@@ -310,6 +311,19 @@ def rating_tables(
                 )
         result[name] = sorted(rows.values(), key=lambda row: -row["total"])
     return result
+
+
+def resident_open_application(resident: Resident, item: ServiceItem) -> Application | None:
+    """The resident's own application for `item` still being handled, which the service would refuse to file
+    twice: said on the apply page before any file is chosen. Items for enterprises are left out (one
+    application per enterprise, which the resident has not named yet)."""
+    if item.audience != Audience.PERSON:
+        return None
+    return (
+        Application.objects.filter(resident=resident, item=item, enterprise_uscc="", status__in=OPEN_STATUSES)
+        .only("pk", "tracking_code")
+        .first()
+    )
 
 
 def home_outside_item_area(resident: Resident, item: ServiceItem) -> OrgUnit | None:

@@ -52,6 +52,7 @@ from jiedao.applications.selectors import (
     is_instant,
     missing_required,
     missing_required_materials,
+    resident_open_application,
     with_clock_status,
     with_deferral_overdue,
 )
@@ -472,6 +473,8 @@ class ResidentApplyView(ResidentRequiredMixin, FormView):
             # Said before the resident chooses files, not after they have uploaded them for nothing.
             context["offline_message"] = services.offline_only_message(self.item)
         context["home_outside"] = home_outside_item_area(self.request.resident, self.item)
+        # Said before the resident chooses files, not after they have uploaded them for nothing.
+        context["open_application"] = resident_open_application(self.request.resident, self.item)
         return context
 
     def form_valid(self, form):

@@ -450,7 +450,7 @@ class TestCorrectionForm:
         window = client_for(clerk).get(f"/hall/staff/applications/{application.pk}/").content.decode()
         assert "户口簿（必须）" not in window and ">户口簿</label>" in window
         # The apply form still says which materials must come with an application.
-        apply = resident_client(resident).get(f"/hall/me/apply/{item.pk}/").content.decode()
+        apply = resident_client(make_resident()).get(f"/hall/me/apply/{item.pk}/").content.decode()
         assert "户口簿（必须）" in apply
 
     def test_the_window_no_longer_reads_待补正_once_the_corrections_came_in(self, clerk, tree):
@@ -474,3 +474,27 @@ class TestCorrectionForm:
         page = client_for(clerk).get(detail).content.decode()
         assert "待补正</dt>" not in page
         assert "已告知补正</dt>" in page and "户口簿照片模糊" in page
+
+
+class TestApplyingTwice:
+    def test_the_apply_page_says_so_before_any_file_is_chosen(self, clerk, tree):
+        from jiedao.applications.tests.factories import make_resident, resident_client, submit
+
+        item = make_item(tree.community_a1, name="居家养老服务补贴申请")
+        resident = make_resident()
+        client = resident_client(resident)
+        assert 'type="file"' in client.get(f"/hall/me/apply/{item.pk}/").content.decode()
+        application = submit(resident, item)
+
+        page = client.get(f"/hall/me/apply/{item.pk}/").content.decode()
+        assert f"您已申请过“居家养老服务补贴申请”（查询码 {application.tracking_code}），正在办理中" in page
+        assert f'href="/hall/me/applications/{application.pk}/"' in page and "查看该申请" in page
+        assert 'type="file"' not in page and "提交申请" not in page
+
+        # Once it is no longer being handled (withdrawn), the resident may apply again.
+        services.application_withdraw(resident=resident, application=application, reason="")
+        page = client.get(f"/hall/me/apply/{item.pk}/").content.decode()
+        assert 'type="file"' in page and "您已申请过" not in page
+        # Someone else's application says nothing.
+        other = resident_client(make_resident()).get(f"/hall/me/apply/{item.pk}/").content.decode()
+        assert "您已申请过" not in other
