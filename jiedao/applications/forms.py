@@ -137,13 +137,20 @@ class AcceptDeferredForm(StyledForm):
     )
 
 
+# The sign-in and tracking fields say what to fill in, as the identity form does, rather than Django's
+# "该字段是必填项" (a "字段" means nothing to most residents).
 class PhoneForm(StyledForm):
-    phone = forms.CharField(label=_("手机号码"), max_length=20)
+    phone = forms.CharField(
+        label=_("手机号码"), max_length=20, error_messages={"required": _("请填写手机号码。")}
+    )
 
 
 class CodeForm(StyledForm):
     code = forms.CharField(
-        label=_("短信验证码"), max_length=6, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+        label=_("短信验证码"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+        error_messages={"required": _("请填写短信收到的 6 位验证码。")},
     )
 
 
@@ -433,8 +440,10 @@ class PaperRatingForm(RatingForm):
 
 
 class TrackForm(StyledForm):
-    code = forms.CharField(label=_("查询码"), max_length=20)
-    phone = forms.CharField(label=_("手机号码"), max_length=20)
+    code = forms.CharField(label=_("查询码"), max_length=20, error_messages={"required": _("请填写查询码。")})
+    phone = forms.CharField(
+        label=_("手机号码"), max_length=20, error_messages={"required": _("请填写手机号码。")}
+    )
 
 
 class InquiryForm(StyledForm):

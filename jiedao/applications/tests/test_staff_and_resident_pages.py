@@ -498,3 +498,19 @@ class TestApplyingTwice:
         # Someone else's application says nothing.
         other = resident_client(make_resident()).get(f"/hall/me/apply/{item.pk}/").content.decode()
         assert "您已申请过" not in other
+
+
+class TestEmptyFieldsInPlainWords:
+    def test_sign_in_and_tracking_say_what_to_fill_in(self, tree):
+        from django.test import Client
+
+        client = Client()
+        login = client.post("/hall/account/login/", {"phone": ""}).content.decode()
+        assert "请填写手机号码。" in login and "必填项" not in login
+        track = client.post("/hall/track/", {"code": "", "phone": ""}).content.decode()
+        assert "请填写查询码。" in track and "请填写手机号码。" in track and "必填项" not in track
+        session = client.session
+        session["resident_login_phone"] = "13912340079"
+        session.save()
+        verify = client.post("/hall/account/verify/", {"code": ""}).content.decode()
+        assert "请填写短信收到的 6 位验证码。" in verify and "必填项" not in verify
