@@ -2416,8 +2416,9 @@ def application_track(*, code: str, phone: str, ip: str | None) -> TrackResult:
     """Look up an application by tracking code + the applicant's phone. A wrong code and a wrong phone give
     the same message; each address may try `applications.track_limit` times per 10 minutes."""
     limit_lookup("track", ip, _("查询过于频繁，请 10 分钟后再试。"))
-    # Full-width letters and digits (ＲＬＶＶ…, typed with a Chinese input method) count as their ASCII forms.
-    normalized = "".join(unicodedata.normalize("NFKC", code or "").split()).upper()
+    # Full-width letters and digits (ＲＬＶＶ…, typed with a Chinese input method) count as their ASCII forms;
+    # spaces and dashes between groups (XJAB-KM3T-Y8CA, as a code is read out or noted down) are left out.
+    normalized = "".join(unicodedata.normalize("NFKC", code or "").replace("-", " ").split()).upper()
     try:
         national = parse_phone(phone or "").national
     except InvalidNumber:

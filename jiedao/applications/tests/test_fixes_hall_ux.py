@@ -91,6 +91,14 @@ class TestInstantItemsDeadline:
         )
         due = tracked.content.decode().split('data-field="due">')[1].split("</dd>")[0]
         assert "即办（当场办结）" in due
+        # The page's script reads the API: it says so too, rather than leaving the page to show a date.
+        api = Client().post(
+            "/api/v1/public/track/",
+            {"code": application.tracking_code, "phone": "13800138123"},
+            content_type="application/json",
+            REMOTE_ADDR="10.9.9.8",
+        )
+        assert api.json()["instant"] is True
 
     def test_is_instant_is_decided_once_for_the_staff_detail_page(self, clerk, instant, tree):
         from jiedao.applications.selectors import is_instant
@@ -133,6 +141,16 @@ class TestFullWidthTrackingCode:
             REMOTE_ADDR="10.8.8.2",
         )
         assert response.status_code == 200 and response.json()["tracking_code"] == application.tracking_code
+
+    def test_a_code_written_in_groups_with_dashes_finds_the_application(self, clerk, tree):
+        # Read out over the phone or copied from a note as XJAB-KM3T-Y8CA (or with a full-width dash).
+        application = walk_in(clerk, make_item(tree.community_a1, name="临时救助"), phone="13800138000")
+        code = application.tracking_code
+        for typed in (f"{code[:4]}-{code[4:8]}-{code[8:]}".lower(), f"{code[:6]}－{code[6:]}"):
+            page = Client().post(
+                "/hall/track/", {"code": typed, "phone": "13800138000"}, REMOTE_ADDR="10.8.8.3"
+            )
+            assert page.status_code == 200 and "临时救助" in page.content.decode(), typed
 
 
 class TestSuspendReason:
