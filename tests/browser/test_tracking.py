@@ -70,3 +70,34 @@ def test_a_provisional_due_date_is_marked_with_scripts_as_without(open_page, pag
     with plain.expect_navigation():
         look_up(plain, application.tracking_code, "13800138000")
     assert plain.locator("#track-result").inner_text() == with_scripts
+
+
+def test_an_instant_item_says_so_with_scripts_as_without(open_page, page, tree):
+    """The look-up through the API showed the acceptance date of a 即办件 where the page the server renders
+    says 即办（当场办结）."""
+    from jiedao.applications import services
+    from jiedao.catalog.choices import ItemKind
+
+    clerk = make_user(tree.community_a1, *CLERK_PERMISSIONS)
+    item = make_item(
+        tree.community_a1,
+        name="老年优待证办理",
+        kind=ItemKind.INSTANT,
+        promised_limit_days=0,
+        statutory_limit_days=1,
+    )
+    application = services.application_accept(
+        actor=clerk, application=walk_in(clerk, item, phone="13800138000")
+    )
+
+    page.goto("/hall/track/")
+    with page.expect_response("**/api/v1/public/track/"):
+        look_up(page, application.tracking_code, "13800138000")
+    expect(page.get_by_test_id("due-instant")).to_have_text("即办（当场办结）")
+    with_scripts = page.locator("#track-result").inner_text()
+
+    plain = open_page(javascript=False, console=False)
+    plain.goto("/hall/track/")
+    with plain.expect_navigation():
+        look_up(plain, application.tracking_code, "13800138000")
+    assert plain.locator("#track-result").inner_text() == with_scripts

@@ -381,6 +381,7 @@ class TrackResultSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_display = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
+    instant = serializers.BooleanField(help_text=_("即办件：当场办结，没有办理期限"))
     due_provisional = serializers.BooleanField(
         help_text=_(
             "办理期限为临时计算：涉及尚未录入国务院放假安排的年度，暂按周末计算，如遇国家法定节假日安排将相应顺延"

@@ -584,6 +584,7 @@ class PublicTrackView(APIView):
                 "status": result.status,
                 "status_display": str(result.status_display),
                 "due_at": _iso(result.due_at),
+                "instant": result.instant,
                 "due_provisional": result.due_provisional,
                 "history": [
                     {

@@ -16,7 +16,12 @@ document.addEventListener("DOMContentLoaded", () => {
     status.dataset.testid = "status"; // as on the card the server renders (the empty template has none)
     // Times come in the server's time zone (ISO 8601): its wall-clock digits are what the page shows.
     const due = node.querySelector('[data-field="due"]');
-    due.textContent = data.due_at ? data.due_at.slice(0, 10) : "—";
+    const instant = document.getElementById("track-instant");
+    if (data.instant && instant) {
+      due.replaceChildren(instant.content.cloneNode(true)); // 即办件 conclude on the spot: no date to show
+    } else {
+      due.textContent = data.due_at ? data.due_at.slice(0, 10) : "—";
+    }
     // A due date reaching a year whose holidays are not entered yet may move: marked 临时 with the same note
     // as on the page the server renders.
     const provisional = document.getElementById("track-provisional");
