@@ -886,7 +886,7 @@ TABLE.append(
 原件 / 复印件 => Original / copy
 是否必须 => Required
 空白表格 / 示例样表 => Blank form / sample
-%(n)s 份 => %(n)s copies
+%(n)s 份 => %(n)s copy || %(n)s copies
 视情提供 => If applicable
 下载空白表格：%(name)s => Download blank form: %(name)s
 下载示例样表：%(name)s => Download sample: %(name)s
@@ -4652,6 +4652,17 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 %(window)s正在办理的号刚刚已办结或过号，本次没有叫号，请看页面上的最新情况后再叫下一位。 => The number %(window)s was serving has just been finished or skipped. Nobody was called; check the page and then call the next visitor.
 已停止 %(org)s %(date)s 的预约；当天没有待签到的预约，无需取消，未发送短信。 => Bookings at %(org)s on %(date)s have been stopped. There were no bookings waiting for check-in, so none were cancelled and no SMS was sent.
 已停止 %(org)s %(date)s %(slots)s 的预约；这些时段没有待签到的预约，无需取消，未发送短信。 => Bookings at %(org)s on %(date)s for %(slots)s have been stopped. These slots had no bookings waiting for check-in, so none were cancelled and no SMS was sent.
+请填写手机号码。 => Please enter your mobile number.
+请填写查询码。 => Please enter the tracking code.
+请填写短信收到的 6 位验证码。 => Please enter the 6-digit code from the text message.
+请选择您对本次服务的评价（从“非常满意”到“非常不满意”选一项）。 => Please rate this service (choose one, from “Very satisfied” to “Very dissatisfied”).
+意见建议： => Comments:
+我们将核实您反映的问题并整改，整改情况将以短信告知您。 => We will look into what you reported and put it right; we will tell you by text message what was done.
+整改反馈： => What we did:
+只需在对应的材料下上传上面列出的补正材料，已提交且无需补正的材料不必重新上传。 => Upload only the corrections listed above, each under its material; materials already handed in that need no correction need not be uploaded again.
+已告知补正 => Corrections requested
+查看该申请 => View that application
+即办件：当场办结，没有办理期限 => Instant item: concluded on the spot, with no due date
 """
 )
 

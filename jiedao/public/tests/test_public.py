@@ -77,3 +77,14 @@ def test_result_notices_are_found_where_the_home_page_says(db):
     announcements = Client().get("/announcements/").content.decode()
     assert f'href="{notices_url}"' in announcements
     assert Client().get(notices_url).status_code == 200
+
+
+def test_a_guide_in_english_counts_copies_in_the_singular_and_the_plural(tree):
+    from jiedao.catalog.models import Material
+    from jiedao.catalog.tests.factories import make_item
+
+    item = make_item(tree.subdistrict_a, code="QB-COPIES-1", name="高龄津贴申领")
+    Material.objects.create(item=item, name="身份证", copies=1)
+    Material.objects.create(item=item, name="户口簿", copies=2)
+    page = Client(headers={"accept-language": "en"}).get("/guide/QB-COPIES-1/").content.decode()
+    assert "1 copy<" in page and "2 copies<" in page and "1 copies" not in page
