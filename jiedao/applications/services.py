@@ -2935,14 +2935,35 @@ def rating_by_link(
         return _rating_create(locked, level=level, comment=comment, channel=channel)
 
 
-def pad_current(window: ServiceWindow) -> Application | None:
-    """评价器: the application most recently concluded at this window (only this window's)."""
-    return (
+# The 评价器 offers a case for PAD_OFFER after its conclusion: long enough for the visitor at the counter to
+# rate it, short enough that the next visitor is not asked to rate someone else's case.
+PAD_OFFER = dt.timedelta(minutes=10)
+
+
+def pad_current(window: ServiceWindow, *, now: dt.datetime | None = None) -> Application | None:
+    """评价器: the case the window's clerk has just concluded for the visitor at the counter, or None (the pad
+    shows its welcome). That is the application concluded last at this window, if it was concluded today
+    within PAD_OFFER, is not rated yet, and the window has called no ticket since (a call means the next
+    visitor is at the counter). An older or rated case is never offered in its place."""
+    # Queueing builds on applications: its model is imported here, not at the top (no import cycle).
+    from jiedao.queueing.models import Ticket
+
+    at = _now(now)
+    latest = (
         Application.objects.filter(window=window, concluded_at__isnull=False)
         .select_related("item")
         .order_by("-concluded_at", "-pk")
         .first()
     )
+    if (
+        latest is None
+        or latest.concluded_at <= at - PAD_OFFER
+        or timezone.localdate(latest.concluded_at) != timezone.localdate(at)
+        or Rating.objects.filter(application=latest).exists()
+        or Ticket.objects.filter(called_window=window, announced_at__gt=latest.concluded_at).exists()
+    ):
+        return None
+    return latest
 
 
 # --- 评价器 pairing: the pad at a window is a paired device, never a staff login ---

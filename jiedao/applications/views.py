@@ -2077,7 +2077,8 @@ class PadPairView(TemplateView):
 
 class PadView(TemplateView):
     """评价器: the page of a paired device facing the applicant at a window (its cookie, no login). It shows
-    the application most recently concluded at this window (item and date only) with five big buttons, and
+    the case just concluded at this window for the visitor at the counter (`services.pad_current`: item and
+    date only) with five big buttons, and
     nothing a clerk could use; it asks every few seconds whether another application has been concluded here
     since. A press is the applicant's: it rates by the application's link (channel 评价器), as a phone
     scanning the QR code would. Without a paired device's cookie for this window it says so, and nothing

@@ -235,3 +235,46 @@ def test_the_pairing_page_keeps_its_token_out_of_referrers_but_not_its_origin(ad
     one, _two = windows
     page = Client().get(pairing_link(admin, one))
     assert page.status_code == 200 and page["Referrer-Policy"] == "strict-origin"
+
+
+def test_the_pad_offers_only_the_case_just_concluded_for_the_visitor_at_the_counter(
+    admin, clerk, tree, windows
+):
+    """The 评价器 offers the case the window's clerk has just concluded; five days later, after ten minutes,
+    once rated, or once the window has called the next visitor, it shows its welcome, not someone else's case."""
+    from jiedao.queueing import services as queueing
+    from jiedao.queueing.tests.factories import hall_open_now, make_caller, make_line
+
+    one, _two = windows
+    device = paired_pad(admin, one)
+
+    def shown() -> str:
+        page = device.get(f"/hall/pad/{one.pk}/").content.decode()
+        return (
+            "欢迎您"
+            if 'data-testid="pad-idle"' in page
+            else page.split('data-testid="pad-item">')[1].split("<")[0]
+        )
+
+    old = concluded_at_window(clerk, tree, "居住证明开具")
+    services.Application.objects.filter(pk=old.pk).update(concluded_at=timezone.now() - dt.timedelta(days=5))
+    assert shown() == "欢迎您"
+
+    just = concluded_at_window(clerk, tree, "低保申请")
+    assert shown() == "低保申请"
+    services.Application.objects.filter(pk=just.pk).update(
+        concluded_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+    assert shown() == "欢迎您"
+
+    services.Application.objects.filter(pk=just.pk).update(concluded_at=timezone.now())
+    services.rating_by_link(token=services.rating_link_for_window(just), level=5, channel="pad", window=one)
+    assert shown() == "欢迎您"  # rated: not the older case instead
+
+    concluded_at_window(clerk, tree, "残疾人补贴")
+    assert shown() == "残疾人补贴"
+    hall_open_now(tree.district)
+    line = make_line(tree.community_a1, "A", one)
+    queueing.ticket_take(line=line)
+    queueing.ticket_call_next(actor=make_caller(tree.community_a1, one), window=one)
+    assert shown() == "欢迎您"  # the next visitor is at the counter
