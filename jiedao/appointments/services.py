@@ -795,10 +795,13 @@ def no_shows_mark(*, now: dt.datetime | None = None) -> int:
     """爽约: bookings not checked in by their slot's end plus `appointments.grace_minutes`. Each is marked
     under its own lock, so a check-in at the same moment either comes first or finds it marked. A booking
     whose 排队叫号 priority ticket is waiting, being called or was served is not: the visitor came to the
-    hall (the window checks the booking in when it calls the ticket)."""
+    hall (the window checks the booking in when it calls the ticket). Nor is one whose ticket was skipped
+    (过号) or left waiting: whoever took a number with the booking's code came to the hall, and a skipped
+    visitor may still be put back in the queue and served. Only a ticket the visitor cancelled lets go of its
+    booking (`queueing.services.ticket_cancel` unlinks it), so any ticket still linked means the visitor came."""
     now = now_or(now)
     cutoff = now - dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
-    came = Q(queue_ticket__status__in=QUEUE_TICKET_CAME)
+    came = Q(queue_ticket__isnull=False)
     marked = 0
     for pk in (
         Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff)

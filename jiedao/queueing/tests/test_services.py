@@ -301,7 +301,7 @@ def test_a_stale_call_next_is_refused_and_changes_nothing(caller, window, line):
 
 def test_a_visitor_waiting_with_a_priority_ticket_is_not_marked_no_show(tree, caller, window, line):
     """The slot and its grace pass while the visitor waits in the hall: not 爽约. A booking whose number was
-    skipped (the visitor went away) is."""
+    never taken is."""
     from jiedao.appointments import services as appointments
     from jiedao.appointments.models import Appointment
     from jiedao.workcalendar.services import CHINA_TZ
@@ -311,16 +311,46 @@ def test_a_visitor_waiting_with_a_priority_ticket_is_not_marked_no_show(tree, ca
         start = dt.datetime.combine(MONDAY, booking.slot.start, tzinfo=CHINA_TZ)
         end = dt.datetime.combine(MONDAY, booking.slot.end, tzinfo=CHINA_TZ)
         Appointment.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=end)
-    waiting, gone = (
-        services.ticket_take(line=line, appointment_code=booking.code, now=start - dt.timedelta(minutes=5))
-        for booking in bookings
+    waiting = services.ticket_take(
+        line=line, appointment_code=bookings[0].code, now=start - dt.timedelta(minutes=5)
     )
-    Ticket.objects.filter(pk=gone.pk).update(status="skipped")
     assert appointments.no_shows_mark(now=end + dt.timedelta(hours=1)) == 1
     statuses = dict(Appointment.objects.filter(pk__in=[b.pk for b in bookings]).values_list("pk", "status"))
     assert statuses == {bookings[0].pk: "booked", bookings[1].pk: "no_show"}
     waiting.refresh_from_db()
     assert waiting.status == "waiting"
+
+
+def test_a_booked_visitor_whose_number_was_skipped_came_and_is_never_marked_no_show(
+    tree, caller, window, line
+):
+    """过号 while the visitor stepped away: the grace passes, yet they took a number with the booking's code,
+    so they came. Back at the window, requeued and served, the booking is still not 爽约."""
+    from jiedao.appointments import services as appointments
+    from jiedao.appointments.models import Appointment
+    from jiedao.workcalendar.services import CHINA_TZ
+
+    booking = booking_on(tree.subdistrict_a, MONDAY)
+    start = dt.datetime.combine(MONDAY, booking.slot.start, tzinfo=CHINA_TZ)
+    end = dt.datetime.combine(MONDAY, booking.slot.end, tzinfo=CHINA_TZ)
+    Appointment.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=end)
+    ticket = services.ticket_take(
+        line=line, appointment_code=booking.code, now=start - dt.timedelta(minutes=5)
+    )
+    assert ticket.priority
+    services.ticket_call_next(actor=caller, window=window, now=start)
+    services.ticket_skip(actor=caller, ticket=ticket, now=start + dt.timedelta(minutes=1))
+
+    assert appointments.no_shows_mark(now=end + dt.timedelta(hours=1)) == 0
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+    later = end + dt.timedelta(hours=1, minutes=5)
+    services.ticket_requeue(actor=caller, window=window, ticket=ticket, now=later)
+    services.ticket_call_next(actor=caller, window=window, now=later)
+    services.ticket_finish(actor=caller, ticket=ticket, now=later + dt.timedelta(minutes=10))
+    assert appointments.no_shows_mark(now=later + dt.timedelta(hours=1)) == 0
+    booking.refresh_from_db()
+    assert booking.status == "booked"
 
 
 def test_a_booking_code_gives_priority_only_from_a_while_before_the_slot(tree, caller, window, line):
