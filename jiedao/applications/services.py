@@ -3572,7 +3572,9 @@ def window_create(*, actor, org, number: str, name: str, staff=()) -> ServiceWin
 def window_update(
     *, actor, window: ServiceWindow, number: str, name: str, staff=(), is_active: bool = True
 ) -> ServiceWindow:
-    """Renumber or rename a window, change who works there, or take it out of service (is_active)."""
+    """Renumber or rename a window, change who works there, or take it out of service (is_active): refused
+    while it serves a visitor or is the last working window of a line with visitors waiting
+    (`queueing.services.window_stop_check`)."""
     require(actor, "applications.change_servicewindow", window)
     number, name, users = _clean_window(
         org=window.org, number=number, name=name, staff=staff, exclude_pk=window.pk
@@ -3580,6 +3582,11 @@ def window_update(
     try:
         with transaction.atomic():
             locked = ServiceWindow.objects.select_for_update().get(pk=window.pk)
+            if locked.is_active and not is_active:
+                # Queueing builds on applications: imported here, not at the top (no import cycle).
+                from jiedao.queueing.services import window_stop_check
+
+                window_stop_check(locked)
             before = _window_snapshot(locked)
             locked.number, locked.name, locked.is_active = number, name, bool(is_active)
             locked.save()

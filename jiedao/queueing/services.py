@@ -529,6 +529,48 @@ def ticket_cancel(*, ticket: Ticket, now: dt.datetime | None = None) -> Ticket:
 # --- the window --------------------------------------------------------------------------------------------
 
 
+def window_stop_check(window: ServiceWindow, *, now: dt.datetime | None = None) -> None:
+    """停用 of `window` is refused (`ValidationFailed` on is_active, in Chinese, with the counts) while it
+    serves a visitor, or while a line it is the last working window of has visitors waiting: both would be
+    left to the end of the day, uncalled, unfinished. The line form's rule (`line_save`): a line with people
+    waiting keeps a working window. Refused rather than handing the visitor back to the queue: the visitor
+    is at the counter, half served; the clerk finishes them (办结) or 过号 first. `window_update` calls it
+    under the window's lock, so no call at this window comes in between."""
+    day = today(now=now)
+    messages: list[str] = []
+    serving = list(
+        Ticket.objects.filter(called_window=window, date=day, status=TicketStatus.CALLED)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if serving:
+        messages.append(
+            _("本窗口正在办理 %(n)d 人（%(codes)s），请先办结或过号后再停用。")
+            % {"n": len(serving), "codes": "、".join(serving)}
+        )
+    # The lines this window is the last working window of, locked so that no number is taken meanwhile.
+    lines = list(
+        QueueLine.objects.select_for_update(of=("self",))
+        .filter(windows=window)
+        .exclude(windows__in=ServiceWindow.objects.filter(is_active=True).exclude(pk=window.pk))
+        .order_by("prefix")
+    )
+    counts = selectors.waiting_counts(lines, day) if lines else {}
+    stranded = [line for line in lines if counts.get(line.pk)]
+    if stranded:
+        messages.append(
+            _(
+                "本窗口是%(lines)s唯一在用的叫号窗口，现在还有 %(n)d 人等候，停用后这些群众无人叫号。请先为该队列保留其他在用的叫号窗口。"
+            )
+            % {
+                "lines": "、".join(f"“{line.name}”" for line in stranded),
+                "n": sum(counts[line.pk] for line in stranded),
+            }
+        )
+    if messages:
+        raise ValidationFailed({"is_active": messages}, code="window_busy")
+
+
 def _require_at_window(actor, window: ServiceWindow) -> None:
     """The actor calls for a window of a hall in scope that they work at."""
     require(actor, "queueing.call_ticket", window)

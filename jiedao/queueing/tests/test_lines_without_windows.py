@@ -80,3 +80,44 @@ def test_the_last_working_window_is_not_taken_from_a_line_with_visitors_waiting(
     Ticket.objects.update(status="done")  # nobody waiting: the line may be left without windows
     assert client.post(f"/queue/staff/lines/{line.pk}/", data).status_code == 302
     assert not line.windows.exists()
+
+
+def test_a_window_serving_a_visitor_or_last_to_call_a_waiting_line_is_not_stopped(tree):
+    """停用 in the window admin: refused, with the counts, while the window serves a visitor or while it is
+    the last working window of a line with visitors waiting; they would stay stuck until the day's end."""
+    from jiedao.applications import services as applications
+    from jiedao.queueing.tests.factories import make_caller
+
+    hall = tree.subdistrict_a
+    hall_open_now(tree.district)
+    window, other = make_window(hall, number="3号窗口"), make_window(hall, number="4号窗口")
+    caller = make_caller(hall, window)
+    alone = make_line(hall, "A", window, name="社会救助")
+    shared = make_line(hall, "B", window, other, name="户籍证明")
+    served = services.ticket_take(line=shared)
+    services.ticket_take(line=alone)
+    services.ticket_take(line=alone)
+    services.ticket_take(line=shared)
+    assert services.ticket_call_next(actor=caller, window=window) == served  # B001: taken first, same rank
+    admin = make_user(
+        hall, "applications.view_servicewindow", "applications.change_servicewindow", "accounts.view_user"
+    )
+    client = client_for(admin)
+    data = {"number": "3号窗口", "name": "综合受理", "staff": [caller.pk]}  # 在用 left unticked
+
+    page = client.post(f"/hall/staff/windows/{window.pk}/edit/", data).content.decode()
+    assert "本窗口正在办理 1 人（B001），请先办结或过号后再停用。" in page
+    assert "本窗口是“社会救助”唯一在用的叫号窗口，现在还有 2 人等候" in page
+    window.refresh_from_db()
+    assert window.is_active
+
+    services.ticket_finish(actor=caller, ticket=served)
+    with pytest.raises(ValidationFailed, match="现在还有 2 人等候") as refused:
+        applications.window_update(
+            actor=admin, window=window, number="3号窗口", name="综合受理", is_active=False
+        )
+    assert "正在办理" not in str(refused.value.errors)
+    Ticket.objects.filter(line=alone).update(status="done")  # 户籍证明's visitor is still called by 4号窗口
+    assert client.post(f"/hall/staff/windows/{window.pk}/edit/", data).status_code == 302
+    window.refresh_from_db()
+    assert not window.is_active
