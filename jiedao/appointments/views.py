@@ -117,11 +117,18 @@ class BookView(ResidentRequiredMixin, FormView):
         if appointment is None:
             self.places = selectors.slot_places(self.item, self.day)  # what is left now, beside the error
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("预约成功，预约码：%(code)s。已发短信告知，请按时携带身份证件到窗口签到。")
-            % {"code": appointment.code},
-        )
+        # Queueing builds on appointments: imported here, not at the top (no import cycle).
+        from jiedao.queueing.services import kiosk_devices
+
+        if kiosk_devices(appointment.org).exists():
+            # The SMS keeps its text (registered with the gateway); the page names the hall's 取号机 too.
+            done = _(
+                "预约成功，预约码：%(code)s。已发短信告知，请按时携带身份证件到窗口签到，"
+                "或在取号机输入预约码取号。"
+            )
+        else:
+            done = _("预约成功，预约码：%(code)s。已发短信告知，请按时携带身份证件到窗口签到。")
+        messages.success(self.request, done % {"code": appointment.code})
         return redirect("appointments:mine")
 
 

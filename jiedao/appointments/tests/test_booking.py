@@ -226,6 +226,29 @@ def test_resident_books_on_the_page_and_cancels(item, slots):
     assert appointment.status == AppointmentStatus.CANCELLED
 
 
+def test_the_confirmation_page_names_the_kiosk_where_the_hall_has_one_but_the_sms_keeps_its_text(
+    item, slots, tree
+):
+    """Where the hall has a registered 取号机, the page also says the booking code takes a number there; the
+    SMS text, registered with the gateway, stays as it is. Without one, the page says only 到窗口签到."""
+    from jiedao.queueing.tests.factories import paired_kiosk
+
+    day = selectors.bookable_dates()[0]
+
+    def booked_page() -> str:
+        client = resident_client(make_resident())
+        url = reverse("appointments:book", args=[item.pk])
+        return client.post(url, {"date": day.isoformat(), "slot": slots[1].pk}, follow=True).content.decode()
+
+    page = booked_page()
+    assert "请按时携带身份证件到窗口签到。" in page and "取号机" not in page
+    paired_kiosk(tree.subdistrict_a)
+    page = booked_page()
+    assert "请按时携带身份证件到窗口签到，或在取号机输入预约码取号。" in page
+    sms = OutboundMessage.objects.order_by("pk").last().body
+    assert "到窗口签到" in sms and "取号机" not in sms
+
+
 def test_the_page_says_a_slot_is_full_and_writes_nothing(item, tree):
     [slot, *_rest] = open_hall(tree.subdistrict_a, capacity=1)
     day = selectors.bookable_dates()[0]
