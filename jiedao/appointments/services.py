@@ -37,7 +37,6 @@ from jiedao.core.i18n import records_language
 from jiedao.core.scope import require
 from jiedao.orgs.models import OrgUnit
 from jiedao.parameters.services import get_parameter
-from jiedao.queueing.choices import TicketStatus
 from jiedao.registry.validators import mobile_number
 from jiedao.sms.services import SmsText, after_quiet_hours, sms_queue, sms_queue_many
 from jiedao.workcalendar import services as workcalendar
@@ -540,12 +539,19 @@ def _refuse_closed_day(org: OrgUnit, day: dt.date) -> None:
         )
 
 
+# A booking whose visitor took a 排队叫号 number with its code: they came to the hall, whatever became of the
+# number (a skipped visitor may be put back in the queue and served). Only a ticket the visitor cancelled lets
+# go of its booking (`queueing.services.ticket_cancel` unlinks it).
+CAME_TO_HALL = Q(queue_ticket__isnull=False)
+
+
 def _bookings_to_cancel(org: OrgUnit, day: dt.date, slots: list[Slot] | None) -> list[Appointment]:
     """The bookings of `day` at the hall (of `slots` only, when given) not yet checked in, locked: those
-    checked in or marked 爽约 stay as they are, and so do those whose visitor is in the hall with the number
-    the booking code gave (waiting, being called or served: see `no_shows_mark`), whom the windows still call."""
+    checked in or marked 爽约 stay as they are, and so do those whose visitor took a number with the booking
+    code (`CAME_TO_HALL`: waiting, called, served, or skipped and possibly put back), whom the windows still
+    call."""
     booked = Appointment.objects.filter(org=org, date=day, status=AppointmentStatus.BOOKED).exclude(
-        queue_ticket__status__in=QUEUE_TICKET_CAME
+        CAME_TO_HALL
     )
     if slots is not None:
         booked = booked.filter(slot__in=slots)
@@ -787,21 +793,15 @@ def appointment_check_in(*, actor, code: str, now: dt.datetime | None = None) ->
     return locked
 
 
-# The statuses of a 排队叫号 ticket (`queueing.Ticket.status`) whose visitor is in the hall or was served.
-QUEUE_TICKET_CAME = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.DONE)
-
-
 def no_shows_mark(*, now: dt.datetime | None = None) -> int:
     """爽约: bookings not checked in by their slot's end plus `appointments.grace_minutes`. Each is marked
     under its own lock, so a check-in at the same moment either comes first or finds it marked. A booking
     whose 排队叫号 priority ticket is waiting, being called or was served is not: the visitor came to the
     hall (the window checks the booking in when it calls the ticket). Nor is one whose ticket was skipped
-    (过号) or left waiting: whoever took a number with the booking's code came to the hall, and a skipped
-    visitor may still be put back in the queue and served. Only a ticket the visitor cancelled lets go of its
-    booking (`queueing.services.ticket_cancel` unlinks it), so any ticket still linked means the visitor came."""
+    (过号) or left waiting: see `CAME_TO_HALL`."""
     now = now_or(now)
     cutoff = now - dt.timedelta(minutes=int(get_parameter("appointments.grace_minutes")))
-    came = Q(queue_ticket__isnull=False)
+    came = CAME_TO_HALL
     marked = 0
     for pk in (
         Appointment.objects.filter(status=AppointmentStatus.BOOKED, ends_at__lte=cutoff)

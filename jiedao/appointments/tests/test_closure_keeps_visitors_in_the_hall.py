@@ -48,3 +48,28 @@ def test_stopping_bookings_leaves_the_booking_of_a_visitor_waiting_in_the_hall(t
     absent.refresh_from_db()
     assert waiting.status == AppointmentStatus.BOOKED and absent.status == AppointmentStatus.CANCELLED
     assert OutboundMessage.objects.count() == sent_before + 1  # the absent one's cancellation only
+
+
+def test_stopping_bookings_leaves_the_booking_of_a_visitor_whose_number_was_skipped(tree):
+    """过号 while they stepped away: they came with the booking's code and may be put back in the queue, as
+    `no_shows_mark` holds; the day's closure must not cancel them and text them to book another day."""
+    from jiedao.queueing.tests.factories import make_caller
+
+    hall = tree.subdistrict_a
+    window = make_window(hall)
+    line = make_line(hall, "A", window, name="社会救助")
+    caller = make_caller(hall, window)
+    skipped = booking_on(hall, MONDAY)
+    ticket = queueing.ticket_take(line=line, appointment_code=skipped.code, now=at(MONDAY, 9, 5))
+    queueing.ticket_call_next(actor=caller, window=window, now=at(MONDAY, 9, 6))
+    queueing.ticket_skip(actor=caller, ticket=ticket, now=at(MONDAY, 9, 7))
+    sent_before = OutboundMessage.objects.count()
+
+    _closure, cancelled = services.appointments_cancel_day(
+        actor=make_user(hall, *CANCELLER), org=hall, day=MONDAY, reason="停电临时闭厅", now=at(MONDAY, 9, 10)
+    )
+
+    assert cancelled == []
+    skipped.refresh_from_db()
+    assert skipped.status == AppointmentStatus.BOOKED
+    assert OutboundMessage.objects.count() == sent_before
