@@ -4663,6 +4663,9 @@ PDF 或照片（JPG、PNG、WebP、HEIC）。 => A PDF or a photo (JPG, PNG, Web
 已告知补正 => Corrections requested
 查看该申请 => View that application
 即办件：当场办结，没有办理期限 => Instant item: concluded on the spot, with no due date
+本窗口正在办理 %(n)d 人（%(codes)s），请先办结或过号后再停用。 => This window is serving %(n)d visitor(s) (%(codes)s). Finish or skip them before stopping the window.
+本窗口是%(lines)s唯一在用的叫号窗口，现在还有 %(n)d 人等候，停用后这些群众无人叫号。请先为该队列保留其他在用的叫号窗口。 => This window is the only working window calling %(lines)s, where %(n)d people are waiting; if it is stopped, nobody will call them. First give the line another working window.
+预约成功，预约码：%(code)s。已发短信告知，请按时携带身份证件到窗口签到，或在取号机输入预约码取号。 => Booked. Booking code: %(code)s. A text message has been sent. Please bring your ID and check in at the window on time, or enter the booking code at the ticket machine to take a number.
 """
 )
 
