@@ -52,6 +52,9 @@ def site(tree):
     walk-in application under public notice."""
     item = make_item(tree.subdistrict_a, code="QB-MZ-001", name="最低生活保障申请", process_key="")
     make_material(item, name="户口簿", note="户主页及本人页")
+    # Applied for afresh (the resident's application of `item` is still open, and its page then offers no form).
+    to_apply = make_item(tree.subdistrict_a, code="QB-MZ-002", name="特困人员救助供养申请", process_key="")
+    make_material(to_apply, name="户口簿", note="户主页及本人页")
     make_item(
         tree.subdistrict_a,
         code="QB-SQ-001",
@@ -76,6 +79,7 @@ def site(tree):
     notice = services.notice_publish_proposed(tracked, actor=clerk)
     return {
         "item": item,
+        "to_apply": to_apply,
         "resident": resident,
         "public": [
             "/",
@@ -187,7 +191,7 @@ def test_no_serious_wcag_violation_on_public_and_resident_pages(visit, site, mod
     for url in site["resident_pages"]:
         page.goto(url)
         audit(page, url, problems, phone=phone)
-    page.goto(f"/hall/me/apply/{site['item'].pk}/")  # a required material missing
+    page.goto(f"/hall/me/apply/{site['to_apply'].pk}/")  # a required material missing
     page.locator("main form[enctype] button[type=submit]").click()
     page.wait_for_selector("main [aria-invalid=true]")
     audit(page, "application with an error", problems, phone=phone)
@@ -218,7 +222,7 @@ def test_form_errors_are_read_with_their_field_and_focused(visit, site):
     assert message in described_by(page, "#id_phone")
 
     page = visit(elder=False, size=DESKTOP, resident=site["resident"])
-    page.goto(f"/hall/me/apply/{site['item'].pk}/")
+    page.goto(f"/hall/me/apply/{site['to_apply'].pk}/")
     field = page.get_by_label("户口簿（必须）")
     assert described_by(page, "#" + field.get_attribute("id")) == "户主页及本人页"  # the help text
     page.get_by_role("button", name="提交申请").click()
