@@ -313,17 +313,25 @@ def rating_tables(
     return result
 
 
-def resident_open_application(resident: Resident, item: ServiceItem) -> Application | None:
-    """The resident's own application for `item` still being handled, which the service would refuse to file
-    twice: said on the apply page before any file is chosen. Items for enterprises are left out (one
-    application per enterprise, which the resident has not named yet)."""
-    if item.audience != Audience.PERSON:
-        return None
+def open_application(item: ServiceItem, enterprise_uscc: str, **applicant) -> Application | None:
+    """The applicant's open application for `item` (and the same enterprise), if any: the same request is
+    not filed twice (a double click, a form sent again)."""
     return (
-        Application.objects.filter(resident=resident, item=item, enterprise_uscc="", status__in=OPEN_STATUSES)
-        .only("pk", "tracking_code")
+        Application.objects.filter(
+            item=item, enterprise_uscc=enterprise_uscc, status__in=OPEN_STATUSES, **applicant
+        )
+        .only("tracking_code")
         .first()
     )
+
+
+def resident_open_application(resident: Resident, item: ServiceItem) -> Application | None:
+    """The resident's own application for `item` still being handled, which the service would refuse to file
+    twice (`open_application`): said on the apply page before any file is chosen. Items for enterprises are
+    left out (one application per enterprise, which the resident has not named yet)."""
+    if item.audience != Audience.PERSON:
+        return None
+    return open_application(item, "", resident=resident)
 
 
 def home_outside_item_area(resident: Resident, item: ServiceItem) -> OrgUnit | None:

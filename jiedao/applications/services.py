@@ -64,7 +64,7 @@ from jiedao.applications.models import (
     SmsCodePurpose,
 )
 from jiedao.applications.processing import instance_for, start_processing
-from jiedao.applications.selectors import missing_required
+from jiedao.applications.selectors import missing_required, open_application
 from jiedao.audit import services as audit
 from jiedao.catalog.choices import Audience, Availability, DeliveryMethod, ItemKind
 from jiedao.catalog.models import Material, ServiceItem
@@ -950,18 +950,6 @@ def _check_item(item) -> None:
         raise ServiceError(_("该事项未发布，不能申请。"), code="item_unavailable")
 
 
-def _open_application(item, enterprise_uscc: str, **applicant) -> Application | None:
-    """The applicant's open application for `item` (and the same enterprise), if any: the same request is
-    not filed twice (a double click, a form sent again)."""
-    return (
-        Application.objects.filter(
-            item=item, enterprise_uscc=enterprise_uscc, status__in=OPEN_STATUSES, **applicant
-        )
-        .only("tracking_code")
-        .first()
-    )
-
-
 def offline_only_message(item) -> str:
     """What a resident is told of an item handled only at the window, before and instead of applying."""
     return _("“%(item)s”仅限窗口办理，不能网上申请。请携带材料到%(place)s办理。") % {
@@ -1038,7 +1026,7 @@ def application_submit(
         # One open application per resident, item and enterprise: a double click on 提交申请 (or the form sent
         # again from another tab) must not file the same request twice. The resident's row is the lock.
         Resident.objects.select_for_update().filter(pk=resident.pk).first()
-        open_one = _open_application(item, enterprise_uscc, resident=resident)
+        open_one = open_application(item, enterprise_uscc, resident=resident)
         if open_one is not None:
             raise ServiceError(
                 _(
@@ -1199,7 +1187,7 @@ def application_register_walk_in(
         if appointment is not None:
             _check_booking_unused(appointment)
         open_one = (
-            _open_application(item, enterprise_uscc, applicant_id_hash=id_number_hash(number))
+            open_application(item, enterprise_uscc, applicant_id_hash=id_number_hash(number))
             if number
             else None
         )
@@ -2951,7 +2939,9 @@ def pad_current(window: ServiceWindow, *, now: dt.datetime | None = None) -> App
     at = _now(now)
     latest = (
         Application.objects.filter(window=window, concluded_at__isnull=False)
-        .select_related("item")
+        .select_related(
+            "item", "rating"
+        )  # the rating, if any, in the same read: the pad asks every few seconds
         .order_by("-concluded_at", "-pk")
         .first()
     )
@@ -2959,7 +2949,7 @@ def pad_current(window: ServiceWindow, *, now: dt.datetime | None = None) -> App
         latest is None
         or latest.concluded_at <= at - PAD_OFFER
         or timezone.localdate(latest.concluded_at) != timezone.localdate(at)
-        or Rating.objects.filter(application=latest).exists()
+        or hasattr(latest, "rating")
         or Ticket.objects.filter(called_window=window, announced_at__gt=latest.concluded_at).exists()
     ):
         return None

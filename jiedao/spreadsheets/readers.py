@@ -289,14 +289,25 @@ def _fill_merged_down(rows: Iterator[list], merges: list[tuple[int, int, int, in
         yield row
 
 
+def _visible_calamine_worksheets(workbook) -> list[tuple[int, str]]:
+    """(index, name) of the workbook's visible worksheets (not charts, not hidden), in the workbook's order."""
+    import python_calamine as calamine
+
+    return [
+        (index, meta.name)
+        for index, meta in enumerate(workbook.sheets_metadata)
+        if meta.typ == calamine.SheetTypeEnum.WorkSheet and meta.visible == calamine.SheetVisibleEnum.Visible
+    ]
+
+
 def _first_calamine_sheet(workbook, name: str | None = None):
     import python_calamine as calamine
 
     if name is not None:
         return workbook.get_sheet_by_name(name)
-    for index, meta in enumerate(workbook.sheets_metadata):
-        if meta.typ == calamine.SheetTypeEnum.WorkSheet and meta.visible == calamine.SheetVisibleEnum.Visible:
-            return workbook.get_sheet_by_index(index)
+    visible = _visible_calamine_worksheets(workbook)
+    if visible:
+        return workbook.get_sheet_by_index(visible[0][0])
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.typ == calamine.SheetTypeEnum.WorkSheet:
             return workbook.get_sheet_by_index(index)
@@ -1367,12 +1378,7 @@ def visible_sheet_names(path: str | Path, limits: Limits | None = None) -> list[
             except Exception:  # unreadable or encrypted: open_rows says which
                 return []
             try:
-                return [
-                    meta.name
-                    for meta in workbook.sheets_metadata
-                    if meta.typ == calamine.SheetTypeEnum.WorkSheet
-                    and meta.visible == calamine.SheetVisibleEnum.Visible
-                ]
+                return [name for _index, name in _visible_calamine_worksheets(workbook)]
             finally:
                 workbook.close()
     return []
